@@ -1,0 +1,191 @@
+package io.tributary.pipelines.cli;
+
+import io.tributary.pipelines.clickstream.ClickstreamJob;
+import io.tributary.pipelines.runtime.PipelineDefinition;
+import io.tributary.pipelines.runtime.PipelineRun;
+import io.tributary.pipelines.runtime.Profiles;
+import io.tributary.pipelines.runtime.RunSummary;
+import io.tributary.pipelines.runtime.UsageException;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.Validation;
+
+/**
+ * The {@code tributary} command: lists and runs Tributary pipelines.
+ *
+ * <pre>{@code
+ * java -jar tributary-pipelines-bundled.jar run clickstream \
+ *     --input=testdata/clickstream/sample.jsonl.gz --output=/tmp/tributary-out
+ * }</pre>
+ *
+ * <p>Exit codes: 0 success, 1 the run failed or its accounting did not balance, 2 a usage error
+ * (printed as one line, no stack trace).
+ */
+public final class Tributary {
+  /** Exit code of a user mistake. */
+  public static final int USAGE = 2;
+
+  private static final Map<String, PipelineDefinition> PIPELINES = new LinkedHashMap<>();
+
+  static {
+    register(new ClickstreamJob());
+  }
+
+  private Tributary() {}
+
+  private static void register(PipelineDefinition job) {
+    PIPELINES.put(job.name(), job);
+  }
+
+  /** The entry point of the bundled jar. */
+  public static void main(String[] args) {
+    quietLogging();
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs the command line; returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    try {
+      return dispatch(Arrays.asList(args), out);
+    } catch (UsageException e) {
+      err.println("tributary: " + e.getMessage());
+      return USAGE;
+    } catch (Exception e) {
+      err.println("tributary: run failed: " + rootMessage(e));
+      return 1;
+    }
+  }
+
+  private static int dispatch(List<String> args, PrintStream out) throws Exception {
+    if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h") || args.get(0).equals("help")) {
+      out.print(usage());
+      return args.isEmpty() ? USAGE : 0;
+    }
+    String command = args.get(0);
+    if (!command.equals("run")) {
+      throw new UsageException("unknown command '" + command + "'; expected one of: run (see tributary --help)");
+    }
+    if (args.size() < 2 || args.get(1).startsWith("-")) {
+      throw new UsageException("run: expected a pipeline name, one of " + PIPELINES.keySet());
+    }
+    PipelineDefinition job = PIPELINES.get(args.get(1));
+    if (job == null) {
+      throw new UsageException("run: unknown pipeline '" + args.get(1) + "'; expected one of " + PIPELINES.keySet());
+    }
+    List<String> rest = args.subList(2, args.size());
+    if (rest.contains("--help") || rest.contains("-h")) {
+      out.print(pipelineHelp(job));
+      return 0;
+    }
+    PipelineOptions options = parseOptions(job, rest);
+    job.validate(options);
+    RunSummary summary = PipelineRun.run(job, options);
+    out.print(summary.toText());
+    return summary.accounting().balanced() && "DONE".equals(summary.state()) ? 0 : 1;
+  }
+
+  /** Profile options, then the user's, parsed strictly against the job's options interface. */
+  static PipelineOptions parseOptions(PipelineDefinition job, List<String> userArgs) throws UsageException {
+    String profile = Profiles.DEFAULT;
+    List<String> beamArgs = new ArrayList<>();
+    for (String arg : userArgs) {
+      if (arg.startsWith("--profile=")) {
+        profile = arg.substring("--profile=".length());
+      } else if (!arg.startsWith("--")) {
+        throw new UsageException("run " + job.name() + ": unexpected argument '" + arg + "'; options look like --name=value");
+      } else {
+        beamArgs.add(arg);
+      }
+    }
+    List<String> merged = Profiles.merge(Profiles.load(profile), beamArgs);
+    PipelineOptionsFactory.register(job.optionsClass());
+    try {
+      return PipelineOptionsFactory.fromArgs(merged.toArray(new String[0])).withValidation().as(job.optionsClass());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("run " + job.name() + ": " + firstLine(e.getMessage()));
+    }
+  }
+
+  static String usage() {
+    StringBuilder b = new StringBuilder();
+    b.append("Usage: tributary <command> [args]\n\n");
+    b.append("Commands:\n");
+    b.append("  run <pipeline> [--profile=NAME] [options]   run a pipeline (add --help for its options)\n");
+    b.append("  --help                                      this text\n\n");
+    b.append("Pipelines:\n");
+    PIPELINES.values().forEach(j -> b.append(String.format("  %-14s %s%n", j.name(), j.summary())));
+    b.append("\nProfiles (runners-config/profiles, or a path to an options file): ")
+        .append(String.join(", ", Profiles.BUNDLED))
+        .append("; default ").append(Profiles.DEFAULT).append('\n');
+    return b.toString();
+  }
+
+  static String pipelineHelp(PipelineDefinition job) {
+    StringBuilder b = new StringBuilder();
+    b.append("Usage: tributary run ").append(job.name()).append(" [--profile=NAME] [options]\n\n");
+    b.append(job.summary()).append("\n\nOptions:\n");
+    for (Method m : job.optionsClass().getDeclaredMethods()) {
+      if (!m.getName().startsWith("get") || m.getParameterCount() != 0) {
+        continue;
+      }
+      String name = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
+      Description d = m.getAnnotation(Description.class);
+      String dflt = defaultOf(m);
+      b.append(String.format("  --%-14s %s%s%n", name + "=",
+          d == null ? "" : d.value(),
+          m.isAnnotationPresent(Validation.Required.class) ? " (required)" : dflt == null ? "" : " (default: " + dflt + ")"));
+    }
+    b.append(String.format("  --%-14s runner profile: %s or a file path (default: %s)%n", "profile=",
+        String.join(", ", Profiles.BUNDLED), Profiles.DEFAULT));
+    b.append("\nAny Beam or runner option is accepted too, e.g. --runner=DirectRunner, --parallelism=2.\n");
+    return b.toString();
+  }
+
+  private static String defaultOf(Method m) {
+    if (m.isAnnotationPresent(Default.String.class)) {
+      return m.getAnnotation(Default.String.class).value();
+    }
+    if (m.isAnnotationPresent(Default.Integer.class)) {
+      return String.valueOf(m.getAnnotation(Default.Integer.class).value());
+    }
+    if (m.isAnnotationPresent(Default.Long.class)) {
+      return String.valueOf(m.getAnnotation(Default.Long.class).value());
+    }
+    if (m.isAnnotationPresent(Default.Boolean.class)) {
+      return String.valueOf(m.getAnnotation(Default.Boolean.class).value());
+    }
+    return null;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "invalid options";
+    }
+    int nl = message.indexOf('\n');
+    return (nl < 0 ? message : message.substring(0, nl)).trim();
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + ": " + firstLine(t.getMessage());
+  }
+
+  /** Runner logs go to stderr at WARN unless the user configured logging. */
+  private static void quietLogging() {
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package io.tributary.pipelines.clickstream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.io.deadletter.DeadLetterFiles;
+import io.tributary.io.files.WindowPartitionedFiles;
+import io.tributary.transforms.dedup.Dedup;
+import io.tributary.transforms.json.DecodeJson;
+import io.tributary.transforms.metrics.Counted;
+import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.time.Durations;
+import io.tributary.transforms.time.EventTime;
+import io.tributary.transforms.validate.RowRule;
+import io.tributary.transforms.validate.Validate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.Duration;
+
+/**
+ * The clickstream pipeline: read JSON lines, decode against the {@code ClickEvent} contract,
+ * validate, deduplicate by {@code event_id}, window by event time and aggregate per window.
+ *
+ * <p>Outputs under {@code --output}: {@code aggregates/dt=YYYY-MM-DD/hour=HH/*.jsonl} (one line per
+ * window and pane) and {@code dead-letter/dead-letters-*.jsonl} (one line per rejected input).
+ *
+ * <pre>{@code
+ * Pipeline p = Pipeline.create(options);
+ * ClickstreamPipeline.build(p, options.as(ClickstreamOptions.class));
+ * p.run().waitUntilFinish();
+ * }</pre>
+ */
+public final class ClickstreamPipeline {
+  /** Contract of one event, the Beam schema derived from {@code click-event.avsc}. */
+  public static final Schema EVENT_SCHEMA = loadSchema();
+
+  private ClickstreamPipeline() {}
+
+  /** Where a build writes. */
+  public static String aggregatesDir(String output) {
+    return join(output, "aggregates");
+  }
+
+  /** Where a build writes its dead letters. */
+  public static String deadLetterDir(String output) {
+    return join(output, "dead-letter");
+  }
+
+  /**
+   * Adds the clickstream stages to {@code pipeline}. Validates the options first, so a bad option
+   * fails before anything is built, with a message that names it.
+   */
+  public static void build(Pipeline pipeline, ClickstreamOptions options) {
+    Duration windowSize = Durations.parse(options.getWindowSize(), "--windowSize");
+    Duration ttl = Durations.parse(options.getDedupTtl(), "--dedupTtl");
+    List<String> currencies =
+        Arrays.stream(options.getCurrencies().split(",")).map(String::trim).filter(s -> !s.isEmpty())
+            .collect(Collectors.toList());
+    if (currencies.isEmpty()) {
+      throw new IllegalArgumentException("--currencies: expected a comma-separated list of ISO-4217 codes, got ''");
+    }
+
+    BadRecordErrorHandler<?> deadLetters =
+        pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(deadLetterDir(options.getOutput())));
+
+    PCollection<Row> events =
+        pipeline
+            .apply("ReadLines", TextIO.read().from(options.getInput()))
+            .apply("CountRead", Counted.as(RunAccounting.READ))
+            .apply("DecodeJson", DecodeJson.toRows(EVENT_SCHEMA).withBadRecordErrorHandler(deadLetters))
+            .apply(
+                "Validate",
+                Validate.rows()
+                    .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
+                    .withRule(RowRule.oneOf("currency", currencies).withReason("unknown_currency"))
+                    .withBadRecordErrorHandler(deadLetters))
+            .apply("EventTime", EventTime.fromField("event_time"));
+
+    PCollection<Row> unique =
+        events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl)).output();
+
+    unique
+        .apply("Window", Window.<Row>into(FixedWindows.of(windowSize)))
+        .apply("CountWritten", Counted.as(RunAccounting.WRITTEN))
+        .apply("Aggregate", Combine.globally(new ClickAggregate.Fn()).withoutDefaults())
+        .apply("FormatJson", ParDo.of(new FormatFn()))
+        .apply("WriteAggregates", WindowPartitionedFiles.to(aggregatesDir(options.getOutput())));
+
+    deadLetters.close();
+  }
+
+  /** Renders an aggregate with its window and pane as one JSON line. */
+  static final class FormatFn extends DoFn<ClickAggregate, String> {
+    private transient ObjectMapper mapper;
+
+    @Setup
+    public void setup() {
+      mapper = new ObjectMapper();
+    }
+
+    @ProcessElement
+    public void process(
+        @Element ClickAggregate agg, IntervalWindow window, PaneInfo pane, OutputReceiver<String> out)
+        throws IOException {
+      ObjectNode node = mapper.createObjectNode();
+      node.put("window_start", java.time.Instant.ofEpochMilli(window.start().getMillis()).toString());
+      node.put("window_end", java.time.Instant.ofEpochMilli(window.end().getMillis()).toString());
+      node.put("events", agg.events());
+      ObjectNode byType = node.putObject("events_by_type");
+      agg.eventsByType().forEach(byType::put);
+      ObjectNode revenue = node.putObject("revenue_by_currency");
+      agg.revenueByCurrency().forEach((currency, sum) -> revenue.put(currency, sum.toPlainString()));
+      node.put("distinct_users", agg.distinctUsers());
+      ObjectNode paneNode = node.putObject("pane");
+      paneNode.put("timing", pane.getTiming().name());
+      paneNode.put("index", pane.getIndex());
+      paneNode.put("final", pane.isLast());
+      out.output(mapper.writeValueAsString(node));
+    }
+  }
+
+  private static Schema loadSchema() {
+    try (InputStream in = ClickstreamPipeline.class.getResourceAsStream("click-event.avsc")) {
+      return AvroUtils.toBeamSchema(new org.apache.avro.Schema.Parser().parse(in));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the ClickEvent contract click-event.avsc", e);
+    }
+  }
+
+  private static String join(String dir, String child) {
+    return dir.endsWith("/") ? dir + child : dir + "/" + child;
+  }
+}

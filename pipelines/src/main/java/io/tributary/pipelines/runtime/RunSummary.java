@@ -1,0 +1,126 @@
+package io.tributary.pipelines.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.transforms.metrics.RunAccounting;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.ResolveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.util.MimeTypes;
+
+/**
+ * What a run did: the accounting line plus when, where and on which runner. Printed at the end of
+ * every run and written as {@code _run_summary.json} in the output directory.
+ *
+ * <pre>{@code
+ * RunSummary summary = PipelineRun.run(job, options);
+ * System.out.println(summary.accounting().line());
+ * }</pre>
+ */
+public final class RunSummary {
+  /** File name of the summary in the output directory. */
+  public static final String FILE_NAME = "_run_summary.json";
+
+  private final String pipeline;
+  private final String runId;
+  private final String runner;
+  private final String input;
+  private final String output;
+  private final Instant started;
+  private final Instant finished;
+  private final String state;
+  private final RunAccounting accounting;
+
+  RunSummary(String pipeline, String runId, String runner, String input, String output,
+      Instant started, Instant finished, String state, RunAccounting accounting) {
+    this.pipeline = pipeline;
+    this.runId = runId;
+    this.runner = runner;
+    this.input = input;
+    this.output = output;
+    this.started = started;
+    this.finished = finished;
+    this.state = state;
+    this.accounting = accounting;
+  }
+
+  /** The numbers. */
+  public RunAccounting accounting() {
+    return accounting;
+  }
+
+  /** Final pipeline state, e.g. DONE. */
+  public String state() {
+    return state;
+  }
+
+  /** Wall time of the run in seconds. */
+  public double wallSeconds() {
+    return (finished.toEpochMilli() - started.toEpochMilli()) / 1000.0;
+  }
+
+  /** The summary as pretty JSON. */
+  public String toJson() {
+    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode node = mapper.createObjectNode();
+    node.put("pipeline", pipeline);
+    node.put("run_id", runId);
+    node.put("runner", runner);
+    node.put("state", state);
+    node.put("input", input);
+    node.put("output", output);
+    node.put("started_at", started.toString());
+    node.put("finished_at", finished.toString());
+    node.put("wall_seconds", wallSeconds());
+    node.put("read", accounting.read());
+    node.put("written", accounting.written());
+    node.put("dead_lettered", accounting.deadLettered());
+    ObjectNode reasons = node.putObject("dead_lettered_by_reason");
+    accounting.deadLettersByReason().forEach(reasons::put);
+    node.put("quarantined", accounting.quarantined());
+    node.put("deduplicated", accounting.deduplicated());
+    node.put("too_late", accounting.tooLate());
+    node.put("balanced", accounting.balanced());
+    node.put("accounting", accounting.line());
+    try {
+      return mapper.writeValueAsString(node);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The text printed at the end of a run. */
+  public String toText() {
+    StringBuilder b = new StringBuilder();
+    b.append(String.format("tributary %s: %s on %s in %.1f s (run %s)%n", pipeline, state, runner, wallSeconds(), runId));
+    b.append("  ").append(accounting.line()).append(System.lineSeparator());
+    accounting.deadLettersByReason().forEach(
+        (reason, n) -> b.append(String.format("    dead-lettered %-28s %d%n", reason, n)));
+    b.append("  output:  ").append(output).append(System.lineSeparator());
+    b.append("  summary: ").append(summaryPath()).append(System.lineSeparator());
+    return b.toString();
+  }
+
+  /** Where {@link #write()} puts the summary. */
+  public String summaryPath() {
+    return resolve().toString();
+  }
+
+  /** Writes {@code _run_summary.json} into the output directory. */
+  public void write() throws IOException {
+    try (OutputStream out = java.nio.channels.Channels.newOutputStream(FileSystems.create(resolve(), MimeTypes.TEXT))) {
+      out.write(toJson().getBytes(StandardCharsets.UTF_8));
+      out.write('\n');
+    }
+  }
+
+  private ResourceId resolve() {
+    return FileSystems.matchNewResource(output, true)
+        .resolve(FILE_NAME, ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+  }
+}

@@ -1,0 +1,148 @@
+package io.tributary.transforms.validate;
+
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkState;
+
+import com.google.auto.value.AutoValue;
+import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.RecordRejectedException;
+import io.tributary.transforms.json.RowJsonText;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableList;
+
+/**
+ * Rejects rows that break a business rule, sending them to the bad-record handler.
+ *
+ * <p>The dead-letter payload is the row rendered as JSON ({@link RowJsonText}). Every rule is evaluated; the reason code is the first failing rule's (so each rejected row
+ * is counted once) and the message lists every violation.
+ *
+ * <pre>{@code
+ * PCollection<Row> valid = events.apply("Validate", Validate.rows()
+ *     .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
+ *     .withRule(RowRule.oneOf("currency", Set.of("EUR", "USD"))
+ *     .withReason("unknown_currency"))
+ *     .withBadRecordErrorHandler(handler));
+ * }</pre>
+ */
+@AutoValue
+public abstract class Validate extends PTransform<PCollection<Row>, PCollection<Row>> {
+  abstract ImmutableList<RowRule> rules();
+
+  abstract String stage();
+
+  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setRules(ImmutableList<RowRule> rules);
+
+    abstract Builder setStage(String stage);
+
+    abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+    abstract Validate build();
+  }
+
+  private static final TupleTag<Row> VALID = new TupleTag<Row>() {};
+
+  /** A validator with no rules yet; stage name {@code validate}. */
+  public static Validate rows() {
+    return new AutoValue_Validate.Builder()
+        .setRules(ImmutableList.of())
+        .setStage("validate")
+        .setBadRecordErrorHandler(DeadLetters.defaultHandler())
+        .build();
+  }
+
+  /** Adds a rule. */
+  public Validate withRule(RowRule rule) {
+    checkArgument(rule != null, "Validate.withRule: rule must not be null");
+    return toBuilder().setRules(ImmutableList.<RowRule>builder().addAll(rules()).add(rule).build()).build();
+  }
+
+  /** The stage name recorded on rejections. */
+  public Validate withStage(String stage) {
+    checkArgument(stage != null && !stage.isEmpty(), "Validate.withStage: stage must not be empty");
+    return toBuilder().setStage(stage).build();
+  }
+
+  /** Sends rejected rows to {@code handler} instead of failing the pipeline. */
+  public Validate withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+    checkArgument(handler != null, "Validate.withBadRecordErrorHandler: handler must not be null");
+    return toBuilder().setBadRecordErrorHandler(handler).build();
+  }
+
+  @Override
+  public PCollection<Row> expand(PCollection<Row> input) {
+    checkState(!rules().isEmpty(), "Validate: at least one withRule() is required");
+    Schema schema = input.getSchema();
+    for (RowRule rule : rules()) {
+      rule.checkIn(schema);
+    }
+    PCollectionTuple result =
+        input.apply(
+            "CheckRules",
+            ParDo.of(new ValidateFn(rules(), stage(), DeadLetters.routerFor(badRecordErrorHandler())))
+                .withOutputTags(VALID, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.register(badRecordErrorHandler(), result);
+    return result.get(VALID).setRowSchema(schema);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("rules", rules().toString()).withLabel("Rules"))
+        .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"));
+  }
+
+  static final class ValidateFn extends DoFn<Row, Row> {
+    private final List<RowRule> rules;
+    private final String stage;
+    private final BadRecordRouter router;
+
+    ValidateFn(List<RowRule> rules, String stage, BadRecordRouter router) {
+      this.rules = new ArrayList<>(rules);
+      this.stage = stage;
+      this.router = router;
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, MultiOutputReceiver out) throws Exception {
+      String firstReason = null;
+      List<String> violations = new ArrayList<>();
+      for (RowRule rule : rules) {
+        String violation = rule.violation(row);
+        if (violation != null) {
+          if (firstReason == null) {
+            firstReason = rule.reason();
+          }
+          violations.add(violation);
+        }
+      }
+      if (firstReason == null) {
+        out.get(VALID).output(row);
+      } else {
+        DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(),
+            new RecordRejectedException(stage, firstReason, String.join("; ", violations)));
+      }
+    }
+  }
+}
