@@ -48,7 +48,6 @@ public final class Tributary {
 
   /** The entry point of the bundled jar. */
   public static void main(String[] args) {
-    quietLogging();
     System.exit(run(args, System.out, System.err));
   }
 
@@ -111,7 +110,13 @@ public final class Tributary {
     try {
       return PipelineOptionsFactory.fromArgs(merged.toArray(new String[0])).withValidation().as(job.optionsClass());
     } catch (IllegalArgumentException e) {
-      throw new UsageException("run " + job.name() + ": " + firstLine(e.getMessage()));
+      String message = firstLine(e.getMessage());
+      java.util.regex.Matcher unknown =
+          java.util.regex.Pattern.compile("missing a property named '([^']+)'").matcher(message);
+      if (unknown.find()) {
+        message = "unknown option --" + unknown.group(1) + " (see tributary run " + job.name() + " --help)";
+      }
+      throw new UsageException("run " + job.name() + ": " + message);
     }
   }
 
@@ -182,10 +187,5 @@ public final class Tributary {
     return t.getClass().getSimpleName() + ": " + firstLine(t.getMessage());
   }
 
-  /** Runner logs go to stderr at WARN unless the user configured logging. */
-  private static void quietLogging() {
-    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-    }
   }
 }
