@@ -186,6 +186,4 @@ public final class Tributary {
     }
     return t.getClass().getSimpleName() + ": " + firstLine(t.getMessage());
   }
-
-  }
 }
