@@ -5,6 +5,7 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.time.Durations;
 import io.tributary.transforms.validate.FieldPath;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -124,12 +125,13 @@ public final class Dedup {
       super.populateDisplayData(builder);
       builder
           .add(DisplayData.item("field", field().toString()).withLabel("Id field"))
-          .add(DisplayData.item("ttl", ttl()).withLabel("Id time-to-live (event time)"));
+          .add(DisplayData.item("ttl", Durations.format(ttl())).withLabel("Id time-to-live (event time)"));
     }
   }
 
+  /** The input's coder is its SchemaCoder, so copying it keeps the schema downstream. */
   private static <T> PCollection<T> withSchemaOf(PCollection<T> like, PCollection<T> pc) {
-    return pc.setSchema(like.getSchema(), like.getTypeDescriptor(), like.getToRowFunction(), like.getFromRowFunction());
+    return pc.setCoder(like.getCoder());
   }
 
   static final class DedupFn<T> extends DoFn<KV<String, T>, T> {

@@ -37,11 +37,8 @@ public final class Counted<T> extends PTransform<PCollection<T>, PCollection<T>>
   @Override
   public PCollection<T> expand(PCollection<T> input) {
     PCollection<T> out = input.apply("Count_" + name, ParDo.of(new CountFn<T>(name)));
-    out.setCoder(input.getCoder());
-    if (input.hasSchema()) {
-      out.setSchema(input.getSchema(), input.getTypeDescriptor(), input.getToRowFunction(), input.getFromRowFunction());
-    }
-    return out;
+    // Same coder as the input: a SchemaCoder stays a SchemaCoder, so the schema carries through.
+    return out.setCoder(input.getCoder());
   }
 
   @Override
