@@ -56,8 +56,15 @@ public final class IoChecks {
     Path path = Path.of(dir.startsWith("file://") ? dir.substring("file://".length()) : dir);
     try {
       Files.createDirectories(path);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw new UsageException(option + ": cannot create directory '" + dir + "': a file of that name exists");
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new UsageException(option + ": cannot create directory '" + dir + "': permission denied");
+    } catch (java.nio.file.FileSystemException e) {
+      throw new UsageException(option + ": cannot create directory '" + dir + "': "
+          + (e.getReason() == null ? "file system error" : e.getReason().toLowerCase()));
     } catch (IOException | SecurityException e) {
-      throw new UsageException(option + ": cannot create directory '" + dir + "' (" + e.getClass().getSimpleName() + ")");
+      throw new UsageException(option + ": cannot create directory '" + dir + "': not permitted");
     }
     if (!Files.isDirectory(path) || !Files.isWritable(path)) {
       throw new UsageException(option + ": '" + dir + "' is not a writable directory");

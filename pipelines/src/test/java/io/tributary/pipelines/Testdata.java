@@ -1,0 +1,88 @@
+package io.tributary.pipelines;
+
+import static org.junit.Assert.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** Locates the repository's testdata/ and compares pipeline outputs with its golden files. */
+public final class Testdata {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Testdata() {}
+
+  /** The repository root: the nearest ancestor of the working directory holding testdata/. */
+  public static Path root() {
+    Path dir = Path.of("").toAbsolutePath();
+    while (dir != null && !Files.isDirectory(dir.resolve("testdata/clickstream"))) {
+      dir = dir.getParent();
+    }
+    if (dir == null) {
+      throw new IllegalStateException("testdata/ not found above " + Path.of("").toAbsolutePath());
+    }
+    return dir;
+  }
+
+  /** A file under testdata/. */
+  public static Path file(String relative) {
+    return root().resolve("testdata").resolve(relative);
+  }
+
+  /** Every line of every .jsonl file under {@code dir}, in file-name then line order. */
+  public static List<String> jsonLines(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      List<String> lines = new ArrayList<>();
+      for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).sorted().collect(Collectors.toList())) {
+        lines.addAll(Files.readAllLines(f));
+      }
+      return lines;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Aggregate lines without pane metadata, sorted by window: the form of the golden files. */
+  public static List<String> aggregatesWithoutPane(Path aggregatesDir) {
+    List<String> out = new ArrayList<>();
+    for (String line : jsonLines(aggregatesDir)) {
+      try {
+        JsonNode node = MAPPER.readTree(line);
+        ((ObjectNode) node).remove("pane");
+        out.add(MAPPER.writeValueAsString(node));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** Asserts that the aggregates under {@code aggregatesDir} equal {@code golden/<name>/aggregates.jsonl}. */
+  public static void assertMatchesGolden(String name, Path aggregatesDir) {
+    try {
+      List<String> golden = new ArrayList<>(Files.readAllLines(file("clickstream/golden/" + name + "/aggregates.jsonl")));
+      golden.sort(null);
+      assertEquals("aggregates differ from testdata/clickstream/golden/" + name, golden, aggregatesWithoutPane(aggregatesDir));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The manifest written by the generator, e.g. {@code clickstream/small.expected.json}. */
+  public static JsonNode manifest(String relative) {
+    try {
+      return MAPPER.readTree(file(relative).toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package io.tributary.pipelines.cli;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.tributary.pipelines.Testdata;
+import io.tributary.testing.TestRunners;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+@RunWith(JUnit4.class)
+public class TributaryCliTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  private String out;
+  private String err;
+
+  private int run(String... args) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    int code = Tributary.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+    out = o.toString(StandardCharsets.UTF_8);
+    err = e.toString(StandardCharsets.UTF_8);
+    return code;
+  }
+
+  private void assertOneLineUsageError(int code, String expected) {
+    assertEquals(err, 2, code);
+    assertEquals("one line, no stack trace: " + err, 1, err.strip().lines().count());
+    assertThat(err, containsString(expected));
+    assertThat(err, not(containsString("Exception")));
+  }
+
+  @Test
+  public void helpListsPipelinesAndProfiles() {
+    assertEquals(0, run("--help"));
+    assertThat(out, containsString("clickstream"));
+    assertThat(out, containsString("flink-local"));
+  }
+
+  @Test
+  public void pipelineHelpListsOptionsWithDefaults() {
+    assertEquals(0, run("run", "clickstream", "--help"));
+    assertThat(out, containsString("--input="));
+    assertThat(out, containsString("(required)"));
+    assertThat(out, containsString("--dedupTtl="));
+    assertThat(out, containsString("(default: 24h)"));
+  }
+
+  @Test
+  public void missingInputIsOneLineExitTwo() {
+    assertOneLineUsageError(
+        run("run", "clickstream", "--input=/no/such/file", "--output=" + tmp.getRoot()),
+        "--input: no file matches '/no/such/file'");
+  }
+
+  @Test
+  public void unknownFlagIsOneLineExitTwo() {
+    assertOneLineUsageError(
+        run("run", "clickstream", "--bogus=1", "--input=x", "--output=y"), "unknown option --bogus");
+  }
+
+  @Test
+  public void missingRequiredOptionNamesIt() {
+    assertOneLineUsageError(run("run", "clickstream", "--output=" + tmp.getRoot()), "--input");
+  }
+
+  @Test
+  public void unwritableOutputIsOneLineExitTwo() throws Exception {
+    Path file = tmp.newFile("not-a-dir").toPath();
+    assertOneLineUsageError(
+        run("run", "clickstream", "--input=" + Testdata.file("clickstream/small.jsonl"), "--output=" + file.resolve("sub")),
+        "--output: cannot create directory");
+  }
+
+  @Test
+  public void badDurationNamesTheOption() {
+    assertOneLineUsageError(
+        run("run", "clickstream", "--input=" + Testdata.file("clickstream/small.jsonl"),
+            "--output=" + tmp.getRoot(), "--dedupTtl=forever"),
+        "--dedupTtl: expected a duration");
+  }
+
+  @Test
+  public void unknownPipelineAndProfile() {
+    assertOneLineUsageError(run("run", "nope"), "unknown pipeline 'nope'");
+    assertOneLineUsageError(run("run", "clickstream", "--profile=nope", "--input=x", "--output=y"), "--profile: 'nope'");
+    assertOneLineUsageError(run("frobnicate"), "unknown command 'frobnicate'");
+  }
+
+  @Test
+  public void runsTheSmallSampleAndWritesTheSummary() throws Exception {
+    Path output = tmp.newFolder("run").toPath();
+    String profile = TestRunners.isFlink() ? "flink-local" : "direct";
+    int code = run("run", "clickstream", "--profile=" + profile,
+        "--input=" + Testdata.file("clickstream/small.jsonl"), "--output=" + output);
+    assertEquals(err, 0, code);
+    assertThat(out, containsString(
+        "read=1000 = written=983 + dead-lettered=7 + quarantined=0 + deduplicated=10 + too-late=0 [balanced]"));
+    String summary = Files.readString(output.resolve("_run_summary.json"));
+    assertThat(summary, containsString("\"balanced\" : true"));
+    assertThat(summary, containsString("\"decode.not_json\" : 1"));
+    assertTrue(Files.isDirectory(output.resolve("aggregates/dt=2026-11-01/hour=00")));
+  }
+}

@@ -1,0 +1,61 @@
+package io.tributary.pipelines.clickstream;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tributary.pipelines.Testdata;
+import io.tributary.pipelines.cli.Tributary;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * The README's first command, in-process: `tributary run clickstream` on the committed 50,000-line
+ * sample with the default profile (embedded Flink). Asserts the exact counts that
+ * testdata/README.md states and the golden aggregates.
+ */
+@RunWith(JUnit4.class)
+public class ClickstreamSampleIT {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  @Test
+  public void fullSampleOnTheDefaultProfile() throws Exception {
+    Path out = tmp.newFolder("out").toPath();
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    int code = Tributary.run(
+        new String[] {"run", "clickstream", "--input=" + Testdata.file("clickstream/sample.jsonl.gz"), "--output=" + out},
+        new PrintStream(stdout, true, StandardCharsets.UTF_8), new PrintStream(stderr, true, StandardCharsets.UTF_8));
+    String text = stdout.toString(StandardCharsets.UTF_8);
+    assertEquals(stderr.toString(StandardCharsets.UTF_8), 0, code);
+
+    // testdata/README.md: 50,000 lines = 49,230 valid unique + 500 duplicates + 270 dead letters.
+    assertThat(text, containsString(
+        "read=50000 = written=49230 + dead-lettered=270 + quarantined=0 + deduplicated=500 + too-late=0 [balanced]"));
+    JsonNode m = Testdata.manifest("clickstream/sample.expected.json");
+    assertEquals(49230, m.get("valid_unique").asLong());
+    String[][] perReason = {
+      {"decode.not_json", "not_json", "60"},
+      {"decode.truncated_json", "truncated_json", "40"},
+      {"decode.missing_field", "missing_field", "50"},
+      {"decode.wrong_type", "wrong_type", "40"},
+      {"decode.bad_timestamp", "bad_timestamp", "30"},
+      {"validate.negative_price", "negative_price", "25"},
+      {"validate.unknown_currency", "unknown_currency", "25"},
+    };
+    for (String[] r : perReason) {
+      assertEquals(r[0], Long.parseLong(r[2]), m.get("dead_letters").get(r[1]).asLong());
+      assertThat(text, containsString(String.format("dead-lettered %-28s %s", r[0], r[2])));
+    }
+    Testdata.assertMatchesGolden("sample", out.resolve("aggregates"));
+    System.out.print(text);
+  }
+}
