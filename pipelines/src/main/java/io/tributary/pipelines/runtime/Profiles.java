@@ -23,7 +23,7 @@ public final class Profiles {
   /** The profile used when {@code --profile} is not given: embedded Flink, chosen by measurement. */
   public static final String DEFAULT = "flink-local";
   /** Profiles bundled in the jar. */
-  public static final List<String> BUNDLED = List.of("direct", "flink-local");
+  public static final List<String> BUNDLED = List.of("direct", "flink-local", "flink-cluster");
 
   private Profiles() {}
 

@@ -1,0 +1,94 @@
+package io.tributary.pipelines.cluster;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertTrue;
+
+import io.tributary.pipelines.Testdata;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * The production path, for real: a standalone Flink 1.19 session cluster (JobManager and
+ * TaskManager as separate JVMs, only Flink's jars on their class path) started by
+ * runners-config/flink/cluster.sh, and the bundled jar submitted to it unchanged by the
+ * {@code tributary} CLI in its own JVM with {@code --profile=flink-cluster}.
+ */
+@RunWith(JUnit4.class)
+public class FlinkClusterSubmissionIT {
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  // Ports away from the defaults so a developer's own cluster on 8081 is left alone.
+  private static final String REST_PORT = "18581";
+  private static final String RPC_PORT = "16523";
+  private static Path state;
+
+  private static ProcessBuilder cluster(String... args) {
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Testdata.root().resolve("runners-config/flink/cluster.sh").toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("TRIBUTARY_FLINK_HOME", state.toString());
+    pb.environment().put("FLINK_REST_PORT", REST_PORT);
+    pb.environment().put("FLINK_RPC_PORT", RPC_PORT);
+    return pb;
+  }
+
+  private static String run(ProcessBuilder pb, long timeoutSeconds) throws Exception {
+    Path log = Files.createTempFile(TMP.getRoot().toPath(), "proc", ".log");
+    Process p = pb.redirectOutput(log.toFile()).start();
+    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out after " + timeoutSeconds + " s: " + pb.command() + "\n" + Files.readString(log));
+    }
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    if (p.exitValue() != 0) {
+      throw new AssertionError("exit " + p.exitValue() + ": " + pb.command() + "\n" + out);
+    }
+    return out;
+  }
+
+  @BeforeClass
+  public static void startCluster() throws Exception {
+    state = TMP.newFolder("flink").toPath();
+    String out = run(cluster("start", "150"), 240);
+    assertThat(out, containsString("cluster ready"));
+  }
+
+  @AfterClass
+  public static void stopCluster() throws Exception {
+    if (state != null) {
+      run(cluster("stop"), 60);
+    }
+  }
+
+  @Test
+  public void bundledJarRunsUnchangedOnTheSessionCluster() throws Exception {
+    Path jar = Testdata.root().resolve(
+        "pipelines/target/tributary-pipelines-" + System.getProperty("project.version") + "-bundled.jar");
+    assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
+    Path out = TMP.newFolder("out").toPath();
+    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    ProcessBuilder submit = new ProcessBuilder(java, "-jar", jar.toString(), "run", "clickstream",
+        "--profile=flink-cluster", "--flinkMaster=localhost:" + REST_PORT,
+        "--input=" + Testdata.file("clickstream/small.jsonl"), "--output=" + out).redirectErrorStream(true);
+    String text = run(submit, 300);
+    System.out.print(text);
+    assertThat(text, containsString(
+        "read=1000 = written=983 + dead-lettered=7 + quarantined=0 + deduplicated=10 + too-late=0 [balanced]"));
+    Testdata.assertMatchesGolden("small", out.resolve("aggregates"));
+    String status = run(cluster("status"), 30);
+    assertThat(status, containsString("\"jobs-finished\":1"));
+  }
+}

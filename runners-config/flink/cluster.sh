@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Starts, stops and inspects a standalone Flink 1.19.0 session cluster on localhost:
+# one JobManager and one TaskManager, each its own JVM, class path resolved from Maven.
+#
+#   runners-config/flink/cluster.sh start            # web UI and REST on http://localhost:8081
+#   runners-config/flink/cluster.sh status
+#   runners-config/flink/cluster.sh kill-taskmanager # kill -9, for fault drills
+#   runners-config/flink/cluster.sh start-taskmanager
+#   runners-config/flink/cluster.sh stop
+#
+# State (config, logs, checkpoints, savepoints, pids) lives in $TRIBUTARY_FLINK_HOME
+# (default /tmp/tributary-flink). FLINK_REST_PORT and FLINK_RPC_PORT move the ports (8081, 6123).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+state="${TRIBUTARY_FLINK_HOME:-/tmp/tributary-flink}"
+port="${FLINK_REST_PORT:-8081}"
+rpc_port="${FLINK_RPC_PORT:-6123}"
+conf="$state/conf"
+
+die() { echo "cluster.sh: $*" >&2; exit 2; }
+
+classpath() {
+  if [ ! -s "$state/classpath.txt" ]; then
+    mkdir -p "$state"
+    mvn -q -B -f "$here/cluster-classpath.xml" dependency:build-classpath \
+      -Dstyle.color=never -Dmdep.outputFile="$state/classpath.txt" >"$state/mvn.log" 2>&1 \
+      || die "cannot resolve Flink's jars with Maven; see $state/mvn.log"
+  fi
+  cat "$state/classpath.txt"
+}
+
+configure() {
+  mkdir -p "$conf" "$state/log" "$state/checkpoints" "$state/savepoints" "$state/web-upload" "$state/tmp"
+  sed -e "s#@STATE@#$state#g" -e "s#^rest.port: .*#rest.port: $port#" \
+    -e "s#^jobmanager.rpc.port: .*#jobmanager.rpc.port: $rpc_port#" "$here/conf/config.yaml" > "$conf/config.yaml"
+  cp "$here/conf/log4j.properties" "$conf/log4j.properties"
+}
+
+alive() { [ -f "$state/$1.pid" ] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
+
+launch() { # name main-class
+  local name=$1 main=$2
+  if alive "$name"; then echo "$name already running (pid $(cat "$state/$name.pid"))"; return; fi
+  nohup java -Xmx1g \
+    -Dlog.file="$state/log/$name.log" -Dlog4j.configurationFile="file:$conf/log4j.properties" \
+    -cp "$(classpath)" "$main" --configDir "$conf" > "$state/log/$name.out" 2>&1 &
+  echo $! > "$state/$name.pid"
+  echo "$name started (pid $!), log $state/log/$name.log"
+}
+
+overview() { curl -fsS "http://localhost:$port/overview" 2>/dev/null; }
+
+wait_ready() { # seconds
+  local deadline=$((SECONDS + $1))
+  while [ $SECONDS -lt $deadline ]; do
+    if overview | grep -q '"taskmanagers":[1-9]'; then
+      echo "cluster ready: http://localhost:$port ($(overview))"; return 0
+    fi
+    sleep 1
+  done
+  die "cluster not ready after $1 s; see $state/log/"
+}
+
+stop_one() {
+  if alive "$1"; then kill "$(cat "$state/$1.pid")"; echo "$1 stopped"; fi
+  rm -f "$state/$1.pid"
+}
+
+case "${1:-}" in
+  start)
+    command -v curl >/dev/null || die "curl is required"
+    configure
+    launch jobmanager org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint
+    launch taskmanager org.apache.flink.runtime.taskexecutor.TaskManagerRunner
+    wait_ready "${2:-90}"
+    ;;
+  start-taskmanager)
+    launch taskmanager org.apache.flink.runtime.taskexecutor.TaskManagerRunner
+    wait_ready "${2:-90}"
+    ;;
+  kill-taskmanager)
+    alive taskmanager || die "no TaskManager running"
+    kill -9 "$(cat "$state/taskmanager.pid")"; rm -f "$state/taskmanager.pid"; echo "taskmanager killed (-9)"
+    ;;
+  stop)
+    stop_one taskmanager; stop_one jobmanager
+    ;;
+  status)
+    for n in jobmanager taskmanager; do
+      if alive $n; then echo "$n: running (pid $(cat "$state/$n.pid"))"; else echo "$n: stopped"; fi
+    done
+    overview && echo || echo "REST: not answering on :$port"
+    ;;
+  *)
+    die "usage: cluster.sh start|stop|status|start-taskmanager|kill-taskmanager"
+    ;;
+esac
