@@ -70,8 +70,11 @@ public final class Tributary {
       return args.isEmpty() ? USAGE : 0;
     }
     String command = args.get(0);
+    if (JobCommands.NAMES.contains(command)) {
+      return JobCommands.run(command, args.subList(1, args.size()), out);
+    }
     if (!command.equals("run")) {
-      throw new UsageException("unknown command '" + command + "'; expected one of: run (see tributary --help)");
+      throw new UsageException("unknown command '" + command + "'; expected one of: run, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
     }
     if (args.size() < 2 || args.get(1).startsWith("-")) {
       throw new UsageException("run: expected a pipeline name, one of " + PIPELINES.keySet());
@@ -99,6 +102,9 @@ public final class Tributary {
     for (String arg : userArgs) {
       if (arg.startsWith("--profile=")) {
         profile = arg.substring("--profile=".length());
+      } else if (arg.startsWith("--from-savepoint=")) {
+        // Flink restores operator state from the savepoint; operator names are stable step names.
+        beamArgs.add("--savepointPath=" + arg.substring("--from-savepoint=".length()));
       } else if (!arg.startsWith("--")) {
         throw new UsageException("run " + job.name() + ": unexpected argument '" + arg + "'; options look like --name=value");
       } else {
@@ -125,6 +131,7 @@ public final class Tributary {
     b.append("Usage: tributary <command> [args]\n\n");
     b.append("Commands:\n");
     b.append("  run <pipeline> [--profile=NAME] [options]   run a pipeline (add --help for its options)\n");
+    b.append(JobCommands.usage());
     b.append("  --help                                      this text\n\n");
     b.append("Pipelines:\n");
     PIPELINES.values().forEach(j -> b.append(String.format("  %-14s %s%n", j.name(), j.summary())));

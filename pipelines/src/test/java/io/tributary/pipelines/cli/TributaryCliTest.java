@@ -100,6 +100,14 @@ public class TributaryCliTest {
   }
 
   @Test
+  public void jobControlErrorsAreOneLine() {
+    assertOneLineUsageError(run("jobs", "--flinkMaster=localhost:1"), "--flinkMaster: no Flink REST API answers at http://localhost:1");
+    assertOneLineUsageError(run("cancel", "not-a-job"), "job id: expected 32 hex digits");
+    assertOneLineUsageError(run("stop", "0123456789abcdef0123456789abcdef"), "stop: add --savepoint");
+    assertOneLineUsageError(run("savepoint"), "savepoint: expected one job id");
+  }
+
+  @Test
   public void runsTheSmallSampleAndWritesTheSummary() throws Exception {
     Path output = tmp.newFolder("run").toPath();
     String profile = TestRunners.isFlink() ? "flink-local" : "direct";

@@ -90,5 +90,10 @@ public class FlinkClusterSubmissionIT {
     Testdata.assertMatchesGolden("small", out.resolve("aggregates"));
     String status = run(cluster("status"), 30);
     assertThat(status, containsString("\"jobs-finished\":1"));
+
+    // Job control through Flink's REST API, from the same jar.
+    String jobs = run(new ProcessBuilder(java, "-jar", jar.toString(), "jobs", "--flinkMaster=localhost:" + REST_PORT)
+        .redirectErrorStream(true), 60);
+    assertThat(jobs, org.hamcrest.Matchers.matchesPattern("(?s)[0-9a-f]{32}  FINISHED .*"));
   }
 }
