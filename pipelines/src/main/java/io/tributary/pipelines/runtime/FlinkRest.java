@@ -96,23 +96,26 @@ public final class FlinkRest {
 
   /** Triggers a savepoint and waits for it; returns its location. */
   public String savepoint(String jobId, String targetDirectory, Duration timeout) throws IOException, UsageException {
-    ObjectNode body = MAPPER.createObjectNode();
+    ObjectNode body = MAPPER.createObjectNode().put("cancel-job", false);
     if (targetDirectory != null) {
       body.put("target-directory", targetDirectory);
     }
-    body.put("cancel-job", false);
-    String trigger = call("POST", "/jobs/" + checkId(jobId) + "/savepoints", body).path("request-id").asText();
-    return awaitSavepoint(jobId, trigger, timeout);
+    return triggerAndAwait(jobId, "/savepoints", body, timeout);
   }
 
   /** Stops a job gracefully with a final savepoint and waits for it; returns its location. */
   public String stopWithSavepoint(String jobId, String targetDirectory, Duration timeout) throws IOException, UsageException {
-    ObjectNode body = MAPPER.createObjectNode();
+    ObjectNode body = MAPPER.createObjectNode().put("drain", false);
     if (targetDirectory != null) {
       body.put("targetDirectory", targetDirectory);
     }
-    body.put("drain", false);
-    String trigger = call("POST", "/jobs/" + checkId(jobId) + "/stop", body).path("request-id").asText();
+    return triggerAndAwait(jobId, "/stop", body, timeout);
+  }
+
+  /** Both savepoint operations are asynchronous: POST returns a trigger id to poll. */
+  private String triggerAndAwait(String jobId, String operation, ObjectNode body, Duration timeout)
+      throws IOException, UsageException {
+    String trigger = call("POST", "/jobs/" + checkId(jobId) + operation, body).path("request-id").asText();
     return awaitSavepoint(jobId, trigger, timeout);
   }
 
