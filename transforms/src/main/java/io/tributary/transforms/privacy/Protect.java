@@ -1,0 +1,189 @@
+package io.tributary.transforms.privacy;
+
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkState;
+
+import com.google.auto.value.AutoValue;
+import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.RecordRejectedException;
+import io.tributary.transforms.json.RowJsonText;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Applies a {@link PrivacyPolicy} to every row: a new PII field is covered by declaring it, not by
+ * code. The output schema follows from the input's ({@link FieldProtector#outputSchema}).
+ *
+ * <p>Keys are checked when the pipeline is built (a missing or malformed keyset stops it there,
+ * naming the source) and loaded again on each worker from their source; no key material travels in
+ * the pipeline graph. A row that cannot be protected (encrypt with a null subject) goes to the
+ * bad-record handler with its protected fields redacted, never in clear.
+ *
+ * <pre>{@code
+ * PCollection<Row> safe = events.apply("Protect", Protect.with(policy)
+ *     .withKeyset(Keyset.KeysetSource.env("TRIBUTARY_KEYSET"))
+ *     .withSubjectKeys("/var/lib/tributary/subject-keys", "k1")
+ *     .withBadRecordErrorHandler(handler));
+ * }</pre>
+ */
+@AutoValue
+public abstract class Protect extends PTransform<PCollection<Row>, PCollection<Row>> {
+  abstract PrivacyPolicy policy();
+
+  abstract Keyset.@Nullable KeysetSource keyset();
+
+  abstract @Nullable String subjectKeyDirectory();
+
+  abstract @Nullable String indexKeyId();
+
+  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setPolicy(PrivacyPolicy policy);
+
+    abstract Builder setKeyset(Keyset.KeysetSource keyset);
+
+    abstract Builder setSubjectKeyDirectory(String dir);
+
+    abstract Builder setIndexKeyId(String id);
+
+    abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+    abstract Protect build();
+  }
+
+  private static final TupleTag<Row> PROTECTED = new TupleTag<Row>() {};
+
+  /** Protects rows by {@code policy}. */
+  public static Protect with(PrivacyPolicy policy) {
+    checkArgument(policy != null, "Protect.with: policy must not be null");
+    return new AutoValue_Protect.Builder()
+        .setPolicy(policy)
+        .setBadRecordErrorHandler(DeadLetters.defaultHandler())
+        .build();
+  }
+
+  /** Where the keyset comes from (needed by tokenize and encrypt). */
+  public Protect withKeyset(Keyset.KeysetSource source) {
+    checkArgument(source != null, "Protect.withKeyset: source must not be null");
+    return toBuilder().setKeyset(source).build();
+  }
+
+  /** The per-subject key store for {@code encrypt}; subject ids are indexed with key {@code indexKeyId}. */
+  public Protect withSubjectKeys(String directory, String indexKeyId) {
+    checkArgument(directory != null && !directory.isBlank(), "Protect.withSubjectKeys: directory must not be empty");
+    checkArgument(indexKeyId != null && !indexKeyId.isBlank(), "Protect.withSubjectKeys: indexKeyId must not be empty");
+    return toBuilder().setSubjectKeyDirectory(directory).setIndexKeyId(indexKeyId).build();
+  }
+
+  /** Rows that cannot be protected go to {@code handler} (redacted) instead of failing the pipeline. */
+  public Protect withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+    checkArgument(handler != null, "Protect.withBadRecordErrorHandler: handler must not be null");
+    return toBuilder().setBadRecordErrorHandler(handler).build();
+  }
+
+  FieldProtector protector() {
+    return protector(policy(), keyset(), subjectKeyDirectory(), indexKeyId());
+  }
+
+  static FieldProtector protector(
+      PrivacyPolicy policy, Keyset.@Nullable KeysetSource keyset, @Nullable String dir, @Nullable String indexKeyId) {
+    Keyset keys = keyset == null ? null : Keyset.load(keyset);
+    SubjectKeyStore store = dir == null ? null : SubjectKeyStore.directory(dir, keyset, indexKeyId);
+    return FieldProtector.create(policy, keys, store);
+  }
+
+  @Override
+  public PCollection<Row> expand(PCollection<Row> input) {
+    checkState(!policy().needsKeys() || keyset() != null,
+        "Protect: the policy tokenizes or encrypts, so withKeyset() is required");
+    checkState(!policy().encrypts() || subjectKeyDirectory() != null,
+        "Protect: the policy encrypts per subject, so withSubjectKeys() is required");
+    // Fails here, at construction, if a key is missing or malformed.
+    Schema out = protector().outputSchema(input.getSchema());
+    PCollectionTuple result = input.apply("ProtectFields",
+        ParDo.of(new ProtectFn(policy(), keyset(), subjectKeyDirectory(), indexKeyId(), out,
+                DeadLetters.routerFor(badRecordErrorHandler())))
+            .withOutputTags(PROTECTED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.register(badRecordErrorHandler(), result);
+    return result.get(PROTECTED).setRowSchema(out);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("policy", policy().toString()).withLabel("Privacy policy"))
+        .addIfNotNull(DisplayData.item("keyset", keyset() == null ? null : keyset().toString()).withLabel("Keyset source"))
+        .addIfNotNull(DisplayData.item("subjectKeys", subjectKeyDirectory()).withLabel("Subject key store"));
+  }
+
+  /** Carries the key *sources* only; each worker loads the keys in {@code @Setup}. */
+  static final class ProtectFn extends DoFn<Row, Row> {
+    private final PrivacyPolicy policy;
+    private final Keyset.@Nullable KeysetSource keyset;
+    private final @Nullable String subjectKeyDirectory;
+    private final @Nullable String indexKeyId;
+    private final Schema out;
+    private final BadRecordRouter router;
+    private transient FieldProtector protector;
+
+    ProtectFn(PrivacyPolicy policy, Keyset.@Nullable KeysetSource keyset, @Nullable String subjectKeyDirectory,
+        @Nullable String indexKeyId, Schema out, BadRecordRouter router) {
+      this.policy = policy;
+      this.keyset = keyset;
+      this.subjectKeyDirectory = subjectKeyDirectory;
+      this.indexKeyId = indexKeyId;
+      this.out = out;
+      this.router = router;
+    }
+
+    @Setup
+    public void setup() {
+      protector = protector(policy, keyset, subjectKeyDirectory, indexKeyId);
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, MultiOutputReceiver receiver) throws Exception {
+      try {
+        receiver.get(PROTECTED).output(protector.protect(row, out));
+      } catch (IllegalArgumentException e) {
+        DeadLetters.reject(router, receiver, redacted(row), StringUtf8Coder.of(),
+            new RecordRejectedException("protect", "cannot_protect", e.getMessage()));
+      }
+    }
+
+    /** The row as JSON with every policy field replaced by a marker: never PII in clear. */
+    private String redacted(Row row) {
+      List<Object> values = new ArrayList<>();
+      Schema.Builder schema = Schema.builder();
+      for (Schema.Field f : row.getSchema().getFields()) {
+        if (protector.fields().containsKey(f.getName())) {
+          schema.addNullableField(f.getName(), Schema.FieldType.STRING);
+          values.add(row.getValue(f.getName()) == null ? null : "[redacted]");
+        } else {
+          schema.addField(f);
+          values.add(row.getValue(f.getName()));
+        }
+      }
+      return RowJsonText.render(Row.withSchema(schema.build()).addValues(values).build());
+    }
+  }
+}
