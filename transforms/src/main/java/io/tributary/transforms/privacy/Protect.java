@@ -100,15 +100,9 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     return toBuilder().setBadRecordErrorHandler(handler).build();
   }
 
-  FieldProtector protector() {
-    return protector(policy(), keyset(), subjectKeyDirectory(), indexKeyId());
-  }
-
-  static FieldProtector protector(
-      PrivacyPolicy policy, Keyset.@Nullable KeysetSource keyset, @Nullable String dir, @Nullable String indexKeyId) {
-    Keyset keys = keyset == null ? null : Keyset.load(keyset);
-    SubjectKeyStore store = dir == null ? null : SubjectKeyStore.directory(dir, keyset, indexKeyId);
-    return FieldProtector.create(policy, keys, store);
+  /** The policy and key sources, e.g. to protect dead letters the same way ({@link PayloadScrubber}). */
+  public ProtectionSpec spec() {
+    return ProtectionSpec.of(policy(), keyset(), subjectKeyDirectory(), indexKeyId());
   }
 
   @Override
@@ -118,10 +112,9 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     checkState(!policy().encrypts() || subjectKeyDirectory() != null,
         "Protect: the policy encrypts per subject, so withSubjectKeys() is required");
     // Fails here, at construction, if a key is missing or malformed.
-    Schema out = protector().outputSchema(input.getSchema());
+    Schema out = spec().protector().outputSchema(input.getSchema());
     PCollectionTuple result = input.apply("ProtectFields",
-        ParDo.of(new ProtectFn(policy(), keyset(), subjectKeyDirectory(), indexKeyId(), out,
-                DeadLetters.routerFor(badRecordErrorHandler())))
+        ParDo.of(new ProtectFn(spec(), out, DeadLetters.routerFor(badRecordErrorHandler())))
             .withOutputTags(PROTECTED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(PROTECTED).setRowSchema(out);
@@ -137,27 +130,20 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
 
   /** Carries the key *sources* only; each worker loads the keys in {@code @Setup}. */
   static final class ProtectFn extends DoFn<Row, Row> {
-    private final PrivacyPolicy policy;
-    private final Keyset.@Nullable KeysetSource keyset;
-    private final @Nullable String subjectKeyDirectory;
-    private final @Nullable String indexKeyId;
+    private final ProtectionSpec spec;
     private final Schema out;
     private final BadRecordRouter router;
     private transient FieldProtector protector;
 
-    ProtectFn(PrivacyPolicy policy, Keyset.@Nullable KeysetSource keyset, @Nullable String subjectKeyDirectory,
-        @Nullable String indexKeyId, Schema out, BadRecordRouter router) {
-      this.policy = policy;
-      this.keyset = keyset;
-      this.subjectKeyDirectory = subjectKeyDirectory;
-      this.indexKeyId = indexKeyId;
+    ProtectFn(ProtectionSpec spec, Schema out, BadRecordRouter router) {
+      this.spec = spec;
       this.out = out;
       this.router = router;
     }
 
     @Setup
     public void setup() {
-      protector = protector(policy, keyset, subjectKeyDirectory, indexKeyId);
+      protector = spec.protector();
     }
 
     @ProcessElement
