@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.privacy.PayloadScrubber;
+import io.tributary.transforms.privacy.ProtectionSpec;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
@@ -17,6 +19,7 @@ import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -37,20 +40,34 @@ import org.joda.time.Duration;
  */
 public final class DeadLetterFiles extends PTransform<PCollection<BadRecord>, WriteFilesResult<Void>> {
   private final String directory;
+  private final @Nullable ProtectionSpec protection;
 
-  private DeadLetterFiles(String directory) {
+  private DeadLetterFiles(String directory, @Nullable ProtectionSpec protection) {
     this.directory = directory;
+    this.protection = protection;
   }
 
   /** Writes dead letters under {@code directory}. */
   public static DeadLetterFiles to(String directory) {
     checkArgument(directory != null && !directory.isEmpty(), "DeadLetterFiles.to: directory must not be empty");
-    return new DeadLetterFiles(directory);
+    return new DeadLetterFiles(directory, null);
+  }
+
+  /**
+   * Protects every payload with the data's own privacy policy before it is written (see
+   * {@link PayloadScrubber}): dead letters never hold personal data in clear.
+   */
+  public DeadLetterFiles withProtection(ProtectionSpec spec) {
+    checkArgument(spec != null, "DeadLetterFiles.withProtection: spec must not be null");
+    return new DeadLetterFiles(directory, spec);
   }
 
   @Override
   public WriteFilesResult<Void> expand(PCollection<BadRecord> badRecords) {
-    PCollection<String> lines = badRecords.apply("ToJson", ParDo.of(new ToJsonFn()));
+    if (protection != null) {
+      protection.protector(); // a missing key fails here, when the pipeline is built
+    }
+    PCollection<String> lines = badRecords.apply("ToJson", ParDo.of(new ToJsonFn(protection)));
     if (lines.isBounded() == PCollection.IsBounded.UNBOUNDED) {
       lines = lines.apply("EveryMinute", Window.into(FixedWindows.of(Duration.standardMinutes(1))));
     }
@@ -67,11 +84,13 @@ public final class DeadLetterFiles extends PTransform<PCollection<BadRecord>, Wr
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("directory", directory).withLabel("Dead-letter directory"));
+    builder.add(DisplayData.item("directory", directory).withLabel("Dead-letter directory"))
+        .addIfNotNull(DisplayData.item("protection", protection == null ? null : protection.toString())
+            .withLabel("Payload protection"));
   }
 
   /** Renders one bad record as a JSON line; public for sinks other than files. */
-  public static String toJson(BadRecord record, ObjectMapper mapper) throws Exception {
+  public static String toJson(BadRecord record, ObjectMapper mapper, @Nullable PayloadScrubber scrubber) throws Exception {
     String[] parts = DeadLetters.parseDescription(record.getFailure().getDescription());
     ObjectNode node = mapper.createObjectNode();
     node.put("stage", parts[0]);
@@ -81,25 +100,34 @@ public final class DeadLetterFiles extends PTransform<PCollection<BadRecord>, Wr
     if (human != null) {
       JsonNode parsed = mapper.readTree(human);
       // Strings (raw lines) are stored JSON-quoted: unquote so the payload is the original text.
-      node.put("payload", parsed.isTextual() ? parsed.textValue() : human);
+      String payload = parsed.isTextual() ? parsed.textValue() : human;
+      node.put("payload", scrubber == null ? payload : scrubber.scrub(payload));
     } else {
       node.putNull("payload");
     }
+    // The exception text repeats the message; Tributary messages never carry field values.
     node.put("exception", record.getFailure().getException());
     return mapper.writeValueAsString(node);
   }
 
   static final class ToJsonFn extends DoFn<BadRecord, String> {
+    private final @Nullable ProtectionSpec protection;
     private transient ObjectMapper mapper;
+    private transient @Nullable PayloadScrubber scrubber;
+
+    ToJsonFn(@Nullable ProtectionSpec protection) {
+      this.protection = protection;
+    }
 
     @Setup
     public void setup() {
       mapper = new ObjectMapper();
+      scrubber = protection == null ? null : PayloadScrubber.create(protection.protector());
     }
 
     @ProcessElement
     public void process(@Element BadRecord record, OutputReceiver<String> out) throws Exception {
-      out.output(toJson(record, mapper));
+      out.output(toJson(record, mapper, scrubber));
     }
   }
 }
