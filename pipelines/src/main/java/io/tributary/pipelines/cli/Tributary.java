@@ -4,6 +4,7 @@ import io.tributary.pipelines.clickstream.ClickstreamJob;
 import io.tributary.pipelines.runtime.PipelineDefinition;
 import io.tributary.pipelines.runtime.PipelineRun;
 import io.tributary.pipelines.runtime.Profiles;
+import io.tributary.pipelines.runtime.RunOptions;
 import io.tributary.pipelines.runtime.RunSummary;
 import io.tributary.pipelines.runtime.UsageException;
 import java.io.PrintStream;
@@ -90,6 +91,12 @@ public final class Tributary {
     }
     PipelineOptions options = parseOptions(job, rest);
     job.validate(options);
+    try {
+      String lineage = options.as(RunOptions.class).getLineage();
+      io.tributary.transforms.lineage.LineageTransport.parse(lineage.isEmpty() ? "none" : lineage);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
     RunSummary summary = PipelineRun.run(job, options);
     out.print(summary.toText());
     return summary.accounting().balanced() && "DONE".equals(summary.state()) ? 0 : 1;
@@ -113,6 +120,7 @@ public final class Tributary {
     }
     List<String> merged = Profiles.merge(Profiles.load(profile), beamArgs);
     PipelineOptionsFactory.register(job.optionsClass());
+    PipelineOptionsFactory.register(RunOptions.class);
     try {
       return PipelineOptionsFactory.fromArgs(merged.toArray(new String[0])).withValidation().as(job.optionsClass());
     } catch (IllegalArgumentException e) {

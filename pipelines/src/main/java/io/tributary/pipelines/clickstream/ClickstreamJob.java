@@ -3,7 +3,11 @@ package io.tributary.pipelines.clickstream;
 import io.tributary.pipelines.runtime.IoChecks;
 import io.tributary.pipelines.runtime.PipelineDefinition;
 import io.tributary.pipelines.runtime.UsageException;
+import io.tributary.transforms.lineage.LineageDataset;
+import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.time.Durations;
+import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -51,6 +55,24 @@ public final class ClickstreamJob implements PipelineDefinition {
   @Override
   public String input(PipelineOptions options) {
     return options.as(ClickstreamOptions.class).getInput();
+  }
+
+  @Override
+  public List<LineageDataset> lineageInputs(PipelineOptions options) {
+    return List.of(LineageDataset.file(input(options)).withSchema(ClickstreamPipeline.EVENT_SCHEMA));
+  }
+
+  @Override
+  public List<LineageDataset> lineageOutputs(PipelineOptions options) {
+    String out = outputDirectory(options);
+    return List.of(
+        LineageDataset.file(ClickstreamPipeline.aggregatesDir(out)),
+        LineageDataset.file(ClickstreamPipeline.deadLetterDir(out)));
+  }
+
+  @Override
+  public Map<LineageDataset, Long> outputRowCounts(PipelineOptions options, RunAccounting accounting) {
+    return Map.of(LineageDataset.file(ClickstreamPipeline.deadLetterDir(outputDirectory(options))), accounting.deadLettered());
   }
 
   @Override

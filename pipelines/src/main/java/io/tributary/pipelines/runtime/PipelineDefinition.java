@@ -1,5 +1,9 @@
 package io.tributary.pipelines.runtime;
 
+import io.tributary.transforms.lineage.LineageDataset;
+import io.tributary.transforms.metrics.RunAccounting;
+import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -34,4 +38,19 @@ public interface PipelineDefinition {
 
   /** Adds the job's stages to {@code pipeline}. */
   void build(Pipeline pipeline, PipelineOptions options);
+
+  /** What the job reads, for lineage; by default the input as a file dataset. */
+  default List<LineageDataset> lineageInputs(PipelineOptions options) {
+    return List.of(LineageDataset.file(input(options)));
+  }
+
+  /** What the job writes, for lineage; by default the output directory as a file dataset. */
+  default List<LineageDataset> lineageOutputs(PipelineOptions options) {
+    return List.of(LineageDataset.file(outputDirectory(options)));
+  }
+
+  /** Row counts of outputs, from the run's accounting, for the {@code outputStatistics} facet. */
+  default Map<LineageDataset, Long> outputRowCounts(PipelineOptions options, RunAccounting accounting) {
+    return Map.of();
+  }
 }
