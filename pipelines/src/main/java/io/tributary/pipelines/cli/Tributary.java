@@ -74,8 +74,11 @@ public final class Tributary {
     if (JobCommands.NAMES.contains(command)) {
       return JobCommands.run(command, args.subList(1, args.size()), out);
     }
+    if (command.equals("retention")) {
+      return RetentionCommand.run(args.subList(1, args.size()), out);
+    }
     if (!command.equals("run")) {
-      throw new UsageException("unknown command '" + command + "'; expected one of: run, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
+      throw new UsageException("unknown command '" + command + "'; expected one of: run, retention, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
     }
     if (args.size() < 2 || args.get(1).startsWith("-")) {
       throw new UsageException("run: expected a pipeline name, one of " + PIPELINES.keySet());
@@ -140,6 +143,7 @@ public final class Tributary {
     b.append("Commands:\n");
     b.append("  run <pipeline> [--profile=NAME] [options]   run a pipeline (add --help for its options)\n");
     b.append(JobCommands.usage());
+    b.append(RetentionCommand.usage());
     b.append("  --help                                      this text\n\n");
     b.append("Pipelines:\n");
     PIPELINES.values().forEach(j -> b.append(String.format("  %-14s %s%n", j.name(), j.summary())));

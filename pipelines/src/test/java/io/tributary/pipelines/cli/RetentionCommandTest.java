@@ -1,0 +1,87 @@
+package io.tributary.pipelines.cli;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+@RunWith(JUnit4.class)
+public class RetentionCommandTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+  private String out;
+  private String err;
+
+  private int run(String... args) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    int code = Tributary.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+    out = o.toString(StandardCharsets.UTF_8);
+    err = e.toString(StandardCharsets.UTF_8);
+    return code;
+  }
+
+  private Path partition(Path root, String date) throws Exception {
+    Path hour = root.resolve("dt=" + date + "/hour=00");
+    Files.createDirectories(hour);
+    Files.writeString(hour.resolve("part-0.jsonl"), "{\"x\":1}\n");
+    return root.resolve("dt=" + date);
+  }
+
+  @Test
+  public void expiresOnlyPartitionsOlderThanKeepAndReportsEach() throws Exception {
+    Path agg = tmp.newFolder("aggregates").toPath();
+    Path dl = tmp.newFolder("dead-letter").toPath();
+    Path cold = tmp.getRoot().toPath().resolve("cold");
+    partition(agg, "2026-10-01");
+    partition(agg, "2026-11-18");       // today - 7: kept
+    partition(agg, "2026-11-17");       // today - 8: expired
+    partition(dl, "2026-11-01");
+    Files.createDirectories(agg.resolve("dt=not-a-date"));
+    Path config = tmp.newFile("retention.json").toPath();
+    Files.writeString(config, "{\"datasets\":["
+        + "{\"name\":\"aggregates\",\"path\":\"" + agg + "\",\"keep\":\"7d\",\"action\":\"delete\"},"
+        + "{\"name\":\"dead-letters\",\"path\":\"" + dl + "\",\"keep\":\"7d\",\"action\":\"move\",\"cold\":\"" + cold + "\"}]}");
+    Path audit = tmp.getRoot().toPath().resolve("audit/retention.jsonl");
+
+    assertEquals(err, 0, run("retention", "--config=" + config, "--now=2026-11-25", "--dry-run"));
+    assertThat(out, containsString("aggregates dt=2026-10-01: would delete (1 files, 8 bytes)"));
+    assertTrue("dry run changes nothing", Files.exists(agg.resolve("dt=2026-10-01")));
+
+    assertEquals(err, 0, run("retention", "--config=" + config, "--now=2026-11-25", "--audit=" + audit));
+    assertThat(out, containsString("aggregates dt=2026-10-01: deleted (1 files, 8 bytes)"));
+    assertThat(out, containsString("aggregates dt=2026-11-17: deleted"));
+    assertThat(out, containsString("dead-letters dt=2026-11-01: moved (1 files, 8 bytes) -> " + cold.resolve("dt=2026-11-01")));
+    assertThat(out, containsString("retention as of 2026-11-25: 3 partition(s) expired"));
+    assertFalse(Files.exists(agg.resolve("dt=2026-10-01")));
+    assertFalse(Files.exists(agg.resolve("dt=2026-11-17")));
+    assertTrue(Files.exists(agg.resolve("dt=2026-11-18/hour=00/part-0.jsonl")));
+    assertTrue("undated directories are never touched", Files.exists(agg.resolve("dt=not-a-date")));
+    assertTrue(Files.exists(cold.resolve("dt=2026-11-01/hour=00/part-0.jsonl")));
+    assertThat(Files.readString(audit), containsString("\"action\":\"moved\""));
+
+    assertEquals(0, run("retention", "--config=" + config, "--now=2026-11-25"));
+    assertThat("idempotent", out, containsString("0 partition(s) expired"));
+  }
+
+  @Test
+  public void badConfigIsOneLine() throws Exception {
+    Path config = tmp.newFile("bad.json").toPath();
+    Files.writeString(config, "{\"datasets\":[{\"name\":\"a\",\"path\":\"/x\",\"keep\":\"36h\"}]}");
+    assertEquals(2, run("retention", "--config=" + config));
+    assertEquals("tributary: --config: dataset 'a': keep must be whole days for date partitions, e.g. 30d", err.strip());
+    assertEquals(2, run("retention"));
+    assertThat(err, containsString("--config=FILE is required"));
+  }
+}
