@@ -13,7 +13,7 @@ import io.tributary.transforms.quality.anomaly.RelativeRateOfChange;
 import io.tributary.transforms.quality.constraints.Check;
 import io.tributary.transforms.quality.constraints.Constraint;
 import io.tributary.transforms.quality.metrics.Metric;
-import io.tributary.transforms.quality.rules.Rule;
+import io.tributary.transforms.quality.rules.QualityRule;
 import io.tributary.transforms.time.Durations;
 import java.io.IOException;
 import java.io.Serializable;
@@ -65,7 +65,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <pre>{@code
  * Checks checks = Checks.fromFile(Path.of("testdata/clickstream/checks.json"));
  * Checks inCode = Checks.forDataset("orders")
- *     .withRule(Rule.notNull("order_id"))
+ *     .withRule(QualityRule.notNull("order_id"))
  *     .withMetric(Metric.completeness("email"))
  *     .withCheck(Check.of("volume", Severity.ERROR, List.of(Constraint.parse("size >= 1"))));
  * }</pre>
@@ -75,12 +75,12 @@ public final class Checks implements Serializable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final String dataset;
-  private final List<Rule> rules;
+  private final List<QualityRule> rules;
   private final List<Metric> metrics;
   private final List<Check> checks;
   private final List<AnomalyCheck> anomalies;
 
-  private Checks(String dataset, List<Rule> rules, List<Metric> metrics, List<Check> checks, List<AnomalyCheck> anomalies) {
+  private Checks(String dataset, List<QualityRule> rules, List<Metric> metrics, List<Check> checks, List<AnomalyCheck> anomalies) {
     this.dataset = dataset;
     this.rules = List.copyOf(rules);
     this.metrics = List.copyOf(metrics);
@@ -96,9 +96,9 @@ public final class Checks implements Serializable {
   }
 
   /** Adds a row rule; names must be unique. */
-  public Checks withRule(Rule rule) {
+  public Checks withRule(QualityRule rule) {
     checkArgument(rule != null, "Checks.withRule: rule must not be null");
-    for (Rule r : rules) {
+    for (QualityRule r : rules) {
       checkArgument(!r.name().equals(rule.name()),
           "Checks.withRule: two rules are named '%s'; give one another name with named()", rule.name());
     }
@@ -135,7 +135,7 @@ public final class Checks implements Serializable {
   }
 
   /** Row rules in declaration order. */
-  public List<Rule> rules() {
+  public List<QualityRule> rules() {
     return rules;
   }
 
@@ -180,7 +180,7 @@ public final class Checks implements Serializable {
 
   /** Checks every rule and metric against {@code schema}; throws naming the first that does not fit. */
   public void checkIn(Schema schema) {
-    for (Rule r : rules) {
+    for (QualityRule r : rules) {
       r.checkIn(schema);
     }
     for (Metric m : allMetrics()) {
@@ -191,7 +191,7 @@ public final class Checks implements Serializable {
   /** The reference tables the referential rules need. */
   public Set<String> referenceTables() {
     Set<String> tables = new LinkedHashSet<>();
-    for (Rule r : rules) {
+    for (QualityRule r : rules) {
       if (r.table() != null) {
         tables.add(r.table());
       }
@@ -288,22 +288,22 @@ public final class Checks implements Serializable {
     return m.startsWith(at) ? e : new IllegalArgumentException(at + ": " + m, e);
   }
 
-  private static Rule rule(JsonNode r, String at) {
+  private static QualityRule rule(JsonNode r, String at) {
     String kind = text(r, "rule", at);
     String field = "custom".equals(kind) ? null : text(r, "field", at);
-    Rule rule;
+    QualityRule rule;
     switch (kind) {
       case "not_null":
         allowKeys(r, at, "rule", "field", "name", "severity");
-        rule = Rule.notNull(field);
+        rule = QualityRule.notNull(field);
         break;
       case "type":
         allowKeys(r, at, "rule", "field", "name", "severity", "type");
-        rule = Rule.type(field, text(r, "type", at));
+        rule = QualityRule.type(field, text(r, "type", at));
         break;
       case "range":
         allowKeys(r, at, "rule", "field", "name", "severity", "min", "max");
-        rule = Rule.range(field, decimal(r, "min", at), decimal(r, "max", at));
+        rule = QualityRule.range(field, decimal(r, "min", at), decimal(r, "max", at));
         break;
       case "allowed_values":
         allowKeys(r, at, "rule", "field", "name", "severity", "values");
@@ -312,38 +312,38 @@ public final class Checks implements Serializable {
           values.add(v.isNumber() ? Values.key(v.decimalValue()) : v.asText());
         }
         checkArgument(!values.isEmpty(), "'values' must list at least one value");
-        rule = Rule.allowedValues(field, values);
+        rule = QualityRule.allowedValues(field, values);
         break;
       case "pattern":
         allowKeys(r, at, "rule", "field", "name", "severity", "regex");
-        rule = Rule.pattern(field, text(r, "regex", at));
+        rule = QualityRule.pattern(field, text(r, "regex", at));
         break;
       case "length":
         allowKeys(r, at, "rule", "field", "name", "severity", "min", "max");
         BigDecimal min = decimal(r, "min", at);
         BigDecimal max = decimal(r, "max", at);
-        rule = Rule.length(field, min == null ? null : min.intValueExact(), max == null ? null : max.intValueExact());
+        rule = QualityRule.length(field, min == null ? null : min.intValueExact(), max == null ? null : max.intValueExact());
         break;
       case "email":
         allowKeys(r, at, "rule", "field", "name", "severity");
-        rule = Rule.email(field);
+        rule = QualityRule.email(field);
         break;
       case "url":
         allowKeys(r, at, "rule", "field", "name", "severity");
-        rule = Rule.url(field);
+        rule = QualityRule.url(field);
         break;
       case "referential":
         allowKeys(r, at, "rule", "field", "name", "severity", "table");
-        rule = Rule.referential(field, text(r, "table", at));
+        rule = QualityRule.referential(field, text(r, "table", at));
         break;
       case "freshness":
         allowKeys(r, at, "rule", "field", "name", "severity", "max_delay", "ingest_field");
-        rule = Rule.freshness(field, Durations.parse(text(r, "max_delay", at), "'max_delay'"),
+        rule = QualityRule.freshness(field, Durations.parse(text(r, "max_delay", at), "'max_delay'"),
             r.hasNonNull("ingest_field") ? r.get("ingest_field").asText() : null);
         break;
       case "custom":
         allowKeys(r, at, "rule", "name", "severity", "condition");
-        rule = Rule.custom(text(r, "name", at), Condition.parse(text(r, "condition", at)));
+        rule = QualityRule.custom(text(r, "name", at), Condition.parse(text(r, "condition", at)));
         break;
       default:
         throw new IllegalArgumentException("unknown rule '" + kind + "'; expected one of not_null, type, range, "

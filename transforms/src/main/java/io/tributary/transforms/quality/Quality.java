@@ -11,7 +11,7 @@ import io.tributary.transforms.quality.anomaly.AnomalyCheck;
 import io.tributary.transforms.quality.anomaly.DetectAnomaliesFn;
 import io.tributary.transforms.quality.constraints.Check;
 import io.tributary.transforms.quality.metrics.MetricsFn;
-import io.tributary.transforms.quality.rules.Rule;
+import io.tributary.transforms.quality.rules.QualityRule;
 import io.tributary.transforms.time.EventTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -343,14 +343,14 @@ public final class Quality {
   /** Evaluates every rule on every row; quarantines rows an error rule failed. */
   static final class RulesFn extends DoFn<Row, Row> {
     private final String dataset;
-    private final List<Rule> rules;
+    private final List<QualityRule> rules;
     private final Map<String, PCollectionView<List<String>>> views;
     private final Counter quarantined = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.QUARANTINED);
     private transient Map<String, Counter> counters;
     private transient Map<String, Set<String>> tables;
     private transient Map<String, List<String>> tableSources;
 
-    RulesFn(String dataset, List<Rule> rules, Map<String, PCollectionView<List<String>>> views) {
+    RulesFn(String dataset, List<QualityRule> rules, Map<String, PCollectionView<List<String>>> views) {
       this.dataset = dataset;
       this.rules = new ArrayList<>(rules);
       this.views = new LinkedHashMap<>(views);
@@ -359,7 +359,7 @@ public final class Quality {
     @Setup
     public void setup() {
       counters = new HashMap<>();
-      for (Rule r : rules) {
+      for (QualityRule r : rules) {
         String prefix = r.severity() == Severity.ERROR ? ERROR_PREFIX : WARN_PREFIX;
         counters.put(r.name(), Metrics.counter(DeadLetters.NAMESPACE, prefix + r.name()));
       }
@@ -380,7 +380,7 @@ public final class Quality {
       Instant now = Instant.now();
       List<Row> failed = null;
       boolean quarantine = false;
-      for (Rule r : rules) {
+      for (QualityRule r : rules) {
         String violation = r.violation(row, tables, now);
         if (violation != null) {
           counters.get(r.name()).inc();

@@ -7,7 +7,7 @@ import java.util.Locale;
  * the check (constraints); {@code warn} lets the row pass and counts it, or reports a warning.
  *
  * <pre>{@code
- * Rule.notNull("email").withSeverity(Severity.WARN);
+ * QualityRule.notNull("email").withSeverity(Severity.WARN);
  * Severity s = Severity.parse("warn", "rule 'email_shape'");
  * }</pre>
  */

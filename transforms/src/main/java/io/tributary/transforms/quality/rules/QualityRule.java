@@ -33,15 +33,15 @@ import org.joda.time.ReadableInstant;
  * Messages say what was expected, never the value found (it may be personal data).
  *
  * <pre>{@code
- * Rule.notNull("email").warn();
- * Rule.range("price", new BigDecimal("0.01"), new BigDecimal("10000"));
- * Rule.pattern("event_id", "e-[0-9]{7}").named("event_id_shape");
- * Rule.referential("product_id", "products");             // table given to Quality.check
- * Rule.freshness("event_time", Duration.standardHours(6)); // behind processing time
- * Rule.custom("jpy_whole", Condition.parse("currency != 'JPY' or price >= 1"));
+ * QualityRule.notNull("email").warn();
+ * QualityRule.range("price", new BigDecimal("0.01"), new BigDecimal("10000"));
+ * QualityRule.pattern("event_id", "e-[0-9]{7}").named("event_id_shape");
+ * QualityRule.referential("product_id", "products");             // table given to Quality.check
+ * QualityRule.freshness("event_time", Duration.standardHours(6)); // behind processing time
+ * QualityRule.custom("jpy_whole", Condition.parse("currency != 'JPY' or price >= 1"));
  * }</pre>
  */
-public final class Rule implements Serializable {
+public final class QualityRule implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** The per-row test; {@code tables} holds the referential tables, {@code now} the ingest time. */
@@ -68,9 +68,9 @@ public final class Rule implements Serializable {
   private final @Nullable String table;
   private final String typeRequirement; // "", "numeric", "string", "datetime"
 
-  private Rule(String name, String kind, @Nullable FieldPath field, @Nullable Condition condition, Severity severity,
+  private QualityRule(String name, String kind, @Nullable FieldPath field, @Nullable Condition condition, Severity severity,
       Test test, String expectation, boolean checksNull, @Nullable String table, String typeRequirement) {
-    checkArgument(name != null && name.matches("[a-z0-9_]+"), "Rule: name must be lower_snake_case, got '%s'", name);
+    checkArgument(name != null && name.matches("[a-z0-9_]+"), "QualityRule: name must be lower_snake_case, got '%s'", name);
     this.name = name;
     this.kind = kind;
     this.field = field;
@@ -83,9 +83,9 @@ public final class Rule implements Serializable {
     this.typeRequirement = typeRequirement;
   }
 
-  private static Rule on(String kind, String field, Test test, String expectation, String typeRequirement) {
-    checkArgument(field != null && !field.isBlank(), "Rule.%s: field must not be empty", kind);
-    return new Rule(defaultName(kind, field), kind, FieldPath.of(field), null, Severity.ERROR, test, expectation,
+  private static QualityRule on(String kind, String field, Test test, String expectation, String typeRequirement) {
+    checkArgument(field != null && !field.isBlank(), "QualityRule.%s: field must not be empty", kind);
+    return new QualityRule(defaultName(kind, field), kind, FieldPath.of(field), null, Severity.ERROR, test, expectation,
         false, null, typeRequirement);
   }
 
@@ -94,8 +94,8 @@ public final class Rule implements Serializable {
   }
 
   /** The field must be non-null (and every row enclosing it). */
-  public static Rule notNull(String field) {
-    Rule r = on("not_null", field, (v, row, t, now) -> v != null, "not be null", "");
+  public static QualityRule notNull(String field) {
+    QualityRule r = on("not_null", field, (v, row, t, now) -> v != null, "not be null", "");
     return r.withChecksNull();
   }
 
@@ -105,18 +105,18 @@ public final class Rule implements Serializable {
    * it parses as the type ({@code "12"} is an integer, {@code "2026-11-01T10:00:00Z"} a timestamp
    * with offset); an integer check on a decimal needs a zero fraction.
    */
-  public static Rule type(String field, String type) {
+  public static QualityRule type(String field, String type) {
     String t = type == null ? "" : type.trim().toLowerCase();
     checkArgument(Set.of("string", "integer", "number", "boolean", "timestamp").contains(t),
-        "Rule.type(%s): type must be one of string, integer, number, boolean, timestamp; got '%s'", field, type);
+        "QualityRule.type(%s): type must be one of string, integer, number, boolean, timestamp; got '%s'", field, type);
     return on("type", field, (v, row, tables, now) -> isOfType(v, t), "be of type " + t, "");
   }
 
   /** A numeric value must lie in {@code [min, max]}; either bound may be null (open). */
-  public static Rule range(String field, @Nullable BigDecimal min, @Nullable BigDecimal max) {
-    checkArgument(min != null || max != null, "Rule.range(%s): give min, max or both", field);
+  public static QualityRule range(String field, @Nullable BigDecimal min, @Nullable BigDecimal max) {
+    checkArgument(min != null || max != null, "QualityRule.range(%s): give min, max or both", field);
     checkArgument(min == null || max == null || min.compareTo(max) <= 0,
-        "Rule.range(%s): min %s is greater than max %s", field, min, max);
+        "QualityRule.range(%s): min %s is greater than max %s", field, min, max);
     String expect = min == null ? "be <= " + max.toPlainString()
         : max == null ? "be >= " + min.toPlainString()
         : "be between " + min.toPlainString() + " and " + max.toPlainString();
@@ -127,24 +127,24 @@ public final class Rule implements Serializable {
   }
 
   /** The value's string form (numbers by value) must be one of {@code allowed}. */
-  public static Rule allowedValues(String field, Collection<String> allowed) {
-    checkArgument(allowed != null && !allowed.isEmpty(), "Rule.allowedValues(%s): allowed values must not be empty", field);
+  public static QualityRule allowedValues(String field, Collection<String> allowed) {
+    checkArgument(allowed != null && !allowed.isEmpty(), "QualityRule.allowedValues(%s): allowed values must not be empty", field);
     Set<String> values = new TreeSet<>(allowed);
     return on("allowed_values", field, (v, row, t, now) -> values.contains(Values.key(v)), "be one of " + values, "");
   }
 
   /** The whole string must match {@code regex} (anchored: {@code Matcher.matches()}). */
-  public static Rule pattern(String field, String regex) {
-    checkArgument(regex != null && !regex.isEmpty(), "Rule.pattern(%s): regex must not be empty", field);
-    Pattern p = compile(regex, "Rule.pattern(" + field + ")");
+  public static QualityRule pattern(String field, String regex) {
+    checkArgument(regex != null && !regex.isEmpty(), "QualityRule.pattern(%s): regex must not be empty", field);
+    Pattern p = compile(regex, "QualityRule.pattern(" + field + ")");
     return on("pattern", field, (v, row, t, now) -> p.matcher(v.toString()).matches(), "match /" + regex + "/", "string");
   }
 
   /** The string length in characters (code points) must lie in {@code [min, max]}; either may be null. */
-  public static Rule length(String field, @Nullable Integer min, @Nullable Integer max) {
-    checkArgument(min != null || max != null, "Rule.length(%s): give min, max or both", field);
-    checkArgument(min == null || min >= 0, "Rule.length(%s): min must be >= 0, got %s", field, min);
-    checkArgument(min == null || max == null || min <= max, "Rule.length(%s): min %s is greater than max %s", field, min, max);
+  public static QualityRule length(String field, @Nullable Integer min, @Nullable Integer max) {
+    checkArgument(min != null || max != null, "QualityRule.length(%s): give min, max or both", field);
+    checkArgument(min == null || min >= 0, "QualityRule.length(%s): min must be >= 0, got %s", field, min);
+    checkArgument(min == null || max == null || min <= max, "QualityRule.length(%s): min %s is greater than max %s", field, min, max);
     String expect = "have length " + (min == null ? "<= " + max : max == null ? ">= " + min : "between " + min + " and " + max);
     return on("length", field, (v, row, t, now) -> {
       String s = v.toString();
@@ -154,13 +154,13 @@ public final class Rule implements Serializable {
   }
 
   /** The string must look like an e-mail address ({@code local@domain.tld}). */
-  public static Rule email(String field) {
+  public static QualityRule email(String field) {
     Pattern p = Pattern.compile(EMAIL);
     return on("email", field, (v, row, t, now) -> p.matcher(v.toString()).matches(), "be an e-mail address", "string");
   }
 
   /** The string must look like an absolute http(s) or ftp URL. */
-  public static Rule url(String field) {
+  public static QualityRule url(String field) {
     Pattern p = Pattern.compile(URL);
     return on("url", field, (v, row, t, now) -> p.matcher(v.toString()).matches(), "be an http(s) or ftp URL", "string");
   }
@@ -169,13 +169,13 @@ public final class Rule implements Serializable {
    * The value (its distinct-value key) must be present in the reference table {@code table},
    * which {@code Quality.check(...).withReferenceTable(table, keys)} provides as a side input.
    */
-  public static Rule referential(String field, String table) {
-    checkArgument(table != null && !table.isBlank(), "Rule.referential(%s): table must not be empty", field);
-    Rule r = on("referential", field, (v, row, tables, now) -> {
+  public static QualityRule referential(String field, String table) {
+    checkArgument(table != null && !table.isBlank(), "QualityRule.referential(%s): table must not be empty", field);
+    QualityRule r = on("referential", field, (v, row, tables, now) -> {
       Set<String> keys = tables.get(table);
       return keys != null && keys.contains(Values.key(v));
     }, "be present in reference table '" + table + "'", "");
-    return new Rule(r.name, r.kind, r.field, null, r.severity, r.test, r.expectation, false, table, "");
+    return new QualityRule(r.name, r.kind, r.field, null, r.severity, r.test, r.expectation, false, table, "");
   }
 
   /**
@@ -183,19 +183,19 @@ public final class Rule implements Serializable {
    * {@code maxDelay}. The ingest time is the processing time at which the rule runs; use
    * {@link #freshness(String, Duration, String)} to read it from a field instead.
    */
-  public static Rule freshness(String field, Duration maxDelay) {
+  public static QualityRule freshness(String field, Duration maxDelay) {
     return freshness(field, maxDelay, null);
   }
 
   /** As {@link #freshness(String, Duration)}, with the ingest time read from {@code ingestField}. */
-  public static Rule freshness(String field, Duration maxDelay, @Nullable String ingestField) {
+  public static QualityRule freshness(String field, Duration maxDelay, @Nullable String ingestField) {
     checkArgument(maxDelay != null && maxDelay.isLongerThan(Duration.ZERO),
-        "Rule.freshness(%s): maxDelay must be > 0, got %s", field, maxDelay);
+        "QualityRule.freshness(%s): maxDelay must be > 0, got %s", field, maxDelay);
     FieldPath ingest = ingestField == null ? null : FieldPath.of(ingestField);
     long max = maxDelay.getMillis();
     String expect = "be at most " + Durations.format(maxDelay) + " behind "
         + (ingest == null ? "the processing time" : "'" + ingestField + "'");
-    Rule r = on("freshness", field, (v, row, t, now) -> {
+    QualityRule r = on("freshness", field, (v, row, t, now) -> {
       Instant reference = now;
       if (ingest != null) {
         Object at = ingest.get(row);
@@ -206,42 +206,42 @@ public final class Rule implements Serializable {
       }
       return reference.getMillis() - ((ReadableInstant) v).toInstant().getMillis() <= max;
     }, expect, "datetime");
-    return new Rule(r.name, r.kind, r.field, ingest == null ? null : Condition.parse(ingestField + " is not null"),
+    return new QualityRule(r.name, r.kind, r.field, ingest == null ? null : Condition.parse(ingestField + " is not null"),
         r.severity, r.test, r.expectation, false, null, r.typeRequirement);
   }
 
   /** The row must satisfy {@code condition} (see {@link Condition} for the syntax). */
-  public static Rule custom(String name, Condition condition) {
-    checkArgument(condition != null, "Rule.custom(%s): condition must not be null", name);
-    return new Rule(name, "custom", null, condition, Severity.ERROR,
+  public static QualityRule custom(String name, Condition condition) {
+    checkArgument(condition != null, "QualityRule.custom(%s): condition must not be null", name);
+    return new QualityRule(name, "custom", null, condition, Severity.ERROR,
         (v, row, t, now) -> condition.test(row), "satisfy " + condition, true, null, "");
   }
 
   /** The row must satisfy {@code predicate}; {@code expectation} completes "row must ...". */
-  public static Rule custom(String name, SerializableFunction<Row, Boolean> predicate, String expectation) {
-    checkArgument(predicate != null, "Rule.custom(%s): predicate must not be null", name);
-    return new Rule(name, "custom", null, null, Severity.ERROR,
+  public static QualityRule custom(String name, SerializableFunction<Row, Boolean> predicate, String expectation) {
+    checkArgument(predicate != null, "QualityRule.custom(%s): predicate must not be null", name);
+    return new QualityRule(name, "custom", null, null, Severity.ERROR,
         (v, row, t, now) -> Boolean.TRUE.equals(predicate.apply(row)), expectation, true, null, "");
   }
 
   /** The same rule under another name (what quarantine records and counters show). */
-  public Rule named(String newName) {
-    return new Rule(newName, kind, field, condition, severity, test, expectation, checksNull, table, typeRequirement);
+  public QualityRule named(String newName) {
+    return new QualityRule(newName, kind, field, condition, severity, test, expectation, checksNull, table, typeRequirement);
   }
 
   /** The same rule with another severity. */
-  public Rule withSeverity(Severity newSeverity) {
-    checkArgument(newSeverity != null, "Rule.withSeverity(%s): severity must not be null", name);
-    return new Rule(name, kind, field, condition, newSeverity, test, expectation, checksNull, table, typeRequirement);
+  public QualityRule withSeverity(Severity newSeverity) {
+    checkArgument(newSeverity != null, "QualityRule.withSeverity(%s): severity must not be null", name);
+    return new QualityRule(name, kind, field, condition, newSeverity, test, expectation, checksNull, table, typeRequirement);
   }
 
   /** Shorthand for {@code withSeverity(Severity.WARN)}. */
-  public Rule warn() {
+  public QualityRule warn() {
     return withSeverity(Severity.WARN);
   }
 
-  private Rule withChecksNull() {
-    return new Rule(name, kind, field, condition, severity, test, expectation, true, table, typeRequirement);
+  private QualityRule withChecksNull() {
+    return new QualityRule(name, kind, field, condition, severity, test, expectation, true, table, typeRequirement);
   }
 
   /** The rule's name. */
