@@ -40,6 +40,7 @@ public final class ClickstreamJob implements PipelineDefinition {
       throw new UsageException(e.getMessage());
     }
     IoChecks.requireInput("--input", o.getInput(), options);
+    ClickstreamQuality.validate(o);
     IoChecks.requireWritableDirectory("--output", o.getOutput());
   }
 
@@ -51,6 +52,11 @@ public final class ClickstreamJob implements PipelineDefinition {
   @Override
   public String input(PipelineOptions options) {
     return options.as(ClickstreamOptions.class).getInput();
+  }
+
+  @Override
+  public void afterRun(PipelineOptions options, org.apache.beam.sdk.PipelineResult result) throws java.io.IOException {
+    ClickstreamQuality.afterRun(options.as(ClickstreamOptions.class));
   }
 
   @Override

@@ -34,4 +34,10 @@ public interface PipelineDefinition {
 
   /** Adds the job's stages to {@code pipeline}. */
   void build(Pipeline pipeline, PipelineOptions options);
+
+  /**
+   * Runs after the pipeline finished, before the summary is written: for outputs that need the
+   * whole run, such as a report. Nothing by default.
+   */
+  default void afterRun(PipelineOptions options, org.apache.beam.sdk.PipelineResult result) throws java.io.IOException {}
 }

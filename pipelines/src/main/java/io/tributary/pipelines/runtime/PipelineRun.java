@@ -26,6 +26,7 @@ public final class PipelineRun {
     PipelineResult result = pipeline.run();
     PipelineResult.State state = result.waitUntilFinish();
     Instant finished = Instant.now();
+    job.afterRun(options, result);
     RunSummary summary =
         new RunSummary(
             job.name(),
