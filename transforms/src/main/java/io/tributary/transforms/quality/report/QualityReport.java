@@ -16,7 +16,8 @@ import org.joda.time.ReadableInstant;
  * Renders one run's quality results as a self-contained static HTML page: inline CSS and inline
  * SVG, no script and nothing fetched, so it opens from a file, an e-mail or an artifact store.
  *
- * <p>Sections: a summary line; the verification results, failures first (errors before warnings);
+ * <p>Sections: a summary line; the failed constraint results (errors before warnings), then the
+ * passed ones folded in a {@code <details>} element;
  * the anomalies; quarantine counts per rule; and one line plot per metric over its windows, with
  * earlier runs' points in grey and anomalies marked by a red ring.
  *
@@ -97,23 +98,28 @@ public final class QualityReport {
         .append(quarantine.values().stream().mapToLong(Long::longValue).sum()).append(" rule failures in quarantine &middot; ")
         .append(metrics.size()).append(" metric values</p>\n");
 
-    b.append("<h2>Verification results</h2>\n<table id=\"verification\"><tr><th>status</th><th>check</th><th>level</th>")
-        .append("<th>constraint</th><th>window</th><th>actual</th><th>message</th></tr>\n");
     List<Row> sorted = new ArrayList<>(verification);
     sorted.sort(Comparator.comparing((Row v) -> "Failure".equals(v.getString("status")) ? 0 : 1)
         .thenComparing(v -> "error".equals(v.getString("level")) ? 0 : 1)
         .thenComparing(v -> v.getString("check"))
         .thenComparing(v -> window(v)));
+    List<Row> failures = new ArrayList<>();
+    List<Row> passes = new ArrayList<>();
     for (Row v : sorted) {
-      boolean fail = "Failure".equals(v.getString("status"));
-      b.append("<tr class=\"").append(fail ? ("error".equals(v.getString("level")) ? "fail" : "warnfail") : "ok")
-          .append("\"><td>").append(esc(v.getString("status"))).append("</td><td>").append(esc(v.getString("check")))
-          .append("</td><td>").append(esc(v.getString("level"))).append("</td><td><code>")
-          .append(esc(v.getString("constraint"))).append("</code></td><td>").append(esc(window(v)))
-          .append("</td><td>").append(v.getDouble("actual") == null ? "undefined" : num(v.getDouble("actual")))
-          .append("</td><td>").append(esc(v.getString("message"))).append("</td></tr>\n");
+      ("Failure".equals(v.getString("status")) ? failures : passes).add(v);
+    }
+    b.append("<h2>Verification results</h2>\n");
+    b.append("<table id=\"verification\">").append(HEADER);
+    failures.forEach(v -> resultRow(b, v));
+    if (failures.isEmpty()) {
+      b.append("<tr class=\"ok\"><td colspan=\"7\">every constraint holds</td></tr>\n");
     }
     b.append("</table>\n");
+    // Passed results stay one click away (no script needed) so the plots fit on the first screen.
+    b.append("<details><summary>").append(passes.size()).append(" passed constraint results</summary>")
+        .append("<table id=\"passed\">").append(HEADER);
+    passes.forEach(v -> resultRow(b, v));
+    b.append("</table></details>\n");
 
     b.append("<h2>Anomalies</h2>\n");
     if (anomalies.isEmpty()) {
@@ -160,6 +166,19 @@ public final class QualityReport {
     }
     b.append("</div>\n</body></html>\n");
     return b.toString();
+  }
+
+  private static final String HEADER = "<tr><th>status</th><th>check</th><th>level</th><th>constraint</th>"
+      + "<th>window</th><th>actual</th><th>message</th></tr>\n";
+
+  private static void resultRow(StringBuilder b, Row v) {
+    boolean fail = "Failure".equals(v.getString("status"));
+    b.append("<tr class=\"").append(fail ? ("error".equals(v.getString("level")) ? "fail" : "warnfail") : "ok")
+        .append("\"><td>").append(esc(v.getString("status"))).append("</td><td>").append(esc(v.getString("check")))
+        .append("</td><td>").append(esc(v.getString("level"))).append("</td><td><code>")
+        .append(esc(v.getString("constraint"))).append("</code></td><td>").append(esc(window(v)))
+        .append("</td><td>").append(v.getDouble("actual") == null ? "undefined" : num(v.getDouble("actual")))
+        .append("</td><td>").append(esc(v.getString("message"))).append("</td></tr>\n");
   }
 
   private String plot(String name, List<Row> points, Set<String> flagged) {
