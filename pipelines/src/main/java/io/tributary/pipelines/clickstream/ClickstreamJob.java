@@ -44,6 +44,7 @@ public final class ClickstreamJob implements PipelineDefinition {
       throw new UsageException(e.getMessage());
     }
     IoChecks.requireInput("--input", o.getInput(), options);
+    ClickstreamQuality.validate(o);
     IoChecks.requireWritableDirectory("--output", o.getOutput());
   }
 
@@ -73,6 +74,11 @@ public final class ClickstreamJob implements PipelineDefinition {
   @Override
   public Map<LineageDataset, Long> outputRowCounts(PipelineOptions options, RunAccounting accounting) {
     return Map.of(LineageDataset.file(ClickstreamPipeline.deadLetterDir(outputDirectory(options))), accounting.deadLettered());
+  }
+
+  @Override
+  public void afterRun(PipelineOptions options, org.apache.beam.sdk.PipelineResult result) throws java.io.IOException {
+    ClickstreamQuality.afterRun(options.as(ClickstreamOptions.class));
   }
 
   @Override

@@ -42,4 +42,16 @@ public interface ClickstreamOptions extends PipelineOptions {
   String getCurrencies();
 
   void setCurrencies(String value);
+
+  @Description("Quality checks file (JSON), e.g. testdata/clickstream/checks.json; none: no quality stage. "
+      + "Writes quarantine/ and quality/ (metrics, verification, anomalies, report.html) under --output.")
+  String getChecks();
+
+  void setChecks(String value);
+
+  @Description("Metrics repository directory (JSON lines) that anomaly detection reads history from and "
+      + "this run's metrics are added to; default <output>/quality/repository.")
+  String getQualityRepository();
+
+  void setQualityRepository(String value);
 }

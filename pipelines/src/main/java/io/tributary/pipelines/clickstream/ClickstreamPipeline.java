@@ -92,6 +92,7 @@ public final class ClickstreamPipeline {
                     .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
                     .withRule(RowRule.oneOf("currency", currencies).withReason("unknown_currency"))
                     .withBadRecordErrorHandler(deadLetters))
+            .apply("Quality", ClickstreamQuality.stage(options, windowSize))
             .apply("EventTime", EventTime.fromField("event_time"));
 
     PCollection<Row> unique =

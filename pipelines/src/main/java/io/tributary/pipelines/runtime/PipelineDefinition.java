@@ -53,4 +53,10 @@ public interface PipelineDefinition {
   default Map<LineageDataset, Long> outputRowCounts(PipelineOptions options, RunAccounting accounting) {
     return Map.of();
   }
+
+  /**
+   * Runs after the pipeline finished, before the summary is written: for outputs that need the
+   * whole run, such as a report. Nothing by default.
+   */
+  default void afterRun(PipelineOptions options, org.apache.beam.sdk.PipelineResult result) throws java.io.IOException {}
 }

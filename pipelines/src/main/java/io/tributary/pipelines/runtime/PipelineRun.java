@@ -54,6 +54,7 @@ public final class PipelineRun {
       throw e;
     }
     Instant finished = Instant.now();
+    job.afterRun(options, result);
     RunAccounting accounting = RunAccounting.from(result);
     if (state == PipelineResult.State.DONE) {
       emit(lineage, events.complete(inputs, outputs, job.outputRowCounts(options, accounting)));
