@@ -20,11 +20,13 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
 
 /**
- * The {@code tributary} command: lists and runs Tributary pipelines.
+ * The {@code tributary} command: lists and runs Tributary pipelines, and manages the schema
+ * registry.
  *
  * <pre>{@code
  * java -jar tributary-pipelines-bundled.jar run clickstream \
  *     --input=testdata/clickstream/sample.jsonl.gz --output=/tmp/tributary-out
+ * java -jar tributary-pipelines-bundled.jar schema check clickstream-event v2.avsc
  * }</pre>
  *
  * <p>Exit codes: 0 success, 1 the run failed or its accounting did not balance, 2 a usage error
@@ -54,7 +56,7 @@ public final class Tributary {
   /** Runs the command line; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     try {
-      return dispatch(Arrays.asList(args), out);
+      return dispatch(Arrays.asList(args), out, err);
     } catch (UsageException e) {
       err.println("tributary: " + e.getMessage());
       return USAGE;
@@ -64,14 +66,17 @@ public final class Tributary {
     }
   }
 
-  private static int dispatch(List<String> args, PrintStream out) throws Exception {
+  private static int dispatch(List<String> args, PrintStream out, PrintStream err) throws Exception {
     if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h") || args.get(0).equals("help")) {
       out.print(usage());
       return args.isEmpty() ? USAGE : 0;
     }
     String command = args.get(0);
+    if (command.equals("schema")) {
+      return SchemaCommand.run(args.subList(1, args.size()), out, err);
+    }
     if (!command.equals("run")) {
-      throw new UsageException("unknown command '" + command + "'; expected one of: run (see tributary --help)");
+      throw new UsageException("unknown command '" + command + "'; expected one of: run, schema (see tributary --help)");
     }
     if (args.size() < 2 || args.get(1).startsWith("-")) {
       throw new UsageException("run: expected a pipeline name, one of " + PIPELINES.keySet());
@@ -125,6 +130,7 @@ public final class Tributary {
     b.append("Usage: tributary <command> [args]\n\n");
     b.append("Commands:\n");
     b.append("  run <pipeline> [--profile=NAME] [options]   run a pipeline (add --help for its options)\n");
+    b.append(SchemaCommand.usage());
     b.append("  --help                                      this text\n\n");
     b.append("Pipelines:\n");
     PIPELINES.values().forEach(j -> b.append(String.format("  %-14s %s%n", j.name(), j.summary())));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.io.deadletter.DeadLetterFiles;
 import io.tributary.io.files.WindowPartitionedFiles;
+import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.dedup.Dedup;
 import io.tributary.transforms.json.DecodeJson;
 import io.tributary.transforms.metrics.Counted;
@@ -13,14 +14,11 @@ import io.tributary.transforms.time.EventTime;
 import io.tributary.transforms.validate.RowRule;
 import io.tributary.transforms.validate.Validate;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Combine;
@@ -49,8 +47,11 @@ import org.joda.time.Duration;
  * }</pre>
  */
 public final class ClickstreamPipeline {
-  /** Contract of one event, the Beam schema derived from {@code click-event.avsc}. */
-  public static final Schema EVENT_SCHEMA = loadSchema();
+  /** The contract's subject in the schema registry (runners-config/schemas, bundled in the jar). */
+  public static final String SUBJECT = "clickstream-event";
+
+  /** Contract of one event: the Beam schema of the newest registered version of {@link #SUBJECT}. */
+  public static final Schema EVENT_SCHEMA = SchemaRegistry.bundled().latest(SUBJECT).beamSchema();
 
   private ClickstreamPipeline() {}
 
@@ -134,14 +135,6 @@ public final class ClickstreamPipeline {
       paneNode.put("index", pane.getIndex());
       paneNode.put("final", pane.isLast());
       out.output(mapper.writeValueAsString(node));
-    }
-  }
-
-  private static Schema loadSchema() {
-    try (InputStream in = ClickstreamPipeline.class.getResourceAsStream("click-event.avsc")) {
-      return AvroUtils.toBeamSchema(new org.apache.avro.Schema.Parser().parse(in));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the ClickEvent contract click-event.avsc", e);
     }
   }
 
