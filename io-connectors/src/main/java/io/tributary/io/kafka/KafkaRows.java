@@ -28,6 +28,11 @@ import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.TimestampPolicy;
+import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.kafka.common.TopicPartition;
+import org.joda.time.Instant;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -90,6 +95,7 @@ public final class KafkaRows {
         .setTopics(ImmutableList.of())
         .setPayloadFormat(PayloadFormat.AVRO)
         .setMaxDelay(Duration.standardMinutes(1))
+        .setWatermarkHeld(false)
         .setStage("decode")
         .setReadCounter(RunAccounting.READ)
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
@@ -120,6 +126,8 @@ public final class KafkaRows {
 
     abstract Duration maxDelay();
 
+    abstract boolean watermarkHeld();
+
     abstract @Nullable Long maxNumRecords();
 
     abstract @Nullable Duration maxReadTime();
@@ -149,6 +157,8 @@ public final class KafkaRows {
       abstract Builder setEventTimeField(String f);
 
       abstract Builder setMaxDelay(Duration d);
+
+      abstract Builder setWatermarkHeld(boolean held);
 
       abstract Builder setMaxNumRecords(Long n);
 
@@ -206,6 +216,17 @@ public final class KafkaRows {
       return toBuilder().setMaxDelay(delay).build();
     }
 
+    /**
+     * Holds the watermark at the beginning of time until the read ends: for replays and backfills of
+     * old messages with {@link #withMaxNumRecords} or {@link #withMaxReadTime}, where a watermark
+     * following Kafka's create time (about now) would make every old event late. Windows then fire
+     * when the read ends. Records are stamped with the minimum timestamp too, so assign event time
+     * from the payload ({@link #withEventTimeField} or {@code EventTime.fromField}).
+     */
+    public Read withWatermarkHeld() {
+      return toBuilder().setWatermarkHeld(true).build();
+    }
+
     /** Stops after {@code n} messages: makes the source bounded (tests, backfills). */
     public Read withMaxNumRecords(long n) {
       checkArgument(n > 0, "KafkaRows.read().withMaxNumRecords: n must be > 0, got %s", n);
@@ -249,8 +270,10 @@ public final class KafkaRows {
               .withBootstrapServers(bootstrapServers())
               .withTopics(topics())
               .withKeyDeserializer(ByteArrayDeserializer.class)
-              .withValueDeserializer(ByteArrayDeserializer.class)
-              .withCreateTime(maxDelay());
+              .withValueDeserializer(ByteArrayDeserializer.class);
+      read = watermarkHeld()
+          ? read.withTimestampPolicyFactory(new HeldWatermarkPolicyFactory())
+          : read.withCreateTime(maxDelay());
       if (consumerGroup() != null) {
         consumer.put("group.id", consumerGroup());
         read = read.commitOffsetsInFinalize();
@@ -282,10 +305,35 @@ public final class KafkaRows {
           .add(DisplayData.item("payloadFormat", payloadFormat().name()).withLabel("Payload format"))
           .addIfNotNull(DisplayData.item("consumerGroup", consumerGroup()).withLabel("Consumer group (offsets committed)"))
           .add(DisplayData.item("eventTime", eventTimeField() == null ? "kafka timestamp" : eventTimeField()).withLabel("Event time"))
-          .add(DisplayData.item("maxDelay", maxDelay()).withLabel("Watermark delay"))
+          .add(DisplayData.item("watermark", watermarkHeld() ? "held until the read ends" : "create time - " + maxDelay()).withLabel("Watermark"))
           .addIfNotNull(DisplayData.item("maxNumRecords", maxNumRecords()).withLabel("Stop after records"))
           .addIfNotNull(DisplayData.item("maxReadTime", maxReadTime()).withLabel("Stop after"))
           .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"));
+    }
+  }
+
+  /**
+   * Timestamps and watermark at the minimum until the (bounded) read ends, as for files read from a
+   * glob. Both must stay low: on the Direct runner a bounded read runs as a splittable DoFn whose
+   * watermark follows the output timestamps, so Kafka create times (about now) would make every
+   * replayed old event late. Event time is then assigned from the payload.
+   */
+  static final class HeldWatermarkPolicyFactory implements TimestampPolicyFactory<byte[], byte[]> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public TimestampPolicy<byte[], byte[]> createTimestampPolicy(TopicPartition tp, java.util.Optional<Instant> previousWatermark) {
+      return new TimestampPolicy<byte[], byte[]>() {
+        @Override
+        public Instant getTimestampForRecord(PartitionContext ctx, KafkaRecord<byte[], byte[]> record) {
+          return BoundedWindow.TIMESTAMP_MIN_VALUE;
+        }
+
+        @Override
+        public Instant getWatermark(PartitionContext ctx) {
+          return BoundedWindow.TIMESTAMP_MIN_VALUE;
+        }
+      };
     }
   }
 

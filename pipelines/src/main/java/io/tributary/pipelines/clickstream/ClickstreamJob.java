@@ -46,6 +46,9 @@ public final class ClickstreamJob implements PipelineDefinition {
           throw new UsageException("--source=kafka: --bootstrapServers and --topic are required");
         }
         io.tributary.io.kafka.PayloadFormat.parse(o.getPayloadFormat());
+        if (!"held".equals(o.getKafkaWatermark())) {
+          Durations.parse(o.getKafkaWatermark(), "--kafkaWatermark");
+        }
       } else if ("file".equals(source)) {
         IoChecks.requireInput("--input", o.getInput(), options);
       } else if ("watch".equals(source)) {

@@ -81,6 +81,12 @@ public interface ClickstreamOptions extends PipelineOptions {
 
   void setConsumerGroup(String value);
 
+  @Description("--source=kafka: watermark: held (until the read ends; replays with --maxRecords) or a lag behind Kafka create time like 1m.")
+  @Default.String("held")
+  String getKafkaWatermark();
+
+  void setKafkaWatermark(String value);
+
   @Description("--source=kafka: stop after this many messages (makes the run bounded).")
   Long getMaxRecords();
 

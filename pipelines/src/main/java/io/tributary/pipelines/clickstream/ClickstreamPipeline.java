@@ -130,6 +130,9 @@ public final class ClickstreamPipeline {
       if (options.getMaxRecords() != null) {
         read = read.withMaxNumRecords(options.getMaxRecords());
       }
+      read = "held".equals(options.getKafkaWatermark())
+          ? read.withWatermarkHeld()
+          : read.withMaxDelay(Durations.parse(options.getKafkaWatermark(), "--kafkaWatermark"));
       return pipeline.apply("ReadKafka", read);
     }
     FileSource files;
