@@ -1,6 +1,8 @@
 /**
- * File sinks and sources: JSON lines partitioned by event-time window ({@code dt=/hour=}).
+ * Files in and out: bounded globs and watched directories (with a watermark policy and
+ * processed-file markers) as sources of readable files, and JSON lines partitioned by event-time
+ * window ({@code dt=/hour=}) as a sink.
  *
- * <p>Record decoding is not here; it lives in tributary-transforms' json package.
+ * <p>Decoding file contents is not here; it lives in the formats package.
  */
 package io.tributary.io.files;

@@ -21,11 +21,13 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
 
 /**
- * The {@code tributary} command: lists and runs Tributary pipelines.
+ * The {@code tributary} command: lists and runs Tributary pipelines, and manages the schema
+ * registry.
  *
  * <pre>{@code
  * java -jar tributary-pipelines-bundled.jar run clickstream \
  *     --input=testdata/clickstream/sample.jsonl.gz --output=/tmp/tributary-out
+ * java -jar tributary-pipelines-bundled.jar schema check clickstream-event v2.avsc
  * }</pre>
  *
  * <p>Exit codes: 0 success, 1 the run failed or its accounting did not balance, 2 a usage error
@@ -55,7 +57,7 @@ public final class Tributary {
   /** Runs the command line; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     try {
-      return dispatch(Arrays.asList(args), out);
+      return dispatch(Arrays.asList(args), out, err);
     } catch (UsageException e) {
       err.println("tributary: " + e.getMessage());
       return USAGE;
@@ -65,7 +67,7 @@ public final class Tributary {
     }
   }
 
-  private static int dispatch(List<String> args, PrintStream out) throws Exception {
+  private static int dispatch(List<String> args, PrintStream out, PrintStream err) throws Exception {
     if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h") || args.get(0).equals("help")) {
       out.print(usage());
       return args.isEmpty() ? USAGE : 0;
@@ -74,11 +76,14 @@ public final class Tributary {
     if (JobCommands.NAMES.contains(command)) {
       return JobCommands.run(command, args.subList(1, args.size()), out);
     }
+    if (command.equals("schema")) {
+      return SchemaCommand.run(args.subList(1, args.size()), out, err);
+    }
     if (command.equals("retention")) {
       return RetentionCommand.run(args.subList(1, args.size()), out);
     }
     if (!command.equals("run")) {
-      throw new UsageException("unknown command '" + command + "'; expected one of: run, retention, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
+      throw new UsageException("unknown command '" + command + "'; expected one of: run, schema, retention, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
     }
     if (args.size() < 2 || args.get(1).startsWith("-")) {
       throw new UsageException("run: expected a pipeline name, one of " + PIPELINES.keySet());
@@ -144,6 +149,7 @@ public final class Tributary {
     b.append("  run <pipeline> [--profile=NAME] [options]   run a pipeline (add --help for its options)\n");
     b.append(JobCommands.usage());
     b.append(RetentionCommand.usage());
+    b.append(SchemaCommand.usage());
     b.append("  --help                                      this text\n\n");
     b.append("Pipelines:\n");
     PIPELINES.values().forEach(j -> b.append(String.format("  %-14s %s%n", j.name(), j.summary())));

@@ -43,7 +43,36 @@ public final class ClickstreamJob implements PipelineDefinition {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    IoChecks.requireInput("--input", o.getInput(), options);
+    String source = o.getSource();
+    try {
+      if ("kafka".equals(source)) {
+        if (o.getBootstrapServers() == null || o.getTopic() == null) {
+          throw new UsageException("--source=kafka: --bootstrapServers and --topic are required");
+        }
+        io.tributary.io.kafka.PayloadFormat.parse(o.getPayloadFormat());
+        if (!"held".equals(o.getKafkaWatermark())) {
+          Durations.parse(o.getKafkaWatermark(), "--kafkaWatermark");
+        }
+      } else if ("file".equals(source)) {
+        IoChecks.requireInput("--input", o.getInput(), options);
+      } else if ("watch".equals(source)) {
+        if (o.getInput() == null || o.getInput().isBlank()) {
+          throw new UsageException("--input: required for --source=watch; expected a file pattern such as /data/in/*.jsonl");
+        }
+        Durations.parse(o.getPollInterval(), "--pollInterval");
+        if (o.getStopAfterIdle() != null) {
+          Durations.parse(o.getStopAfterIdle(), "--stopAfterIdle");
+        }
+        ClickstreamPipeline.watermarkPolicy(o.getWatchWatermark());
+      } else {
+        throw new UsageException("--source: expected file, watch or kafka, got '" + source + "'");
+      }
+      if (!"kafka".equals(source)) {
+        io.tributary.io.formats.FileFormat.parse(o.getFormat());
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
     ClickstreamQuality.validate(o);
     IoChecks.requireWritableDirectory("--output", o.getOutput());
   }
@@ -55,7 +84,8 @@ public final class ClickstreamJob implements PipelineDefinition {
 
   @Override
   public String input(PipelineOptions options) {
-    return options.as(ClickstreamOptions.class).getInput();
+    ClickstreamOptions o = options.as(ClickstreamOptions.class);
+    return "kafka".equals(o.getSource()) ? "kafka://" + o.getBootstrapServers() + "/" + o.getTopic() : o.getInput();
   }
 
   @Override

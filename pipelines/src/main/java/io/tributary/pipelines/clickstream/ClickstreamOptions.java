@@ -13,11 +13,84 @@ import org.apache.beam.sdk.options.Validation;
  * }</pre>
  */
 public interface ClickstreamOptions extends PipelineOptions {
-  @Description("Input JSON-lines file or glob (gzip detected by the .gz suffix).")
-  @Validation.Required
+  @Description("Input file or glob for --source=file|watch (gzip detected by the .gz suffix).")
   String getInput();
 
   void setInput(String value);
+
+  // ---- source (issue 3): where events come from; the stages after decoding do not change ----
+
+  @Description("Where events come from: file (read --input once), watch (poll --input for new files) or kafka (--topic).")
+  @Default.String("file")
+  String getSource();
+
+  void setSource(String value);
+
+  @Description("File format for --source=file|watch: jsonl, csv, avro or parquet.")
+  @Default.String("jsonl")
+  String getFormat();
+
+  void setFormat(String value);
+
+  @Description("Schema registry directory; default: the registry bundled in the jar (runners-config/schemas).")
+  String getRegistry();
+
+  void setRegistry(String value);
+
+  @Description("--source=watch: poll interval, e.g. 10s.")
+  @Default.String("10s")
+  String getPollInterval();
+
+  void setPollInterval(String value);
+
+  @Description("--source=watch: stop after this long without a new file, e.g. 10m (default: never).")
+  String getStopAfterIdle();
+
+  void setStopAfterIdle(String value);
+
+  @Description("--source=watch: watermark policy: held (until the watch stops), arrival, or a lag like 5m (arrival minus lag).")
+  @Default.String("held")
+  String getWatchWatermark();
+
+  void setWatchWatermark(String value);
+
+  @Description("--source=watch: directory of processed-file markers, so a fresh start skips files already read.")
+  String getMarkers();
+
+  void setMarkers(String value);
+
+  @Description("--source=kafka: bootstrap servers, host:port[,host:port].")
+  String getBootstrapServers();
+
+  void setBootstrapServers(String value);
+
+  @Description("--source=kafka: topic to read.")
+  String getTopic();
+
+  void setTopic(String value);
+
+  @Description("--source=kafka: message values: avro (Confluent wire format) or json.")
+  @Default.String("avro")
+  String getPayloadFormat();
+
+  void setPayloadFormat(String value);
+
+  @Description("--source=kafka: consumer group whose offsets are committed.")
+  @Default.String("tributary-clickstream")
+  String getConsumerGroup();
+
+  void setConsumerGroup(String value);
+
+  @Description("--source=kafka: watermark: held (until the read ends; replays with --maxRecords) or a lag behind Kafka create time like 1m.")
+  @Default.String("held")
+  String getKafkaWatermark();
+
+  void setKafkaWatermark(String value);
+
+  @Description("--source=kafka: stop after this many messages (makes the run bounded).")
+  Long getMaxRecords();
+
+  void setMaxRecords(Long value);
 
   @Description("Output directory: aggregates/, dead-letter/ and _run_summary.json are written here.")
   @Validation.Required

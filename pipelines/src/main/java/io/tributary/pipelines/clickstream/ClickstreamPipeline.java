@@ -4,8 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.io.deadletter.DeadLetterFiles;
 import io.tributary.io.files.WindowPartitionedFiles;
+import io.tributary.io.files.FileSource;
+import io.tributary.io.files.WatermarkPolicy;
+import io.tributary.io.formats.FileFormat;
+import io.tributary.io.formats.ReadRows;
+import io.tributary.io.kafka.KafkaRows;
+import io.tributary.io.kafka.PayloadFormat;
+import io.tributary.io.schema.RegisteredSchema;
+import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.dedup.Dedup;
-import io.tributary.transforms.json.DecodeJson;
 import io.tributary.transforms.metrics.Counted;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.time.Durations;
@@ -13,15 +20,11 @@ import io.tributary.transforms.time.EventTime;
 import io.tributary.transforms.validate.RowRule;
 import io.tributary.transforms.validate.Validate;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
-import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -49,8 +52,11 @@ import org.joda.time.Duration;
  * }</pre>
  */
 public final class ClickstreamPipeline {
-  /** Contract of one event, the Beam schema derived from {@code click-event.avsc}. */
-  public static final Schema EVENT_SCHEMA = loadSchema();
+  /** The contract's subject in the schema registry (runners-config/schemas, bundled in the jar). */
+  public static final String SUBJECT = "clickstream-event";
+
+  /** Contract of one event: the Beam schema of the newest registered version of {@link #SUBJECT}. */
+  public static final Schema EVENT_SCHEMA = SchemaRegistry.bundled().latest(SUBJECT).beamSchema();
 
   private ClickstreamPipeline() {}
 
@@ -82,10 +88,7 @@ public final class ClickstreamPipeline {
         pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(deadLetterDir(options.getOutput())));
 
     PCollection<Row> events =
-        pipeline
-            .apply("ReadLines", TextIO.read().from(options.getInput()))
-            .apply("CountRead", Counted.as(RunAccounting.READ))
-            .apply("DecodeJson", DecodeJson.toRows(EVENT_SCHEMA).withBadRecordErrorHandler(deadLetters))
+        readEvents(pipeline, options, deadLetters)
             .apply(
                 "Validate",
                 Validate.rows()
@@ -106,6 +109,67 @@ public final class ClickstreamPipeline {
         .apply("WriteAggregates", WindowPartitionedFiles.to(aggregatesDir(options.getOutput())));
 
     deadLetters.close();
+  }
+
+  /**
+   * The source part: decoded events from a file, a watched directory or a Kafka topic, each counted
+   * in {@code tributary/read}, undecodable ones to {@code deadLetters}.
+   */
+  static PCollection<Row> readEvents(Pipeline pipeline, ClickstreamOptions options, BadRecordErrorHandler<?> deadLetters) {
+    SchemaRegistry registry = options.getRegistry() == null
+        ? SchemaRegistry.bundled() : SchemaRegistry.open(java.nio.file.Path.of(options.getRegistry()));
+    RegisteredSchema contract = registry.latest(SUBJECT);
+    String source = options.getSource();
+    if ("kafka".equals(source)) {
+      KafkaRows.Read read = KafkaRows.read()
+          .withBootstrapServers(options.getBootstrapServers())
+          .withTopic(options.getTopic())
+          .withSubject(registry, SUBJECT)
+          .withPayloadFormat(PayloadFormat.parse(options.getPayloadFormat()))
+          .withConsumerGroup(options.getConsumerGroup())
+          .withBadRecordErrorHandler(deadLetters);
+      if (options.getMaxRecords() != null) {
+        read = read.withMaxNumRecords(options.getMaxRecords());
+      }
+      read = "held".equals(options.getKafkaWatermark())
+          ? read.withWatermarkHeld()
+          : read.withMaxDelay(Durations.parse(options.getKafkaWatermark(), "--kafkaWatermark"));
+      return pipeline.apply("ReadKafka", read);
+    }
+    FileSource files;
+    if ("watch".equals(source)) {
+      files = FileSource.watch(options.getInput())
+          .withPollInterval(Durations.parse(options.getPollInterval(), "--pollInterval"))
+          .withWatermarkPolicy(watermarkPolicy(options.getWatchWatermark()));
+      if (options.getStopAfterIdle() != null) {
+        files = files.withStopAfterIdle(Durations.parse(options.getStopAfterIdle(), "--stopAfterIdle"));
+      }
+      if (options.getMarkers() != null) {
+        files = files.withProcessedFileMarkers(options.getMarkers());
+      }
+    } else if ("file".equals(source)) {
+      files = FileSource.glob(options.getInput());
+    } else {
+      throw new IllegalArgumentException("--source: expected file, watch or kafka, got '" + source + "'");
+    }
+    return pipeline
+        .apply("Files", files)
+        .apply("Decode", ReadRows.of(FileFormat.parse(options.getFormat()), contract).withBadRecordErrorHandler(deadLetters));
+  }
+
+  /** {@code held}, {@code arrival} or a lag such as {@code 5m}. */
+  static WatermarkPolicy watermarkPolicy(String spec) {
+    if ("held".equals(spec)) {
+      return WatermarkPolicy.heldUntilStopped();
+    }
+    if ("arrival".equals(spec)) {
+      return WatermarkPolicy.arrivalTime();
+    }
+    try {
+      return WatermarkPolicy.arrivalTimeMinus(Durations.parse(spec, "--watchWatermark"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--watchWatermark: expected held, arrival or a lag like 5m, got '" + spec + "'");
+    }
   }
 
   /** Renders an aggregate with its window and pane as one JSON line. */
@@ -150,14 +214,6 @@ public final class ClickstreamPipeline {
       return PaneInfo.Timing.ON_TIME;
     }
     return pane.getTiming();
-  }
-
-  private static Schema loadSchema() {
-    try (InputStream in = ClickstreamPipeline.class.getResourceAsStream("click-event.avsc")) {
-      return AvroUtils.toBeamSchema(new org.apache.avro.Schema.Parser().parse(in));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the ClickEvent contract click-event.avsc", e);
-    }
   }
 
   private static String join(String dir, String child) {

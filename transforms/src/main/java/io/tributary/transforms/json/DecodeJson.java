@@ -146,6 +146,9 @@ public final class DecodeJson {
           new ObjectMapper()
               .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
               .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      // Keep decimals exactly as written: Jackson's tree model strips trailing zeros by default,
+      // which turns 5.00 into 5 (scale 0) and breaks writing the row to an Avro decimal of scale 2.
+      mapper.setNodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true));
     }
 
     @ProcessElement

@@ -1,0 +1,528 @@
+package io.tributary.io.kafka;
+
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkState;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.auto.value.AutoValue;
+import io.tributary.io.schema.RegisteredSchema;
+import io.tributary.io.schema.ResolvingReader;
+import io.tributary.io.schema.SchemaRegistry;
+import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.RecordRejectedException;
+import io.tributary.transforms.json.JsonRowDecoder;
+import io.tributary.transforms.json.RowJsonText;
+import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.time.EventTime;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.TimestampPolicy;
+import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.kafka.common.TopicPartition;
+import org.joda.time.Instant;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableList;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+
+/**
+ * Kafka topics as schema'd {@link Row}s: a source that decodes Avro (Confluent wire format) or
+ * JSON values against a subject of the schema registry, and a sink that encodes rows the same way.
+ *
+ * <p>The source reads with the subject's newest version; Avro messages written with any registered
+ * older version are resolved by Avro's rules. Each message that cannot be decoded goes to the
+ * bad-record handler with reason {@code not_wire_format}, {@code unknown_schema_id},
+ * {@code unresolvable_schema}, {@code corrupt_payload} or (JSON) one of {@code DecodeJson}'s; its
+ * message starts with {@code topic T partition P offset O}, and its payload is a JSON object with
+ * those three, the Kafka timestamp, and the key and value (base64). Event time comes from a payload
+ * {@code DATETIME} field ({@link Read#withEventTimeField}) or from the Kafka timestamp; the
+ * watermark follows Kafka's create time minus {@link Read#withMaxDelay}. With a consumer group,
+ * offsets are committed when the runner finalizes a checkpoint ({@code commitOffsetsInFinalize}).
+ *
+ * <pre>{@code
+ * PCollection<Row> events = pipeline.apply("ReadClicks", KafkaRows.read()
+ *     .withBootstrapServers("localhost:9092")
+ *     .withTopic("clicks")
+ *     .withSubject(SchemaRegistry.bundled(), "clickstream-event")
+ *     .withConsumerGroup("tributary-clickstream")
+ *     .withEventTimeField("event_time")
+ *     .withBadRecordErrorHandler(handler));
+ * events.apply("WriteClicks", KafkaRows.write()
+ *     .withBootstrapServers("localhost:9092")
+ *     .withTopic("clicks-clean")
+ *     .withSchema(SchemaRegistry.bundled().latest("clickstream-event")));
+ * }</pre>
+ */
+public final class KafkaRows {
+  private KafkaRows() {}
+
+  private static final TupleTag<Row> ROWS = new TupleTag<Row>() {};
+
+  /** A source; bootstrap servers, topic and subject are required. */
+  public static Read read() {
+    return new AutoValue_KafkaRows_Read.Builder()
+        .setTopics(ImmutableList.of())
+        .setPayloadFormat(PayloadFormat.AVRO)
+        .setMaxDelay(Duration.standardMinutes(1))
+        .setWatermarkHeld(false)
+        .setStage("decode")
+        .setReadCounter(RunAccounting.READ)
+        .setBadRecordErrorHandler(DeadLetters.defaultHandler())
+        .build();
+  }
+
+  /** A sink; bootstrap servers, topic and schema are required. */
+  public static Write write() {
+    return new AutoValue_KafkaRows_Write.Builder().setPayloadFormat(PayloadFormat.AVRO).build();
+  }
+
+  /** The transform returned by {@link #read()}. */
+  @AutoValue
+  public abstract static class Read extends PTransform<PBegin, PCollection<Row>> {
+    abstract @Nullable String bootstrapServers();
+
+    abstract ImmutableList<String> topics();
+
+    abstract @Nullable SchemaRegistry registry();
+
+    abstract @Nullable String subject();
+
+    abstract PayloadFormat payloadFormat();
+
+    abstract @Nullable String consumerGroup();
+
+    abstract @Nullable String eventTimeField();
+
+    abstract Duration maxDelay();
+
+    abstract boolean watermarkHeld();
+
+    abstract @Nullable Long maxNumRecords();
+
+    abstract @Nullable Duration maxReadTime();
+
+    abstract String stage();
+
+    abstract @Nullable String readCounter();
+
+    abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder setBootstrapServers(String s);
+
+      abstract Builder setTopics(ImmutableList<String> t);
+
+      abstract Builder setRegistry(SchemaRegistry r);
+
+      abstract Builder setSubject(String s);
+
+      abstract Builder setPayloadFormat(PayloadFormat f);
+
+      abstract Builder setConsumerGroup(String g);
+
+      abstract Builder setEventTimeField(String f);
+
+      abstract Builder setMaxDelay(Duration d);
+
+      abstract Builder setWatermarkHeld(boolean held);
+
+      abstract Builder setMaxNumRecords(Long n);
+
+      abstract Builder setMaxReadTime(Duration d);
+
+      abstract Builder setStage(String s);
+
+      abstract Builder setReadCounter(@Nullable String c);
+
+      abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> h);
+
+      abstract Read build();
+    }
+
+    /** {@code host:port[,host:port]}. */
+    public Read withBootstrapServers(String servers) {
+      checkArgument(servers != null && !servers.isBlank(), "KafkaRows.read().withBootstrapServers: servers must not be empty");
+      return toBuilder().setBootstrapServers(servers).build();
+    }
+
+    /** Reads {@code topic} (may be called again to read several). */
+    public Read withTopic(String topic) {
+      checkArgument(topic != null && !topic.isBlank(), "KafkaRows.read().withTopic: topic must not be empty");
+      return toBuilder().setTopics(ImmutableList.<String>builder().addAll(topics()).add(topic).build()).build();
+    }
+
+    /** Decodes against the newest version of {@code subject} in {@code registry}. */
+    public Read withSubject(SchemaRegistry registry, String subject) {
+      checkArgument(registry != null, "KafkaRows.read().withSubject: registry must not be null");
+      registry.latest(subject); // fails now, naming the known subjects
+      return toBuilder().setRegistry(registry).setSubject(subject).build();
+    }
+
+    /** Avro (Confluent wire format, the default) or JSON values. */
+    public Read withPayloadFormat(PayloadFormat format) {
+      checkArgument(format != null, "KafkaRows.read().withPayloadFormat: format must not be null");
+      return toBuilder().setPayloadFormat(format).build();
+    }
+
+    /** Consumer group; offsets are committed for it when checkpoints finalize. */
+    public Read withConsumerGroup(String group) {
+      checkArgument(group != null && !group.isBlank(), "KafkaRows.read().withConsumerGroup: group must not be empty");
+      return toBuilder().setConsumerGroup(group).build();
+    }
+
+    /** Event time from this non-null {@code DATETIME} field; without it, the Kafka timestamp. */
+    public Read withEventTimeField(String field) {
+      checkArgument(field != null && !field.isBlank(), "KafkaRows.read().withEventTimeField: field must not be empty");
+      return toBuilder().setEventTimeField(field).build();
+    }
+
+    /** How far behind the newest Kafka create time the watermark stays; 1 minute by default. */
+    public Read withMaxDelay(Duration delay) {
+      checkArgument(delay != null && !delay.isShorterThan(Duration.ZERO), "KafkaRows.read().withMaxDelay: delay must be >= 0, got %s", delay);
+      return toBuilder().setMaxDelay(delay).build();
+    }
+
+    /**
+     * Holds the watermark at the beginning of time until the read ends: for replays and backfills of
+     * old messages with {@link #withMaxNumRecords} or {@link #withMaxReadTime}, where a watermark
+     * following Kafka's create time (about now) would make every old event late. Windows then fire
+     * when the read ends. Records are stamped with the minimum timestamp too, so assign event time
+     * from the payload ({@link #withEventTimeField} or {@code EventTime.fromField}).
+     */
+    public Read withWatermarkHeld() {
+      return toBuilder().setWatermarkHeld(true).build();
+    }
+
+    /** Stops after {@code n} messages: makes the source bounded (tests, backfills). */
+    public Read withMaxNumRecords(long n) {
+      checkArgument(n > 0, "KafkaRows.read().withMaxNumRecords: n must be > 0, got %s", n);
+      return toBuilder().setMaxNumRecords(n).build();
+    }
+
+    /** Stops after reading for {@code d}: makes the source bounded. */
+    public Read withMaxReadTime(Duration d) {
+      checkArgument(d != null && d.isLongerThan(Duration.ZERO), "KafkaRows.read().withMaxReadTime: duration must be > 0, got %s", d);
+      return toBuilder().setMaxReadTime(d).build();
+    }
+
+    /** Stage name on rejections, {@code decode} by default. */
+    public Read withStage(String stage) {
+      checkArgument(stage != null && !stage.isEmpty(), "KafkaRows.read().withStage: stage must not be empty");
+      return toBuilder().setStage(stage).build();
+    }
+
+    /** Counter of messages read ({@code read} by default); null disables. */
+    public Read withReadCounter(@Nullable String name) {
+      return toBuilder().setReadCounter(name).build();
+    }
+
+    /** Sends undecodable messages to {@code handler} instead of failing the pipeline. */
+    public Read withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+      checkArgument(handler != null, "KafkaRows.read().withBadRecordErrorHandler: handler must not be null");
+      return toBuilder().setBadRecordErrorHandler(handler).build();
+    }
+
+    @Override
+    public PCollection<Row> expand(PBegin begin) {
+      checkState(bootstrapServers() != null, "KafkaRows.read(): withBootstrapServers() is required");
+      checkState(!topics().isEmpty(), "KafkaRows.read(): withTopic() is required");
+      checkState(registry() != null, "KafkaRows.read(): withSubject() is required");
+      RegisteredSchema reader = registry().latest(subject());
+
+      Map<String, Object> consumer = new HashMap<>();
+      consumer.put("auto.offset.reset", "earliest");
+      KafkaIO.Read<byte[], byte[]> read =
+          KafkaIO.<byte[], byte[]>read()
+              .withBootstrapServers(bootstrapServers())
+              .withTopics(topics())
+              .withKeyDeserializer(ByteArrayDeserializer.class)
+              .withValueDeserializer(ByteArrayDeserializer.class);
+      read = watermarkHeld()
+          ? read.withTimestampPolicyFactory(new HeldWatermarkPolicyFactory())
+          : read.withCreateTime(maxDelay());
+      if (consumerGroup() != null) {
+        consumer.put("group.id", consumerGroup());
+        read = read.commitOffsetsInFinalize();
+      }
+      read = read.withConsumerConfigUpdates(consumer);
+      if (maxNumRecords() != null) {
+        read = read.withMaxNumRecords(maxNumRecords());
+      }
+      if (maxReadTime() != null) {
+        read = read.withMaxReadTime(maxReadTime());
+      }
+      PCollectionTuple result =
+          begin.apply("ReadKafka", read)
+              .apply("Decode", ParDo.of(new DecodeFn(registry(), reader, payloadFormat(), stage(),
+                      DeadLetters.routerFor(badRecordErrorHandler()), readCounter()))
+                  .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+      DeadLetters.register(badRecordErrorHandler(), result);
+      PCollection<Row> rows = result.get(ROWS).setRowSchema(reader.beamSchema());
+      return eventTimeField() == null ? rows : rows.apply("EventTime", EventTime.fromField(eventTimeField()));
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      builder
+          .addIfNotNull(DisplayData.item("bootstrapServers", bootstrapServers()).withLabel("Bootstrap servers"))
+          .add(DisplayData.item("topics", String.join(",", topics())).withLabel("Topics"))
+          .addIfNotNull(DisplayData.item("subject", subject()).withLabel("Schema subject"))
+          .add(DisplayData.item("payloadFormat", payloadFormat().name()).withLabel("Payload format"))
+          .addIfNotNull(DisplayData.item("consumerGroup", consumerGroup()).withLabel("Consumer group (offsets committed)"))
+          .add(DisplayData.item("eventTime", eventTimeField() == null ? "kafka timestamp" : eventTimeField()).withLabel("Event time"))
+          .add(DisplayData.item("watermark", watermarkHeld() ? "held until the read ends" : "create time - " + maxDelay()).withLabel("Watermark"))
+          .addIfNotNull(DisplayData.item("maxNumRecords", maxNumRecords()).withLabel("Stop after records"))
+          .addIfNotNull(DisplayData.item("maxReadTime", maxReadTime()).withLabel("Stop after"))
+          .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"));
+    }
+  }
+
+  /**
+   * Timestamps and watermark at the minimum until the (bounded) read ends, as for files read from a
+   * glob. Both must stay low: on the Direct runner a bounded read runs as a splittable DoFn whose
+   * watermark follows the output timestamps, so Kafka create times (about now) would make every
+   * replayed old event late. Event time is then assigned from the payload.
+   */
+  static final class HeldWatermarkPolicyFactory implements TimestampPolicyFactory<byte[], byte[]> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public TimestampPolicy<byte[], byte[]> createTimestampPolicy(TopicPartition tp, java.util.Optional<Instant> previousWatermark) {
+      return new TimestampPolicy<byte[], byte[]>() {
+        @Override
+        public Instant getTimestampForRecord(PartitionContext ctx, KafkaRecord<byte[], byte[]> record) {
+          return BoundedWindow.TIMESTAMP_MIN_VALUE;
+        }
+
+        @Override
+        public Instant getWatermark(PartitionContext ctx) {
+          return BoundedWindow.TIMESTAMP_MIN_VALUE;
+        }
+      };
+    }
+  }
+
+  static final class DecodeFn extends DoFn<KafkaRecord<byte[], byte[]>, Row> {
+    private final ResolvingReader avro;
+    private final JsonRowDecoder json;
+    private final PayloadFormat format;
+    private final String stage;
+    private final BadRecordRouter router;
+    private final @Nullable String counterName;
+    private transient @Nullable Counter read;
+    private transient ObjectMapper mapper;
+
+    DecodeFn(SchemaRegistry registry, RegisteredSchema reader, PayloadFormat format, String stage,
+        BadRecordRouter router, @Nullable String counterName) {
+      this.avro = ResolvingReader.of(registry, reader, stage);
+      this.json = JsonRowDecoder.of(reader.beamSchema(), stage);
+      this.format = format;
+      this.stage = stage;
+      this.router = router;
+      this.counterName = counterName;
+    }
+
+    @Setup
+    public void setup() {
+      read = counterName == null ? null : Metrics.counter(DeadLetters.NAMESPACE, counterName);
+      mapper = new ObjectMapper();
+    }
+
+    @ProcessElement
+    public void process(@Element KafkaRecord<byte[], byte[]> record, MultiOutputReceiver out) throws Exception {
+      if (read != null) {
+        read.inc();
+      }
+      byte[] value = record.getKV().getValue();
+      try {
+        out.get(ROWS).output(decode(value));
+      } catch (RecordRejectedException e) {
+        RecordRejectedException located = new RecordRejectedException(e.stage(), e.reason(),
+            "topic " + record.getTopic() + " partition " + record.getPartition() + " offset " + record.getOffset() + ": " + e.getMessage());
+        DeadLetters.reject(router, out, describe(record), StringUtf8Coder.of(), located);
+      }
+    }
+
+    private Row decode(byte[] value) throws RecordRejectedException {
+      if (format == PayloadFormat.JSON) {
+        if (value == null) {
+          throw new RecordRejectedException(stage, "empty_line", "message has no value; expected a JSON object");
+        }
+        String text;
+        try {
+          text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(value)).toString();
+        } catch (CharacterCodingException e) {
+          throw new RecordRejectedException(stage, "not_json", "message value is not UTF-8 text");
+        }
+        return json.decode(text);
+      }
+      int id = ConfluentWireFormat.schemaId(value, stage);
+      return avro.readRow(id, value, ConfluentWireFormat.HEADER_LENGTH, value.length - ConfluentWireFormat.HEADER_LENGTH);
+    }
+
+    private String describe(KafkaRecord<byte[], byte[]> record) throws Exception {
+      ObjectNode node = mapper.createObjectNode();
+      node.put("topic", record.getTopic());
+      node.put("partition", record.getPartition());
+      node.put("offset", record.getOffset());
+      node.put("timestamp", record.getTimestamp());
+      byte[] key = record.getKV().getKey();
+      byte[] value = record.getKV().getValue();
+      node.put("key_base64", key == null ? null : Base64.getEncoder().encodeToString(key));
+      node.put("value_base64", value == null ? null : Base64.getEncoder().encodeToString(value));
+      return mapper.writeValueAsString(node);
+    }
+  }
+
+  /** The transform returned by {@link #write()}. */
+  @AutoValue
+  public abstract static class Write extends PTransform<PCollection<Row>, PDone> {
+    abstract @Nullable String bootstrapServers();
+
+    abstract @Nullable String topic();
+
+    abstract @Nullable RegisteredSchema schema();
+
+    abstract PayloadFormat payloadFormat();
+
+    abstract @Nullable String keyField();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder setBootstrapServers(String s);
+
+      abstract Builder setTopic(String t);
+
+      abstract Builder setSchema(RegisteredSchema s);
+
+      abstract Builder setPayloadFormat(PayloadFormat f);
+
+      abstract Builder setKeyField(String f);
+
+      abstract Write build();
+    }
+
+    /** {@code host:port[,host:port]}. */
+    public Write withBootstrapServers(String servers) {
+      checkArgument(servers != null && !servers.isBlank(), "KafkaRows.write().withBootstrapServers: servers must not be empty");
+      return toBuilder().setBootstrapServers(servers).build();
+    }
+
+    /** The topic to write. */
+    public Write withTopic(String topic) {
+      checkArgument(topic != null && !topic.isBlank(), "KafkaRows.write().withTopic: topic must not be empty");
+      return toBuilder().setTopic(topic).build();
+    }
+
+    /** The registered schema rows are encoded with; its id goes into every Avro message. */
+    public Write withSchema(RegisteredSchema schema) {
+      checkArgument(schema != null, "KafkaRows.write().withSchema: schema must not be null");
+      return toBuilder().setSchema(schema).build();
+    }
+
+    /** Avro (Confluent wire format, the default) or JSON values. */
+    public Write withPayloadFormat(PayloadFormat format) {
+      checkArgument(format != null, "KafkaRows.write().withPayloadFormat: format must not be null");
+      return toBuilder().setPayloadFormat(format).build();
+    }
+
+    /** Uses this field's value (UTF-8 text) as message key, e.g. for partitioning by user. */
+    public Write withKeyField(String field) {
+      checkArgument(field != null && !field.isBlank(), "KafkaRows.write().withKeyField: field must not be empty");
+      return toBuilder().setKeyField(field).build();
+    }
+
+    @Override
+    public PDone expand(PCollection<Row> rows) {
+      checkState(bootstrapServers() != null, "KafkaRows.write(): withBootstrapServers() is required");
+      checkState(topic() != null, "KafkaRows.write(): withTopic() is required");
+      checkState(schema() != null, "KafkaRows.write(): withSchema() is required");
+      if (keyField() != null) {
+        checkArgument(rows.getSchema().hasField(keyField()),
+            "KafkaRows.write().withKeyField: field '%s' is not in the schema; known fields: %s", keyField(), rows.getSchema().getFieldNames());
+      }
+      return rows
+          .apply("Encode", ParDo.of(new EncodeFn(schema(), payloadFormat(), keyField())))
+          .setCoder(KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), ByteArrayCoder.of()))
+          .apply("WriteKafka",
+              KafkaIO.<byte[], byte[]>write()
+                  .withBootstrapServers(bootstrapServers())
+                  .withTopic(topic())
+                  .withKeySerializer(ByteArraySerializer.class)
+                  .withValueSerializer(ByteArraySerializer.class));
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      builder
+          .addIfNotNull(DisplayData.item("bootstrapServers", bootstrapServers()).withLabel("Bootstrap servers"))
+          .addIfNotNull(DisplayData.item("topic", topic()).withLabel("Topic"))
+          .addIfNotNull(DisplayData.item("schema", schema() == null ? null : schema().toString()).withLabel("Schema"))
+          .add(DisplayData.item("payloadFormat", payloadFormat().name()).withLabel("Payload format"))
+          .addIfNotNull(DisplayData.item("keyField", keyField()).withLabel("Key field"));
+    }
+  }
+
+  static final class EncodeFn extends DoFn<Row, KV<byte[], byte[]>> {
+    private final RegisteredSchema schema;
+    private final PayloadFormat format;
+    private final @Nullable String keyField;
+
+    EncodeFn(RegisteredSchema schema, PayloadFormat format, @Nullable String keyField) {
+      this.schema = schema;
+      this.format = format;
+      this.keyField = keyField;
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, OutputReceiver<KV<byte[], byte[]>> out) {
+      byte[] key = null;
+      if (keyField != null && row.getValue(keyField) != null) {
+        key = String.valueOf((Object) row.getValue(keyField)).getBytes(StandardCharsets.UTF_8);
+      }
+      byte[] value = format == PayloadFormat.JSON
+          ? RowJsonText.render(row).getBytes(StandardCharsets.UTF_8)
+          : ConfluentWireFormat.encode(schema, row);
+      out.output(KV.of(key, value));
+    }
+  }
+}
