@@ -3,6 +3,7 @@ package io.tributary.testing;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Read;
@@ -78,6 +79,12 @@ public final class EventScript implements Serializable {
   /** The script as an unbounded collection for the current runner. */
   public PCollection<String> apply(Pipeline p, String name) {
     if (TestRunners.isFlink()) {
+      // Beam's Flink operators hold a watermark back until the open bundle finishes (up to
+      // maxBundleTimeMills, 1 s by default) while later elements go ahead; short bundles and a
+      // fast watermark clock let each scripted step reach every operator before the next element.
+      FlinkPipelineOptions flink = p.getOptions().as(FlinkPipelineOptions.class);
+      flink.setMaxBundleTimeMills(20L);
+      flink.setAutoWatermarkInterval(50L);
       return p.apply(name, Read.from(new ScriptedSource(new ArrayList<>(steps))));
     }
     TestStream.Builder<String> b = TestStream.create(StringUtf8Coder.of());

@@ -26,7 +26,7 @@ import org.joda.time.Instant;
  * https://github.com/apache/beam/issues/20844), so
  * Flink tests drive event time through a source instead. After each watermark step the reader
  * reports no data for {@link #STALL_MILLIS} of wall time, long enough for Flink's periodic
- * watermark emission (200 ms by default) to send the new watermark downstream before the next
+ * watermark emission ({@link EventScript} sets it to 50 ms) and bundle end to send the new watermark downstream before the next
  * element; Flink keeps watermarks and elements in order on every channel, so every operator sees
  * the step before the elements that follow it. At the end the watermark jumps to the end of time
  * and the Flink source finishes.
@@ -38,7 +38,7 @@ import org.joda.time.Instant;
 public final class ScriptedSource extends UnboundedSource<String, ScriptedSource.Position> {
   private static final long serialVersionUID = 1L;
   /** Wall time the reader pauses after each watermark step. */
-  public static final long STALL_MILLIS = 700;
+  public static final long STALL_MILLIS = 400;
 
   private final List<EventScript.Step> steps;
 
