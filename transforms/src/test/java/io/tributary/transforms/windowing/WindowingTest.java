@@ -71,8 +71,7 @@ public class WindowingTest implements Serializable {
     if (t == null) {
       return "global";
     }
-    long minutes = (t.getMillis() - T0.getMillis()) / 60_000;
-    return String.format("%02d:%02d", minutes / 60, minutes % 60);
+    return java.time.Instant.ofEpochMilli(t.getMillis()).atZone(java.time.ZoneOffset.UTC).toLocalTime().toString();
   }
 
   static SerializableFunction<Row, String> lateDescription() {
@@ -116,5 +115,88 @@ public class WindowingTest implements Serializable {
   public void fixedDiscarding() {
     runFixed("fixed:1h;early=count:2;late=every;lateness=2h",
         "00:00-01:00 EARLY#0 3", "00:00-01:00 ON_TIME#1 3", "00:00-01:00 LATE#2 4");
+  }
+
+  /** Sliding 1h every 30m: one record misses its older window but is late-accepted in the newer one. */
+  static EventScript slidingScript() {
+    return EventScript.create()
+        .add(min(10), "a,1") // windows 23:30-00:30 and 00:00-01:00
+        .add(min(40), "b,2") // windows 00:00-01:00 and 00:30-01:30
+        .watermark(min(30)) // 23:30-00:30 ON_TIME
+        .add(min(20), "c,3") // 23:30-00:30 ended (late, within 30m); 00:00-01:00 on time
+        .watermark(min(70)) // 00:00-01:00 ON_TIME; 23:30-00:30 expired at 01:00
+        .add(min(25), "d,4") // misses 23:30-00:30 (too late), late-accepted in 00:00-01:00
+        // 00:30-01:30 ON_TIME before the end of input: when the last on-time pane fires only at
+        // the end, the Direct runner marks it final (expiry at the same time) and Flink does not
+        .watermark(min(95));
+  }
+
+  private void runSliding(String spec, String... expectedPanes) {
+    Windowing.Result<Row> result = rows(slidingScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
+    PAssert.that(sumPanes(result.output())).containsInAnyOrder(expectedPanes);
+    PAssert.that(result.tooLate().apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
+        .containsInAnyOrder("d missed 23:30-00:30 late_by_ms=0");
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    // d is still written (one window admitted it), so it is not too late as a record.
+    assertEquals(0, Counters.get(run, RunAccounting.TOO_LATE));
+    assertEquals(1, Counters.get(run, Windowing.MISSED));
+    assertEquals(5, Counters.get(run, Windowing.ON_TIME));
+    assertEquals(2, Counters.get(run, Windowing.LATE_ACCEPTED));
+  }
+
+  @Test
+  public void slidingAccumulating() {
+    runSliding("sliding:1h/30m;late=every;lateness=30m;accumulating",
+        "23:30-00:30 ON_TIME#0 1", "23:30-00:30 LATE#1 4",
+        "00:00-01:00 ON_TIME#0 6", "00:00-01:00 LATE#1 10",
+        "00:30-01:30 ON_TIME#0 2");
+  }
+
+  @Test
+  public void slidingDiscarding() {
+    runSliding("sliding:1h/30m;late=every;lateness=30m",
+        "23:30-00:30 ON_TIME#0 1", "23:30-00:30 LATE#1 3",
+        "00:00-01:00 ON_TIME#0 6", "00:00-01:00 LATE#1 4",
+        "00:30-01:30 ON_TIME#0 2");
+  }
+
+  /** Sessions with a 10m gap: a late event bridges two sessions into one. */
+  static EventScript sessionScript() {
+    return EventScript.create()
+        .add(min(0), "a,1").add(min(5), "a,2") // session 00:00-00:15
+        .add(min(20), "a,3") // session 00:20-00:30
+        .watermark(min(40)) // both sessions ON_TIME
+        // late (within 30m): 00:12-00:22 overlaps both, they merge into 00:00-00:30, a new window
+        // whose first pane (index 0) is LATE
+        .add(min(12), "a,4")
+        .watermark(min(100)) // everything expired
+        // too late: its session window 00:01-00:11 expired at 00:41; the stage had learned the
+        // watermark was past 01:00 (the last window end it knew), so late_by_ms is 19 minutes.
+        .add(min(1), "a,5");
+  }
+
+  private void runSessions(String spec, String... expectedPanes) {
+    Windowing.Result<Row> result = rows(sessionScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
+    PAssert.that(sumPanes(result.output())).containsInAnyOrder(expectedPanes);
+    PAssert.that(result.tooLate().apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
+        .containsInAnyOrder("a missed 00:01-00:11 late_by_ms=1140000");
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertEquals(1, Counters.get(run, RunAccounting.TOO_LATE));
+    assertEquals(3, Counters.get(run, Windowing.ON_TIME));
+    assertEquals(1, Counters.get(run, Windowing.LATE_ACCEPTED));
+  }
+
+  @Test
+  public void sessionsAccumulating() {
+    runSessions("session:10m;late=every;lateness=30m;accumulating",
+        "00:00-00:15 ON_TIME#0 3", "00:20-00:30 ON_TIME#0 3", "00:00-00:30 LATE#0 10");
+  }
+
+  @Test
+  public void sessionsDiscarding() {
+    runSessions("session:10m;late=every;lateness=30m",
+        "00:00-00:15 ON_TIME#0 3", "00:20-00:30 ON_TIME#0 3", "00:00-00:30 LATE#0 4");
   }
 }
