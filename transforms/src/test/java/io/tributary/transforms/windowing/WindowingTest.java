@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 
 import io.tributary.testing.Counters;
 import io.tributary.testing.EventScript;
+import io.tributary.testing.Panes;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.io.Serializable;
 import org.apache.beam.sdk.PipelineResult;
@@ -168,7 +169,8 @@ public class WindowingTest implements Serializable {
         .add(min(20), "a,3") // session 00:20-00:30
         .watermark(min(40)) // both sessions ON_TIME
         // late (within 30m): 00:12-00:22 overlaps both, they merge into 00:00-00:30, a new window
-        // whose first pane (index 0) is LATE
+        // whose first pane (index 0) is LATE on the Direct runner and may be ON_TIME on Flink
+        // (its end is already behind the watermark; see io.tributary.testing.Panes)
         .add(min(12), "a,4")
         .watermark(min(100)) // everything expired
         // too late: its session window 00:01-00:11 expired at 00:41; the stage had learned the
@@ -178,7 +180,7 @@ public class WindowingTest implements Serializable {
 
   private void runSessions(String spec, String... expectedPanes) {
     Windowing.Result<Row> result = rows(sessionScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
-    PAssert.that(sumPanes(result.output())).containsInAnyOrder(expectedPanes);
+    Panes.assertExactly(sumPanes(result.output()), expectedPanes);
     PAssert.that(result.tooLate().apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
         .containsInAnyOrder("a missed 00:01-00:11 late_by_ms=1140000");
     PipelineResult run = p.run();
@@ -191,12 +193,12 @@ public class WindowingTest implements Serializable {
   @Test
   public void sessionsAccumulating() {
     runSessions("session:10m;late=every;lateness=30m;accumulating",
-        "00:00-00:15 ON_TIME#0 3", "00:20-00:30 ON_TIME#0 3", "00:00-00:30 LATE#0 10");
+        "00:00-00:15 ON_TIME#0 3", "00:20-00:30 ON_TIME#0 3", "00:00-00:30 ON_TIME|LATE#0 10");
   }
 
   @Test
   public void sessionsDiscarding() {
     runSessions("session:10m;late=every;lateness=30m",
-        "00:00-00:15 ON_TIME#0 3", "00:20-00:30 ON_TIME#0 3", "00:00-00:30 LATE#0 4");
+        "00:00-00:15 ON_TIME#0 3", "00:20-00:30 ON_TIME#0 3", "00:00-00:30 ON_TIME|LATE#0 4");
   }
 }
