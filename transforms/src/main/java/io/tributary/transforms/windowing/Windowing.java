@@ -188,7 +188,7 @@ public final class Windowing {
               .setCoder(KvCoder.of(coder, ListCoder.of(VarLongCoder.of())))
               .apply("Window", spec().<KV<T, List<Long>>>toWindow())
               .apply("DropMissedWindows", ParDo.of(new DropMissedWindowsFn<T>()))
-              .setSchema(input.getSchema(), input.getTypeDescriptor(), input.getToRowFunction(), input.getFromRowFunction());
+              .setSchema(input.getSchema(), coder.getEncodedTypeDescriptor(), input.getToRowFunction(), input.getFromRowFunction());
       PCollection<Row> late = routed.get(tooLate).setRowSchema(lateSchema);
       return new Result<>(input.getPipeline(), output, admitted, late, tooLate);
     }

@@ -40,12 +40,12 @@ public class WindowingTest implements Serializable {
   static final Schema SCHEMA = Schema.builder().addStringField("user").addInt64Field("n").build();
   static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
 
-  static Instant min(int minutes) {
+  public static Instant min(int minutes) {
     return T0.plus(org.joda.time.Duration.standardMinutes(minutes));
   }
 
   /** "user,n" lines to rows of {@link #SCHEMA}. */
-  static PCollection<Row> rows(PCollection<String> lines) {
+  public static PCollection<Row> rows(PCollection<String> lines) {
     return lines
         .apply("ToRow", MapElements.into(TypeDescriptors.rows())
             .via((String l) -> Row.withSchema(SCHEMA).addValues(l.split(",")[0], Long.parseLong(l.split(",")[1])).build()))
@@ -53,7 +53,7 @@ public class WindowingTest implements Serializable {
   }
 
   /** Sums n per window and renders each pane as "HH:mm-HH:mm TIMING#index sum[ final]". */
-  static PCollection<String> sumPanes(PCollection<Row> windowed) {
+  public static PCollection<String> sumPanes(PCollection<Row> windowed) {
     return windowed
         .apply("N", MapElements.into(TypeDescriptors.longs()).via((Row r) -> r.getInt64("n")))
         .apply("Sum", Combine.globally(Sum.ofLongs()).withoutDefaults())
