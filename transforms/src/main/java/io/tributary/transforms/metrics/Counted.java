@@ -39,7 +39,8 @@ public final class Counted<T> extends PTransform<PCollection<T>, PCollection<T>>
     PCollection<T> out = input.apply("Count_" + name, ParDo.of(new CountFn<T>(name)));
     out.setCoder(input.getCoder());
     if (input.hasSchema()) {
-      out.setSchema(input.getSchema(), input.getTypeDescriptor(), input.getToRowFunction(), input.getFromRowFunction());
+      // The coder knows the element type even when the collection's own descriptor is a type variable.
+      out.setSchema(input.getSchema(), input.getCoder().getEncodedTypeDescriptor(), input.getToRowFunction(), input.getFromRowFunction());
     }
     return out;
   }

@@ -16,6 +16,7 @@ import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -30,6 +31,7 @@ import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.Impulse;
@@ -88,9 +90,9 @@ import org.joda.time.Instant;
  *
  * <p>Costs and limits: the learning step has one key, so on Flink it runs in one task slot (its
  * per-record work is a few state reads); it adds one timer firing per distinct window end and
- * expiry, rounded up to whole seconds of event time (session windows have a window per event). In
- * a bounded run the watermark only moves at the end of input, so nothing is too late and the
- * result equals the batch answer.
+ * expiry, rounded up to whole seconds of event time (session windows have a window per event). A
+ * bounded input skips the learning step: its watermark only moves once the input is exhausted, so
+ * nothing is too late, {@link Result#tooLate()} is empty, and the result is the batch answer.
  *
  * <pre>{@code
  * Windowing.Result<Row> windowed = events.apply("Window",
@@ -159,6 +161,15 @@ public final class Windowing {
       checkArgument(input.hasSchema(), "Windowing.of: input %s has no schema; give it a Beam schema (Row, @DefaultSchema, Avro)", input.getName());
       Schema lateSchema = tooLateSchema(input.getSchema());
       Coder<T> coder = input.getCoder();
+      if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
+        // A bounded input's watermark stays at its minimum until the input is exhausted, so no
+        // window can expire before every record reached the GroupByKey: nothing is too late and
+        // the learning step (one timer round per window end) would only cost time.
+        PCollection<T> output = input.apply("Window", spec().<T>toWindow())
+            .setSchema(input.getSchema(), coder.getEncodedTypeDescriptor(), input.getToRowFunction(), input.getFromRowFunction());
+        PCollection<Row> none = input.getPipeline().apply("NoTooLate", Create.empty(RowCoder.of(lateSchema))).setRowSchema(lateSchema);
+        return new Result<>(input.getPipeline(), output, new TupleTag<T>("output") {}, none, new TupleTag<Row>("tooLate") {});
+      }
       KvCoder<Integer, T> keyedCoder = KvCoder.of(VarIntCoder.of(), NullableCoder.of(coder));
 
       PCollection<KV<Integer, T>> keyed =
