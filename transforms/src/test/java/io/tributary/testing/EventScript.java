@@ -80,9 +80,11 @@ public final class EventScript implements Serializable {
   public PCollection<String> apply(Pipeline p, String name) {
     if (TestRunners.isFlink()) {
       // Beam's Flink operators hold a watermark back until the open bundle finishes (up to
-      // maxBundleTimeMills, 1 s by default) while later elements go ahead; short bundles and a
-      // fast watermark clock let each scripted step reach every operator before the next element.
+      // maxBundleTimeMills, 1 s by default) while later elements go ahead; one-element bundles
+      // and a fast watermark clock let each scripted step reach every operator before the next
+      // element.
       FlinkPipelineOptions flink = p.getOptions().as(FlinkPipelineOptions.class);
+      flink.setMaxBundleSize(1L);
       flink.setMaxBundleTimeMills(20L);
       flink.setAutoWatermarkInterval(50L);
       return p.apply(name, Read.from(new ScriptedSource(new ArrayList<>(steps))));

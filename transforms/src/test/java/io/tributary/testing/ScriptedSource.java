@@ -29,7 +29,8 @@ import org.joda.time.Instant;
  * watermark emission ({@link EventScript} sets it to 50 ms) and bundle end to send the new watermark downstream before the next
  * element; Flink keeps watermarks and elements in order on every channel, so every operator sees
  * the step before the elements that follow it. At the end the watermark jumps to the end of time
- * and the Flink source finishes.
+ * and the Flink source finishes. Wall time alone is not enough on a loaded machine, so the reader
+ * also waits until the runner has read the new watermark twice (it reads it to emit it).
  *
  * <pre>{@code
  * PCollection<String> events = p.apply(Read.from(new ScriptedSource(script)));
@@ -38,7 +39,7 @@ import org.joda.time.Instant;
 public final class ScriptedSource extends UnboundedSource<String, ScriptedSource.Position> {
   private static final long serialVersionUID = 1L;
   /** Wall time the reader pauses after each watermark step. */
-  public static final long STALL_MILLIS = 400;
+  public static final long STALL_MILLIS = 150;
 
   private final List<EventScript.Step> steps;
 
@@ -96,8 +97,10 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
   static final class Reader extends UnboundedReader<String> {
     private final ScriptedSource source;
     private int index;
-    private Instant watermark = BoundedWindow.TIMESTAMP_MIN_VALUE;
-    private long stallUntil;
+    private volatile Instant watermark = BoundedWindow.TIMESTAMP_MIN_VALUE;
+    private volatile long stallUntil;
+    private volatile long watermarkReads;
+    private volatile long readsNeeded;
     private EventScript.@Nullable Step current;
 
     Reader(ScriptedSource source, int index) {
@@ -113,7 +116,7 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
     @Override
     public boolean advance() {
       current = null;
-      if (System.currentTimeMillis() < stallUntil) {
+      if (System.currentTimeMillis() < stallUntil || watermarkReads < readsNeeded) {
         return false;
       }
       while (index < source.steps.size()) {
@@ -122,6 +125,7 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
           if (step.timestamp.isAfter(watermark)) {
             watermark = step.timestamp;
             stallUntil = System.currentTimeMillis() + STALL_MILLIS;
+            readsNeeded = watermarkReads + 2;
             return false;
           }
           continue;
@@ -151,6 +155,7 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
 
     @Override
     public Instant getWatermark() {
+      watermarkReads++;
       return watermark;
     }
 
