@@ -38,7 +38,7 @@ public final class ClickstreamJob implements PipelineDefinition {
   public void validate(PipelineOptions options) throws UsageException {
     ClickstreamOptions o = options.as(ClickstreamOptions.class);
     try {
-      Durations.parse(o.getWindowSize(), "--windowSize");
+      ClickstreamPipeline.windowSpec(o.getWindow());
       Durations.parse(o.getDedupTtl(), "--dedupTtl");
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());

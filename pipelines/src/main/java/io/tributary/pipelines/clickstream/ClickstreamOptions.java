@@ -9,7 +9,7 @@ import org.apache.beam.sdk.options.Validation;
  * Options of the {@code clickstream} pipeline.
  *
  * <pre>{@code
- * tributary run clickstream --input=testdata/clickstream/sample.jsonl.gz --output=/tmp/out --windowSize=1h
+ * tributary run clickstream --input=testdata/clickstream/sample.jsonl.gz --output=/tmp/out --window=fixed:1h
  * }</pre>
  */
 public interface ClickstreamOptions extends PipelineOptions {
@@ -92,17 +92,20 @@ public interface ClickstreamOptions extends PipelineOptions {
 
   void setMaxRecords(Long value);
 
-  @Description("Output directory: aggregates/, dead-letter/ and _run_summary.json are written here.")
+  @Description("Output directory: aggregates/, dead-letter/, late/ and _run_summary.json are written here.")
   @Validation.Required
   String getOutput();
 
   void setOutput(String value);
 
-  @Description("Event-time fixed window size, e.g. 1h, 15m, 30s.")
-  @Default.String("1h")
-  String getWindowSize();
+  @Description(
+      "Event-time window and trigger spec, e.g. fixed:1h, sliding:1h/5m, session:30m, "
+          + "fixed:1h;early=1m;late=every;lateness=2h;accumulating (grammar: docs/streaming.md). "
+          + "Records later than the lateness are written to late/.")
+  @Default.String("fixed:1h")
+  String getWindow();
 
-  void setWindowSize(String value);
+  void setWindow(String value);
 
   @Description("How long (event time) an event_id is remembered for deduplication, e.g. 24h.")
   @Default.String("24h")

@@ -15,27 +15,40 @@ import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.dedup.Dedup;
 import io.tributary.transforms.metrics.Counted;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.time.Durations;
 import io.tributary.transforms.time.EventTime;
 import io.tributary.transforms.validate.RowRule;
 import io.tributary.transforms.validate.Validate;
+import io.tributary.transforms.windowing.PaneMetadata;
+import io.tributary.transforms.windowing.WindowSpec;
+import io.tributary.transforms.windowing.Windowing;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
-import org.apache.beam.sdk.transforms.windowing.FixedWindows;
-import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 
 /**
@@ -43,7 +56,11 @@ import org.joda.time.Duration;
  * validate, deduplicate by {@code event_id}, window by event time and aggregate per window.
  *
  * <p>Outputs under {@code --output}: {@code aggregates/dt=YYYY-MM-DD/hour=HH/*.jsonl} (one line per
- * window and pane) and {@code dead-letter/dead-letters-*.jsonl} (one line per rejected input).
+ * window and pane, with the pane's timing, index and finality so sinks can upsert), {@code
+ * dead-letter/dead-letters-*.jsonl} (one line per rejected input) and {@code late/late-*.jsonl}
+ * (one line per event later than the window spec's allowed lateness: the event's fields plus
+ * {@code missed_window_start}, {@code missed_window_end}, {@code watermark_at_arrival}, {@code
+ * late_by_ms}; counted as too-late in the run accounting).
  *
  * <pre>{@code
  * Pipeline p = Pipeline.create(options);
@@ -65,6 +82,28 @@ public final class ClickstreamPipeline {
     return join(output, "aggregates");
   }
 
+  /** Where a build writes events that were later than the allowed lateness. */
+  public static String lateDir(String output) {
+    return join(output, "late");
+  }
+
+  /** Parses the {@code --window} option; the message names the option and the bad part. */
+  public static WindowSpec windowSpec(String text) {
+    try {
+      return WindowSpec.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--window: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The fixed event-time windows quality metrics are computed over: the window size of a fixed or
+   * sliding spec, one hour for session and global windows (whose extent depends on the data).
+   */
+  static Duration qualityWindowSize(WindowSpec window) {
+    return window.size() != null && window.kind() != WindowSpec.Kind.SESSION ? window.size() : Duration.standardHours(1);
+  }
+
   /** Where a build writes its dead letters. */
   public static String deadLetterDir(String output) {
     return join(output, "dead-letter");
@@ -75,7 +114,7 @@ public final class ClickstreamPipeline {
    * fails before anything is built, with a message that names it.
    */
   public static void build(Pipeline pipeline, ClickstreamOptions options) {
-    Duration windowSize = Durations.parse(options.getWindowSize(), "--windowSize");
+    WindowSpec window = windowSpec(options.getWindow());
     Duration ttl = Durations.parse(options.getDedupTtl(), "--dedupTtl");
     List<String> currencies =
         Arrays.stream(options.getCurrencies().split(",")).map(String::trim).filter(s -> !s.isEmpty())
@@ -95,18 +134,24 @@ public final class ClickstreamPipeline {
                     .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
                     .withRule(RowRule.oneOf("currency", currencies).withReason("unknown_currency"))
                     .withBadRecordErrorHandler(deadLetters))
-            .apply("Quality", ClickstreamQuality.stage(options, windowSize))
+            .apply("Quality", ClickstreamQuality.stage(options, qualityWindowSize(window)))
             .apply("EventTime", EventTime.fromField("event_time"));
 
     PCollection<Row> unique =
         events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl)).output();
 
-    unique
-        .apply("Window", Window.<Row>into(FixedWindows.of(windowSize)))
+    Windowing.Result<Row> windowed = unique.apply("Window", Windowing.<Row>of(window));
+    windowed
+        .output()
         .apply("CountWritten", Counted.as(RunAccounting.WRITTEN))
         .apply("Aggregate", Combine.globally(new ClickAggregate.Fn()).withoutDefaults())
         .apply("FormatJson", ParDo.of(new FormatFn()))
         .apply("WriteAggregates", WindowPartitionedFiles.to(aggregatesDir(options.getOutput())));
+
+    windowed
+        .tooLate()
+        .apply("LateToJson", MapElements.into(TypeDescriptors.strings()).via(RowJsonText::render))
+        .apply("WriteLate", lateFiles(lateDir(options.getOutput())));
 
     deadLetters.close();
   }
@@ -172,6 +217,28 @@ public final class ClickstreamPipeline {
     }
   }
 
+  /**
+   * JSON lines under {@code directory}: one file for a bounded run; for an unbounded run, files per
+   * minute of processing time (late records are behind the watermark by definition, so an
+   * event-time window here would drop them again).
+   */
+  static PTransform<PCollection<String>, WriteFilesResult<Void>> lateFiles(String directory) {
+    return new PTransform<PCollection<String>, WriteFilesResult<Void>>() {
+      @Override
+      public WriteFilesResult<Void> expand(PCollection<String> lines) {
+        PCollection<String> ready = lines;
+        if (lines.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+          ready = lines.apply("EveryMinute", Window.<String>into(new GlobalWindows())
+              .triggering(Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(Duration.standardMinutes(1))))
+              .withAllowedLateness(Duration.ZERO)
+              .discardingFiredPanes());
+        }
+        return ready.apply("WriteLateFiles", FileIO.<String>write().via(TextIO.sink()).to(directory)
+            .withPrefix("late").withSuffix(".jsonl").withNumShards(1));
+      }
+    };
+  }
+
   /** Renders an aggregate with its window and pane as one JSON line. */
   static final class FormatFn extends DoFn<ClickAggregate, String> {
     private transient ObjectMapper mapper;
@@ -183,11 +250,12 @@ public final class ClickstreamPipeline {
 
     @ProcessElement
     public void process(
-        @Element ClickAggregate agg, IntervalWindow window, PaneInfo pane, OutputReceiver<String> out)
+        @Element ClickAggregate agg, BoundedWindow window, PaneInfo pane, OutputReceiver<String> out)
         throws IOException {
+      PaneMetadata meta = PaneMetadata.of(window, pane);
       ObjectNode node = mapper.createObjectNode();
-      node.put("window_start", java.time.Instant.ofEpochMilli(window.start().getMillis()).toString());
-      node.put("window_end", java.time.Instant.ofEpochMilli(window.end().getMillis()).toString());
+      node.put("window_start", meta.windowStart() == null ? null : java.time.Instant.ofEpochMilli(meta.windowStart().getMillis()).toString());
+      node.put("window_end", meta.windowEnd() == null ? null : java.time.Instant.ofEpochMilli(meta.windowEnd().getMillis()).toString());
       node.put("events", agg.events());
       ObjectNode byType = node.putObject("events_by_type");
       agg.eventsByType().forEach(byType::put);
@@ -195,25 +263,11 @@ public final class ClickstreamPipeline {
       agg.revenueByCurrency().forEach((currency, sum) -> revenue.put(currency, sum.toPlainString()));
       node.put("distinct_users", agg.distinctUsers());
       ObjectNode paneNode = node.putObject("pane");
-      paneNode.put("timing", timingOf(pane).name());
-      paneNode.put("index", pane.getIndex());
-      paneNode.put("final", pane.isLast());
+      paneNode.put("timing", meta.timing());
+      paneNode.put("index", meta.index());
+      paneNode.put("final", meta.isFinal());
       out.output(mapper.writeValueAsString(node));
     }
-  }
-
-  /**
-   * The pane's timing, with one runner difference normalised. Beam's Flink runner translates a
-   * bounded pipeline to Flink's batch API, which does not track panes: every window's single
-   * result carries {@code PaneInfo.NO_FIRING} (timing UNKNOWN, first and last). In a bounded run a
-   * window fires exactly once, after all of its input, which is what the Direct runner reports as
-   * the ON_TIME pane; report it the same way so that outputs are identical on every runner.
-   */
-  static PaneInfo.Timing timingOf(PaneInfo pane) {
-    if (pane.getTiming() == PaneInfo.Timing.UNKNOWN && pane.isFirst() && pane.isLast()) {
-      return PaneInfo.Timing.ON_TIME;
-    }
-    return pane.getTiming();
   }
 
   private static String join(String dir, String child) {

@@ -33,7 +33,7 @@ import org.joda.time.Instant;
  * so that the pipeline gains one {@code apply} line.
  *
  * <p>With {@code --checks=FILE}: rows an error rule fails go to {@code quarantine/} (counted as
- * quarantined), metrics per event-time window (the {@code --windowSize} windows) to
+ * quarantined), metrics per event-time window (fixed windows of the {@code --window} size; one hour for session and global windows) to
  * {@code quality/metrics/}, constraint results to {@code quality/verification/}, anomalies to
  * {@code quality/anomalies/}; after the run {@code quality/report.html} is written and the
  * metrics are added to the repository ({@code --qualityRepository}). Without it the stage passes

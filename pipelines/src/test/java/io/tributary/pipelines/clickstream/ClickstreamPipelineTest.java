@@ -94,12 +94,12 @@ public class ClickstreamPipelineTest {
 
   @Test
   public void batchPanesOfTheFlinkRunnerReadAsTheOnTimePane() {
-    assertEquals(PaneInfo.Timing.ON_TIME, ClickstreamPipeline.timingOf(PaneInfo.NO_FIRING));
-    assertEquals(PaneInfo.Timing.ON_TIME, ClickstreamPipeline.timingOf(PaneInfo.ON_TIME_AND_ONLY_FIRING));
+    assertEquals(PaneInfo.Timing.ON_TIME, io.tributary.transforms.windowing.PaneMetadata.timingOf(PaneInfo.NO_FIRING));
+    assertEquals(PaneInfo.Timing.ON_TIME, io.tributary.transforms.windowing.PaneMetadata.timingOf(PaneInfo.ON_TIME_AND_ONLY_FIRING));
     assertEquals(PaneInfo.Timing.EARLY,
-        ClickstreamPipeline.timingOf(PaneInfo.createPane(true, false, PaneInfo.Timing.EARLY)));
+        io.tributary.transforms.windowing.PaneMetadata.timingOf(PaneInfo.createPane(true, false, PaneInfo.Timing.EARLY)));
     assertEquals(PaneInfo.Timing.UNKNOWN,
-        ClickstreamPipeline.timingOf(PaneInfo.createPane(true, false, PaneInfo.Timing.UNKNOWN)));
+        io.tributary.transforms.windowing.PaneMetadata.timingOf(PaneInfo.createPane(true, false, PaneInfo.Timing.UNKNOWN)));
     p.enableAbandonedNodeEnforcement(false);
   }
 }

@@ -45,15 +45,23 @@ import org.joda.time.Instant;
 /**
  * Drops repeated records by an id field, remembering each id for a time-to-live in event time.
  *
- * <p>Where it differs from Beam's {@code Deduplicate} and why: Beam's keeps ids for 10 minutes of
- * <em>processing</em> time and drops duplicates without a trace. This one keys by a named field of
- * any schema'd collection, expires ids by <em>event</em> time (so a replay of yesterday's file
- * deduplicates exactly as the live stream did, and state is bounded by the ids seen within the TTL
- * of the watermark), counts every dropped duplicate in {@code tributary/deduplicated}, and returns
- * the duplicates as their own output. State lives in Beam keyed state, so on Flink it is part of
- * checkpoints and savepoints. Apply it before windowing: ids are remembered per key in the global
- * window, so duplicates that straddle a window boundary are still caught. The first arrival of an
- * id wins; later ones are duplicates even when their payload differs.
+ * <p>Where it differs from Beam's {@code Deduplicate} and why we do not build on it: Beam's
+ * ({@code Deduplicate.values()}, {@code keyedValues()}, {@code withRepresentativeValueFn}) keeps
+ * ids for 10 minutes of <em>processing</em> time by default ({@code withTimeDomain(EVENT_TIME)}
+ * switches it) and drops duplicates without a trace. Its state-and-timer design is the same as
+ * here (a value state per id, cleared by a timer), but it has no second output and no counter,
+ * and wrapping it would mean re-reading its output to find what it dropped. This one keys by a
+ * named field of any schema'd collection, expires ids by <em>event</em> time (so a replay of
+ * yesterday's file deduplicates exactly as the live stream did), counts every dropped duplicate
+ * in {@code tributary/deduplicated}, and returns the duplicates as their own output.
+ *
+ * <p>Memory is bounded by the ids first seen within the TTL: each id's timer fires once the
+ * watermark passes first-seen + TTL and clears its state, after which the same id is accepted
+ * again (tested with TestStream and, on Flink, a scripted unbounded source). State and timers are
+ * Beam keyed state, so on Flink they are part of checkpoints and savepoints and survive a restart.
+ * Apply it before windowing: ids are remembered per key in the global window, so duplicates that
+ * straddle a window boundary are still caught. The first arrival of an id wins; later ones are
+ * duplicates even when their payload differs.
  *
  * <pre>{@code
  * Dedup.Result<Row> deduped = events.apply("Dedup",

@@ -1,0 +1,187 @@
+package io.tributary.transforms.windowing;
+
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+
+import com.google.auto.value.AutoValue;
+import io.tributary.transforms.errors.DeadLetters;
+import java.io.Serializable;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * Where a windowed result sits in time: its window and its pane (timing, index, whether final), so
+ * a sink can upsert by window and keep the highest pane instead of appending duplicates.
+ *
+ * <p>Timing is {@code EARLY} (before the watermark passed the window end), {@code ON_TIME} or
+ * {@code LATE} (within the allowed lateness), or {@code UNKNOWN} (not triggered, e.g. a bounded
+ * run on some runners). In accumulating mode each pane replaces the previous one; in discarding
+ * mode panes add up. {@link #attach()} appends these fields to every row of an aggregate:
+ * {@code window_start}, {@code window_end} (null in the global window), {@code pane_timing},
+ * {@code pane_index}, {@code pane_on_time_index}, {@code pane_final}; and counts panes in
+ * {@code tributary/pane.early}, {@code pane.on_time}, {@code pane.late}.
+ *
+ * <pre>{@code
+ * // inside a DoFn over windowed aggregates
+ * PaneMetadata meta = PaneMetadata.of(window, paneInfo);
+ * // or on a schema'd aggregate collection
+ * PCollection<Row> withPanes = aggregates.apply("PaneMetadata", PaneMetadata.attach());
+ * }</pre>
+ */
+@AutoValue
+public abstract class PaneMetadata implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Field: start of the window, inclusive. */
+  public static final String WINDOW_START = "window_start";
+  /** Field: end of the window, exclusive. */
+  public static final String WINDOW_END = "window_end";
+  /** Field: EARLY, ON_TIME, LATE or UNKNOWN. */
+  public static final String PANE_TIMING = "pane_timing";
+  /** Field: 0 for the first pane of a window, then 1, 2, ... */
+  public static final String PANE_INDEX = "pane_index";
+  /** Field: index among non-early panes; -1 for early panes. */
+  public static final String PANE_ON_TIME_INDEX = "pane_on_time_index";
+  /** Field: whether no further pane will follow for this window. */
+  public static final String PANE_FINAL = "pane_final";
+
+  /** Counter prefix of the per-timing pane counters, e.g. {@code pane.early}. */
+  public static final String PANE_COUNTER_PREFIX = "pane.";
+
+  /** The schema of the pane fields alone. */
+  public static final Schema SCHEMA =
+      Schema.builder()
+          .addNullableField(WINDOW_START, FieldType.DATETIME)
+          .addNullableField(WINDOW_END, FieldType.DATETIME)
+          .addStringField(PANE_TIMING)
+          .addInt64Field(PANE_INDEX)
+          .addInt64Field(PANE_ON_TIME_INDEX)
+          .addBooleanField(PANE_FINAL)
+          .build();
+
+  /** Window start; null for the global window. */
+  public abstract @Nullable Instant windowStart();
+
+  /** Window end; null for the global window. */
+  public abstract @Nullable Instant windowEnd();
+
+  /** EARLY, ON_TIME, LATE or UNKNOWN. */
+  public abstract String timing();
+
+  /** Pane index within the window. */
+  public abstract long index();
+
+  /** Index among non-early panes, -1 for early panes. */
+  public abstract long onTimeIndex();
+
+  /** Whether this is the last pane of its window. */
+  public abstract boolean isFinal();
+
+  /**
+   * The pane's timing, with one runner difference normalised. Beam's Flink runner translates a
+   * bounded pipeline to Flink's batch API, which does not track panes: every window's single
+   * result carries {@code PaneInfo.NO_FIRING} (timing UNKNOWN, first and last). In a bounded run a
+   * window fires exactly once, after all of its input, which is what the Direct runner reports as
+   * the ON_TIME pane; report it the same way so that outputs are identical on every runner.
+   */
+  public static PaneInfo.Timing timingOf(PaneInfo pane) {
+    if (pane.getTiming() == PaneInfo.Timing.UNKNOWN && pane.isFirst() && pane.isLast()) {
+      return PaneInfo.Timing.ON_TIME;
+    }
+    return pane.getTiming();
+  }
+
+  /** The metadata of {@code pane} of {@code window}. */
+  public static PaneMetadata of(BoundedWindow window, PaneInfo pane) {
+    Instant start = null;
+    Instant end = null;
+    if (window instanceof IntervalWindow) {
+      start = ((IntervalWindow) window).start();
+      end = ((IntervalWindow) window).end();
+    }
+    return new AutoValue_PaneMetadata(start, end, timingOf(pane).name(), pane.getIndex(), pane.getNonSpeculativeIndex(), pane.isLast());
+  }
+
+  /** The schema of {@code input} with the pane fields appended. */
+  public static Schema schemaWithPanes(Schema input) {
+    for (Schema.Field f : SCHEMA.getFields()) {
+      checkArgument(!input.hasField(f.getName()), "PaneMetadata.attach: input field '%s' clashes with a pane field; rename it", f.getName());
+    }
+    return Schema.builder().addFields(input.getFields()).addFields(SCHEMA.getFields()).build();
+  }
+
+  /** The pane fields' values, in {@link #SCHEMA} order. */
+  public Object[] values() {
+    return new Object[] {windowStart(), windowEnd(), timing(), index(), onTimeIndex(), isFinal()};
+  }
+
+  /** Appends the pane fields to every element of a schema'd windowed collection. */
+  public static <T> Attach<T> attach() {
+    return new Attach<>();
+  }
+
+  /** The transform returned by {@link #attach()}. */
+  public static final class Attach<T> extends PTransform<PCollection<T>, PCollection<Row>> {
+    private Attach() {}
+
+    @Override
+    public PCollection<Row> expand(PCollection<T> input) {
+      checkArgument(input.hasSchema(), "PaneMetadata.attach: input %s has no schema", input.getName());
+      Schema out = schemaWithPanes(input.getSchema());
+      return input.apply("AttachPanes", ParDo.of(new AttachFn<T>(input.getToRowFunction(), out))).setRowSchema(out);
+    }
+  }
+
+  static final class AttachFn<T> extends DoFn<T, Row> {
+    private final SerializableFunction<T, Row> toRow;
+    private final Schema schema;
+    private final Counter early = paneCounter(PaneInfo.Timing.EARLY);
+    private final Counter onTime = paneCounter(PaneInfo.Timing.ON_TIME);
+    private final Counter late = paneCounter(PaneInfo.Timing.LATE);
+
+    AttachFn(SerializableFunction<T, Row> toRow, Schema schema) {
+      this.toRow = toRow;
+      this.schema = schema;
+    }
+
+    @ProcessElement
+    public void process(@Element T element, BoundedWindow window, PaneInfo pane, OutputReceiver<Row> out) {
+      count(pane, early, onTime, late);
+      out.output(Row.withSchema(schema).addValues(toRow.apply(element).getValues()).addValues(of(window, pane).values()).build());
+    }
+  }
+
+  /** The counter {@code tributary/pane.<timing>}. */
+  public static Counter paneCounter(PaneInfo.Timing timing) {
+    return Metrics.counter(DeadLetters.NAMESPACE, PANE_COUNTER_PREFIX + timing.name().toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** Counts one pane in the counter of its timing. */
+  public static void count(PaneInfo pane, Counter early, Counter onTime, Counter late) {
+    switch (pane.getTiming()) {
+      case EARLY:
+        early.inc();
+        break;
+      case ON_TIME:
+        onTime.inc();
+        break;
+      case LATE:
+        late.inc();
+        break;
+      default:
+        break;
+    }
+  }
+}

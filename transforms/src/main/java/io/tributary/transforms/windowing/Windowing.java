@@ -1,0 +1,488 @@
+package io.tributary.transforms.windowing;
+
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+
+import com.google.auto.value.AutoValue;
+import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.metrics.RunAccounting;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.InstantCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.state.MapState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.Impulse;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableMap;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Windows a schema'd collection by a {@link WindowSpec} and routes records that are later than
+ * the allowed lateness to their own output, counted, instead of letting a GroupByKey drop them.
+ *
+ * <p>Why a transform and not just {@code Window.into}: Beam's GroupByKey silently drops elements
+ * whose window expired (window end + allowed lateness is behind its input watermark; the runner
+ * only bumps an internal {@code droppedDueToLateness} counter). This transform decides lateness
+ * <em>before</em> any GroupByKey, in one keyed stateful step in the global window:
+ *
+ * <ol>
+ *   <li>It learns the watermark through event-time timers set at the end and at the expiry (end +
+ *       lateness) of every window it admitted: a timer firing at {@code t} proves the input
+ *       watermark passed {@code t}.
+ *   <li>A record whose window expired before the learned watermark goes to {@link Result#tooLate()}
+ *       as a {@link Row} of {@link #tooLateSchema(Schema)}, once per missed window, and is counted
+ *       in {@code tributary/too_late} (records that missed every window they belong to).
+ *   <li>Every timer holds the step's output watermark at the learned watermark, so no GroupByKey
+ *       downstream can see the watermark pass a window this step has admitted. Together that makes
+ *       the accounting exact: every record is either in {@link Result#output()} and reaches the
+ *       aggregation, or in {@link Result#tooLate()}.
+ * </ol>
+ *
+ * <p>Counters in namespace {@code tributary}: {@code window.on_time} and {@code
+ * window.late_accepted} (record-window pairs admitted before, or after, the watermark passed the
+ * window end), {@code window.missed} (record-window pairs in {@link Result#tooLate()}), and {@code
+ * too_late}. Panes are counted by {@link PaneMetadata#attach()}.
+ *
+ * <p>Costs and limits: the learning step has one key, so on Flink it runs in one task slot (its
+ * per-record work is a few state reads); it adds one timer firing per distinct window end and
+ * expiry, rounded up to whole seconds of event time (session windows have a window per event). A
+ * bounded input skips the learning step: its watermark only moves once the input is exhausted, so
+ * nothing is too late, {@link Result#tooLate()} is empty, and the result is the batch answer.
+ *
+ * <pre>{@code
+ * Windowing.Result<Row> windowed = events.apply("Window",
+ *     Windowing.<Row>of(WindowSpec.parse("fixed:1h;late=every;lateness=2h;accumulating")));
+ * windowed.output().apply("Count", Combine.globally(Count.<Row>combineFn()).withoutDefaults());
+ * windowed.tooLate().apply("WriteLate", ...);   // Rows: the input fields + missed_window_*, late_by_ms
+ * }</pre>
+ */
+public final class Windowing {
+  private Windowing() {}
+
+  /** Too-late field: start of the window the record missed (null for the global window). */
+  public static final String MISSED_WINDOW_START = "missed_window_start";
+  /** Too-late field: end of the window the record missed (null for the global window). */
+  public static final String MISSED_WINDOW_END = "missed_window_end";
+  /** Too-late field: the watermark this stage had learned when the record arrived. */
+  public static final String WATERMARK_AT_ARRIVAL = "watermark_at_arrival";
+  /**
+   * Too-late field: how long after its window closed the record arrived, at least: {@code
+   * watermark_at_arrival - (missed_window_end + allowed lateness)}, in milliseconds.
+   */
+  public static final String LATE_BY_MS = "late_by_ms";
+
+  /** Counter of record-window pairs admitted before the watermark passed the window end. */
+  public static final String ON_TIME = "window.on_time";
+  /** Counter of record-window pairs admitted after the window end, within the allowed lateness. */
+  public static final String LATE_ACCEPTED = "window.late_accepted";
+  /** Counter of record-window pairs routed to the too-late output. */
+  public static final String MISSED = "window.missed";
+
+  /** Event-time resolution at which the router learns the watermark. */
+  static final long RESOLUTION_MS = 1000;
+
+  /** Windows by {@code spec}, routing too-late records to {@link Result#tooLate()}. */
+  public static <T> Into<T> of(WindowSpec spec) {
+    checkArgument(spec != null, "Windowing.of: spec must not be null");
+    return new AutoValue_Windowing_Into<>(spec);
+  }
+
+  /** Parses {@code spec} (see {@link WindowSpec}) and windows by it. */
+  public static <T> Into<T> of(String spec) {
+    return of(WindowSpec.parse(spec));
+  }
+
+  /** The schema of too-late rows: {@code input}'s fields, then the four documented fields. */
+  public static Schema tooLateSchema(Schema input) {
+    for (String name : new String[] {MISSED_WINDOW_START, MISSED_WINDOW_END, WATERMARK_AT_ARRIVAL, LATE_BY_MS}) {
+      checkArgument(!input.hasField(name), "Windowing.of: input field '%s' clashes with a too-late output field; rename it", name);
+    }
+    return Schema.builder()
+        .addFields(input.getFields())
+        .addNullableField(MISSED_WINDOW_START, FieldType.DATETIME)
+        .addNullableField(MISSED_WINDOW_END, FieldType.DATETIME)
+        .addDateTimeField(WATERMARK_AT_ARRIVAL)
+        .addInt64Field(LATE_BY_MS)
+        .build();
+  }
+
+  /** The transform returned by {@link #of(WindowSpec)}. */
+  @AutoValue
+  public abstract static class Into<T> extends PTransform<PCollection<T>, Result<T>> {
+    abstract WindowSpec spec();
+
+    @Override
+    public Result<T> expand(PCollection<T> input) {
+      checkArgument(input.hasSchema(), "Windowing.of: input %s has no schema; give it a Beam schema (Row, @DefaultSchema, Avro)", input.getName());
+      Schema lateSchema = tooLateSchema(input.getSchema());
+      Coder<T> coder = input.getCoder();
+      if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
+        // A bounded input's watermark stays at its minimum until the input is exhausted, so no
+        // window can expire before every record reached the GroupByKey: nothing is too late and
+        // the learning step (one timer round per window end) would only cost time.
+        PCollection<T> output = input.apply("Window", spec().<T>toWindow())
+            .setSchema(input.getSchema(), coder.getEncodedTypeDescriptor(), input.getToRowFunction(), input.getFromRowFunction());
+        PCollection<Row> none = input.getPipeline().apply("NoTooLate", Create.empty(RowCoder.of(lateSchema))).setRowSchema(lateSchema);
+        return new Result<>(input.getPipeline(), output, new TupleTag<T>("output") {}, none, new TupleTag<Row>("tooLate") {});
+      }
+      KvCoder<Integer, T> keyedCoder = KvCoder.of(VarIntCoder.of(), NullableCoder.of(coder));
+
+      PCollection<KV<Integer, T>> keyed =
+          input
+              .apply("ToGlobalWindow", Window.<T>into(new GlobalWindows()).triggering(DefaultTrigger.of())
+                  .withAllowedLateness(Duration.ZERO).discardingFiredPanes())
+              .apply("KeyForRouter", ParDo.of(new KeyFn<T>()))
+              .setCoder(keyedCoder);
+      // One seed element per router key, processed before the input watermark can move, so the
+      // router holds its output watermark from the very first record on.
+      PCollection<KV<Integer, T>> seed =
+          input.getPipeline().apply("RouterSeed", Impulse.create())
+              .apply("SeedKey", ParDo.of(new SeedFn<T>()))
+              .setCoder(keyedCoder);
+
+      TupleTag<KV<T, List<Long>>> admitted = new TupleTag<KV<T, List<Long>>>() {};
+      TupleTag<Row> tooLate = new TupleTag<Row>() {};
+      PCollectionTuple routed =
+          PCollectionList.of(keyed).and(seed)
+              .apply("WithSeed", Flatten.pCollections())
+              .apply(
+                  "RouteTooLate",
+                  ParDo.of(new RouteTooLateFn<T>(spec().windowFn(), spec().allowedLateness(), input.getToRowFunction(), lateSchema, admitted, tooLate))
+                      .withOutputTags(admitted, TupleTagList.of(tooLate)));
+      PCollection<T> output =
+          routed.get(admitted)
+              .setCoder(KvCoder.of(coder, ListCoder.of(VarLongCoder.of())))
+              .apply("Window", spec().<KV<T, List<Long>>>toWindow())
+              .apply("DropMissedWindows", ParDo.of(new DropMissedWindowsFn<T>()))
+              .setSchema(input.getSchema(), coder.getEncodedTypeDescriptor(), input.getToRowFunction(), input.getFromRowFunction());
+      PCollection<Row> late = routed.get(tooLate).setRowSchema(lateSchema);
+      return new Result<>(input.getPipeline(), output, admitted, late, tooLate);
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      WindowSpec s = spec();
+      builder
+          .add(DisplayData.item("spec", s.toString()).withLabel("Window spec"))
+          .add(DisplayData.item("windowFn", s.windowFn().getClass().getSimpleName()).withLabel("Window function"))
+          .add(DisplayData.item("trigger", s.trigger().toString()).withLabel("Trigger"))
+          .add(DisplayData.item("allowedLateness", s.allowedLateness()).withLabel("Allowed lateness"))
+          .add(DisplayData.item("accumulationMode", s.accumulating() ? "ACCUMULATING" : "DISCARDING").withLabel("Accumulation mode"));
+    }
+  }
+
+  /** The windowed records and the too-late ones. */
+  public static final class Result<T> implements POutput {
+    private final Pipeline pipeline;
+    private final PCollection<T> output;
+    private final TupleTag<?> outputTag;
+    private final PCollection<Row> tooLate;
+    private final TupleTag<Row> tooLateTag;
+
+    Result(Pipeline pipeline, PCollection<T> output, TupleTag<?> outputTag, PCollection<Row> tooLate, TupleTag<Row> tooLateTag) {
+      this.pipeline = pipeline;
+      this.output = output;
+      this.outputTag = outputTag;
+      this.tooLate = tooLate;
+      this.tooLateTag = tooLateTag;
+    }
+
+    /** The admitted records, windowed and triggered by the spec; feed them to an aggregation. */
+    public PCollection<T> output() {
+      return output;
+    }
+
+    /**
+     * One {@link Row} of {@link #tooLateSchema(Schema)} per record and window it missed, in the
+     * global window with the record's timestamp.
+     */
+    public PCollection<Row> tooLate() {
+      return tooLate;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return ImmutableMap.of(outputTag, output, tooLateTag, tooLate);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  static final class KeyFn<T> extends DoFn<T, KV<Integer, T>> {
+    @ProcessElement
+    public void process(@Element T element, OutputReceiver<KV<Integer, T>> out) {
+      out.output(KV.of(0, element));
+    }
+  }
+
+  static final class SeedFn<T> extends DoFn<byte[], KV<Integer, T>> {
+    @ProcessElement
+    public void process(OutputReceiver<KV<Integer, T>> out) {
+      out.output(KV.of(0, null));
+    }
+  }
+
+  /**
+   * The router: one key, global window. State: the learned watermark (a lower bound of the input
+   * watermark, inclusive), the pending learning points, and the next point the timer is set to.
+   */
+  static final class RouteTooLateFn<T> extends DoFn<KV<Integer, T>, KV<T, List<Long>>> {
+    private static final long IDLE = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
+
+    private final WindowFn<Object, BoundedWindow> windowFn;
+    private final Duration lateness;
+    private final SerializableFunction<T, Row> toRow;
+    private final Schema lateSchema;
+    private final TupleTag<KV<T, List<Long>>> admittedTag;
+    private final TupleTag<Row> tooLateTag;
+    private final Counter tooLate = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.TOO_LATE);
+    private final Counter missed = Metrics.counter(DeadLetters.NAMESPACE, MISSED);
+    private final Counter onTime = Metrics.counter(DeadLetters.NAMESPACE, ON_TIME);
+    private final Counter lateAccepted = Metrics.counter(DeadLetters.NAMESPACE, LATE_ACCEPTED);
+
+    @StateId("watermark")
+    private final StateSpec<ValueState<Instant>> watermarkSpec = StateSpecs.value(InstantCoder.of());
+
+    @StateId("points")
+    private final StateSpec<MapState<Long, Boolean>> pointsSpec = StateSpecs.map(VarLongCoder.of(), BooleanCoder.of());
+
+    @StateId("next")
+    private final StateSpec<ValueState<Long>> nextSpec = StateSpecs.value(VarLongCoder.of());
+
+    @TimerId("learn")
+    private final TimerSpec learnSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    RouteTooLateFn(
+        WindowFn<Object, BoundedWindow> windowFn,
+        Duration lateness,
+        SerializableFunction<T, Row> toRow,
+        Schema lateSchema,
+        TupleTag<KV<T, List<Long>>> admittedTag,
+        TupleTag<Row> tooLateTag) {
+      this.windowFn = windowFn;
+      this.lateness = lateness;
+      this.toRow = toRow;
+      this.lateSchema = lateSchema;
+      this.admittedTag = admittedTag;
+      this.tooLateTag = tooLateTag;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, T> element,
+        @Timestamp Instant timestamp,
+        @StateId("watermark") ValueState<Instant> watermark,
+        @StateId("points") MapState<Long, Boolean> points,
+        @StateId("next") ValueState<Long> next,
+        @TimerId("learn") Timer learn,
+        MultiOutputReceiver out)
+        throws Exception {
+      Instant known = learned(watermark);
+      Long nextPoint = next.read();
+      T value = element.getValue();
+      if (value == null) {
+        if (nextPoint == null) {
+          arm(learn, next, IDLE, known);
+        }
+        return;
+      }
+      Collection<BoundedWindow> windows = assign(value, timestamp);
+      List<Long> missedWindows = new ArrayList<>(0);
+      long earliest = Long.MAX_VALUE;
+      for (BoundedWindow window : windows) {
+        Instant end = window.maxTimestamp();
+        Instant expiry = expiry(end);
+        if (expiry.isBefore(known)) {
+          missed.inc();
+          missedWindows.add(end.getMillis());
+          out.get(tooLateTag).output(lateRow(value, window, known));
+          continue;
+        }
+        if (end.isBefore(known)) {
+          lateAccepted.inc();
+        } else {
+          onTime.inc();
+          long p = roundUp(end.getMillis());
+          points.put(p, Boolean.TRUE);
+          earliest = Math.min(earliest, p);
+        }
+        long p = roundUp(expiry.getMillis());
+        points.put(p, Boolean.TRUE);
+        earliest = Math.min(earliest, p);
+      }
+      if (missedWindows.size() == windows.size()) {
+        tooLate.inc();
+        return;
+      }
+      out.get(admittedTag).output(KV.of(value, missedWindows));
+      if (nextPoint == null || earliest < nextPoint) {
+        arm(learn, next, earliest, known);
+      }
+    }
+
+    @OnTimer("learn")
+    public void learn(
+        OnTimerContext context,
+        @StateId("watermark") ValueState<Instant> watermark,
+        @StateId("points") MapState<Long, Boolean> points,
+        @StateId("next") ValueState<Long> next,
+        @TimerId("learn") Timer learn) {
+      long fired = context.fireTimestamp().getMillis();
+      // A timer at t fires once the input watermark is past t, so it is at least t + 1 ms.
+      Instant known = new Instant(fired + 1);
+      watermark.write(known);
+      List<Long> done = new ArrayList<>();
+      long earliest = Long.MAX_VALUE;
+      for (Map.Entry<Long, Boolean> point : points.entries().read()) {
+        if (point.getKey() <= fired) {
+          done.add(point.getKey());
+        } else {
+          earliest = Math.min(earliest, point.getKey());
+        }
+      }
+      for (Long p : done) {
+        points.remove(p);
+      }
+      if (earliest != Long.MAX_VALUE) {
+        arm(learn, next, earliest, known);
+      } else if (fired < IDLE) {
+        // Keep a timer, and so the hold, while idle: the next record's window may be behind the
+        // input watermark, and only the hold keeps the GroupByKey from having seen that yet.
+        arm(learn, next, IDLE, known);
+      } else {
+        next.clear();
+      }
+    }
+
+    // The hold must be allowed behind the current element's timestamp (see SimpleDoFnRunner):
+    // it is the learned watermark, which is earlier than on-time records.
+    @SuppressWarnings("deprecation")
+    @Override
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
+    }
+
+    private static Instant learned(ValueState<Instant> watermark) {
+      Instant known = watermark.read();
+      return known == null ? BoundedWindow.TIMESTAMP_MIN_VALUE : known;
+    }
+
+    private static void arm(Timer learn, ValueState<Long> next, long at, Instant hold) {
+      learn.withOutputTimestamp(hold).set(new Instant(at));
+      next.write(at);
+    }
+
+    private Instant expiry(Instant end) {
+      long e = end.getMillis() + lateness.getMillis();
+      return new Instant(Math.min(e < end.getMillis() ? IDLE : e, IDLE));
+    }
+
+    private static long roundUp(long t) {
+      if (t >= IDLE) {
+        return IDLE;
+      }
+      long next = Math.floorDiv(t + 1 + RESOLUTION_MS - 1, RESOLUTION_MS) * RESOLUTION_MS - 1;
+      return Math.min(next, IDLE);
+    }
+
+    private Collection<BoundedWindow> assign(T value, Instant timestamp) throws Exception {
+      return windowFn.assignWindows(
+          windowFn.new AssignContext() {
+            @Override
+            public Object element() {
+              return value;
+            }
+
+            @Override
+            public Instant timestamp() {
+              return timestamp;
+            }
+
+            @Override
+            public BoundedWindow window() {
+              return GlobalWindow.INSTANCE;
+            }
+          });
+    }
+
+    private Row lateRow(T value, BoundedWindow window, Instant known) {
+      @Nullable Instant start = null;
+      Instant end = window.maxTimestamp().plus(Duration.millis(1));
+      @Nullable Instant endField = null;
+      if (window instanceof IntervalWindow) {
+        start = ((IntervalWindow) window).start();
+        endField = ((IntervalWindow) window).end();
+        end = endField;
+      }
+      long lateBy = known.getMillis() - (end.getMillis() + lateness.getMillis());
+      return Row.withSchema(lateSchema)
+          .addValues(toRow.apply(value).getValues())
+          .addValues(start, endField, known, Math.max(0, lateBy))
+          .build();
+    }
+  }
+
+  /** Unwraps admitted records, dropping the record-window pairs already routed as too late. */
+  static final class DropMissedWindowsFn<T> extends DoFn<KV<T, List<Long>>, T> {
+    @ProcessElement
+    public void process(@Element KV<T, List<Long>> element, BoundedWindow window, OutputReceiver<T> out) {
+      List<Long> missed = element.getValue();
+      if (missed != null && !missed.isEmpty() && missed.contains(window.maxTimestamp().getMillis())) {
+        return;
+      }
+      out.output(element.getKey());
+    }
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * Event-time windowing: the {@link io.tributary.transforms.windowing.WindowSpec} grammar, the
+ * {@link io.tributary.transforms.windowing.Windowing} transform that routes too-late records to
+ * their own output instead of letting a GroupByKey drop them, and pane metadata for sinks.
+ *
+ * <p>Aggregations themselves and sessions ({@code io.tributary.transforms.sessions}) do not live here.
+ */
+package io.tributary.transforms.windowing;

@@ -1,0 +1,204 @@
+package io.tributary.transforms.windowing;
+
+import static org.junit.Assert.assertEquals;
+
+import io.tributary.testing.Counters;
+import io.tributary.testing.EventScript;
+import io.tributary.testing.Panes;
+import io.tributary.transforms.metrics.RunAccounting;
+import java.io.Serializable;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * Early, on-time, late and too-late panes for fixed, sliding and session windows, in both
+ * accumulation modes. Every scenario is an {@link EventScript}: TestStream on the Direct runner, a
+ * real unbounded source with the same timestamps and watermark steps on Flink, same assertions.
+ */
+@RunWith(JUnit4.class)
+public class WindowingTest implements Serializable {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+
+  static final Schema SCHEMA = Schema.builder().addStringField("user").addInt64Field("n").build();
+  static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
+
+  public static Instant min(int minutes) {
+    return T0.plus(org.joda.time.Duration.standardMinutes(minutes));
+  }
+
+  /** "user,n" lines to rows of {@link #SCHEMA}. */
+  public static PCollection<Row> rows(PCollection<String> lines) {
+    return lines
+        .apply("ToRow", MapElements.into(TypeDescriptors.rows())
+            .via((String l) -> Row.withSchema(SCHEMA).addValues(l.split(",")[0], Long.parseLong(l.split(",")[1])).build()))
+        .setRowSchema(SCHEMA);
+  }
+
+  /** Sums n per window and renders each pane as "HH:mm-HH:mm TIMING#index sum[ final]". */
+  public static PCollection<String> sumPanes(PCollection<Row> windowed) {
+    return windowed
+        .apply("N", MapElements.into(TypeDescriptors.longs()).via((Row r) -> r.getInt64("n")))
+        .apply("Sum", Combine.globally(Sum.ofLongs()).withoutDefaults())
+        .apply("Describe", ParDo.of(new DescribeFn()));
+  }
+
+  static final class DescribeFn extends DoFn<Long, String> {
+    @ProcessElement
+    public void process(@Element Long sum, BoundedWindow window, PaneInfo pane, OutputReceiver<String> out) {
+      PaneMetadata m = PaneMetadata.of(window, pane);
+      out.output(hhmm(m.windowStart()) + "-" + hhmm(m.windowEnd()) + " " + m.timing() + "#" + m.index() + " " + sum + (m.isFinal() ? " final" : ""));
+    }
+  }
+
+  static String hhmm(Instant t) {
+    if (t == null) {
+      return "global";
+    }
+    return java.time.Instant.ofEpochMilli(t.getMillis()).atZone(java.time.ZoneOffset.UTC).toLocalTime().toString();
+  }
+
+  static SerializableFunction<Row, String> lateDescription() {
+    return r -> r.getString("user") + " missed " + hhmm(r.getDateTime(Windowing.MISSED_WINDOW_START).toInstant()) + "-"
+        + hhmm(r.getDateTime(Windowing.MISSED_WINDOW_END).toInstant()) + " late_by_ms=" + r.getInt64(Windowing.LATE_BY_MS);
+  }
+
+  /** The fixed-window scenario of docs/streaming.md. */
+  static EventScript fixedScript() {
+    return EventScript.create()
+        .add(min(5), "a,1")
+        .add(min(10), "b,2") // second element: the early count fires an EARLY pane
+        .watermark(min(30))
+        .add(min(20), "c,3") // still before the window end: on time
+        .watermark(min(60)) // the watermark passes 01:00: ON_TIME pane for [00:00, 01:00)
+        .add(min(40), "d,4") // behind the window end, within lateness=2h: a LATE pane
+        .watermark(min(180)) // passes 01:00 + 2h: the window expires
+        .add(min(50), "e,5"); // its window expired: too late, routed, never silently dropped
+  }
+
+  private void runFixed(String spec, String... expectedPanes) {
+    Windowing.Result<Row> result = rows(fixedScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
+    PAssert.that(sumPanes(result.output())).containsInAnyOrder(expectedPanes);
+    PAssert.that(result.tooLate().apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
+        .containsInAnyOrder("e missed 00:00-01:00 late_by_ms=0");
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertEquals(1, Counters.get(run, RunAccounting.TOO_LATE));
+    assertEquals(1, Counters.get(run, Windowing.MISSED));
+    assertEquals(3, Counters.get(run, Windowing.ON_TIME));
+    assertEquals(1, Counters.get(run, Windowing.LATE_ACCEPTED));
+  }
+
+  @Test
+  public void fixedAccumulating() {
+    runFixed("fixed:1h;early=count:2;late=every;lateness=2h;accumulating",
+        "00:00-01:00 EARLY#0 3", "00:00-01:00 ON_TIME#1 6", "00:00-01:00 LATE#2 10");
+  }
+
+  @Test
+  public void fixedDiscarding() {
+    runFixed("fixed:1h;early=count:2;late=every;lateness=2h",
+        "00:00-01:00 EARLY#0 3", "00:00-01:00 ON_TIME#1 3", "00:00-01:00 LATE#2 4");
+  }
+
+  /** Sliding 1h every 30m: one record misses its older window but is late-accepted in the newer one. */
+  static EventScript slidingScript() {
+    return EventScript.create()
+        .add(min(10), "a,1") // windows 23:30-00:30 and 00:00-01:00
+        .add(min(40), "b,2") // windows 00:00-01:00 and 00:30-01:30
+        .watermark(min(30)) // 23:30-00:30 ON_TIME
+        .add(min(20), "c,3") // 23:30-00:30 ended (late, within 30m); 00:00-01:00 on time
+        .watermark(min(70)) // 00:00-01:00 ON_TIME; 23:30-00:30 expired at 01:00
+        .add(min(25), "d,4") // misses 23:30-00:30 (too late), late-accepted in 00:00-01:00
+        // 00:30-01:30 ON_TIME before the end of input: when the last on-time pane fires only at
+        // the end, the Direct runner marks it final (expiry at the same time) and Flink does not
+        .watermark(min(95));
+  }
+
+  private void runSliding(String spec, String... expectedPanes) {
+    Windowing.Result<Row> result = rows(slidingScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
+    PAssert.that(sumPanes(result.output())).containsInAnyOrder(expectedPanes);
+    PAssert.that(result.tooLate().apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
+        .containsInAnyOrder("d missed 23:30-00:30 late_by_ms=0");
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    // d is still written (one window admitted it), so it is not too late as a record.
+    assertEquals(0, Counters.get(run, RunAccounting.TOO_LATE));
+    assertEquals(1, Counters.get(run, Windowing.MISSED));
+    assertEquals(5, Counters.get(run, Windowing.ON_TIME));
+    assertEquals(2, Counters.get(run, Windowing.LATE_ACCEPTED));
+  }
+
+  @Test
+  public void slidingAccumulating() {
+    runSliding("sliding:1h/30m;late=every;lateness=30m;accumulating",
+        "23:30-00:30 ON_TIME#0 1", "23:30-00:30 LATE#1 4",
+        "00:00-01:00 ON_TIME#0 6", "00:00-01:00 LATE#1 10",
+        "00:30-01:30 ON_TIME#0 2");
+  }
+
+  @Test
+  public void slidingDiscarding() {
+    runSliding("sliding:1h/30m;late=every;lateness=30m",
+        "23:30-00:30 ON_TIME#0 1", "23:30-00:30 LATE#1 3",
+        "00:00-01:00 ON_TIME#0 6", "00:00-01:00 LATE#1 4",
+        "00:30-01:30 ON_TIME#0 2");
+  }
+
+  /** Sessions with a 10m gap: a late event bridges two sessions into one. */
+  static EventScript sessionScript() {
+    return EventScript.create()
+        .add(min(0), "a,1").add(min(5), "a,2") // session 00:00-00:15
+        .add(min(20), "a,3") // session 00:20-00:30
+        .watermark(min(40)) // both sessions ON_TIME
+        // late (within 30m): 00:12-00:22 overlaps both, they merge into 00:00-00:30, a new window
+        // whose first pane (index 0) is LATE on the Direct runner and may be ON_TIME on Flink
+        // (its end is already behind the watermark; see io.tributary.testing.Panes)
+        .add(min(12), "a,4")
+        .watermark(min(100)) // everything expired
+        // too late: its session window 00:01-00:11 expired at 00:41; the stage had learned the
+        // watermark was past 01:00 (the last window end it knew), so late_by_ms is 19 minutes.
+        .add(min(1), "a,5");
+  }
+
+  private void runSessions(String spec, String... expectedPanes) {
+    Windowing.Result<Row> result = rows(sessionScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
+    Panes.assertExactly(sumPanes(result.output()), expectedPanes);
+    PAssert.that(result.tooLate().apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
+        .containsInAnyOrder("a missed 00:01-00:11 late_by_ms=1140000");
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertEquals(1, Counters.get(run, RunAccounting.TOO_LATE));
+    assertEquals(3, Counters.get(run, Windowing.ON_TIME));
+    assertEquals(1, Counters.get(run, Windowing.LATE_ACCEPTED));
+  }
+
+  @Test
+  public void sessionsAccumulating() {
+    runSessions("session:10m;late=every;lateness=30m;accumulating",
+        "00:00-00:15 ON_TIME#0 3", "00:20-00:30 ON_TIME#0 3", "00:00-00:30 ON_TIME|LATE#0 10");
+  }
+
+  @Test
+  public void sessionsDiscarding() {
+    runSessions("session:10m;late=every;lateness=30m",
+        "00:00-00:15 ON_TIME#0 3", "00:20-00:30 ON_TIME#0 3", "00:00-00:30 ON_TIME|LATE#0 4");
+  }
+}
