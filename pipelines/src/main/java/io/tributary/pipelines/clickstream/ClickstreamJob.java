@@ -74,6 +74,7 @@ public final class ClickstreamJob implements PipelineDefinition {
       throw new UsageException(e.getMessage());
     }
     ClickstreamQuality.validate(o);
+    ClickstreamPrivacy.validate(o);
     IoChecks.requireWritableDirectory("--output", o.getOutput());
   }
 

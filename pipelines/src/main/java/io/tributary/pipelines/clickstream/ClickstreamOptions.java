@@ -130,4 +130,28 @@ public interface ClickstreamOptions extends PipelineOptions {
   String getQualityRepository();
 
   void setQualityRepository(String value);
+
+  // ---- privacy (issue 7): personal data is protected before anything is written ----
+
+  @Description("Privacy policy file (JSON: {\"subject\": FIELD, \"fields\": {FIELD: ACTION}}); default: the "
+      + "contract's \"pii\" field properties (email masked, ip masked to /24).")
+  String getPrivacyPolicy();
+
+  void setPrivacyPolicy(String value);
+
+  @Description("Keyset for tokenize/encrypt policies: file:<path> or env:<VARIABLE> (never on the command line itself).")
+  String getKeyset();
+
+  void setKeyset(String value);
+
+  @Description("Directory of per-subject keys for encrypt policies (crypto-shredding); every worker must see it.")
+  String getSubjectKeys();
+
+  void setSubjectKeys(String value);
+
+  @Description("Id of the keyset key that indexes subject ids in --subjectKeys; keep it when rotating the primary.")
+  @Default.String("k1")
+  String getIndexKeyId();
+
+  void setIndexKeyId(String value);
 }

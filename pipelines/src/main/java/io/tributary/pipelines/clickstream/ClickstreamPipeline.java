@@ -124,7 +124,8 @@ public final class ClickstreamPipeline {
     }
 
     BadRecordErrorHandler<?> deadLetters =
-        pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(deadLetterDir(options.getOutput())));
+        pipeline.registerBadRecordErrorHandler(
+            DeadLetterFiles.to(deadLetterDir(options.getOutput())).withProtection(ClickstreamPrivacy.spec(options)));
 
     PCollection<Row> events =
         readEvents(pipeline, options, deadLetters)
@@ -135,6 +136,8 @@ public final class ClickstreamPipeline {
                     .withRule(RowRule.oneOf("currency", currencies).withReason("unknown_currency"))
                     .withBadRecordErrorHandler(deadLetters))
             .apply("Quality", ClickstreamQuality.stage(options, qualityWindowSize(window)))
+            // Personal data is protected here, before any output (late, Kafka, files) sees it.
+            .apply("Protect", ClickstreamPrivacy.protect(options, deadLetters))
             .apply("EventTime", EventTime.fromField("event_time"));
 
     PCollection<Row> unique =

@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.values.PCollection;
@@ -114,7 +115,11 @@ public final class ClickstreamQuality {
                   .withMetricsWindows(FixedWindows.of(windowSize), "event_time")
                   .withHistory(history));
       String out = options.getOutput();
-      write(q.quarantined(), "Quarantine", quarantineDir(out));
+      // Quarantined records are the original rows: protected by the same policy as the data.
+      q.quarantined()
+          .apply("FormatQuarantine", MapElements.into(TypeDescriptors.strings()).via(QualitySchemas::toJson))
+          .apply("ProtectQuarantine", ParDo.of(new ClickstreamPrivacy.ScrubRecordFn(ClickstreamPrivacy.spec(options))))
+          .apply("WriteQuarantine", WindowPartitionedFiles.to(quarantineDir(out).toString()));
       write(q.metrics(), "Metrics", qualityDir(out).resolve("metrics"));
       write(q.verification(), "Verification", qualityDir(out).resolve("verification"));
       write(q.anomalies(), "Anomalies", qualityDir(out).resolve("anomalies"));

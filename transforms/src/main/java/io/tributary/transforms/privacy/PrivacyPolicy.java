@@ -46,13 +46,27 @@ public final class PrivacyPolicy implements Serializable {
     return new PrivacyPolicy(fields, null);
   }
 
-  /** Reads every field's {@code "pii"} property of an Avro record schema. */
+  /**
+   * The default action of each kind of personal data a contract may declare with
+   * {@code "pii": KIND}: protections that need no keys, so a declared field is never written in
+   * clear even when no keyset is configured. {@code "pii"} may also name an action directly.
+   */
+  public static final Map<String, String> DEFAULT_ACTIONS = Map.of(
+      "email", "mask:email",
+      "ip", "mask:ipv4",
+      "phone", "mask:last4",
+      "card", "mask:last4",
+      "name", "mask:full",
+      "address", "mask:full",
+      "user_agent", "drop");
+
+  /** Reads every field's {@code "pii"} property (a kind such as {@code email}, or an action). */
   public static PrivacyPolicy fromAvro(Schema schema) {
     Map<String, FieldPolicy> fields = new LinkedHashMap<>();
     for (Schema.Field f : schema.getFields()) {
       Object pii = f.getObjectProp("pii");
       if (pii != null) {
-        fields.put(f.name(), parseFor(f.name(), pii.toString()));
+        fields.put(f.name(), parseFor(f.name(), DEFAULT_ACTIONS.getOrDefault(pii.toString(), pii.toString())));
       }
     }
     return new PrivacyPolicy(fields, null);
