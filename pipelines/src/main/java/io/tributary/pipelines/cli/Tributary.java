@@ -79,11 +79,17 @@ public final class Tributary {
     if (command.equals("schema")) {
       return SchemaCommand.run(args.subList(1, args.size()), out, err);
     }
+    if (command.equals("lineage")) {
+      return LineageCommands.lineage(args.subList(1, args.size()), out);
+    }
+    if (command.equals("catalog")) {
+      return LineageCommands.catalog(args.subList(1, args.size()), out);
+    }
     if (command.equals("retention")) {
       return RetentionCommand.run(args.subList(1, args.size()), out);
     }
     if (!command.equals("run")) {
-      throw new UsageException("unknown command '" + command + "'; expected one of: run, schema, retention, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
+      throw new UsageException("unknown command '" + command + "'; expected one of: run, schema, lineage, catalog, retention, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
     }
     if (args.size() < 2 || args.get(1).startsWith("-")) {
       throw new UsageException("run: expected a pipeline name, one of " + PIPELINES.keySet());
@@ -149,6 +155,7 @@ public final class Tributary {
     b.append("  run <pipeline> [--profile=NAME] [options]   run a pipeline (add --help for its options)\n");
     b.append(JobCommands.usage());
     b.append(RetentionCommand.usage());
+    b.append(LineageCommands.usage());
     b.append(SchemaCommand.usage());
     b.append("  --help                                      this text\n\n");
     b.append("Pipelines:\n");

@@ -57,5 +57,14 @@ public class ClickstreamSampleIT {
     }
     Testdata.assertMatchesGolden("sample", out.resolve("aggregates"));
     System.out.print(text);
+
+    // The run's OpenLineage events answer `tributary lineage`: the aggregates come from the sample.
+    ByteArrayOutputStream lineage = new ByteArrayOutputStream();
+    assertEquals(0, Tributary.run(new String[] {"lineage", "aggregates", "--events=" + out},
+        new PrintStream(lineage, true, StandardCharsets.UTF_8), new PrintStream(stderr, true, StandardCharsets.UTF_8)));
+    String tree = lineage.toString(StandardCharsets.UTF_8);
+    assertThat(tree, containsString("<- job tributary.clickstream (last run COMPLETE"));
+    assertThat(tree, containsString("<- file:" + Testdata.file("clickstream/sample.jsonl.gz").toAbsolutePath().normalize()));
+    System.out.print(tree);
   }
 }

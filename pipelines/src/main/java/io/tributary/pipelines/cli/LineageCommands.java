@@ -1,0 +1,141 @@
+package io.tributary.pipelines.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.io.schema.SchemaRegistry;
+import io.tributary.pipelines.runtime.LineageGraph;
+import io.tributary.pipelines.runtime.UsageException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code tributary lineage <dataset>} and {@code tributary catalog}: what the runs' OpenLineage
+ * events say about where data comes from and goes, and the business metadata of each dataset.
+ *
+ * <pre>{@code
+ * tributary lineage aggregates --events=/tmp/tributary --dot=/tmp/lineage.dot --html=/tmp/lineage.html
+ * tributary catalog --catalog=runners-config/catalog.json --events=/tmp/tributary
+ * }</pre>
+ */
+final class LineageCommands {
+  private LineageCommands() {}
+
+  static String usage() {
+    return "  lineage <dataset> --events=DIR[,DIR] [--dot=F] [--html=F]\n"
+        + "                                              upstream and downstream of a dataset\n"
+        + "  catalog --catalog=FILE [--events=DIR[,DIR]] [--registry=DIR]\n"
+        + "                                              datasets: owner, schema versions, last run\n";
+  }
+
+  static int lineage(List<String> args, PrintStream out) throws Exception {
+    String dataset = null;
+    List<Path> events = new ArrayList<>();
+    Path dot = null;
+    Path html = null;
+    for (String arg : args) {
+      if (arg.startsWith("--events=")) {
+        events = paths(arg.substring("--events=".length()));
+      } else if (arg.startsWith("--dot=")) {
+        dot = Path.of(arg.substring("--dot=".length()));
+      } else if (arg.startsWith("--html=")) {
+        html = Path.of(arg.substring("--html=".length()));
+      } else if (!arg.startsWith("-") && dataset == null) {
+        dataset = arg;
+      } else {
+        throw new UsageException("lineage: unexpected argument '" + arg + "'");
+      }
+    }
+    if (dataset == null || events.isEmpty()) {
+      throw new UsageException("lineage: expected a dataset and --events=DIR (where runs wrote _openlineage.jsonl)");
+    }
+    LineageGraph graph = LineageGraph.load(events);
+    out.print(graph.tree(graph.find(dataset)));
+    if (dot != null) {
+      Files.writeString(dot, graph.dot());
+      out.println("graph: " + dot);
+    }
+    if (html != null) {
+      Files.writeString(html, graph.html());
+      out.println("page: " + html);
+    }
+    return 0;
+  }
+
+  static int catalog(List<String> args, PrintStream out) throws Exception {
+    Path catalog = null;
+    List<Path> events = new ArrayList<>();
+    SchemaRegistry registry = SchemaRegistry.bundled();
+    for (String arg : args) {
+      if (arg.startsWith("--catalog=")) {
+        catalog = Path.of(arg.substring("--catalog=".length()));
+      } else if (arg.startsWith("--events=")) {
+        events = paths(arg.substring("--events=".length()));
+      } else if (arg.startsWith("--registry=")) {
+        registry = SchemaRegistry.open(Path.of(arg.substring("--registry=".length())));
+      } else {
+        throw new UsageException("catalog: unexpected argument '" + arg + "'");
+      }
+    }
+    if (catalog == null) {
+      throw new UsageException("catalog: --catalog=FILE is required");
+    }
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(Files.readString(catalog));
+    } catch (IOException e) {
+      throw new UsageException("--catalog: cannot read '" + catalog + "' as JSON");
+    }
+    if (!root.path("datasets").isArray()) {
+      throw new UsageException("--catalog: expected {\"datasets\": [{\"name\", \"owner\", \"description\", ...}]}");
+    }
+    LineageGraph graph = events.isEmpty() ? null : LineageGraph.load(events);
+    for (JsonNode d : root.path("datasets")) {
+      String name = d.path("name").asText();
+      out.println(name);
+      out.println("  owner:       " + d.path("owner").asText("-"));
+      out.println("  description: " + d.path("description").asText("-"));
+      List<String> tags = new ArrayList<>();
+      d.path("tags").forEach(t -> tags.add(t.asText()));
+      List<String> pii = new ArrayList<>();
+      d.path("pii").forEach(t -> pii.add(t.asText()));
+      out.println("  tags:        " + (tags.isEmpty() ? "-" : String.join(", ", tags)));
+      out.println("  pii fields:  " + (pii.isEmpty() ? "-" : String.join(", ", pii)));
+      String subject = d.path("schema").asText("");
+      if (!subject.isEmpty()) {
+        if (!registry.subjects().contains(subject)) {
+          throw new UsageException("--catalog: dataset '" + name + "' names schema subject '" + subject + "', not in the registry " + registry.subjects());
+        }
+        out.println("  schema:      " + subject + " versions " + registry.versions(subject).stream()
+            .map(v -> "v" + v.version() + " (id " + v.id() + ")").collect(Collectors.joining(", ")));
+      }
+      String match = d.path("match").asText(name);
+      if (graph != null) {
+        List<String> ids = graph.datasets().stream().filter(id -> id.contains(match)).collect(Collectors.toList());
+        String last = graph.lastRuns().values().stream()
+            .filter(r -> ids.stream().anyMatch(id -> graph.tree(id).contains("job " + r.job())))
+            .map(r -> r.job() + " " + r.state() + " " + r.time()).sorted().reduce((a, b) -> b).orElse("-");
+        out.println("  last run:    " + last);
+      }
+    }
+    return 0;
+  }
+
+  private static List<Path> paths(String csv) throws UsageException {
+    List<Path> out = new ArrayList<>();
+    for (String p : csv.split(",")) {
+      if (!p.isBlank()) {
+        Path path = Path.of(p.trim());
+        if (!Files.exists(path)) {
+          throw new UsageException("--events: '" + p + "' does not exist");
+        }
+        out.add(path);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,248 @@
+package io.tributary.pipelines.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The lineage graph read back from OpenLineage events ({@code _openlineage.jsonl} files that runs
+ * wrote): datasets and jobs as nodes, read and write edges, and the last run of each job.
+ *
+ * <pre>{@code
+ * LineageGraph g = LineageGraph.load(List.of(Path.of("/tmp/tributary")));
+ * String tree = g.tree(g.find("aggregates"));
+ * String dot = g.dot();
+ * }</pre>
+ */
+public final class LineageGraph {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** A job's latest run as the events describe it. */
+  public static final class JobRun {
+    final String job;
+    final String state;
+    final String time;
+    final String runId;
+
+    JobRun(String job, String state, String time, String runId) {
+      this.job = job;
+      this.state = state;
+      this.time = time;
+      this.runId = runId;
+    }
+
+    /** {@code namespace.name} of the job. */
+    public String job() {
+      return job;
+    }
+
+    /** COMPLETE, FAIL, ABORT or START (still running or died without a final event). */
+    public String state() {
+      return state;
+    }
+
+    /** The event time of that state. */
+    public String time() {
+      return time;
+    }
+  }
+
+  private final Map<String, Set<String>> jobInputs = new TreeMap<>();
+  private final Map<String, Set<String>> jobOutputs = new TreeMap<>();
+  private final Map<String, JobRun> lastRun = new TreeMap<>();
+  private final Set<String> datasets = new TreeSet<>();
+
+  /** Reads every {@code *openlineage*.jsonl} file under the given files or directories. */
+  public static LineageGraph load(Collection<Path> roots) throws IOException {
+    LineageGraph g = new LineageGraph();
+    for (Path root : roots) {
+      List<Path> files;
+      try (Stream<Path> walk = Files.walk(root)) {
+        files = walk.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().contains("openlineage")
+            && p.toString().endsWith(".jsonl")).sorted().collect(Collectors.toList());
+      }
+      for (Path f : files) {
+        for (String line : Files.readAllLines(f)) {
+          if (!line.isBlank()) {
+            g.add(MAPPER.readTree(line));
+          }
+        }
+      }
+    }
+    return g;
+  }
+
+  private void add(JsonNode event) {
+    String job = event.at("/job/namespace").asText() + "." + event.at("/job/name").asText();
+    Set<String> in = jobInputs.computeIfAbsent(job, k -> new TreeSet<>());
+    Set<String> out = jobOutputs.computeIfAbsent(job, k -> new TreeSet<>());
+    for (JsonNode d : event.path("inputs")) {
+      in.add(id(d));
+      datasets.add(id(d));
+    }
+    for (JsonNode d : event.path("outputs")) {
+      out.add(id(d));
+      datasets.add(id(d));
+    }
+    String time = event.path("eventTime").asText();
+    JobRun previous = lastRun.get(job);
+    if (previous == null || previous.time.compareTo(time) <= 0) {
+      lastRun.put(job, new JobRun(job, event.path("eventType").asText(), time, event.at("/run/runId").asText()));
+    }
+  }
+
+  private static String id(JsonNode dataset) {
+    return dataset.path("namespace").asText() + ":" + dataset.path("name").asText();
+  }
+
+  /** Every dataset id ({@code namespace:name}). */
+  public Set<String> datasets() {
+    return datasets;
+  }
+
+  /** The latest run of each job. */
+  public Map<String, JobRun> lastRuns() {
+    return lastRun;
+  }
+
+  /** The dataset whose id equals {@code query}, or the only one containing it. */
+  public String find(String query) throws UsageException {
+    if (datasets.contains(query)) {
+      return query;
+    }
+    List<String> matches = datasets.stream().filter(d -> d.contains(query)).collect(Collectors.toList());
+    if (matches.size() == 1) {
+      return matches.get(0);
+    }
+    throw new UsageException("lineage: " + (matches.isEmpty() ? "no dataset matches '" + query + "'"
+        : "'" + query + "' matches " + matches.size() + " datasets; give more of the name: " + matches));
+  }
+
+  /** Upstream and downstream of {@code dataset} as an indented tree. */
+  public String tree(String dataset) {
+    StringBuilder b = new StringBuilder(dataset).append('\n');
+    b.append("  upstream:\n");
+    walk(dataset, true, "    ", new LinkedHashSet<>(), b);
+    b.append("  downstream:\n");
+    walk(dataset, false, "    ", new LinkedHashSet<>(), b);
+    return b.toString();
+  }
+
+  private void walk(String dataset, boolean up, String indent, Set<String> seen, StringBuilder b) {
+    if (!seen.add(dataset)) {
+      return;
+    }
+    Map<String, Set<String>> via = up ? jobOutputs : jobInputs;
+    Map<String, Set<String>> next = up ? jobInputs : jobOutputs;
+    for (Map.Entry<String, Set<String>> e : via.entrySet()) {
+      if (e.getValue().contains(dataset)) {
+        JobRun run = lastRun.get(e.getKey());
+        b.append(indent).append(up ? "<- " : "-> ").append("job ").append(e.getKey())
+            .append(run == null ? "" : " (last run " + run.state + " " + run.time + ")").append('\n');
+        for (String d : next.getOrDefault(e.getKey(), Set.of())) {
+          b.append(indent).append("   ").append(up ? "<- " : "-> ").append(d).append('\n');
+          walk(d, up, indent + "      ", seen, b);
+        }
+      }
+    }
+  }
+
+  /** The whole graph in Graphviz DOT. */
+  public String dot() {
+    StringBuilder b = new StringBuilder("digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+    for (String d : datasets) {
+      b.append("  \"").append(esc(d)).append("\" [shape=box];\n");
+    }
+    for (String job : jobInputs.keySet()) {
+      b.append("  \"job:").append(esc(job)).append("\" [shape=ellipse, style=filled, fillcolor=\"#dbeafe\", label=\"")
+          .append(esc(job)).append("\"];\n");
+      for (String d : jobInputs.get(job)) {
+        b.append("  \"").append(esc(d)).append("\" -> \"job:").append(esc(job)).append("\";\n");
+      }
+      for (String d : jobOutputs.getOrDefault(job, Set.of())) {
+        b.append("  \"job:").append(esc(job)).append("\" -> \"").append(esc(d)).append("\";\n");
+      }
+    }
+    return b.append("}\n").toString();
+  }
+
+  /** A self-contained HTML page with the graph as inline SVG: inputs left, jobs middle, outputs right. */
+  public String html() {
+    Set<String> produced = new TreeSet<>();
+    jobOutputs.values().forEach(produced::addAll);
+    List<String> sources = datasets.stream().filter(d -> !produced.contains(d)).collect(Collectors.toList());
+    List<String> jobs = new ArrayList<>(jobInputs.keySet());
+    List<String> sinks = new ArrayList<>(produced);
+    int rowH = 44;
+    int height = 40 + rowH * Math.max(sources.size(), Math.max(jobs.size(), sinks.size()));
+    Map<String, int[]> pos = new TreeMap<>();
+    StringBuilder svg = new StringBuilder();
+    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1240\" height=\"").append(height).append("\" font-family=\"Helvetica,Arial,sans-serif\" font-size=\"12\">");
+    placeColumn(sources, 10, rowH, pos);
+    placeColumn(jobs, 470, rowH, pos);
+    placeColumn(sinks, 780, rowH, pos);
+    for (String job : jobs) {
+      for (String d : jobInputs.get(job)) {
+        edge(svg, pos.get(d), 420, pos.get(job), 0);
+      }
+      for (String d : jobOutputs.getOrDefault(job, Set.of())) {
+        edge(svg, pos.get(job), 260, pos.get(d), 0);
+      }
+    }
+    for (String d : sources) {
+      box(svg, pos.get(d), 420, d, "#f3f4f6");
+    }
+    for (String job : jobs) {
+      JobRun run = lastRun.get(job);
+      box(svg, pos.get(job), 260, job + (run == null ? "" : "  [" + run.state + "]"), "#dbeafe");
+    }
+    for (String d : sinks) {
+      box(svg, pos.get(d), 450, d, "#ecfdf5");
+    }
+    svg.append("</svg>");
+    return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Tributary lineage</title>"
+        + "<style>body{font-family:Helvetica,Arial,sans-serif;margin:20px;color:#111}</style></head><body>"
+        + "<h1>Lineage</h1><p>" + datasets.size() + " datasets, " + jobs.size() + " jobs. Inputs left, jobs middle, outputs right.</p>"
+        + svg + "</body></html>\n";
+  }
+
+  private static void placeColumn(List<String> nodes, int x, int rowH, Map<String, int[]> pos) {
+    for (int i = 0; i < nodes.size(); i++) {
+      pos.put(nodes.get(i), new int[] {x, 20 + i * rowH});
+    }
+  }
+
+  private static void edge(StringBuilder svg, int[] from, int fromWidth, int[] to, int unused) {
+    if (from == null || to == null) {
+      return;
+    }
+    svg.append(String.format("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#6b7280\" stroke-width=\"1.5\"/>",
+        from[0] + fromWidth, from[1] + 14, to[0], to[1] + 14));
+  }
+
+  private static void box(StringBuilder svg, int[] p, int width, String label, String fill) {
+    String text = label.length() > width / 7 ? "…" + label.substring(label.length() - width / 7 + 1) : label;
+    svg.append(String.format("<g><title>%s</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"28\" rx=\"6\" fill=\"%s\" stroke=\"#9ca3af\"/>"
+        + "<text x=\"%d\" y=\"%d\">%s</text></g>", xml(label), p[0], p[1], width, fill, p[0] + 8, p[1] + 18, xml(text)));
+  }
+
+  private static String esc(String s) {
+    return s.replace("\\", "\\\\").replace("\"", "\\\"");
+  }
+
+  private static String xml(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+}

@@ -1,0 +1,78 @@
+package io.tributary.pipelines.cli;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+
+import io.tributary.pipelines.Testdata;
+import io.tributary.transforms.lineage.LineageDataset;
+import io.tributary.transforms.lineage.LineageTransport;
+import io.tributary.transforms.lineage.OpenLineageEvents;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** {@code tributary lineage} and {@code tributary catalog} over events two jobs wrote. */
+@RunWith(JUnit4.class)
+public class LineageCommandsTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+  private String out;
+  private String err;
+
+  private int run(String... args) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    int code = Tributary.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+    out = o.toString(StandardCharsets.UTF_8);
+    err = e.toString(StandardCharsets.UTF_8);
+    return code;
+  }
+
+  @Test
+  public void treeDotHtmlAndCatalogFromTheEventsOfTwoChainedJobs() throws Exception {
+    Path events = tmp.newFolder("runs").toPath();
+    LineageDataset raw = LineageDataset.file("/data/in/clickstream/sample.jsonl.gz");
+    LineageDataset agg = LineageDataset.file("/data/out/clickstream/aggregates");
+    LineageDataset dl = LineageDataset.file("/data/out/clickstream/dead-letter");
+    LineageDataset report = LineageDataset.postgres("db:5432", "shop.public.daily_clicks");
+    OpenLineageEvents clickstream = OpenLineageEvents.forRun("tributary", "clickstream", UUID.randomUUID().toString(), "2.62.0", "BATCH");
+    OpenLineageEvents loader = OpenLineageEvents.forRun("tributary", "loader", UUID.randomUUID().toString(), "2.62.0", "BATCH");
+    LineageTransport t1 = LineageTransport.parse("file:" + events.resolve("a/_openlineage.jsonl"));
+    t1.emit(clickstream.start(List.of(raw), List.of(agg, dl)));
+    t1.emit(clickstream.complete(List.of(raw), List.of(agg, dl), Map.of(dl, 7L)));
+    LineageTransport t2 = LineageTransport.parse("file:" + events.resolve("b/_openlineage.jsonl"));
+    t2.emit(loader.fail(List.of(agg), List.of(report), new IllegalStateException("db down")));
+
+    Path dot = tmp.getRoot().toPath().resolve("lineage.dot");
+    Path html = tmp.getRoot().toPath().resolve("lineage.html");
+    assertEquals(err, 0, run("lineage", "aggregates", "--events=" + events, "--dot=" + dot, "--html=" + html));
+    assertThat(out, containsString("file:/data/out/clickstream/aggregates\n  upstream:\n    <- job tributary.clickstream (last run COMPLETE"));
+    assertThat(out, containsString("       <- file:/data/in/clickstream/sample.jsonl.gz"));
+    assertThat(out, containsString("  downstream:\n    -> job tributary.loader (last run FAIL"));
+    assertThat(out, containsString("-> postgres://db:5432:shop.public.daily_clicks"));
+    assertThat(Files.readString(dot), containsString("\"file:/data/out/clickstream/aggregates\" -> \"job:tributary.loader\";"));
+    assertThat(Files.readString(html), containsString("<svg"));
+    assertThat(Files.readString(html), containsString("tributary.loader  [FAIL]"));
+
+    assertEquals(err, 0, run("catalog", "--catalog=" + Testdata.root().resolve("runners-config/catalog.json"), "--events=" + events));
+    assertThat(out, containsString("clickstream-events\n  owner:       web-analytics@example.com"));
+    assertThat(out, containsString("  schema:      clickstream-event versions v1 (id 1)"));
+    assertThat(out, containsString("  pii fields:  email, ip, user_agent"));
+    assertThat(out, containsString("  last run:    tributary."));
+
+    assertEquals(2, run("lineage", "nothing-like-this", "--events=" + events));
+    assertThat(err, containsString("lineage: no dataset matches 'nothing-like-this'"));
+    assertEquals(2, run("lineage", "clickstream", "--events=" + events));
+    assertThat(err, containsString("matches 3 datasets"));
+  }
+}
