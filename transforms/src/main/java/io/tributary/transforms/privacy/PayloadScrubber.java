@@ -24,7 +24,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class PayloadScrubber {
   private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
-  private static final Pattern IPV4 = Pattern.compile("\\b\\d{1,3}(?:\\.\\d{1,3}){3}\\b");
+  // Not after a slash or a word character: "Chrome/130.0.0.0" is a version, not an address.
+  private static final Pattern IPV4 = Pattern.compile("(?<![\\w./])\\d{1,3}(?:\\.\\d{1,3}){3}(?![\\w.])");
   private final FieldProtector protector;
   private final ObjectMapper mapper = new ObjectMapper();
 

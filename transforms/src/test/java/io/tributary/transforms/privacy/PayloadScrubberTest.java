@@ -52,6 +52,7 @@ public class PayloadScrubberTest {
     String safe = s.scrub(truncated);
     assertEquals("{\"event_id\":\"e-2\",\"email\":\"[redacted]\",\"ip\":\"[redacted]\",\"user_agent\":\"[redacted]\"", safe);
     assertEquals("GET /x from [redacted-ip] by [redacted-email]", s.scrub("GET /x from 198.51.100.7 by eve@example.net"));
+    assertEquals("versions are not addresses", "Chrome/130.0.0.0 Safari/537.36", s.scrub("Chrome/130.0.0.0 Safari/537.36"));
     assertEquals(null, s.scrub(null));
   }
 }
