@@ -269,13 +269,13 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
       String flat = name.replace('/', '_');
       Path tmp = base.resolve(".tmp-" + runId + "-" + flat);
       Files.createDirectories(tmp);
-      org.apache.avro.Schema avro = AvroUtils.toAvroSchema(schema);
+      org.apache.avro.Schema avro = avroSchema(schema);
       Path data = tmp.resolve(DATA_FILE);
       try (OutputStream os = Files.newOutputStream(data);
           DataFileWriter<GenericRecord> writer = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(avro))) {
         writer.create(avro, os, syncMarker(name));
         for (Row r : rows) {
-          writer.append(AvroUtils.toGenericRecord(r, avro));
+          writer.append(AvroUtils.toGenericRecord(withDecimalScale(r), avro));
         }
       }
       ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -300,9 +300,50 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
       out.output(KV.of(name, (long) rows.size()));
     }
 
+    /** Decimals at the dataset's scale; a value that would need rounding fails instead of changing. */
+    private Row withDecimalScale(Row row) {
+      List<Object> values = new ArrayList<>(row.getValues());
+      for (int i = 0; i < values.size(); i++) {
+        if (values.get(i) instanceof java.math.BigDecimal) {
+          values.set(i, ((java.math.BigDecimal) values.get(i)).setScale(DECIMAL_SCALE));
+        }
+      }
+      return Row.withSchema(row.getSchema()).addValues(values).build();
+    }
+
     private static byte[] syncMarker(String partition) throws Exception {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(partition.getBytes(StandardCharsets.UTF_8));
       return java.util.Arrays.copyOf(digest, 16);
+    }
+  }
+
+  /** Scale of DECIMAL columns in the Avro files (Beam's DECIMAL carries none): cents. */
+  public static final int DECIMAL_SCALE = 2;
+
+  /**
+   * The Avro schema of {@code schema}: Beam's mapping, with decimals given {@link #DECIMAL_SCALE}
+   * (Beam maps its scale-less DECIMAL to an Avro decimal of scale 0, which cannot hold cents).
+   */
+  public static org.apache.avro.Schema avroSchema(Schema schema) {
+    try {
+      ObjectMapper mapper = new ObjectMapper();
+      JsonNode json = mapper.readTree(AvroUtils.toAvroSchema(schema).toString());
+      setDecimalScale(json);
+      return new org.apache.avro.Schema.Parser().parse(mapper.writeValueAsString(json));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void setDecimalScale(JsonNode node) {
+    if (node.isObject()) {
+      if ("decimal".equals(node.path("logicalType").asText())) {
+        ((ObjectNode) node).put("scale", DECIMAL_SCALE);
+        ((ObjectNode) node).put("precision", 38);
+      }
+      node.forEach(LakePartitions::setDecimalScale);
+    } else if (node.isArray()) {
+      node.forEach(LakePartitions::setDecimalScale);
     }
   }
 
