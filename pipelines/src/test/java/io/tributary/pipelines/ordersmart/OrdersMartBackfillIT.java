@@ -39,7 +39,7 @@ public class OrdersMartBackfillIT {
   String out;
 
   private List<String> args(Path output, JdbcTarget db, String... extra) {
-    List<String> args = new ArrayList<>(List.of("backfill", "orders-mart", "--from=2026-11-01", "--to=2026-11-03",
+    List<String> args = new ArrayList<>(List.of("backfill", "orders-mart", "--from=2026-11-01", "--to=2026-11-04",
         "--profile=flink-local",
         "--orders=" + Testdata.file("cdc/orders.jsonl"), "--products=" + Testdata.file("cdc/products.jsonl"),
         "--output=" + output, "--jdbcUrl=" + db.url(), "--jdbcUser=postgres", "--jdbcPassword=postgres"));
@@ -65,13 +65,15 @@ public class OrdersMartBackfillIT {
     return sums;
   }
 
+  // The range ends on 2026-11-04: orders are created until 11-03, but history versions (an order
+  // shipped or deleted the next day) reach into 11-04, and history is partitioned by valid_from.
   @Test
   public void backfillIsIdempotentAndResumesAfterAKill() throws Exception {
     Path a = tmp.newFolder("a").toPath();
     JdbcTarget dbA = Postgres.server().freshDatabase();
     assertEquals(out, 0, backfill(a, dbA));
-    assertThat(out, containsString("[1/3] dt=2026-11-01 done"));
-    assertThat(out, containsString("[3/3] dt=2026-11-03 done"));
+    assertThat(out, containsString("[1/4] dt=2026-11-01 done"));
+    assertThat(out, containsString("[4/4] dt=2026-11-04 done"));
 
     // The golden mart and final state, as served by PostgreSQL.
     List<String> mart = new ArrayList<>();
@@ -91,10 +93,10 @@ public class OrdersMartBackfillIT {
 
     // Same backfill again: every partition is complete for the same input.
     assertEquals(out, 0, backfill(a, dbA));
-    assertThat(out, containsString("0 built, 3 skipped"));
+    assertThat(out, containsString("0 built, 4 skipped"));
     // Forced: every partition rebuilt, nothing duplicated, byte-identical.
     assertEquals(out, 0, backfill(a, dbA, "--force"));
-    assertThat(out, containsString("3 built, 0 skipped"));
+    assertThat(out, containsString("4 built, 0 skipped"));
     assertEquals(tablesA, tableChecksums(dbA));
     assertEquals(lakeA, MartOutputs.checksums(a.resolve("lake")));
 
@@ -114,7 +116,7 @@ public class OrdersMartBackfillIT {
     assertTrue("first partition finished before the kill", Files.exists(firstDone));
     p.destroyForcibly().waitFor();
     assertEquals(out, 0, backfill(b, dbB));
-    assertThat(out, containsString("dt=2026-11-03 done"));
+    assertThat(out, containsString("dt=2026-11-04 done"));
     assertEquals(tablesA, tableChecksums(dbB));
     assertEquals(lakeA, MartOutputs.checksums(b.resolve("lake")));
   }
