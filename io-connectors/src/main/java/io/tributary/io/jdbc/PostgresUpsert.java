@@ -36,7 +36,7 @@ import org.joda.time.Instant;
  *
  * <p>Rows are written in batches (one transaction each, {@link #withBatchSize}); transient errors
  * (lost connections, deadlocks, serialization failures, server shutdown) retry the batch with
- * exponential backoff ({@link #withMaxRetries}); a batch that fails on a constraint or a bad value
+ * exponential backoff ({@link #withRetries}); a batch that fails on a constraint or a bad value
  * is replayed row by row under savepoints, and each refused row goes to the bad-record handler,
  * stage {@code postgres}, with a reason ({@code unique_violation}, {@code foreign_key_violation},
  * {@code not_null_violation}, {@code check_violation}, {@code constraint_violation}, {@code
