@@ -52,7 +52,16 @@ public final class Tributary {
 
   /** The entry point of the bundled jar. */
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err));
+    int code;
+    try {
+      code = run(args, System.out, System.err);
+    } catch (Throwable t) {
+      // An Error (e.g. NoClassDefFoundError from a broken classpath) would otherwise end only the main
+      // thread, and the runner's non-daemon threads (Flink's mini cluster) would keep the JVM hanging.
+      System.err.println("tributary: run failed: " + t);
+      code = 1;
+    }
+    System.exit(code);
   }
 
   /** Runs the command line; returns the exit code. */
