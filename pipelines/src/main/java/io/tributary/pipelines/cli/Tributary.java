@@ -1,6 +1,9 @@
 package io.tributary.pipelines.cli;
 
 import io.tributary.pipelines.clickstream.ClickstreamJob;
+import io.tributary.pipelines.ordersmart.OrdersMartJob;
+import io.tributary.pipelines.runtime.Backfill;
+import io.tributary.pipelines.runtime.Backfillable;
 import io.tributary.pipelines.runtime.PipelineDefinition;
 import io.tributary.pipelines.runtime.PipelineRun;
 import io.tributary.pipelines.runtime.Profiles;
@@ -41,6 +44,7 @@ public final class Tributary {
 
   static {
     register(new ClickstreamJob());
+    register(new OrdersMartJob());
   }
 
   private Tributary() {}
@@ -51,7 +55,16 @@ public final class Tributary {
 
   /** The entry point of the bundled jar. */
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err));
+    int code;
+    try {
+      code = run(args, System.out, System.err);
+    } catch (Throwable t) {
+      // An Error (e.g. NoClassDefFoundError from a broken classpath) would otherwise end only the main
+      // thread, and the runner's non-daemon threads (Flink's mini cluster) would keep the JVM hanging.
+      System.err.println("tributary: run failed: " + t);
+      code = 1;
+    }
+    System.exit(code);
   }
 
   /** Runs the command line; returns the exit code. */
@@ -76,6 +89,9 @@ public final class Tributary {
     if (JobCommands.NAMES.contains(command)) {
       return JobCommands.run(command, args.subList(1, args.size()), out);
     }
+    if (command.equals("backfill")) {
+      return backfill(args.subList(1, args.size()), out);
+    }
     if (command.equals("schema")) {
       return SchemaCommand.run(args.subList(1, args.size()), out, err);
     }
@@ -89,7 +105,7 @@ public final class Tributary {
       return RetentionCommand.run(args.subList(1, args.size()), out);
     }
     if (!command.equals("run")) {
-      throw new UsageException("unknown command '" + command + "'; expected one of: run, schema, lineage, catalog, retention, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
+      throw new UsageException("unknown command '" + command + "'; expected one of: run, backfill, schema, lineage, catalog, retention, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
     }
     if (args.size() < 2 || args.get(1).startsWith("-")) {
       throw new UsageException("run: expected a pipeline name, one of " + PIPELINES.keySet());
@@ -114,6 +130,64 @@ public final class Tributary {
     RunSummary summary = PipelineRun.run(job, options);
     out.print(summary.toText());
     return summary.accounting().balanced() && "DONE".equals(summary.state()) ? 0 : 1;
+  }
+
+  /**
+   * {@code backfill <pipeline> --from=YYYY-MM-DD --to=YYYY-MM-DD [--force] [options]}: one run per
+   * date partition, skipping complete ones; exit 0 when every run finished balanced.
+   */
+  private static int backfill(List<String> args, PrintStream out) throws Exception {
+    if (args.isEmpty() || args.get(0).startsWith("-")) {
+      throw new UsageException("backfill: expected a pipeline name, one of " + backfillable());
+    }
+    PipelineDefinition def = PIPELINES.get(args.get(0));
+    if (!(def instanceof Backfillable)) {
+      throw new UsageException("backfill: pipeline '" + args.get(0) + "' cannot be backfilled; expected one of " + backfillable());
+    }
+    Backfillable job = (Backfillable) def;
+    java.time.LocalDate from = null;
+    java.time.LocalDate to = null;
+    boolean force = false;
+    List<String> rest = new ArrayList<>();
+    for (String arg : args.subList(1, args.size())) {
+      if (arg.startsWith("--from=")) {
+        from = parseDate("--from", arg.substring("--from=".length()));
+      } else if (arg.startsWith("--to=")) {
+        to = parseDate("--to", arg.substring("--to=".length()));
+      } else if (arg.equals("--force")) {
+        force = true;
+      } else {
+        rest.add(arg);
+      }
+    }
+    if (from == null || to == null) {
+      throw new UsageException("backfill " + job.name() + ": --from=YYYY-MM-DD and --to=YYYY-MM-DD are required");
+    }
+    if (to.isBefore(from)) {
+      throw new UsageException("backfill " + job.name() + ": --to=" + to + " is before --from=" + from);
+    }
+    PipelineOptions options = parseOptions(job, rest);
+    job.validate(options);
+    Backfill.Report report = Backfill.run(job, options, from, to, force, out);
+    return report.ok ? 0 : 1;
+  }
+
+  private static java.time.LocalDate parseDate(String option, String value) throws UsageException {
+    try {
+      return java.time.LocalDate.parse(value);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new UsageException("backfill: " + option + ": expected a date YYYY-MM-DD, got '" + value + "'");
+    }
+  }
+
+  private static List<String> backfillable() {
+    List<String> names = new ArrayList<>();
+    PIPELINES.values().forEach(j -> {
+      if (j instanceof Backfillable) {
+        names.add(j.name());
+      }
+    });
+    return names;
   }
 
   /** Profile options, then the user's, parsed strictly against the job's options interface. */
@@ -153,6 +227,8 @@ public final class Tributary {
     b.append("Usage: tributary <command> [args]\n\n");
     b.append("Commands:\n");
     b.append("  run <pipeline> [--profile=NAME] [options]   run a pipeline (add --help for its options)\n");
+    b.append("  backfill <pipeline> --from=YYYY-MM-DD --to=YYYY-MM-DD [--force] [options]\n");
+    b.append("                                              rebuild date partitions, skipping complete ones\n");
     b.append(JobCommands.usage());
     b.append(RetentionCommand.usage());
     b.append(LineageCommands.usage());

@@ -50,6 +50,22 @@ public class TributaryCliTest {
   }
 
   @Test
+  public void helpListsOrdersMartAndBackfill() {
+    assertEquals(0, run("--help"));
+    assertThat(out, containsString("orders-mart"));
+    assertThat(out, containsString("backfill <pipeline> --from=YYYY-MM-DD --to=YYYY-MM-DD"));
+  }
+
+  @Test
+  public void backfillUsageErrorsAreOneLine() {
+    assertOneLineUsageError(run("backfill", "clickstream", "--from=2026-11-01", "--to=2026-11-02"), "cannot be backfilled");
+    assertOneLineUsageError(run("backfill", "orders-mart", "--from=11/01/2026", "--to=2026-11-02"),
+        "--from: expected a date YYYY-MM-DD");
+    assertOneLineUsageError(run("backfill", "orders-mart", "--from=2026-11-02", "--to=2026-11-01"), "is before --from");
+    assertOneLineUsageError(run("backfill", "orders-mart", "--to=2026-11-01"), "--from=YYYY-MM-DD and --to=YYYY-MM-DD are required");
+  }
+
+  @Test
   public void pipelineHelpListsOptionsWithDefaults() {
     assertEquals(0, run("run", "clickstream", "--help"));
     assertThat(out, containsString("--input="));

@@ -68,6 +68,17 @@ public final class DecodeJson {
         .build();
   }
 
+  /**
+   * Converts one already-parsed JSON object to a {@link Row} of {@code schema} with the same strict
+   * rules as {@link #toRows(Schema)}; for transforms that decode a JSON value nested in an envelope
+   * (e.g. the {@code after} image of a change event). Field paths in messages start with
+   * {@code pathPrefix}, e.g. {@code "after."}.
+   */
+  public static Row toRow(Schema schema, JsonNode object, String stage, String pathPrefix)
+      throws RecordRejectedException {
+    return new DecodeFn(schema, stage, BadRecordRouter.THROWING_ROUTER).toRow(schema, object, pathPrefix);
+  }
+
   /** The transform returned by {@link #toRows(Schema)}. */
   @AutoValue
   public abstract static class Rows extends PTransform<PCollection<String>, PCollection<Row>> {
@@ -181,7 +192,7 @@ public final class DecodeJson {
       return toRow(schema, node, "");
     }
 
-    private Row toRow(Schema rowSchema, JsonNode object, String prefix) throws RecordRejectedException {
+    Row toRow(Schema rowSchema, JsonNode object, String prefix) throws RecordRejectedException {
       List<Object> values = new ArrayList<>(rowSchema.getFieldCount());
       for (Field field : rowSchema.getFields()) {
         String path = prefix + field.getName();

@@ -1,0 +1,303 @@
+package io.tributary.io.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes batches of upserts and deletes to one table over one connection: a batch is one
+ * transaction; a transient failure retries the whole batch (reconnecting when the connection is
+ * gone); a batch that a row makes fail on a constraint or a bad value is replayed row by row, each
+ * under a savepoint, so every good row is written and every bad row is returned with the server's
+ * message.
+ */
+final class PostgresWriter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresWriter.class);
+
+  /** One row to write, with its pane index and whether it deletes its key. */
+  static final class Op {
+    final Row row;
+    final boolean delete;
+    final long paneIndex;
+    final Object context;
+
+    Op(Row row, boolean delete, long paneIndex, Object context) {
+      this.row = row;
+      this.delete = delete;
+      this.paneIndex = paneIndex;
+      this.context = context;
+    }
+  }
+
+  /** A row the database refused, with a reason code and the server's message. */
+  static final class Failure {
+    final Op op;
+    final String reason;
+    final String message;
+
+    Failure(Op op, String reason, String message) {
+      this.op = op;
+      this.reason = reason;
+      this.message = message;
+    }
+  }
+
+  private final JdbcTarget target;
+  private final PostgresTable table;
+  private final int maxRetries;
+  private final long initialBackoffMillis;
+  private @Nullable Connection connection;
+  private @Nullable PreparedStatement upsert;
+  private @Nullable PreparedStatement delete;
+
+  PostgresWriter(JdbcTarget target, PostgresTable table, int maxRetries, long initialBackoffMillis) {
+    this.target = target;
+    this.table = table;
+    this.maxRetries = maxRetries;
+    this.initialBackoffMillis = initialBackoffMillis;
+  }
+
+  /** Creates the table when it is absent, logging the DDL. Safe to run from many workers at once. */
+  static void ensureTable(JdbcTarget target, PostgresTable table) throws SQLException {
+    try (Connection c = target.connect(); Statement st = c.createStatement()) {
+      boolean exists;
+      try (var rs = st.executeQuery("SELECT to_regclass('" + table.quotedName().replace("'", "''") + "') IS NOT NULL")) {
+        rs.next();
+        exists = rs.getBoolean(1);
+      }
+      if (exists) {
+        return;
+      }
+      String ddl = (table.createSchemaSql() == null ? "" : table.createSchemaSql() + ";\n") + table.createSql();
+      LOG.info("Creating PostgreSQL table {} at {}:\n{}", table.name(), target, ddl);
+      try {
+        if (table.createSchemaSql() != null) {
+          st.execute(table.createSchemaSql());
+        }
+        st.execute(table.createSql());
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        // Another worker created it between our check and our CREATE: the catalog's unique index says so.
+        if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** The server process id of the current connection (tests use it to kill the connection). */
+  int backendPid() throws SQLException {
+    try (Statement st = connection().createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      int pid = rs.getInt(1);
+      connection().commit();
+      return pid;
+    }
+  }
+
+  /** Writes {@code ops} in order; returns the rows the database refused. */
+  List<Failure> write(List<Op> ops) throws SQLException, InterruptedException {
+    if (ops.isEmpty()) {
+      return List.of();
+    }
+    SQLException last = null;
+    for (int attempt = 0; attempt <= maxRetries; attempt++) {
+      try {
+        try {
+          writeBatches(ops);
+          connection().commit();
+          return List.of();
+        } catch (SQLException e) {
+          SQLException cause = unwrap(e);
+          rollbackQuietly();
+          if (isRowProblem(cause)) {
+            return writeRowByRow(ops);
+          }
+          throw cause;
+        }
+      } catch (SQLException e) {
+        if (!isTransient(e) || attempt == maxRetries) {
+          throw e;
+        }
+        last = e;
+        long backoff = initialBackoffMillis << attempt;
+        LOG.warn("Transient PostgreSQL error on {} (SQLSTATE {}), retry {}/{} in {} ms: {}",
+            table.name(), e.getSQLState(), attempt + 1, maxRetries, backoff, e.getMessage());
+        closeQuietly();
+        Thread.sleep(backoff);
+      }
+    }
+    throw last;
+  }
+
+  private void writeBatches(List<Op> ops) throws SQLException {
+    // Consecutive ops of one kind form one JDBC batch; kinds alternate in input order.
+    int i = 0;
+    while (i < ops.size()) {
+      boolean del = ops.get(i).delete;
+      PreparedStatement st = del ? deleteStatement() : upsertStatement();
+      int j = i;
+      while (j < ops.size() && ops.get(j).delete == del) {
+        bind(st, ops.get(j));
+        st.addBatch();
+        j++;
+      }
+      st.executeBatch();
+      i = j;
+    }
+  }
+
+  private List<Failure> writeRowByRow(List<Op> ops) throws SQLException {
+    List<Failure> failures = new ArrayList<>();
+    Connection c = connection();
+    for (Op op : ops) {
+      var savepoint = c.setSavepoint();
+      try {
+        PreparedStatement st = op.delete ? deleteStatement() : upsertStatement();
+        bind(st, op);
+        st.executeUpdate();
+        c.releaseSavepoint(savepoint);
+      } catch (SQLException e) {
+        if (!isRowProblem(e)) {
+          throw e;
+        }
+        c.rollback(savepoint);
+        failures.add(new Failure(op, reasonOf(e), messageOf(e)));
+      }
+    }
+    c.commit();
+    return failures;
+  }
+
+  private void bind(PreparedStatement st, Op op) throws SQLException {
+    if (op.delete) {
+      table.bindDelete(st, op.row);
+    } else {
+      table.bindUpsert(st, op.row, op.paneIndex);
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null || connection.isClosed()) {
+      connection = target.connect();
+      upsert = null;
+      delete = null;
+    }
+    return connection;
+  }
+
+  private PreparedStatement upsertStatement() throws SQLException {
+    if (upsert == null) {
+      upsert = connection().prepareStatement(table.upsertSql());
+    }
+    return upsert;
+  }
+
+  private PreparedStatement deleteStatement() throws SQLException {
+    if (delete == null) {
+      delete = connection().prepareStatement(table.deleteSql());
+    }
+    return delete;
+  }
+
+  private void rollbackQuietly() {
+    try {
+      if (connection != null && !connection.isClosed()) {
+        connection.rollback();
+      }
+    } catch (SQLException ignored) {
+      closeQuietly(); // a connection that cannot roll back is replaced on the next attempt
+    }
+  }
+
+  private void closeQuietly() {
+    try {
+      if (connection != null) {
+        connection.close();
+      }
+    } catch (SQLException ignored) {
+      // already broken; a new connection is opened on the next attempt
+    }
+    connection = null;
+    upsert = null;
+    delete = null;
+  }
+
+  @Override
+  public void close() {
+    closeQuietly();
+  }
+
+  /** The first SQLException in a batch failure's chain that carries the server's SQLSTATE. */
+  static SQLException unwrap(SQLException e) {
+    SQLException next = e.getNextException();
+    if (e.getSQLState() != null && !e.getSQLState().isEmpty() && !(e instanceof java.sql.BatchUpdateException)) {
+      return e;
+    }
+    return next != null ? next : e;
+  }
+
+  /** A constraint violation (class 23) or a bad value (class 22): the row's fault, not the server's. */
+  static boolean isRowProblem(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("23") || state.startsWith("22"));
+  }
+
+  /** Connection trouble, serialization failures, deadlocks, overload, shutdowns: worth retrying. */
+  static boolean isTransient(SQLException e) {
+    String state = e.getSQLState();
+    if (state == null) {
+      return false;
+    }
+    return state.startsWith("08") || state.equals("40001") || state.equals("40P01") || state.startsWith("53")
+        || state.equals("57P01") || state.equals("57P02") || state.equals("57P03");
+  }
+
+  static String reasonOf(SQLException e) {
+    switch (e.getSQLState()) {
+      case "23505":
+        return "unique_violation";
+      case "23503":
+        return "foreign_key_violation";
+      case "23502":
+        return "not_null_violation";
+      case "23514":
+        return "check_violation";
+      default:
+        return e.getSQLState().startsWith("23") ? "constraint_violation" : "data_exception";
+    }
+  }
+
+  /**
+   * The server's primary message plus SQLSTATE, table and constraint. The DETAIL line is left out:
+   * PostgreSQL puts the offending values there ("Key (email)=(...)"), which may be personal data.
+   */
+  static String messageOf(SQLException e) {
+    if (e instanceof PSQLException && ((PSQLException) e).getServerErrorMessage() != null) {
+      ServerErrorMessage m = ((PSQLException) e).getServerErrorMessage();
+      StringBuilder b = new StringBuilder(String.valueOf(m.getMessage()));
+      b.append(" (SQLSTATE ").append(m.getSQLState());
+      if (m.getTable() != null) {
+        b.append(", table ").append(m.getTable());
+      }
+      if (m.getConstraint() != null) {
+        b.append(", constraint ").append(m.getConstraint());
+      }
+      if (m.getColumn() != null) {
+        b.append(", column ").append(m.getColumn());
+      }
+      return b.append(')').toString();
+    }
+    return e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")";
+  }
+}

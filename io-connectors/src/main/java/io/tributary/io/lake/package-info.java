@@ -1,0 +1,7 @@
+/**
+ * Lake layout: date-partitioned Avro datasets whose partitions are replaced atomically and carry a
+ * {@code _SUCCESS} marker with row counts and an input fingerprint.
+ *
+ * <p>Streaming file output per window and pane is {@code io.tributary.io.files}, not here.
+ */
+package io.tributary.io.lake;

@@ -1,0 +1,61 @@
+package io.tributary.io.jdbc;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import java.util.List;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** SQL generation and configuration of PostgresUpsert, without a database. */
+@RunWith(JUnit4.class)
+public class PostgresUpsertTest {
+  static final Schema MART = Schema.builder()
+      .addLogicalTypeField("dt", SqlTypes.DATE).addStringField("category").addInt64Field("orders")
+      .addDecimalField("revenue").addNullableField("note", Schema.FieldType.STRING).build();
+
+  @Test
+  public void ddlAndUpsertFollowTheSchema() {
+    PostgresTable t = PostgresTable.of("mart.daily_revenue", MART, List.of("dt", "category"), "pane_index");
+    assertEquals("CREATE TABLE IF NOT EXISTS \"mart\".\"daily_revenue\" (\n"
+        + "  \"dt\" date NOT NULL,\n  \"category\" text NOT NULL,\n  \"orders\" bigint NOT NULL,\n"
+        + "  \"revenue\" numeric NOT NULL,\n  \"note\" text,\n  \"pane_index\" bigint NOT NULL,\n"
+        + "  PRIMARY KEY (\"dt\", \"category\")\n)", t.createSql());
+    assertThat(t.upsertSql(), containsString("ON CONFLICT (\"dt\", \"category\") DO UPDATE SET \"orders\" = EXCLUDED.\"orders\""));
+    assertThat(t.upsertSql(), containsString("WHERE t.\"pane_index\" <= EXCLUDED.\"pane_index\""));
+    assertEquals("DELETE FROM \"mart\".\"daily_revenue\" WHERE \"dt\" = ? AND \"category\" = ?", t.deleteSql());
+  }
+
+  @Test
+  public void constructionErrorsNameTheProblem() {
+    assertThat(assertThrows(IllegalArgumentException.class,
+        () -> PostgresTable.of("x", MART, List.of("nope"), null)).getMessage(), containsString("'nope' is not in the schema"));
+    assertThat(assertThrows(IllegalArgumentException.class,
+        () -> PostgresTable.of("x; drop table y", MART, List.of("dt"), null)).getMessage(), containsString("table name"));
+    assertThat(assertThrows(IllegalArgumentException.class,
+        () -> PostgresUpsert.into(JdbcTarget.of("jdbc:postgresql://h/db", "u", "p"), "t").withBatchSize(0)).getMessage(),
+        containsString("withBatchSize: rows must be > 0"));
+    assertThat(assertThrows(IllegalArgumentException.class,
+        () -> JdbcTarget.of("jdbc:h2:mem:x", "u", "p")).getMessage(), containsString("PostgreSQL JDBC URL"));
+  }
+
+  @Test
+  public void displayDataListsSettingsButNotThePassword() {
+    String data = DisplayData.from(
+        PostgresUpsert.into(JdbcTarget.of("jdbc:postgresql://h:5432/shop", "app", "s3cret"), "shop.orders")
+            .withPrimaryKey("order_id").withDeleteFlag("__deleted").withBatchSize(100).withRetries(2, 50)).toString();
+    assertThat(data, containsString("app@jdbc:postgresql://h:5432/shop"));
+    assertThat(data, containsString("shop.orders"));
+    assertThat(data, containsString("order_id"));
+    assertThat(data, containsString("__deleted"));
+    assertThat(data, containsString("batchSize=100"));
+    assertThat(data, not(containsString("s3cret")));
+  }
+}

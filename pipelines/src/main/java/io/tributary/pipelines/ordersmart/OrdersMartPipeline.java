@@ -1,0 +1,258 @@
+package io.tributary.pipelines.ordersmart;
+
+import io.tributary.io.deadletter.DeadLetterFiles;
+import io.tributary.io.jdbc.JdbcTarget;
+import io.tributary.io.jdbc.PostgresUpsert;
+import io.tributary.io.lake.LakePartitions;
+import io.tributary.transforms.cdc.Cdc;
+import io.tributary.transforms.metrics.Counted;
+import io.tributary.transforms.metrics.RunAccounting;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.channels.Channels;
+import java.security.MessageDigest;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.BigDecimalCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Filter;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.ReadableInstant;
+
+/**
+ * The orders-mart pipeline: apply the products and orders change logs (Debezium JSON), keep the
+ * current orders and their SCD2 history, and compute daily revenue and order counts per product
+ * category; serve all of it to PostgreSQL (optional) and to date-partitioned lake datasets.
+ *
+ * <p>Outputs under {@code --output}: {@code lake/orders/dt=...} (current orders by UTC date of
+ * {@code created_at}), {@code lake/orders_history/dt=...} (by date of {@code valid_from}), {@code
+ * lake/daily_category_revenue/dt=...}, {@code dead-letter/}. PostgreSQL tables: {@code products},
+ * {@code orders}, {@code orders_history}, {@code daily_category_revenue}. The mart counts live,
+ * non-cancelled orders per date of {@code created_at} and the product's category at the end of the
+ * change log (a type 1 join); an order whose product is unknown counts under {@code unknown}.
+ * With {@code --partitions} only those dates are (re)built, each replaced whole.
+ *
+ * <pre>{@code
+ * Pipeline p = Pipeline.create(options);
+ * OrdersMartPipeline.build(p, options.as(OrdersMartOptions.class));
+ * p.run().waitUntilFinish();
+ * }</pre>
+ */
+public final class OrdersMartPipeline {
+  /** Row of table {@code products}. */
+  public static final Schema PRODUCT = Schema.builder()
+      .addStringField("product_id").addStringField("name").addStringField("category").addDecimalField("list_price")
+      .build();
+  /** Row of table {@code orders}. */
+  public static final Schema ORDER = Schema.builder()
+      .addStringField("order_id").addStringField("customer_id").addStringField("product_id")
+      .addInt64Field("quantity").addDecimalField("amount").addStringField("status")
+      .addDateTimeField("created_at").addDateTimeField("updated_at")
+      .build();
+  /** Row of the mart {@code daily_category_revenue}. */
+  public static final Schema MART = Schema.builder()
+      .addLogicalTypeField("dt", SqlTypes.DATE).addStringField("category").addInt64Field("orders")
+      .addDecimalField("revenue")
+      .build();
+  /** The lake datasets, each a directory under {@code <output>/lake}. */
+  public static final List<String> DATASETS = List.of("orders", "orders_history", "daily_category_revenue");
+
+  private OrdersMartPipeline() {}
+
+  /** Root of one lake dataset. */
+  public static String lakeRoot(String output, String dataset) {
+    return join(join(output, "lake"), dataset);
+  }
+
+  /** The dates of {@code --partitions}, validated. */
+  public static List<String> partitions(OrdersMartOptions options) {
+    List<String> dates = Arrays.stream(options.getPartitions().split(",")).map(String::trim)
+        .filter(s -> !s.isEmpty()).collect(Collectors.toList());
+    for (String d : dates) {
+      try {
+        LocalDate.parse(d);
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new IllegalArgumentException("--partitions: expected dates YYYY-MM-DD, got '" + d + "'");
+      }
+    }
+    return dates;
+  }
+
+  /** SHA-256 over the bytes of every input file (orders, then products, each in name order). */
+  public static String inputFingerprint(OrdersMartOptions options) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update("orders-mart/1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      for (String spec : List.of(options.getOrders(), options.getProducts())) {
+        MatchResult match = FileSystems.match(spec, EmptyMatchTreatment.ALLOW);
+        List<MatchResult.Metadata> files = new ArrayList<>(match.metadata());
+        files.sort((a, b) -> a.resourceId().toString().compareTo(b.resourceId().toString()));
+        for (MatchResult.Metadata f : files) {
+          try (InputStream in = Channels.newInputStream(FileSystems.open(f.resourceId()))) {
+            byte[] buf = new byte[65536];
+            for (int n; (n = in.read(buf)) > 0; ) {
+              md.update(buf, 0, n);
+            }
+          }
+        }
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Adds the orders-mart stages to {@code pipeline}. */
+  public static void build(Pipeline pipeline, OrdersMartOptions options) {
+    List<String> dates = partitions(options);
+    FileSystems.setDefaultPipelineOptions(options);
+    String fingerprint = inputFingerprint(options);
+    BadRecordErrorHandler<?> deadLetters =
+        pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(join(options.getOutput(), "dead-letter")));
+
+    Cdc.Result products =
+        pipeline
+            .apply("ReadProducts", TextIO.read().from(options.getProducts()))
+            .apply("CountReadProducts", Counted.as(RunAccounting.READ))
+            .apply("ApplyProducts", Cdc.apply(PRODUCT, "product_id").withBadRecordErrorHandler(deadLetters));
+    Cdc.Result orders =
+        pipeline
+            .apply("ReadOrders", TextIO.read().from(options.getOrders()))
+            .apply("CountReadOrders", Counted.as(RunAccounting.READ))
+            .apply("ApplyOrders", Cdc.apply(ORDER, "order_id").withBadRecordErrorHandler(deadLetters));
+
+    PCollection<Row> currentOrders =
+        orders.currentState().apply("OrdersInPartitions", Filter.by(new InDates("created_at", dates)));
+    PCollection<Row> orderChanges =
+        orders.changes().apply("ChangesInPartitions", Filter.by(new InDates("created_at", dates)));
+    PCollection<Row> history =
+        orders.history().apply("HistoryInPartitions", Filter.by(new InDates(Cdc.VALID_FROM, dates)));
+
+    PCollectionView<Map<String, String>> categories =
+        products
+            .currentState()
+            .apply("CategoryByProduct", ParDo.of(new CategoryFn()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+            .apply("CategoryView", View.asMap());
+    PCollection<Row> mart =
+        currentOrders
+            .apply("KeyByDayAndCategory", ParDo.of(new DayCategoryFn(categories)).withSideInputs(categories))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), BigDecimalCoder.of()))
+            .apply("GroupByDayAndCategory", GroupByKey.create())
+            .apply("SumRevenue", ParDo.of(new SumFn()))
+            .setRowSchema(MART);
+
+    String output = options.getOutput();
+    currentOrders.apply("WriteOrdersLake", LakePartitions.to(lakeRoot(output, "orders")).byDateOf("created_at")
+        .withPartitions(dates).withInputFingerprint(fingerprint));
+    history.apply("WriteHistoryLake", LakePartitions.to(lakeRoot(output, "orders_history")).byDateOf(Cdc.VALID_FROM)
+        .withPartitions(dates).withInputFingerprint(fingerprint));
+    mart.apply("WriteMartLake", LakePartitions.to(lakeRoot(output, "daily_category_revenue")).byDateOf("dt")
+        .withPartitions(dates).withInputFingerprint(fingerprint));
+
+    if (!options.getJdbcUrl().isEmpty()) {
+      String password = options.getJdbcPassword().isEmpty() && System.getenv("PGPASSWORD") != null
+          ? System.getenv("PGPASSWORD") : options.getJdbcPassword();
+      JdbcTarget db = JdbcTarget.of(options.getJdbcUrl(), options.getJdbcUser(), password);
+      products.changes().apply("WriteProductsDb", PostgresUpsert.into(db, "products").withPrimaryKey("product_id")
+          .withDeleteFlag(Cdc.DELETED).withTableSchema(PRODUCT).withBadRecordErrorHandler(deadLetters));
+      orderChanges.apply("WriteOrdersDb", PostgresUpsert.into(db, "orders").withPrimaryKey("order_id")
+          .withDeleteFlag(Cdc.DELETED).withTableSchema(ORDER).withBadRecordErrorHandler(deadLetters));
+      history.apply("WriteHistoryDb", PostgresUpsert.into(db, "orders_history")
+          .withPrimaryKey("order_id", Cdc.SOURCE_POSITION).withBadRecordErrorHandler(deadLetters));
+      mart.apply("WriteMartDb", PostgresUpsert.into(db, "daily_category_revenue").withPrimaryKey("dt", "category")
+          .withBadRecordErrorHandler(deadLetters));
+    }
+    deadLetters.close();
+  }
+
+  /** Keeps rows whose date field falls on one of {@code dates} (all rows when empty, or when the field is null). */
+  static final class InDates implements org.apache.beam.sdk.transforms.SerializableFunction<Row, Boolean> {
+    private final String field;
+    private final List<String> dates;
+
+    InDates(String field, List<String> dates) {
+      this.field = field;
+      this.dates = new ArrayList<>(dates);
+    }
+
+    @Override
+    public Boolean apply(Row row) {
+      Object value = row.getValue(field);
+      // A delete whose before image lacks the date cannot be placed: applying it is idempotent.
+      return dates.isEmpty() || value == null || dates.contains(dayOf((ReadableInstant) value));
+    }
+  }
+
+  static String dayOf(ReadableInstant instant) {
+    return java.time.Instant.ofEpochMilli(instant.getMillis()).atZone(ZoneOffset.UTC).toLocalDate().toString();
+  }
+
+  static final class CategoryFn extends DoFn<Row, KV<String, String>> {
+    @ProcessElement
+    public void process(@Element Row product, OutputReceiver<KV<String, String>> out) {
+      out.output(KV.of(product.getString("product_id"), product.getString("category")));
+    }
+  }
+
+  static final class DayCategoryFn extends DoFn<Row, KV<String, BigDecimal>> {
+    private final PCollectionView<Map<String, String>> categories;
+
+    DayCategoryFn(PCollectionView<Map<String, String>> categories) {
+      this.categories = categories;
+    }
+
+    @ProcessElement
+    public void process(@Element Row order, ProcessContext c) {
+      if ("cancelled".equals(order.getString("status"))) {
+        return;
+      }
+      String category = c.sideInput(categories).getOrDefault(order.getString("product_id"), "unknown");
+      c.output(KV.of(dayOf(order.getDateTime("created_at")) + "|" + category, order.getDecimal("amount")));
+    }
+  }
+
+  static final class SumFn extends DoFn<KV<String, Iterable<BigDecimal>>, Row> {
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<BigDecimal>> group, OutputReceiver<Row> out) {
+      long count = 0;
+      BigDecimal sum = BigDecimal.ZERO.setScale(2);
+      for (BigDecimal amount : group.getValue()) {
+        count++;
+        sum = sum.add(amount);
+      }
+      String[] key = group.getKey().split("\\|", 2);
+      out.output(Row.withSchema(MART).addValues(LocalDate.parse(key[0]), key[1], count, sum).build());
+    }
+  }
+
+  private static String join(String dir, String child) {
+    return dir.endsWith("/") ? dir + child : dir + "/" + child;
+  }
+}

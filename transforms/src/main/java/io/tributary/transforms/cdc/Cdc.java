@@ -1,0 +1,628 @@
+package io.tributary.transforms.cdc;
+
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.google.auto.value.AutoValue;
+import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.RecordRejectedException;
+import io.tributary.transforms.json.DecodeJson;
+import io.tributary.transforms.metrics.RunAccounting;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.Field;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableList;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableMap;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * Applies a table's change events in Debezium's JSON envelope to materialize its current state
+ * and its SCD type 2 history, keyed by primary key and ordered by source position.
+ *
+ * <p><b>Input.</b> One Debezium envelope per element, as JSON text: {@code before}, {@code after},
+ * {@code op} ({@code c} create, {@code u} update, {@code d} delete, {@code r} snapshot read),
+ * {@code source} and {@code ts_ms}. The {@code {"schema":...,"payload":...}} wrapper of Kafka
+ * Connect's JsonConverter is unwrapped. A tombstone (the null value Debezium sends after a
+ * delete, for log compaction) is the JSON text {@code null}; a Kafka source maps a null record
+ * value to it.
+ *
+ * <p><b>Order.</b> Events are ordered per primary key by their source position: {@code
+ * source.lsn} if present, else {@code source.ts_ms}; ties are broken by {@code source.txId}, then
+ * by {@code transaction.total_order} (the event's order within its transaction, present when
+ * Debezium's transaction metadata is enabled), missing parts counting as 0. The position is
+ * rendered as {@code source_position}, a string that sorts like the position. A table's events
+ * must all carry an {@code lsn} or all lack one (every Debezium connector does one or the other).
+ *
+ * <p><b>What happens to each event</b> (the accounting identity {@code read = written +
+ * dead-lettered + quarantined + deduplicated + too-late} holds per event):
+ *
+ * <ul>
+ *   <li>a new position for its key is <em>accepted</em> and counted in {@code tributary/written}:
+ *       it becomes one version of the history. If a newer position of the key was already applied,
+ *       it is also counted in {@code tributary/cdc.superseded}: it does not change the current
+ *       state, but it still takes its place in the history, which is why superseded events land in
+ *       the {@code written} bucket, not in a bucket of their own;
+ *   <li>a position already seen for its key (a redelivery) is counted in {@code
+ *       tributary/deduplicated}; the first arrival wins;
+ *   <li>a tombstone is counted in {@code tributary/cdc.tombstones} and, since it repeats the
+ *       delete before it, in {@code tributary/deduplicated};
+ *   <li>a malformed envelope goes to the bad-record handler, stage {@code cdc}, with one of the
+ *       reasons {@code empty_line}, {@code not_json}, {@code truncated_json}, {@code missing_op},
+ *       {@code unknown_op}, {@code missing_source}, {@code missing_position}, {@code
+ *       missing_after}, {@code missing_before}, {@code missing_field}, {@code wrong_type}, {@code
+ *       bad_timestamp}.
+ * </ul>
+ *
+ * <p><b>Bounded and unbounded.</b> State is kept per primary key in Beam keyed state (all versions
+ * seen for the key), so the result does not depend on arrival order. With {@link
+ * Emit#FINAL_STATE} (the default for a bounded input) each key emits once, when the input ends:
+ * its final change and its complete history. With {@link Emit#CHANGELOG} (the default for an
+ * unbounded input) every accepted event emits at once: a change when it is the key's newest
+ * position, and the history versions it created or whose {@code valid_to} it changed. Applying
+ * that changelog in order (upsert by primary key; history upserted by primary key and {@code
+ * source_position}) yields exactly the final state and history of the bounded run.
+ *
+ * <pre>{@code
+ * Cdc.Result orders = changeLines.apply("ApplyOrders",
+ *     Cdc.apply(ORDER_SCHEMA, "order_id").withBadRecordErrorHandler(deadLetters));
+ * PCollection<Row> current = orders.currentState();   // one row per live order
+ * PCollection<Row> changes = orders.changes();        // upserts and deletes (__deleted)
+ * PCollection<Row> history = orders.history();        // SCD2: valid_from, valid_to, is_current, op
+ * }</pre>
+ */
+public final class Cdc {
+  private Cdc() {}
+
+  /** Stage name on rejections. */
+  public static final String STAGE = "cdc";
+  /** Counter of accepted events older than the key's newest applied position. */
+  public static final String SUPERSEDED = "cdc.superseded";
+  /** Counter of tombstones (also counted as deduplicated). */
+  public static final String TOMBSTONES = "cdc.tombstones";
+  /** Boolean field of {@link Result#changes()}: true when the change deletes the key. */
+  public static final String DELETED = "__deleted";
+  /** History field: the Debezium op that made the version. */
+  public static final String OP = "op";
+  /** History field: the version's source position, a string that sorts like the position. */
+  public static final String SOURCE_POSITION = "source_position";
+  /** History field: when the version became valid ({@code source.ts_ms}). */
+  public static final String VALID_FROM = "valid_from";
+  /** History field: when the next version replaced it, null while none has. */
+  public static final String VALID_TO = "valid_to";
+  /** History field: whether this is the live version (never true for a delete). */
+  public static final String IS_CURRENT = "is_current";
+
+  /** When the transform emits. */
+  public enum Emit {
+    /** {@link #FINAL_STATE} for a bounded input, {@link #CHANGELOG} for an unbounded one. */
+    AUTO,
+    /** Once per key, when the input (the global window) ends. */
+    FINAL_STATE,
+    /** On every accepted event. */
+    CHANGELOG
+  }
+
+  /** Applies change events of a table with {@code tableSchema}, keyed by {@code primaryKey}. */
+  public static Apply apply(Schema tableSchema, String... primaryKey) {
+    checkArgument(tableSchema != null, "Cdc.apply: tableSchema must not be null");
+    checkArgument(primaryKey != null && primaryKey.length > 0, "Cdc.apply: at least one primary-key field is required");
+    for (String field : primaryKey) {
+      checkArgument(tableSchema.hasField(field),
+          "Cdc.apply: primary-key field '%s' is not in the table schema; known fields: %s", field, tableSchema.getFieldNames());
+    }
+    for (String reserved : List.of(DELETED, OP, SOURCE_POSITION, VALID_FROM, VALID_TO, IS_CURRENT)) {
+      checkArgument(!tableSchema.hasField(reserved),
+          "Cdc.apply: the table schema has a field named '%s', which the history output reserves", reserved);
+    }
+    return new AutoValue_Cdc_Apply.Builder()
+        .setTableSchema(tableSchema)
+        .setPrimaryKey(ImmutableList.copyOf(primaryKey))
+        .setEmit(Emit.AUTO)
+        .setBadRecordErrorHandler(DeadLetters.defaultHandler())
+        .build();
+  }
+
+  /**
+   * The table schema with every non-key field nullable: the shape of a delete's {@code before}
+   * image, which under PostgreSQL's default replica identity carries only the key.
+   */
+  public static Schema relaxedSchema(Schema tableSchema, List<String> primaryKey) {
+    Schema.Builder b = Schema.builder();
+    for (Field f : tableSchema.getFields()) {
+      b.addField(primaryKey.contains(f.getName()) ? f : f.withNullable(true));
+    }
+    return b.build();
+  }
+
+  /** Schema of {@link Result#changes()}: the relaxed table schema plus {@value #DELETED}. */
+  public static Schema changeSchema(Schema tableSchema, List<String> primaryKey) {
+    return Schema.builder()
+        .addFields(relaxedSchema(tableSchema, primaryKey).getFields())
+        .addBooleanField(DELETED)
+        .build();
+  }
+
+  /** Schema of {@link Result#history()}: the relaxed table schema plus the SCD2 fields. */
+  public static Schema historySchema(Schema tableSchema, List<String> primaryKey) {
+    return Schema.builder()
+        .addFields(relaxedSchema(tableSchema, primaryKey).getFields())
+        .addStringField(OP)
+        .addStringField(SOURCE_POSITION)
+        .addDateTimeField(VALID_FROM)
+        .addNullableField(VALID_TO, FieldType.DATETIME)
+        .addBooleanField(IS_CURRENT)
+        .build();
+  }
+
+  /** Internal event: key, op, position, source time and the row image (after, or before for d). */
+  static Schema eventSchema(Schema relaxed) {
+    return Schema.builder()
+        .addStringField("key")
+        .addStringField("op")
+        .addInt64Field("pos")
+        .addInt64Field("tx")
+        .addInt64Field("seq")
+        .addDateTimeField("source_ts")
+        .addRowField("row", relaxed)
+        .build();
+  }
+
+  /** The position as a string that sorts like the position (fixed-width, zero-padded). */
+  public static String formatPosition(long pos, long tx, long seq) {
+    return String.format("%019d.%019d.%010d", pos, tx, seq);
+  }
+
+  /** The transform returned by {@link #apply(Schema, String...)}. */
+  @AutoValue
+  public abstract static class Apply extends PTransform<PCollection<String>, Result> {
+    abstract Schema tableSchema();
+
+    abstract ImmutableList<String> primaryKey();
+
+    abstract Emit emit();
+
+    abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+
+    abstract Builder toBuilder();
+
+    @AutoValue.Builder
+    abstract static class Builder {
+      abstract Builder setTableSchema(Schema schema);
+
+      abstract Builder setPrimaryKey(ImmutableList<String> primaryKey);
+
+      abstract Builder setEmit(Emit emit);
+
+      abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+      abstract Apply build();
+    }
+
+    /** Sends malformed envelopes to {@code handler} instead of failing the pipeline. */
+    public Apply withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+      checkArgument(handler != null, "Cdc.withBadRecordErrorHandler: handler must not be null");
+      return toBuilder().setBadRecordErrorHandler(handler).build();
+    }
+
+    /** When to emit; {@link Emit#AUTO} by default (final state when bounded, changelog when not). */
+    public Apply withEmit(Emit emit) {
+      checkArgument(emit != null, "Cdc.withEmit: emit must not be null");
+      return toBuilder().setEmit(emit).build();
+    }
+
+    @Override
+    public Result expand(PCollection<String> input) {
+      Schema relaxed = relaxedSchema(tableSchema(), primaryKey());
+      Schema events = eventSchema(relaxed);
+      Schema changes = changeSchema(tableSchema(), primaryKey());
+      Schema history = historySchema(tableSchema(), primaryKey());
+      Emit emit = emit();
+      if (emit == Emit.AUTO) {
+        emit = input.isBounded() == PCollection.IsBounded.BOUNDED ? Emit.FINAL_STATE : Emit.CHANGELOG;
+      }
+
+      TupleTag<KV<String, Row>> decodedTag = new TupleTag<KV<String, Row>>() {};
+      PCollectionTuple decoded =
+          input
+              // State is per key for all time, not per window: a change applies to the row whatever
+              // window its source assigned.
+              .apply("GlobalWindow", Window.<String>into(new GlobalWindows()))
+              .apply(
+                  "DecodeEnvelope",
+                  ParDo.of(new DecodeEnvelopeFn(tableSchema(), relaxed, events, primaryKey(),
+                          DeadLetters.routerFor(badRecordErrorHandler()), decodedTag))
+                      .withOutputTags(decodedTag, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+      DeadLetters.register(badRecordErrorHandler(), decoded);
+
+      TupleTag<Row> changesTag = new TupleTag<Row>() {};
+      TupleTag<Row> historyTag = new TupleTag<Row>() {};
+      PCollectionTuple applied =
+          decoded
+              .get(decodedTag)
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), RowCoder.of(events)))
+              .apply(
+                  "ApplyByKey",
+                  ParDo.of(new ApplyFn(events, changes, history, emit, changesTag, historyTag))
+                      .withOutputTags(changesTag, TupleTagList.of(historyTag)));
+      PCollection<Row> changeRows = applied.get(changesTag).setRowSchema(changes);
+      PCollection<Row> historyRows = applied.get(historyTag).setRowSchema(history);
+      PCollection<Row> current =
+          changeRows.apply("CurrentState", ParDo.of(new CurrentFn(tableSchema()))).setRowSchema(tableSchema());
+      return new Result(input.getPipeline(), changeRows, changesTag, current, historyRows, historyTag);
+    }
+
+    @Override
+    public void populateDisplayData(DisplayData.Builder builder) {
+      super.populateDisplayData(builder);
+      builder
+          .add(DisplayData.item("tableSchema", tableSchema().toString()).withLabel("Table schema"))
+          .add(DisplayData.item("primaryKey", String.join(",", primaryKey())).withLabel("Primary key"))
+          .add(DisplayData.item("emit", emit().name()).withLabel("Emit"))
+          .add(DisplayData.item("position", "source.lsn | source.ts_ms, source.txId, transaction.total_order")
+              .withLabel("Ordering"))
+          .add(
+              DisplayData.item("badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
+                  .withLabel("Bad-record handler"));
+    }
+  }
+
+  /** Parses envelopes and keys them by primary key; rejects malformed ones. */
+  static final class DecodeEnvelopeFn extends DoFn<String, KV<String, Row>> {
+    private final Schema table;
+    private final Schema relaxed;
+    private final Schema events;
+    private final List<String> primaryKey;
+    private final BadRecordRouter router;
+    private final TupleTag<KV<String, Row>> decodedTag;
+    private final Counter tombstones = Metrics.counter(DeadLetters.NAMESPACE, TOMBSTONES);
+    private final Counter deduplicated = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
+    private transient ObjectMapper mapper;
+
+    DecodeEnvelopeFn(Schema table, Schema relaxed, Schema events, List<String> primaryKey,
+        BadRecordRouter router, TupleTag<KV<String, Row>> decodedTag) {
+      this.table = table;
+      this.relaxed = relaxed;
+      this.events = events;
+      this.primaryKey = new ArrayList<>(primaryKey);
+      this.router = router;
+      this.decodedTag = decodedTag;
+    }
+
+    @Setup
+    public void setup() {
+      mapper = new ObjectMapper()
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    @ProcessElement
+    public void process(@Element String line, MultiOutputReceiver out) throws Exception {
+      try {
+        KV<String, Row> event = decode(line);
+        if (event == null) {
+          tombstones.inc();
+          deduplicated.inc();
+        } else {
+          out.get(decodedTag).output(event);
+        }
+      } catch (RecordRejectedException e) {
+        DeadLetters.reject(router, out, line, StringUtf8Coder.of(), e);
+      }
+    }
+
+    /** The keyed event, or null for a tombstone. */
+    @Nullable
+    KV<String, Row> decode(String line) throws RecordRejectedException {
+      if (line == null || line.isBlank()) {
+        throw reject("empty_line", "line is empty; expected a Debezium change event or null (tombstone)");
+      }
+      JsonNode node;
+      try {
+        node = mapper.readTree(line);
+      } catch (JsonEOFException e) {
+        throw reject("truncated_json", "JSON ends before the object is complete (truncated line)");
+      } catch (JsonProcessingException e) {
+        throw reject("not_json", "line is not valid JSON at column " + e.getLocation().getColumnNr());
+      }
+      if (node != null && node.isObject() && node.has("payload") && node.has("schema")) {
+        node = node.get("payload"); // Kafka Connect JsonConverter with schemas.enable=true
+      }
+      if (node == null || node.isNull()) {
+        return null;
+      }
+      if (!node.isObject()) {
+        throw reject("not_json", "line is JSON but not an object; expected a Debezium change event");
+      }
+      JsonNode opNode = node.get("op");
+      if (opNode == null || !opNode.isTextual()) {
+        throw reject("missing_op", "field 'op' is absent or not a string; expected one of c, u, d, r");
+      }
+      String op = opNode.textValue();
+      if (!List.of("c", "u", "d", "r").contains(op)) {
+        throw reject("unknown_op", "field 'op' is '" + op + "'; expected one of c, u, d, r"
+            + ("t".equals(op) ? " (truncate events are not applied)" : ""));
+      }
+      JsonNode source = node.get("source");
+      if (source == null || !source.isObject()) {
+        throw reject("missing_source", "field 'source' is absent or not an object; it carries the event's position");
+      }
+      long pos;
+      JsonNode lsn = source.get("lsn");
+      JsonNode sourceTs = source.get("ts_ms");
+      if (lsn != null && lsn.isIntegralNumber()) {
+        pos = lsn.longValue();
+      } else if (sourceTs != null && sourceTs.isIntegralNumber()) {
+        pos = sourceTs.longValue();
+      } else {
+        throw reject("missing_position", "neither 'source.lsn' nor 'source.ts_ms' is an integer; the event cannot be ordered");
+      }
+      JsonNode tsNode = sourceTs != null && sourceTs.isIntegralNumber() ? sourceTs : node.get("ts_ms");
+      if (tsNode == null || !tsNode.isIntegralNumber()) {
+        throw reject("missing_position", "neither 'source.ts_ms' nor 'ts_ms' is an integer; the version has no valid_from");
+      }
+      long tx = integralOr(source.get("txId"), 0L);
+      JsonNode transaction = node.get("transaction");
+      long seq = transaction != null && transaction.isObject() ? integralOr(transaction.get("total_order"), 0L) : 0L;
+
+      Row image;
+      if (op.equals("d")) {
+        JsonNode before = node.get("before");
+        if (before == null || !before.isObject()) {
+          throw reject("missing_before", "a delete (op=d) needs a 'before' object with the primary key");
+        }
+        image = DecodeJson.toRow(relaxed, before, Cdc.STAGE, "before.");
+      } else {
+        JsonNode after = node.get("after");
+        if (after == null || !after.isObject()) {
+          throw reject("missing_after", "op=" + op + " needs an 'after' object with the new row");
+        }
+        Row strict = DecodeJson.toRow(table, after, Cdc.STAGE, "after.");
+        image = Row.withSchema(relaxed).addValues(strict.getValues()).build();
+      }
+      ArrayNode key = mapper.createArrayNode();
+      for (String field : primaryKey) {
+        key.add(String.valueOf((Object) image.getValue(field)));
+      }
+      String keyText = key.toString();
+      Row event =
+          Row.withSchema(events)
+              .addValues(keyText, op, pos, tx, seq, new Instant(tsNode.longValue()), image)
+              .build();
+      return KV.of(keyText, event);
+    }
+
+    private static long integralOr(@Nullable JsonNode node, long fallback) {
+      return node != null && node.isIntegralNumber() ? node.longValue() : fallback;
+    }
+
+    private static RecordRejectedException reject(String reason, String message) {
+      return new RecordRejectedException(Cdc.STAGE, reason, message);
+    }
+  }
+
+  /**
+   * Keeps every version of a key, sorted by position, in keyed state, and emits the key's change and
+   * history either on each accepted event or once at the end of the input.
+   */
+  static final class ApplyFn extends DoFn<KV<String, Row>, Row> {
+    private final Schema changes;
+    private final Schema history;
+    private final Emit emit;
+    private final TupleTag<Row> changesTag;
+    private final TupleTag<Row> historyTag;
+    private final Counter written = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.WRITTEN);
+    private final Counter deduplicated = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
+    private final Counter superseded = Metrics.counter(DeadLetters.NAMESPACE, SUPERSEDED);
+
+    @StateId("versions")
+    private final StateSpec<ValueState<List<Row>>> versionsSpec;
+
+    @TimerId("end")
+    private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    ApplyFn(Schema events, Schema changes, Schema history, Emit emit, TupleTag<Row> changesTag, TupleTag<Row> historyTag) {
+      this.versionsSpec = StateSpecs.value(ListCoder.of(RowCoder.of(events)));
+      this.changes = changes;
+      this.history = history;
+      this.emit = emit;
+      this.changesTag = changesTag;
+      this.historyTag = historyTag;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, Row> element,
+        @StateId("versions") ValueState<List<Row>> state,
+        @TimerId("end") Timer end,
+        BoundedWindow window,
+        MultiOutputReceiver out) {
+      Row event = element.getValue();
+      List<Row> versions = state.read();
+      versions = versions == null ? new ArrayList<>() : new ArrayList<>(versions);
+      int at = 0;
+      while (at < versions.size() && compare(versions.get(at), event) < 0) {
+        at++;
+      }
+      if (at < versions.size() && compare(versions.get(at), event) == 0) {
+        deduplicated.inc();
+        return;
+      }
+      versions.add(at, event);
+      state.write(versions);
+      written.inc();
+      boolean newest = at == versions.size() - 1;
+      if (!newest) {
+        superseded.inc();
+      }
+      if (emit == Emit.CHANGELOG) {
+        if (newest) {
+          out.get(changesTag).output(toChange(event));
+        }
+        out.get(historyTag).output(toHistory(versions, at));
+        if (at > 0) {
+          out.get(historyTag).output(toHistory(versions, at - 1));
+        }
+      } else {
+        end.set(window.maxTimestamp());
+      }
+    }
+
+    @OnTimer("end")
+    public void onEnd(@StateId("versions") ValueState<List<Row>> state, MultiOutputReceiver out) {
+      List<Row> versions = state.read();
+      if (versions == null || versions.isEmpty()) {
+        return;
+      }
+      out.get(changesTag).output(toChange(versions.get(versions.size() - 1)));
+      for (int i = 0; i < versions.size(); i++) {
+        out.get(historyTag).output(toHistory(versions, i));
+      }
+      state.clear();
+    }
+
+    private Row toChange(Row event) {
+      Row image = event.getRow("row");
+      List<Object> values = new ArrayList<>(image.getValues());
+      values.add("d".equals(event.getString("op")));
+      return Row.withSchema(changes).addValues(values).build();
+    }
+
+    private Row toHistory(List<Row> versions, int i) {
+      Row event = versions.get(i);
+      boolean last = i == versions.size() - 1;
+      List<Object> values = new ArrayList<>(event.getRow("row").getValues());
+      values.add(event.getString("op"));
+      values.add(formatPosition(event.getInt64("pos"), event.getInt64("tx"), event.getInt64("seq")));
+      values.add(event.getDateTime("source_ts"));
+      values.add(last ? null : versions.get(i + 1).getDateTime("source_ts"));
+      values.add(last && !"d".equals(event.getString("op")));
+      return Row.withSchema(history).addValues(values).build();
+    }
+
+    static int compare(Row a, Row b) {
+      int c = Long.compare(a.getInt64("pos"), b.getInt64("pos"));
+      if (c == 0) {
+        c = Long.compare(a.getInt64("tx"), b.getInt64("tx"));
+      }
+      if (c == 0) {
+        c = Long.compare(a.getInt64("seq"), b.getInt64("seq"));
+      }
+      return c;
+    }
+  }
+
+  /** Upserts of the change stream, as rows of the (strict) table schema. */
+  static final class CurrentFn extends DoFn<Row, Row> {
+    private final Schema table;
+
+    CurrentFn(Schema table) {
+      this.table = table;
+    }
+
+    @ProcessElement
+    public void process(@Element Row change, OutputReceiver<Row> out) {
+      if (Boolean.TRUE.equals(change.getBoolean(DELETED))) {
+        return;
+      }
+      out.output(Row.withSchema(table).addValues(change.getValues().subList(0, table.getFieldCount())).build());
+    }
+  }
+
+  /** The outputs of {@link Apply}. */
+  public static final class Result implements POutput {
+    private final Pipeline pipeline;
+    private final PCollection<Row> changes;
+    private final TupleTag<Row> changesTag;
+    private final PCollection<Row> currentState;
+    private final PCollection<Row> history;
+    private final TupleTag<Row> historyTag;
+
+    Result(Pipeline pipeline, PCollection<Row> changes, TupleTag<Row> changesTag, PCollection<Row> currentState,
+        PCollection<Row> history, TupleTag<Row> historyTag) {
+      this.pipeline = pipeline;
+      this.changes = changes;
+      this.changesTag = changesTag;
+      this.currentState = currentState;
+      this.history = history;
+      this.historyTag = historyTag;
+    }
+
+    /**
+     * Current-state changes: rows of {@link #changeSchema} whose {@value #DELETED} field says
+     * whether the key was deleted. Final state: one per key (deleted keys included, so a sink can
+     * remove them); changelog: one per event that advanced its key.
+     */
+    public PCollection<Row> changes() {
+      return changes;
+    }
+
+    /** The live rows (table schema): {@link #changes()} without the deletes. */
+    public PCollection<Row> currentState() {
+      return currentState;
+    }
+
+    /**
+     * SCD type 2 versions, rows of {@link #historySchema}: one per accepted event. In changelog mode
+     * a version is emitted again when a later-arriving event changes its {@code valid_to}; upsert by
+     * primary key and {@value #SOURCE_POSITION}.
+     */
+    public PCollection<Row> history() {
+      return history;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return ImmutableMap.of(changesTag, changes, historyTag, history);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+}
