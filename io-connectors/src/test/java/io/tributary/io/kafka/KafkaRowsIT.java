@@ -159,7 +159,11 @@ public class KafkaRowsIT {
   public void avroEndToEndWithEvolutionAndDeadLetters() throws Exception {
     String in = "clicks-avro-in-" + TestRunners.current();
     String out = "clicks-avro-out-" + TestRunners.current();
-    kafka.createTopic(in, 2);
+    // One partition: a bounded Kafka read (withMaxNumRecords) is Beam's BoundedReadFromUnboundedSource,
+    // which divides the record budget evenly over its readers; on Flink with parallelism 2 a
+    // reader whose partitions hold fewer records than its share polls forever (null-key records
+    // land on a random partition, so the split is uneven from run to run). docs/ingestion.md notes it.
+    kafka.createTopic(in, 1);
     kafka.createTopic(out, 1);
     SchemaRegistry registry = registry();
     RegisteredSchema v1 = registry.version("clickstream-event", 1);
