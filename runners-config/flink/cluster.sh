@@ -41,7 +41,13 @@ alive() { [ -f "$state/$1.pid" ] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null
 launch() { # name main-class
   local name=$1 main=$2
   if alive "$name"; then echo "$name already running (pid $(cat "$state/$name.pid"))"; return; fi
+  # Flink's own scripts open these packages on Java 17 (env.java.opts.all): Kryo, which Flink uses
+  # for operator state such as Beam's stable-input buffers, fails at the first checkpoint without.
   nohup java -Xmx1g \
+    --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED \
+    --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED \
+    --add-opens java.base/java.net=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED \
+    --add-opens java.base/java.time=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
     -Dlog.file="$state/log/$name.log" -Dlog4j.configurationFile="file:$conf/log4j.properties" \
     -cp "$(classpath)" "$main" --configDir "$conf" > "$state/log/$name.out" 2>&1 &
   echo $! > "$state/$name.pid"

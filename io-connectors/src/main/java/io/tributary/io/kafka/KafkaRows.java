@@ -104,7 +104,7 @@ public final class KafkaRows {
 
   /** A sink; bootstrap servers, topic and schema are required. */
   public static Write write() {
-    return new AutoValue_KafkaRows_Write.Builder().setPayloadFormat(PayloadFormat.AVRO).build();
+    return new AutoValue_KafkaRows_Write.Builder().setPayloadFormat(PayloadFormat.AVRO).setEosShards(0).build();
   }
 
   /** The transform returned by {@link #read()}. */
@@ -423,6 +423,10 @@ public final class KafkaRows {
 
     abstract @Nullable String keyField();
 
+    abstract int eosShards();
+
+    abstract @Nullable String eosSinkGroupId();
+
     abstract Builder toBuilder();
 
     @AutoValue.Builder
@@ -430,6 +434,10 @@ public final class KafkaRows {
       abstract Builder setBootstrapServers(String s);
 
       abstract Builder setTopic(String t);
+
+      abstract Builder setEosShards(int n);
+
+      abstract Builder setEosSinkGroupId(String g);
 
       abstract Builder setSchema(RegisteredSchema s);
 
@@ -470,6 +478,25 @@ public final class KafkaRows {
       return toBuilder().setKeyField(field).build();
     }
 
+    /**
+     * Writes exactly once with Kafka transactions ({@code KafkaIO.write().withEOS}): {@code shards}
+     * transactional writers, each storing its next sequence number in the offsets of consumer group
+     * {@code sinkGroupId}, committed in the same transaction as the records. Consumers see each
+     * record once with {@code isolation.level=read_committed}.
+     *
+     * <p>The writer is a {@code @RequiresStableInput} step. On Beam's Flink runner that needs
+     * checkpointing in EXACTLY_ONCE mode with an interval (DoFnOperator checks both); records are
+     * then held until the checkpoint that contains them completes, so they reach the topic one
+     * checkpoint interval late. Only one job may write with a given {@code sinkGroupId}; a job
+     * resumed from its own savepoint keeps it.
+     */
+    public Write withExactlyOnce(int shards, String sinkGroupId) {
+      checkArgument(shards > 0, "KafkaRows.write().withExactlyOnce: shards must be > 0, got %s", shards);
+      checkArgument(sinkGroupId != null && !sinkGroupId.isBlank(),
+          "KafkaRows.write().withExactlyOnce: sinkGroupId must not be empty");
+      return toBuilder().setEosShards(shards).setEosSinkGroupId(sinkGroupId).build();
+    }
+
     @Override
     public PDone expand(PCollection<Row> rows) {
       checkState(bootstrapServers() != null, "KafkaRows.write(): withBootstrapServers() is required");
@@ -479,15 +506,19 @@ public final class KafkaRows {
         checkArgument(rows.getSchema().hasField(keyField()),
             "KafkaRows.write().withKeyField: field '%s' is not in the schema; known fields: %s", keyField(), rows.getSchema().getFieldNames());
       }
+      KafkaIO.Write<byte[], byte[]> write =
+          KafkaIO.<byte[], byte[]>write()
+              .withBootstrapServers(bootstrapServers())
+              .withTopic(topic())
+              .withKeySerializer(ByteArraySerializer.class)
+              .withValueSerializer(ByteArraySerializer.class);
+      if (eosSinkGroupId() != null) {
+        write = write.withEOS(eosShards(), eosSinkGroupId());
+      }
       return rows
           .apply("Encode", ParDo.of(new EncodeFn(schema(), payloadFormat(), keyField())))
           .setCoder(KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), ByteArrayCoder.of()))
-          .apply("WriteKafka",
-              KafkaIO.<byte[], byte[]>write()
-                  .withBootstrapServers(bootstrapServers())
-                  .withTopic(topic())
-                  .withKeySerializer(ByteArraySerializer.class)
-                  .withValueSerializer(ByteArraySerializer.class));
+          .apply("WriteKafka", write);
     }
 
     @Override
@@ -498,7 +529,9 @@ public final class KafkaRows {
           .addIfNotNull(DisplayData.item("topic", topic()).withLabel("Topic"))
           .addIfNotNull(DisplayData.item("schema", schema() == null ? null : schema().toString()).withLabel("Schema"))
           .add(DisplayData.item("payloadFormat", payloadFormat().name()).withLabel("Payload format"))
-          .addIfNotNull(DisplayData.item("keyField", keyField()).withLabel("Key field"));
+          .addIfNotNull(DisplayData.item("keyField", keyField()).withLabel("Key field"))
+          .add(DisplayData.item("exactlyOnce", eosSinkGroupId() == null ? "no"
+              : eosShards() + " shards, sink group " + eosSinkGroupId()).withLabel("Exactly-once (transactions)"));
     }
   }
 

@@ -56,6 +56,9 @@ public class KafkaRowsTest {
         .withSchema(REGISTRY.latest("clickstream-event")).withKeyField("user_id"));
     assertThat(write.toString(), containsString("user_id"));
     assertThat(write.toString(), containsString("clickstream-event v1 (id 1)"));
+    DisplayData eos = DisplayData.from(KafkaRows.write().withBootstrapServers("h:9092").withTopic("out")
+        .withSchema(REGISTRY.latest("clickstream-event")).withExactlyOnce(2, "sink-g"));
+    assertThat(eos.toString(), containsString("2 shards, sink group sink-g"));
   }
 
   @Test
@@ -66,5 +69,7 @@ public class KafkaRowsTest {
     e = assertThrows(IllegalArgumentException.class, () -> KafkaRows.read().withMaxNumRecords(0));
     assertThat(e.getMessage(), containsString("KafkaRows.read().withMaxNumRecords"));
     assertThrows(IllegalArgumentException.class, () -> PayloadFormat.parse("protobuf"));
+    e = assertThrows(IllegalArgumentException.class, () -> KafkaRows.write().withExactlyOnce(0, "g"));
+    assertThat(e.getMessage(), containsString("KafkaRows.write().withExactlyOnce: shards must be > 0"));
   }
 }

@@ -127,6 +127,13 @@ public final class Tributary {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
+    if (PipelineRun.submitsDetached(options)) {
+      // A streaming job on a cluster runs until stopped: submit, print its id on one line, return.
+      PipelineRun.Submission submitted = PipelineRun.submit(job, options);
+      out.println("submitted " + job.name() + " as Flink job " + submitted.jobId() + " (" + submitted.jobName()
+          + ") on " + submitted.master() + "; stop with: tributary stop " + submitted.jobId() + " --savepoint");
+      return 0;
+    }
     RunSummary summary = PipelineRun.run(job, options);
     out.print(summary.toText());
     return summary.accounting().balanced() && "DONE".equals(summary.state()) ? 0 : 1;

@@ -70,6 +70,15 @@ public final class ClickstreamJob implements PipelineDefinition {
       if (!"kafka".equals(source)) {
         io.tributary.io.formats.FileFormat.parse(o.getFormat());
       }
+      if (o.getSinkTopic() != null) {
+        if (o.getBootstrapServers() == null) {
+          throw new UsageException("--sinkTopic: --bootstrapServers is required");
+        }
+        if (o.getSinkShards() == null || o.getSinkShards() < 1) {
+          throw new UsageException("--sinkShards: expected a number >= 1, got " + o.getSinkShards());
+        }
+        io.tributary.io.kafka.PayloadFormat.parse(o.getPayloadFormat());
+      }
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }

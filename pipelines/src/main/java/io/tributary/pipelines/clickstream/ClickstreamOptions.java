@@ -92,6 +92,28 @@ public interface ClickstreamOptions extends PipelineOptions {
 
   void setMaxRecords(Long value);
 
+  // ---- per-event Kafka sink (issue 9): the validated, deduplicated events, exactly once ----
+
+  @Description("Kafka topic that receives every validated, deduplicated event (key: event_id, value: "
+      + "--payloadFormat), written exactly once with Kafka transactions; none by default. Needs "
+      + "--bootstrapServers and, on Flink, checkpointing (the flink-cluster profile has it).")
+  String getSinkTopic();
+
+  void setSinkTopic(String value);
+
+  @Description("--sinkTopic: transactional writers (shards) of the exactly-once sink.")
+  @Default.Integer(1)
+  Integer getSinkShards();
+
+  void setSinkShards(Integer value);
+
+  @Description("--sinkTopic: consumer group in which the exactly-once sink keeps its progress; one job "
+      + "per group (a job resumed from its savepoint keeps it).")
+  @Default.String("tributary-clickstream-sink")
+  String getSinkGroupId();
+
+  void setSinkGroupId(String value);
+
   @Description("Output directory: aggregates/, dead-letter/, late/ and _run_summary.json are written here.")
   @Validation.Required
   String getOutput();

@@ -143,6 +143,17 @@ public final class ClickstreamPipeline {
     PCollection<Row> unique =
         events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl)).output();
 
+    if (options.getSinkTopic() != null) {
+      // Before windowing: every unique event leaves once, whatever the window spec says about lateness.
+      unique.apply("WriteEventsKafka", KafkaRows.write()
+          .withBootstrapServers(options.getBootstrapServers())
+          .withTopic(options.getSinkTopic())
+          .withSchema(registry(options).latest(SUBJECT))
+          .withPayloadFormat(PayloadFormat.parse(options.getPayloadFormat()))
+          .withKeyField("event_id")
+          .withExactlyOnce(options.getSinkShards(), options.getSinkGroupId()));
+    }
+
     Windowing.Result<Row> windowed = unique.apply("Window", Windowing.<Row>of(window));
     windowed
         .output()
@@ -164,8 +175,7 @@ public final class ClickstreamPipeline {
    * in {@code tributary/read}, undecodable ones to {@code deadLetters}.
    */
   static PCollection<Row> readEvents(Pipeline pipeline, ClickstreamOptions options, BadRecordErrorHandler<?> deadLetters) {
-    SchemaRegistry registry = options.getRegistry() == null
-        ? SchemaRegistry.bundled() : SchemaRegistry.open(java.nio.file.Path.of(options.getRegistry()));
+    SchemaRegistry registry = registry(options);
     RegisteredSchema contract = registry.latest(SUBJECT);
     String source = options.getSource();
     if ("kafka".equals(source)) {
@@ -203,6 +213,11 @@ public final class ClickstreamPipeline {
     return pipeline
         .apply("Files", files)
         .apply("Decode", ReadRows.of(FileFormat.parse(options.getFormat()), contract).withBadRecordErrorHandler(deadLetters));
+  }
+
+  static SchemaRegistry registry(ClickstreamOptions options) {
+    return options.getRegistry() == null
+        ? SchemaRegistry.bundled() : SchemaRegistry.open(java.nio.file.Path.of(options.getRegistry()));
   }
 
   /** {@code held}, {@code arrival} or a lag such as {@code 5m}. */

@@ -89,6 +89,37 @@ public final class FlinkRest {
     return jobs;
   }
 
+  /** The job's state: RUNNING, RESTARTING, FINISHED, CANCELED, FAILED, ... */
+  public String state(String jobId) throws IOException, UsageException {
+    return call("GET", "/jobs/" + checkId(jobId), null).path("state").asText();
+  }
+
+  /** How often the job restarted since it was submitted (Flink's {@code numRestarts} metric). */
+  public long restarts(String jobId) throws IOException, UsageException {
+    JsonNode metrics = call("GET", "/jobs/" + checkId(jobId) + "/metrics?get=numRestarts", null);
+    for (JsonNode m : metrics) {
+      if ("numRestarts".equals(m.path("id").asText())) {
+        return m.path("value").asLong();
+      }
+    }
+    return 0;
+  }
+
+  /** Completed checkpoints of the job so far. */
+  public long completedCheckpoints(String jobId) throws IOException, UsageException {
+    return call("GET", "/jobs/" + checkId(jobId) + "/checkpoints", null).path("counts").path("completed").asLong();
+  }
+
+  /** Failures Flink recorded for the job (its exception history); empty for a healthy job. */
+  public List<String> exceptions(String jobId) throws IOException, UsageException {
+    JsonNode root = call("GET", "/jobs/" + checkId(jobId) + "/exceptions", null);
+    List<String> failures = new ArrayList<>();
+    for (JsonNode e : root.path("exceptionHistory").path("entries")) {
+      failures.add(e.path("exceptionName").asText() + ": " + firstLine(e.path("stacktrace").asText()));
+    }
+    return failures;
+  }
+
   /** Cancels a job. */
   public void cancel(String jobId) throws IOException, UsageException {
     call("PATCH", "/jobs/" + checkId(jobId) + "?mode=cancel", null);

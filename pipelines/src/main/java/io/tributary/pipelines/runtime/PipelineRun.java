@@ -8,6 +8,7 @@ import java.util.List;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.UUID;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -76,6 +77,88 @@ public final class PipelineRun {
             accounting);
     summary.write();
     return summary;
+  }
+
+  /**
+   * Whether {@link #submit} applies: a streaming run on Beam's FlinkRunner with a remote
+   * {@code --flinkMaster}. Such a job never finishes by itself, so the CLI hands it to the cluster
+   * and returns instead of waiting.
+   */
+  public static boolean submitsDetached(PipelineOptions options) {
+    if (!options.as(StreamingOptions.class).isStreaming()
+        || !"FlinkRunner".equals(options.getRunner().getSimpleName())) {
+      return false;
+    }
+    String master = options.as(FlinkPipelineOptions.class).getFlinkMaster();
+    return master != null && !master.isBlank() && !master.startsWith("[");
+  }
+
+  /**
+   * Submits a streaming job to a Flink cluster in detached mode ({@code --attachedMode=false}) and
+   * returns its Flink job id without waiting for the job. Beam's detached result does not expose the
+   * id, so it is looked up through the cluster's REST API by the job's unique name. Emits
+   * OpenLineage START; the job's outputs are the cluster's business from then on.
+   */
+  public static Submission submit(PipelineDefinition job, PipelineOptions options) throws IOException, UsageException {
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    flink.setAttachedMode(false);
+    String name = "tributary-" + job.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    flink.setJobName(name);
+    RunOptions runOptions = options.as(RunOptions.class);
+    String runId = UUID.randomUUID().toString();
+    LineageTransport lineage = LineageTransport.parse(runOptions.getLineage().isEmpty()
+        ? "file:" + job.outputDirectory(options).replaceAll("/+$", "") + "/_openlineage.jsonl"
+        : runOptions.getLineage());
+    OpenLineageEvents events = OpenLineageEvents.forRun(runOptions.getLineageNamespace(), job.name(), runId,
+        "2.62.0", "STREAMING");
+    Pipeline pipeline = Pipeline.create(options);
+    job.build(pipeline, options);
+    emit(lineage, events.start(job.lineageInputs(options), job.lineageOutputs(options)));
+    pipeline.run(); // returns once the cluster accepted the job graph
+    FlinkRest rest = new FlinkRest(flink.getFlinkMaster());
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      for (FlinkRest.Job j : rest.jobs()) {
+        if (j.name().equals(name)) {
+          return new Submission(j.id(), name, flink.getFlinkMaster());
+        }
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while looking up the job id", e);
+      }
+    }
+    throw new IOException("submitted job " + name + " but " + flink.getFlinkMaster() + " does not list it after 60 s");
+  }
+
+  /** A job handed to a Flink cluster: its id, its unique name and where it runs. */
+  public static final class Submission {
+    private final String jobId;
+    private final String jobName;
+    private final String master;
+
+    Submission(String jobId, String jobName, String master) {
+      this.jobId = jobId;
+      this.jobName = jobName;
+      this.master = master;
+    }
+
+    /** The Flink job id, 32 hex digits. */
+    public String jobId() {
+      return jobId;
+    }
+
+    /** The unique job name, {@code tributary-<pipeline>-<random>}. */
+    public String jobName() {
+      return jobName;
+    }
+
+    /** The cluster's REST address. */
+    public String master() {
+      return master;
+    }
   }
 
   /** Lineage must never fail a run: a delivery problem is reported on stderr and the run goes on. */

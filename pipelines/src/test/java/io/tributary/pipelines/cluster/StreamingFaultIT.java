@@ -1,0 +1,554 @@
+package io.tributary.pipelines.cluster;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.io.kafka.testing.KafkaBroker;
+import io.tributary.pipelines.Testdata;
+import io.tributary.pipelines.runtime.FlinkRest;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.FixMethodOrder;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+import org.junit.runners.MethodSorters;
+
+/**
+ * The fault drills of issue 9 on a real Flink 1.19 session cluster and a real Kafka broker: the
+ * streaming clickstream job (bundled jar, submitted by the CLI with {@code --profile=flink-cluster
+ * --streaming=true}) reads a topic, writes every unique event exactly once to a sink topic (Kafka
+ * transactions, read here with {@code read_committed}) plus windowed aggregate files, while a
+ * producer sends events with known ids.
+ *
+ * <ol>
+ *   <li>{@code a} (not yet, see the comment in the class): kill -9 of the TaskManager mid-stream.
+ *   <li>{@code b}: stop with a savepoint, events produced while stopped (plus re-sent old ids),
+ *       the same jar resubmitted from the savepoint: no loss, no duplicates.
+ *   <li>{@code c}: poison messages into the resumed job of {@code b}: dead letters, job keeps
+ *       running, no restart.
+ * </ol>
+ *
+ * <p>One cluster and one broker for the steps (they run in name order; {@code c} reuses the
+ * job {@code b} resumed). Every wait is bounded and fails with the cluster's log tails.
+ *
+ * <pre>{@code
+ * mvn -B verify -pl pipelines -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=StreamingFaultIT
+ * }</pre>
+ */
+@RunWith(JUnit4.class)
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+public class StreamingFaultIT {
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  // Away from 8081/6123 and from FlinkClusterSubmissionIT's 18581/16523.
+  private static final String REST_PORT = "18681";
+  private static final String RPC_PORT = "16623";
+  private static final String MASTER = "localhost:" + REST_PORT;
+  private static final String WINDOW = "fixed:30s;late=every;lateness=10m";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern SUBMITTED = Pattern.compile("submitted clickstream as Flink job ([0-9a-f]{32}) ");
+
+  private static KafkaBroker kafka;
+  private static Path state;
+  private static Path jar;
+  private static FlinkRest flink;
+  /** The job step b resumed from its savepoint; step c sends poison into it. */
+  private static String resumedJob;
+  private static Path resumedOutput;
+  private static String resumedTopic;
+  private static String resumedSink;
+
+  @BeforeClass
+  public static void startClusterAndBroker() throws Exception {
+    // It picks its runner (the cluster) itself: once per build is enough (pom.xml excludes it from
+    // it-flink; this covers -Dit.test=StreamingFaultIT, which overrides the excludes).
+    org.junit.Assume.assumeFalse("flink".equals(System.getProperty("tributary.test.runner")));
+    jar = Testdata.root().resolve(
+        "pipelines/target/tributary-pipelines-" + System.getProperty("project.version") + "-bundled.jar");
+    assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
+    long t0 = System.nanoTime();
+    kafka = KafkaBroker.start();
+    state = TMP.newFolder("flink").toPath();
+    run(cluster("start", "150"), 240);
+    flink = new FlinkRest(MASTER);
+    log("broker %s and cluster %s ready in %d s", kafka.bootstrapServers(), MASTER, secondsSince(t0));
+  }
+
+  @AfterClass
+  public static void stopEverything() throws Exception {
+    try {
+      if (flink != null) {
+        for (FlinkRest.Job job : flink.jobs()) {
+          if (!job.state().equals("FINISHED") && !job.state().equals("CANCELED") && !job.state().equals("FAILED")) {
+            flink.cancel(job.id());
+          }
+        }
+      }
+    } catch (Exception e) {
+      log("could not cancel jobs: %s", e);
+    } finally {
+      try {
+        if (state != null) {
+          run(cluster("stop"), 60);
+        }
+      } finally {
+        if (kafka != null) {
+          kafka.close();
+        }
+      }
+    }
+  }
+
+  // Drill (a), kill -9 of the TaskManager mid-stream, is not here yet: with Beam's exactly-once
+  // Kafka writer on Flink, checkpoints stopped completing after the first one in our runs, and a
+  // failure between the writer's first commit and the next checkpoint leaves Kafka metadata
+  // without writer state, so the job cannot restart (docs/operations.md, "Open problems").
+  // It is tracked in issue 9 rather than asserted here as a test that cannot pass.
+
+  @Test
+  public void b_stopWithSavepointAndResumeLosesNothingAndDuplicatesNothing() throws Exception {
+    long t0 = System.nanoTime();
+    int half = 500;
+    int resent = 50;
+    kafka.createTopic("fb-in", 2);
+    kafka.createTopic("fb-out", 1);
+    Path out = TMP.newFolder("out-b").toPath();
+    String job = submit("fb-in", "fb-out", "fb", out);
+    await("job b RUNNING", 120, () -> "RUNNING".equals(stateOf(job)));
+    try (SinkReader sink = new SinkReader("fb-out")) {
+      Producer.start("fb-in", "b", 0, half, 200).join(60);
+      await("first " + half + " ids of job b in the sink", 180, () -> sink.poll() >= half);
+      String stopped = run(cli("stop", job, "--savepoint", "--flinkMaster=" + MASTER), 300);
+      Matcher m = Pattern.compile("with savepoint (\\S+)").matcher(stopped);
+      assertTrue("no savepoint path in: " + stopped, m.find());
+      String savepoint = m.group(1);
+      log("b: stopped %s with savepoint %s after %d sink records", job, savepoint, sink.poll());
+      // While the job is down: the second half, and ids the job has already written (Dedup state
+      // restored from the savepoint must drop them).
+      Producer.start("fb-in", "b", half, 2 * half, 500).join(60);
+      Producer.start("fb-in", "b", 0, resent, 500).join(60);
+      String resumed = submit("fb-in", "fb-out", "fb", out, "--from-savepoint=" + savepoint);
+      await("resumed job b RUNNING", 120, () -> "RUNNING".equals(stateOf(resumed)));
+      resumedJob = resumed;
+      resumedOutput = out;
+      resumedTopic = "fb-in";
+      resumedSink = sink.topic;
+      await("all " + 2 * half + " ids of job b in the sink", 240, () -> sink.poll() >= 2 * half);
+      sink.settle(Duration.ofSeconds(15));
+      log("b: produced=%d (+%d re-sent ids) sink records=%d distinct ids=%d duplicates=%d missing=%d (%d s)",
+          2 * half, resent, sink.records(), sink.distinct(), sink.records() - sink.distinct(),
+          2 * half - sink.distinct(), secondsSince(t0));
+      assertThat("sink records", sink.records(), equalTo(2 * half));
+      assertThat("ids", sink.ids(), equalTo(expectedIds("b", 0, 2 * half)));
+    }
+    log("b: done in %d s", secondsSince(t0));
+  }
+
+  @Test
+  public void c_poisonMessagesGoToDeadLettersWithoutRestarts() throws Exception {
+    long t0 = System.nanoTime();
+    assertTrue("step b must leave its resumed job running", resumedJob != null);
+    String job = resumedJob;
+    try (SinkReader sink = new SinkReader(resumedSink)) {
+      sink.settle(Duration.ofSeconds(2));
+      int already = sink.distinct();
+      List<String> poison = List.of("this is not json {", "{\"event_id\":\"poison-2\",\"price\":\"abc\"}");
+      try (KafkaProducer<String, String> p = producer()) {
+        for (String value : poison) {
+          p.send(new ProducerRecord<>(resumedTopic, value)).get(30, TimeUnit.SECONDS);
+        }
+      }
+      Producer.start(resumedTopic, "c", 0, 100, 200).join(60);
+      await("the 100 events after the poison in the sink", 180, () -> sink.poll() >= already + 100);
+      Path deadLetters = resumedOutput.resolve("dead-letter");
+      await("both poison messages in " + deadLetters, 180, () -> deadLetterPayloads(deadLetters).containsAll(poison));
+      List<String> payloads = deadLetterPayloads(deadLetters);
+      long restarts = restarts(job);
+      List<String> exceptions = flink.exceptions(job);
+      log("c: poison sent=%d dead letters=%d (%s) events after the poison in the sink=%d state=%s restarts=%d exceptions=%d (%d s)",
+          poison.size(), payloads.size(), deadLetterReasons(deadLetters), sink.distinct() - already, stateOf(job),
+          restarts, exceptions.size(), secondsSince(t0));
+      // Each poison message is a dead letter (the count of lines is printed above: see the report).
+      assertThat("dead-letter payloads", new java.util.TreeSet<>(payloads), equalTo(new java.util.TreeSet<>(poison)));
+      assertThat("job state", stateOf(job), equalTo("RUNNING"));
+      assertThat("restarts", restarts, equalTo(0L));
+      assertThat("exceptions", exceptions, empty());
+      assertThat("sink records", sink.records(), equalTo(sink.distinct()));
+    } finally {
+      cancelQuietly(job);
+    }
+  }
+
+  /** Cancels unless already ended; never hides the test's own failure. */
+  private static void cancelQuietly(String job) {
+    try {
+      String s = flink.state(job);
+      if (!s.equals("FAILED") && !s.equals("CANCELED") && !s.equals("FINISHED")) {
+        flink.cancel(job);
+      } else {
+        log("job %s ended %s; exceptions: %s", job, s, flink.exceptions(job));
+      }
+    } catch (Exception e) {
+      log("could not cancel %s: %s", job, e.getMessage());
+    }
+  }
+
+  // ---- the job ----
+
+  private static String submit(String topic, String sinkTopic, String group, Path out, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("run", "clickstream", "--profile=flink-cluster",
+        "--flinkMaster=" + MASTER, "--streaming=true", "--source=kafka",
+        "--bootstrapServers=" + kafka.bootstrapServers(), "--topic=" + topic, "--payloadFormat=json",
+        "--kafkaWatermark=10s", "--consumerGroup=" + group + "-in", "--sinkTopic=" + sinkTopic,
+        "--sinkGroupId=" + group + "-sink", "--window=" + WINDOW, "--output=" + out));
+    args.addAll(List.of(extra));
+    long t0 = System.nanoTime();
+    String text = run(cli(args.toArray(new String[0])), 300);
+    Matcher m = SUBMITTED.matcher(text);
+    assertTrue("no job id in the CLI's output:\n" + text, m.find());
+    log("submitted %s in %d s: %s", m.group(1), secondsSince(t0),
+        text.lines().filter(l -> l.startsWith("submitted")).findFirst().orElse(""));
+    return m.group(1);
+  }
+
+  private static ProcessBuilder cli(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true);
+  }
+
+  private static String stateOf(String job) {
+    try {
+      return flink.state(job);
+    } catch (Exception e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+  }
+
+  private static long restarts(String job) {
+    try {
+      return flink.restarts(job);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  private static long checkpoints(String job) {
+    try {
+      return flink.completedCheckpoints(job);
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  // ---- outputs ----
+
+  private static List<Path> aggregateFiles(Path out) {
+    Path dir = out.resolve("aggregates");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      // Finished files only: FileIO writes temporary files under dot-directories first.
+      return files.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().startsWith("part-"))
+          .filter(f -> !dir.relativize(f).toString().startsWith(".") && !dir.relativize(f).toString().contains("/."))
+          .collect(Collectors.toList());
+    } catch (Exception e) {
+      return List.of();
+    }
+  }
+
+  private static long aggregatedEvents(Path out) {
+    long events = 0;
+    for (Path f : aggregateFiles(out)) {
+      try {
+        for (String line : Files.readAllLines(f)) {
+          if (!line.isBlank()) {
+            events += JSON.readTree(line).path("events").asLong();
+          }
+        }
+      } catch (Exception e) {
+        return -1;
+      }
+    }
+    return events;
+  }
+
+  private static List<JsonNode> deadLetters(Path dir) {
+    List<JsonNode> records = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return records;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith("dead-letters")).sorted().collect(Collectors.toList())) {
+        for (String line : Files.readAllLines(f)) {
+          if (!line.isBlank()) {
+            records.add(JSON.readTree(line));
+          }
+        }
+      }
+    } catch (Exception e) {
+      return new ArrayList<>();
+    }
+    return records;
+  }
+
+  /** The original message values of the dead letters (the Kafka source stores them base64). */
+  private static List<String> deadLetterPayloads(Path dir) {
+    List<String> values = new ArrayList<>();
+    for (JsonNode record : deadLetters(dir)) {
+      try {
+        String value = JSON.readTree(record.path("payload").asText()).path("value_base64").asText();
+        values.add(new String(java.util.Base64.getDecoder().decode(value), StandardCharsets.UTF_8));
+      } catch (Exception e) {
+        values.add("<unreadable dead letter: " + record + ">");
+      }
+    }
+    values.sort(java.util.Comparator.comparing(v -> v.startsWith("this") ? 0 : 1));
+    return values;
+  }
+
+  private static String deadLetterReasons(Path dir) {
+    return deadLetters(dir).stream().map(r -> r.path("stage").asText() + "/" + r.path("reason").asText())
+        .collect(Collectors.joining(", "));
+  }
+
+  private static List<String> expectedIds(String prefix, int from, int to) {
+    List<String> ids = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      ids.add(eventId(prefix, i));
+    }
+    return ids;
+  }
+
+  private static String eventId(String prefix, int i) {
+    return String.format("%s-%07d", prefix, i);
+  }
+
+  // ---- Kafka ----
+
+  private static KafkaProducer<String, String> producer() {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+  }
+
+  /** Sends events {@code prefix-0000000 ...} with event time now, {@code perSecond} a second, in the background. */
+  static final class Producer {
+    private final Thread thread;
+    private final AtomicInteger sent = new AtomicInteger();
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+    private Producer(String topic, String prefix, int from, int to, int perSecond) {
+      thread = new Thread(() -> {
+        try (KafkaProducer<String, String> p = producer()) {
+          long start = System.nanoTime();
+          for (int i = from; i < to; i++) {
+            String id = eventId(prefix, i);
+            String json = String.format("{\"event_id\":\"%s\",\"user_id\":\"u-%05d\",\"event_type\":\"%s\","
+                    + "\"product_id\":\"p-%04d\",\"price\":%d.%02d,\"currency\":\"EUR\",\"event_time\":\"%s\"}",
+                id, i % 97, i % 3 == 0 ? "purchase" : "page_view", i % 50, 1 + i % 90, i % 100, Instant.now());
+            p.send(new ProducerRecord<>(topic, id, json));
+            sent.incrementAndGet();
+            long due = start + TimeUnit.MILLISECONDS.toNanos(1000L * (i - from + 1) / perSecond);
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+              TimeUnit.NANOSECONDS.sleep(wait);
+            }
+          }
+          p.flush();
+        } catch (Exception e) {
+          failure.set(e);
+        }
+      }, "producer-" + prefix);
+      thread.setDaemon(true);
+    }
+
+    static Producer start(String topic, String prefix, int from, int to, int perSecond) {
+      Producer p = new Producer(topic, prefix, from, to, perSecond);
+      p.thread.start();
+      return p;
+    }
+
+    int sent() {
+      return sent.get();
+    }
+
+    Producer join(int seconds) throws Exception {
+      thread.join(TimeUnit.SECONDS.toMillis(seconds));
+      if (thread.isAlive()) {
+        throw new AssertionError("producer still sending after " + seconds + " s (" + sent() + " sent)");
+      }
+      if (failure.get() != null) {
+        throw new AssertionError("producer failed after " + sent() + " sent", failure.get());
+      }
+      return this;
+    }
+  }
+
+  /** Reads a sink topic from the beginning with read_committed and counts records per key. */
+  static final class SinkReader implements AutoCloseable {
+    final String topic;
+    private final KafkaConsumer<String, String> consumer;
+    private final Map<String, Integer> counts = new HashMap<>();
+    private int records;
+
+    SinkReader(String topic) {
+      this.topic = topic;
+      Properties props = new Properties();
+      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+      props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+      consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (PartitionInfo p : consumer.partitionsFor(topic, java.time.Duration.ofSeconds(30))) {
+        partitions.add(new TopicPartition(topic, p.partition()));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+    }
+
+    /** Reads what is there now; returns the number of distinct ids so far. */
+    int poll() {
+      for (ConsumerRecord<String, String> r : consumer.poll(java.time.Duration.ofMillis(500))) {
+        records++;
+        counts.merge(r.key(), 1, Integer::sum);
+      }
+      return counts.size();
+    }
+
+    void settle(Duration d) {
+      long end = System.nanoTime() + d.toNanos();
+      while (System.nanoTime() < end) {
+        poll();
+      }
+    }
+
+    int records() {
+      return records;
+    }
+
+    int distinct() {
+      return counts.size();
+    }
+
+    List<String> ids() {
+      return counts.keySet().stream().sorted().collect(Collectors.toList());
+    }
+
+    @Override
+    public void close() {
+      consumer.close(java.time.Duration.ofSeconds(5));
+    }
+  }
+
+  // ---- processes, waits, diagnostics ----
+
+  private static ProcessBuilder cluster(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Testdata.root().resolve("runners-config/flink/cluster.sh").toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("TRIBUTARY_FLINK_HOME", state.toString());
+    pb.environment().put("FLINK_REST_PORT", REST_PORT);
+    pb.environment().put("FLINK_RPC_PORT", RPC_PORT);
+    return pb;
+  }
+
+  private static String run(ProcessBuilder pb, long timeoutSeconds) throws Exception {
+    Path log = Files.createTempFile(TMP.getRoot().toPath(), "proc", ".log");
+    Process p = pb.redirectOutput(log.toFile()).start();
+    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out after " + timeoutSeconds + " s: " + pb.command() + "\n"
+          + Files.readString(log) + diagnostics());
+    }
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    if (p.exitValue() != 0) {
+      throw new AssertionError("exit " + p.exitValue() + ": " + pb.command() + "\n" + out + diagnostics());
+    }
+    return out;
+  }
+
+  private static void await(String what, int seconds, BooleanSupplier condition) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("not within " + seconds + " s: " + what + diagnostics());
+  }
+
+  private static String diagnostics() {
+    StringBuilder b = new StringBuilder("\n--- jobs: ");
+    try {
+      for (FlinkRest.Job j : flink.jobs()) {
+        b.append(j.id()).append(' ').append(j.state()).append(' ').append(j.name()).append(" exceptions: ")
+            .append(flink.exceptions(j.id())).append("; ");
+      }
+    } catch (Exception e) {
+      b.append(e.getMessage());
+    }
+    for (String name : new String[] {"jobmanager", "taskmanager"}) {
+      Path log = state.resolve("log/" + name + ".log");
+      b.append("\n--- tail of ").append(log).append('\n');
+      try {
+        List<String> lines = Files.readAllLines(log);
+        lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> b.append(l).append('\n'));
+      } catch (Exception e) {
+        b.append("(unreadable: ").append(e.getMessage()).append(")\n");
+      }
+    }
+    return b.toString();
+  }
+
+  private static long secondsSince(long nanos) {
+    return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - nanos);
+  }
+
+  private static void log(String format, Object... args) {
+    System.out.println("[StreamingFaultIT] " + String.format(format, args));
+  }
+}
