@@ -1,0 +1,113 @@
+package io.tributary.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * Runs one variant of the workload in this JVM and prints one {@code RESULT} line that
+ * benchmarks/run.sh turns into a table row.
+ *
+ * <pre>{@code
+ * java -cp ... io.tributary.benchmarks.BenchMain --variant=tributary-flink --input=/tmp/clicks.jsonl \
+ *     --parallelism=2 [--fast] [--checks=off]
+ * }</pre>
+ *
+ * <p>Variants: {@code tributary-flink} (a), {@code native-flink} (b), {@code beam-flink} (c),
+ * {@code tributary-direct} (d), {@code plain} (e). {@code --fast} sets Beam's {@code --fasterCopy}
+ * and {@code --objectReuse} (and object reuse on the native job).
+ */
+public final class BenchMain {
+  private BenchMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new HashMap<>();
+    for (String arg : args) {
+      String s = arg.replaceFirst("^--", "");
+      int eq = s.indexOf('=');
+      a.put(eq < 0 ? s : s.substring(0, eq), eq < 0 ? "true" : s.substring(eq + 1));
+    }
+    String variant = a.getOrDefault("variant", "plain");
+    String input = a.get("input");
+    if (input == null) {
+      throw new IllegalArgumentException("--input=FILE is required");
+    }
+    int parallelism = Integer.parseInt(a.getOrDefault("parallelism", "2"));
+    boolean fast = Boolean.parseBoolean(a.getOrDefault("fast", "false"));
+    boolean checks = !"off".equals(a.getOrDefault("checks", "on"));
+    long lines;
+    try (var s = Files.lines(Path.of(input))) {
+      lines = s.count();
+    }
+    GcWatch.start();
+
+    switch (variant) {
+      case "tributary-flink": {
+        Pipeline p = Pipeline.create(flinkOptions(parallelism, fast));
+        BeamJobs.tributary(p, input);
+        p.run().waitUntilFinish();
+        break;
+      }
+      case "beam-flink": {
+        Pipeline p = Pipeline.create(flinkOptions(parallelism, fast));
+        BeamJobs.builtins(p, input);
+        p.run().waitUntilFinish();
+        break;
+      }
+      case "tributary-direct": {
+        DirectOptions o = PipelineOptionsFactory.create().as(DirectOptions.class);
+        o.setRunner(DirectRunner.class);
+        o.setEnforceImmutability(checks);
+        o.setEnforceEncodability(checks);
+        Pipeline p = Pipeline.create(o);
+        BeamJobs.tributary(p, input);
+        p.run().waitUntilFinish();
+        break;
+      }
+      case "native-flink":
+        NativeFlinkJob.run(input, parallelism, fast);
+        break;
+      case "plain":
+        parallelism = 1;
+        PlainLoop.run(input);
+        break;
+      default:
+        throw new IllegalArgumentException("--variant: expected tributary-flink, native-flink, beam-flink, tributary-direct or plain, got " + variant);
+    }
+    long endNanos = System.nanoTime();
+    if (Marks.firstNanos() == Long.MAX_VALUE || Marks.lastNanos() == Long.MIN_VALUE) {
+      throw new IllegalStateException("no first/last mark recorded: the operators did not share this JVM's Marks class");
+    }
+    long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
+    double firstToLastMs = (Marks.lastNanos() - Marks.firstNanos()) / 1e6;
+    long startupMs = Marks.firstEpochMillis() - jvmStart;
+    double afterLastMs = (endNanos - Marks.lastNanos()) / 1e6;
+    String label = variant + (fast ? "+fast" : "") + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
+    System.out.println(String.format(Locale.ROOT,
+        "RESULT variant=%s lines=%d parallelism=%d startup_ms=%d first_to_last_ms=%.0f events_per_s=%.0f after_last_ms=%.0f "
+            + "peak_rss_mib=%d max_heap_after_gc_mib=%d aggregates=%d events=%d cents=%d rejected=%d",
+        label, lines, parallelism, startupMs, firstToLastMs, lines / (firstToLastMs / 1000.0), afterLastMs,
+        GcWatch.peakRssMiB(), GcWatch.maxHeapAfterGcMiB(), Marks.AGGREGATES.sum(), Marks.EVENTS.sum(),
+        Marks.CENTS.sum(), Marks.REJECTED.sum()));
+    System.exit(0);
+  }
+
+  private static FlinkPipelineOptions flinkOptions(int parallelism, boolean fast) {
+    FlinkPipelineOptions o = PipelineOptionsFactory.create().as(FlinkPipelineOptions.class);
+    o.setRunner(FlinkRunner.class);
+    o.setFlinkMaster("[local]");
+    o.setParallelism(parallelism);
+    o.setFasterCopy(fast);
+    o.setObjectReuse(fast);
+    return o;
+  }
+}
