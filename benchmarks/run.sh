@@ -17,6 +17,7 @@ DIRECT_LINES=${DIRECT_LINES:-2000}
 JMH=${JMH:-0}
 BUILD=${BUILD:-1}
 PAR1=${PAR1:-1}              # also run (a) and (b) at parallelism 1
+DIRECT=${DIRECT:-1}          # run (d), the Direct runner, on DIRECT_LINES lines
 HEAP=${HEAP:--Xmx3g}
 OUT=${OUT:-/tmp/tributary-bench}
 mkdir -p "$OUT"
@@ -65,9 +66,11 @@ for n in $SIZES; do
     run --variant=tributary-flink --input="$f" --parallelism=1
   fi
 done
-fd=$(input "$DIRECT_LINES")
-run --variant=tributary-direct --input="$fd" --checks=on
-run --variant=tributary-direct --input="$fd" --checks=off
+if [ "$DIRECT" = 1 ]; then
+  fd=$(input "$DIRECT_LINES")
+  run --variant=tributary-direct --input="$fd" --checks=on
+  run --variant=tributary-direct --input="$fd" --checks=off
+fi
 
 {
   echo "| variant | N lines | par | events/s (first→last) | first→last s | start-up s | after last s | peak RSS MiB | max heap after GC MiB | aggregates | events | load (1m) |"

@@ -44,10 +44,6 @@ public final class BenchMain {
     int parallelism = Integer.parseInt(a.getOrDefault("parallelism", "2"));
     boolean fast = Boolean.parseBoolean(a.getOrDefault("fast", "false"));
     boolean checks = !"off".equals(a.getOrDefault("checks", "on"));
-    long lines;
-    try (var s = Files.lines(Path.of(input))) {
-      lines = s.count();
-    }
     GcWatch.start();
 
     switch (variant) {
@@ -64,6 +60,7 @@ public final class BenchMain {
         break;
       }
       case "tributary-direct": {
+        parallelism = 0; // the Direct runner has no parallelism setting; shown as 0
         DirectOptions o = PipelineOptionsFactory.create().as(DirectOptions.class);
         o.setRunner(DirectRunner.class);
         o.setEnforceImmutability(checks);
@@ -84,6 +81,11 @@ public final class BenchMain {
         throw new IllegalArgumentException("--variant: expected tributary-flink, native-flink, beam-flink, tributary-direct or plain, got " + variant);
     }
     long endNanos = System.nanoTime();
+    // Counted after the run: reading the file first would warm the page cache and add to start-up.
+    long lines;
+    try (var s = Files.lines(Path.of(input))) {
+      lines = s.count();
+    }
     if (Marks.firstNanos() == Long.MAX_VALUE || Marks.lastNanos() == Long.MIN_VALUE) {
       throw new IllegalStateException("no first/last mark recorded: the operators did not share this JVM's Marks class");
     }
