@@ -81,6 +81,10 @@ public final class BenchMain {
         throw new IllegalArgumentException("--variant: expected tributary-flink, native-flink, beam-flink, tributary-direct or plain, got " + variant);
     }
     long endNanos = System.nanoTime();
+    // CPU seconds from the first record to the end of the job (tear-down included, it is short):
+    // less sensitive than wall time to other processes competing for the two cores.
+    double cpuS = (Marks.processCpuNanos() - Marks.firstCpuNanos()) / 1e9;
+    double startupCpuS = Marks.firstCpuNanos() / 1e9;
     // Counted after the run: reading the file first would warm the page cache and add to start-up.
     long lines;
     try (var s = Files.lines(Path.of(input))) {
@@ -95,9 +99,10 @@ public final class BenchMain {
     double afterLastMs = (endNanos - Marks.lastNanos()) / 1e6;
     String label = variant + (fast ? "+fast" : "") + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
     System.out.println(String.format(Locale.ROOT,
-        "RESULT variant=%s lines=%d parallelism=%d startup_ms=%d first_to_last_ms=%.0f events_per_s=%.0f after_last_ms=%.0f "
+        "RESULT variant=%s lines=%d parallelism=%d startup_ms=%d first_to_last_ms=%.0f events_per_s=%.0f after_last_ms=%.0f cpu_s=%.2f events_per_cpu_s=%.0f startup_cpu_s=%.2f "
             + "peak_rss_mib=%d max_heap_after_gc_mib=%d aggregates=%d events=%d cents=%d rejected=%d",
         label, lines, parallelism, startupMs, firstToLastMs, lines / (firstToLastMs / 1000.0), afterLastMs,
+        cpuS, lines / cpuS, startupCpuS,
         GcWatch.peakRssMiB(), GcWatch.maxHeapAfterGcMiB(), Marks.AGGREGATES.sum(), Marks.EVENTS.sum(),
         Marks.CENTS.sum(), Marks.REJECTED.sum()));
     System.exit(0);

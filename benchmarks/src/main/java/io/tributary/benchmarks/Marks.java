@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Marks {
   private static final AtomicLong FIRST_NANOS = new AtomicLong(Long.MAX_VALUE);
   private static final AtomicLong FIRST_EPOCH_MILLIS = new AtomicLong(0);
+  private static final AtomicLong FIRST_CPU_NANOS = new AtomicLong(0);
   private static final AtomicLong LAST_NANOS = new AtomicLong(Long.MIN_VALUE);
   /** Number of aggregates (window, event type) emitted. */
   public static final LongAdder AGGREGATES = new LongAdder();
@@ -38,6 +39,18 @@ public final class Marks {
       }
     } while (!FIRST_NANOS.compareAndSet(prev, now));
     FIRST_EPOCH_MILLIS.set(System.currentTimeMillis());
+    FIRST_CPU_NANOS.set(processCpuNanos());
+  }
+
+  /** CPU time of the whole process (all threads), in nanoseconds. */
+  public static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** Process CPU time when the first record arrived. */
+  public static long firstCpuNanos() {
+    return FIRST_CPU_NANOS.get();
   }
 
   /** Called for every aggregate leaving the last stage. */
