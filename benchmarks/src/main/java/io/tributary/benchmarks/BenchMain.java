@@ -44,17 +44,18 @@ public final class BenchMain {
     int parallelism = Integer.parseInt(a.getOrDefault("parallelism", "2"));
     boolean fast = Boolean.parseBoolean(a.getOrDefault("fast", "false"));
     boolean checks = !"off".equals(a.getOrDefault("checks", "on"));
+    boolean dataStream = Boolean.parseBoolean(a.getOrDefault("dataStreamForBatch", "false"));
     GcWatch.start();
 
     switch (variant) {
       case "tributary-flink": {
-        Pipeline p = Pipeline.create(flinkOptions(parallelism, fast));
+        Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
         BeamJobs.tributary(p, input);
         p.run().waitUntilFinish();
         break;
       }
       case "beam-flink": {
-        Pipeline p = Pipeline.create(flinkOptions(parallelism, fast));
+        Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
         BeamJobs.builtins(p, input);
         p.run().waitUntilFinish();
         break;
@@ -97,7 +98,7 @@ public final class BenchMain {
     double firstToLastMs = (Marks.lastNanos() - Marks.firstNanos()) / 1e6;
     long startupMs = Marks.firstEpochMillis() - jvmStart;
     double afterLastMs = (endNanos - Marks.lastNanos()) / 1e6;
-    String label = variant + (fast ? "+fast" : "") + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
+    String label = variant + (fast ? "+fast" : "") + (dataStream ? "+datastream" : "") + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
     System.out.println(String.format(Locale.ROOT,
         "RESULT variant=%s lines=%d parallelism=%d startup_ms=%d first_to_last_ms=%.0f events_per_s=%.0f after_last_ms=%.0f cpu_s=%.2f events_per_cpu_s=%.0f startup_cpu_s=%.2f "
             + "peak_rss_mib=%d max_heap_after_gc_mib=%d aggregates=%d events=%d cents=%d rejected=%d",
@@ -108,13 +109,15 @@ public final class BenchMain {
     System.exit(0);
   }
 
-  private static FlinkPipelineOptions flinkOptions(int parallelism, boolean fast) {
+  private static FlinkPipelineOptions flinkOptions(int parallelism, boolean fast, boolean dataStream) {
     FlinkPipelineOptions o = PipelineOptionsFactory.create().as(FlinkPipelineOptions.class);
     o.setRunner(FlinkRunner.class);
     o.setFlinkMaster("[local]");
     o.setParallelism(parallelism);
     o.setFasterCopy(fast);
     o.setObjectReuse(fast);
+    // Beam's DataStream translation of a bounded pipeline (Flink BATCH mode) instead of the DataSet one.
+    o.as(org.apache.beam.runners.flink.VersionDependentFlinkPipelineOptions.class).setUseDataStreamForBatch(dataStream);
     return o;
   }
 }
