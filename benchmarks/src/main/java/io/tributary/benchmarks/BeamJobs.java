@@ -64,17 +64,35 @@ final class BeamJobs {
 
   /** (a)/(d): the clickstream pipeline's stages, without the optional quality stage and without Protect (README). */
   static void tributary(Pipeline p, String input) {
+    tributary(p, input, true, true);
+  }
+
+  /**
+   * (a) with Tributary's decode+validate and/or Tributary's dedup swapped for the built-ins of (c):
+   * an ablation that attributes the difference between (a) and (c) to stages.
+   */
+  static void tributary(Pipeline p, String input, boolean tributaryDecode, boolean tributaryDedup) {
     BadRecordErrorHandler<?> rejected = p.registerBadRecordErrorHandler(new CountBadRecords());
-    PCollection<Row> events =
-        p.apply("Read", TextIO.read().from(input))
-            .apply("MarkFirst", ParDo.of(new MarkFirstFn()))
-            .apply("Decode", DecodeJson.toRows(SCHEMA).withBadRecordErrorHandler(rejected))
-            .apply("Validate", Validate.rows()
-                .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
-                .withRule(RowRule.oneOf("currency", ClickParser.CURRENCIES).withReason("unknown_currency"))
-                .withBadRecordErrorHandler(rejected))
-            .apply("EventTime", EventTime.fromField("event_time"));
-    PCollection<Row> unique = events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(TTL)).output();
+    PCollection<String> lines = p.apply("Read", TextIO.read().from(input)).apply("MarkFirst", ParDo.of(new MarkFirstFn()));
+    PCollection<Row> decoded =
+        tributaryDecode
+            ? lines
+                .apply("Decode", DecodeJson.toRows(SCHEMA).withBadRecordErrorHandler(rejected))
+                .apply("Validate", Validate.rows()
+                    .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
+                    .withRule(RowRule.oneOf("currency", ClickParser.CURRENCIES).withReason("unknown_currency"))
+                    .withBadRecordErrorHandler(rejected))
+            : lines.apply("ParseValidate", ParDo.of(new ParseToRowFn())).setRowSchema(SCHEMA);
+    PCollection<Row> events = decoded.apply("EventTime", EventTime.fromField("event_time"));
+    PCollection<Row> unique =
+        tributaryDedup
+            ? events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(TTL)).output()
+            : events
+                .apply("KeyById", WithKeys.of((Row r) -> r.getString("event_id")).withKeyType(TypeDescriptors.strings()))
+                .setCoder(KvCoder.of(StringUtf8Coder.of(), org.apache.beam.sdk.coders.RowCoder.of(SCHEMA)))
+                .apply("Dedup", Deduplicate.<String, Row>keyedValues().withDuration(TTL).withTimeDomain(TimeDomain.EVENT_TIME))
+                .apply("DropKey", Values.create())
+                .setRowSchema(SCHEMA);
     unique
         .apply("Window", Windowing.<Row>of("fixed:1m"))
         .output()

@@ -23,7 +23,9 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * }</pre>
  *
  * <p>Variants: {@code tributary-flink} (a), {@code native-flink} (b), {@code beam-flink} (c),
- * {@code tributary-direct} (d), {@code plain} (e). {@code --fast} sets Beam's {@code --fasterCopy}
+ * {@code tributary-direct} (d), {@code plain} (e); {@code ablate-decode} is (a) with the hand-written
+ * parser of (c) instead of DecodeJson+Validate, {@code ablate-dedup} is (a) with Beam's Deduplicate
+ * instead of Tributary's Dedup. {@code --fast} sets Beam's {@code --fasterCopy}
  * and {@code --objectReuse} (and object reuse on the native job).
  */
 public final class BenchMain {
@@ -51,6 +53,13 @@ public final class BenchMain {
       case "tributary-flink": {
         Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
         BeamJobs.tributary(p, input);
+        p.run().waitUntilFinish();
+        break;
+      }
+      case "ablate-decode":
+      case "ablate-dedup": {
+        Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
+        BeamJobs.tributary(p, input, variant.equals("ablate-dedup"), variant.equals("ablate-decode"));
         p.run().waitUntilFinish();
         break;
       }
