@@ -40,7 +40,10 @@ public final class BenchMain {
     }
     String variant = a.getOrDefault("variant", "plain");
     String input = a.get("input");
-    if (input == null) {
+    if ("dedup-state".equals(variant)) {
+      // Synthetic input of --lines elements; --ttl in minutes (streaming, see DedupStateJob).
+      input = null;
+    } else if (input == null) {
       throw new IllegalArgumentException("--input=FILE is required");
     }
     int parallelism = Integer.parseInt(a.getOrDefault("parallelism", "2"));
@@ -80,6 +83,14 @@ public final class BenchMain {
         p.run().waitUntilFinish();
         break;
       }
+      case "dedup-state": {
+        FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
+        o.setStreaming(true);
+        Pipeline p = Pipeline.create(o);
+        DedupStateJob.build(p, Long.parseLong(a.get("lines")), org.joda.time.Duration.standardMinutes(Long.parseLong(a.getOrDefault("ttl", "1"))));
+        p.run().waitUntilFinish();
+        break;
+      }
       case "native-flink":
         NativeFlinkJob.run(input, parallelism, fast);
         break;
@@ -97,8 +108,12 @@ public final class BenchMain {
     double startupCpuS = Marks.firstCpuNanos() / 1e9;
     // Counted after the run: reading the file first would warm the page cache and add to start-up.
     long lines;
-    try (var s = Files.lines(Path.of(input))) {
-      lines = s.count();
+    if (input == null) {
+      lines = Long.parseLong(a.get("lines"));
+    } else {
+      try (var s = Files.lines(Path.of(input))) {
+        lines = s.count();
+      }
     }
     if (Marks.firstNanos() == Long.MAX_VALUE || Marks.lastNanos() == Long.MIN_VALUE) {
       throw new IllegalStateException("no first/last mark recorded: the operators did not share this JVM's Marks class");
@@ -107,7 +122,7 @@ public final class BenchMain {
     double firstToLastMs = (Marks.lastNanos() - Marks.firstNanos()) / 1e6;
     long startupMs = Marks.firstEpochMillis() - jvmStart;
     double afterLastMs = (endNanos - Marks.lastNanos()) / 1e6;
-    String label = variant + (fast ? "+fast" : "") + (dataStream ? "+datastream" : "") + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
+    String label = variant + (fast ? "+fast" : "") + (dataStream ? "+datastream" : "") + (a.containsKey("ttl") ? "+ttl" + a.get("ttl") + "m" : "") + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
     System.out.println(String.format(Locale.ROOT,
         "RESULT variant=%s lines=%d parallelism=%d startup_ms=%d first_to_last_ms=%.0f events_per_s=%.0f after_last_ms=%.0f cpu_s=%.2f events_per_cpu_s=%.0f startup_cpu_s=%.2f "
             + "peak_rss_mib=%d max_heap_after_gc_mib=%d aggregates=%d events=%d cents=%d rejected=%d",
