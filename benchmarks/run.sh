@@ -5,6 +5,7 @@
 #   benchmarks/run.sh                           # N=100000, all variants, Direct runner at 2,000 lines
 #   SIZES="100000 1000000" benchmarks/run.sh    # add 1e6 (about 10 more minutes on 2 busy cores)
 #   JMH=1 benchmarks/run.sh                     # also the JMH hot-path microbenchmarks
+#   DEDUP_STATE=1 benchmarks/run.sh             # also Dedup state memory vs N (streaming)
 #   BUILD=0 ...                                 # reuse the last build
 #
 # Every row carries the 1-minute load average read just before that variant started: on a shared
@@ -19,6 +20,7 @@ BUILD=${BUILD:-1}
 PAR1=${PAR1:-1}              # also run (a) and (b) at parallelism 1 ...
 PAR1_MAX=${PAR1_MAX:-100000} # ... for N up to this
 DIRECT=${DIRECT:-1}          # run (d), the Direct runner, on DIRECT_LINES lines
+DEDUP_STATE=${DEDUP_STATE:-0} # Dedup state memory vs N at TTL 1 min and 24 h (streaming, synthetic input)
 HEAP=${HEAP:--Xmx3g}
 OUT=${OUT:-/tmp/tributary-bench}
 mkdir -p "$OUT"
@@ -102,6 +104,25 @@ fi
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1); uptime at end: $(uptime)"
 } | tee "$OUT/table.md"
+
+if [ "$DEDUP_STATE" = 1 ]; then
+  : > "$OUT/dedup-state.txt"
+  for n in $SIZES; do
+    for ttl in 1 1440; do
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain --variant=dedup-state --lines="$n" --ttl="$ttl" 2>/dev/null \
+        | grep '^RESULT' | sed "s/$/ load=$load/" >> "$OUT/dedup-state.txt" || echo "FAILED dedup-state $n $ttl" >&2
+    done
+  done
+  echo
+  echo "Dedup state memory (streaming, watermark advancing 10 ms of event time per element, each id twice):"
+  echo
+  echo "| N | TTL | unique out | max heap after GC MiB | peak RSS MiB | events/s | load (1m) |"
+  echo "|---|---|---|---|---|---|---|"
+  awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+    ttl = kv["variant"]; sub(/.*\+ttl/, "", ttl)
+    printf "| %d | %s | %d | %d | %d | %\047d | %s |\n", kv["lines"], ttl, kv["events"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/dedup-state.txt"
+fi
 
 if [ "$JMH" = 1 ]; then
   echo
