@@ -129,7 +129,9 @@ public final class BenchMain {
         label, lines, parallelism, startupMs, firstToLastMs, lines / (firstToLastMs / 1000.0), afterLastMs,
         cpuS, lines / cpuS, startupCpuS,
         GcWatch.peakRssMiB(), GcWatch.maxHeapAfterGcMiB(), Marks.AGGREGATES.sum(), Marks.EVENTS.sum(),
-        Marks.CENTS.sum(), Marks.REJECTED.sum()));
+        Marks.CENTS.sum(), Marks.REJECTED.sum())
+        + ("dedup-state".equals(variant)
+            ? " live_heap_mib_at_45pct=" + DedupStateJob.liveAt45 + " live_heap_mib_at_90pct=" + DedupStateJob.liveAt90 : ""));
     System.exit(0);
   }
 
