@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Issue 10: one script run = every variant on the same generated input on this machine, then a
+# markdown table on stdout (and in $OUT/table.md). Nothing here runs in mvn's test phase.
+#
+#   benchmarks/run.sh                           # N=100000, all variants, Direct runner at 2,000 lines
+#   SIZES="100000 1000000" benchmarks/run.sh    # add 1e6 (about 10 more minutes on 2 busy cores)
+#   JMH=1 benchmarks/run.sh                     # also the JMH hot-path microbenchmarks
+#   DEDUP_STATE=1 benchmarks/run.sh             # also Dedup state memory vs N (streaming)
+#   BUILD=0 ...                                 # reuse the last build
+#
+# Every row carries the 1-minute load average read just before that variant started: on a shared
+# machine the numbers are disturbed and the load says by how much.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+SIZES=${SIZES:-100000}
+DIRECT_LINES=${DIRECT_LINES:-2000}
+JMH=${JMH:-0}
+BUILD=${BUILD:-1}
+PAR1=${PAR1:-1}              # also run (a) and (b) at parallelism 1 ...
+PAR1_MAX=${PAR1_MAX:-100000} # ... for N up to this
+DIRECT=${DIRECT:-1}          # run (d), the Direct runner, on DIRECT_LINES lines
+DEDUP_STATE=${DEDUP_STATE:-0} # Dedup state memory vs N at TTL 1 min and 24 h (streaming, synthetic input)
+HEAP=${HEAP:--Xmx3g}
+OUT=${OUT:-/tmp/tributary-bench}
+mkdir -p "$OUT"
+
+if [ "$BUILD" = 1 ]; then
+  # package, not install: the shared ~/.m2 is never written.
+  mvn -q -pl benchmarks -am package -Dmaven.test.skip=true -Dmaven.javadoc.skip=true -Dmaven.source.skip=true \
+    dependency:build-classpath -Dmdep.outputFile=target/cp.txt >&2
+fi
+CP="$ROOT/benchmarks/target/tributary-benchmarks-0.1.0-SNAPSHOT.jar:$(cat "$ROOT/benchmarks/target/cp.txt")"
+# Native Flink's Kryo needs these on Java 17 (STACK.md); given to every JVM so all run alike.
+JVM=("$HEAP" --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED
+     --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED)
+
+input() { # lines -> path of the deterministic input (seed 42)
+  local f="$OUT/clicks-$1.jsonl"
+  if [ ! -s "$f" ]; then
+    java testdata/clickstream/GenerateClickstream.java --seed=42 --lines="$1" --out="$f" \
+      --expected="$OUT/clicks-$1.expected.json" >/dev/null
+  fi
+  echo "$f"
+}
+
+RESULTS="$OUT/results.txt"
+: > "$RESULTS"
+run() { # variant-args...
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  local line
+  if line=$(java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain "$@" 2>"$OUT/last-stderr.log" | grep '^RESULT'); then
+    echo "$line load=$load" | tee -a "$RESULTS" >&2
+  else
+    echo "FAILED $* (see $OUT/last-stderr.log)" >&2
+    echo "RESULT variant=FAILED:$* load=$load" >> "$RESULTS"
+  fi
+}
+
+for n in $SIZES; do
+  f=$(input "$n")
+  run --variant=plain --input="$f"
+  run --variant=native-flink --input="$f" --parallelism=2
+  run --variant=beam-flink --input="$f" --parallelism=2
+  run --variant=tributary-flink --input="$f" --parallelism=2
+  run --variant=tributary-flink --input="$f" --parallelism=2 --fast
+  if [ "$PAR1" = 1 ] && [ "$n" -le "$PAR1_MAX" ]; then
+    run --variant=native-flink --input="$f" --parallelism=1
+    run --variant=tributary-flink --input="$f" --parallelism=1
+  fi
+done
+if [ "$DIRECT" = 1 ]; then
+  fd=$(input "$DIRECT_LINES")
+  run --variant=tributary-direct --input="$fd" --checks=on
+  run --variant=tributary-direct --input="$fd" --checks=off
+fi
+
+{
+  echo "| variant | N lines | par | events/s (first→last) | first→last s | events/CPU-s | CPU s (first→end) | start-up s | start-up CPU s | after last s | peak RSS MiB | max heap after GC MiB | aggregates | events | load (1m) |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  awk '{
+    delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+    if (kv["variant"] ~ /^FAILED/) { printf "| %s | | | | | | | | | | | | | | %s |\n", kv["variant"], kv["load"]; next }
+    printf "| %s | %d | %d | %\047d | %.1f | %\047d | %.1f | %.1f | %.1f | %.1f | %d | %d | %d | %d | %s |\n", kv["variant"], kv["lines"], kv["parallelism"],
+      kv["events_per_s"], kv["first_to_last_ms"] / 1000, kv["events_per_cpu_s"], kv["cpu_s"], kv["startup_ms"] / 1000, kv["startup_cpu_s"], kv["after_last_ms"] / 1000,
+      kv["peak_rss_mib"], kv["max_heap_after_gc_mib"], kv["aggregates"], kv["events"], kv["load"] }' "$RESULTS"
+  echo
+  echo "Ratios, per N, parallelism 2, default options unless named. Wall: events/s first→last. CPU: events per CPU-second"
+  echo "(a/e on CPU compares per-core efficiency; the wall target a ≥ 1/8 of 2·e assumes (a) keeps 2 cores busy)."
+  echo
+  echo "| N | metric | b/a (target ≤ 1.5) | a/(2·e) wall, a/e CPU (target ≥ 0.125) | c/a (target ≤ 1.10) | a+fast/a |"
+  echo "|---|---|---|---|---|---|"
+  for metric in events_per_s events_per_cpu_s; do
+    awk -v METRIC="$metric" '{
+      delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+      k = kv["variant"] "@" kv["lines"] "@" kv["parallelism"]; eps[k] = kv[METRIC]; if (!(kv["lines"] in seen)) { seen[kv["lines"]] = 1; order[++m] = kv["lines"] }
+    } END {
+      for (j = 1; j <= m; j++) { n = order[j]; a = eps["tributary-flink@" n "@2"]; if (a == "" || eps["plain@" n "@1"] == "") continue
+        cores = METRIC == "events_per_s" ? 2 : 1
+        printf "| %d | %s | %.2f | %.3f | %.2f | %.2f |\n", n, METRIC == "events_per_s" ? "wall" : "CPU", eps["native-flink@" n "@2"] / a,
+          a / (cores * eps["plain@" n "@1"]), eps["beam-flink@" n "@2"] / a, eps["tributary-flink+fast@" n "@2"] / a }
+    }' "$RESULTS"
+  done
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1); uptime at end: $(uptime)"
+} | tee "$OUT/table.md"
+
+if [ "$DEDUP_STATE" = 1 ]; then
+  : > "$OUT/dedup-state.txt"
+  for n in $SIZES; do
+    for ttl in 1 1440; do
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain --variant=dedup-state --lines="$n" --ttl="$ttl" --parallelism=2 2>/dev/null \
+        | grep '^RESULT' | sed "s/$/ load=$load/" >> "$OUT/dedup-state.txt" || echo "FAILED dedup-state $n $ttl" >&2
+    done
+  done
+  echo
+  echo "Dedup state memory (streaming, watermark advancing 10 ms of event time per element, each id twice):"
+  echo
+  echo "| N | TTL | unique out | live heap after full GC at 45% / 90% MiB | max heap after any GC MiB | peak RSS MiB | events/s | load (1m) |"
+  echo "|---|---|---|---|---|---|---|---|"
+  awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+    ttl = kv["variant"]; sub(/.*\+ttl/, "", ttl)
+    printf "| %d | %s | %d | %s / %s | %d | %d | %\047d | %s |\n", kv["lines"], ttl, kv["events"], kv["live_heap_mib_at_45pct"], kv["live_heap_mib_at_90pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/dedup-state.txt"
+fi
+
+if [ "$JMH" = 1 ]; then
+  echo
+  before=$(cut -d' ' -f1-3 /proc/loadavg)
+  java -cp "$CP" org.openjdk.jmh.Main HotPaths -rf text -rff "$OUT/jmh.txt" >"$OUT/jmh.log" 2>&1
+  echo "JMH (ns/op, one op = one record; 2 warm-up + 3 measured 1-s iterations, 1 fork; load average before: $before, after: $(cut -d' ' -f1-3 /proc/loadavg)):"
+  echo '```'
+  cat "$OUT/jmh.txt"
+  echo '```'
+fi
