@@ -94,6 +94,9 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
     }
   }
 
+  /** How long the reader holds the last scripted watermark before signalling the end of input. */
+  static final long FINAL_STALL_MILLIS = 1500;
+
   static final class Reader extends UnboundedReader<String> {
     private final ScriptedSource source;
     private int index;
@@ -101,6 +104,7 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
     private volatile long stallUntil;
     private volatile long watermarkReads;
     private volatile long readsNeeded;
+    private volatile long finalStallUntil;
     private EventScript.@Nullable Step current;
 
     Reader(ScriptedSource source, int index) {
@@ -132,6 +136,17 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
         }
         current = step;
         return true;
+      }
+      if (!watermark.equals(BoundedWindow.TIMESTAMP_MAX_VALUE) && finalStallUntil == 0) {
+        // Before the end of input, give the last scripted watermark time to reach every operator:
+        // on a loaded machine Flink could otherwise fold it into the end-of-input watermark, and a
+        // pane the script fires on time would also be the window's last (final), unlike on Direct.
+        finalStallUntil = System.currentTimeMillis() + FINAL_STALL_MILLIS;
+        readsNeeded = watermarkReads + 4;
+        return false;
+      }
+      if (System.currentTimeMillis() < finalStallUntil) {
+        return false;
       }
       watermark = BoundedWindow.TIMESTAMP_MAX_VALUE;
       return false;
