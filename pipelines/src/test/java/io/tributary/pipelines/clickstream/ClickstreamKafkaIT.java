@@ -3,11 +3,13 @@ package io.tributary.pipelines.clickstream;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import io.tributary.pipelines.Testdata;
 import io.tributary.io.kafka.testing.KafkaBroker;
 import io.tributary.testing.TestRunners;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -48,7 +50,7 @@ public class ClickstreamKafkaIT {
           "--source=kafka", "--bootstrapServers=" + kafka.bootstrapServers(), "--topic=clicks",
           "--payloadFormat=json", "--maxRecords=" + lines.size(), "--consumerGroup=it-" + TestRunners.current()));
       ClickstreamSourcesTest.assertSmallAccounting(a);
-      assertThat(ClickstreamGolden.aggregates(out), equalTo(ClickstreamGolden.golden()));
+      Testdata.assertMatchesGolden("small", Path.of(ClickstreamPipeline.aggregatesDir(out)));
     }
   }
 }
