@@ -479,16 +479,16 @@ public final class KafkaRows {
     }
 
     /**
-     * Writes exactly once with Kafka transactions ({@code KafkaIO.write().withEOS}): {@code shards}
-     * transactional writers, each storing its next sequence number in the offsets of consumer group
-     * {@code sinkGroupId}, committed in the same transaction as the records. Consumers see each
+     * Writes exactly once with Kafka transactions ({@link TransactionalKafkaWrite}): {@code shards}
+     * transactional writers, each committing its progress in the offsets of consumer group
+     * {@code <sinkGroupId>-<shard>} in the same transaction as the records. Consumers see each
      * record once with {@code isolation.level=read_committed}.
      *
      * <p>The writer is a {@code @RequiresStableInput} step. On Beam's Flink runner that needs
      * checkpointing in EXACTLY_ONCE mode with an interval (DoFnOperator checks both); records are
-     * then held until the checkpoint that contains them completes, so they reach the topic one
-     * checkpoint interval late. Only one job may write with a given {@code sinkGroupId}; a job
-     * resumed from its own savepoint keeps it.
+     * then held until the checkpoint that contains them completes and go out in one transaction
+     * per shard, one checkpoint interval late. Only one job may write with a given
+     * {@code sinkGroupId}; a job resumed from its own savepoint keeps it.
      */
     public Write withExactlyOnce(int shards, String sinkGroupId) {
       checkArgument(shards > 0, "KafkaRows.write().withExactlyOnce: shards must be > 0, got %s", shards);
@@ -506,19 +506,19 @@ public final class KafkaRows {
         checkArgument(rows.getSchema().hasField(keyField()),
             "KafkaRows.write().withKeyField: field '%s' is not in the schema; known fields: %s", keyField(), rows.getSchema().getFieldNames());
       }
-      KafkaIO.Write<byte[], byte[]> write =
+      PCollection<KV<byte[], byte[]>> encoded = rows
+          .apply("Encode", ParDo.of(new EncodeFn(schema(), payloadFormat(), keyField())))
+          .setCoder(KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), ByteArrayCoder.of()));
+      if (eosSinkGroupId() != null) {
+        return encoded.apply("WriteKafka",
+            TransactionalKafkaWrite.to(bootstrapServers(), topic()).withShards(eosShards()).withSinkGroupId(eosSinkGroupId()));
+      }
+      return encoded.apply("WriteKafka",
           KafkaIO.<byte[], byte[]>write()
               .withBootstrapServers(bootstrapServers())
               .withTopic(topic())
               .withKeySerializer(ByteArraySerializer.class)
-              .withValueSerializer(ByteArraySerializer.class);
-      if (eosSinkGroupId() != null) {
-        write = write.withEOS(eosShards(), eosSinkGroupId());
-      }
-      return rows
-          .apply("Encode", ParDo.of(new EncodeFn(schema(), payloadFormat(), keyField())))
-          .setCoder(KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), ByteArrayCoder.of()))
-          .apply("WriteKafka", write);
+              .withValueSerializer(ByteArraySerializer.class));
     }
 
     @Override
