@@ -22,7 +22,7 @@ import org.apache.beam.sdk.values.PCollection;
  *
  * <p>File names carry the window start, the pane index and the shard, so every pane of every
  * window is its own file and reruns on any runner produce the same names:
- * {@code dt=2026-11-01/hour=10/part-20261101T1000Z-p0-00000-of-00001.jsonl}. Elements in the
+ * {@code dt=2026-11-01/hour=10/part-20261101T100000Z-20261101T110000Z-p0-00000-of-00001.jsonl}. Elements in the
  * global window (a bounded collection that was never windowed) land in the output root as
  * {@code part-00000-of-00001.jsonl}.
  *
@@ -102,7 +102,7 @@ public abstract class WindowPartitionedFiles
   private static final DateTimeFormatter PARTITION =
       DateTimeFormatter.ofPattern("'dt='yyyy-MM-dd'/hour='HH").withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter COMPACT =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'").withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
   static final class PartitionNaming implements FileIO.Write.FileNaming {
     private final String suffix;
@@ -118,9 +118,12 @@ public abstract class WindowPartitionedFiles
       if (!(window instanceof IntervalWindow)) {
         return "part-" + shard;
       }
-      org.joda.time.Instant start = ((IntervalWindow) window).start();
-      return partitionOf(start)
-          + "/part-" + COMPACT.format(java.time.Instant.ofEpochMilli(start.getMillis()))
+      // Start and end to the second: windows shorter than a minute, sliding windows and sessions
+      // that start in the same minute must not share (and overwrite) a file.
+      IntervalWindow w = (IntervalWindow) window;
+      return partitionOf(w.start())
+          + "/part-" + COMPACT.format(java.time.Instant.ofEpochMilli(w.start().getMillis()))
+          + "-" + COMPACT.format(java.time.Instant.ofEpochMilli(w.end().getMillis()))
           + "-p" + pane.getIndex() + "-" + shard;
     }
   }

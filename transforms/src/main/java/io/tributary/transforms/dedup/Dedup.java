@@ -7,13 +7,17 @@ import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.time.Durations;
 import io.tributary.transforms.validate.FieldPath;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -55,13 +59,24 @@ import org.joda.time.Instant;
  * yesterday's file deduplicates exactly as the live stream did), counts every dropped duplicate
  * in {@code tributary/deduplicated}, and returns the duplicates as their own output.
  *
- * <p>Memory is bounded by the ids first seen within the TTL: each id's timer fires once the
- * watermark passes first-seen + TTL and clears its state, after which the same id is accepted
- * again (tested with TestStream and, on Flink, a scripted unbounded source). State and timers are
- * Beam keyed state, so on Flink they are part of checkpoints and savepoints and survive a restart.
- * Apply it before windowing: ids are remembered per key in the global window, so duplicates that
- * straddle a window boundary are still caught. The first arrival of an id wins; later ones are
- * duplicates even when their payload differs.
+ * <p>When is a later copy a duplicate? When its event time is before the first copy's event time
+ * plus the TTL. That rule reads no watermark, so a bounded replay and the live stream decide every
+ * copy the same way (a copy that arrives after the first one's id was forgotten, far behind the
+ * watermark, is accepted again).
+ *
+ * <p>Memory is bounded by the ids first seen within the TTL, and per-id overhead is one map entry.
+ * Ids are not Beam keys: they are hashed into {@link #DEFAULT_BUCKETS} buckets (keys), each holding
+ * a map of id to expiry and one event-time timer that sweeps expired ids at most {@code TTL/8}
+ * after they expire. One key per id would leave a runner garbage-collection timer per id behind:
+ * Beam's stateful ParDo sets one for every key and window, and in the global window it never fires,
+ * which on Flink grew the heap with every id ever seen (docs/performance.md measured it). Fewer keys
+ * also spare the Direct runner its cost of several milliseconds per distinct key. Forgotten ids
+ * (swept, or replaced by a copy past its TTL) are counted in {@code tributary/dedup.expired}. State
+ * and timers are Beam keyed state, so on Flink they are part of checkpoints and savepoints and
+ * survive a restart (StreamingFaultIT kills a TaskManager and re-sends old ids to prove it).
+ * Apply it before windowing: ids are remembered in the global window, so duplicates that straddle
+ * a window boundary are still caught. The first arrival of an id wins; later ones are duplicates
+ * even when their payload differs.
  *
  * <pre>{@code
  * Dedup.Result<Row> deduped = events.apply("Dedup",
@@ -75,9 +90,16 @@ public final class Dedup {
   /** Default id time-to-live: one day of event time. */
   public static final Duration DEFAULT_TTL = Duration.standardDays(1);
 
+  /** Default number of buckets (Beam keys) the ids are hashed into. */
+  public static final int DEFAULT_BUCKETS = 512;
+
+  /** Counter of ids forgotten after their TTL, in namespace {@code tributary}. */
+  public static final String EXPIRED = "dedup.expired";
+
   /** Deduplicates by the value of {@code field} (any type; compared by its string form). */
   public static <T> ById<T> byField(String field) {
-    return new AutoValue_Dedup_ById.Builder<T>().setField(FieldPath.of(field)).setTtl(DEFAULT_TTL).build();
+    return new AutoValue_Dedup_ById.Builder<T>().setField(FieldPath.of(field)).setTtl(DEFAULT_TTL)
+        .setBuckets(DEFAULT_BUCKETS).build();
   }
 
   /** The transform returned by {@link #byField}. */
@@ -87,6 +109,8 @@ public final class Dedup {
 
     abstract Duration ttl();
 
+    abstract int buckets();
+
     abstract Builder<T> toBuilder();
 
     @AutoValue.Builder
@@ -94,6 +118,8 @@ public final class Dedup {
       abstract Builder<T> setField(FieldPath field);
 
       abstract Builder<T> setTtl(Duration ttl);
+
+      abstract Builder<T> setBuckets(int buckets);
 
       abstract ById<T> build();
     }
@@ -104,19 +130,34 @@ public final class Dedup {
       return toBuilder().setTtl(ttl).build();
     }
 
+    /**
+     * How many Beam keys the ids are spread over: enough for the runner's parallelism (a few per
+     * worker slot), few enough that per-key overhead stays small. Changing it changes the state
+     * layout: resume from a savepoint only with the same value.
+     */
+    public ById<T> withBuckets(int buckets) {
+      checkArgument(buckets > 0, "Dedup.withBuckets: buckets must be > 0, got %s", buckets);
+      return toBuilder().setBuckets(buckets).build();
+    }
+
     @Override
     public Result<T> expand(PCollection<T> input) {
       checkArgument(input.hasSchema(), "Dedup.byField: input %s has no schema; give it a Beam schema (Row, @DefaultSchema, Avro)", input.getName());
       field().checkIn(input.getSchema());
       SerializableFunction<T, Row> toRow = input.getToRowFunction();
       FieldPath path = field();
-      PCollection<KV<String, T>> keyed =
+      int buckets = buckets();
+      PCollection<KV<Integer, KV<String, T>>> keyed =
           input
               .apply(
                   "KeyById",
-                  MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), input.getTypeDescriptor()))
-                      .via(element -> KV.of(String.valueOf(path.get(toRow.apply(element))), element)))
-              .setCoder(KvCoder.of(StringUtf8Coder.of(), input.getCoder()));
+                  MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
+                          TypeDescriptors.kvs(TypeDescriptors.strings(), input.getTypeDescriptor())))
+                      .via(element -> {
+                        String id = String.valueOf(path.get(toRow.apply(element)));
+                        return KV.of(bucketOf(id, buckets), KV.of(id, element));
+                      }))
+              .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), input.getCoder())));
       TupleTag<T> unique = new TupleTag<T>() {};
       TupleTag<T> duplicates = new TupleTag<T>() {};
       PCollectionTuple result =
@@ -133,8 +174,18 @@ public final class Dedup {
       super.populateDisplayData(builder);
       builder
           .add(DisplayData.item("field", field().toString()).withLabel("Id field"))
-          .add(DisplayData.item("ttl", Durations.format(ttl())).withLabel("Id time-to-live (event time)"));
+          .add(DisplayData.item("ttl", Durations.format(ttl())).withLabel("Id time-to-live (event time)"))
+          .add(DisplayData.item("buckets", buckets()).withLabel("Id buckets (keys)"));
     }
+  }
+
+  /** The bucket (Beam key) of an id: a mixed String hash, stable across JVMs. */
+  static int bucketOf(String id, int buckets) {
+    int h = id.hashCode();
+    h ^= h >>> 16;
+    h *= 0x85ebca6b;
+    h ^= h >>> 13;
+    return Math.floorMod(h, buckets);
   }
 
   /** The input's coder is its SchemaCoder, so copying it keeps the schema downstream. */
@@ -142,48 +193,96 @@ public final class Dedup {
     return pc.setCoder(like.getCoder());
   }
 
-  static final class DedupFn<T> extends DoFn<KV<String, T>, T> {
+  static final class DedupFn<T> extends DoFn<KV<Integer, KV<String, T>>, T> {
     private final Duration ttl;
+    private final long granule;
+    private final TupleTag<T> uniqueTag;
     private final TupleTag<T> duplicatesTag;
     private final Counter duplicates = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
+    private final Counter expired = Metrics.counter(DeadLetters.NAMESPACE, EXPIRED);
 
+    /** Id to the event time (millis) until which later copies are duplicates. */
     @StateId("seen")
-    private final StateSpec<ValueState<Boolean>> seenSpec = StateSpecs.value(BooleanCoder.of());
+    private final StateSpec<MapState<String, Long>> seenSpec = StateSpecs.map(StringUtf8Coder.of(), VarLongCoder.of());
 
-    @TimerId("expiry")
-    private final TimerSpec expirySpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    /** When the sweep timer is set for, so an element only moves it earlier. */
+    @StateId("sweepAt")
+    private final StateSpec<ValueState<Long>> sweepAtSpec = StateSpecs.value(VarLongCoder.of());
 
-    private final TupleTag<T> uniqueTag;
+    @TimerId("sweep")
+    private final TimerSpec sweepSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     DedupFn(Duration ttl, TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
       this.ttl = ttl;
+      // Sweeps happen on a grid of TTL/8 (at least a second): each id is visited about 8 times
+      // over its life instead of the bucket being swept at every watermark step.
+      this.granule = Math.max(1000L, ttl.getMillis() / 8);
       this.uniqueTag = uniqueTag;
       this.duplicatesTag = duplicatesTag;
     }
 
     @ProcessElement
     public void process(
-        @Element KV<String, T> element,
+        @Element KV<Integer, KV<String, T>> element,
         @Timestamp Instant timestamp,
-        @StateId("seen") ValueState<Boolean> seen,
-        @TimerId("expiry") Timer expiry,
+        @StateId("seen") MapState<String, Long> seen,
+        @StateId("sweepAt") ValueState<Long> sweepAt,
+        @TimerId("sweep") Timer sweep,
         BoundedWindow window,
         MultiOutputReceiver out) {
-      if (Boolean.TRUE.equals(seen.read())) {
+      String id = element.getValue().getKey();
+      T value = element.getValue().getValue();
+      Long until = seen.get(id).read();
+      if (until != null && timestamp.getMillis() < until) {
         duplicates.inc();
-        out.get(duplicatesTag).output(element.getValue());
+        out.get(duplicatesTag).output(value);
         return;
       }
-      seen.write(true);
-      Instant expiresAt = timestamp.plus(ttl);
-      Instant limit = window.maxTimestamp();
-      expiry.set(expiresAt.isAfter(limit) ? limit : expiresAt);
-      out.get(uniqueTag).output(element.getValue());
+      if (until != null) {
+        expired.inc(); // past its TTL but not swept yet: this copy starts a new life
+      }
+      long limit = window.maxTimestamp().getMillis();
+      long expiresAt = Math.min(timestamp.plus(ttl).getMillis(), limit);
+      seen.put(id, expiresAt);
+      long at = Math.min(ceilToGranule(expiresAt), limit);
+      Long current = sweepAt.read();
+      if (current == null || at < current) {
+        sweep.set(new Instant(at));
+        sweepAt.write(at);
+      }
+      out.get(uniqueTag).output(value);
     }
 
-    @OnTimer("expiry")
-    public void expire(@StateId("seen") ValueState<Boolean> seen) {
-      seen.clear();
+    @OnTimer("sweep")
+    public void sweep(
+        OnTimerContext context,
+        @StateId("seen") MapState<String, Long> seen,
+        @StateId("sweepAt") ValueState<Long> sweepAt,
+        @TimerId("sweep") Timer sweep) {
+      long now = context.fireTimestamp().getMillis();
+      List<String> gone = new ArrayList<>();
+      long next = Long.MAX_VALUE;
+      for (Map.Entry<String, Long> entry : seen.entries().read()) {
+        if (entry.getValue() <= now) {
+          gone.add(entry.getKey());
+        } else {
+          next = Math.min(next, entry.getValue());
+        }
+      }
+      gone.forEach(seen::remove);
+      expired.inc(gone.size());
+      if (next == Long.MAX_VALUE) {
+        sweepAt.clear();
+      } else {
+        long at = Math.min(ceilToGranule(next), context.window().maxTimestamp().getMillis());
+        sweep.set(new Instant(at));
+        sweepAt.write(at);
+      }
+    }
+
+    private long ceilToGranule(long millis) {
+      long floor = Math.floorDiv(millis, granule) * granule;
+      return floor == millis ? millis : floor + granule;
     }
   }
 

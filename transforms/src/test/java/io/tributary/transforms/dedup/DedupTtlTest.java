@@ -5,6 +5,7 @@ import static io.tributary.transforms.windowing.WindowingTest.rows;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.assertThrows;
 
 import io.tributary.testing.Counters;
@@ -50,6 +51,40 @@ public class DedupTtlTest implements Serializable {
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertEquals(2, Counters.get(run, RunAccounting.DEDUPLICATED));
+    // x,1 forgotten after its TTL, x,3 at the end of input: nothing stays remembered.
+    assertEquals(2, Counters.get(run, Dedup.EXPIRED));
+  }
+
+  @Test
+  public void everyRememberedIdIsForgottenOnceTheWatermarkPassesItsTtl() {
+    EventScript script = EventScript.create();
+    java.util.List<String> firsts = new java.util.ArrayList<>();
+    // 300 distinct ids over an hour, each sent twice a minute apart: 300 unique, 300 duplicates.
+    for (int i = 0; i < 300; i++) {
+      script.add(min(0).plus(Duration.standardSeconds(12L * i)), "id" + i + "," + i);
+      firsts.add("id" + i + "," + i);
+      script.add(min(0).plus(Duration.standardSeconds(12L * i + 60)), "id" + i + "," + (1000 + i));
+    }
+    Dedup.Result<Row> result = rows(script.apply(p, "Events")).apply("Dedup", Dedup.<Row>byField("user").withTtl(Duration.standardMinutes(10)));
+    PAssert.that(lines(result.output(), "Unique")).containsInAnyOrder(firsts);
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertEquals(300, Counters.get(run, RunAccounting.DEDUPLICATED));
+    // Each remembered id is swept exactly once: the state holds nothing at the end.
+    assertEquals(300, Counters.get(run, Dedup.EXPIRED));
+  }
+
+  @Test
+  public void idsSpreadOverTheBuckets() {
+    int[] counts = new int[Dedup.DEFAULT_BUCKETS];
+    for (int i = 0; i < 100_000; i++) {
+      counts[Dedup.bucketOf(String.format("e-%07d", i), Dedup.DEFAULT_BUCKETS)]++;
+    }
+    int max = java.util.Arrays.stream(counts).max().getAsInt();
+    int min = java.util.Arrays.stream(counts).min().getAsInt();
+    double mean = 100_000.0 / Dedup.DEFAULT_BUCKETS;
+    assertTrue("max bucket " + max + " vs mean " + mean, max < mean * 1.5);
+    assertTrue("min bucket " + min + " vs mean " + mean, min > mean * 0.5);
   }
 
   @Test
