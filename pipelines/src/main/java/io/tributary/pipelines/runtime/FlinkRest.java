@@ -110,6 +110,18 @@ public final class FlinkRest {
     return call("GET", "/jobs/" + checkId(jobId) + "/checkpoints", null).path("counts").path("completed").asLong();
   }
 
+  /**
+   * The checkpoint or savepoint the job last restored from (its path), or empty if it never
+   * restored; Flink's {@code latest.restored} of the checkpoint statistics.
+   */
+  public java.util.Optional<String> restoredFrom(String jobId) throws IOException, UsageException {
+    JsonNode restored = call("GET", "/jobs/" + checkId(jobId) + "/checkpoints", null).path("latest").path("restored");
+    if (restored.isMissingNode() || restored.isNull()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(restored.path("external_path").asText(String.valueOf(restored.path("id").asLong())));
+  }
+
   /** Failures Flink recorded for the job (its exception history); empty for a healthy job. */
   public List<String> exceptions(String jobId) throws IOException, UsageException {
     JsonNode root = call("GET", "/jobs/" + checkId(jobId) + "/exceptions", null);

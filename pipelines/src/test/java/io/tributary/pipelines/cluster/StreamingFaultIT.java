@@ -57,7 +57,9 @@ import org.junit.runners.MethodSorters;
  * producer sends events with known ids.
  *
  * <ol>
- *   <li>{@code a} (not yet, see the comment in the class): kill -9 of the TaskManager mid-stream.
+ *   <li>{@code a}: kill -9 of the TaskManager mid-stream (after a checkpoint, while events still
+ *       arrive), a new TaskManager, then 100 old ids re-sent: the job restores from its last
+ *       checkpoint and every id is in the sink topic once and counted once in the aggregates.
  *   <li>{@code b}: stop with a savepoint, events produced while stopped (plus re-sent old ids),
  *       the same jar resubmitted from the savepoint: no loss, no duplicates.
  *   <li>{@code c}: poison messages into the resumed job of {@code b}: dead letters, job keeps
@@ -135,11 +137,62 @@ public class StreamingFaultIT {
     }
   }
 
-  // Drill (a), kill -9 of the TaskManager mid-stream, is not here yet: with Beam's exactly-once
-  // Kafka writer on Flink, checkpoints stopped completing after the first one in our runs, and a
-  // failure between the writer's first commit and the next checkpoint leaves Kafka metadata
-  // without writer state, so the job cannot restart (docs/operations.md, "Open problems").
-  // It is tracked in issue 9 rather than asserted here as a test that cannot pass.
+  @Test
+  public void a_killTaskManagerMidStreamRestoresFromTheLastCheckpoint() throws Exception {
+    long t0 = System.nanoTime();
+    int n = 2000;
+    int resent = 100;
+    kafka.createTopic("fa-in", 2);
+    kafka.createTopic("fa-out", 1);
+    Path out = TMP.newFolder("out-a").toPath();
+    String job = submit("fa-in", "fa-out", "fa", out, "--sinkShards=2");
+    await("job a RUNNING", 120, () -> "RUNNING".equals(stateOf(job)));
+    try (SinkReader sink = new SinkReader("fa-out")) {
+      Producer.start("fa-in", "a", 0, n / 2, 200).join(60);
+      await("first records of job a in the sink", 120, () -> sink.poll() >= 200);
+      // Kill after a checkpoint that follows the sink's first commits, while the producer sends
+      // the second half: the restore must replay Kafka from the checkpoint, skip what the sink
+      // committed since, and keep the Dedup state of the ids seen before it.
+      long completed = checkpoints(job);
+      await("a checkpoint after the first commits", 60, () -> checkpoints(job) > completed);
+      Producer producer = Producer.start("fa-in", "a", n / 2, n, 100);
+      await("the second half under way", 30, () -> producer.sent() >= 200);
+      int sentAtKill = n / 2 + producer.sent();
+      long inSinkAtKill = sink.poll();
+      log("a: kill -9 of the TaskManager: %s", run(cluster("kill-taskmanager"), 30).trim());
+      log("a: %s", run(cluster("start-taskmanager", "150"), 200).trim().replace('\n', ' '));
+      producer.join(120);
+      await("job a restored from a checkpoint", 180,
+          () -> "RUNNING".equals(stateOf(job)) && restoredFrom(job).isPresent());
+      // Old ids again, after the restore: only Dedup state restored from the checkpoint knows them.
+      Producer.start("fa-in", "a", 0, resent, 200).join(60);
+      await("all " + n + " ids of job a in the sink", 300, () -> sink.poll() >= n);
+      await("all " + n + " events of job a in the aggregate files", 180, () -> aggregatedEvents(out) >= n);
+      sink.settle(Duration.ofSeconds(15));
+      log("a: produced=%d (+%d re-sent ids) killed at sent=%d sink=%d; restored from %s; failures recorded=%d; "
+              + "sink records=%d distinct ids=%d duplicates=%d missing=%d; aggregated events=%d; dead letters=%d (%d s)",
+          n, resent, sentAtKill, inSinkAtKill, restoredFrom(job).orElse("-"), flink.exceptions(job).size(), sink.records(),
+          sink.distinct(), sink.records() - sink.distinct(), n - sink.distinct(), aggregatedEvents(out),
+          deadLetters(out.resolve("dead-letter")).size(), secondsSince(t0));
+      assertThat("restored from", restoredFrom(job).orElse("-"), org.hamcrest.Matchers.containsString("/chk-"));
+      assertThat("failures Flink recorded (the lost TaskManager)", flink.exceptions(job).size(), org.hamcrest.Matchers.greaterThanOrEqualTo(1));
+      assertThat("sink records", sink.records(), equalTo(n));
+      assertThat("ids", sink.ids(), equalTo(expectedIds("a", 0, n)));
+      assertThat("events in the aggregate files", aggregatedEvents(out), equalTo((long) n));
+      assertThat("dead letters", deadLetters(out.resolve("dead-letter")), empty());
+    } finally {
+      cancelQuietly(job);
+    }
+    log("a: done in %d s", secondsSince(t0));
+  }
+
+  private static java.util.Optional<String> restoredFrom(String job) {
+    try {
+      return flink.restoredFrom(job);
+    } catch (Exception e) {
+      return java.util.Optional.empty();
+    }
+  }
 
   @Test
   public void b_stopWithSavepointAndResumeLosesNothingAndDuplicatesNothing() throws Exception {
