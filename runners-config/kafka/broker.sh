@@ -5,6 +5,8 @@
 #   runners-config/kafka/broker.sh start                 # PLAINTEXT on 127.0.0.1:9092
 #   runners-config/kafka/broker.sh create-topic clicks 2 # name, partitions
 #   runners-config/kafka/broker.sh topics
+#   runners-config/kafka/broker.sh produce-live clicks --count=3000 --rate=100  # events with event time now
+#   runners-config/kafka/broker.sh count clicks-clean    # read_committed: records, distinct keys, duplicates
 #   runners-config/kafka/broker.sh status
 #   runners-config/kafka/broker.sh stop
 #
@@ -65,6 +67,11 @@ case "${1:-}" in
     tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --create --if-not-exists \
       --topic "$2" --partitions "${3:-1}" --replication-factor 1
     ;;
+  produce-live|count)
+    cmd=$1; [ -n "${2:-}" ] || die "usage: broker.sh $cmd TOPIC [--option=value ...]"
+    topic=$2; shift 2
+    tool "$here/KafkaTool.java" "$cmd" "$bootstrap" "$topic" "$@"
+    ;;
   topics)
     tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" --describe
     ;;
@@ -81,6 +88,6 @@ case "${1:-}" in
     if alive; then echo "broker: running (pid $(cat "$state/broker.pid")) on $bootstrap"; else echo "broker: stopped"; fi
     ;;
   *)
-    die "usage: broker.sh start|stop|status|create-topic NAME [PARTITIONS]|topics"
+    die "usage: broker.sh start|stop|status|create-topic NAME [PARTITIONS]|topics|produce-live TOPIC --count=N [--rate=R]|count TOPIC"
     ;;
 esac
