@@ -67,7 +67,8 @@ import org.joda.time.Instant;
  * <p>Memory is bounded by the ids first seen within the TTL, and per-id overhead is one map entry.
  * Ids are not Beam keys: they are hashed into {@link #DEFAULT_BUCKETS} buckets (keys), each holding
  * a map of id to expiry and one event-time timer that sweeps expired ids at most {@code TTL/8}
- * after they expire. One key per id would leave a runner garbage-collection timer per id behind:
+ * after the watermark passes their expiry (on unbounded input; a bounded input is swept once, when
+ * it ends, since batch runners fire timers only then). One key per id would leave a runner garbage-collection timer per id behind:
  * Beam's stateful ParDo sets one for every key and window, and in the global window it never fires,
  * which on Flink grew the heap with every id ever seen (docs/performance.md measured it). Fewer keys
  * also spare the Direct runner its cost of several milliseconds per distinct key. Forgotten ids
@@ -163,7 +164,8 @@ public final class Dedup {
       PCollectionTuple result =
           keyed.apply(
               "DropDuplicates",
-              ParDo.of(new DedupFn<T>(ttl(), unique, duplicates)).withOutputTags(unique, TupleTagList.of(duplicates)));
+              ParDo.of(new DedupFn<T>(ttl(), input.isBounded() == PCollection.IsBounded.BOUNDED, unique, duplicates))
+                  .withOutputTags(unique, TupleTagList.of(duplicates)));
       return new Result<>(
           input.getPipeline(), withSchemaOf(input, result.get(unique)), unique,
           withSchemaOf(input, result.get(duplicates)), duplicates);
@@ -212,11 +214,13 @@ public final class Dedup {
     @TimerId("sweep")
     private final TimerSpec sweepSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    DedupFn(Duration ttl, TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
+    DedupFn(Duration ttl, boolean bounded, TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
       this.ttl = ttl;
-      // Sweeps happen on a grid of TTL/8 (at least a second): each id is visited about 8 times
-      // over its life instead of the bucket being swept at every watermark step.
-      this.granule = Math.max(1000L, ttl.getMillis() / 8);
+      // Unbounded input: sweeps on a grid of TTL/8 (at least a second), so each id is visited
+      // about 8 times over its life instead of at every watermark step. Bounded input: a batch
+      // runner fires timers only after the input ends, when a grid would sweep each bucket once
+      // per grid step over the whole event-time span; one sweep at the end of the window instead.
+      this.granule = bounded ? Long.MAX_VALUE : Math.max(1000L, ttl.getMillis() / 8);
       this.uniqueTag = uniqueTag;
       this.duplicatesTag = duplicatesTag;
     }
@@ -281,6 +285,9 @@ public final class Dedup {
     }
 
     private long ceilToGranule(long millis) {
+      if (granule == Long.MAX_VALUE) {
+        return Long.MAX_VALUE; // capped to the window's end by the callers
+      }
       long floor = Math.floorDiv(millis, granule) * granule;
       return floor == millis ? millis : floor + granule;
     }
