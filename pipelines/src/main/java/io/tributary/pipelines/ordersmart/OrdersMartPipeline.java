@@ -89,6 +89,8 @@ public final class OrdersMartPipeline {
   /** The lake datasets, each a directory under {@code <output>/lake}. */
   public static final List<String> DATASETS = List.of("orders", "orders_history", "daily_category_revenue");
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OrdersMartPipeline.class);
+
   private OrdersMartPipeline() {}
 
   /** Root of one lake dataset. */
@@ -129,6 +131,7 @@ public final class OrdersMartPipeline {
       List<KafkaReplay.OffsetRange> now = KafkaReplay.currentRanges(options.getBootstrapServers(),
           List.of(options.getOrdersTopic(), options.getProductsTopic()));
       options.setKafkaOffsets(KafkaReplay.OffsetRange.formatList(now));
+      LOG.info("orders-mart: replaying Kafka offsets --kafkaOffsets={}", options.getKafkaOffsets());
     }
     List<KafkaReplay.OffsetRange> ranges;
     try {
