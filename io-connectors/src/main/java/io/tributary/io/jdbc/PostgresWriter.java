@@ -88,8 +88,17 @@ final class PostgresWriter implements AutoCloseable {
         c.commit();
       } catch (SQLException e) {
         c.rollback();
-        // Another worker created it between our check and our CREATE: the catalog's unique index says so.
-        if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+        // Another worker created it between our check and our CREATE. Depending on where the two
+        // collide, PostgreSQL says 23505 (catalog unique index), 42P07 (duplicate table) or 42710
+        // ("type ... already exists", the row type): whatever it says, the table now existing is
+        // what counts.
+        boolean nowExists;
+        try (var rs = st.executeQuery("SELECT to_regclass('" + table.quotedName().replace("'", "''") + "') IS NOT NULL")) {
+          rs.next();
+          nowExists = rs.getBoolean(1);
+        }
+        c.commit();
+        if (!nowExists) {
           throw e;
         }
       }

@@ -37,6 +37,7 @@ import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -239,31 +240,46 @@ public final class OrdersMartPipeline {
             .apply("SumRevenue", ParDo.of(new SumFn()))
             .setRowSchema(MART);
 
-    String output = options.getOutput();
-    currentOrders.apply("WriteOrdersLake", LakePartitions.to(lakeRoot(output, "orders")).byDateOf("created_at")
-        .withPartitions(dates).withInputFingerprint(fingerprint));
-    history.apply("WriteHistoryLake", LakePartitions.to(lakeRoot(output, "orders_history")).byDateOf(Cdc.VALID_FROM)
-        .withPartitions(dates).withInputFingerprint(fingerprint));
-    mart.apply("WriteMartLake", LakePartitions.to(lakeRoot(output, "daily_category_revenue")).byDateOf("dt")
-        .withPartitions(dates).withInputFingerprint(fingerprint));
-
+    List<PCollection<?>> served = new ArrayList<>();
     if (!options.getJdbcUrl().isEmpty()) {
       String password = options.getJdbcPassword().isEmpty() && System.getenv("PGPASSWORD") != null
           ? System.getenv("PGPASSWORD") : options.getJdbcPassword();
       JdbcTarget db = JdbcTarget.of(options.getJdbcUrl(), options.getJdbcUser(), password);
-      products.changes().apply("WriteProductsDb", PostgresUpsert.into(db, "products").withPrimaryKey("product_id")
-          .withDeleteFlag(Cdc.DELETED).withTableSchema(PRODUCT).withBadRecordErrorHandler(deadLetters));
-      orderChanges.apply("WriteOrdersDb", PostgresUpsert.into(db, "orders").withPrimaryKey("order_id")
-          .withDeleteFlag(Cdc.DELETED).withTableSchema(ORDER).withBadRecordErrorHandler(deadLetters));
-      history.apply("WriteHistoryDb", PostgresUpsert.into(db, "orders_history")
-          .withPrimaryKey("order_id", Cdc.SOURCE_POSITION).withBadRecordErrorHandler(deadLetters));
+      served.add(products.changes().apply("WriteProductsDb", PostgresUpsert.into(db, "products").withPrimaryKey("product_id")
+          .withDeleteFlag(Cdc.DELETED).withTableSchema(PRODUCT).withBadRecordErrorHandler(deadLetters)));
+      served.add(orderChanges.apply("WriteOrdersDb", PostgresUpsert.into(db, "orders").withPrimaryKey("order_id")
+          .withDeleteFlag(Cdc.DELETED).withTableSchema(ORDER).withBadRecordErrorHandler(deadLetters)));
+      served.add(history.apply("WriteHistoryDb", PostgresUpsert.into(db, "orders_history")
+          .withPrimaryKey("order_id", Cdc.SOURCE_POSITION).withBadRecordErrorHandler(deadLetters)));
       // The mart is replaced per date, not upserted: a (date, category) the rebuild no longer has (its
       // orders were deleted or cancelled) must disappear from the served table too.
       PostgresUpsert martDb = PostgresUpsert.into(db, "daily_category_revenue").withPrimaryKey("dt", "category")
           .withBadRecordErrorHandler(deadLetters);
-      mart.apply("WriteMartDb", dates.isEmpty() ? martDb.withReplacedTable() : martDb.withReplacedPartitions("dt", dates));
+      served.add(mart.apply("WriteMartDb", dates.isEmpty() ? martDb.withReplacedTable() : martDb.withReplacedPartitions("dt", dates)));
     }
+
+    // The lake's _SUCCESS markers are what a backfill trusts to skip a date, so they are written
+    // only after PostgreSQL has every row of the run: a backfill killed between the two rebuilds
+    // the date instead of skipping it with the database half written.
+    String output = options.getOutput();
+    afterServed(currentOrders, served, "Orders", ORDER).apply("WriteOrdersLake",
+        LakePartitions.to(lakeRoot(output, "orders")).byDateOf("created_at")
+            .withPartitions(dates).withInputFingerprint(fingerprint));
+    afterServed(history, served, "History", history.getSchema()).apply("WriteHistoryLake",
+        LakePartitions.to(lakeRoot(output, "orders_history")).byDateOf(Cdc.VALID_FROM)
+            .withPartitions(dates).withInputFingerprint(fingerprint));
+    afterServed(mart, served, "Mart", MART).apply("WriteMartLake",
+        LakePartitions.to(lakeRoot(output, "daily_category_revenue")).byDateOf("dt")
+            .withPartitions(dates).withInputFingerprint(fingerprint));
     deadLetters.close();
+  }
+
+  /** {@code rows} once every PostgreSQL write in {@code served} has finished ({@code rows} itself when none). */
+  private static PCollection<Row> afterServed(PCollection<Row> rows, List<PCollection<?>> served, String name, Schema schema) {
+    if (served.isEmpty()) {
+      return rows;
+    }
+    return rows.apply("After" + name + "Served", Wait.on(served)).setRowSchema(schema);
   }
 
   /** Keeps rows whose date field falls on one of {@code dates} (all rows when empty, or when the field is null). */
