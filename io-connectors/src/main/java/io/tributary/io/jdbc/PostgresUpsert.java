@@ -6,7 +6,15 @@ import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollectionList;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;
@@ -77,6 +85,12 @@ public abstract class PostgresUpsert extends PTransform<PCollection<Row>, PColle
 
   abstract int batchSize();
 
+  /** Non-null in replace mode: the partitions replaced even when the input has no row of them. */
+  abstract @Nullable ImmutableList<String> replacedPartitions();
+
+  /** Replace mode: the partition column; null replaces the whole table. */
+  abstract @Nullable String partitionColumn();
+
   abstract int maxRetries();
 
   abstract long initialBackoffMillis();
@@ -100,6 +114,10 @@ public abstract class PostgresUpsert extends PTransform<PCollection<Row>, PColle
     abstract Builder setTableSchema(@Nullable Schema schema);
 
     abstract Builder setBatchSize(int size);
+
+    abstract Builder setReplacedPartitions(@Nullable ImmutableList<String> partitions);
+
+    abstract Builder setPartitionColumn(@Nullable String column);
 
     abstract Builder setMaxRetries(int retries);
 
@@ -153,6 +171,37 @@ public abstract class PostgresUpsert extends PTransform<PCollection<Row>, PColle
     return toBuilder().setTableSchema(schema).build();
   }
 
+  /**
+   * Replaces whole partitions instead of upserting row by row: for every value of {@code column}
+   * that the input has, and for every value in {@code partitions} (given as text: {@code
+   * 2026-11-01} for a date column), one transaction deletes the table's rows of that partition and
+   * inserts the input's rows of it. A row that a rebuilt partition no longer has (a category without
+   * orders that day any more) disappears; a listed partition without input rows is emptied; other
+   * partitions are not touched; readers see the old or the new partition, never a mix. Rows the
+   * database refuses go to the bad-record handler as with upserts, the rest of their partition is
+   * still written.
+   *
+   * <p>For bounded inputs (batch runs, backfills): each partition's rows are grouped on one worker
+   * and written in one transaction. {@code column} must be a non-nullable STRING, integer or {@code
+   * SqlTypes.DATE} field. Not combinable with {@link #withDeleteFlag} or {@link
+   * #withPaneIndexColumn}. Rows deleted by replaces are counted in {@code
+   * tributary/postgres.<table>.partition_rows_deleted}.
+   */
+  public PostgresUpsert withReplacedPartitions(String column, List<String> partitions) {
+    checkArgument(column != null && !column.isEmpty(), "PostgresUpsert.withReplacedPartitions: column must not be empty");
+    checkArgument(partitions != null, "PostgresUpsert.withReplacedPartitions: partitions must not be null (use an empty list)");
+    return toBuilder().setPartitionColumn(column).setReplacedPartitions(ImmutableList.copyOf(partitions)).build();
+  }
+
+  /**
+   * Replaces the whole table with the input in one transaction: the input is the table's complete
+   * new content, so rows it no longer has are deleted. For bounded inputs small enough for one
+   * worker (a mart rebuilt in full); see {@link #withReplacedPartitions} for the rules.
+   */
+  public PostgresUpsert withReplacedTable() {
+    return toBuilder().setPartitionColumn(null).setReplacedPartitions(ImmutableList.of()).build();
+  }
+
   /** Rows per transaction, 500 by default. */
   public PostgresUpsert withBatchSize(int rows) {
     checkArgument(rows > 0, "PostgresUpsert.withBatchSize: rows must be > 0, got %s", rows);
@@ -197,6 +246,9 @@ public abstract class PostgresUpsert extends PTransform<PCollection<Row>, PColle
           "PostgresUpsert.withDeleteFlag: '%s' must be a BOOLEAN field of the input; fields: %s", deleteFlag(), schema.getFieldNames());
     }
     PostgresTable table = tableFor(schema);
+    if (replacedPartitions() != null) {
+      return expandReplace(input, table);
+    }
     TupleTag<Void> done = new TupleTag<Void>() {};
     PCollectionTuple result =
         input.apply(
@@ -206,6 +258,161 @@ public abstract class PostgresUpsert extends PTransform<PCollection<Row>, PColle
                 .withOutputTags(done, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(done);
+  }
+
+  private PCollection<Void> expandReplace(PCollection<Row> input, PostgresTable table) {
+    Schema schema = input.getSchema();
+    String column = partitionColumn();
+    checkArgument(input.isBounded() == PCollection.IsBounded.BOUNDED,
+        "PostgresUpsert.withReplacedPartitions: needs a bounded input (a batch run or a backfill); for streams "
+            + "upsert with withPaneIndexColumn()");
+    checkArgument(deleteFlag() == null && paneIndexColumn() == null,
+        "PostgresUpsert.withReplacedPartitions: cannot be combined with withDeleteFlag() or withPaneIndexColumn()");
+    List<KV<String, Row>> markers = new ArrayList<>();
+    if (column == null) {
+      markers.add(KV.of(WHOLE_TABLE, null));
+    } else {
+      checkArgument(schema.hasField(column), "PostgresUpsert.withReplacedPartitions: column '%s' is not in the input; fields: %s",
+          column, schema.getFieldNames());
+      Schema.FieldType type = schema.getField(column).getType();
+      checkArgument(!type.getNullable(), "PostgresUpsert.withReplacedPartitions: column '%s' must not be nullable", column);
+      partitionValue(type, column, null); // fails naming the column when its type cannot be a partition
+      for (String value : replacedPartitions()) {
+        markers.add(KV.of(partitionText(partitionValue(type, column, value)), null));
+      }
+    }
+    KvCoder<String, Row> coder = KvCoder.of(StringUtf8Coder.of(), NullableCoder.of(RowCoder.of(schema)));
+    PCollection<KV<String, Row>> keyed = input
+        .apply("KeyByPartition", ParDo.of(new PartitionKeyFn(column)))
+        .setCoder(coder);
+    PCollection<KV<String, Row>> listed = input.getPipeline()
+        .apply("ListedPartitions", Create.of(markers).withCoder(coder));
+    TupleTag<Void> done = new TupleTag<Void>() {};
+    PCollectionTuple result =
+        PCollectionList.of(keyed).and(listed)
+            .apply("AllPartitions", Flatten.pCollections())
+            .apply("GroupByPartition", GroupByKey.create())
+            .apply("ReplacePartition",
+                ParDo.of(new ReplaceFn(target(), table, column, batchSize(), maxRetries(), initialBackoffMillis(),
+                        DeadLetters.routerFor(badRecordErrorHandler())))
+                    .withOutputTags(done, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.register(badRecordErrorHandler(), result);
+    return result.get(done);
+  }
+
+  /** Key of the group that holds every row in {@link #withReplacedTable()} mode. */
+  private static final String WHOLE_TABLE = "*";
+
+  /** The partition value of text {@code value} for a column of {@code type}; null value only checks the type. */
+  static @Nullable Object partitionValue(Schema.FieldType type, String column, @Nullable String value) {
+    try {
+      switch (type.getTypeName()) {
+        case STRING:
+          return value;
+        case BYTE:
+        case INT16:
+        case INT32:
+        case INT64:
+          return value == null ? null : Long.parseLong(value);
+        case LOGICAL_TYPE:
+          if (org.apache.beam.sdk.schemas.logicaltypes.SqlTypes.DATE.getIdentifier()
+              .equals(type.getLogicalType().getIdentifier())) {
+            return value == null ? null : java.time.LocalDate.parse(value);
+          }
+          break;
+        default:
+          break;
+      }
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("PostgresUpsert.withReplacedPartitions: partition '" + value
+          + "' is not a value of column '" + column + "' (" + type + ")");
+    }
+    throw new IllegalArgumentException("PostgresUpsert.withReplacedPartitions: column '" + column + "' has type "
+        + type + "; expected a STRING, integer or SqlTypes.DATE field");
+  }
+
+  /** The grouping key of a partition value: its text form ({@code 2026-11-01}, {@code 42}, the string). */
+  static String partitionText(Object value) {
+    return value instanceof Number ? Long.toString(((Number) value).longValue()) : value.toString();
+  }
+
+  /** Keys rows by the text of their partition value. */
+  static final class PartitionKeyFn extends DoFn<Row, KV<String, Row>> {
+    private final @Nullable String column;
+
+    PartitionKeyFn(@Nullable String column) {
+      this.column = column;
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, OutputReceiver<KV<String, Row>> out) {
+      out.output(KV.of(column == null ? WHOLE_TABLE : partitionText(row.getValue(column)), row));
+    }
+  }
+
+  /** Replaces one partition (or the table) with its rows in one transaction. */
+  static final class ReplaceFn extends DoFn<KV<String, Iterable<Row>>, Void> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplaceFn.class);
+    private final JdbcTarget target;
+    private final PostgresTable table;
+    private final @Nullable String column;
+    private final int batchSize;
+    private final int maxRetries;
+    private final long initialBackoffMillis;
+    private final BadRecordRouter router;
+    private final Counter upserted;
+    private final Counter partitionRowsDeleted;
+    private transient PostgresWriter writer;
+
+    ReplaceFn(JdbcTarget target, PostgresTable table, @Nullable String column, int batchSize, int maxRetries,
+        long initialBackoffMillis, BadRecordRouter router) {
+      this.target = target;
+      this.table = table;
+      this.column = column;
+      this.batchSize = batchSize;
+      this.maxRetries = maxRetries;
+      this.initialBackoffMillis = initialBackoffMillis;
+      this.router = router;
+      this.upserted = Metrics.counter(DeadLetters.NAMESPACE, "postgres." + table.name() + ".upserted");
+      this.partitionRowsDeleted = Metrics.counter(DeadLetters.NAMESPACE, "postgres." + table.name() + ".partition_rows_deleted");
+    }
+
+    @Setup
+    public void setup() throws Exception {
+      PostgresWriter.ensureTable(target, table);
+      writer = new PostgresWriter(target, table, maxRetries, initialBackoffMillis);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<Row>> partition, MultiOutputReceiver out) throws Exception {
+      List<PostgresWriter.Op> ops = new ArrayList<>();
+      for (Row row : partition.getValue()) {
+        if (row != null) {
+          ops.add(new PostgresWriter.Op(row, false, 0, null));
+        }
+      }
+      Object value = column == null ? null
+          : partitionValue(table.schema().getField(column).getType(), column, partition.getKey());
+      // One transaction however many rows: the batch size only bounds the JDBC batches inside it.
+      List<PostgresWriter.Failure> failures = writer.replacePartition(column, value, ops);
+      long deleted = writer.lastPreludeCount();
+      partitionRowsDeleted.inc(deleted);
+      upserted.inc(ops.size() - failures.size());
+      LOG.info("Replaced {} of PostgreSQL table {}: {} row(s) deleted, {} inserted, {} refused",
+          column == null ? "every row" : "partition " + column + "=" + partition.getKey(), table.name(), deleted,
+          ops.size() - failures.size(), failures.size());
+      for (PostgresWriter.Failure f : failures) {
+        DeadLetters.reject(router, out, RowJsonText.render(f.op.row), StringUtf8Coder.of(),
+            new RecordRejectedException(STAGE, f.reason, f.message));
+      }
+    }
+
+    @Teardown
+    public void teardown() {
+      if (writer != null) {
+        writer.close();
+      }
+    }
   }
 
   @Override
@@ -218,6 +425,10 @@ public abstract class PostgresUpsert extends PTransform<PCollection<Row>, PColle
         .addIfNotNull(DisplayData.item("deleteFlag", deleteFlag()).withLabel("Delete flag field"))
         .addIfNotNull(DisplayData.item("paneIndexColumn", paneIndexColumn()).withLabel("Pane index column"))
         .add(DisplayData.item("batchSize", batchSize()).withLabel("Rows per transaction"))
+        .addIfNotNull(DisplayData.item("replace", replacedPartitions() == null ? null
+            : partitionColumn() == null ? "whole table"
+            : "partitions of " + partitionColumn() + (replacedPartitions().isEmpty() ? "" : " incl. " + String.join(",", replacedPartitions())))
+            .withLabel("Replaces (delete + insert in one transaction)"))
         .add(DisplayData.item("maxRetries", maxRetries()).withLabel("Retries on transient errors"))
         .add(DisplayData.item("initialBackoffMillis", initialBackoffMillis()).withLabel("First retry backoff (ms)"))
         .add(DisplayData.item("badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())

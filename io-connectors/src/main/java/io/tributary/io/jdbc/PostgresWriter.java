@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * transaction; a transient failure retries the whole batch (reconnecting when the connection is
  * gone); a batch that a row makes fail on a constraint or a bad value is replayed row by row, each
  * under a savepoint, so every good row is written and every bad row is returned with the server's
- * message.
+ * message. {@link #replacePartition} does the same after deleting the partition the rows replace, in
+ * the same transaction.
  */
 final class PostgresWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresWriter.class);
@@ -87,8 +88,17 @@ final class PostgresWriter implements AutoCloseable {
         c.commit();
       } catch (SQLException e) {
         c.rollback();
-        // Another worker created it between our check and our CREATE: the catalog's unique index says so.
-        if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+        // Another worker created it between our check and our CREATE. Depending on where the two
+        // collide, PostgreSQL says 23505 (catalog unique index), 42P07 (duplicate table) or 42710
+        // ("type ... already exists", the row type): whatever it says, the table now existing is
+        // what counts.
+        boolean nowExists;
+        try (var rs = st.executeQuery("SELECT to_regclass('" + table.quotedName().replace("'", "''") + "') IS NOT NULL")) {
+          rs.next();
+          nowExists = rs.getBoolean(1);
+        }
+        c.commit();
+        if (!nowExists) {
           throw e;
         }
       }
@@ -105,23 +115,78 @@ final class PostgresWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * What a transaction does before its rows: e.g. delete the partition the rows replace. Runs again
+   * at the start of every attempt and of the row-by-row replay, inside the same transaction as the
+   * rows; returns the number of rows it changed.
+   */
+  interface Prelude {
+    long run(Connection connection) throws SQLException;
+  }
+
   /** Writes {@code ops} in order; returns the rows the database refused. */
   List<Failure> write(List<Op> ops) throws SQLException, InterruptedException {
     if (ops.isEmpty()) {
       return List.of();
     }
+    return transact(null, ops);
+  }
+
+  /**
+   * Replaces a partition in one transaction: deletes the rows whose {@code column} equals {@code
+   * value} (every row of the table when {@code column} is null), then inserts {@code ops}. Readers
+   * see the old partition or the new one, never a mix; a row the database refuses is returned and
+   * the rest are written in the same transaction. Returns the refused rows; {@link
+   * #lastPreludeCount()} tells how many rows were deleted.
+   */
+  List<Failure> replacePartition(@Nullable String column, @Nullable Object value, List<Op> ops)
+      throws SQLException, InterruptedException {
+    String sql = "DELETE FROM " + table.quotedName()
+        + (column == null ? "" : " WHERE " + PostgresTable.quote(column) + " = ?");
+    return transact(c -> {
+      try (PreparedStatement st = c.prepareStatement(sql)) {
+        if (column != null) {
+          bindPartitionValue(st, value);
+        }
+        return st.executeUpdate();
+      }
+    }, ops);
+  }
+
+  /** Rows changed by the prelude of the last committed transaction. */
+  long lastPreludeCount() {
+    return lastPreludeCount;
+  }
+
+  private long lastPreludeCount;
+
+  private static void bindPartitionValue(PreparedStatement st, @Nullable Object value) throws SQLException {
+    if (value == null) {
+      st.setNull(1, java.sql.Types.NULL);
+    } else if (value instanceof java.time.LocalDate) {
+      st.setObject(1, value);
+    } else if (value instanceof Number) {
+      st.setLong(1, ((Number) value).longValue());
+    } else {
+      st.setString(1, value.toString());
+    }
+  }
+
+  private List<Failure> transact(@Nullable Prelude prelude, List<Op> ops) throws SQLException, InterruptedException {
     SQLException last = null;
     for (int attempt = 0; attempt <= maxRetries; attempt++) {
       try {
         try {
+          long changed = prelude == null ? 0 : prelude.run(connection());
           writeBatches(ops);
           connection().commit();
+          lastPreludeCount = changed;
           return List.of();
         } catch (SQLException e) {
           SQLException cause = unwrap(e);
           rollbackQuietly();
           if (isRowProblem(cause)) {
-            return writeRowByRow(ops);
+            return writeRowByRow(prelude, ops);
           }
           throw cause;
         }
@@ -157,9 +222,10 @@ final class PostgresWriter implements AutoCloseable {
     }
   }
 
-  private List<Failure> writeRowByRow(List<Op> ops) throws SQLException {
+  private List<Failure> writeRowByRow(@Nullable Prelude prelude, List<Op> ops) throws SQLException {
     List<Failure> failures = new ArrayList<>();
     Connection c = connection();
+    long changed = prelude == null ? 0 : prelude.run(c);
     for (Op op : ops) {
       var savepoint = c.setSavepoint();
       try {
@@ -176,6 +242,7 @@ final class PostgresWriter implements AutoCloseable {
       }
     }
     c.commit();
+    lastPreludeCount = changed;
     return failures;
   }
 

@@ -1,6 +1,7 @@
 /**
- * Serving to PostgreSQL: an idempotent, batched upsert sink with retries and per-row dead letters,
- * and the DDL it derives from a Beam schema.
+ * Serving to PostgreSQL: an idempotent, batched upsert sink with retries and per-row dead letters
+ * (or, for rebuilt marts, partition replaces in one transaction), and the DDL it derives from a
+ * Beam schema.
  *
  * <p>Reading from databases (CDC) is not here: change events arrive as Debezium JSON and are
  * applied by {@code io.tributary.transforms.cdc}.

@@ -80,6 +80,94 @@ public class PostgresUpsertIT {
     return out;
   }
 
+  static final Schema MART = Schema.builder()
+      .addLogicalTypeField("dt", org.apache.beam.sdk.schemas.logicaltypes.SqlTypes.DATE).addStringField("category")
+      .addInt64Field("orders").addDecimalField("revenue").build();
+
+  static Row mart(String dt, String category, long orders, String revenue) {
+    return Row.withSchema(MART).addValues(java.time.LocalDate.parse(dt), category, orders, new BigDecimal(revenue)).build();
+  }
+
+  private PipelineResult replace(String runner, JdbcTarget db, List<Row> rows, Path deadLetters,
+      java.util.function.UnaryOperator<PostgresUpsert> mode) {
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=" + runner, "--parallelism=2").create());
+    BadRecordErrorHandler<?> handler = p.registerBadRecordErrorHandler(DeadLetterFiles.to(deadLetters.toString()));
+    p.apply("Rows", Create.of(rows).withCoder(RowCoder.of(MART)))
+        .apply("WriteMart", mode.apply(PostgresUpsert.into(db, "mart").withPrimaryKey("dt", "category")
+            .withBadRecordErrorHandler(handler)));
+    handler.close();
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    return result;
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    long sum = 0;
+    for (org.apache.beam.sdk.metrics.MetricResult<Long> c : result.metrics().queryMetrics(
+        org.apache.beam.sdk.metrics.MetricsFilter.builder()
+            .addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.named("tributary", name)).build()).getCounters()) {
+      sum += c.getAttempted();
+    }
+    return sum;
+  }
+
+  private static List<String> martRows(JdbcTarget db) {
+    return Postgres.server().rows(db, "SELECT dt, category, orders, revenue FROM mart ORDER BY dt, category");
+  }
+
+  @Test
+  public void replacedPartitionsDropRowsTheRebuildNoLongerHas() throws Exception {
+    for (String runner : RUNNERS) {
+      JdbcTarget db = Postgres.server().freshDatabase();
+      Postgres.server().execute(db, "CREATE TABLE mart (dt date NOT NULL, category text NOT NULL, orders bigint NOT NULL "
+          + "CONSTRAINT orders_not_negative CHECK (orders >= 0), revenue numeric NOT NULL, PRIMARY KEY (dt, category))");
+      replace(runner, db, List.of(mart("2026-11-01", "books", 2, "20.00"), mart("2026-11-01", "toys", 1, "5.00"),
+          mart("2026-11-02", "books", 1, "7.00"), mart("2026-11-03", "toys", 3, "9.00")), tmp.newFolder().toPath(),
+          PostgresUpsert::withReplacedTable);
+      assertEquals(4, martRows(db).size());
+
+      // 11-01 is rebuilt without toys (its orders were deleted), with one row the CHECK refuses;
+      // 11-03 is rebuilt and has no rows any more; 11-02 is not rebuilt and stays as it was.
+      Path dead = tmp.newFolder().toPath();
+      List<Row> rebuilt = List.of(mart("2026-11-01", "books", 3, "30.00"), mart("2026-11-01", "games", -1, "1.00"));
+      PipelineResult r = replace(runner, db, rebuilt, dead,
+          u -> u.withReplacedPartitions("dt", List.of("2026-11-01", "2026-11-03")));
+      List<String> expected = List.of("dt=2026-11-01|category=books|orders=3|revenue=30.00",
+          "dt=2026-11-02|category=books|orders=1|revenue=7.00");
+      assertEquals(runner, expected, martRows(db));
+      assertEquals(runner, 3, counter(r, "postgres.mart.partition_rows_deleted"));
+      assertEquals(runner, 1, counter(r, "postgres.mart.upserted"));
+      assertEquals(runner, Map.of("postgres.check_violation", 1L), RunAccounting.from(r).deadLettersByReason());
+      List<JsonNode> letters = deadLetters(dead);
+      assertEquals(1, letters.size());
+      assertThat(letters.get(0).toString(), containsString("orders_not_negative"));
+
+      // Rerunning the same rebuild leaves the table identical.
+      String before = Postgres.server().checksum(db, "mart");
+      replace(runner, db, rebuilt, tmp.newFolder().toPath(),
+          u -> u.withReplacedPartitions("dt", List.of("2026-11-01", "2026-11-03")));
+      assertEquals(runner, before, Postgres.server().checksum(db, "mart"));
+
+      // A full rebuild replaces the table: the dates it no longer has are gone.
+      replace(runner, db, List.of(mart("2026-11-02", "books", 1, "7.00")), tmp.newFolder().toPath(),
+          PostgresUpsert::withReplacedTable);
+      assertEquals(runner, List.of("dt=2026-11-02|category=books|orders=1|revenue=7.00"), martRows(db));
+    }
+  }
+
+  @Test
+  public void replacedPartitionsNameWhatIsWrong() {
+    JdbcTarget db = JdbcTarget.of("jdbc:postgresql://localhost:1/x", "u", "");
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    org.apache.beam.sdk.values.PCollection<Row> rows = p.apply(Create.of(mart("2026-11-01", "a", 1, "1.00")).withCoder(RowCoder.of(MART)));
+    IllegalArgumentException e = org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> rows.apply(
+        PostgresUpsert.into(db, "mart").withPrimaryKey("dt", "category").withReplacedPartitions("dt", List.of("11/01/2026"))));
+    assertThat(e.getMessage(), containsString("partition '11/01/2026' is not a value of column 'dt'"));
+    e = org.junit.Assert.assertThrows(IllegalArgumentException.class, () -> rows.apply(
+        PostgresUpsert.into(db, "mart").withPrimaryKey("dt", "category").withReplacedPartitions("revenue", List.of())));
+    assertThat(e.getMessage(), containsString("column 'revenue' has type"));
+  }
+
   @Test
   public void createsTheTableAndUpsertsIdempotentlyOnBothRunners() throws Exception {
     List<Row> rows = new ArrayList<>();

@@ -58,4 +58,17 @@ public class PostgresUpsertTest {
     assertThat(data, containsString("batchSize=100"));
     assertThat(data, not(containsString("s3cret")));
   }
+
+  @Test
+  public void displayDataShowsPartitionReplaces() {
+    JdbcTarget db = JdbcTarget.of("jdbc:postgresql://h:5432/shop", "app", "");
+    assertThat(DisplayData.from(PostgresUpsert.into(db, "mart").withPrimaryKey("dt", "category")
+        .withReplacedPartitions("dt", java.util.List.of("2026-11-01"))).toString(),
+        containsString("partitions of dt incl. 2026-11-01"));
+    assertThat(DisplayData.from(PostgresUpsert.into(db, "mart").withPrimaryKey("dt", "category")
+        .withReplacedTable()).toString(), containsString("whole table"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> PostgresUpsert.into(db, "mart")
+        .withReplacedPartitions("", java.util.List.of())).getMessage(),
+        containsString("PostgresUpsert.withReplacedPartitions: column must not be empty"));
+  }
 }

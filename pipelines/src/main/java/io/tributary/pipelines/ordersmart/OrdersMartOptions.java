@@ -11,20 +11,50 @@ import org.apache.beam.sdk.options.Validation;
  * <pre>{@code
  * tributary run orders-mart --orders=testdata/cdc/orders.jsonl --products=testdata/cdc/products.jsonl \
  *     --output=/tmp/mart --jdbcUrl=jdbc:postgresql://localhost:5432/shop
+ * tributary run orders-mart --source=kafka --bootstrapServers=localhost:9092 \
+ *     --ordersTopic=shop.public.orders --productsTopic=shop.public.products --output=/tmp/mart
  * }</pre>
  */
 public interface OrdersMartOptions extends PipelineOptions {
-  @Description("Orders change log: Debezium JSON envelopes, one per line (file or glob).")
-  @Validation.Required
+  @Description("Where the change logs come from: file (--orders, --products) or kafka (--ordersTopic, "
+      + "--productsTopic, replayed up to the end offsets seen at start).")
+  @Default.String("file")
+  String getSource();
+
+  void setSource(String value);
+
+  @Description("--source=file: orders change log, Debezium JSON envelopes, one per line (file or glob).")
   String getOrders();
 
   void setOrders(String value);
 
-  @Description("Products change log: Debezium JSON envelopes, one per line (file or glob).")
-  @Validation.Required
+  @Description("--source=file: products change log, Debezium JSON envelopes, one per line (file or glob).")
   String getProducts();
 
   void setProducts(String value);
+
+  @Description("--source=kafka: bootstrap servers, host:port[,host:port].")
+  String getBootstrapServers();
+
+  void setBootstrapServers(String value);
+
+  @Description("--source=kafka: topic of the orders change events (Debezium JSON values, null values are tombstones).")
+  String getOrdersTopic();
+
+  void setOrdersTopic(String value);
+
+  @Description("--source=kafka: topic of the products change events.")
+  String getProductsTopic();
+
+  void setProductsTopic(String value);
+
+  @Description("--source=kafka: offsets to replay, topic:partition:start-end[,...]; default: every partition "
+      + "from its first offset to its end offset when the job starts (captured once, so every date of a "
+      + "backfill reads the same messages).")
+  @Default.String("")
+  String getKafkaOffsets();
+
+  void setKafkaOffsets(String value);
 
   @Description("Output directory: lake/ (Avro partitions), dead-letter/ and _run_summary.json.")
   @Validation.Required

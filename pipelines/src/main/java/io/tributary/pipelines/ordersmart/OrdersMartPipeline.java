@@ -3,6 +3,7 @@ package io.tributary.pipelines.ordersmart;
 import io.tributary.io.deadletter.DeadLetterFiles;
 import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.PostgresUpsert;
+import io.tributary.io.kafka.KafkaReplay;
 import io.tributary.io.lake.LakePartitions;
 import io.tributary.transforms.cdc.Cdc;
 import io.tributary.transforms.metrics.Counted;
@@ -36,6 +37,7 @@ import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -54,7 +56,14 @@ import org.joda.time.ReadableInstant;
  * {@code orders}, {@code orders_history}, {@code daily_category_revenue}. The mart counts live,
  * non-cancelled orders per date of {@code created_at} and the product's category at the end of the
  * change log (a type 1 join); an order whose product is unknown counts under {@code unknown}.
- * With {@code --partitions} only those dates are (re)built, each replaced whole.
+ * With {@code --partitions} only those dates are (re)built, each replaced whole, in the lake and in
+ * PostgreSQL's {@code daily_category_revenue} (delete and insert of the date in one transaction);
+ * without it the whole mart table is replaced.
+ *
+ * <p>The change logs come from files ({@code --orders}, {@code --products}, one envelope per line)
+ * or, with {@code --source=kafka}, from two topics replayed by {@link KafkaReplay} between fixed
+ * offsets ({@code --kafkaOffsets}, by default captured when the job starts): the same bounded
+ * pipeline, the same result on every runner.
  *
  * <pre>{@code
  * Pipeline p = Pipeline.create(options);
@@ -81,6 +90,8 @@ public final class OrdersMartPipeline {
   /** The lake datasets, each a directory under {@code <output>/lake}. */
   public static final List<String> DATASETS = List.of("orders", "orders_history", "daily_category_revenue");
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OrdersMartPipeline.class);
+
   private OrdersMartPipeline() {}
 
   /** Root of one lake dataset. */
@@ -102,11 +113,56 @@ public final class OrdersMartPipeline {
     return dates;
   }
 
-  /** SHA-256 over the bytes of every input file (orders, then products, each in name order). */
+  /** Whether the change logs come from Kafka ({@code --source=kafka}) rather than files. */
+  public static boolean fromKafka(OrdersMartOptions options) {
+    String source = options.getSource() == null ? "file" : options.getSource();
+    if (!"file".equals(source) && !"kafka".equals(source)) {
+      throw new IllegalArgumentException("--source: expected file or kafka, got '" + source + "'");
+    }
+    return "kafka".equals(source);
+  }
+
+  /**
+   * The Kafka offsets this run replays ({@code --kafkaOffsets}). When the option is empty, the end
+   * offsets of both topics are captured now and stored in it, so every later build with the same
+   * options (the dates of one backfill) replays exactly the same messages.
+   */
+  public static List<KafkaReplay.OffsetRange> kafkaOffsets(OrdersMartOptions options) {
+    if (options.getKafkaOffsets() == null || options.getKafkaOffsets().isBlank()) {
+      List<KafkaReplay.OffsetRange> now = KafkaReplay.currentRanges(options.getBootstrapServers(),
+          List.of(options.getOrdersTopic(), options.getProductsTopic()));
+      options.setKafkaOffsets(KafkaReplay.OffsetRange.formatList(now));
+      LOG.info("orders-mart: replaying Kafka offsets --kafkaOffsets={}", options.getKafkaOffsets());
+    }
+    List<KafkaReplay.OffsetRange> ranges;
+    try {
+      ranges = KafkaReplay.OffsetRange.parseList(options.getKafkaOffsets());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--kafkaOffsets: " + e.getMessage());
+    }
+    for (KafkaReplay.OffsetRange r : ranges) {
+      if (!r.topic.equals(options.getOrdersTopic()) && !r.topic.equals(options.getProductsTopic())) {
+        throw new IllegalArgumentException("--kafkaOffsets: topic '" + r.topic + "' is neither --ordersTopic ("
+            + options.getOrdersTopic() + ") nor --productsTopic (" + options.getProductsTopic() + ")");
+      }
+    }
+    return ranges;
+  }
+
+  /**
+   * The input fingerprint stored in the lake markers. Files: SHA-256 over the bytes of every input
+   * file (orders, then products, each in name order). Kafka: SHA-256 over the topics' offset ranges
+   * ({@link #kafkaOffsets}, captured here when not given), which name the replayed messages.
+   */
   public static String inputFingerprint(OrdersMartOptions options) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       md.update("orders-mart/1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      if (fromKafka(options)) {
+        md.update(("kafka\n" + KafkaReplay.OffsetRange.formatList(kafkaOffsets(options)))
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(md.digest());
+      }
       for (String spec : List.of(options.getOrders(), options.getProducts())) {
         MatchResult match = FileSystems.match(spec, EmptyMatchTreatment.ALLOW);
         List<MatchResult.Metadata> files = new ArrayList<>(match.metadata());
@@ -128,6 +184,26 @@ public final class OrdersMartPipeline {
     }
   }
 
+  /**
+   * One table's change events as JSON text, each counted in {@code tributary/read}: the lines of
+   * {@code file}, or the values of {@code topic} within {@link #kafkaOffsets} (a tombstone, a
+   * null value, becomes the text {@code null}).
+   */
+  static PCollection<String> readChanges(Pipeline pipeline, OrdersMartOptions options, String table, String file,
+      String topic, BadRecordErrorHandler<?> deadLetters) {
+    if (fromKafka(options)) {
+      List<KafkaReplay.OffsetRange> ranges = kafkaOffsets(options).stream().filter(r -> r.topic.equals(topic))
+          .collect(Collectors.toList());
+      return pipeline.apply("Read" + table + "Kafka", KafkaReplay.values()
+          .withBootstrapServers(options.getBootstrapServers())
+          .withRanges(ranges)
+          .withBadRecordErrorHandler(deadLetters));
+    }
+    return pipeline
+        .apply("Read" + table, TextIO.read().from(file))
+        .apply("CountRead" + table, Counted.as(RunAccounting.READ));
+  }
+
   /** Adds the orders-mart stages to {@code pipeline}. */
   public static void build(Pipeline pipeline, OrdersMartOptions options) {
     List<String> dates = partitions(options);
@@ -137,14 +213,10 @@ public final class OrdersMartPipeline {
         pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(join(options.getOutput(), "dead-letter")));
 
     Cdc.Result products =
-        pipeline
-            .apply("ReadProducts", TextIO.read().from(options.getProducts()))
-            .apply("CountReadProducts", Counted.as(RunAccounting.READ))
+        readChanges(pipeline, options, "Products", options.getProducts(), options.getProductsTopic(), deadLetters)
             .apply("ApplyProducts", Cdc.apply(PRODUCT, "product_id").withBadRecordErrorHandler(deadLetters));
     Cdc.Result orders =
-        pipeline
-            .apply("ReadOrders", TextIO.read().from(options.getOrders()))
-            .apply("CountReadOrders", Counted.as(RunAccounting.READ))
+        readChanges(pipeline, options, "Orders", options.getOrders(), options.getOrdersTopic(), deadLetters)
             .apply("ApplyOrders", Cdc.apply(ORDER, "order_id").withBadRecordErrorHandler(deadLetters));
 
     PCollection<Row> currentOrders =
@@ -168,28 +240,46 @@ public final class OrdersMartPipeline {
             .apply("SumRevenue", ParDo.of(new SumFn()))
             .setRowSchema(MART);
 
-    String output = options.getOutput();
-    currentOrders.apply("WriteOrdersLake", LakePartitions.to(lakeRoot(output, "orders")).byDateOf("created_at")
-        .withPartitions(dates).withInputFingerprint(fingerprint));
-    history.apply("WriteHistoryLake", LakePartitions.to(lakeRoot(output, "orders_history")).byDateOf(Cdc.VALID_FROM)
-        .withPartitions(dates).withInputFingerprint(fingerprint));
-    mart.apply("WriteMartLake", LakePartitions.to(lakeRoot(output, "daily_category_revenue")).byDateOf("dt")
-        .withPartitions(dates).withInputFingerprint(fingerprint));
-
+    List<PCollection<?>> served = new ArrayList<>();
     if (!options.getJdbcUrl().isEmpty()) {
       String password = options.getJdbcPassword().isEmpty() && System.getenv("PGPASSWORD") != null
           ? System.getenv("PGPASSWORD") : options.getJdbcPassword();
       JdbcTarget db = JdbcTarget.of(options.getJdbcUrl(), options.getJdbcUser(), password);
-      products.changes().apply("WriteProductsDb", PostgresUpsert.into(db, "products").withPrimaryKey("product_id")
-          .withDeleteFlag(Cdc.DELETED).withTableSchema(PRODUCT).withBadRecordErrorHandler(deadLetters));
-      orderChanges.apply("WriteOrdersDb", PostgresUpsert.into(db, "orders").withPrimaryKey("order_id")
-          .withDeleteFlag(Cdc.DELETED).withTableSchema(ORDER).withBadRecordErrorHandler(deadLetters));
-      history.apply("WriteHistoryDb", PostgresUpsert.into(db, "orders_history")
-          .withPrimaryKey("order_id", Cdc.SOURCE_POSITION).withBadRecordErrorHandler(deadLetters));
-      mart.apply("WriteMartDb", PostgresUpsert.into(db, "daily_category_revenue").withPrimaryKey("dt", "category")
-          .withBadRecordErrorHandler(deadLetters));
+      served.add(products.changes().apply("WriteProductsDb", PostgresUpsert.into(db, "products").withPrimaryKey("product_id")
+          .withDeleteFlag(Cdc.DELETED).withTableSchema(PRODUCT).withBadRecordErrorHandler(deadLetters)));
+      served.add(orderChanges.apply("WriteOrdersDb", PostgresUpsert.into(db, "orders").withPrimaryKey("order_id")
+          .withDeleteFlag(Cdc.DELETED).withTableSchema(ORDER).withBadRecordErrorHandler(deadLetters)));
+      served.add(history.apply("WriteHistoryDb", PostgresUpsert.into(db, "orders_history")
+          .withPrimaryKey("order_id", Cdc.SOURCE_POSITION).withBadRecordErrorHandler(deadLetters)));
+      // The mart is replaced per date, not upserted: a (date, category) the rebuild no longer has (its
+      // orders were deleted or cancelled) must disappear from the served table too.
+      PostgresUpsert martDb = PostgresUpsert.into(db, "daily_category_revenue").withPrimaryKey("dt", "category")
+          .withBadRecordErrorHandler(deadLetters);
+      served.add(mart.apply("WriteMartDb", dates.isEmpty() ? martDb.withReplacedTable() : martDb.withReplacedPartitions("dt", dates)));
     }
+
+    // The lake's _SUCCESS markers are what a backfill trusts to skip a date, so they are written
+    // only after PostgreSQL has every row of the run: a backfill killed between the two rebuilds
+    // the date instead of skipping it with the database half written.
+    String output = options.getOutput();
+    afterServed(currentOrders, served, "Orders", ORDER).apply("WriteOrdersLake",
+        LakePartitions.to(lakeRoot(output, "orders")).byDateOf("created_at")
+            .withPartitions(dates).withInputFingerprint(fingerprint));
+    afterServed(history, served, "History", history.getSchema()).apply("WriteHistoryLake",
+        LakePartitions.to(lakeRoot(output, "orders_history")).byDateOf(Cdc.VALID_FROM)
+            .withPartitions(dates).withInputFingerprint(fingerprint));
+    afterServed(mart, served, "Mart", MART).apply("WriteMartLake",
+        LakePartitions.to(lakeRoot(output, "daily_category_revenue")).byDateOf("dt")
+            .withPartitions(dates).withInputFingerprint(fingerprint));
     deadLetters.close();
+  }
+
+  /** {@code rows} once every PostgreSQL write in {@code served} has finished ({@code rows} itself when none). */
+  private static PCollection<Row> afterServed(PCollection<Row> rows, List<PCollection<?>> served, String name, Schema schema) {
+    if (served.isEmpty()) {
+      return rows;
+    }
+    return rows.apply("After" + name + "Served", Wait.on(served)).setRowSchema(schema);
   }
 
   /** Keeps rows whose date field falls on one of {@code dates} (all rows when empty, or when the field is null). */

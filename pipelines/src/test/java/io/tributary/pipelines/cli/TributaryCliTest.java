@@ -64,6 +64,23 @@ public class TributaryCliTest {
   }
 
   @Test
+  public void ordersMartSourceUsageErrorsAreOneLine() throws Exception {
+    String output = "--output=" + tmp.newFolder("mart");
+    assertOneLineUsageError(run("run", "orders-mart", output), "--orders: required");
+    assertOneLineUsageError(run("run", "orders-mart", "--source=pulsar", output), "--source: expected file or kafka, got 'pulsar'");
+    assertOneLineUsageError(run("run", "orders-mart", "--source=kafka", output), "--bootstrapServers: required with --source=kafka");
+    assertOneLineUsageError(run("run", "orders-mart", "--source=kafka", "--bootstrapServers=127.0.0.1:1", output),
+        "--ordersTopic: required with --source=kafka");
+    // Offsets given: nothing is asked of the (absent) broker, the option itself is wrong.
+    assertOneLineUsageError(run("run", "orders-mart", "--source=kafka", "--bootstrapServers=127.0.0.1:1",
+        "--ordersTopic=o", "--productsTopic=p", "--kafkaOffsets=o:0:10", output),
+        "--kafkaOffsets: expected topic:partition:start-end, got 'o:0:10'");
+    assertOneLineUsageError(run("run", "orders-mart", "--source=kafka", "--bootstrapServers=127.0.0.1:1",
+        "--ordersTopic=o", "--productsTopic=p", "--kafkaOffsets=o:0:0-10,x:0:0-5", output),
+        "--kafkaOffsets: topic 'x' is neither --ordersTopic (o) nor --productsTopic (p)");
+  }
+
+  @Test
   public void pipelineHelpListsOptionsWithDefaults() {
     assertEquals(0, run("run", "clickstream", "--help"));
     assertThat(out, containsString("--input="));

@@ -27,6 +27,16 @@ final class MartOutputs {
 
   static final Schema HISTORY = Cdc.historySchema(OrdersMartPipeline.ORDER, List.of("order_id"));
 
+  /** The lake under {@code output} holds exactly the golden current orders, history and mart of testdata/cdc. */
+  static void assertGoldenLake(Path output) {
+    org.junit.Assert.assertEquals(sortedLines(io.tributary.pipelines.Testdata.file("cdc/golden/orders_state.jsonl")),
+        lakeRows(output, "orders", OrdersMartPipeline.ORDER));
+    org.junit.Assert.assertEquals(sortedLines(io.tributary.pipelines.Testdata.file("cdc/golden/orders_history.jsonl")),
+        lakeRows(output, "orders_history", HISTORY));
+    org.junit.Assert.assertEquals(sortedLines(io.tributary.pipelines.Testdata.file("cdc/golden/mart.jsonl")),
+        lakeRows(output, "daily_category_revenue", OrdersMartPipeline.MART));
+  }
+
   /** Every row of every partition of a dataset, rendered as JSON, sorted. */
   static List<String> lakeRows(Path output, String dataset, Schema schema) {
     List<String> rows = new ArrayList<>();

@@ -37,12 +37,7 @@ public class OrdersMartPipelineTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
 
-    assertEquals(MartOutputs.sortedLines(Testdata.file("cdc/golden/orders_state.jsonl")),
-        MartOutputs.lakeRows(out, "orders", OrdersMartPipeline.ORDER));
-    assertEquals(MartOutputs.sortedLines(Testdata.file("cdc/golden/orders_history.jsonl")),
-        MartOutputs.lakeRows(out, "orders_history", MartOutputs.HISTORY));
-    assertEquals(MartOutputs.sortedLines(Testdata.file("cdc/golden/mart.jsonl")),
-        MartOutputs.lakeRows(out, "daily_category_revenue", OrdersMartPipeline.MART));
+    MartOutputs.assertGoldenLake(out);
 
     JsonNode m = Testdata.manifest("cdc/expected.json");
     JsonNode o = m.get("orders");

@@ -17,6 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
+import io.tributary.transforms.json.RowJsonText;
+import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.RowCoder;
@@ -55,6 +58,7 @@ import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableList;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -92,7 +96,10 @@ import org.joda.time.Instant;
  *       reasons {@code empty_line}, {@code not_json}, {@code truncated_json}, {@code missing_op},
  *       {@code unknown_op}, {@code missing_source}, {@code missing_position}, {@code
  *       missing_after}, {@code missing_before}, {@code missing_field}, {@code wrong_type}, {@code
- *       bad_timestamp}.
+ *       bad_timestamp};
+ *   <li>with {@link Apply#withStateTtl}, an event older than a key's newest version that arrives
+ *       after the key's older versions expired goes to the bad-record handler, reason {@code
+ *       expired_state}.
  * </ul>
  *
  * <p><b>Bounded and unbounded.</b> State is kept per primary key in Beam keyed state (all versions
@@ -102,7 +109,9 @@ import org.joda.time.Instant;
  * unbounded input) every accepted event emits at once: a change when it is the key's newest
  * position, and the history versions it created or whose {@code valid_to} it changed. Applying
  * that changelog in order (upsert by primary key; history upserted by primary key and {@code
- * source_position}) yields exactly the final state and history of the bounded run.
+ * source_position}) yields exactly the final state and history of the bounded run. For a stream
+ * that runs for months, {@link Apply#withStateTtl} bounds the state to the newest version per live
+ * key (deleted keys are forgotten after the TTL), at the price described there.
  *
  * <pre>{@code
  * Cdc.Result orders = changeLines.apply("ApplyOrders",
@@ -110,6 +119,10 @@ import org.joda.time.Instant;
  * PCollection<Row> current = orders.currentState();   // one row per live order
  * PCollection<Row> changes = orders.changes();        // upserts and deletes (__deleted)
  * PCollection<Row> history = orders.history();        // SCD2: valid_from, valid_to, is_current, op
+ *
+ * // Unbounded, e.g. from Kafka: a changelog, with state bounded to 7 days after a key's last event
+ * Cdc.Result live = kafkaValues.apply("ApplyOrdersLive",
+ *     Cdc.apply(ORDER_SCHEMA, "order_id").withStateTtl(Duration.standardDays(7)).withBadRecordErrorHandler(deadLetters));
  * }</pre>
  */
 public final class Cdc {
@@ -119,6 +132,10 @@ public final class Cdc {
   public static final String STAGE = "cdc";
   /** Counter of accepted events older than the key's newest applied position. */
   public static final String SUPERSEDED = "cdc.superseded";
+  /** Counter of versions dropped from state by {@link Apply#withStateTtl} (live keys keep their newest). */
+  public static final String COMPACTED = "cdc.compacted_versions";
+  /** Counter of deleted keys whose state {@link Apply#withStateTtl} cleared. */
+  public static final String EXPIRED_KEYS = "cdc.expired_keys";
   /** Counter of tombstones (also counted as deduplicated). */
   public static final String TOMBSTONES = "cdc.tombstones";
   /** Boolean field of {@link Result#changes()}: true when the change deletes the key. */
@@ -223,6 +240,8 @@ public final class Cdc {
 
     abstract Emit emit();
 
+    abstract @Nullable Duration stateTtl();
+
     abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
     abstract Builder toBuilder();
@@ -234,6 +253,8 @@ public final class Cdc {
       abstract Builder setPrimaryKey(ImmutableList<String> primaryKey);
 
       abstract Builder setEmit(Emit emit);
+
+      abstract Builder setStateTtl(@Nullable Duration ttl);
 
       abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
 
@@ -252,6 +273,25 @@ public final class Cdc {
       return toBuilder().setEmit(emit).build();
     }
 
+    /**
+     * Bounds the state of a long-running changelog ({@link Emit#CHANGELOG}): {@code ttl} of event
+     * time after a key's last event (element timestamp), a timer keeps only what ordering needs —
+     * a live key keeps its newest version (counted in {@value #COMPACTED}), a deleted key is
+     * forgotten (its delete kept for {@code ttl}, as Kafka keeps tombstones for {@code
+     * delete.retention.ms}; counted in {@value #EXPIRED_KEYS}).
+     *
+     * <p>The price, for events later than {@code ttl}: an event older than a compacted key's newest
+     * version can no longer be placed in the history, nor told apart from a redelivery; it goes to
+     * the bad-record handler (reason {@code expired_state}) instead of being applied. An event for
+     * a forgotten deleted key is applied as the key's first (a delete's redelivery then deletes
+     * nothing, a create re-creates the key). Choose {@code ttl} above the longest redelivery delay
+     * of the source; a bounded replay of the change log rebuilds the exact history.
+     */
+    public Apply withStateTtl(Duration ttl) {
+      checkArgument(ttl != null && ttl.isLongerThan(Duration.ZERO), "Cdc.withStateTtl: ttl must be > 0, got %s", ttl);
+      return toBuilder().setStateTtl(ttl).build();
+    }
+
     @Override
     public Result expand(PCollection<String> input) {
       Schema relaxed = relaxedSchema(tableSchema(), primaryKey());
@@ -262,6 +302,9 @@ public final class Cdc {
       if (emit == Emit.AUTO) {
         emit = input.isBounded() == PCollection.IsBounded.BOUNDED ? Emit.FINAL_STATE : Emit.CHANGELOG;
       }
+      checkArgument(stateTtl() == null || emit == Emit.CHANGELOG,
+          "Cdc.withStateTtl: only with Emit.CHANGELOG (an unbounded input, or withEmit(CHANGELOG)); "
+              + "Emit.FINAL_STATE keeps every version until the input ends, which the history needs");
 
       TupleTag<KV<String, Row>> decodedTag = new TupleTag<KV<String, Row>>() {};
       PCollectionTuple decoded =
@@ -284,8 +327,13 @@ public final class Cdc {
               .setCoder(KvCoder.of(StringUtf8Coder.of(), RowCoder.of(events)))
               .apply(
                   "ApplyByKey",
-                  ParDo.of(new ApplyFn(events, changes, history, emit, changesTag, historyTag))
-                      .withOutputTags(changesTag, TupleTagList.of(historyTag)));
+                  ParDo.of(new ApplyFn(events, changes, history, emit, stateTtl(), changesTag, historyTag,
+                          DeadLetters.routerFor(badRecordErrorHandler())))
+                      .withOutputTags(changesTag, stateTtl() == null ? TupleTagList.of(historyTag)
+                          : TupleTagList.of(historyTag).and(BadRecordRouter.BAD_RECORD_TAG)));
+      if (stateTtl() != null) {
+        DeadLetters.register(badRecordErrorHandler(), applied);
+      }
       PCollection<Row> changeRows = applied.get(changesTag).setRowSchema(changes);
       PCollection<Row> historyRows = applied.get(historyTag).setRowSchema(history);
       PCollection<Row> current =
@@ -300,6 +348,8 @@ public final class Cdc {
           .add(DisplayData.item("tableSchema", tableSchema().toString()).withLabel("Table schema"))
           .add(DisplayData.item("primaryKey", String.join(",", primaryKey())).withLabel("Primary key"))
           .add(DisplayData.item("emit", emit().name()).withLabel("Emit"))
+          .addIfNotNull(DisplayData.item("stateTtl", stateTtl() == null ? null : stateTtl().toString())
+              .withLabel("State TTL (event time after a key's last event)"))
           .add(DisplayData.item("position", "source.lsn | source.ts_ms, source.txId, transaction.total_order")
               .withLabel("Ordering"))
           .add(
@@ -455,29 +505,51 @@ public final class Cdc {
     private final Counter written = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.WRITTEN);
     private final Counter deduplicated = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
     private final Counter superseded = Metrics.counter(DeadLetters.NAMESPACE, SUPERSEDED);
+    private final Counter compacted = Metrics.counter(DeadLetters.NAMESPACE, COMPACTED);
+    private final Counter expiredKeys = Metrics.counter(DeadLetters.NAMESPACE, EXPIRED_KEYS);
+    private final @Nullable Duration ttl;
+    private final BadRecordRouter router;
 
     @StateId("versions")
     private final StateSpec<ValueState<List<Row>>> versionsSpec;
 
+    /** True once {@code expire} dropped older versions: the kept one is no longer the first. */
+    @StateId("compacted")
+    private final StateSpec<ValueState<Boolean>> compactedSpec = StateSpecs.value(BooleanCoder.of());
+
+    /** When {@code expire} is set for, so a late element's older timestamp never brings it forward. */
+    @StateId("expireAt")
+    private final StateSpec<ValueState<Instant>> expireAtSpec = StateSpecs.value(InstantCoder.of());
+
     @TimerId("end")
     private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    ApplyFn(Schema events, Schema changes, Schema history, Emit emit, TupleTag<Row> changesTag, TupleTag<Row> historyTag) {
+    @TimerId("expire")
+    private final TimerSpec expireSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    ApplyFn(Schema events, Schema changes, Schema history, Emit emit, @Nullable Duration ttl, TupleTag<Row> changesTag,
+        TupleTag<Row> historyTag, BadRecordRouter router) {
       this.versionsSpec = StateSpecs.value(ListCoder.of(RowCoder.of(events)));
       this.changes = changes;
       this.history = history;
       this.emit = emit;
+      this.ttl = ttl;
       this.changesTag = changesTag;
       this.historyTag = historyTag;
+      this.router = router;
     }
 
     @ProcessElement
     public void process(
         @Element KV<String, Row> element,
+        @Timestamp Instant timestamp,
         @StateId("versions") ValueState<List<Row>> state,
+        @StateId("compacted") ValueState<Boolean> compactedState,
+        @StateId("expireAt") ValueState<Instant> expireAt,
         @TimerId("end") Timer end,
+        @TimerId("expire") Timer expire,
         BoundedWindow window,
-        MultiOutputReceiver out) {
+        MultiOutputReceiver out) throws Exception {
       Row event = element.getValue();
       List<Row> versions = state.read();
       versions = versions == null ? new ArrayList<>() : new ArrayList<>(versions);
@@ -488,6 +560,22 @@ public final class Cdc {
       if (at < versions.size() && compare(versions.get(at), event) == 0) {
         deduplicated.inc();
         return;
+      }
+      if (at == 0 && !versions.isEmpty() && Boolean.TRUE.equals(compactedState.read())) {
+        DeadLetters.reject(router, out, RowJsonText.render(event), StringUtf8Coder.of(), new RecordRejectedException(STAGE,
+            "expired_state", "event at position " + formatPosition(event.getInt64("pos"), event.getInt64("tx"),
+                event.getInt64("seq")) + " is older than the key's newest version and arrived after the key's "
+                + "older versions expired (withStateTtl " + ttl + "): it cannot be placed in the history nor told "
+                + "apart from a redelivery; replay the change log bounded to rebuild the exact history"));
+        return;
+      }
+      if (ttl != null) {
+        Instant target = timestamp.plus(ttl);
+        Instant planned = expireAt.read();
+        if (planned == null || target.isAfter(planned)) {
+          expireAt.write(target);
+          expire.set(target);
+        }
       }
       versions.add(at, event);
       state.write(versions);
@@ -506,6 +594,28 @@ public final class Cdc {
         }
       } else {
         end.set(window.maxTimestamp());
+      }
+    }
+
+    @OnTimer("expire")
+    public void onExpire(
+        @StateId("versions") ValueState<List<Row>> state,
+        @StateId("compacted") ValueState<Boolean> compactedState,
+        @StateId("expireAt") ValueState<Instant> expireAt) {
+      expireAt.clear();
+      List<Row> versions = state.read();
+      if (versions == null || versions.isEmpty()) {
+        return;
+      }
+      Row newest = versions.get(versions.size() - 1);
+      if ("d".equals(newest.getString("op"))) {
+        state.clear();
+        compactedState.clear();
+        expiredKeys.inc();
+      } else if (versions.size() > 1) {
+        state.write(new ArrayList<>(List.of(newest)));
+        compactedState.write(true);
+        compacted.inc(versions.size() - 1);
       }
     }
 

@@ -195,6 +195,76 @@ public class CdcTest {
   }
 
   @Test
+  public void stateTtlKeepsTheNewestVersionForgetsDeletedKeysAndRejectsWhatItCanNoLongerPlace() {
+    // Event time of every change: 10 s, then 80 s. The TTL is 1 minute after a key's last event,
+    // so the watermark step to 70.001 s expires both keys before the second group arrives. The
+    // small watermark steps between elements keep arrival order on both runners (see above).
+    Instant t = new Instant(10_000);
+    Instant later = new Instant(80_000);
+    PCollection<String> stream =
+        EventScript.create()
+            .add(t, event("c", "k", "one", 1, 10, 1_000))
+            .watermark(new Instant(1))
+            .add(t, event("u", "k", "three", 3, 30, 3_000))
+            .watermark(new Instant(2))
+            .add(t, event("c", "g", "gone", 1, 10, 1_000))
+            .watermark(new Instant(3))
+            .add(t, event("d", "g", "gone", 1, 20, 2_000))
+            // k keeps only version 30 (version 10 compacted); g, deleted, is forgotten.
+            .watermark(new Instant(70_001))
+            // Older than k's kept version: cannot be placed any more, nor told from a redelivery.
+            .add(later, event("u", "k", "two", 2, 20, 2_000))
+            .watermark(new Instant(70_002))
+            .add(later, event("c", "k", "one", 1, 10, 1_000))
+            .watermark(new Instant(70_003))
+            .add(later, event("u", "k", "four", 4, 40, 4_000)) // newer: applied, closes version 30
+            .watermark(new Instant(70_004))
+            .add(later, event("c", "g", "again", 5, 50, 5_000)) // g re-created after it was forgotten
+            .apply(p, "Events");
+    BadRecordErrorHandler<PCollection<String>> handler = p.registerBadRecordErrorHandler(new ReasonsSink());
+    Cdc.Result result = stream.apply("Apply", Cdc.apply(TABLE, "id")
+        .withStateTtl(org.joda.time.Duration.standardMinutes(1)).withBadRecordErrorHandler(handler));
+    handler.close();
+
+    PAssert.that(result.changes())
+        .containsInAnyOrder(change("k", "one", 1L, false), change("k", "three", 3L, false),
+            change("g", "gone", 1L, false), change("g", "gone", 1L, true),
+            change("k", "four", 4L, false), change("g", "again", 5L, false));
+    PAssert.that(result.history())
+        .containsInAnyOrder(
+            version("k", "one", 1, "c", 10, 1_000, null, true),
+            version("k", "three", 3, "u", 30, 3_000, null, true),
+            version("k", "one", 1, "c", 10, 1_000, 3_000L, false),
+            version("g", "gone", 1, "c", 10, 1_000, null, true),
+            version("g", "gone", 1, "d", 20, 2_000, null, false),
+            version("g", "gone", 1, "c", 10, 1_000, 2_000L, false),
+            version("k", "four", 4, "u", 40, 4_000, null, true),
+            version("k", "three", 3, "u", 30, 3_000, 4_000L, false),
+            version("g", "again", 5, "c", 50, 5_000, null, true));
+    PAssert.that(handler.getOutput()).containsInAnyOrder("cdc/expired_state", "cdc/expired_state");
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    RunAccounting a = RunAccounting.from(run);
+    assertEquals(6, a.written());
+    assertEquals(0, a.deduplicated());
+    assertEquals(Map.of("cdc.expired_state", 2L), a.deadLettersByReason());
+    assertEquals(1, counter(run, Cdc.EXPIRED_KEYS));
+    // Version 10 of k at 70 s; version 30 of k when the input ends (k then holds 30 and 40).
+    assertEquals(2, counter(run, Cdc.COMPACTED));
+  }
+
+  @Test
+  public void stateTtlNeedsAChangelog() {
+    p.enableAbandonedNodeEnforcement(false);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+        p.apply(Create.of("null")).apply("Apply", Cdc.apply(TABLE, "id").withStateTtl(org.joda.time.Duration.standardHours(1))));
+    assertThat(e.getMessage(), containsString("Cdc.withStateTtl: only with Emit.CHANGELOG"));
+    assertThat(assertThrows(IllegalArgumentException.class,
+        () -> Cdc.apply(TABLE, "id").withStateTtl(org.joda.time.Duration.ZERO)).getMessage(),
+        containsString("Cdc.withStateTtl: ttl must be > 0"));
+  }
+
+  @Test
   public void withoutHandlerAMalformedEnvelopeFailsThePipeline() {
     p.apply(Create.of("{\"op\":\"c\"}")).apply("Apply", Cdc.apply(TABLE, "id"));
     Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
@@ -218,6 +288,8 @@ public class CdcTest {
     assertThat(data, containsString("primaryKey=id"));
     assertThat(data, containsString("CHANGELOG"));
     assertThat(data, containsString("source.lsn"));
+    assertThat(DisplayData.from(Cdc.apply(TABLE, "id").withStateTtl(org.joda.time.Duration.standardHours(6))).toString(),
+        containsString("stateTtl=PT21600S"));
   }
 
   @Test
