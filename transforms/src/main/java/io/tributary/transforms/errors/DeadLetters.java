@@ -34,7 +34,7 @@ public final class DeadLetters {
 
   /** The counter for one stage and reason, e.g. {@code dead_letter.parse.not_json}. */
   public static Counter counter(String stage, String reason) {
-    return Metrics.counter(NAMESPACE, COUNTER_PREFIX + stage + "." + reason);
+    return io.tributary.transforms.metrics.LiveMetrics.counter(NAMESPACE, COUNTER_PREFIX + stage + "." + reason);
   }
 
   /**

@@ -51,7 +51,7 @@ public final class Counted<T> extends PTransform<PCollection<T>, PCollection<T>>
     private final Counter counter;
 
     CountFn(String name) {
-      this.counter = Metrics.counter(DeadLetters.NAMESPACE, name);
+      this.counter = LiveMetrics.counter(DeadLetters.NAMESPACE, name);
     }
 
     @ProcessElement
