@@ -178,8 +178,25 @@ public final class LineageGraph {
     return b.append("}\n").toString();
   }
 
+  /** A graph of the given run events (JSON), e.g. the events of one run. */
+  public static LineageGraph ofEvents(List<String> events) throws IOException {
+    LineageGraph g = new LineageGraph();
+    for (String e : events) {
+      g.add(MAPPER.readTree(e));
+    }
+    return g;
+  }
+
   /** A self-contained HTML page with the graph as inline SVG: inputs left, jobs middle, outputs right. */
   public String html() {
+    return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Tributary lineage</title>"
+        + "<style>body{font-family:Helvetica,Arial,sans-serif;margin:20px;color:#111}</style></head><body>"
+        + "<h1>Lineage</h1><p>" + datasets.size() + " datasets, " + jobInputs.size() + " jobs. Inputs left, jobs middle, outputs right.</p>"
+        + svg() + "</body></html>\n";
+  }
+
+  /** The graph as one inline SVG element: inputs left, jobs with their last run state middle, outputs right. */
+  public String svg() {
     Set<String> produced = new TreeSet<>();
     jobOutputs.values().forEach(produced::addAll);
     List<String> sources = datasets.stream().filter(d -> !produced.contains(d)).collect(Collectors.toList());
@@ -212,10 +229,7 @@ public final class LineageGraph {
       box(svg, pos.get(d), 450, d, "#ecfdf5");
     }
     svg.append("</svg>");
-    return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Tributary lineage</title>"
-        + "<style>body{font-family:Helvetica,Arial,sans-serif;margin:20px;color:#111}</style></head><body>"
-        + "<h1>Lineage</h1><p>" + datasets.size() + " datasets, " + jobs.size() + " jobs. Inputs left, jobs middle, outputs right.</p>"
-        + svg + "</body></html>\n";
+    return svg.toString();
   }
 
   private static void placeColumn(List<String> nodes, int x, int rowH, Map<String, int[]> pos) {
