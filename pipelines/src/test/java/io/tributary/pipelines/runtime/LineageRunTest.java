@@ -46,9 +46,33 @@ public class LineageRunTest {
     }).collect(java.util.stream.Collectors.toList());
   }
 
+  /**
+   * The sample runs of both pipelines emit valid START and COMPLETE events with their datasets, and
+   * {@code tributary lineage} over their event files shows each pipeline's inputs and outputs.
+   */
   @Test
-  public void clickstreamRunEmitsStartAndCompleteWithDatasets() throws Exception {
-    Path out = tmp.newFolder("out").toPath();
+  public void sampleRunsOfBothPipelinesEmitEventsAndShowInTributaryLineage() throws Exception {
+    Path runs = tmp.newFolder("runs").toPath();
+    clickstreamRunEmitsStartAndCompleteWithDatasets(runs.resolve("clickstream"));
+    ordersMartEventsNameItsFilesAndPostgresTablesWithSchemas(runs.resolve("mart"));
+
+    java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream print = new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, io.tributary.pipelines.cli.Tributary.run(new String[] {"lineage", "lake/daily_category_revenue", "--events=" + runs}, print, print));
+    assertEquals(0, io.tributary.pipelines.cli.Tributary.run(new String[] {"lineage", "clickstream/aggregates", "--events=" + runs}, print, print));
+    String tree = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+    System.out.print(tree);
+    assertThat(tree, containsString("file:" + runs.resolve("mart/lake/daily_category_revenue")));
+    assertThat(tree, containsString("<- job tributary.orders-mart (last run COMPLETE"));
+    assertThat(tree, containsString("<- file:" + Testdata.file("cdc/orders.jsonl").toAbsolutePath().normalize()));
+    assertThat(tree, containsString("<- file:" + Testdata.file("cdc/products.jsonl").toAbsolutePath().normalize()));
+    assertThat(tree, containsString("file:" + runs.resolve("clickstream/aggregates")));
+    assertThat(tree, containsString("<- job tributary.clickstream (last run COMPLETE"));
+    assertThat(tree, containsString("<- file:" + Testdata.file("clickstream/small.jsonl").toAbsolutePath().normalize()));
+  }
+
+  private void clickstreamRunEmitsStartAndCompleteWithDatasets(Path out) throws Exception {
+    Files.createDirectories(out);
     ClickstreamOptions options = TestRunners.options().as(ClickstreamOptions.class);
     options.setInput(Testdata.file("clickstream/small.jsonl").toString());
     options.setOutput(out.toString());
@@ -155,10 +179,9 @@ public class LineageRunTest {
     assertThat(report, containsString("FAILED"));
   }
 
-  @Test
-  public void ordersMartEventsNameItsFilesAndPostgresTablesWithSchemas() throws Exception {
+  private void ordersMartEventsNameItsFilesAndPostgresTablesWithSchemas(Path out) throws Exception {
+    Files.createDirectories(out);
     io.tributary.io.jdbc.JdbcTarget db = io.tributary.io.jdbc.testing.Postgres.server().freshDatabase();
-    Path out = tmp.newFolder("mart").toPath();
     io.tributary.pipelines.ordersmart.OrdersMartOptions options =
         TestRunners.options().as(io.tributary.pipelines.ordersmart.OrdersMartOptions.class);
     options.setOrders(Testdata.file("cdc/orders.jsonl").toString());
