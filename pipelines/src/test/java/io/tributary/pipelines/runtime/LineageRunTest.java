@@ -139,11 +139,12 @@ public class LineageRunTest {
     JsonNode record = quarantine.at("/facets/columnLineage/fields/record/inputFields");
     java.util.Map<String, Boolean> masking = new java.util.TreeMap<>();
     record.forEach(f -> masking.put(f.get("field").asText(), f.at("/transformations/0/masking").asBoolean()));
-    // the contract marks email and ip as personal data (masked); user_agent is dropped by default
+    // the contract marks email and ip as personal data: masked by the default policy
     assertEquals(Boolean.TRUE, masking.get("email"));
     assertEquals(Boolean.TRUE, masking.get("ip"));
     assertEquals(Boolean.FALSE, masking.get("event_id"));
-    assertEquals(false, masking.containsKey("user_agent"));
+    assertEquals(Boolean.FALSE, masking.get("user_agent"));
+    assertEquals(io.tributary.pipelines.clickstream.ClickstreamPipeline.EVENT_SCHEMA.getFieldCount(), masking.size());
     JsonNode aggregates = find(complete.get("outputs"), "/aggregates");
     assertEquals("user_id", aggregates.at("/facets/columnLineage/fields/distinct_users/inputFields/0/field").asText());
     assertEquals("AGGREGATION", aggregates.at("/facets/columnLineage/fields/distinct_users/inputFields/0/transformations/0/subtype").asText());

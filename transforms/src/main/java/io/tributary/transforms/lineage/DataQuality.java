@@ -103,7 +103,7 @@ public final class DataQuality {
     }
   }
 
-  private static final Pattern ONE_COLUMN = Pattern.compile("^[A-Za-z]+\\(([A-Za-z_][A-Za-z0-9_.]*)\\).*");
+  private static final Pattern ONE_COLUMN = Pattern.compile("^[A-Za-z_]+\\(([A-Za-z_][A-Za-z0-9_.]*)(?:\\)|, ).*");
 
   private final @Nullable Long rowCount;
   private final Map<String, ColumnMetrics> columns;

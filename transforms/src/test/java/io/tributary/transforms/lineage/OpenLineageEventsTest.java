@@ -77,7 +77,8 @@ public class OpenLineageEventsTest {
     List<org.apache.beam.sdk.values.Row> checks = List.of(
         verificationRow(verification, w1, "completeness(email) >= 0.75", "Completeness(email)", "Success"),
         verificationRow(verification, w2, "completeness(email) >= 0.75", "Completeness(email)", "Failure"),
-        verificationRow(verification, w1, "size between 1 and 5000", "Size(*)", "Success"));
+        verificationRow(verification, w1, "size between 1 and 5000", "Size(*)", "Success"),
+        verificationRow(verification, w1, "pattern_match(email, '@x$') == 1", "PatternMatch(email, '@x$')", "Success"));
     DataQuality q = DataQuality.fromQuality(metrics, checks);
     LineageDataset out = LineageDataset.file("/data/out/masked");
     ColumnLineage lineage = ColumnLineage.builder()
@@ -97,7 +98,8 @@ public class OpenLineageEventsTest {
     assertEquals(99.0, dq.at("/columnMetrics/price/max").asDouble(), 0.0);
     assertFalse(dq.at("/columnMetrics").has("user_id"));
     JsonNode assertions = e.at("/inputs/0/inputFacets/dataQualityAssertions/assertions");
-    assertEquals(2, assertions.size());
+    assertEquals(3, assertions.size());
+    assertEquals("email", assertions.at("/2/column").asText());
     assertEquals("completeness(email) >= 0.75", assertions.at("/0/assertion").asText());
     assertFalse("failed in the second window", assertions.at("/0/success").asBoolean());
     assertEquals("email", assertions.at("/0/column").asText());
