@@ -144,6 +144,15 @@ public final class FlinkRest {
   }
 
   /**
+   * State size in bytes of the job's latest completed checkpoint ({@code /jobs/<id>/checkpoints}),
+   * or -1 when none completed yet: the state size a cost estimate of a cluster job uses.
+   */
+  public long latestCheckpointStateSize(String jobId) throws IOException, UsageException {
+    JsonNode completed = call("GET", "/jobs/" + checkId(jobId) + "/checkpoints", null).path("latest").path("completed");
+    return completed.isMissingNode() || completed.isNull() ? -1 : completed.path("state_size").asLong(-1);
+  }
+
+  /**
    * Metrics of a job's operators as Flink reports them, through
    * {@code /jobs/<id>/vertices/<vid>/metrics?get=...}: every metric whose id contains
    * {@code contains} (e.g. {@code tributary}), keyed {@code <vertex name>/<metric id>}, where the id

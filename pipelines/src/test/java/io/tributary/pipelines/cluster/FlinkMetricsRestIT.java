@@ -126,6 +126,13 @@ public class FlinkMetricsRestIT {
       assertTrue(counters.toString(), counters.get("tributary_stage_dedup_lag_ms.min") > 0);
       assertTrue(counters.toString(), counters.get("tributary_stage_dedup_lag_ms.max")
           >= counters.get("tributary_stage_dedup_lag_ms.min"));
+      // state size, for the cost of a cluster job: the dedup and window state is checkpointed (every 10 s)
+      long stateBytes = -1;
+      while (stateBytes <= 0 && System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(60)) {
+        stateBytes = rest.latestCheckpointStateSize(job);
+        Thread.sleep(stateBytes > 0 ? 0 : 1000);
+      }
+      assertTrue("a completed checkpoint reports its state size, got " + stateBytes, stateBytes > 0);
     } finally {
       rest.cancel(job);
     }
