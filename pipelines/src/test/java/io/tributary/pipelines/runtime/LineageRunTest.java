@@ -209,6 +209,25 @@ public class LineageRunTest {
   }
 
   @Test
+  public void clickstreamFailedRunEmitsFailWithItsDatasets() throws Exception {
+    Path out = tmp.newFolder("clickstream-fail").toPath();
+    ClickstreamOptions options = TestRunners.options().as(ClickstreamOptions.class);
+    // the input is missing: matching it fails at run time
+    options.setInput(out.resolve("no-such-clicks.jsonl").toString());
+    options.setOutput(out.toString());
+    assertThrows(RuntimeException.class, () -> PipelineRun.run(new ClickstreamJob(), options));
+    List<JsonNode> events = events(out.resolve("_openlineage.jsonl"));
+    assertEquals(2, events.size());
+    assertEquals("START", events.get(0).get("eventType").asText());
+    assertEquals("FAIL", events.get(1).get("eventType").asText());
+    assertThat(events.get(1).at("/run/facets/errorMessage/stackTrace").asText(), containsString("no-such-clicks.jsonl"));
+    assertEquals(out.resolve("no-such-clicks.jsonl").toString(), events.get(1).at("/inputs/0/name").asText());
+    assertEquals("event_id", events.get(1).at("/inputs/0/facets/schema/fields/0/name").asText());
+    assertEquals("user_id", find(events.get(1).get("outputs"), "/aggregates")
+        .at("/facets/columnLineage/fields/distinct_users/inputFields/0/field").asText());
+  }
+
+  @Test
   public void ordersMartFailedRunEmitsFailWithItsDatasets() throws Exception {
     Path out = tmp.newFolder("mart-fail").toPath();
     io.tributary.pipelines.ordersmart.OrdersMartOptions options =
