@@ -120,6 +120,9 @@ final class LineageCommands {
             .filter(r -> ids.stream().anyMatch(id -> graph.tree(id).contains("job " + r.job())))
             .map(r -> r.job() + " " + r.state() + " " + r.time()).sorted().reduce((a, b) -> b).orElse("-");
         out.println("  last run:    " + last);
+        String quality = ids.stream().map(graph::qualityStatus).filter(java.util.Objects::nonNull)
+            .reduce((a, b) -> b).orElse("-");
+        out.println("  quality:     " + quality);
       }
     }
     return 0;

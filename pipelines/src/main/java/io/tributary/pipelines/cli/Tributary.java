@@ -127,6 +127,7 @@ public final class Tributary {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
+    PipelineRun.validateRunOptions(options);
     if (PipelineRun.submitsDetached(options)) {
       // A streaming job on a cluster runs until stopped: submit, print its id on one line, return.
       PipelineRun.Submission submitted = PipelineRun.submit(job, options);

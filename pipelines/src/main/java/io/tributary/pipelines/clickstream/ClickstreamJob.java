@@ -100,15 +100,17 @@ public final class ClickstreamJob implements PipelineDefinition {
 
   @Override
   public List<LineageDataset> lineageInputs(PipelineOptions options) {
-    return List.of(LineageDataset.file(input(options)).withSchema(ClickstreamPipeline.EVENT_SCHEMA));
+    return List.of(ClickstreamLineage.input(options.as(ClickstreamOptions.class)));
+  }
+
+  @Override
+  public List<LineageDataset> lineageInputsAfterRun(PipelineOptions options, RunAccounting accounting) throws java.io.IOException {
+    return List.of(ClickstreamLineage.inputAfterRun(options.as(ClickstreamOptions.class)));
   }
 
   @Override
   public List<LineageDataset> lineageOutputs(PipelineOptions options) {
-    String out = outputDirectory(options);
-    return List.of(
-        LineageDataset.file(ClickstreamPipeline.aggregatesDir(out)),
-        LineageDataset.file(ClickstreamPipeline.deadLetterDir(out)));
+    return ClickstreamLineage.outputs(options.as(ClickstreamOptions.class));
   }
 
   @Override

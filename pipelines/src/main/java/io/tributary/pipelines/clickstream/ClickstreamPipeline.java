@@ -15,6 +15,7 @@ import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.dedup.Dedup;
 import io.tributary.transforms.metrics.Counted;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageMetrics;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.time.Durations;
 import io.tributary.transforms.time.EventTime;
@@ -129,19 +130,24 @@ public final class ClickstreamPipeline {
 
     PCollection<Row> events =
         readEvents(pipeline, options, deadLetters)
+            .apply("ObserveDecode", StageMetrics.after("decode"))
             .apply(
                 "Validate",
                 Validate.rows()
                     .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
                     .withRule(RowRule.oneOf("currency", currencies).withReason("unknown_currency"))
                     .withBadRecordErrorHandler(deadLetters))
+            .apply("ObserveValidate", StageMetrics.after("validate"))
             .apply("Quality", ClickstreamQuality.stage(options, qualityWindowSize(window)))
+            .apply("ObserveQuality", StageMetrics.after("quality"))
             // Personal data is protected here, before any output (late, Kafka, files) sees it.
             .apply("Protect", ClickstreamPrivacy.protect(options, deadLetters))
+            .apply("ObserveProtect", StageMetrics.after("protect"))
             .apply("EventTime", EventTime.fromField("event_time"));
 
     PCollection<Row> unique =
-        events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl)).output();
+        events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl)).output()
+            .apply("ObserveDedup", StageMetrics.after("dedup"));
 
     if (options.getSinkTopic() != null) {
       // Before windowing: every unique event leaves once, whatever the window spec says about lateness.
@@ -157,6 +163,7 @@ public final class ClickstreamPipeline {
     Windowing.Result<Row> windowed = unique.apply("Window", Windowing.<Row>of(window));
     windowed
         .output()
+        .apply("ObserveWindow", StageMetrics.after("window"))
         .apply("CountWritten", Counted.as(RunAccounting.WRITTEN))
         .apply("Aggregate", Combine.globally(new ClickAggregate.Fn()).withoutDefaults())
         .apply("FormatJson", ParDo.of(new FormatFn()))

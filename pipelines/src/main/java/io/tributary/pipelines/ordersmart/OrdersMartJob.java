@@ -4,8 +4,13 @@ import io.tributary.pipelines.runtime.Backfillable;
 import io.tributary.pipelines.runtime.IoChecks;
 
 import io.tributary.pipelines.runtime.UsageException;
+import io.tributary.transforms.cdc.Cdc;
 import io.tributary.transforms.lineage.LineageDataset;
+import io.tributary.transforms.metrics.RunAccounting;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -87,14 +92,56 @@ public final class OrdersMartJob implements Backfillable {
     return o.getOrders() + "," + o.getProducts();
   }
 
+  /** The two change logs (files or Kafka topics), each with the row schema of its table. */
   @Override
   public List<LineageDataset> lineageInputs(PipelineOptions options) {
     OrdersMartOptions o = options.as(OrdersMartOptions.class);
     if ("kafka".equals(o.getSource())) {
-      return List.of(LineageDataset.kafka(o.getBootstrapServers().split(",")[0], o.getOrdersTopic()),
-          LineageDataset.kafka(o.getBootstrapServers().split(",")[0], o.getProductsTopic()));
+      String broker = o.getBootstrapServers().split(",")[0];
+      return List.of(LineageDataset.kafka(broker, o.getOrdersTopic()).withSchema(OrdersMartPipeline.ORDER),
+          LineageDataset.kafka(broker, o.getProductsTopic()).withSchema(OrdersMartPipeline.PRODUCT));
     }
-    return Backfillable.super.lineageInputs(options);
+    return List.of(LineageDataset.file(o.getOrders()).withSchema(OrdersMartPipeline.ORDER),
+        LineageDataset.file(o.getProducts()).withSchema(OrdersMartPipeline.PRODUCT));
+  }
+
+  /**
+   * The lake datasets and dead letters, and with {@code --jdbcUrl} the PostgreSQL tables as
+   * {@code postgres://host:port} + {@code database.public.table}, each with its schema.
+   */
+  @Override
+  public List<LineageDataset> lineageOutputs(PipelineOptions options) {
+    OrdersMartOptions o = options.as(OrdersMartOptions.class);
+    String out = outputDirectory(options);
+    Schema history = Cdc.historySchema(OrdersMartPipeline.ORDER, List.of("order_id"));
+    List<LineageDataset> outputs = new ArrayList<>(List.of(
+        LineageDataset.file(OrdersMartPipeline.lakeRoot(out, "orders")).withSchema(OrdersMartPipeline.ORDER),
+        LineageDataset.file(OrdersMartPipeline.lakeRoot(out, "orders_history")).withSchema(history),
+        LineageDataset.file(OrdersMartPipeline.lakeRoot(out, "daily_category_revenue")).withSchema(OrdersMartPipeline.MART),
+        LineageDataset.file(deadLetterDir(out))));
+    if (!o.getJdbcUrl().isEmpty()) {
+      java.util.regex.Matcher m = JDBC.matcher(o.getJdbcUrl());
+      if (m.matches()) {
+        String hostPort = m.group(1).contains(":") ? m.group(1) : m.group(1) + ":5432";
+        String db = m.group(2);
+        outputs.add(LineageDataset.postgres(hostPort, db + ".public.products").withSchema(OrdersMartPipeline.PRODUCT));
+        outputs.add(LineageDataset.postgres(hostPort, db + ".public.orders").withSchema(OrdersMartPipeline.ORDER));
+        outputs.add(LineageDataset.postgres(hostPort, db + ".public.orders_history").withSchema(history));
+        outputs.add(LineageDataset.postgres(hostPort, db + ".public.daily_category_revenue").withSchema(OrdersMartPipeline.MART));
+      }
+    }
+    return outputs;
+  }
+
+  private static final java.util.regex.Pattern JDBC = java.util.regex.Pattern.compile("jdbc:postgresql://([^/?]+)/([^/?]+)(\\?.*)?");
+
+  private static String deadLetterDir(String out) {
+    return out.endsWith("/") ? out + "dead-letter" : out + "/dead-letter";
+  }
+
+  @Override
+  public Map<LineageDataset, Long> outputRowCounts(PipelineOptions options, RunAccounting accounting) {
+    return Map.of(LineageDataset.file(deadLetterDir(outputDirectory(options))), accounting.deadLettered());
   }
 
   @Override

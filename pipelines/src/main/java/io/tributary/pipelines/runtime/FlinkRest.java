@@ -155,6 +155,44 @@ public final class FlinkRest {
     return triggerAndAwait(jobId, "/stop", body, timeout);
   }
 
+  /**
+   * State size in bytes of the job's latest completed checkpoint ({@code /jobs/<id>/checkpoints}),
+   * or -1 when none completed yet: the state size a cost estimate of a cluster job uses.
+   */
+  public long latestCheckpointStateSize(String jobId) throws IOException, UsageException {
+    JsonNode completed = call("GET", "/jobs/" + checkId(jobId) + "/checkpoints", null).path("latest").path("completed");
+    return completed.isMissingNode() || completed.isNull() ? -1 : completed.path("state_size").asLong(-1);
+  }
+
+  /**
+   * Metrics of a job's operators as Flink reports them, through
+   * {@code /jobs/<id>/vertices/<vid>/metrics?get=...}: every metric whose id contains
+   * {@code contains} (e.g. {@code tributary}), keyed {@code <vertex name>/<metric id>}, where the id
+   * starts with the subtask index. Beam's Flink runner registers each Beam counter and distribution
+   * in the operator's metric group, so Tributary's counters appear here while the job runs.
+   */
+  public java.util.Map<String, String> metrics(String jobId, String contains) throws IOException, UsageException {
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    for (JsonNode vertex : call("GET", "/jobs/" + checkId(jobId), null).path("vertices")) {
+      String vid = vertex.path("id").asText();
+      List<String> ids = new java.util.ArrayList<>();
+      for (JsonNode m : call("GET", "/jobs/" + jobId + "/vertices/" + vid + "/metrics", null)) {
+        if (m.path("id").asText().contains(contains)) {
+          ids.add(m.path("id").asText());
+        }
+      }
+      // in batches: the ids are long and the query string has a limit
+      for (int from = 0; from < ids.size(); from += 20) {
+        String get = String.join(",", ids.subList(from, Math.min(ids.size(), from + 20)));
+        String query = java.net.URLEncoder.encode(get, java.nio.charset.StandardCharsets.UTF_8);
+        for (JsonNode m : call("GET", "/jobs/" + jobId + "/vertices/" + vid + "/metrics?get=" + query, null)) {
+          out.put(vertex.path("name").asText() + "/" + m.path("id").asText(), m.path("value").asText());
+        }
+      }
+    }
+    return out;
+  }
+
   /** Both savepoint operations are asynchronous: POST returns a trigger id to poll. */
   private String triggerAndAwait(String jobId, String operation, ObjectNode body, Duration timeout)
       throws IOException, UsageException {

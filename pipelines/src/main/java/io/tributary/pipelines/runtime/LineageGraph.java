@@ -63,6 +63,7 @@ public final class LineageGraph {
   private final Map<String, Set<String>> jobOutputs = new TreeMap<>();
   private final Map<String, JobRun> lastRun = new TreeMap<>();
   private final Set<String> datasets = new TreeSet<>();
+  private final Map<String, String[]> quality = new TreeMap<>();
 
   /** Reads every {@code *openlineage*.jsonl} file under the given files or directories. */
   public static LineageGraph load(Collection<Path> roots) throws IOException {
@@ -88,9 +89,27 @@ public final class LineageGraph {
     String job = event.at("/job/namespace").asText() + "." + event.at("/job/name").asText();
     Set<String> in = jobInputs.computeIfAbsent(job, k -> new TreeSet<>());
     Set<String> out = jobOutputs.computeIfAbsent(job, k -> new TreeSet<>());
+    String eventTime = event.path("eventTime").asText();
     for (JsonNode d : event.path("inputs")) {
       in.add(id(d));
       datasets.add(id(d));
+      JsonNode assertions = d.at("/inputFacets/dataQualityAssertions/assertions");
+      if (assertions.isArray()) {
+        String[] previous = quality.get(id(d));
+        if (previous == null || previous[0].compareTo(eventTime) <= 0) {
+          long passed = 0;
+          List<String> failed = new ArrayList<>();
+          for (JsonNode a : assertions) {
+            if (a.path("success").asBoolean()) {
+              passed++;
+            } else {
+              failed.add(a.path("assertion").asText());
+            }
+          }
+          quality.put(id(d), new String[] {eventTime, passed + "/" + assertions.size() + " assertions passed"
+              + (failed.isEmpty() ? "" : ", failed: " + String.join("; ", failed)) + " (run " + eventTime + ")"});
+        }
+      }
     }
     for (JsonNode d : event.path("outputs")) {
       out.add(id(d));
@@ -105,6 +124,16 @@ public final class LineageGraph {
 
   private static String id(JsonNode dataset) {
     return dataset.path("namespace").asText() + ":" + dataset.path("name").asText();
+  }
+
+  /**
+   * The quality status of a dataset from the latest {@code dataQualityAssertions} facet that a run
+   * reported on it, e.g. {@code 3/4 assertions passed, failed: uniqueness(event_id) == 1 (run ...)};
+   * null when no run checked it.
+   */
+  public String qualityStatus(String datasetId) {
+    String[] q = quality.get(datasetId);
+    return q == null ? null : q[1];
   }
 
   /** Every dataset id ({@code namespace:name}). */
@@ -178,8 +207,25 @@ public final class LineageGraph {
     return b.append("}\n").toString();
   }
 
+  /** A graph of the given run events (JSON), e.g. the events of one run. */
+  public static LineageGraph ofEvents(List<String> events) throws IOException {
+    LineageGraph g = new LineageGraph();
+    for (String e : events) {
+      g.add(MAPPER.readTree(e));
+    }
+    return g;
+  }
+
   /** A self-contained HTML page with the graph as inline SVG: inputs left, jobs middle, outputs right. */
   public String html() {
+    return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Tributary lineage</title>"
+        + "<style>body{font-family:Helvetica,Arial,sans-serif;margin:20px;color:#111}</style></head><body>"
+        + "<h1>Lineage</h1><p>" + datasets.size() + " datasets, " + jobInputs.size() + " jobs. Inputs left, jobs middle, outputs right.</p>"
+        + svg() + "</body></html>\n";
+  }
+
+  /** The graph as one inline SVG element: inputs left, jobs with their last run state middle, outputs right. */
+  public String svg() {
     Set<String> produced = new TreeSet<>();
     jobOutputs.values().forEach(produced::addAll);
     List<String> sources = datasets.stream().filter(d -> !produced.contains(d)).collect(Collectors.toList());
@@ -212,10 +258,7 @@ public final class LineageGraph {
       box(svg, pos.get(d), 450, d, "#ecfdf5");
     }
     svg.append("</svg>");
-    return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Tributary lineage</title>"
-        + "<style>body{font-family:Helvetica,Arial,sans-serif;margin:20px;color:#111}</style></head><body>"
-        + "<h1>Lineage</h1><p>" + datasets.size() + " datasets, " + jobs.size() + " jobs. Inputs left, jobs middle, outputs right.</p>"
-        + svg + "</body></html>\n";
+    return svg.toString();
   }
 
   private static void placeColumn(List<String> nodes, int x, int rowH, Map<String, int[]> pos) {

@@ -49,6 +49,15 @@ public interface PipelineDefinition {
     return List.of(LineageDataset.file(outputDirectory(options)));
   }
 
+  /**
+   * What the job read, for the COMPLETE event, once the run is over: the inputs with facets that
+   * only the finished run knows, such as quality results ({@link LineageDataset#withQuality}). By
+   * default {@link #lineageInputs}.
+   */
+  default List<LineageDataset> lineageInputsAfterRun(PipelineOptions options, RunAccounting accounting) throws java.io.IOException {
+    return lineageInputs(options);
+  }
+
   /** Row counts of outputs, from the run's accounting, for the {@code outputStatistics} facet. */
   default Map<LineageDataset, Long> outputRowCounts(PipelineOptions options, RunAccounting accounting) {
     return Map.of();

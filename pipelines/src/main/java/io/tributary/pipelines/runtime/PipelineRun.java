@@ -31,6 +31,14 @@ public final class PipelineRun {
   public static RunSummary run(PipelineDefinition job, PipelineOptions options) throws IOException {
     String runId = UUID.randomUUID().toString();
     RunOptions runOptions = options.as(RunOptions.class);
+    Pricing pricing;
+    Progress.Mode progressMode;
+    try {
+      pricing = Pricing.from(runOptions);
+      progressMode = Progress.Mode.parse(runOptions.getProgress());
+    } catch (UsageException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
     LineageTransport lineage = LineageTransport.parse(runOptions.getLineage().isEmpty()
         ? "file:" + job.outputDirectory(options).replaceAll("/+$", "") + "/_openlineage.jsonl"
         : runOptions.getLineage());
@@ -41,29 +49,47 @@ public final class PipelineRun {
     List<LineageDataset> inputs = job.lineageInputs(options);
     List<LineageDataset> outputs = job.lineageOutputs(options);
 
+    Progress progress = Progress.start(job.name(), progressMode, Math.max(1, runOptions.getProgressInterval()) * 1000L);
+    boolean direct = options.getRunner().getSimpleName().contains("DirectRunner");
+    if (progress.running() && direct) {
+      // run() then returns at once and the progress line reads the pipeline's own metrics.
+      options.as(org.apache.beam.runners.direct.DirectOptions.class).setBlockOnRun(false);
+    }
     Pipeline pipeline = Pipeline.create(options);
     job.build(pipeline, options);
+    List<String> stages = RunMetrics.stagesOf(pipeline);
     Instant started = Instant.now();
+    long cpuStart = RunCost.processCpuNanos();
     emit(lineage, events.start(inputs, outputs));
     PipelineResult result;
     PipelineResult.State state;
-    try {
-      result = pipeline.run();
-      state = result.waitUntilFinish();
-    } catch (RuntimeException e) {
-      emit(lineage, events.fail(inputs, outputs, e));
-      throw e;
+    try (progress) {
+      try {
+        result = pipeline.run();
+        progress.attach(result);
+        state = result.waitUntilFinish();
+      } catch (RuntimeException e) {
+        emit(lineage, events.fail(inputs, outputs, e));
+        throw e;
+      }
     }
+    long cpuEnd = RunCost.processCpuNanos();
     Instant finished = Instant.now();
     job.afterRun(options, result);
     RunAccounting accounting = RunAccounting.from(result);
+    RunMetrics metrics = RunMetrics.from(result, stages);
+    List<LineageDataset> finalInputs = job.lineageInputsAfterRun(options, accounting);
+    String last;
     if (state == PipelineResult.State.DONE) {
-      emit(lineage, events.complete(inputs, outputs, job.outputRowCounts(options, accounting)));
+      last = events.complete(finalInputs, outputs, job.outputRowCounts(options, accounting));
     } else if (state == PipelineResult.State.CANCELLED) {
-      emit(lineage, events.abort(inputs, outputs));
+      last = events.abort(finalInputs, outputs);
     } else {
-      emit(lineage, events.fail(inputs, outputs, new IllegalStateException("pipeline ended in state " + state)));
+      last = events.fail(finalInputs, outputs, new IllegalStateException("pipeline ended in state " + state));
     }
+    emit(lineage, last);
+    Double cpuSeconds = cpuStart < 0 || cpuEnd < 0 || !workersInThisJvm(options) ? null : (cpuEnd - cpuStart) / 1e9;
+    RunCost cost = RunCost.measure(cpuSeconds, inputs, outputs, accounting.read(), accounting.written());
     RunSummary summary =
         new RunSummary(
             job.name(),
@@ -74,9 +100,37 @@ public final class PipelineRun {
             started,
             finished,
             String.valueOf(state),
-            accounting);
+            accounting,
+            metrics,
+            cost,
+            pricing);
     summary.write();
+    try {
+      summary.writeReport(RunReport.html(summary, finalInputs, LineageGraph.ofEvents(List.of(last)).svg()));
+    } catch (IOException | RuntimeException e) {
+      System.err.println("tributary: warning: run report not written: " + e.getMessage());
+    }
     return summary;
+  }
+
+  /** Checks the options every run takes (progress, prices): one line naming the option. */
+  public static void validateRunOptions(PipelineOptions options) throws UsageException {
+    RunOptions o = options.as(RunOptions.class);
+    Progress.Mode.parse(o.getProgress());
+    if (o.getProgressInterval() == null || o.getProgressInterval() < 1) {
+      throw new UsageException("--progressInterval: expected seconds >= 1, got " + o.getProgressInterval());
+    }
+    Pricing.from(o);
+  }
+
+  /** Whether the workers run in this JVM (Direct runner, embedded Flink), so its CPU time is the run's. */
+  static boolean workersInThisJvm(PipelineOptions options) {
+    if (!"FlinkRunner".equals(options.getRunner().getSimpleName())
+        && !"TestFlinkRunner".equals(options.getRunner().getSimpleName())) {
+      return true;
+    }
+    String master = options.as(FlinkPipelineOptions.class).getFlinkMaster();
+    return master == null || master.isBlank() || master.startsWith("[");
   }
 
   /**

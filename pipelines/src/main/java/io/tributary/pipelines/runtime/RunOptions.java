@@ -5,11 +5,13 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * Options every Tributary run accepts, whatever the pipeline: where its lineage goes.
+ * Options every Tributary run accepts, whatever the pipeline: where its lineage goes, the live
+ * progress line, and the unit prices of the cost estimate.
  *
  * <pre>{@code
  * tributary run clickstream ... --lineage=http://localhost:5000   # a Marquez endpoint
  * tributary run clickstream ... --lineage=none
+ * tributary run clickstream ... --progress=always --pricePerVcpuHour=0.04 --pricePerGbStored=0.02
  * }</pre>
  */
 public interface RunOptions extends PipelineOptions {
@@ -25,4 +27,36 @@ public interface RunOptions extends PipelineOptions {
   String getLineageNamespace();
 
   void setLineageNamespace(String value);
+
+  @Description("Live progress line on stderr: auto (only when stderr is a terminal), always, never.")
+  @Default.String("auto")
+  String getProgress();
+
+  void setProgress(String value);
+
+  @Description("Seconds between progress lines.")
+  @Default.Integer(5)
+  Integer getProgressInterval();
+
+  void setProgressInterval(Integer value);
+
+  @Description("Cost estimate: JSON file with currency, pricePerVcpuHour, pricePerGbStored, pricePerGbEgress.")
+  String getPricing();
+
+  void setPricing(String value);
+
+  @Description("Cost estimate: price per vCPU-hour (overrides --pricing).")
+  Double getPricePerVcpuHour();
+
+  void setPricePerVcpuHour(Double value);
+
+  @Description("Cost estimate: price per GB (10^9 bytes) stored (overrides --pricing).")
+  Double getPricePerGbStored();
+
+  void setPricePerGbStored(Double value);
+
+  @Description("Cost estimate: price per GB (10^9 bytes) of egress (overrides --pricing).")
+  Double getPricePerGbEgress();
+
+  void setPricePerGbEgress(Double value);
 }

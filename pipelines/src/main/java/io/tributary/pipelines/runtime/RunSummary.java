@@ -14,8 +14,9 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.util.MimeTypes;
 
 /**
- * What a run did: the accounting line plus when, where and on which runner. Printed at the end of
- * every run and written as {@code _run_summary.json} in the output directory.
+ * What a run did: the accounting line plus when, where and on which runner, per-stage metrics
+ * ({@link RunMetrics}) and the cost ({@link RunCost}). Printed at the end of every run and written
+ * as {@code _run_summary.json} in the output directory, next to the HTML {@link RunReport}.
  *
  * <pre>{@code
  * RunSummary summary = PipelineRun.run(job, options);
@@ -35,9 +36,13 @@ public final class RunSummary {
   private final Instant finished;
   private final String state;
   private final RunAccounting accounting;
+  private final RunMetrics metrics;
+  private final RunCost cost;
+  private final Pricing pricing;
 
   RunSummary(String pipeline, String runId, String runner, String input, String output,
-      Instant started, Instant finished, String state, RunAccounting accounting) {
+      Instant started, Instant finished, String state, RunAccounting accounting, RunMetrics metrics,
+      RunCost cost, Pricing pricing) {
     this.pipeline = pipeline;
     this.runId = runId;
     this.runner = runner;
@@ -47,6 +52,49 @@ public final class RunSummary {
     this.finished = finished;
     this.state = state;
     this.accounting = accounting;
+    this.metrics = metrics;
+    this.cost = cost;
+    this.pricing = pricing;
+  }
+
+  /** Per-stage metrics. */
+  public RunMetrics metrics() {
+    return metrics;
+  }
+
+  /** What the run used. */
+  public RunCost cost() {
+    return cost;
+  }
+
+  /** The prices of the estimate. */
+  public Pricing pricing() {
+    return pricing;
+  }
+
+  /** The pipeline name. */
+  public String pipeline() {
+    return pipeline;
+  }
+
+  /** The run id (the OpenLineage runId). */
+  public String runId() {
+    return runId;
+  }
+
+  /** The runner's simple class name. */
+  public String runner() {
+    return runner;
+  }
+
+  /** The output directory. */
+  public String output() {
+    return output;
+  }
+
+  /** When the run started. */
+  public Instant started() {
+    return started;
   }
 
   /** The numbers. */
@@ -87,6 +135,30 @@ public final class RunSummary {
     node.put("too_late", accounting.tooLate());
     node.put("balanced", accounting.balanced());
     node.put("accounting", accounting.line());
+    com.fasterxml.jackson.databind.node.ArrayNode stages = node.putArray("stages");
+    for (RunMetrics.Stage st : metrics.stages()) {
+      ObjectNode sn = stages.addObject();
+      sn.put("stage", st.name());
+      sn.put("records_in", st.in());
+      sn.put("records_out", st.out());
+      ObjectNode dl = sn.putObject("dead_lettered");
+      st.deadLettered().forEach(dl::put);
+      st.removed().forEach(sn::put);
+      if (st.lag() == null) {
+        sn.putNull("processing_lag_ms");
+      } else {
+        ObjectNode lag = sn.putObject("processing_lag_ms");
+        lag.put("count", st.lag().count());
+        lag.put("min", st.lag().min());
+        lag.put("max", st.lag().max());
+        lag.put("mean", st.lag().mean());
+      }
+      sn.put("balanced", st.balanced());
+    }
+    ObjectNode counters = node.putObject("counters");
+    metrics.counters().forEach(counters::put);
+    cost.toJson(node.putObject("cost"), pricing);
+    node.put("cost_line", cost.line(pricing));
     try {
       return mapper.writeValueAsString(node);
     } catch (IOException e) {
@@ -101,8 +173,10 @@ public final class RunSummary {
     b.append("  ").append(accounting.line()).append(System.lineSeparator());
     accounting.deadLettersByReason().forEach(
         (reason, n) -> b.append(String.format("    dead-lettered %-28s %d%n", reason, n)));
+    b.append("  ").append(cost.line(pricing)).append(System.lineSeparator());
     b.append("  output:  ").append(output).append(System.lineSeparator());
     b.append("  summary: ").append(summaryPath()).append(System.lineSeparator());
+    b.append("  report:  ").append(reportPath()).append(System.lineSeparator());
     return b.toString();
   }
 
@@ -119,8 +193,24 @@ public final class RunSummary {
     }
   }
 
+  /** Where {@link #write()} puts the HTML run report. */
+  public String reportPath() {
+    return resolve(RunReport.FILE_NAME).toString();
+  }
+
+  /** Writes the HTML run report ({@link RunReport}) next to the summary. */
+  void writeReport(String html) throws IOException {
+    try (OutputStream out = java.nio.channels.Channels.newOutputStream(FileSystems.create(resolve(RunReport.FILE_NAME), MimeTypes.TEXT))) {
+      out.write(html.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
   private ResourceId resolve() {
+    return resolve(FILE_NAME);
+  }
+
+  private ResourceId resolve(String file) {
     return FileSystems.matchNewResource(output, true)
-        .resolve(FILE_NAME, ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+        .resolve(file, ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
   }
 }

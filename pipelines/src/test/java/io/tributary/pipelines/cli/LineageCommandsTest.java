@@ -47,7 +47,10 @@ public class LineageCommandsTest {
     OpenLineageEvents loader = OpenLineageEvents.forRun("tributary", "loader", UUID.randomUUID().toString(), "2.62.0", "BATCH");
     LineageTransport t1 = LineageTransport.parse("file:" + events.resolve("a/_openlineage.jsonl"));
     t1.emit(clickstream.start(List.of(raw), List.of(agg, dl)));
-    t1.emit(clickstream.complete(List.of(raw), List.of(agg, dl), Map.of(dl, 7L)));
+    t1.emit(clickstream.complete(List.of(raw.withQuality(io.tributary.transforms.lineage.DataQuality.of(1000L, Map.of(),
+        List.of(io.tributary.transforms.lineage.DataQuality.assertion("size between 1 and 5000", true, null),
+            io.tributary.transforms.lineage.DataQuality.assertion("uniqueness(event_id) == 1", false, "event_id"))))),
+        List.of(agg, dl), Map.of(dl, 7L)));
     LineageTransport t2 = LineageTransport.parse("file:" + events.resolve("b/_openlineage.jsonl"));
     t2.emit(loader.fail(List.of(agg), List.of(report), new IllegalStateException("db down")));
 
@@ -67,6 +70,8 @@ public class LineageCommandsTest {
     assertThat(out, containsString("  schema:      clickstream-event versions v1 (id 1)"));
     assertThat(out, containsString("  pii fields:  email, ip, user_agent"));
     assertThat(out, containsString("  last run:    tributary."));
+    assertThat(out, containsString("  quality:     1/2 assertions passed, failed: uniqueness(event_id) == 1 (run "));
+    assertThat("the aggregates were never checked", out.substring(out.indexOf("clickstream-aggregates")), containsString("  quality:     -"));
 
     assertEquals(2, run("lineage", "nothing-like-this", "--events=" + events));
     assertThat(err, containsString("lineage: no dataset matches 'nothing-like-this'"));

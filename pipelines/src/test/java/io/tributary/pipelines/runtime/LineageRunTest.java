@@ -46,9 +46,33 @@ public class LineageRunTest {
     }).collect(java.util.stream.Collectors.toList());
   }
 
+  /**
+   * The sample runs of both pipelines emit valid START and COMPLETE events with their datasets, and
+   * {@code tributary lineage} over their event files shows each pipeline's inputs and outputs.
+   */
   @Test
-  public void clickstreamRunEmitsStartAndCompleteWithDatasets() throws Exception {
-    Path out = tmp.newFolder("out").toPath();
+  public void sampleRunsOfBothPipelinesEmitEventsAndShowInTributaryLineage() throws Exception {
+    Path runs = tmp.newFolder("runs").toPath();
+    clickstreamRunEmitsStartAndCompleteWithDatasets(runs.resolve("clickstream"));
+    ordersMartEventsNameItsFilesAndPostgresTablesWithSchemas(runs.resolve("mart"));
+
+    java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream print = new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, io.tributary.pipelines.cli.Tributary.run(new String[] {"lineage", "lake/daily_category_revenue", "--events=" + runs}, print, print));
+    assertEquals(0, io.tributary.pipelines.cli.Tributary.run(new String[] {"lineage", "clickstream/aggregates", "--events=" + runs}, print, print));
+    String tree = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+    System.out.print(tree);
+    assertThat(tree, containsString("file:" + runs.resolve("mart/lake/daily_category_revenue")));
+    assertThat(tree, containsString("<- job tributary.orders-mart (last run COMPLETE"));
+    assertThat(tree, containsString("<- file:" + Testdata.file("cdc/orders.jsonl").toAbsolutePath().normalize()));
+    assertThat(tree, containsString("<- file:" + Testdata.file("cdc/products.jsonl").toAbsolutePath().normalize()));
+    assertThat(tree, containsString("file:" + runs.resolve("clickstream/aggregates")));
+    assertThat(tree, containsString("<- job tributary.clickstream (last run COMPLETE"));
+    assertThat(tree, containsString("<- file:" + Testdata.file("clickstream/small.jsonl").toAbsolutePath().normalize()));
+  }
+
+  private void clickstreamRunEmitsStartAndCompleteWithDatasets(Path out) throws Exception {
+    Files.createDirectories(out);
     ClickstreamOptions options = TestRunners.options().as(ClickstreamOptions.class);
     options.setInput(Testdata.file("clickstream/small.jsonl").toString());
     options.setOutput(out.toString());
@@ -65,6 +89,160 @@ public class LineageRunTest {
     assertEquals("event_id", complete.at("/inputs/0/facets/schema/fields/0/name").asText());
     assertEquals(out.resolve("aggregates").toString(), complete.at("/outputs/0/name").asText());
     assertEquals(7, complete.at("/outputs/1/outputFacets/outputStatistics/rowCount").asLong());
+  }
+
+  private static JsonNode find(JsonNode datasets, String nameSuffix) {
+    for (JsonNode d : datasets) {
+      if (d.path("name").asText().endsWith(nameSuffix)) {
+        return d;
+      }
+    }
+    throw new AssertionError("no dataset named ..." + nameSuffix + " in " + datasets);
+  }
+
+  @Test
+  public void clickstreamWithChecksCarriesQualityFacetsColumnLineageStagesCostAndReport() throws Exception {
+    Path out = tmp.newFolder("checked").toPath();
+    ClickstreamOptions options = TestRunners.options().as(ClickstreamOptions.class);
+    options.setInput(Testdata.file("clickstream/small.jsonl").toString());
+    options.setOutput(out.toString());
+    options.setChecks(Testdata.file("clickstream/checks.json").toString());
+    options.as(RunOptions.class).setPricePerVcpuHour(0.04);
+    options.as(RunOptions.class).setPricePerGbStored(0.02);
+    RunSummary summary = PipelineRun.run(new ClickstreamJob(), options);
+
+    List<JsonNode> events = events(out.resolve("_openlineage.jsonl"));
+    JsonNode complete = events.get(1);
+    assertEquals("COMPLETE", complete.get("eventType").asText());
+    // 1000 read - 5 decode - 2 validate dead letters = 993 rows reach the quality stage
+    JsonNode dq = complete.at("/inputs/0/inputFacets/dataQualityMetrics");
+    assertEquals(993, dq.get("rowCount").asLong());
+    assertEquals(true, dq.at("/columnMetrics/email").has("nullCount"));
+    JsonNode assertions = complete.at("/inputs/0/inputFacets/dataQualityAssertions/assertions");
+    assertEquals(4, assertions.size());
+    boolean uniquenessFailed = false;
+    for (JsonNode a : assertions) {
+      if (a.get("assertion").asText().startsWith("uniqueness(event_id)")) {
+        // the sample repeats 10 event ids before dedup
+        uniquenessFailed = !a.get("success").asBoolean();
+        assertEquals("event_id", a.get("column").asText());
+      }
+      if (a.get("assertion").asText().startsWith("size between")) {
+        assertEquals(true, a.get("success").asBoolean());
+      }
+    }
+    assertEquals(true, uniquenessFailed);
+    // START knows no quality yet
+    assertEquals(false, events.get(0).at("/inputs/0").has("inputFacets"));
+
+    JsonNode quarantine = find(complete.get("outputs"), "/quarantine");
+    JsonNode record = quarantine.at("/facets/columnLineage/fields/record/inputFields");
+    java.util.Map<String, Boolean> masking = new java.util.TreeMap<>();
+    record.forEach(f -> masking.put(f.get("field").asText(), f.at("/transformations/0/masking").asBoolean()));
+    // the contract marks email and ip as personal data: masked by the default policy
+    assertEquals(Boolean.TRUE, masking.get("email"));
+    assertEquals(Boolean.TRUE, masking.get("ip"));
+    assertEquals(Boolean.FALSE, masking.get("event_id"));
+    assertEquals(Boolean.FALSE, masking.get("user_agent"));
+    assertEquals(io.tributary.pipelines.clickstream.ClickstreamPipeline.EVENT_SCHEMA.getFieldCount(), masking.size());
+    JsonNode aggregates = find(complete.get("outputs"), "/aggregates");
+    assertEquals("user_id", aggregates.at("/facets/columnLineage/fields/distinct_users/inputFields/0/field").asText());
+    assertEquals("AGGREGATION", aggregates.at("/facets/columnLineage/fields/distinct_users/inputFields/0/transformations/0/subtype").asText());
+
+    // per-stage metrics, chained and balanced
+    JsonNode json = mapper.readTree(Files.readString(out.resolve(RunSummary.FILE_NAME)));
+    java.util.Map<String, JsonNode> stages = new java.util.LinkedHashMap<>();
+    json.get("stages").forEach(st -> stages.put(st.get("stage").asText(), st));
+    assertEquals(List.of("decode", "validate", "quality", "protect", "dedup", "window"), new java.util.ArrayList<>(stages.keySet()));
+    assertEquals(1000, stages.get("decode").get("records_in").asLong());
+    assertEquals(995, stages.get("decode").get("records_out").asLong());
+    assertEquals(1, stages.get("decode").at("/dead_lettered/not_json").asLong());
+    assertEquals(993, stages.get("validate").get("records_out").asLong());
+    assertEquals(0, stages.get("quality").get("quarantined").asLong());
+    assertEquals(10, stages.get("dedup").get("deduplicated").asLong());
+    assertEquals(983, stages.get("dedup").get("records_out").asLong());
+    assertEquals(983, stages.get("dedup").at("/processing_lag_ms/count").asLong());
+    assertEquals(983, stages.get("window").get("records_out").asLong());
+    stages.values().forEach(st -> assertEquals(st.toString(), true, st.get("balanced").asBoolean()));
+
+    // cost: CPU of this JVM, the sample's bytes, the estimate at the given prices
+    JsonNode cost = json.get("cost");
+    assertEquals(Files.size(Testdata.file("clickstream/small.jsonl")), cost.get("bytes_read").asLong());
+    assertThat(cost.get("cpu_seconds").asDouble(), org.hamcrest.Matchers.greaterThan(0.0));
+    assertThat(cost.get("bytes_written").asLong(), org.hamcrest.Matchers.greaterThan(0L));
+    assertEquals(cost.get("cpu_seconds").asDouble() / 3600 * 0.04 + cost.get("bytes_written").asLong() / 1e9 * 0.02,
+        cost.at("/estimate/total").asDouble(), 1e-12);
+    assertThat(summary.toText(), containsString("cost: cpu "));
+
+    String report = Files.readString(out.resolve(RunReport.FILE_NAME));
+    assertThat(report, containsString("<table id=\"stages\">"));
+    assertThat(report, containsString("<svg"));
+    assertThat(report, containsString("FAILED"));
+  }
+
+  private void ordersMartEventsNameItsFilesAndPostgresTablesWithSchemas(Path out) throws Exception {
+    Files.createDirectories(out);
+    io.tributary.io.jdbc.JdbcTarget db = io.tributary.io.jdbc.testing.Postgres.server().freshDatabase();
+    io.tributary.pipelines.ordersmart.OrdersMartOptions options =
+        TestRunners.options().as(io.tributary.pipelines.ordersmart.OrdersMartOptions.class);
+    options.setOrders(Testdata.file("cdc/orders.jsonl").toString());
+    options.setProducts(Testdata.file("cdc/products.jsonl").toString());
+    options.setOutput(out.toString());
+    options.setJdbcUrl(db.url());
+    options.setJdbcUser("postgres");
+    options.setJdbcPassword("postgres");
+    PipelineRun.run(new io.tributary.pipelines.ordersmart.OrdersMartJob(), options);
+
+    List<JsonNode> events = events(out.resolve("_openlineage.jsonl"));
+    assertEquals(List.of("START", "COMPLETE"), List.of(events.get(0).get("eventType").asText(), events.get(1).get("eventType").asText()));
+    JsonNode complete = events.get(1);
+    assertEquals("orders-mart", complete.at("/job/name").asText());
+    JsonNode orders = find(complete.get("inputs"), "cdc/orders.jsonl");
+    assertEquals("file", orders.get("namespace").asText());
+    assertEquals("order_id", orders.at("/facets/schema/fields/0/name").asText());
+    String database = db.url().replaceAll("^.*/([^/?]+)(\\?.*)?$", "$1");
+    JsonNode table = find(complete.get("outputs"), database + ".public.daily_category_revenue");
+    assertEquals("postgres://localhost:" + io.tributary.io.jdbc.testing.Postgres.server().port(), table.get("namespace").asText());
+    assertEquals("revenue", table.at("/facets/schema/fields/3/name").asText());
+    JsonNode lake = find(complete.get("outputs"), "/lake/orders_history");
+    assertThat(lake.at("/facets/schema/fields").toString(), containsString("valid_from"));
+  }
+
+  @Test
+  public void clickstreamFailedRunEmitsFailWithItsDatasets() throws Exception {
+    Path out = tmp.newFolder("clickstream-fail").toPath();
+    ClickstreamOptions options = TestRunners.options().as(ClickstreamOptions.class);
+    // the input is missing: matching it fails at run time
+    options.setInput(out.resolve("no-such-clicks.jsonl").toString());
+    options.setOutput(out.toString());
+    assertThrows(RuntimeException.class, () -> PipelineRun.run(new ClickstreamJob(), options));
+    List<JsonNode> events = events(out.resolve("_openlineage.jsonl"));
+    assertEquals(2, events.size());
+    assertEquals("START", events.get(0).get("eventType").asText());
+    assertEquals("FAIL", events.get(1).get("eventType").asText());
+    assertThat(events.get(1).at("/run/facets/errorMessage/stackTrace").asText(), containsString("no-such-clicks.jsonl"));
+    assertEquals(out.resolve("no-such-clicks.jsonl").toString(), events.get(1).at("/inputs/0/name").asText());
+    assertEquals("event_id", events.get(1).at("/inputs/0/facets/schema/fields/0/name").asText());
+    assertEquals("user_id", find(events.get(1).get("outputs"), "/aggregates")
+        .at("/facets/columnLineage/fields/distinct_users/inputFields/0/field").asText());
+  }
+
+  @Test
+  public void ordersMartFailedRunEmitsFailWithItsDatasets() throws Exception {
+    Path out = tmp.newFolder("mart-fail").toPath();
+    io.tributary.pipelines.ordersmart.OrdersMartOptions options =
+        TestRunners.options().as(io.tributary.pipelines.ordersmart.OrdersMartOptions.class);
+    // the orders change log is missing: the read fails at run time
+    options.setOrders(out.resolve("no-such-orders.jsonl").toString());
+    options.setProducts(Testdata.file("cdc/products.jsonl").toString());
+    options.setOutput(out.toString());
+    assertThrows(RuntimeException.class, () -> PipelineRun.run(new io.tributary.pipelines.ordersmart.OrdersMartJob(), options));
+    List<JsonNode> events = events(out.resolve("_openlineage.jsonl"));
+    assertEquals(2, events.size());
+    assertEquals("FAIL", events.get(1).get("eventType").asText());
+    assertThat(events.get(1).at("/run/facets/errorMessage/message").asText(), containsString("no-such-orders.jsonl"));
+    assertEquals(out.resolve("no-such-orders.jsonl").toString(), events.get(1).at("/inputs/0/name").asText());
+    assertEquals(4, events.get(1).get("outputs").size());
   }
 
   /** A job whose one step throws on every element. */

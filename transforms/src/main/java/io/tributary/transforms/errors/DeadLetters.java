@@ -1,8 +1,8 @@
 package io.tributary.transforms.errors;
 
+import io.tributary.transforms.metrics.LiveMetrics;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn.MultiOutputReceiver;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
@@ -34,7 +34,7 @@ public final class DeadLetters {
 
   /** The counter for one stage and reason, e.g. {@code dead_letter.parse.not_json}. */
   public static Counter counter(String stage, String reason) {
-    return Metrics.counter(NAMESPACE, COUNTER_PREFIX + stage + "." + reason);
+    return LiveMetrics.counter(NAMESPACE, COUNTER_PREFIX + stage + "." + reason);
   }
 
   /**

@@ -20,13 +20,22 @@ public final class LineageDataset {
   private final String namespace;
   private final String name;
   private final @Nullable Schema schema;
+  private final @Nullable DataQuality quality;
+  private final @Nullable ColumnLineage columnLineage;
 
   private LineageDataset(String namespace, String name, @Nullable Schema schema) {
+    this(namespace, name, schema, null, null);
+  }
+
+  private LineageDataset(String namespace, String name, @Nullable Schema schema, @Nullable DataQuality quality,
+      @Nullable ColumnLineage columnLineage) {
     checkArgument(namespace != null && !namespace.isBlank(), "LineageDataset: namespace must not be empty");
     checkArgument(name != null && !name.isBlank(), "LineageDataset: name must not be empty");
     this.namespace = namespace;
     this.name = name;
     this.schema = schema;
+    this.quality = quality;
+    this.columnLineage = columnLineage;
   }
 
   /** A dataset with an explicit namespace and name. */
@@ -59,7 +68,30 @@ public final class LineageDataset {
 
   /** The same dataset with its schema (emitted as the {@code schema} facet). */
   public LineageDataset withSchema(Schema schema) {
-    return new LineageDataset(namespace, name, schema);
+    return new LineageDataset(namespace, name, schema, quality, columnLineage);
+  }
+
+  /**
+   * The same dataset with what a quality stage measured on it: emitted on inputs as the
+   * {@code dataQualityMetrics} and {@code dataQualityAssertions} input facets.
+   */
+  public LineageDataset withQuality(DataQuality quality) {
+    return new LineageDataset(namespace, name, schema, quality, columnLineage);
+  }
+
+  /** The same dataset with its column lineage: emitted on outputs as the {@code columnLineage} facet. */
+  public LineageDataset withColumnLineage(ColumnLineage columnLineage) {
+    return new LineageDataset(namespace, name, schema, quality, columnLineage);
+  }
+
+  /** The quality measured on this dataset, or null. */
+  public @Nullable DataQuality quality() {
+    return quality;
+  }
+
+  /** How this dataset's fields derive from inputs, or null. */
+  public @Nullable ColumnLineage columnLineage() {
+    return columnLineage;
   }
 
   /** The namespace. */

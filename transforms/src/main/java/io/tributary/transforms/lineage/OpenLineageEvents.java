@@ -13,8 +13,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Builds OpenLineage 2-0-2 run events for one run of a job: START, then COMPLETE, FAIL or ABORT,
- * with input and output datasets, the {@code schema} dataset facet, {@code outputStatistics},
- * {@code jobType}, {@code processing_engine} and, on failure, {@code errorMessage}.
+ * with input and output datasets, the {@code schema} dataset facet, {@code columnLineage} (with
+ * masking flags), the {@code dataQualityMetrics} and {@code dataQualityAssertions} input facets,
+ * {@code outputStatistics}, {@code jobType}, {@code processing_engine} and, on failure,
+ * {@code errorMessage}.
  *
  * <pre>{@code
  * OpenLineageEvents run = OpenLineageEvents.forRun("tributary", "clickstream", runId, "2.62.0", "BATCH");
@@ -102,7 +104,10 @@ public final class OpenLineageEvents {
     jobType.put("jobType", "JOB");
     ArrayNode in = e.putArray("inputs");
     for (LineageDataset d : inputs) {
-      dataset(in.addObject(), d);
+      ObjectNode node = dataset(in.addObject(), d);
+      if (d.quality() != null) {
+        qualityFacets(node.putObject("inputFacets"), d.quality());
+      }
     }
     ArrayNode out = e.putArray("outputs");
     for (LineageDataset d : outputs) {
@@ -131,7 +136,80 @@ public final class OpenLineageEvents {
         }
       }
     }
+    if (d.columnLineage() != null) {
+      columnLineageFacet(facets, d.columnLineage());
+    }
     return node;
+  }
+
+  private static void qualityFacets(ObjectNode inputFacets, DataQuality q) {
+    ObjectNode metrics = facet(inputFacets, "dataQualityMetrics", "DataQualityMetricsInputDatasetFacet.json", "1-0-2");
+    if (q.rowCount() != null) {
+      metrics.put("rowCount", q.rowCount());
+    }
+    ObjectNode columns = metrics.putObject("columnMetrics");
+    q.columns().forEach((name, c) -> {
+      ObjectNode col = columns.putObject(name);
+      if (c.nullCount() != null) {
+        col.put("nullCount", c.nullCount());
+      }
+      if (c.distinctCount() != null) {
+        col.put("distinctCount", c.distinctCount());
+      }
+      if (c.sum() != null) {
+        col.put("sum", c.sum());
+      }
+      if (c.count() != null) {
+        col.put("count", c.count());
+      }
+      if (c.min() != null) {
+        col.put("min", c.min());
+      }
+      if (c.max() != null) {
+        col.put("max", c.max());
+      }
+      if (!c.quantiles().isEmpty()) {
+        ObjectNode quantiles = col.putObject("quantiles");
+        c.quantiles().forEach(quantiles::put);
+      }
+    });
+    if (!q.assertions().isEmpty()) {
+      ArrayNode assertions = facet(inputFacets, "dataQualityAssertions", "DataQualityAssertionsDatasetFacet.json", "1-0-1")
+          .putArray("assertions");
+      for (DataQuality.Assertion a : q.assertions()) {
+        ObjectNode node = assertions.addObject();
+        node.put("assertion", a.assertion());
+        node.put("success", a.success());
+        if (a.column() != null) {
+          node.put("column", a.column());
+        }
+      }
+    }
+  }
+
+  private static void columnLineageFacet(ObjectNode facets, ColumnLineage lineage) {
+    ObjectNode facet = facet(facets, "columnLineage", "ColumnLineageDatasetFacet.json", "1-2-0");
+    ObjectNode fields = facet.putObject("fields");
+    lineage.fields().forEach((output, inputs) -> inputFields(fields.putObject(output).putArray("inputFields"), inputs));
+    if (!lineage.dataset().isEmpty()) {
+      inputFields(facet.putArray("dataset"), lineage.dataset());
+    }
+  }
+
+  private static void inputFields(ArrayNode array, List<ColumnLineage.InputField> inputs) {
+    for (ColumnLineage.InputField i : inputs) {
+      ObjectNode node = array.addObject();
+      node.put("namespace", i.dataset().namespace());
+      node.put("name", i.dataset().name());
+      node.put("field", i.field());
+      ArrayNode transformations = node.putArray("transformations");
+      for (ColumnLineage.Transformation t : i.transformations()) {
+        ObjectNode tn = transformations.addObject();
+        tn.put("type", t.type());
+        tn.put("subtype", t.subtype());
+        tn.put("masking", t.masking());
+      }
+    }
   }
 
   private static String typeName(Schema.FieldType type) {

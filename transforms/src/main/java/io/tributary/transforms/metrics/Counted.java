@@ -4,7 +4,6 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 
 import io.tributary.transforms.errors.DeadLetters;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -51,7 +50,7 @@ public final class Counted<T> extends PTransform<PCollection<T>, PCollection<T>>
     private final Counter counter;
 
     CountFn(String name) {
-      this.counter = Metrics.counter(DeadLetters.NAMESPACE, name);
+      this.counter = LiveMetrics.counter(DeadLetters.NAMESPACE, name);
     }
 
     @ProcessElement

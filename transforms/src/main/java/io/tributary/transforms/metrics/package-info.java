@@ -1,6 +1,7 @@
 /**
- * Run accounting: the counters every Tributary stage reports and the identity they must satisfy
- * (read = written + dead-lettered + quarantined + deduplicated + too-late).
+ * Run accounting and stage metrics: the counters every Tributary stage reports, the identity they
+ * must satisfy (read = written + dead-lettered + quarantined + deduplicated + too-late), the
+ * per-stage observation points (records out, processing lag) and their in-JVM mirror for progress.
  *
  * <p>Printing and writing the summary file belong to pipelines.
  */

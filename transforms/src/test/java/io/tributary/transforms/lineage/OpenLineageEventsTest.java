@@ -60,6 +60,95 @@ public class OpenLineageEventsTest {
   }
 
   @Test
+  public void qualityAndColumnLineageFacetsAreValidAndCarryTheNumbers() throws Exception {
+    LineageDataset in = LineageDataset.file("/data/in/events.jsonl").withSchema(EVENT);
+    Schema metric = io.tributary.transforms.quality.QualitySchemas.METRIC;
+    Schema verification = io.tributary.transforms.quality.QualitySchemas.VERIFICATION;
+    org.joda.time.Instant w1 = new org.joda.time.Instant(0);
+    org.joda.time.Instant w2 = new org.joda.time.Instant(3_600_000);
+    List<org.apache.beam.sdk.values.Row> metrics = List.of(
+        metricRow(metric, w1, "Size", "*", null, 80.0), metricRow(metric, w2, "Size", "*", null, 20.0),
+        // 10% of 80 and 50% of 20 are null: 8 + 10
+        metricRow(metric, w1, "Completeness", "email", null, 0.9), metricRow(metric, w2, "Completeness", "email", null, 0.5),
+        metricRow(metric, w1, "Minimum", "price", null, 2.5), metricRow(metric, w2, "Minimum", "price", null, 1.25),
+        metricRow(metric, w1, "Maximum", "price", null, 10.0), metricRow(metric, w2, "Maximum", "price", null, 99.0),
+        // distinct counts do not add up over windows: left out with two windows
+        metricRow(metric, w1, "ApproxCountDistinct", "user_id", null, 7.0));
+    List<org.apache.beam.sdk.values.Row> checks = List.of(
+        verificationRow(verification, w1, "completeness(email) >= 0.75", "Completeness(email)", "Success"),
+        verificationRow(verification, w2, "completeness(email) >= 0.75", "Completeness(email)", "Failure"),
+        verificationRow(verification, w1, "size between 1 and 5000", "Size(*)", "Success"),
+        verificationRow(verification, w1, "pattern_match(email, '@x$') == 1", "PatternMatch(email, '@x$')", "Success"));
+    DataQuality q = DataQuality.fromQuality(metrics, checks);
+    LineageDataset out = LineageDataset.file("/data/out/masked");
+    ColumnLineage lineage = ColumnLineage.builder()
+        .field("email", in, "email", ColumnLineage.Transformation.direct("TRANSFORMATION", true))
+        .field("events", in, "event_id", ColumnLineage.Transformation.direct("AGGREGATION", false))
+        .dataset(in, "event_time", ColumnLineage.Transformation.indirect("WINDOW"))
+        .build();
+    String complete = OpenLineageEvents.forRun("tributary", "clickstream", UUID.randomUUID().toString(), "2.62.0", "BATCH")
+        .complete(List.of(in.withQuality(q)), List.of(out.withColumnLineage(lineage)), Map.of());
+    OpenLineageSchema.assertValid(complete);
+    JsonNode e = mapper.readTree(complete);
+    JsonNode dq = e.at("/inputs/0/inputFacets/dataQualityMetrics");
+    assertEquals(100, dq.get("rowCount").asLong());
+    assertEquals(18, dq.at("/columnMetrics/email/nullCount").asLong());
+    assertEquals(82.0, dq.at("/columnMetrics/email/count").asDouble(), 0.0);
+    assertEquals(1.25, dq.at("/columnMetrics/price/min").asDouble(), 0.0);
+    assertEquals(99.0, dq.at("/columnMetrics/price/max").asDouble(), 0.0);
+    assertFalse(dq.at("/columnMetrics").has("user_id"));
+    JsonNode assertions = e.at("/inputs/0/inputFacets/dataQualityAssertions/assertions");
+    assertEquals(3, assertions.size());
+    assertEquals("email", assertions.at("/2/column").asText());
+    assertEquals("completeness(email) >= 0.75", assertions.at("/0/assertion").asText());
+    assertFalse("failed in the second window", assertions.at("/0/success").asBoolean());
+    assertEquals("email", assertions.at("/0/column").asText());
+    assertEquals(true, assertions.at("/1/success").asBoolean());
+    assertFalse(assertions.get(1).has("column"));
+    JsonNode cl = e.at("/outputs/0/facets/columnLineage");
+    assertThat(cl.get("_schemaURL").asText(), containsString("/1-2-0/ColumnLineageDatasetFacet.json"));
+    JsonNode email = cl.at("/fields/email/inputFields/0");
+    assertEquals("/data/in/events.jsonl", email.get("name").asText());
+    assertEquals("DIRECT", email.at("/transformations/0/type").asText());
+    assertEquals(true, email.at("/transformations/0/masking").asBoolean());
+    assertEquals(false, cl.at("/fields/events/inputFields/0/transformations/0/masking").asBoolean());
+    assertEquals("WINDOW", cl.at("/dataset/0/transformations/0/subtype").asText());
+    assertEquals(true, lineage.masked("email"));
+    assertEquals(false, lineage.masked("events"));
+
+    // the schema checks the facets: an assertion without success, a lineage field without inputFields
+    ObjectMapper m = new ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode bad = (com.fasterxml.jackson.databind.node.ObjectNode) m.readTree(complete);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) bad.at("/inputs/0/inputFacets/dataQualityAssertions/assertions/0")).remove("success");
+    assertFalse(OpenLineageSchema.validate(bad.toString()).isEmpty());
+    bad = (com.fasterxml.jackson.databind.node.ObjectNode) m.readTree(complete);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) bad.at("/outputs/0/facets/columnLineage/fields/email")).remove("inputFields");
+    assertFalse(OpenLineageSchema.validate(bad.toString()).isEmpty());
+    bad = (com.fasterxml.jackson.databind.node.ObjectNode) m.readTree(complete);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) bad.at("/inputs/0/inputFacets/dataQualityMetrics")).remove("columnMetrics");
+    assertFalse(OpenLineageSchema.validate(bad.toString()).isEmpty());
+    assertThrows(IllegalArgumentException.class, () -> ColumnLineage.builder().build());
+  }
+
+  private static org.apache.beam.sdk.values.Row metricRow(Schema s, org.joda.time.Instant window, String metric,
+      String instance, String key, double value) {
+    return org.apache.beam.sdk.values.Row.withSchema(s)
+        .withFieldValue("dataset", "clickstream").withFieldValue("run_id", "r")
+        .withFieldValue("window_start", window).withFieldValue("window_end", window.plus(3_600_000))
+        .withFieldValue("name", metric + "(" + instance + ")").withFieldValue("metric", metric)
+        .withFieldValue("instance", instance).withFieldValue("key", key).withFieldValue("value", value).build();
+  }
+
+  private static org.apache.beam.sdk.values.Row verificationRow(Schema s, org.joda.time.Instant window, String constraint,
+      String metric, String status) {
+    return org.apache.beam.sdk.values.Row.withSchema(s)
+        .withFieldValue("dataset", "clickstream").withFieldValue("run_id", "r")
+        .withFieldValue("window_start", window).withFieldValue("window_end", window.plus(3_600_000))
+        .withFieldValue("check", "c").withFieldValue("level", "error").withFieldValue("constraint", constraint)
+        .withFieldValue("metric", metric).withFieldValue("status", status).withFieldValue("message", "").build();
+  }
+
+  @Test
   public void theSchemaRejectsWhatTheSpecRejects() throws Exception {
     String good = OpenLineageEvents.forRun("tributary", "x", UUID.randomUUID().toString(), "2.62.0", "BATCH")
         .start(List.of(), List.of());

@@ -1,0 +1,257 @@
+package io.tributary.pipelines.runtime;
+
+import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.metrics.LiveMetrics;
+import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageMetrics;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The live progress line of a running pipeline: every few seconds, on stderr, records read, read
+ * rate, written, dead-lettered and the event-time lag, from the pipeline's metrics.
+ *
+ * <p>{@code --progress=auto} (the default) shows it only when stderr is a terminal
+ * ({@code System.console() != null}), rewriting one line; {@code always} prints one line per tick
+ * (for logs); {@code never} is quiet. Numbers come from {@link PipelineResult#metrics()} while
+ * {@code waitUntilFinish} runs when the runner returns from {@code run()} before the end (the
+ * Direct runner with {@code blockOnRun=false}), and otherwise from the in-JVM mirror
+ * {@link LiveMetrics} (embedded Flink, whose {@code run()} returns only at the end of a bounded
+ * job). The lag is the wall clock minus the newest event time the slowest observed stage has seen: a
+ * lower bound of the watermark's lag, which Beam does not expose as a metric.
+ *
+ * <pre>{@code
+ * tributary run clickstream --input=big.jsonl.gz --output=/tmp/out --progress=always
+ * # tributary clickstream 0:00:10  read 41,200 (4,120/s)  written 40,950  dead-lettered 12  lag 3d 4h
+ * }</pre>
+ */
+public final class Progress implements AutoCloseable {
+  /** When to show the line. */
+  public enum Mode {
+    AUTO, ALWAYS, NEVER;
+
+    /** Parses {@code --progress}. */
+    public static Mode parse(String value) throws UsageException {
+      try {
+        return valueOf(value.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new UsageException("--progress: expected auto, always or never, got '" + value + "'");
+      }
+    }
+  }
+
+  /** What one tick reads. */
+  public static final class Snapshot {
+    final long read;
+    final long written;
+    final long deadLettered;
+    final @Nullable Long newestEventTime;
+
+    /** Counters at one instant; {@code newestEventTime} in epoch millis or null. */
+    public Snapshot(long read, long written, long deadLettered, @Nullable Long newestEventTime) {
+      this.read = read;
+      this.written = written;
+      this.deadLettered = deadLettered;
+      this.newestEventTime = newestEventTime;
+    }
+  }
+
+  /** Whether the line is shown for {@code mode} when stderr is (not) a terminal. */
+  public static boolean enabled(Mode mode, boolean terminal) {
+    return mode == Mode.ALWAYS || (mode == Mode.AUTO && terminal);
+  }
+
+  /**
+   * One progress line: elapsed time, read with its rate over the last interval, written,
+   * dead-lettered and the event-time lag at {@code nowMillis}.
+   */
+  public static String format(String job, long elapsedMillis, @Nullable Snapshot previous, long intervalMillis,
+      Snapshot now, long nowMillis) {
+    long seconds = elapsedMillis / 1000;
+    double rate = previous == null || intervalMillis <= 0 ? (elapsedMillis <= 0 ? 0 : now.read * 1000.0 / elapsedMillis)
+        : (now.read - previous.read) * 1000.0 / intervalMillis;
+    return String.format(Locale.ROOT, "tributary %s %d:%02d:%02d  read %,d (%,.0f/s)  written %,d  dead-lettered %,d  lag %s",
+        job, seconds / 3600, seconds / 60 % 60, seconds % 60, now.read, rate, now.written, now.deadLettered,
+        now.newestEventTime == null ? "-" : duration(nowMillis - now.newestEventTime));
+  }
+
+  /** A lag as the two largest units, e.g. {@code 3d 4h}, {@code 12m 5s}, {@code 0s}. */
+  static String duration(long millis) {
+    if (millis < 0) {
+      return "0s";
+    }
+    long s = millis / 1000;
+    long d = s / 86400;
+    long h = s / 3600 % 24;
+    long m = s / 60 % 60;
+    long sec = s % 60;
+    if (d > 0) {
+      return d + "d " + h + "h";
+    }
+    if (h > 0) {
+      return h + "h " + m + "m";
+    }
+    if (m > 0) {
+      return m + "m " + sec + "s";
+    }
+    return sec + "s";
+  }
+
+  /** Reads a snapshot from a running pipeline's metrics. */
+  static Snapshot fromResult(PipelineResult result) {
+    long read = 0;
+    long written = 0;
+    long dead = 0;
+    for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE)).build()).getCounters()) {
+      String name = c.getName().getName();
+      long v = c.getAttempted();
+      if (name.equals(RunAccounting.READ)) {
+        read += v;
+      } else if (name.equals(RunAccounting.WRITTEN)) {
+        written += v;
+      } else if (name.startsWith(DeadLetters.COUNTER_PREFIX)) {
+        dead += v;
+      }
+    }
+    return new Snapshot(read, written, dead, newestEventTime());
+  }
+
+  /** Reads a snapshot from the in-JVM mirror, minus what it held before the run. */
+  static Snapshot fromLive(Map<String, Long> baseline) {
+    long read = 0;
+    long written = 0;
+    long dead = 0;
+    String ns = DeadLetters.NAMESPACE + "/";
+    for (Map.Entry<String, Long> e : LiveMetrics.snapshot().entrySet()) {
+      long v = e.getValue() - baseline.getOrDefault(e.getKey(), 0L);
+      String name = e.getKey().startsWith(ns) ? e.getKey().substring(ns.length()) : e.getKey();
+      if (name.equals(RunAccounting.READ)) {
+        read += v;
+      } else if (name.equals(RunAccounting.WRITTEN)) {
+        written += v;
+      } else if (name.startsWith(DeadLetters.COUNTER_PREFIX)) {
+        dead += v;
+      }
+    }
+    return new Snapshot(read, written, dead, newestEventTime());
+  }
+
+  private static @Nullable Long newestEventTime() {
+    Long newest = null;
+    for (Map.Entry<String, Long> e : LiveMetrics.maxima().entrySet()) {
+      if (e.getKey().endsWith(StageMetrics.EVENT_TIME_MAX)) {
+        newest = newest == null ? e.getValue() : Math.min(newest, e.getValue());
+      }
+    }
+    return newest;
+  }
+
+  private final String job;
+  private final PrintStream err;
+  private final boolean rewrite;
+  private final long intervalMillis;
+  private final LongSupplier clock;
+  private final Supplier<Snapshot> live;
+  private final AtomicReference<PipelineResult> result = new AtomicReference<>();
+  private final @Nullable Thread thread;
+  private volatile boolean stopped;
+  private boolean printed;
+
+  private Progress(String job, PrintStream err, boolean rewrite, long intervalMillis, LongSupplier clock,
+      Supplier<Snapshot> live, boolean on) {
+    this.job = job;
+    this.err = err;
+    this.rewrite = rewrite;
+    this.intervalMillis = intervalMillis;
+    this.clock = clock;
+    this.live = live;
+    if (on) {
+      thread = new Thread(this::loop, "tributary-progress");
+      thread.setDaemon(true);
+      thread.start();
+    } else {
+      thread = null;
+    }
+  }
+
+  /** Starts the reporter for {@code mode} (a no-op when the line is off). */
+  static Progress start(String job, Mode mode, long intervalMillis) {
+    boolean terminal = System.console() != null;
+    Map<String, Long> baseline = LiveMetrics.snapshot();
+    return new Progress(job, System.err, terminal && mode == Mode.AUTO, intervalMillis, System::currentTimeMillis,
+        () -> fromLive(baseline), enabled(mode, terminal));
+  }
+
+  /** Whether a reporter thread runs. */
+  boolean running() {
+    return thread != null;
+  }
+
+  /** From now on, reads the running pipeline's own metrics. */
+  void attach(PipelineResult running) {
+    result.set(running);
+  }
+
+  private void loop() {
+    long started = clock.getAsLong();
+    Snapshot previous = null;
+    long previousAt = started;
+    while (!stopped) {
+      try {
+        Thread.sleep(intervalMillis);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (stopped) {
+        return;
+      }
+      Snapshot now;
+      try {
+        PipelineResult r = result.get();
+        now = r != null ? fromResult(r) : live.get();
+      } catch (RuntimeException e) {
+        continue; // a runner that cannot answer yet: try at the next tick
+      }
+      long at = clock.getAsLong();
+      String line = format(job, at - started, previous, at - previousAt, now, at);
+      synchronized (this) {
+        if (!stopped) {
+          err.print(rewrite ? "\r" + line + "\u001b[K" : line + System.lineSeparator());
+          err.flush();
+          printed = true;
+        }
+      }
+      previous = now;
+      previousAt = at;
+    }
+  }
+
+  /** Stops the reporter and ends its line. */
+  @Override
+  public void close() {
+    stopped = true;
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    synchronized (this) {
+      if (printed && rewrite) {
+        err.println();
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.tributary.pipelines.runtime;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** The progress line's text and when it is shown. */
+@RunWith(JUnit4.class)
+public class ProgressTest {
+  @Test
+  public void lineShowsCountsRateOverTheIntervalAndLag() {
+    long now = 1_000_000_000L;
+    Progress.Snapshot before = new Progress.Snapshot(10_000, 9_000, 3, null);
+    // 41,200 - 10,000 read in 5 s: 6,240/s; newest event time 3 h 4 min ago
+    Progress.Snapshot after = new Progress.Snapshot(41_200, 40_950, 12, now - (3 * 3600 + 4 * 60) * 1000L);
+    assertEquals("tributary clickstream 0:01:05  read 41,200 (6,240/s)  written 40,950  dead-lettered 12  lag 3h 4m",
+        Progress.format("clickstream", 65_000, before, 5_000, after, now));
+  }
+
+  @Test
+  public void firstLineRatesOverTheWholeRunAndUnknownLagIsADash() {
+    assertEquals("tributary orders-mart 1:00:00  read 7,200 (2/s)  written 0  dead-lettered 0  lag -",
+        Progress.format("orders-mart", 3_600_000, null, 0, new Progress.Snapshot(7_200, 0, 0, null), 0));
+  }
+
+  @Test
+  public void durationsUseTheTwoLargestUnits() {
+    assertEquals("0s", Progress.duration(-5));
+    assertEquals("59s", Progress.duration(59_999));
+    assertEquals("12m 5s", Progress.duration((12 * 60 + 5) * 1000L));
+    assertEquals("2d 1h", Progress.duration((2 * 86400 + 3600 + 59) * 1000L));
+  }
+
+  @Test
+  public void quietWhenNotATerminalUnlessAlways() throws Exception {
+    assertTrue(Progress.enabled(Progress.Mode.AUTO, true));
+    assertFalse(Progress.enabled(Progress.Mode.AUTO, false));
+    assertTrue(Progress.enabled(Progress.Mode.ALWAYS, false));
+    assertFalse(Progress.enabled(Progress.Mode.NEVER, true));
+    assertEquals(Progress.Mode.ALWAYS, Progress.Mode.parse("always"));
+    assertThat(assertThrows(UsageException.class, () -> Progress.Mode.parse("sometimes")).getMessage(),
+        containsString("--progress: expected auto, always or never, got 'sometimes'"));
+  }
+
+  @Test
+  public void offMeansNoThread() {
+    // Tests run without a console: auto is off, never is off.
+    try (Progress p = Progress.start("x", Progress.Mode.NEVER, 1000)) {
+      assertFalse(p.running());
+    }
+    try (Progress p = Progress.start("x", Progress.Mode.AUTO, 1000)) {
+      assertEquals(System.console() != null, p.running());
+    }
+  }
+}
