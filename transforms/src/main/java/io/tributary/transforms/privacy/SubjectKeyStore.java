@@ -79,7 +79,20 @@ public final class SubjectKeyStore implements Serializable {
 
   /** The key id for a subject, whether or not its key exists. */
   public String keyId(String subject) {
-    return "s-" + HexFormat.of().formatHex(Crypto.hmac(indexKey(), subject), 0, 16);
+    return keyId(indexKey(), subject);
+  }
+
+  /**
+   * The key id of {@code subject} in any store indexed with key {@code indexKeyId} of {@code keys}:
+   * a keyed hash, so it also serves as a pseudonymous token of the subject (audit records), stable
+   * while the index key is kept, whatever the primary key.
+   */
+  public static String keyIdFor(Keyset keys, String indexKeyId, String subject) {
+    return keyId(Crypto.derive(keys.key(indexKeyId), "subject-index"), subject);
+  }
+
+  private static String keyId(byte[] indexKey, String subject) {
+    return "s-" + HexFormat.of().formatHex(Crypto.hmac(indexKey, subject), 0, 16);
   }
 
   /** The subject's key, created atomically on first use (concurrent workers agree on one key). */
