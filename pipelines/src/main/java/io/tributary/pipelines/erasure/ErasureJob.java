@@ -44,6 +44,9 @@ public final class ErasureJob implements PipelineDefinition {
     if (!Files.isReadable(Path.of(o.getConfig()))) {
       throw new UsageException("--config: '" + o.getConfig() + "' is not a readable file");
     }
+    if (o.getKeyset() == null || o.getKeyset().isBlank()) {
+      throw new UsageException("--keyset: required; expected file:<path> or env:<VARIABLE> (the keyset the producing pipelines used)");
+    }
     ErasureConfig config;
     try {
       config = ErasureConfig.load(Path.of(o.getConfig()));
@@ -55,7 +58,7 @@ public final class ErasureJob implements PipelineDefinition {
       throw new UsageException("--jdbcUrl: --config names PostgreSQL tables; expected jdbc:postgresql://host:port/database, got '"
           + o.getJdbcUrl() + "'");
     }
-    if (!o.getSubjectKeys().isEmpty() && !Files.isDirectory(Path.of(o.getSubjectKeys()))) {
+    if (o.getSubjectKeys() != null && !Files.isDirectory(Path.of(o.getSubjectKeys()))) {
       throw new UsageException("--subjectKeys: '" + o.getSubjectKeys() + "' is not a directory");
     }
     IoChecks.requireWritableDirectory("--output", o.getOutput());

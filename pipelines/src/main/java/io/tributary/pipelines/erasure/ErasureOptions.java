@@ -38,14 +38,14 @@ public interface ErasureOptions extends PipelineOptions {
 
   void setAudit(String value);
 
-  @Description("Keyset (file:<path> or env:<VARIABLE>): hashes subject ids in the audit and indexes the subject key store.")
-  @Validation.Required
+  // keyset and subjectKeys are shared with ClickstreamOptions: Beam requires the same @Default
+  // annotations on every interface declaring a property, so neither has one; validate() checks them.
+  @Description("Keyset (file:<path> or env:<VARIABLE>), required: hashes subject ids in the audit and indexes the subject key store.")
   String getKeyset();
 
   void setKeyset(String value);
 
-  @Description("Directory of per-subject keys (the same as the producing pipelines' --subjectKeys); empty: no keys to destroy.")
-  @Default.String("")
+  @Description("Directory of per-subject keys (the same as the producing pipelines' --subjectKeys); unset: no keys to destroy.")
   String getSubjectKeys();
 
   void setSubjectKeys(String value);

@@ -115,7 +115,7 @@ public final class ErasurePipeline {
         .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())))
         .apply("GatherRequests", GroupByKey.create())
         .apply("Erase", ParDo.of(new EraseFn(config, keys, options.getIndexKeyId(),
-            options.getSubjectKeys().isEmpty() ? null : options.getSubjectKeys(), db, auditPath(options))))
+            options.getSubjectKeys(), db, auditPath(options))))
         .setCoder(StringUtf8Coder.of())
         .apply("CountAudited", Counted.as(RunAccounting.WRITTEN));
     deadLetters.close();
