@@ -40,7 +40,15 @@ public final class ErasureJob implements PipelineDefinition {
   @Override
   public void validate(PipelineOptions options) throws UsageException {
     ErasureOptions o = options.as(ErasureOptions.class);
-    IoChecks.requireInput("--requests", o.getRequests(), options);
+    if ((o.getRequests() == null) == (o.getRequestsTopic() == null)) {
+      throw new UsageException("--requests: give either --requests=FILE or --requestsTopic=TOPIC (with --bootstrapServers), not both or neither");
+    }
+    if (o.getRequestsTopic() != null && (o.getBootstrapServers() == null || o.getBootstrapServers().isBlank())) {
+      throw new UsageException("--bootstrapServers: required with --requestsTopic; expected host:port[,host:port]");
+    }
+    if (o.getRequests() != null) {
+      IoChecks.requireInput("--requests", o.getRequests(), options);
+    }
     if (!Files.isReadable(Path.of(o.getConfig()))) {
       throw new UsageException("--config: '" + o.getConfig() + "' is not a readable file");
     }
@@ -71,7 +79,16 @@ public final class ErasureJob implements PipelineDefinition {
 
   @Override
   public String input(PipelineOptions options) {
-    return options.as(ErasureOptions.class).getRequests();
+    ErasureOptions o = options.as(ErasureOptions.class);
+    return o.getRequests() != null ? o.getRequests() : "kafka://" + o.getBootstrapServers() + "/" + o.getRequestsTopic();
+  }
+
+  /** The request file, or the topic. */
+  @Override
+  public List<LineageDataset> lineageInputs(PipelineOptions options) {
+    ErasureOptions o = options.as(ErasureOptions.class);
+    return List.of(o.getRequests() != null ? LineageDataset.file(o.getRequests())
+        : LineageDataset.kafka(o.getBootstrapServers().split(",")[0], o.getRequestsTopic()));
   }
 
   @Override

@@ -11,14 +11,38 @@ import org.apache.beam.sdk.options.Validation;
  * <pre>{@code
  * tributary run erasure --requests=requests.jsonl --config=erasure.json --output=/tmp/erasure \
  *     --keyset=env:TRIBUTARY_KEYSET --subjectKeys=/var/lib/tributary/subject-keys
+ * tributary run erasure --requestsTopic=erasure-requests --bootstrapServers=localhost:9092 ...
  * }</pre>
  */
 public interface ErasureOptions extends PipelineOptions {
-  @Description("Deletion requests, one per line: a bare subject id, or {\"subject\": ID, \"request_id\": ID} (file or glob).")
-  @Validation.Required
+  @Description("Deletion requests, one per line: a bare subject id, or {\"subject\": ID, \"request_id\": ID} "
+      + "(file or glob); or use --requestsTopic.")
   String getRequests();
 
   void setRequests(String value);
+
+  @Description("Kafka topic of deletion requests (message value = one request line), instead of --requests; "
+      + "needs --bootstrapServers.")
+  String getRequestsTopic();
+
+  void setRequestsTopic(String value);
+
+  // Shared with ClickstreamOptions (same annotations, as Beam requires).
+  @Description("--source=kafka: bootstrap servers, host:port[,host:port].")
+  String getBootstrapServers();
+
+  void setBootstrapServers(String value);
+
+  @Description("--source=kafka: stop after this many messages (makes the run bounded).")
+  Long getMaxRecords();
+
+  void setMaxRecords(Long value);
+
+  @Description("--requestsTopic: consumer group whose offsets are committed.")
+  @Default.String("tributary-erasure")
+  String getRequestsGroup();
+
+  void setRequestsGroup(String value);
 
   @Description("Erasure config (JSON): the datasets to erase from, each with its kind, location, subject field and action.")
   @Validation.Required

@@ -38,6 +38,12 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.joda.time.Duration;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -103,14 +109,16 @@ public final class ErasurePipeline {
     BadRecordErrorHandler<?> deadLetters =
         pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(Path.of(options.getOutput(), "dead-letter").toString()));
     PCollectionTuple parsed =
-        pipeline
-            .apply("ReadRequests", TextIO.read().from(options.getRequests()))
+        readRequests(pipeline, options)
             .apply("CountRead", Counted.as(RunAccounting.READ))
             .apply("ParseRequests", ParDo.of(new ParseRequestFn(DeadLetters.routerFor(deadLetters)))
                 .withOutputTags(REQUESTS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(deadLetters, parsed);
     parsed.get(REQUESTS)
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+        // A bounded file is one batch (all its elements share one timestamp); a topic is erased in
+        // batches of one minute of arrival.
+        .apply("BatchWindows", Window.<KV<String, String>>into(FixedWindows.of(Duration.standardMinutes(1))))
         .apply("OneBatch", WithKeys.of("erasure"))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())))
         .apply("GatherRequests", GroupByKey.create())
@@ -119,6 +127,25 @@ public final class ErasurePipeline {
         .setCoder(StringUtf8Coder.of())
         .apply("CountAudited", Counted.as(RunAccounting.WRITTEN));
     deadLetters.close();
+  }
+
+  /** Request lines from the file(s) of {@code --requests} or the topic of {@code --requestsTopic}. */
+  static PCollection<String> readRequests(Pipeline pipeline, ErasureOptions options) {
+    if (options.getRequestsTopic() == null) {
+      return pipeline.apply("ReadRequests", TextIO.read().from(options.getRequests()));
+    }
+    KafkaIO.Read<String, String> read = KafkaIO.<String, String>read()
+        .withBootstrapServers(options.getBootstrapServers())
+        .withTopic(options.getRequestsTopic())
+        .withKeyDeserializer(StringDeserializer.class)
+        .withValueDeserializer(StringDeserializer.class)
+        .withConsumerConfigUpdates(Map.of("group.id", options.getRequestsGroup(), "auto.offset.reset", "earliest"))
+        .commitOffsetsInFinalize();
+    if (options.getMaxRecords() != null) {
+      read = read.withMaxNumRecords(options.getMaxRecords());
+    }
+    return pipeline.apply("ReadRequestsTopic", read.withoutMetadata())
+        .apply("RequestLines", Values.create());
   }
 
   static final TupleTag<KV<String, String>> REQUESTS = new TupleTag<KV<String, String>>() {};
