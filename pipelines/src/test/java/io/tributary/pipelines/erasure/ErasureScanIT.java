@@ -12,6 +12,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.testing.Postgres;
 import io.tributary.pipelines.Testdata;
+import io.tributary.pipelines.cli.Tributary;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import io.tributary.pipelines.clickstream.ClickstreamJob;
 import io.tributary.pipelines.clickstream.ClickstreamOptions;
 import io.tributary.pipelines.ordersmart.OrdersMartJob;
@@ -106,6 +109,17 @@ public class ErasureScanIT {
     assertEquals(m.line(), 10, m.read());
     assertEquals(m.line(), Map.of("cdc.not_json", 1L, "cdc.truncated_json", 1L), m.deadLettersByReason());
 
+    // The least-privilege views of docs/privacy.md over the served orders (the serving step, as the CLI runs it).
+    ByteArrayOutputStream served = new ByteArrayOutputStream();
+    int code = Tributary.run(new String[] {"serve-roles", "--config=" + Testdata.file("privacy/serving-roles.json"),
+        "--jdbcUrl=" + db.url()}, new PrintStream(served, true, StandardCharsets.UTF_8), System.err);
+    assertEquals(served.toString(StandardCharsets.UTF_8), 0, code);
+    assertEquals("role analyst reads serving.orders_analyst\nrole support reads serving.orders_support\n",
+        served.toString(StandardCharsets.UTF_8));
+    assertEquals(List.of("order_id=o-00001|customer_id=***0001", "order_id=o-00002|customer_id=***0001",
+        "order_id=o-00003|customer_id=***0002"),
+        Postgres.server().rows(db, "SELECT order_id, customer_id FROM serving.orders_support ORDER BY order_id"));
+
     // Before: the victim is everywhere it should be, and its e-mails decrypt.
     String before = scanFiles(click) + scanFiles(mart) + scanTables(db);
     for (String pii : List.of(VICTIM)) {
@@ -162,6 +176,9 @@ public class ErasureScanIT {
     for (String other : OTHERS.keySet()) {
       assertThat(after, containsString(other));
     }
+    assertEquals(List.of("order_id=o-00001|customer_id=****sed]", "order_id=o-00002|customer_id=****sed]",
+        "order_id=o-00003|customer_id=***0002"),
+        Postgres.server().rows(db, "SELECT order_id, customer_id FROM serving.orders_support ORDER BY order_id"));
     assertEquals(List.of("customer_id=[erased]|order_id=o-00001", "customer_id=[erased]|order_id=o-00002",
         "customer_id=u-00002|order_id=o-00003"),
         Postgres.server().rows(db, "SELECT customer_id, order_id FROM orders ORDER BY order_id"));
