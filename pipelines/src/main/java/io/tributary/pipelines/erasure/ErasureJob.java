@@ -66,8 +66,10 @@ public final class ErasureJob implements PipelineDefinition {
       throw new UsageException("--jdbcUrl: --config names PostgreSQL tables; expected jdbc:postgresql://host:port/database, got '"
           + o.getJdbcUrl() + "'");
     }
-    if (o.getSubjectKeys() != null && !Files.isDirectory(Path.of(o.getSubjectKeys()))) {
-      throw new UsageException("--subjectKeys: '" + o.getSubjectKeys() + "' is not a directory");
+    if (o.getSubjectKeys() != null && !o.getSubjectKeys().startsWith("jdbc:postgresql:")
+        && !Files.isDirectory(Path.of(o.getSubjectKeys()))) {
+      throw new UsageException("--subjectKeys: '" + o.getSubjectKeys()
+          + "' is not a directory (or a jdbc:postgresql://host:port/db URL of a key table)");
     }
     IoChecks.requireWritableDirectory("--output", o.getOutput());
   }

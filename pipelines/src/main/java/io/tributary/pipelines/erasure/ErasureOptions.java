@@ -69,7 +69,8 @@ public interface ErasureOptions extends PipelineOptions {
 
   void setKeyset(String value);
 
-  @Description("Directory of per-subject keys (the same as the producing pipelines' --subjectKeys); unset: no keys to destroy.")
+  @Description("Per-subject key store: a directory or a jdbc:postgresql:// URL (the same as the producing pipelines' "
+      + "--subjectKeys); unset: no keys to destroy.")
   String getSubjectKeys();
 
   void setSubjectKeys(String value);

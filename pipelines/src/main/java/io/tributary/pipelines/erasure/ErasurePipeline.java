@@ -309,7 +309,7 @@ public final class ErasurePipeline {
               : !first || audited.contains(token) ? "repeated" : "nothing_found";
           rec.put("status", status);
           rec.putObject("key").put("id", token).put("destroyed", keyDestroyed)
-              .put("store", store == null ? "none" : "directory");
+              .put("store", store == null ? "none" : store.kind());
           rec.set("datasets", ds);
           rec.put("rows_total", total);
           records.add(mapper.writeValueAsString(rec));

@@ -7,6 +7,7 @@ import static org.junit.Assert.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.io.jdbc.testing.Postgres;
 import io.tributary.io.kafka.testing.KafkaBroker;
 import io.tributary.pipelines.runtime.PipelineRun;
 import io.tributary.testing.TestRunners;
@@ -34,7 +35,8 @@ import org.junit.runners.JUnit4;
 
 /**
  * Deletion requests from a Kafka topic of a real broker, on whichever runner this failsafe execution
- * targets: two subjects erased from a dead-letter tree and their keys destroyed, a bad request
+ * targets: two subjects erased from a dead-letter tree and their keys destroyed in a PostgreSQL key
+ * table, a bad request
  * dead-lettered, one audit record per good request, exact accounting.
  */
 @RunWith(JUnit4.class)
@@ -47,8 +49,9 @@ public class ErasureKafkaIT {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     Files.writeString(keyset, "{\"primary\":\"k1\",\"keys\":{\"k1\":\"" + Base64.getEncoder().encodeToString(key) + "\"}}");
-    Path subjectKeys = tmp.newFolder("subject-keys").toPath();
-    SubjectKeyStore store = SubjectKeyStore.directory(subjectKeys.toString(), Keyset.KeysetSource.file(keyset.toString()), "k1");
+    // Keys in a PostgreSQL table this time (ErasureScanIT uses a directory).
+    String subjectKeys = Postgres.server().freshDatabase().url();
+    SubjectKeyStore store = SubjectKeyStore.directory(subjectKeys, Keyset.KeysetSource.file(keyset.toString()), "k1");
     for (String s : List.of("u-1", "u-2", "u-3")) {
       store.getOrCreate(s);
     }
@@ -81,7 +84,7 @@ public class ErasureKafkaIT {
       o.setConfig(config.toString());
       o.setOutput(out.toString());
       o.setKeyset("file:" + keyset);
-      o.setSubjectKeys(subjectKeys.toString());
+      o.setSubjectKeys(subjectKeys);
       new ErasureJob().validate(o);
       RunAccounting a = PipelineRun.run(new ErasureJob(), o).accounting();
       assertEquals(a.line(), RunAccounting.of(3, 2, Map.of("erasure.missing_subject", 1L), 0, 0, 0), a);
@@ -95,6 +98,7 @@ public class ErasureKafkaIT {
       String audit = Files.readString(out.resolve("erasure-audit.jsonl"));
       for (String line : audit.strip().split("\n")) {
         JsonNode r = json.readTree(line);
+        assertEquals("postgresql", r.at("/key/store").asText());
         statusByToken.put(r.get("subject_token").asText(), r.get("status").asText() + "/" + r.at("/datasets/0/rows").asLong()
             + "/" + r.get("request_id").asText());
       }
