@@ -1,6 +1,7 @@
 package io.tributary.pipelines.cli;
 
 import io.tributary.pipelines.clickstream.ClickstreamJob;
+import io.tributary.pipelines.erasure.ErasureJob;
 import io.tributary.pipelines.ordersmart.OrdersMartJob;
 import io.tributary.pipelines.runtime.Backfill;
 import io.tributary.pipelines.runtime.Backfillable;
@@ -45,6 +46,7 @@ public final class Tributary {
   static {
     register(new ClickstreamJob());
     register(new OrdersMartJob());
+    register(new ErasureJob());
   }
 
   private Tributary() {}
@@ -104,8 +106,11 @@ public final class Tributary {
     if (command.equals("retention")) {
       return RetentionCommand.run(args.subList(1, args.size()), out);
     }
+    if (command.equals("serve-roles")) {
+      return ServeRolesCommand.run(args.subList(1, args.size()), out);
+    }
     if (!command.equals("run")) {
-      throw new UsageException("unknown command '" + command + "'; expected one of: run, backfill, schema, lineage, catalog, retention, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
+      throw new UsageException("unknown command '" + command + "'; expected one of: run, backfill, schema, lineage, catalog, retention, serve-roles, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
     }
     if (args.size() < 2 || args.get(1).startsWith("-")) {
       throw new UsageException("run: expected a pipeline name, one of " + PIPELINES.keySet());
@@ -239,6 +244,7 @@ public final class Tributary {
     b.append("                                              rebuild date partitions, skipping complete ones\n");
     b.append(JobCommands.usage());
     b.append(RetentionCommand.usage());
+    b.append(ServeRolesCommand.usage());
     b.append(LineageCommands.usage());
     b.append(SchemaCommand.usage());
     b.append("  --help                                      this text\n\n");

@@ -15,7 +15,16 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MoveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
 
 /**
  * Retention: per dataset, date partitions ({@code dt=YYYY-MM-DD}) older than the retention period
@@ -33,7 +42,9 @@ import java.util.stream.Stream;
  * }</pre>
  *
  * <p>A partition dated D is expired when D is before {@code today - keep}; today's partition and
- * the {@code keep} days before it stay. Local file systems only.
+ * the {@code keep} days before it stay. A {@code path} given as a URI ({@code s3://...},
+ * {@code gs://...}, {@code file://...}) is handled through Beam's FileSystems, so any file system
+ * registered on the classpath works.
  */
 public final class Retention {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -50,14 +61,27 @@ public final class Retention {
     final int keepDays;
     final boolean move;
     final Path cold;
+    /** The path as configured, and its cold prefix; a URI (s3://, gs://, file://...) goes through Beam FileSystems. */
+    final String spec;
+    final String coldSpec;
 
-    Policy(String name, Path path, int keepDays, boolean move, Path cold) {
+    Policy(String name, String spec, int keepDays, boolean move, String coldSpec) {
       this.name = name;
-      this.path = path;
+      this.spec = spec;
+      this.coldSpec = coldSpec;
+      this.path = uri(spec) ? null : Path.of(spec);
       this.keepDays = keepDays;
       this.move = move;
-      this.cold = cold;
+      this.cold = coldSpec == null || uri(coldSpec) ? null : Path.of(coldSpec);
     }
+
+    boolean onFileSystems() {
+      return uri(spec);
+    }
+  }
+
+  static boolean uri(String path) {
+    return path.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*");
   }
 
   /** What was (or, in a dry run, would be) done to one partition. */
@@ -130,8 +154,12 @@ public final class Retention {
       if (action.equals("move") && d.path("cold").asText("").isEmpty()) {
         throw new UsageException(where + "action move needs \"cold\": the directory to move partitions to");
       }
-      policies.add(new Policy(name, Path.of(d.path("path").asText()), (int) (keepMs / 86_400_000L),
-          action.equals("move"), action.equals("move") ? Path.of(d.path("cold").asText()) : null));
+      String path = d.path("path").asText();
+      String cold = action.equals("move") ? d.path("cold").asText() : null;
+      if (cold != null && uri(path) != uri(cold)) {
+        throw new UsageException(where + "\"path\" and \"cold\" must both be local paths or both URIs");
+      }
+      policies.add(new Policy(name, path, (int) (keepMs / 86_400_000L), action.equals("move"), cold));
     }
     return new Retention(policies);
   }
@@ -141,6 +169,10 @@ public final class Retention {
     List<Action> actions = new ArrayList<>();
     for (Policy p : policies) {
       LocalDate oldestKept = today.minusDays(p.keepDays);
+      if (p.onFileSystems()) {
+        actions.addAll(applyOnFileSystems(p, oldestKept, dryRun));
+        continue;
+      }
       if (!Files.isDirectory(p.path)) {
         continue;
       }
@@ -174,6 +206,72 @@ public final class Retention {
           }
           actions.add(new Action(p.name, name, dryRun ? "would delete" : "deleted", size[0], size[1], null));
         }
+      }
+    }
+    return actions;
+  }
+
+  /**
+   * The same rule through Beam's {@link FileSystems}, for a dataset given as a URI: any file system
+   * registered on the classpath (object stores such as {@code s3://} or {@code gs://} need their
+   * Beam IO module; {@code file://} is always there). Object stores have no directories: a
+   * partition is the set of objects under {@code <path>/dt=YYYY-MM-DD/}; they are deleted, or
+   * renamed under the cold prefix (copy and delete on object stores). On {@code file://} the
+   * emptied partition directory itself stays.
+   */
+  private static List<Action> applyOnFileSystems(Policy p, LocalDate oldestKept, boolean dryRun) throws IOException {
+    // Registers every file system on the classpath (s3, gs, hdfs...), not only the local one.
+    FileSystems.setDefaultPipelineOptions(org.apache.beam.sdk.options.PipelineOptionsFactory.create());
+    String root = p.spec.endsWith("/") ? p.spec : p.spec + "/";
+    MatchResult match = FileSystems.match(root + "dt=*/**", EmptyMatchTreatment.ALLOW);
+    Map<String, List<MatchResult.Metadata>> byPartition = new TreeMap<>();
+    Pattern partitionOf = Pattern.compile("/(dt=[^/]+)/(.+)$");
+    for (MatchResult.Metadata m : match.status() == MatchResult.Status.OK ? match.metadata() : List.<MatchResult.Metadata>of()) {
+      Matcher pm = partitionOf.matcher(m.resourceId().toString());
+      if (pm.find() && !m.resourceId().isDirectory()) {
+        byPartition.computeIfAbsent(pm.group(1), k -> new ArrayList<>()).add(m);
+      }
+    }
+    List<Action> actions = new ArrayList<>();
+    for (Map.Entry<String, List<MatchResult.Metadata>> part : byPartition.entrySet()) {
+      LocalDate date;
+      try {
+        date = LocalDate.parse(part.getKey().substring(3));
+      } catch (DateTimeParseException e) {
+        continue; // never touch what we cannot date
+      }
+      if (!date.isBefore(oldestKept)) {
+        continue;
+      }
+      List<ResourceId> files = new ArrayList<>();
+      long bytes = 0;
+      for (MatchResult.Metadata m : part.getValue()) {
+        files.add(m.resourceId());
+        bytes += m.sizeBytes();
+      }
+      if (p.move) {
+        String coldRoot = p.coldSpec.endsWith("/") ? p.coldSpec : p.coldSpec + "/";
+        String target = coldRoot + part.getKey();
+        if (!FileSystems.match(target + "/**", EmptyMatchTreatment.ALLOW).metadata().isEmpty()) {
+          throw new IOException("retention: cold target " + target + " already exists; not overwriting it");
+        }
+        if (!dryRun) {
+          List<ResourceId> targets = new ArrayList<>();
+          for (MatchResult.Metadata m : part.getValue()) {
+            Matcher pm = partitionOf.matcher(m.resourceId().toString());
+            pm.find();
+            String dst = target + "/" + pm.group(2);
+            // Beam's LocalFileSystem reads "file:///x" as the relative path "file:/x": give it the path.
+            targets.add(FileSystems.matchNewResource(dst.startsWith("file://") ? dst.substring(7) : dst, false));
+          }
+          FileSystems.rename(files, targets);
+        }
+        actions.add(new Action(p.name, part.getKey(), dryRun ? "would move" : "moved", files.size(), bytes, target));
+      } else {
+        if (!dryRun) {
+          FileSystems.delete(files, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+        }
+        actions.add(new Action(p.name, part.getKey(), dryRun ? "would delete" : "deleted", files.size(), bytes, null));
       }
     }
     return actions;

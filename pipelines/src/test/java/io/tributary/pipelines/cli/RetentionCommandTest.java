@@ -73,6 +73,40 @@ public class RetentionCommandTest {
     assertThat("idempotent", out, containsString("0 partition(s) expired"));
   }
 
+  /** A dataset given as a URI goes through Beam FileSystems (as s3:// or gs:// would); file:// runs it here. */
+  @Test
+  public void uriDatasetsGoThroughBeamFileSystems() throws Exception {
+    Path agg = tmp.newFolder("fs-aggregates").toPath();
+    Path dl = tmp.newFolder("fs-dead-letter").toPath();
+    Path cold = tmp.getRoot().toPath().resolve("fs-cold");
+    partition(agg, "2026-10-01");
+    partition(agg, "2026-11-18");
+    partition(dl, "2026-11-01");
+    Files.createDirectories(agg.resolve("dt=not-a-date"));
+    Files.writeString(agg.resolve("dt=not-a-date/x.jsonl"), "{}\n");
+    Path config = tmp.newFile("fs-retention.json").toPath();
+    Files.writeString(config, "{\"datasets\":["
+        + "{\"name\":\"aggregates\",\"path\":\"file://" + agg + "\",\"keep\":\"7d\",\"action\":\"delete\"},"
+        + "{\"name\":\"dead-letters\",\"path\":\"file://" + dl + "\",\"keep\":\"7d\",\"action\":\"move\",\"cold\":\"file://" + cold + "\"}]}");
+
+    assertEquals(err, 0, run("retention", "--config=" + config, "--now=2026-11-25", "--dry-run"));
+    assertThat(out, containsString("aggregates dt=2026-10-01: would delete (1 files, 8 bytes)"));
+    assertTrue(Files.exists(agg.resolve("dt=2026-10-01/hour=00/part-0.jsonl")));
+
+    assertEquals(err, 0, run("retention", "--config=" + config, "--now=2026-11-25"));
+    assertThat(out, containsString("aggregates dt=2026-10-01: deleted (1 files, 8 bytes)"));
+    assertThat(out, containsString("dead-letters dt=2026-11-01: moved (1 files, 8 bytes) -> file://" + cold + "/dt=2026-11-01"));
+    assertThat(out, containsString("retention as of 2026-11-25: 2 partition(s) expired"));
+    assertFalse(Files.exists(agg.resolve("dt=2026-10-01/hour=00/part-0.jsonl")));
+    assertTrue(Files.exists(agg.resolve("dt=2026-11-18/hour=00/part-0.jsonl")));
+    assertTrue(Files.exists(agg.resolve("dt=not-a-date/x.jsonl")));
+    assertFalse(Files.exists(dl.resolve("dt=2026-11-01/hour=00/part-0.jsonl")));
+    assertEquals("{\"x\":1}\n", Files.readString(cold.resolve("dt=2026-11-01/hour=00/part-0.jsonl")));
+
+    assertEquals(0, run("retention", "--config=" + config, "--now=2026-11-25"));
+    assertThat("idempotent", out, containsString("0 partition(s) expired"));
+  }
+
   @Test
   public void badConfigIsOneLine() throws Exception {
     Path config = tmp.newFile("bad.json").toPath();

@@ -125,7 +125,8 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     super.populateDisplayData(builder);
     builder.add(DisplayData.item("policy", policy().toString()).withLabel("Privacy policy"))
         .addIfNotNull(DisplayData.item("keyset", keyset() == null ? null : keyset().toString()).withLabel("Keyset source"))
-        .addIfNotNull(DisplayData.item("subjectKeys", subjectKeyDirectory()).withLabel("Subject key store"));
+        .addIfNotNull(DisplayData.item("subjectKeys",
+            subjectKeyDirectory() == null ? null : SubjectKeyTable.display(subjectKeyDirectory())).withLabel("Subject key store"));
   }
 
   /** Carries the key *sources* only; each worker loads the keys in {@code @Setup}. */

@@ -51,6 +51,6 @@ public final class ProtectionSpec implements Serializable {
   @Override
   public String toString() {
     return policy + (keyset == null ? "" : ", keyset=" + keyset)
-        + (subjectKeyDirectory == null ? "" : ", subjectKeys=" + subjectKeyDirectory);
+        + (subjectKeyDirectory == null ? "" : ", subjectKeys=" + SubjectKeyTable.display(subjectKeyDirectory));
   }
 }

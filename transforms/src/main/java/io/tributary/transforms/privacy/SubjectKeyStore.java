@@ -17,6 +17,11 @@ import java.util.Optional;
  * directory listing reveals no ids. {@link #destroy} deletes the file: every {@code en:} value of
  * that subject, in any copy anywhere, is unreadable from then on.
  *
+ * <p>Given a {@code jdbc:postgresql://host:port/db} URL instead of a directory, the keys live in
+ * the PostgreSQL table {@code tributary_subject_keys} (created when absent; credentials from the
+ * URL or {@code PGUSER}/{@code PGPASSWORD}), which every worker of a cluster can reach; the first
+ * writer of a key wins there too ({@code INSERT ... ON CONFLICT DO NOTHING}).
+ *
  * <pre>{@code
  * SubjectKeyStore store = SubjectKeyStore.directory(
  *     "/var/lib/tributary/subject-keys", Keyset.KeysetSource.file("/etc/tributary/keyset.json"), "k1");
@@ -31,6 +36,7 @@ public final class SubjectKeyStore implements Serializable {
   private final Keyset.KeysetSource keyset;
   private final String indexKeyId;
   private transient byte[] indexKey;
+  private transient SubjectKeyTable table;
 
   private SubjectKeyStore(String directory, Keyset.KeysetSource keyset, String indexKeyId) {
     this.directory = directory;
@@ -39,7 +45,7 @@ public final class SubjectKeyStore implements Serializable {
   }
 
   /**
-   * A store in {@code directory}. Subject ids are hashed with key {@code indexKeyId} of the
+   * A store in {@code directory}, or in PostgreSQL when it is a {@code jdbc:postgresql:} URL. Subject ids are hashed with key {@code indexKeyId} of the
    * keyset, named explicitly (not "the primary") so that rotating the primary key does not orphan
    * existing subject keys. The store holds only the keyset's source; workers load it themselves.
    */
@@ -79,12 +85,41 @@ public final class SubjectKeyStore implements Serializable {
 
   /** The key id for a subject, whether or not its key exists. */
   public String keyId(String subject) {
-    return "s-" + HexFormat.of().formatHex(Crypto.hmac(indexKey(), subject), 0, 16);
+    return keyId(indexKey(), subject);
+  }
+
+  /**
+   * The key id of {@code subject} in any store indexed with key {@code indexKeyId} of {@code keys}:
+   * a keyed hash, so it also serves as a pseudonymous token of the subject (audit records), stable
+   * while the index key is kept, whatever the primary key.
+   */
+  public static String keyIdFor(Keyset keys, String indexKeyId, String subject) {
+    return keyId(Crypto.derive(keys.key(indexKeyId), "subject-index"), subject);
+  }
+
+  private static String keyId(byte[] indexKey, String subject) {
+    return "s-" + HexFormat.of().formatHex(Crypto.hmac(indexKey, subject), 0, 16);
+  }
+
+  /** The PostgreSQL backend, when the store's location is a {@code jdbc:postgresql:} URL; else null. */
+  private synchronized SubjectKeyTable table() {
+    if (table == null && SubjectKeyTable.isTable(directory)) {
+      table = new SubjectKeyTable(directory);
+    }
+    return table;
+  }
+
+  /** {@code directory} or {@code postgresql}: where the keys are kept. */
+  public String kind() {
+    return SubjectKeyTable.isTable(directory) ? "postgresql" : "directory";
   }
 
   /** The subject's key, created atomically on first use (concurrent workers agree on one key). */
   public SubjectKey getOrCreate(String subject) {
     String id = keyId(subject);
+    if (table() != null) {
+      return new SubjectKey(id, table().getOrCreate(id, Crypto.newKey()));
+    }
     Path file = Path.of(directory, id + ".key");
     try {
       Files.createDirectories(file.getParent());
@@ -110,6 +145,9 @@ public final class SubjectKeyStore implements Serializable {
     if (!keyId.matches("s-[0-9a-f]{32}")) {
       return Optional.empty();
     }
+    if (table() != null) {
+      return table().find(keyId).map(material -> new SubjectKey(keyId, material));
+    }
     try {
       return read(keyId, Path.of(directory, keyId + ".key"));
     } catch (IOException e) {
@@ -120,6 +158,9 @@ public final class SubjectKeyStore implements Serializable {
   /** Destroys the subject's key; returns its id if there was one. */
   public Optional<String> destroy(String subject) {
     String id = keyId(subject);
+    if (table() != null) {
+      return table().delete(id) ? Optional.of(id) : Optional.empty();
+    }
     try {
       return Files.deleteIfExists(Path.of(directory, id + ".key")) ? Optional.of(id) : Optional.empty();
     } catch (IOException e) {
@@ -137,6 +178,6 @@ public final class SubjectKeyStore implements Serializable {
 
   @Override
   public String toString() {
-    return "SubjectKeyStore{" + directory + "}";
+    return "SubjectKeyStore{" + SubjectKeyTable.display(directory) + "}";
   }
 }

@@ -75,6 +75,34 @@ public class PrivacyPrimitivesTest {
   }
 
   @Test
+  public void rotatingThePrimaryKeepsTokensNamedAndSubjectKeysFound() throws Exception {
+    String k1 = TestKeys.randomKey();
+    Path dir = tmp.newFolder("rotation").toPath();
+    Path before = dir.resolve("before.json");
+    Path after = dir.resolve("after.json");
+    Files.writeString(before, TestKeys.json("k1", Map.of("k1", k1)));
+    Files.writeString(after, TestKeys.json("k2", Map.of("k1", k1, "k2", TestKeys.randomKey())));
+    Keyset oldKeys = Keyset.load(Keyset.KeysetSource.file(before.toString()));
+    Keyset newKeys = Keyset.load(Keyset.KeysetSource.file(after.toString()));
+    // One-way tokens: new ones name k2, old ones keep naming k1 (a join across the rotation needs both).
+    assertThat(Crypto.token(oldKeys, "email", "ana@example.com"), startsWith("tk:k1:"));
+    assertThat(Crypto.token(newKeys, "email", "ana@example.com"), startsWith("tk:k2:"));
+    // Per-subject encryption: the store is indexed by k1 explicitly, so after the primary moved to
+    // k2 the same subject finds the same key and old ciphertexts still decrypt.
+    String subjects = dir.resolve("subjects").toString();
+    SubjectKeyStore storeBefore = SubjectKeyStore.directory(subjects, Keyset.KeysetSource.file(before.toString()), "k1");
+    SubjectKeyStore.SubjectKey ana = storeBefore.getOrCreate("u-1");
+    String mail = Crypto.encrypt(ana.material(), ana.id(), "email", "ana@example.com");
+    SubjectKeyStore storeAfter = SubjectKeyStore.directory(subjects, Keyset.KeysetSource.file(after.toString()), "k1");
+    assertEquals(ana.id(), storeAfter.keyId("u-1"));
+    assertEquals(ana.id(), SubjectKeyStore.keyIdFor(newKeys, "k1", "u-1"));
+    assertEquals("ana@example.com", Crypto.decrypt(storeAfter.find(Crypto.keyIdOf(mail)).orElseThrow().material(), "email", mail));
+    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+        () -> SubjectKeyStore.directory(subjects, Keyset.KeysetSource.file(before.toString()), "k2"));
+    assertThat(missing.getMessage(), containsString("keyset has no key 'k2'"));
+  }
+
+  @Test
   public void tamperedOrMisattributedCiphertextIsRejected() throws Exception {
     Keyset keys = Keyset.parse(TestKeys.json("k1", Map.of("k1", TestKeys.randomKey())), "test");
     String token = Crypto.deterministicEncrypt(keys, "email", "ana@example.com");

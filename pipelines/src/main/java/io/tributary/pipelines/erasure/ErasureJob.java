@@ -1,0 +1,114 @@
+package io.tributary.pipelines.erasure;
+
+import io.tributary.pipelines.runtime.IoChecks;
+import io.tributary.pipelines.runtime.PipelineDefinition;
+import io.tributary.pipelines.runtime.UsageException;
+import io.tributary.transforms.lineage.LineageDataset;
+import io.tributary.transforms.privacy.Keyset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * The {@code erasure} job as the command line runs it.
+ *
+ * <pre>{@code
+ * tributary run erasure --requests=requests.jsonl --config=erasure.json --output=/tmp/erasure \
+ *     --keyset=file:/etc/tributary/keyset.json --subjectKeys=/var/lib/tributary/subject-keys \
+ *     --jdbcUrl=jdbc:postgresql://localhost:5432/shop
+ * }</pre>
+ */
+public final class ErasureJob implements PipelineDefinition {
+  @Override
+  public String name() {
+    return "erasure";
+  }
+
+  @Override
+  public String summary() {
+    return "deletion requests -> subject keys destroyed, rows removed/rewritten in tables, lake and dead letters, audit log";
+  }
+
+  @Override
+  public Class<? extends PipelineOptions> optionsClass() {
+    return ErasureOptions.class;
+  }
+
+  @Override
+  public void validate(PipelineOptions options) throws UsageException {
+    ErasureOptions o = options.as(ErasureOptions.class);
+    if ((o.getRequests() == null) == (o.getRequestsTopic() == null)) {
+      throw new UsageException("--requests: give either --requests=FILE or --requestsTopic=TOPIC (with --bootstrapServers), not both or neither");
+    }
+    if (o.getRequestsTopic() != null && (o.getBootstrapServers() == null || o.getBootstrapServers().isBlank())) {
+      throw new UsageException("--bootstrapServers: required with --requestsTopic; expected host:port[,host:port]");
+    }
+    if (o.getRequests() != null) {
+      IoChecks.requireInput("--requests", o.getRequests(), options);
+    }
+    if (!Files.isReadable(Path.of(o.getConfig()))) {
+      throw new UsageException("--config: '" + o.getConfig() + "' is not a readable file");
+    }
+    if (o.getKeyset() == null || o.getKeyset().isBlank()) {
+      throw new UsageException("--keyset: required; expected file:<path> or env:<VARIABLE> (the keyset the producing pipelines used)");
+    }
+    ErasureConfig config;
+    try {
+      config = ErasureConfig.load(Path.of(o.getConfig()));
+      Keyset.load(Keyset.KeysetSource.parse(o.getKeyset(), "--keyset")).key(o.getIndexKeyId());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    if (config.needsDatabase() && !o.getJdbcUrl().startsWith("jdbc:postgresql:")) {
+      throw new UsageException("--jdbcUrl: --config names PostgreSQL tables; expected jdbc:postgresql://host:port/database, got '"
+          + o.getJdbcUrl() + "'");
+    }
+    if (o.getSubjectKeys() != null && !o.getSubjectKeys().startsWith("jdbc:postgresql:")
+        && !Files.isDirectory(Path.of(o.getSubjectKeys()))) {
+      throw new UsageException("--subjectKeys: '" + o.getSubjectKeys()
+          + "' is not a directory (or a jdbc:postgresql://host:port/db URL of a key table)");
+    }
+    IoChecks.requireWritableDirectory("--output", o.getOutput());
+  }
+
+  @Override
+  public String outputDirectory(PipelineOptions options) {
+    return options.as(ErasureOptions.class).getOutput();
+  }
+
+  @Override
+  public String input(PipelineOptions options) {
+    ErasureOptions o = options.as(ErasureOptions.class);
+    return o.getRequests() != null ? o.getRequests() : "kafka://" + o.getBootstrapServers() + "/" + o.getRequestsTopic();
+  }
+
+  /** The request file, or the topic. */
+  @Override
+  public List<LineageDataset> lineageInputs(PipelineOptions options) {
+    ErasureOptions o = options.as(ErasureOptions.class);
+    return List.of(o.getRequests() != null ? LineageDataset.file(o.getRequests())
+        : LineageDataset.kafka(o.getBootstrapServers().split(",")[0], o.getRequestsTopic()));
+  }
+
+  @Override
+  public void build(Pipeline pipeline, PipelineOptions options) {
+    ErasurePipeline.build(pipeline, options.as(ErasureOptions.class));
+  }
+
+  /** The datasets it rewrites, and its audit log. */
+  @Override
+  public List<LineageDataset> lineageOutputs(PipelineOptions options) {
+    ErasureOptions o = options.as(ErasureOptions.class);
+    List<LineageDataset> out = new ArrayList<>();
+    out.add(LineageDataset.file(ErasurePipeline.auditPath(o)));
+    for (ErasureConfig.Dataset d : ErasureConfig.load(Path.of(o.getConfig())).datasets()) {
+      if (!d.kind().equals("postgres")) {
+        out.add(LineageDataset.file(d.location()));
+      }
+    }
+    return out;
+  }
+}
