@@ -56,7 +56,16 @@ public final class PipelineRun {
       options.as(org.apache.beam.runners.direct.DirectOptions.class).setBlockOnRun(false);
     }
     Pipeline pipeline = Pipeline.create(options);
-    job.build(pipeline, options);
+    try {
+      job.build(pipeline, options);
+    } catch (RuntimeException e) {
+      // A run that fails while its pipeline is built (an unreadable input, a bad key) still
+      // leaves its trace in the lineage: START, then FAIL with the error.
+      progress.close();
+      emit(lineage, events.start(inputs, outputs));
+      emit(lineage, events.fail(inputs, outputs, e));
+      throw e;
+    }
     List<String> stages = RunMetrics.stagesOf(pipeline);
     Instant started = Instant.now();
     long cpuStart = RunCost.processCpuNanos();

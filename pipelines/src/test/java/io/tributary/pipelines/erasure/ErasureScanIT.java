@@ -234,6 +234,14 @@ public class ErasureScanIT {
     new ErasureJob().validate(o);
     RunSummary s = PipelineRun.run(new ErasureJob(), o);
     assertTrue(s.accounting().line(), s.accounting().balanced());
+    // Its lineage: schema-valid START and COMPLETE naming the requests and the audit log.
+    java.util.List<String> events = java.nio.file.Files.readAllLines(out.resolve("_openlineage.jsonl"));
+    String last = events.get(events.size() - 1);
+    events.forEach(io.tributary.testing.OpenLineageSchema::assertValid);
+    org.hamcrest.MatcherAssert.assertThat(last, org.hamcrest.Matchers.allOf(
+        org.hamcrest.Matchers.containsString("\"eventType\":\"COMPLETE\""),
+        org.hamcrest.Matchers.containsString(requests.toString()),
+        org.hamcrest.Matchers.containsString("\"name\":\"erasure\"")));
     return s.accounting();
   }
 

@@ -245,6 +245,29 @@ public class LineageRunTest {
     assertEquals(4, events.get(1).get("outputs").size());
   }
 
+  @Test
+  public void erasureFailedRunEmitsFailWithItsDatasets() throws Exception {
+    Path out = tmp.newFolder("erasure-fail").toPath();
+    Path config = out.resolve("erasure.json");
+    java.nio.file.Files.writeString(config, "{\"datasets\":[{\"name\":\"dl\",\"kind\":\"jsonl\",\"path\":\""
+        + out.resolve("dead-letter") + "\",\"subject\":\"user_id\",\"action\":\"delete\"}]}");
+    io.tributary.pipelines.erasure.ErasureOptions options =
+        TestRunners.options().as(io.tributary.pipelines.erasure.ErasureOptions.class);
+    // no --keyset: the pipeline cannot even be built, and the run still leaves START and FAIL
+    options.setRequests(out.resolve("no-such-requests.txt").toString());
+    options.setConfig(config.toString());
+    options.setOutput(out.toString());
+    options.setSubjectKeys(out.resolve("keys").toString());
+    assertThrows(RuntimeException.class, () -> PipelineRun.run(new io.tributary.pipelines.erasure.ErasureJob(), options));
+    List<JsonNode> events = events(out.resolve("_openlineage.jsonl"));
+    assertEquals(2, events.size());
+    assertEquals("START", events.get(0).get("eventType").asText());
+    assertEquals("FAIL", events.get(1).get("eventType").asText());
+    assertThat(events.get(1).at("/run/facets/errorMessage/message").asText(), containsString("--keyset"));
+    assertEquals(out.resolve("no-such-requests.txt").toString(), events.get(1).at("/inputs/0/name").asText());
+    assertEquals(out.resolve("dead-letter").toString(), find(events.get(1).get("outputs"), "/dead-letter").get("name").asText());
+  }
+
   /** A job whose one step throws on every element. */
   static final class FailingJob implements PipelineDefinition {
     private final String out;
