@@ -398,17 +398,33 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
       return bootstrapServers + "/" + transactionalId(shard);
     }
 
+    /**
+     * Closes this instance's producers and the idle ones of this sink: an idle producer is in no
+     * bundle's hands, and leaving it open would keep its network thread (and, on a session
+     * cluster, the job's class loader) alive after the job ends. A later bundle opens a new one.
+     */
     @Teardown
     public void teardown() {
+      List<ShardProducer> closing = new ArrayList<>();
       if (producers != null) {
-        for (ShardProducer p : producers.values()) {
-          try {
-            p.producer.close(java.time.Duration.ofSeconds(5));
-          } catch (RuntimeException e) {
-            LOG.warn("exactly-once Kafka sink: closing a producer failed: {}", e.toString());
+        closing.addAll(producers.values());
+        producers.clear();
+      }
+      String prefix = bootstrapServers + "/" + sinkGroupId + "-";
+      for (String key : new ArrayList<>(IDLE.keySet())) {
+        if (key.startsWith(prefix)) {
+          ShardProducer idle = IDLE.remove(key);
+          if (idle != null) {
+            closing.add(idle);
           }
         }
-        producers.clear();
+      }
+      for (ShardProducer p : closing) {
+        try {
+          p.producer.close(java.time.Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+          LOG.warn("exactly-once Kafka sink: closing a producer failed: {}", e.toString());
+        }
       }
     }
   }
