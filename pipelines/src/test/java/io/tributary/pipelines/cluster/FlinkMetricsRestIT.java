@@ -8,10 +8,8 @@ import static org.junit.Assert.assertTrue;
 import io.tributary.pipelines.Testdata;
 import io.tributary.pipelines.runtime.FlinkRest;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -46,28 +44,11 @@ public class FlinkMetricsRestIT {
   private static Path state;
 
   private static ProcessBuilder cluster(String... args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Testdata.root().resolve("runners-config/flink/cluster.sh").toString());
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("TRIBUTARY_FLINK_HOME", state.toString());
-    pb.environment().put("FLINK_REST_PORT", REST_PORT);
-    pb.environment().put("FLINK_RPC_PORT", RPC_PORT);
-    return pb;
+    return new ClusterProcesses(state, REST_PORT, RPC_PORT).command(args);
   }
 
   private static String run(ProcessBuilder pb, long timeoutSeconds) throws Exception {
-    Path log = Files.createTempFile(TMP.getRoot().toPath(), "proc", ".log");
-    Process p = pb.redirectOutput(log.toFile()).start();
-    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("timed out after " + timeoutSeconds + " s: " + pb.command() + "\n" + Files.readString(log));
-    }
-    String out = Files.readString(log, StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
-      throw new AssertionError("exit " + p.exitValue() + ": " + pb.command() + "\n" + out);
-    }
-    return out;
+    return ClusterProcesses.run(pb, timeoutSeconds, TMP.getRoot().toPath(), () -> "");
   }
 
   @BeforeClass
