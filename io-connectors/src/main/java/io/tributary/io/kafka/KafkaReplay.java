@@ -4,7 +4,6 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkState;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
@@ -16,7 +15,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -428,14 +426,8 @@ public final class KafkaReplay {
     }
 
     private String describe(ConsumerRecord<byte[], byte[]> record) throws Exception {
-      ObjectNode node = mapper.createObjectNode();
-      node.put("topic", record.topic());
-      node.put("partition", record.partition());
-      node.put("offset", record.offset());
-      node.put("timestamp", record.timestamp());
-      node.put("key_base64", record.key() == null ? null : Base64.getEncoder().encodeToString(record.key()));
-      node.put("value_base64", Base64.getEncoder().encodeToString(record.value()));
-      return mapper.writeValueAsString(node);
+      return KafkaRows.deadLetterPayload(mapper, record.topic(), record.partition(), record.offset(),
+          record.timestamp(), record.key(), record.value());
     }
 
     @Teardown

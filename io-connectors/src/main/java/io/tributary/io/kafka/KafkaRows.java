@@ -397,17 +397,25 @@ public final class KafkaRows {
     }
 
     private String describe(KafkaRecord<byte[], byte[]> record) throws Exception {
-      ObjectNode node = mapper.createObjectNode();
-      node.put("topic", record.getTopic());
-      node.put("partition", record.getPartition());
-      node.put("offset", record.getOffset());
-      node.put("timestamp", record.getTimestamp());
-      byte[] key = record.getKV().getKey();
-      byte[] value = record.getKV().getValue();
-      node.put("key_base64", key == null ? null : Base64.getEncoder().encodeToString(key));
-      node.put("value_base64", value == null ? null : Base64.getEncoder().encodeToString(value));
-      return mapper.writeValueAsString(node);
+      return deadLetterPayload(mapper, record.getTopic(), record.getPartition(), record.getOffset(),
+          record.getTimestamp(), record.getKV().getKey(), record.getKV().getValue());
     }
+  }
+
+  /**
+   * The dead-letter payload of a Kafka message, the same for every Kafka source: where it was
+   * (topic, partition, offset, timestamp) and its key and value bytes in base64.
+   */
+  static String deadLetterPayload(ObjectMapper mapper, String topic, int partition, long offset, long timestamp,
+      byte @Nullable [] key, byte @Nullable [] value) throws Exception {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("topic", topic);
+    node.put("partition", partition);
+    node.put("offset", offset);
+    node.put("timestamp", timestamp);
+    node.put("key_base64", key == null ? null : Base64.getEncoder().encodeToString(key));
+    node.put("value_base64", value == null ? null : Base64.getEncoder().encodeToString(value));
+    return mapper.writeValueAsString(node);
   }
 
   /** The transform returned by {@link #write()}. */
