@@ -55,8 +55,14 @@ final class SubjectKeyTable {
             + " (key_id text PRIMARY KEY, material text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
       } catch (SQLException e) {
         // CREATE TABLE IF NOT EXISTS is not safe against a concurrent creator: the loser of the race
-        // gets a unique violation on the catalog (23505) or "already exists" (42P07). The table is there.
-        if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+        // gets 23505 (catalog unique index), 42P07 (duplicate table) or 42710 (its row type already
+        // exists), depending on where the two collide. What counts is that the table now exists.
+        boolean exists;
+        try (Statement check = connection.createStatement();
+            java.sql.ResultSet rs = check.executeQuery("SELECT to_regclass('" + TABLE + "') IS NOT NULL")) {
+          exists = rs.next() && rs.getBoolean(1);
+        }
+        if (!exists) {
           throw e;
         }
       }
