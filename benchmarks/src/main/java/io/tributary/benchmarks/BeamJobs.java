@@ -38,7 +38,9 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
-/** The two Beam variants of the workload: Tributary's transforms (a, d) and Beam built-ins only (c). */
+/**
+ * The two Beam variants of the workload: Tributary's transforms (a, d) and Beam built-ins only (c).
+ */
 final class BeamJobs {
   /**
    * The ClickEvent contract (runners-config/schemas/clickstream-event) as a Beam schema, written
@@ -62,7 +64,10 @@ final class BeamJobs {
 
   private BeamJobs() {}
 
-  /** (a)/(d): the clickstream pipeline's stages, without the optional quality stage and without Protect (README). */
+  /**
+   * (a)/(d): the clickstream pipeline's stages, without the optional quality stage and without
+   * Protect (README).
+   */
   static void tributary(Pipeline p, String input) {
     tributary(p, input, true, true);
   }
@@ -73,31 +78,50 @@ final class BeamJobs {
    */
   static void tributary(Pipeline p, String input, boolean tributaryDecode, boolean tributaryDedup) {
     BadRecordErrorHandler<?> rejected = p.registerBadRecordErrorHandler(new CountBadRecords());
-    PCollection<String> lines = p.apply("Read", TextIO.read().from(input)).apply("MarkFirst", ParDo.of(new MarkFirstFn()));
+    PCollection<String> lines =
+        p.apply("Read", TextIO.read().from(input)).apply("MarkFirst", ParDo.of(new MarkFirstFn()));
     PCollection<Row> decoded =
         tributaryDecode
             ? lines
                 .apply("Decode", DecodeJson.toRows(SCHEMA).withBadRecordErrorHandler(rejected))
-                .apply("Validate", Validate.rows()
-                    .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
-                    .withRule(RowRule.oneOf("currency", ClickParser.CURRENCIES).withReason("unknown_currency"))
-                    .withBadRecordErrorHandler(rejected))
+                .apply(
+                    "Validate",
+                    Validate.rows()
+                        .withRule(
+                            RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
+                        .withRule(
+                            RowRule.oneOf("currency", ClickParser.CURRENCIES)
+                                .withReason("unknown_currency"))
+                        .withBadRecordErrorHandler(rejected))
             : lines.apply("ParseValidate", ParDo.of(new ParseToRowFn())).setRowSchema(SCHEMA);
     PCollection<Row> events = decoded.apply("EventTime", EventTime.fromField("event_time"));
     PCollection<Row> unique =
         tributaryDedup
             ? events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(TTL)).output()
             : events
-                .apply("KeyById", WithKeys.of((Row r) -> r.getString("event_id")).withKeyType(TypeDescriptors.strings()))
-                .setCoder(KvCoder.of(StringUtf8Coder.of(), org.apache.beam.sdk.coders.RowCoder.of(SCHEMA)))
-                .apply("Dedup", Deduplicate.<String, Row>keyedValues().withDuration(TTL).withTimeDomain(TimeDomain.EVENT_TIME))
+                .apply(
+                    "KeyById",
+                    WithKeys.of((Row r) -> r.getString("event_id"))
+                        .withKeyType(TypeDescriptors.strings()))
+                .setCoder(
+                    KvCoder.of(
+                        StringUtf8Coder.of(), org.apache.beam.sdk.coders.RowCoder.of(SCHEMA)))
+                .apply(
+                    "Dedup",
+                    Deduplicate.<String, Row>keyedValues()
+                        .withDuration(TTL)
+                        .withTimeDomain(TimeDomain.EVENT_TIME))
                 .apply("DropKey", Values.create())
                 .setRowSchema(SCHEMA);
     unique
         .apply("Window", Windowing.<Row>of("fixed:1m"))
         .output()
-        .apply("KeyByType", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(BigDecimal.class)))
-            .via((Row r) -> KV.of(r.getString("event_type"), r.getDecimal("price"))))
+        .apply(
+            "KeyByType",
+            MapElements.into(
+                    TypeDescriptors.kvs(
+                        TypeDescriptors.strings(), TypeDescriptor.of(BigDecimal.class)))
+                .via((Row r) -> KV.of(r.getString("event_type"), r.getDecimal("price"))))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), BigDecimalCoder.of()))
         .apply("Aggregate", Combine.perKey(new CountSumFn()))
         .apply("MarkLast", ParDo.of(new MarkLastFn()));
@@ -110,21 +134,36 @@ final class BeamJobs {
         .apply("MarkFirst", ParDo.of(new MarkFirstFn()))
         .apply("ParseValidate", ParDo.of(new ParseToRowFn()))
         .setRowSchema(SCHEMA)
-        .apply("EventTime", WithTimestamps.of((Row r) -> new Instant(r.getDateTime("event_time").getMillis())))
-        .apply("KeyById", WithKeys.of((Row r) -> r.getString("event_id")).withKeyType(TypeDescriptors.strings()))
+        .apply(
+            "EventTime",
+            WithTimestamps.of((Row r) -> new Instant(r.getDateTime("event_time").getMillis())))
+        .apply(
+            "KeyById",
+            WithKeys.of((Row r) -> r.getString("event_id")).withKeyType(TypeDescriptors.strings()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), org.apache.beam.sdk.coders.RowCoder.of(SCHEMA)))
-        .apply("Dedup", Deduplicate.<String, Row>keyedValues().withDuration(TTL).withTimeDomain(TimeDomain.EVENT_TIME))
+        .apply(
+            "Dedup",
+            Deduplicate.<String, Row>keyedValues()
+                .withDuration(TTL)
+                .withTimeDomain(TimeDomain.EVENT_TIME))
         .apply("DropKey", Values.create())
         .setRowSchema(SCHEMA)
         .apply("Window", Window.into(FixedWindows.of(Duration.standardMinutes(1))))
-        .apply("KeyByType", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(BigDecimal.class)))
-            .via((Row r) -> KV.of(r.getString("event_type"), r.getDecimal("price"))))
+        .apply(
+            "KeyByType",
+            MapElements.into(
+                    TypeDescriptors.kvs(
+                        TypeDescriptors.strings(), TypeDescriptor.of(BigDecimal.class)))
+                .via((Row r) -> KV.of(r.getString("event_type"), r.getDecimal("price"))))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), BigDecimalCoder.of()))
         .apply("Aggregate", Combine.perKey(new CountSumFn()))
         .apply("MarkLast", ParDo.of(new MarkLastFn()));
   }
 
-  /** Hand-written parse and validation into contract rows; rejected lines are counted, not dropped silently. */
+  /**
+   * Hand-written parse and validation into contract rows; rejected lines are counted, not dropped
+   * silently.
+   */
   static final class ParseToRowFn extends DoFn<String, Row> {
     private transient ClickParser parser;
 
@@ -140,8 +179,20 @@ final class BeamJobs {
         Marks.REJECTED.increment();
         return;
       }
-      out.output(Row.withSchema(SCHEMA).addValues(c.eventId, c.userId, c.eventType, c.productId, c.price,
-          c.currency, new Instant(c.eventTime), c.email, c.ip, c.userAgent).build());
+      out.output(
+          Row.withSchema(SCHEMA)
+              .addValues(
+                  c.eventId,
+                  c.userId,
+                  c.eventType,
+                  c.productId,
+                  c.price,
+                  c.currency,
+                  new Instant(c.eventTime),
+                  c.email,
+                  c.ip,
+                  c.userAgent)
+              .build());
     }
   }
 }

@@ -17,7 +17,10 @@ import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
-/** Beam pieces shared by the Tributary and the built-ins variants: marks, the aggregate, a bad-record sink. */
+/**
+ * Beam pieces shared by the Tributary and the built-ins variants: marks, the aggregate, a
+ * bad-record sink.
+ */
 final class BeamStages {
   private BeamStages() {}
 
@@ -27,7 +30,9 @@ final class BeamStages {
     BigDecimal sum = BigDecimal.ZERO;
   }
 
-  /** Count and sum per key and window; the accumulator has a compact coder, not Java serialization. */
+  /**
+   * Count and sum per key and window; the accumulator has a compact coder, not Java serialization.
+   */
   static final class CountSumFn extends Combine.CombineFn<BigDecimal, CountSum, CountSum> {
     @Override
     public CountSum createAccumulator() {
@@ -57,12 +62,14 @@ final class BeamStages {
     }
 
     @Override
-    public Coder<CountSum> getAccumulatorCoder(CoderRegistry registry, Coder<BigDecimal> inputCoder) {
+    public Coder<CountSum> getAccumulatorCoder(
+        CoderRegistry registry, Coder<BigDecimal> inputCoder) {
       return new CountSumCoder();
     }
 
     @Override
-    public Coder<CountSum> getDefaultOutputCoder(CoderRegistry registry, Coder<BigDecimal> inputCoder) {
+    public Coder<CountSum> getDefaultOutputCoder(
+        CoderRegistry registry, Coder<BigDecimal> inputCoder) {
       return new CountSumCoder();
     }
   }
@@ -109,12 +116,15 @@ final class BeamStages {
   static final class CountBadRecords extends PTransform<PCollection<BadRecord>, PCollection<Void>> {
     @Override
     public PCollection<Void> expand(PCollection<BadRecord> input) {
-      return input.apply("CountRejected", ParDo.of(new DoFn<BadRecord, Void>() {
-        @ProcessElement
-        public void process(@Element BadRecord r) {
-          Marks.REJECTED.increment();
-        }
-      }));
+      return input.apply(
+          "CountRejected",
+          ParDo.of(
+              new DoFn<BadRecord, Void>() {
+                @ProcessElement
+                public void process(@Element BadRecord r) {
+                  Marks.REJECTED.increment();
+                }
+              }));
     }
   }
 }

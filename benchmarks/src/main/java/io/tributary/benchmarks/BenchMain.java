@@ -23,9 +23,9 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * }</pre>
  *
  * <p>Variants: {@code tributary-flink} (a), {@code native-flink} (b), {@code beam-flink} (c),
- * {@code tributary-direct} (d), {@code plain} (e); {@code ablate-decode} is (a) with the hand-written
- * parser of (c) instead of DecodeJson+Validate, {@code ablate-dedup} is (a) with Beam's Deduplicate
- * instead of Tributary's Dedup. {@code --fast} sets Beam's {@code --fasterCopy}
+ * {@code tributary-direct} (d), {@code plain} (e); {@code ablate-decode} is (a) with the
+ * hand-written parser of (c) instead of DecodeJson+Validate, {@code ablate-dedup} is (a) with
+ * Beam's Deduplicate instead of Tributary's Dedup. {@code --fast} sets Beam's {@code --fasterCopy}
  * and {@code --objectReuse} (and object reuse on the native job).
  */
 public final class BenchMain {
@@ -53,44 +53,53 @@ public final class BenchMain {
     GcWatch.start();
 
     switch (variant) {
-      case "tributary-flink": {
-        Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
-        BeamJobs.tributary(p, input);
-        p.run().waitUntilFinish();
-        break;
-      }
+      case "tributary-flink":
+        {
+          Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
+          BeamJobs.tributary(p, input);
+          p.run().waitUntilFinish();
+          break;
+        }
       case "ablate-decode":
-      case "ablate-dedup": {
-        Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
-        BeamJobs.tributary(p, input, variant.equals("ablate-dedup"), variant.equals("ablate-decode"));
-        p.run().waitUntilFinish();
-        break;
-      }
-      case "beam-flink": {
-        Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
-        BeamJobs.builtins(p, input);
-        p.run().waitUntilFinish();
-        break;
-      }
-      case "tributary-direct": {
-        parallelism = 0; // the Direct runner has no parallelism setting; shown as 0
-        DirectOptions o = PipelineOptionsFactory.create().as(DirectOptions.class);
-        o.setRunner(DirectRunner.class);
-        o.setEnforceImmutability(checks);
-        o.setEnforceEncodability(checks);
-        Pipeline p = Pipeline.create(o);
-        BeamJobs.tributary(p, input);
-        p.run().waitUntilFinish();
-        break;
-      }
-      case "dedup-state": {
-        FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
-        o.setStreaming(true);
-        Pipeline p = Pipeline.create(o);
-        DedupStateJob.build(p, Long.parseLong(a.get("lines")), org.joda.time.Duration.standardMinutes(Long.parseLong(a.getOrDefault("ttl", "1"))));
-        p.run().waitUntilFinish();
-        break;
-      }
+      case "ablate-dedup":
+        {
+          Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
+          BeamJobs.tributary(
+              p, input, variant.equals("ablate-dedup"), variant.equals("ablate-decode"));
+          p.run().waitUntilFinish();
+          break;
+        }
+      case "beam-flink":
+        {
+          Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
+          BeamJobs.builtins(p, input);
+          p.run().waitUntilFinish();
+          break;
+        }
+      case "tributary-direct":
+        {
+          parallelism = 0; // the Direct runner has no parallelism setting; shown as 0
+          DirectOptions o = PipelineOptionsFactory.create().as(DirectOptions.class);
+          o.setRunner(DirectRunner.class);
+          o.setEnforceImmutability(checks);
+          o.setEnforceEncodability(checks);
+          Pipeline p = Pipeline.create(o);
+          BeamJobs.tributary(p, input);
+          p.run().waitUntilFinish();
+          break;
+        }
+      case "dedup-state":
+        {
+          FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
+          o.setStreaming(true);
+          Pipeline p = Pipeline.create(o);
+          DedupStateJob.build(
+              p,
+              Long.parseLong(a.get("lines")),
+              org.joda.time.Duration.standardMinutes(Long.parseLong(a.getOrDefault("ttl", "1"))));
+          p.run().waitUntilFinish();
+          break;
+        }
       case "native-flink":
         NativeFlinkJob.run(input, parallelism, fast);
         break;
@@ -99,7 +108,9 @@ public final class BenchMain {
         PlainLoop.run(input);
         break;
       default:
-        throw new IllegalArgumentException("--variant: expected tributary-flink, native-flink, beam-flink, tributary-direct or plain, got " + variant);
+        throw new IllegalArgumentException(
+            "--variant: expected tributary-flink, native-flink, beam-flink, tributary-direct or plain, got "
+                + variant);
     }
     long endNanos = System.nanoTime();
     // CPU seconds from the first record to the end of the job (tear-down included, it is short):
@@ -116,34 +127,61 @@ public final class BenchMain {
       }
     }
     if (Marks.firstNanos() == Long.MAX_VALUE || Marks.lastNanos() == Long.MIN_VALUE) {
-      throw new IllegalStateException("no first/last mark recorded: the operators did not share this JVM's Marks class");
+      throw new IllegalStateException(
+          "no first/last mark recorded: the operators did not share this JVM's Marks class");
     }
     long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
     double firstToLastMs = (Marks.lastNanos() - Marks.firstNanos()) / 1e6;
     long startupMs = Marks.firstEpochMillis() - jvmStart;
     double afterLastMs = (endNanos - Marks.lastNanos()) / 1e6;
-    String label = variant + (fast ? "+fast" : "") + (dataStream ? "+datastream" : "") + (a.containsKey("ttl") ? "+ttl" + a.get("ttl") + "m" : "") + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
-    System.out.println(String.format(Locale.ROOT,
-        "RESULT variant=%s lines=%d parallelism=%d startup_ms=%d first_to_last_ms=%.0f events_per_s=%.0f after_last_ms=%.0f cpu_s=%.2f events_per_cpu_s=%.0f startup_cpu_s=%.2f "
-            + "peak_rss_mib=%d max_heap_after_gc_mib=%d aggregates=%d events=%d cents=%d rejected=%d",
-        label, lines, parallelism, startupMs, firstToLastMs, lines / (firstToLastMs / 1000.0), afterLastMs,
-        cpuS, lines / cpuS, startupCpuS,
-        GcWatch.peakRssMiB(), GcWatch.maxHeapAfterGcMiB(), Marks.AGGREGATES.sum(), Marks.EVENTS.sum(),
-        Marks.CENTS.sum(), Marks.REJECTED.sum())
-        + ("dedup-state".equals(variant)
-            ? " live_heap_mib_at_45pct=" + DedupStateJob.liveAt45 + " live_heap_mib_at_90pct=" + DedupStateJob.liveAt90 : ""));
+    String label =
+        variant
+            + (fast ? "+fast" : "")
+            + (dataStream ? "+datastream" : "")
+            + (a.containsKey("ttl") ? "+ttl" + a.get("ttl") + "m" : "")
+            + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
+    System.out.println(
+        String.format(
+                Locale.ROOT,
+                "RESULT variant=%s lines=%d parallelism=%d startup_ms=%d first_to_last_ms=%.0f events_per_s=%.0f after_last_ms=%.0f cpu_s=%.2f events_per_cpu_s=%.0f startup_cpu_s=%.2f "
+                    + "peak_rss_mib=%d max_heap_after_gc_mib=%d aggregates=%d events=%d cents=%d rejected=%d",
+                label,
+                lines,
+                parallelism,
+                startupMs,
+                firstToLastMs,
+                lines / (firstToLastMs / 1000.0),
+                afterLastMs,
+                cpuS,
+                lines / cpuS,
+                startupCpuS,
+                GcWatch.peakRssMiB(),
+                GcWatch.maxHeapAfterGcMiB(),
+                Marks.AGGREGATES.sum(),
+                Marks.EVENTS.sum(),
+                Marks.CENTS.sum(),
+                Marks.REJECTED.sum())
+            + ("dedup-state".equals(variant)
+                ? " live_heap_mib_at_45pct="
+                    + DedupStateJob.liveAt45
+                    + " live_heap_mib_at_90pct="
+                    + DedupStateJob.liveAt90
+                : ""));
     System.exit(0);
   }
 
-  private static FlinkPipelineOptions flinkOptions(int parallelism, boolean fast, boolean dataStream) {
+  private static FlinkPipelineOptions flinkOptions(
+      int parallelism, boolean fast, boolean dataStream) {
     FlinkPipelineOptions o = PipelineOptionsFactory.create().as(FlinkPipelineOptions.class);
     o.setRunner(FlinkRunner.class);
     o.setFlinkMaster("[local]");
     o.setParallelism(parallelism);
     o.setFasterCopy(fast);
     o.setObjectReuse(fast);
-    // Beam's DataStream translation of a bounded pipeline (Flink BATCH mode) instead of the DataSet one.
-    o.as(org.apache.beam.runners.flink.VersionDependentFlinkPipelineOptions.class).setUseDataStreamForBatch(dataStream);
+    // Beam's DataStream translation of a bounded pipeline (Flink BATCH mode) instead of the DataSet
+    // one.
+    o.as(org.apache.beam.runners.flink.VersionDependentFlinkPipelineOptions.class)
+        .setUseDataStreamForBatch(dataStream);
     return o;
   }
 }

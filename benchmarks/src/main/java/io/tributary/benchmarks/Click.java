@@ -2,7 +2,10 @@ package io.tributary.benchmarks;
 
 import java.math.BigDecimal;
 
-/** One decoded event for the hand-written variants; a Flink POJO (public fields, no-arg constructor). */
+/**
+ * One decoded event for the hand-written variants; a Flink POJO (public fields, no-arg
+ * constructor).
+ */
 public class Click {
   public String eventId;
   public String userId;

@@ -18,8 +18,18 @@ import java.util.Set;
  */
 public final class ClickParser {
   static final Set<String> CURRENCIES = Set.of("USD", "EUR", "GBP", "JPY", "CHF");
-  private static final Set<String> FIELDS = Set.of("event_id", "user_id", "event_type", "product_id",
-      "price", "currency", "event_time", "email", "ip", "user_agent");
+  private static final Set<String> FIELDS =
+      Set.of(
+          "event_id",
+          "user_id",
+          "event_type",
+          "product_id",
+          "price",
+          "currency",
+          "event_time",
+          "email",
+          "ip",
+          "user_agent");
   private static final JsonFactory FACTORY = new JsonFactory();
 
   /** The decoded event, or null when the line is rejected. */
@@ -42,11 +52,21 @@ public final class ClickParser {
           continue;
         }
         switch (name) {
-          case "event_id": c.eventId = text(p, v); break;
-          case "user_id": c.userId = text(p, v); break;
-          case "event_type": c.eventType = text(p, v); break;
-          case "product_id": c.productId = text(p, v); break;
-          case "currency": c.currency = text(p, v); break;
+          case "event_id":
+            c.eventId = text(p, v);
+            break;
+          case "user_id":
+            c.userId = text(p, v);
+            break;
+          case "event_type":
+            c.eventType = text(p, v);
+            break;
+          case "product_id":
+            c.productId = text(p, v);
+            break;
+          case "currency":
+            c.currency = text(p, v);
+            break;
           case "price":
             if (v != JsonToken.VALUE_NUMBER_FLOAT && v != JsonToken.VALUE_NUMBER_INT) {
               return null;
@@ -59,23 +79,38 @@ public final class ClickParser {
               return null;
             }
             try {
-              c.eventTime = OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
+              c.eventTime =
+                  OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                      .toInstant()
+                      .toEpochMilli();
               hasTime = true;
             } catch (DateTimeParseException e) {
               return null;
             }
             break;
-          case "email": c.email = optionalText(p, v); break;
-          case "ip": c.ip = optionalText(p, v); break;
-          case "user_agent": c.userAgent = optionalText(p, v); break;
-          default: break;
+          case "email":
+            c.email = optionalText(p, v);
+            break;
+          case "ip":
+            c.ip = optionalText(p, v);
+            break;
+          case "user_agent":
+            c.userAgent = optionalText(p, v);
+            break;
+          default:
+            break;
         }
       }
       if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
         return null;
       }
-      if (c.eventId == null || c.userId == null || c.eventType == null || c.productId == null
-          || c.price == null || c.currency == null || !hasTime) {
+      if (c.eventId == null
+          || c.userId == null
+          || c.eventType == null
+          || c.productId == null
+          || c.price == null
+          || c.currency == null
+          || !hasTime) {
         return null;
       }
       if (c.price.signum() < 0 || !CURRENCIES.contains(c.currency)) {

@@ -23,11 +23,17 @@ import org.joda.time.Instant;
  * and grow with N for a TTL longer than the input's event-time span.
  */
 final class DedupStateJob {
-  static final Schema SCHEMA = Schema.builder().addStringField("event_id").addInt64Field("seq").build();
+  static final Schema SCHEMA =
+      Schema.builder().addStringField("event_id").addInt64Field("seq").build();
   static final long BASE_MILLIS = Instant.parse("2026-11-01T00:00:00Z").getMillis();
 
-  /** Unique elements seen so far, and the live heap after an explicit full GC at 45% and 90% of them. */
-  static final java.util.concurrent.atomic.AtomicLong UNIQUE = new java.util.concurrent.atomic.AtomicLong();
+  /**
+   * Unique elements seen so far, and the live heap after an explicit full GC at 45% and 90% of
+   * them.
+   */
+  static final java.util.concurrent.atomic.AtomicLong UNIQUE =
+      new java.util.concurrent.atomic.AtomicLong();
+
   static volatile long liveAt45 = -1;
   static volatile long liveAt90 = -1;
 
@@ -36,45 +42,61 @@ final class DedupStateJob {
   /** Heap in use right after a full GC, in MiB: the live set, keyed state and timers included. */
   static long liveHeapMiB() {
     System.gc();
-    return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
+    return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed()
+        >> 20;
   }
 
   static void build(Pipeline p, long n, Duration ttl) {
     long unique = n / 2;
-    p.apply("Sequence", GenerateSequence.from(0).to(n)
-            .withRate(1_000_000_000L, Duration.standardSeconds(1)) // unbounded; the limit never binds
-            .withTimestampFn(i -> new Instant(BASE_MILLIS + i * 10)))
-        .apply("ToRow", MapElements.into(TypeDescriptors.rows()).via((Long i) -> {
-          return Row.withSchema(SCHEMA).attachValues("e-" + (i / 2), i);
-        }))
+    p.apply(
+            "Sequence",
+            GenerateSequence.from(0)
+                .to(n)
+                .withRate(
+                    1_000_000_000L, Duration.standardSeconds(1)) // unbounded; the limit never binds
+                .withTimestampFn(i -> new Instant(BASE_MILLIS + i * 10)))
+        .apply(
+            "ToRow",
+            MapElements.into(TypeDescriptors.rows())
+                .via(
+                    (Long i) -> {
+                      return Row.withSchema(SCHEMA).attachValues("e-" + (i / 2), i);
+                    }))
         .setRowSchema(SCHEMA)
-        .apply("MarkFirst", ParDo.of(new DoFn<Row, Row>() {
-          private transient boolean seen;
+        .apply(
+            "MarkFirst",
+            ParDo.of(
+                new DoFn<Row, Row>() {
+                  private transient boolean seen;
 
-          @ProcessElement
-          public void process(@Element Row r, OutputReceiver<Row> out) {
-            if (!seen) {
-              seen = true;
-              Marks.first();
-            }
-            out.output(r);
-          }
-        }))
+                  @ProcessElement
+                  public void process(@Element Row r, OutputReceiver<Row> out) {
+                    if (!seen) {
+                      seen = true;
+                      Marks.first();
+                    }
+                    out.output(r);
+                  }
+                }))
         .setRowSchema(SCHEMA)
         .apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl))
         .output()
-        .apply("CountUnique", ParDo.of(new DoFn<Row, Void>() {
-          @ProcessElement
-          public void process(@Element Row r) {
-            Marks.aggregate(1, 0);
-            long k = UNIQUE.incrementAndGet();
-            // One pause each, in the middle and near the end of the run: a clean live-set reading.
-            if (k == unique * 45 / 100) {
-              liveAt45 = liveHeapMiB();
-            } else if (k == unique * 90 / 100) {
-              liveAt90 = liveHeapMiB();
-            }
-          }
-        }));
+        .apply(
+            "CountUnique",
+            ParDo.of(
+                new DoFn<Row, Void>() {
+                  @ProcessElement
+                  public void process(@Element Row r) {
+                    Marks.aggregate(1, 0);
+                    long k = UNIQUE.incrementAndGet();
+                    // One pause each, in the middle and near the end of the run: a clean live-set
+                    // reading.
+                    if (k == unique * 45 / 100) {
+                      liveAt45 = liveHeapMiB();
+                    } else if (k == unique * 90 / 100) {
+                      liveAt90 = liveHeapMiB();
+                    }
+                  }
+                }));
   }
 }

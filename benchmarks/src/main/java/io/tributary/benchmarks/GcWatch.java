@@ -32,22 +32,26 @@ public final class GcWatch {
             .map(MemoryPoolMXBean::getName)
             .collect(Collectors.toSet());
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      ((NotificationEmitter) gc).addNotificationListener(
-          (n, h) -> {
-            if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
-              return;
-            }
-            GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
-            long used = 0;
-            for (Map.Entry<String, MemoryUsage> e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
-              if (heapPools.contains(e.getKey())) {
-                used += e.getValue().getUsed();
-              }
-            }
-            MAX_AFTER_GC.accumulateAndGet(used, Math::max);
-          },
-          null,
-          null);
+      ((NotificationEmitter) gc)
+          .addNotificationListener(
+              (n, h) -> {
+                if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(
+                    n.getType())) {
+                  return;
+                }
+                GarbageCollectionNotificationInfo info =
+                    GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+                long used = 0;
+                for (Map.Entry<String, MemoryUsage> e :
+                    info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                  if (heapPools.contains(e.getKey())) {
+                    used += e.getValue().getUsed();
+                  }
+                }
+                MAX_AFTER_GC.accumulateAndGet(used, Math::max);
+              },
+              null,
+              null);
     }
   }
 

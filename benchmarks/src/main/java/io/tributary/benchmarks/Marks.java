@@ -8,21 +8,25 @@ import java.util.concurrent.atomic.LongAdder;
  * measured the same way everywhere: {@link #first} when the first input line reaches the first
  * stage, {@link #last} each time an aggregate leaves the last stage.
  *
- * <p>All variants run embedded (one JVM, the job's classes come from the application class
- * loader), so static fields are visible to the operators; {@link BenchMain} fails the run if a mark
- * is missing instead of printing a number it did not measure.
+ * <p>All variants run embedded (one JVM, the job's classes come from the application class loader),
+ * so static fields are visible to the operators; {@link BenchMain} fails the run if a mark is
+ * missing instead of printing a number it did not measure.
  */
 public final class Marks {
   private static final AtomicLong FIRST_NANOS = new AtomicLong(Long.MAX_VALUE);
   private static final AtomicLong FIRST_EPOCH_MILLIS = new AtomicLong(0);
   private static final AtomicLong FIRST_CPU_NANOS = new AtomicLong(0);
   private static final AtomicLong LAST_NANOS = new AtomicLong(Long.MIN_VALUE);
+
   /** Number of aggregates (window, event type) emitted. */
   public static final LongAdder AGGREGATES = new LongAdder();
+
   /** Sum of the aggregates' counts: must equal the manifest's valid_unique. */
   public static final LongAdder EVENTS = new LongAdder();
+
   /** Sum of the aggregates' price sums, in cents: the same in every variant. */
   public static final LongAdder CENTS = new LongAdder();
+
   /** Lines rejected by parse or validation. */
   public static final LongAdder REJECTED = new LongAdder();
 
@@ -44,7 +48,8 @@ public final class Marks {
 
   /** CPU time of the whole process (all threads), in nanoseconds. */
   public static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
   }
 

@@ -35,7 +35,9 @@ final class NativeFlinkJob {
     env.readTextFile(input)
         .flatMap(new ParseFn())
         .name("ParseValidate")
-        .assignTimestampsAndWatermarks(WatermarkStrategy.<Click>forMonotonousTimestamps().withTimestampAssigner((c, ts) -> c.eventTime))
+        .assignTimestampsAndWatermarks(
+            WatermarkStrategy.<Click>forMonotonousTimestamps()
+                .withTimestampAssigner((c, ts) -> c.eventTime))
         .keyBy(c -> c.eventId)
         .process(new DedupFn())
         .name("Dedup")

@@ -9,7 +9,10 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** (e): one thread, the same parser, a HashSet of ids and a HashMap of (minute, type) aggregates: the limit of one core. */
+/**
+ * (e): one thread, the same parser, a HashSet of ids and a HashMap of (minute, type) aggregates:
+ * the limit of one core.
+ */
 final class PlainLoop {
   private PlainLoop() {}
 
@@ -31,7 +34,10 @@ final class PlainLoop {
         if (!seen.add(c.eventId)) {
           continue;
         }
-        BeamStages.CountSum acc = aggregates.computeIfAbsent(new Key(Math.floorDiv(c.eventTime, 60_000L), c.eventType), k -> new BeamStages.CountSum());
+        BeamStages.CountSum acc =
+            aggregates.computeIfAbsent(
+                new Key(Math.floorDiv(c.eventTime, 60_000L), c.eventType),
+                k -> new BeamStages.CountSum());
         acc.count++;
         acc.sum = acc.sum.add(c.price);
       }
@@ -40,5 +46,4 @@ final class PlainLoop {
       Marks.aggregate(acc.count, ClickParser.cents(acc.sum));
     }
   }
-
 }

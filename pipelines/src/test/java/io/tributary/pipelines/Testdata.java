@@ -41,7 +41,11 @@ public final class Testdata {
   public static List<String> jsonLines(Path dir) {
     try (Stream<Path> files = Files.walk(dir)) {
       List<String> lines = new ArrayList<>();
-      for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).sorted().collect(Collectors.toList())) {
+      for (Path f :
+          files
+              .filter(p -> p.toString().endsWith(".jsonl"))
+              .sorted()
+              .collect(Collectors.toList())) {
         lines.addAll(Files.readAllLines(f));
       }
       return lines;
@@ -66,12 +70,20 @@ public final class Testdata {
     return out;
   }
 
-  /** Asserts that the aggregates under {@code aggregatesDir} equal {@code golden/<name>/aggregates.jsonl}. */
+  /**
+   * Asserts that the aggregates under {@code aggregatesDir} equal {@code
+   * golden/<name>/aggregates.jsonl}.
+   */
   public static void assertMatchesGolden(String name, Path aggregatesDir) {
     try {
-      List<String> golden = new ArrayList<>(Files.readAllLines(file("clickstream/golden/" + name + "/aggregates.jsonl")));
+      List<String> golden =
+          new ArrayList<>(
+              Files.readAllLines(file("clickstream/golden/" + name + "/aggregates.jsonl")));
       golden.sort(null);
-      assertEquals("aggregates differ from testdata/clickstream/golden/" + name, golden, aggregatesWithoutPane(aggregatesDir));
+      assertEquals(
+          "aggregates differ from testdata/clickstream/golden/" + name,
+          golden,
+          aggregatesWithoutPane(aggregatesDir));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -7,7 +7,8 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
- * Reads one {@code tributary/<name>} counter of a finished run (attempted value, summed over steps).
+ * Reads one {@code tributary/<name>} counter of a finished run (attempted value, summed over
+ * steps).
  *
  * <pre>{@code
  * assertEquals(1, Counters.get(result, RunAccounting.TOO_LATE));
@@ -20,7 +21,13 @@ public final class Counters {
   public static long get(PipelineResult result, String name) {
     long sum = 0;
     for (MetricResult<Long> c :
-        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named(DeadLetters.NAMESPACE, name)).build()).getCounters()) {
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(DeadLetters.NAMESPACE, name))
+                    .build())
+            .getCounters()) {
       sum += c.getAttempted();
     }
     return sum;

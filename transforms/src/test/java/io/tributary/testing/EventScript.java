@@ -109,9 +109,11 @@ public final class EventScript implements Serializable {
   }
 
   @SuppressWarnings("unchecked")
-  private static TestStream.Builder<String> addAll(TestStream.Builder<String> b, List<TimestampedValue<String>> batch) {
+  private static TestStream.Builder<String> addAll(
+      TestStream.Builder<String> b, List<TimestampedValue<String>> batch) {
     TimestampedValue<String> first = batch.get(0);
-    TimestampedValue<String>[] rest = batch.subList(1, batch.size()).toArray(new TimestampedValue[0]);
+    TimestampedValue<String>[] rest =
+        batch.subList(1, batch.size()).toArray(new TimestampedValue[0]);
     return b.addElements(first, rest);
   }
 }

@@ -27,7 +27,8 @@ public final class OpenLineageSchema {
   private OpenLineageSchema() {}
 
   private static JsonSchema load() {
-    try (InputStream in = OpenLineageSchema.class.getResourceAsStream("/openlineage/run-event.schema.json")) {
+    try (InputStream in =
+        OpenLineageSchema.class.getResourceAsStream("/openlineage/run-event.schema.json")) {
       SchemaValidatorsConfig config = new SchemaValidatorsConfig();
       config.setFormatAssertionsEnabled(true);
       return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in, config);

@@ -9,10 +9,10 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Pane assertions that allow one documented runner difference: a session window created by a
- * late merge ends behind the watermark, so Beam may emit its first pane through the late trigger
- * (Direct runner: {@code LATE}) or through the end-of-window timer (Flink: {@code ON_TIME}). Write
- * such a timing as {@code ON_TIME|LATE}; everything else must match exactly.
+ * Pane assertions that allow one documented runner difference: a session window created by a late
+ * merge ends behind the watermark, so Beam may emit its first pane through the late trigger (Direct
+ * runner: {@code LATE}) or through the end-of-window timer (Flink: {@code ON_TIME}). Write such a
+ * timing as {@code ON_TIME|LATE}; everything else must match exactly.
  *
  * <pre>{@code
  * Panes.assertExactly(described, "00:00-00:15 ON_TIME#0 3", "00:00-00:30 ON_TIME|LATE#0 10");
@@ -24,15 +24,17 @@ public final class Panes {
   /** Asserts that {@code actual} is exactly {@code expected}, as a multiset. */
   public static void assertExactly(PCollection<String> actual, String... expected) {
     List<String> want = List.of(expected);
-    PAssert.that(actual).satisfies(lines -> {
-      List<String> got = new ArrayList<>();
-      lines.forEach(l -> got.add(normalise(l, want)));
-      List<String> sortedWant = new ArrayList<>(want);
-      Collections.sort(got);
-      Collections.sort(sortedWant);
-      assertEquals(sortedWant, got);
-      return null;
-    });
+    PAssert.that(actual)
+        .satisfies(
+            lines -> {
+              List<String> got = new ArrayList<>();
+              lines.forEach(l -> got.add(normalise(l, want)));
+              List<String> sortedWant = new ArrayList<>(want);
+              Collections.sort(got);
+              Collections.sort(sortedWant);
+              assertEquals(sortedWant, got);
+              return null;
+            });
   }
 
   private static String normalise(String line, List<String> expected) {

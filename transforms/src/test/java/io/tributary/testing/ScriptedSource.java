@@ -23,14 +23,14 @@ import org.joda.time.Instant;
  *
  * <p>Why it exists: TestStream is not reproduced faithfully by the Flink runner (late panes fold
  * into the on-time pane; see shared/STACK.md and apache/beam issues 20843 and 20844:
- * https://github.com/apache/beam/issues/20844), so
- * Flink tests drive event time through a source instead. After each watermark step the reader
- * reports no data for {@link #STALL_MILLIS} of wall time, long enough for Flink's periodic
- * watermark emission ({@link EventScript} sets it to 50 ms) and bundle end to send the new watermark downstream before the next
- * element; Flink keeps watermarks and elements in order on every channel, so every operator sees
- * the step before the elements that follow it. At the end the watermark jumps to the end of time
- * and the Flink source finishes. Wall time alone is not enough on a loaded machine, so the reader
- * also waits until the runner has read the new watermark twice (it reads it to emit it).
+ * https://github.com/apache/beam/issues/20844), so Flink tests drive event time through a source
+ * instead. After each watermark step the reader reports no data for {@link #STALL_MILLIS} of wall
+ * time, long enough for Flink's periodic watermark emission ({@link EventScript} sets it to 50 ms)
+ * and bundle end to send the new watermark downstream before the next element; Flink keeps
+ * watermarks and elements in order on every channel, so every operator sees the step before the
+ * elements that follow it. At the end the watermark jumps to the end of time and the Flink source
+ * finishes. Wall time alone is not enough on a loaded machine, so the reader also waits until the
+ * runner has read the new watermark twice (it reads it to emit it).
  *
  * <pre>{@code
  * PCollection<String> events = p.apply(Read.from(new ScriptedSource(script)));
@@ -38,6 +38,7 @@ import org.joda.time.Instant;
  */
 public final class ScriptedSource extends UnboundedSource<String, ScriptedSource.Position> {
   private static final long serialVersionUID = 1L;
+
   /** Wall time the reader pauses after each watermark step. */
   public static final long STALL_MILLIS = 150;
 
@@ -48,7 +49,8 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
   }
 
   @Override
-  public List<? extends UnboundedSource<String, Position>> split(int desiredNumSplits, PipelineOptions options) {
+  public List<? extends UnboundedSource<String, Position>> split(
+      int desiredNumSplits, PipelineOptions options) {
     return Collections.singletonList(this);
   }
 

@@ -5,8 +5,8 @@ import org.apache.beam.sdk.testing.TestPipeline;
 
 /**
  * Which runner the current surefire execution targets. The parent pom runs every test twice, once
- * with {@code -Dtributary.test.runner=direct} and once with {@code flink}, and sets
- * {@code beamTestPipelineOptions} accordingly, so {@link TestPipeline} picks the runner up.
+ * with {@code -Dtributary.test.runner=direct} and once with {@code flink}, and sets {@code
+ * beamTestPipelineOptions} accordingly, so {@link TestPipeline} picks the runner up.
  *
  * <pre>{@code
  * @Rule public final transient TestPipeline p = TestPipeline.create();

@@ -50,10 +50,16 @@ public class HotPaths {
 
   static final Schema SCHEMA =
       Schema.builder()
-          .addStringField("event_id").addStringField("user_id").addStringField("event_type")
-          .addStringField("product_id").addDecimalField("price").addStringField("currency")
-          .addDateTimeField("event_time").addNullableField("email", Schema.FieldType.STRING)
-          .addNullableField("ip", Schema.FieldType.STRING).addNullableField("user_agent", Schema.FieldType.STRING)
+          .addStringField("event_id")
+          .addStringField("user_id")
+          .addStringField("event_type")
+          .addStringField("product_id")
+          .addDecimalField("price")
+          .addStringField("currency")
+          .addDateTimeField("event_time")
+          .addNullableField("email", Schema.FieldType.STRING)
+          .addNullableField("ip", Schema.FieldType.STRING)
+          .addNullableField("user_agent", Schema.FieldType.STRING)
           .build();
 
   private JsonRowDecoder decoder;
@@ -78,15 +84,38 @@ public class HotPaths {
     for (int i = 0; i < key.length; i++) {
       key[i] = (byte) i;
     }
-    Files.writeString(keyset, "{\"primary\":\"k1\",\"keys\":{\"k1\":\"" + Base64.getEncoder().encodeToString(key) + "\"}}");
+    Files.writeString(
+        keyset,
+        "{\"primary\":\"k1\",\"keys\":{\"k1\":\""
+            + Base64.getEncoder().encodeToString(key)
+            + "\"}}");
     keys = Keyset.load(Keyset.KeysetSource.file(keyset.toString()));
     // The clickstream defaults: email and ip masked, user_agent dropped, user_id tokenized.
-    protector = FieldProtector.create(
-        PrivacyPolicy.of(Map.of("email", "mask:email", "ip", "mask:ipv4", "user_agent", "drop", "user_id", "tokenize")), keys, null);
+    protector =
+        FieldProtector.create(
+            PrivacyPolicy.of(
+                Map.of(
+                    "email",
+                    "mask:email",
+                    "ip",
+                    "mask:ipv4",
+                    "user_agent",
+                    "drop",
+                    "user_id",
+                    "tokenize")),
+            keys,
+            null);
     protectedSchema = protector.outputSchema(SCHEMA);
-    metrics = MetricsFn.of(
-        List.of(Metric.size(), Metric.completeness("email"), Metric.mean("price"), Metric.approxCountDistinct("user_id")),
-        "clicks", "bench", null);
+    metrics =
+        MetricsFn.of(
+            List.of(
+                Metric.size(),
+                Metric.completeness("email"),
+                Metric.mean("price"),
+                Metric.approxCountDistinct("user_id")),
+            "clicks",
+            "bench",
+            null);
     metricsAcc = metrics.createAccumulator();
   }
 
@@ -96,7 +125,9 @@ public class HotPaths {
     return decoder.decode(LINE);
   }
 
-  /** The hand-written streaming parser of the native/built-ins/plain variants (includes validation). */
+  /**
+   * The hand-written streaming parser of the native/built-ins/plain variants (includes validation).
+   */
   @Benchmark
   public Click parseHandwritten() {
     return parser.parse(LINE);

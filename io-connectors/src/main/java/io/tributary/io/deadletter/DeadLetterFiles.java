@@ -23,13 +23,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
- * Writes bad records as JSON lines, one object per rejected input:
- * {@code {"stage":"decode","reason":"missing_field","message":"required field 'price' ...",
+ * Writes bad records as JSON lines, one object per rejected input: {@code
+ * {"stage":"decode","reason":"missing_field","message":"required field 'price' ...",
  * "payload":"<the original line>","exception":...}}.
  *
- * <p>Register it as the pipeline's bad-record handler. A bounded run writes one file
- * {@code dead-letters-00000-of-00001.jsonl}; an unbounded run writes one file per minute of
- * processing so records become visible while the job runs.
+ * <p>Register it as the pipeline's bad-record handler. A bounded run writes one file {@code
+ * dead-letters-00000-of-00001.jsonl}; an unbounded run writes one file per minute of processing so
+ * records become visible while the job runs.
  *
  * <pre>{@code
  * ErrorHandler.BadRecordErrorHandler<?> handler =
@@ -38,7 +38,8 @@ import org.joda.time.Duration;
  * handler.close();
  * }</pre>
  */
-public final class DeadLetterFiles extends PTransform<PCollection<BadRecord>, WriteFilesResult<Void>> {
+public final class DeadLetterFiles
+    extends PTransform<PCollection<BadRecord>, WriteFilesResult<Void>> {
   private final String directory;
   private final @Nullable ProtectionSpec protection;
 
@@ -49,13 +50,15 @@ public final class DeadLetterFiles extends PTransform<PCollection<BadRecord>, Wr
 
   /** Writes dead letters under {@code directory}. */
   public static DeadLetterFiles to(String directory) {
-    checkArgument(directory != null && !directory.isEmpty(), "DeadLetterFiles.to: directory must not be empty");
+    checkArgument(
+        directory != null && !directory.isEmpty(),
+        "DeadLetterFiles.to: directory must not be empty");
     return new DeadLetterFiles(directory, null);
   }
 
   /**
-   * Protects every payload with the data's own privacy policy before it is written (see
-   * {@link PayloadScrubber}): dead letters never hold personal data in clear.
+   * Protects every payload with the data's own privacy policy before it is written (see {@link
+   * PayloadScrubber}): dead letters never hold personal data in clear.
    */
   public DeadLetterFiles withProtection(ProtectionSpec spec) {
     checkArgument(spec != null, "DeadLetterFiles.withProtection: spec must not be null");
@@ -84,13 +87,16 @@ public final class DeadLetterFiles extends PTransform<PCollection<BadRecord>, Wr
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("directory", directory).withLabel("Dead-letter directory"))
-        .addIfNotNull(DisplayData.item("protection", protection == null ? null : protection.toString())
-            .withLabel("Payload protection"));
+    builder
+        .add(DisplayData.item("directory", directory).withLabel("Dead-letter directory"))
+        .addIfNotNull(
+            DisplayData.item("protection", protection == null ? null : protection.toString())
+                .withLabel("Payload protection"));
   }
 
   /** Renders one bad record as a JSON line; public for sinks other than files. */
-  public static String toJson(BadRecord record, ObjectMapper mapper, @Nullable PayloadScrubber scrubber) throws Exception {
+  public static String toJson(
+      BadRecord record, ObjectMapper mapper, @Nullable PayloadScrubber scrubber) throws Exception {
     String[] parts = DeadLetters.parseDescription(record.getFailure().getDescription());
     ObjectNode node = mapper.createObjectNode();
     node.put("stage", parts[0]);

@@ -39,25 +39,25 @@ import org.joda.time.Instant;
 
 /**
  * One file source for batch and streaming: a glob read once ({@link #glob}, bounded) or a watched
- * directory polled for new files ({@link #watch}, unbounded), producing
- * {@link FileIO.ReadableFile}s that {@code ReadRows} decodes in any format.
+ * directory polled for new files ({@link #watch}, unbounded), producing {@link
+ * FileIO.ReadableFile}s that {@code ReadRows} decodes in any format.
  *
- * <p>Watching uses Beam's {@link Watch} (as {@code FileIO.match().continuously} does) with a
- * {@link WatermarkPolicy} for the watermark, and stops after {@link #withStopAfterIdle} without a
- * new file (never, by default). Event time is then taken from a record field downstream
- * ({@code EventTime.fromField}).
+ * <p>Watching uses Beam's {@link Watch} (as {@code FileIO.match().continuously} does) with a {@link
+ * WatermarkPolicy} for the watermark, and stops after {@link #withStopAfterIdle} without a new file
+ * (never, by default). Event time is then taken from a record field downstream ({@code
+ * EventTime.fromField}).
  *
  * <p><b>Restarts.</b> Beam remembers the files a watch has seen only in pipeline state. Restored
- * from a checkpoint or savepoint, a job continues where it was. Started fresh, Beam alone would read
- * every file again. With {@link #withProcessedFileMarkers(String)} each file gets a marker
+ * from a checkpoint or savepoint, a job continues where it was. Started fresh, Beam alone would
+ * read every file again. With {@link #withProcessedFileMarkers(String)} each file gets a marker
  * ({@code <dir>/<sha256 of path>.done}) as soon as it is matched, and a freshly started pipeline
- * skips every file that had a marker <em>when the pipeline was constructed</em> (counted in
- * {@code tributary/files_skipped}). Taking the snapshot at construction keeps failover inside a
- * running job correct: a task restored from a checkpoint re-emits files matched after that
- * checkpoint, and they are not skipped. The price: a file whose marker was written but whose
- * records had not reached the sinks when a job died is not re-read by a fresh start (at-most-once
- * for files in flight); delete its marker to ingest it again. A file replaced under the same name is
- * not re-read either (Beam's watch keys files by name).
+ * skips every file that had a marker <em>when the pipeline was constructed</em> (counted in {@code
+ * tributary/files_skipped}). Taking the snapshot at construction keeps failover inside a running
+ * job correct: a task restored from a checkpoint re-emits files matched after that checkpoint, and
+ * they are not skipped. The price: a file whose marker was written but whose records had not
+ * reached the sinks when a job died is not re-read by a fresh start (at-most-once for files in
+ * flight); delete its marker to ingest it again. A file replaced under the same name is not re-read
+ * either (Beam's watch keys files by name).
  *
  * <pre>{@code
  * PCollection<Row> events = pipeline
@@ -116,7 +116,8 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
   }
 
   private static FileSource create(String filepattern, boolean watching) {
-    checkArgument(filepattern != null && !filepattern.isBlank(), "FileSource: filepattern must not be empty");
+    checkArgument(
+        filepattern != null && !filepattern.isBlank(), "FileSource: filepattern must not be empty");
     return new AutoValue_FileSource.Builder()
         .setFilepattern(filepattern)
         .setWatching(watching)
@@ -127,13 +128,22 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
 
   /** How often a watch lists the directory. */
   public FileSource withPollInterval(Duration interval) {
-    checkArgument(interval != null && interval.isLongerThan(Duration.ZERO), "FileSource.withPollInterval: interval must be > 0, got %s", interval);
+    checkArgument(
+        interval != null && interval.isLongerThan(Duration.ZERO),
+        "FileSource.withPollInterval: interval must be > 0, got %s",
+        interval);
     return toBuilder().setPollInterval(interval).build();
   }
 
-  /** Stops watching after {@code idle} without a new file; the source then ends (bounded tests, backfills). */
+  /**
+   * Stops watching after {@code idle} without a new file; the source then ends (bounded tests,
+   * backfills).
+   */
   public FileSource withStopAfterIdle(Duration idle) {
-    checkArgument(idle != null && idle.isLongerThan(Duration.ZERO), "FileSource.withStopAfterIdle: idle must be > 0, got %s", idle);
+    checkArgument(
+        idle != null && idle.isLongerThan(Duration.ZERO),
+        "FileSource.withStopAfterIdle: idle must be > 0, got %s",
+        idle);
     return toBuilder().setStopAfterIdle(idle).build();
   }
 
@@ -143,9 +153,14 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
     return toBuilder().setWatermarkPolicy(policy).build();
   }
 
-  /** Writes a marker per matched file under {@code directory} and skips marked files on a fresh start. */
+  /**
+   * Writes a marker per matched file under {@code directory} and skips marked files on a fresh
+   * start.
+   */
   public FileSource withProcessedFileMarkers(String directory) {
-    checkArgument(directory != null && !directory.isBlank(), "FileSource.withProcessedFileMarkers: directory must not be empty");
+    checkArgument(
+        directory != null && !directory.isBlank(),
+        "FileSource.withProcessedFileMarkers: directory must not be empty");
     return toBuilder().setMarkerDirectory(directory).build();
   }
 
@@ -156,22 +171,32 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
       matches = begin.apply("Match", FileIO.match().filepattern(filepattern()));
     } else {
       Watch.Growth.TerminationCondition<String, ?> stop =
-          stopAfterIdle() == null ? Watch.Growth.never() : Watch.Growth.afterTimeSinceNewOutput(stopAfterIdle());
-      matches = begin
-          .apply("Pattern", Create.of(filepattern()).withCoder(StringUtf8Coder.of()))
-          .apply("Watch", Watch.growthOf(
-                  org.apache.beam.sdk.transforms.Contextful.of(new PollFn(watermarkPolicy()), org.apache.beam.sdk.transforms.Requirements.empty()),
-                  (MatchResult.Metadata m) -> m.resourceId().toString())
-              .withOutputCoder(MetadataCoderV2.of())
-              .withOutputKeyCoder(StringUtf8Coder.of())
-              .withPollInterval(pollInterval())
-              .withTerminationPerInput(stop))
-          .apply("Files", Values.create());
+          stopAfterIdle() == null
+              ? Watch.Growth.never()
+              : Watch.Growth.afterTimeSinceNewOutput(stopAfterIdle());
+      matches =
+          begin
+              .apply("Pattern", Create.of(filepattern()).withCoder(StringUtf8Coder.of()))
+              .apply(
+                  "Watch",
+                  Watch.growthOf(
+                          org.apache.beam.sdk.transforms.Contextful.of(
+                              new PollFn(watermarkPolicy()),
+                              org.apache.beam.sdk.transforms.Requirements.empty()),
+                          (MatchResult.Metadata m) -> m.resourceId().toString())
+                      .withOutputCoder(MetadataCoderV2.of())
+                      .withOutputKeyCoder(StringUtf8Coder.of())
+                      .withPollInterval(pollInterval())
+                      .withTerminationPerInput(stop))
+              .apply("Files", Values.create());
     }
     if (markerDirectory() != null) {
-      matches = matches
-          .apply("SkipProcessed", ParDo.of(new MarkerFn(markerDirectory(), existingMarkers(markerDirectory()))))
-          .setCoder(MetadataCoderV2.of());
+      matches =
+          matches
+              .apply(
+                  "SkipProcessed",
+                  ParDo.of(new MarkerFn(markerDirectory(), existingMarkers(markerDirectory()))))
+              .setCoder(MetadataCoderV2.of());
     }
     return matches.apply("Open", FileIO.readMatches());
   }
@@ -183,9 +208,14 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
         .add(DisplayData.item("filepattern", filepattern()).withLabel("File pattern"))
         .add(DisplayData.item("mode", watching() ? "watch" : "glob").withLabel("Mode"))
         .add(DisplayData.item("pollInterval", pollInterval()).withLabel("Poll interval"))
-        .addIfNotNull(DisplayData.item("stopAfterIdle", stopAfterIdle()).withLabel("Stop after idle"))
-        .add(DisplayData.item("watermarkPolicy", watermarkPolicy().toString()).withLabel("Watermark policy"))
-        .addIfNotNull(DisplayData.item("markerDirectory", markerDirectory()).withLabel("Processed-file markers"));
+        .addIfNotNull(
+            DisplayData.item("stopAfterIdle", stopAfterIdle()).withLabel("Stop after idle"))
+        .add(
+            DisplayData.item("watermarkPolicy", watermarkPolicy().toString())
+                .withLabel("Watermark policy"))
+        .addIfNotNull(
+            DisplayData.item("markerDirectory", markerDirectory())
+                .withLabel("Processed-file markers"));
   }
 
   static final class PollFn extends Watch.Growth.PollFn<String, MatchResult.Metadata> {
@@ -196,9 +226,11 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
     }
 
     @Override
-    public Watch.Growth.PollResult<MatchResult.Metadata> apply(String pattern, Context c) throws Exception {
+    public Watch.Growth.PollResult<MatchResult.Metadata> apply(String pattern, Context c)
+        throws Exception {
       Instant watermark = policy.watermarkAt(Instant.now());
-      List<MatchResult.Metadata> files = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW).metadata();
+      List<MatchResult.Metadata> files =
+          FileSystems.match(pattern, EmptyMatchTreatment.ALLOW).metadata();
       return Watch.Growth.PollResult.incomplete(watermark, files).withWatermark(watermark);
     }
   }
@@ -208,7 +240,8 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
     Set<String> paths = new HashSet<>();
     try {
       ResourceId dir = FileSystems.matchNewResource(directory, true);
-      String glob = dir.resolve("*.done", ResolveOptions.StandardResolveOptions.RESOLVE_FILE).toString();
+      String glob =
+          dir.resolve("*.done", ResolveOptions.StandardResolveOptions.RESOLVE_FILE).toString();
       for (MatchResult.Metadata m : FileSystems.match(glob, EmptyMatchTreatment.ALLOW).metadata()) {
         try (java.io.InputStream in = Channels.newInputStream(FileSystems.open(m.resourceId()))) {
           String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -217,13 +250,21 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
         }
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException("FileSource.withProcessedFileMarkers: cannot list markers in '" + directory + "': " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "FileSource.withProcessedFileMarkers: cannot list markers in '"
+              + directory
+              + "': "
+              + e.getMessage(),
+          e);
     }
     return paths;
   }
 
   static String markerName(String path) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(path.getBytes(StandardCharsets.UTF_8))) + ".done";
+    return HexFormat.of()
+            .formatHex(
+                MessageDigest.getInstance("SHA-256").digest(path.getBytes(StandardCharsets.UTF_8)))
+        + ".done";
   }
 
   static final class MarkerFn extends DoFn<MatchResult.Metadata, MatchResult.Metadata> {
@@ -242,17 +283,28 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
     }
 
     @ProcessElement
-    public void process(@Element MatchResult.Metadata file, OutputReceiver<MatchResult.Metadata> out) throws Exception {
+    public void process(
+        @Element MatchResult.Metadata file, OutputReceiver<MatchResult.Metadata> out)
+        throws Exception {
       String path = file.resourceId().toString();
       if (processedAtConstruction.contains(path)) {
         skipped.inc();
         return;
       }
-      ResourceId marker = FileSystems.matchNewResource(directory, true)
-          .resolve(markerName(path), ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
+      ResourceId marker =
+          FileSystems.matchNewResource(directory, true)
+              .resolve(markerName(path), ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
       try (OutputStream o = Channels.newOutputStream(FileSystems.create(marker, MimeTypes.TEXT))) {
-        o.write((path + "\nsize=" + file.sizeBytes() + " lastModifiedMillis=" + file.lastModifiedMillis()
-            + " markedAt=" + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8));
+        o.write(
+            (path
+                    + "\nsize="
+                    + file.sizeBytes()
+                    + " lastModifiedMillis="
+                    + file.lastModifiedMillis()
+                    + " markedAt="
+                    + Instant.now()
+                    + "\n")
+                .getBytes(StandardCharsets.UTF_8));
       }
       out.output(file);
     }

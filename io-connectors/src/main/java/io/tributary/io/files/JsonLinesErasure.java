@@ -52,9 +52,12 @@ public final class JsonLinesErasure {
   /** Erasure in the {@code *.jsonl} files under the local directory {@code root}; deletes lines. */
   public static JsonLinesErasure in(String root, String subjectField) {
     checkArgument(root != null && !root.isEmpty(), "JsonLinesErasure.in: root must not be empty");
-    checkArgument(subjectField != null && subjectField.matches("[A-Za-z0-9_.-]+"),
-        "JsonLinesErasure.in: subjectField must be a field name of [A-Za-z0-9_.-], got '%s'", subjectField);
-    return new JsonLinesErasure(root.startsWith("file://") ? root.substring(7) : root, subjectField, true);
+    checkArgument(
+        subjectField != null && subjectField.matches("[A-Za-z0-9_.-]+"),
+        "JsonLinesErasure.in: subjectField must be a field name of [A-Za-z0-9_.-], got '%s'",
+        subjectField);
+    return new JsonLinesErasure(
+        root.startsWith("file://") ? root.substring(7) : root, subjectField, true);
   }
 
   /** Keeps the lines, with the subject's value replaced by {@link #ERASED}. */
@@ -90,7 +93,9 @@ public final class JsonLinesErasure {
     }
   }
 
-  /** Removes or rewrites the lines of every subject in {@code subjects}, one pass over the files. */
+  /**
+   * Removes or rewrites the lines of every subject in {@code subjects}, one pass over the files.
+   */
   public Outcome erase(Set<String> subjects) throws IOException {
     Path base = Path.of(root);
     if (!Files.isDirectory(base)) {
@@ -98,8 +103,14 @@ public final class JsonLinesErasure {
     }
     List<Path> files;
     try (Stream<Path> walk = Files.walk(base)) {
-      files = walk.filter(p -> p.getFileName().toString().endsWith(".jsonl") && Files.isRegularFile(p)
-          && !hidden(base.relativize(p))).sorted().collect(Collectors.toList());
+      files =
+          walk.filter(
+                  p ->
+                      p.getFileName().toString().endsWith(".jsonl")
+                          && Files.isRegularFile(p)
+                          && !hidden(base.relativize(p)))
+              .sorted()
+              .collect(Collectors.toList());
     }
     Map<String, List<Pattern>> patterns = new HashMap<>();
     for (String s : subjects) {
@@ -147,14 +158,15 @@ public final class JsonLinesErasure {
 
   /**
    * {@code "field" : "subject"} as JSON text, and the same once escaped inside a JSON string
-   * ({@code \"field\":\"subject\"}); group 1 is everything up to the value, group 2 what closes
-   * it: its quote, or the end of the enclosing string or line when a truncated payload stops right
+   * ({@code \"field\":\"subject\"}); group 1 is everything up to the value, group 2 what closes it:
+   * its quote, or the end of the enclosing string or line when a truncated payload stops right
    * after the value.
    */
   static List<Pattern> patterns(String field, String subject) {
     String f = Pattern.quote(field);
     String plainValue = Pattern.quote(subject.replace("\\", "\\\\").replace("\"", "\\\""));
-    String escapedValue = Pattern.quote(subject.replace("\\", "\\\\\\\\").replace("\"", "\\\\\\\""));
+    String escapedValue =
+        Pattern.quote(subject.replace("\\", "\\\\\\\\").replace("\"", "\\\\\\\""));
     return List.of(
         Pattern.compile("(\"" + f + "\"\\s*:\\s*\")" + plainValue + "(\"|$)"),
         Pattern.compile("(\\\\\"" + f + "\\\\\"\\s*:\\s*\\\\\")" + escapedValue + "(\\\\\"|\"|$)"));
@@ -171,6 +183,11 @@ public final class JsonLinesErasure {
 
   @Override
   public String toString() {
-    return "JsonLinesErasure{" + root + ", subject=" + subjectField + (delete ? ", delete" : ", rewrite") + "}";
+    return "JsonLinesErasure{"
+        + root
+        + ", subject="
+        + subjectField
+        + (delete ? ", delete" : ", rewrite")
+        + "}";
   }
 }

@@ -12,9 +12,9 @@ import org.joda.time.Instant;
  * promises about the event time of records in files that have not appeared yet.
  *
  * <ul>
- *   <li>{@link #arrivalTime()}: new files hold only events from about now (Beam's
- *       {@code FileIO.match().continuously} behaves like this). Replaying old files with it makes
- *       every record late.
+ *   <li>{@link #arrivalTime()}: new files hold only events from about now (Beam's {@code
+ *       FileIO.match().continuously} behaves like this). Replaying old files with it makes every
+ *       record late.
  *   <li>{@link #arrivalTimeMinus(Duration)}: events may be up to {@code lag} older than the moment
  *       their file appears.
  *   <li>{@link #heldUntilStopped()}: no promise; the watermark stays at the beginning of time until
@@ -40,7 +40,10 @@ public final class WatermarkPolicy implements Serializable {
 
   /** Watermark = poll time minus {@code lag}. */
   public static WatermarkPolicy arrivalTimeMinus(Duration lag) {
-    checkArgument(lag != null && !lag.isShorterThan(Duration.ZERO), "WatermarkPolicy.arrivalTimeMinus: lag must be >= 0, got %s", lag);
+    checkArgument(
+        lag != null && !lag.isShorterThan(Duration.ZERO),
+        "WatermarkPolicy.arrivalTimeMinus: lag must be >= 0, got %s",
+        lag);
     return new WatermarkPolicy(lag.getMillis());
   }
 
@@ -51,11 +54,15 @@ public final class WatermarkPolicy implements Serializable {
 
   /** The watermark (and the timestamp of newly seen files) for a poll at {@code pollTime}. */
   public Instant watermarkAt(Instant pollTime) {
-    return lagMillis < 0 ? BoundedWindow.TIMESTAMP_MIN_VALUE : pollTime.minus(Duration.millis(lagMillis));
+    return lagMillis < 0
+        ? BoundedWindow.TIMESTAMP_MIN_VALUE
+        : pollTime.minus(Duration.millis(lagMillis));
   }
 
   @Override
   public String toString() {
-    return lagMillis < 0 ? "heldUntilStopped" : lagMillis == 0 ? "arrivalTime" : "arrivalTimeMinus(" + Duration.millis(lagMillis) + ")";
+    return lagMillis < 0
+        ? "heldUntilStopped"
+        : lagMillis == 0 ? "arrivalTime" : "arrivalTimeMinus(" + Duration.millis(lagMillis) + ")";
   }
 }

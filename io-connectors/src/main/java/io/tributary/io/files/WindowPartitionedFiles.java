@@ -17,13 +17,13 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Writes windowed text lines into one directory per window: {@code dt=YYYY-MM-DD/hour=HH/} (UTC)
- * of the window's start.
+ * Writes windowed text lines into one directory per window: {@code dt=YYYY-MM-DD/hour=HH/} (UTC) of
+ * the window's start.
  *
- * <p>File names carry the window start, the pane index and the shard, so every pane of every
- * window is its own file and reruns on any runner produce the same names:
- * {@code dt=2026-11-01/hour=10/part-20261101T100000Z-20261101T110000Z-p0-00000-of-00001.jsonl}. Elements in the
- * global window (a bounded collection that was never windowed) land in the output root as
+ * <p>File names carry the window start, the pane index and the shard, so every pane of every window
+ * is its own file and reruns on any runner produce the same names: {@code
+ * dt=2026-11-01/hour=10/part-20261101T100000Z-20261101T110000Z-p0-00000-of-00001.jsonl}. Elements
+ * in the global window (a bounded collection that was never windowed) land in the output root as
  * {@code part-00000-of-00001.jsonl}.
  *
  * <pre>{@code
@@ -54,7 +54,9 @@ public abstract class WindowPartitionedFiles
 
   /** Writes under {@code directory}, one shard per window and pane, suffix {@code .jsonl}. */
   public static WindowPartitionedFiles to(String directory) {
-    checkArgument(directory != null && !directory.isEmpty(), "WindowPartitionedFiles.to: directory must not be empty");
+    checkArgument(
+        directory != null && !directory.isEmpty(),
+        "WindowPartitionedFiles.to: directory must not be empty");
     return new AutoValue_WindowPartitionedFiles.Builder()
         .setDirectory(directory)
         .setSuffix(".jsonl")
@@ -70,7 +72,8 @@ public abstract class WindowPartitionedFiles
 
   /** Shards per window and pane; 1 by default (deterministic file names). */
   public WindowPartitionedFiles withNumShards(int shards) {
-    checkArgument(shards > 0, "WindowPartitionedFiles.withNumShards: shards must be > 0, got %s", shards);
+    checkArgument(
+        shards > 0, "WindowPartitionedFiles.withNumShards: shards must be > 0, got %s", shards);
     return toBuilder().setNumShards(shards).build();
   }
 
@@ -113,8 +116,15 @@ public abstract class WindowPartitionedFiles
 
     @Override
     public String getFilename(
-        BoundedWindow window, PaneInfo pane, int numShards, int shardIndex, Compression compression) {
-      String shard = String.format("%05d-of-%05d", shardIndex, numShards) + suffix + compression.getSuggestedSuffix();
+        BoundedWindow window,
+        PaneInfo pane,
+        int numShards,
+        int shardIndex,
+        Compression compression) {
+      String shard =
+          String.format("%05d-of-%05d", shardIndex, numShards)
+              + suffix
+              + compression.getSuggestedSuffix();
       if (!(window instanceof IntervalWindow)) {
         return "part-" + shard;
       }
@@ -122,9 +132,14 @@ public abstract class WindowPartitionedFiles
       // that start in the same minute must not share (and overwrite) a file.
       IntervalWindow w = (IntervalWindow) window;
       return partitionOf(w.start())
-          + "/part-" + COMPACT.format(java.time.Instant.ofEpochMilli(w.start().getMillis()))
-          + "-" + COMPACT.format(java.time.Instant.ofEpochMilli(w.end().getMillis()))
-          + "-p" + pane.getIndex() + "-" + shard;
+          + "/part-"
+          + COMPACT.format(java.time.Instant.ofEpochMilli(w.start().getMillis()))
+          + "-"
+          + COMPACT.format(java.time.Instant.ofEpochMilli(w.end().getMillis()))
+          + "-p"
+          + pane.getIndex()
+          + "-"
+          + shard;
     }
   }
 }

@@ -21,10 +21,10 @@ import org.joda.time.ReadableInstant;
 /**
  * Converts CSV cells to and from the flat fields of a Beam schema.
  *
- * <p>An empty cell is null (CSV has no other way to say it): allowed for nullable fields,
- * {@code missing_field} otherwise. Numbers, booleans and ISO-8601 timestamps with an offset are
- * parsed strictly; a cell that does not parse is {@code wrong_type} (or {@code bad_timestamp}),
- * and the message names the field, the expected type and what the cell looks like, never its value.
+ * <p>An empty cell is null (CSV has no other way to say it): allowed for nullable fields, {@code
+ * missing_field} otherwise. Numbers, booleans and ISO-8601 timestamps with an offset are parsed
+ * strictly; a cell that does not parse is {@code wrong_type} (or {@code bad_timestamp}), and the
+ * message names the field, the expected type and what the cell looks like, never its value.
  */
 final class CsvCodec implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -35,7 +35,11 @@ final class CsvCodec implements Serializable {
     for (Field f : schema.getFields()) {
       if (!supported(f.getType())) {
         throw new IllegalArgumentException(
-            "CSV: field '" + f.getName() + "' has type " + f.getType() + ", which a CSV cell cannot hold; use JSON lines, Avro or Parquet");
+            "CSV: field '"
+                + f.getName()
+                + "' has type "
+                + f.getType()
+                + ", which a CSV cell cannot hold; use JSON lines, Avro or Parquet");
       }
     }
     this.schema = schema;
@@ -50,7 +54,8 @@ final class CsvCodec implements Serializable {
       case MAP:
         return false;
       case LOGICAL_TYPE:
-        return type.getLogicalType() instanceof EnumerationType || supported(type.getLogicalType().getBaseType());
+        return type.getLogicalType() instanceof EnumerationType
+            || supported(type.getLogicalType().getBaseType());
       default:
         return true;
     }
@@ -66,14 +71,17 @@ final class CsvCodec implements Serializable {
   }
 
   /** Decodes one record; {@code columns} maps header names to cell positions. */
-  Row decode(List<String> cells, Map<String, Integer> columns, String where) throws RecordRejectedException {
+  Row decode(List<String> cells, Map<String, Integer> columns, String where)
+      throws RecordRejectedException {
     List<Object> values = new ArrayList<>(schema.getFieldCount());
     for (Field f : schema.getFields()) {
       Integer index = columns.get(f.getName());
       String cell = index == null || index >= cells.size() ? "" : cells.get(index);
       if (cell.isEmpty()) {
         if (!f.getType().getNullable()) {
-          throw new RecordRejectedException(stage, "missing_field",
+          throw new RecordRejectedException(
+              stage,
+              "missing_field",
               where + ": required field '" + f.getName() + "' is empty or absent");
         }
         values.add(null);
@@ -84,7 +92,8 @@ final class CsvCodec implements Serializable {
     return Row.withSchema(schema).addValues(values).build();
   }
 
-  private Object parse(String field, FieldType type, String cell, String where) throws RecordRejectedException {
+  private Object parse(String field, FieldType type, String cell, String where)
+      throws RecordRejectedException {
     try {
       switch (type.getTypeName()) {
         case STRING:
@@ -112,29 +121,51 @@ final class CsvCodec implements Serializable {
           return Base64.getDecoder().decode(cell);
         case DATETIME:
           try {
-            return new Instant(OffsetDateTime.parse(cell, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli());
+            return new Instant(
+                OffsetDateTime.parse(cell, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                    .toInstant()
+                    .toEpochMilli());
           } catch (DateTimeParseException e) {
-            throw new RecordRejectedException(stage, "bad_timestamp", where + ": field '" + field
-                + "' must be an ISO-8601 timestamp with offset, got " + shapeOf(cell));
+            throw new RecordRejectedException(
+                stage,
+                "bad_timestamp",
+                where
+                    + ": field '"
+                    + field
+                    + "' must be an ISO-8601 timestamp with offset, got "
+                    + shapeOf(cell));
           }
         case LOGICAL_TYPE:
           if (type.getLogicalType() instanceof EnumerationType) {
             EnumerationType e = (EnumerationType) type.getLogicalType();
             if (!e.getValues().contains(cell)) {
-              throw new RecordRejectedException(stage, "wrong_type", where + ": field '" + field
-                  + "' must be one of the enum symbols " + e.getValues() + ", got an unknown symbol");
+              throw new RecordRejectedException(
+                  stage,
+                  "wrong_type",
+                  where
+                      + ": field '"
+                      + field
+                      + "' must be one of the enum symbols "
+                      + e.getValues()
+                      + ", got an unknown symbol");
             }
             return e.valueOf(cell);
           }
-          return toInput(type.getLogicalType(), parse(field, type.getLogicalType().getBaseType(), cell, where));
+          return toInput(
+              type.getLogicalType(),
+              parse(field, type.getLogicalType().getBaseType(), cell, where));
         default:
           throw new IllegalStateException("unsupported " + type);
       }
     } catch (NumberFormatException | ArithmeticException e) {
-      throw new RecordRejectedException(stage, "wrong_type",
+      throw new RecordRejectedException(
+          stage,
+          "wrong_type",
           where + ": field '" + field + "' must be " + expected(type) + ", got " + shapeOf(cell));
     } catch (IllegalArgumentException e) {
-      throw new RecordRejectedException(stage, "wrong_type",
+      throw new RecordRejectedException(
+          stage,
+          "wrong_type",
           where + ": field '" + field + "' must be " + expected(type) + ", got " + shapeOf(cell));
     }
   }
@@ -195,7 +226,8 @@ final class CsvCodec implements Serializable {
         cells.add(((BigDecimal) v).toPlainString());
       } else if (type.getTypeName() == Schema.TypeName.BYTES) {
         cells.add(Base64.getEncoder().encodeToString((byte[]) v));
-      } else if (type.getTypeName() == Schema.TypeName.LOGICAL_TYPE && type.getLogicalType() instanceof EnumerationType) {
+      } else if (type.getTypeName() == Schema.TypeName.LOGICAL_TYPE
+          && type.getLogicalType() instanceof EnumerationType) {
         cells.add(((EnumerationType) type.getLogicalType()).toString((EnumerationType.Value) v));
       } else {
         cells.add(String.valueOf(v));

@@ -42,7 +42,11 @@ public enum FileFormat {
       return valueOf(n);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "format: expected one of " + Arrays.toString(values()).toLowerCase(Locale.ROOT) + ", got '" + name + "'");
+          "format: expected one of "
+              + Arrays.toString(values()).toLowerCase(Locale.ROOT)
+              + ", got '"
+              + name
+              + "'");
     }
   }
 }

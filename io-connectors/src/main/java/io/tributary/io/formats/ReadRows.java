@@ -51,16 +51,16 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Reads files of one {@link FileFormat} into {@link Row}s of a contract's Beam schema, sending
  * everything that does not fit to the bad-record handler.
  *
- * <p>Reason codes by format: JSON lines as {@link DecodeJson} ({@code not_json},
- * {@code truncated_json}, {@code missing_field}, {@code wrong_type}, {@code bad_timestamp},
- * {@code empty_line}); CSV {@code missing_column} (the header lacks a required field; the whole
- * file is one dead letter), {@code bad_csv} (unbalanced quotes and similar; the rest of the file is
- * one dead letter), {@code missing_field}, {@code wrong_type}, {@code bad_timestamp}; Avro
- * {@code unresolvable_schema} (the file's writer schema cannot be read with the contract; one dead
- * letter naming the file, field and rule), {@code corrupt_file}, {@code wrong_type}; Parquet
- * {@code wrong_type}. Avro files written with an older schema are resolved by Avro's rules.
- * Every record (or file-level rejection) is counted once in {@code tributary/read}, so the run's
- * accounting balances.
+ * <p>Reason codes by format: JSON lines as {@link DecodeJson} ({@code not_json}, {@code
+ * truncated_json}, {@code missing_field}, {@code wrong_type}, {@code bad_timestamp}, {@code
+ * empty_line}); CSV {@code missing_column} (the header lacks a required field; the whole file is
+ * one dead letter), {@code bad_csv} (unbalanced quotes and similar; the rest of the file is one
+ * dead letter), {@code missing_field}, {@code wrong_type}, {@code bad_timestamp}; Avro {@code
+ * unresolvable_schema} (the file's writer schema cannot be read with the contract; one dead letter
+ * naming the file, field and rule), {@code corrupt_file}, {@code wrong_type}; Parquet {@code
+ * wrong_type}. Avro files written with an older schema are resolved by Avro's rules. Every record
+ * (or file-level rejection) is counted once in {@code tributary/read}, so the run's accounting
+ * balances.
  *
  * <pre>{@code
  * PCollection<Row> rows = pipeline
@@ -72,7 +72,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * }</pre>
  */
 @AutoValue
-public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<Row>> {
+public abstract class ReadRows
+    extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<Row>> {
   abstract FileFormat format();
 
   abstract RegisteredSchema schema();
@@ -122,8 +123,10 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
 
   /** The CSV delimiter, {@code ,} by default. */
   public ReadRows withDelimiter(char delimiter) {
-    checkArgument(delimiter != '"' && delimiter != '\n' && delimiter != '\r',
-        "ReadRows.withDelimiter: delimiter must not be a quote or line break, got %s", delimiter);
+    checkArgument(
+        delimiter != '"' && delimiter != '\n' && delimiter != '\r',
+        "ReadRows.withDelimiter: delimiter must not be a quote or line break, got %s",
+        delimiter);
     return toBuilder().setDelimiter(delimiter).build();
   }
 
@@ -155,35 +158,49 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
           if (readCounter() != null) {
             lines = lines.apply("CountRead", Counted.as(readCounter()));
           }
-          return lines.apply("DecodeJson",
-              DecodeJson.toRows(beamSchema).withStage(stage()).withBadRecordErrorHandler(badRecordErrorHandler()));
+          return lines.apply(
+              "DecodeJson",
+              DecodeJson.toRows(beamSchema)
+                  .withStage(stage())
+                  .withBadRecordErrorHandler(badRecordErrorHandler()));
         }
       case PARQUET:
         {
           PCollection<GenericRecord> records =
-              files.apply("ReadParquet", ParquetIO.readFiles(schema().schema()))
+              files
+                  .apply("ReadParquet", ParquetIO.readFiles(schema().schema()))
                   .setCoder(AvroCoder.of(GenericRecord.class, schema().schema()));
-          return finish(records.apply("ToRows",
-              ParDo.of(new GenericToRowFn(beamSchema, stage(), router, readCounter()))
-                  .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))), beamSchema);
+          return finish(
+              records.apply(
+                  "ToRows",
+                  ParDo.of(new GenericToRowFn(beamSchema, stage(), router, readCounter()))
+                      .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
+              beamSchema);
         }
       case CSV:
         {
           CsvCodec codec = new CsvCodec(beamSchema, stage()); // fails here for nested fields
-          return finish(files.apply("ParseCsv",
-              ParDo.of(new CsvFileFn(codec, delimiter(), stage(), router, readCounter()))
-                  .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))), beamSchema);
+          return finish(
+              files.apply(
+                  "ParseCsv",
+                  ParDo.of(new CsvFileFn(codec, delimiter(), stage(), router, readCounter()))
+                      .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
+              beamSchema);
         }
       case AVRO:
-        return finish(files.apply("ReadAvro",
-            ParDo.of(new AvroFileFn(schema(), stage(), router, readCounter()))
-                .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))), beamSchema);
+        return finish(
+            files.apply(
+                "ReadAvro",
+                ParDo.of(new AvroFileFn(schema(), stage(), router, readCounter()))
+                    .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
+            beamSchema);
       default:
         throw new IllegalStateException("ReadRows: unhandled format " + format());
     }
   }
 
-  private PCollection<Row> finish(PCollectionTuple result, org.apache.beam.sdk.schemas.Schema beamSchema) {
+  private PCollection<Row> finish(
+      PCollectionTuple result, org.apache.beam.sdk.schemas.Schema beamSchema) {
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(ROWS).setRowSchema(beamSchema);
   }
@@ -197,8 +214,10 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
         .add(DisplayData.item("delimiter", String.valueOf(delimiter())).withLabel("CSV delimiter"))
         .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"))
         .addIfNotNull(DisplayData.item("readCounter", readCounter()).withLabel("Read counter"))
-        .add(DisplayData.item("badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
-            .withLabel("Bad-record handler"));
+        .add(
+            DisplayData.item(
+                    "badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
+                .withLabel("Bad-record handler"));
   }
 
   /** Base of the per-file readers: counting and rejecting. */
@@ -225,7 +244,8 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
       }
     }
 
-    void reject(MultiOutputReceiver out, String payload, RecordRejectedException e) throws Exception {
+    void reject(MultiOutputReceiver out, String payload, RecordRejectedException e)
+        throws Exception {
       DeadLetters.reject(router, out, payload, StringUtf8Coder.of(), e);
     }
   }
@@ -233,7 +253,11 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
   static final class GenericToRowFn extends RowsFn<GenericRecord> {
     private final org.apache.beam.sdk.schemas.Schema beamSchema;
 
-    GenericToRowFn(org.apache.beam.sdk.schemas.Schema beamSchema, String stage, BadRecordRouter router, @Nullable String counter) {
+    GenericToRowFn(
+        org.apache.beam.sdk.schemas.Schema beamSchema,
+        String stage,
+        BadRecordRouter router,
+        @Nullable String counter) {
       super(stage, router, counter);
       this.beamSchema = beamSchema;
     }
@@ -253,16 +277,28 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
     private final CsvCodec codec;
     private final char delimiter;
 
-    CsvFileFn(CsvCodec codec, char delimiter, String stage, BadRecordRouter router, @Nullable String counter) {
+    CsvFileFn(
+        CsvCodec codec,
+        char delimiter,
+        String stage,
+        BadRecordRouter router,
+        @Nullable String counter) {
       super(stage, router, counter);
       this.codec = codec;
       this.delimiter = delimiter;
     }
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) throws Exception {
+    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
+        throws Exception {
       String name = file.getMetadata().resourceId().toString();
-      CSVFormat format = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setHeader().setSkipHeaderRecord(true).build();
+      CSVFormat format =
+          CSVFormat.DEFAULT
+              .builder()
+              .setDelimiter(delimiter)
+              .setHeader()
+              .setSkipHeaderRecord(true)
+              .build();
       try (InputStream in = Channels.newInputStream(file.open());
           Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
           CSVParser parser = format.parse(reader)) {
@@ -275,8 +311,17 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
         }
         if (!missing.isEmpty()) {
           countRead();
-          reject(out, name, new RecordRejectedException(stage, "missing_column",
-              name + ": header lacks the required column(s) " + missing + "; it has " + parser.getHeaderNames()));
+          reject(
+              out,
+              name,
+              new RecordRejectedException(
+                  stage,
+                  "missing_column",
+                  name
+                      + ": header lacks the required column(s) "
+                      + missing
+                      + "; it has "
+                      + parser.getHeaderNames()));
           return;
         }
         Iterator<CSVRecord> it = parser.iterator();
@@ -290,8 +335,18 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
             record = it.next();
           } catch (RuntimeException e) { // commons-csv wraps IOExceptions of a malformed file
             countRead();
-            reject(out, name, new RecordRejectedException(stage, "bad_csv",
-                name + ": unreadable after record " + recordNumber + " (" + firstLine(e.getMessage()) + "); the rest of the file is not read"));
+            reject(
+                out,
+                name,
+                new RecordRejectedException(
+                    stage,
+                    "bad_csv",
+                    name
+                        + ": unreadable after record "
+                        + recordNumber
+                        + " ("
+                        + firstLine(e.getMessage())
+                        + "); the rest of the file is not read"));
             return;
           }
           recordNumber = record.getRecordNumber();
@@ -300,7 +355,15 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
           try {
             out.get(ROWS).output(codec.decode(record.toList(), columns, where));
           } catch (RecordRejectedException e) {
-            reject(out, format.builder().setHeader().setSkipHeaderRecord(false).build().format(record.toList().toArray()), e);
+            reject(
+                out,
+                format
+                    .builder()
+                    .setHeader()
+                    .setSkipHeaderRecord(false)
+                    .build()
+                    .format(record.toList().toArray()),
+                e);
           }
         }
       }
@@ -318,13 +381,15 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
   static final class AvroFileFn extends RowsFn<FileIO.ReadableFile> {
     private final RegisteredSchema reader;
 
-    AvroFileFn(RegisteredSchema reader, String stage, BadRecordRouter router, @Nullable String counter) {
+    AvroFileFn(
+        RegisteredSchema reader, String stage, BadRecordRouter router, @Nullable String counter) {
       super(stage, router, counter);
       this.reader = reader;
     }
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) throws Exception {
+    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
+        throws Exception {
       String name = file.getMetadata().resourceId().toString();
       long n = 0;
       try (InputStream in = Channels.newInputStream(file.open());
@@ -333,9 +398,19 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
         List<String> problems = Compatibility.readerProblems(reader.schema(), stream.getSchema());
         if (!problems.isEmpty()) {
           countRead();
-          reject(out, name, new RecordRejectedException(stage, "unresolvable_schema",
-              name + ": its writer schema " + stream.getSchema().getFullName() + " cannot be read as " + reader + ": "
-                  + String.join("; ", problems)));
+          reject(
+              out,
+              name,
+              new RecordRejectedException(
+                  stage,
+                  "unresolvable_schema",
+                  name
+                      + ": its writer schema "
+                      + stream.getSchema().getFullName()
+                      + " cannot be read as "
+                      + reader
+                      + ": "
+                      + String.join("; ", problems)));
           return;
         }
         org.apache.beam.sdk.schemas.Schema beamSchema = reader.beamSchema();
@@ -353,8 +428,18 @@ public abstract class ReadRows extends PTransform<PCollection<FileIO.ReadableFil
         }
       } catch (java.io.IOException | org.apache.avro.AvroRuntimeException e) {
         countRead();
-        reject(out, name, new RecordRejectedException(stage, "corrupt_file",
-            name + ": not a readable Avro container after " + n + " records (" + e.getClass().getSimpleName() + ")"));
+        reject(
+            out,
+            name,
+            new RecordRejectedException(
+                stage,
+                "corrupt_file",
+                name
+                    + ": not a readable Avro container after "
+                    + n
+                    + " records ("
+                    + e.getClass().getSimpleName()
+                    + ")"));
       }
     }
   }

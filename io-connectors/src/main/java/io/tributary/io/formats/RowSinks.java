@@ -2,6 +2,7 @@ package io.tributary.io.formats;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
+import io.tributary.io.schema.AvroRows;
 import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.transforms.json.RowJsonText;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.extensions.avro.io.AvroIO;
-import io.tributary.io.schema.AvroRows;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.values.Row;
@@ -39,7 +39,8 @@ public final class RowSinks {
 
   /** Like {@link #of(FileFormat, RegisteredSchema)} with a CSV delimiter. */
   public static FileIO.Sink<Row> of(FileFormat format, RegisteredSchema schema, char delimiter) {
-    checkArgument(format != null && schema != null, "RowSinks.of: format and schema must not be null");
+    checkArgument(
+        format != null && schema != null, "RowSinks.of: format and schema must not be null");
     switch (format) {
       case JSONL:
         return new JsonLinesSink();
@@ -86,8 +87,15 @@ public final class RowSinks {
 
     @Override
     public void open(WritableByteChannel channel) throws IOException {
-      Writer writer = new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8);
-      printer = CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setRecordSeparator('\n').build().print(writer);
+      Writer writer =
+          new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8);
+      printer =
+          CSVFormat.DEFAULT
+              .builder()
+              .setDelimiter(delimiter)
+              .setRecordSeparator('\n')
+              .build()
+              .print(writer);
       printer.printRecord(codec.header());
     }
 

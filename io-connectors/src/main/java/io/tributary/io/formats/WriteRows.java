@@ -18,8 +18,8 @@ import org.apache.beam.sdk.values.Row;
  * rows.apply("WriteAvro", WriteRows.to("/data/out", FileFormat.AVRO, registry.latest("clickstream-event")));
  * }</pre>
  *
- * <p>Files are named {@code <prefix>-SSSSS-of-NNNNN<suffix>} per window and pane as Beam's
- * default naming does; one shard by default so small outputs stay one file.
+ * <p>Files are named {@code <prefix>-SSSSS-of-NNNNN<suffix>} per window and pane as Beam's default
+ * naming does; one shard by default so small outputs stay one file.
  */
 @AutoValue
 public abstract class WriteRows extends PTransform<PCollection<Row>, WriteFilesResult<Void>> {
@@ -56,11 +56,18 @@ public abstract class WriteRows extends PTransform<PCollection<Row>, WriteFilesR
 
   /** Writes {@code format} files of {@code schema} under {@code directory}. */
   public static WriteRows to(String directory, FileFormat format, RegisteredSchema schema) {
-    checkArgument(directory != null && !directory.isEmpty(), "WriteRows.to: directory must not be empty");
-    checkArgument(format != null && schema != null, "WriteRows.to: format and schema must not be null");
+    checkArgument(
+        directory != null && !directory.isEmpty(), "WriteRows.to: directory must not be empty");
+    checkArgument(
+        format != null && schema != null, "WriteRows.to: format and schema must not be null");
     return new AutoValue_WriteRows.Builder()
-        .setDirectory(directory).setFormat(format).setSchema(schema)
-        .setDelimiter(',').setPrefix("part").setNumShards(1).build();
+        .setDirectory(directory)
+        .setFormat(format)
+        .setSchema(schema)
+        .setDelimiter(',')
+        .setPrefix("part")
+        .setNumShards(1)
+        .build();
   }
 
   /** The CSV delimiter, {@code ,} by default. */
@@ -70,7 +77,8 @@ public abstract class WriteRows extends PTransform<PCollection<Row>, WriteFilesR
 
   /** The file name prefix, {@code part} by default. */
   public WriteRows withPrefix(String prefix) {
-    checkArgument(prefix != null && !prefix.isEmpty(), "WriteRows.withPrefix: prefix must not be empty");
+    checkArgument(
+        prefix != null && !prefix.isEmpty(), "WriteRows.withPrefix: prefix must not be empty");
     return toBuilder().setPrefix(prefix).build();
   }
 
@@ -82,7 +90,8 @@ public abstract class WriteRows extends PTransform<PCollection<Row>, WriteFilesR
 
   @Override
   public WriteFilesResult<Void> expand(PCollection<Row> rows) {
-    return rows.apply("WriteFiles",
+    return rows.apply(
+        "WriteFiles",
         FileIO.<Row>write()
             .via(RowSinks.of(format(), schema(), delimiter()))
             .to(directory())

@@ -31,8 +31,10 @@ public abstract class JdbcTarget implements Serializable {
 
   /** A target with explicit credentials. */
   public static JdbcTarget of(String url, String user, String password) {
-    checkArgument(url != null && url.startsWith("jdbc:postgresql:"),
-        "JdbcTarget.of: url must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db), got '%s'", url);
+    checkArgument(
+        url != null && url.startsWith("jdbc:postgresql:"),
+        "JdbcTarget.of: url must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db), got '%s'",
+        url);
     checkArgument(user != null && !user.isEmpty(), "JdbcTarget.of: user must not be empty");
     return new AutoValue_JdbcTarget(url, user, password == null ? "" : password);
   }

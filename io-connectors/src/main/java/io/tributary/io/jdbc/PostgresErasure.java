@@ -35,7 +35,12 @@ public final class PostgresErasure {
   private final boolean delete;
   private final List<String> clearColumns;
 
-  private PostgresErasure(JdbcTarget target, String table, String subjectColumn, boolean delete, List<String> clearColumns) {
+  private PostgresErasure(
+      JdbcTarget target,
+      String table,
+      String subjectColumn,
+      boolean delete,
+      List<String> clearColumns) {
     this.target = target;
     this.table = table;
     this.subjectColumn = subjectColumn;
@@ -43,12 +48,19 @@ public final class PostgresErasure {
     this.clearColumns = List.copyOf(clearColumns);
   }
 
-  /** Erasure in {@code table} ({@code table} or {@code schema.table}) by {@code subjectColumn}; deletes rows. */
+  /**
+   * Erasure in {@code table} ({@code table} or {@code schema.table}) by {@code subjectColumn};
+   * deletes rows.
+   */
   public static PostgresErasure in(JdbcTarget target, String table, String subjectColumn) {
     checkArgument(target != null, "PostgresErasure.in: target must not be null");
-    checkArgument(table != null && table.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?"),
-        "PostgresErasure.in: table must be 'table' or 'schema.table', got '%s'", table);
-    checkArgument(subjectColumn != null && !subjectColumn.isEmpty(), "PostgresErasure.in: subjectColumn must not be empty");
+    checkArgument(
+        table != null && table.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?"),
+        "PostgresErasure.in: table must be 'table' or 'schema.table', got '%s'",
+        table);
+    checkArgument(
+        subjectColumn != null && !subjectColumn.isEmpty(),
+        "PostgresErasure.in: subjectColumn must not be empty");
     return new PostgresErasure(target, table, subjectColumn, true, List.of());
   }
 
@@ -127,7 +139,8 @@ public final class PostgresErasure {
         c.commit();
       } catch (SQLException e) {
         c.rollback();
-        throw new SQLException("erasure in table " + table + " failed: " + e.getMessage(), e.getSQLState(), e);
+        throw new SQLException(
+            "erasure in table " + table + " failed: " + e.getMessage(), e.getSQLState(), e);
       }
       return new Outcome(true, counts);
     }
@@ -135,6 +148,11 @@ public final class PostgresErasure {
 
   @Override
   public String toString() {
-    return "PostgresErasure{" + table + ", subject=" + subjectColumn + (delete ? ", delete" : ", rewrite " + clearColumns) + "}";
+    return "PostgresErasure{"
+        + table
+        + ", subject="
+        + subjectColumn
+        + (delete ? ", delete" : ", rewrite " + clearColumns)
+        + "}";
   }
 }

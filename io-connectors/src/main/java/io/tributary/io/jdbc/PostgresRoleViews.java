@@ -48,7 +48,11 @@ public final class PostgresRoleViews {
   private final Map<String, Map<String, String>> roles;
   private final Map<String, String> passwords;
 
-  private PostgresRoleViews(String table, String schema, Map<String, Map<String, String>> roles, Map<String, String> passwords) {
+  private PostgresRoleViews(
+      String table,
+      String schema,
+      Map<String, Map<String, String>> roles,
+      Map<String, String> passwords) {
     this.table = table;
     this.schema = schema;
     this.roles = roles;
@@ -60,7 +64,12 @@ public final class PostgresRoleViews {
     try {
       return fromJson(Files.readString(file), file.toString());
     } catch (IOException e) {
-      throw new IllegalArgumentException("serving roles " + file + ": cannot read the file (" + e.getClass().getSimpleName() + ")");
+      throw new IllegalArgumentException(
+          "serving roles "
+              + file
+              + ": cannot read the file ("
+              + e.getClass().getSimpleName()
+              + ")");
     }
   }
 
@@ -73,25 +82,46 @@ public final class PostgresRoleViews {
       throw new IllegalArgumentException("serving roles " + where + ": not valid JSON");
     }
     String table = root == null ? "" : root.path("table").asText("");
-    checkArgument(table.matches(IDENT + "(\\." + IDENT + ")?"),
-        "serving roles %s: 'table' must be 'table' or 'schema.table', got '%s'", where, table);
+    checkArgument(
+        table.matches(IDENT + "(\\." + IDENT + ")?"),
+        "serving roles %s: 'table' must be 'table' or 'schema.table', got '%s'",
+        where,
+        table);
     String schema = root.path("schema").asText("serving");
-    checkArgument(schema.matches(IDENT), "serving roles %s: 'schema' must be an identifier, got '%s'", where, schema);
-    checkArgument(root.path("roles").isArray() && root.path("roles").size() > 0,
-        "serving roles %s: 'roles' must be a non-empty list of {\"role\": NAME, \"columns\": {COLUMN: ACTION}}", where);
+    checkArgument(
+        schema.matches(IDENT),
+        "serving roles %s: 'schema' must be an identifier, got '%s'",
+        where,
+        schema);
+    checkArgument(
+        root.path("roles").isArray() && root.path("roles").size() > 0,
+        "serving roles %s: 'roles' must be a non-empty list of {\"role\": NAME, \"columns\": {COLUMN: ACTION}}",
+        where);
     Map<String, Map<String, String>> roles = new LinkedHashMap<>();
     for (JsonNode r : root.path("roles")) {
       String role = r.path("role").asText("");
-      checkArgument(role.matches(IDENT) && !role.toLowerCase().startsWith("pg_"),
-          "serving roles %s: 'role' must be an identifier not starting with pg_, got '%s'", where, role);
-      checkArgument(!roles.containsKey(role), "serving roles %s: role '%s' is declared twice", where, role);
-      checkArgument(r.path("columns").isObject() && r.path("columns").size() > 0,
-          "serving roles %s: role '%s' needs 'columns': {COLUMN: ACTION}", where, role);
+      checkArgument(
+          role.matches(IDENT) && !role.toLowerCase().startsWith("pg_"),
+          "serving roles %s: 'role' must be an identifier not starting with pg_, got '%s'",
+          where,
+          role);
+      checkArgument(
+          !roles.containsKey(role), "serving roles %s: role '%s' is declared twice", where, role);
+      checkArgument(
+          r.path("columns").isObject() && r.path("columns").size() > 0,
+          "serving roles %s: role '%s' needs 'columns': {COLUMN: ACTION}",
+          where,
+          role);
       Map<String, String> columns = new LinkedHashMap<>();
       Iterator<Map.Entry<String, JsonNode>> it = r.path("columns").fields();
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> c = it.next();
-        checkArgument(c.getKey().matches(IDENT), "serving roles %s: role '%s': column '%s' is not an identifier", where, role, c.getKey());
+        checkArgument(
+            c.getKey().matches(IDENT),
+            "serving roles %s: role '%s': column '%s' is not an identifier",
+            where,
+            role,
+            c.getKey());
         String action = c.getValue().asText("");
         expression(c.getKey(), action); // fails naming an unknown action
         columns.put(c.getKey(), action);
@@ -101,10 +131,19 @@ public final class PostgresRoleViews {
     return new PostgresRoleViews(table, schema, roles, Map.of());
   }
 
-  /** Lets {@code role} log in with {@code password} (otherwise roles are NOLOGIN, for granting to users). */
+  /**
+   * Lets {@code role} log in with {@code password} (otherwise roles are NOLOGIN, for granting to
+   * users).
+   */
   public PostgresRoleViews withLoginPassword(String role, String password) {
-    checkArgument(roles.containsKey(role), "PostgresRoleViews.withLoginPassword: role '%s' is not in the config %s", role, roles.keySet());
-    checkArgument(password != null && !password.isEmpty(), "PostgresRoleViews.withLoginPassword: password must not be empty");
+    checkArgument(
+        roles.containsKey(role),
+        "PostgresRoleViews.withLoginPassword: role '%s' is not in the config %s",
+        role,
+        roles.keySet());
+    checkArgument(
+        password != null && !password.isEmpty(),
+        "PostgresRoleViews.withLoginPassword: password must not be empty");
     Map<String, String> p = new LinkedHashMap<>(passwords);
     p.put(role, password);
     return new PostgresRoleViews(table, schema, roles, p);
@@ -112,7 +151,8 @@ public final class PostgresRoleViews {
 
   /** The view a role reads: {@code <schema>.<table>_<role>}. */
   public String viewOf(String role) {
-    checkArgument(roles.containsKey(role), "PostgresRoleViews.viewOf: role '%s' is not in the config", role);
+    checkArgument(
+        roles.containsKey(role), "PostgresRoleViews.viewOf: role '%s' is not in the config", role);
     String base = table.contains(".") ? table.substring(table.indexOf('.') + 1) : table;
     return schema + "." + base + "_" + role;
   }
@@ -129,19 +169,52 @@ public final class PostgresRoleViews {
       case "clear":
         return c;
       case "mask:email":
-        return "CASE WHEN " + c + " IS NULL THEN NULL WHEN position('@' in " + c + ") > 1 THEN left(" + c + ", 1) || '***' || "
-            + "substr(" + c + ", position('@' in " + c + ")) ELSE '***' END AS " + c;
+        return "CASE WHEN "
+            + c
+            + " IS NULL THEN NULL WHEN position('@' in "
+            + c
+            + ") > 1 THEN left("
+            + c
+            + ", 1) || '***' || "
+            + "substr("
+            + c
+            + ", position('@' in "
+            + c
+            + ")) ELSE '***' END AS "
+            + c;
       case "mask:ipv4":
-        return "CASE WHEN " + c + " IS NULL THEN NULL WHEN " + c + " ~ '^\\d{1,3}(\\.\\d{1,3}){3}$' THEN split_part(" + c
-            + ", '.', 1) || '.' || split_part(" + c + ", '.', 2) || '.' || split_part(" + c + ", '.', 3) || '.0/24' ELSE '***' END AS " + c;
+        return "CASE WHEN "
+            + c
+            + " IS NULL THEN NULL WHEN "
+            + c
+            + " ~ '^\\d{1,3}(\\.\\d{1,3}){3}$' THEN split_part("
+            + c
+            + ", '.', 1) || '.' || split_part("
+            + c
+            + ", '.', 2) || '.' || split_part("
+            + c
+            + ", '.', 3) || '.0/24' ELSE '***' END AS "
+            + c;
       case "mask:last4":
-        return "CASE WHEN " + c + " IS NULL THEN NULL WHEN length(" + c + ") <= 4 THEN '****' ELSE repeat('*', length(" + c
-            + ") - 4) || right(" + c + ", 4) END AS " + c;
+        return "CASE WHEN "
+            + c
+            + " IS NULL THEN NULL WHEN length("
+            + c
+            + ") <= 4 THEN '****' ELSE repeat('*', length("
+            + c
+            + ") - 4) || right("
+            + c
+            + ", 4) END AS "
+            + c;
       case "mask:full":
         return "CASE WHEN " + c + " IS NULL THEN NULL ELSE '***' END AS " + c;
       default:
-        throw new IllegalArgumentException("column '" + column + "': unknown action '" + action
-            + "'; expected clear, mask:email, mask:ipv4, mask:last4 or mask:full");
+        throw new IllegalArgumentException(
+            "column '"
+                + column
+                + "': unknown action '"
+                + action
+                + "'; expected clear, mask:email, mask:ipv4, mask:last4 or mask:full");
     }
   }
 
@@ -165,18 +238,33 @@ public final class PostgresRoleViews {
     for (Map.Entry<String, Map<String, String>> r : roles.entrySet()) {
       String role = PostgresTable.quote(r.getKey());
       String literal = "'" + r.getKey() + "'";
-      sql.add("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = " + literal + ") THEN CREATE ROLE "
-          + role + " NOLOGIN; END IF; END $$");
+      sql.add(
+          "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
+              + literal
+              + ") THEN CREATE ROLE "
+              + role
+              + " NOLOGIN; END IF; END $$");
       if (passwords.containsKey(r.getKey())) {
-        sql.add("ALTER ROLE " + role + " LOGIN PASSWORD "
-            + (withPasswords ? "'" + passwords.get(r.getKey()).replace("'", "''") + "'" : "'***'"));
+        sql.add(
+            "ALTER ROLE "
+                + role
+                + " LOGIN PASSWORD "
+                + (withPasswords
+                    ? "'" + passwords.get(r.getKey()).replace("'", "''") + "'"
+                    : "'***'"));
       }
       sql.add("REVOKE ALL ON " + quoted(table) + " FROM " + role);
       List<String> cols = new ArrayList<>();
       r.getValue().forEach((col, action) -> cols.add(expression(col, action)));
       String view = quoted(viewOf(r.getKey()));
       sql.add("DROP VIEW IF EXISTS " + view);
-      sql.add("CREATE VIEW " + view + " AS SELECT " + String.join(", ", cols) + " FROM " + quoted(table));
+      sql.add(
+          "CREATE VIEW "
+              + view
+              + " AS SELECT "
+              + String.join(", ", cols)
+              + " FROM "
+              + quoted(table));
       sql.add("REVOKE ALL ON " + view + " FROM PUBLIC");
       sql.add("GRANT USAGE ON SCHEMA " + PostgresTable.quote(schema) + " TO " + role);
       sql.add("GRANT SELECT ON " + view + " TO " + role);
@@ -186,7 +274,8 @@ public final class PostgresRoleViews {
 
   /** Creates or updates the roles, views and grants, in one transaction. */
   public void apply(JdbcTarget target) throws SQLException {
-    try (Connection c = target.connect(); Statement st = c.createStatement()) {
+    try (Connection c = target.connect();
+        Statement st = c.createStatement()) {
       try {
         for (String s : statements(true)) {
           st.execute(s);
@@ -194,8 +283,10 @@ public final class PostgresRoleViews {
         c.commit();
       } catch (SQLException e) {
         c.rollback();
-        // The message of a failed ALTER ROLE never carries the password: PostgreSQL reports the role.
-        throw new SQLException("serving roles on " + table + ": " + e.getMessage(), e.getSQLState());
+        // The message of a failed ALTER ROLE never carries the password: PostgreSQL reports the
+        // role.
+        throw new SQLException(
+            "serving roles on " + table + ": " + e.getMessage(), e.getSQLState());
       }
     }
   }

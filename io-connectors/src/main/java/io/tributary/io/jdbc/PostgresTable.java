@@ -26,8 +26,8 @@ import org.joda.time.ReadableInstant;
  * primary key, and the SQL for {@code CREATE TABLE}, idempotent upserts and deletes.
  *
  * <p>Type mapping: STRING text, INT16/BYTE smallint, INT32 integer, INT64 bigint, FLOAT real,
- * DOUBLE double precision, DECIMAL numeric, BOOLEAN boolean, DATETIME timestamptz, BYTES bytea,
- * the {@code SqlTypes.DATE} logical type date. Non-nullable fields are {@code NOT NULL}.
+ * DOUBLE double precision, DECIMAL numeric, BOOLEAN boolean, DATETIME timestamptz, BYTES bytea, the
+ * {@code SqlTypes.DATE} logical type date. Non-nullable fields are {@code NOT NULL}.
  *
  * <pre>{@code
  * PostgresTable t = PostgresTable.of("mart.daily_revenue", schema, List.of("dt", "category"), null);
@@ -42,7 +42,8 @@ public final class PostgresTable implements Serializable {
   private final List<String> primaryKey;
   private final @Nullable String paneIndexColumn;
 
-  private PostgresTable(String name, Schema schema, List<String> primaryKey, @Nullable String paneIndexColumn) {
+  private PostgresTable(
+      String name, Schema schema, List<String> primaryKey, @Nullable String paneIndexColumn) {
     this.name = name;
     this.schema = schema;
     this.primaryKey = new ArrayList<>(primaryKey);
@@ -54,26 +55,41 @@ public final class PostgresTable implements Serializable {
    * {@code paneIndexColumn}, when not null, is an extra bigint column holding the pane index, and
    * an upsert only replaces a row written by the same or an earlier pane.
    */
-  public static PostgresTable of(String name, Schema schema, List<String> primaryKey, @Nullable String paneIndexColumn) {
-    checkArgument(name != null && name.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?"),
-        "PostgresTable: table name must be 'table' or 'schema.table' of letters, digits and '_', got '%s'", name);
-    checkArgument(primaryKey != null && !primaryKey.isEmpty(), "PostgresTable: a primary key is required for upserts");
+  public static PostgresTable of(
+      String name, Schema schema, List<String> primaryKey, @Nullable String paneIndexColumn) {
+    checkArgument(
+        name != null && name.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?"),
+        "PostgresTable: table name must be 'table' or 'schema.table' of letters, digits and '_', got '%s'",
+        name);
+    checkArgument(
+        primaryKey != null && !primaryKey.isEmpty(),
+        "PostgresTable: a primary key is required for upserts");
     for (String pk : primaryKey) {
-      checkArgument(schema.hasField(pk), "PostgresTable: primary-key field '%s' is not in the schema; known fields: %s",
-          pk, schema.getFieldNames());
-      checkArgument(!schema.getField(pk).getType().getNullable(), "PostgresTable: primary-key field '%s' must not be nullable", pk);
+      checkArgument(
+          schema.hasField(pk),
+          "PostgresTable: primary-key field '%s' is not in the schema; known fields: %s",
+          pk,
+          schema.getFieldNames());
+      checkArgument(
+          !schema.getField(pk).getType().getNullable(),
+          "PostgresTable: primary-key field '%s' must not be nullable",
+          pk);
     }
     for (Field f : schema.getFields()) {
       sqlType(f.getType(), f.getName()); // fails naming an unsupported field
     }
-    checkArgument(paneIndexColumn == null || !schema.hasField(paneIndexColumn),
-        "PostgresTable: pane-index column '%s' clashes with a schema field", paneIndexColumn);
+    checkArgument(
+        paneIndexColumn == null || !schema.hasField(paneIndexColumn),
+        "PostgresTable: pane-index column '%s' clashes with a schema field",
+        paneIndexColumn);
     return new PostgresTable(name, schema, primaryKey, paneIndexColumn);
   }
 
   /** The qualified, quoted table name. */
   public String quotedName() {
-    return List.of(name.split("\\.")).stream().map(PostgresTable::quote).collect(Collectors.joining("."));
+    return List.of(name.split("\\.")).stream()
+        .map(PostgresTable::quote)
+        .collect(Collectors.joining("."));
   }
 
   /** The table name as given. */
@@ -101,13 +117,24 @@ public final class PostgresTable implements Serializable {
   public String createSql() {
     List<String> cols = new ArrayList<>();
     for (Field f : schema.getFields()) {
-      cols.add(quote(f.getName()) + " " + sqlType(f.getType(), f.getName()) + (f.getType().getNullable() ? "" : " NOT NULL"));
+      cols.add(
+          quote(f.getName())
+              + " "
+              + sqlType(f.getType(), f.getName())
+              + (f.getType().getNullable() ? "" : " NOT NULL"));
     }
     if (paneIndexColumn != null) {
       cols.add(quote(paneIndexColumn) + " bigint NOT NULL");
     }
-    cols.add("PRIMARY KEY (" + primaryKey.stream().map(PostgresTable::quote).collect(Collectors.joining(", ")) + ")");
-    return "CREATE TABLE IF NOT EXISTS " + quotedName() + " (\n  " + String.join(",\n  ", cols) + "\n)";
+    cols.add(
+        "PRIMARY KEY ("
+            + primaryKey.stream().map(PostgresTable::quote).collect(Collectors.joining(", "))
+            + ")");
+    return "CREATE TABLE IF NOT EXISTS "
+        + quotedName()
+        + " (\n  "
+        + String.join(",\n  ", cols)
+        + "\n)";
   }
 
   /** {@code INSERT ... ON CONFLICT (key) DO UPDATE}: writing the same row twice leaves one row. */
@@ -116,12 +143,21 @@ public final class PostgresTable implements Serializable {
     if (paneIndexColumn != null) {
       cols.add(paneIndexColumn);
     }
-    String insert = "INSERT INTO " + quotedName() + " AS t ("
-        + cols.stream().map(PostgresTable::quote).collect(Collectors.joining(", ")) + ") VALUES ("
-        + cols.stream().map(c -> "?").collect(Collectors.joining(", ")) + ") ON CONFLICT ("
-        + primaryKey.stream().map(PostgresTable::quote).collect(Collectors.joining(", ")) + ") DO ";
-    List<String> updates = cols.stream().filter(c -> !primaryKey.contains(c))
-        .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.toList());
+    String insert =
+        "INSERT INTO "
+            + quotedName()
+            + " AS t ("
+            + cols.stream().map(PostgresTable::quote).collect(Collectors.joining(", "))
+            + ") VALUES ("
+            + cols.stream().map(c -> "?").collect(Collectors.joining(", "))
+            + ") ON CONFLICT ("
+            + primaryKey.stream().map(PostgresTable::quote).collect(Collectors.joining(", "))
+            + ") DO ";
+    List<String> updates =
+        cols.stream()
+            .filter(c -> !primaryKey.contains(c))
+            .map(c -> quote(c) + " = EXCLUDED." + quote(c))
+            .collect(Collectors.toList());
     if (updates.isEmpty()) {
       return insert + "NOTHING";
     }
@@ -135,7 +171,9 @@ public final class PostgresTable implements Serializable {
 
   /** {@code DELETE ... WHERE key = ?}. */
   public String deleteSql() {
-    return "DELETE FROM " + quotedName() + " WHERE "
+    return "DELETE FROM "
+        + quotedName()
+        + " WHERE "
         + primaryKey.stream().map(c -> quote(c) + " = ?").collect(Collectors.joining(" AND "));
   }
 
@@ -194,43 +232,58 @@ public final class PostgresTable implements Serializable {
         break;
     }
     throw new IllegalArgumentException(
-        "PostgresTable: field '" + field + "' has type " + type + ", which has no PostgreSQL column mapping here");
+        "PostgresTable: field '"
+            + field
+            + "' has type "
+            + type
+            + ", which has no PostgreSQL column mapping here");
   }
 
-  private static void bind(PreparedStatement st, int i, FieldType type, @Nullable Object value) throws SQLException {
+  private static void bind(PreparedStatement st, int i, FieldType type, @Nullable Object value)
+      throws SQLException {
     switch (type.getTypeName()) {
       case STRING:
-        if (value == null) st.setNull(i, Types.VARCHAR); else st.setString(i, (String) value);
+        if (value == null) st.setNull(i, Types.VARCHAR);
+        else st.setString(i, (String) value);
         return;
       case BYTE:
       case INT16:
       case INT32:
       case INT64:
-        if (value == null) st.setNull(i, Types.BIGINT); else st.setLong(i, ((Number) value).longValue());
+        if (value == null) st.setNull(i, Types.BIGINT);
+        else st.setLong(i, ((Number) value).longValue());
         return;
       case FLOAT:
       case DOUBLE:
-        if (value == null) st.setNull(i, Types.DOUBLE); else st.setDouble(i, ((Number) value).doubleValue());
+        if (value == null) st.setNull(i, Types.DOUBLE);
+        else st.setDouble(i, ((Number) value).doubleValue());
         return;
       case DECIMAL:
-        if (value == null) st.setNull(i, Types.NUMERIC); else st.setBigDecimal(i, (BigDecimal) value);
+        if (value == null) st.setNull(i, Types.NUMERIC);
+        else st.setBigDecimal(i, (BigDecimal) value);
         return;
       case BOOLEAN:
-        if (value == null) st.setNull(i, Types.BOOLEAN); else st.setBoolean(i, (Boolean) value);
+        if (value == null) st.setNull(i, Types.BOOLEAN);
+        else st.setBoolean(i, (Boolean) value);
         return;
       case DATETIME:
         if (value == null) {
           st.setNull(i, Types.TIMESTAMP_WITH_TIMEZONE);
         } else {
-          st.setObject(i, OffsetDateTime.ofInstant(
-              java.time.Instant.ofEpochMilli(((ReadableInstant) value).getMillis()), ZoneOffset.UTC));
+          st.setObject(
+              i,
+              OffsetDateTime.ofInstant(
+                  java.time.Instant.ofEpochMilli(((ReadableInstant) value).getMillis()),
+                  ZoneOffset.UTC));
         }
         return;
       case BYTES:
-        if (value == null) st.setNull(i, Types.BINARY); else st.setBytes(i, (byte[]) value);
+        if (value == null) st.setNull(i, Types.BINARY);
+        else st.setBytes(i, (byte[]) value);
         return;
       default:
-        if (value == null) st.setNull(i, Types.DATE); else st.setObject(i, (LocalDate) value);
+        if (value == null) st.setNull(i, Types.DATE);
+        else st.setObject(i, (LocalDate) value);
     }
   }
 }

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * transaction; a transient failure retries the whole batch (reconnecting when the connection is
  * gone); a batch that a row makes fail on a constraint or a bad value is replayed row by row, each
  * under a savepoint, so every good row is written and every bad row is returned with the server's
- * message. {@link #replacePartition} does the same after deleting the partition the rows replace, in
- * the same transaction.
+ * message. {@link #replacePartition} does the same after deleting the partition the rows replace,
+ * in the same transaction.
  */
 final class PostgresWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresWriter.class);
@@ -60,25 +60,33 @@ final class PostgresWriter implements AutoCloseable {
   private @Nullable PreparedStatement upsert;
   private @Nullable PreparedStatement delete;
 
-  PostgresWriter(JdbcTarget target, PostgresTable table, int maxRetries, long initialBackoffMillis) {
+  PostgresWriter(
+      JdbcTarget target, PostgresTable table, int maxRetries, long initialBackoffMillis) {
     this.target = target;
     this.table = table;
     this.maxRetries = maxRetries;
     this.initialBackoffMillis = initialBackoffMillis;
   }
 
-  /** Creates the table when it is absent, logging the DDL. Safe to run from many workers at once. */
+  /**
+   * Creates the table when it is absent, logging the DDL. Safe to run from many workers at once.
+   */
   static void ensureTable(JdbcTarget target, PostgresTable table) throws SQLException {
-    try (Connection c = target.connect(); Statement st = c.createStatement()) {
+    try (Connection c = target.connect();
+        Statement st = c.createStatement()) {
       boolean exists;
-      try (var rs = st.executeQuery("SELECT to_regclass('" + table.quotedName().replace("'", "''") + "') IS NOT NULL")) {
+      try (var rs =
+          st.executeQuery(
+              "SELECT to_regclass('" + table.quotedName().replace("'", "''") + "') IS NOT NULL")) {
         rs.next();
         exists = rs.getBoolean(1);
       }
       if (exists) {
         return;
       }
-      String ddl = (table.createSchemaSql() == null ? "" : table.createSchemaSql() + ";\n") + table.createSql();
+      String ddl =
+          (table.createSchemaSql() == null ? "" : table.createSchemaSql() + ";\n")
+              + table.createSql();
       LOG.info("Creating PostgreSQL table {} at {}:\n{}", table.name(), target, ddl);
       try {
         if (table.createSchemaSql() != null) {
@@ -93,7 +101,11 @@ final class PostgresWriter implements AutoCloseable {
         // ("type ... already exists", the row type): whatever it says, the table now existing is
         // what counts.
         boolean nowExists;
-        try (var rs = st.executeQuery("SELECT to_regclass('" + table.quotedName().replace("'", "''") + "') IS NOT NULL")) {
+        try (var rs =
+            st.executeQuery(
+                "SELECT to_regclass('"
+                    + table.quotedName().replace("'", "''")
+                    + "') IS NOT NULL")) {
           rs.next();
           nowExists = rs.getBoolean(1);
         }
@@ -107,7 +119,8 @@ final class PostgresWriter implements AutoCloseable {
 
   /** The server process id of the current connection (tests use it to kill the connection). */
   int backendPid() throws SQLException {
-    try (Statement st = connection().createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid()")) {
+    try (Statement st = connection().createStatement();
+        var rs = st.executeQuery("SELECT pg_backend_pid()")) {
       rs.next();
       int pid = rs.getInt(1);
       connection().commit();
@@ -141,16 +154,20 @@ final class PostgresWriter implements AutoCloseable {
    */
   List<Failure> replacePartition(@Nullable String column, @Nullable Object value, List<Op> ops)
       throws SQLException, InterruptedException {
-    String sql = "DELETE FROM " + table.quotedName()
-        + (column == null ? "" : " WHERE " + PostgresTable.quote(column) + " = ?");
-    return transact(c -> {
-      try (PreparedStatement st = c.prepareStatement(sql)) {
-        if (column != null) {
-          bindPartitionValue(st, value);
-        }
-        return st.executeUpdate();
-      }
-    }, ops);
+    String sql =
+        "DELETE FROM "
+            + table.quotedName()
+            + (column == null ? "" : " WHERE " + PostgresTable.quote(column) + " = ?");
+    return transact(
+        c -> {
+          try (PreparedStatement st = c.prepareStatement(sql)) {
+            if (column != null) {
+              bindPartitionValue(st, value);
+            }
+            return st.executeUpdate();
+          }
+        },
+        ops);
   }
 
   /** Rows changed by the prelude of the last committed transaction. */
@@ -160,7 +177,8 @@ final class PostgresWriter implements AutoCloseable {
 
   private long lastPreludeCount;
 
-  private static void bindPartitionValue(PreparedStatement st, @Nullable Object value) throws SQLException {
+  private static void bindPartitionValue(PreparedStatement st, @Nullable Object value)
+      throws SQLException {
     if (value == null) {
       st.setNull(1, java.sql.Types.NULL);
     } else if (value instanceof java.time.LocalDate) {
@@ -172,7 +190,8 @@ final class PostgresWriter implements AutoCloseable {
     }
   }
 
-  private List<Failure> transact(@Nullable Prelude prelude, List<Op> ops) throws SQLException, InterruptedException {
+  private List<Failure> transact(@Nullable Prelude prelude, List<Op> ops)
+      throws SQLException, InterruptedException {
     SQLException last = null;
     for (int attempt = 0; attempt <= maxRetries; attempt++) {
       try {
@@ -196,8 +215,14 @@ final class PostgresWriter implements AutoCloseable {
         }
         last = e;
         long backoff = initialBackoffMillis << attempt;
-        LOG.warn("Transient PostgreSQL error on {} (SQLSTATE {}), retry {}/{} in {} ms: {}",
-            table.name(), e.getSQLState(), attempt + 1, maxRetries, backoff, e.getMessage());
+        LOG.warn(
+            "Transient PostgreSQL error on {} (SQLSTATE {}), retry {}/{} in {} ms: {}",
+            table.name(),
+            e.getSQLState(),
+            attempt + 1,
+            maxRetries,
+            backoff,
+            e.getMessage());
         closeQuietly();
         Thread.sleep(backoff);
       }
@@ -308,13 +333,17 @@ final class PostgresWriter implements AutoCloseable {
   /** The first SQLException in a batch failure's chain that carries the server's SQLSTATE. */
   static SQLException unwrap(SQLException e) {
     SQLException next = e.getNextException();
-    if (e.getSQLState() != null && !e.getSQLState().isEmpty() && !(e instanceof java.sql.BatchUpdateException)) {
+    if (e.getSQLState() != null
+        && !e.getSQLState().isEmpty()
+        && !(e instanceof java.sql.BatchUpdateException)) {
       return e;
     }
     return next != null ? next : e;
   }
 
-  /** A constraint violation (class 23) or a bad value (class 22): the row's fault, not the server's. */
+  /**
+   * A constraint violation (class 23) or a bad value (class 22): the row's fault, not the server's.
+   */
   static boolean isRowProblem(SQLException e) {
     String state = e.getSQLState();
     return state != null && (state.startsWith("23") || state.startsWith("22"));
@@ -326,8 +355,13 @@ final class PostgresWriter implements AutoCloseable {
     if (state == null) {
       return false;
     }
-    return state.startsWith("08") || state.equals("40001") || state.equals("40P01") || state.startsWith("53")
-        || state.equals("57P01") || state.equals("57P02") || state.equals("57P03");
+    return state.startsWith("08")
+        || state.equals("40001")
+        || state.equals("40P01")
+        || state.startsWith("53")
+        || state.equals("57P01")
+        || state.equals("57P02")
+        || state.equals("57P03");
   }
 
   static String reasonOf(SQLException e) {

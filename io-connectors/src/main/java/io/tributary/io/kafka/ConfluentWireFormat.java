@@ -16,8 +16,8 @@ import org.apache.beam.sdk.values.Row;
 /**
  * The Confluent Schema Registry wire format: byte 0 is the magic byte {@code 0}, bytes 1-4 the
  * schema id (big-endian), the rest the Avro binary encoding of one datum. Producers using
- * Confluent's {@code KafkaAvroSerializer} write exactly this, so their messages decode here as
- * long as their schema ids are registered in Tributary's registry with the same ids.
+ * Confluent's {@code KafkaAvroSerializer} write exactly this, so their messages decode here as long
+ * as their schema ids are registered in Tributary's registry with the same ids.
  *
  * <pre>{@code
  * byte[] message = ConfluentWireFormat.encode(registered, record);
@@ -27,6 +27,7 @@ import org.apache.beam.sdk.values.Row;
 public final class ConfluentWireFormat {
   /** The first byte of every message. */
   public static final byte MAGIC_BYTE = 0;
+
   /** Magic byte plus schema id. */
   public static final int HEADER_LENGTH = 5;
 
@@ -60,13 +61,20 @@ public final class ConfluentWireFormat {
    */
   public static int schemaId(byte[] message, String stage) throws RecordRejectedException {
     if (message == null || message.length < HEADER_LENGTH) {
-      throw new RecordRejectedException(stage, "not_wire_format",
-          "message has " + (message == null ? "no value" : message.length + " bytes")
+      throw new RecordRejectedException(
+          stage,
+          "not_wire_format",
+          "message has "
+              + (message == null ? "no value" : message.length + " bytes")
               + "; the Confluent wire format needs a 5-byte header (magic byte 0 + schema id)");
     }
     if (message[0] != MAGIC_BYTE) {
-      throw new RecordRejectedException(stage, "not_wire_format",
-          "message starts with byte " + (message[0] & 0xff) + ", not the magic byte 0 of the Confluent wire format");
+      throw new RecordRejectedException(
+          stage,
+          "not_wire_format",
+          "message starts with byte "
+              + (message[0] & 0xff)
+              + ", not the magic byte 0 of the Confluent wire format");
     }
     return ByteBuffer.wrap(message, 1, 4).getInt();
   }

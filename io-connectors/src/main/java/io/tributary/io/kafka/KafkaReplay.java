@@ -86,9 +86,13 @@ public final class KafkaReplay {
   /** Stage name on rejections. */
   public static final String STAGE = "decode";
 
-  private static final Schema RANGE = Schema.builder()
-      .addStringField("topic").addInt32Field("partition").addInt64Field("start").addInt64Field("end")
-      .build();
+  private static final Schema RANGE =
+      Schema.builder()
+          .addStringField("topic")
+          .addInt32Field("partition")
+          .addInt64Field("start")
+          .addInt64Field("end")
+          .build();
 
   /** A replay of message values; bootstrap servers and topics (or ranges) are required. */
   public static Read values() {
@@ -101,7 +105,10 @@ public final class KafkaReplay {
         .build();
   }
 
-  /** The offsets {@code [start, end)} of one topic partition; its text form is {@code topic:partition:start-end}. */
+  /**
+   * The offsets {@code [start, end)} of one topic partition; its text form is {@code
+   * topic:partition:start-end}.
+   */
   public static final class OffsetRange implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -119,11 +126,17 @@ public final class KafkaReplay {
 
     /** The range {@code [start, end)} of {@code topic}'s {@code partition}. */
     public static OffsetRange of(String topic, int partition, long start, long end) {
-      checkArgument(topic != null && !topic.isBlank() && !topic.contains(":") && !topic.contains(","),
-          "KafkaReplay.OffsetRange: topic must be a Kafka topic name, got '%s'", topic);
-      checkArgument(partition >= 0, "KafkaReplay.OffsetRange: partition must be >= 0, got %s", partition);
-      checkArgument(start >= 0 && end >= start,
-          "KafkaReplay.OffsetRange: expected 0 <= start <= end, got %s-%s", start, end);
+      checkArgument(
+          topic != null && !topic.isBlank() && !topic.contains(":") && !topic.contains(","),
+          "KafkaReplay.OffsetRange: topic must be a Kafka topic name, got '%s'",
+          topic);
+      checkArgument(
+          partition >= 0, "KafkaReplay.OffsetRange: partition must be >= 0, got %s", partition);
+      checkArgument(
+          start >= 0 && end >= start,
+          "KafkaReplay.OffsetRange: expected 0 <= start <= end, got %s-%s",
+          start,
+          end);
       return new OffsetRange(topic, partition, start, end);
     }
 
@@ -141,19 +154,26 @@ public final class KafkaReplay {
           throw new IllegalArgumentException("expected topic:partition:start-end, got '" + s + "'");
         }
         try {
-          ranges.add(of(p[0], Integer.parseInt(p[1]), Long.parseLong(se[0]), Long.parseLong(se[1])));
+          ranges.add(
+              of(p[0], Integer.parseInt(p[1]), Long.parseLong(se[0]), Long.parseLong(se[1])));
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("expected topic:partition:start-end with numbers, got '" + s + "'");
+          throw new IllegalArgumentException(
+              "expected topic:partition:start-end with numbers, got '" + s + "'");
         }
       }
       return ranges;
     }
 
-    /** The text form of a list, sorted by topic and partition: stable, so it can be fingerprinted. */
+    /**
+     * The text form of a list, sorted by topic and partition: stable, so it can be fingerprinted.
+     */
     public static String formatList(List<OffsetRange> ranges) {
       return ranges.stream()
-          .sorted(Comparator.<OffsetRange, String>comparing(r -> r.topic).thenComparingInt(r -> r.partition))
-          .map(OffsetRange::toString).collect(Collectors.joining(","));
+          .sorted(
+              Comparator.<OffsetRange, String>comparing(r -> r.topic)
+                  .thenComparingInt(r -> r.partition))
+          .map(OffsetRange::toString)
+          .collect(Collectors.joining(","));
     }
 
     /** Messages in the range (offsets; control records of transactions take offsets too). */
@@ -185,7 +205,9 @@ public final class KafkaReplay {
    *     they do not answer
    */
   public static List<OffsetRange> currentRanges(String bootstrapServers, List<String> topics) {
-    checkArgument(bootstrapServers != null && !bootstrapServers.isBlank(), "KafkaReplay.currentRanges: bootstrapServers must not be empty");
+    checkArgument(
+        bootstrapServers != null && !bootstrapServers.isBlank(),
+        "KafkaReplay.currentRanges: bootstrapServers must not be empty");
     List<OffsetRange> ranges = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
       for (String topic : topics) {
@@ -193,22 +215,32 @@ public final class KafkaReplay {
         try {
           infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
         } catch (KafkaException e) {
-          throw new IllegalArgumentException("Kafka at " + bootstrapServers + " did not answer for topic '" + topic
-              + "': " + e.getMessage());
+          throw new IllegalArgumentException(
+              "Kafka at "
+                  + bootstrapServers
+                  + " did not answer for topic '"
+                  + topic
+                  + "': "
+                  + e.getMessage());
         }
         if (infos == null || infos.isEmpty()) {
-          throw new IllegalArgumentException("Kafka topic '" + topic + "' does not exist at " + bootstrapServers);
+          throw new IllegalArgumentException(
+              "Kafka topic '" + topic + "' does not exist at " + bootstrapServers);
         }
-        List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition()))
-            .collect(Collectors.toList());
-        Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, Duration.ofSeconds(30));
+        List<TopicPartition> partitions =
+            infos.stream()
+                .map(i -> new TopicPartition(topic, i.partition()))
+                .collect(Collectors.toList());
+        Map<TopicPartition, Long> begin =
+            consumer.beginningOffsets(partitions, Duration.ofSeconds(30));
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
         for (TopicPartition tp : partitions) {
           ranges.add(OffsetRange.of(topic, tp.partition(), begin.get(tp), end.get(tp)));
         }
       }
     }
-    ranges.sort(Comparator.<OffsetRange, String>comparing(r -> r.topic).thenComparingInt(r -> r.partition));
+    ranges.sort(
+        Comparator.<OffsetRange, String>comparing(r -> r.topic).thenComparingInt(r -> r.partition));
     return ranges;
   }
 
@@ -264,17 +296,29 @@ public final class KafkaReplay {
 
     /** {@code host:port[,host:port]}. */
     public Read withBootstrapServers(String servers) {
-      checkArgument(servers != null && !servers.isBlank(), "KafkaReplay.values().withBootstrapServers: servers must not be empty");
+      checkArgument(
+          servers != null && !servers.isBlank(),
+          "KafkaReplay.values().withBootstrapServers: servers must not be empty");
       return toBuilder().setBootstrapServers(servers).build();
     }
 
-    /** Replays every partition of {@code topic}, up to the end offsets seen when the transform expands. */
+    /**
+     * Replays every partition of {@code topic}, up to the end offsets seen when the transform
+     * expands.
+     */
     public Read withTopic(String topic) {
-      checkArgument(topic != null && !topic.isBlank(), "KafkaReplay.values().withTopic: topic must not be empty");
-      return toBuilder().setTopics(ImmutableList.<String>builder().addAll(topics()).add(topic).build()).build();
+      checkArgument(
+          topic != null && !topic.isBlank(),
+          "KafkaReplay.values().withTopic: topic must not be empty");
+      return toBuilder()
+          .setTopics(ImmutableList.<String>builder().addAll(topics()).add(topic).build())
+          .build();
     }
 
-    /** Replays exactly these ranges (e.g. from {@link #currentRanges}, captured once for several runs). */
+    /**
+     * Replays exactly these ranges (e.g. from {@link #currentRanges}, captured once for several
+     * runs).
+     */
     public Read withRanges(List<OffsetRange> ranges) {
       checkArgument(ranges != null, "KafkaReplay.values().withRanges: ranges must not be null");
       return toBuilder().setRanges(ImmutableList.copyOf(ranges)).build();
@@ -282,7 +326,9 @@ public final class KafkaReplay {
 
     /** Stage name on rejections, {@code decode} by default. */
     public Read withStage(String stage) {
-      checkArgument(stage != null && !stage.isEmpty(), "KafkaReplay.values().withStage: stage must not be empty");
+      checkArgument(
+          stage != null && !stage.isEmpty(),
+          "KafkaReplay.values().withStage: stage must not be empty");
       return toBuilder().setStage(stage).build();
     }
 
@@ -291,39 +337,61 @@ public final class KafkaReplay {
       return toBuilder().setReadCounter(name).build();
     }
 
-    /** How long a partition may return nothing before its end offset is reached; 2 minutes by default. */
+    /**
+     * How long a partition may return nothing before its end offset is reached; 2 minutes by
+     * default.
+     */
     public Read withStallTimeout(Duration timeout) {
-      checkArgument(timeout != null && !timeout.isNegative() && !timeout.isZero(),
-          "KafkaReplay.values().withStallTimeout: timeout must be > 0, got %s", timeout);
+      checkArgument(
+          timeout != null && !timeout.isNegative() && !timeout.isZero(),
+          "KafkaReplay.values().withStallTimeout: timeout must be > 0, got %s",
+          timeout);
       return toBuilder().setStallTimeout(timeout).build();
     }
 
     /** Sends values that are not UTF-8 to {@code handler} instead of failing the pipeline. */
     public Read withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
-      checkArgument(handler != null, "KafkaReplay.values().withBadRecordErrorHandler: handler must not be null");
+      checkArgument(
+          handler != null,
+          "KafkaReplay.values().withBadRecordErrorHandler: handler must not be null");
       return toBuilder().setBadRecordErrorHandler(handler).build();
     }
 
     @Override
     public PCollection<String> expand(PBegin begin) {
-      checkState(bootstrapServers() != null, "KafkaReplay.values(): withBootstrapServers() is required");
-      checkState(!topics().isEmpty() || ranges() != null, "KafkaReplay.values(): withTopic() or withRanges() is required");
+      checkState(
+          bootstrapServers() != null, "KafkaReplay.values(): withBootstrapServers() is required");
+      checkState(
+          !topics().isEmpty() || ranges() != null,
+          "KafkaReplay.values(): withTopic() or withRanges() is required");
       List<OffsetRange> ranges = new ArrayList<>(ranges() == null ? List.of() : ranges());
       if (!topics().isEmpty()) {
         ranges.addAll(currentRanges(bootstrapServers(), topics()));
       }
-      List<Row> rows = ranges.stream().filter(r -> r.size() > 0)
-          .map(r -> Row.withSchema(RANGE).addValues(r.topic, r.partition, r.start, r.end).build())
-          .collect(Collectors.toList());
+      List<Row> rows =
+          ranges.stream()
+              .filter(r -> r.size() > 0)
+              .map(
+                  r ->
+                      Row.withSchema(RANGE).addValues(r.topic, r.partition, r.start, r.end).build())
+              .collect(Collectors.toList());
       TupleTag<String> valuesTag = new TupleTag<String>() {};
       PCollectionTuple result =
           begin
               .apply("Ranges", Create.of(rows).withRowSchema(RANGE))
               // One range per worker at a time: spread them before the (long) reads start.
               .apply("SpreadRanges", Reshuffle.viaRandomKey())
-              .apply("ReadRanges", ParDo.of(new ReadRangeFn(bootstrapServers(), stage(), readCounter(),
-                      stallTimeout(), DeadLetters.routerFor(badRecordErrorHandler()), valuesTag))
-                  .withOutputTags(valuesTag, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+              .apply(
+                  "ReadRanges",
+                  ParDo.of(
+                          new ReadRangeFn(
+                              bootstrapServers(),
+                              stage(),
+                              readCounter(),
+                              stallTimeout(),
+                              DeadLetters.routerFor(badRecordErrorHandler()),
+                              valuesTag))
+                      .withOutputTags(valuesTag, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
       DeadLetters.register(badRecordErrorHandler(), result);
       return result.get(valuesTag).setCoder(StringUtf8Coder.of());
     }
@@ -332,13 +400,20 @@ public final class KafkaReplay {
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
       builder
-          .addIfNotNull(DisplayData.item("bootstrapServers", bootstrapServers()).withLabel("Bootstrap servers"))
-          .add(DisplayData.item("topics", String.join(",", topics())).withLabel("Topics (up to the end offsets at expansion)"))
-          .addIfNotNull(DisplayData.item("ranges", ranges() == null ? null : OffsetRange.formatList(ranges()))
-              .withLabel("Offset ranges"))
+          .addIfNotNull(
+              DisplayData.item("bootstrapServers", bootstrapServers())
+                  .withLabel("Bootstrap servers"))
+          .add(
+              DisplayData.item("topics", String.join(",", topics()))
+                  .withLabel("Topics (up to the end offsets at expansion)"))
+          .addIfNotNull(
+              DisplayData.item("ranges", ranges() == null ? null : OffsetRange.formatList(ranges()))
+                  .withLabel("Offset ranges"))
           .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"))
           .addIfNotNull(DisplayData.item("readCounter", readCounter()).withLabel("Read counter"))
-          .add(DisplayData.item("stallTimeout", stallTimeout().toString()).withLabel("Stall timeout"));
+          .add(
+              DisplayData.item("stallTimeout", stallTimeout().toString())
+                  .withLabel("Stall timeout"));
     }
   }
 
@@ -354,8 +429,13 @@ public final class KafkaReplay {
     private transient KafkaConsumer<byte[], byte[]> consumer;
     private transient ObjectMapper mapper;
 
-    ReadRangeFn(String bootstrapServers, String stage, @Nullable String counterName, Duration stallTimeout,
-        BadRecordRouter router, TupleTag<String> valuesTag) {
+    ReadRangeFn(
+        String bootstrapServers,
+        String stage,
+        @Nullable String counterName,
+        Duration stallTimeout,
+        BadRecordRouter router,
+        TupleTag<String> valuesTag) {
       this.bootstrapServers = bootstrapServers;
       this.stage = stage;
       this.counterName = counterName;
@@ -384,8 +464,16 @@ public final class KafkaReplay {
           ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
           if (records.isEmpty()) {
             if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
-              throw new IllegalStateException("Kafka " + tp + ": no message for " + stallTimeout + " at offset "
-                  + consumer.position(tp) + " before the end offset " + end + " of the replay");
+              throw new IllegalStateException(
+                  "Kafka "
+                      + tp
+                      + ": no message for "
+                      + stallTimeout
+                      + " at offset "
+                      + consumer.position(tp)
+                      + " before the end offset "
+                      + end
+                      + " of the replay");
             }
             continue;
           }
@@ -398,14 +486,21 @@ public final class KafkaReplay {
           }
         }
       } catch (OffsetOutOfRangeException e) {
-        throw new IllegalStateException("Kafka " + tp + ": offset " + start + " is no longer in the log (removed by "
-            + "retention or compaction); capture the offsets again to replay what is left", e);
+        throw new IllegalStateException(
+            "Kafka "
+                + tp
+                + ": offset "
+                + start
+                + " is no longer in the log (removed by "
+                + "retention or compaction); capture the offsets again to replay what is left",
+            e);
       } finally {
         consumer.unsubscribe();
       }
     }
 
-    private void emit(ConsumerRecord<byte[], byte[]> record, MultiOutputReceiver out) throws Exception {
+    private void emit(ConsumerRecord<byte[], byte[]> record, MultiOutputReceiver out)
+        throws Exception {
       if (read != null) {
         read.inc();
       }
@@ -415,19 +510,39 @@ public final class KafkaReplay {
         return;
       }
       try {
-        out.get(valuesTag).output(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(value)).toString());
+        out.get(valuesTag)
+            .output(
+                StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(value))
+                    .toString());
       } catch (CharacterCodingException e) {
-        RecordRejectedException rejection = new RecordRejectedException(stage, "not_utf8",
-            "topic " + record.topic() + " partition " + record.partition() + " offset " + record.offset()
-                + ": message value is not UTF-8 text");
+        RecordRejectedException rejection =
+            new RecordRejectedException(
+                stage,
+                "not_utf8",
+                "topic "
+                    + record.topic()
+                    + " partition "
+                    + record.partition()
+                    + " offset "
+                    + record.offset()
+                    + ": message value is not UTF-8 text");
         DeadLetters.reject(router, out, describe(record), StringUtf8Coder.of(), rejection);
       }
     }
 
     private String describe(ConsumerRecord<byte[], byte[]> record) throws Exception {
-      return KafkaRows.deadLetterPayload(mapper, record.topic(), record.partition(), record.offset(),
-          record.timestamp(), record.key(), record.value());
+      return KafkaRows.deadLetterPayload(
+          mapper,
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          record.timestamp(),
+          record.key(),
+          record.value());
     }
 
     @Teardown

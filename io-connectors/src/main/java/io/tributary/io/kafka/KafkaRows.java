@@ -30,9 +30,6 @@ import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
 import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.kafka.common.TopicPartition;
-import org.joda.time.Instant;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -42,6 +39,7 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -51,21 +49,23 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableList;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
- * Kafka topics as schema'd {@link Row}s: a source that decodes Avro (Confluent wire format) or
- * JSON values against a subject of the schema registry, and a sink that encodes rows the same way.
+ * Kafka topics as schema'd {@link Row}s: a source that decodes Avro (Confluent wire format) or JSON
+ * values against a subject of the schema registry, and a sink that encodes rows the same way.
  *
  * <p>The source reads with the subject's newest version; Avro messages written with any registered
  * older version are resolved by Avro's rules. Each message that cannot be decoded goes to the
- * bad-record handler with reason {@code not_wire_format}, {@code unknown_schema_id},
- * {@code unresolvable_schema}, {@code corrupt_payload} or (JSON) one of {@code DecodeJson}'s; its
- * message starts with {@code topic T partition P offset O}, and its payload is a JSON object with
- * those three, the Kafka timestamp, and the key and value (base64). Event time comes from a payload
+ * bad-record handler with reason {@code not_wire_format}, {@code unknown_schema_id}, {@code
+ * unresolvable_schema}, {@code corrupt_payload} or (JSON) one of {@code DecodeJson}'s; its message
+ * starts with {@code topic T partition P offset O}, and its payload is a JSON object with those
+ * three, the Kafka timestamp, and the key and value (base64). Event time comes from a payload
  * {@code DATETIME} field ({@link Read#withEventTimeField}) or from the Kafka timestamp; the
  * watermark follows Kafka's create time minus {@link Read#withMaxDelay}. With a consumer group,
  * offsets are committed when the runner finalizes a checkpoint ({@code commitOffsetsInFinalize}).
@@ -104,7 +104,10 @@ public final class KafkaRows {
 
   /** A sink; bootstrap servers, topic and schema are required. */
   public static Write write() {
-    return new AutoValue_KafkaRows_Write.Builder().setPayloadFormat(PayloadFormat.AVRO).setEosShards(0).build();
+    return new AutoValue_KafkaRows_Write.Builder()
+        .setPayloadFormat(PayloadFormat.AVRO)
+        .setEosShards(0)
+        .build();
   }
 
   /** The transform returned by {@link #read()}. */
@@ -175,14 +178,19 @@ public final class KafkaRows {
 
     /** {@code host:port[,host:port]}. */
     public Read withBootstrapServers(String servers) {
-      checkArgument(servers != null && !servers.isBlank(), "KafkaRows.read().withBootstrapServers: servers must not be empty");
+      checkArgument(
+          servers != null && !servers.isBlank(),
+          "KafkaRows.read().withBootstrapServers: servers must not be empty");
       return toBuilder().setBootstrapServers(servers).build();
     }
 
     /** Reads {@code topic} (may be called again to read several). */
     public Read withTopic(String topic) {
-      checkArgument(topic != null && !topic.isBlank(), "KafkaRows.read().withTopic: topic must not be empty");
-      return toBuilder().setTopics(ImmutableList.<String>builder().addAll(topics()).add(topic).build()).build();
+      checkArgument(
+          topic != null && !topic.isBlank(), "KafkaRows.read().withTopic: topic must not be empty");
+      return toBuilder()
+          .setTopics(ImmutableList.<String>builder().addAll(topics()).add(topic).build())
+          .build();
     }
 
     /** Decodes against the newest version of {@code subject} in {@code registry}. */
@@ -200,28 +208,35 @@ public final class KafkaRows {
 
     /** Consumer group; offsets are committed for it when checkpoints finalize. */
     public Read withConsumerGroup(String group) {
-      checkArgument(group != null && !group.isBlank(), "KafkaRows.read().withConsumerGroup: group must not be empty");
+      checkArgument(
+          group != null && !group.isBlank(),
+          "KafkaRows.read().withConsumerGroup: group must not be empty");
       return toBuilder().setConsumerGroup(group).build();
     }
 
     /** Event time from this non-null {@code DATETIME} field; without it, the Kafka timestamp. */
     public Read withEventTimeField(String field) {
-      checkArgument(field != null && !field.isBlank(), "KafkaRows.read().withEventTimeField: field must not be empty");
+      checkArgument(
+          field != null && !field.isBlank(),
+          "KafkaRows.read().withEventTimeField: field must not be empty");
       return toBuilder().setEventTimeField(field).build();
     }
 
     /** How far behind the newest Kafka create time the watermark stays; 1 minute by default. */
     public Read withMaxDelay(Duration delay) {
-      checkArgument(delay != null && !delay.isShorterThan(Duration.ZERO), "KafkaRows.read().withMaxDelay: delay must be >= 0, got %s", delay);
+      checkArgument(
+          delay != null && !delay.isShorterThan(Duration.ZERO),
+          "KafkaRows.read().withMaxDelay: delay must be >= 0, got %s",
+          delay);
       return toBuilder().setMaxDelay(delay).build();
     }
 
     /**
-     * Holds the watermark at the beginning of time until the read ends: for replays and backfills of
-     * old messages with {@link #withMaxNumRecords} or {@link #withMaxReadTime}, where a watermark
-     * following Kafka's create time (about now) would make every old event late. Windows then fire
-     * when the read ends. Records are stamped with the minimum timestamp too, so assign event time
-     * from the payload ({@link #withEventTimeField} or {@code EventTime.fromField}).
+     * Holds the watermark at the beginning of time until the read ends: for replays and backfills
+     * of old messages with {@link #withMaxNumRecords} or {@link #withMaxReadTime}, where a
+     * watermark following Kafka's create time (about now) would make every old event late. Windows
+     * then fire when the read ends. Records are stamped with the minimum timestamp too, so assign
+     * event time from the payload ({@link #withEventTimeField} or {@code EventTime.fromField}).
      */
     public Read withWatermarkHeld() {
       return toBuilder().setWatermarkHeld(true).build();
@@ -235,13 +250,17 @@ public final class KafkaRows {
 
     /** Stops after reading for {@code d}: makes the source bounded. */
     public Read withMaxReadTime(Duration d) {
-      checkArgument(d != null && d.isLongerThan(Duration.ZERO), "KafkaRows.read().withMaxReadTime: duration must be > 0, got %s", d);
+      checkArgument(
+          d != null && d.isLongerThan(Duration.ZERO),
+          "KafkaRows.read().withMaxReadTime: duration must be > 0, got %s",
+          d);
       return toBuilder().setMaxReadTime(d).build();
     }
 
     /** Stage name on rejections, {@code decode} by default. */
     public Read withStage(String stage) {
-      checkArgument(stage != null && !stage.isEmpty(), "KafkaRows.read().withStage: stage must not be empty");
+      checkArgument(
+          stage != null && !stage.isEmpty(), "KafkaRows.read().withStage: stage must not be empty");
       return toBuilder().setStage(stage).build();
     }
 
@@ -252,13 +271,15 @@ public final class KafkaRows {
 
     /** Sends undecodable messages to {@code handler} instead of failing the pipeline. */
     public Read withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
-      checkArgument(handler != null, "KafkaRows.read().withBadRecordErrorHandler: handler must not be null");
+      checkArgument(
+          handler != null, "KafkaRows.read().withBadRecordErrorHandler: handler must not be null");
       return toBuilder().setBadRecordErrorHandler(handler).build();
     }
 
     @Override
     public PCollection<Row> expand(PBegin begin) {
-      checkState(bootstrapServers() != null, "KafkaRows.read(): withBootstrapServers() is required");
+      checkState(
+          bootstrapServers() != null, "KafkaRows.read(): withBootstrapServers() is required");
       checkState(!topics().isEmpty(), "KafkaRows.read(): withTopic() is required");
       checkState(registry() != null, "KafkaRows.read(): withSubject() is required");
       RegisteredSchema reader = registry().latest(subject());
@@ -271,9 +292,10 @@ public final class KafkaRows {
               .withTopics(topics())
               .withKeyDeserializer(ByteArrayDeserializer.class)
               .withValueDeserializer(ByteArrayDeserializer.class);
-      read = watermarkHeld()
-          ? read.withTimestampPolicyFactory(new HeldWatermarkPolicyFactory())
-          : read.withCreateTime(maxDelay());
+      read =
+          watermarkHeld()
+              ? read.withTimestampPolicyFactory(new HeldWatermarkPolicyFactory())
+              : read.withCreateTime(maxDelay());
       if (consumerGroup() != null) {
         consumer.put("group.id", consumerGroup());
         read = read.commitOffsetsInFinalize();
@@ -286,27 +308,51 @@ public final class KafkaRows {
         read = read.withMaxReadTime(maxReadTime());
       }
       PCollectionTuple result =
-          begin.apply("ReadKafka", read)
-              .apply("Decode", ParDo.of(new DecodeFn(registry(), reader, payloadFormat(), stage(),
-                      DeadLetters.routerFor(badRecordErrorHandler()), readCounter()))
-                  .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+          begin
+              .apply("ReadKafka", read)
+              .apply(
+                  "Decode",
+                  ParDo.of(
+                          new DecodeFn(
+                              registry(),
+                              reader,
+                              payloadFormat(),
+                              stage(),
+                              DeadLetters.routerFor(badRecordErrorHandler()),
+                              readCounter()))
+                      .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
       DeadLetters.register(badRecordErrorHandler(), result);
       PCollection<Row> rows = result.get(ROWS).setRowSchema(reader.beamSchema());
-      return eventTimeField() == null ? rows : rows.apply("EventTime", EventTime.fromField(eventTimeField()));
+      return eventTimeField() == null
+          ? rows
+          : rows.apply("EventTime", EventTime.fromField(eventTimeField()));
     }
 
     @Override
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
       builder
-          .addIfNotNull(DisplayData.item("bootstrapServers", bootstrapServers()).withLabel("Bootstrap servers"))
+          .addIfNotNull(
+              DisplayData.item("bootstrapServers", bootstrapServers())
+                  .withLabel("Bootstrap servers"))
           .add(DisplayData.item("topics", String.join(",", topics())).withLabel("Topics"))
           .addIfNotNull(DisplayData.item("subject", subject()).withLabel("Schema subject"))
-          .add(DisplayData.item("payloadFormat", payloadFormat().name()).withLabel("Payload format"))
-          .addIfNotNull(DisplayData.item("consumerGroup", consumerGroup()).withLabel("Consumer group (offsets committed)"))
-          .add(DisplayData.item("eventTime", eventTimeField() == null ? "kafka timestamp" : eventTimeField()).withLabel("Event time"))
-          .add(DisplayData.item("watermark", watermarkHeld() ? "held until the read ends" : "create time - " + maxDelay()).withLabel("Watermark"))
-          .addIfNotNull(DisplayData.item("maxNumRecords", maxNumRecords()).withLabel("Stop after records"))
+          .add(
+              DisplayData.item("payloadFormat", payloadFormat().name()).withLabel("Payload format"))
+          .addIfNotNull(
+              DisplayData.item("consumerGroup", consumerGroup())
+                  .withLabel("Consumer group (offsets committed)"))
+          .add(
+              DisplayData.item(
+                      "eventTime", eventTimeField() == null ? "kafka timestamp" : eventTimeField())
+                  .withLabel("Event time"))
+          .add(
+              DisplayData.item(
+                      "watermark",
+                      watermarkHeld() ? "held until the read ends" : "create time - " + maxDelay())
+                  .withLabel("Watermark"))
+          .addIfNotNull(
+              DisplayData.item("maxNumRecords", maxNumRecords()).withLabel("Stop after records"))
           .addIfNotNull(DisplayData.item("maxReadTime", maxReadTime()).withLabel("Stop after"))
           .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"));
     }
@@ -322,10 +368,12 @@ public final class KafkaRows {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public TimestampPolicy<byte[], byte[]> createTimestampPolicy(TopicPartition tp, java.util.Optional<Instant> previousWatermark) {
+    public TimestampPolicy<byte[], byte[]> createTimestampPolicy(
+        TopicPartition tp, java.util.Optional<Instant> previousWatermark) {
       return new TimestampPolicy<byte[], byte[]>() {
         @Override
-        public Instant getTimestampForRecord(PartitionContext ctx, KafkaRecord<byte[], byte[]> record) {
+        public Instant getTimestampForRecord(
+            PartitionContext ctx, KafkaRecord<byte[], byte[]> record) {
           return BoundedWindow.TIMESTAMP_MIN_VALUE;
         }
 
@@ -347,8 +395,13 @@ public final class KafkaRows {
     private transient @Nullable Counter read;
     private transient ObjectMapper mapper;
 
-    DecodeFn(SchemaRegistry registry, RegisteredSchema reader, PayloadFormat format, String stage,
-        BadRecordRouter router, @Nullable String counterName) {
+    DecodeFn(
+        SchemaRegistry registry,
+        RegisteredSchema reader,
+        PayloadFormat format,
+        String stage,
+        BadRecordRouter router,
+        @Nullable String counterName) {
       this.avro = ResolvingReader.of(registry, reader, stage);
       this.json = JsonRowDecoder.of(reader.beamSchema(), stage);
       this.format = format;
@@ -364,7 +417,8 @@ public final class KafkaRows {
     }
 
     @ProcessElement
-    public void process(@Element KafkaRecord<byte[], byte[]> record, MultiOutputReceiver out) throws Exception {
+    public void process(@Element KafkaRecord<byte[], byte[]> record, MultiOutputReceiver out)
+        throws Exception {
       if (read != null) {
         read.inc();
       }
@@ -372,8 +426,18 @@ public final class KafkaRows {
       try {
         out.get(ROWS).output(decode(value));
       } catch (RecordRejectedException e) {
-        RecordRejectedException located = new RecordRejectedException(e.stage(), e.reason(),
-            "topic " + record.getTopic() + " partition " + record.getPartition() + " offset " + record.getOffset() + ": " + e.getMessage());
+        RecordRejectedException located =
+            new RecordRejectedException(
+                e.stage(),
+                e.reason(),
+                "topic "
+                    + record.getTopic()
+                    + " partition "
+                    + record.getPartition()
+                    + " offset "
+                    + record.getOffset()
+                    + ": "
+                    + e.getMessage());
         DeadLetters.reject(router, out, describe(record), StringUtf8Coder.of(), located);
       }
     }
@@ -381,24 +445,39 @@ public final class KafkaRows {
     private Row decode(byte[] value) throws RecordRejectedException {
       if (format == PayloadFormat.JSON) {
         if (value == null) {
-          throw new RecordRejectedException(stage, "empty_line", "message has no value; expected a JSON object");
+          throw new RecordRejectedException(
+              stage, "empty_line", "message has no value; expected a JSON object");
         }
         String text;
         try {
-          text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(value)).toString();
+          text =
+              StandardCharsets.UTF_8
+                  .newDecoder()
+                  .onMalformedInput(CodingErrorAction.REPORT)
+                  .decode(ByteBuffer.wrap(value))
+                  .toString();
         } catch (CharacterCodingException e) {
           throw new RecordRejectedException(stage, "not_json", "message value is not UTF-8 text");
         }
         return json.decode(text);
       }
       int id = ConfluentWireFormat.schemaId(value, stage);
-      return avro.readRow(id, value, ConfluentWireFormat.HEADER_LENGTH, value.length - ConfluentWireFormat.HEADER_LENGTH);
+      return avro.readRow(
+          id,
+          value,
+          ConfluentWireFormat.HEADER_LENGTH,
+          value.length - ConfluentWireFormat.HEADER_LENGTH);
     }
 
     private String describe(KafkaRecord<byte[], byte[]> record) throws Exception {
-      return deadLetterPayload(mapper, record.getTopic(), record.getPartition(), record.getOffset(),
-          record.getTimestamp(), record.getKV().getKey(), record.getKV().getValue());
+      return deadLetterPayload(
+          mapper,
+          record.getTopic(),
+          record.getPartition(),
+          record.getOffset(),
+          record.getTimestamp(),
+          record.getKV().getKey(),
+          record.getKV().getValue());
     }
   }
 
@@ -406,8 +485,15 @@ public final class KafkaRows {
    * The dead-letter payload of a Kafka message, the same for every Kafka source: where it was
    * (topic, partition, offset, timestamp) and its key and value bytes in base64.
    */
-  static String deadLetterPayload(ObjectMapper mapper, String topic, int partition, long offset, long timestamp,
-      byte @Nullable [] key, byte @Nullable [] value) throws Exception {
+  static String deadLetterPayload(
+      ObjectMapper mapper,
+      String topic,
+      int partition,
+      long offset,
+      long timestamp,
+      byte @Nullable [] key,
+      byte @Nullable [] value)
+      throws Exception {
     ObjectNode node = mapper.createObjectNode();
     node.put("topic", topic);
     node.put("partition", partition);
@@ -458,13 +544,17 @@ public final class KafkaRows {
 
     /** {@code host:port[,host:port]}. */
     public Write withBootstrapServers(String servers) {
-      checkArgument(servers != null && !servers.isBlank(), "KafkaRows.write().withBootstrapServers: servers must not be empty");
+      checkArgument(
+          servers != null && !servers.isBlank(),
+          "KafkaRows.write().withBootstrapServers: servers must not be empty");
       return toBuilder().setBootstrapServers(servers).build();
     }
 
     /** The topic to write. */
     public Write withTopic(String topic) {
-      checkArgument(topic != null && !topic.isBlank(), "KafkaRows.write().withTopic: topic must not be empty");
+      checkArgument(
+          topic != null && !topic.isBlank(),
+          "KafkaRows.write().withTopic: topic must not be empty");
       return toBuilder().setTopic(topic).build();
     }
 
@@ -482,46 +572,58 @@ public final class KafkaRows {
 
     /** Uses this field's value (UTF-8 text) as message key, e.g. for partitioning by user. */
     public Write withKeyField(String field) {
-      checkArgument(field != null && !field.isBlank(), "KafkaRows.write().withKeyField: field must not be empty");
+      checkArgument(
+          field != null && !field.isBlank(),
+          "KafkaRows.write().withKeyField: field must not be empty");
       return toBuilder().setKeyField(field).build();
     }
 
     /**
      * Writes exactly once with Kafka transactions ({@link TransactionalKafkaWrite}): {@code shards}
-     * transactional writers, each committing its progress in the offsets of consumer group
-     * {@code <sinkGroupId>-<shard>} in the same transaction as the records. Consumers see each
-     * record once with {@code isolation.level=read_committed}.
+     * transactional writers, each committing its progress in the offsets of consumer group {@code
+     * <sinkGroupId>-<shard>} in the same transaction as the records. Consumers see each record once
+     * with {@code isolation.level=read_committed}.
      *
      * <p>The writer is a {@code @RequiresStableInput} step. On Beam's Flink runner that needs
      * checkpointing in EXACTLY_ONCE mode with an interval (DoFnOperator checks both); records are
-     * then held until the checkpoint that contains them completes and go out in one transaction
-     * per shard, one checkpoint interval late. Only one job may write with a given
-     * {@code sinkGroupId}; a job resumed from its own savepoint keeps it.
+     * then held until the checkpoint that contains them completes and go out in one transaction per
+     * shard, one checkpoint interval late. Only one job may write with a given {@code sinkGroupId};
+     * a job resumed from its own savepoint keeps it.
      */
     public Write withExactlyOnce(int shards, String sinkGroupId) {
-      checkArgument(shards > 0, "KafkaRows.write().withExactlyOnce: shards must be > 0, got %s", shards);
-      checkArgument(sinkGroupId != null && !sinkGroupId.isBlank(),
+      checkArgument(
+          shards > 0, "KafkaRows.write().withExactlyOnce: shards must be > 0, got %s", shards);
+      checkArgument(
+          sinkGroupId != null && !sinkGroupId.isBlank(),
           "KafkaRows.write().withExactlyOnce: sinkGroupId must not be empty");
       return toBuilder().setEosShards(shards).setEosSinkGroupId(sinkGroupId).build();
     }
 
     @Override
     public PDone expand(PCollection<Row> rows) {
-      checkState(bootstrapServers() != null, "KafkaRows.write(): withBootstrapServers() is required");
+      checkState(
+          bootstrapServers() != null, "KafkaRows.write(): withBootstrapServers() is required");
       checkState(topic() != null, "KafkaRows.write(): withTopic() is required");
       checkState(schema() != null, "KafkaRows.write(): withSchema() is required");
       if (keyField() != null) {
-        checkArgument(rows.getSchema().hasField(keyField()),
-            "KafkaRows.write().withKeyField: field '%s' is not in the schema; known fields: %s", keyField(), rows.getSchema().getFieldNames());
+        checkArgument(
+            rows.getSchema().hasField(keyField()),
+            "KafkaRows.write().withKeyField: field '%s' is not in the schema; known fields: %s",
+            keyField(),
+            rows.getSchema().getFieldNames());
       }
-      PCollection<KV<byte[], byte[]>> encoded = rows
-          .apply("Encode", ParDo.of(new EncodeFn(schema(), payloadFormat(), keyField())))
-          .setCoder(KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), ByteArrayCoder.of()));
+      PCollection<KV<byte[], byte[]>> encoded =
+          rows.apply("Encode", ParDo.of(new EncodeFn(schema(), payloadFormat(), keyField())))
+              .setCoder(KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), ByteArrayCoder.of()));
       if (eosSinkGroupId() != null) {
-        return encoded.apply("WriteKafka",
-            TransactionalKafkaWrite.to(bootstrapServers(), topic()).withShards(eosShards()).withSinkGroupId(eosSinkGroupId()));
+        return encoded.apply(
+            "WriteKafka",
+            TransactionalKafkaWrite.to(bootstrapServers(), topic())
+                .withShards(eosShards())
+                .withSinkGroupId(eosSinkGroupId()));
       }
-      return encoded.apply("WriteKafka",
+      return encoded.apply(
+          "WriteKafka",
           KafkaIO.<byte[], byte[]>write()
               .withBootstrapServers(bootstrapServers())
               .withTopic(topic())
@@ -533,13 +635,23 @@ public final class KafkaRows {
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
       builder
-          .addIfNotNull(DisplayData.item("bootstrapServers", bootstrapServers()).withLabel("Bootstrap servers"))
+          .addIfNotNull(
+              DisplayData.item("bootstrapServers", bootstrapServers())
+                  .withLabel("Bootstrap servers"))
           .addIfNotNull(DisplayData.item("topic", topic()).withLabel("Topic"))
-          .addIfNotNull(DisplayData.item("schema", schema() == null ? null : schema().toString()).withLabel("Schema"))
-          .add(DisplayData.item("payloadFormat", payloadFormat().name()).withLabel("Payload format"))
+          .addIfNotNull(
+              DisplayData.item("schema", schema() == null ? null : schema().toString())
+                  .withLabel("Schema"))
+          .add(
+              DisplayData.item("payloadFormat", payloadFormat().name()).withLabel("Payload format"))
           .addIfNotNull(DisplayData.item("keyField", keyField()).withLabel("Key field"))
-          .add(DisplayData.item("exactlyOnce", eosSinkGroupId() == null ? "no"
-              : eosShards() + " shards, sink group " + eosSinkGroupId()).withLabel("Exactly-once (transactions)"));
+          .add(
+              DisplayData.item(
+                      "exactlyOnce",
+                      eosSinkGroupId() == null
+                          ? "no"
+                          : eosShards() + " shards, sink group " + eosSinkGroupId())
+                  .withLabel("Exactly-once (transactions)"));
     }
   }
 
@@ -560,9 +672,10 @@ public final class KafkaRows {
       if (keyField != null && row.getValue(keyField) != null) {
         key = String.valueOf((Object) row.getValue(keyField)).getBytes(StandardCharsets.UTF_8);
       }
-      byte[] value = format == PayloadFormat.JSON
-          ? RowJsonText.render(row).getBytes(StandardCharsets.UTF_8)
-          : ConfluentWireFormat.encode(schema, row);
+      byte[] value =
+          format == PayloadFormat.JSON
+              ? RowJsonText.render(row).getBytes(StandardCharsets.UTF_8)
+              : ConfluentWireFormat.encode(schema, row);
       out.output(KV.of(key, value));
     }
   }

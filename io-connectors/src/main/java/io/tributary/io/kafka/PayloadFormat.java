@@ -20,7 +20,8 @@ public enum PayloadFormat {
     try {
       return valueOf(name.trim().toUpperCase(Locale.ROOT));
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("payload format: expected avro or json, got '" + name + "'");
+      throw new IllegalArgumentException(
+          "payload format: expected avro or json, got '" + name + "'");
     }
   }
 }

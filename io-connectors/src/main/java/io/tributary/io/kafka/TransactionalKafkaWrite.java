@@ -57,36 +57,36 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why not Beam's {@code KafkaIO.write().withEOS}: its writer commits one transaction per
  * group-by-key pane, and on Flink every pane holds one element (its trigger fires per element), so
- * it commits one transaction per record: about 15 records a second here, measured on a local
- * broker (docs/operations.md). Checkpoints then wait behind minutes of commits and stop
- * completing. It also refuses to restart when a job failed between its first commit and the next
- * completed checkpoint ("Kafka metadata exists for shard 0, but there is no stored state").
+ * it commits one transaction per record: about 15 records a second here, measured on a local broker
+ * (docs/operations.md). Checkpoints then wait behind minutes of commits and stop completing. It
+ * also refuses to restart when a job failed between its first commit and the next completed
+ * checkpoint ("Kafka metadata exists for shard 0, but there is no stored state").
  *
  * <p>How this one stays exactly once:
  *
  * <ul>
  *   <li>The writer is {@code @RequiresStableInput}. On Flink its input is buffered until the
  *       checkpoint holding it completes and is then processed as one bundle; after a failure the
- *       runner replays the same buffered elements in the same order. (On the Direct runner input
- *       is stable anyway.)
- *   <li>Records go to {@code shards} shards by a hash of the key (of the value for null keys).
- *       Each shard has one transactional producer, {@code transactional.id = <sinkGroupId>-<shard>},
- *       so a restarted writer fences a dead one and aborts its open transaction.
+ *       runner replays the same buffered elements in the same order. (On the Direct runner input is
+ *       stable anyway.)
+ *   <li>Records go to {@code shards} shards by a hash of the key (of the value for null keys). Each
+ *       shard has one transactional producer, {@code transactional.id = <sinkGroupId>-<shard>}, so
+ *       a restarted writer fences a dead one and aborts its open transaction.
  *   <li>Per shard the writer counts the records it has handled, in Beam state (so in checkpoints
  *       and savepoints), and commits that count inside each transaction as the offset metadata of
  *       consumer group {@code <sinkGroupId>-<shard>}. After a restore, the first records of a
  *       replay up to Kafka's committed count were already written and are skipped.
- *   <li>Kafka's metadata names the job instance that wrote it (a writer id chosen when the
- *       pipeline is built, kept in state). A restored job accepts its own metadata even when no
- *       checkpoint has recorded its first commit; another job reusing the sink group fails with
- *       a message that says so instead of silently skipping records.
+ *   <li>Kafka's metadata names the job instance that wrote it (a writer id chosen when the pipeline
+ *       is built, kept in state). A restored job accepts its own metadata even when no checkpoint
+ *       has recorded its first commit; another job reusing the sink group fails with a message that
+ *       says so instead of silently skipping records.
  * </ul>
  *
  * <p>Consumers must read with {@code isolation.level=read_committed}. Records reach the topic one
- * checkpoint interval late on Flink (the price of stable input). One job per {@code sinkGroupId};
- * a job resumed from its own savepoint keeps it. Kafka keeps group offsets for
- * {@code offsets.retention.minutes} (7 days by default): a job stopped longer than that loses its
- * sink progress and would write the replayed records again.
+ * checkpoint interval late on Flink (the price of stable input). One job per {@code sinkGroupId}; a
+ * job resumed from its own savepoint keeps it. Kafka keeps group offsets for {@code
+ * offsets.retention.minutes} (7 days by default): a job stopped longer than that loses its sink
+ * progress and would write the replayed records again.
  *
  * <pre>{@code
  * PCollection<KV<byte[], byte[]>> records = ...;
@@ -96,7 +96,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 @AutoValue
-public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<byte[], byte[]>>, PDone> {
+public abstract class TransactionalKafkaWrite
+    extends PTransform<PCollection<KV<byte[], byte[]>>, PDone> {
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalKafkaWrite.class);
 
   /** Counter namespace of the writer's metrics ({@code kafka_sink.*}). */
@@ -131,22 +132,31 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
 
   /** Writes to {@code topic} on {@code bootstrapServers}; needs {@link #withSinkGroupId}. */
   public static TransactionalKafkaWrite to(String bootstrapServers, String topic) {
-    checkArgument(bootstrapServers != null && !bootstrapServers.isBlank(),
+    checkArgument(
+        bootstrapServers != null && !bootstrapServers.isBlank(),
         "TransactionalKafkaWrite.to: bootstrapServers must not be empty");
-    checkArgument(topic != null && !topic.isBlank(), "TransactionalKafkaWrite.to: topic must not be empty");
+    checkArgument(
+        topic != null && !topic.isBlank(), "TransactionalKafkaWrite.to: topic must not be empty");
     return new AutoValue_TransactionalKafkaWrite.Builder()
-        .setBootstrapServers(bootstrapServers).setTopic(topic).setShards(1).build();
+        .setBootstrapServers(bootstrapServers)
+        .setTopic(topic)
+        .setShards(1)
+        .build();
   }
 
   /** Number of transactional writers; more shards commit in parallel across workers. */
   public TransactionalKafkaWrite withShards(int shards) {
-    checkArgument(shards > 0, "TransactionalKafkaWrite.withShards: shards must be > 0, got %s", shards);
+    checkArgument(
+        shards > 0, "TransactionalKafkaWrite.withShards: shards must be > 0, got %s", shards);
     return toBuilder().setShards(shards).build();
   }
 
-  /** Names the producers' transactional ids and the consumer groups that hold the sink's progress. */
+  /**
+   * Names the producers' transactional ids and the consumer groups that hold the sink's progress.
+   */
   public TransactionalKafkaWrite withSinkGroupId(String sinkGroupId) {
-    checkArgument(sinkGroupId != null && !sinkGroupId.isBlank(),
+    checkArgument(
+        sinkGroupId != null && !sinkGroupId.isBlank(),
         "TransactionalKafkaWrite.withSinkGroupId: sinkGroupId must not be empty");
     return toBuilder().setSinkGroupId(sinkGroupId).build();
   }
@@ -162,10 +172,15 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
     String writer = writerId() != null ? writerId() : UUID.randomUUID().toString();
     input
         .apply("AssignShard", ParDo.of(new ShardFn(shards())))
-        .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), ByteArrayCoder.of())))
+        .setCoder(
+            KvCoder.of(
+                VarIntCoder.of(),
+                KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), ByteArrayCoder.of())))
         .apply("GlobalWindow", Window.into(new GlobalWindows()))
-        .apply("CommitTransactions",
-            ParDo.of(new TransactionalWriterFn(bootstrapServers(), topic(), sinkGroupId(), writer)));
+        .apply(
+            "CommitTransactions",
+            ParDo.of(
+                new TransactionalWriterFn(bootstrapServers(), topic(), sinkGroupId(), writer)));
     return PDone.in(input.getPipeline());
   }
 
@@ -173,7 +188,8 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("bootstrapServers", bootstrapServers()).withLabel("Bootstrap servers"))
+        .add(
+            DisplayData.item("bootstrapServers", bootstrapServers()).withLabel("Bootstrap servers"))
         .add(DisplayData.item("topic", topic()).withLabel("Topic"))
         .add(DisplayData.item("shards", shards()).withLabel("Transactional writers"))
         .addIfNotNull(DisplayData.item("sinkGroupId", sinkGroupId()).withLabel("Sink group"));
@@ -193,7 +209,8 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
 
     /** By key, or by value when the key is null: the same record always lands in the same shard. */
     @ProcessElement
-    public void process(@Element KV<byte[], byte[]> record, OutputReceiver<KV<Integer, KV<byte[], byte[]>>> out) {
+    public void process(
+        @Element KV<byte[], byte[]> record, OutputReceiver<KV<Integer, KV<byte[], byte[]>>> out) {
       byte[] basis = record.getKey() != null ? record.getKey() : record.getValue();
       out.output(KV.of(Math.floorMod(mix(Arrays.hashCode(basis)), shards), record));
     }
@@ -206,7 +223,9 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
     }
   }
 
-  /** Progress a shard has committed to Kafka: records handled and the job instance that wrote it. */
+  /**
+   * Progress a shard has committed to Kafka: records handled and the job instance that wrote it.
+   */
   static final class Progress {
     private static final ObjectMapper JSON = new ObjectMapper();
     final long count;
@@ -229,8 +248,9 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
         JsonNode node = JSON.readTree(committed.metadata());
         return new Progress(node.path("count").asLong(), node.path("writer").asText());
       } catch (IOException e) {
-        throw new IllegalStateException("exactly-once Kafka sink: the sink group's offset metadata is not ours: "
-            + committed.metadata());
+        throw new IllegalStateException(
+            "exactly-once Kafka sink: the sink group's offset metadata is not ours: "
+                + committed.metadata());
       }
     }
   }
@@ -254,7 +274,8 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
     private transient Map<Integer, ShardProducer> producers;
     private transient Map<Integer, Pending> pending;
 
-    TransactionalWriterFn(String bootstrapServers, String topic, String sinkGroupId, String writerId) {
+    TransactionalWriterFn(
+        String bootstrapServers, String topic, String sinkGroupId, String writerId) {
       this.bootstrapServers = bootstrapServers;
       this.topic = topic;
       this.sinkGroupId = sinkGroupId;
@@ -281,16 +302,18 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
         writerState.write(writer);
       }
       if (producer.committed != null && !producer.committed.writer.equals(writer)) {
-        throw new IllegalStateException(String.format(
-            "exactly-once Kafka sink: sink group '%s' (shard %d) holds the progress of another job "
-                + "(writer %s, %d records); give this job a new --sinkGroupId, or resume that job from its savepoint",
-            sinkGroupId, shard, producer.committed.writer, producer.committed.count));
+        throw new IllegalStateException(
+            String.format(
+                "exactly-once Kafka sink: sink group '%s' (shard %d) holds the progress of another job "
+                    + "(writer %s, %d records); give this job a new --sinkGroupId, or resume that job from its savepoint",
+                sinkGroupId, shard, producer.committed.writer, producer.committed.count));
       }
       Long stored = handledState.read();
       long handled = stored == null ? 0L : stored;
       long committed = producer.committed == null ? 0L : producer.committed.count;
       if (handled < committed) {
-        // A replay after a restore: Kafka already holds this record, committed after the checkpoint.
+        // A replay after a restore: Kafka already holds this record, committed after the
+        // checkpoint.
         replayed.inc();
       } else {
         pending.computeIfAbsent(shard, s -> new Pending()).records.add(element.getValue());
@@ -349,8 +372,11 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
         } catch (RuntimeException closing) {
           e.addSuppressed(closing);
         }
-        throw new IOException(String.format("exactly-once Kafka sink: transaction of %d records for shard %d of topic '%s' failed: %s",
-            p.records.size(), shard, topic, e.getMessage()), e);
+        throw new IOException(
+            String.format(
+                "exactly-once Kafka sink: transaction of %d records for shard %d of topic '%s' failed: %s",
+                p.records.size(), shard, topic, e.getMessage()),
+            e);
       }
     }
 
@@ -369,8 +395,10 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
       props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(shard));
       props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
       props.put(ProducerConfig.ACKS_CONFIG, "all");
-      KafkaProducer<byte[], byte[]> kafka = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-      // Fences any earlier producer of this shard (a killed worker) and aborts its open transaction,
+      KafkaProducer<byte[], byte[]> kafka =
+          new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+      // Fences any earlier producer of this shard (a killed worker) and aborts its open
+      // transaction,
       // so the offsets read next are final.
       kafka.initTransactions();
       Progress committed;
@@ -379,12 +407,18 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
       c.put(ConsumerConfig.GROUP_ID_CONFIG, progressGroup(sinkGroupId, shard));
       c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      try (KafkaConsumer<byte[], byte[]> consumer =
+          new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
         TopicPartition tp = new TopicPartition(topic, 0);
         committed = Progress.parse(consumer.committed(Set.of(tp)).get(tp));
       }
-      LOG.info("exactly-once Kafka sink: shard {} of topic '{}' opened; Kafka holds {}", shard, topic,
-          committed == null ? "no progress yet" : committed.count + " records of writer " + committed.writer);
+      LOG.info(
+          "exactly-once Kafka sink: shard {} of topic '{}' opened; Kafka holds {}",
+          shard,
+          topic,
+          committed == null
+              ? "no progress yet"
+              : committed.count + " records of writer " + committed.writer);
       producer = new ShardProducer(kafka, committed);
       producers.put(shard, producer);
       return producer;
@@ -400,8 +434,8 @@ public abstract class TransactionalKafkaWrite extends PTransform<PCollection<KV<
 
     /**
      * Closes this instance's producers and the idle ones of this sink: an idle producer is in no
-     * bundle's hands, and leaving it open would keep its network thread (and, on a session
-     * cluster, the job's class loader) alive after the job ends. A later bundle opens a new one.
+     * bundle's hands, and leaving it open would keep its network thread (and, on a session cluster,
+     * the job's class loader) alive after the job ends. A later bundle opens a new one.
      */
     @Teardown
     public void teardown() {

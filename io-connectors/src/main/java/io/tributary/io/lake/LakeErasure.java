@@ -36,12 +36,12 @@ import org.apache.avro.generic.GenericRecord;
  *
  * <p>A partition that holds a subject's rows is rewritten whole, the way {@link LakePartitions}
  * writes it: into {@code <root>/.tmp-erasure-<run>-<partition>/} first (data files, then a new
- * {@code _SUCCESS} with the new row count and checksums, the input fingerprint kept, and an
- * {@code erased_rows} count), then swapped in by two atomic renames. A reader sees the old partition
- * or the new one, never a half-written one; a partition without the subject is not touched.
- * {@code delete} drops the rows; {@code rewrite} keeps them, so totals and counts survive the
- * erasure, with the subject field replaced by {@link #ERASED} and the {@code clear} fields set to
- * null (or {@link #ERASED} where a string field is not nullable).
+ * {@code _SUCCESS} with the new row count and checksums, the input fingerprint kept, and an {@code
+ * erased_rows} count), then swapped in by two atomic renames. A reader sees the old partition or
+ * the new one, never a half-written one; a partition without the subject is not touched. {@code
+ * delete} drops the rows; {@code rewrite} keeps them, so totals and counts survive the erasure,
+ * with the subject field replaced by {@link #ERASED} and the {@code clear} fields set to null (or
+ * {@link #ERASED} where a string field is not nullable).
  *
  * <pre>{@code
  * LakeErasure.Outcome o = LakeErasure.in("/lake/orders", "customer_id")
@@ -66,11 +66,17 @@ public final class LakeErasure {
     this.clearFields = List.copyOf(clearFields);
   }
 
-  /** Erasure in the dataset under the local directory {@code root}, by the value of {@code subjectField}. Deletes rows. */
+  /**
+   * Erasure in the dataset under the local directory {@code root}, by the value of {@code
+   * subjectField}. Deletes rows.
+   */
   public static LakeErasure in(String root, String subjectField) {
     checkArgument(root != null && !root.isEmpty(), "LakeErasure.in: root must not be empty");
-    checkArgument(subjectField != null && !subjectField.isEmpty(), "LakeErasure.in: subjectField must not be empty");
-    return new LakeErasure(root.startsWith("file://") ? root.substring(7) : root, subjectField, true, List.of());
+    checkArgument(
+        subjectField != null && !subjectField.isEmpty(),
+        "LakeErasure.in: subjectField must not be empty");
+    return new LakeErasure(
+        root.startsWith("file://") ? root.substring(7) : root, subjectField, true, List.of());
   }
 
   /** Keeps the subject's rows, with the subject field and {@code clearFields} erased. */
@@ -107,7 +113,9 @@ public final class LakeErasure {
     }
   }
 
-  /** Removes or rewrites the rows of every subject in {@code subjects}, one pass over the dataset. */
+  /**
+   * Removes or rewrites the rows of every subject in {@code subjects}, one pass over the dataset.
+   */
   public Outcome erase(Set<String> subjects) throws IOException {
     Path base = Path.of(root);
     if (!Files.isDirectory(base)) {
@@ -115,7 +123,9 @@ public final class LakeErasure {
     }
     Map<Path, List<Path>> partitions = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(base)) {
-      for (Path f : walk.filter(p -> p.toString().endsWith(".avro") && Files.isRegularFile(p)).collect(Collectors.toList())) {
+      for (Path f :
+          walk.filter(p -> p.toString().endsWith(".avro") && Files.isRegularFile(p))
+              .collect(Collectors.toList())) {
         if (!hidden(base.relativize(f))) {
           partitions.computeIfAbsent(f.getParent(), k -> new ArrayList<>()).add(f);
         }
@@ -141,7 +151,13 @@ public final class LakeErasure {
     return false;
   }
 
-  private boolean rewrite(Path base, Path dir, List<Path> files, Set<String> subjects, Map<String, Long> counts, String run)
+  private boolean rewrite(
+      Path base,
+      Path dir,
+      List<Path> files,
+      Set<String> subjects,
+      Map<String, Long> counts,
+      String run)
       throws IOException {
     Map<Path, List<GenericRecord>> kept = new TreeMap<>();
     Map<Path, Schema> schemas = new HashMap<>();
@@ -149,10 +165,14 @@ public final class LakeErasure {
     long total = 0;
     for (Path f : files) {
       List<GenericRecord> out = new ArrayList<>();
-      try (DataFileReader<GenericRecord> reader = new DataFileReader<>(f.toFile(), new GenericDatumReader<>())) {
+      try (DataFileReader<GenericRecord> reader =
+          new DataFileReader<>(f.toFile(), new GenericDatumReader<>())) {
         Schema schema = reader.getSchema();
-        checkArgument(schema.getField(subjectField) != null,
-            "LakeErasure: subject field '%s' is not in the schema of %s; fields: %s", subjectField, f,
+        checkArgument(
+            schema.getField(subjectField) != null,
+            "LakeErasure: subject field '%s' is not in the schema of %s; fields: %s",
+            subjectField,
+            f,
             schema.getFields().stream().map(Schema.Field::name).collect(Collectors.toList()));
         schemas.put(f, schema);
         for (GenericRecord r : reader) {
@@ -183,7 +203,8 @@ public final class LakeErasure {
       Path target = tmp.resolve(e.getKey().getFileName());
       Schema schema = schemas.get(e.getKey());
       try (OutputStream os = Files.newOutputStream(target);
-          DataFileWriter<GenericRecord> writer = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(schema))) {
+          DataFileWriter<GenericRecord> writer =
+              new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(schema))) {
         writer.create(schema, os, syncMarker(name));
         for (GenericRecord r : e.getValue()) {
           writer.append(r);
@@ -228,13 +249,17 @@ public final class LakeErasure {
     GenericData.Record copy = new GenericData.Record((GenericData.Record) r, true);
     copy.put(subjectField, erasedValue(schema, subjectField, false));
     for (String f : clearFields) {
-      checkArgument(schema.getField(f) != null, "LakeErasure: field '%s' to clear is not in the schema", f);
+      checkArgument(
+          schema.getField(f) != null, "LakeErasure: field '%s' to clear is not in the schema", f);
       copy.put(f, erasedValue(schema, f, true));
     }
     return copy;
   }
 
-  /** The subject becomes {@link #ERASED} (rows stay countable per erased subject); cleared fields null where they can. */
+  /**
+   * The subject becomes {@link #ERASED} (rows stay countable per erased subject); cleared fields
+   * null where they can.
+   */
   private static Object erasedValue(Schema schema, String field, boolean preferNull) {
     Schema type = schema.getField(field).schema();
     List<Schema> options = type.getType() == Schema.Type.UNION ? type.getTypes() : List.of(type);
@@ -248,13 +273,17 @@ public final class LakeErasure {
     if (nullable) {
       return null;
     }
-    throw new IllegalArgumentException("LakeErasure: field '" + field + "' is neither a string nor nullable; "
-        + "it cannot be rewritten, delete the rows instead");
+    throw new IllegalArgumentException(
+        "LakeErasure: field '"
+            + field
+            + "' is neither a string nor nullable; "
+            + "it cannot be rewritten, delete the rows instead");
   }
 
   private static byte[] syncMarker(String partition) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(partition.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(partition.getBytes(StandardCharsets.UTF_8));
       return java.util.Arrays.copyOf(digest, 16);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -271,6 +300,11 @@ public final class LakeErasure {
 
   @Override
   public String toString() {
-    return "LakeErasure{" + root + ", subject=" + subjectField + (delete ? ", delete" : ", rewrite " + clearFields) + "}";
+    return "LakeErasure{"
+        + root
+        + ", subject="
+        + subjectField
+        + (delete ? ", delete" : ", rewrite " + clearFields)
+        + "}";
   }
 }

@@ -59,19 +59,19 @@ import org.joda.time.ReadableInstant;
  * Writes a bounded collection of rows as a date-partitioned Avro dataset, {@code
  * <root>/dt=YYYY-MM-DD[/hour=HH]/part-00000.avro}, replacing each partition atomically.
  *
- * <p>Each partition is written whole by one worker: to a temporary directory
- * first ({@code <root>/.tmp-<run>-<partition>/}), data file then {@code _SUCCESS}; then the old
- * partition directory (if any) is renamed to {@code <root>/.old-<run>-<partition>}, the new one renamed into place, and the old one deleted. A reader
- * therefore sees the old partition, briefly none, or the new one complete with its marker, never
- * a half-written one; a rerun replaces rather than adds, so nothing is duplicated. Directories
- * starting with {@code .} are not partitions; a run that was killed leaves only such directories,
- * which {@link #cleanUp} removes. The rename needs a file system where renaming a directory is
- * atomic: local disks and HDFS (paths here are local).
+ * <p>Each partition is written whole by one worker: to a temporary directory first ({@code
+ * <root>/.tmp-<run>-<partition>/}), data file then {@code _SUCCESS}; then the old partition
+ * directory (if any) is renamed to {@code <root>/.old-<run>-<partition>}, the new one renamed into
+ * place, and the old one deleted. A reader therefore sees the old partition, briefly none, or the
+ * new one complete with its marker, never a half-written one; a rerun replaces rather than adds, so
+ * nothing is duplicated. Directories starting with {@code .} are not partitions; a run that was
+ * killed leaves only such directories, which {@link #cleanUp} removes. The rename needs a file
+ * system where renaming a directory is atomic: local disks and HDFS (paths here are local).
  *
  * <p>{@code _SUCCESS} is JSON: partition, row count, file checksums, and the input fingerprint
- * given with {@link #withInputFingerprint}, so a backfill can skip a partition that is complete
- * for unchanged input. Rows are sorted and the Avro sync marker is derived from the partition
- * name, so the same rows give byte-identical files on every run and runner.
+ * given with {@link #withInputFingerprint}, so a backfill can skip a partition that is complete for
+ * unchanged input. Rows are sorted and the Avro sync marker is derived from the partition name, so
+ * the same rows give byte-identical files on every run and runner.
  *
  * <pre>{@code
  * mart.apply("WriteMartLake",
@@ -81,13 +81,16 @@ import org.joda.time.ReadableInstant;
  * }</pre>
  */
 @AutoValue
-public abstract class LakePartitions extends PTransform<PCollection<Row>, PCollection<KV<String, Long>>> {
+public abstract class LakePartitions
+    extends PTransform<PCollection<Row>, PCollection<KV<String, Long>>> {
   /** Name of the completeness marker in each partition directory. */
   public static final String SUCCESS = "_SUCCESS";
+
   /** Name of the one data file of a partition. */
   public static final String DATA_FILE = "part-00000.avro";
 
-  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("'dt='yyyy-MM-dd").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter DAY =
+      DateTimeFormatter.ofPattern("'dt='yyyy-MM-dd").withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter HOUR =
       DateTimeFormatter.ofPattern("'dt='yyyy-MM-dd'/hour='HH").withZone(ZoneOffset.UTC);
 
@@ -121,8 +124,10 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
   /** Writes the dataset under the local directory {@code root}. */
   public static LakePartitions to(String root) {
     checkArgument(root != null && !root.isEmpty(), "LakePartitions.to: root must not be empty");
-    checkArgument(!root.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") || root.startsWith("file://"),
-        "LakePartitions.to: '%s' is not a local path; the atomic partition swap needs a local (or HDFS-like) file system", root);
+    checkArgument(
+        !root.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") || root.startsWith("file://"),
+        "LakePartitions.to: '%s' is not a local path; the atomic partition swap needs a local (or HDFS-like) file system",
+        root);
     return new AutoValue_LakePartitions.Builder()
         .setRoot(root.startsWith("file://") ? root.substring("file://".length()) : root)
         .setHourly(false)
@@ -131,15 +136,23 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
         .build();
   }
 
-  /** Partitions by the UTC date of {@code field}: a {@code DATE} or a {@code DATETIME} field. Required. */
+  /**
+   * Partitions by the UTC date of {@code field}: a {@code DATE} or a {@code DATETIME} field.
+   * Required.
+   */
   public LakePartitions byDateOf(String field) {
-    checkArgument(field != null && !field.isEmpty(), "LakePartitions.byDateOf: field must not be empty");
+    checkArgument(
+        field != null && !field.isEmpty(), "LakePartitions.byDateOf: field must not be empty");
     return toBuilder().setField(field).setHourly(false).build();
   }
 
-  /** Partitions by the UTC date and hour of the {@code DATETIME} {@code field}: {@code dt=.../hour=HH}. */
+  /**
+   * Partitions by the UTC date and hour of the {@code DATETIME} {@code field}: {@code
+   * dt=.../hour=HH}.
+   */
   public LakePartitions byHourOf(String field) {
-    checkArgument(field != null && !field.isEmpty(), "LakePartitions.byHourOf: field must not be empty");
+    checkArgument(
+        field != null && !field.isEmpty(), "LakePartitions.byHourOf: field must not be empty");
     return toBuilder().setField(field).setHourly(true).build();
   }
 
@@ -154,30 +167,38 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
       try {
         LocalDate.parse(d);
       } catch (java.time.format.DateTimeParseException e) {
-        throw new IllegalArgumentException("LakePartitions.withPartitions: expected YYYY-MM-DD, got '" + d + "'");
+        throw new IllegalArgumentException(
+            "LakePartitions.withPartitions: expected YYYY-MM-DD, got '" + d + "'");
       }
     }
-    checkArgument(!hourly() || dates.isEmpty(), "LakePartitions.withPartitions: only for daily partitions");
+    checkArgument(
+        !hourly() || dates.isEmpty(), "LakePartitions.withPartitions: only for daily partitions");
     return toBuilder().setPartitions(ImmutableList.copyOf(dates)).build();
   }
 
   /** A fingerprint of the run's input, stored in every {@code _SUCCESS}. */
   public LakePartitions withInputFingerprint(String fingerprint) {
-    checkArgument(fingerprint != null, "LakePartitions.withInputFingerprint: fingerprint must not be null");
+    checkArgument(
+        fingerprint != null, "LakePartitions.withInputFingerprint: fingerprint must not be null");
     return toBuilder().setInputFingerprint(fingerprint).build();
   }
 
   @Override
   public PCollection<KV<String, Long>> expand(PCollection<Row> rows) {
     checkArgument(field() != null, "LakePartitions: byDateOf() or byHourOf() is required");
-    checkArgument(rows.isBounded() == PCollection.IsBounded.BOUNDED,
+    checkArgument(
+        rows.isBounded() == PCollection.IsBounded.BOUNDED,
         "LakePartitions: the input must be bounded (a partition is written whole, once its rows are all known)");
     Schema schema = rows.getSchema();
-    checkArgument(schema.hasField(field()), "LakePartitions: field '%s' is not in the schema; known fields: %s",
-        field(), schema.getFieldNames());
+    checkArgument(
+        schema.hasField(field()),
+        "LakePartitions: field '%s' is not in the schema; known fields: %s",
+        field(),
+        schema.getFieldNames());
     String field = field();
     boolean hourly = hourly();
-    KvCoder<String, Row> kvCoder = KvCoder.of(StringUtf8Coder.of(), NullableCoder.of(RowCoder.of(schema)));
+    KvCoder<String, Row> kvCoder =
+        KvCoder.of(StringUtf8Coder.of(), NullableCoder.of(RowCoder.of(schema)));
     PCollection<KV<String, Row>> keyed =
         rows.apply("GlobalWindow", Window.<Row>into(new GlobalWindows()))
             .apply("KeyByPartition", ParDo.of(new KeyFn(field, hourly)))
@@ -191,8 +212,15 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
             .and(rows.getPipeline().apply("OwnedPartitions", Create.of(owned).withCoder(kvCoder)))
             .apply("WithOwnedPartitions", Flatten.pCollections());
     return all.apply("GroupByPartition", GroupByKey.create())
-        .apply("WriteAndSwap", ParDo.of(new WriteFn(root(), schema, partitions(), inputFingerprint(),
-            UUID.randomUUID().toString())))
+        .apply(
+            "WriteAndSwap",
+            ParDo.of(
+                new WriteFn(
+                    root(),
+                    schema,
+                    partitions(),
+                    inputFingerprint(),
+                    UUID.randomUUID().toString())))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
   }
 
@@ -202,10 +230,17 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
     builder
         .add(DisplayData.item("root", root()).withLabel("Dataset root"))
         .addIfNotNull(DisplayData.item("field", field()).withLabel("Partition field"))
-        .add(DisplayData.item("granularity", hourly() ? "dt=/hour=" : "dt=").withLabel("Partitioning"))
-        .add(DisplayData.item("partitions", String.join(",", partitions())).withLabel("Owned partitions"))
-        .add(DisplayData.item("inputFingerprint", inputFingerprint()).withLabel("Input fingerprint"))
-        .add(DisplayData.item("format", "Avro (one file per partition, atomic swap, _SUCCESS)").withLabel("Format"));
+        .add(
+            DisplayData.item("granularity", hourly() ? "dt=/hour=" : "dt=")
+                .withLabel("Partitioning"))
+        .add(
+            DisplayData.item("partitions", String.join(",", partitions()))
+                .withLabel("Owned partitions"))
+        .add(
+            DisplayData.item("inputFingerprint", inputFingerprint()).withLabel("Input fingerprint"))
+        .add(
+            DisplayData.item("format", "Avro (one file per partition, atomic swap, _SUCCESS)")
+                .withLabel("Format"));
   }
 
   /** The partition path of a value of the partition field. */
@@ -213,7 +248,8 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
     if (value instanceof LocalDate) {
       return "dt=" + value;
     }
-    java.time.Instant instant = java.time.Instant.ofEpochMilli(((ReadableInstant) value).getMillis());
+    java.time.Instant instant =
+        java.time.Instant.ofEpochMilli(((ReadableInstant) value).getMillis());
     return (hourly ? HOUR : DAY).format(instant);
   }
 
@@ -250,12 +286,17 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Iterable<Row>> partition, OutputReceiver<KV<String, Long>> out)
+    public void process(
+        @Element KV<String, Iterable<Row>> partition, OutputReceiver<KV<String, Long>> out)
         throws Exception {
       String name = partition.getKey();
       if (!owned.isEmpty() && !owned.contains(name.substring(3, 13))) {
-        throw new IllegalStateException("LakePartitions: a row falls in " + name
-            + ", outside the partitions this run owns " + owned + "; filter rows before writing");
+        throw new IllegalStateException(
+            "LakePartitions: a row falls in "
+                + name
+                + ", outside the partitions this run owns "
+                + owned
+                + "; filter rows before writing");
       }
       List<Row> rows = new ArrayList<>();
       for (Row r : partition.getValue()) {
@@ -272,7 +313,8 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
       org.apache.avro.Schema avro = avroSchema(schema);
       Path data = tmp.resolve(DATA_FILE);
       try (OutputStream os = Files.newOutputStream(data);
-          DataFileWriter<GenericRecord> writer = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(avro))) {
+          DataFileWriter<GenericRecord> writer =
+              new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(avro))) {
         writer.create(avro, os, syncMarker(name));
         for (Row r : rows) {
           writer.append(AvroUtils.toGenericRecord(withDecimalScale(r), avro));
@@ -300,7 +342,9 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
       out.output(KV.of(name, (long) rows.size()));
     }
 
-    /** Decimals at the dataset's scale; a value that would need rounding fails instead of changing. */
+    /**
+     * Decimals at the dataset's scale; a value that would need rounding fails instead of changing.
+     */
     private Row withDecimalScale(Row row) {
       List<Object> values = new ArrayList<>(row.getValues());
       for (int i = 0; i < values.size(); i++) {
@@ -312,7 +356,8 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
     }
 
     private static byte[] syncMarker(String partition) throws Exception {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(partition.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(partition.getBytes(StandardCharsets.UTF_8));
       return java.util.Arrays.copyOf(digest, 16);
     }
   }
@@ -360,17 +405,23 @@ public abstract class LakePartitions extends PTransform<PCollection<Row>, PColle
     }
   }
 
-  /** Removes what killed runs left behind: {@code .tmp-*} and {@code .old-*} directories under {@code root}. */
+  /**
+   * Removes what killed runs left behind: {@code .tmp-*} and {@code .old-*} directories under
+   * {@code root}.
+   */
   public static int cleanUp(String root) {
     Path base = Path.of(root);
     if (!Files.isDirectory(base)) {
       return 0;
     }
     int removed = 0;
-    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(base, p -> {
-      String n = p.getFileName().toString();
-      return n.startsWith(".tmp-") || n.startsWith(".old-");
-    })) {
+    try (DirectoryStream<Path> dirs =
+        Files.newDirectoryStream(
+            base,
+            p -> {
+              String n = p.getFileName().toString();
+              return n.startsWith(".tmp-") || n.startsWith(".old-");
+            })) {
       for (Path d : dirs) {
         deleteTree(d);
         removed++;

@@ -9,12 +9,13 @@ import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.values.Row;
 
 /**
- * Converts Beam {@link Row}s to Avro records of a contract, fitting decimals to the contract's scale.
+ * Converts Beam {@link Row}s to Avro records of a contract, fitting decimals to the contract's
+ * scale.
  *
  * <p>Beam's {@code DECIMAL} carries no scale, so a price decoded from {@code "5"} has scale 0 and
  * Avro refuses to write it as {@code decimal(12,2)}. Top-level decimals are rescaled when that is
- * exact ({@code 5 -> 5.00}); a value that would need rounding ({@code 5.001}) is an error naming the
- * field, not a silent change of the number.
+ * exact ({@code 5 -> 5.00}); a value that would need rounding ({@code 5.001}) is an error naming
+ * the field, not a silent change of the number.
  *
  * <pre>{@code
  * GenericRecord record = AvroRows.toGenericRecord(row, registry.latest("clickstream-event").schema());
@@ -35,7 +36,8 @@ public final class AvroRows {
           }
         }
       }
-      if (s.getLogicalType() instanceof LogicalTypes.Decimal && row.getSchema().hasField(f.name())) {
+      if (s.getLogicalType() instanceof LogicalTypes.Decimal
+          && row.getSchema().hasField(f.name())) {
         Object v = row.getValue(f.name());
         int scale = ((LogicalTypes.Decimal) s.getLogicalType()).getScale();
         if (v instanceof BigDecimal && ((BigDecimal) v).scale() != scale) {
@@ -43,8 +45,14 @@ public final class AvroRows {
             BigDecimal rescaled = ((BigDecimal) v).setScale(scale, RoundingMode.UNNECESSARY);
             fitted = Row.fromRow(fitted).withFieldValue(f.name(), rescaled).build();
           } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("field '" + f.name() + "' has more than " + scale
-                + " decimal places, which " + schema.getFullName() + " cannot hold without rounding");
+            throw new IllegalArgumentException(
+                "field '"
+                    + f.name()
+                    + "' has more than "
+                    + scale
+                    + " decimal places, which "
+                    + schema.getFullName()
+                    + " cannot hold without rounding");
           }
         }
       }

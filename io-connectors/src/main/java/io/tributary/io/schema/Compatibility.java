@@ -53,7 +53,11 @@ public enum Compatibility {
       return valueOf(name.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new IllegalArgumentException(
-          "compatibility: expected one of " + java.util.Arrays.toString(values()) + ", got '" + name + "'");
+          "compatibility: expected one of "
+              + java.util.Arrays.toString(values())
+              + ", got '"
+              + name
+              + "'");
     }
   }
 
@@ -62,7 +66,8 @@ public enum Compatibility {
    *
    * @return one line per problem, naming the version, the field and the rule; empty when compatible
    */
-  public List<String> check(String subject, Schema candidate, List<RegisteredSchema> existingOldestFirst) {
+  public List<String> check(
+      String subject, Schema candidate, List<RegisteredSchema> existingOldestFirst) {
     List<String> problems = new ArrayList<>();
     if (existingOldestFirst.isEmpty() || this == NONE) {
       return problems;
@@ -70,23 +75,39 @@ public enum Compatibility {
     List<RegisteredSchema> against =
         transitive
             ? existingOldestFirst
-            : existingOldestFirst.subList(existingOldestFirst.size() - 1, existingOldestFirst.size());
+            : existingOldestFirst.subList(
+                existingOldestFirst.size() - 1, existingOldestFirst.size());
     for (RegisteredSchema old : against) {
       if (newReadsOld) {
         problems.addAll(
-            describe(name() + ": the new version of " + subject + " cannot read data written with v" + old.version(),
-                candidate, old.schema()));
+            describe(
+                name()
+                    + ": the new version of "
+                    + subject
+                    + " cannot read data written with v"
+                    + old.version(),
+                candidate,
+                old.schema()));
       }
       if (oldReadsNew) {
         problems.addAll(
-            describe(name() + ": v" + old.version() + " of " + subject + " cannot read data written with the new version",
-                old.schema(), candidate));
+            describe(
+                name()
+                    + ": v"
+                    + old.version()
+                    + " of "
+                    + subject
+                    + " cannot read data written with the new version",
+                old.schema(),
+                candidate));
       }
     }
     return problems;
   }
 
-  /** Problems a reader with {@code reader} has with data written with {@code writer}; empty if none. */
+  /**
+   * Problems a reader with {@code reader} has with data written with {@code writer}; empty if none.
+   */
   public static List<String> readerProblems(Schema reader, Schema writer) {
     return describe("reader cannot read writer", reader, writer);
   }
@@ -99,7 +120,15 @@ public enum Compatibility {
       return problems;
     }
     for (Incompatibility i : result.getResult().getIncompatibilities()) {
-      problems.add(prefix + ": " + FieldLocations.describe(reader, i) + " (rule " + i.getType() + ": " + rule(i) + ")");
+      problems.add(
+          prefix
+              + ": "
+              + FieldLocations.describe(reader, i)
+              + " (rule "
+              + i.getType()
+              + ": "
+              + rule(i)
+              + ")");
     }
     return problems;
   }

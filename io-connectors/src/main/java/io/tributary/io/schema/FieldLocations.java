@@ -13,7 +13,9 @@ final class FieldLocations {
       case READER_FIELD_MISSING_DEFAULT_VALUE:
         // The location already points at the reader's field; the message repeats its name.
         String field = path.isEmpty() ? i.getMessage() : path;
-        return "field '" + field + "' is absent from the writer's data and has no default in the reader";
+        return "field '"
+            + field
+            + "' is absent from the writer's data and has no default in the reader";
       case TYPE_MISMATCH:
         return "field '" + orRoot(path) + "': " + i.getMessage();
       case MISSING_ENUM_SYMBOLS:
@@ -37,7 +39,9 @@ final class FieldLocations {
       if (part.isEmpty() || current == null) {
         continue;
       }
-      if (part.equals("fields") && k + 1 < parts.length && current.getType() == Schema.Type.RECORD) {
+      if (part.equals("fields")
+          && k + 1 < parts.length
+          && current.getType() == Schema.Type.RECORD) {
         int index = Integer.parseInt(parts[++k]);
         Schema.Field f = current.getFields().get(index);
         if (path.length() > 0) {

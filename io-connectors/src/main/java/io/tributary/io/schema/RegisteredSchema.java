@@ -68,7 +68,9 @@ public final class RegisteredSchema implements Serializable {
     return beamSchema;
   }
 
-  /** Avro's 64-bit parsing-canonical-form fingerprint; equal for schemas that resolve identically. */
+  /**
+   * Avro's 64-bit parsing-canonical-form fingerprint; equal for schemas that resolve identically.
+   */
   public long fingerprint() {
     return SchemaNormalization.parsingFingerprint64(schema());
   }
@@ -83,7 +85,9 @@ public final class RegisteredSchema implements Serializable {
       return false;
     }
     RegisteredSchema other = (RegisteredSchema) o;
-    return version == other.version && id == other.id && subject.equals(other.subject)
+    return version == other.version
+        && id == other.id
+        && subject.equals(other.subject)
         && fingerprint() == other.fingerprint();
   }
 

@@ -22,11 +22,11 @@ import org.apache.beam.sdk.values.Row;
  * (reader) version, by Avro's resolution rules, and converts them to Beam {@link Row}s.
  *
  * <p>Everything that can go wrong with a payload is a {@link RecordRejectedException} with a
- * reason: {@code unknown_schema_id} (no registered schema has the writer id),
- * {@code unresolvable_schema} (the writer schema exists but the reader cannot read it; the message
- * names the field and the rule), {@code corrupt_payload} (the bytes are not Avro of the writer
- * schema) and {@code wrong_type} (a value does not fit the Beam schema). Resolution is decided once
- * per writer id and cached.
+ * reason: {@code unknown_schema_id} (no registered schema has the writer id), {@code
+ * unresolvable_schema} (the writer schema exists but the reader cannot read it; the message names
+ * the field and the rule), {@code corrupt_payload} (the bytes are not Avro of the writer schema)
+ * and {@code wrong_type} (a value does not fit the Beam schema). Resolution is decided once per
+ * writer id and cached.
  *
  * <pre>{@code
  * ResolvingReader reader = ResolvingReader.of(registry, "clickstream-event", "decode");
@@ -64,56 +64,90 @@ public final class ResolvingReader implements Serializable {
     return reader;
   }
 
-  /** Decodes {@code length} bytes at {@code offset}, written with the schema of id {@code writerId}. */
+  /**
+   * Decodes {@code length} bytes at {@code offset}, written with the schema of id {@code writerId}.
+   */
   @SuppressWarnings("unchecked")
-  public GenericRecord read(int writerId, byte[] bytes, int offset, int length) throws RecordRejectedException {
+  public GenericRecord read(int writerId, byte[] bytes, int offset, int length)
+      throws RecordRejectedException {
     if (byWriterId == null) {
       byWriterId = new HashMap<>();
     }
     Object resolved = byWriterId.computeIfAbsent(writerId, this::resolve);
     if (resolved instanceof String) {
       String problem = (String) resolved;
-      throw new RecordRejectedException(stage, problem.startsWith("unknown") ? "unknown_schema_id" : "unresolvable_schema", problem);
+      throw new RecordRejectedException(
+          stage,
+          problem.startsWith("unknown") ? "unknown_schema_id" : "unresolvable_schema",
+          problem);
     }
     try {
       decoder = DecoderFactory.get().binaryDecoder(bytes, offset, length, decoder);
       GenericRecord record = ((GenericDatumReader<GenericRecord>) resolved).read(null, decoder);
       if (!decoder.isEnd()) {
-        throw new RecordRejectedException(stage, "corrupt_payload",
+        throw new RecordRejectedException(
+            stage,
+            "corrupt_payload",
             "payload has bytes left after a complete record of writer schema id " + writerId);
       }
       return record;
-    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
-      throw new RecordRejectedException(stage, "corrupt_payload",
-          "payload is not Avro binary of writer schema id " + writerId + " (" + e.getClass().getSimpleName() + ")");
+    } catch (IOException
+        | AvroRuntimeException
+        | IndexOutOfBoundsException
+        | NegativeArraySizeException e) {
+      throw new RecordRejectedException(
+          stage,
+          "corrupt_payload",
+          "payload is not Avro binary of writer schema id "
+              + writerId
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")");
     }
   }
 
   /** {@link #read} then {@link #toRow}. */
-  public Row readRow(int writerId, byte[] bytes, int offset, int length) throws RecordRejectedException {
+  public Row readRow(int writerId, byte[] bytes, int offset, int length)
+      throws RecordRejectedException {
     return toRow(read(writerId, bytes, offset, length), reader.beamSchema(), stage);
   }
 
-  /** Converts a record of the reader schema to a Row; a value that does not fit is {@code wrong_type}. */
-  public static Row toRow(GenericRecord record, org.apache.beam.sdk.schemas.Schema beamSchema, String stage)
+  /**
+   * Converts a record of the reader schema to a Row; a value that does not fit is {@code
+   * wrong_type}.
+   */
+  public static Row toRow(
+      GenericRecord record, org.apache.beam.sdk.schemas.Schema beamSchema, String stage)
       throws RecordRejectedException {
     try {
       return AvroUtils.toBeamRowStrict(record, beamSchema);
     } catch (RuntimeException e) {
-      throw new RecordRejectedException(stage, "wrong_type",
-          "record does not fit the Beam schema of " + record.getSchema().getFullName() + ": " + e.getClass().getSimpleName());
+      throw new RecordRejectedException(
+          stage,
+          "wrong_type",
+          "record does not fit the Beam schema of "
+              + record.getSchema().getFullName()
+              + ": "
+              + e.getClass().getSimpleName());
     }
   }
 
   private Object resolve(int writerId) {
     RegisteredSchema writer = registry.byId(writerId);
     if (writer == null) {
-      return "unknown writer schema id " + writerId + " (not in the registry; register the producer's schema)";
+      return "unknown writer schema id "
+          + writerId
+          + " (not in the registry; register the producer's schema)";
     }
     Schema readerSchema = reader.schema();
     List<String> problems = Compatibility.readerProblems(readerSchema, writer.schema());
     if (!problems.isEmpty()) {
-      return "cannot resolve writer " + writer + " to reader " + reader + ": " + String.join("; ", problems);
+      return "cannot resolve writer "
+          + writer
+          + " to reader "
+          + reader
+          + ": "
+          + String.join("; ", problems);
     }
     return new GenericDatumReader<GenericRecord>(writer.schema(), readerSchema);
   }

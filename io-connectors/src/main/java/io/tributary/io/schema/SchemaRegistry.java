@@ -30,9 +30,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * A file-based Avro schema registry: subjects with numbered versions, each with a registry-wide
  * stable id, guarded by a compatibility mode per subject.
  *
- * <p>On disk it is a directory with one {@code .avsc} per version and an {@code index.json} that
- * is the source of truth for versions, ids and modes (so the same registry can also be read from
- * the classpath, where directories cannot be listed):
+ * <p>On disk it is a directory with one {@code .avsc} per version and an {@code index.json} that is
+ * the source of truth for versions, ids and modes (so the same registry can also be read from the
+ * classpath, where directories cannot be listed):
  *
  * <pre>
  * schemas/
@@ -58,12 +58,15 @@ public final class SchemaRegistry implements Serializable {
 
   /** The index file name. */
   public static final String INDEX = "index.json";
+
   /** Where the registry shipped in the io-connectors jar lives on the classpath. */
   public static final String BUNDLED_RESOURCE = "/io/tributary/schemas/";
+
   /** The mode of a subject created by its first {@link #register}: Confluent's default. */
   public static final Compatibility DEFAULT_COMPATIBILITY = Compatibility.BACKWARD;
 
-  private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final @Nullable String directory;
   private final TreeMap<String, Subject> subjects;
@@ -79,7 +82,8 @@ public final class SchemaRegistry implements Serializable {
     }
   }
 
-  private SchemaRegistry(@Nullable String directory, TreeMap<String, Subject> subjects, int nextId) {
+  private SchemaRegistry(
+      @Nullable String directory, TreeMap<String, Subject> subjects, int nextId) {
     this.directory = directory;
     this.subjects = subjects;
     this.nextId = nextId;
@@ -90,37 +94,50 @@ public final class SchemaRegistry implements Serializable {
     checkArgument(directory != null, "SchemaRegistry.open: directory must not be null");
     Path index = directory.resolve(INDEX);
     if (!Files.exists(index)) {
-      checkArgument(!Files.exists(directory) || Files.isDirectory(directory),
-          "SchemaRegistry.open: '%s' is not a directory", directory);
+      checkArgument(
+          !Files.exists(directory) || Files.isDirectory(directory),
+          "SchemaRegistry.open: '%s' is not a directory",
+          directory);
       return new SchemaRegistry(directory.toString(), new TreeMap<>(), 1);
     }
-    return load(directory.toString(), name -> {
-      try {
-        return Files.readString(directory.resolve(name));
-      } catch (IOException e) {
-        throw new UncheckedIOException("schema registry " + directory + ": cannot read " + name, e);
-      }
-    });
+    return load(
+        directory.toString(),
+        name -> {
+          try {
+            return Files.readString(directory.resolve(name));
+          } catch (IOException e) {
+            throw new UncheckedIOException(
+                "schema registry " + directory + ": cannot read " + name, e);
+          }
+        });
   }
 
-  /** The registry bundled in the io-connectors jar (read-only), built from runners-config/schemas. */
+  /**
+   * The registry bundled in the io-connectors jar (read-only), built from runners-config/schemas.
+   */
   public static SchemaRegistry bundled() {
     return fromResources(BUNDLED_RESOURCE);
   }
 
   /** A read-only registry from classpath resources under {@code prefix} (ending in {@code /}). */
   public static SchemaRegistry fromResources(String prefix) {
-    checkArgument(prefix != null && prefix.endsWith("/"), "SchemaRegistry.fromResources: prefix must end with '/', got %s", prefix);
-    return load(null, name -> {
-      try (InputStream in = SchemaRegistry.class.getResourceAsStream(prefix + name)) {
-        if (in == null) {
-          throw new IllegalArgumentException("schema registry resource " + prefix + name + " is missing");
-        }
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    checkArgument(
+        prefix != null && prefix.endsWith("/"),
+        "SchemaRegistry.fromResources: prefix must end with '/', got %s",
+        prefix);
+    return load(
+        null,
+        name -> {
+          try (InputStream in = SchemaRegistry.class.getResourceAsStream(prefix + name)) {
+            if (in == null) {
+              throw new IllegalArgumentException(
+                  "schema registry resource " + prefix + name + " is missing");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
   }
 
   private interface Reader {
@@ -132,19 +149,22 @@ public final class SchemaRegistry implements Serializable {
     try {
       index = MAPPER.readTree(reader.read(INDEX));
     } catch (IOException e) {
-      throw new IllegalArgumentException("schema registry " + directory + ": " + INDEX + " is not valid JSON: " + e.getMessage());
+      throw new IllegalArgumentException(
+          "schema registry " + directory + ": " + INDEX + " is not valid JSON: " + e.getMessage());
     }
     TreeMap<String, Subject> subjects = new TreeMap<>();
     int maxId = 0;
     for (Map.Entry<String, JsonNode> e : iterable(index.path("subjects").fields())) {
-      Subject subject = new Subject(Compatibility.parse(e.getValue().path("compatibility").asText("BACKWARD")));
+      Subject subject =
+          new Subject(Compatibility.parse(e.getValue().path("compatibility").asText("BACKWARD")));
       for (JsonNode v : e.getValue().path("versions")) {
         String file = v.path("file").asText();
         String json = reader.read(file);
         try {
           new Schema.Parser().parse(json);
         } catch (RuntimeException ex) {
-          throw new IllegalArgumentException("schema registry: " + file + " is not a valid Avro schema: " + ex.getMessage());
+          throw new IllegalArgumentException(
+              "schema registry: " + file + " is not a valid Avro schema: " + ex.getMessage());
         }
         int id = v.path("id").asInt();
         maxId = Math.max(maxId, id);
@@ -184,7 +204,8 @@ public final class SchemaRegistry implements Serializable {
         return s;
       }
     }
-    throw new IllegalArgumentException("schema registry: subject '" + subject + "' has no version " + version);
+    throw new IllegalArgumentException(
+        "schema registry: subject '" + subject + "' has no version " + version);
   }
 
   /** The schema with stable id {@code id}, or null when no subject has it. */
@@ -199,7 +220,9 @@ public final class SchemaRegistry implements Serializable {
     return null;
   }
 
-  /** The compatibility mode of {@code subject}; {@link #DEFAULT_COMPATIBILITY} for a new subject. */
+  /**
+   * The compatibility mode of {@code subject}; {@link #DEFAULT_COMPATIBILITY} for a new subject.
+   */
   public synchronized Compatibility compatibility(String subject) {
     Subject s = subjects.get(subject);
     return s == null ? DEFAULT_COMPATIBILITY : s.compatibility;
@@ -225,11 +248,13 @@ public final class SchemaRegistry implements Serializable {
    * @throws IncompatibleSchemaException when the subject's compatibility mode refuses it
    * @throws IllegalStateException for a registry read from the classpath
    */
-  public synchronized RegisteredSchema register(String subject, Schema candidate) throws IncompatibleSchemaException {
+  public synchronized RegisteredSchema register(String subject, Schema candidate)
+      throws IncompatibleSchemaException {
     checkSubjectName(subject);
     checkArgument(candidate != null, "SchemaRegistry.register: schema must not be null");
     if (directory == null) {
-      throw new IllegalStateException("schema registry: the bundled registry is read-only; open a directory to register");
+      throw new IllegalStateException(
+          "schema registry: the bundled registry is read-only; open a directory to register");
     }
     Subject s = subjects.computeIfAbsent(subject, k -> new Subject(DEFAULT_COMPATIBILITY));
     long fingerprint = SchemaNormalization.parsingFingerprint64(candidate);
@@ -246,7 +271,8 @@ public final class SchemaRegistry implements Serializable {
       throw new IncompatibleSchemaException(subject, s.compatibility, problems);
     }
     int version = s.versions.isEmpty() ? 1 : s.versions.get(s.versions.size() - 1).version() + 1;
-    RegisteredSchema registered = new RegisteredSchema(subject, version, nextId++, candidate.toString(true));
+    RegisteredSchema registered =
+        new RegisteredSchema(subject, version, nextId++, candidate.toString(true));
     s.versions.add(registered);
     try {
       Path dir = Path.of(directory);
@@ -256,7 +282,8 @@ public final class SchemaRegistry implements Serializable {
     } catch (IOException e) {
       s.versions.remove(registered);
       nextId--;
-      throw new UncheckedIOException("schema registry " + directory + ": cannot write " + fileOf(registered), e);
+      throw new UncheckedIOException(
+          "schema registry " + directory + ": cannot write " + fileOf(registered), e);
     }
     return registered;
   }
@@ -266,7 +293,8 @@ public final class SchemaRegistry implements Serializable {
     checkSubjectName(subject);
     checkArgument(mode != null, "SchemaRegistry.setCompatibility: mode must not be null");
     if (directory == null) {
-      throw new IllegalStateException("schema registry: the bundled registry is read-only; open a directory to change it");
+      throw new IllegalStateException(
+          "schema registry: the bundled registry is read-only; open a directory to change it");
     }
     subjects.computeIfAbsent(subject, k -> new Subject(mode)).compatibility = mode;
     try {
@@ -301,20 +329,29 @@ public final class SchemaRegistry implements Serializable {
     // Written next to the index and moved over it, so a crash never leaves a half-written index.
     Path tmp = Files.createTempFile(dir, ".index", ".tmp");
     Files.writeString(tmp, MAPPER.writeValueAsString(root) + "\n");
-    Files.move(tmp, dir.resolve(INDEX), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp,
+        dir.resolve(INDEX),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
   }
 
   private Subject subject(String subject) {
     Subject s = subjects.get(subject);
     if (s == null || s.versions.isEmpty()) {
       throw new IllegalArgumentException(
-          "schema registry: unknown subject '" + subject + "'; known subjects: " + subjects.keySet());
+          "schema registry: unknown subject '"
+              + subject
+              + "'; known subjects: "
+              + subjects.keySet());
     }
     return s;
   }
 
   private static void checkSubjectName(String subject) {
-    checkArgument(subject != null && subject.matches("[A-Za-z0-9][A-Za-z0-9._-]*"),
-        "schema registry: subject must be letters, digits, '.', '_' or '-', got '%s'", subject);
+    checkArgument(
+        subject != null && subject.matches("[A-Za-z0-9][A-Za-z0-9._-]*"),
+        "schema registry: subject must be letters, digits, '.', '_' or '-', got '%s'",
+        subject);
   }
 }

@@ -22,7 +22,8 @@ public class ArchitectureTest {
     noClasses()
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("io.tributary.pipelines..", "org.apache.beam.runners..", "org.apache.flink..")
+        .resideInAnyPackage(
+            "io.tributary.pipelines..", "org.apache.beam.runners..", "org.apache.flink..")
         .because("connectors are a library; runner choice belongs to pipelines at run time")
         .check(CONNECTORS);
   }

@@ -38,11 +38,15 @@ public class FileSourceTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
   @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
 
-  static final RegisteredSchema SCHEMA = RegisteredSchema.unregistered(new Schema.Parser().parse(
-      "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"}]}"));
+  static final RegisteredSchema SCHEMA =
+      RegisteredSchema.unregistered(
+          new Schema.Parser()
+              .parse(
+                  "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"}]}"));
 
   static PCollection<String> ids(PCollection<Row> rows) {
-    return rows.apply("Ids", MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("id")));
+    return rows.apply(
+        "Ids", MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("id")));
   }
 
   @Test
@@ -50,8 +54,9 @@ public class FileSourceTest {
     Path dir = tmp.newFolder().toPath();
     Files.writeString(dir.resolve("a.jsonl"), "{\"id\":\"a1\"}\n{\"id\":\"a2\"}\n");
     Files.writeString(dir.resolve("b.jsonl"), "{\"id\":\"b1\"}\n");
-    PCollection<Row> rows = p.apply("Files", FileSource.glob(dir + "/*.jsonl"))
-        .apply("Read", ReadRows.of(FileFormat.JSONL, SCHEMA));
+    PCollection<Row> rows =
+        p.apply("Files", FileSource.glob(dir + "/*.jsonl"))
+            .apply("Read", ReadRows.of(FileFormat.JSONL, SCHEMA));
     assertThat(rows.isBounded(), is(PCollection.IsBounded.BOUNDED));
     PAssert.that(ids(rows)).containsInAnyOrder("a1", "a2", "b1");
     p.run().waitUntilFinish();
@@ -64,18 +69,25 @@ public class FileSourceTest {
     // The second file appears while the pipeline runs; it is written under a temporary name and
     // renamed, as producers should, so the watch never sees half a file.
     ScheduledExecutorService producer = Executors.newSingleThreadScheduledExecutor();
-    producer.schedule(() -> {
-      Path part = dir.resolve(".second.tmp");
-      Files.writeString(part, "{\"id\":\"s1\"}\n{\"id\":\"s2\"}\n");
-      Files.move(part, dir.resolve("second.jsonl"));
-      return null;
-    }, TestRunners.isFlink() ? 4 : 2, TimeUnit.SECONDS);
-    PCollection<Row> rows = p.apply("Watch", FileSource.watch(dir + "/*.jsonl")
-            .withPollInterval(Duration.millis(500))
-            // Bounds the test: the watch ends 8 s after the last new file, then the pipeline finishes.
-            .withStopAfterIdle(Duration.standardSeconds(8))
-            .withWatermarkPolicy(WatermarkPolicy.heldUntilStopped()))
-        .apply("Read", ReadRows.of(FileFormat.JSONL, SCHEMA));
+    producer.schedule(
+        () -> {
+          Path part = dir.resolve(".second.tmp");
+          Files.writeString(part, "{\"id\":\"s1\"}\n{\"id\":\"s2\"}\n");
+          Files.move(part, dir.resolve("second.jsonl"));
+          return null;
+        },
+        TestRunners.isFlink() ? 4 : 2,
+        TimeUnit.SECONDS);
+    PCollection<Row> rows =
+        p.apply(
+                "Watch",
+                FileSource.watch(dir + "/*.jsonl")
+                    .withPollInterval(Duration.millis(500))
+                    // Bounds the test: the watch ends 8 s after the last new file, then the
+                    // pipeline finishes.
+                    .withStopAfterIdle(Duration.standardSeconds(8))
+                    .withWatermarkPolicy(WatermarkPolicy.heldUntilStopped()))
+            .apply("Read", ReadRows.of(FileFormat.JSONL, SCHEMA));
     assertThat(rows.isBounded(), is(PCollection.IsBounded.UNBOUNDED));
     PAssert.that(ids(rows)).containsInAnyOrder("f1", "s1", "s2");
     try {
@@ -92,7 +104,8 @@ public class FileSourceTest {
     Files.writeString(dir.resolve("a.jsonl"), "{\"id\":\"a1\"}\n");
     Files.writeString(dir.resolve("b.jsonl"), "{\"id\":\"b1\"}\n");
     Pipeline first = Pipeline.create(TestRunners.options());
-    first.apply("Files", FileSource.glob(dir + "/*.jsonl").withProcessedFileMarkers(markers))
+    first
+        .apply("Files", FileSource.glob(dir + "/*.jsonl").withProcessedFileMarkers(markers))
         .apply("Read", ReadRows.of(FileFormat.JSONL, SCHEMA));
     first.run().waitUntilFinish();
     try (var list = Files.list(Path.of(markers))) {
@@ -100,14 +113,21 @@ public class FileSourceTest {
     }
 
     Files.writeString(dir.resolve("c.jsonl"), "{\"id\":\"c1\"}\n");
-    PCollection<Row> rows = p.apply("Files", FileSource.glob(dir + "/*.jsonl").withProcessedFileMarkers(markers))
-        .apply("Read", ReadRows.of(FileFormat.JSONL, SCHEMA));
+    PCollection<Row> rows =
+        p.apply("Files", FileSource.glob(dir + "/*.jsonl").withProcessedFileMarkers(markers))
+            .apply("Read", ReadRows.of(FileFormat.JSONL, SCHEMA));
     PAssert.that(ids(rows)).containsInAnyOrder("c1");
     PipelineResult result = p.run();
     result.waitUntilFinish();
     long skipped = 0;
-    for (var c : result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named("tributary", FileSource.FILES_SKIPPED)).build()).getCounters()) {
+    for (var c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named("tributary", FileSource.FILES_SKIPPED))
+                    .build())
+            .getCounters()) {
       skipped += c.getAttempted();
     }
     assertThat(skipped, is(2L));
@@ -115,14 +135,18 @@ public class FileSourceTest {
 
   @Test
   public void displayDataAndArgumentChecks() {
-    DisplayData data = DisplayData.from(FileSource.watch("/in/*.csv")
-        .withWatermarkPolicy(WatermarkPolicy.arrivalTimeMinus(Duration.standardMinutes(5)))
-        .withProcessedFileMarkers("/state"));
+    DisplayData data =
+        DisplayData.from(
+            FileSource.watch("/in/*.csv")
+                .withWatermarkPolicy(WatermarkPolicy.arrivalTimeMinus(Duration.standardMinutes(5)))
+                .withProcessedFileMarkers("/state"));
     assertThat(data.toString(), containsString("watch"));
     assertThat(data.toString(), containsString("arrivalTimeMinus(PT300S)"));
     assertThat(data.toString(), containsString("/state"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> FileSource.watch("/in").withPollInterval(Duration.ZERO));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> FileSource.watch("/in").withPollInterval(Duration.ZERO));
     assertThat(e.getMessage(), containsString("FileSource.withPollInterval"));
     p.enableAbandonedNodeEnforcement(false);
   }

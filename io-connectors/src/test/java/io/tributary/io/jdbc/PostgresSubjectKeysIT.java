@@ -29,8 +29,8 @@ import org.junit.runners.JUnit4;
 
 /**
  * The subject key store in a PostgreSQL table (a {@code jdbc:postgresql:} location), on a real
- * server: one key per subject even when workers race to create it, crypto-shredding by destroy,
- * no subject id and no credential anywhere visible. No pipeline: same result on both executions.
+ * server: one key per subject even when workers race to create it, crypto-shredding by destroy, no
+ * subject id and no credential anywhere visible. No pipeline: same result on both executions.
  */
 @RunWith(JUnit4.class)
 public class PostgresSubjectKeysIT {
@@ -42,7 +42,9 @@ public class PostgresSubjectKeysIT {
     Path keyset = tmp.newFile("keyset.json").toPath();
     byte[] k = new byte[32];
     new SecureRandom().nextBytes(k);
-    Files.writeString(keyset, "{\"primary\":\"k1\",\"keys\":{\"k1\":\"" + Base64.getEncoder().encodeToString(k) + "\"}}");
+    Files.writeString(
+        keyset,
+        "{\"primary\":\"k1\",\"keys\":{\"k1\":\"" + Base64.getEncoder().encodeToString(k) + "\"}}");
     String url = db.url() + "&password=postgres";
     Keyset.KeysetSource source = Keyset.KeysetSource.file(keyset.toString());
 
@@ -66,20 +68,37 @@ public class PostgresSubjectKeysIT {
     String anaMail = Crypto.encrypt(ana.material(), ana.id(), "email", "ana@example.com");
     SubjectKeyStore.SubjectKey bob = store.getOrCreate("u-2");
     String bobMail = Crypto.encrypt(bob.material(), bob.id(), "email", "bob@example.com");
-    assertEquals(List.of("n=2"), Postgres.server().rows(db, "SELECT count(*) AS n FROM tributary_subject_keys"));
-    assertEquals(List.of(), Postgres.server().rows(db, "SELECT key_id FROM tributary_subject_keys WHERE key_id LIKE '%u-%'"));
+    assertEquals(
+        List.of("n=2"),
+        Postgres.server().rows(db, "SELECT count(*) AS n FROM tributary_subject_keys"));
+    assertEquals(
+        List.of(),
+        Postgres.server()
+            .rows(db, "SELECT key_id FROM tributary_subject_keys WHERE key_id LIKE '%u-%'"));
 
     assertEquals(ana.id(), store.destroy("u-1").orElseThrow());
     assertFalse(store.destroy("u-1").isPresent());
     assertFalse(store.find(Crypto.keyIdOf(anaMail)).isPresent());
-    assertEquals("bob@example.com", Crypto.decrypt(store.find(Crypto.keyIdOf(bobMail)).orElseThrow().material(), "email", bobMail));
+    assertEquals(
+        "bob@example.com",
+        Crypto.decrypt(
+            store.find(Crypto.keyIdOf(bobMail)).orElseThrow().material(), "email", bobMail));
     SubjectKeyStore.SubjectKey reborn = store.getOrCreate("u-1");
-    assertThrows(IllegalArgumentException.class, () -> Crypto.decrypt(reborn.material(), "email", anaMail));
+    assertThrows(
+        IllegalArgumentException.class, () -> Crypto.decrypt(reborn.material(), "email", anaMail));
 
     assertThat(store.toString(), not(containsString("password")));
-    IllegalStateException down = assertThrows(IllegalStateException.class,
-        () -> SubjectKeyStore.directory("jdbc:postgresql://127.0.0.1:1/none?password=hunter2", source, "k1").getOrCreate("u-1"));
-    assertThat(down.getMessage(), containsString("subject key store jdbc:postgresql://127.0.0.1:1/none: cannot create key s-"));
+    IllegalStateException down =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                SubjectKeyStore.directory(
+                        "jdbc:postgresql://127.0.0.1:1/none?password=hunter2", source, "k1")
+                    .getOrCreate("u-1"));
+    assertThat(
+        down.getMessage(),
+        containsString(
+            "subject key store jdbc:postgresql://127.0.0.1:1/none: cannot create key s-"));
     assertThat(down.getMessage(), not(containsString("hunter2")));
   }
 }

@@ -17,40 +17,75 @@ import org.junit.runners.JUnit4;
 /** SQL generation and configuration of PostgresUpsert, without a database. */
 @RunWith(JUnit4.class)
 public class PostgresUpsertTest {
-  static final Schema MART = Schema.builder()
-      .addLogicalTypeField("dt", SqlTypes.DATE).addStringField("category").addInt64Field("orders")
-      .addDecimalField("revenue").addNullableField("note", Schema.FieldType.STRING).build();
+  static final Schema MART =
+      Schema.builder()
+          .addLogicalTypeField("dt", SqlTypes.DATE)
+          .addStringField("category")
+          .addInt64Field("orders")
+          .addDecimalField("revenue")
+          .addNullableField("note", Schema.FieldType.STRING)
+          .build();
 
   @Test
   public void ddlAndUpsertFollowTheSchema() {
-    PostgresTable t = PostgresTable.of("mart.daily_revenue", MART, List.of("dt", "category"), "pane_index");
-    assertEquals("CREATE TABLE IF NOT EXISTS \"mart\".\"daily_revenue\" (\n"
-        + "  \"dt\" date NOT NULL,\n  \"category\" text NOT NULL,\n  \"orders\" bigint NOT NULL,\n"
-        + "  \"revenue\" numeric NOT NULL,\n  \"note\" text,\n  \"pane_index\" bigint NOT NULL,\n"
-        + "  PRIMARY KEY (\"dt\", \"category\")\n)", t.createSql());
-    assertThat(t.upsertSql(), containsString("ON CONFLICT (\"dt\", \"category\") DO UPDATE SET \"orders\" = EXCLUDED.\"orders\""));
+    PostgresTable t =
+        PostgresTable.of("mart.daily_revenue", MART, List.of("dt", "category"), "pane_index");
+    assertEquals(
+        "CREATE TABLE IF NOT EXISTS \"mart\".\"daily_revenue\" (\n"
+            + "  \"dt\" date NOT NULL,\n  \"category\" text NOT NULL,\n  \"orders\" bigint NOT NULL,\n"
+            + "  \"revenue\" numeric NOT NULL,\n  \"note\" text,\n  \"pane_index\" bigint NOT NULL,\n"
+            + "  PRIMARY KEY (\"dt\", \"category\")\n)",
+        t.createSql());
+    assertThat(
+        t.upsertSql(),
+        containsString(
+            "ON CONFLICT (\"dt\", \"category\") DO UPDATE SET \"orders\" = EXCLUDED.\"orders\""));
     assertThat(t.upsertSql(), containsString("WHERE t.\"pane_index\" <= EXCLUDED.\"pane_index\""));
-    assertEquals("DELETE FROM \"mart\".\"daily_revenue\" WHERE \"dt\" = ? AND \"category\" = ?", t.deleteSql());
+    assertEquals(
+        "DELETE FROM \"mart\".\"daily_revenue\" WHERE \"dt\" = ? AND \"category\" = ?",
+        t.deleteSql());
   }
 
   @Test
   public void constructionErrorsNameTheProblem() {
-    assertThat(assertThrows(IllegalArgumentException.class,
-        () -> PostgresTable.of("x", MART, List.of("nope"), null)).getMessage(), containsString("'nope' is not in the schema"));
-    assertThat(assertThrows(IllegalArgumentException.class,
-        () -> PostgresTable.of("x; drop table y", MART, List.of("dt"), null)).getMessage(), containsString("table name"));
-    assertThat(assertThrows(IllegalArgumentException.class,
-        () -> PostgresUpsert.into(JdbcTarget.of("jdbc:postgresql://h/db", "u", "p"), "t").withBatchSize(0)).getMessage(),
+    assertThat(
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> PostgresTable.of("x", MART, List.of("nope"), null))
+            .getMessage(),
+        containsString("'nope' is not in the schema"));
+    assertThat(
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> PostgresTable.of("x; drop table y", MART, List.of("dt"), null))
+            .getMessage(),
+        containsString("table name"));
+    assertThat(
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    PostgresUpsert.into(JdbcTarget.of("jdbc:postgresql://h/db", "u", "p"), "t")
+                        .withBatchSize(0))
+            .getMessage(),
         containsString("withBatchSize: rows must be > 0"));
-    assertThat(assertThrows(IllegalArgumentException.class,
-        () -> JdbcTarget.of("jdbc:h2:mem:x", "u", "p")).getMessage(), containsString("PostgreSQL JDBC URL"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> JdbcTarget.of("jdbc:h2:mem:x", "u", "p"))
+            .getMessage(),
+        containsString("PostgreSQL JDBC URL"));
   }
 
   @Test
   public void displayDataListsSettingsButNotThePassword() {
-    String data = DisplayData.from(
-        PostgresUpsert.into(JdbcTarget.of("jdbc:postgresql://h:5432/shop", "app", "s3cret"), "shop.orders")
-            .withPrimaryKey("order_id").withDeleteFlag("__deleted").withBatchSize(100).withRetries(2, 50)).toString();
+    String data =
+        DisplayData.from(
+                PostgresUpsert.into(
+                        JdbcTarget.of("jdbc:postgresql://h:5432/shop", "app", "s3cret"),
+                        "shop.orders")
+                    .withPrimaryKey("order_id")
+                    .withDeleteFlag("__deleted")
+                    .withBatchSize(100)
+                    .withRetries(2, 50))
+            .toString();
     assertThat(data, containsString("app@jdbc:postgresql://h:5432/shop"));
     assertThat(data, containsString("shop.orders"));
     assertThat(data, containsString("order_id"));
@@ -62,13 +97,26 @@ public class PostgresUpsertTest {
   @Test
   public void displayDataShowsPartitionReplaces() {
     JdbcTarget db = JdbcTarget.of("jdbc:postgresql://h:5432/shop", "app", "");
-    assertThat(DisplayData.from(PostgresUpsert.into(db, "mart").withPrimaryKey("dt", "category")
-        .withReplacedPartitions("dt", java.util.List.of("2026-11-01"))).toString(),
+    assertThat(
+        DisplayData.from(
+                PostgresUpsert.into(db, "mart")
+                    .withPrimaryKey("dt", "category")
+                    .withReplacedPartitions("dt", java.util.List.of("2026-11-01")))
+            .toString(),
         containsString("partitions of dt incl. 2026-11-01"));
-    assertThat(DisplayData.from(PostgresUpsert.into(db, "mart").withPrimaryKey("dt", "category")
-        .withReplacedTable()).toString(), containsString("whole table"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> PostgresUpsert.into(db, "mart")
-        .withReplacedPartitions("", java.util.List.of())).getMessage(),
+    assertThat(
+        DisplayData.from(
+                PostgresUpsert.into(db, "mart")
+                    .withPrimaryKey("dt", "category")
+                    .withReplacedTable())
+            .toString(),
+        containsString("whole table"));
+    assertThat(
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    PostgresUpsert.into(db, "mart").withReplacedPartitions("", java.util.List.of()))
+            .getMessage(),
         containsString("PostgresUpsert.withReplacedPartitions: column must not be empty"));
   }
 }

@@ -93,12 +93,19 @@ public class KafkaRowsIT {
     Schema v1 = SchemaRegistry.bundled().latest("clickstream-event").schema();
     registry.register("clickstream-event", v1);
     // v2 adds session_id with a default: BACKWARD-compatible, so v1 messages still resolve.
-    String v2 = v1.toString().replace("]}", ",{\"name\":\"session_id\",\"type\":[\"null\",\"string\"],\"default\":null}]}");
+    String v2 =
+        v1.toString()
+            .replace(
+                "]}",
+                ",{\"name\":\"session_id\",\"type\":[\"null\",\"string\"],\"default\":null}]}");
     registry.register("clickstream-event", new Schema.Parser().parse(v2));
     // A producer's schema under another subject whose event_id is a long: registered, but
     // clickstream-event's reader cannot read it.
-    registry.register("legacy-click", new Schema.Parser().parse(
-        "{\"type\":\"record\",\"name\":\"ClickEvent\",\"namespace\":\"io.tributary.clickstream\",\"fields\":[{\"name\":\"event_id\",\"type\":\"long\"}]}"));
+    registry.register(
+        "legacy-click",
+        new Schema.Parser()
+            .parse(
+                "{\"type\":\"record\",\"name\":\"ClickEvent\",\"namespace\":\"io.tributary.clickstream\",\"fields\":[{\"name\":\"event_id\",\"type\":\"long\"}]}"));
     return registry;
   }
 
@@ -130,7 +137,8 @@ public class KafkaRowsIT {
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "assert-" + topic);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (System.nanoTime() < deadline) {
@@ -148,7 +156,11 @@ public class KafkaRowsIT {
   private static List<String> lines(Path dir, String glob) throws Exception {
     List<String> lines = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.filter(f -> f.getFileSystem().getPathMatcher("glob:" + glob).matches(f.getFileName())).collect(Collectors.toList())) {
+      for (Path f :
+          files
+              .filter(
+                  f -> f.getFileSystem().getPathMatcher("glob:" + glob).matches(f.getFileName()))
+              .collect(Collectors.toList())) {
         lines.addAll(Files.readAllLines(f));
       }
     }
@@ -159,10 +171,12 @@ public class KafkaRowsIT {
   public void avroEndToEndWithEvolutionAndDeadLetters() throws Exception {
     String in = "clicks-avro-in-" + TestRunners.current();
     String out = "clicks-avro-out-" + TestRunners.current();
-    // One partition: a bounded Kafka read (withMaxNumRecords) is Beam's BoundedReadFromUnboundedSource,
+    // One partition: a bounded Kafka read (withMaxNumRecords) is Beam's
+    // BoundedReadFromUnboundedSource,
     // which divides the record budget evenly over its readers; on Flink with parallelism 2 a
     // reader whose partitions hold fewer records than its share polls forever (null-key records
-    // land on a random partition, so the split is uneven from run to run). docs/ingestion.md notes it.
+    // land on a random partition, so the split is uneven from run to run). docs/ingestion.md notes
+    // it.
     kafka.createTopic(in, 1);
     kafka.createTopic(out, 1);
     SchemaRegistry registry = registry();
@@ -175,15 +189,38 @@ public class KafkaRowsIT {
       for (int i = 1; i <= 20; i++) {
         RegisteredSchema writer = i <= 10 ? v1 : v2; // old producers and upgraded ones, mixed
         GenericRecord e = event(writer.schema(), i);
-        producer.send(new ProducerRecord<>(in, null, (Long) e.get("event_time"), ("u-" + i).getBytes(StandardCharsets.UTF_8),
-            ConfluentWireFormat.encode(writer, e)));
+        producer.send(
+            new ProducerRecord<>(
+                in,
+                null,
+                (Long) e.get("event_time"),
+                ("u-" + i).getBytes(StandardCharsets.UTF_8),
+                ConfluentWireFormat.encode(writer, e)));
         expectedIds.add(String.format("e-%07d", i));
       }
-      // Malformed: 2 x not_wire_format, 1 x unknown_schema_id, 1 x corrupt_payload, 1 x unresolvable_schema.
-      producer.send(new ProducerRecord<>(in, "{\"event_id\":\"e-9\"}".getBytes(StandardCharsets.UTF_8)));
+      // Malformed: 2 x not_wire_format, 1 x unknown_schema_id, 1 x corrupt_payload, 1 x
+      // unresolvable_schema.
+      producer.send(
+          new ProducerRecord<>(in, "{\"event_id\":\"e-9\"}".getBytes(StandardCharsets.UTF_8)));
       producer.send(new ProducerRecord<>(in, new byte[] {0, 0}));
-      producer.send(new ProducerRecord<>(in, ByteBuffer.allocate(7).put((byte) 0).putInt(999).put((byte) 2).put((byte) 'x').array()));
-      producer.send(new ProducerRecord<>(in, ByteBuffer.allocate(7).put((byte) 0).putInt(v2.id()).put((byte) 2).put((byte) 'x').array()));
+      producer.send(
+          new ProducerRecord<>(
+              in,
+              ByteBuffer.allocate(7)
+                  .put((byte) 0)
+                  .putInt(999)
+                  .put((byte) 2)
+                  .put((byte) 'x')
+                  .array()));
+      producer.send(
+          new ProducerRecord<>(
+              in,
+              ByteBuffer.allocate(7)
+                  .put((byte) 0)
+                  .putInt(v2.id())
+                  .put((byte) 2)
+                  .put((byte) 'x')
+                  .array()));
       GenericRecord old = new GenericData.Record(legacy.schema());
       old.put("event_id", 42L);
       producer.send(new ProducerRecord<>(in, ConfluentWireFormat.encode(legacy, old)));
@@ -193,17 +230,27 @@ public class KafkaRowsIT {
 
     Path files = tmp.newFolder("files").toPath();
     Path deadLetters = tmp.newFolder("dead-letter").toPath();
-    BadRecordErrorHandler<?> handler = p.registerBadRecordErrorHandler(DeadLetterFiles.to(deadLetters.toString()));
-    PCollection<Row> events = p.apply("ReadClicks", KafkaRows.read()
-        .withBootstrapServers(kafka.bootstrapServers())
-        .withTopic(in)
-        .withSubject(registry, "clickstream-event")
-        .withConsumerGroup("tributary-it-" + TestRunners.current())
-        .withEventTimeField("event_time")
-        .withMaxNumRecords(produced) // bounded: the test pipeline stops after the N messages
-        .withBadRecordErrorHandler(handler));
-    events.apply("WriteClicks", KafkaRows.write()
-        .withBootstrapServers(kafka.bootstrapServers()).withTopic(out).withSchema(v2).withKeyField("user_id"));
+    BadRecordErrorHandler<?> handler =
+        p.registerBadRecordErrorHandler(DeadLetterFiles.to(deadLetters.toString()));
+    PCollection<Row> events =
+        p.apply(
+            "ReadClicks",
+            KafkaRows.read()
+                .withBootstrapServers(kafka.bootstrapServers())
+                .withTopic(in)
+                .withSubject(registry, "clickstream-event")
+                .withConsumerGroup("tributary-it-" + TestRunners.current())
+                .withEventTimeField("event_time")
+                .withMaxNumRecords(
+                    produced) // bounded: the test pipeline stops after the N messages
+                .withBadRecordErrorHandler(handler));
+    events.apply(
+        "WriteClicks",
+        KafkaRows.write()
+            .withBootstrapServers(kafka.bootstrapServers())
+            .withTopic(out)
+            .withSchema(v2)
+            .withKeyField("user_id"));
     events.apply("WriteFiles", WriteRows.to(files.toString(), FileFormat.JSONL, v2));
     handler.close();
     PipelineResult result = p.run();
@@ -211,9 +258,18 @@ public class KafkaRowsIT {
 
     RunAccounting accounting = RunAccounting.from(result);
     assertThat(accounting.read(), is((long) produced));
-    assertThat(accounting.deadLettersByReason(), equalTo(Map.of(
-        "decode.not_wire_format", 2L, "decode.unknown_schema_id", 1L,
-        "decode.corrupt_payload", 1L, "decode.unresolvable_schema", 1L)));
+    assertThat(
+        accounting.deadLettersByReason(),
+        equalTo(
+            Map.of(
+                "decode.not_wire_format",
+                2L,
+                "decode.unknown_schema_id",
+                1L,
+                "decode.corrupt_payload",
+                1L,
+                "decode.unresolvable_schema",
+                1L)));
 
     // Sink topic: exactly the 20 good events, all as v2 (id in the header), session_id resolved.
     List<ConsumerRecord<byte[], byte[]>> sunk = consume(out, 20);
@@ -244,9 +300,18 @@ public class KafkaRowsIT {
       messages.add(node.get("message").asText());
       JsonNode payload = JSON.readTree(node.get("payload").asText());
       assertThat(payload.get("topic").asText(), equalTo(in));
-      assertThat(payload.has("offset") && payload.has("partition") && payload.has("value_base64"), is(true));
+      assertThat(
+          payload.has("offset") && payload.has("partition") && payload.has("value_base64"),
+          is(true));
     }
-    assertThat(reasons, containsInAnyOrder("not_wire_format", "not_wire_format", "unknown_schema_id", "corrupt_payload", "unresolvable_schema"));
+    assertThat(
+        reasons,
+        containsInAnyOrder(
+            "not_wire_format",
+            "not_wire_format",
+            "unknown_schema_id",
+            "corrupt_payload",
+            "unresolvable_schema"));
     assertThat(messages, everyItem(startsWith("topic " + in + " partition ")));
 
     assertCommitted("tributary-it-" + TestRunners.current(), in, produced);
@@ -259,9 +324,15 @@ public class KafkaRowsIT {
     try (Admin admin = kafka.admin()) {
       while (System.nanoTime() < deadline) {
         Map<TopicPartition, OffsetAndMetadata> offsets =
-            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-        committed = offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
-            .mapToLong(e -> e.getValue() == null ? 0 : e.getValue().offset()).sum();
+            admin
+                .listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata()
+                .get(10, TimeUnit.SECONDS);
+        committed =
+            offsets.entrySet().stream()
+                .filter(e -> e.getKey().topic().equals(topic))
+                .mapToLong(e -> e.getValue() == null ? 0 : e.getValue().offset())
+                .sum();
         if (committed == total) {
           return;
         }
@@ -277,34 +348,58 @@ public class KafkaRowsIT {
     String out = "clicks-json-out-" + TestRunners.current();
     kafka.createTopic(in, 1);
     kafka.createTopic(out, 1);
-    List<String> good = List.of(
-        "{\"event_id\":\"e-1\",\"user_id\":\"u-1\",\"event_type\":\"search\",\"product_id\":\"p-1\",\"price\":1.00,\"currency\":\"EUR\",\"event_time\":\"2026-11-01T10:00:00+01:00\"}",
-        "{\"event_id\":\"e-2\",\"user_id\":\"u-2\",\"event_type\":\"purchase\",\"product_id\":\"p-2\",\"price\":2.50,\"currency\":\"USD\",\"event_time\":\"2026-11-01T09:00:01Z\"}");
+    List<String> good =
+        List.of(
+            "{\"event_id\":\"e-1\",\"user_id\":\"u-1\",\"event_type\":\"search\",\"product_id\":\"p-1\",\"price\":1.00,\"currency\":\"EUR\",\"event_time\":\"2026-11-01T10:00:00+01:00\"}",
+            "{\"event_id\":\"e-2\",\"user_id\":\"u-2\",\"event_type\":\"purchase\",\"product_id\":\"p-2\",\"price\":2.50,\"currency\":\"USD\",\"event_time\":\"2026-11-01T09:00:01Z\"}");
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
       for (String g : good) {
         producer.send(new ProducerRecord<>(in, g.getBytes(StandardCharsets.UTF_8)));
       }
-      producer.send(new ProducerRecord<>(in, "<html>oops</html>".getBytes(StandardCharsets.UTF_8))); // not_json
-      producer.send(new ProducerRecord<>(in, "{\"event_id\":\"e-3\",\"user_id\"".getBytes(StandardCharsets.UTF_8))); // truncated_json
-      producer.send(new ProducerRecord<>(in, new byte[] {(byte) 0xc3, (byte) 0x28})); // not UTF-8 -> not_json
+      producer.send(
+          new ProducerRecord<>(
+              in, "<html>oops</html>".getBytes(StandardCharsets.UTF_8))); // not_json
+      producer.send(
+          new ProducerRecord<>(
+              in,
+              "{\"event_id\":\"e-3\",\"user_id\""
+                  .getBytes(StandardCharsets.UTF_8))); // truncated_json
+      producer.send(
+          new ProducerRecord<>(in, new byte[] {(byte) 0xc3, (byte) 0x28})); // not UTF-8 -> not_json
       producer.flush();
     }
-    BadRecordErrorHandler<?> handler = p.registerBadRecordErrorHandler(DeadLetterFiles.to(tmp.newFolder("dl").toString()));
-    p.apply("ReadJson", KafkaRows.read()
-            .withBootstrapServers(kafka.bootstrapServers()).withTopic(in)
-            .withSubject(SchemaRegistry.bundled(), "clickstream-event")
-            .withPayloadFormat(PayloadFormat.JSON)
-            .withMaxNumRecords(5) // bounded: stops after the 5 messages produced
-            .withBadRecordErrorHandler(handler))
-        .apply("WriteJson", KafkaRows.write().withBootstrapServers(kafka.bootstrapServers()).withTopic(out)
-            .withSchema(SchemaRegistry.bundled().latest("clickstream-event")).withPayloadFormat(PayloadFormat.JSON));
+    BadRecordErrorHandler<?> handler =
+        p.registerBadRecordErrorHandler(DeadLetterFiles.to(tmp.newFolder("dl").toString()));
+    p.apply(
+            "ReadJson",
+            KafkaRows.read()
+                .withBootstrapServers(kafka.bootstrapServers())
+                .withTopic(in)
+                .withSubject(SchemaRegistry.bundled(), "clickstream-event")
+                .withPayloadFormat(PayloadFormat.JSON)
+                .withMaxNumRecords(5) // bounded: stops after the 5 messages produced
+                .withBadRecordErrorHandler(handler))
+        .apply(
+            "WriteJson",
+            KafkaRows.write()
+                .withBootstrapServers(kafka.bootstrapServers())
+                .withTopic(out)
+                .withSchema(SchemaRegistry.bundled().latest("clickstream-event"))
+                .withPayloadFormat(PayloadFormat.JSON));
     handler.close();
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    assertThat(RunAccounting.from(result).deadLettersByReason(), equalTo(Map.of("decode.not_json", 2L, "decode.truncated_json", 1L)));
-    List<String> values = consume(out, 2).stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).collect(Collectors.toList());
-    assertThat(values, containsInAnyOrder(
-        "{\"event_id\":\"e-1\",\"user_id\":\"u-1\",\"event_type\":\"search\",\"product_id\":\"p-1\",\"price\":1.00,\"currency\":\"EUR\",\"event_time\":\"2026-11-01T09:00:00.000Z\",\"email\":null,\"ip\":null,\"user_agent\":null}",
-        "{\"event_id\":\"e-2\",\"user_id\":\"u-2\",\"event_type\":\"purchase\",\"product_id\":\"p-2\",\"price\":2.50,\"currency\":\"USD\",\"event_time\":\"2026-11-01T09:00:01.000Z\",\"email\":null,\"ip\":null,\"user_agent\":null}"));
+    assertThat(
+        RunAccounting.from(result).deadLettersByReason(),
+        equalTo(Map.of("decode.not_json", 2L, "decode.truncated_json", 1L)));
+    List<String> values =
+        consume(out, 2).stream()
+            .map(r -> new String(r.value(), StandardCharsets.UTF_8))
+            .collect(Collectors.toList());
+    assertThat(
+        values,
+        containsInAnyOrder(
+            "{\"event_id\":\"e-1\",\"user_id\":\"u-1\",\"event_type\":\"search\",\"product_id\":\"p-1\",\"price\":1.00,\"currency\":\"EUR\",\"event_time\":\"2026-11-01T09:00:00.000Z\",\"email\":null,\"ip\":null,\"user_agent\":null}",
+            "{\"event_id\":\"e-2\",\"user_id\":\"u-2\",\"event_type\":\"purchase\",\"product_id\":\"p-2\",\"price\":2.50,\"currency\":\"USD\",\"event_time\":\"2026-11-01T09:00:01.000Z\",\"email\":null,\"ip\":null,\"user_agent\":null}"));
   }
 }

@@ -40,10 +40,10 @@ import org.junit.runners.JUnit4;
 
 /**
  * {@link TransactionalKafkaWrite} against a real broker, on the runner failsafe selects (Direct and
- * Flink): every record once under {@code read_committed}, a handful of transactions rather than
- * one per record, a replay by the same job instance (what a restore replays) writes nothing again,
- * and another job reusing the sink group is refused with a message that says what to do.
- * Restores on a real cluster after {@code kill -9} are drill (a) of StreamingFaultIT.
+ * Flink): every record once under {@code read_committed}, a handful of transactions rather than one
+ * per record, a replay by the same job instance (what a restore replays) writes nothing again, and
+ * another job reusing the sink group is refused with a message that says what to do. Restores on a
+ * real cluster after {@code kill -9} are drill (a) of StreamingFaultIT.
  */
 @RunWith(JUnit4.class)
 public class TransactionalKafkaWriteIT {
@@ -51,6 +51,7 @@ public class TransactionalKafkaWriteIT {
   private static KafkaBroker kafka;
 
   @Rule public final transient TestPipeline p = TestPipeline.create();
+
   /** The second run of a test (a replay, another job). */
   @Rule public final transient TestPipeline p2 = TestPipeline.create();
 
@@ -75,19 +76,32 @@ public class TransactionalKafkaWriteIT {
     return out;
   }
 
-  private PipelineResult write(TestPipeline pipeline, String topic, String group, String writerId, int n) {
+  private PipelineResult write(
+      TestPipeline pipeline, String topic, String group, String writerId, int n) {
     pipeline
-        .apply("Records", Create.of(records(n)).withCoder(KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), ByteArrayCoder.of())))
-        .apply("Write", TransactionalKafkaWrite.to(kafka.bootstrapServers(), topic).withShards(2)
-            .withSinkGroupId(group).withWriterId(writerId));
+        .apply(
+            "Records",
+            Create.of(records(n))
+                .withCoder(KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), ByteArrayCoder.of())))
+        .apply(
+            "Write",
+            TransactionalKafkaWrite.to(kafka.bootstrapServers(), topic)
+                .withShards(2)
+                .withSinkGroupId(group)
+                .withWriterId(writerId));
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     return result;
   }
 
   private static long counter(PipelineResult result, String name) {
-    MetricQueryResults q = result.metrics().queryMetrics(
-        MetricsFilter.builder().addNameFilter(MetricNameFilter.named(TransactionalKafkaWrite.NAMESPACE, name)).build());
+    MetricQueryResults q =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(TransactionalKafkaWrite.NAMESPACE, name))
+                    .build());
     long sum = 0;
     for (MetricResult<Long> c : q.getCounters()) {
       sum += c.getAttempted();
@@ -101,8 +115,12 @@ public class TransactionalKafkaWriteIT {
     PipelineResult first = write(p, "eos-out", "eos-sink", "job-1", N);
     List<String> values = consumeCommitted("eos-out", N);
     long transactions = counter(first, "kafka_sink.transactions");
-    System.out.printf("TransactionalKafkaWriteIT: first run wrote=%d transactions=%d read_committed=%d distinct=%d%n",
-        counter(first, "kafka_sink.written"), transactions, values.size(), new HashSet<>(values).size());
+    System.out.printf(
+        "TransactionalKafkaWriteIT: first run wrote=%d transactions=%d read_committed=%d distinct=%d%n",
+        counter(first, "kafka_sink.written"),
+        transactions,
+        values.size(),
+        new HashSet<>(values).size());
     assertThat("records read_committed", values.size(), equalTo(N));
     assertThat("distinct values", new HashSet<>(values).size(), equalTo(N));
     assertThat("written counter", counter(first, "kafka_sink.written"), equalTo((long) N));
@@ -113,9 +131,15 @@ public class TransactionalKafkaWriteIT {
     // before a checkpoint recorded it): Kafka's committed progress makes it skip every record.
     PipelineResult second = write(p2, "eos-out", "eos-sink", "job-1", N);
     List<String> after = consumeCommitted("eos-out", N);
-    System.out.printf("TransactionalKafkaWriteIT: replay skipped=%d wrote=%d read_committed=%d%n",
-        counter(second, "kafka_sink.replayed_skipped"), counter(second, "kafka_sink.written"), after.size());
-    assertThat("replayed records skipped", counter(second, "kafka_sink.replayed_skipped"), equalTo((long) N));
+    System.out.printf(
+        "TransactionalKafkaWriteIT: replay skipped=%d wrote=%d read_committed=%d%n",
+        counter(second, "kafka_sink.replayed_skipped"),
+        counter(second, "kafka_sink.written"),
+        after.size());
+    assertThat(
+        "replayed records skipped",
+        counter(second, "kafka_sink.replayed_skipped"),
+        equalTo((long) N));
     assertThat("replay wrote", counter(second, "kafka_sink.written"), equalTo(0L));
     assertThat("records after the replay", after.size(), equalTo(N));
   }
@@ -129,10 +153,16 @@ public class TransactionalKafkaWriteIT {
       fail("a second job writing with the first job's sink group must fail");
     } catch (RuntimeException e) {
       String message = rootMessage(e);
-      assertThat(message, allOf(containsString("sink group 'eos-shared-sink'"), containsString("another job"),
-          containsString("job-a"), containsString("--sinkGroupId")));
+      assertThat(
+          message,
+          allOf(
+              containsString("sink group 'eos-shared-sink'"),
+              containsString("another job"),
+              containsString("job-a"),
+              containsString("--sinkGroupId")));
     }
-    assertThat("records of the refused job", consumeCommitted("eos-shared", 20).size(), equalTo(20));
+    assertThat(
+        "records of the refused job", consumeCommitted("eos-shared", 20).size(), equalTo(20));
   }
 
   private static String rootMessage(Throwable e) {
@@ -151,7 +181,8 @@ public class TransactionalKafkaWriteIT {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<String> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (System.nanoTime() < deadline) {
@@ -160,7 +191,9 @@ public class TransactionalKafkaWriteIT {
         }
         if (out.size() >= expected) {
           // one more poll so that extra (unexpected) records would be seen too
-          consumer.poll(Duration.ofMillis(1500)).forEach(r -> out.add(new String(r.value(), StandardCharsets.UTF_8)));
+          consumer
+              .poll(Duration.ofMillis(1500))
+              .forEach(r -> out.add(new String(r.value(), StandardCharsets.UTF_8)));
           break;
         }
       }

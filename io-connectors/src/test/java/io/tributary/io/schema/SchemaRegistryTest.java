@@ -38,7 +38,11 @@ public class SchemaRegistryTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   static Schema record(String fields) {
-    return new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"Ev\",\"namespace\":\"t\",\"fields\":[" + fields + "]}");
+    return new Schema.Parser()
+        .parse(
+            "{\"type\":\"record\",\"name\":\"Ev\",\"namespace\":\"t\",\"fields\":["
+                + fields
+                + "]}");
   }
 
   static byte[] encode(Schema schema, GenericRecord record) throws Exception {
@@ -68,7 +72,9 @@ public class SchemaRegistryTest {
   @Test
   public void addedFieldWithDefaultResolvesToTheDefault() throws Exception {
     Schema v1 = record("{\"name\":\"id\",\"type\":\"string\"}");
-    Schema v2 = record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"country\",\"type\":\"string\",\"default\":\"NL\"}");
+    Schema v2 =
+        record(
+            "{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"country\",\"type\":\"string\",\"default\":\"NL\"}");
     SchemaRegistry registry = registryWith(Compatibility.BACKWARD, v1, v2);
     GenericRecord old = new GenericData.Record(v1);
     old.put("id", "e-1");
@@ -80,9 +86,11 @@ public class SchemaRegistryTest {
   @Test
   public void addedFieldWithoutDefaultIsRefusedNamingFieldAndRule() throws Exception {
     Schema v1 = record("{\"name\":\"id\",\"type\":\"string\"}");
-    Schema v2 = record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"country\",\"type\":\"string\"}");
+    Schema v2 =
+        record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"country\",\"type\":\"string\"}");
     SchemaRegistry registry = registryWith(Compatibility.BACKWARD, v1);
-    IncompatibleSchemaException e = assertThrows(IncompatibleSchemaException.class, () -> registry.register("ev", v2));
+    IncompatibleSchemaException e =
+        assertThrows(IncompatibleSchemaException.class, () -> registry.register("ev", v2));
     assertThat(e.getMessage(), containsString("field 'country'"));
     assertThat(e.getMessage(), containsString("READER_FIELD_MISSING_DEFAULT_VALUE"));
     assertThat(e.getMessage(), containsString("v1"));
@@ -91,7 +99,8 @@ public class SchemaRegistryTest {
 
   @Test
   public void removedFieldIsSkippedByTheNewReader() throws Exception {
-    Schema v1 = record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"ua\",\"type\":\"string\"}");
+    Schema v1 =
+        record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"ua\",\"type\":\"string\"}");
     Schema v2 = record("{\"name\":\"id\",\"type\":\"string\"}");
     SchemaRegistry registry = registryWith(Compatibility.BACKWARD, v1, v2);
     GenericRecord old = new GenericData.Record(v1);
@@ -104,20 +113,28 @@ public class SchemaRegistryTest {
 
   @Test
   public void removedFieldWithoutDefaultBreaksForward() throws Exception {
-    Schema v1 = record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"ua\",\"type\":\"string\"}");
+    Schema v1 =
+        record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"ua\",\"type\":\"string\"}");
     Schema v2 = record("{\"name\":\"id\",\"type\":\"string\"}");
     SchemaRegistry registry = registryWith(Compatibility.FORWARD, v1);
-    IncompatibleSchemaException e = assertThrows(IncompatibleSchemaException.class, () -> registry.register("ev", v2));
-    assertThat(e.getMessage(), containsString("FORWARD: v1 of ev cannot read data written with the new version"));
+    IncompatibleSchemaException e =
+        assertThrows(IncompatibleSchemaException.class, () -> registry.register("ev", v2));
+    assertThat(
+        e.getMessage(),
+        containsString("FORWARD: v1 of ev cannot read data written with the new version"));
     assertThat(e.getMessage(), containsString("field 'ua'"));
   }
 
   @Test
   public void numericPromotionsResolve() throws Exception {
-    Schema v1 = record("{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"long\"},"
-        + "{\"name\":\"c\",\"type\":\"float\"},{\"name\":\"d\",\"type\":\"int\"}");
-    Schema v2 = record("{\"name\":\"a\",\"type\":\"long\"},{\"name\":\"b\",\"type\":\"float\"},"
-        + "{\"name\":\"c\",\"type\":\"double\"},{\"name\":\"d\",\"type\":\"double\"}");
+    Schema v1 =
+        record(
+            "{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"long\"},"
+                + "{\"name\":\"c\",\"type\":\"float\"},{\"name\":\"d\",\"type\":\"int\"}");
+    Schema v2 =
+        record(
+            "{\"name\":\"a\",\"type\":\"long\"},{\"name\":\"b\",\"type\":\"float\"},"
+                + "{\"name\":\"c\",\"type\":\"double\"},{\"name\":\"d\",\"type\":\"double\"}");
     SchemaRegistry registry = registryWith(Compatibility.BACKWARD, v1, v2);
     GenericRecord old = new GenericData.Record(v1);
     old.put("a", 7);
@@ -133,9 +150,12 @@ public class SchemaRegistryTest {
 
   @Test
   public void narrowingIsRefused() throws Exception {
-    SchemaRegistry registry = registryWith(Compatibility.BACKWARD, record("{\"name\":\"a\",\"type\":\"long\"}"));
-    IncompatibleSchemaException e = assertThrows(IncompatibleSchemaException.class,
-        () -> registry.register("ev", record("{\"name\":\"a\",\"type\":\"int\"}")));
+    SchemaRegistry registry =
+        registryWith(Compatibility.BACKWARD, record("{\"name\":\"a\",\"type\":\"long\"}"));
+    IncompatibleSchemaException e =
+        assertThrows(
+            IncompatibleSchemaException.class,
+            () -> registry.register("ev", record("{\"name\":\"a\",\"type\":\"int\"}")));
     assertThat(e.getMessage(), containsString("field 'a'"));
     assertThat(e.getMessage(), containsString("TYPE_MISMATCH"));
   }
@@ -165,15 +185,22 @@ public class SchemaRegistryTest {
 
   @Test
   public void renameWithoutAliasIsRefused() throws Exception {
-    SchemaRegistry registry = registryWith(Compatibility.BACKWARD, record("{\"name\":\"user_id\",\"type\":\"string\"}"));
-    IncompatibleSchemaException e = assertThrows(IncompatibleSchemaException.class,
-        () -> registry.register("ev", record("{\"name\":\"customer_id\",\"type\":\"string\"}")));
+    SchemaRegistry registry =
+        registryWith(Compatibility.BACKWARD, record("{\"name\":\"user_id\",\"type\":\"string\"}"));
+    IncompatibleSchemaException e =
+        assertThrows(
+            IncompatibleSchemaException.class,
+            () ->
+                registry.register("ev", record("{\"name\":\"customer_id\",\"type\":\"string\"}")));
     assertThat(e.getMessage(), containsString("field 'customer_id'"));
   }
 
   static String enumField(String symbols, String dflt) {
-    return "{\"name\":\"kind\",\"type\":{\"type\":\"enum\",\"name\":\"Kind\",\"symbols\":[" + symbols + "]"
-        + (dflt == null ? "" : ",\"default\":\"" + dflt + "\"") + "}}";
+    return "{\"name\":\"kind\",\"type\":{\"type\":\"enum\",\"name\":\"Kind\",\"symbols\":["
+        + symbols
+        + "]"
+        + (dflt == null ? "" : ",\"default\":\"" + dflt + "\"")
+        + "}}";
   }
 
   @Test
@@ -188,9 +215,13 @@ public class SchemaRegistryTest {
 
   @Test
   public void removedEnumSymbolWithoutDefaultIsRefused() throws Exception {
-    SchemaRegistry registry = registryWith(Compatibility.BACKWARD, record(enumField("\"view\",\"buy\",\"refund\"", null)));
-    IncompatibleSchemaException e = assertThrows(IncompatibleSchemaException.class,
-        () -> registry.register("ev", record(enumField("\"view\",\"buy\"", null))));
+    SchemaRegistry registry =
+        registryWith(
+            Compatibility.BACKWARD, record(enumField("\"view\",\"buy\",\"refund\"", null)));
+    IncompatibleSchemaException e =
+        assertThrows(
+            IncompatibleSchemaException.class,
+            () -> registry.register("ev", record(enumField("\"view\",\"buy\"", null))));
     assertThat(e.getMessage(), containsString("field 'kind'"));
     assertThat(e.getMessage(), containsString("MISSING_ENUM_SYMBOLS"));
     assertThat(e.getMessage(), containsString("refund"));
@@ -199,8 +230,11 @@ public class SchemaRegistryTest {
   @Test
   public void transitiveModesCheckEveryEarlierVersion() throws Exception {
     Schema v1 = record("{\"name\":\"id\",\"type\":\"string\"}");
-    Schema v2 = record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"c\",\"type\":\"string\",\"default\":\"x\"}");
-    Schema v3 = record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"c\",\"type\":\"string\"}");
+    Schema v2 =
+        record(
+            "{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"c\",\"type\":\"string\",\"default\":\"x\"}");
+    Schema v3 =
+        record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"c\",\"type\":\"string\"}");
     // BACKWARD only looks at v2, which has c: accepted.
     assertThat(registryWith(Compatibility.BACKWARD, v1, v2).check("ev", v3), empty());
     // BACKWARD_TRANSITIVE also reads v1 data, which lacks c and v3 gives it no default.
@@ -210,17 +244,25 @@ public class SchemaRegistryTest {
 
   @Test
   public void forwardAndFullTransitive() throws Exception {
-    Schema v1 = record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"ua\",\"type\":\"string\",\"default\":\"\"}");
-    Schema v2 = record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"ua\",\"type\":\"string\",\"default\":\"\"},"
-        + "{\"name\":\"n\",\"type\":\"int\",\"default\":0}");
-    Schema v3 = record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"n\",\"type\":\"int\",\"default\":0}");
+    Schema v1 =
+        record(
+            "{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"ua\",\"type\":\"string\",\"default\":\"\"}");
+    Schema v2 =
+        record(
+            "{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"ua\",\"type\":\"string\",\"default\":\"\"},"
+                + "{\"name\":\"n\",\"type\":\"int\",\"default\":0}");
+    Schema v3 =
+        record(
+            "{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"n\",\"type\":\"int\",\"default\":0}");
     // Forward: v2 readers drop nothing they need (ua has a default) -> accepted.
     assertThat(registryWith(Compatibility.FORWARD_TRANSITIVE, v1, v2).check("ev", v3), empty());
     assertThat(registryWith(Compatibility.FULL_TRANSITIVE, v1, v2).check("ev", v3), empty());
     // A new field without a default breaks the backward half of FULL.
     Schema v4 = record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"z\",\"type\":\"int\"}");
     assertThat(registryWith(Compatibility.FORWARD, v1).check("ev", v4), empty());
-    assertThat(registryWith(Compatibility.FULL, v1).check("ev", v4).toString(), containsString("FULL: the new version of ev cannot read data written with v1: field 'z'"));
+    assertThat(
+        registryWith(Compatibility.FULL, v1).check("ev", v4).toString(),
+        containsString("FULL: the new version of ev cannot read data written with v1: field 'z'"));
     assertThat(registryWith(Compatibility.NONE, v1).check("ev", v4), empty());
   }
 
@@ -237,8 +279,11 @@ public class SchemaRegistryTest {
     assertThat(reopened.byId(first.id()), equalTo(first));
     assertThat(reopened.byId(other.id()).subject(), equalTo("b"));
     assertThat(reopened.byId(99), nullValue());
-    RegisteredSchema a2 = reopened.register("a",
-        record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"y\",\"type\":\"int\",\"default\":1}"));
+    RegisteredSchema a2 =
+        reopened.register(
+            "a",
+            record(
+                "{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"y\",\"type\":\"int\",\"default\":1}"));
     assertThat(a2.id(), is(3));
     assertThat(a2.version(), is(2));
     assertThat(Files.exists(dir.resolve("a/v2.avsc")), is(true));
@@ -247,20 +292,25 @@ public class SchemaRegistryTest {
   @Test
   public void unknownAndUnresolvableWriterIdsAreRejectedWithReasons() throws Exception {
     Schema v1 = record("{\"name\":\"id\",\"type\":\"string\"}");
-    SchemaRegistry registry = registryWith(Compatibility.NONE, v1,
-        record("{\"name\":\"id\",\"type\":\"long\"}"));
+    SchemaRegistry registry =
+        registryWith(Compatibility.NONE, v1, record("{\"name\":\"id\",\"type\":\"long\"}"));
     GenericRecord old = new GenericData.Record(v1);
     old.put("id", "e-1");
     byte[] bytes = encode(v1, old);
     ResolvingReader reader = ResolvingReader.of(registry, "ev", "decode");
-    RecordRejectedException unknown = assertThrows(RecordRejectedException.class, () -> reader.read(42, bytes, 0, bytes.length));
+    RecordRejectedException unknown =
+        assertThrows(RecordRejectedException.class, () -> reader.read(42, bytes, 0, bytes.length));
     assertThat(unknown.reason(), equalTo("unknown_schema_id"));
-    RecordRejectedException unresolvable = assertThrows(RecordRejectedException.class,
-        () -> reader.read(registry.version("ev", 1).id(), bytes, 0, bytes.length));
+    RecordRejectedException unresolvable =
+        assertThrows(
+            RecordRejectedException.class,
+            () -> reader.read(registry.version("ev", 1).id(), bytes, 0, bytes.length));
     assertThat(unresolvable.reason(), equalTo("unresolvable_schema"));
     assertThat(unresolvable.getMessage(), containsString("field 'id'"));
-    RecordRejectedException corrupt = assertThrows(RecordRejectedException.class,
-        () -> reader.read(registry.version("ev", 2).id(), new byte[] {(byte) 0xff}, 0, 1));
+    RecordRejectedException corrupt =
+        assertThrows(
+            RecordRejectedException.class,
+            () -> reader.read(registry.version("ev", 2).id(), new byte[] {(byte) 0xff}, 0, 1));
     assertThat(corrupt.reason(), equalTo("corrupt_payload"));
   }
 
@@ -268,14 +318,28 @@ public class SchemaRegistryTest {
   public void bundledRegistryHoldsTheClickstreamContract() {
     RegisteredSchema v1 = SchemaRegistry.bundled().latest("clickstream-event");
     assertThat(v1.id(), is(1));
-    assertThat(v1.beamSchema().getFieldNames(), contains("event_id", "user_id", "event_type", "product_id",
-        "price", "currency", "event_time", "email", "ip", "user_agent"));
-    assertThrows(IllegalStateException.class, () -> SchemaRegistry.bundled().register("x", record("{\"name\":\"a\",\"type\":\"int\"}")));
+    assertThat(
+        v1.beamSchema().getFieldNames(),
+        contains(
+            "event_id",
+            "user_id",
+            "event_type",
+            "product_id",
+            "price",
+            "currency",
+            "event_time",
+            "email",
+            "ip",
+            "user_agent"));
+    assertThrows(
+        IllegalStateException.class,
+        () -> SchemaRegistry.bundled().register("x", record("{\"name\":\"a\",\"type\":\"int\"}")));
   }
 
   @Test
   public void unknownSubjectNamesTheKnownOnes() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SchemaRegistry.bundled().latest("nope"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> SchemaRegistry.bundled().latest("nope"));
     assertThat(e.getMessage(), containsString("known subjects: [clickstream-event]"));
   }
 }

@@ -48,7 +48,8 @@ final class JobCommands {
         try {
           timeoutSeconds = Long.parseLong(arg.substring("--timeout=".length()));
         } catch (NumberFormatException e) {
-          throw new UsageException(command + ": --timeout: expected seconds, got '" + arg.substring(10) + "'");
+          throw new UsageException(
+              command + ": --timeout: expected seconds, got '" + arg.substring(10) + "'");
         }
       } else if (arg.startsWith("-")) {
         throw new UsageException(command + ": unknown option " + arg);
@@ -66,8 +67,13 @@ final class JobCommands {
         out.println("no jobs on " + master);
       }
       for (FlinkRest.Job job : jobs) {
-        out.printf("%s  %-9s  %s  %6.0f s  %s%n", job.id(), job.state(),
-            Instant.ofEpochMilli(job.startTime()), job.durationMs() / 1000.0, job.name());
+        out.printf(
+            "%s  %-9s  %s  %6.0f s  %s%n",
+            job.id(),
+            job.state(),
+            Instant.ofEpochMilli(job.startTime()),
+            job.durationMs() / 1000.0,
+            job.name());
       }
       return 0;
     }
@@ -86,10 +92,15 @@ final class JobCommands {
         return 0;
       default: // stop
         if (!withSavepoint) {
-          throw new UsageException("stop: add --savepoint (stopping without one is `tributary cancel`)");
+          throw new UsageException(
+              "stop: add --savepoint (stopping without one is `tributary cancel`)");
         }
-        out.println("stopped " + id + " with savepoint " + flink.stopWithSavepoint(id, target, timeout)
-            + " (resume: tributary run <pipeline> --from-savepoint=<that path> ...)");
+        out.println(
+            "stopped "
+                + id
+                + " with savepoint "
+                + flink.stopWithSavepoint(id, target, timeout)
+                + " (resume: tributary run <pipeline> --from-savepoint=<that path> ...)");
         return 0;
     }
   }

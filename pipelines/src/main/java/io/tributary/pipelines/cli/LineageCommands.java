@@ -51,7 +51,8 @@ final class LineageCommands {
       }
     }
     if (dataset == null || events.isEmpty()) {
-      throw new UsageException("lineage: expected a dataset and --events=DIR (where runs wrote _openlineage.jsonl)");
+      throw new UsageException(
+          "lineage: expected a dataset and --events=DIR (where runs wrote _openlineage.jsonl)");
     }
     LineageGraph graph = LineageGraph.load(events);
     out.print(graph.tree(graph.find(dataset)));
@@ -91,7 +92,8 @@ final class LineageCommands {
       throw new UsageException("--catalog: cannot read '" + catalog + "' as JSON");
     }
     if (!root.path("datasets").isArray()) {
-      throw new UsageException("--catalog: expected {\"datasets\": [{\"name\", \"owner\", \"description\", ...}]}");
+      throw new UsageException(
+          "--catalog: expected {\"datasets\": [{\"name\", \"owner\", \"description\", ...}]}");
     }
     LineageGraph graph = events.isEmpty() ? null : LineageGraph.load(events);
     for (JsonNode d : root.path("datasets")) {
@@ -108,20 +110,40 @@ final class LineageCommands {
       String subject = d.path("schema").asText("");
       if (!subject.isEmpty()) {
         if (!registry.subjects().contains(subject)) {
-          throw new UsageException("--catalog: dataset '" + name + "' names schema subject '" + subject + "', not in the registry " + registry.subjects());
+          throw new UsageException(
+              "--catalog: dataset '"
+                  + name
+                  + "' names schema subject '"
+                  + subject
+                  + "', not in the registry "
+                  + registry.subjects());
         }
-        out.println("  schema:      " + subject + " versions " + registry.versions(subject).stream()
-            .map(v -> "v" + v.version() + " (id " + v.id() + ")").collect(Collectors.joining(", ")));
+        out.println(
+            "  schema:      "
+                + subject
+                + " versions "
+                + registry.versions(subject).stream()
+                    .map(v -> "v" + v.version() + " (id " + v.id() + ")")
+                    .collect(Collectors.joining(", ")));
       }
       String match = d.path("match").asText(name);
       if (graph != null) {
-        List<String> ids = graph.datasets().stream().filter(id -> id.contains(match)).collect(Collectors.toList());
-        String last = graph.lastRuns().values().stream()
-            .filter(r -> ids.stream().anyMatch(id -> graph.tree(id).contains("job " + r.job())))
-            .map(r -> r.job() + " " + r.state() + " " + r.time()).sorted().reduce((a, b) -> b).orElse("-");
+        List<String> ids =
+            graph.datasets().stream().filter(id -> id.contains(match)).collect(Collectors.toList());
+        String last =
+            graph.lastRuns().values().stream()
+                .filter(r -> ids.stream().anyMatch(id -> graph.tree(id).contains("job " + r.job())))
+                .map(r -> r.job() + " " + r.state() + " " + r.time())
+                .sorted()
+                .reduce((a, b) -> b)
+                .orElse("-");
         out.println("  last run:    " + last);
-        String quality = ids.stream().map(graph::qualityStatus).filter(java.util.Objects::nonNull)
-            .reduce((a, b) -> b).orElse("-");
+        String quality =
+            ids.stream()
+                .map(graph::qualityStatus)
+                .filter(java.util.Objects::nonNull)
+                .reduce((a, b) -> b)
+                .orElse("-");
         out.println("  quality:     " + quality);
       }
     }

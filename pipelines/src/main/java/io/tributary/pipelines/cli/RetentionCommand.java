@@ -41,7 +41,8 @@ final class RetentionCommand {
         try {
           now = LocalDate.parse(arg.substring("--now=".length()));
         } catch (DateTimeParseException e) {
-          throw new UsageException("retention: --now: expected YYYY-MM-DD, got '" + arg.substring(6) + "'");
+          throw new UsageException(
+              "retention: --now: expected YYYY-MM-DD, got '" + arg.substring(6) + "'");
         }
       } else if (arg.equals("--dry-run")) {
         dryRun = true;
@@ -54,11 +55,17 @@ final class RetentionCommand {
     }
     List<Retention.Action> actions = Retention.load(config).apply(now, dryRun);
     actions.forEach(out::println);
-    out.printf("retention as of %s: %d partition(s) %s%n", now, actions.size(), dryRun ? "would expire (dry run)" : "expired");
+    out.printf(
+        "retention as of %s: %d partition(s) %s%n",
+        now, actions.size(), dryRun ? "would expire (dry run)" : "expired");
     if (audit != null) {
       Files.createDirectories(audit.toAbsolutePath().getParent());
-      Files.writeString(audit, Retention.audit(now, dryRun, actions) + "\n", StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          audit,
+          Retention.audit(now, dryRun, actions) + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     }
     return 0;
   }

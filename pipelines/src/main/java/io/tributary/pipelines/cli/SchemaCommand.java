@@ -48,17 +48,24 @@ final class SchemaCommand {
       } else if (arg.startsWith("--compatibility=")) {
         compatibility = arg.substring("--compatibility=".length());
       } else if (arg.startsWith("-")) {
-        throw new UsageException("schema: unknown option " + arg + "; expected --registry=DIR or --compatibility=MODE");
+        throw new UsageException(
+            "schema: unknown option " + arg + "; expected --registry=DIR or --compatibility=MODE");
       } else {
         positional.add(arg);
       }
     }
-    if (positional.isEmpty() || !(positional.get(0).equals("check") || positional.get(0).equals("register"))) {
-      throw new UsageException("schema: expected 'check' or 'register', e.g. tributary schema check <subject> <file.avsc>");
+    if (positional.isEmpty()
+        || !(positional.get(0).equals("check") || positional.get(0).equals("register"))) {
+      throw new UsageException(
+          "schema: expected 'check' or 'register', e.g. tributary schema check <subject> <file.avsc>");
     }
     String action = positional.get(0);
     if (positional.size() != 3) {
-      throw new UsageException("schema " + action + ": expected <subject> <file.avsc>, got " + positional.subList(1, positional.size()));
+      throw new UsageException(
+          "schema "
+              + action
+              + ": expected <subject> <file.avsc>, got "
+              + positional.subList(1, positional.size()));
     }
     String subject = positional.get(1);
     Schema candidate = parse(action, Path.of(positional.get(2)));
@@ -73,20 +80,42 @@ final class SchemaCommand {
       if (action.equals("check")) {
         List<String> problems = registry.check(subject, candidate);
         if (!problems.isEmpty()) {
-          err.println("tributary: schema check: " + subject + " (" + registry.compatibility(subject) + ") would refuse " + positional.get(2) + ":");
+          err.println(
+              "tributary: schema check: "
+                  + subject
+                  + " ("
+                  + registry.compatibility(subject)
+                  + ") would refuse "
+                  + positional.get(2)
+                  + ":");
           problems.forEach(p -> err.println("  " + p));
           return 1;
         }
-        int next = registry.subjects().contains(subject) ? registry.latest(subject).version() + 1 : 1;
-        out.println("schema check: " + positional.get(2) + " is compatible with " + subject + " ("
-            + registry.compatibility(subject) + "); it would register as v" + next);
+        int next =
+            registry.subjects().contains(subject) ? registry.latest(subject).version() + 1 : 1;
+        out.println(
+            "schema check: "
+                + positional.get(2)
+                + " is compatible with "
+                + subject
+                + " ("
+                + registry.compatibility(subject)
+                + "); it would register as v"
+                + next);
         return 0;
       }
       RegisteredSchema registered = registry.register(subject, candidate);
       out.println("schema register: " + registered + " in " + registry.directory());
       return 0;
     } catch (IncompatibleSchemaException e) {
-      err.println("tributary: schema register: refused " + positional.get(2) + " for " + subject + " (" + registry.compatibility(subject) + "):");
+      err.println(
+          "tributary: schema register: refused "
+              + positional.get(2)
+              + " for "
+              + subject
+              + " ("
+              + registry.compatibility(subject)
+              + "):");
       e.problems().forEach(p -> err.println("  " + p));
       return 1;
     } catch (IllegalArgumentException e) {
@@ -101,9 +130,16 @@ final class SchemaCommand {
     try {
       return new Schema.Parser().parse(Files.readString(file));
     } catch (SchemaParseException e) {
-      throw new UsageException("schema " + action + ": '" + file + "' is not a valid Avro schema: " + firstLine(e.getMessage()));
+      throw new UsageException(
+          "schema "
+              + action
+              + ": '"
+              + file
+              + "' is not a valid Avro schema: "
+              + firstLine(e.getMessage()));
     } catch (IOException e) {
-      throw new UsageException("schema " + action + ": cannot read '" + file + "': " + e.getMessage());
+      throw new UsageException(
+          "schema " + action + ": cannot read '" + file + "': " + e.getMessage());
     }
   }
 
@@ -111,12 +147,19 @@ final class SchemaCommand {
     String chosen = dir == null ? DEFAULT_REGISTRY : dir;
     Path path = Path.of(chosen);
     if (dir == null && !Files.isDirectory(path)) {
-      throw new UsageException("schema " + action + ": no registry at ./" + DEFAULT_REGISTRY + "; pass --registry=DIR");
+      throw new UsageException(
+          "schema " + action + ": no registry at ./" + DEFAULT_REGISTRY + "; pass --registry=DIR");
     }
     try {
       return SchemaRegistry.open(path);
     } catch (RuntimeException e) {
-      throw new UsageException("schema " + action + ": cannot open registry '" + chosen + "': " + firstLine(e.getMessage()));
+      throw new UsageException(
+          "schema "
+              + action
+              + ": cannot open registry '"
+              + chosen
+              + "': "
+              + firstLine(e.getMessage()));
     }
   }
 

@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code tributary serve-roles --config=FILE --jdbcUrl=URL [--jdbcUser=U] [--login=ROLE:ENV_VAR ...]}:
- * the least-privilege serving step: creates the roles, one view per role and the grants a
+ * {@code tributary serve-roles --config=FILE --jdbcUrl=URL [--jdbcUser=U] [--login=ROLE:ENV_VAR
+ * ...]}: the least-privilege serving step: creates the roles, one view per role and the grants a
  * {@link PostgresRoleViews} config declares, and prints each role's view.
  *
  * <pre>{@code
@@ -46,21 +46,33 @@ final class ServeRolesCommand {
         String spec = arg.substring("--login=".length());
         logins.put(spec.substring(0, spec.indexOf(':')), spec.substring(spec.indexOf(':') + 1));
       } else {
-        throw new UsageException("serve-roles: unknown argument '" + arg + "' (expected --config=, --jdbcUrl=, --jdbcUser=, --login=ROLE:ENV_VAR)");
+        throw new UsageException(
+            "serve-roles: unknown argument '"
+                + arg
+                + "' (expected --config=, --jdbcUrl=, --jdbcUser=, --login=ROLE:ENV_VAR)");
       }
     }
     if (config == null || !Files.isReadable(Path.of(config))) {
-      throw new UsageException("serve-roles: --config: expected a readable JSON file, got '" + config + "'");
+      throw new UsageException(
+          "serve-roles: --config: expected a readable JSON file, got '" + config + "'");
     }
     if (url == null || !url.startsWith("jdbc:postgresql:")) {
-      throw new UsageException("serve-roles: --jdbcUrl: expected jdbc:postgresql://host:port/database, got '" + url + "'");
+      throw new UsageException(
+          "serve-roles: --jdbcUrl: expected jdbc:postgresql://host:port/database, got '"
+              + url
+              + "'");
     }
     try {
       views = PostgresRoleViews.fromFile(Path.of(config));
       for (java.util.Map.Entry<String, String> l : logins.entrySet()) {
         String password = System.getenv(l.getValue());
         if (password == null || password.isEmpty()) {
-          throw new UsageException("serve-roles: --login=" + l.getKey() + ":" + l.getValue() + ": the environment variable is not set");
+          throw new UsageException(
+              "serve-roles: --login="
+                  + l.getKey()
+                  + ":"
+                  + l.getValue()
+                  + ": the environment variable is not set");
         }
         views = views.withLoginPassword(l.getKey(), password);
       }
@@ -70,7 +82,9 @@ final class ServeRolesCommand {
     String admin = System.getenv("PGPASSWORD") == null ? "" : System.getenv("PGPASSWORD");
     views.apply(JdbcTarget.of(url, user, admin));
     for (String role : views.roles()) {
-      out.printf("role %s reads %s%s%n", role, views.viewOf(role), logins.containsKey(role) ? " (login)" : "");
+      out.printf(
+          "role %s reads %s%s%n",
+          role, views.viewOf(role), logins.containsKey(role) ? " (login)" : "");
     }
     return 0;
   }

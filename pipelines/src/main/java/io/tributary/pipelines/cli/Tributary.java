@@ -61,8 +61,10 @@ public final class Tributary {
     try {
       code = run(args, System.out, System.err);
     } catch (Throwable t) {
-      // An Error (e.g. NoClassDefFoundError from a broken classpath) would otherwise end only the main
-      // thread, and the runner's non-daemon threads (Flink's mini cluster) would keep the JVM hanging.
+      // An Error (e.g. NoClassDefFoundError from a broken classpath) would otherwise end only the
+      // main
+      // thread, and the runner's non-daemon threads (Flink's mini cluster) would keep the JVM
+      // hanging.
       System.err.println("tributary: run failed: " + t);
       code = 1;
     }
@@ -82,8 +84,12 @@ public final class Tributary {
     }
   }
 
-  private static int dispatch(List<String> args, PrintStream out, PrintStream err) throws Exception {
-    if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h") || args.get(0).equals("help")) {
+  private static int dispatch(List<String> args, PrintStream out, PrintStream err)
+      throws Exception {
+    if (args.isEmpty()
+        || args.get(0).equals("--help")
+        || args.get(0).equals("-h")
+        || args.get(0).equals("help")) {
       out.print(usage());
       return args.isEmpty() ? USAGE : 0;
     }
@@ -110,14 +116,20 @@ public final class Tributary {
       return ServeRolesCommand.run(args.subList(1, args.size()), out);
     }
     if (!command.equals("run")) {
-      throw new UsageException("unknown command '" + command + "'; expected one of: run, backfill, schema, lineage, catalog, retention, serve-roles, " + String.join(", ", JobCommands.NAMES) + " (see tributary --help)");
+      throw new UsageException(
+          "unknown command '"
+              + command
+              + "'; expected one of: run, backfill, schema, lineage, catalog, retention, serve-roles, "
+              + String.join(", ", JobCommands.NAMES)
+              + " (see tributary --help)");
     }
     if (args.size() < 2 || args.get(1).startsWith("-")) {
       throw new UsageException("run: expected a pipeline name, one of " + PIPELINES.keySet());
     }
     PipelineDefinition job = PIPELINES.get(args.get(1));
     if (job == null) {
-      throw new UsageException("run: unknown pipeline '" + args.get(1) + "'; expected one of " + PIPELINES.keySet());
+      throw new UsageException(
+          "run: unknown pipeline '" + args.get(1) + "'; expected one of " + PIPELINES.keySet());
     }
     List<String> rest = args.subList(2, args.size());
     if (rest.contains("--help") || rest.contains("-h")) {
@@ -136,8 +148,18 @@ public final class Tributary {
     if (PipelineRun.submitsDetached(options)) {
       // A streaming job on a cluster runs until stopped: submit, print its id on one line, return.
       PipelineRun.Submission submitted = PipelineRun.submit(job, options);
-      out.println("submitted " + job.name() + " as Flink job " + submitted.jobId() + " (" + submitted.jobName()
-          + ") on " + submitted.master() + "; stop with: tributary stop " + submitted.jobId() + " --savepoint");
+      out.println(
+          "submitted "
+              + job.name()
+              + " as Flink job "
+              + submitted.jobId()
+              + " ("
+              + submitted.jobName()
+              + ") on "
+              + submitted.master()
+              + "; stop with: tributary stop "
+              + submitted.jobId()
+              + " --savepoint");
       return 0;
     }
     RunSummary summary = PipelineRun.run(job, options);
@@ -155,7 +177,11 @@ public final class Tributary {
     }
     PipelineDefinition def = PIPELINES.get(args.get(0));
     if (!(def instanceof Backfillable)) {
-      throw new UsageException("backfill: pipeline '" + args.get(0) + "' cannot be backfilled; expected one of " + backfillable());
+      throw new UsageException(
+          "backfill: pipeline '"
+              + args.get(0)
+              + "' cannot be backfilled; expected one of "
+              + backfillable());
     }
     Backfillable job = (Backfillable) def;
     java.time.LocalDate from = null;
@@ -174,10 +200,12 @@ public final class Tributary {
       }
     }
     if (from == null || to == null) {
-      throw new UsageException("backfill " + job.name() + ": --from=YYYY-MM-DD and --to=YYYY-MM-DD are required");
+      throw new UsageException(
+          "backfill " + job.name() + ": --from=YYYY-MM-DD and --to=YYYY-MM-DD are required");
     }
     if (to.isBefore(from)) {
-      throw new UsageException("backfill " + job.name() + ": --to=" + to + " is before --from=" + from);
+      throw new UsageException(
+          "backfill " + job.name() + ": --to=" + to + " is before --from=" + from);
     }
     PipelineOptions options = parseOptions(job, rest);
     job.validate(options);
@@ -189,22 +217,27 @@ public final class Tributary {
     try {
       return java.time.LocalDate.parse(value);
     } catch (java.time.format.DateTimeParseException e) {
-      throw new UsageException("backfill: " + option + ": expected a date YYYY-MM-DD, got '" + value + "'");
+      throw new UsageException(
+          "backfill: " + option + ": expected a date YYYY-MM-DD, got '" + value + "'");
     }
   }
 
   private static List<String> backfillable() {
     List<String> names = new ArrayList<>();
-    PIPELINES.values().forEach(j -> {
-      if (j instanceof Backfillable) {
-        names.add(j.name());
-      }
-    });
+    PIPELINES
+        .values()
+        .forEach(
+            j -> {
+              if (j instanceof Backfillable) {
+                names.add(j.name());
+              }
+            });
     return names;
   }
 
   /** Profile options, then the user's, parsed strictly against the job's options interface. */
-  static PipelineOptions parseOptions(PipelineDefinition job, List<String> userArgs) throws UsageException {
+  static PipelineOptions parseOptions(PipelineDefinition job, List<String> userArgs)
+      throws UsageException {
     String profile = Profiles.DEFAULT;
     List<String> beamArgs = new ArrayList<>();
     for (String arg : userArgs) {
@@ -214,7 +247,12 @@ public final class Tributary {
         // Flink restores operator state from the savepoint; operator names are stable step names.
         beamArgs.add("--savepointPath=" + arg.substring("--from-savepoint=".length()));
       } else if (!arg.startsWith("--")) {
-        throw new UsageException("run " + job.name() + ": unexpected argument '" + arg + "'; options look like --name=value");
+        throw new UsageException(
+            "run "
+                + job.name()
+                + ": unexpected argument '"
+                + arg
+                + "'; options look like --name=value");
       } else {
         beamArgs.add(arg);
       }
@@ -223,13 +261,20 @@ public final class Tributary {
     PipelineOptionsFactory.register(job.optionsClass());
     PipelineOptionsFactory.register(RunOptions.class);
     try {
-      return PipelineOptionsFactory.fromArgs(merged.toArray(new String[0])).withValidation().as(job.optionsClass());
+      return PipelineOptionsFactory.fromArgs(merged.toArray(new String[0]))
+          .withValidation()
+          .as(job.optionsClass());
     } catch (IllegalArgumentException e) {
       String message = firstLine(e.getMessage());
       java.util.regex.Matcher unknown =
           java.util.regex.Pattern.compile("missing a property named '([^']+)'").matcher(message);
       if (unknown.find()) {
-        message = "unknown option --" + unknown.group(1) + " (see tributary run " + job.name() + " --help)";
+        message =
+            "unknown option --"
+                + unknown.group(1)
+                + " (see tributary run "
+                + job.name()
+                + " --help)";
       }
       throw new UsageException("run " + job.name() + ": " + message);
     }
@@ -239,9 +284,11 @@ public final class Tributary {
     StringBuilder b = new StringBuilder();
     b.append("Usage: tributary <command> [args]\n\n");
     b.append("Commands:\n");
-    b.append("  run <pipeline> [--profile=NAME] [options]   run a pipeline (add --help for its options)\n");
+    b.append(
+        "  run <pipeline> [--profile=NAME] [options]   run a pipeline (add --help for its options)\n");
     b.append("  backfill <pipeline> --from=YYYY-MM-DD --to=YYYY-MM-DD [--force] [options]\n");
-    b.append("                                              rebuild date partitions, skipping complete ones\n");
+    b.append(
+        "                                              rebuild date partitions, skipping complete ones\n");
     b.append(JobCommands.usage());
     b.append(RetentionCommand.usage());
     b.append(ServeRolesCommand.usage());
@@ -252,7 +299,9 @@ public final class Tributary {
     PIPELINES.values().forEach(j -> b.append(String.format("  %-14s %s%n", j.name(), j.summary())));
     b.append("\nProfiles (runners-config/profiles, or a path to an options file): ")
         .append(String.join(", ", Profiles.BUNDLED))
-        .append("; default ").append(Profiles.DEFAULT).append('\n');
+        .append("; default ")
+        .append(Profiles.DEFAULT)
+        .append('\n');
     return b.toString();
   }
 
@@ -267,13 +316,21 @@ public final class Tributary {
       String name = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
       Description d = m.getAnnotation(Description.class);
       String dflt = defaultOf(m);
-      b.append(String.format("  --%-14s %s%s%n", name + "=",
-          d == null ? "" : d.value(),
-          m.isAnnotationPresent(Validation.Required.class) ? " (required)" : dflt == null ? "" : " (default: " + dflt + ")"));
+      b.append(
+          String.format(
+              "  --%-14s %s%s%n",
+              name + "=",
+              d == null ? "" : d.value(),
+              m.isAnnotationPresent(Validation.Required.class)
+                  ? " (required)"
+                  : dflt == null ? "" : " (default: " + dflt + ")"));
     }
-    b.append(String.format("  --%-14s runner profile: %s or a file path (default: %s)%n", "profile=",
-        String.join(", ", Profiles.BUNDLED), Profiles.DEFAULT));
-    b.append("\nAny Beam or runner option is accepted too, e.g. --runner=DirectRunner, --parallelism=2.\n");
+    b.append(
+        String.format(
+            "  --%-14s runner profile: %s or a file path (default: %s)%n",
+            "profile=", String.join(", ", Profiles.BUNDLED), Profiles.DEFAULT));
+    b.append(
+        "\nAny Beam or runner option is accepted too, e.g. --runner=DirectRunner, --parallelism=2.\n");
     return b.toString();
   }
 

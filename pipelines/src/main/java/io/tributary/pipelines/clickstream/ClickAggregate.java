@@ -63,7 +63,8 @@ public final class ClickAggregate {
     String type = event.getString("event_type");
     eventsByType.merge(type, 1L, Long::sum);
     if ("purchase".equals(type)) {
-      revenueByCurrency.merge(event.getString("currency"), event.getDecimal("price"), BigDecimal::add);
+      revenueByCurrency.merge(
+          event.getString("currency"), event.getDecimal("price"), BigDecimal::add);
     }
     users.add(event.getString("user_id"));
   }

@@ -57,7 +57,8 @@ public final class ClickstreamJob implements PipelineDefinition {
         IoChecks.requireInput("--input", o.getInput(), options);
       } else if ("watch".equals(source)) {
         if (o.getInput() == null || o.getInput().isBlank()) {
-          throw new UsageException("--input: required for --source=watch; expected a file pattern such as /data/in/*.jsonl");
+          throw new UsageException(
+              "--input: required for --source=watch; expected a file pattern such as /data/in/*.jsonl");
         }
         Durations.parse(o.getPollInterval(), "--pollInterval");
         if (o.getStopAfterIdle() != null) {
@@ -75,7 +76,8 @@ public final class ClickstreamJob implements PipelineDefinition {
           throw new UsageException("--sinkTopic: --bootstrapServers is required");
         }
         if (o.getSinkShards() == null || o.getSinkShards() < 1) {
-          throw new UsageException("--sinkShards: expected a number >= 1, got " + o.getSinkShards());
+          throw new UsageException(
+              "--sinkShards: expected a number >= 1, got " + o.getSinkShards());
         }
         io.tributary.io.kafka.PayloadFormat.parse(o.getPayloadFormat());
       }
@@ -95,7 +97,9 @@ public final class ClickstreamJob implements PipelineDefinition {
   @Override
   public String input(PipelineOptions options) {
     ClickstreamOptions o = options.as(ClickstreamOptions.class);
-    return "kafka".equals(o.getSource()) ? "kafka://" + o.getBootstrapServers() + "/" + o.getTopic() : o.getInput();
+    return "kafka".equals(o.getSource())
+        ? "kafka://" + o.getBootstrapServers() + "/" + o.getTopic()
+        : o.getInput();
   }
 
   @Override
@@ -104,7 +108,8 @@ public final class ClickstreamJob implements PipelineDefinition {
   }
 
   @Override
-  public List<LineageDataset> lineageInputsAfterRun(PipelineOptions options, RunAccounting accounting) throws java.io.IOException {
+  public List<LineageDataset> lineageInputsAfterRun(
+      PipelineOptions options, RunAccounting accounting) throws java.io.IOException {
     return List.of(ClickstreamLineage.inputAfterRun(options.as(ClickstreamOptions.class)));
   }
 
@@ -114,12 +119,16 @@ public final class ClickstreamJob implements PipelineDefinition {
   }
 
   @Override
-  public Map<LineageDataset, Long> outputRowCounts(PipelineOptions options, RunAccounting accounting) {
-    return Map.of(LineageDataset.file(ClickstreamPipeline.deadLetterDir(outputDirectory(options))), accounting.deadLettered());
+  public Map<LineageDataset, Long> outputRowCounts(
+      PipelineOptions options, RunAccounting accounting) {
+    return Map.of(
+        LineageDataset.file(ClickstreamPipeline.deadLetterDir(outputDirectory(options))),
+        accounting.deadLettered());
   }
 
   @Override
-  public void afterRun(PipelineOptions options, org.apache.beam.sdk.PipelineResult result) throws java.io.IOException {
+  public void afterRun(PipelineOptions options, org.apache.beam.sdk.PipelineResult result)
+      throws java.io.IOException {
     ClickstreamQuality.afterRun(options.as(ClickstreamOptions.class));
   }
 

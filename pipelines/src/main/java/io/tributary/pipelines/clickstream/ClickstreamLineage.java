@@ -15,7 +15,8 @@ import org.apache.beam.sdk.schemas.Schema;
 /**
  * The clickstream job's OpenLineage datasets: the input (file or Kafka topic) with its schema and,
  * after a run with {@code --checks}, its quality facets; the outputs with column lineage, where a
- * field protected by the privacy policy (masked, tokenized, encrypted) carries {@code masking=true}.
+ * field protected by the privacy policy (masked, tokenized, encrypted) carries {@code
+ * masking=true}.
  *
  * <pre>{@code
  * List<LineageDataset> outputs = ClickstreamLineage.outputs(options);
@@ -25,9 +26,10 @@ final class ClickstreamLineage {
   private ClickstreamLineage() {}
 
   static LineageDataset input(ClickstreamOptions o) {
-    LineageDataset in = "kafka".equals(o.getSource())
-        ? LineageDataset.kafka(o.getBootstrapServers(), o.getTopic())
-        : LineageDataset.file(o.getInput());
+    LineageDataset in =
+        "kafka".equals(o.getSource())
+            ? LineageDataset.kafka(o.getBootstrapServers(), o.getTopic())
+            : LineageDataset.file(o.getInput());
     return in.withSchema(ClickstreamPipeline.EVENT_SCHEMA);
   }
 
@@ -38,9 +40,10 @@ final class ClickstreamLineage {
       return in;
     }
     java.nio.file.Path quality = ClickstreamQuality.qualityDir(o.getOutput());
-    return in.withQuality(DataQuality.fromQuality(
-        ClickstreamQuality.read(QualitySchemas.METRIC, quality.resolve("metrics")),
-        ClickstreamQuality.read(QualitySchemas.VERIFICATION, quality.resolve("verification"))));
+    return in.withQuality(
+        DataQuality.fromQuality(
+            ClickstreamQuality.read(QualitySchemas.METRIC, quality.resolve("metrics")),
+            ClickstreamQuality.read(QualitySchemas.VERIFICATION, quality.resolve("verification"))));
   }
 
   static List<LineageDataset> outputs(ClickstreamOptions o) {
@@ -48,43 +51,86 @@ final class ClickstreamLineage {
     Map<String, FieldPolicy> policy = ClickstreamPrivacy.spec(o).policy().fields();
     String out = o.getOutput();
     List<LineageDataset> outputs = new ArrayList<>();
-    outputs.add(LineageDataset.file(ClickstreamPipeline.aggregatesDir(out)).withColumnLineage(ColumnLineage.builder()
-        .field("window_start", in, "event_time", Transformation.direct("TRANSFORMATION", false))
-        .field("window_end", in, "event_time", Transformation.direct("TRANSFORMATION", false))
-        .field("events", in, "event_id", Transformation.direct("AGGREGATION", masked(policy, "event_id")))
-        .field("events_by_type", in, "event_type", Transformation.direct("AGGREGATION", masked(policy, "event_type")),
-            Transformation.indirect("GROUP_BY"))
-        .field("revenue_by_currency", in, "price", Transformation.direct("AGGREGATION", masked(policy, "price")))
-        .field("revenue_by_currency", in, "currency", Transformation.indirect("GROUP_BY"))
-        .field("revenue_by_currency", in, "event_type", Transformation.indirect("FILTER"))
-        .field("distinct_users", in, "user_id", Transformation.direct("AGGREGATION", masked(policy, "user_id")))
-        // duplicates by event_id are dropped; every row is windowed by event_time
-        .dataset(in, "event_id", Transformation.indirect("FILTER"))
-        .dataset(in, "event_time", Transformation.indirect("WINDOW"))
-        .build()));
+    outputs.add(
+        LineageDataset.file(ClickstreamPipeline.aggregatesDir(out))
+            .withColumnLineage(
+                ColumnLineage.builder()
+                    .field(
+                        "window_start",
+                        in,
+                        "event_time",
+                        Transformation.direct("TRANSFORMATION", false))
+                    .field(
+                        "window_end",
+                        in,
+                        "event_time",
+                        Transformation.direct("TRANSFORMATION", false))
+                    .field(
+                        "events",
+                        in,
+                        "event_id",
+                        Transformation.direct("AGGREGATION", masked(policy, "event_id")))
+                    .field(
+                        "events_by_type",
+                        in,
+                        "event_type",
+                        Transformation.direct("AGGREGATION", masked(policy, "event_type")),
+                        Transformation.indirect("GROUP_BY"))
+                    .field(
+                        "revenue_by_currency",
+                        in,
+                        "price",
+                        Transformation.direct("AGGREGATION", masked(policy, "price")))
+                    .field(
+                        "revenue_by_currency", in, "currency", Transformation.indirect("GROUP_BY"))
+                    .field(
+                        "revenue_by_currency", in, "event_type", Transformation.indirect("FILTER"))
+                    .field(
+                        "distinct_users",
+                        in,
+                        "user_id",
+                        Transformation.direct("AGGREGATION", masked(policy, "user_id")))
+                    // duplicates by event_id are dropped; every row is windowed by event_time
+                    .dataset(in, "event_id", Transformation.indirect("FILTER"))
+                    .dataset(in, "event_time", Transformation.indirect("WINDOW"))
+                    .build()));
     outputs.add(LineageDataset.file(ClickstreamPipeline.deadLetterDir(out)));
     if (o.getChecks() != null) {
       // quarantined rows keep every field in `record`, protected by the same policy as the data
       ColumnLineage.Builder q = ColumnLineage.builder();
       for (Schema.Field f : ClickstreamPipeline.EVENT_SCHEMA.getFields()) {
         if (!dropped(policy, f.getName())) {
-          q.field("record", in, f.getName(), Transformation.direct(
-              masked(policy, f.getName()) ? "TRANSFORMATION" : "IDENTITY", masked(policy, f.getName())));
+          q.field(
+              "record",
+              in,
+              f.getName(),
+              Transformation.direct(
+                  masked(policy, f.getName()) ? "TRANSFORMATION" : "IDENTITY",
+                  masked(policy, f.getName())));
         }
       }
-      outputs.add(LineageDataset.file(ClickstreamQuality.quarantineDir(out).toString()).withColumnLineage(q.build()));
+      outputs.add(
+          LineageDataset.file(ClickstreamQuality.quarantineDir(out).toString())
+              .withColumnLineage(q.build()));
     }
     if (o.getSinkTopic() != null) {
       ColumnLineage.Builder k = ColumnLineage.builder();
       for (Schema.Field f : ClickstreamPipeline.EVENT_SCHEMA.getFields()) {
         if (!dropped(policy, f.getName())) {
-          k.field(f.getName(), in, f.getName(), Transformation.direct(
-              masked(policy, f.getName()) ? "TRANSFORMATION" : "IDENTITY", masked(policy, f.getName())));
+          k.field(
+              f.getName(),
+              in,
+              f.getName(),
+              Transformation.direct(
+                  masked(policy, f.getName()) ? "TRANSFORMATION" : "IDENTITY",
+                  masked(policy, f.getName())));
         }
       }
       k.dataset(in, "event_id", Transformation.indirect("FILTER"));
-      outputs.add(LineageDataset.kafka(o.getBootstrapServers(), o.getSinkTopic())
-          .withSchema(ClickstreamPipeline.EVENT_SCHEMA).withColumnLineage(k.build()));
+      outputs.add(
+          LineageDataset.kafka(o.getBootstrapServers(), o.getSinkTopic())
+              .withSchema(ClickstreamPipeline.EVENT_SCHEMA)
+              .withColumnLineage(k.build()));
     }
     return outputs;
   }

@@ -20,7 +20,8 @@ public interface ClickstreamOptions extends PipelineOptions {
 
   // ---- source (issue 3): where events come from; the stages after decoding do not change ----
 
-  @Description("Where events come from: file (read --input once), watch (poll --input for new files) or kafka (--topic).")
+  @Description(
+      "Where events come from: file (read --input once), watch (poll --input for new files) or kafka (--topic).")
   @Default.String("file")
   String getSource();
 
@@ -32,7 +33,8 @@ public interface ClickstreamOptions extends PipelineOptions {
 
   void setFormat(String value);
 
-  @Description("Schema registry directory; default: the registry bundled in the jar (runners-config/schemas).")
+  @Description(
+      "Schema registry directory; default: the registry bundled in the jar (runners-config/schemas).")
   String getRegistry();
 
   void setRegistry(String value);
@@ -43,18 +45,21 @@ public interface ClickstreamOptions extends PipelineOptions {
 
   void setPollInterval(String value);
 
-  @Description("--source=watch: stop after this long without a new file, e.g. 10m (default: never).")
+  @Description(
+      "--source=watch: stop after this long without a new file, e.g. 10m (default: never).")
   String getStopAfterIdle();
 
   void setStopAfterIdle(String value);
 
-  @Description("--source=watch: watermark policy: held (until the watch stops), arrival, or a lag like 5m (arrival minus lag).")
+  @Description(
+      "--source=watch: watermark policy: held (until the watch stops), arrival, or a lag like 5m (arrival minus lag).")
   @Default.String("held")
   String getWatchWatermark();
 
   void setWatchWatermark(String value);
 
-  @Description("--source=watch: directory of processed-file markers, so a fresh start skips files already read.")
+  @Description(
+      "--source=watch: directory of processed-file markers, so a fresh start skips files already read.")
   String getMarkers();
 
   void setMarkers(String value);
@@ -81,7 +86,8 @@ public interface ClickstreamOptions extends PipelineOptions {
 
   void setConsumerGroup(String value);
 
-  @Description("--source=kafka: watermark: held (until the read ends; replays with --maxRecords) or a lag behind Kafka create time like 1m.")
+  @Description(
+      "--source=kafka: watermark: held (until the read ends; replays with --maxRecords) or a lag behind Kafka create time like 1m.")
   @Default.String("held")
   String getKafkaWatermark();
 
@@ -94,9 +100,10 @@ public interface ClickstreamOptions extends PipelineOptions {
 
   // ---- per-event Kafka sink (issue 9): the validated, deduplicated events, exactly once ----
 
-  @Description("Kafka topic that receives every validated, deduplicated event (key: event_id, value: "
-      + "--payloadFormat), written exactly once with Kafka transactions; none by default. Needs "
-      + "--bootstrapServers and, on Flink, checkpointing (the flink-cluster profile has it).")
+  @Description(
+      "Kafka topic that receives every validated, deduplicated event (key: event_id, value: "
+          + "--payloadFormat), written exactly once with Kafka transactions; none by default. Needs "
+          + "--bootstrapServers and, on Flink, checkpointing (the flink-cluster profile has it).")
   String getSinkTopic();
 
   void setSinkTopic(String value);
@@ -107,14 +114,16 @@ public interface ClickstreamOptions extends PipelineOptions {
 
   void setSinkShards(Integer value);
 
-  @Description("--sinkTopic: consumer group in which the exactly-once sink keeps its progress; one job "
-      + "per group (a job resumed from its savepoint keeps it).")
+  @Description(
+      "--sinkTopic: consumer group in which the exactly-once sink keeps its progress; one job "
+          + "per group (a job resumed from its savepoint keeps it).")
   @Default.String("tributary-clickstream-sink")
   String getSinkGroupId();
 
   void setSinkGroupId(String value);
 
-  @Description("Output directory: aggregates/, dead-letter/, late/ and _run_summary.json are written here.")
+  @Description(
+      "Output directory: aggregates/, dead-letter/, late/ and _run_summary.json are written here.")
   @Validation.Required
   String getOutput();
 
@@ -141,37 +150,43 @@ public interface ClickstreamOptions extends PipelineOptions {
 
   void setCurrencies(String value);
 
-  @Description("Quality checks file (JSON), e.g. testdata/clickstream/checks.json; none: no quality stage. "
-      + "Writes quarantine/ and quality/ (metrics, verification, anomalies, report.html) under --output.")
+  @Description(
+      "Quality checks file (JSON), e.g. testdata/clickstream/checks.json; none: no quality stage. "
+          + "Writes quarantine/ and quality/ (metrics, verification, anomalies, report.html) under --output.")
   String getChecks();
 
   void setChecks(String value);
 
-  @Description("Metrics repository directory (JSON lines) that anomaly detection reads history from and "
-      + "this run's metrics are added to; default <output>/quality/repository.")
+  @Description(
+      "Metrics repository directory (JSON lines) that anomaly detection reads history from and "
+          + "this run's metrics are added to; default <output>/quality/repository.")
   String getQualityRepository();
 
   void setQualityRepository(String value);
 
   // ---- privacy (issue 7): personal data is protected before anything is written ----
 
-  @Description("Privacy policy file (JSON: {\"subject\": FIELD, \"fields\": {FIELD: ACTION}}); default: the "
-      + "contract's \"pii\" field properties (email masked, ip masked to /24).")
+  @Description(
+      "Privacy policy file (JSON: {\"subject\": FIELD, \"fields\": {FIELD: ACTION}}); default: the "
+          + "contract's \"pii\" field properties (email masked, ip masked to /24).")
   String getPrivacyPolicy();
 
   void setPrivacyPolicy(String value);
 
-  @Description("Keyset for tokenize/encrypt policies: file:<path> or env:<VARIABLE> (never on the command line itself).")
+  @Description(
+      "Keyset for tokenize/encrypt policies: file:<path> or env:<VARIABLE> (never on the command line itself).")
   String getKeyset();
 
   void setKeyset(String value);
 
-  @Description("Directory of per-subject keys for encrypt policies (crypto-shredding); every worker must see it.")
+  @Description(
+      "Directory of per-subject keys for encrypt policies (crypto-shredding); every worker must see it.")
   String getSubjectKeys();
 
   void setSubjectKeys(String value);
 
-  @Description("Id of the keyset key that indexes subject ids in --subjectKeys; keep it when rotating the primary.")
+  @Description(
+      "Id of the keyset key that indexes subject ids in --subjectKeys; keep it when rotating the primary.")
   @Default.String("k1")
   String getIndexKeyId();
 

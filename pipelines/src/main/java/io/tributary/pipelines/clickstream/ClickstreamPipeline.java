@@ -3,9 +3,9 @@ package io.tributary.pipelines.clickstream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.io.deadletter.DeadLetterFiles;
-import io.tributary.io.files.WindowPartitionedFiles;
 import io.tributary.io.files.FileSource;
 import io.tributary.io.files.WatermarkPolicy;
+import io.tributary.io.files.WindowPartitionedFiles;
 import io.tributary.io.formats.FileFormat;
 import io.tributary.io.formats.ReadRows;
 import io.tributary.io.kafka.KafkaRows;
@@ -13,10 +13,10 @@ import io.tributary.io.kafka.PayloadFormat;
 import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.dedup.Dedup;
+import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.Counted;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageMetrics;
-import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.time.Durations;
 import io.tributary.transforms.time.EventTime;
 import io.tributary.transforms.validate.RowRule;
@@ -30,7 +30,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
@@ -59,8 +58,8 @@ import org.joda.time.Duration;
  * <p>Outputs under {@code --output}: {@code aggregates/dt=YYYY-MM-DD/hour=HH/*.jsonl} (one line per
  * window and pane, with the pane's timing, index and finality so sinks can upsert), {@code
  * dead-letter/dead-letters-*.jsonl} (one line per rejected input) and {@code late/late-*.jsonl}
- * (one line per event later than the window spec's allowed lateness: the event's fields plus
- * {@code missed_window_start}, {@code missed_window_end}, {@code watermark_at_arrival}, {@code
+ * (one line per event later than the window spec's allowed lateness: the event's fields plus {@code
+ * missed_window_start}, {@code missed_window_end}, {@code watermark_at_arrival}, {@code
  * late_by_ms}; counted as too-late in the run accounting).
  *
  * <pre>{@code
@@ -73,7 +72,9 @@ public final class ClickstreamPipeline {
   /** The contract's subject in the schema registry (runners-config/schemas, bundled in the jar). */
   public static final String SUBJECT = "clickstream-event";
 
-  /** Contract of one event: the Beam schema of the newest registered version of {@link #SUBJECT}. */
+  /**
+   * Contract of one event: the Beam schema of the newest registered version of {@link #SUBJECT}.
+   */
   public static final Schema EVENT_SCHEMA = SchemaRegistry.bundled().latest(SUBJECT).beamSchema();
 
   private ClickstreamPipeline() {}
@@ -102,7 +103,9 @@ public final class ClickstreamPipeline {
    * sliding spec, one hour for session and global windows (whose extent depends on the data).
    */
   static Duration qualityWindowSize(WindowSpec window) {
-    return window.size() != null && window.kind() != WindowSpec.Kind.SESSION ? window.size() : Duration.standardHours(1);
+    return window.size() != null && window.kind() != WindowSpec.Kind.SESSION
+        ? window.size()
+        : Duration.standardHours(1);
   }
 
   /** Where a build writes its dead letters. */
@@ -118,15 +121,19 @@ public final class ClickstreamPipeline {
     WindowSpec window = windowSpec(options.getWindow());
     Duration ttl = Durations.parse(options.getDedupTtl(), "--dedupTtl");
     List<String> currencies =
-        Arrays.stream(options.getCurrencies().split(",")).map(String::trim).filter(s -> !s.isEmpty())
+        Arrays.stream(options.getCurrencies().split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
             .collect(Collectors.toList());
     if (currencies.isEmpty()) {
-      throw new IllegalArgumentException("--currencies: expected a comma-separated list of ISO-4217 codes, got ''");
+      throw new IllegalArgumentException(
+          "--currencies: expected a comma-separated list of ISO-4217 codes, got ''");
     }
 
     BadRecordErrorHandler<?> deadLetters =
         pipeline.registerBadRecordErrorHandler(
-            DeadLetterFiles.to(deadLetterDir(options.getOutput())).withProtection(ClickstreamPrivacy.spec(options)));
+            DeadLetterFiles.to(deadLetterDir(options.getOutput()))
+                .withProtection(ClickstreamPrivacy.spec(options)));
 
     PCollection<Row> events =
         readEvents(pipeline, options, deadLetters)
@@ -134,7 +141,8 @@ public final class ClickstreamPipeline {
             .apply(
                 "Validate",
                 Validate.rows()
-                    .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
+                    .withRule(
+                        RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
                     .withRule(RowRule.oneOf("currency", currencies).withReason("unknown_currency"))
                     .withBadRecordErrorHandler(deadLetters))
             .apply("ObserveValidate", StageMetrics.after("validate"))
@@ -146,18 +154,23 @@ public final class ClickstreamPipeline {
             .apply("EventTime", EventTime.fromField("event_time"));
 
     PCollection<Row> unique =
-        events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl)).output()
+        events
+            .apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl))
+            .output()
             .apply("ObserveDedup", StageMetrics.after("dedup"));
 
     if (options.getSinkTopic() != null) {
-      // Before windowing: every unique event leaves once, whatever the window spec says about lateness.
-      unique.apply("WriteEventsKafka", KafkaRows.write()
-          .withBootstrapServers(options.getBootstrapServers())
-          .withTopic(options.getSinkTopic())
-          .withSchema(registry(options).latest(SUBJECT))
-          .withPayloadFormat(PayloadFormat.parse(options.getPayloadFormat()))
-          .withKeyField("event_id")
-          .withExactlyOnce(options.getSinkShards(), options.getSinkGroupId()));
+      // Before windowing: every unique event leaves once, whatever the window spec says about
+      // lateness.
+      unique.apply(
+          "WriteEventsKafka",
+          KafkaRows.write()
+              .withBootstrapServers(options.getBootstrapServers())
+              .withTopic(options.getSinkTopic())
+              .withSchema(registry(options).latest(SUBJECT))
+              .withPayloadFormat(PayloadFormat.parse(options.getPayloadFormat()))
+              .withKeyField("event_id")
+              .withExactlyOnce(options.getSinkShards(), options.getSinkGroupId()));
     }
 
     Windowing.Result<Row> windowed = unique.apply("Window", Windowing.<Row>of(window));
@@ -181,33 +194,38 @@ public final class ClickstreamPipeline {
    * The source part: decoded events from a file, a watched directory or a Kafka topic, each counted
    * in {@code tributary/read}, undecodable ones to {@code deadLetters}.
    */
-  static PCollection<Row> readEvents(Pipeline pipeline, ClickstreamOptions options, BadRecordErrorHandler<?> deadLetters) {
+  static PCollection<Row> readEvents(
+      Pipeline pipeline, ClickstreamOptions options, BadRecordErrorHandler<?> deadLetters) {
     SchemaRegistry registry = registry(options);
     RegisteredSchema contract = registry.latest(SUBJECT);
     String source = options.getSource();
     if ("kafka".equals(source)) {
-      KafkaRows.Read read = KafkaRows.read()
-          .withBootstrapServers(options.getBootstrapServers())
-          .withTopic(options.getTopic())
-          .withSubject(registry, SUBJECT)
-          .withPayloadFormat(PayloadFormat.parse(options.getPayloadFormat()))
-          .withConsumerGroup(options.getConsumerGroup())
-          .withBadRecordErrorHandler(deadLetters);
+      KafkaRows.Read read =
+          KafkaRows.read()
+              .withBootstrapServers(options.getBootstrapServers())
+              .withTopic(options.getTopic())
+              .withSubject(registry, SUBJECT)
+              .withPayloadFormat(PayloadFormat.parse(options.getPayloadFormat()))
+              .withConsumerGroup(options.getConsumerGroup())
+              .withBadRecordErrorHandler(deadLetters);
       if (options.getMaxRecords() != null) {
         read = read.withMaxNumRecords(options.getMaxRecords());
       }
-      read = "held".equals(options.getKafkaWatermark())
-          ? read.withWatermarkHeld()
-          : read.withMaxDelay(Durations.parse(options.getKafkaWatermark(), "--kafkaWatermark"));
+      read =
+          "held".equals(options.getKafkaWatermark())
+              ? read.withWatermarkHeld()
+              : read.withMaxDelay(Durations.parse(options.getKafkaWatermark(), "--kafkaWatermark"));
       return pipeline.apply("ReadKafka", read);
     }
     FileSource files;
     if ("watch".equals(source)) {
-      files = FileSource.watch(options.getInput())
-          .withPollInterval(Durations.parse(options.getPollInterval(), "--pollInterval"))
-          .withWatermarkPolicy(watermarkPolicy(options.getWatchWatermark()));
+      files =
+          FileSource.watch(options.getInput())
+              .withPollInterval(Durations.parse(options.getPollInterval(), "--pollInterval"))
+              .withWatermarkPolicy(watermarkPolicy(options.getWatchWatermark()));
       if (options.getStopAfterIdle() != null) {
-        files = files.withStopAfterIdle(Durations.parse(options.getStopAfterIdle(), "--stopAfterIdle"));
+        files =
+            files.withStopAfterIdle(Durations.parse(options.getStopAfterIdle(), "--stopAfterIdle"));
       }
       if (options.getMarkers() != null) {
         files = files.withProcessedFileMarkers(options.getMarkers());
@@ -215,16 +233,21 @@ public final class ClickstreamPipeline {
     } else if ("file".equals(source)) {
       files = FileSource.glob(options.getInput());
     } else {
-      throw new IllegalArgumentException("--source: expected file, watch or kafka, got '" + source + "'");
+      throw new IllegalArgumentException(
+          "--source: expected file, watch or kafka, got '" + source + "'");
     }
     return pipeline
         .apply("Files", files)
-        .apply("Decode", ReadRows.of(FileFormat.parse(options.getFormat()), contract).withBadRecordErrorHandler(deadLetters));
+        .apply(
+            "Decode",
+            ReadRows.of(FileFormat.parse(options.getFormat()), contract)
+                .withBadRecordErrorHandler(deadLetters));
   }
 
   static SchemaRegistry registry(ClickstreamOptions options) {
     return options.getRegistry() == null
-        ? SchemaRegistry.bundled() : SchemaRegistry.open(java.nio.file.Path.of(options.getRegistry()));
+        ? SchemaRegistry.bundled()
+        : SchemaRegistry.open(java.nio.file.Path.of(options.getRegistry()));
   }
 
   /** {@code held}, {@code arrival} or a lag such as {@code 5m}. */
@@ -238,7 +261,8 @@ public final class ClickstreamPipeline {
     try {
       return WatermarkPolicy.arrivalTimeMinus(Durations.parse(spec, "--watchWatermark"));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--watchWatermark: expected held, arrival or a lag like 5m, got '" + spec + "'");
+      throw new IllegalArgumentException(
+          "--watchWatermark: expected held, arrival or a lag like 5m, got '" + spec + "'");
     }
   }
 
@@ -253,13 +277,25 @@ public final class ClickstreamPipeline {
       public WriteFilesResult<Void> expand(PCollection<String> lines) {
         PCollection<String> ready = lines;
         if (lines.isBounded() == PCollection.IsBounded.UNBOUNDED) {
-          ready = lines.apply("EveryMinute", Window.<String>into(new GlobalWindows())
-              .triggering(Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane().plusDelayOf(Duration.standardMinutes(1))))
-              .withAllowedLateness(Duration.ZERO)
-              .discardingFiredPanes());
+          ready =
+              lines.apply(
+                  "EveryMinute",
+                  Window.<String>into(new GlobalWindows())
+                      .triggering(
+                          Repeatedly.forever(
+                              AfterProcessingTime.pastFirstElementInPane()
+                                  .plusDelayOf(Duration.standardMinutes(1))))
+                      .withAllowedLateness(Duration.ZERO)
+                      .discardingFiredPanes());
         }
-        return ready.apply("WriteLateFiles", FileIO.<String>write().via(TextIO.sink()).to(directory)
-            .withPrefix("late").withSuffix(".jsonl").withNumShards(1));
+        return ready.apply(
+            "WriteLateFiles",
+            FileIO.<String>write()
+                .via(TextIO.sink())
+                .to(directory)
+                .withPrefix("late")
+                .withSuffix(".jsonl")
+                .withNumShards(1));
       }
     };
   }
@@ -275,17 +311,29 @@ public final class ClickstreamPipeline {
 
     @ProcessElement
     public void process(
-        @Element ClickAggregate agg, BoundedWindow window, PaneInfo pane, OutputReceiver<String> out)
+        @Element ClickAggregate agg,
+        BoundedWindow window,
+        PaneInfo pane,
+        OutputReceiver<String> out)
         throws IOException {
       PaneMetadata meta = PaneMetadata.of(window, pane);
       ObjectNode node = mapper.createObjectNode();
-      node.put("window_start", meta.windowStart() == null ? null : java.time.Instant.ofEpochMilli(meta.windowStart().getMillis()).toString());
-      node.put("window_end", meta.windowEnd() == null ? null : java.time.Instant.ofEpochMilli(meta.windowEnd().getMillis()).toString());
+      node.put(
+          "window_start",
+          meta.windowStart() == null
+              ? null
+              : java.time.Instant.ofEpochMilli(meta.windowStart().getMillis()).toString());
+      node.put(
+          "window_end",
+          meta.windowEnd() == null
+              ? null
+              : java.time.Instant.ofEpochMilli(meta.windowEnd().getMillis()).toString());
       node.put("events", agg.events());
       ObjectNode byType = node.putObject("events_by_type");
       agg.eventsByType().forEach(byType::put);
       ObjectNode revenue = node.putObject("revenue_by_currency");
-      agg.revenueByCurrency().forEach((currency, sum) -> revenue.put(currency, sum.toPlainString()));
+      agg.revenueByCurrency()
+          .forEach((currency, sum) -> revenue.put(currency, sum.toPlainString()));
       node.put("distinct_users", agg.distinctUsers());
       ObjectNode paneNode = node.putObject("pane");
       paneNode.put("timing", meta.timing());

@@ -15,9 +15,9 @@ import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 
 /**
- * The privacy stage of clickstream: the policy (a file, or the contract's {@code "pii"}
- * properties) and its keys, applied to the events before anything is written, and to every
- * dead-letter and quarantine payload.
+ * The privacy stage of clickstream: the policy (a file, or the contract's {@code "pii"} properties)
+ * and its keys, applied to the events before anything is written, and to every dead-letter and
+ * quarantine payload.
  *
  * <pre>{@code
  * tributary run clickstream ... --privacyPolicy=testdata/clickstream/privacy.json \
@@ -29,11 +29,15 @@ public final class ClickstreamPrivacy {
 
   /** The policy and key sources the options ask for. */
   static ProtectionSpec spec(ClickstreamOptions o) {
-    PrivacyPolicy policy = o.getPrivacyPolicy() == null
-        ? PrivacyPolicy.fromAvro(SchemaRegistry.bundled().latest(ClickstreamPipeline.SUBJECT).schema())
-        : PrivacyPolicy.fromFile(Path.of(o.getPrivacyPolicy()));
-    Keyset.KeysetSource keys = o.getKeyset() == null ? null : Keyset.KeysetSource.parse(o.getKeyset(), "--keyset");
-    return ProtectionSpec.of(policy, keys, o.getSubjectKeys(), o.getSubjectKeys() == null ? null : o.getIndexKeyId());
+    PrivacyPolicy policy =
+        o.getPrivacyPolicy() == null
+            ? PrivacyPolicy.fromAvro(
+                SchemaRegistry.bundled().latest(ClickstreamPipeline.SUBJECT).schema())
+            : PrivacyPolicy.fromFile(Path.of(o.getPrivacyPolicy()));
+    Keyset.KeysetSource keys =
+        o.getKeyset() == null ? null : Keyset.KeysetSource.parse(o.getKeyset(), "--keyset");
+    return ProtectionSpec.of(
+        policy, keys, o.getSubjectKeys(), o.getSubjectKeys() == null ? null : o.getIndexKeyId());
   }
 
   /** Checks policy and keys at start: one line naming the option and the problem. */
@@ -41,10 +45,12 @@ public final class ClickstreamPrivacy {
     try {
       ProtectionSpec spec = spec(o);
       if (spec.policy().needsKeys() && o.getKeyset() == null) {
-        throw new UsageException("--keyset: the privacy policy tokenizes or encrypts; expected file:<path> or env:<VARIABLE>");
+        throw new UsageException(
+            "--keyset: the privacy policy tokenizes or encrypts; expected file:<path> or env:<VARIABLE>");
       }
       if (spec.policy().encrypts() && o.getSubjectKeys() == null) {
-        throw new UsageException("--subjectKeys: the privacy policy encrypts per subject; expected a directory");
+        throw new UsageException(
+            "--subjectKeys: the privacy policy encrypts per subject; expected a directory");
       }
       spec.protector().outputSchema(ClickstreamPipeline.EVENT_SCHEMA);
     } catch (IllegalArgumentException e) {

@@ -20,8 +20,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
@@ -34,11 +34,11 @@ import org.joda.time.Instant;
  * so that the pipeline gains one {@code apply} line.
  *
  * <p>With {@code --checks=FILE}: rows an error rule fails go to {@code quarantine/} (counted as
- * quarantined), metrics per event-time window (fixed windows of the {@code --window} size; one hour for session and global windows) to
- * {@code quality/metrics/}, constraint results to {@code quality/verification/}, anomalies to
- * {@code quality/anomalies/}; after the run {@code quality/report.html} is written and the
- * metrics are added to the repository ({@code --qualityRepository}). Without it the stage passes
- * rows through untouched.
+ * quarantined), metrics per event-time window (fixed windows of the {@code --window} size; one hour
+ * for session and global windows) to {@code quality/metrics/}, constraint results to {@code
+ * quality/verification/}, anomalies to {@code quality/anomalies/}; after the run {@code
+ * quality/report.html} is written and the metrics are added to the repository ({@code
+ * --qualityRepository}). Without it the stage passes rows through untouched.
  *
  * <pre>{@code
  * tributary run clickstream --input=testdata/clickstream/small.jsonl --output=/tmp/out \
@@ -49,7 +49,8 @@ public final class ClickstreamQuality {
   private ClickstreamQuality() {}
 
   /** The quality stage for {@code options}; the identity when {@code --checks} is not given. */
-  public static PTransform<PCollection<Row>, PCollection<Row>> stage(ClickstreamOptions options, Duration windowSize) {
+  public static PTransform<PCollection<Row>, PCollection<Row>> stage(
+      ClickstreamOptions options, Duration windowSize) {
     return new Stage(options, windowSize);
   }
 
@@ -64,7 +65,9 @@ public final class ClickstreamQuality {
   }
 
   static Path repositoryDir(ClickstreamOptions o) {
-    return o.getQualityRepository() != null ? Path.of(o.getQualityRepository()) : qualityDir(o.getOutput()).resolve("repository");
+    return o.getQualityRepository() != null
+        ? Path.of(o.getQualityRepository())
+        : qualityDir(o.getOutput()).resolve("repository");
   }
 
   /** Fails with one line naming {@code --checks} when the file is missing or invalid. */
@@ -106,10 +109,12 @@ public final class ClickstreamQuality {
       try {
         history = JsonLinesMetricsRepository.at(repositoryDir(options)).load(checks.dataset());
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the metrics repository " + repositoryDir(options), e);
+        throw new UncheckedIOException(
+            "cannot read the metrics repository " + repositoryDir(options), e);
       }
       Quality.Result q =
-          input.apply("CheckQuality",
+          input.apply(
+              "CheckQuality",
               Quality.check(checks)
                   .withRun(options.getJobName(), Instant.now())
                   .withMetricsWindows(FixedWindows.of(windowSize), "event_time")
@@ -117,8 +122,12 @@ public final class ClickstreamQuality {
       String out = options.getOutput();
       // Quarantined records are the original rows: protected by the same policy as the data.
       q.quarantined()
-          .apply("FormatQuarantine", MapElements.into(TypeDescriptors.strings()).via(QualitySchemas::toJson))
-          .apply("ProtectQuarantine", ParDo.of(new ClickstreamPrivacy.ScrubRecordFn(ClickstreamPrivacy.spec(options))))
+          .apply(
+              "FormatQuarantine",
+              MapElements.into(TypeDescriptors.strings()).via(QualitySchemas::toJson))
+          .apply(
+              "ProtectQuarantine",
+              ParDo.of(new ClickstreamPrivacy.ScrubRecordFn(ClickstreamPrivacy.spec(options))))
           .apply("WriteQuarantine", WindowPartitionedFiles.to(quarantineDir(out).toString()));
       write(q.metrics(), "Metrics", qualityDir(out).resolve("metrics"));
       write(q.verification(), "Verification", qualityDir(out).resolve("verification"));
@@ -128,7 +137,9 @@ public final class ClickstreamQuality {
 
     private static void write(PCollection<Row> records, String name, Path dir) {
       records
-          .apply("Format" + name, MapElements.into(TypeDescriptors.strings()).via(QualitySchemas::toJson))
+          .apply(
+              "Format" + name,
+              MapElements.into(TypeDescriptors.strings()).via(QualitySchemas::toJson))
           .apply("Write" + name, WindowPartitionedFiles.to(dir.toString()));
     }
   }
@@ -156,8 +167,13 @@ public final class ClickstreamQuality {
         history.add(r);
       }
     }
-    String html = QualityReport.builder(dataset, o.getJobName())
-        .metrics(history, metrics).verification(verification).anomalies(anomalies).quarantine(quarantine).html();
+    String html =
+        QualityReport.builder(dataset, o.getJobName())
+            .metrics(history, metrics)
+            .verification(verification)
+            .anomalies(anomalies)
+            .quarantine(quarantine)
+            .html();
     Files.createDirectories(quality);
     Files.writeString(quality.resolve("report.html"), html, StandardCharsets.UTF_8);
     repository.save(metrics);
@@ -171,7 +187,8 @@ public final class ClickstreamQuality {
     }
     List<Path> files;
     try (Stream<Path> walk = Files.walk(dir)) {
-      files = walk.filter(p -> p.toString().endsWith(".jsonl")).sorted().collect(Collectors.toList());
+      files =
+          walk.filter(p -> p.toString().endsWith(".jsonl")).sorted().collect(Collectors.toList());
     }
     for (Path f : files) {
       for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {

@@ -1,5 +1,5 @@
 /**
- * The clickstream reference pipeline: JSON lines in, validated, de-duplicated, windowed
- * aggregates and dead letters out.
+ * The clickstream reference pipeline: JSON lines in, validated, de-duplicated, windowed aggregates
+ * and dead letters out.
  */
 package io.tributary.pipelines.clickstream;

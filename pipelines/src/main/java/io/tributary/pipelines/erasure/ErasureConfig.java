@@ -44,7 +44,13 @@ public final class ErasureConfig implements Serializable {
     private final boolean delete;
     private final List<String> clear;
 
-    Dataset(String name, String kind, String location, String subject, boolean delete, List<String> clear) {
+    Dataset(
+        String name,
+        String kind,
+        String location,
+        String subject,
+        boolean delete,
+        List<String> clear) {
       this.name = name;
       this.kind = kind;
       this.location = location;
@@ -111,10 +117,14 @@ public final class ErasureConfig implements Serializable {
     try {
       root = new ObjectMapper().readTree(Files.readString(file));
     } catch (IOException e) {
-      throw new IllegalArgumentException("--config: cannot read '" + file + "' as JSON (" + e.getClass().getSimpleName() + ")");
+      throw new IllegalArgumentException(
+          "--config: cannot read '" + file + "' as JSON (" + e.getClass().getSimpleName() + ")");
     }
     if (root == null || !root.path("datasets").isArray() || root.path("datasets").size() == 0) {
-      throw new IllegalArgumentException("--config " + file + ": expected {\"datasets\": [{\"name\", \"kind\", \"subject\", ...}]} with at least one dataset");
+      throw new IllegalArgumentException(
+          "--config "
+              + file
+              + ": expected {\"datasets\": [{\"name\", \"kind\", \"subject\", ...}]} with at least one dataset");
     }
     List<Dataset> datasets = new ArrayList<>();
     Set<String> names = new HashSet<>();
@@ -136,26 +146,31 @@ public final class ErasureConfig implements Serializable {
         case "postgres":
           location = text(d, "table", where);
           if (!location.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?")) {
-            throw new IllegalArgumentException(where + ": 'table' must be 'table' or 'schema.table', got '" + location + "'");
+            throw new IllegalArgumentException(
+                where + ": 'table' must be 'table' or 'schema.table', got '" + location + "'");
           }
           break;
         default:
-          throw new IllegalArgumentException(where + ": 'kind' must be lake, postgres or jsonl, got '" + kind + "'");
+          throw new IllegalArgumentException(
+              where + ": 'kind' must be lake, postgres or jsonl, got '" + kind + "'");
       }
       String subject = text(d, "subject", where);
       if (!subject.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-        throw new IllegalArgumentException(where + ": 'subject' must be a field name, got '" + subject + "'");
+        throw new IllegalArgumentException(
+            where + ": 'subject' must be a field name, got '" + subject + "'");
       }
       String action = d.path("action").asText("delete");
       if (!action.equals("delete") && !action.equals("rewrite")) {
-        throw new IllegalArgumentException(where + ": 'action' must be delete or rewrite, got '" + action + "'");
+        throw new IllegalArgumentException(
+            where + ": 'action' must be delete or rewrite, got '" + action + "'");
       }
       List<String> clear = new ArrayList<>();
       for (JsonNode c : d.path("clear")) {
         clear.add(c.asText());
       }
       if (!clear.isEmpty() && (action.equals("delete") || kind.equals("jsonl"))) {
-        throw new IllegalArgumentException(where + ": 'clear' applies only to action rewrite on lake or postgres datasets");
+        throw new IllegalArgumentException(
+            where + ": 'clear' applies only to action rewrite on lake or postgres datasets");
       }
       datasets.add(new Dataset(name, kind, location, subject, action.equals("delete"), clear));
     }
@@ -165,7 +180,8 @@ public final class ErasureConfig implements Serializable {
   private static String text(JsonNode d, String field, String where) {
     JsonNode v = d.get(field);
     if (v == null || !v.isTextual() || v.asText().isBlank()) {
-      throw new IllegalArgumentException(where + ": '" + field + "' is required (a non-empty string)");
+      throw new IllegalArgumentException(
+          where + ": '" + field + "' is required (a non-empty string)");
     }
     return v.asText();
   }

@@ -41,10 +41,13 @@ public final class ErasureJob implements PipelineDefinition {
   public void validate(PipelineOptions options) throws UsageException {
     ErasureOptions o = options.as(ErasureOptions.class);
     if ((o.getRequests() == null) == (o.getRequestsTopic() == null)) {
-      throw new UsageException("--requests: give either --requests=FILE or --requestsTopic=TOPIC (with --bootstrapServers), not both or neither");
+      throw new UsageException(
+          "--requests: give either --requests=FILE or --requestsTopic=TOPIC (with --bootstrapServers), not both or neither");
     }
-    if (o.getRequestsTopic() != null && (o.getBootstrapServers() == null || o.getBootstrapServers().isBlank())) {
-      throw new UsageException("--bootstrapServers: required with --requestsTopic; expected host:port[,host:port]");
+    if (o.getRequestsTopic() != null
+        && (o.getBootstrapServers() == null || o.getBootstrapServers().isBlank())) {
+      throw new UsageException(
+          "--bootstrapServers: required with --requestsTopic; expected host:port[,host:port]");
     }
     if (o.getRequests() != null) {
       IoChecks.requireInput("--requests", o.getRequests(), options);
@@ -53,7 +56,8 @@ public final class ErasureJob implements PipelineDefinition {
       throw new UsageException("--config: '" + o.getConfig() + "' is not a readable file");
     }
     if (o.getKeyset() == null || o.getKeyset().isBlank()) {
-      throw new UsageException("--keyset: required; expected file:<path> or env:<VARIABLE> (the keyset the producing pipelines used)");
+      throw new UsageException(
+          "--keyset: required; expected file:<path> or env:<VARIABLE> (the keyset the producing pipelines used)");
     }
     ErasureConfig config;
     try {
@@ -63,13 +67,18 @@ public final class ErasureJob implements PipelineDefinition {
       throw new UsageException(e.getMessage());
     }
     if (config.needsDatabase() && !o.getJdbcUrl().startsWith("jdbc:postgresql:")) {
-      throw new UsageException("--jdbcUrl: --config names PostgreSQL tables; expected jdbc:postgresql://host:port/database, got '"
-          + o.getJdbcUrl() + "'");
+      throw new UsageException(
+          "--jdbcUrl: --config names PostgreSQL tables; expected jdbc:postgresql://host:port/database, got '"
+              + o.getJdbcUrl()
+              + "'");
     }
-    if (o.getSubjectKeys() != null && !o.getSubjectKeys().startsWith("jdbc:postgresql:")
+    if (o.getSubjectKeys() != null
+        && !o.getSubjectKeys().startsWith("jdbc:postgresql:")
         && !Files.isDirectory(Path.of(o.getSubjectKeys()))) {
-      throw new UsageException("--subjectKeys: '" + o.getSubjectKeys()
-          + "' is not a directory (or a jdbc:postgresql://host:port/db URL of a key table)");
+      throw new UsageException(
+          "--subjectKeys: '"
+              + o.getSubjectKeys()
+              + "' is not a directory (or a jdbc:postgresql://host:port/db URL of a key table)");
     }
     IoChecks.requireWritableDirectory("--output", o.getOutput());
   }
@@ -82,15 +91,19 @@ public final class ErasureJob implements PipelineDefinition {
   @Override
   public String input(PipelineOptions options) {
     ErasureOptions o = options.as(ErasureOptions.class);
-    return o.getRequests() != null ? o.getRequests() : "kafka://" + o.getBootstrapServers() + "/" + o.getRequestsTopic();
+    return o.getRequests() != null
+        ? o.getRequests()
+        : "kafka://" + o.getBootstrapServers() + "/" + o.getRequestsTopic();
   }
 
   /** The request file, or the topic. */
   @Override
   public List<LineageDataset> lineageInputs(PipelineOptions options) {
     ErasureOptions o = options.as(ErasureOptions.class);
-    return List.of(o.getRequests() != null ? LineageDataset.file(o.getRequests())
-        : LineageDataset.kafka(o.getBootstrapServers().split(",")[0], o.getRequestsTopic()));
+    return List.of(
+        o.getRequests() != null
+            ? LineageDataset.file(o.getRequests())
+            : LineageDataset.kafka(o.getBootstrapServers().split(",")[0], o.getRequestsTopic()));
   }
 
   @Override

@@ -15,14 +15,16 @@ import org.apache.beam.sdk.options.Validation;
  * }</pre>
  */
 public interface ErasureOptions extends PipelineOptions {
-  @Description("Deletion requests, one per line: a bare subject id, or {\"subject\": ID, \"request_id\": ID} "
-      + "(file or glob); or use --requestsTopic.")
+  @Description(
+      "Deletion requests, one per line: a bare subject id, or {\"subject\": ID, \"request_id\": ID} "
+          + "(file or glob); or use --requestsTopic.")
   String getRequests();
 
   void setRequests(String value);
 
-  @Description("Kafka topic of deletion requests (message value = one request line), instead of --requests; "
-      + "needs --bootstrapServers.")
+  @Description(
+      "Kafka topic of deletion requests (message value = one request line), instead of --requests; "
+          + "needs --bootstrapServers.")
   String getRequestsTopic();
 
   void setRequestsTopic(String value);
@@ -44,33 +46,39 @@ public interface ErasureOptions extends PipelineOptions {
 
   void setRequestsGroup(String value);
 
-  @Description("Erasure config (JSON): the datasets to erase from, each with its kind, location, subject field and action.")
+  @Description(
+      "Erasure config (JSON): the datasets to erase from, each with its kind, location, subject field and action.")
   @Validation.Required
   String getConfig();
 
   void setConfig(String value);
 
-  @Description("Output directory: dead-letter/ (bad requests), _run_summary.json and, by default, the audit log.")
+  @Description(
+      "Output directory: dead-letter/ (bad requests), _run_summary.json and, by default, the audit log.")
   @Validation.Required
   String getOutput();
 
   void setOutput(String value);
 
-  @Description("Append-only audit log (JSON lines), one record per request; default <output>/erasure-audit.jsonl.")
+  @Description(
+      "Append-only audit log (JSON lines), one record per request; default <output>/erasure-audit.jsonl.")
   @Default.String("")
   String getAudit();
 
   void setAudit(String value);
 
   // keyset and subjectKeys are shared with ClickstreamOptions: Beam requires the same @Default
-  // annotations on every interface declaring a property, so neither has one; validate() checks them.
-  @Description("Keyset (file:<path> or env:<VARIABLE>), required: hashes subject ids in the audit and indexes the subject key store.")
+  // annotations on every interface declaring a property, so neither has one; validate() checks
+  // them.
+  @Description(
+      "Keyset (file:<path> or env:<VARIABLE>), required: hashes subject ids in the audit and indexes the subject key store.")
   String getKeyset();
 
   void setKeyset(String value);
 
-  @Description("Per-subject key store: a directory or a jdbc:postgresql:// URL (the same as the producing pipelines' "
-      + "--subjectKeys); unset: no keys to destroy.")
+  @Description(
+      "Per-subject key store: a directory or a jdbc:postgresql:// URL (the same as the producing pipelines' "
+          + "--subjectKeys); unset: no keys to destroy.")
   String getSubjectKeys();
 
   void setSubjectKeys(String value);

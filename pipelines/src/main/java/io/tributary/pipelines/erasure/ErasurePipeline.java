@@ -39,24 +39,24 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
-import org.apache.beam.sdk.transforms.Values;
-import org.apache.beam.sdk.transforms.windowing.FixedWindows;
-import org.apache.beam.sdk.transforms.windowing.Window;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.joda.time.Duration;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * The erasure pipeline (right to be forgotten): for each deletion request, (a) destroy the
@@ -67,8 +67,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>Requests are parsed one by one (bad ones go to the dead letters, their subject redacted), then
  * gathered on one key, so a single worker rewrites each file and partition once per batch: no two
- * workers race on the same partition. Re-running a request is harmless: the key is already gone,
- * no rows are left, and the audit says {@code repeated}.
+ * workers race on the same partition. Re-running a request is harmless: the key is already gone, no
+ * rows are left, and the audit says {@code repeated}.
  *
  * <p>Audit record: {@code {"at", "request_id", "subject_token", "status", "key": {"id",
  * "destroyed"}, "datasets": [{"name", "kind", "action", "rows", "exists"}], "rows_total"}}. The
@@ -85,6 +85,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class ErasurePipeline {
   /** Stage name of rejected requests. */
   public static final String STAGE = "erasure";
+
   /** Longest subject id accepted. */
   public static final int MAX_SUBJECT = 256;
 
@@ -92,66 +93,94 @@ public final class ErasurePipeline {
 
   /** The audit log the options name. */
   public static String auditPath(ErasureOptions o) {
-    return o.getAudit().isEmpty() ? Path.of(o.getOutput(), "erasure-audit.jsonl").toString() : o.getAudit();
+    return o.getAudit().isEmpty()
+        ? Path.of(o.getOutput(), "erasure-audit.jsonl").toString()
+        : o.getAudit();
   }
 
   /** Adds the erasure stages to {@code pipeline}. */
   public static void build(Pipeline pipeline, ErasureOptions options) {
     ErasureConfig config = ErasureConfig.load(Path.of(options.getConfig()));
     Keyset.KeysetSource keys = Keyset.KeysetSource.parse(options.getKeyset(), "--keyset");
-    Keyset.load(keys).key(options.getIndexKeyId()); // fails now, naming the source, if a key is missing
+    Keyset.load(keys)
+        .key(options.getIndexKeyId()); // fails now, naming the source, if a key is missing
     JdbcTarget db = null;
     if (config.needsDatabase()) {
-      String password = options.getJdbcPassword().isEmpty() && System.getenv("PGPASSWORD") != null
-          ? System.getenv("PGPASSWORD") : options.getJdbcPassword();
+      String password =
+          options.getJdbcPassword().isEmpty() && System.getenv("PGPASSWORD") != null
+              ? System.getenv("PGPASSWORD")
+              : options.getJdbcPassword();
       db = JdbcTarget.of(options.getJdbcUrl(), options.getJdbcUser(), password);
     }
     BadRecordErrorHandler<?> deadLetters =
-        pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(Path.of(options.getOutput(), "dead-letter").toString()));
+        pipeline.registerBadRecordErrorHandler(
+            DeadLetterFiles.to(Path.of(options.getOutput(), "dead-letter").toString()));
     PCollectionTuple parsed =
         readRequests(pipeline, options)
             .apply("CountRead", Counted.as(RunAccounting.READ))
-            .apply("ParseRequests", ParDo.of(new ParseRequestFn(DeadLetters.routerFor(deadLetters)))
-                .withOutputTags(REQUESTS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+            .apply(
+                "ParseRequests",
+                ParDo.of(new ParseRequestFn(DeadLetters.routerFor(deadLetters)))
+                    .withOutputTags(REQUESTS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(deadLetters, parsed);
-    parsed.get(REQUESTS)
+    parsed
+        .get(REQUESTS)
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
         // A bounded file is one batch (all its elements share one timestamp); a topic is erased in
         // batches of one minute of arrival.
-        .apply("BatchWindows", Window.<KV<String, String>>into(FixedWindows.of(Duration.standardMinutes(1))))
+        .apply(
+            "BatchWindows",
+            Window.<KV<String, String>>into(FixedWindows.of(Duration.standardMinutes(1))))
         .apply("OneBatch", WithKeys.of("erasure"))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())))
+        .setCoder(
+            KvCoder.of(
+                StringUtf8Coder.of(), KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())))
         .apply("GatherRequests", GroupByKey.create())
-        .apply("Erase", ParDo.of(new EraseFn(config, keys, options.getIndexKeyId(),
-            options.getSubjectKeys(), db, auditPath(options))))
+        .apply(
+            "Erase",
+            ParDo.of(
+                new EraseFn(
+                    config,
+                    keys,
+                    options.getIndexKeyId(),
+                    options.getSubjectKeys(),
+                    db,
+                    auditPath(options))))
         .setCoder(StringUtf8Coder.of())
         .apply("CountAudited", Counted.as(RunAccounting.WRITTEN));
     deadLetters.close();
   }
 
-  /** Request lines from the file(s) of {@code --requests} or the topic of {@code --requestsTopic}. */
+  /**
+   * Request lines from the file(s) of {@code --requests} or the topic of {@code --requestsTopic}.
+   */
   static PCollection<String> readRequests(Pipeline pipeline, ErasureOptions options) {
     if (options.getRequestsTopic() == null) {
       return pipeline.apply("ReadRequests", TextIO.read().from(options.getRequests()));
     }
-    KafkaIO.Read<String, String> read = KafkaIO.<String, String>read()
-        .withBootstrapServers(options.getBootstrapServers())
-        .withTopic(options.getRequestsTopic())
-        .withKeyDeserializer(StringDeserializer.class)
-        .withValueDeserializer(StringDeserializer.class)
-        .withConsumerConfigUpdates(Map.of("group.id", options.getRequestsGroup(), "auto.offset.reset", "earliest"))
-        .commitOffsetsInFinalize();
+    KafkaIO.Read<String, String> read =
+        KafkaIO.<String, String>read()
+            .withBootstrapServers(options.getBootstrapServers())
+            .withTopic(options.getRequestsTopic())
+            .withKeyDeserializer(StringDeserializer.class)
+            .withValueDeserializer(StringDeserializer.class)
+            .withConsumerConfigUpdates(
+                Map.of("group.id", options.getRequestsGroup(), "auto.offset.reset", "earliest"))
+            .commitOffsetsInFinalize();
     if (options.getMaxRecords() != null) {
       read = read.withMaxNumRecords(options.getMaxRecords());
     }
-    return pipeline.apply("ReadRequestsTopic", read.withoutMetadata())
+    return pipeline
+        .apply("ReadRequestsTopic", read.withoutMetadata())
         .apply("RequestLines", Values.create());
   }
 
   static final TupleTag<KV<String, String>> REQUESTS = new TupleTag<KV<String, String>>() {};
 
-  private static final Pattern SUBJECT_VALUE = Pattern.compile("(\"subject\"\\s*:\\s*)\"(?:[^\"\\\\]|\\\\.)*\"?");
-  private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
+  private static final Pattern SUBJECT_VALUE =
+      Pattern.compile("(\"subject\"\\s*:\\s*)\"(?:[^\"\\\\]|\\\\.)*\"?");
+  private static final Pattern EMAIL =
+      Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
 
   /** A request line as a dead letter may hold it: the subject's value never in clear. */
   static String redacted(String line) {
@@ -177,7 +206,11 @@ public final class ErasurePipeline {
     public void process(@Element String line, MultiOutputReceiver out) throws Exception {
       String text = line.strip();
       if (text.isEmpty()) {
-        reject(out, line, "empty_request", "the request line is empty; expected a subject id or {\"subject\": ID}");
+        reject(
+            out,
+            line,
+            "empty_request",
+            "the request line is empty; expected a subject id or {\"subject\": ID}");
         return;
       }
       String requestId = "";
@@ -187,11 +220,21 @@ public final class ErasurePipeline {
         try {
           node = mapper.readTree(text);
         } catch (IOException e) {
-          reject(out, redacted(line), "not_json", "the request starts with '{' but is not valid JSON; expected {\"subject\": ID, \"request_id\": ID}");
+          reject(
+              out,
+              redacted(line),
+              "not_json",
+              "the request starts with '{' but is not valid JSON; expected {\"subject\": ID, \"request_id\": ID}");
           return;
         }
-        if (!(node instanceof ObjectNode) || !node.path("subject").isTextual() || node.path("subject").asText().isBlank()) {
-          reject(out, redacted(line), "missing_subject", "field 'subject' is missing or not a non-empty string");
+        if (!(node instanceof ObjectNode)
+            || !node.path("subject").isTextual()
+            || node.path("subject").asText().isBlank()) {
+          reject(
+              out,
+              redacted(line),
+              "missing_subject",
+              "field 'subject' is missing or not a non-empty string");
           return;
         }
         subject = node.path("subject").asText();
@@ -200,15 +243,26 @@ public final class ErasurePipeline {
         subject = text;
       }
       if (subject.length() > MAX_SUBJECT || !subject.matches("\\S+")) {
-        reject(out, text.startsWith("{") ? redacted(line) : "[redacted: " + line.length() + " characters]", "bad_subject",
-            "the subject id must be 1-" + MAX_SUBJECT + " characters without spaces or control characters");
+        reject(
+            out,
+            text.startsWith("{") ? redacted(line) : "[redacted: " + line.length() + " characters]",
+            "bad_subject",
+            "the subject id must be 1-"
+                + MAX_SUBJECT
+                + " characters without spaces or control characters");
         return;
       }
       out.get(REQUESTS).output(KV.of(requestId, subject));
     }
 
-    private void reject(MultiOutputReceiver out, String payload, String reason, String message) throws Exception {
-      DeadLetters.reject(router, out, payload, StringUtf8Coder.of(), new RecordRejectedException(STAGE, reason, message));
+    private void reject(MultiOutputReceiver out, String payload, String reason, String message)
+        throws Exception {
+      DeadLetters.reject(
+          router,
+          out,
+          payload,
+          StringUtf8Coder.of(),
+          new RecordRejectedException(STAGE, reason, message));
     }
   }
 
@@ -216,6 +270,7 @@ public final class ErasurePipeline {
   static final class EraseFn extends DoFn<KV<String, Iterable<KV<String, String>>>, String> {
     /** One rewrite at a time per JVM: two batches (windows) must not swap the same partition. */
     private static final Object LOCK = new Object();
+
     private final ErasureConfig config;
     private final Keyset.KeysetSource keySource;
     private final String indexKeyId;
@@ -226,8 +281,13 @@ public final class ErasurePipeline {
     private transient @Nullable SubjectKeyStore store;
     private transient ObjectMapper mapper;
 
-    EraseFn(ErasureConfig config, Keyset.KeysetSource keySource, String indexKeyId, @Nullable String subjectKeys,
-        @Nullable JdbcTarget db, String audit) {
+    EraseFn(
+        ErasureConfig config,
+        Keyset.KeysetSource keySource,
+        String indexKeyId,
+        @Nullable String subjectKeys,
+        @Nullable JdbcTarget db,
+        String audit) {
       this.config = config;
       this.keySource = keySource;
       this.indexKeyId = indexKeyId;
@@ -239,15 +299,21 @@ public final class ErasurePipeline {
     @Setup
     public void setup() {
       keys = Keyset.load(keySource);
-      store = subjectKeys == null ? null : SubjectKeyStore.directory(subjectKeys, keySource, indexKeyId);
+      store =
+          subjectKeys == null
+              ? null
+              : SubjectKeyStore.directory(subjectKeys, keySource, indexKeyId);
       mapper = new ObjectMapper();
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Iterable<KV<String, String>>> batch, OutputReceiver<String> out) throws Exception {
+    public void process(
+        @Element KV<String, Iterable<KV<String, String>>> batch, OutputReceiver<String> out)
+        throws Exception {
       List<KV<String, String>> requests = new ArrayList<>();
       batch.getValue().forEach(requests::add);
-      requests.sort(Comparator.comparing((KV<String, String> r) -> r.getKey()).thenComparing(KV::getValue));
+      requests.sort(
+          Comparator.comparing((KV<String, String> r) -> r.getKey()).thenComparing(KV::getValue));
       Set<String> subjects = new LinkedHashSet<>();
       requests.forEach(r -> subjects.add(r.getValue()));
       List<String> records = new ArrayList<>();
@@ -263,26 +329,30 @@ public final class ErasurePipeline {
         Map<ErasureConfig.Dataset, Boolean> exists = new HashMap<>();
         for (ErasureConfig.Dataset d : config.datasets()) {
           switch (d.kind()) {
-            case "lake": {
-              LakeErasure e = LakeErasure.in(d.location(), d.subject());
-              LakeErasure.Outcome o = (d.delete() ? e : e.rewriting(d.clear())).erase(subjects);
-              rows.put(d, o::rows);
-              exists.put(d, o.exists());
-              break;
-            }
-            case "jsonl": {
-              JsonLinesErasure e = JsonLinesErasure.in(d.location(), d.subject());
-              JsonLinesErasure.Outcome o = (d.delete() ? e : e.rewriting()).erase(subjects);
-              rows.put(d, o::rows);
-              exists.put(d, o.exists());
-              break;
-            }
-            default: {
-              PostgresErasure e = PostgresErasure.in(db, d.location(), d.subject());
-              PostgresErasure.Outcome o = (d.delete() ? e : e.rewriting(d.clear())).erase(subjects);
-              rows.put(d, o::rows);
-              exists.put(d, o.exists());
-            }
+            case "lake":
+              {
+                LakeErasure e = LakeErasure.in(d.location(), d.subject());
+                LakeErasure.Outcome o = (d.delete() ? e : e.rewriting(d.clear())).erase(subjects);
+                rows.put(d, o::rows);
+                exists.put(d, o.exists());
+                break;
+              }
+            case "jsonl":
+              {
+                JsonLinesErasure e = JsonLinesErasure.in(d.location(), d.subject());
+                JsonLinesErasure.Outcome o = (d.delete() ? e : e.rewriting()).erase(subjects);
+                rows.put(d, o::rows);
+                exists.put(d, o.exists());
+                break;
+              }
+            default:
+              {
+                PostgresErasure e = PostgresErasure.in(db, d.location(), d.subject());
+                PostgresErasure.Outcome o =
+                    (d.delete() ? e : e.rewriting(d.clear())).erase(subjects);
+                rows.put(d, o::rows);
+                exists.put(d, o.exists());
+              }
           }
         }
         // (c) one audit record per request; a subject's effects are credited to its first request.
@@ -302,13 +372,21 @@ public final class ErasurePipeline {
           for (Map.Entry<ErasureConfig.Dataset, ToLongFunction<String>> e : rows.entrySet()) {
             long n = first ? e.getValue().applyAsLong(subject) : 0;
             total += n;
-            ds.addObject().put("name", e.getKey().name()).put("kind", e.getKey().kind())
-                .put("action", e.getKey().action()).put("rows", n).put("exists", exists.get(e.getKey()));
+            ds.addObject()
+                .put("name", e.getKey().name())
+                .put("kind", e.getKey().kind())
+                .put("action", e.getKey().action())
+                .put("rows", n)
+                .put("exists", exists.get(e.getKey()));
           }
-          String status = keyDestroyed || total > 0 ? "erased"
-              : !first || audited.contains(token) ? "repeated" : "nothing_found";
+          String status =
+              keyDestroyed || total > 0
+                  ? "erased"
+                  : !first || audited.contains(token) ? "repeated" : "nothing_found";
           rec.put("status", status);
-          rec.putObject("key").put("id", token).put("destroyed", keyDestroyed)
+          rec.putObject("key")
+              .put("id", token)
+              .put("destroyed", keyDestroyed)
               .put("store", store == null ? "none" : store.kind());
           rec.set("datasets", ds);
           rec.put("rows_total", total);
@@ -344,8 +422,12 @@ public final class ErasurePipeline {
       Files.createDirectories(file.getParent());
       StringBuilder b = new StringBuilder();
       records.forEach(r -> b.append(r).append('\n'));
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.APPEND)) {
+      try (FileChannel ch =
+          FileChannel.open(
+              file,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.APPEND)) {
         ByteBuffer buf = ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.UTF_8));
         while (buf.hasRemaining()) {
           ch.write(buf);
@@ -354,5 +436,4 @@ public final class ErasurePipeline {
       }
     }
   }
-
 }

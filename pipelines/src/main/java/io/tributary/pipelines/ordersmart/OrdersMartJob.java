@@ -2,7 +2,6 @@ package io.tributary.pipelines.ordersmart;
 
 import io.tributary.pipelines.runtime.Backfillable;
 import io.tributary.pipelines.runtime.IoChecks;
-
 import io.tributary.pipelines.runtime.UsageException;
 import io.tributary.transforms.cdc.Cdc;
 import io.tributary.transforms.lineage.LineageDataset;
@@ -10,13 +9,13 @@ import io.tributary.transforms.metrics.RunAccounting;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.schemas.Schema;
 
 /**
- * The {@code orders-mart} job as the command line runs it, and as {@code tributary backfill} runs it
- * one date partition at a time.
+ * The {@code orders-mart} job as the command line runs it, and as {@code tributary backfill} runs
+ * it one date partition at a time.
  *
  * <pre>{@code
  * tributary run orders-mart --orders=testdata/cdc/orders.jsonl --products=testdata/cdc/products.jsonl --output=/tmp/mart
@@ -50,7 +49,8 @@ public final class OrdersMartJob implements Backfillable {
       throw new UsageException(e.getMessage());
     }
     if (!o.getJdbcUrl().isEmpty() && !o.getJdbcUrl().startsWith("jdbc:postgresql:")) {
-      throw new UsageException("--jdbcUrl: expected jdbc:postgresql://host:port/database, got '" + o.getJdbcUrl() + "'");
+      throw new UsageException(
+          "--jdbcUrl: expected jdbc:postgresql://host:port/database, got '" + o.getJdbcUrl() + "'");
     }
     boolean kafka;
     try {
@@ -59,14 +59,19 @@ public final class OrdersMartJob implements Backfillable {
       throw new UsageException(e.getMessage());
     }
     if (kafka) {
-      for (String[] required : new String[][] {{"--bootstrapServers", o.getBootstrapServers()},
-          {"--ordersTopic", o.getOrdersTopic()}, {"--productsTopic", o.getProductsTopic()}}) {
+      for (String[] required :
+          new String[][] {
+            {"--bootstrapServers", o.getBootstrapServers()},
+            {"--ordersTopic", o.getOrdersTopic()},
+            {"--productsTopic", o.getProductsTopic()}
+          }) {
         if (required[1] == null || required[1].isBlank()) {
           throw new UsageException(required[0] + ": required with --source=kafka");
         }
       }
       try {
-        OrdersMartPipeline.kafkaOffsets(o); // parses --kafkaOffsets, or captures the end offsets now
+        OrdersMartPipeline.kafkaOffsets(
+            o); // parses --kafkaOffsets, or captures the end offsets now
       } catch (IllegalArgumentException | org.apache.kafka.common.KafkaException e) {
         throw new UsageException(e.getMessage());
       }
@@ -86,8 +91,14 @@ public final class OrdersMartJob implements Backfillable {
   public String input(PipelineOptions options) {
     OrdersMartOptions o = options.as(OrdersMartOptions.class);
     if ("kafka".equals(o.getSource())) {
-      return "kafka://" + o.getBootstrapServers() + "/" + o.getOrdersTopic() + ",kafka://" + o.getBootstrapServers()
-          + "/" + o.getProductsTopic();
+      return "kafka://"
+          + o.getBootstrapServers()
+          + "/"
+          + o.getOrdersTopic()
+          + ",kafka://"
+          + o.getBootstrapServers()
+          + "/"
+          + o.getProductsTopic();
     }
     return o.getOrders() + "," + o.getProducts();
   }
@@ -98,50 +109,68 @@ public final class OrdersMartJob implements Backfillable {
     OrdersMartOptions o = options.as(OrdersMartOptions.class);
     if ("kafka".equals(o.getSource())) {
       String broker = o.getBootstrapServers().split(",")[0];
-      return List.of(LineageDataset.kafka(broker, o.getOrdersTopic()).withSchema(OrdersMartPipeline.ORDER),
-          LineageDataset.kafka(broker, o.getProductsTopic()).withSchema(OrdersMartPipeline.PRODUCT));
+      return List.of(
+          LineageDataset.kafka(broker, o.getOrdersTopic()).withSchema(OrdersMartPipeline.ORDER),
+          LineageDataset.kafka(broker, o.getProductsTopic())
+              .withSchema(OrdersMartPipeline.PRODUCT));
     }
-    return List.of(LineageDataset.file(o.getOrders()).withSchema(OrdersMartPipeline.ORDER),
+    return List.of(
+        LineageDataset.file(o.getOrders()).withSchema(OrdersMartPipeline.ORDER),
         LineageDataset.file(o.getProducts()).withSchema(OrdersMartPipeline.PRODUCT));
   }
 
   /**
-   * The lake datasets and dead letters, and with {@code --jdbcUrl} the PostgreSQL tables as
-   * {@code postgres://host:port} + {@code database.public.table}, each with its schema.
+   * The lake datasets and dead letters, and with {@code --jdbcUrl} the PostgreSQL tables as {@code
+   * postgres://host:port} + {@code database.public.table}, each with its schema.
    */
   @Override
   public List<LineageDataset> lineageOutputs(PipelineOptions options) {
     OrdersMartOptions o = options.as(OrdersMartOptions.class);
     String out = outputDirectory(options);
     Schema history = Cdc.historySchema(OrdersMartPipeline.ORDER, List.of("order_id"));
-    List<LineageDataset> outputs = new ArrayList<>(List.of(
-        LineageDataset.file(OrdersMartPipeline.lakeRoot(out, "orders")).withSchema(OrdersMartPipeline.ORDER),
-        LineageDataset.file(OrdersMartPipeline.lakeRoot(out, "orders_history")).withSchema(history),
-        LineageDataset.file(OrdersMartPipeline.lakeRoot(out, "daily_category_revenue")).withSchema(OrdersMartPipeline.MART),
-        LineageDataset.file(deadLetterDir(out))));
+    List<LineageDataset> outputs =
+        new ArrayList<>(
+            List.of(
+                LineageDataset.file(OrdersMartPipeline.lakeRoot(out, "orders"))
+                    .withSchema(OrdersMartPipeline.ORDER),
+                LineageDataset.file(OrdersMartPipeline.lakeRoot(out, "orders_history"))
+                    .withSchema(history),
+                LineageDataset.file(OrdersMartPipeline.lakeRoot(out, "daily_category_revenue"))
+                    .withSchema(OrdersMartPipeline.MART),
+                LineageDataset.file(deadLetterDir(out))));
     if (!o.getJdbcUrl().isEmpty()) {
       java.util.regex.Matcher m = JDBC.matcher(o.getJdbcUrl());
       if (m.matches()) {
         String hostPort = m.group(1).contains(":") ? m.group(1) : m.group(1) + ":5432";
         String db = m.group(2);
-        outputs.add(LineageDataset.postgres(hostPort, db + ".public.products").withSchema(OrdersMartPipeline.PRODUCT));
-        outputs.add(LineageDataset.postgres(hostPort, db + ".public.orders").withSchema(OrdersMartPipeline.ORDER));
-        outputs.add(LineageDataset.postgres(hostPort, db + ".public.orders_history").withSchema(history));
-        outputs.add(LineageDataset.postgres(hostPort, db + ".public.daily_category_revenue").withSchema(OrdersMartPipeline.MART));
+        outputs.add(
+            LineageDataset.postgres(hostPort, db + ".public.products")
+                .withSchema(OrdersMartPipeline.PRODUCT));
+        outputs.add(
+            LineageDataset.postgres(hostPort, db + ".public.orders")
+                .withSchema(OrdersMartPipeline.ORDER));
+        outputs.add(
+            LineageDataset.postgres(hostPort, db + ".public.orders_history").withSchema(history));
+        outputs.add(
+            LineageDataset.postgres(hostPort, db + ".public.daily_category_revenue")
+                .withSchema(OrdersMartPipeline.MART));
       }
     }
     return outputs;
   }
 
-  private static final java.util.regex.Pattern JDBC = java.util.regex.Pattern.compile("jdbc:postgresql://([^/?]+)/([^/?]+)(\\?.*)?");
+  private static final java.util.regex.Pattern JDBC =
+      java.util.regex.Pattern.compile("jdbc:postgresql://([^/?]+)/([^/?]+)(\\?.*)?");
 
   private static String deadLetterDir(String out) {
     return out.endsWith("/") ? out + "dead-letter" : out + "/dead-letter";
   }
 
   @Override
-  public Map<LineageDataset, Long> outputRowCounts(PipelineOptions options, RunAccounting accounting) {
-    return Map.of(LineageDataset.file(deadLetterDir(outputDirectory(options))), accounting.deadLettered());
+  public Map<LineageDataset, Long> outputRowCounts(
+      PipelineOptions options, RunAccounting accounting) {
+    return Map.of(
+        LineageDataset.file(deadLetterDir(outputDirectory(options))), accounting.deadLettered());
   }
 
   @Override
@@ -153,7 +182,8 @@ public final class OrdersMartJob implements Backfillable {
   @Override
   public List<String> datasetRoots(PipelineOptions options) {
     String output = outputDirectory(options);
-    return OrdersMartPipeline.DATASETS.stream().map(d -> OrdersMartPipeline.lakeRoot(output, d))
+    return OrdersMartPipeline.DATASETS.stream()
+        .map(d -> OrdersMartPipeline.lakeRoot(output, d))
         .collect(java.util.stream.Collectors.toList());
   }
 
@@ -168,5 +198,4 @@ public final class OrdersMartJob implements Backfillable {
   public String inputFingerprint(PipelineOptions options) {
     return OrdersMartPipeline.inputFingerprint(options.as(OrdersMartOptions.class));
   }
-
 }

@@ -16,19 +16,22 @@ import org.apache.beam.sdk.options.Validation;
  * }</pre>
  */
 public interface OrdersMartOptions extends PipelineOptions {
-  @Description("Where the change logs come from: file (--orders, --products) or kafka (--ordersTopic, "
-      + "--productsTopic, replayed up to the end offsets seen at start).")
+  @Description(
+      "Where the change logs come from: file (--orders, --products) or kafka (--ordersTopic, "
+          + "--productsTopic, replayed up to the end offsets seen at start).")
   @Default.String("file")
   String getSource();
 
   void setSource(String value);
 
-  @Description("--source=file: orders change log, Debezium JSON envelopes, one per line (file or glob).")
+  @Description(
+      "--source=file: orders change log, Debezium JSON envelopes, one per line (file or glob).")
   String getOrders();
 
   void setOrders(String value);
 
-  @Description("--source=file: products change log, Debezium JSON envelopes, one per line (file or glob).")
+  @Description(
+      "--source=file: products change log, Debezium JSON envelopes, one per line (file or glob).")
   String getProducts();
 
   void setProducts(String value);
@@ -38,7 +41,8 @@ public interface OrdersMartOptions extends PipelineOptions {
 
   void setBootstrapServers(String value);
 
-  @Description("--source=kafka: topic of the orders change events (Debezium JSON values, null values are tombstones).")
+  @Description(
+      "--source=kafka: topic of the orders change events (Debezium JSON values, null values are tombstones).")
   String getOrdersTopic();
 
   void setOrdersTopic(String value);
@@ -48,9 +52,10 @@ public interface OrdersMartOptions extends PipelineOptions {
 
   void setProductsTopic(String value);
 
-  @Description("--source=kafka: offsets to replay, topic:partition:start-end[,...]; default: every partition "
-      + "from its first offset to its end offset when the job starts (captured once, so every date of a "
-      + "backfill reads the same messages).")
+  @Description(
+      "--source=kafka: offsets to replay, topic:partition:start-end[,...]; default: every partition "
+          + "from its first offset to its end offset when the job starts (captured once, so every date of a "
+          + "backfill reads the same messages).")
   @Default.String("")
   String getKafkaOffsets();
 
@@ -80,7 +85,8 @@ public interface OrdersMartOptions extends PipelineOptions {
 
   void setJdbcPassword(String value);
 
-  @Description("Comma-separated dates YYYY-MM-DD to (re)build; empty builds every date in the input.")
+  @Description(
+      "Comma-separated dates YYYY-MM-DD to (re)build; empty builds every date in the input.")
   @Default.String("")
   String getPartitions();
 

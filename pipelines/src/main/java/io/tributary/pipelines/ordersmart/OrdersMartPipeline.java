@@ -55,8 +55,8 @@ import org.joda.time.ReadableInstant;
  * lake/daily_category_revenue/dt=...}, {@code dead-letter/}. PostgreSQL tables: {@code products},
  * {@code orders}, {@code orders_history}, {@code daily_category_revenue}. The mart counts live,
  * non-cancelled orders per date of {@code created_at} and the product's category at the end of the
- * change log (a type 1 join); an order whose product is unknown counts under {@code unknown}.
- * With {@code --partitions} only those dates are (re)built, each replaced whole, in the lake and in
+ * change log (a type 1 join); an order whose product is unknown counts under {@code unknown}. With
+ * {@code --partitions} only those dates are (re)built, each replaced whole, in the lake and in
  * PostgreSQL's {@code daily_category_revenue} (delete and insert of the date in one transaction);
  * without it the whole mart table is replaced.
  *
@@ -73,24 +73,42 @@ import org.joda.time.ReadableInstant;
  */
 public final class OrdersMartPipeline {
   /** Row of table {@code products}. */
-  public static final Schema PRODUCT = Schema.builder()
-      .addStringField("product_id").addStringField("name").addStringField("category").addDecimalField("list_price")
-      .build();
-  /** Row of table {@code orders}. */
-  public static final Schema ORDER = Schema.builder()
-      .addStringField("order_id").addStringField("customer_id").addStringField("product_id")
-      .addInt64Field("quantity").addDecimalField("amount").addStringField("status")
-      .addDateTimeField("created_at").addDateTimeField("updated_at")
-      .build();
-  /** Row of the mart {@code daily_category_revenue}. */
-  public static final Schema MART = Schema.builder()
-      .addLogicalTypeField("dt", SqlTypes.DATE).addStringField("category").addInt64Field("orders")
-      .addDecimalField("revenue")
-      .build();
-  /** The lake datasets, each a directory under {@code <output>/lake}. */
-  public static final List<String> DATASETS = List.of("orders", "orders_history", "daily_category_revenue");
+  public static final Schema PRODUCT =
+      Schema.builder()
+          .addStringField("product_id")
+          .addStringField("name")
+          .addStringField("category")
+          .addDecimalField("list_price")
+          .build();
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OrdersMartPipeline.class);
+  /** Row of table {@code orders}. */
+  public static final Schema ORDER =
+      Schema.builder()
+          .addStringField("order_id")
+          .addStringField("customer_id")
+          .addStringField("product_id")
+          .addInt64Field("quantity")
+          .addDecimalField("amount")
+          .addStringField("status")
+          .addDateTimeField("created_at")
+          .addDateTimeField("updated_at")
+          .build();
+
+  /** Row of the mart {@code daily_category_revenue}. */
+  public static final Schema MART =
+      Schema.builder()
+          .addLogicalTypeField("dt", SqlTypes.DATE)
+          .addStringField("category")
+          .addInt64Field("orders")
+          .addDecimalField("revenue")
+          .build();
+
+  /** The lake datasets, each a directory under {@code <output>/lake}. */
+  public static final List<String> DATASETS =
+      List.of("orders", "orders_history", "daily_category_revenue");
+
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(OrdersMartPipeline.class);
 
   private OrdersMartPipeline() {}
 
@@ -101,13 +119,17 @@ public final class OrdersMartPipeline {
 
   /** The dates of {@code --partitions}, validated. */
   public static List<String> partitions(OrdersMartOptions options) {
-    List<String> dates = Arrays.stream(options.getPartitions().split(",")).map(String::trim)
-        .filter(s -> !s.isEmpty()).collect(Collectors.toList());
+    List<String> dates =
+        Arrays.stream(options.getPartitions().split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .collect(Collectors.toList());
     for (String d : dates) {
       try {
         LocalDate.parse(d);
       } catch (java.time.format.DateTimeParseException e) {
-        throw new IllegalArgumentException("--partitions: expected dates YYYY-MM-DD, got '" + d + "'");
+        throw new IllegalArgumentException(
+            "--partitions: expected dates YYYY-MM-DD, got '" + d + "'");
       }
     }
     return dates;
@@ -129,8 +151,10 @@ public final class OrdersMartPipeline {
    */
   public static List<KafkaReplay.OffsetRange> kafkaOffsets(OrdersMartOptions options) {
     if (options.getKafkaOffsets() == null || options.getKafkaOffsets().isBlank()) {
-      List<KafkaReplay.OffsetRange> now = KafkaReplay.currentRanges(options.getBootstrapServers(),
-          List.of(options.getOrdersTopic(), options.getProductsTopic()));
+      List<KafkaReplay.OffsetRange> now =
+          KafkaReplay.currentRanges(
+              options.getBootstrapServers(),
+              List.of(options.getOrdersTopic(), options.getProductsTopic()));
       options.setKafkaOffsets(KafkaReplay.OffsetRange.formatList(now));
       LOG.info("orders-mart: replaying Kafka offsets --kafkaOffsets={}", options.getKafkaOffsets());
     }
@@ -141,9 +165,16 @@ public final class OrdersMartPipeline {
       throw new IllegalArgumentException("--kafkaOffsets: " + e.getMessage());
     }
     for (KafkaReplay.OffsetRange r : ranges) {
-      if (!r.topic.equals(options.getOrdersTopic()) && !r.topic.equals(options.getProductsTopic())) {
-        throw new IllegalArgumentException("--kafkaOffsets: topic '" + r.topic + "' is neither --ordersTopic ("
-            + options.getOrdersTopic() + ") nor --productsTopic (" + options.getProductsTopic() + ")");
+      if (!r.topic.equals(options.getOrdersTopic())
+          && !r.topic.equals(options.getProductsTopic())) {
+        throw new IllegalArgumentException(
+            "--kafkaOffsets: topic '"
+                + r.topic
+                + "' is neither --ordersTopic ("
+                + options.getOrdersTopic()
+                + ") nor --productsTopic ("
+                + options.getProductsTopic()
+                + ")");
       }
     }
     return ranges;
@@ -159,8 +190,9 @@ public final class OrdersMartPipeline {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       md.update("orders-mart/1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
       if (fromKafka(options)) {
-        md.update(("kafka\n" + KafkaReplay.OffsetRange.formatList(kafkaOffsets(options)))
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        md.update(
+            ("kafka\n" + KafkaReplay.OffsetRange.formatList(kafkaOffsets(options)))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(md.digest());
       }
       for (String spec : List.of(options.getOrders(), options.getProducts())) {
@@ -186,18 +218,27 @@ public final class OrdersMartPipeline {
 
   /**
    * One table's change events as JSON text, each counted in {@code tributary/read}: the lines of
-   * {@code file}, or the values of {@code topic} within {@link #kafkaOffsets} (a tombstone, a
-   * null value, becomes the text {@code null}).
+   * {@code file}, or the values of {@code topic} within {@link #kafkaOffsets} (a tombstone, a null
+   * value, becomes the text {@code null}).
    */
-  static PCollection<String> readChanges(Pipeline pipeline, OrdersMartOptions options, String table, String file,
-      String topic, BadRecordErrorHandler<?> deadLetters) {
+  static PCollection<String> readChanges(
+      Pipeline pipeline,
+      OrdersMartOptions options,
+      String table,
+      String file,
+      String topic,
+      BadRecordErrorHandler<?> deadLetters) {
     if (fromKafka(options)) {
-      List<KafkaReplay.OffsetRange> ranges = kafkaOffsets(options).stream().filter(r -> r.topic.equals(topic))
-          .collect(Collectors.toList());
-      return pipeline.apply("Read" + table + "Kafka", KafkaReplay.values()
-          .withBootstrapServers(options.getBootstrapServers())
-          .withRanges(ranges)
-          .withBadRecordErrorHandler(deadLetters));
+      List<KafkaReplay.OffsetRange> ranges =
+          kafkaOffsets(options).stream()
+              .filter(r -> r.topic.equals(topic))
+              .collect(Collectors.toList());
+      return pipeline.apply(
+          "Read" + table + "Kafka",
+          KafkaReplay.values()
+              .withBootstrapServers(options.getBootstrapServers())
+              .withRanges(ranges)
+              .withBadRecordErrorHandler(deadLetters));
     }
     return pipeline
         .apply("Read" + table, TextIO.read().from(file))
@@ -210,21 +251,41 @@ public final class OrdersMartPipeline {
     FileSystems.setDefaultPipelineOptions(options);
     String fingerprint = inputFingerprint(options);
     BadRecordErrorHandler<?> deadLetters =
-        pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(join(options.getOutput(), "dead-letter")));
+        pipeline.registerBadRecordErrorHandler(
+            DeadLetterFiles.to(join(options.getOutput(), "dead-letter")));
 
     Cdc.Result products =
-        readChanges(pipeline, options, "Products", options.getProducts(), options.getProductsTopic(), deadLetters)
-            .apply("ApplyProducts", Cdc.apply(PRODUCT, "product_id").withBadRecordErrorHandler(deadLetters));
+        readChanges(
+                pipeline,
+                options,
+                "Products",
+                options.getProducts(),
+                options.getProductsTopic(),
+                deadLetters)
+            .apply(
+                "ApplyProducts",
+                Cdc.apply(PRODUCT, "product_id").withBadRecordErrorHandler(deadLetters));
     Cdc.Result orders =
-        readChanges(pipeline, options, "Orders", options.getOrders(), options.getOrdersTopic(), deadLetters)
-            .apply("ApplyOrders", Cdc.apply(ORDER, "order_id").withBadRecordErrorHandler(deadLetters));
+        readChanges(
+                pipeline,
+                options,
+                "Orders",
+                options.getOrders(),
+                options.getOrdersTopic(),
+                deadLetters)
+            .apply(
+                "ApplyOrders", Cdc.apply(ORDER, "order_id").withBadRecordErrorHandler(deadLetters));
 
     PCollection<Row> currentOrders =
-        orders.currentState().apply("OrdersInPartitions", Filter.by(new InDates("created_at", dates)));
+        orders
+            .currentState()
+            .apply("OrdersInPartitions", Filter.by(new InDates("created_at", dates)));
     PCollection<Row> orderChanges =
         orders.changes().apply("ChangesInPartitions", Filter.by(new InDates("created_at", dates)));
     PCollection<Row> history =
-        orders.history().apply("HistoryInPartitions", Filter.by(new InDates(Cdc.VALID_FROM, dates)));
+        orders
+            .history()
+            .apply("HistoryInPartitions", Filter.by(new InDates(Cdc.VALID_FROM, dates)));
 
     PCollectionView<Map<String, String>> categories =
         products
@@ -234,7 +295,9 @@ public final class OrdersMartPipeline {
             .apply("CategoryView", View.asMap());
     PCollection<Row> mart =
         currentOrders
-            .apply("KeyByDayAndCategory", ParDo.of(new DayCategoryFn(categories)).withSideInputs(categories))
+            .apply(
+                "KeyByDayAndCategory",
+                ParDo.of(new DayCategoryFn(categories)).withSideInputs(categories))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), BigDecimalCoder.of()))
             .apply("GroupByDayAndCategory", GroupByKey.create())
             .apply("SumRevenue", ParDo.of(new SumFn()))
@@ -242,48 +305,96 @@ public final class OrdersMartPipeline {
 
     List<PCollection<?>> served = new ArrayList<>();
     if (!options.getJdbcUrl().isEmpty()) {
-      String password = options.getJdbcPassword().isEmpty() && System.getenv("PGPASSWORD") != null
-          ? System.getenv("PGPASSWORD") : options.getJdbcPassword();
+      String password =
+          options.getJdbcPassword().isEmpty() && System.getenv("PGPASSWORD") != null
+              ? System.getenv("PGPASSWORD")
+              : options.getJdbcPassword();
       JdbcTarget db = JdbcTarget.of(options.getJdbcUrl(), options.getJdbcUser(), password);
-      served.add(products.changes().apply("WriteProductsDb", PostgresUpsert.into(db, "products").withPrimaryKey("product_id")
-          .withDeleteFlag(Cdc.DELETED).withTableSchema(PRODUCT).withBadRecordErrorHandler(deadLetters)));
-      served.add(orderChanges.apply("WriteOrdersDb", PostgresUpsert.into(db, "orders").withPrimaryKey("order_id")
-          .withDeleteFlag(Cdc.DELETED).withTableSchema(ORDER).withBadRecordErrorHandler(deadLetters)));
-      served.add(history.apply("WriteHistoryDb", PostgresUpsert.into(db, "orders_history")
-          .withPrimaryKey("order_id", Cdc.SOURCE_POSITION).withBadRecordErrorHandler(deadLetters)));
-      // The mart is replaced per date, not upserted: a (date, category) the rebuild no longer has (its
+      served.add(
+          products
+              .changes()
+              .apply(
+                  "WriteProductsDb",
+                  PostgresUpsert.into(db, "products")
+                      .withPrimaryKey("product_id")
+                      .withDeleteFlag(Cdc.DELETED)
+                      .withTableSchema(PRODUCT)
+                      .withBadRecordErrorHandler(deadLetters)));
+      served.add(
+          orderChanges.apply(
+              "WriteOrdersDb",
+              PostgresUpsert.into(db, "orders")
+                  .withPrimaryKey("order_id")
+                  .withDeleteFlag(Cdc.DELETED)
+                  .withTableSchema(ORDER)
+                  .withBadRecordErrorHandler(deadLetters)));
+      served.add(
+          history.apply(
+              "WriteHistoryDb",
+              PostgresUpsert.into(db, "orders_history")
+                  .withPrimaryKey("order_id", Cdc.SOURCE_POSITION)
+                  .withBadRecordErrorHandler(deadLetters)));
+      // The mart is replaced per date, not upserted: a (date, category) the rebuild no longer has
+      // (its
       // orders were deleted or cancelled) must disappear from the served table too.
-      PostgresUpsert martDb = PostgresUpsert.into(db, "daily_category_revenue").withPrimaryKey("dt", "category")
-          .withBadRecordErrorHandler(deadLetters);
-      served.add(mart.apply("WriteMartDb", dates.isEmpty() ? martDb.withReplacedTable() : martDb.withReplacedPartitions("dt", dates)));
+      PostgresUpsert martDb =
+          PostgresUpsert.into(db, "daily_category_revenue")
+              .withPrimaryKey("dt", "category")
+              .withBadRecordErrorHandler(deadLetters);
+      served.add(
+          mart.apply(
+              "WriteMartDb",
+              dates.isEmpty()
+                  ? martDb.withReplacedTable()
+                  : martDb.withReplacedPartitions("dt", dates)));
     }
 
     // The lake's _SUCCESS markers are what a backfill trusts to skip a date, so they are written
     // only after PostgreSQL has every row of the run: a backfill killed between the two rebuilds
     // the date instead of skipping it with the database half written.
     String output = options.getOutput();
-    afterServed(currentOrders, served, "Orders", ORDER).apply("WriteOrdersLake",
-        LakePartitions.to(lakeRoot(output, "orders")).byDateOf("created_at")
-            .withPartitions(dates).withInputFingerprint(fingerprint));
-    afterServed(history, served, "History", history.getSchema()).apply("WriteHistoryLake",
-        LakePartitions.to(lakeRoot(output, "orders_history")).byDateOf(Cdc.VALID_FROM)
-            .withPartitions(dates).withInputFingerprint(fingerprint));
-    afterServed(mart, served, "Mart", MART).apply("WriteMartLake",
-        LakePartitions.to(lakeRoot(output, "daily_category_revenue")).byDateOf("dt")
-            .withPartitions(dates).withInputFingerprint(fingerprint));
+    afterServed(currentOrders, served, "Orders", ORDER)
+        .apply(
+            "WriteOrdersLake",
+            LakePartitions.to(lakeRoot(output, "orders"))
+                .byDateOf("created_at")
+                .withPartitions(dates)
+                .withInputFingerprint(fingerprint));
+    afterServed(history, served, "History", history.getSchema())
+        .apply(
+            "WriteHistoryLake",
+            LakePartitions.to(lakeRoot(output, "orders_history"))
+                .byDateOf(Cdc.VALID_FROM)
+                .withPartitions(dates)
+                .withInputFingerprint(fingerprint));
+    afterServed(mart, served, "Mart", MART)
+        .apply(
+            "WriteMartLake",
+            LakePartitions.to(lakeRoot(output, "daily_category_revenue"))
+                .byDateOf("dt")
+                .withPartitions(dates)
+                .withInputFingerprint(fingerprint));
     deadLetters.close();
   }
 
-  /** {@code rows} once every PostgreSQL write in {@code served} has finished ({@code rows} itself when none). */
-  private static PCollection<Row> afterServed(PCollection<Row> rows, List<PCollection<?>> served, String name, Schema schema) {
+  /**
+   * {@code rows} once every PostgreSQL write in {@code served} has finished ({@code rows} itself
+   * when none).
+   */
+  private static PCollection<Row> afterServed(
+      PCollection<Row> rows, List<PCollection<?>> served, String name, Schema schema) {
     if (served.isEmpty()) {
       return rows;
     }
     return rows.apply("After" + name + "Served", Wait.on(served)).setRowSchema(schema);
   }
 
-  /** Keeps rows whose date field falls on one of {@code dates} (all rows when empty, or when the field is null). */
-  static final class InDates implements org.apache.beam.sdk.transforms.SerializableFunction<Row, Boolean> {
+  /**
+   * Keeps rows whose date field falls on one of {@code dates} (all rows when empty, or when the
+   * field is null).
+   */
+  static final class InDates
+      implements org.apache.beam.sdk.transforms.SerializableFunction<Row, Boolean> {
     private final String field;
     private final List<String> dates;
 
@@ -301,7 +412,10 @@ public final class OrdersMartPipeline {
   }
 
   static String dayOf(ReadableInstant instant) {
-    return java.time.Instant.ofEpochMilli(instant.getMillis()).atZone(ZoneOffset.UTC).toLocalDate().toString();
+    return java.time.Instant.ofEpochMilli(instant.getMillis())
+        .atZone(ZoneOffset.UTC)
+        .toLocalDate()
+        .toString();
   }
 
   static final class CategoryFn extends DoFn<Row, KV<String, String>> {
@@ -323,8 +437,11 @@ public final class OrdersMartPipeline {
       if ("cancelled".equals(order.getString("status"))) {
         return;
       }
-      String category = c.sideInput(categories).getOrDefault(order.getString("product_id"), "unknown");
-      c.output(KV.of(dayOf(order.getDateTime("created_at")) + "|" + category, order.getDecimal("amount")));
+      String category =
+          c.sideInput(categories).getOrDefault(order.getString("product_id"), "unknown");
+      c.output(
+          KV.of(
+              dayOf(order.getDateTime("created_at")) + "|" + category, order.getDecimal("amount")));
     }
   }
 
@@ -338,7 +455,8 @@ public final class OrdersMartPipeline {
         sum = sum.add(amount);
       }
       String[] key = group.getKey().split("\\|", 2);
-      out.output(Row.withSchema(MART).addValues(LocalDate.parse(key[0]), key[1], count, sum).build());
+      out.output(
+          Row.withSchema(MART).addValues(LocalDate.parse(key[0]), key[1], count, sum).build());
     }
   }
 

@@ -15,10 +15,10 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * are complete for the same input, and printing progress per partition.
  *
  * <p>A partition is complete when every dataset of the job has {@code dt=<date>/_SUCCESS} with the
- * current input fingerprint. Partitions are replaced atomically by the lake sink and the
- * PostgreSQL sink upserts, so a backfill killed at any point is resumed by running it again: the
- * finished dates are skipped, the interrupted one is rebuilt, nothing is written twice. Leftover
- * temporary directories of a killed run are removed first.
+ * current input fingerprint. Partitions are replaced atomically by the lake sink and the PostgreSQL
+ * sink upserts, so a backfill killed at any point is resumed by running it again: the finished
+ * dates are skipped, the interrupted one is rebuilt, nothing is written twice. Leftover temporary
+ * directories of a killed run are removed first.
  *
  * <pre>{@code
  * Backfill.Report report = Backfill.run(job, options, LocalDate.parse("2026-11-01"), LocalDate.parse("2026-11-03"), false, System.out);
@@ -31,8 +31,10 @@ public final class Backfill {
   public static final class Report {
     /** Dates that were built. */
     public final List<String> built = new ArrayList<>();
+
     /** Dates skipped as complete. */
     public final List<String> skipped = new ArrayList<>();
+
     /** Whether every run finished DONE with balanced accounting. */
     public boolean ok = true;
   }
@@ -47,31 +49,43 @@ public final class Backfill {
   }
 
   /** Whether {@code date} is complete in every dataset for {@code fingerprint}. */
-  public static boolean complete(Backfillable job, PipelineOptions options, String date, String fingerprint) {
+  public static boolean complete(
+      Backfillable job, PipelineOptions options, String date, String fingerprint) {
     for (String root : job.datasetRoots(options)) {
       Optional<JsonNode> marker = LakePartitions.marker(root, "dt=" + date);
-      if (marker.isEmpty() || !fingerprint.equals(marker.get().path("input_fingerprint").asText())) {
+      if (marker.isEmpty()
+          || !fingerprint.equals(marker.get().path("input_fingerprint").asText())) {
         return false;
       }
     }
     return true;
   }
 
-  /** Builds the dates of {@code [from, to]} one job each; {@code force} rebuilds complete ones too. */
-  public static Report run(Backfillable job, PipelineOptions options, LocalDate from, LocalDate to, boolean force,
-      PrintStream out) throws IOException {
+  /**
+   * Builds the dates of {@code [from, to]} one job each; {@code force} rebuilds complete ones too.
+   */
+  public static Report run(
+      Backfillable job,
+      PipelineOptions options,
+      LocalDate from,
+      LocalDate to,
+      boolean force,
+      PrintStream out)
+      throws IOException {
     Report report = new Report();
     for (String root : job.datasetRoots(options)) {
       int removed = LakePartitions.cleanUp(root);
       if (removed > 0) {
-        out.printf("backfill %s: removed %d leftover temporary director%s under %s%n",
+        out.printf(
+            "backfill %s: removed %d leftover temporary director%s under %s%n",
             job.name(), removed, removed == 1 ? "y" : "ies", root);
       }
     }
     String fingerprint = job.inputFingerprint(options);
     List<String> dates = dates(from, to);
-    out.printf("backfill %s: %d partition(s) %s..%s, input %s%n", job.name(), dates.size(), from, to,
-        fingerprint.substring(0, 12));
+    out.printf(
+        "backfill %s: %d partition(s) %s..%s, input %s%n",
+        job.name(), dates.size(), from, to, fingerprint.substring(0, 12));
     int i = 0;
     for (String date : dates) {
       i++;
@@ -87,13 +101,22 @@ public final class Backfill {
       boolean ok = "DONE".equals(summary.state()) && summary.accounting().balanced();
       report.ok &= ok;
       report.built.add(date);
-      out.printf("  [%d/%d] dt=%s %s in %.1f s%n", i, dates.size(), date,
-          ok ? "done" : "FAILED (" + summary.state() + ", " + summary.accounting().line() + ")", summary.wallSeconds());
+      out.printf(
+          "  [%d/%d] dt=%s %s in %.1f s%n",
+          i,
+          dates.size(),
+          date,
+          ok ? "done" : "FAILED (" + summary.state() + ", " + summary.accounting().line() + ")",
+          summary.wallSeconds());
       if (!ok) {
         break;
       }
     }
-    out.printf("backfill %s: %d built, %d skipped%s%n", job.name(), report.built.size(), report.skipped.size(),
+    out.printf(
+        "backfill %s: %d built, %d skipped%s%n",
+        job.name(),
+        report.built.size(),
+        report.skipped.size(),
         report.ok ? "" : ", stopped at a failed partition");
     return report;
   }

@@ -30,8 +30,11 @@ public final class FlinkRest {
 
   /** A client for {@code host:port} (or a full {@code http://} URL). */
   public FlinkRest(String master) {
-    this.base = (master.startsWith("http://") || master.startsWith("https://") ? master : "http://" + master)
-        .replaceAll("/+$", "");
+    this.base =
+        (master.startsWith("http://") || master.startsWith("https://")
+                ? master
+                : "http://" + master)
+            .replaceAll("/+$", "");
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   }
 
@@ -82,8 +85,13 @@ public final class FlinkRest {
     JsonNode root = call("GET", "/jobs/overview", null);
     List<Job> jobs = new ArrayList<>();
     for (JsonNode j : root.path("jobs")) {
-      jobs.add(new Job(j.path("jid").asText(), j.path("name").asText(), j.path("state").asText(),
-          j.path("start-time").asLong(), j.path("duration").asLong()));
+      jobs.add(
+          new Job(
+              j.path("jid").asText(),
+              j.path("name").asText(),
+              j.path("state").asText(),
+              j.path("start-time").asLong(),
+              j.path("duration").asLong()));
     }
     jobs.sort((a, b) -> Long.compare(b.startTime(), a.startTime()));
     return jobs;
@@ -107,7 +115,10 @@ public final class FlinkRest {
 
   /** Completed checkpoints of the job so far. */
   public long completedCheckpoints(String jobId) throws IOException, UsageException {
-    return call("GET", "/jobs/" + checkId(jobId) + "/checkpoints", null).path("counts").path("completed").asLong();
+    return call("GET", "/jobs/" + checkId(jobId) + "/checkpoints", null)
+        .path("counts")
+        .path("completed")
+        .asLong();
   }
 
   /**
@@ -115,11 +126,15 @@ public final class FlinkRest {
    * restored; Flink's {@code latest.restored} of the checkpoint statistics.
    */
   public java.util.Optional<String> restoredFrom(String jobId) throws IOException, UsageException {
-    JsonNode restored = call("GET", "/jobs/" + checkId(jobId) + "/checkpoints", null).path("latest").path("restored");
+    JsonNode restored =
+        call("GET", "/jobs/" + checkId(jobId) + "/checkpoints", null)
+            .path("latest")
+            .path("restored");
     if (restored.isMissingNode() || restored.isNull()) {
       return java.util.Optional.empty();
     }
-    return java.util.Optional.of(restored.path("external_path").asText(String.valueOf(restored.path("id").asLong())));
+    return java.util.Optional.of(
+        restored.path("external_path").asText(String.valueOf(restored.path("id").asLong())));
   }
 
   /** Failures Flink recorded for the job (its exception history); empty for a healthy job. */
@@ -127,7 +142,8 @@ public final class FlinkRest {
     JsonNode root = call("GET", "/jobs/" + checkId(jobId) + "/exceptions", null);
     List<String> failures = new ArrayList<>();
     for (JsonNode e : root.path("exceptionHistory").path("entries")) {
-      failures.add(e.path("exceptionName").asText() + ": " + firstLine(e.path("stacktrace").asText()));
+      failures.add(
+          e.path("exceptionName").asText() + ": " + firstLine(e.path("stacktrace").asText()));
     }
     return failures;
   }
@@ -138,7 +154,8 @@ public final class FlinkRest {
   }
 
   /** Triggers a savepoint and waits for it; returns its location. */
-  public String savepoint(String jobId, String targetDirectory, Duration timeout) throws IOException, UsageException {
+  public String savepoint(String jobId, String targetDirectory, Duration timeout)
+      throws IOException, UsageException {
     ObjectNode body = MAPPER.createObjectNode().put("cancel-job", false);
     if (targetDirectory != null) {
       body.put("target-directory", targetDirectory);
@@ -147,7 +164,8 @@ public final class FlinkRest {
   }
 
   /** Stops a job gracefully with a final savepoint and waits for it; returns its location. */
-  public String stopWithSavepoint(String jobId, String targetDirectory, Duration timeout) throws IOException, UsageException {
+  public String stopWithSavepoint(String jobId, String targetDirectory, Duration timeout)
+      throws IOException, UsageException {
     ObjectNode body = MAPPER.createObjectNode().put("drain", false);
     if (targetDirectory != null) {
       body.put("targetDirectory", targetDirectory);
@@ -160,18 +178,24 @@ public final class FlinkRest {
    * or -1 when none completed yet: the state size a cost estimate of a cluster job uses.
    */
   public long latestCheckpointStateSize(String jobId) throws IOException, UsageException {
-    JsonNode completed = call("GET", "/jobs/" + checkId(jobId) + "/checkpoints", null).path("latest").path("completed");
-    return completed.isMissingNode() || completed.isNull() ? -1 : completed.path("state_size").asLong(-1);
+    JsonNode completed =
+        call("GET", "/jobs/" + checkId(jobId) + "/checkpoints", null)
+            .path("latest")
+            .path("completed");
+    return completed.isMissingNode() || completed.isNull()
+        ? -1
+        : completed.path("state_size").asLong(-1);
   }
 
   /**
-   * Metrics of a job's operators as Flink reports them, through
-   * {@code /jobs/<id>/vertices/<vid>/metrics?get=...}: every metric whose id contains
-   * {@code contains} (e.g. {@code tributary}), keyed {@code <vertex name>/<metric id>}, where the id
-   * starts with the subtask index. Beam's Flink runner registers each Beam counter and distribution
-   * in the operator's metric group, so Tributary's counters appear here while the job runs.
+   * Metrics of a job's operators as Flink reports them, through {@code
+   * /jobs/<id>/vertices/<vid>/metrics?get=...}: every metric whose id contains {@code contains}
+   * (e.g. {@code tributary}), keyed {@code <vertex name>/<metric id>}, where the id starts with the
+   * subtask index. Beam's Flink runner registers each Beam counter and distribution in the
+   * operator's metric group, so Tributary's counters appear here while the job runs.
    */
-  public java.util.Map<String, String> metrics(String jobId, String contains) throws IOException, UsageException {
+  public java.util.Map<String, String> metrics(String jobId, String contains)
+      throws IOException, UsageException {
     java.util.Map<String, String> out = new java.util.TreeMap<>();
     for (JsonNode vertex : call("GET", "/jobs/" + checkId(jobId), null).path("vertices")) {
       String vid = vertex.path("id").asText();
@@ -185,8 +209,10 @@ public final class FlinkRest {
       for (int from = 0; from < ids.size(); from += 20) {
         String get = String.join(",", ids.subList(from, Math.min(ids.size(), from + 20)));
         String query = java.net.URLEncoder.encode(get, java.nio.charset.StandardCharsets.UTF_8);
-        for (JsonNode m : call("GET", "/jobs/" + jobId + "/vertices/" + vid + "/metrics?get=" + query, null)) {
-          out.put(vertex.path("name").asText() + "/" + m.path("id").asText(), m.path("value").asText());
+        for (JsonNode m :
+            call("GET", "/jobs/" + jobId + "/vertices/" + vid + "/metrics?get=" + query, null)) {
+          out.put(
+              vertex.path("name").asText() + "/" + m.path("id").asText(), m.path("value").asText());
         }
       }
     }
@@ -196,19 +222,24 @@ public final class FlinkRest {
   /** Both savepoint operations are asynchronous: POST returns a trigger id to poll. */
   private String triggerAndAwait(String jobId, String operation, ObjectNode body, Duration timeout)
       throws IOException, UsageException {
-    String trigger = call("POST", "/jobs/" + checkId(jobId) + operation, body).path("request-id").asText();
+    String trigger =
+        call("POST", "/jobs/" + checkId(jobId) + operation, body).path("request-id").asText();
     return awaitSavepoint(jobId, trigger, timeout);
   }
 
-  private String awaitSavepoint(String jobId, String trigger, Duration timeout) throws IOException, UsageException {
+  private String awaitSavepoint(String jobId, String trigger, Duration timeout)
+      throws IOException, UsageException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       JsonNode status = call("GET", "/jobs/" + jobId + "/savepoints/" + trigger, null);
       if ("COMPLETED".equals(status.path("status").path("id").asText())) {
         JsonNode op = status.path("operation");
         if (op.has("failure-cause")) {
-          throw new IOException("savepoint failed: " + op.path("failure-cause").path("class").asText()
-              + ": " + firstLine(op.path("failure-cause").path("stack-trace").asText()));
+          throw new IOException(
+              "savepoint failed: "
+                  + op.path("failure-cause").path("class").asText()
+                  + ": "
+                  + firstLine(op.path("failure-cause").path("stack-trace").asText()));
         }
         return op.path("location").asText();
       }
@@ -219,39 +250,49 @@ public final class FlinkRest {
         throw new IOException("interrupted while waiting for the savepoint", e);
       }
     }
-    throw new IOException("savepoint of job " + jobId + " not completed within " + timeout.toSeconds() + " s");
+    throw new IOException(
+        "savepoint of job " + jobId + " not completed within " + timeout.toSeconds() + " s");
   }
 
   private static String checkId(String jobId) throws UsageException {
     if (jobId == null || !jobId.matches("[0-9a-f]{32}")) {
-      throw new UsageException("job id: expected 32 hex digits as `tributary jobs` lists them, got '" + jobId + "'");
+      throw new UsageException(
+          "job id: expected 32 hex digits as `tributary jobs` lists them, got '" + jobId + "'");
     }
     return jobId;
   }
 
-  private JsonNode call(String method, String path, JsonNode body) throws IOException, UsageException {
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
-    HttpRequest.BodyPublisher publisher = body == null
-        ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(body));
+  private JsonNode call(String method, String path, JsonNode body)
+      throws IOException, UsageException {
+    HttpRequest.Builder req =
+        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+    HttpRequest.BodyPublisher publisher =
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(body));
     req.method(method, publisher).header("Content-Type", "application/json");
     HttpResponse<String> response;
     try {
       response = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException e) {
-      throw new UsageException("--flinkMaster: no Flink REST API answers at " + base
-          + " (start one with runners-config/flink/cluster.sh start)");
+      throw new UsageException(
+          "--flinkMaster: no Flink REST API answers at "
+              + base
+              + " (start one with runners-config/flink/cluster.sh start)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     }
     if (response.statusCode() == 404) {
-      throw new UsageException("Flink at " + base + " knows no such job or resource (" + path + ")");
+      throw new UsageException(
+          "Flink at " + base + " knows no such job or resource (" + path + ")");
     }
     if (response.statusCode() >= 400) {
       JsonNode error = parse(response.body());
-      String detail = error.path("errors").isArray() && error.path("errors").size() > 0
-          ? firstLine(error.path("errors").get(0).asText()) : "HTTP " + response.statusCode();
+      String detail =
+          error.path("errors").isArray() && error.path("errors").size() > 0
+              ? firstLine(error.path("errors").get(0).asText())
+              : "HTTP " + response.statusCode();
       throw new IOException("Flink REST " + method + " " + path + ": " + detail);
     }
     return parse(response.body());

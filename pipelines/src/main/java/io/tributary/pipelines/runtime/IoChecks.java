@@ -21,8 +21,11 @@ import org.apache.beam.sdk.options.PipelineOptions;
 public final class IoChecks {
   private IoChecks() {}
 
-  /** At least one readable file must match {@code spec} (a path or glob on any Beam file system). */
-  public static void requireInput(String option, String spec, PipelineOptions options) throws UsageException {
+  /**
+   * At least one readable file must match {@code spec} (a path or glob on any Beam file system).
+   */
+  public static void requireInput(String option, String spec, PipelineOptions options)
+      throws UsageException {
     if (spec == null || spec.isBlank()) {
       throw new UsageException(option + ": required; expected a file path or glob");
     }
@@ -57,12 +60,18 @@ public final class IoChecks {
     try {
       Files.createDirectories(path);
     } catch (java.nio.file.FileAlreadyExistsException e) {
-      throw new UsageException(option + ": cannot create directory '" + dir + "': a file of that name exists");
+      throw new UsageException(
+          option + ": cannot create directory '" + dir + "': a file of that name exists");
     } catch (java.nio.file.AccessDeniedException e) {
-      throw new UsageException(option + ": cannot create directory '" + dir + "': permission denied");
+      throw new UsageException(
+          option + ": cannot create directory '" + dir + "': permission denied");
     } catch (java.nio.file.FileSystemException e) {
-      throw new UsageException(option + ": cannot create directory '" + dir + "': "
-          + (e.getReason() == null ? "file system error" : e.getReason().toLowerCase()));
+      throw new UsageException(
+          option
+              + ": cannot create directory '"
+              + dir
+              + "': "
+              + (e.getReason() == null ? "file system error" : e.getReason().toLowerCase()));
     } catch (IOException | SecurityException e) {
       throw new UsageException(option + ": cannot create directory '" + dir + "': not permitted");
     }

@@ -71,8 +71,14 @@ public final class LineageGraph {
     for (Path root : roots) {
       List<Path> files;
       try (Stream<Path> walk = Files.walk(root)) {
-        files = walk.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().contains("openlineage")
-            && p.toString().endsWith(".jsonl")).sorted().collect(Collectors.toList());
+        files =
+            walk.filter(
+                    p ->
+                        Files.isRegularFile(p)
+                            && p.getFileName().toString().contains("openlineage")
+                            && p.toString().endsWith(".jsonl"))
+                .sorted()
+                .collect(Collectors.toList());
       }
       for (Path f : files) {
         for (String line : Files.readAllLines(f)) {
@@ -106,8 +112,19 @@ public final class LineageGraph {
               failed.add(a.path("assertion").asText());
             }
           }
-          quality.put(id(d), new String[] {eventTime, passed + "/" + assertions.size() + " assertions passed"
-              + (failed.isEmpty() ? "" : ", failed: " + String.join("; ", failed)) + " (run " + eventTime + ")"});
+          quality.put(
+              id(d),
+              new String[] {
+                eventTime,
+                passed
+                    + "/"
+                    + assertions.size()
+                    + " assertions passed"
+                    + (failed.isEmpty() ? "" : ", failed: " + String.join("; ", failed))
+                    + " (run "
+                    + eventTime
+                    + ")"
+              });
         }
       }
     }
@@ -118,7 +135,9 @@ public final class LineageGraph {
     String time = event.path("eventTime").asText();
     JobRun previous = lastRun.get(job);
     if (previous == null || previous.time.compareTo(time) <= 0) {
-      lastRun.put(job, new JobRun(job, event.path("eventType").asText(), time, event.at("/run/runId").asText()));
+      lastRun.put(
+          job,
+          new JobRun(job, event.path("eventType").asText(), time, event.at("/run/runId").asText()));
     }
   }
 
@@ -128,8 +147,8 @@ public final class LineageGraph {
 
   /**
    * The quality status of a dataset from the latest {@code dataQualityAssertions} facet that a run
-   * reported on it, e.g. {@code 3/4 assertions passed, failed: uniqueness(event_id) == 1 (run ...)};
-   * null when no run checked it.
+   * reported on it, e.g. {@code 3/4 assertions passed, failed: uniqueness(event_id) == 1 (run
+   * ...)}; null when no run checked it.
    */
   public String qualityStatus(String datasetId) {
     String[] q = quality.get(datasetId);
@@ -151,12 +170,21 @@ public final class LineageGraph {
     if (datasets.contains(query)) {
       return query;
     }
-    List<String> matches = datasets.stream().filter(d -> d.contains(query)).collect(Collectors.toList());
+    List<String> matches =
+        datasets.stream().filter(d -> d.contains(query)).collect(Collectors.toList());
     if (matches.size() == 1) {
       return matches.get(0);
     }
-    throw new UsageException("lineage: " + (matches.isEmpty() ? "no dataset matches '" + query + "'"
-        : "'" + query + "' matches " + matches.size() + " datasets; give more of the name: " + matches));
+    throw new UsageException(
+        "lineage: "
+            + (matches.isEmpty()
+                ? "no dataset matches '" + query + "'"
+                : "'"
+                    + query
+                    + "' matches "
+                    + matches.size()
+                    + " datasets; give more of the name: "
+                    + matches));
   }
 
   /** Upstream and downstream of {@code dataset} as an indented tree. */
@@ -178,8 +206,12 @@ public final class LineageGraph {
     for (Map.Entry<String, Set<String>> e : via.entrySet()) {
       if (e.getValue().contains(dataset)) {
         JobRun run = lastRun.get(e.getKey());
-        b.append(indent).append(up ? "<- " : "-> ").append("job ").append(e.getKey())
-            .append(run == null ? "" : " (last run " + run.state + " " + run.time + ")").append('\n');
+        b.append(indent)
+            .append(up ? "<- " : "-> ")
+            .append("job ")
+            .append(e.getKey())
+            .append(run == null ? "" : " (last run " + run.state + " " + run.time + ")")
+            .append('\n');
         for (String d : next.getOrDefault(e.getKey(), Set.of())) {
           b.append(indent).append("   ").append(up ? "<- " : "-> ").append(d).append('\n');
           walk(d, up, indent + "      ", seen, b);
@@ -190,13 +222,17 @@ public final class LineageGraph {
 
   /** The whole graph in Graphviz DOT. */
   public String dot() {
-    StringBuilder b = new StringBuilder("digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+    StringBuilder b =
+        new StringBuilder("digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
     for (String d : datasets) {
       b.append("  \"").append(esc(d)).append("\" [shape=box];\n");
     }
     for (String job : jobInputs.keySet()) {
-      b.append("  \"job:").append(esc(job)).append("\" [shape=ellipse, style=filled, fillcolor=\"#dbeafe\", label=\"")
-          .append(esc(job)).append("\"];\n");
+      b.append("  \"job:")
+          .append(esc(job))
+          .append("\" [shape=ellipse, style=filled, fillcolor=\"#dbeafe\", label=\"")
+          .append(esc(job))
+          .append("\"];\n");
       for (String d : jobInputs.get(job)) {
         b.append("  \"").append(esc(d)).append("\" -> \"job:").append(esc(job)).append("\";\n");
       }
@@ -216,26 +252,40 @@ public final class LineageGraph {
     return g;
   }
 
-  /** A self-contained HTML page with the graph as inline SVG: inputs left, jobs middle, outputs right. */
+  /**
+   * A self-contained HTML page with the graph as inline SVG: inputs left, jobs middle, outputs
+   * right.
+   */
   public String html() {
     return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Tributary lineage</title>"
         + "<style>body{font-family:Helvetica,Arial,sans-serif;margin:20px;color:#111}</style></head><body>"
-        + "<h1>Lineage</h1><p>" + datasets.size() + " datasets, " + jobInputs.size() + " jobs. Inputs left, jobs middle, outputs right.</p>"
-        + svg() + "</body></html>\n";
+        + "<h1>Lineage</h1><p>"
+        + datasets.size()
+        + " datasets, "
+        + jobInputs.size()
+        + " jobs. Inputs left, jobs middle, outputs right.</p>"
+        + svg()
+        + "</body></html>\n";
   }
 
-  /** The graph as one inline SVG element: inputs left, jobs with their last run state middle, outputs right. */
+  /**
+   * The graph as one inline SVG element: inputs left, jobs with their last run state middle,
+   * outputs right.
+   */
   public String svg() {
     Set<String> produced = new TreeSet<>();
     jobOutputs.values().forEach(produced::addAll);
-    List<String> sources = datasets.stream().filter(d -> !produced.contains(d)).collect(Collectors.toList());
+    List<String> sources =
+        datasets.stream().filter(d -> !produced.contains(d)).collect(Collectors.toList());
     List<String> jobs = new ArrayList<>(jobInputs.keySet());
     List<String> sinks = new ArrayList<>(produced);
     int rowH = 44;
     int height = 40 + rowH * Math.max(sources.size(), Math.max(jobs.size(), sinks.size()));
     Map<String, int[]> pos = new TreeMap<>();
     StringBuilder svg = new StringBuilder();
-    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1240\" height=\"").append(height).append("\" font-family=\"Helvetica,Arial,sans-serif\" font-size=\"12\">");
+    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1240\" height=\"")
+        .append(height)
+        .append("\" font-family=\"Helvetica,Arial,sans-serif\" font-size=\"12\">");
     placeColumn(sources, 10, rowH, pos);
     placeColumn(jobs, 470, rowH, pos);
     placeColumn(sinks, 780, rowH, pos);
@@ -271,14 +321,20 @@ public final class LineageGraph {
     if (from == null || to == null) {
       return;
     }
-    svg.append(String.format("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#6b7280\" stroke-width=\"1.5\"/>",
-        from[0] + fromWidth, from[1] + 14, to[0], to[1] + 14));
+    svg.append(
+        String.format(
+            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#6b7280\" stroke-width=\"1.5\"/>",
+            from[0] + fromWidth, from[1] + 14, to[0], to[1] + 14));
   }
 
   private static void box(StringBuilder svg, int[] p, int width, String label, String fill) {
-    String text = label.length() > width / 7 ? "…" + label.substring(label.length() - width / 7 + 1) : label;
-    svg.append(String.format("<g><title>%s</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"28\" rx=\"6\" fill=\"%s\" stroke=\"#9ca3af\"/>"
-        + "<text x=\"%d\" y=\"%d\">%s</text></g>", xml(label), p[0], p[1], width, fill, p[0] + 8, p[1] + 18, xml(text)));
+    String text =
+        label.length() > width / 7 ? "…" + label.substring(label.length() - width / 7 + 1) : label;
+    svg.append(
+        String.format(
+            "<g><title>%s</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"28\" rx=\"6\" fill=\"%s\" stroke=\"#9ca3af\"/>"
+                + "<text x=\"%d\" y=\"%d\">%s</text></g>",
+            xml(label), p[0], p[1], width, fill, p[0] + 8, p[1] + 18, xml(text)));
   }
 
   private static String esc(String s) {
@@ -286,6 +342,9 @@ public final class LineageGraph {
   }
 
   private static String xml(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

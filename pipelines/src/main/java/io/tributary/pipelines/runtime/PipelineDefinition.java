@@ -54,12 +54,14 @@ public interface PipelineDefinition {
    * only the finished run knows, such as quality results ({@link LineageDataset#withQuality}). By
    * default {@link #lineageInputs}.
    */
-  default List<LineageDataset> lineageInputsAfterRun(PipelineOptions options, RunAccounting accounting) throws java.io.IOException {
+  default List<LineageDataset> lineageInputsAfterRun(
+      PipelineOptions options, RunAccounting accounting) throws java.io.IOException {
     return lineageInputs(options);
   }
 
   /** Row counts of outputs, from the run's accounting, for the {@code outputStatistics} facet. */
-  default Map<LineageDataset, Long> outputRowCounts(PipelineOptions options, RunAccounting accounting) {
+  default Map<LineageDataset, Long> outputRowCounts(
+      PipelineOptions options, RunAccounting accounting) {
     return Map.of();
   }
 
@@ -67,5 +69,6 @@ public interface PipelineDefinition {
    * Runs after the pipeline finished, before the summary is written: for outputs that need the
    * whole run, such as a report. Nothing by default.
    */
-  default void afterRun(PipelineOptions options, org.apache.beam.sdk.PipelineResult result) throws java.io.IOException {}
+  default void afterRun(PipelineOptions options, org.apache.beam.sdk.PipelineResult result)
+      throws java.io.IOException {}
 }

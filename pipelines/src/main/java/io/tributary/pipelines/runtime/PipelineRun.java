@@ -4,9 +4,9 @@ import io.tributary.transforms.lineage.LineageDataset;
 import io.tributary.transforms.lineage.LineageTransport;
 import io.tributary.transforms.lineage.OpenLineageEvents;
 import io.tributary.transforms.metrics.RunAccounting;
-import java.util.List;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
@@ -39,17 +39,28 @@ public final class PipelineRun {
     } catch (UsageException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    LineageTransport lineage = LineageTransport.parse(runOptions.getLineage().isEmpty()
-        ? "file:" + job.outputDirectory(options).replaceAll("/+$", "") + "/_openlineage.jsonl"
-        : runOptions.getLineage());
-    OpenLineageEvents events = OpenLineageEvents.forRun(runOptions.getLineageNamespace(), job.name(), runId,
-        Pipeline.class.getPackage().getImplementationVersion() == null ? "2.62.0"
-            : Pipeline.class.getPackage().getImplementationVersion(),
-        options.as(StreamingOptions.class).isStreaming() ? "STREAMING" : "BATCH");
+    LineageTransport lineage =
+        LineageTransport.parse(
+            runOptions.getLineage().isEmpty()
+                ? "file:"
+                    + job.outputDirectory(options).replaceAll("/+$", "")
+                    + "/_openlineage.jsonl"
+                : runOptions.getLineage());
+    OpenLineageEvents events =
+        OpenLineageEvents.forRun(
+            runOptions.getLineageNamespace(),
+            job.name(),
+            runId,
+            Pipeline.class.getPackage().getImplementationVersion() == null
+                ? "2.62.0"
+                : Pipeline.class.getPackage().getImplementationVersion(),
+            options.as(StreamingOptions.class).isStreaming() ? "STREAMING" : "BATCH");
     List<LineageDataset> inputs = job.lineageInputs(options);
     List<LineageDataset> outputs = job.lineageOutputs(options);
 
-    Progress progress = Progress.start(job.name(), progressMode, Math.max(1, runOptions.getProgressInterval()) * 1000L);
+    Progress progress =
+        Progress.start(
+            job.name(), progressMode, Math.max(1, runOptions.getProgressInterval()) * 1000L);
     boolean direct = options.getRunner().getSimpleName().contains("DirectRunner");
     if (progress.running() && direct) {
       // run() then returns at once and the progress line reads the pipeline's own metrics.
@@ -94,11 +105,15 @@ public final class PipelineRun {
     } else if (state == PipelineResult.State.CANCELLED) {
       last = events.abort(finalInputs, outputs);
     } else {
-      last = events.fail(finalInputs, outputs, new IllegalStateException("pipeline ended in state " + state));
+      last =
+          events.fail(
+              finalInputs, outputs, new IllegalStateException("pipeline ended in state " + state));
     }
     emit(lineage, last);
-    Double cpuSeconds = cpuStart < 0 || cpuEnd < 0 || !workersInThisJvm(options) ? null : (cpuEnd - cpuStart) / 1e9;
-    RunCost cost = RunCost.measure(cpuSeconds, inputs, outputs, accounting.read(), accounting.written());
+    Double cpuSeconds =
+        cpuStart < 0 || cpuEnd < 0 || !workersInThisJvm(options) ? null : (cpuEnd - cpuStart) / 1e9;
+    RunCost cost =
+        RunCost.measure(cpuSeconds, inputs, outputs, accounting.read(), accounting.written());
     RunSummary summary =
         new RunSummary(
             job.name(),
@@ -115,7 +130,8 @@ public final class PipelineRun {
             pricing);
     summary.write();
     try {
-      summary.writeReport(RunReport.html(summary, finalInputs, LineageGraph.ofEvents(List.of(last)).svg()));
+      summary.writeReport(
+          RunReport.html(summary, finalInputs, LineageGraph.ofEvents(List.of(last)).svg()));
     } catch (IOException | RuntimeException e) {
       System.err.println("tributary: warning: run report not written: " + e.getMessage());
     }
@@ -127,12 +143,16 @@ public final class PipelineRun {
     RunOptions o = options.as(RunOptions.class);
     Progress.Mode.parse(o.getProgress());
     if (o.getProgressInterval() == null || o.getProgressInterval() < 1) {
-      throw new UsageException("--progressInterval: expected seconds >= 1, got " + o.getProgressInterval());
+      throw new UsageException(
+          "--progressInterval: expected seconds >= 1, got " + o.getProgressInterval());
     }
     Pricing.from(o);
   }
 
-  /** Whether the workers run in this JVM (Direct runner, embedded Flink), so its CPU time is the run's. */
+  /**
+   * Whether the workers run in this JVM (Direct runner, embedded Flink), so its CPU time is the
+   * run's.
+   */
   static boolean workersInThisJvm(PipelineOptions options) {
     if (!"FlinkRunner".equals(options.getRunner().getSimpleName())
         && !"TestFlinkRunner".equals(options.getRunner().getSimpleName())) {
@@ -143,9 +163,9 @@ public final class PipelineRun {
   }
 
   /**
-   * Whether {@link #submit} applies: a streaming run on Beam's FlinkRunner with a remote
-   * {@code --flinkMaster}. Such a job never finishes by itself, so the CLI hands it to the cluster
-   * and returns instead of waiting.
+   * Whether {@link #submit} applies: a streaming run on Beam's FlinkRunner with a remote {@code
+   * --flinkMaster}. Such a job never finishes by itself, so the CLI hands it to the cluster and
+   * returns instead of waiting.
    */
   public static boolean submitsDetached(PipelineOptions options) {
     if (!options.as(StreamingOptions.class).isStreaming()
@@ -158,22 +178,28 @@ public final class PipelineRun {
 
   /**
    * Submits a streaming job to a Flink cluster in detached mode ({@code --attachedMode=false}) and
-   * returns its Flink job id without waiting for the job. Beam's detached result does not expose the
-   * id, so it is looked up through the cluster's REST API by the job's unique name. Emits
+   * returns its Flink job id without waiting for the job. Beam's detached result does not expose
+   * the id, so it is looked up through the cluster's REST API by the job's unique name. Emits
    * OpenLineage START; the job's outputs are the cluster's business from then on.
    */
-  public static Submission submit(PipelineDefinition job, PipelineOptions options) throws IOException, UsageException {
+  public static Submission submit(PipelineDefinition job, PipelineOptions options)
+      throws IOException, UsageException {
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     flink.setAttachedMode(false);
     String name = "tributary-" + job.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
     flink.setJobName(name);
     RunOptions runOptions = options.as(RunOptions.class);
     String runId = UUID.randomUUID().toString();
-    LineageTransport lineage = LineageTransport.parse(runOptions.getLineage().isEmpty()
-        ? "file:" + job.outputDirectory(options).replaceAll("/+$", "") + "/_openlineage.jsonl"
-        : runOptions.getLineage());
-    OpenLineageEvents events = OpenLineageEvents.forRun(runOptions.getLineageNamespace(), job.name(), runId,
-        "2.62.0", "STREAMING");
+    LineageTransport lineage =
+        LineageTransport.parse(
+            runOptions.getLineage().isEmpty()
+                ? "file:"
+                    + job.outputDirectory(options).replaceAll("/+$", "")
+                    + "/_openlineage.jsonl"
+                : runOptions.getLineage());
+    OpenLineageEvents events =
+        OpenLineageEvents.forRun(
+            runOptions.getLineageNamespace(), job.name(), runId, "2.62.0", "STREAMING");
     Pipeline pipeline = Pipeline.create(options);
     job.build(pipeline, options);
     emit(lineage, events.start(job.lineageInputs(options), job.lineageOutputs(options)));
@@ -193,7 +219,12 @@ public final class PipelineRun {
         throw new IOException("interrupted while looking up the job id", e);
       }
     }
-    throw new IOException("submitted job " + name + " but " + flink.getFlinkMaster() + " does not list it after 60 s");
+    throw new IOException(
+        "submitted job "
+            + name
+            + " but "
+            + flink.getFlinkMaster()
+            + " does not list it after 60 s");
   }
 
   /** A job handed to a Flink cluster: its id, its unique name and where it runs. */
@@ -224,7 +255,9 @@ public final class PipelineRun {
     }
   }
 
-  /** Lineage must never fail a run: a delivery problem is reported on stderr and the run goes on. */
+  /**
+   * Lineage must never fail a run: a delivery problem is reported on stderr and the run goes on.
+   */
   private static void emit(LineageTransport lineage, String event) {
     try {
       lineage.emit(event);

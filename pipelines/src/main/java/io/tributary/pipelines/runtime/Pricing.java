@@ -10,8 +10,8 @@ import java.util.Set;
 
 /**
  * Unit prices for a run's cost estimate: per vCPU-hour, per GB stored and per GB of egress, in one
- * currency. From {@code --pricing=FILE} (JSON), overridden by {@code --pricePerVcpuHour},
- * {@code --pricePerGbStored} and {@code --pricePerGbEgress}; unset prices are 0.
+ * currency. From {@code --pricing=FILE} (JSON), overridden by {@code --pricePerVcpuHour}, {@code
+ * --pricePerGbStored} and {@code --pricePerGbEgress}; unset prices are 0.
  *
  * <pre>{@code
  * // pricing.json: {"currency": "EUR", "pricePerVcpuHour": 0.045, "pricePerGbStored": 0.02, "pricePerGbEgress": 0.09}
@@ -19,7 +19,8 @@ import java.util.Set;
  * }</pre>
  */
 public final class Pricing {
-  private static final Set<String> KEYS = Set.of("currency", "pricePerVcpuHour", "pricePerGbStored", "pricePerGbEgress");
+  private static final Set<String> KEYS =
+      Set.of("currency", "pricePerVcpuHour", "pricePerGbStored", "pricePerGbEgress");
 
   private final double perVcpuHour;
   private final double perGbStored;
@@ -34,7 +35,8 @@ public final class Pricing {
   }
 
   /** Explicit prices. */
-  public static Pricing of(double perVcpuHour, double perGbStored, double perGbEgress, String currency) {
+  public static Pricing of(
+      double perVcpuHour, double perGbStored, double perGbEgress, String currency) {
     return new Pricing(perVcpuHour, perGbStored, perGbEgress, currency);
   }
 
@@ -47,14 +49,21 @@ public final class Pricing {
     if (o.getPricing() != null && !o.getPricing().isBlank()) {
       Path file = Path.of(o.getPricing());
       if (!Files.isRegularFile(file)) {
-        throw new UsageException("--pricing: no pricing file '" + file + "'; expected JSON such as "
-            + "{\"currency\": \"USD\", \"pricePerVcpuHour\": 0.04, \"pricePerGbStored\": 0.02, \"pricePerGbEgress\": 0.09}");
+        throw new UsageException(
+            "--pricing: no pricing file '"
+                + file
+                + "'; expected JSON such as "
+                + "{\"currency\": \"USD\", \"pricePerVcpuHour\": 0.04, \"pricePerGbStored\": 0.02, \"pricePerGbEgress\": 0.09}");
       }
       JsonNode node;
       try {
         node = new ObjectMapper().readTree(Files.readString(file));
       } catch (IOException e) {
-        throw new UsageException("--pricing: " + file + " is not JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        throw new UsageException(
+            "--pricing: "
+                + file
+                + " is not JSON: "
+                + e.getMessage().lines().findFirst().orElse(""));
       }
       if (node == null || !node.isObject()) {
         throw new UsageException("--pricing: " + file + " must hold a JSON object");
@@ -62,7 +71,13 @@ public final class Pricing {
       for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
         String k = it.next();
         if (!KEYS.contains(k)) {
-          throw new UsageException("--pricing: unknown field '" + k + "' in " + file + "; expected one of " + new java.util.TreeSet<>(KEYS));
+          throw new UsageException(
+              "--pricing: unknown field '"
+                  + k
+                  + "' in "
+                  + file
+                  + "; expected one of "
+                  + new java.util.TreeSet<>(KEYS));
         }
       }
       cpu = price(node, "pricePerVcpuHour", file);
@@ -72,9 +87,18 @@ public final class Pricing {
         currency = node.get("currency").asText();
       }
     }
-    cpu = o.getPricePerVcpuHour() != null ? check("--pricePerVcpuHour", o.getPricePerVcpuHour()) : cpu;
-    stored = o.getPricePerGbStored() != null ? check("--pricePerGbStored", o.getPricePerGbStored()) : stored;
-    egress = o.getPricePerGbEgress() != null ? check("--pricePerGbEgress", o.getPricePerGbEgress()) : egress;
+    cpu =
+        o.getPricePerVcpuHour() != null
+            ? check("--pricePerVcpuHour", o.getPricePerVcpuHour())
+            : cpu;
+    stored =
+        o.getPricePerGbStored() != null
+            ? check("--pricePerGbStored", o.getPricePerGbStored())
+            : stored;
+    egress =
+        o.getPricePerGbEgress() != null
+            ? check("--pricePerGbEgress", o.getPricePerGbEgress())
+            : egress;
     return new Pricing(cpu, stored, egress, currency);
   }
 
@@ -83,7 +107,13 @@ public final class Pricing {
       return 0;
     }
     if (!node.get(field).isNumber()) {
-      throw new UsageException("--pricing: field '" + field + "' in " + file + " must be a number >= 0, got " + node.get(field));
+      throw new UsageException(
+          "--pricing: field '"
+              + field
+              + "' in "
+              + file
+              + " must be a number >= 0, got "
+              + node.get(field));
     }
     return check("--pricing: field '" + field + "'", node.get(field).asDouble());
   }

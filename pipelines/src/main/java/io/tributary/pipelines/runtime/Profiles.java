@@ -20,8 +20,11 @@ import java.util.Map;
  * }</pre>
  */
 public final class Profiles {
-  /** The profile used when {@code --profile} is not given: embedded Flink, chosen by measurement. */
+  /**
+   * The profile used when {@code --profile} is not given: embedded Flink, chosen by measurement.
+   */
   public static final String DEFAULT = "flink-local";
+
   /** Profiles bundled in the jar. */
   public static final List<String> BUNDLED = List.of("direct", "flink-local", "flink-cluster");
 
@@ -30,14 +33,19 @@ public final class Profiles {
   /** Loads a bundled profile by name, or a profile file by path. */
   public static List<String> load(String nameOrPath) throws UsageException {
     String text;
-    try (InputStream in = Profiles.class.getResourceAsStream("/io/tributary/profiles/" + nameOrPath + ".options")) {
+    try (InputStream in =
+        Profiles.class.getResourceAsStream("/io/tributary/profiles/" + nameOrPath + ".options")) {
       if (in != null) {
         text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       } else {
         Path path = Path.of(nameOrPath);
         if (!Files.isRegularFile(path)) {
           throw new UsageException(
-              "--profile: '" + nameOrPath + "' is neither a bundled profile " + BUNDLED + " nor a readable file");
+              "--profile: '"
+                  + nameOrPath
+                  + "' is neither a bundled profile "
+                  + BUNDLED
+                  + " nor a readable file");
         }
         text = Files.readString(path);
       }
@@ -54,14 +62,22 @@ public final class Profiles {
       }
       if (!trimmed.startsWith("--") || !trimmed.contains("=")) {
         throw new UsageException(
-            "--profile: " + nameOrPath + " line " + lineNo + ": expected --name=value, got '" + trimmed + "'");
+            "--profile: "
+                + nameOrPath
+                + " line "
+                + lineNo
+                + ": expected --name=value, got '"
+                + trimmed
+                + "'");
       }
       args.add(trimmed);
     }
     return args;
   }
 
-  /** Profile options, then the user's; a user option replaces the profile's option of the same name. */
+  /**
+   * Profile options, then the user's; a user option replaces the profile's option of the same name.
+   */
   public static List<String> merge(List<String> profile, List<String> user) {
     Map<String, String> byName = new LinkedHashMap<>();
     for (String arg : profile) {

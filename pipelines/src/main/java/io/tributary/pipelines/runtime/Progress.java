@@ -20,14 +20,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * The live progress line of a running pipeline: every few seconds, on stderr, records read, read
  * rate, written, dead-lettered and the event-time lag, from the pipeline's metrics.
  *
- * <p>{@code --progress=auto} (the default) shows it only when stderr is a terminal
- * ({@code System.console() != null}), rewriting one line; {@code always} prints one line per tick
- * (for logs); {@code never} is quiet. Numbers come from {@link PipelineResult#metrics()} while
- * {@code waitUntilFinish} runs when the runner returns from {@code run()} before the end (the
- * Direct runner with {@code blockOnRun=false}), and otherwise from the in-JVM mirror
- * {@link LiveMetrics} (embedded Flink, whose {@code run()} returns only at the end of a bounded
- * job). The lag is the wall clock minus the newest event time the slowest observed stage has seen: a
- * lower bound of the watermark's lag, which Beam does not expose as a metric.
+ * <p>{@code --progress=auto} (the default) shows it only when stderr is a terminal ({@code
+ * System.console() != null}), rewriting one line; {@code always} prints one line per tick (for
+ * logs); {@code never} is quiet. Numbers come from {@link PipelineResult#metrics()} while {@code
+ * waitUntilFinish} runs when the runner returns from {@code run()} before the end (the Direct
+ * runner with {@code blockOnRun=false}), and otherwise from the in-JVM mirror {@link LiveMetrics}
+ * (embedded Flink, whose {@code run()} returns only at the end of a bounded job). The lag is the
+ * wall clock minus the newest event time the slowest observed stage has seen: a lower bound of the
+ * watermark's lag, which Beam does not expose as a metric.
  *
  * <pre>{@code
  * tributary run clickstream --input=big.jsonl.gz --output=/tmp/out --progress=always
@@ -37,7 +37,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class Progress implements AutoCloseable {
   /** When to show the line. */
   public enum Mode {
-    AUTO, ALWAYS, NEVER;
+    AUTO,
+    ALWAYS,
+    NEVER;
 
     /** Parses {@code --progress}. */
     public static Mode parse(String value) throws UsageException {
@@ -74,13 +76,29 @@ public final class Progress implements AutoCloseable {
    * One progress line: elapsed time, read with its rate over the last interval, written,
    * dead-lettered and the event-time lag at {@code nowMillis}.
    */
-  public static String format(String job, long elapsedMillis, @Nullable Snapshot previous, long intervalMillis,
-      Snapshot now, long nowMillis) {
+  public static String format(
+      String job,
+      long elapsedMillis,
+      @Nullable Snapshot previous,
+      long intervalMillis,
+      Snapshot now,
+      long nowMillis) {
     long seconds = elapsedMillis / 1000;
-    double rate = previous == null || intervalMillis <= 0 ? (elapsedMillis <= 0 ? 0 : now.read * 1000.0 / elapsedMillis)
-        : (now.read - previous.read) * 1000.0 / intervalMillis;
-    return String.format(Locale.ROOT, "tributary %s %d:%02d:%02d  read %,d (%,.0f/s)  written %,d  dead-lettered %,d  lag %s",
-        job, seconds / 3600, seconds / 60 % 60, seconds % 60, now.read, rate, now.written, now.deadLettered,
+    double rate =
+        previous == null || intervalMillis <= 0
+            ? (elapsedMillis <= 0 ? 0 : now.read * 1000.0 / elapsedMillis)
+            : (now.read - previous.read) * 1000.0 / intervalMillis;
+    return String.format(
+        Locale.ROOT,
+        "tributary %s %d:%02d:%02d  read %,d (%,.0f/s)  written %,d  dead-lettered %,d  lag %s",
+        job,
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60,
+        now.read,
+        rate,
+        now.written,
+        now.deadLettered,
         now.newestEventTime == null ? "-" : duration(nowMillis - now.newestEventTime));
   }
 
@@ -111,8 +129,14 @@ public final class Progress implements AutoCloseable {
     long read = 0;
     long written = 0;
     long dead = 0;
-    for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE)).build()).getCounters()) {
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
+                    .build())
+            .getCounters()) {
       String name = c.getName().getName();
       long v = c.getAttempted();
       if (name.equals(RunAccounting.READ)) {
@@ -167,8 +191,14 @@ public final class Progress implements AutoCloseable {
   private volatile boolean stopped;
   private boolean printed;
 
-  private Progress(String job, PrintStream err, boolean rewrite, long intervalMillis, LongSupplier clock,
-      Supplier<Snapshot> live, boolean on) {
+  private Progress(
+      String job,
+      PrintStream err,
+      boolean rewrite,
+      long intervalMillis,
+      LongSupplier clock,
+      Supplier<Snapshot> live,
+      boolean on) {
     this.job = job;
     this.err = err;
     this.rewrite = rewrite;
@@ -188,8 +218,14 @@ public final class Progress implements AutoCloseable {
   static Progress start(String job, Mode mode, long intervalMillis) {
     boolean terminal = System.console() != null;
     Map<String, Long> baseline = LiveMetrics.snapshot();
-    return new Progress(job, System.err, terminal && mode == Mode.AUTO, intervalMillis, System::currentTimeMillis,
-        () -> fromLive(baseline), enabled(mode, terminal));
+    return new Progress(
+        job,
+        System.err,
+        terminal && mode == Mode.AUTO,
+        intervalMillis,
+        System::currentTimeMillis,
+        () -> fromLive(baseline),
+        enabled(mode, terminal));
   }
 
   /** Whether a reporter thread runs. */

@@ -42,8 +42,8 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  * }</pre>
  *
  * <p>A partition dated D is expired when D is before {@code today - keep}; today's partition and
- * the {@code keep} days before it stay. A {@code path} given as a URI ({@code s3://...},
- * {@code gs://...}, {@code file://...}) is handled through Beam's FileSystems, so any file system
+ * the {@code keep} days before it stay. A {@code path} given as a URI ({@code s3://...}, {@code
+ * gs://...}, {@code file://...}) is handled through Beam's FileSystems, so any file system
  * registered on the classpath works.
  */
 public final class Retention {
@@ -61,8 +61,13 @@ public final class Retention {
     final int keepDays;
     final boolean move;
     final Path cold;
-    /** The path as configured, and its cold prefix; a URI (s3://, gs://, file://...) goes through Beam FileSystems. */
+
+    /**
+     * The path as configured, and its cold prefix; a URI (s3://, gs://, file://...) goes through
+     * Beam FileSystems.
+     */
     final String spec;
+
     final String coldSpec;
 
     Policy(String name, String spec, int keepDays, boolean move, String coldSpec) {
@@ -105,14 +110,19 @@ public final class Retention {
     /** e.g. {@code clickstream-aggregates dt=2026-10-01: deleted (24 files, 31,337 bytes)}. */
     @Override
     public String toString() {
-      return String.format("%s %s: %s (%d files, %d bytes)%s", dataset, partition, action, files, bytes,
-          target == null ? "" : " -> " + target);
+      return String.format(
+          "%s %s: %s (%d files, %d bytes)%s",
+          dataset, partition, action, files, bytes, target == null ? "" : " -> " + target);
     }
 
     /** As a JSON object, for the audit file. */
     public ObjectNode toJson() {
       ObjectNode n = MAPPER.createObjectNode();
-      n.put("dataset", dataset).put("partition", partition).put("action", action).put("files", files).put("bytes", bytes);
+      n.put("dataset", dataset)
+          .put("partition", partition)
+          .put("action", action)
+          .put("files", files)
+          .put("bytes", bytes);
       if (target != null) {
         n.put("target", target);
       }
@@ -129,7 +139,10 @@ public final class Retention {
       throw new UsageException("--config: cannot read '" + config + "' as JSON");
     }
     if (root == null || !root.path("datasets").isArray() || root.path("datasets").size() == 0) {
-      throw new UsageException("--config: " + config + ": expected {\"datasets\": [{\"name\", \"path\", \"keep\", \"action\"}]}");
+      throw new UsageException(
+          "--config: "
+              + config
+              + ": expected {\"datasets\": [{\"name\", \"path\", \"keep\", \"action\"}]}");
     }
     List<Policy> policies = new ArrayList<>();
     for (JsonNode d : root.path("datasets")) {
@@ -152,14 +165,17 @@ public final class Retention {
         throw new UsageException(where + "action must be delete or move, got '" + action + "'");
       }
       if (action.equals("move") && d.path("cold").asText("").isEmpty()) {
-        throw new UsageException(where + "action move needs \"cold\": the directory to move partitions to");
+        throw new UsageException(
+            where + "action move needs \"cold\": the directory to move partitions to");
       }
       String path = d.path("path").asText();
       String cold = action.equals("move") ? d.path("cold").asText() : null;
       if (cold != null && uri(path) != uri(cold)) {
-        throw new UsageException(where + "\"path\" and \"cold\" must both be local paths or both URIs");
+        throw new UsageException(
+            where + "\"path\" and \"cold\" must both be local paths or both URIs");
       }
-      policies.add(new Policy(name, path, (int) (keepMs / 86_400_000L), action.equals("move"), cold));
+      policies.add(
+          new Policy(name, path, (int) (keepMs / 86_400_000L), action.equals("move"), cold));
     }
     return new Retention(policies);
   }
@@ -199,12 +215,21 @@ public final class Retention {
             Files.createDirectories(p.cold);
             moveTree(partition, target);
           }
-          actions.add(new Action(p.name, name, dryRun ? "would move" : "moved", size[0], size[1], target.toString()));
+          actions.add(
+              new Action(
+                  p.name,
+                  name,
+                  dryRun ? "would move" : "moved",
+                  size[0],
+                  size[1],
+                  target.toString()));
         } else {
           if (!dryRun) {
             deleteTree(partition);
           }
-          actions.add(new Action(p.name, name, dryRun ? "would delete" : "deleted", size[0], size[1], null));
+          actions.add(
+              new Action(
+                  p.name, name, dryRun ? "would delete" : "deleted", size[0], size[1], null));
         }
       }
     }
@@ -219,14 +244,19 @@ public final class Retention {
    * renamed under the cold prefix (copy and delete on object stores). On {@code file://} the
    * emptied partition directory itself stays.
    */
-  private static List<Action> applyOnFileSystems(Policy p, LocalDate oldestKept, boolean dryRun) throws IOException {
+  private static List<Action> applyOnFileSystems(Policy p, LocalDate oldestKept, boolean dryRun)
+      throws IOException {
     // Registers every file system on the classpath (s3, gs, hdfs...), not only the local one.
-    FileSystems.setDefaultPipelineOptions(org.apache.beam.sdk.options.PipelineOptionsFactory.create());
+    FileSystems.setDefaultPipelineOptions(
+        org.apache.beam.sdk.options.PipelineOptionsFactory.create());
     String root = p.spec.endsWith("/") ? p.spec : p.spec + "/";
     MatchResult match = FileSystems.match(root + "dt=*/**", EmptyMatchTreatment.ALLOW);
     Map<String, List<MatchResult.Metadata>> byPartition = new TreeMap<>();
     Pattern partitionOf = Pattern.compile("/(dt=[^/]+)/(.+)$");
-    for (MatchResult.Metadata m : match.status() == MatchResult.Status.OK ? match.metadata() : List.<MatchResult.Metadata>of()) {
+    for (MatchResult.Metadata m :
+        match.status() == MatchResult.Status.OK
+            ? match.metadata()
+            : List.<MatchResult.Metadata>of()) {
       Matcher pm = partitionOf.matcher(m.resourceId().toString());
       if (pm.find() && !m.resourceId().isDirectory()) {
         byPartition.computeIfAbsent(pm.group(1), k -> new ArrayList<>()).add(m);
@@ -253,7 +283,8 @@ public final class Retention {
         String coldRoot = p.coldSpec.endsWith("/") ? p.coldSpec : p.coldSpec + "/";
         String target = coldRoot + part.getKey();
         if (!FileSystems.match(target + "/**", EmptyMatchTreatment.ALLOW).metadata().isEmpty()) {
-          throw new IOException("retention: cold target " + target + " already exists; not overwriting it");
+          throw new IOException(
+              "retention: cold target " + target + " already exists; not overwriting it");
         }
         if (!dryRun) {
           List<ResourceId> targets = new ArrayList<>();
@@ -261,17 +292,34 @@ public final class Retention {
             Matcher pm = partitionOf.matcher(m.resourceId().toString());
             pm.find();
             String dst = target + "/" + pm.group(2);
-            // Beam's LocalFileSystem reads "file:///x" as the relative path "file:/x": give it the path.
-            targets.add(FileSystems.matchNewResource(dst.startsWith("file://") ? dst.substring(7) : dst, false));
+            // Beam's LocalFileSystem reads "file:///x" as the relative path "file:/x": give it the
+            // path.
+            targets.add(
+                FileSystems.matchNewResource(
+                    dst.startsWith("file://") ? dst.substring(7) : dst, false));
           }
           FileSystems.rename(files, targets);
         }
-        actions.add(new Action(p.name, part.getKey(), dryRun ? "would move" : "moved", files.size(), bytes, target));
+        actions.add(
+            new Action(
+                p.name,
+                part.getKey(),
+                dryRun ? "would move" : "moved",
+                files.size(),
+                bytes,
+                target));
       } else {
         if (!dryRun) {
           FileSystems.delete(files, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
         }
-        actions.add(new Action(p.name, part.getKey(), dryRun ? "would delete" : "deleted", files.size(), bytes, null));
+        actions.add(
+            new Action(
+                p.name,
+                part.getKey(),
+                dryRun ? "would delete" : "deleted",
+                files.size(),
+                bytes,
+                null));
       }
     }
     return actions;
@@ -280,7 +328,9 @@ public final class Retention {
   /** The audit record of one retention run. */
   public static String audit(LocalDate today, boolean dryRun, List<Action> actions) {
     ObjectNode n = MAPPER.createObjectNode();
-    n.put("run_at", java.time.Instant.now().toString()).put("as_of", today.toString()).put("dry_run", dryRun);
+    n.put("run_at", java.time.Instant.now().toString())
+        .put("as_of", today.toString())
+        .put("dry_run", dryRun);
     ArrayNode list = n.putArray("actions");
     actions.forEach(a -> list.add(a.toJson()));
     return n.toString();

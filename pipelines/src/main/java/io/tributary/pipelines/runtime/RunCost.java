@@ -42,8 +42,14 @@ public final class RunCost {
   private final long recordsRead;
   private final long recordsWritten;
 
-  private RunCost(@Nullable Double cpuSeconds, Map<String, Long> bytesRead, Map<String, Long> bytesWritten,
-      long egressBytes, @Nullable Long stateBytes, long recordsRead, long recordsWritten) {
+  private RunCost(
+      @Nullable Double cpuSeconds,
+      Map<String, Long> bytesRead,
+      Map<String, Long> bytesWritten,
+      long egressBytes,
+      @Nullable Long stateBytes,
+      long recordsRead,
+      long recordsWritten) {
     this.cpuSeconds = cpuSeconds;
     this.bytesRead = bytesRead;
     this.bytesWritten = bytesWritten;
@@ -54,15 +60,31 @@ public final class RunCost {
   }
 
   /** Explicit numbers; dataset ids to bytes. */
-  public static RunCost of(@Nullable Double cpuSeconds, Map<String, Long> bytesRead, Map<String, Long> bytesWritten,
-      long egressBytes, @Nullable Long stateBytes, long recordsRead, long recordsWritten) {
-    return new RunCost(cpuSeconds, new LinkedHashMap<>(bytesRead), new LinkedHashMap<>(bytesWritten), egressBytes,
-        stateBytes, recordsRead, recordsWritten);
+  public static RunCost of(
+      @Nullable Double cpuSeconds,
+      Map<String, Long> bytesRead,
+      Map<String, Long> bytesWritten,
+      long egressBytes,
+      @Nullable Long stateBytes,
+      long recordsRead,
+      long recordsWritten) {
+    return new RunCost(
+        cpuSeconds,
+        new LinkedHashMap<>(bytesRead),
+        new LinkedHashMap<>(bytesWritten),
+        egressBytes,
+        stateBytes,
+        recordsRead,
+        recordsWritten);
   }
 
   /** Measures the datasets of a finished run: file sizes of inputs and outputs. */
-  static RunCost measure(@Nullable Double cpuSeconds, List<LineageDataset> inputs, List<LineageDataset> outputs,
-      long recordsRead, long recordsWritten) {
+  static RunCost measure(
+      @Nullable Double cpuSeconds,
+      List<LineageDataset> inputs,
+      List<LineageDataset> outputs,
+      long recordsRead,
+      long recordsWritten) {
     Map<String, Long> read = new LinkedHashMap<>();
     for (LineageDataset d : inputs) {
       Long n = bytes(d);
@@ -84,7 +106,9 @@ public final class RunCost {
     return new RunCost(cpuSeconds, read, written, egress, null, recordsRead, recordsWritten);
   }
 
-  /** Bytes of a file dataset (a file, or every file under a directory); null when not a local file. */
+  /**
+   * Bytes of a file dataset (a file, or every file under a directory); null when not a local file.
+   */
   static @Nullable Long bytes(LineageDataset d) {
     if (!"file".equals(d.namespace())) {
       return null;
@@ -96,13 +120,16 @@ public final class RunCost {
       }
       if (Files.isDirectory(p)) {
         try (Stream<Path> walk = Files.walk(p)) {
-          return walk.filter(Files::isRegularFile).mapToLong(f -> {
-            try {
-              return Files.size(f);
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }).sum();
+          return walk.filter(Files::isRegularFile)
+              .mapToLong(
+                  f -> {
+                    try {
+                      return Files.size(f);
+                    } catch (IOException e) {
+                      throw new UncheckedIOException(e);
+                    }
+                  })
+              .sum();
         }
       }
       return 0L;
@@ -182,11 +209,20 @@ public final class RunCost {
 
   /** The one line printed at the end of a run. */
   public String line(Pricing p) {
-    return String.format(java.util.Locale.ROOT,
+    return String.format(
+        java.util.Locale.ROOT,
         "cost: cpu %s + stored %s%s + egress %s = %.6f %s (estimate at %s/vCPU-h, %s/GB stored, %s/GB egress)",
-        cpuSeconds == null ? "not measured" : String.format(java.util.Locale.ROOT, "%.1f s", cpuSeconds),
-        human(totalBytesWritten()), stateBytes == null ? "" : " + state " + human(stateBytes), human(egressBytes),
-        total(p), p.currency(), num(p.perVcpuHour()), num(p.perGbStored()), num(p.perGbEgress()));
+        cpuSeconds == null
+            ? "not measured"
+            : String.format(java.util.Locale.ROOT, "%.1f s", cpuSeconds),
+        human(totalBytesWritten()),
+        stateBytes == null ? "" : " + state " + human(stateBytes),
+        human(egressBytes),
+        total(p),
+        p.currency(),
+        num(p.perVcpuHour()),
+        num(p.perGbStored()),
+        num(p.perGbEgress()));
   }
 
   /** Adds the cost object to a summary. */

@@ -21,12 +21,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Per-stage metrics of a run, read back from the {@code tributary} counters and distributions that
- * {@link StageMetrics} observation points and the accounting report: for each stage, records in
- * and out, dead-lettered by reason, quarantined, duplicates and late records it removed, and the
+ * {@link StageMetrics} observation points and the accounting report: for each stage, records in and
+ * out, dead-lettered by reason, quarantined, duplicates and late records it removed, and the
  * processing lag (processing time minus event time) of what it emitted.
  *
- * <p>A stage's input is the previous stage's output (the first stage's is {@code read}); stages
- * are in the pipeline's topological order, found by {@link #stagesOf(Pipeline)}. Each stage then
+ * <p>A stage's input is the previous stage's output (the first stage's is {@code read}); stages are
+ * in the pipeline's topological order, found by {@link #stagesOf(Pipeline)}. Each stage then
  * balances on its own: {@code in = out + removed}.
  *
  * <pre>{@code
@@ -40,10 +40,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class RunMetrics {
   /** Accounting counters that belong to one stage, by the stage name pipelines use. */
-  static final Map<String, String> REMOVED_BY = Map.of(
-      "quality", RunAccounting.QUARANTINED,
-      "dedup", RunAccounting.DEDUPLICATED,
-      "window", RunAccounting.TOO_LATE);
+  static final Map<String, String> REMOVED_BY =
+      Map.of(
+          "quality", RunAccounting.QUARANTINED,
+          "dedup", RunAccounting.DEDUPLICATED,
+          "window", RunAccounting.TOO_LATE);
 
   /** Processing lag of a stage's output, in milliseconds. */
   public static final class Lag {
@@ -89,7 +90,13 @@ public final class RunMetrics {
     private final Map<String, Long> removed;
     private final @Nullable Lag lag;
 
-    Stage(String name, long in, long out, Map<String, Long> deadLettered, Map<String, Long> removed, @Nullable Lag lag) {
+    Stage(
+        String name,
+        long in,
+        long out,
+        Map<String, Long> deadLettered,
+        Map<String, Long> removed,
+        @Nullable Lag lag) {
       this.name = name;
       this.in = in;
       this.out = out;
@@ -130,8 +137,9 @@ public final class RunMetrics {
 
     /** Whether {@code in = out + dead-lettered + removed}. */
     public boolean balanced() {
-      long gone = deadLettered.values().stream().mapToLong(Long::longValue).sum()
-          + removed.values().stream().mapToLong(Long::longValue).sum();
+      long gone =
+          deadLettered.values().stream().mapToLong(Long::longValue).sum()
+              + removed.values().stream().mapToLong(Long::longValue).sum();
       return in == out + gone;
     }
   }
@@ -144,61 +152,89 @@ public final class RunMetrics {
     this.counters = counters;
   }
 
-  /** Names of the {@link StageMetrics} observation points of a built pipeline, in topological order. */
+  /**
+   * Names of the {@link StageMetrics} observation points of a built pipeline, in topological order.
+   */
   public static List<String> stagesOf(Pipeline pipeline) {
     List<String> names = new ArrayList<>();
-    pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
-      @Override
-      public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-        if (node.getTransform() instanceof StageMetrics) {
-          String stage = ((StageMetrics<?>) node.getTransform()).stage();
-          if (!names.contains(stage)) {
-            names.add(stage);
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (node.getTransform() instanceof StageMetrics) {
+              String stage = ((StageMetrics<?>) node.getTransform()).stage();
+              if (!names.contains(stage)) {
+                names.add(stage);
+              }
+              return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
           }
-          return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
-        }
-        return CompositeBehavior.ENTER_TRANSFORM;
-      }
-    });
+        });
     return names;
   }
 
-  /** Reads the metrics of a finished (or running) pipeline; attempted values, which every runner reports. */
+  /**
+   * Reads the metrics of a finished (or running) pipeline; attempted values, which every runner
+   * reports.
+   */
   public static RunMetrics from(PipelineResult result, List<String> stageOrder) {
-    MetricQueryResults q = result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE)).build());
+    MetricQueryResults q =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
+                    .build());
     Map<String, Long> counters = new TreeMap<>();
     for (MetricResult<Long> c : q.getCounters()) {
       counters.merge(c.getName().getName(), c.getAttempted(), Long::sum);
     }
     Map<String, DistributionResult> distributions = new TreeMap<>();
     for (MetricResult<DistributionResult> d : q.getDistributions()) {
-      distributions.merge(d.getName().getName(), d.getAttempted(), (a, b) -> DistributionResult.create(
-          a.getSum() + b.getSum(), a.getCount() + b.getCount(), Math.min(a.getMin(), b.getMin()), Math.max(a.getMax(), b.getMax())));
+      distributions.merge(
+          d.getName().getName(),
+          d.getAttempted(),
+          (a, b) ->
+              DistributionResult.create(
+                  a.getSum() + b.getSum(),
+                  a.getCount() + b.getCount(),
+                  Math.min(a.getMin(), b.getMin()),
+                  Math.max(a.getMax(), b.getMax())));
     }
     return of(stageOrder, counters, distributions);
   }
 
-  /** Builds the stage table from explicit counters and distributions (metric name without namespace). */
-  static RunMetrics of(List<String> stageOrder, Map<String, Long> counters, Map<String, DistributionResult> distributions) {
+  /**
+   * Builds the stage table from explicit counters and distributions (metric name without
+   * namespace).
+   */
+  static RunMetrics of(
+      List<String> stageOrder,
+      Map<String, Long> counters,
+      Map<String, DistributionResult> distributions) {
     List<Stage> stages = new ArrayList<>();
     long in = counters.getOrDefault(RunAccounting.READ, 0L);
     for (String name : stageOrder) {
       long out = counters.getOrDefault(StageMetrics.PREFIX + name + StageMetrics.OUT, 0L);
       Map<String, Long> dead = new TreeMap<>();
       String prefix = DeadLetters.COUNTER_PREFIX + name + ".";
-      counters.forEach((k, v) -> {
-        if (k.startsWith(prefix)) {
-          dead.put(k.substring(prefix.length()), v);
-        }
-      });
+      counters.forEach(
+          (k, v) -> {
+            if (k.startsWith(prefix)) {
+              dead.put(k.substring(prefix.length()), v);
+            }
+          });
       Map<String, Long> removed = new LinkedHashMap<>();
       String accountingCounter = REMOVED_BY.get(name);
       if (accountingCounter != null) {
         removed.put(accountingCounter, counters.getOrDefault(accountingCounter, 0L));
       }
       DistributionResult d = distributions.get(StageMetrics.PREFIX + name + StageMetrics.LAG_MS);
-      Lag lag = d == null || d.getCount() == 0 ? null : new Lag(d.getCount(), d.getMin(), d.getMax(), d.getMean());
+      Lag lag =
+          d == null || d.getCount() == 0
+              ? null
+              : new Lag(d.getCount(), d.getMin(), d.getMax(), d.getMean());
       stages.add(new Stage(name, in, out, dead, removed, lag));
       in = out;
     }

@@ -15,8 +15,9 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * }</pre>
  */
 public interface RunOptions extends PipelineOptions {
-  @Description("OpenLineage events: file:<path>, http(s)://host:port (Marquez API), or none. "
-      + "Default: file:<output>/_openlineage.jsonl")
+  @Description(
+      "OpenLineage events: file:<path>, http(s)://host:port (Marquez API), or none. "
+          + "Default: file:<output>/_openlineage.jsonl")
   @Default.String("")
   String getLineage();
 
@@ -28,7 +29,8 @@ public interface RunOptions extends PipelineOptions {
 
   void setLineageNamespace(String value);
 
-  @Description("Live progress line on stderr: auto (only when stderr is a terminal), always, never.")
+  @Description(
+      "Live progress line on stderr: auto (only when stderr is a terminal), always, never.")
   @Default.String("auto")
   String getProgress();
 
@@ -40,7 +42,8 @@ public interface RunOptions extends PipelineOptions {
 
   void setProgressInterval(Integer value);
 
-  @Description("Cost estimate: JSON file with currency, pricePerVcpuHour, pricePerGbStored, pricePerGbEgress.")
+  @Description(
+      "Cost estimate: JSON file with currency, pricePerVcpuHour, pricePerGbStored, pricePerGbEgress.")
   String getPricing();
 
   void setPricing(String value);

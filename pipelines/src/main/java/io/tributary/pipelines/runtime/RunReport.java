@@ -25,47 +25,82 @@ public final class RunReport {
   private RunReport() {}
 
   /**
-   * The page. {@code inputs} may carry quality results ({@link LineageDataset#quality()});
-   * {@code lineageSvg} is the graph of the run's events ({@link LineageGraph#svg()}).
+   * The page. {@code inputs} may carry quality results ({@link LineageDataset#quality()}); {@code
+   * lineageSvg} is the graph of the run's events ({@link LineageGraph#svg()}).
    */
   public static String html(RunSummary s, List<LineageDataset> inputs, String lineageSvg) {
     StringBuilder b = new StringBuilder();
     boolean ok = "DONE".equals(s.state()) && s.accounting().balanced();
     b.append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Run report: ")
-        .append(x(s.pipeline())).append("</title><style>")
-        .append("body{font-family:Helvetica,Arial,sans-serif;margin:24px;color:#111;max-width:1280px}")
-        .append("table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #d1d5db;padding:4px 10px;text-align:right}")
-        .append("th{background:#f3f4f6}td.l,th.l{text-align:left}.ok{color:#047857}.bad{color:#b91c1c;font-weight:bold}")
+        .append(x(s.pipeline()))
+        .append("</title><style>")
+        .append(
+            "body{font-family:Helvetica,Arial,sans-serif;margin:24px;color:#111;max-width:1280px}")
+        .append(
+            "table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #d1d5db;padding:4px 10px;text-align:right}")
+        .append(
+            "th{background:#f3f4f6}td.l,th.l{text-align:left}.ok{color:#047857}.bad{color:#b91c1c;font-weight:bold}")
         .append("code{background:#f3f4f6;padding:2px 4px}</style></head><body>");
     b.append("<h1>Run report: ").append(x(s.pipeline())).append("</h1>");
-    b.append("<p id=\"state\" class=\"").append(ok ? "ok" : "bad").append("\">").append(x(s.state()))
-        .append(ok ? " (balanced)" : s.accounting().balanced() ? "" : " (UNBALANCED)").append("</p>");
-    b.append("<table id=\"run\"><tr><th class=\"l\">run id</th><td class=\"l\">").append(x(s.runId()))
-        .append("</td></tr><tr><th class=\"l\">runner</th><td class=\"l\">").append(x(s.runner()))
-        .append("</td></tr><tr><th class=\"l\">started</th><td class=\"l\">").append(x(String.valueOf(s.started())))
-        .append("</td></tr><tr><th class=\"l\">wall time</th><td class=\"l\">").append(String.format(Locale.ROOT, "%.1f s", s.wallSeconds()))
-        .append("</td></tr><tr><th class=\"l\">output</th><td class=\"l\">").append(x(s.output())).append("</td></tr></table>");
+    b.append("<p id=\"state\" class=\"")
+        .append(ok ? "ok" : "bad")
+        .append("\">")
+        .append(x(s.state()))
+        .append(ok ? " (balanced)" : s.accounting().balanced() ? "" : " (UNBALANCED)")
+        .append("</p>");
+    b.append("<table id=\"run\"><tr><th class=\"l\">run id</th><td class=\"l\">")
+        .append(x(s.runId()))
+        .append("</td></tr><tr><th class=\"l\">runner</th><td class=\"l\">")
+        .append(x(s.runner()))
+        .append("</td></tr><tr><th class=\"l\">started</th><td class=\"l\">")
+        .append(x(String.valueOf(s.started())))
+        .append("</td></tr><tr><th class=\"l\">wall time</th><td class=\"l\">")
+        .append(String.format(Locale.ROOT, "%.1f s", s.wallSeconds()))
+        .append("</td></tr><tr><th class=\"l\">output</th><td class=\"l\">")
+        .append(x(s.output()))
+        .append("</td></tr></table>");
 
-    b.append("<h2>Accounting</h2><p id=\"accounting\"><code>").append(x(s.accounting().line())).append("</code></p>");
+    b.append("<h2>Accounting</h2><p id=\"accounting\"><code>")
+        .append(x(s.accounting().line()))
+        .append("</code></p>");
 
-    b.append("<h2>Stages</h2><table id=\"stages\"><tr><th class=\"l\">stage</th><th>in</th><th>out</th>"
-        + "<th>dead-lettered</th><th>removed</th><th>lag min</th><th>lag mean</th><th>lag max</th><th>balanced</th></tr>");
+    b.append(
+        "<h2>Stages</h2><table id=\"stages\"><tr><th class=\"l\">stage</th><th>in</th><th>out</th>"
+            + "<th>dead-lettered</th><th>removed</th><th>lag min</th><th>lag mean</th><th>lag max</th><th>balanced</th></tr>");
     for (RunMetrics.Stage st : s.metrics().stages()) {
       long dead = st.deadLettered().values().stream().mapToLong(Long::longValue).sum();
       StringBuilder removed = new StringBuilder();
       st.removed().forEach((k, v) -> removed.append(k).append(' ').append(v));
-      b.append("<tr><td class=\"l\">").append(x(st.name())).append("</td><td>").append(st.in()).append("</td><td>")
-          .append(st.out()).append("</td><td>").append(dead).append("</td><td>").append(x(removed.toString()))
-          .append("</td><td>").append(st.lag() == null ? "-" : Progress.duration(st.lag().min()))
-          .append("</td><td>").append(st.lag() == null ? "-" : Progress.duration((long) st.lag().mean()))
-          .append("</td><td>").append(st.lag() == null ? "-" : Progress.duration(st.lag().max()))
-          .append("</td><td class=\"").append(st.balanced() ? "ok\">yes" : "bad\">NO").append("</td></tr>");
+      b.append("<tr><td class=\"l\">")
+          .append(x(st.name()))
+          .append("</td><td>")
+          .append(st.in())
+          .append("</td><td>")
+          .append(st.out())
+          .append("</td><td>")
+          .append(dead)
+          .append("</td><td>")
+          .append(x(removed.toString()))
+          .append("</td><td>")
+          .append(st.lag() == null ? "-" : Progress.duration(st.lag().min()))
+          .append("</td><td>")
+          .append(st.lag() == null ? "-" : Progress.duration((long) st.lag().mean()))
+          .append("</td><td>")
+          .append(st.lag() == null ? "-" : Progress.duration(st.lag().max()))
+          .append("</td><td class=\"")
+          .append(st.balanced() ? "ok\">yes" : "bad\">NO")
+          .append("</td></tr>");
     }
     b.append("</table>");
 
-    b.append("<h2>Dead letters by reason</h2><table id=\"dead-letters\"><tr><th class=\"l\">stage.reason</th><th>records</th></tr>");
+    b.append(
+        "<h2>Dead letters by reason</h2><table id=\"dead-letters\"><tr><th class=\"l\">stage.reason</th><th>records</th></tr>");
     for (Map.Entry<String, Long> e : s.accounting().deadLettersByReason().entrySet()) {
-      b.append("<tr><td class=\"l\">").append(x(e.getKey())).append("</td><td>").append(e.getValue()).append("</td></tr>");
+      b.append("<tr><td class=\"l\">")
+          .append(x(e.getKey()))
+          .append("</td><td>")
+          .append(e.getValue())
+          .append("</td></tr>");
     }
     b.append("</table>");
 
@@ -77,12 +112,20 @@ public final class RunReport {
         continue;
       }
       anyQuality = true;
-      b.append("<p>").append(x(in.namespace() + ":" + in.name())).append(q.rowCount() == null ? "" : ", " + q.rowCount() + " rows evaluated").append("</p>");
-      b.append("<table id=\"quality\"><tr><th class=\"l\">assertion</th><th class=\"l\">column</th><th class=\"l\">result</th></tr>");
+      b.append("<p>")
+          .append(x(in.namespace() + ":" + in.name()))
+          .append(q.rowCount() == null ? "" : ", " + q.rowCount() + " rows evaluated")
+          .append("</p>");
+      b.append(
+          "<table id=\"quality\"><tr><th class=\"l\">assertion</th><th class=\"l\">column</th><th class=\"l\">result</th></tr>");
       for (DataQuality.Assertion a : q.assertions()) {
-        b.append("<tr><td class=\"l\">").append(x(a.assertion())).append("</td><td class=\"l\">")
-            .append(a.column() == null ? "" : x(a.column())).append("</td><td class=\"l ")
-            .append(a.success() ? "ok\">passed" : "bad\">FAILED").append("</td></tr>");
+        b.append("<tr><td class=\"l\">")
+            .append(x(a.assertion()))
+            .append("</td><td class=\"l\">")
+            .append(a.column() == null ? "" : x(a.column()))
+            .append("</td><td class=\"l ")
+            .append(a.success() ? "ok\">passed" : "bad\">FAILED")
+            .append("</td></tr>");
       }
       b.append("</table>");
     }
@@ -92,15 +135,34 @@ public final class RunReport {
 
     RunCost c = s.cost();
     Pricing p = s.pricing();
-    b.append("<h2>Cost</h2><table id=\"cost\"><tr><th class=\"l\">item</th><th>used</th><th>unit price</th><th>cost</th></tr>");
-    costRow(b, "CPU", c.cpuSeconds() == null ? "not measured" : String.format(Locale.ROOT, "%.1f s", c.cpuSeconds()),
-        p.perVcpuHour() + " / vCPU-h", c.cpuCost(p), p);
-    costRow(b, "stored", RunCost.human(c.totalBytesWritten()) + (c.stateBytes() == null ? "" : " + state " + RunCost.human(c.stateBytes())),
-        p.perGbStored() + " / GB", c.storageCost(p), p);
-    costRow(b, "egress", RunCost.human(c.egressBytes()), p.perGbEgress() + " / GB", c.egressCost(p), p);
+    b.append(
+        "<h2>Cost</h2><table id=\"cost\"><tr><th class=\"l\">item</th><th>used</th><th>unit price</th><th>cost</th></tr>");
+    costRow(
+        b,
+        "CPU",
+        c.cpuSeconds() == null
+            ? "not measured"
+            : String.format(Locale.ROOT, "%.1f s", c.cpuSeconds()),
+        p.perVcpuHour() + " / vCPU-h",
+        c.cpuCost(p),
+        p);
+    costRow(
+        b,
+        "stored",
+        RunCost.human(c.totalBytesWritten())
+            + (c.stateBytes() == null ? "" : " + state " + RunCost.human(c.stateBytes())),
+        p.perGbStored() + " / GB",
+        c.storageCost(p),
+        p);
+    costRow(
+        b, "egress", RunCost.human(c.egressBytes()), p.perGbEgress() + " / GB", c.egressCost(p), p);
     b.append("<tr><th class=\"l\">total (estimate)</th><td></td><td></td><th>")
-        .append(String.format(Locale.ROOT, "%.6f %s", c.total(p), x(p.currency()))).append("</th></tr></table>");
-    b.append("<p>read ").append(RunCost.human(c.totalBytesRead())).append(", written ").append(RunCost.human(c.totalBytesWritten()))
+        .append(String.format(Locale.ROOT, "%.6f %s", c.total(p), x(p.currency())))
+        .append("</th></tr></table>");
+    b.append("<p>read ")
+        .append(RunCost.human(c.totalBytesRead()))
+        .append(", written ")
+        .append(RunCost.human(c.totalBytesWritten()))
         .append("</p>");
 
     b.append("<h2>Lineage</h2><div id=\"lineage\">").append(lineageSvg).append("</div>");
@@ -108,13 +170,22 @@ public final class RunReport {
     return b.toString();
   }
 
-  private static void costRow(StringBuilder b, String item, String used, String price, double cost, Pricing p) {
-    b.append("<tr><td class=\"l\">").append(item).append("</td><td>").append(x(used)).append("</td><td>")
-        .append(x(price)).append("</td><td>").append(String.format(Locale.ROOT, "%.6f %s", cost, x(p.currency())))
+  private static void costRow(
+      StringBuilder b, String item, String used, String price, double cost, Pricing p) {
+    b.append("<tr><td class=\"l\">")
+        .append(item)
+        .append("</td><td>")
+        .append(x(used))
+        .append("</td><td>")
+        .append(x(price))
+        .append("</td><td>")
+        .append(String.format(Locale.ROOT, "%.6f %s", cost, x(p.currency())))
         .append("</td></tr>");
   }
 
   private static String x(@Nullable String s) {
-    return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s == null
+        ? ""
+        : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 }

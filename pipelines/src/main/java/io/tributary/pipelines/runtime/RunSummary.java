@@ -40,9 +40,19 @@ public final class RunSummary {
   private final RunCost cost;
   private final Pricing pricing;
 
-  RunSummary(String pipeline, String runId, String runner, String input, String output,
-      Instant started, Instant finished, String state, RunAccounting accounting, RunMetrics metrics,
-      RunCost cost, Pricing pricing) {
+  RunSummary(
+      String pipeline,
+      String runId,
+      String runner,
+      String input,
+      String output,
+      Instant started,
+      Instant finished,
+      String state,
+      RunAccounting accounting,
+      RunMetrics metrics,
+      RunCost cost,
+      Pricing pricing) {
     this.pipeline = pipeline;
     this.runId = runId;
     this.runner = runner;
@@ -169,10 +179,14 @@ public final class RunSummary {
   /** The text printed at the end of a run. */
   public String toText() {
     StringBuilder b = new StringBuilder();
-    b.append(String.format("tributary %s: %s on %s in %.1f s (run %s)%n", pipeline, state, runner, wallSeconds(), runId));
+    b.append(
+        String.format(
+            "tributary %s: %s on %s in %.1f s (run %s)%n",
+            pipeline, state, runner, wallSeconds(), runId));
     b.append("  ").append(accounting.line()).append(System.lineSeparator());
-    accounting.deadLettersByReason().forEach(
-        (reason, n) -> b.append(String.format("    dead-lettered %-28s %d%n", reason, n)));
+    accounting
+        .deadLettersByReason()
+        .forEach((reason, n) -> b.append(String.format("    dead-lettered %-28s %d%n", reason, n)));
     b.append("  ").append(cost.line(pricing)).append(System.lineSeparator());
     b.append("  output:  ").append(output).append(System.lineSeparator());
     b.append("  summary: ").append(summaryPath()).append(System.lineSeparator());
@@ -187,7 +201,8 @@ public final class RunSummary {
 
   /** Writes {@code _run_summary.json} into the output directory. */
   public void write() throws IOException {
-    try (OutputStream out = java.nio.channels.Channels.newOutputStream(FileSystems.create(resolve(), MimeTypes.TEXT))) {
+    try (OutputStream out =
+        java.nio.channels.Channels.newOutputStream(FileSystems.create(resolve(), MimeTypes.TEXT))) {
       out.write(toJson().getBytes(StandardCharsets.UTF_8));
       out.write('\n');
     }
@@ -200,7 +215,9 @@ public final class RunSummary {
 
   /** Writes the HTML run report ({@link RunReport}) next to the summary. */
   void writeReport(String html) throws IOException {
-    try (OutputStream out = java.nio.channels.Channels.newOutputStream(FileSystems.create(resolve(RunReport.FILE_NAME), MimeTypes.TEXT))) {
+    try (OutputStream out =
+        java.nio.channels.Channels.newOutputStream(
+            FileSystems.create(resolve(RunReport.FILE_NAME), MimeTypes.TEXT))) {
       out.write(html.getBytes(StandardCharsets.UTF_8));
     }
   }

@@ -36,33 +36,59 @@ public class ErasureCommandTest {
     Path keyset = tmp.newFile("keyset.json").toPath();
     Files.writeString(keyset, "{\"primary\":\"k1\",\"keys\":{\"k1\":\"" + "A".repeat(44) + "\"}}");
     Path config = tmp.newFile("erasure.json").toPath();
-    Files.writeString(config, "{\"datasets\": [{\"name\": \"orders-db\", \"kind\": \"postgres\", \"table\": \"orders\", \"subject\": \"customer_id\"}]}");
+    Files.writeString(
+        config,
+        "{\"datasets\": [{\"name\": \"orders-db\", \"kind\": \"postgres\", \"table\": \"orders\", \"subject\": \"customer_id\"}]}");
     String out = tmp.newFolder("out").toString();
-    String[] base = {"run", "erasure", "--profile=direct", "--requests=" + requests, "--output=" + out};
+    String[] base = {
+      "run", "erasure", "--profile=direct", "--requests=" + requests, "--output=" + out
+    };
 
-    assertUsage(CliRun.of(concat(base, "--config=" + config, "--keyset=file:" + keyset)),
+    assertUsage(
+        CliRun.of(concat(base, "--config=" + config, "--keyset=file:" + keyset)),
         "--jdbcUrl: --config names PostgreSQL tables");
-    assertUsage(CliRun.of(concat(base, "--config=" + config, "--keyset=env:TRIBUTARY_NO_SUCH_VARIABLE")),
+    assertUsage(
+        CliRun.of(concat(base, "--config=" + config, "--keyset=env:TRIBUTARY_NO_SUCH_VARIABLE")),
         "keyset env:TRIBUTARY_NO_SUCH_VARIABLE: the environment variable is not set");
-    assertUsage(CliRun.of(concat(base, "--config=" + config, "--keyset=file:" + keyset, "--indexKeyId=k9",
-        "--jdbcUrl=jdbc:postgresql://localhost:1/x")), "keyset has no key 'k9'");
-    Files.writeString(config, "{\"datasets\": [{\"name\": \"dl\", \"kind\": \"jsonl\", \"path\": \"/tmp/x\", \"subject\": \"user_id\", \"action\": \"shred\"}]}");
-    assertUsage(CliRun.of(concat(base, "--config=" + config, "--keyset=file:" + keyset)),
+    assertUsage(
+        CliRun.of(
+            concat(
+                base,
+                "--config=" + config,
+                "--keyset=file:" + keyset,
+                "--indexKeyId=k9",
+                "--jdbcUrl=jdbc:postgresql://localhost:1/x")),
+        "keyset has no key 'k9'");
+    Files.writeString(
+        config,
+        "{\"datasets\": [{\"name\": \"dl\", \"kind\": \"jsonl\", \"path\": \"/tmp/x\", \"subject\": \"user_id\", \"action\": \"shred\"}]}");
+    assertUsage(
+        CliRun.of(concat(base, "--config=" + config, "--keyset=file:" + keyset)),
         "datasets[0] (dl): 'action' must be delete or rewrite, got 'shred'");
-    Files.writeString(config, "{\"datasets\": [{\"name\": \"dl\", \"kind\": \"parquet\", \"path\": \"/tmp/x\", \"subject\": \"user_id\"}]}");
-    assertUsage(CliRun.of(concat(base, "--config=" + config, "--keyset=file:" + keyset)),
+    Files.writeString(
+        config,
+        "{\"datasets\": [{\"name\": \"dl\", \"kind\": \"parquet\", \"path\": \"/tmp/x\", \"subject\": \"user_id\"}]}");
+    assertUsage(
+        CliRun.of(concat(base, "--config=" + config, "--keyset=file:" + keyset)),
         "'kind' must be lake, postgres or jsonl, got 'parquet'");
-    assertUsage(CliRun.of(concat(base, "--config=" + tmp.getRoot() + "/none.json", "--keyset=file:" + keyset)),
+    assertUsage(
+        CliRun.of(
+            concat(base, "--config=" + tmp.getRoot() + "/none.json", "--keyset=file:" + keyset)),
         "--config: '" + tmp.getRoot() + "/none.json' is not a readable file");
     assertUsage(CliRun.of(concat(base, "--config=" + config)), "--keyset: required");
   }
 
   @Test
   public void serveRolesNamesTheBadEntry() {
-    assertUsage(CliRun.of("serve-roles", "--config=" + Testdata.file("privacy/serving-roles.json")),
+    assertUsage(
+        CliRun.of("serve-roles", "--config=" + Testdata.file("privacy/serving-roles.json")),
         "serve-roles: --jdbcUrl: expected jdbc:postgresql://host:port/database");
-    assertUsage(CliRun.of("serve-roles", "--config=" + Testdata.file("privacy/serving-roles.json"),
-        "--jdbcUrl=jdbc:postgresql://localhost:1/x", "--login=analyst:TRIBUTARY_NO_SUCH_VARIABLE"),
+    assertUsage(
+        CliRun.of(
+            "serve-roles",
+            "--config=" + Testdata.file("privacy/serving-roles.json"),
+            "--jdbcUrl=jdbc:postgresql://localhost:1/x",
+            "--login=analyst:TRIBUTARY_NO_SUCH_VARIABLE"),
         "--login=analyst:TRIBUTARY_NO_SUCH_VARIABLE: the environment variable is not set");
   }
 

@@ -8,9 +8,6 @@ import io.tributary.pipelines.Testdata;
 import io.tributary.transforms.lineage.LineageDataset;
 import io.tributary.transforms.lineage.LineageTransport;
 import io.tributary.transforms.lineage.OpenLineageEvents;
-
-
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,35 +40,69 @@ public class LineageCommandsTest {
     LineageDataset agg = LineageDataset.file("/data/out/clickstream/aggregates");
     LineageDataset dl = LineageDataset.file("/data/out/clickstream/dead-letter");
     LineageDataset report = LineageDataset.postgres("db:5432", "shop.public.daily_clicks");
-    OpenLineageEvents clickstream = OpenLineageEvents.forRun("tributary", "clickstream", UUID.randomUUID().toString(), "2.62.0", "BATCH");
-    OpenLineageEvents loader = OpenLineageEvents.forRun("tributary", "loader", UUID.randomUUID().toString(), "2.62.0", "BATCH");
+    OpenLineageEvents clickstream =
+        OpenLineageEvents.forRun(
+            "tributary", "clickstream", UUID.randomUUID().toString(), "2.62.0", "BATCH");
+    OpenLineageEvents loader =
+        OpenLineageEvents.forRun(
+            "tributary", "loader", UUID.randomUUID().toString(), "2.62.0", "BATCH");
     LineageTransport t1 = LineageTransport.parse("file:" + events.resolve("a/_openlineage.jsonl"));
     t1.emit(clickstream.start(List.of(raw), List.of(agg, dl)));
-    t1.emit(clickstream.complete(List.of(raw.withQuality(io.tributary.transforms.lineage.DataQuality.of(1000L, Map.of(),
-        List.of(io.tributary.transforms.lineage.DataQuality.assertion("size between 1 and 5000", true, null),
-            io.tributary.transforms.lineage.DataQuality.assertion("uniqueness(event_id) == 1", false, "event_id"))))),
-        List.of(agg, dl), Map.of(dl, 7L)));
+    t1.emit(
+        clickstream.complete(
+            List.of(
+                raw.withQuality(
+                    io.tributary.transforms.lineage.DataQuality.of(
+                        1000L,
+                        Map.of(),
+                        List.of(
+                            io.tributary.transforms.lineage.DataQuality.assertion(
+                                "size between 1 and 5000", true, null),
+                            io.tributary.transforms.lineage.DataQuality.assertion(
+                                "uniqueness(event_id) == 1", false, "event_id"))))),
+            List.of(agg, dl),
+            Map.of(dl, 7L)));
     LineageTransport t2 = LineageTransport.parse("file:" + events.resolve("b/_openlineage.jsonl"));
     t2.emit(loader.fail(List.of(agg), List.of(report), new IllegalStateException("db down")));
 
     Path dot = tmp.getRoot().toPath().resolve("lineage.dot");
     Path html = tmp.getRoot().toPath().resolve("lineage.html");
-    assertEquals(err, 0, run("lineage", "aggregates", "--events=" + events, "--dot=" + dot, "--html=" + html));
-    assertThat(out, containsString("file:/data/out/clickstream/aggregates\n  upstream:\n    <- job tributary.clickstream (last run COMPLETE"));
+    assertEquals(
+        err,
+        0,
+        run("lineage", "aggregates", "--events=" + events, "--dot=" + dot, "--html=" + html));
+    assertThat(
+        out,
+        containsString(
+            "file:/data/out/clickstream/aggregates\n  upstream:\n    <- job tributary.clickstream (last run COMPLETE"));
     assertThat(out, containsString("       <- file:/data/in/clickstream/sample.jsonl.gz"));
     assertThat(out, containsString("  downstream:\n    -> job tributary.loader (last run FAIL"));
     assertThat(out, containsString("-> postgres://db:5432:shop.public.daily_clicks"));
-    assertThat(Files.readString(dot), containsString("\"file:/data/out/clickstream/aggregates\" -> \"job:tributary.loader\";"));
+    assertThat(
+        Files.readString(dot),
+        containsString("\"file:/data/out/clickstream/aggregates\" -> \"job:tributary.loader\";"));
     assertThat(Files.readString(html), containsString("<svg"));
     assertThat(Files.readString(html), containsString("tributary.loader  [FAIL]"));
 
-    assertEquals(err, 0, run("catalog", "--catalog=" + Testdata.root().resolve("runners-config/catalog.json"), "--events=" + events));
+    assertEquals(
+        err,
+        0,
+        run(
+            "catalog",
+            "--catalog=" + Testdata.root().resolve("runners-config/catalog.json"),
+            "--events=" + events));
     assertThat(out, containsString("clickstream-events\n  owner:       web-analytics@example.com"));
     assertThat(out, containsString("  schema:      clickstream-event versions v1 (id 1)"));
     assertThat(out, containsString("  pii fields:  email, ip, user_agent"));
     assertThat(out, containsString("  last run:    tributary."));
-    assertThat(out, containsString("  quality:     1/2 assertions passed, failed: uniqueness(event_id) == 1 (run "));
-    assertThat("the aggregates were never checked", out.substring(out.indexOf("clickstream-aggregates")), containsString("  quality:     -"));
+    assertThat(
+        out,
+        containsString(
+            "  quality:     1/2 assertions passed, failed: uniqueness(event_id) == 1 (run "));
+    assertThat(
+        "the aggregates were never checked",
+        out.substring(out.indexOf("clickstream-aggregates")),
+        containsString("  quality:     -"));
 
     assertEquals(2, run("lineage", "nothing-like-this", "--events=" + events));
     assertThat(err, containsString("lineage: no dataset matches 'nothing-like-this'"));

@@ -6,9 +6,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-
-
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.Rule;
@@ -43,24 +40,37 @@ public class RetentionCommandTest {
     Path dl = tmp.newFolder("dead-letter").toPath();
     Path cold = tmp.getRoot().toPath().resolve("cold");
     partition(agg, "2026-10-01");
-    partition(agg, "2026-11-18");       // today - 7: kept
-    partition(agg, "2026-11-17");       // today - 8: expired
+    partition(agg, "2026-11-18"); // today - 7: kept
+    partition(agg, "2026-11-17"); // today - 8: expired
     partition(dl, "2026-11-01");
     Files.createDirectories(agg.resolve("dt=not-a-date"));
     Path config = tmp.newFile("retention.json").toPath();
-    Files.writeString(config, "{\"datasets\":["
-        + "{\"name\":\"aggregates\",\"path\":\"" + agg + "\",\"keep\":\"7d\",\"action\":\"delete\"},"
-        + "{\"name\":\"dead-letters\",\"path\":\"" + dl + "\",\"keep\":\"7d\",\"action\":\"move\",\"cold\":\"" + cold + "\"}]}");
+    Files.writeString(
+        config,
+        "{\"datasets\":["
+            + "{\"name\":\"aggregates\",\"path\":\""
+            + agg
+            + "\",\"keep\":\"7d\",\"action\":\"delete\"},"
+            + "{\"name\":\"dead-letters\",\"path\":\""
+            + dl
+            + "\",\"keep\":\"7d\",\"action\":\"move\",\"cold\":\""
+            + cold
+            + "\"}]}");
     Path audit = tmp.getRoot().toPath().resolve("audit/retention.jsonl");
 
     assertEquals(err, 0, run("retention", "--config=" + config, "--now=2026-11-25", "--dry-run"));
     assertThat(out, containsString("aggregates dt=2026-10-01: would delete (1 files, 8 bytes)"));
     assertTrue("dry run changes nothing", Files.exists(agg.resolve("dt=2026-10-01")));
 
-    assertEquals(err, 0, run("retention", "--config=" + config, "--now=2026-11-25", "--audit=" + audit));
+    assertEquals(
+        err, 0, run("retention", "--config=" + config, "--now=2026-11-25", "--audit=" + audit));
     assertThat(out, containsString("aggregates dt=2026-10-01: deleted (1 files, 8 bytes)"));
     assertThat(out, containsString("aggregates dt=2026-11-17: deleted"));
-    assertThat(out, containsString("dead-letters dt=2026-11-01: moved (1 files, 8 bytes) -> " + cold.resolve("dt=2026-11-01")));
+    assertThat(
+        out,
+        containsString(
+            "dead-letters dt=2026-11-01: moved (1 files, 8 bytes) -> "
+                + cold.resolve("dt=2026-11-01")));
     assertThat(out, containsString("retention as of 2026-11-25: 3 partition(s) expired"));
     assertFalse(Files.exists(agg.resolve("dt=2026-10-01")));
     assertFalse(Files.exists(agg.resolve("dt=2026-11-17")));
@@ -73,7 +83,10 @@ public class RetentionCommandTest {
     assertThat("idempotent", out, containsString("0 partition(s) expired"));
   }
 
-  /** A dataset given as a URI goes through Beam FileSystems (as s3:// or gs:// would); file:// runs it here. */
+  /**
+   * A dataset given as a URI goes through Beam FileSystems (as s3:// or gs:// would); file:// runs
+   * it here.
+   */
   @Test
   public void uriDatasetsGoThroughBeamFileSystems() throws Exception {
     Path agg = tmp.newFolder("fs-aggregates").toPath();
@@ -85,9 +98,17 @@ public class RetentionCommandTest {
     Files.createDirectories(agg.resolve("dt=not-a-date"));
     Files.writeString(agg.resolve("dt=not-a-date/x.jsonl"), "{}\n");
     Path config = tmp.newFile("fs-retention.json").toPath();
-    Files.writeString(config, "{\"datasets\":["
-        + "{\"name\":\"aggregates\",\"path\":\"file://" + agg + "\",\"keep\":\"7d\",\"action\":\"delete\"},"
-        + "{\"name\":\"dead-letters\",\"path\":\"file://" + dl + "\",\"keep\":\"7d\",\"action\":\"move\",\"cold\":\"file://" + cold + "\"}]}");
+    Files.writeString(
+        config,
+        "{\"datasets\":["
+            + "{\"name\":\"aggregates\",\"path\":\"file://"
+            + agg
+            + "\",\"keep\":\"7d\",\"action\":\"delete\"},"
+            + "{\"name\":\"dead-letters\",\"path\":\"file://"
+            + dl
+            + "\",\"keep\":\"7d\",\"action\":\"move\",\"cold\":\"file://"
+            + cold
+            + "\"}]}");
 
     assertEquals(err, 0, run("retention", "--config=" + config, "--now=2026-11-25", "--dry-run"));
     assertThat(out, containsString("aggregates dt=2026-10-01: would delete (1 files, 8 bytes)"));
@@ -95,13 +116,19 @@ public class RetentionCommandTest {
 
     assertEquals(err, 0, run("retention", "--config=" + config, "--now=2026-11-25"));
     assertThat(out, containsString("aggregates dt=2026-10-01: deleted (1 files, 8 bytes)"));
-    assertThat(out, containsString("dead-letters dt=2026-11-01: moved (1 files, 8 bytes) -> file://" + cold + "/dt=2026-11-01"));
+    assertThat(
+        out,
+        containsString(
+            "dead-letters dt=2026-11-01: moved (1 files, 8 bytes) -> file://"
+                + cold
+                + "/dt=2026-11-01"));
     assertThat(out, containsString("retention as of 2026-11-25: 2 partition(s) expired"));
     assertFalse(Files.exists(agg.resolve("dt=2026-10-01/hour=00/part-0.jsonl")));
     assertTrue(Files.exists(agg.resolve("dt=2026-11-18/hour=00/part-0.jsonl")));
     assertTrue(Files.exists(agg.resolve("dt=not-a-date/x.jsonl")));
     assertFalse(Files.exists(dl.resolve("dt=2026-11-01/hour=00/part-0.jsonl")));
-    assertEquals("{\"x\":1}\n", Files.readString(cold.resolve("dt=2026-11-01/hour=00/part-0.jsonl")));
+    assertEquals(
+        "{\"x\":1}\n", Files.readString(cold.resolve("dt=2026-11-01/hour=00/part-0.jsonl")));
 
     assertEquals(0, run("retention", "--config=" + config, "--now=2026-11-25"));
     assertThat("idempotent", out, containsString("0 partition(s) expired"));
@@ -112,7 +139,9 @@ public class RetentionCommandTest {
     Path config = tmp.newFile("bad.json").toPath();
     Files.writeString(config, "{\"datasets\":[{\"name\":\"a\",\"path\":\"/x\",\"keep\":\"36h\"}]}");
     assertEquals(2, run("retention", "--config=" + config));
-    assertEquals("tributary: --config: dataset 'a': keep must be whole days for date partitions, e.g. 30d", err.strip());
+    assertEquals(
+        "tributary: --config: dataset 'a': keep must be whole days for date partitions, e.g. 30d",
+        err.strip());
     assertEquals(2, run("retention"));
     assertThat(err, containsString("--config=FILE is required"));
   }

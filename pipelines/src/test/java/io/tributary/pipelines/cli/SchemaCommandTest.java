@@ -26,7 +26,10 @@ public class SchemaCommandTest {
   private int run(String... args) {
     out.reset();
     err.reset();
-    return Tributary.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    return Tributary.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
   private Path avsc(String fields) throws Exception {
@@ -39,7 +42,9 @@ public class SchemaCommandTest {
   public void checkAndRegisterVersionsThenRefuseAnIncompatibleOne() throws Exception {
     String registry = "--registry=" + tmp.newFolder("schemas");
     Path v1 = avsc("{\"name\":\"id\",\"type\":\"string\"}");
-    Path v2 = avsc("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"n\",\"type\":\"int\",\"default\":0}");
+    Path v2 =
+        avsc(
+            "{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"n\",\"type\":\"int\",\"default\":0}");
     Path bad = avsc("{\"name\":\"id\",\"type\":\"long\"}");
 
     assertThat(run("schema", "check", "ev", v1.toString(), registry), is(0));
@@ -54,7 +59,11 @@ public class SchemaCommandTest {
     assertThat(err.toString(), containsString("TYPE_MISMATCH"));
     assertThat(run("schema", "register", "ev", bad.toString(), registry), is(1));
     assertThat(err.toString(), containsString("refused"));
-    assertThat(SchemaRegistry.open(Path.of(registry.substring("--registry=".length()))).latest("ev").version(), is(2));
+    assertThat(
+        SchemaRegistry.open(Path.of(registry.substring("--registry=".length())))
+            .latest("ev")
+            .version(),
+        is(2));
   }
 
   @Test
@@ -62,16 +71,22 @@ public class SchemaCommandTest {
     String registry = "--registry=" + tmp.newFolder("schemas");
     Path v1 = avsc("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"ua\",\"type\":\"string\"}");
     Path dropUa = avsc("{\"name\":\"id\",\"type\":\"string\"}");
-    assertThat(run("schema", "register", "ev", v1.toString(), registry, "--compatibility=forward"), is(0));
+    assertThat(
+        run("schema", "register", "ev", v1.toString(), registry, "--compatibility=forward"), is(0));
     assertThat(run("schema", "check", "ev", dropUa.toString(), registry), is(1));
-    assertThat(err.toString(), containsString("FORWARD: v1 of ev cannot read data written with the new version: field 'ua'"));
+    assertThat(
+        err.toString(),
+        containsString(
+            "FORWARD: v1 of ev cannot read data written with the new version: field 'ua'"));
   }
 
   @Test
   public void usageMistakesAreOneLineWithExitCode2() throws Exception {
     String registry = "--registry=" + tmp.newFolder("schemas");
     assertThat(run("schema", "check", "ev", "/no/such.avsc", registry), is(2));
-    assertThat(err.toString(), is("tributary: schema check: no such file '/no/such.avsc'" + System.lineSeparator()));
+    assertThat(
+        err.toString(),
+        is("tributary: schema check: no such file '/no/such.avsc'" + System.lineSeparator()));
     Path notAvro = tmp.newFile().toPath();
     Files.writeString(notAvro, "{\"type\":\"recrd\"}");
     assertThat(run("schema", "register", "ev", notAvro.toString(), registry), is(2));

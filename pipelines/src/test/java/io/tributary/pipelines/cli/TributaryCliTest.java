@@ -8,9 +8,6 @@ import static org.junit.Assert.assertTrue;
 
 import io.tributary.pipelines.Testdata;
 import io.tributary.testing.TestRunners;
-
-
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.Rule;
@@ -56,27 +53,54 @@ public class TributaryCliTest {
 
   @Test
   public void backfillUsageErrorsAreOneLine() {
-    assertOneLineUsageError(run("backfill", "clickstream", "--from=2026-11-01", "--to=2026-11-02"), "cannot be backfilled");
-    assertOneLineUsageError(run("backfill", "orders-mart", "--from=11/01/2026", "--to=2026-11-02"),
+    assertOneLineUsageError(
+        run("backfill", "clickstream", "--from=2026-11-01", "--to=2026-11-02"),
+        "cannot be backfilled");
+    assertOneLineUsageError(
+        run("backfill", "orders-mart", "--from=11/01/2026", "--to=2026-11-02"),
         "--from: expected a date YYYY-MM-DD");
-    assertOneLineUsageError(run("backfill", "orders-mart", "--from=2026-11-02", "--to=2026-11-01"), "is before --from");
-    assertOneLineUsageError(run("backfill", "orders-mart", "--to=2026-11-01"), "--from=YYYY-MM-DD and --to=YYYY-MM-DD are required");
+    assertOneLineUsageError(
+        run("backfill", "orders-mart", "--from=2026-11-02", "--to=2026-11-01"), "is before --from");
+    assertOneLineUsageError(
+        run("backfill", "orders-mart", "--to=2026-11-01"),
+        "--from=YYYY-MM-DD and --to=YYYY-MM-DD are required");
   }
 
   @Test
   public void ordersMartSourceUsageErrorsAreOneLine() throws Exception {
     String output = "--output=" + tmp.newFolder("mart");
     assertOneLineUsageError(run("run", "orders-mart", output), "--orders: required");
-    assertOneLineUsageError(run("run", "orders-mart", "--source=pulsar", output), "--source: expected file or kafka, got 'pulsar'");
-    assertOneLineUsageError(run("run", "orders-mart", "--source=kafka", output), "--bootstrapServers: required with --source=kafka");
-    assertOneLineUsageError(run("run", "orders-mart", "--source=kafka", "--bootstrapServers=127.0.0.1:1", output),
+    assertOneLineUsageError(
+        run("run", "orders-mart", "--source=pulsar", output),
+        "--source: expected file or kafka, got 'pulsar'");
+    assertOneLineUsageError(
+        run("run", "orders-mart", "--source=kafka", output),
+        "--bootstrapServers: required with --source=kafka");
+    assertOneLineUsageError(
+        run("run", "orders-mart", "--source=kafka", "--bootstrapServers=127.0.0.1:1", output),
         "--ordersTopic: required with --source=kafka");
     // Offsets given: nothing is asked of the (absent) broker, the option itself is wrong.
-    assertOneLineUsageError(run("run", "orders-mart", "--source=kafka", "--bootstrapServers=127.0.0.1:1",
-        "--ordersTopic=o", "--productsTopic=p", "--kafkaOffsets=o:0:10", output),
+    assertOneLineUsageError(
+        run(
+            "run",
+            "orders-mart",
+            "--source=kafka",
+            "--bootstrapServers=127.0.0.1:1",
+            "--ordersTopic=o",
+            "--productsTopic=p",
+            "--kafkaOffsets=o:0:10",
+            output),
         "--kafkaOffsets: expected topic:partition:start-end, got 'o:0:10'");
-    assertOneLineUsageError(run("run", "orders-mart", "--source=kafka", "--bootstrapServers=127.0.0.1:1",
-        "--ordersTopic=o", "--productsTopic=p", "--kafkaOffsets=o:0:0-10,x:0:0-5", output),
+    assertOneLineUsageError(
+        run(
+            "run",
+            "orders-mart",
+            "--source=kafka",
+            "--bootstrapServers=127.0.0.1:1",
+            "--ordersTopic=o",
+            "--productsTopic=p",
+            "--kafkaOffsets=o:0:0-10,x:0:0-5",
+            output),
         "--kafkaOffsets: topic 'x' is neither --ordersTopic (o) nor --productsTopic (p)");
   }
 
@@ -99,7 +123,8 @@ public class TributaryCliTest {
   @Test
   public void unknownFlagIsOneLineExitTwo() {
     assertOneLineUsageError(
-        run("run", "clickstream", "--bogus=1", "--input=x", "--output=y"), "unknown option --bogus");
+        run("run", "clickstream", "--bogus=1", "--input=x", "--output=y"),
+        "unknown option --bogus");
   }
 
   @Test
@@ -111,30 +136,43 @@ public class TributaryCliTest {
   public void unwritableOutputIsOneLineExitTwo() throws Exception {
     Path file = tmp.newFile("not-a-dir").toPath();
     assertOneLineUsageError(
-        run("run", "clickstream", "--input=" + Testdata.file("clickstream/small.jsonl"), "--output=" + file.resolve("sub")),
+        run(
+            "run",
+            "clickstream",
+            "--input=" + Testdata.file("clickstream/small.jsonl"),
+            "--output=" + file.resolve("sub")),
         "--output: cannot create directory");
   }
 
   @Test
   public void badDurationNamesTheOption() {
     assertOneLineUsageError(
-        run("run", "clickstream", "--input=" + Testdata.file("clickstream/small.jsonl"),
-            "--output=" + tmp.getRoot(), "--dedupTtl=forever"),
+        run(
+            "run",
+            "clickstream",
+            "--input=" + Testdata.file("clickstream/small.jsonl"),
+            "--output=" + tmp.getRoot(),
+            "--dedupTtl=forever"),
         "--dedupTtl: expected a duration");
   }
 
   @Test
   public void unknownPipelineAndProfile() {
     assertOneLineUsageError(run("run", "nope"), "unknown pipeline 'nope'");
-    assertOneLineUsageError(run("run", "clickstream", "--profile=nope", "--input=x", "--output=y"), "--profile: 'nope'");
+    assertOneLineUsageError(
+        run("run", "clickstream", "--profile=nope", "--input=x", "--output=y"),
+        "--profile: 'nope'");
     assertOneLineUsageError(run("frobnicate"), "unknown command 'frobnicate'");
   }
 
   @Test
   public void jobControlErrorsAreOneLine() {
-    assertOneLineUsageError(run("jobs", "--flinkMaster=localhost:1"), "--flinkMaster: no Flink REST API answers at http://localhost:1");
+    assertOneLineUsageError(
+        run("jobs", "--flinkMaster=localhost:1"),
+        "--flinkMaster: no Flink REST API answers at http://localhost:1");
     assertOneLineUsageError(run("cancel", "not-a-job"), "job id: expected 32 hex digits");
-    assertOneLineUsageError(run("stop", "0123456789abcdef0123456789abcdef"), "stop: add --savepoint");
+    assertOneLineUsageError(
+        run("stop", "0123456789abcdef0123456789abcdef"), "stop: add --savepoint");
     assertOneLineUsageError(run("savepoint"), "savepoint: expected one job id");
   }
 
@@ -142,11 +180,18 @@ public class TributaryCliTest {
   public void runsTheSmallSampleAndWritesTheSummary() throws Exception {
     Path output = tmp.newFolder("run").toPath();
     String profile = TestRunners.isFlink() ? "flink-local" : "direct";
-    int code = run("run", "clickstream", "--profile=" + profile,
-        "--input=" + Testdata.file("clickstream/small.jsonl"), "--output=" + output);
+    int code =
+        run(
+            "run",
+            "clickstream",
+            "--profile=" + profile,
+            "--input=" + Testdata.file("clickstream/small.jsonl"),
+            "--output=" + output);
     assertEquals(err, 0, code);
-    assertThat(out, containsString(
-        "read=1000 = written=983 + dead-lettered=7 + quarantined=0 + deduplicated=10 + too-late=0 [balanced]"));
+    assertThat(
+        out,
+        containsString(
+            "read=1000 = written=983 + dead-lettered=7 + quarantined=0 + deduplicated=10 + too-late=0 [balanced]"));
     String summary = Files.readString(output.resolve("_run_summary.json"));
     assertThat(summary, containsString("\"balanced\" : true"));
     assertThat(summary, containsString("\"decode.not_json\" : 1"));

@@ -23,8 +23,9 @@ final class ClickstreamGolden {
     List<String> args = new ArrayList<>(List.of("--output=" + output));
     args.addAll(List.of(settings));
     PipelineOptions base = TestRunners.options();
-    ClickstreamOptions o = org.apache.beam.sdk.options.PipelineOptionsFactory
-        .fromArgs(args.toArray(new String[0])).as(ClickstreamOptions.class);
+    ClickstreamOptions o =
+        org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
+            .as(ClickstreamOptions.class);
     o.setRunner(base.getRunner());
     o.setStableUniqueNames(base.getStableUniqueNames());
     if (TestRunners.isFlink()) {

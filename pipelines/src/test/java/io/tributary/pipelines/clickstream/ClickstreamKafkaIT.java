@@ -1,10 +1,7 @@
 package io.tributary.pipelines.clickstream;
 
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.equalTo;
-
-import io.tributary.pipelines.Testdata;
 import io.tributary.io.kafka.testing.KafkaBroker;
+import io.tributary.pipelines.Testdata;
 import io.tributary.testing.TestRunners;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.nio.charset.StandardCharsets;
@@ -34,11 +31,13 @@ public class ClickstreamKafkaIT {
   @Test
   public void kafkaSourceGivesTheGoldenOutput() throws Exception {
     try (KafkaBroker kafka = KafkaBroker.start()) {
-      kafka.createTopic("clicks", 1); // one partition keeps the file's order, as the golden assumes nothing else
+      kafka.createTopic(
+          "clicks", 1); // one partition keeps the file's order, as the golden assumes nothing else
       List<String> lines = Files.readAllLines(ClickstreamGolden.SMALL);
       Properties props = new Properties();
       props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      try (KafkaProducer<byte[], byte[]> producer =
+          new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
         for (String line : lines) {
           producer.send(new ProducerRecord<>("clicks", line.getBytes(StandardCharsets.UTF_8)));
         }
@@ -46,9 +45,16 @@ public class ClickstreamKafkaIT {
       }
       String out = tmp.newFolder("out").toString();
       // Bounded for the test: --maxRecords stops the source after the 1,000 messages produced.
-      RunAccounting a = ClickstreamGolden.run(ClickstreamGolden.options(out,
-          "--source=kafka", "--bootstrapServers=" + kafka.bootstrapServers(), "--topic=clicks",
-          "--payloadFormat=json", "--maxRecords=" + lines.size(), "--consumerGroup=it-" + TestRunners.current()));
+      RunAccounting a =
+          ClickstreamGolden.run(
+              ClickstreamGolden.options(
+                  out,
+                  "--source=kafka",
+                  "--bootstrapServers=" + kafka.bootstrapServers(),
+                  "--topic=clicks",
+                  "--payloadFormat=json",
+                  "--maxRecords=" + lines.size(),
+                  "--consumerGroup=it-" + TestRunners.current()));
       ClickstreamSourcesTest.assertSmallAccounting(a);
       Testdata.assertMatchesGolden("small", Path.of(ClickstreamPipeline.aggregatesDir(out)));
     }

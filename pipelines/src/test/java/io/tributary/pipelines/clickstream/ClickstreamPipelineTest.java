@@ -89,26 +89,38 @@ public class ClickstreamPipelineTest {
       }
     }
     assertEquals(5, decodePayloads.size());
-    java.util.regex.Pattern pii = java.util.regex.Pattern.compile(
-        "\"email\":\"[^\"]*\"|\"ip\":\"[^\"]*\"|[A-Za-z0-9._%+-]+@example\\.com");
+    java.util.regex.Pattern pii =
+        java.util.regex.Pattern.compile(
+            "\"email\":\"[^\"]*\"|\"ip\":\"[^\"]*\"|[A-Za-z0-9._%+-]+@example\\.com");
     List<String> inputsWithoutPii = new ArrayList<>();
     for (String line : inputLines) {
       inputsWithoutPii.add(pii.matcher(line).replaceAll("PII"));
     }
     for (String payload : decodePayloads) {
-      assertThat(payload, org.hamcrest.Matchers.not(org.hamcrest.Matchers.matchesPattern("(?s).*[a-z]+\\.[a-z]+[0-9]+@example\\.com.*")));
+      assertThat(
+          payload,
+          org.hamcrest.Matchers.not(
+              org.hamcrest.Matchers.matchesPattern("(?s).*[a-z]+\\.[a-z]+[0-9]+@example\\.com.*")));
       assertThat(pii.matcher(payload).replaceAll("PII"), isIn(inputsWithoutPii));
     }
   }
 
   @Test
   public void batchPanesOfTheFlinkRunnerReadAsTheOnTimePane() {
-    assertEquals(PaneInfo.Timing.ON_TIME, io.tributary.transforms.windowing.PaneMetadata.timingOf(PaneInfo.NO_FIRING));
-    assertEquals(PaneInfo.Timing.ON_TIME, io.tributary.transforms.windowing.PaneMetadata.timingOf(PaneInfo.ON_TIME_AND_ONLY_FIRING));
-    assertEquals(PaneInfo.Timing.EARLY,
-        io.tributary.transforms.windowing.PaneMetadata.timingOf(PaneInfo.createPane(true, false, PaneInfo.Timing.EARLY)));
-    assertEquals(PaneInfo.Timing.UNKNOWN,
-        io.tributary.transforms.windowing.PaneMetadata.timingOf(PaneInfo.createPane(true, false, PaneInfo.Timing.UNKNOWN)));
+    assertEquals(
+        PaneInfo.Timing.ON_TIME,
+        io.tributary.transforms.windowing.PaneMetadata.timingOf(PaneInfo.NO_FIRING));
+    assertEquals(
+        PaneInfo.Timing.ON_TIME,
+        io.tributary.transforms.windowing.PaneMetadata.timingOf(PaneInfo.ON_TIME_AND_ONLY_FIRING));
+    assertEquals(
+        PaneInfo.Timing.EARLY,
+        io.tributary.transforms.windowing.PaneMetadata.timingOf(
+            PaneInfo.createPane(true, false, PaneInfo.Timing.EARLY)));
+    assertEquals(
+        PaneInfo.Timing.UNKNOWN,
+        io.tributary.transforms.windowing.PaneMetadata.timingOf(
+            PaneInfo.createPane(true, false, PaneInfo.Timing.UNKNOWN)));
     p.enableAbandonedNodeEnforcement(false);
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.pipelines.Testdata;
 import io.tributary.pipelines.runtime.PipelineRun;
 import io.tributary.pipelines.runtime.RunSummary;
@@ -16,7 +17,6 @@ import io.tributary.transforms.privacy.FieldPolicy;
 import io.tributary.transforms.privacy.Keyset;
 import io.tributary.transforms.privacy.PrivacyPolicy;
 import io.tributary.transforms.privacy.SubjectKeyStore;
-import io.tributary.io.schema.SchemaRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -36,22 +36,25 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * Personal data in clickstream is protected before anything is written: a scan of every output
- * file finds no e-mail or IP address of the input in clear; encrypted e-mails decrypt only with
- * their subject's key, and destroying that key (erasure) makes them unreadable while other
- * subjects' stay readable.
+ * Personal data in clickstream is protected before anything is written: a scan of every output file
+ * finds no e-mail or IP address of the input in clear; encrypted e-mails decrypt only with their
+ * subject's key, and destroying that key (erasure) makes them unreadable while other subjects' stay
+ * readable.
  */
 @RunWith(JUnit4.class)
 public class ClickstreamPrivacyTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]+@example\\.com");
-  private static final Pattern IP = Pattern.compile("\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.(\\d{1,3})\\b");
+  private static final Pattern IP =
+      Pattern.compile("\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.(\\d{1,3})\\b");
   private static final Pattern ENCRYPTED = Pattern.compile("en:s-[0-9a-f]{32}:[A-Za-z0-9_-]+");
 
   @Test
   public void theContractDeclaresEmailAndIpAndTheyGetKeylessDefaults() {
-    PrivacyPolicy policy = PrivacyPolicy.fromAvro(SchemaRegistry.bundled().latest(ClickstreamPipeline.SUBJECT).schema());
+    PrivacyPolicy policy =
+        PrivacyPolicy.fromAvro(
+            SchemaRegistry.bundled().latest(ClickstreamPipeline.SUBJECT).schema());
     assertEquals("mask:email", policy.fields().get("email").toString());
     assertEquals("mask:ipv4", policy.fields().get("ip").toString());
     assertFalse(policy.needsKeys());
@@ -65,7 +68,11 @@ public class ClickstreamPrivacyTest {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     Path keyset = tmp.newFile("keyset.json").toPath();
-    Files.writeString(keyset, "{\"primary\":\"k1\",\"keys\":{\"k1\":\"" + Base64.getEncoder().encodeToString(key) + "\"}}");
+    Files.writeString(
+        keyset,
+        "{\"primary\":\"k1\",\"keys\":{\"k1\":\""
+            + Base64.getEncoder().encodeToString(key)
+            + "\"}}");
 
     ClickstreamOptions options = TestRunners.options().as(ClickstreamOptions.class);
     options.setInput(Testdata.file("clickstream/small.jsonl").toString());
@@ -102,7 +109,8 @@ public class ClickstreamPrivacyTest {
       assertThat("clear e-mail in outputs", scanned, not(containsString(email)));
     }
     for (String ip : ips) {
-      if (!ip.endsWith(".0")) { // a /24 mask ends in .0; a clear address from the input never does here
+      if (!ip.endsWith(
+          ".0")) { // a /24 mask ends in .0; a clear address from the input never does here
         assertThat("clear IP in outputs", scanned, not(containsString(ip + "\"")));
       }
     }
@@ -110,10 +118,13 @@ public class ClickstreamPrivacyTest {
     // Validation dead letters carry the decoded record: its e-mail is encrypted per subject.
     Set<String> ciphertexts = all(ENCRYPTED, scanned);
     assertTrue("encrypted e-mails in the dead letters: " + ciphertexts, ciphertexts.size() >= 2);
-    SubjectKeyStore store = SubjectKeyStore.directory(subjects.toString(), Keyset.KeysetSource.file(keyset.toString()), "k1");
+    SubjectKeyStore store =
+        SubjectKeyStore.directory(
+            subjects.toString(), Keyset.KeysetSource.file(keyset.toString()), "k1");
     List<String> readable = new ArrayList<>();
     for (String ct : ciphertexts) {
-      String plain = Crypto.decrypt(store.find(Crypto.keyIdOf(ct)).orElseThrow().material(), "email", ct);
+      String plain =
+          Crypto.decrypt(store.find(Crypto.keyIdOf(ct)).orElseThrow().material(), "email", ct);
       assertTrue(emails.contains(plain));
       readable.add(ct);
     }

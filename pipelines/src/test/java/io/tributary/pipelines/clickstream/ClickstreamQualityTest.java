@@ -52,19 +52,33 @@ public class ClickstreamQualityTest {
         "read=1000 = written=983 + dead-lettered=7 + quarantined=0 + deduplicated=10 + too-late=0 [balanced]",
         summary.accounting().line());
     Testdata.assertMatchesGolden("small", out.resolve("aggregates"));
-    assertEquals(List.of(), ClickstreamQuality.read(QualitySchemas.QUARANTINE, ClickstreamQuality.quarantineDir(out.toString())));
+    assertEquals(
+        List.of(),
+        ClickstreamQuality.read(
+            QualitySchemas.QUARANTINE, ClickstreamQuality.quarantineDir(out.toString())));
 
-    List<Row> metrics = ClickstreamQuality.read(QualitySchemas.METRIC, out.resolve("quality/metrics"));
+    List<Row> metrics =
+        ClickstreamQuality.read(QualitySchemas.METRIC, out.resolve("quality/metrics"));
     // 48 hourly windows x 11 series (10 metrics, approx_quantiles giving two)
     assertEquals(48 * 11, metrics.size());
-    double sizeSum = metrics.stream().filter(m -> m.getString("name").equals("Size(*)"))
-        .mapToDouble(m -> m.getDouble("value")).sum();
-    assertEquals("quality measures what reached it: valid unique + duplicates", 983 + 10, sizeSum, 0);
-    Set<String> windowsWithDuplicates = metrics.stream()
-        .filter(m -> m.getString("name").equals("Uniqueness(event_id)") && m.getDouble("value") < 1.0)
-        .map(m -> m.getDateTime("window_start").toString()).collect(Collectors.toCollection(TreeSet::new));
+    double sizeSum =
+        metrics.stream()
+            .filter(m -> m.getString("name").equals("Size(*)"))
+            .mapToDouble(m -> m.getDouble("value"))
+            .sum();
+    assertEquals(
+        "quality measures what reached it: valid unique + duplicates", 983 + 10, sizeSum, 0);
+    Set<String> windowsWithDuplicates =
+        metrics.stream()
+            .filter(
+                m ->
+                    m.getString("name").equals("Uniqueness(event_id)")
+                        && m.getDouble("value") < 1.0)
+            .map(m -> m.getDateTime("window_start").toString())
+            .collect(Collectors.toCollection(TreeSet::new));
 
-    List<Row> verification = ClickstreamQuality.read(QualitySchemas.VERIFICATION, out.resolve("quality/verification"));
+    List<Row> verification =
+        ClickstreamQuality.read(QualitySchemas.VERIFICATION, out.resolve("quality/verification"));
     assertEquals(48 * 4, verification.size());
     Map<String, Long> failures = new TreeMap<>();
     for (Row v : verification) {
@@ -72,11 +86,15 @@ public class ClickstreamQualityTest {
         failures.merge(v.getString("check") + "/" + v.getString("level"), 1L, Long::sum);
       }
     }
-    assertTrue("a re-sent duplicate within one hour is expected in small.jsonl", !windowsWithDuplicates.isEmpty());
+    assertTrue(
+        "a re-sent duplicate within one hour is expected in small.jsonl",
+        !windowsWithDuplicates.isEmpty());
     assertEquals(Map.of("ids/warning", (long) windowsWithDuplicates.size()), failures);
 
     String report = Files.readString(out.resolve("quality/report.html"));
     assertThat(report, containsString("uniqueness(event_id) == 1"));
-    assertTrue(Files.isRegularFile(out.resolve("quality/repository/dataset=clickstream/run=quality-test-run.jsonl")));
+    assertTrue(
+        Files.isRegularFile(
+            out.resolve("quality/repository/dataset=clickstream/run=quality-test-run.jsonl")));
   }
 }

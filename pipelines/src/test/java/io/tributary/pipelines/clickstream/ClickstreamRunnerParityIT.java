@@ -23,22 +23,26 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * Runs clickstream over the same input on the Direct runner and on the Flink runner (embedded)
- * and compares the output trees: same partitions, same file names, same aggregate bytes, same
- * dead letters and the same accounting.
+ * Runs clickstream over the same input on the Direct runner and on the Flink runner (embedded) and
+ * compares the output trees: same partitions, same file names, same aggregate bytes, same dead
+ * letters and the same accounting.
  */
 @RunWith(JUnit4.class)
 public class ClickstreamRunnerParityIT {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   private RunSummary run(String runner, Path out, String... extra) throws IOException {
-    List<String> args = new ArrayList<>(List.of(
-        "--runner=" + runner,
-        "--input=" + Testdata.file("clickstream/small.jsonl"),
-        "--output=" + out));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--runner=" + runner,
+                "--input=" + Testdata.file("clickstream/small.jsonl"),
+                "--output=" + out));
     args.addAll(List.of(extra));
     ClickstreamOptions options =
-        PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).withValidation().as(ClickstreamOptions.class);
+        PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
+            .withValidation()
+            .as(ClickstreamOptions.class);
     return PipelineRun.run(new ClickstreamJob(), options);
   }
 
@@ -46,7 +50,8 @@ public class ClickstreamRunnerParityIT {
   private static Map<String, List<String>> tree(Path dir) throws IOException {
     Map<String, List<String>> files = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path f : walk.filter(p -> p.toString().endsWith(".jsonl")).collect(Collectors.toList())) {
+      for (Path f :
+          walk.filter(p -> p.toString().endsWith(".jsonl")).collect(Collectors.toList())) {
         List<String> lines = new ArrayList<>(Files.readAllLines(f));
         lines.sort(null);
         files.put(dir.relativize(f).toString(), lines);
@@ -72,9 +77,15 @@ public class ClickstreamRunnerParityIT {
     assertEquals(directFiles, flinkFiles);
     // Dead-letter file names may differ by shard naming per runner; their records must not.
     assertEquals(
-        Testdata.jsonLines(direct.resolve("dead-letter")).stream().sorted().collect(Collectors.toList()),
-        Testdata.jsonLines(flink.resolve("dead-letter")).stream().sorted().collect(Collectors.toList()));
+        Testdata.jsonLines(direct.resolve("dead-letter")).stream()
+            .sorted()
+            .collect(Collectors.toList()),
+        Testdata.jsonLines(flink.resolve("dead-letter")).stream()
+            .sorted()
+            .collect(Collectors.toList()));
     Testdata.assertMatchesGolden("small", flink.resolve("aggregates"));
-    System.out.printf("parity: Direct %.1f s, Flink %.1f s; %s%n", d.wallSeconds(), f.wallSeconds(), f.accounting().line());
+    System.out.printf(
+        "parity: Direct %.1f s, Flink %.1f s; %s%n",
+        d.wallSeconds(), f.wallSeconds(), f.accounting().line());
   }
 }

@@ -31,15 +31,24 @@ public class ClickstreamSampleIT {
     Path out = tmp.newFolder("out").toPath();
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    int code = Tributary.run(
-        new String[] {"run", "clickstream", "--input=" + Testdata.file("clickstream/sample.jsonl.gz"), "--output=" + out},
-        new PrintStream(stdout, true, StandardCharsets.UTF_8), new PrintStream(stderr, true, StandardCharsets.UTF_8));
+    int code =
+        Tributary.run(
+            new String[] {
+              "run",
+              "clickstream",
+              "--input=" + Testdata.file("clickstream/sample.jsonl.gz"),
+              "--output=" + out
+            },
+            new PrintStream(stdout, true, StandardCharsets.UTF_8),
+            new PrintStream(stderr, true, StandardCharsets.UTF_8));
     String text = stdout.toString(StandardCharsets.UTF_8);
     assertEquals(stderr.toString(StandardCharsets.UTF_8), 0, code);
 
     // testdata/README.md: 50,000 lines = 49,230 valid unique + 500 duplicates + 270 dead letters.
-    assertThat(text, containsString(
-        "read=50000 = written=49230 + dead-lettered=270 + quarantined=0 + deduplicated=500 + too-late=0 [balanced]"));
+    assertThat(
+        text,
+        containsString(
+            "read=50000 = written=49230 + dead-lettered=270 + quarantined=0 + deduplicated=500 + too-late=0 [balanced]"));
     JsonNode m = Testdata.manifest("clickstream/sample.expected.json");
     assertEquals(49230, m.get("valid_unique").asLong());
     String[][] perReason = {
@@ -60,11 +69,19 @@ public class ClickstreamSampleIT {
 
     // The run's OpenLineage events answer `tributary lineage`: the aggregates come from the sample.
     ByteArrayOutputStream lineage = new ByteArrayOutputStream();
-    assertEquals(0, Tributary.run(new String[] {"lineage", "aggregates", "--events=" + out},
-        new PrintStream(lineage, true, StandardCharsets.UTF_8), new PrintStream(stderr, true, StandardCharsets.UTF_8)));
+    assertEquals(
+        0,
+        Tributary.run(
+            new String[] {"lineage", "aggregates", "--events=" + out},
+            new PrintStream(lineage, true, StandardCharsets.UTF_8),
+            new PrintStream(stderr, true, StandardCharsets.UTF_8)));
     String tree = lineage.toString(StandardCharsets.UTF_8);
     assertThat(tree, containsString("<- job tributary.clickstream (last run COMPLETE"));
-    assertThat(tree, containsString("<- file:" + Testdata.file("clickstream/sample.jsonl.gz").toAbsolutePath().normalize()));
+    assertThat(
+        tree,
+        containsString(
+            "<- file:"
+                + Testdata.file("clickstream/sample.jsonl.gz").toAbsolutePath().normalize()));
     System.out.print(tree);
   }
 }

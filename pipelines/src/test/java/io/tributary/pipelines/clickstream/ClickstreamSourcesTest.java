@@ -17,15 +17,29 @@ import org.junit.runners.JUnit4;
 
 /**
  * The clickstream pipeline, unchanged, over a bounded file and a watched directory: both give the
- * golden aggregates of testdata/clickstream/small.jsonl and the same accounting. (Kafka: ClickstreamKafkaIT.)
+ * golden aggregates of testdata/clickstream/small.jsonl and the same accounting. (Kafka:
+ * ClickstreamKafkaIT.)
  */
 @RunWith(JUnit4.class)
 public class ClickstreamSourcesTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
-  static final Map<String, Long> SMALL_DEAD_LETTERS = Map.of(
-      "decode.not_json", 1L, "decode.truncated_json", 1L, "decode.missing_field", 1L, "decode.wrong_type", 1L,
-      "decode.bad_timestamp", 1L, "validate.negative_price", 1L, "validate.unknown_currency", 1L);
+  static final Map<String, Long> SMALL_DEAD_LETTERS =
+      Map.of(
+          "decode.not_json",
+          1L,
+          "decode.truncated_json",
+          1L,
+          "decode.missing_field",
+          1L,
+          "decode.wrong_type",
+          1L,
+          "decode.bad_timestamp",
+          1L,
+          "validate.negative_price",
+          1L,
+          "validate.unknown_currency",
+          1L);
 
   static void assertSmallAccounting(RunAccounting a) {
     assertThat(a.line(), a.read(), is(1000L));
@@ -38,7 +52,8 @@ public class ClickstreamSourcesTest {
   @Test
   public void fileSourceKeepsTheGoldenOutput() throws Exception {
     String out = tmp.newFolder("out").toString();
-    RunAccounting a = ClickstreamGolden.run(ClickstreamGolden.options(out, "--input=" + ClickstreamGolden.SMALL));
+    RunAccounting a =
+        ClickstreamGolden.run(ClickstreamGolden.options(out, "--input=" + ClickstreamGolden.SMALL));
     assertSmallAccounting(a);
     Testdata.assertMatchesGolden("small", Path.of(ClickstreamPipeline.aggregatesDir(out)));
   }
@@ -50,9 +65,15 @@ public class ClickstreamSourcesTest {
     String out = tmp.newFolder("out").toString();
     // Bounded for the test: the watch stops 3 s after the last new file; the watermark is held
     // until then, so no event of these (old) files is late.
-    RunAccounting a = ClickstreamGolden.run(ClickstreamGolden.options(out,
-        "--source=watch", "--input=" + in + "/*.jsonl", "--pollInterval=500ms", "--stopAfterIdle=3s",
-        "--watchWatermark=held"));
+    RunAccounting a =
+        ClickstreamGolden.run(
+            ClickstreamGolden.options(
+                out,
+                "--source=watch",
+                "--input=" + in + "/*.jsonl",
+                "--pollInterval=500ms",
+                "--stopAfterIdle=3s",
+                "--watchWatermark=held"));
     assertSmallAccounting(a);
     Testdata.assertMatchesGolden("small", Path.of(ClickstreamPipeline.aggregatesDir(out)));
   }

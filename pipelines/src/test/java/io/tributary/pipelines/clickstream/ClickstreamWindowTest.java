@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.pipelines.runtime.PipelineRun;
 import io.tributary.pipelines.runtime.RunSummary;
 import io.tributary.testing.TestRunners;
-import io.tributary.transforms.metrics.RunAccounting;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +34,8 @@ public class ClickstreamWindowTest {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
   private static final Path SMALL = Paths.get("..", "testdata", "clickstream", "small.jsonl");
-  private static final Path GOLDEN = Paths.get("..", "testdata", "clickstream", "golden", "small", "aggregates.jsonl");
+  private static final Path GOLDEN =
+      Paths.get("..", "testdata", "clickstream", "golden", "small", "aggregates.jsonl");
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private RunSummary run(String window) throws IOException {
@@ -62,8 +62,13 @@ public class ClickstreamWindowTest {
     options.setInput(SMALL.toAbsolutePath().toString());
     options.setOutput(tmp.getRoot().getAbsolutePath());
     options.setWindow("fixed:1h;lateness=2h");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClickstreamPipeline.build(Pipeline.create(options), options));
-    assertThat(e.getMessage(), containsString("--window: WindowSpec 'fixed:1h;lateness=2h': part 'lateness=2h'"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ClickstreamPipeline.build(Pipeline.create(options), options));
+    assertThat(
+        e.getMessage(),
+        containsString("--window: WindowSpec 'fixed:1h;lateness=2h': part 'lateness=2h'"));
   }
 
   private List<String> golden() throws IOException {
@@ -77,7 +82,11 @@ public class ClickstreamWindowTest {
   private List<JsonNode> aggregateNodes() throws IOException {
     List<JsonNode> nodes = new ArrayList<>();
     try (Stream<Path> files = Files.walk(tmp.getRoot().toPath().resolve("aggregates"))) {
-      for (Path f : files.filter(f -> f.toString().endsWith(".jsonl")).sorted().collect(Collectors.toList())) {
+      for (Path f :
+          files
+              .filter(f -> f.toString().endsWith(".jsonl"))
+              .sorted()
+              .collect(Collectors.toList())) {
         for (String line : Files.readAllLines(f)) {
           if (!line.isBlank()) {
             nodes.add(MAPPER.readTree(line));
@@ -85,7 +94,9 @@ public class ClickstreamWindowTest {
         }
       }
     }
-    nodes.sort(Comparator.comparing((JsonNode n) -> n.get("window_start").asText()).thenComparing(n -> n.get("pane").get("index").asInt()));
+    nodes.sort(
+        Comparator.comparing((JsonNode n) -> n.get("window_start").asText())
+            .thenComparing(n -> n.get("pane").get("index").asInt()));
     return nodes;
   }
 
@@ -94,11 +105,14 @@ public class ClickstreamWindowTest {
   }
 
   private List<String> aggregatesWithoutPanes() throws IOException {
-    return aggregateNodes().stream().map(n -> {
-      ObjectNode copy = n.deepCopy();
-      copy.remove("pane");
-      return copy.toString();
-    }).collect(Collectors.toList());
+    return aggregateNodes().stream()
+        .map(
+            n -> {
+              ObjectNode copy = n.deepCopy();
+              copy.remove("pane");
+              return copy.toString();
+            })
+        .collect(Collectors.toList());
   }
 
   private List<String> lastPanePerWindow() throws IOException {

@@ -35,23 +35,33 @@ public class RunReportChromiumIT {
     String chromium = QualityReportChromiumIT.chromium();
     Path out = tmp.newFolder("out").toPath();
     PipelineOptionsFactory.register(io.tributary.pipelines.runtime.RunOptions.class);
-    ClickstreamOptions options = PipelineOptionsFactory.fromArgs(
-        "--runner=FlinkRunner", "--parallelism=2", "--jobName=run-report-demo",
-        "--input=" + Testdata.file("clickstream/small.jsonl"), "--output=" + out,
-        "--checks=" + Testdata.file("clickstream/checks.json"),
-        "--pricePerVcpuHour=0.04", "--pricePerGbStored=0.02").withValidation().as(ClickstreamOptions.class);
+    ClickstreamOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=FlinkRunner",
+                "--parallelism=2",
+                "--jobName=run-report-demo",
+                "--input=" + Testdata.file("clickstream/small.jsonl"),
+                "--output=" + out,
+                "--checks=" + Testdata.file("clickstream/checks.json"),
+                "--pricePerVcpuHour=0.04",
+                "--pricePerGbStored=0.02")
+            .withValidation()
+            .as(ClickstreamOptions.class);
     PipelineRun.run(new ClickstreamJob(), options);
     Path report = out.resolve(RunReport.FILE_NAME);
     String html = Files.readString(report);
     assertThat("self-contained: nothing is fetched", html, not(containsString("<script")));
     assertThat(html, not(containsString("src=\"http")));
 
-    List<String> dump = QualityReportChromiumIT.chromiumArgs(chromium, tmp.newFolder("profile-dom").toPath());
+    List<String> dump =
+        QualityReportChromiumIT.chromiumArgs(chromium, tmp.newFolder("profile-dom").toPath());
     dump.addAll(List.of("--dump-dom", report.toUri().toString()));
     String dom = QualityReportChromiumIT.run(dump);
     assertThat(dom, containsString("Run report: clickstream"));
     assertThat(dom, containsString("DONE (balanced)"));
-    String stages = dom.substring(dom.indexOf("id=\"stages\""), dom.indexOf("</table>", dom.indexOf("id=\"stages\"")));
+    String stages =
+        dom.substring(
+            dom.indexOf("id=\"stages\""), dom.indexOf("</table>", dom.indexOf("id=\"stages\"")));
     assertEquals("a header row and six stages", 7, stages.split("<tr>", -1).length - 1);
     assertThat(stages, containsString("<td class=\"l\">dedup</td><td>993</td><td>983</td>"));
     String quality = dom.substring(dom.indexOf("id=\"quality\""));
@@ -65,12 +75,24 @@ public class RunReportChromiumIT {
     assertThat(lineage, containsString("small.jsonl"));
 
     Path png = out.resolve("run-report.png");
-    List<String> shot = QualityReportChromiumIT.chromiumArgs(chromium, tmp.newFolder("profile-shot").toPath());
-    shot.addAll(List.of("--hide-scrollbars", "--window-size=1280,1500", "--screenshot=" + png, report.toUri().toString()));
+    List<String> shot =
+        QualityReportChromiumIT.chromiumArgs(chromium, tmp.newFolder("profile-shot").toPath());
+    shot.addAll(
+        List.of(
+            "--hide-scrollbars",
+            "--window-size=1280,1500",
+            "--screenshot=" + png,
+            report.toUri().toString()));
     QualityReportChromiumIT.run(shot);
     assertThat(Files.size(png), greaterThan(10_000L));
-    Files.copy(png, Testdata.root().resolve("pipelines/target/run-report.png"), StandardCopyOption.REPLACE_EXISTING);
-    Files.copy(report, Testdata.root().resolve("pipelines/target/run-report-demo.html"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        png,
+        Testdata.root().resolve("pipelines/target/run-report.png"),
+        StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        report,
+        Testdata.root().resolve("pipelines/target/run-report-demo.html"),
+        StandardCopyOption.REPLACE_EXISTING);
     if (Boolean.getBoolean("tributary.updateDocs")) {
       Path docs = Testdata.root().resolve("docs/images/run-report.png");
       Files.createDirectories(docs.getParent());

@@ -42,20 +42,29 @@ final class ClusterProcesses {
   }
 
   /**
-   * Runs {@code pb} to its end within {@code timeoutSeconds} and returns its output; a timeout or
-   * a non-zero exit fails with the output and {@code diagnostics} (e.g. the cluster's log tails).
+   * Runs {@code pb} to its end within {@code timeoutSeconds} and returns its output; a timeout or a
+   * non-zero exit fails with the output and {@code diagnostics} (e.g. the cluster's log tails).
    */
-  static String run(ProcessBuilder pb, long timeoutSeconds, Path tmpDir, Supplier<String> diagnostics) throws Exception {
+  static String run(
+      ProcessBuilder pb, long timeoutSeconds, Path tmpDir, Supplier<String> diagnostics)
+      throws Exception {
     Path log = Files.createTempFile(tmpDir, "proc", ".log");
     Process p = pb.redirectOutput(log.toFile()).start();
     if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError("timed out after " + timeoutSeconds + " s: " + pb.command() + "\n"
-          + Files.readString(log) + diagnostics.get());
+      throw new AssertionError(
+          "timed out after "
+              + timeoutSeconds
+              + " s: "
+              + pb.command()
+              + "\n"
+              + Files.readString(log)
+              + diagnostics.get());
     }
     String out = Files.readString(log, StandardCharsets.UTF_8);
     if (p.exitValue() != 0) {
-      throw new AssertionError("exit " + p.exitValue() + ": " + pb.command() + "\n" + out + diagnostics.get());
+      throw new AssertionError(
+          "exit " + p.exitValue() + ": " + pb.command() + "\n" + out + diagnostics.get());
     }
     return out;
   }

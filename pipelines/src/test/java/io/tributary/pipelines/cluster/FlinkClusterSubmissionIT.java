@@ -8,7 +8,6 @@ import io.tributary.pipelines.Testdata;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -20,8 +19,8 @@ import org.junit.runners.JUnit4;
 /**
  * The production path, for real: a standalone Flink 1.19 session cluster (JobManager and
  * TaskManager as separate JVMs, only Flink's jars on their class path) started by
- * runners-config/flink/cluster.sh, and the bundled jar submitted to it unchanged by the
- * {@code tributary} CLI in its own JVM with {@code --profile=flink-cluster}.
+ * runners-config/flink/cluster.sh, and the bundled jar submitted to it unchanged by the {@code
+ * tributary} CLI in its own JVM with {@code --profile=flink-cluster}.
  */
 @RunWith(JUnit4.class)
 public class FlinkClusterSubmissionIT {
@@ -56,25 +55,45 @@ public class FlinkClusterSubmissionIT {
 
   @Test
   public void bundledJarRunsUnchangedOnTheSessionCluster() throws Exception {
-    Path jar = Testdata.root().resolve(
-        "pipelines/target/tributary-pipelines-" + System.getProperty("project.version") + "-bundled.jar");
+    Path jar =
+        Testdata.root()
+            .resolve(
+                "pipelines/target/tributary-pipelines-"
+                    + System.getProperty("project.version")
+                    + "-bundled.jar");
     assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
     Path out = TMP.newFolder("out").toPath();
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    ProcessBuilder submit = new ProcessBuilder(java, "-jar", jar.toString(), "run", "clickstream",
-        "--profile=flink-cluster", "--flinkMaster=localhost:" + REST_PORT,
-        "--input=" + Testdata.file("clickstream/small.jsonl"), "--output=" + out).redirectErrorStream(true);
+    String java =
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    ProcessBuilder submit =
+        new ProcessBuilder(
+                java,
+                "-jar",
+                jar.toString(),
+                "run",
+                "clickstream",
+                "--profile=flink-cluster",
+                "--flinkMaster=localhost:" + REST_PORT,
+                "--input=" + Testdata.file("clickstream/small.jsonl"),
+                "--output=" + out)
+            .redirectErrorStream(true);
     String text = run(submit, 300);
     System.out.print(text);
-    assertThat(text, containsString(
-        "read=1000 = written=983 + dead-lettered=7 + quarantined=0 + deduplicated=10 + too-late=0 [balanced]"));
+    assertThat(
+        text,
+        containsString(
+            "read=1000 = written=983 + dead-lettered=7 + quarantined=0 + deduplicated=10 + too-late=0 [balanced]"));
     Testdata.assertMatchesGolden("small", out.resolve("aggregates"));
     String status = run(cluster("status"), 30);
     assertThat(status, containsString("\"jobs-finished\":1"));
 
     // Job control through Flink's REST API, from the same jar.
-    String jobs = run(new ProcessBuilder(java, "-jar", jar.toString(), "jobs", "--flinkMaster=localhost:" + REST_PORT)
-        .redirectErrorStream(true), 60);
+    String jobs =
+        run(
+            new ProcessBuilder(
+                    java, "-jar", jar.toString(), "jobs", "--flinkMaster=localhost:" + REST_PORT)
+                .redirectErrorStream(true),
+            60);
     assertThat(jobs, org.hamcrest.Matchers.matchesPattern("(?s)[0-9a-f]{32}  FINISHED .*"));
   }
 }

@@ -10,7 +10,6 @@ import io.tributary.pipelines.runtime.FlinkRest;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +27,8 @@ import org.junit.runners.JUnit4;
  * Tributary's per-stage metrics in Flink's own metric system: a streaming clickstream job (the
  * bundled jar, {@code --source=watch}) runs on a real standalone Flink cluster
  * (runners-config/flink/cluster.sh), and while it is RUNNING the test reads the counters and the
- * processing-lag distribution back through Flink's REST API
- * ({@code /jobs/<id>/vertices/<vid>/metrics?get=...}), then cancels the job.
+ * processing-lag distribution back through Flink's REST API ({@code
+ * /jobs/<id>/vertices/<vid>/metrics?get=...}), then cancels the job.
  *
  * <p>Runner-explicit (it-direct only): it starts its own cluster and submits the jar itself.
  */
@@ -40,7 +39,8 @@ public class FlinkMetricsRestIT {
   // Ports of their own, away from FlinkClusterSubmissionIT's and a developer's 8081.
   private static final String REST_PORT = "18591";
   private static final String RPC_PORT = "16533";
-  private static final Pattern SUBMITTED = Pattern.compile("submitted clickstream as Flink job ([0-9a-f]{32}) ");
+  private static final Pattern SUBMITTED =
+      Pattern.compile("submitted clickstream as Flink job ([0-9a-f]{32}) ");
   private static Path state;
 
   private static ProcessBuilder cluster(String... args) {
@@ -66,17 +66,36 @@ public class FlinkMetricsRestIT {
 
   @Test
   public void runningJobReportsTributaryCountersAndLagThroughFlinkRest() throws Exception {
-    Path jar = Testdata.root().resolve(
-        "pipelines/target/tributary-pipelines-" + System.getProperty("project.version") + "-bundled.jar");
+    Path jar =
+        Testdata.root()
+            .resolve(
+                "pipelines/target/tributary-pipelines-"
+                    + System.getProperty("project.version")
+                    + "-bundled.jar");
     assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
     Path in = TMP.newFolder("in").toPath();
     Files.copy(Testdata.file("clickstream/small.jsonl"), in.resolve("part-1.jsonl"));
     Path out = TMP.newFolder("out").toPath();
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    String java =
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     String master = "localhost:" + REST_PORT;
-    String text = run(new ProcessBuilder(java, "-jar", jar.toString(), "run", "clickstream",
-        "--profile=flink-cluster", "--flinkMaster=" + master, "--streaming=true", "--source=watch",
-        "--input=" + in + "/*.jsonl", "--pollInterval=1s", "--output=" + out).redirectErrorStream(true), 300);
+    String text =
+        run(
+            new ProcessBuilder(
+                    java,
+                    "-jar",
+                    jar.toString(),
+                    "run",
+                    "clickstream",
+                    "--profile=flink-cluster",
+                    "--flinkMaster=" + master,
+                    "--streaming=true",
+                    "--source=watch",
+                    "--input=" + in + "/*.jsonl",
+                    "--pollInterval=1s",
+                    "--output=" + out)
+                .redirectErrorStream(true),
+            300);
     Matcher m = SUBMITTED.matcher(text);
     assertTrue(text, m.find());
     String job = m.group(1);
@@ -96,24 +115,37 @@ public class FlinkMetricsRestIT {
       }
       assertEquals(counters.toString(), "RUNNING", rest.state(job));
       assertEquals(counters.toString(), Long.valueOf(1000), counters.get("tributary_read"));
-      assertEquals(counters.toString(), Long.valueOf(995), counters.get("tributary_stage_decode_out"));
-      assertEquals(counters.toString(), Long.valueOf(1), counters.get("tributary_dead_letter_decode_not_json"));
-      assertEquals(counters.toString(), Long.valueOf(993), counters.get("tributary_stage_validate_out"));
-      assertEquals(counters.toString(), Long.valueOf(983), counters.get("tributary_stage_dedup_out"));
+      assertEquals(
+          counters.toString(), Long.valueOf(995), counters.get("tributary_stage_decode_out"));
+      assertEquals(
+          counters.toString(),
+          Long.valueOf(1),
+          counters.get("tributary_dead_letter_decode_not_json"));
+      assertEquals(
+          counters.toString(), Long.valueOf(993), counters.get("tributary_stage_validate_out"));
+      assertEquals(
+          counters.toString(), Long.valueOf(983), counters.get("tributary_stage_dedup_out"));
       assertEquals(counters.toString(), Long.valueOf(10), counters.get("tributary_deduplicated"));
       // the processing-lag distribution: one measurement per record out of dedup; the sample's
       // event times are in the past, so every lag is positive
-      assertEquals(counters.toString(), Long.valueOf(983), counters.get("tributary_stage_dedup_lag_ms.count"));
+      assertEquals(
+          counters.toString(),
+          Long.valueOf(983),
+          counters.get("tributary_stage_dedup_lag_ms.count"));
       assertTrue(counters.toString(), counters.get("tributary_stage_dedup_lag_ms.min") > 0);
-      assertTrue(counters.toString(), counters.get("tributary_stage_dedup_lag_ms.max")
-          >= counters.get("tributary_stage_dedup_lag_ms.min"));
-      // state size, for the cost of a cluster job: the dedup and window state is checkpointed (every 10 s)
+      assertTrue(
+          counters.toString(),
+          counters.get("tributary_stage_dedup_lag_ms.max")
+              >= counters.get("tributary_stage_dedup_lag_ms.min"));
+      // state size, for the cost of a cluster job: the dedup and window state is checkpointed
+      // (every 10 s)
       long stateBytes = -1;
       while (stateBytes <= 0 && System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(60)) {
         stateBytes = rest.latestCheckpointStateSize(job);
         Thread.sleep(stateBytes > 0 ? 0 : 1000);
       }
-      assertTrue("a completed checkpoint reports its state size, got " + stateBytes, stateBytes > 0);
+      assertTrue(
+          "a completed checkpoint reports its state size, got " + stateBytes, stateBytes > 0);
     } finally {
       rest.cancel(job);
     }
@@ -122,15 +154,16 @@ public class FlinkMetricsRestIT {
   /**
    * Flink lists an operator metric as {@code <subtask>.<operator>.tributary_<name>}: Beam joins
    * namespace and name with Flink's scope delimiter ({@code .}) and the REST API shows the
-   * delimiter inside a name as {@code _} ({@code tributary/stage.dedup.out} becomes
-   * {@code tributary_stage_dedup_out}). Sums the subtasks and operators. A Beam distribution is a Flink gauge whose value is
-   * {@code DistributionResult{sum=.., count=.., min=.., max=..}}: it becomes {@code .count},
-   * {@code .min} and {@code .max}.
+   * delimiter inside a name as {@code _} ({@code tributary/stage.dedup.out} becomes {@code
+   * tributary_stage_dedup_out}). Sums the subtasks and operators. A Beam distribution is a Flink
+   * gauge whose value is {@code DistributionResult{sum=.., count=.., min=.., max=..}}: it becomes
+   * {@code .count}, {@code .min} and {@code .max}.
    */
   static Map<String, Long> sumOverSubtasks(Map<String, String> metrics) {
     Map<String, Long> out = new TreeMap<>();
     Pattern name = Pattern.compile(".*\\.(tributary_[a-z0-9_]+)$");
-    Pattern distribution = Pattern.compile(".*sum=(-?\\d+), count=(\\d+), min=(-?\\d+), max=(-?\\d+).*");
+    Pattern distribution =
+        Pattern.compile(".*sum=(-?\\d+), count=(\\d+), min=(-?\\d+), max=(-?\\d+).*");
     for (Map.Entry<String, String> e : metrics.entrySet()) {
       Matcher n = name.matcher(e.getKey());
       if (!n.matches()) {

@@ -60,14 +60,14 @@ import org.junit.runners.MethodSorters;
  *   <li>{@code a}: kill -9 of the TaskManager mid-stream (after a checkpoint, while events still
  *       arrive), a new TaskManager, then 100 old ids re-sent: the job restores from its last
  *       checkpoint and every id is in the sink topic once and counted once in the aggregates.
- *   <li>{@code b}: stop with a savepoint, events produced while stopped (plus re-sent old ids),
- *       the same jar resubmitted from the savepoint: no loss, no duplicates.
+ *   <li>{@code b}: stop with a savepoint, events produced while stopped (plus re-sent old ids), the
+ *       same jar resubmitted from the savepoint: no loss, no duplicates.
  *   <li>{@code c}: poison messages into the resumed job of {@code b}: dead letters, job keeps
  *       running, no restart.
  * </ol>
  *
- * <p>One cluster and one broker for the steps (they run in name order; {@code c} reuses the
- * job {@code b} resumed). Every wait is bounded and fails with the cluster's log tails.
+ * <p>One cluster and one broker for the steps (they run in name order; {@code c} reuses the job
+ * {@code b} resumed). Every wait is bounded and fails with the cluster's log tails.
  *
  * <pre>{@code
  * mvn -B verify -pl pipelines -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=StreamingFaultIT
@@ -84,14 +84,17 @@ public class StreamingFaultIT {
   private static final String MASTER = "localhost:" + REST_PORT;
   private static final String WINDOW = "fixed:30s;late=every;lateness=10m";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern SUBMITTED = Pattern.compile("submitted clickstream as Flink job ([0-9a-f]{32}) ");
+  private static final Pattern SUBMITTED =
+      Pattern.compile("submitted clickstream as Flink job ([0-9a-f]{32}) ");
 
   private static KafkaBroker kafka;
   private static Path state;
   private static Path jar;
   private static FlinkRest flink;
+
   /** The job step b resumed from its savepoint; step c sends poison into it. */
   private static String resumedJob;
+
   private static Path resumedOutput;
   private static String resumedTopic;
   private static String resumedSink;
@@ -101,15 +104,21 @@ public class StreamingFaultIT {
     // It picks its runner (the cluster) itself: once per build is enough (pom.xml excludes it from
     // it-flink; this covers -Dit.test=StreamingFaultIT, which overrides the excludes).
     org.junit.Assume.assumeFalse("flink".equals(System.getProperty("tributary.test.runner")));
-    jar = Testdata.root().resolve(
-        "pipelines/target/tributary-pipelines-" + System.getProperty("project.version") + "-bundled.jar");
+    jar =
+        Testdata.root()
+            .resolve(
+                "pipelines/target/tributary-pipelines-"
+                    + System.getProperty("project.version")
+                    + "-bundled.jar");
     assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
     long t0 = System.nanoTime();
     kafka = KafkaBroker.start();
     state = TMP.newFolder("flink").toPath();
     run(cluster("start", "150"), 240);
     flink = new FlinkRest(MASTER);
-    log("broker %s and cluster %s ready in %d s", kafka.bootstrapServers(), MASTER, secondsSince(t0));
+    log(
+        "broker %s and cluster %s ready in %d s",
+        kafka.bootstrapServers(), MASTER, secondsSince(t0));
   }
 
   @AfterClass
@@ -117,7 +126,9 @@ public class StreamingFaultIT {
     try {
       if (flink != null) {
         for (FlinkRest.Job job : flink.jobs()) {
-          if (!job.state().equals("FINISHED") && !job.state().equals("CANCELED") && !job.state().equals("FAILED")) {
+          if (!job.state().equals("FINISHED")
+              && !job.state().equals("CANCELED")
+              && !job.state().equals("FAILED")) {
             flink.cancel(job.id());
           }
         }
@@ -162,20 +173,42 @@ public class StreamingFaultIT {
       log("a: kill -9 of the TaskManager: %s", run(cluster("kill-taskmanager"), 30).trim());
       log("a: %s", run(cluster("start-taskmanager", "150"), 200).trim().replace('\n', ' '));
       producer.join(120);
-      await("job a restored from a checkpoint", 180,
+      await(
+          "job a restored from a checkpoint",
+          180,
           () -> "RUNNING".equals(stateOf(job)) && restoredFrom(job).isPresent());
       // Old ids again, after the restore: only Dedup state restored from the checkpoint knows them.
       Producer.start("fa-in", "a", 0, resent, 200).join(60);
       await("all " + n + " ids of job a in the sink", 300, () -> sink.poll() >= n);
-      await("all " + n + " events of job a in the aggregate files", 180, () -> aggregatedEvents(out) >= n);
+      await(
+          "all " + n + " events of job a in the aggregate files",
+          180,
+          () -> aggregatedEvents(out) >= n);
       sink.settle(Duration.ofSeconds(15));
-      log("a: produced=%d (+%d re-sent ids) killed at sent=%d sink=%d; restored from %s; failures recorded=%d; "
+      log(
+          "a: produced=%d (+%d re-sent ids) killed at sent=%d sink=%d; restored from %s; failures recorded=%d; "
               + "sink records=%d distinct ids=%d duplicates=%d missing=%d; aggregated events=%d; dead letters=%d (%d s)",
-          n, resent, sentAtKill, inSinkAtKill, restoredFrom(job).orElse("-"), flink.exceptions(job).size(), sink.records(),
-          sink.distinct(), sink.records() - sink.distinct(), n - sink.distinct(), aggregatedEvents(out),
-          deadLetters(out.resolve("dead-letter")).size(), secondsSince(t0));
-      assertThat("restored from", restoredFrom(job).orElse("-"), org.hamcrest.Matchers.containsString("/chk-"));
-      assertThat("failures Flink recorded (the lost TaskManager)", flink.exceptions(job).size(), org.hamcrest.Matchers.greaterThanOrEqualTo(1));
+          n,
+          resent,
+          sentAtKill,
+          inSinkAtKill,
+          restoredFrom(job).orElse("-"),
+          flink.exceptions(job).size(),
+          sink.records(),
+          sink.distinct(),
+          sink.records() - sink.distinct(),
+          n - sink.distinct(),
+          aggregatedEvents(out),
+          deadLetters(out.resolve("dead-letter")).size(),
+          secondsSince(t0));
+      assertThat(
+          "restored from",
+          restoredFrom(job).orElse("-"),
+          org.hamcrest.Matchers.containsString("/chk-"));
+      assertThat(
+          "failures Flink recorded (the lost TaskManager)",
+          flink.exceptions(job).size(),
+          org.hamcrest.Matchers.greaterThanOrEqualTo(1));
       assertThat("sink records", sink.records(), equalTo(n));
       assertThat("ids", sink.ids(), equalTo(expectedIds("a", 0, n)));
       assertThat("events in the aggregate files", aggregatedEvents(out), equalTo((long) n));
@@ -224,9 +257,15 @@ public class StreamingFaultIT {
       resumedSink = sink.topic;
       await("all " + 2 * half + " ids of job b in the sink", 240, () -> sink.poll() >= 2 * half);
       sink.settle(Duration.ofSeconds(15));
-      log("b: produced=%d (+%d re-sent ids) sink records=%d distinct ids=%d duplicates=%d missing=%d (%d s)",
-          2 * half, resent, sink.records(), sink.distinct(), sink.records() - sink.distinct(),
-          2 * half - sink.distinct(), secondsSince(t0));
+      log(
+          "b: produced=%d (+%d re-sent ids) sink records=%d distinct ids=%d duplicates=%d missing=%d (%d s)",
+          2 * half,
+          resent,
+          sink.records(),
+          sink.distinct(),
+          sink.records() - sink.distinct(),
+          2 * half - sink.distinct(),
+          secondsSince(t0));
       assertThat("sink records", sink.records(), equalTo(2 * half));
       assertThat("ids", sink.ids(), equalTo(expectedIds("b", 0, 2 * half)));
     }
@@ -241,7 +280,8 @@ public class StreamingFaultIT {
     try (SinkReader sink = new SinkReader(resumedSink)) {
       sink.settle(Duration.ofSeconds(2));
       int already = sink.distinct();
-      List<String> poison = List.of("this is not json {", "{\"event_id\":\"poison-2\",\"price\":\"abc\"}");
+      List<String> poison =
+          List.of("this is not json {", "{\"event_id\":\"poison-2\",\"price\":\"abc\"}");
       try (KafkaProducer<String, String> p = producer()) {
         for (String value : poison) {
           p.send(new ProducerRecord<>(resumedTopic, value)).get(30, TimeUnit.SECONDS);
@@ -250,15 +290,28 @@ public class StreamingFaultIT {
       Producer.start(resumedTopic, "c", 0, 100, 200).join(60);
       await("the 100 events after the poison in the sink", 180, () -> sink.poll() >= already + 100);
       Path deadLetters = resumedOutput.resolve("dead-letter");
-      await("both poison messages in " + deadLetters, 180, () -> deadLetterPayloads(deadLetters).containsAll(poison));
+      await(
+          "both poison messages in " + deadLetters,
+          180,
+          () -> deadLetterPayloads(deadLetters).containsAll(poison));
       List<String> payloads = deadLetterPayloads(deadLetters);
       long restarts = restarts(job);
       List<String> exceptions = flink.exceptions(job);
-      log("c: poison sent=%d dead letters=%d (%s) events after the poison in the sink=%d state=%s restarts=%d exceptions=%d (%d s)",
-          poison.size(), payloads.size(), deadLetterReasons(deadLetters), sink.distinct() - already, stateOf(job),
-          restarts, exceptions.size(), secondsSince(t0));
+      log(
+          "c: poison sent=%d dead letters=%d (%s) events after the poison in the sink=%d state=%s restarts=%d exceptions=%d (%d s)",
+          poison.size(),
+          payloads.size(),
+          deadLetterReasons(deadLetters),
+          sink.distinct() - already,
+          stateOf(job),
+          restarts,
+          exceptions.size(),
+          secondsSince(t0));
       // Each poison message is a dead letter (the count of lines is printed above: see the report).
-      assertThat("dead-letter payloads", new java.util.TreeSet<>(payloads), equalTo(new java.util.TreeSet<>(poison)));
+      assertThat(
+          "dead-letter payloads",
+          new java.util.TreeSet<>(payloads),
+          equalTo(new java.util.TreeSet<>(poison)));
       assertThat("job state", stateOf(job), equalTo("RUNNING"));
       assertThat("restarts", restarts, equalTo(0L));
       assertThat("exceptions", exceptions, empty());
@@ -284,18 +337,35 @@ public class StreamingFaultIT {
 
   // ---- the job ----
 
-  private static String submit(String topic, String sinkTopic, String group, Path out, String... extra) throws Exception {
-    List<String> args = new ArrayList<>(List.of("run", "clickstream", "--profile=flink-cluster",
-        "--flinkMaster=" + MASTER, "--streaming=true", "--source=kafka",
-        "--bootstrapServers=" + kafka.bootstrapServers(), "--topic=" + topic, "--payloadFormat=json",
-        "--kafkaWatermark=10s", "--consumerGroup=" + group + "-in", "--sinkTopic=" + sinkTopic,
-        "--sinkGroupId=" + group + "-sink", "--window=" + WINDOW, "--output=" + out));
+  private static String submit(
+      String topic, String sinkTopic, String group, Path out, String... extra) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "clickstream",
+                "--profile=flink-cluster",
+                "--flinkMaster=" + MASTER,
+                "--streaming=true",
+                "--source=kafka",
+                "--bootstrapServers=" + kafka.bootstrapServers(),
+                "--topic=" + topic,
+                "--payloadFormat=json",
+                "--kafkaWatermark=10s",
+                "--consumerGroup=" + group + "-in",
+                "--sinkTopic=" + sinkTopic,
+                "--sinkGroupId=" + group + "-sink",
+                "--window=" + WINDOW,
+                "--output=" + out));
     args.addAll(List.of(extra));
     long t0 = System.nanoTime();
     String text = run(cli(args.toArray(new String[0])), 300);
     Matcher m = SUBMITTED.matcher(text);
     assertTrue("no job id in the CLI's output:\n" + text, m.find());
-    log("submitted %s in %d s: %s", m.group(1), secondsSince(t0),
+    log(
+        "submitted %s in %d s: %s",
+        m.group(1),
+        secondsSince(t0),
         text.lines().filter(l -> l.startsWith("submitted")).findFirst().orElse(""));
     return m.group(1);
   }
@@ -342,8 +412,13 @@ public class StreamingFaultIT {
     }
     try (Stream<Path> files = Files.walk(dir)) {
       // Finished files only: FileIO writes temporary files under dot-directories first.
-      return files.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().startsWith("part-"))
-          .filter(f -> !dir.relativize(f).toString().startsWith(".") && !dir.relativize(f).toString().contains("/."))
+      return files
+          .filter(Files::isRegularFile)
+          .filter(f -> f.getFileName().toString().startsWith("part-"))
+          .filter(
+              f ->
+                  !dir.relativize(f).toString().startsWith(".")
+                      && !dir.relativize(f).toString().contains("/."))
           .collect(Collectors.toList());
     } catch (Exception e) {
       return List.of();
@@ -372,7 +447,11 @@ public class StreamingFaultIT {
       return records;
     }
     try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.filter(f -> f.getFileName().toString().startsWith("dead-letters")).sorted().collect(Collectors.toList())) {
+      for (Path f :
+          files
+              .filter(f -> f.getFileName().toString().startsWith("dead-letters"))
+              .sorted()
+              .collect(Collectors.toList())) {
         for (String line : Files.readAllLines(f)) {
           if (!line.isBlank()) {
             records.add(JSON.readTree(line));
@@ -401,7 +480,8 @@ public class StreamingFaultIT {
   }
 
   private static String deadLetterReasons(Path dir) {
-    return deadLetters(dir).stream().map(r -> r.path("stage").asText() + "/" + r.path("reason").asText())
+    return deadLetters(dir).stream()
+        .map(r -> r.path("stage").asText() + "/" + r.path("reason").asText())
         .collect(Collectors.joining(", "));
   }
 
@@ -426,34 +506,49 @@ public class StreamingFaultIT {
     return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
   }
 
-  /** Sends events {@code prefix-0000000 ...} with event time now, {@code perSecond} a second, in the background. */
+  /**
+   * Sends events {@code prefix-0000000 ...} with event time now, {@code perSecond} a second, in the
+   * background.
+   */
   static final class Producer {
     private final Thread thread;
     private final AtomicInteger sent = new AtomicInteger();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
 
     private Producer(String topic, String prefix, int from, int to, int perSecond) {
-      thread = new Thread(() -> {
-        try (KafkaProducer<String, String> p = producer()) {
-          long start = System.nanoTime();
-          for (int i = from; i < to; i++) {
-            String id = eventId(prefix, i);
-            String json = String.format("{\"event_id\":\"%s\",\"user_id\":\"u-%05d\",\"event_type\":\"%s\","
-                    + "\"product_id\":\"p-%04d\",\"price\":%d.%02d,\"currency\":\"EUR\",\"event_time\":\"%s\"}",
-                id, i % 97, i % 3 == 0 ? "purchase" : "page_view", i % 50, 1 + i % 90, i % 100, Instant.now());
-            p.send(new ProducerRecord<>(topic, id, json));
-            sent.incrementAndGet();
-            long due = start + TimeUnit.MILLISECONDS.toNanos(1000L * (i - from + 1) / perSecond);
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-              TimeUnit.NANOSECONDS.sleep(wait);
-            }
-          }
-          p.flush();
-        } catch (Exception e) {
-          failure.set(e);
-        }
-      }, "producer-" + prefix);
+      thread =
+          new Thread(
+              () -> {
+                try (KafkaProducer<String, String> p = producer()) {
+                  long start = System.nanoTime();
+                  for (int i = from; i < to; i++) {
+                    String id = eventId(prefix, i);
+                    String json =
+                        String.format(
+                            "{\"event_id\":\"%s\",\"user_id\":\"u-%05d\",\"event_type\":\"%s\","
+                                + "\"product_id\":\"p-%04d\",\"price\":%d.%02d,\"currency\":\"EUR\",\"event_time\":\"%s\"}",
+                            id,
+                            i % 97,
+                            i % 3 == 0 ? "purchase" : "page_view",
+                            i % 50,
+                            1 + i % 90,
+                            i % 100,
+                            Instant.now());
+                    p.send(new ProducerRecord<>(topic, id, json));
+                    sent.incrementAndGet();
+                    long due =
+                        start + TimeUnit.MILLISECONDS.toNanos(1000L * (i - from + 1) / perSecond);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                      TimeUnit.NANOSECONDS.sleep(wait);
+                    }
+                  }
+                  p.flush();
+                } catch (Exception e) {
+                  failure.set(e);
+                }
+              },
+              "producer-" + prefix);
       thread.setDaemon(true);
     }
 
@@ -470,7 +565,8 @@ public class StreamingFaultIT {
     Producer join(int seconds) throws Exception {
       thread.join(TimeUnit.SECONDS.toMillis(seconds));
       if (thread.isAlive()) {
-        throw new AssertionError("producer still sending after " + seconds + " s (" + sent() + " sent)");
+        throw new AssertionError(
+            "producer still sending after " + seconds + " s (" + sent() + " sent)");
       }
       if (failure.get() != null) {
         throw new AssertionError("producer failed after " + sent() + " sent", failure.get());
@@ -542,7 +638,8 @@ public class StreamingFaultIT {
   }
 
   private static String run(ProcessBuilder pb, long timeoutSeconds) throws Exception {
-    return ClusterProcesses.run(pb, timeoutSeconds, TMP.getRoot().toPath(), StreamingFaultIT::diagnostics);
+    return ClusterProcesses.run(
+        pb, timeoutSeconds, TMP.getRoot().toPath(), StreamingFaultIT::diagnostics);
   }
 
   private static void await(String what, int seconds, BooleanSupplier condition) throws Exception {
@@ -560,8 +657,14 @@ public class StreamingFaultIT {
     StringBuilder b = new StringBuilder("\n--- jobs: ");
     try {
       for (FlinkRest.Job j : flink.jobs()) {
-        b.append(j.id()).append(' ').append(j.state()).append(' ').append(j.name()).append(" exceptions: ")
-            .append(flink.exceptions(j.id())).append("; ");
+        b.append(j.id())
+            .append(' ')
+            .append(j.state())
+            .append(' ')
+            .append(j.name())
+            .append(" exceptions: ")
+            .append(flink.exceptions(j.id()))
+            .append("; ");
       }
     } catch (Exception e) {
       b.append(e.getMessage());
@@ -571,7 +674,9 @@ public class StreamingFaultIT {
       b.append("\n--- tail of ").append(log).append('\n');
       try {
         List<String> lines = Files.readAllLines(log);
-        lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> b.append(l).append('\n'));
+        lines
+            .subList(Math.max(0, lines.size() - 40), lines.size())
+            .forEach(l -> b.append(l).append('\n'));
       } catch (Exception e) {
         b.append("(unreadable: ").append(e.getMessage()).append(")\n");
       }

@@ -1,8 +1,8 @@
 package io.tributary.pipelines.erasure;
 
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,10 +34,10 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * Deletion requests from a Kafka topic of a real broker, on whichever runner this failsafe execution
- * targets: two subjects erased from a dead-letter tree and their keys destroyed in a PostgreSQL key
- * table, a bad request
- * dead-lettered, one audit record per good request, exact accounting.
+ * Deletion requests from a Kafka topic of a real broker, on whichever runner this failsafe
+ * execution targets: two subjects erased from a dead-letter tree and their keys destroyed in a
+ * PostgreSQL key table, a bad request dead-lettered, one audit record per good request, exact
+ * accounting.
  */
 @RunWith(JUnit4.class)
 public class ErasureKafkaIT {
@@ -48,28 +48,43 @@ public class ErasureKafkaIT {
     Path keyset = tmp.newFile("keyset.json").toPath();
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
-    Files.writeString(keyset, "{\"primary\":\"k1\",\"keys\":{\"k1\":\"" + Base64.getEncoder().encodeToString(key) + "\"}}");
+    Files.writeString(
+        keyset,
+        "{\"primary\":\"k1\",\"keys\":{\"k1\":\""
+            + Base64.getEncoder().encodeToString(key)
+            + "\"}}");
     // Keys in a PostgreSQL table this time (ErasureScanIT uses a directory).
     String subjectKeys = Postgres.server().freshDatabase().url();
-    SubjectKeyStore store = SubjectKeyStore.directory(subjectKeys, Keyset.KeysetSource.file(keyset.toString()), "k1");
+    SubjectKeyStore store =
+        SubjectKeyStore.directory(subjectKeys, Keyset.KeysetSource.file(keyset.toString()), "k1");
     for (String s : List.of("u-1", "u-2", "u-3")) {
       store.getOrCreate(s);
     }
     Path deadLetters = tmp.newFolder("dead-letter").toPath();
-    Files.write(deadLetters.resolve("dead-letters-00000-of-00001.jsonl"), List.of(
-        "{\"stage\":\"validate\",\"payload\":\"{\\\"user_id\\\":\\\"u-1\\\"}\"}",
-        "{\"stage\":\"validate\",\"payload\":\"{\\\"user_id\\\":\\\"u-2\\\"}\"}",
-        "{\"stage\":\"validate\",\"payload\":\"{\\\"user_id\\\":\\\"u-3\\\"}\"}"));
+    Files.write(
+        deadLetters.resolve("dead-letters-00000-of-00001.jsonl"),
+        List.of(
+            "{\"stage\":\"validate\",\"payload\":\"{\\\"user_id\\\":\\\"u-1\\\"}\"}",
+            "{\"stage\":\"validate\",\"payload\":\"{\\\"user_id\\\":\\\"u-2\\\"}\"}",
+            "{\"stage\":\"validate\",\"payload\":\"{\\\"user_id\\\":\\\"u-3\\\"}\"}"));
     Path config = tmp.newFile("erasure.json").toPath();
-    Files.writeString(config, "{\"datasets\": [{\"name\": \"dl\", \"kind\": \"jsonl\", \"path\": \"" + deadLetters
-        + "\", \"subject\": \"user_id\"}]}");
+    Files.writeString(
+        config,
+        "{\"datasets\": [{\"name\": \"dl\", \"kind\": \"jsonl\", \"path\": \""
+            + deadLetters
+            + "\", \"subject\": \"user_id\"}]}");
 
     try (KafkaBroker kafka = KafkaBroker.start()) {
       kafka.createTopic("erasure-requests", 1);
       Properties props = new Properties();
       props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      List<String> requests = List.of("u-1", "{\"subject\": \"u-2\", \"request_id\": \"t-2\"}", "{\"request_id\": \"t-3\"}");
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      List<String> requests =
+          List.of(
+              "u-1",
+              "{\"subject\": \"u-2\", \"request_id\": \"t-2\"}",
+              "{\"request_id\": \"t-3\"}");
+      try (KafkaProducer<String, String> producer =
+          new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
         for (String r : requests) {
           producer.send(new ProducerRecord<>("erasure-requests", r));
         }
@@ -87,26 +102,45 @@ public class ErasureKafkaIT {
       o.setSubjectKeys(subjectKeys);
       new ErasureJob().validate(o);
       RunAccounting a = PipelineRun.run(new ErasureJob(), o).accounting();
-      assertEquals(a.line(), RunAccounting.of(3, 2, Map.of("erasure.missing_subject", 1L), 0, 0, 0), a);
+      assertEquals(
+          a.line(), RunAccounting.of(3, 2, Map.of("erasure.missing_subject", 1L), 0, 0, 0), a);
 
-      assertEquals(List.of("{\"stage\":\"validate\",\"payload\":\"{\\\"user_id\\\":\\\"u-3\\\"}\"}"),
+      assertEquals(
+          List.of("{\"stage\":\"validate\",\"payload\":\"{\\\"user_id\\\":\\\"u-3\\\"}\"}"),
           Files.readAllLines(deadLetters.resolve("dead-letters-00000-of-00001.jsonl")));
-      assertEquals(List.of(false, false, true), List.of(store.find(store.keyId("u-1")).isPresent(),
-          store.find(store.keyId("u-2")).isPresent(), store.find(store.keyId("u-3")).isPresent()));
+      assertEquals(
+          List.of(false, false, true),
+          List.of(
+              store.find(store.keyId("u-1")).isPresent(),
+              store.find(store.keyId("u-2")).isPresent(),
+              store.find(store.keyId("u-3")).isPresent()));
       Map<String, String> statusByToken = new TreeMap<>();
       ObjectMapper json = new ObjectMapper();
       String audit = Files.readString(out.resolve("erasure-audit.jsonl"));
       for (String line : audit.strip().split("\n")) {
         JsonNode r = json.readTree(line);
         assertEquals("postgresql", r.at("/key/store").asText());
-        statusByToken.put(r.get("subject_token").asText(), r.get("status").asText() + "/" + r.at("/datasets/0/rows").asLong()
-            + "/" + r.get("request_id").asText());
+        statusByToken.put(
+            r.get("subject_token").asText(),
+            r.get("status").asText()
+                + "/"
+                + r.at("/datasets/0/rows").asLong()
+                + "/"
+                + r.get("request_id").asText());
       }
-      assertEquals(Map.of(store.keyId("u-1"), "erased/1/", store.keyId("u-2"), "erased/1/t-2"), statusByToken);
+      assertEquals(
+          Map.of(store.keyId("u-1"), "erased/1/", store.keyId("u-2"), "erased/1/t-2"),
+          statusByToken);
       assertThat(audit, not(containsString("u-1")));
       assertThat(audit, not(containsString("u-2")));
-      String bad = new String(Files.readAllBytes(Files.list(out.resolve("dead-letter")).filter(p -> p.toString().endsWith(".jsonl"))
-          .findFirst().orElseThrow()), StandardCharsets.UTF_8);
+      String bad =
+          new String(
+              Files.readAllBytes(
+                  Files.list(out.resolve("dead-letter"))
+                      .filter(p -> p.toString().endsWith(".jsonl"))
+                      .findFirst()
+                      .orElseThrow()),
+              StandardCharsets.UTF_8);
       assertThat(bad, containsString("\"stage\":\"erasure\",\"reason\":\"missing_subject\""));
     }
   }

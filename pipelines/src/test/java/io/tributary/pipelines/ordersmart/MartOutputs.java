@@ -27,13 +27,19 @@ final class MartOutputs {
 
   static final Schema HISTORY = Cdc.historySchema(OrdersMartPipeline.ORDER, List.of("order_id"));
 
-  /** The lake under {@code output} holds exactly the golden current orders, history and mart of testdata/cdc. */
+  /**
+   * The lake under {@code output} holds exactly the golden current orders, history and mart of
+   * testdata/cdc.
+   */
   static void assertGoldenLake(Path output) {
-    org.junit.Assert.assertEquals(sortedLines(io.tributary.pipelines.Testdata.file("cdc/golden/orders_state.jsonl")),
+    org.junit.Assert.assertEquals(
+        sortedLines(io.tributary.pipelines.Testdata.file("cdc/golden/orders_state.jsonl")),
         lakeRows(output, "orders", OrdersMartPipeline.ORDER));
-    org.junit.Assert.assertEquals(sortedLines(io.tributary.pipelines.Testdata.file("cdc/golden/orders_history.jsonl")),
+    org.junit.Assert.assertEquals(
+        sortedLines(io.tributary.pipelines.Testdata.file("cdc/golden/orders_history.jsonl")),
         lakeRows(output, "orders_history", HISTORY));
-    org.junit.Assert.assertEquals(sortedLines(io.tributary.pipelines.Testdata.file("cdc/golden/mart.jsonl")),
+    org.junit.Assert.assertEquals(
+        sortedLines(io.tributary.pipelines.Testdata.file("cdc/golden/mart.jsonl")),
         lakeRows(output, "daily_category_revenue", OrdersMartPipeline.MART));
   }
 
@@ -42,8 +48,12 @@ final class MartOutputs {
     List<String> rows = new ArrayList<>();
     Path root = output.resolve("lake").resolve(dataset);
     try (Stream<Path> files = Files.walk(root)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".avro") && !p.toString().contains("/.")).collect(Collectors.toList())) {
-        try (DataFileReader<GenericRecord> r = new DataFileReader<>(new File(f.toString()), new GenericDatumReader<>())) {
+      for (Path f :
+          files
+              .filter(p -> p.toString().endsWith(".avro") && !p.toString().contains("/."))
+              .collect(Collectors.toList())) {
+        try (DataFileReader<GenericRecord> r =
+            new DataFileReader<>(new File(f.toString()), new GenericDatumReader<>())) {
           for (GenericRecord rec : r) {
             rows.add(render(rec, schema));
           }
@@ -70,10 +80,14 @@ final class MartOutputs {
     List<Object> values = new ArrayList<>();
     for (Schema.Field f : schema.getFields()) {
       Object v = row.getValue(f.getName());
-      values.add(f.getType().getTypeName() == Schema.TypeName.LOGICAL_TYPE
-          ? java.time.LocalDate.ofEpochDay(((org.joda.time.ReadableInstant) v).getMillis() / 86_400_000L) : v);
+      values.add(
+          f.getType().getTypeName() == Schema.TypeName.LOGICAL_TYPE
+              ? java.time.LocalDate.ofEpochDay(
+                  ((org.joda.time.ReadableInstant) v).getMillis() / 86_400_000L)
+              : v);
     }
-    return RowJsonText.render(org.apache.beam.sdk.values.Row.withSchema(schema).addValues(values).build());
+    return RowJsonText.render(
+        org.apache.beam.sdk.values.Row.withSchema(schema).addValues(values).build());
   }
 
   /** Relative path -> SHA-256 of every file under {@code dir} (dot-directories excluded). */
@@ -85,7 +99,10 @@ final class MartOutputs {
         if (rel.startsWith(".") || rel.contains("/.")) {
           continue;
         }
-        sums.put(rel, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f))));
+        sums.put(
+            rel,
+            HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f))));
       }
     } catch (Exception e) {
       throw new IllegalStateException(e);

@@ -26,8 +26,8 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * {@code tributary backfill orders-mart} against a real PostgreSQL server: the golden state and mart
- * land in PostgreSQL; a second backfill skips everything; a forced one rewrites byte-identical
+ * {@code tributary backfill orders-mart} against a real PostgreSQL server: the golden state and
+ * mart land in PostgreSQL; a second backfill skips everything; a forced one rewrites byte-identical
  * lake partitions and identical tables; a backfill killed (SIGKILL) after its first partition and
  * run again ends identical to an uninterrupted one.
  */
@@ -39,10 +39,20 @@ public class OrdersMartBackfillIT {
   String out;
 
   private List<String> args(Path output, JdbcTarget db, String... extra) {
-    List<String> args = new ArrayList<>(List.of("backfill", "orders-mart", "--from=2026-11-01", "--to=2026-11-04",
-        "--profile=flink-local",
-        "--orders=" + Testdata.file("cdc/orders.jsonl"), "--products=" + Testdata.file("cdc/products.jsonl"),
-        "--output=" + output, "--jdbcUrl=" + db.url(), "--jdbcUser=postgres", "--jdbcPassword=postgres"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "backfill",
+                "orders-mart",
+                "--from=2026-11-01",
+                "--to=2026-11-04",
+                "--profile=flink-local",
+                "--orders=" + Testdata.file("cdc/orders.jsonl"),
+                "--products=" + Testdata.file("cdc/products.jsonl"),
+                "--output=" + output,
+                "--jdbcUrl=" + db.url(),
+                "--jdbcUser=postgres",
+                "--jdbcPassword=postgres"));
     args.addAll(List.of(extra));
     return args;
   }
@@ -50,8 +60,11 @@ public class OrdersMartBackfillIT {
   private int backfill(Path output, JdbcTarget db, String... extra) {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code = Tributary.run(args(output, db, extra).toArray(new String[0]),
-        new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+    int code =
+        Tributary.run(
+            args(output, db, extra).toArray(new String[0]),
+            new PrintStream(o, true, StandardCharsets.UTF_8),
+            new PrintStream(e, true, StandardCharsets.UTF_8));
     out = o.toString(StandardCharsets.UTF_8) + e.toString(StandardCharsets.UTF_8);
     System.out.println(out);
     return code;
@@ -77,16 +90,30 @@ public class OrdersMartBackfillIT {
 
     // The golden mart and final state, as served by PostgreSQL.
     List<String> mart = new ArrayList<>();
-    for (String r : Postgres.server().rows(dbA,
-        "SELECT dt::text, category, orders, revenue::text FROM daily_category_revenue ORDER BY dt, category")) {
+    for (String r :
+        Postgres.server()
+            .rows(
+                dbA,
+                "SELECT dt::text, category, orders, revenue::text FROM daily_category_revenue ORDER BY dt, category")) {
       String[] f = r.split("\\|");
-      mart.add("{\"dt\":\"" + f[0].split("=")[1] + "\",\"category\":\"" + f[1].split("=")[1] + "\",\"orders\":"
-          + f[2].split("=")[1] + ",\"revenue\":" + f[3].split("=")[1] + "}");
+      mart.add(
+          "{\"dt\":\""
+              + f[0].split("=")[1]
+              + "\",\"category\":\""
+              + f[1].split("=")[1]
+              + "\",\"orders\":"
+              + f[2].split("=")[1]
+              + ",\"revenue\":"
+              + f[3].split("=")[1]
+              + "}");
     }
     assertEquals(Files.readAllLines(Testdata.file("cdc/golden/mart.jsonl")), mart);
-    long liveOrders = Testdata.manifest("cdc/expected.json").get("orders").get("final_rows").asLong();
-    assertEquals(List.of("count=" + liveOrders), Postgres.server().rows(dbA, "SELECT count(*) FROM orders"));
-    assertEquals(List.of("count=" + Testdata.manifest("cdc/expected.json").get("history_rows").asLong()),
+    long liveOrders =
+        Testdata.manifest("cdc/expected.json").get("orders").get("final_rows").asLong();
+    assertEquals(
+        List.of("count=" + liveOrders), Postgres.server().rows(dbA, "SELECT count(*) FROM orders"));
+    assertEquals(
+        List.of("count=" + Testdata.manifest("cdc/expected.json").get("history_rows").asLong()),
         Postgres.server().rows(dbA, "SELECT count(*) FROM orders_history"));
     Map<String, String> tablesA = tableChecksums(dbA);
     Map<String, String> lakeA = MartOutputs.checksums(a.resolve("lake"));
@@ -103,11 +130,19 @@ public class OrdersMartBackfillIT {
     // Killed after the first partition, then resumed.
     Path b = tmp.newFolder("b").toPath();
     JdbcTarget dbB = Postgres.server().freshDatabase();
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Tributary.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Tributary.class.getName()));
     command.addAll(args(b, dbB));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(tmp.newFile("killed.log")).start();
+    Process p =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.newFile("killed.log"))
+            .start();
     Path firstDone = b.resolve("lake/daily_category_revenue/dt=2026-11-01/_SUCCESS");
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
     while (!Files.exists(firstDone) && System.nanoTime() < deadline && p.isAlive()) {

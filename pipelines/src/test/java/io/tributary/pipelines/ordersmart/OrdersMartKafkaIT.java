@@ -46,19 +46,28 @@ public class OrdersMartKafkaIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The primary key of an envelope line, or null for tombstones and lines that are not envelopes. */
+  /**
+   * The primary key of an envelope line, or null for tombstones and lines that are not envelopes.
+   */
   static byte[] keyOf(String line, String keyField) {
     try {
       JsonNode n = JSON.readTree(line);
       JsonNode image = n.path("after").isObject() ? n.get("after") : n.path("before");
-      return image.has(keyField) ? image.get(keyField).asText().getBytes(StandardCharsets.UTF_8) : null;
+      return image.has(keyField)
+          ? image.get(keyField).asText().getBytes(StandardCharsets.UTF_8)
+          : null;
     } catch (Exception e) {
       return null; // malformed on purpose: the pipeline dead-letters it
     }
   }
 
-  /** Produces the lines of {@code file}: "null" lines as tombstones (null values) keyed like the last delete. */
-  static int produce(KafkaProducer<byte[], byte[]> producer, String topic, Path file, String keyField) throws Exception {
+  /**
+   * Produces the lines of {@code file}: "null" lines as tombstones (null values) keyed like the
+   * last delete.
+   */
+  static int produce(
+      KafkaProducer<byte[], byte[]> producer, String topic, Path file, String keyField)
+      throws Exception {
     List<String> lines = Files.readAllLines(file);
     byte[] lastDeleted = null;
     for (String line : lines) {
@@ -87,10 +96,15 @@ public class OrdersMartKafkaIT {
       int productLines;
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-        orderLines = produce(producer, "shop.orders", Testdata.file("cdc/orders.jsonl"), "order_id");
-        productLines = produce(producer, "shop.products", Testdata.file("cdc/products.jsonl"), "product_id");
-        // A value that is not UTF-8 (a producer with the wrong serializer): dead-lettered, not lost.
-        producer.send(new ProducerRecord<>("shop.products", null, new byte[] {(byte) 0xC3, (byte) 0x28, 0x7B}));
+        orderLines =
+            produce(producer, "shop.orders", Testdata.file("cdc/orders.jsonl"), "order_id");
+        productLines =
+            produce(producer, "shop.products", Testdata.file("cdc/products.jsonl"), "product_id");
+        // A value that is not UTF-8 (a producer with the wrong serializer): dead-lettered, not
+        // lost.
+        producer.send(
+            new ProducerRecord<>(
+                "shop.products", null, new byte[] {(byte) 0xC3, (byte) 0x28, 0x7B}));
         producer.flush();
 
         Path out = tmp.newFolder("out").toPath();
@@ -99,20 +113,32 @@ public class OrdersMartKafkaIT {
         OrdersMartPipeline.build(p, options);
 
         // The offsets were captured when the pipeline was built; what arrives now is not replayed.
-        List<KafkaReplay.OffsetRange> ranges = KafkaReplay.OffsetRange.parseList(options.getKafkaOffsets());
+        List<KafkaReplay.OffsetRange> ranges =
+            KafkaReplay.OffsetRange.parseList(options.getKafkaOffsets());
         assertEquals(5, ranges.size());
         Map<String, Long> perTopic = new HashMap<>();
         ranges.forEach(r -> perTopic.merge(r.topic, r.size(), Long::sum));
-        assertEquals(Map.of("shop.orders", (long) orderLines, "shop.products", productLines + 1L), perTopic);
-        assertTrue("partitions are uneven: " + ranges,
-            ranges.stream().filter(r -> r.topic.equals("shop.orders")).map(KafkaReplay.OffsetRange::size).distinct().count() > 1);
-        String late = "{\"before\":null,\"after\":{\"order_id\":\"o-99999\",\"customer_id\":\"c-0001\",\"product_id\":\"p-001\","
-            + "\"quantity\":1,\"amount\":1.00,\"status\":\"paid\",\"created_at\":\"2026-11-01T00:00:00Z\","
-            + "\"updated_at\":\"2026-11-01T00:00:00Z\"},\"source\":{\"ts_ms\":1793512800000,\"lsn\":99999999999},"
-            + "\"op\":\"c\",\"ts_ms\":1793512800000}";
+        assertEquals(
+            Map.of("shop.orders", (long) orderLines, "shop.products", productLines + 1L), perTopic);
+        assertTrue(
+            "partitions are uneven: " + ranges,
+            ranges.stream()
+                    .filter(r -> r.topic.equals("shop.orders"))
+                    .map(KafkaReplay.OffsetRange::size)
+                    .distinct()
+                    .count()
+                > 1);
+        String late =
+            "{\"before\":null,\"after\":{\"order_id\":\"o-99999\",\"customer_id\":\"c-0001\",\"product_id\":\"p-001\","
+                + "\"quantity\":1,\"amount\":1.00,\"status\":\"paid\",\"created_at\":\"2026-11-01T00:00:00Z\","
+                + "\"updated_at\":\"2026-11-01T00:00:00Z\"},\"source\":{\"ts_ms\":1793512800000,\"lsn\":99999999999},"
+                + "\"op\":\"c\",\"ts_ms\":1793512800000}";
         for (int i = 0; i < 3; i++) {
-          producer.send(new ProducerRecord<>("shop.orders", ("o-99999").getBytes(StandardCharsets.UTF_8),
-              late.getBytes(StandardCharsets.UTF_8)));
+          producer.send(
+              new ProducerRecord<>(
+                  "shop.orders",
+                  ("o-99999").getBytes(StandardCharsets.UTF_8),
+                  late.getBytes(StandardCharsets.UTF_8)));
         }
         producer.flush();
 
@@ -126,10 +152,27 @@ public class OrdersMartKafkaIT {
         RunAccounting a = RunAccounting.from(result);
         assertEquals(o.get("lines").asLong() + pr.get("lines").asLong() + 1, a.read());
         assertEquals(o.get("accepted").asLong() + pr.get("accepted").asLong(), a.written());
-        assertEquals(o.get("redelivered").asLong() + o.get("tombstones").asLong()
-            + pr.get("redelivered").asLong() + pr.get("tombstones").asLong(), a.deduplicated());
-        assertEquals(Map.of("cdc.missing_after", 1L, "cdc.missing_position", 1L, "cdc.not_json", 1L,
-            "cdc.unknown_op", 1L, "cdc.truncated_json", 1L, "decode.not_utf8", 1L), a.deadLettersByReason());
+        assertEquals(
+            o.get("redelivered").asLong()
+                + o.get("tombstones").asLong()
+                + pr.get("redelivered").asLong()
+                + pr.get("tombstones").asLong(),
+            a.deduplicated());
+        assertEquals(
+            Map.of(
+                "cdc.missing_after",
+                1L,
+                "cdc.missing_position",
+                1L,
+                "cdc.not_json",
+                1L,
+                "cdc.unknown_op",
+                1L,
+                "cdc.truncated_json",
+                1L,
+                "decode.not_utf8",
+                1L),
+            a.deadLettersByReason());
         assertTrue(a.line(), a.balanced());
       }
     }
@@ -137,9 +180,14 @@ public class OrdersMartKafkaIT {
 
   private static OrdersMartOptions options(Path out, String servers) {
     PipelineOptions base = TestRunners.options();
-    OrdersMartOptions o = PipelineOptionsFactory.fromArgs(
-        "--source=kafka", "--bootstrapServers=" + servers, "--ordersTopic=shop.orders",
-        "--productsTopic=shop.products", "--output=" + out).as(OrdersMartOptions.class);
+    OrdersMartOptions o =
+        PipelineOptionsFactory.fromArgs(
+                "--source=kafka",
+                "--bootstrapServers=" + servers,
+                "--ordersTopic=shop.orders",
+                "--productsTopic=shop.products",
+                "--output=" + out)
+            .as(OrdersMartOptions.class);
     o.setRunner(base.getRunner());
     o.setStableUniqueNames(base.getStableUniqueNames());
     if (TestRunners.isFlink()) {

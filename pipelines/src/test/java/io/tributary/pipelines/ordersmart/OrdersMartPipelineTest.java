@@ -45,10 +45,25 @@ public class OrdersMartPipelineTest {
     RunAccounting a = RunAccounting.from(result);
     assertEquals(o.get("lines").asLong() + pr.get("lines").asLong(), a.read());
     assertEquals(o.get("accepted").asLong() + pr.get("accepted").asLong(), a.written());
-    assertEquals(o.get("redelivered").asLong() + o.get("tombstones").asLong()
-        + pr.get("redelivered").asLong() + pr.get("tombstones").asLong(), a.deduplicated());
-    assertEquals(Map.of("cdc.missing_after", 1L, "cdc.missing_position", 1L, "cdc.not_json", 1L,
-        "cdc.unknown_op", 1L, "cdc.truncated_json", 1L), a.deadLettersByReason());
+    assertEquals(
+        o.get("redelivered").asLong()
+            + o.get("tombstones").asLong()
+            + pr.get("redelivered").asLong()
+            + pr.get("tombstones").asLong(),
+        a.deduplicated());
+    assertEquals(
+        Map.of(
+            "cdc.missing_after",
+            1L,
+            "cdc.missing_position",
+            1L,
+            "cdc.not_json",
+            1L,
+            "cdc.unknown_op",
+            1L,
+            "cdc.truncated_json",
+            1L),
+        a.deadLettersByReason());
     assertTrue(a.line(), a.balanced());
   }
 }

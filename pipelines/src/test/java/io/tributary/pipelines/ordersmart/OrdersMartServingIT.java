@@ -28,8 +28,9 @@ import org.junit.runners.JUnit4;
 /**
  * The served mart in a real PostgreSQL server, on whichever runner this failsafe execution targets:
  * when the change log later deletes every order of one (date, category) and that date is rebuilt
- * with {@code --partitions}, the row disappears from {@code daily_category_revenue} (an upsert would
- * have left it there, stale); the other dates are untouched; rebuilding again changes nothing.
+ * with {@code --partitions}, the row disappears from {@code daily_category_revenue} (an upsert
+ * would have left it there, stale); the other dates are untouched; rebuilding again changes
+ * nothing.
  */
 @RunWith(JUnit4.class)
 public class OrdersMartServingIT {
@@ -41,10 +42,16 @@ public class OrdersMartServingIT {
 
   private static void run(JdbcTarget db, Path orders, Path out, String partitions) {
     PipelineOptions base = TestRunners.options();
-    OrdersMartOptions o = PipelineOptionsFactory.fromArgs(
-        "--orders=" + orders, "--products=" + Testdata.file("cdc/products.jsonl"), "--output=" + out,
-        "--jdbcUrl=" + db.url(), "--jdbcUser=postgres", "--jdbcPassword=postgres", "--partitions=" + partitions)
-        .as(OrdersMartOptions.class);
+    OrdersMartOptions o =
+        PipelineOptionsFactory.fromArgs(
+                "--orders=" + orders,
+                "--products=" + Testdata.file("cdc/products.jsonl"),
+                "--output=" + out,
+                "--jdbcUrl=" + db.url(),
+                "--jdbcUser=postgres",
+                "--jdbcPassword=postgres",
+                "--partitions=" + partitions)
+            .as(OrdersMartOptions.class);
     o.setRunner(base.getRunner());
     o.setStableUniqueNames(base.getStableUniqueNames());
     if (TestRunners.isFlink()) {
@@ -83,11 +90,17 @@ public class OrdersMartServingIT {
     int deleted = 0;
     for (String line : Files.readAllLines(Testdata.file("cdc/golden/orders_state.jsonl"))) {
       JsonNode order = JSON.readTree(line);
-      if (order.get("created_at").asText().startsWith(dt) && !"cancelled".equals(order.get("status").asText())
-          && category.equals(categoryOf.getOrDefault(order.get("product_id").asText(), "unknown"))) {
+      if (order.get("created_at").asText().startsWith(dt)
+          && !"cancelled".equals(order.get("status").asText())
+          && category.equals(
+              categoryOf.getOrDefault(order.get("product_id").asText(), "unknown"))) {
         lsn++;
-        changed.add("{\"before\":" + line + ",\"after\":null,\"source\":{\"ts_ms\":1794000000000,\"lsn\":" + lsn
-            + "},\"op\":\"d\",\"ts_ms\":1794000000000}");
+        changed.add(
+            "{\"before\":"
+                + line
+                + ",\"after\":null,\"source\":{\"ts_ms\":1794000000000,\"lsn\":"
+                + lsn
+                + "},\"op\":\"d\",\"ts_ms\":1794000000000}");
         deleted++;
       }
     }

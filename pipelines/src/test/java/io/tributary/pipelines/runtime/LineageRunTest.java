@@ -37,13 +37,16 @@ public class LineageRunTest {
     for (String line : lines) {
       OpenLineageSchema.assertValid(line);
     }
-    return lines.stream().map(l -> {
-      try {
-        return mapper.readTree(l);
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    }).collect(java.util.stream.Collectors.toList());
+    return lines.stream()
+        .map(
+            l -> {
+              try {
+                return mapper.readTree(l);
+              } catch (Exception e) {
+                throw new AssertionError(e);
+              }
+            })
+        .collect(java.util.stream.Collectors.toList());
   }
 
   /**
@@ -57,18 +60,36 @@ public class LineageRunTest {
     ordersMartEventsNameItsFilesAndPostgresTablesWithSchemas(runs.resolve("mart"));
 
     java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream print = new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8);
-    assertEquals(0, io.tributary.pipelines.cli.Tributary.run(new String[] {"lineage", "lake/daily_category_revenue", "--events=" + runs}, print, print));
-    assertEquals(0, io.tributary.pipelines.cli.Tributary.run(new String[] {"lineage", "clickstream/aggregates", "--events=" + runs}, print, print));
+    java.io.PrintStream print =
+        new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(
+        0,
+        io.tributary.pipelines.cli.Tributary.run(
+            new String[] {"lineage", "lake/daily_category_revenue", "--events=" + runs},
+            print,
+            print));
+    assertEquals(
+        0,
+        io.tributary.pipelines.cli.Tributary.run(
+            new String[] {"lineage", "clickstream/aggregates", "--events=" + runs}, print, print));
     String tree = text.toString(java.nio.charset.StandardCharsets.UTF_8);
     System.out.print(tree);
     assertThat(tree, containsString("file:" + runs.resolve("mart/lake/daily_category_revenue")));
     assertThat(tree, containsString("<- job tributary.orders-mart (last run COMPLETE"));
-    assertThat(tree, containsString("<- file:" + Testdata.file("cdc/orders.jsonl").toAbsolutePath().normalize()));
-    assertThat(tree, containsString("<- file:" + Testdata.file("cdc/products.jsonl").toAbsolutePath().normalize()));
+    assertThat(
+        tree,
+        containsString(
+            "<- file:" + Testdata.file("cdc/orders.jsonl").toAbsolutePath().normalize()));
+    assertThat(
+        tree,
+        containsString(
+            "<- file:" + Testdata.file("cdc/products.jsonl").toAbsolutePath().normalize()));
     assertThat(tree, containsString("file:" + runs.resolve("clickstream/aggregates")));
     assertThat(tree, containsString("<- job tributary.clickstream (last run COMPLETE"));
-    assertThat(tree, containsString("<- file:" + Testdata.file("clickstream/small.jsonl").toAbsolutePath().normalize()));
+    assertThat(
+        tree,
+        containsString(
+            "<- file:" + Testdata.file("clickstream/small.jsonl").toAbsolutePath().normalize()));
   }
 
   private void clickstreamRunEmitsStartAndCompleteWithDatasets(Path out) throws Exception {
@@ -85,7 +106,9 @@ public class LineageRunTest {
     assertEquals(events.get(0).at("/run/runId"), events.get(1).at("/run/runId"));
     JsonNode complete = events.get(1);
     assertEquals("clickstream", complete.at("/job/name").asText());
-    assertEquals(Testdata.file("clickstream/small.jsonl").toAbsolutePath().normalize().toString(), complete.at("/inputs/0/name").asText());
+    assertEquals(
+        Testdata.file("clickstream/small.jsonl").toAbsolutePath().normalize().toString(),
+        complete.at("/inputs/0/name").asText());
     assertEquals("event_id", complete.at("/inputs/0/facets/schema/fields/0/name").asText());
     assertEquals(out.resolve("aggregates").toString(), complete.at("/outputs/0/name").asText());
     assertEquals(7, complete.at("/outputs/1/outputFacets/outputStatistics/rowCount").asLong());
@@ -101,7 +124,8 @@ public class LineageRunTest {
   }
 
   @Test
-  public void clickstreamWithChecksCarriesQualityFacetsColumnLineageStagesCostAndReport() throws Exception {
+  public void clickstreamWithChecksCarriesQualityFacetsColumnLineageStagesCostAndReport()
+      throws Exception {
     Path out = tmp.newFolder("checked").toPath();
     ClickstreamOptions options = TestRunners.options().as(ClickstreamOptions.class);
     options.setInput(Testdata.file("clickstream/small.jsonl").toString());
@@ -138,22 +162,34 @@ public class LineageRunTest {
     JsonNode quarantine = find(complete.get("outputs"), "/quarantine");
     JsonNode record = quarantine.at("/facets/columnLineage/fields/record/inputFields");
     java.util.Map<String, Boolean> masking = new java.util.TreeMap<>();
-    record.forEach(f -> masking.put(f.get("field").asText(), f.at("/transformations/0/masking").asBoolean()));
+    record.forEach(
+        f -> masking.put(f.get("field").asText(), f.at("/transformations/0/masking").asBoolean()));
     // the contract marks email and ip as personal data: masked by the default policy
     assertEquals(Boolean.TRUE, masking.get("email"));
     assertEquals(Boolean.TRUE, masking.get("ip"));
     assertEquals(Boolean.FALSE, masking.get("event_id"));
     assertEquals(Boolean.FALSE, masking.get("user_agent"));
-    assertEquals(io.tributary.pipelines.clickstream.ClickstreamPipeline.EVENT_SCHEMA.getFieldCount(), masking.size());
+    assertEquals(
+        io.tributary.pipelines.clickstream.ClickstreamPipeline.EVENT_SCHEMA.getFieldCount(),
+        masking.size());
     JsonNode aggregates = find(complete.get("outputs"), "/aggregates");
-    assertEquals("user_id", aggregates.at("/facets/columnLineage/fields/distinct_users/inputFields/0/field").asText());
-    assertEquals("AGGREGATION", aggregates.at("/facets/columnLineage/fields/distinct_users/inputFields/0/transformations/0/subtype").asText());
+    assertEquals(
+        "user_id",
+        aggregates.at("/facets/columnLineage/fields/distinct_users/inputFields/0/field").asText());
+    assertEquals(
+        "AGGREGATION",
+        aggregates
+            .at(
+                "/facets/columnLineage/fields/distinct_users/inputFields/0/transformations/0/subtype")
+            .asText());
 
     // per-stage metrics, chained and balanced
     JsonNode json = mapper.readTree(Files.readString(out.resolve(RunSummary.FILE_NAME)));
     java.util.Map<String, JsonNode> stages = new java.util.LinkedHashMap<>();
     json.get("stages").forEach(st -> stages.put(st.get("stage").asText(), st));
-    assertEquals(List.of("decode", "validate", "quality", "protect", "dedup", "window"), new java.util.ArrayList<>(stages.keySet()));
+    assertEquals(
+        List.of("decode", "validate", "quality", "protect", "dedup", "window"),
+        new java.util.ArrayList<>(stages.keySet()));
     assertEquals(1000, stages.get("decode").get("records_in").asLong());
     assertEquals(995, stages.get("decode").get("records_out").asLong());
     assertEquals(1, stages.get("decode").at("/dead_lettered/not_json").asLong());
@@ -163,15 +199,21 @@ public class LineageRunTest {
     assertEquals(983, stages.get("dedup").get("records_out").asLong());
     assertEquals(983, stages.get("dedup").at("/processing_lag_ms/count").asLong());
     assertEquals(983, stages.get("window").get("records_out").asLong());
-    stages.values().forEach(st -> assertEquals(st.toString(), true, st.get("balanced").asBoolean()));
+    stages
+        .values()
+        .forEach(st -> assertEquals(st.toString(), true, st.get("balanced").asBoolean()));
 
     // cost: CPU of this JVM, the sample's bytes, the estimate at the given prices
     JsonNode cost = json.get("cost");
-    assertEquals(Files.size(Testdata.file("clickstream/small.jsonl")), cost.get("bytes_read").asLong());
+    assertEquals(
+        Files.size(Testdata.file("clickstream/small.jsonl")), cost.get("bytes_read").asLong());
     assertThat(cost.get("cpu_seconds").asDouble(), org.hamcrest.Matchers.greaterThan(0.0));
     assertThat(cost.get("bytes_written").asLong(), org.hamcrest.Matchers.greaterThan(0L));
-    assertEquals(cost.get("cpu_seconds").asDouble() / 3600 * 0.04 + cost.get("bytes_written").asLong() / 1e9 * 0.02,
-        cost.at("/estimate/total").asDouble(), 1e-12);
+    assertEquals(
+        cost.get("cpu_seconds").asDouble() / 3600 * 0.04
+            + cost.get("bytes_written").asLong() / 1e9 * 0.02,
+        cost.at("/estimate/total").asDouble(),
+        1e-12);
     assertThat(summary.toText(), containsString("cost: cpu "));
 
     String report = Files.readString(out.resolve(RunReport.FILE_NAME));
@@ -182,7 +224,8 @@ public class LineageRunTest {
 
   private void ordersMartEventsNameItsFilesAndPostgresTablesWithSchemas(Path out) throws Exception {
     Files.createDirectories(out);
-    io.tributary.io.jdbc.JdbcTarget db = io.tributary.io.jdbc.testing.Postgres.server().freshDatabase();
+    io.tributary.io.jdbc.JdbcTarget db =
+        io.tributary.io.jdbc.testing.Postgres.server().freshDatabase();
     io.tributary.pipelines.ordersmart.OrdersMartOptions options =
         TestRunners.options().as(io.tributary.pipelines.ordersmart.OrdersMartOptions.class);
     options.setOrders(Testdata.file("cdc/orders.jsonl").toString());
@@ -194,7 +237,9 @@ public class LineageRunTest {
     PipelineRun.run(new io.tributary.pipelines.ordersmart.OrdersMartJob(), options);
 
     List<JsonNode> events = events(out.resolve("_openlineage.jsonl"));
-    assertEquals(List.of("START", "COMPLETE"), List.of(events.get(0).get("eventType").asText(), events.get(1).get("eventType").asText()));
+    assertEquals(
+        List.of("START", "COMPLETE"),
+        List.of(events.get(0).get("eventType").asText(), events.get(1).get("eventType").asText()));
     JsonNode complete = events.get(1);
     assertEquals("orders-mart", complete.at("/job/name").asText());
     JsonNode orders = find(complete.get("inputs"), "cdc/orders.jsonl");
@@ -202,7 +247,9 @@ public class LineageRunTest {
     assertEquals("order_id", orders.at("/facets/schema/fields/0/name").asText());
     String database = db.url().replaceAll("^.*/([^/?]+)(\\?.*)?$", "$1");
     JsonNode table = find(complete.get("outputs"), database + ".public.daily_category_revenue");
-    assertEquals("postgres://localhost:" + io.tributary.io.jdbc.testing.Postgres.server().port(), table.get("namespace").asText());
+    assertEquals(
+        "postgres://localhost:" + io.tributary.io.jdbc.testing.Postgres.server().port(),
+        table.get("namespace").asText());
     assertEquals("revenue", table.at("/facets/schema/fields/3/name").asText());
     JsonNode lake = find(complete.get("outputs"), "/lake/orders_history");
     assertThat(lake.at("/facets/schema/fields").toString(), containsString("valid_from"));
@@ -220,11 +267,18 @@ public class LineageRunTest {
     assertEquals(2, events.size());
     assertEquals("START", events.get(0).get("eventType").asText());
     assertEquals("FAIL", events.get(1).get("eventType").asText());
-    assertThat(events.get(1).at("/run/facets/errorMessage/stackTrace").asText(), containsString("no-such-clicks.jsonl"));
-    assertEquals(out.resolve("no-such-clicks.jsonl").toString(), events.get(1).at("/inputs/0/name").asText());
+    assertThat(
+        events.get(1).at("/run/facets/errorMessage/stackTrace").asText(),
+        containsString("no-such-clicks.jsonl"));
+    assertEquals(
+        out.resolve("no-such-clicks.jsonl").toString(),
+        events.get(1).at("/inputs/0/name").asText());
     assertEquals("event_id", events.get(1).at("/inputs/0/facets/schema/fields/0/name").asText());
-    assertEquals("user_id", find(events.get(1).get("outputs"), "/aggregates")
-        .at("/facets/columnLineage/fields/distinct_users/inputFields/0/field").asText());
+    assertEquals(
+        "user_id",
+        find(events.get(1).get("outputs"), "/aggregates")
+            .at("/facets/columnLineage/fields/distinct_users/inputFields/0/field")
+            .asText());
   }
 
   @Test
@@ -236,12 +290,18 @@ public class LineageRunTest {
     options.setOrders(out.resolve("no-such-orders.jsonl").toString());
     options.setProducts(Testdata.file("cdc/products.jsonl").toString());
     options.setOutput(out.toString());
-    assertThrows(RuntimeException.class, () -> PipelineRun.run(new io.tributary.pipelines.ordersmart.OrdersMartJob(), options));
+    assertThrows(
+        RuntimeException.class,
+        () -> PipelineRun.run(new io.tributary.pipelines.ordersmart.OrdersMartJob(), options));
     List<JsonNode> events = events(out.resolve("_openlineage.jsonl"));
     assertEquals(2, events.size());
     assertEquals("FAIL", events.get(1).get("eventType").asText());
-    assertThat(events.get(1).at("/run/facets/errorMessage/message").asText(), containsString("no-such-orders.jsonl"));
-    assertEquals(out.resolve("no-such-orders.jsonl").toString(), events.get(1).at("/inputs/0/name").asText());
+    assertThat(
+        events.get(1).at("/run/facets/errorMessage/message").asText(),
+        containsString("no-such-orders.jsonl"));
+    assertEquals(
+        out.resolve("no-such-orders.jsonl").toString(),
+        events.get(1).at("/inputs/0/name").asText());
     assertEquals(4, events.get(1).get("outputs").size());
   }
 
@@ -249,8 +309,11 @@ public class LineageRunTest {
   public void erasureFailedRunEmitsFailWithItsDatasets() throws Exception {
     Path out = tmp.newFolder("erasure-fail").toPath();
     Path config = out.resolve("erasure.json");
-    java.nio.file.Files.writeString(config, "{\"datasets\":[{\"name\":\"dl\",\"kind\":\"jsonl\",\"path\":\""
-        + out.resolve("dead-letter") + "\",\"subject\":\"user_id\",\"action\":\"delete\"}]}");
+    java.nio.file.Files.writeString(
+        config,
+        "{\"datasets\":[{\"name\":\"dl\",\"kind\":\"jsonl\",\"path\":\""
+            + out.resolve("dead-letter")
+            + "\",\"subject\":\"user_id\",\"action\":\"delete\"}]}");
     io.tributary.pipelines.erasure.ErasureOptions options =
         TestRunners.options().as(io.tributary.pipelines.erasure.ErasureOptions.class);
     // no --keyset: the pipeline cannot even be built, and the run still leaves START and FAIL
@@ -258,14 +321,21 @@ public class LineageRunTest {
     options.setConfig(config.toString());
     options.setOutput(out.toString());
     options.setSubjectKeys(out.resolve("keys").toString());
-    assertThrows(RuntimeException.class, () -> PipelineRun.run(new io.tributary.pipelines.erasure.ErasureJob(), options));
+    assertThrows(
+        RuntimeException.class,
+        () -> PipelineRun.run(new io.tributary.pipelines.erasure.ErasureJob(), options));
     List<JsonNode> events = events(out.resolve("_openlineage.jsonl"));
     assertEquals(2, events.size());
     assertEquals("START", events.get(0).get("eventType").asText());
     assertEquals("FAIL", events.get(1).get("eventType").asText());
-    assertThat(events.get(1).at("/run/facets/errorMessage/message").asText(), containsString("--keyset"));
-    assertEquals(out.resolve("no-such-requests.txt").toString(), events.get(1).at("/inputs/0/name").asText());
-    assertEquals(out.resolve("dead-letter").toString(), find(events.get(1).get("outputs"), "/dead-letter").get("name").asText());
+    assertThat(
+        events.get(1).at("/run/facets/errorMessage/message").asText(), containsString("--keyset"));
+    assertEquals(
+        out.resolve("no-such-requests.txt").toString(),
+        events.get(1).at("/inputs/0/name").asText());
+    assertEquals(
+        out.resolve("dead-letter").toString(),
+        find(events.get(1).get("outputs"), "/dead-letter").get("name").asText());
   }
 
   /** A job whose one step throws on every element. */
@@ -306,20 +376,30 @@ public class LineageRunTest {
 
     @Override
     public void build(Pipeline pipeline, PipelineOptions options) {
-      pipeline.apply(Create.of(1, 2, 3)).apply("Explode", MapElements.into(TypeDescriptors.integers()).via(i -> {
-        throw new IllegalStateException("injected failure on element " + i);
-      }));
+      pipeline
+          .apply(Create.of(1, 2, 3))
+          .apply(
+              "Explode",
+              MapElements.into(TypeDescriptors.integers())
+                  .via(
+                      i -> {
+                        throw new IllegalStateException("injected failure on element " + i);
+                      }));
     }
   }
 
   @Test
   public void failedRunEmitsStartAndFailWithTheError() throws Exception {
     Path out = tmp.newFolder("failing").toPath();
-    assertThrows(RuntimeException.class, () -> PipelineRun.run(new FailingJob(out.toString()), TestRunners.options()));
+    assertThrows(
+        RuntimeException.class,
+        () -> PipelineRun.run(new FailingJob(out.toString()), TestRunners.options()));
     List<JsonNode> events = events(out.resolve("_openlineage.jsonl"));
     assertEquals(2, events.size());
     assertEquals("START", events.get(0).get("eventType").asText());
     assertEquals("FAIL", events.get(1).get("eventType").asText());
-    assertThat(events.get(1).at("/run/facets/errorMessage/stackTrace").asText(), containsString("injected failure on element"));
+    assertThat(
+        events.get(1).at("/run/facets/errorMessage/stackTrace").asText(),
+        containsString("injected failure on element"));
   }
 }

@@ -19,15 +19,19 @@ public class ProgressTest {
     long now = 1_000_000_000L;
     Progress.Snapshot before = new Progress.Snapshot(10_000, 9_000, 3, null);
     // 41,200 - 10,000 read in 5 s: 6,240/s; newest event time 3 h 4 min ago
-    Progress.Snapshot after = new Progress.Snapshot(41_200, 40_950, 12, now - (3 * 3600 + 4 * 60) * 1000L);
-    assertEquals("tributary clickstream 0:01:05  read 41,200 (6,240/s)  written 40,950  dead-lettered 12  lag 3h 4m",
+    Progress.Snapshot after =
+        new Progress.Snapshot(41_200, 40_950, 12, now - (3 * 3600 + 4 * 60) * 1000L);
+    assertEquals(
+        "tributary clickstream 0:01:05  read 41,200 (6,240/s)  written 40,950  dead-lettered 12  lag 3h 4m",
         Progress.format("clickstream", 65_000, before, 5_000, after, now));
   }
 
   @Test
   public void firstLineRatesOverTheWholeRunAndUnknownLagIsADash() {
-    assertEquals("tributary orders-mart 1:00:00  read 7,200 (2/s)  written 0  dead-lettered 0  lag -",
-        Progress.format("orders-mart", 3_600_000, null, 0, new Progress.Snapshot(7_200, 0, 0, null), 0));
+    assertEquals(
+        "tributary orders-mart 1:00:00  read 7,200 (2/s)  written 0  dead-lettered 0  lag -",
+        Progress.format(
+            "orders-mart", 3_600_000, null, 0, new Progress.Snapshot(7_200, 0, 0, null), 0));
   }
 
   @Test
@@ -45,7 +49,8 @@ public class ProgressTest {
     assertTrue(Progress.enabled(Progress.Mode.ALWAYS, false));
     assertFalse(Progress.enabled(Progress.Mode.NEVER, true));
     assertEquals(Progress.Mode.ALWAYS, Progress.Mode.parse("always"));
-    assertThat(assertThrows(UsageException.class, () -> Progress.Mode.parse("sometimes")).getMessage(),
+    assertThat(
+        assertThrows(UsageException.class, () -> Progress.Mode.parse("sometimes")).getMessage(),
         containsString("--progress: expected auto, always or never, got 'sometimes'"));
   }
 

@@ -21,13 +21,29 @@ import org.junit.runners.JUnit4;
 public class RunMetricsTest {
   @Test
   public void stagesChainAndBalanceWithDeadLettersAndRemovals() {
-    Map<String, Long> counters = Map.of(
-        "read", 100L,
-        "stage.decode.out", 95L, "dead_letter.decode.not_json", 4L, "dead_letter.decode.bad_type", 1L,
-        "stage.dedup.out", 90L, "deduplicated", 5L,
-        "stage.window.out", 88L, "too_late", 1L);
-    RunMetrics m = RunMetrics.of(List.of("decode", "dedup", "window"), counters,
-        Map.of("stage.dedup.lag_ms", DistributionResult.create(900, 90, 2, 30)));
+    Map<String, Long> counters =
+        Map.of(
+            "read",
+            100L,
+            "stage.decode.out",
+            95L,
+            "dead_letter.decode.not_json",
+            4L,
+            "dead_letter.decode.bad_type",
+            1L,
+            "stage.dedup.out",
+            90L,
+            "deduplicated",
+            5L,
+            "stage.window.out",
+            88L,
+            "too_late",
+            1L);
+    RunMetrics m =
+        RunMetrics.of(
+            List.of("decode", "dedup", "window"),
+            counters,
+            Map.of("stage.dedup.lag_ms", DistributionResult.create(900, 90, 2, 30)));
     List<RunMetrics.Stage> s = m.stages();
     assertEquals(100, s.get(0).in());
     assertEquals(95, s.get(0).out());

@@ -12,12 +12,12 @@ import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.DecodeJson;
+import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
-import io.tributary.transforms.json.RowJsonText;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -62,22 +62,21 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Applies a table's change events in Debezium's JSON envelope to materialize its current state
- * and its SCD type 2 history, keyed by primary key and ordered by source position.
+ * Applies a table's change events in Debezium's JSON envelope to materialize its current state and
+ * its SCD type 2 history, keyed by primary key and ordered by source position.
  *
  * <p><b>Input.</b> One Debezium envelope per element, as JSON text: {@code before}, {@code after},
  * {@code op} ({@code c} create, {@code u} update, {@code d} delete, {@code r} snapshot read),
  * {@code source} and {@code ts_ms}. The {@code {"schema":...,"payload":...}} wrapper of Kafka
- * Connect's JsonConverter is unwrapped. A tombstone (the null value Debezium sends after a
- * delete, for log compaction) is the JSON text {@code null}; a Kafka source maps a null record
- * value to it.
+ * Connect's JsonConverter is unwrapped. A tombstone (the null value Debezium sends after a delete,
+ * for log compaction) is the JSON text {@code null}; a Kafka source maps a null record value to it.
  *
- * <p><b>Order.</b> Events are ordered per primary key by their source position: {@code
- * source.lsn} if present, else {@code source.ts_ms}; ties are broken by {@code source.txId}, then
- * by {@code transaction.total_order} (the event's order within its transaction, present when
- * Debezium's transaction metadata is enabled), missing parts counting as 0. The position is
- * rendered as {@code source_position}, a string that sorts like the position. A table's events
- * must all carry an {@code lsn} or all lack one (every Debezium connector does one or the other).
+ * <p><b>Order.</b> Events are ordered per primary key by their source position: {@code source.lsn}
+ * if present, else {@code source.ts_ms}; ties are broken by {@code source.txId}, then by {@code
+ * transaction.total_order} (the event's order within its transaction, present when Debezium's
+ * transaction metadata is enabled), missing parts counting as 0. The position is rendered as {@code
+ * source_position}, a string that sorts like the position. A table's events must all carry an
+ * {@code lsn} or all lack one (every Debezium connector does one or the other).
  *
  * <p><b>What happens to each event</b> (the accounting identity {@code read = written +
  * dead-lettered + quarantined + deduplicated + too-late} holds per event):
@@ -90,8 +89,8 @@ import org.joda.time.Instant;
  *       the {@code written} bucket, not in a bucket of their own;
  *   <li>a position already seen for its key (a redelivery) is counted in {@code
  *       tributary/deduplicated}; the first arrival wins;
- *   <li>a tombstone is counted in {@code tributary/cdc.tombstones} and, since it repeats the
- *       delete before it, in {@code tributary/deduplicated};
+ *   <li>a tombstone is counted in {@code tributary/cdc.tombstones} and, since it repeats the delete
+ *       before it, in {@code tributary/deduplicated};
  *   <li>a malformed envelope goes to the bad-record handler, stage {@code cdc}, with one of the
  *       reasons {@code empty_line}, {@code not_json}, {@code truncated_json}, {@code missing_op},
  *       {@code unknown_op}, {@code missing_source}, {@code missing_position}, {@code
@@ -103,15 +102,15 @@ import org.joda.time.Instant;
  * </ul>
  *
  * <p><b>Bounded and unbounded.</b> State is kept per primary key in Beam keyed state (all versions
- * seen for the key), so the result does not depend on arrival order. With {@link
- * Emit#FINAL_STATE} (the default for a bounded input) each key emits once, when the input ends:
- * its final change and its complete history. With {@link Emit#CHANGELOG} (the default for an
- * unbounded input) every accepted event emits at once: a change when it is the key's newest
- * position, and the history versions it created or whose {@code valid_to} it changed. Applying
- * that changelog in order (upsert by primary key; history upserted by primary key and {@code
- * source_position}) yields exactly the final state and history of the bounded run. For a stream
- * that runs for months, {@link Apply#withStateTtl} bounds the state to the newest version per live
- * key (deleted keys are forgotten after the TTL), at the price described there.
+ * seen for the key), so the result does not depend on arrival order. With {@link Emit#FINAL_STATE}
+ * (the default for a bounded input) each key emits once, when the input ends: its final change and
+ * its complete history. With {@link Emit#CHANGELOG} (the default for an unbounded input) every
+ * accepted event emits at once: a change when it is the key's newest position, and the history
+ * versions it created or whose {@code valid_to} it changed. Applying that changelog in order
+ * (upsert by primary key; history upserted by primary key and {@code source_position}) yields
+ * exactly the final state and history of the bounded run. For a stream that runs for months, {@link
+ * Apply#withStateTtl} bounds the state to the newest version per live key (deleted keys are
+ * forgotten after the TTL), at the price described there.
  *
  * <pre>{@code
  * Cdc.Result orders = changeLines.apply("ApplyOrders",
@@ -130,24 +129,37 @@ public final class Cdc {
 
   /** Stage name on rejections. */
   public static final String STAGE = "cdc";
+
   /** Counter of accepted events older than the key's newest applied position. */
   public static final String SUPERSEDED = "cdc.superseded";
-  /** Counter of versions dropped from state by {@link Apply#withStateTtl} (live keys keep their newest). */
+
+  /**
+   * Counter of versions dropped from state by {@link Apply#withStateTtl} (live keys keep their
+   * newest).
+   */
   public static final String COMPACTED = "cdc.compacted_versions";
+
   /** Counter of deleted keys whose state {@link Apply#withStateTtl} cleared. */
   public static final String EXPIRED_KEYS = "cdc.expired_keys";
+
   /** Counter of tombstones (also counted as deduplicated). */
   public static final String TOMBSTONES = "cdc.tombstones";
+
   /** Boolean field of {@link Result#changes()}: true when the change deletes the key. */
   public static final String DELETED = "__deleted";
+
   /** History field: the Debezium op that made the version. */
   public static final String OP = "op";
+
   /** History field: the version's source position, a string that sorts like the position. */
   public static final String SOURCE_POSITION = "source_position";
+
   /** History field: when the version became valid ({@code source.ts_ms}). */
   public static final String VALID_FROM = "valid_from";
+
   /** History field: when the next version replaced it, null while none has. */
   public static final String VALID_TO = "valid_to";
+
   /** History field: whether this is the live version (never true for a delete). */
   public static final String IS_CURRENT = "is_current";
 
@@ -164,14 +176,22 @@ public final class Cdc {
   /** Applies change events of a table with {@code tableSchema}, keyed by {@code primaryKey}. */
   public static Apply apply(Schema tableSchema, String... primaryKey) {
     checkArgument(tableSchema != null, "Cdc.apply: tableSchema must not be null");
-    checkArgument(primaryKey != null && primaryKey.length > 0, "Cdc.apply: at least one primary-key field is required");
+    checkArgument(
+        primaryKey != null && primaryKey.length > 0,
+        "Cdc.apply: at least one primary-key field is required");
     for (String field : primaryKey) {
-      checkArgument(tableSchema.hasField(field),
-          "Cdc.apply: primary-key field '%s' is not in the table schema; known fields: %s", field, tableSchema.getFieldNames());
+      checkArgument(
+          tableSchema.hasField(field),
+          "Cdc.apply: primary-key field '%s' is not in the table schema; known fields: %s",
+          field,
+          tableSchema.getFieldNames());
     }
-    for (String reserved : List.of(DELETED, OP, SOURCE_POSITION, VALID_FROM, VALID_TO, IS_CURRENT)) {
-      checkArgument(!tableSchema.hasField(reserved),
-          "Cdc.apply: the table schema has a field named '%s', which the history output reserves", reserved);
+    for (String reserved :
+        List.of(DELETED, OP, SOURCE_POSITION, VALID_FROM, VALID_TO, IS_CURRENT)) {
+      checkArgument(
+          !tableSchema.hasField(reserved),
+          "Cdc.apply: the table schema has a field named '%s', which the history output reserves",
+          reserved);
     }
     return new AutoValue_Cdc_Apply.Builder()
         .setTableSchema(tableSchema)
@@ -267,7 +287,9 @@ public final class Cdc {
       return toBuilder().setBadRecordErrorHandler(handler).build();
     }
 
-    /** When to emit; {@link Emit#AUTO} by default (final state when bounded, changelog when not). */
+    /**
+     * When to emit; {@link Emit#AUTO} by default (final state when bounded, changelog when not).
+     */
     public Apply withEmit(Emit emit) {
       checkArgument(emit != null, "Cdc.withEmit: emit must not be null");
       return toBuilder().setEmit(emit).build();
@@ -275,8 +297,8 @@ public final class Cdc {
 
     /**
      * Bounds the state of a long-running changelog ({@link Emit#CHANGELOG}): {@code ttl} of event
-     * time after a key's last event (element timestamp), a timer keeps only what ordering needs —
-     * a live key keeps its newest version (counted in {@value #COMPACTED}), a deleted key is
+     * time after a key's last event (element timestamp), a timer keeps only what ordering needs — a
+     * live key keeps its newest version (counted in {@value #COMPACTED}), a deleted key is
      * forgotten (its delete kept for {@code ttl}, as Kafka keeps tombstones for {@code
      * delete.retention.ms}; counted in {@value #EXPIRED_KEYS}).
      *
@@ -288,7 +310,10 @@ public final class Cdc {
      * of the source; a bounded replay of the change log rebuilds the exact history.
      */
     public Apply withStateTtl(Duration ttl) {
-      checkArgument(ttl != null && ttl.isLongerThan(Duration.ZERO), "Cdc.withStateTtl: ttl must be > 0, got %s", ttl);
+      checkArgument(
+          ttl != null && ttl.isLongerThan(Duration.ZERO),
+          "Cdc.withStateTtl: ttl must be > 0, got %s",
+          ttl);
       return toBuilder().setStateTtl(ttl).build();
     }
 
@@ -300,9 +325,11 @@ public final class Cdc {
       Schema history = historySchema(tableSchema(), primaryKey());
       Emit emit = emit();
       if (emit == Emit.AUTO) {
-        emit = input.isBounded() == PCollection.IsBounded.BOUNDED ? Emit.FINAL_STATE : Emit.CHANGELOG;
+        emit =
+            input.isBounded() == PCollection.IsBounded.BOUNDED ? Emit.FINAL_STATE : Emit.CHANGELOG;
       }
-      checkArgument(stateTtl() == null || emit == Emit.CHANGELOG,
+      checkArgument(
+          stateTtl() == null || emit == Emit.CHANGELOG,
           "Cdc.withStateTtl: only with Emit.CHANGELOG (an unbounded input, or withEmit(CHANGELOG)); "
               + "Emit.FINAL_STATE keeps every version until the input ends, which the history needs");
 
@@ -314,8 +341,14 @@ public final class Cdc {
               .apply("GlobalWindow", Window.<String>into(new GlobalWindows()))
               .apply(
                   "DecodeEnvelope",
-                  ParDo.of(new DecodeEnvelopeFn(tableSchema(), relaxed, events, primaryKey(),
-                          DeadLetters.routerFor(badRecordErrorHandler()), decodedTag))
+                  ParDo.of(
+                          new DecodeEnvelopeFn(
+                              tableSchema(),
+                              relaxed,
+                              events,
+                              primaryKey(),
+                              DeadLetters.routerFor(badRecordErrorHandler()),
+                              decodedTag))
                       .withOutputTags(decodedTag, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
       DeadLetters.register(badRecordErrorHandler(), decoded);
 
@@ -327,18 +360,32 @@ public final class Cdc {
               .setCoder(KvCoder.of(StringUtf8Coder.of(), RowCoder.of(events)))
               .apply(
                   "ApplyByKey",
-                  ParDo.of(new ApplyFn(events, changes, history, emit, stateTtl(), changesTag, historyTag,
-                          DeadLetters.routerFor(badRecordErrorHandler())))
-                      .withOutputTags(changesTag, stateTtl() == null ? TupleTagList.of(historyTag)
-                          : TupleTagList.of(historyTag).and(BadRecordRouter.BAD_RECORD_TAG)));
+                  ParDo.of(
+                          new ApplyFn(
+                              events,
+                              changes,
+                              history,
+                              emit,
+                              stateTtl(),
+                              changesTag,
+                              historyTag,
+                              DeadLetters.routerFor(badRecordErrorHandler())))
+                      .withOutputTags(
+                          changesTag,
+                          stateTtl() == null
+                              ? TupleTagList.of(historyTag)
+                              : TupleTagList.of(historyTag).and(BadRecordRouter.BAD_RECORD_TAG)));
       if (stateTtl() != null) {
         DeadLetters.register(badRecordErrorHandler(), applied);
       }
       PCollection<Row> changeRows = applied.get(changesTag).setRowSchema(changes);
       PCollection<Row> historyRows = applied.get(historyTag).setRowSchema(history);
       PCollection<Row> current =
-          changeRows.apply("CurrentState", ParDo.of(new CurrentFn(tableSchema()))).setRowSchema(tableSchema());
-      return new Result(input.getPipeline(), changeRows, changesTag, current, historyRows, historyTag);
+          changeRows
+              .apply("CurrentState", ParDo.of(new CurrentFn(tableSchema())))
+              .setRowSchema(tableSchema());
+      return new Result(
+          input.getPipeline(), changeRows, changesTag, current, historyRows, historyTag);
     }
 
     @Override
@@ -346,14 +393,20 @@ public final class Cdc {
       super.populateDisplayData(builder);
       builder
           .add(DisplayData.item("tableSchema", tableSchema().toString()).withLabel("Table schema"))
-          .add(DisplayData.item("primaryKey", String.join(",", primaryKey())).withLabel("Primary key"))
-          .add(DisplayData.item("emit", emit().name()).withLabel("Emit"))
-          .addIfNotNull(DisplayData.item("stateTtl", stateTtl() == null ? null : stateTtl().toString())
-              .withLabel("State TTL (event time after a key's last event)"))
-          .add(DisplayData.item("position", "source.lsn | source.ts_ms, source.txId, transaction.total_order")
-              .withLabel("Ordering"))
           .add(
-              DisplayData.item("badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
+              DisplayData.item("primaryKey", String.join(",", primaryKey()))
+                  .withLabel("Primary key"))
+          .add(DisplayData.item("emit", emit().name()).withLabel("Emit"))
+          .addIfNotNull(
+              DisplayData.item("stateTtl", stateTtl() == null ? null : stateTtl().toString())
+                  .withLabel("State TTL (event time after a key's last event)"))
+          .add(
+              DisplayData.item(
+                      "position", "source.lsn | source.ts_ms, source.txId, transaction.total_order")
+                  .withLabel("Ordering"))
+          .add(
+              DisplayData.item(
+                      "badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
                   .withLabel("Bad-record handler"));
     }
   }
@@ -367,11 +420,17 @@ public final class Cdc {
     private final BadRecordRouter router;
     private final TupleTag<KV<String, Row>> decodedTag;
     private final Counter tombstones = Metrics.counter(DeadLetters.NAMESPACE, TOMBSTONES);
-    private final Counter deduplicated = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
+    private final Counter deduplicated =
+        Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
     private transient ObjectMapper mapper;
 
-    DecodeEnvelopeFn(Schema table, Schema relaxed, Schema events, List<String> primaryKey,
-        BadRecordRouter router, TupleTag<KV<String, Row>> decodedTag) {
+    DecodeEnvelopeFn(
+        Schema table,
+        Schema relaxed,
+        Schema events,
+        List<String> primaryKey,
+        BadRecordRouter router,
+        TupleTag<KV<String, Row>> decodedTag) {
       this.table = table;
       this.relaxed = relaxed;
       this.events = events;
@@ -382,9 +441,10 @@ public final class Cdc {
 
     @Setup
     public void setup() {
-      mapper = new ObjectMapper()
-          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      mapper =
+          new ObjectMapper()
+              .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+              .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     @ProcessElement
@@ -403,10 +463,10 @@ public final class Cdc {
     }
 
     /** The keyed event, or null for a tombstone. */
-    @Nullable
-    KV<String, Row> decode(String line) throws RecordRejectedException {
+    @Nullable KV<String, Row> decode(String line) throws RecordRejectedException {
       if (line == null || line.isBlank()) {
-        throw reject("empty_line", "line is empty; expected a Debezium change event or null (tombstone)");
+        throw reject(
+            "empty_line", "line is empty; expected a Debezium change event or null (tombstone)");
       }
       JsonNode node;
       try {
@@ -414,7 +474,8 @@ public final class Cdc {
       } catch (JsonEOFException e) {
         throw reject("truncated_json", "JSON ends before the object is complete (truncated line)");
       } catch (JsonProcessingException e) {
-        throw reject("not_json", "line is not valid JSON at column " + e.getLocation().getColumnNr());
+        throw reject(
+            "not_json", "line is not valid JSON at column " + e.getLocation().getColumnNr());
       }
       if (node != null && node.isObject() && node.has("payload") && node.has("schema")) {
         node = node.get("payload"); // Kafka Connect JsonConverter with schemas.enable=true
@@ -423,20 +484,28 @@ public final class Cdc {
         return null;
       }
       if (!node.isObject()) {
-        throw reject("not_json", "line is JSON but not an object; expected a Debezium change event");
+        throw reject(
+            "not_json", "line is JSON but not an object; expected a Debezium change event");
       }
       JsonNode opNode = node.get("op");
       if (opNode == null || !opNode.isTextual()) {
-        throw reject("missing_op", "field 'op' is absent or not a string; expected one of c, u, d, r");
+        throw reject(
+            "missing_op", "field 'op' is absent or not a string; expected one of c, u, d, r");
       }
       String op = opNode.textValue();
       if (!List.of("c", "u", "d", "r").contains(op)) {
-        throw reject("unknown_op", "field 'op' is '" + op + "'; expected one of c, u, d, r"
-            + ("t".equals(op) ? " (truncate events are not applied)" : ""));
+        throw reject(
+            "unknown_op",
+            "field 'op' is '"
+                + op
+                + "'; expected one of c, u, d, r"
+                + ("t".equals(op) ? " (truncate events are not applied)" : ""));
       }
       JsonNode source = node.get("source");
       if (source == null || !source.isObject()) {
-        throw reject("missing_source", "field 'source' is absent or not an object; it carries the event's position");
+        throw reject(
+            "missing_source",
+            "field 'source' is absent or not an object; it carries the event's position");
       }
       long pos;
       JsonNode lsn = source.get("lsn");
@@ -446,21 +515,30 @@ public final class Cdc {
       } else if (sourceTs != null && sourceTs.isIntegralNumber()) {
         pos = sourceTs.longValue();
       } else {
-        throw reject("missing_position", "neither 'source.lsn' nor 'source.ts_ms' is an integer; the event cannot be ordered");
+        throw reject(
+            "missing_position",
+            "neither 'source.lsn' nor 'source.ts_ms' is an integer; the event cannot be ordered");
       }
-      JsonNode tsNode = sourceTs != null && sourceTs.isIntegralNumber() ? sourceTs : node.get("ts_ms");
+      JsonNode tsNode =
+          sourceTs != null && sourceTs.isIntegralNumber() ? sourceTs : node.get("ts_ms");
       if (tsNode == null || !tsNode.isIntegralNumber()) {
-        throw reject("missing_position", "neither 'source.ts_ms' nor 'ts_ms' is an integer; the version has no valid_from");
+        throw reject(
+            "missing_position",
+            "neither 'source.ts_ms' nor 'ts_ms' is an integer; the version has no valid_from");
       }
       long tx = integralOr(source.get("txId"), 0L);
       JsonNode transaction = node.get("transaction");
-      long seq = transaction != null && transaction.isObject() ? integralOr(transaction.get("total_order"), 0L) : 0L;
+      long seq =
+          transaction != null && transaction.isObject()
+              ? integralOr(transaction.get("total_order"), 0L)
+              : 0L;
 
       Row image;
       if (op.equals("d")) {
         JsonNode before = node.get("before");
         if (before == null || !before.isObject()) {
-          throw reject("missing_before", "a delete (op=d) needs a 'before' object with the primary key");
+          throw reject(
+              "missing_before", "a delete (op=d) needs a 'before' object with the primary key");
         }
         image = DecodeJson.toRow(relaxed, before, Cdc.STAGE, "before.");
       } else {
@@ -493,8 +571,8 @@ public final class Cdc {
   }
 
   /**
-   * Keeps every version of a key, sorted by position, in keyed state, and emits the key's change and
-   * history either on each accepted event or once at the end of the input.
+   * Keeps every version of a key, sorted by position, in keyed state, and emits the key's change
+   * and history either on each accepted event or once at the end of the input.
    */
   static final class ApplyFn extends DoFn<KV<String, Row>, Row> {
     private final Schema changes;
@@ -503,7 +581,8 @@ public final class Cdc {
     private final TupleTag<Row> changesTag;
     private final TupleTag<Row> historyTag;
     private final Counter written = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.WRITTEN);
-    private final Counter deduplicated = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
+    private final Counter deduplicated =
+        Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
     private final Counter superseded = Metrics.counter(DeadLetters.NAMESPACE, SUPERSEDED);
     private final Counter compacted = Metrics.counter(DeadLetters.NAMESPACE, COMPACTED);
     private final Counter expiredKeys = Metrics.counter(DeadLetters.NAMESPACE, EXPIRED_KEYS);
@@ -515,9 +594,12 @@ public final class Cdc {
 
     /** True once {@code expire} dropped older versions: the kept one is no longer the first. */
     @StateId("compacted")
-    private final StateSpec<ValueState<Boolean>> compactedSpec = StateSpecs.value(BooleanCoder.of());
+    private final StateSpec<ValueState<Boolean>> compactedSpec =
+        StateSpecs.value(BooleanCoder.of());
 
-    /** When {@code expire} is set for, so a late element's older timestamp never brings it forward. */
+    /**
+     * When {@code expire} is set for, so a late element's older timestamp never brings it forward.
+     */
     @StateId("expireAt")
     private final StateSpec<ValueState<Instant>> expireAtSpec = StateSpecs.value(InstantCoder.of());
 
@@ -527,8 +609,15 @@ public final class Cdc {
     @TimerId("expire")
     private final TimerSpec expireSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    ApplyFn(Schema events, Schema changes, Schema history, Emit emit, @Nullable Duration ttl, TupleTag<Row> changesTag,
-        TupleTag<Row> historyTag, BadRecordRouter router) {
+    ApplyFn(
+        Schema events,
+        Schema changes,
+        Schema history,
+        Emit emit,
+        @Nullable Duration ttl,
+        TupleTag<Row> changesTag,
+        TupleTag<Row> historyTag,
+        BadRecordRouter router) {
       this.versionsSpec = StateSpecs.value(ListCoder.of(RowCoder.of(events)));
       this.changes = changes;
       this.history = history;
@@ -549,7 +638,8 @@ public final class Cdc {
         @TimerId("end") Timer end,
         @TimerId("expire") Timer expire,
         BoundedWindow window,
-        MultiOutputReceiver out) throws Exception {
+        MultiOutputReceiver out)
+        throws Exception {
       Row event = element.getValue();
       List<Row> versions = state.read();
       versions = versions == null ? new ArrayList<>() : new ArrayList<>(versions);
@@ -562,11 +652,22 @@ public final class Cdc {
         return;
       }
       if (at == 0 && !versions.isEmpty() && Boolean.TRUE.equals(compactedState.read())) {
-        DeadLetters.reject(router, out, RowJsonText.render(event), StringUtf8Coder.of(), new RecordRejectedException(STAGE,
-            "expired_state", "event at position " + formatPosition(event.getInt64("pos"), event.getInt64("tx"),
-                event.getInt64("seq")) + " is older than the key's newest version and arrived after the key's "
-                + "older versions expired (withStateTtl " + ttl + "): it cannot be placed in the history nor told "
-                + "apart from a redelivery; replay the change log bounded to rebuild the exact history"));
+        DeadLetters.reject(
+            router,
+            out,
+            RowJsonText.render(event),
+            StringUtf8Coder.of(),
+            new RecordRejectedException(
+                STAGE,
+                "expired_state",
+                "event at position "
+                    + formatPosition(
+                        event.getInt64("pos"), event.getInt64("tx"), event.getInt64("seq"))
+                    + " is older than the key's newest version and arrived after the key's "
+                    + "older versions expired (withStateTtl "
+                    + ttl
+                    + "): it cannot be placed in the history nor told "
+                    + "apart from a redelivery; replay the change log bounded to rebuild the exact history"));
         return;
       }
       if (ttl != null) {
@@ -644,7 +745,8 @@ public final class Cdc {
       boolean last = i == versions.size() - 1;
       List<Object> values = new ArrayList<>(event.getRow("row").getValues());
       values.add(event.getString("op"));
-      values.add(formatPosition(event.getInt64("pos"), event.getInt64("tx"), event.getInt64("seq")));
+      values.add(
+          formatPosition(event.getInt64("pos"), event.getInt64("tx"), event.getInt64("seq")));
       values.add(event.getDateTime("source_ts"));
       values.add(last ? null : versions.get(i + 1).getDateTime("source_ts"));
       values.add(last && !"d".equals(event.getString("op")));
@@ -676,7 +778,10 @@ public final class Cdc {
       if (Boolean.TRUE.equals(change.getBoolean(DELETED))) {
         return;
       }
-      out.output(Row.withSchema(table).addValues(change.getValues().subList(0, table.getFieldCount())).build());
+      out.output(
+          Row.withSchema(table)
+              .addValues(change.getValues().subList(0, table.getFieldCount()))
+              .build());
     }
   }
 
@@ -689,8 +794,13 @@ public final class Cdc {
     private final PCollection<Row> history;
     private final TupleTag<Row> historyTag;
 
-    Result(Pipeline pipeline, PCollection<Row> changes, TupleTag<Row> changesTag, PCollection<Row> currentState,
-        PCollection<Row> history, TupleTag<Row> historyTag) {
+    Result(
+        Pipeline pipeline,
+        PCollection<Row> changes,
+        TupleTag<Row> changesTag,
+        PCollection<Row> currentState,
+        PCollection<Row> history,
+        TupleTag<Row> historyTag) {
       this.pipeline = pipeline;
       this.changes = changes;
       this.changesTag = changesTag;
@@ -714,9 +824,9 @@ public final class Cdc {
     }
 
     /**
-     * SCD type 2 versions, rows of {@link #historySchema}: one per accepted event. In changelog mode
-     * a version is emitted again when a later-arriving event changes its {@code valid_to}; upsert by
-     * primary key and {@value #SOURCE_POSITION}.
+     * SCD type 2 versions, rows of {@link #historySchema}: one per accepted event. In changelog
+     * mode a version is emitted again when a later-arriving event changes its {@code valid_to};
+     * upsert by primary key and {@value #SOURCE_POSITION}.
      */
     public PCollection<Row> history() {
       return history;
@@ -733,6 +843,7 @@ public final class Cdc {
     }
 
     @Override
-    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 }

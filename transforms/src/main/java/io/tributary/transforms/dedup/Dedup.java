@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.MapState;
@@ -49,15 +49,15 @@ import org.joda.time.Instant;
 /**
  * Drops repeated records by an id field, remembering each id for a time-to-live in event time.
  *
- * <p>Where it differs from Beam's {@code Deduplicate} and why we do not build on it: Beam's
- * ({@code Deduplicate.values()}, {@code keyedValues()}, {@code withRepresentativeValueFn}) keeps
- * ids for 10 minutes of <em>processing</em> time by default ({@code withTimeDomain(EVENT_TIME)}
- * switches it) and drops duplicates without a trace. Its state-and-timer design is the same as
- * here (a value state per id, cleared by a timer), but it has no second output and no counter,
- * and wrapping it would mean re-reading its output to find what it dropped. This one keys by a
- * named field of any schema'd collection, expires ids by <em>event</em> time (so a replay of
- * yesterday's file deduplicates exactly as the live stream did), counts every dropped duplicate
- * in {@code tributary/deduplicated}, and returns the duplicates as their own output.
+ * <p>Where it differs from Beam's {@code Deduplicate} and why we do not build on it: Beam's ({@code
+ * Deduplicate.values()}, {@code keyedValues()}, {@code withRepresentativeValueFn}) keeps ids for 10
+ * minutes of <em>processing</em> time by default ({@code withTimeDomain(EVENT_TIME)} switches it)
+ * and drops duplicates without a trace. Its state-and-timer design is the same as here (a value
+ * state per id, cleared by a timer), but it has no second output and no counter, and wrapping it
+ * would mean re-reading its output to find what it dropped. This one keys by a named field of any
+ * schema'd collection, expires ids by <em>event</em> time (so a replay of yesterday's file
+ * deduplicates exactly as the live stream did), counts every dropped duplicate in {@code
+ * tributary/deduplicated}, and returns the duplicates as their own output.
  *
  * <p>When is a later copy a duplicate? When its event time is before the first copy's event time
  * plus the TTL. That rule reads no watermark, so a bounded replay and the live stream decide every
@@ -68,16 +68,16 @@ import org.joda.time.Instant;
  * Ids are not Beam keys: they are hashed into {@link #DEFAULT_BUCKETS} buckets (keys), each holding
  * a map of id to expiry and one event-time timer that sweeps expired ids at most {@code TTL/8}
  * after the watermark passes their expiry (on unbounded input; a bounded input is swept once, when
- * it ends, since batch runners fire timers only then). One key per id would leave a runner garbage-collection timer per id behind:
- * Beam's stateful ParDo sets one for every key and window, and in the global window it never fires,
- * which on Flink grew the heap with every id ever seen (docs/performance.md measured it). Fewer keys
- * also spare the Direct runner its cost of several milliseconds per distinct key. Forgotten ids
- * (swept, or replaced by a copy past its TTL) are counted in {@code tributary/dedup.expired}. State
- * and timers are Beam keyed state, so on Flink they are part of checkpoints and savepoints and
- * survive a restart (StreamingFaultIT kills a TaskManager and re-sends old ids to prove it).
- * Apply it before windowing: ids are remembered in the global window, so duplicates that straddle
- * a window boundary are still caught. The first arrival of an id wins; later ones are duplicates
- * even when their payload differs.
+ * it ends, since batch runners fire timers only then). One key per id would leave a runner
+ * garbage-collection timer per id behind: Beam's stateful ParDo sets one for every key and window,
+ * and in the global window it never fires, which on Flink grew the heap with every id ever seen
+ * (docs/performance.md measured it). Fewer keys also spare the Direct runner its cost of several
+ * milliseconds per distinct key. Forgotten ids (swept, or replaced by a copy past its TTL) are
+ * counted in {@code tributary/dedup.expired}. State and timers are Beam keyed state, so on Flink
+ * they are part of checkpoints and savepoints and survive a restart (StreamingFaultIT kills a
+ * TaskManager and re-sends old ids to prove it). Apply it before windowing: ids are remembered in
+ * the global window, so duplicates that straddle a window boundary are still caught. The first
+ * arrival of an id wins; later ones are duplicates even when their payload differs.
  *
  * <pre>{@code
  * Dedup.Result<Row> deduped = events.apply("Dedup",
@@ -99,8 +99,11 @@ public final class Dedup {
 
   /** Deduplicates by the value of {@code field} (any type; compared by its string form). */
   public static <T> ById<T> byField(String field) {
-    return new AutoValue_Dedup_ById.Builder<T>().setField(FieldPath.of(field)).setTtl(DEFAULT_TTL)
-        .setBuckets(DEFAULT_BUCKETS).build();
+    return new AutoValue_Dedup_ById.Builder<T>()
+        .setField(FieldPath.of(field))
+        .setTtl(DEFAULT_TTL)
+        .setBuckets(DEFAULT_BUCKETS)
+        .build();
   }
 
   /** The transform returned by {@link #byField}. */
@@ -127,7 +130,10 @@ public final class Dedup {
 
     /** How long, in event time after an id is first seen, later copies count as duplicates. */
     public ById<T> withTtl(Duration ttl) {
-      checkArgument(ttl != null && ttl.isLongerThan(Duration.ZERO), "Dedup.withTtl: ttl must be > 0, got %s", ttl);
+      checkArgument(
+          ttl != null && ttl.isLongerThan(Duration.ZERO),
+          "Dedup.withTtl: ttl must be > 0, got %s",
+          ttl);
       return toBuilder().setTtl(ttl).build();
     }
 
@@ -143,7 +149,10 @@ public final class Dedup {
 
     @Override
     public Result<T> expand(PCollection<T> input) {
-      checkArgument(input.hasSchema(), "Dedup.byField: input %s has no schema; give it a Beam schema (Row, @DefaultSchema, Avro)", input.getName());
+      checkArgument(
+          input.hasSchema(),
+          "Dedup.byField: input %s has no schema; give it a Beam schema (Row, @DefaultSchema, Avro)",
+          input.getName());
       field().checkIn(input.getSchema());
       SerializableFunction<T, Row> toRow = input.getToRowFunction();
       FieldPath path = field();
@@ -152,23 +161,36 @@ public final class Dedup {
           input
               .apply(
                   "KeyById",
-                  MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(),
-                          TypeDescriptors.kvs(TypeDescriptors.strings(), input.getTypeDescriptor())))
-                      .via(element -> {
-                        String id = String.valueOf(path.get(toRow.apply(element)));
-                        return KV.of(bucketOf(id, buckets), KV.of(id, element));
-                      }))
-              .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), input.getCoder())));
+                  MapElements.into(
+                          TypeDescriptors.kvs(
+                              TypeDescriptors.integers(),
+                              TypeDescriptors.kvs(
+                                  TypeDescriptors.strings(), input.getTypeDescriptor())))
+                      .via(
+                          element -> {
+                            String id = String.valueOf(path.get(toRow.apply(element)));
+                            return KV.of(bucketOf(id, buckets), KV.of(id, element));
+                          }))
+              .setCoder(
+                  KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), input.getCoder())));
       TupleTag<T> unique = new TupleTag<T>() {};
       TupleTag<T> duplicates = new TupleTag<T>() {};
       PCollectionTuple result =
           keyed.apply(
               "DropDuplicates",
-              ParDo.of(new DedupFn<T>(ttl(), input.isBounded() == PCollection.IsBounded.BOUNDED, unique, duplicates))
+              ParDo.of(
+                      new DedupFn<T>(
+                          ttl(),
+                          input.isBounded() == PCollection.IsBounded.BOUNDED,
+                          unique,
+                          duplicates))
                   .withOutputTags(unique, TupleTagList.of(duplicates)));
       return new Result<>(
-          input.getPipeline(), withSchemaOf(input, result.get(unique)), unique,
-          withSchemaOf(input, result.get(duplicates)), duplicates);
+          input.getPipeline(),
+          withSchemaOf(input, result.get(unique)),
+          unique,
+          withSchemaOf(input, result.get(duplicates)),
+          duplicates);
     }
 
     @Override
@@ -176,7 +198,9 @@ public final class Dedup {
       super.populateDisplayData(builder);
       builder
           .add(DisplayData.item("field", field().toString()).withLabel("Id field"))
-          .add(DisplayData.item("ttl", Durations.format(ttl())).withLabel("Id time-to-live (event time)"))
+          .add(
+              DisplayData.item("ttl", Durations.format(ttl()))
+                  .withLabel("Id time-to-live (event time)"))
           .add(DisplayData.item("buckets", buckets()).withLabel("Id buckets (keys)"));
     }
   }
@@ -200,12 +224,14 @@ public final class Dedup {
     private final long granule;
     private final TupleTag<T> uniqueTag;
     private final TupleTag<T> duplicatesTag;
-    private final Counter duplicates = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
+    private final Counter duplicates =
+        Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
     private final Counter expired = Metrics.counter(DeadLetters.NAMESPACE, EXPIRED);
 
     /** Id to the event time (millis) until which later copies are duplicates. */
     @StateId("seen")
-    private final StateSpec<MapState<String, Long>> seenSpec = StateSpecs.map(StringUtf8Coder.of(), VarLongCoder.of());
+    private final StateSpec<MapState<String, Long>> seenSpec =
+        StateSpecs.map(StringUtf8Coder.of(), VarLongCoder.of());
 
     /** When the sweep timer is set for, so an element only moves it earlier. */
     @StateId("sweepAt")
@@ -301,7 +327,12 @@ public final class Dedup {
     private final PCollection<T> duplicates;
     private final TupleTag<T> duplicatesTag;
 
-    Result(Pipeline pipeline, PCollection<T> output, TupleTag<T> outputTag, PCollection<T> duplicates, TupleTag<T> duplicatesTag) {
+    Result(
+        Pipeline pipeline,
+        PCollection<T> output,
+        TupleTag<T> outputTag,
+        PCollection<T> duplicates,
+        TupleTag<T> duplicatesTag) {
       this.pipeline = pipeline;
       this.output = output;
       this.outputTag = outputTag;
@@ -314,7 +345,9 @@ public final class Dedup {
       return output;
     }
 
-    /** Later arrivals of an id within the TTL (already counted in {@code tributary/deduplicated}). */
+    /**
+     * Later arrivals of an id within the TTL (already counted in {@code tributary/deduplicated}).
+     */
     public PCollection<T> duplicates() {
       return duplicates;
     }
@@ -330,6 +363,7 @@ public final class Dedup {
     }
 
     @Override
-    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 }

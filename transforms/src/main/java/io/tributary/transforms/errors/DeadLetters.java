@@ -12,9 +12,9 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Helpers every rejecting Tributary transform shares: route a rejection through Beam's
- * {@link BadRecordRouter}, count it under {@code tributary/dead_letter.<stage>.<reason>}, and hand
- * the bad-record collection to the user's {@link ErrorHandler}.
+ * Helpers every rejecting Tributary transform shares: route a rejection through Beam's {@link
+ * BadRecordRouter}, count it under {@code tributary/dead_letter.<stage>.<reason>}, and hand the
+ * bad-record collection to the user's {@link ErrorHandler}.
  *
  * <pre>{@code
  * // inside a DoFn
@@ -27,6 +27,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class DeadLetters {
   /** Metric namespace of every Tributary counter. */
   public static final String NAMESPACE = "tributary";
+
   /** Prefix of the per-reason dead-letter counters. */
   public static final String COUNTER_PREFIX = "dead_letter.";
 

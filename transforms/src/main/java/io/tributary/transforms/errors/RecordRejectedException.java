@@ -7,9 +7,9 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
  * message a person can act on.
  *
  * <p>This is the exception Tributary transforms hand to Beam's {@code BadRecordRouter}. With an
- * error handler registered it becomes the {@code BadRecord}'s failure; without one it is thrown,
- * so bad input stops the pipeline instead of disappearing. It carries no stack trace: the cause
- * is the data, not the code, and a stack trace per bad line would only bloat the dead letters.
+ * error handler registered it becomes the {@code BadRecord}'s failure; without one it is thrown, so
+ * bad input stops the pipeline instead of disappearing. It carries no stack trace: the cause is the
+ * data, not the code, and a stack trace per bad line would only bloat the dead letters.
  *
  * <pre>{@code
  * throw new RecordRejectedException("decode", "missing_field", "required field 'price' is absent");
@@ -32,7 +32,10 @@ public final class RecordRejectedException extends Exception {
   public RecordRejectedException(String stage, String reason, String message) {
     super(message, null, false, false);
     checkArgument(stage != null && !stage.isEmpty(), "stage must be set");
-    checkArgument(reason != null && reason.matches("[a-z0-9_]+"), "reason must be lower_snake_case, got %s", reason);
+    checkArgument(
+        reason != null && reason.matches("[a-z0-9_]+"),
+        "reason must be lower_snake_case, got %s",
+        reason);
     this.stage = stage;
     this.reason = reason;
   }

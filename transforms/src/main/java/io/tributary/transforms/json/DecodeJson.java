@@ -40,10 +40,10 @@ import org.joda.time.Instant;
  * Decodes JSON lines into {@link Row}s of a given Beam schema, rejecting what does not fit.
  *
  * <p>Strict by design: a required (non-nullable) field must be present and non-null, every value
- * must have the JSON type the schema asks for (a number for {@code DECIMAL}/{@code INT64}, a
- * string for {@code STRING}), and {@code DATETIME} values must be ISO-8601 strings <em>with</em> an
- * offset, since a local time without one names no instant. Fields not in the schema are ignored,
- * so producers may add fields before the contract does. Each rejected line goes to the bad-record
+ * must have the JSON type the schema asks for (a number for {@code DECIMAL}/{@code INT64}, a string
+ * for {@code STRING}), and {@code DATETIME} values must be ISO-8601 strings <em>with</em> an
+ * offset, since a local time without one names no instant. Fields not in the schema are ignored, so
+ * producers may add fields before the contract does. Each rejected line goes to the bad-record
  * handler with one of these reasons: {@code empty_line}, {@code not_json}, {@code truncated_json},
  * {@code missing_field}, {@code wrong_type}, {@code bad_timestamp}. Messages name the field and the
  * expected type, never the offending value (it may be personal data).
@@ -71,12 +71,13 @@ public final class DecodeJson {
   /**
    * Converts one already-parsed JSON object to a {@link Row} of {@code schema} with the same strict
    * rules as {@link #toRows(Schema)}; for transforms that decode a JSON value nested in an envelope
-   * (e.g. the {@code after} image of a change event). Field paths in messages start with
-   * {@code pathPrefix}, e.g. {@code "after."}.
+   * (e.g. the {@code after} image of a change event). Field paths in messages start with {@code
+   * pathPrefix}, e.g. {@code "after."}.
    */
   public static Row toRow(Schema schema, JsonNode object, String stage, String pathPrefix)
       throws RecordRejectedException {
-    return new DecodeFn(schema, stage, BadRecordRouter.THROWING_ROUTER).toRow(schema, object, pathPrefix);
+    return new DecodeFn(schema, stage, BadRecordRouter.THROWING_ROUTER)
+        .toRow(schema, object, pathPrefix);
   }
 
   /** The transform returned by {@link #toRows(Schema)}. */
@@ -103,13 +104,15 @@ public final class DecodeJson {
 
     /** Sends undecodable lines to {@code handler} instead of failing the pipeline. */
     public Rows withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
-      checkArgument(handler != null, "DecodeJson.withBadRecordErrorHandler: handler must not be null");
+      checkArgument(
+          handler != null, "DecodeJson.withBadRecordErrorHandler: handler must not be null");
       return toBuilder().setBadRecordErrorHandler(handler).build();
     }
 
     /** The stage name recorded on rejections, {@code decode} by default. */
     public Rows withStage(String stage) {
-      checkArgument(stage != null && !stage.isEmpty(), "DecodeJson.withStage: stage must not be empty");
+      checkArgument(
+          stage != null && !stage.isEmpty(), "DecodeJson.withStage: stage must not be empty");
       return toBuilder().setStage(stage).build();
     }
 
@@ -159,7 +162,8 @@ public final class DecodeJson {
               .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
       // Keep decimals exactly as written: Jackson's tree model strips trailing zeros by default,
       // which turns 5.00 into 5 (scale 0) and breaks writing the row to an Avro decimal of scale 2.
-      mapper.setNodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true));
+      mapper.setNodeFactory(
+          com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true));
     }
 
     @ProcessElement
@@ -173,7 +177,8 @@ public final class DecodeJson {
 
     Row decode(String line) throws RecordRejectedException {
       if (line == null || line.isBlank()) {
-        throw new RecordRejectedException(stage, "empty_line", "line is empty; expected a JSON object");
+        throw new RecordRejectedException(
+            stage, "empty_line", "line is empty; expected a JSON object");
       }
       JsonNode node;
       try {
@@ -210,7 +215,8 @@ public final class DecodeJson {
       return Row.withSchema(rowSchema).addValues(values).build();
     }
 
-    private Object convert(FieldType type, JsonNode value, String path) throws RecordRejectedException {
+    private Object convert(FieldType type, JsonNode value, String path)
+        throws RecordRejectedException {
       TypeName name = type.getTypeName();
       switch (name) {
         case STRING:
@@ -299,15 +305,23 @@ public final class DecodeJson {
           Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
           while (fields.hasNext()) {
             Map.Entry<String, JsonNode> e = fields.next();
-            map.put(e.getKey(), e.getValue().isNull() ? null
-                : convert(type.getMapValueType(), e.getValue(), path + "." + e.getKey()));
+            map.put(
+                e.getKey(),
+                e.getValue().isNull()
+                    ? null
+                    : convert(type.getMapValueType(), e.getValue(), path + "." + e.getKey()));
           }
           return map;
         case LOGICAL_TYPE:
-          return toInputType(type.getLogicalType(), convert(type.getLogicalType().getBaseType(), value, path));
+          return toInputType(
+              type.getLogicalType(), convert(type.getLogicalType().getBaseType(), value, path));
         default:
           throw new IllegalArgumentException(
-              "DecodeJson: field '" + path + "' has type " + type + ", which JSON decoding does not support");
+              "DecodeJson: field '"
+                  + path
+                  + "' has type "
+                  + type
+                  + ", which JSON decoding does not support");
       }
     }
 
@@ -320,12 +334,16 @@ public final class DecodeJson {
     private Instant parseInstant(String text, String path) throws RecordRejectedException {
       try {
         return new Instant(
-            OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli());
+            OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                .toInstant()
+                .toEpochMilli());
       } catch (DateTimeParseException e) {
         throw new RecordRejectedException(
             stage,
             "bad_timestamp",
-            "field '" + path + "' is not an ISO-8601 timestamp with offset (e.g. 2026-11-01T10:15:30+01:00)");
+            "field '"
+                + path
+                + "' is not an ISO-8601 timestamp with offset (e.g. 2026-11-01T10:15:30+01:00)");
       }
     }
 
@@ -333,8 +351,12 @@ public final class DecodeJson {
       return new RecordRejectedException(
           stage,
           "wrong_type",
-          "field '" + path + "' must be " + expected + ", got a JSON " + actual.getNodeType().name().toLowerCase());
+          "field '"
+              + path
+              + "' must be "
+              + expected
+              + ", got a JSON "
+              + actual.getNodeType().name().toLowerCase());
     }
   }
-
 }

@@ -17,9 +17,9 @@ import org.joda.time.ReadableInstant;
 /**
  * Renders a schema'd {@link Row} as one line of JSON, fields in schema order.
  *
- * <p>The inverse of {@link DecodeJson} for the types it reads: decimals keep their scale,
- * {@code DATETIME} becomes an ISO-8601 UTC string. Used for dead-letter payloads of records that
- * were already decoded, and by sinks that write JSON lines.
+ * <p>The inverse of {@link DecodeJson} for the types it reads: decimals keep their scale, {@code
+ * DATETIME} becomes an ISO-8601 UTC string. Used for dead-letter payloads of records that were
+ * already decoded, and by sinks that write JSON lines.
  *
  * <pre>{@code
  * String line = RowJsonText.render(row); // {"event_id":"e-1","price":19.99,...}
@@ -52,7 +52,8 @@ public final class RowJsonText {
     gen.writeEndObject();
   }
 
-  private static void writeValue(JsonGenerator gen, FieldType type, Object value) throws IOException {
+  private static void writeValue(JsonGenerator gen, FieldType type, Object value)
+      throws IOException {
     if (value == null) {
       gen.writeNull();
       return;

@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Which input fields an output field is derived from and how, for OpenLineage's
- * {@code columnLineage} dataset facet (1-2-0): each input field carries transformations of type
- * {@code DIRECT} (the value flows into the output: subtypes IDENTITY, TRANSFORMATION, AGGREGATION)
- * or {@code INDIRECT} (it decides which rows or groups: FILTER, GROUP_BY, WINDOW, JOIN, SORT,
+ * Which input fields an output field is derived from and how, for OpenLineage's {@code
+ * columnLineage} dataset facet (1-2-0): each input field carries transformations of type {@code
+ * DIRECT} (the value flows into the output: subtypes IDENTITY, TRANSFORMATION, AGGREGATION) or
+ * {@code INDIRECT} (it decides which rows or groups: FILTER, GROUP_BY, WINDOW, JOIN, SORT,
  * CONDITIONAL), and a {@code masking} flag when a privacy policy masked, tokenized or encrypted the
  * value on the way. Dataset-wide indirect dependencies (a dedup key, the event-time field that
  * windows everything) go to {@link Builder#dataset}.
@@ -35,8 +35,10 @@ public final class ColumnLineage {
     private final boolean masking;
 
     private Transformation(String type, String subtype, boolean masking) {
-      checkArgument(type.equals("DIRECT") || type.equals("INDIRECT"),
-          "ColumnLineage.Transformation: type must be DIRECT or INDIRECT, got '%s'", type);
+      checkArgument(
+          type.equals("DIRECT") || type.equals("INDIRECT"),
+          "ColumnLineage.Transformation: type must be DIRECT or INDIRECT, got '%s'",
+          type);
       this.type = type;
       this.subtype = subtype;
       this.masking = masking;
@@ -133,17 +135,32 @@ public final class ColumnLineage {
     private Builder() {}
 
     /** Adds {@code input.inputField} as a source of {@code outputField}. */
-    public Builder field(String outputField, LineageDataset input, String inputField, Transformation... how) {
-      checkArgument(outputField != null && !outputField.isBlank(), "ColumnLineage.field: outputField must not be empty");
-      checkArgument(inputField != null && !inputField.isBlank(), "ColumnLineage.field: inputField must not be empty");
-      checkArgument(how.length > 0, "ColumnLineage.field: at least one transformation of %s.%s is required", input, inputField);
-      fields.computeIfAbsent(outputField, k -> new ArrayList<>()).add(new InputField(input, inputField, List.of(how)));
+    public Builder field(
+        String outputField, LineageDataset input, String inputField, Transformation... how) {
+      checkArgument(
+          outputField != null && !outputField.isBlank(),
+          "ColumnLineage.field: outputField must not be empty");
+      checkArgument(
+          inputField != null && !inputField.isBlank(),
+          "ColumnLineage.field: inputField must not be empty");
+      checkArgument(
+          how.length > 0,
+          "ColumnLineage.field: at least one transformation of %s.%s is required",
+          input,
+          inputField);
+      fields
+          .computeIfAbsent(outputField, k -> new ArrayList<>())
+          .add(new InputField(input, inputField, List.of(how)));
       return this;
     }
 
     /** Adds {@code input.inputField} as an indirect source of every output row. */
     public Builder dataset(LineageDataset input, String inputField, Transformation... how) {
-      checkArgument(how.length > 0, "ColumnLineage.dataset: at least one transformation of %s.%s is required", input, inputField);
+      checkArgument(
+          how.length > 0,
+          "ColumnLineage.dataset: at least one transformation of %s.%s is required",
+          input,
+          inputField);
       dataset.add(new InputField(input, inputField, List.of(how)));
       return this;
     }
@@ -161,5 +178,4 @@ public final class ColumnLineage {
   public String toString() {
     return "ColumnLineage" + fields.keySet();
   }
-
 }

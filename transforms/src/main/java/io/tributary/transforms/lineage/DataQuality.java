@@ -13,9 +13,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.ReadableInstant;
 
 /**
- * What a quality stage measured and asserted about an input dataset, as OpenLineage's
- * {@code dataQualityMetrics} (row count, per-column null and distinct counts, min, max, sum,
- * count, quantiles) and {@code dataQualityAssertions} (assertion, success, column) input facets.
+ * What a quality stage measured and asserted about an input dataset, as OpenLineage's {@code
+ * dataQualityMetrics} (row count, per-column null and distinct counts, min, max, sum, count,
+ * quantiles) and {@code dataQualityAssertions} (assertion, success, column) input facets.
  *
  * <p>{@link #fromQuality} folds the quality stage's per-window metric and verification records
  * (schemas {@code QualitySchemas.METRIC} and {@code VERIFICATION}) into numbers for the whole run:
@@ -103,13 +103,15 @@ public final class DataQuality {
     }
   }
 
-  private static final Pattern ONE_COLUMN = Pattern.compile("^[A-Za-z_]+\\(([A-Za-z_][A-Za-z0-9_.]*)(?:\\)|, ).*");
+  private static final Pattern ONE_COLUMN =
+      Pattern.compile("^[A-Za-z_]+\\(([A-Za-z_][A-Za-z0-9_.]*)(?:\\)|, ).*");
 
   private final @Nullable Long rowCount;
   private final Map<String, ColumnMetrics> columns;
   private final List<Assertion> assertions;
 
-  private DataQuality(@Nullable Long rowCount, Map<String, ColumnMetrics> columns, List<Assertion> assertions) {
+  private DataQuality(
+      @Nullable Long rowCount, Map<String, ColumnMetrics> columns, List<Assertion> assertions) {
     this.rowCount = rowCount;
     this.columns = columns;
     this.assertions = assertions;
@@ -122,18 +124,25 @@ public final class DataQuality {
   public static DataQuality fromQuality(List<Row> metrics, List<Row> verification) {
     Map<String, Double> sizeByWindow = new TreeMap<>();
     for (Row m : metrics) {
-      if ("Size".equals(m.getString("metric")) && m.getString("where") == null && m.getDouble("value") != null) {
+      if ("Size".equals(m.getString("metric"))
+          && m.getString("where") == null
+          && m.getDouble("value") != null) {
         sizeByWindow.merge(window(m), m.getDouble("value"), Double::sum);
       }
     }
     boolean oneWindow = sizeByWindow.size() <= 1;
-    Long rowCount = sizeByWindow.isEmpty() ? null
-        : Math.round(sizeByWindow.values().stream().mapToDouble(Double::doubleValue).sum());
+    Long rowCount =
+        sizeByWindow.isEmpty()
+            ? null
+            : Math.round(sizeByWindow.values().stream().mapToDouble(Double::doubleValue).sum());
     Map<String, ColumnMetrics> columns = new TreeMap<>();
     for (Row m : metrics) {
       Double v = m.getDouble("value");
       String instance = m.getString("instance");
-      if (v == null || m.getString("where") != null || instance == null || !instance.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+      if (v == null
+          || m.getString("where") != null
+          || instance == null
+          || !instance.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
         continue;
       }
       ColumnMetrics c = columns.computeIfAbsent(instance, k -> new ColumnMetrics());
@@ -170,8 +179,17 @@ public final class DataQuality {
           break;
       }
     }
-    columns.values().removeIf(c -> c.nullCount == null && c.distinctCount == null && c.sum == null
-        && c.count == null && c.min == null && c.max == null && c.quantiles.isEmpty());
+    columns
+        .values()
+        .removeIf(
+            c ->
+                c.nullCount == null
+                    && c.distinctCount == null
+                    && c.sum == null
+                    && c.count == null
+                    && c.min == null
+                    && c.max == null
+                    && c.quantiles.isEmpty());
     Map<String, Boolean> held = new LinkedHashMap<>();
     Map<String, String> columnOf = new LinkedHashMap<>();
     for (Row r : verification) {
@@ -179,7 +197,8 @@ public final class DataQuality {
       held.merge(constraint, "Success".equals(r.getString("status")), Boolean::logicalAnd);
       Matcher col = ONE_COLUMN.matcher(r.getString("metric") == null ? "" : r.getString("metric"));
       Matcher fromText = ONE_COLUMN.matcher(constraint);
-      columnOf.put(constraint, col.matches() ? col.group(1) : fromText.matches() ? fromText.group(1) : null);
+      columnOf.put(
+          constraint, col.matches() ? col.group(1) : fromText.matches() ? fromText.group(1) : null);
     }
     List<Assertion> assertions = new ArrayList<>();
     held.forEach((a, ok) -> assertions.add(new Assertion(a, ok, columnOf.get(a))));
@@ -187,12 +206,17 @@ public final class DataQuality {
   }
 
   /** Explicit values, for sources that compute their own. */
-  public static DataQuality of(@Nullable Long rowCount, Map<String, ColumnMetrics> columns, List<Assertion> assertions) {
+  public static DataQuality of(
+      @Nullable Long rowCount, Map<String, ColumnMetrics> columns, List<Assertion> assertions) {
     return new DataQuality(rowCount, new TreeMap<>(columns), new ArrayList<>(assertions));
   }
 
   /** Metrics of one column, for {@link #of}. */
-  public static ColumnMetrics column(@Nullable Long nullCount, @Nullable Long distinctCount, @Nullable Double min, @Nullable Double max) {
+  public static ColumnMetrics column(
+      @Nullable Long nullCount,
+      @Nullable Long distinctCount,
+      @Nullable Double min,
+      @Nullable Double max) {
     ColumnMetrics c = new ColumnMetrics();
     c.nullCount = nullCount;
     c.distinctCount = distinctCount;

@@ -27,9 +27,14 @@ public final class LineageDataset {
     this(namespace, name, schema, null, null);
   }
 
-  private LineageDataset(String namespace, String name, @Nullable Schema schema, @Nullable DataQuality quality,
+  private LineageDataset(
+      String namespace,
+      String name,
+      @Nullable Schema schema,
+      @Nullable DataQuality quality,
       @Nullable ColumnLineage columnLineage) {
-    checkArgument(namespace != null && !namespace.isBlank(), "LineageDataset: namespace must not be empty");
+    checkArgument(
+        namespace != null && !namespace.isBlank(), "LineageDataset: namespace must not be empty");
     checkArgument(name != null && !name.isBlank(), "LineageDataset: name must not be empty");
     this.namespace = namespace;
     this.name = name;
@@ -44,15 +49,19 @@ public final class LineageDataset {
   }
 
   /**
-   * A file or directory: local paths are {@code file} + absolute path; URIs such as
-   * {@code gs://bucket/path} or {@code s3://bucket/path} become scheme://bucket + path.
+   * A file or directory: local paths are {@code file} + absolute path; URIs such as {@code
+   * gs://bucket/path} or {@code s3://bucket/path} become scheme://bucket + path.
    */
   public static LineageDataset file(String pathOrUri) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*)://([^/]+)(/.*)?$").matcher(pathOrUri);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*)://([^/]+)(/.*)?$")
+            .matcher(pathOrUri);
     if (m.matches() && !m.group(1).equals("file")) {
-      return new LineageDataset(m.group(1) + "://" + m.group(2), m.group(3) == null ? "/" : m.group(3), null);
+      return new LineageDataset(
+          m.group(1) + "://" + m.group(2), m.group(3) == null ? "/" : m.group(3), null);
     }
-    String local = pathOrUri.startsWith("file://") ? pathOrUri.substring("file://".length()) : pathOrUri;
+    String local =
+        pathOrUri.startsWith("file://") ? pathOrUri.substring("file://".length()) : pathOrUri;
     return new LineageDataset("file", Path.of(local).toAbsolutePath().normalize().toString(), null);
   }
 
@@ -72,14 +81,17 @@ public final class LineageDataset {
   }
 
   /**
-   * The same dataset with what a quality stage measured on it: emitted on inputs as the
-   * {@code dataQualityMetrics} and {@code dataQualityAssertions} input facets.
+   * The same dataset with what a quality stage measured on it: emitted on inputs as the {@code
+   * dataQualityMetrics} and {@code dataQualityAssertions} input facets.
    */
   public LineageDataset withQuality(DataQuality quality) {
     return new LineageDataset(namespace, name, schema, quality, columnLineage);
   }
 
-  /** The same dataset with its column lineage: emitted on outputs as the {@code columnLineage} facet. */
+  /**
+   * The same dataset with its column lineage: emitted on outputs as the {@code columnLineage}
+   * facet.
+   */
   public LineageDataset withColumnLineage(ColumnLineage columnLineage) {
     return new LineageDataset(namespace, name, schema, quality, columnLineage);
   }
@@ -109,10 +121,13 @@ public final class LineageDataset {
     return schema;
   }
 
-  /** Datasets are the same when namespace and name are: the schema is a description, not identity. */
+  /**
+   * Datasets are the same when namespace and name are: the schema is a description, not identity.
+   */
   @Override
   public boolean equals(Object o) {
-    return o instanceof LineageDataset && ((LineageDataset) o).namespace.equals(namespace)
+    return o instanceof LineageDataset
+        && ((LineageDataset) o).namespace.equals(namespace)
         && ((LineageDataset) o).name.equals(name);
   }
 

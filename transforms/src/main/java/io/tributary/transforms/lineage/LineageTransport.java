@@ -34,19 +34,29 @@ public interface LineageTransport {
       Path file = Path.of(spec.substring("file:".length()));
       return event -> {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.writeString(file, event + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(
+            file,
+            event + "\n",
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
       };
     }
     if (spec.startsWith("http://") || spec.startsWith("https://")) {
       URI endpoint = URI.create(spec.replaceAll("/+$", "") + "/api/v1/lineage");
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       return event -> {
-        HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(10))
-            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(event)).build();
+        HttpRequest request =
+            HttpRequest.newBuilder(endpoint)
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(event))
+                .build();
         try {
           HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
           if (response.statusCode() >= 300) {
-            throw new IOException("OpenLineage endpoint " + endpoint + " answered HTTP " + response.statusCode());
+            throw new IOException(
+                "OpenLineage endpoint " + endpoint + " answered HTTP " + response.statusCode());
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
@@ -54,6 +64,7 @@ public interface LineageTransport {
         }
       };
     }
-    throw new IllegalArgumentException("--lineage: expected none, file:<path> or http(s)://host:port, got '" + spec + "'");
+    throw new IllegalArgumentException(
+        "--lineage: expected none, file:<path> or http(s)://host:port, got '" + spec + "'");
   }
 }

@@ -13,8 +13,8 @@ import org.apache.beam.sdk.values.PCollection;
 /**
  * Passes elements through unchanged, counting them in the counter {@code tributary/<name>}.
  *
- * <p>Pipelines mark the accounting points with it: {@code read} after the source and
- * {@code written} where records leave for their sinks.
+ * <p>Pipelines mark the accounting points with it: {@code read} after the source and {@code
+ * written} where records leave for their sinks.
  *
  * <pre>{@code
  * lines.apply("CountRead", Counted.as(RunAccounting.READ));
@@ -29,7 +29,10 @@ public final class Counted<T> extends PTransform<PCollection<T>, PCollection<T>>
 
   /** Counts into {@code tributary/<name>}. */
   public static <T> Counted<T> as(String name) {
-    checkArgument(name != null && name.matches("[a-z0-9_.]+"), "Counted.as: name must be lower_snake_case, got '%s'", name);
+    checkArgument(
+        name != null && name.matches("[a-z0-9_.]+"),
+        "Counted.as: name must be lower_snake_case, got '%s'",
+        name);
     return new Counted<>(name);
   }
 
@@ -43,7 +46,8 @@ public final class Counted<T> extends PTransform<PCollection<T>, PCollection<T>>
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("counter", DeadLetters.NAMESPACE + "/" + name).withLabel("Counter"));
+    builder.add(
+        DisplayData.item("counter", DeadLetters.NAMESPACE + "/" + name).withLabel("Counter"));
   }
 
   static final class CountFn<T> extends DoFn<T, T> {

@@ -12,12 +12,12 @@ import org.apache.beam.sdk.metrics.Metrics;
 
 /**
  * A mirror of Tributary's counters inside the JVM that runs the workers, for a progress line while
- * a run is still going: Beam's own metrics of an embedded Flink run can only be queried once
- * {@code run()} has returned, which for a bounded job is at its end.
+ * a run is still going: Beam's own metrics of an embedded Flink run can only be queried once {@code
+ * run()} has returned, which for a bounded job is at its end.
  *
- * <p>Only meaningful when the workers run in the driver's JVM (Direct runner, embedded Flink); on
- * a remote cluster the mirror stays empty in the driver and the cluster's own metrics apply.
- * Values are process-wide totals: callers take a {@link #snapshot()} before a run and subtract it.
+ * <p>Only meaningful when the workers run in the driver's JVM (Direct runner, embedded Flink); on a
+ * remote cluster the mirror stays empty in the driver and the cluster's own metrics apply. Values
+ * are process-wide totals: callers take a {@link #snapshot()} before a run and subtract it.
  *
  * <pre>{@code
  * Counter read = LiveMetrics.counter("tributary", "read");   // inside a DoFn: counts in both
@@ -37,7 +37,9 @@ public final class LiveMetrics {
 
   /** Raises the in-JVM maximum {@code namespace/name} to {@code value} if it is larger. */
   public static void max(String namespace, String name, long value) {
-    MAXIMA.computeIfAbsent(namespace + "/" + name, k -> new AtomicLong(Long.MIN_VALUE)).accumulateAndGet(value, Math::max);
+    MAXIMA
+        .computeIfAbsent(namespace + "/" + name, k -> new AtomicLong(Long.MIN_VALUE))
+        .accumulateAndGet(value, Math::max);
   }
 
   /** Current counter totals of this JVM, {@code namespace/name} to value. */

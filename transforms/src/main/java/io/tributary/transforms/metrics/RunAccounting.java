@@ -16,8 +16,8 @@ import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Immuta
  *
  * <p>The identity every Tributary pipeline keeps: {@code read = written + dead-lettered +
  * quarantined + deduplicated + too-late}. Counters are the attempted values, the only kind every
- * runner reports; on a run that retried bundles they may over-count, which {@link #balanced()}
- * then exposes rather than hides.
+ * runner reports; on a run that retried bundles they may over-count, which {@link #balanced()} then
+ * exposes rather than hides.
  *
  * <pre>{@code
  * PipelineResult result = pipeline.run();
@@ -30,12 +30,16 @@ import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Immuta
 public abstract class RunAccounting {
   /** Counter of records read from the source. */
   public static final String READ = "read";
+
   /** Counter of records that reached the pipeline's main output. */
   public static final String WRITTEN = "written";
+
   /** Counter of records held back by quality rules. */
   public static final String QUARANTINED = "quarantined";
+
   /** Counter of duplicates dropped by deduplication. */
   public static final String DEDUPLICATED = "deduplicated";
+
   /** Counter of records later than the allowed lateness. */
   public static final String TOO_LATE = "too_late";
 
@@ -59,7 +63,12 @@ public abstract class RunAccounting {
 
   /** Builds an accounting from explicit numbers. */
   public static RunAccounting of(
-      long read, long written, Map<String, Long> deadLetters, long quarantined, long deduplicated, long tooLate) {
+      long read,
+      long written,
+      Map<String, Long> deadLetters,
+      long quarantined,
+      long deduplicated,
+      long tooLate) {
     return new AutoValue_RunAccounting(
         read, written, ImmutableSortedMap.copyOf(deadLetters), quarantined, deduplicated, tooLate);
   }
@@ -107,7 +116,16 @@ public abstract class RunAccounting {
   public String line() {
     return String.format(
         "read=%d = written=%d + dead-lettered=%d + quarantined=%d + deduplicated=%d + too-late=%d [%s]",
-        read(), written(), deadLettered(), quarantined(), deduplicated(), tooLate(),
-        balanced() ? "balanced" : "UNBALANCED: " + (read() - written() - deadLettered() - quarantined() - deduplicated() - tooLate()) + " unaccounted");
+        read(),
+        written(),
+        deadLettered(),
+        quarantined(),
+        deduplicated(),
+        tooLate(),
+        balanced()
+            ? "balanced"
+            : "UNBALANCED: "
+                + (read() - written() - deadLettered() - quarantined() - deduplicated() - tooLate())
+                + " unaccounted");
   }
 }

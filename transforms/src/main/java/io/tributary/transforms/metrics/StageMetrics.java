@@ -38,10 +38,13 @@ import org.joda.time.Instant;
 public final class StageMetrics<T> extends PTransform<PCollection<T>, PCollection<T>> {
   /** Prefix of every stage metric name. */
   public static final String PREFIX = "stage.";
+
   /** Suffix of the records-out counter. */
   public static final String OUT = ".out";
+
   /** Suffix of the processing-lag distribution. */
   public static final String LAG_MS = ".lag_ms";
+
   /** Suffix of the in-JVM maximum event time (see {@link LiveMetrics}). */
   public static final String EVENT_TIME_MAX = ".event_time_max";
 
@@ -53,7 +56,10 @@ public final class StageMetrics<T> extends PTransform<PCollection<T>, PCollectio
 
   /** Observes the output of {@code stage} (lower_snake_case, e.g. {@code dedup}). */
   public static <T> StageMetrics<T> after(String stage) {
-    checkArgument(stage != null && stage.matches("[a-z0-9_]+"), "StageMetrics.after: stage must be lower_snake_case, got '%s'", stage);
+    checkArgument(
+        stage != null && stage.matches("[a-z0-9_]+"),
+        "StageMetrics.after: stage must be lower_snake_case, got '%s'",
+        stage);
     return new StageMetrics<>(stage);
   }
 
@@ -64,15 +70,22 @@ public final class StageMetrics<T> extends PTransform<PCollection<T>, PCollectio
 
   @Override
   public PCollection<T> expand(PCollection<T> input) {
-    return input.apply("Observe_" + stage, ParDo.of(new ObserveFn<T>(stage))).setCoder(input.getCoder());
+    return input
+        .apply("Observe_" + stage, ParDo.of(new ObserveFn<T>(stage)))
+        .setCoder(input.getCoder());
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("stage", stage).withLabel("Stage"))
-        .add(DisplayData.item("counter", DeadLetters.NAMESPACE + "/" + PREFIX + stage + OUT).withLabel("Counter"))
-        .add(DisplayData.item("distribution", DeadLetters.NAMESPACE + "/" + PREFIX + stage + LAG_MS).withLabel("Distribution"));
+    builder
+        .add(DisplayData.item("stage", stage).withLabel("Stage"))
+        .add(
+            DisplayData.item("counter", DeadLetters.NAMESPACE + "/" + PREFIX + stage + OUT)
+                .withLabel("Counter"))
+        .add(
+            DisplayData.item("distribution", DeadLetters.NAMESPACE + "/" + PREFIX + stage + LAG_MS)
+                .withLabel("Distribution"));
   }
 
   static final class ObserveFn<T> extends DoFn<T, T> {
@@ -87,12 +100,14 @@ public final class StageMetrics<T> extends PTransform<PCollection<T>, PCollectio
     }
 
     @ProcessElement
-    public void process(@Element T element, @Timestamp Instant timestamp, OutputReceiver<T> receiver) {
+    public void process(
+        @Element T element, @Timestamp Instant timestamp, OutputReceiver<T> receiver) {
       out.inc();
       if (timestamp.isAfter(BoundedWindow.TIMESTAMP_MIN_VALUE)) {
         long now = System.currentTimeMillis();
         lag.update(now - timestamp.getMillis());
-        LiveMetrics.max(DeadLetters.NAMESPACE, PREFIX + stage + EVENT_TIME_MAX, timestamp.getMillis());
+        LiveMetrics.max(
+            DeadLetters.NAMESPACE, PREFIX + stage + EVENT_TIME_MAX, timestamp.getMillis());
       }
       receiver.output(element);
     }

@@ -16,8 +16,8 @@ import javax.crypto.spec.SecretKeySpec;
  * newer than Beam's, see STACK.md). Every output names the key it was made with, so keys rotate.
  *
  * <ul>
- *   <li>{@code tk:<keyId>:<b64>} keyed token, HMAC-SHA256; one-way, equal inputs give equal
- *       tokens (joins and counts still work).
+ *   <li>{@code tk:<keyId>:<b64>} keyed token, HMAC-SHA256; one-way, equal inputs give equal tokens
+ *       (joins and counts still work).
  *   <li>{@code dt:<keyId>:<b64>} deterministic, reversible token: AES-256-GCM whose nonce is an
  *       HMAC of the plaintext (the synthetic-IV construction), so equal inputs give equal tokens
  *       and the key holder can decrypt. The field name is bound as associated data.
@@ -49,7 +49,10 @@ public final class Crypto {
   public static String deterministicEncrypt(Keyset keys, String field, String value) {
     byte[] key = keys.primary();
     byte[] nonce = Arrays.copyOf(hmac(derive(key, "siv"), field + "\u0000" + value), NONCE);
-    return "dt:" + keys.primaryId() + ":" + B64.encodeToString(seal(derive(key, "enc"), nonce, field, value));
+    return "dt:"
+        + keys.primaryId()
+        + ":"
+        + B64.encodeToString(seal(derive(key, "enc"), nonce, field, value));
   }
 
   /** Decrypts a {@code dt:} token with whichever key id it names. */
@@ -59,7 +62,8 @@ public final class Crypto {
     String plain = open(derive(key, "enc"), B64D.decode(parts[2]), field);
     byte[] expected = Arrays.copyOf(hmac(derive(key, "siv"), field + "\u0000" + plain), NONCE);
     if (!MessageDigest.isEqual(expected, Arrays.copyOf(B64D.decode(parts[2]), NONCE))) {
-      throw new IllegalArgumentException("token for field '" + field + "' fails its integrity check");
+      throw new IllegalArgumentException(
+          "token for field '" + field + "' fails its integrity check");
     }
     return plain;
   }
@@ -84,7 +88,8 @@ public final class Crypto {
   private static String[] split(String token, String kind) {
     String[] parts = token == null ? new String[0] : token.split(":", 3);
     if (parts.length != 3 || !parts[0].equals(kind)) {
-      throw new IllegalArgumentException("not a " + kind + ": token (expected " + kind + ":<keyId>:<data>)");
+      throw new IllegalArgumentException(
+          "not a " + kind + ": token (expected " + kind + ":<keyId>:<data>)");
     }
     return parts;
   }
@@ -92,7 +97,10 @@ public final class Crypto {
   private static byte[] seal(byte[] key, byte[] nonce, String field, String value) {
     try {
       Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
-      gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, 0, 32, "AES"), new GCMParameterSpec(128, nonce));
+      gcm.init(
+          Cipher.ENCRYPT_MODE,
+          new SecretKeySpec(key, 0, 32, "AES"),
+          new GCMParameterSpec(128, nonce));
       gcm.updateAAD(field.getBytes(StandardCharsets.UTF_8));
       byte[] ct = gcm.doFinal(value.getBytes(StandardCharsets.UTF_8));
       byte[] out = new byte[NONCE + ct.length];
@@ -110,11 +118,17 @@ public final class Crypto {
     }
     try {
       Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
-      gcm.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, 0, 32, "AES"), new GCMParameterSpec(128, sealed, 0, NONCE));
+      gcm.init(
+          Cipher.DECRYPT_MODE,
+          new SecretKeySpec(key, 0, 32, "AES"),
+          new GCMParameterSpec(128, sealed, 0, NONCE));
       gcm.updateAAD(field.getBytes(StandardCharsets.UTF_8));
       return new String(gcm.doFinal(sealed, NONCE, sealed.length - NONCE), StandardCharsets.UTF_8);
     } catch (javax.crypto.AEADBadTagException e) {
-      throw new IllegalArgumentException("ciphertext for field '" + field + "' does not decrypt with its key (wrong key or tampered)");
+      throw new IllegalArgumentException(
+          "ciphertext for field '"
+              + field
+              + "' does not decrypt with its key (wrong key or tampered)");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM unavailable in this JVM", e);
     }

@@ -30,7 +30,12 @@ public final class FieldPolicy implements Serializable {
 
   /** The actions. */
   public enum Action {
-    MASK, TOKENIZE, TOKENIZE_REVERSIBLE, ENCRYPT, GENERALIZE, DROP
+    MASK,
+    TOKENIZE,
+    TOKENIZE_REVERSIBLE,
+    ENCRYPT,
+    GENERALIZE,
+    DROP
   }
 
   private final Action action;
@@ -43,24 +48,35 @@ public final class FieldPolicy implements Serializable {
 
   /** Parses {@code action[:parameter]}; errors name the bad part and the accepted values. */
   public static FieldPolicy parse(String spec) {
-    checkArgument(spec != null && !spec.isBlank(), "policy: empty action; expected one of mask, tokenize, tokenize_reversible, encrypt, generalize, drop");
+    checkArgument(
+        spec != null && !spec.isBlank(),
+        "policy: empty action; expected one of mask, tokenize, tokenize_reversible, encrypt, generalize, drop");
     String[] parts = spec.trim().split(":", 2);
     Action action;
     try {
       action = Action.valueOf(parts[0].toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("policy '" + spec + "': unknown action '" + parts[0]
-          + "'; expected one of mask, tokenize, tokenize_reversible, encrypt, generalize, drop");
+      throw new IllegalArgumentException(
+          "policy '"
+              + spec
+              + "': unknown action '"
+              + parts[0]
+              + "'; expected one of mask, tokenize, tokenize_reversible, encrypt, generalize, drop");
     }
     String parameter = parts.length > 1 ? parts[1] : null;
     switch (action) {
       case MASK:
-        checkArgument(parameter != null && parameter.matches("email|ipv4|last4|full"),
-            "policy '%s': mask needs a style, one of email, ipv4, last4, full (e.g. mask:email)", spec);
+        checkArgument(
+            parameter != null && parameter.matches("email|ipv4|last4|full"),
+            "policy '%s': mask needs a style, one of email, ipv4, last4, full (e.g. mask:email)",
+            spec);
         break;
       case GENERALIZE:
-        checkArgument(parameter != null && (parameter.matches("hour|day") || parameter.matches("[0-9]+(\\.[0-9]+)?")),
-            "policy '%s': generalize needs a bucket width (e.g. generalize:10) or hour|day", spec);
+        checkArgument(
+            parameter != null
+                && (parameter.matches("hour|day") || parameter.matches("[0-9]+(\\.[0-9]+)?")),
+            "policy '%s': generalize needs a bucket width (e.g. generalize:10) or hour|day",
+            spec);
         break;
       default:
         checkArgument(parameter == null, "policy '%s': %s takes no parameter", spec, parts[0]);
@@ -80,7 +96,9 @@ public final class FieldPolicy implements Serializable {
 
   /** Whether applying this needs the keyset. */
   boolean needsKeys() {
-    return action == Action.TOKENIZE || action == Action.TOKENIZE_REVERSIBLE || action == Action.ENCRYPT;
+    return action == Action.TOKENIZE
+        || action == Action.TOKENIZE_REVERSIBLE
+        || action == Action.ENCRYPT;
   }
 
   @Override

@@ -30,33 +30,43 @@ public final class FieldProtector {
   private final @Nullable Keyset keys;
   private final @Nullable SubjectKeyStore subjectKeys;
 
-  private FieldProtector(PrivacyPolicy policy, @Nullable Keyset keys, @Nullable SubjectKeyStore subjectKeys) {
+  private FieldProtector(
+      PrivacyPolicy policy, @Nullable Keyset keys, @Nullable SubjectKeyStore subjectKeys) {
     this.policy = policy;
     this.keys = keys;
     this.subjectKeys = subjectKeys;
   }
 
   /** A protector; {@code keys} is needed for tokenize, {@code subjectKeys} for encrypt. */
-  public static FieldProtector create(PrivacyPolicy policy, @Nullable Keyset keys, @Nullable SubjectKeyStore subjectKeys) {
+  public static FieldProtector create(
+      PrivacyPolicy policy, @Nullable Keyset keys, @Nullable SubjectKeyStore subjectKeys) {
     if (policy.needsKeys() && keys == null) {
-      throw new IllegalArgumentException("privacy policy " + policy.fields() + " tokenizes or encrypts: a keyset is required");
+      throw new IllegalArgumentException(
+          "privacy policy " + policy.fields() + " tokenizes or encrypts: a keyset is required");
     }
     if (policy.encrypts() && (subjectKeys == null || policy.subjectField() == null)) {
-      throw new IllegalArgumentException("privacy policy encrypts per subject: a subject field and a subject key store are required");
+      throw new IllegalArgumentException(
+          "privacy policy encrypts per subject: a subject field and a subject key store are required");
     }
     return new FieldProtector(policy, keys, subjectKeys);
   }
 
-  /** The schema of protected rows: dropped fields removed, masked/tokenized/encrypted ones STRING. */
+  /**
+   * The schema of protected rows: dropped fields removed, masked/tokenized/encrypted ones STRING.
+   */
   public Schema outputSchema(Schema input) {
     for (String field : policy.fields().keySet()) {
       if (!input.hasField(field)) {
-        throw new IllegalArgumentException("privacy policy names field '" + field + "', which is not in the schema "
-            + input.getFieldNames());
+        throw new IllegalArgumentException(
+            "privacy policy names field '"
+                + field
+                + "', which is not in the schema "
+                + input.getFieldNames());
       }
     }
     if (policy.subjectField() != null && !input.hasField(policy.subjectField())) {
-      throw new IllegalArgumentException("privacy policy subject field '" + policy.subjectField() + "' is not in the schema");
+      throw new IllegalArgumentException(
+          "privacy policy subject field '" + policy.subjectField() + "' is not in the schema");
     }
     Schema.Builder out = Schema.builder();
     for (Field f : input.getFields()) {
@@ -67,8 +77,9 @@ public final class FieldProtector {
         }
         out.addField(f);
       } else if (p.action() != FieldPolicy.Action.DROP) {
-        out.addField(Field.of(f.getName(), FieldType.STRING.withNullable(f.getType().getNullable()))
-            .withDescription("protected: " + p));
+        out.addField(
+            Field.of(f.getName(), FieldType.STRING.withNullable(f.getType().getNullable()))
+                .withDescription("protected: " + p));
       }
     }
     return out.build();
@@ -78,14 +89,21 @@ public final class FieldProtector {
     TypeName t = f.getType().getTypeName();
     boolean time = p.parameter().equals("hour") || p.parameter().equals("day");
     if (time ? t != TypeName.DATETIME : !t.isNumericType()) {
-      throw new IllegalArgumentException("field '" + f.getName() + "': generalize:" + p.parameter()
-          + (time ? " needs a DATETIME field" : " needs a numeric field") + ", got " + t);
+      throw new IllegalArgumentException(
+          "field '"
+              + f.getName()
+              + "': generalize:"
+              + p.parameter()
+              + (time ? " needs a DATETIME field" : " needs a numeric field")
+              + ", got "
+              + t);
     }
   }
 
   /** The protected form of {@code row}. */
   public Row protect(Row row, Schema outSchema) {
-    Object subjectValue = policy.subjectField() == null ? null : row.getValue(policy.subjectField());
+    Object subjectValue =
+        policy.subjectField() == null ? null : row.getValue(policy.subjectField());
     String subject = subjectValue == null ? null : subjectValue.toString();
     List<Object> values = new ArrayList<>(outSchema.getFieldCount());
     for (Field f : outSchema.getFields()) {
@@ -97,7 +115,8 @@ public final class FieldProtector {
   }
 
   /** The protected form of one value of {@code field} (null if the policy drops it). */
-  public @Nullable Object apply(String field, FieldPolicy p, Object value, @Nullable String subject) {
+  public @Nullable Object apply(
+      String field, FieldPolicy p, Object value, @Nullable String subject) {
     switch (p.action()) {
       case MASK:
         return mask(p.parameter(), value.toString());
@@ -107,7 +126,12 @@ public final class FieldProtector {
         return Crypto.deterministicEncrypt(keys, field, value.toString());
       case ENCRYPT:
         if (subject == null) {
-          throw new IllegalArgumentException("field '" + policy.subjectField() + "' (the data subject) is null; cannot encrypt '" + field + "'");
+          throw new IllegalArgumentException(
+              "field '"
+                  + policy.subjectField()
+                  + "' (the data subject) is null; cannot encrypt '"
+                  + field
+                  + "'");
         }
         SubjectKeyStore.SubjectKey key = subjectKeys.getOrCreate(subject);
         return Crypto.encrypt(key.material(), key.id(), field, value.toString());
@@ -149,12 +173,14 @@ public final class FieldProtector {
   static Object generalize(String parameter, Object value) {
     if (value instanceof ReadableInstant) {
       DateTimeZone utc = DateTimeZone.UTC;
-      org.joda.time.DateTime t = new org.joda.time.DateTime(((ReadableInstant) value).getMillis(), utc);
+      org.joda.time.DateTime t =
+          new org.joda.time.DateTime(((ReadableInstant) value).getMillis(), utc);
       t = parameter.equals("day") ? t.withTimeAtStartOfDay() : t.hourOfDay().roundFloorCopy();
       return new Instant(t.getMillis());
     }
     BigDecimal width = new BigDecimal(parameter);
-    BigDecimal floored = new BigDecimal(value.toString()).divide(width, 0, RoundingMode.FLOOR).multiply(width);
+    BigDecimal floored =
+        new BigDecimal(value.toString()).divide(width, 0, RoundingMode.FLOOR).multiply(width);
     if (value instanceof BigDecimal) {
       return floored;
     }

@@ -42,7 +42,9 @@ public final class Keyset {
     this.keys = Collections.unmodifiableMap(keys);
   }
 
-  /** Where a keyset comes from: a file path or an environment variable. Serializable, secret-free. */
+  /**
+   * Where a keyset comes from: a file path or an environment variable. Serializable, secret-free.
+   */
   public static final class KeysetSource implements Serializable {
     private static final long serialVersionUID = 1L;
     private final String kind;
@@ -71,7 +73,8 @@ public final class Keyset {
       if (spec != null && spec.startsWith("env:") && spec.length() > 4) {
         return env(spec.substring(4));
       }
-      throw new IllegalArgumentException(option + ": expected file:<path> or env:<VARIABLE>, got '" + spec + "'");
+      throw new IllegalArgumentException(
+          option + ": expected file:<path> or env:<VARIABLE>, got '" + spec + "'");
     }
 
     @Override
@@ -91,12 +94,14 @@ public final class Keyset {
       try {
         json = Files.readString(Path.of(source.name));
       } catch (IOException e) {
-        throw new IllegalArgumentException("keyset " + source + ": cannot read the file (" + e.getClass().getSimpleName() + ")");
+        throw new IllegalArgumentException(
+            "keyset " + source + ": cannot read the file (" + e.getClass().getSimpleName() + ")");
       }
     } else {
       json = env.apply(source.name);
       if (json == null || json.isBlank()) {
-        throw new IllegalArgumentException("keyset " + source + ": the environment variable is not set");
+        throw new IllegalArgumentException(
+            "keyset " + source + ": the environment variable is not set");
       }
     }
     return parse(json, source.toString());
@@ -107,33 +112,53 @@ public final class Keyset {
     try {
       root = new ObjectMapper().readTree(json);
     } catch (IOException e) {
-      throw new IllegalArgumentException("keyset " + where + ": not valid JSON; expected {\"primary\": ID, \"keys\": {ID: base64}}");
+      throw new IllegalArgumentException(
+          "keyset "
+              + where
+              + ": not valid JSON; expected {\"primary\": ID, \"keys\": {ID: base64}}");
     }
     if (root == null || !root.path("keys").isObject() || root.path("keys").size() == 0) {
-      throw new IllegalArgumentException("keyset " + where + ": 'keys' must be a non-empty object of id -> base64 key");
+      throw new IllegalArgumentException(
+          "keyset " + where + ": 'keys' must be a non-empty object of id -> base64 key");
     }
     Map<String, byte[]> keys = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = root.path("keys").fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       if (!e.getKey().matches("[A-Za-z0-9_-]{1,32}")) {
-        throw new IllegalArgumentException("keyset " + where + ": key id '" + e.getKey() + "' must be 1-32 of [A-Za-z0-9_-]");
+        throw new IllegalArgumentException(
+            "keyset " + where + ": key id '" + e.getKey() + "' must be 1-32 of [A-Za-z0-9_-]");
       }
       byte[] material;
       try {
         material = Base64.getDecoder().decode(e.getValue().asText(""));
       } catch (IllegalArgumentException bad) {
-        throw new IllegalArgumentException("keyset " + where + ": key '" + e.getKey() + "' is not base64");
+        throw new IllegalArgumentException(
+            "keyset " + where + ": key '" + e.getKey() + "' is not base64");
       }
       if (material.length < KEY_BYTES) {
-        throw new IllegalArgumentException("keyset " + where + ": key '" + e.getKey() + "' has " + material.length
-            + " bytes; expected at least " + KEY_BYTES);
+        throw new IllegalArgumentException(
+            "keyset "
+                + where
+                + ": key '"
+                + e.getKey()
+                + "' has "
+                + material.length
+                + " bytes; expected at least "
+                + KEY_BYTES);
       }
       keys.put(e.getKey(), material);
     }
     String primary = root.path("primary").asText("");
     if (!keys.containsKey(primary)) {
-      throw new IllegalArgumentException("keyset " + where + ": 'primary' must name one of " + keys.keySet() + ", got '" + primary + "'");
+      throw new IllegalArgumentException(
+          "keyset "
+              + where
+              + ": 'primary' must name one of "
+              + keys.keySet()
+              + ", got '"
+              + primary
+              + "'");
     }
     return new Keyset(primary, keys);
   }
@@ -152,7 +177,8 @@ public final class Keyset {
   public byte[] key(String id) {
     byte[] k = keys.get(id);
     if (k == null) {
-      throw new IllegalArgumentException("keyset has no key '" + id + "' (known: " + keys.keySet() + ")");
+      throw new IllegalArgumentException(
+          "keyset has no key '" + id + "' (known: " + keys.keySet() + ")");
     }
     return k.clone();
   }

@@ -12,8 +12,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * personal data in clear.
  *
  * <p>A payload that is a JSON object gets each policy field protected exactly as the data would be
- * (a {@code drop} field is removed; a field that cannot be protected becomes {@code [redacted]}).
- * A payload that is not JSON (malformed or truncated lines are exactly what dead letters hold) gets
+ * (a {@code drop} field is removed; a field that cannot be protected becomes {@code [redacted]}). A
+ * payload that is not JSON (malformed or truncated lines are exactly what dead letters hold) gets
  * every policy field's value redacted by pattern, and any e-mail address or IPv4 address anywhere
  * in it replaced by {@code [redacted-email]} / {@code [redacted-ip]}.
  *
@@ -23,9 +23,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * }</pre>
  */
 public final class PayloadScrubber {
-  private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
+  private static final Pattern EMAIL =
+      Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
   // Not after a slash or a word character: "Chrome/130.0.0.0" is a version, not an address.
-  private static final Pattern IPV4 = Pattern.compile("(?<![\\w./])\\d{1,3}(?:\\.\\d{1,3}){3}(?![\\w.])");
+  private static final Pattern IPV4 =
+      Pattern.compile("(?<![\\w./])\\d{1,3}(?:\\.\\d{1,3}){3}(?![\\w.])");
   private final FieldProtector protector;
   private final ObjectMapper mapper = new ObjectMapper();
 
@@ -57,8 +59,12 @@ public final class PayloadScrubber {
 
   private String scrubObject(ObjectNode object) {
     String subjectField = protector.subjectField();
-    String subject = subjectField != null && object.hasNonNull(subjectField) && object.get(subjectField).isValueNode()
-        ? object.get(subjectField).asText() : null;
+    String subject =
+        subjectField != null
+                && object.hasNonNull(subjectField)
+                && object.get(subjectField).isValueNode()
+            ? object.get(subjectField).asText()
+            : null;
     for (Map.Entry<String, FieldPolicy> e : protector.fields().entrySet()) {
       JsonNode value = object.get(e.getKey());
       if (value == null || value.isNull()) {
@@ -69,9 +75,14 @@ public final class PayloadScrubber {
         continue;
       }
       try {
-        Object safe = value.isValueNode()
-            ? protector.apply(e.getKey(), e.getValue(), value.isTextual() ? value.textValue() : value.toString(), subject)
-            : null;
+        Object safe =
+            value.isValueNode()
+                ? protector.apply(
+                    e.getKey(),
+                    e.getValue(),
+                    value.isTextual() ? value.textValue() : value.toString(),
+                    subject)
+                : null;
         object.put(e.getKey(), safe == null ? "[redacted]" : safe.toString());
       } catch (RuntimeException cannot) {
         object.put(e.getKey(), "[redacted]");
@@ -81,7 +92,9 @@ public final class PayloadScrubber {
     java.util.Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> f = fields.next();
-      if (!protector.fields().containsKey(f.getKey()) && !f.getValue().isNumber() && !f.getValue().isBoolean()) {
+      if (!protector.fields().containsKey(f.getKey())
+          && !f.getValue().isNumber()
+          && !f.getValue().isBoolean()) {
         String text = f.getValue().isTextual() ? f.getValue().textValue() : f.getValue().toString();
         String safe = patterns(text);
         if (!safe.equals(text)) {
@@ -93,14 +106,18 @@ public final class PayloadScrubber {
   }
 
   private static String patterns(String text) {
-    return IPV4.matcher(EMAIL.matcher(text).replaceAll("[redacted-email]")).replaceAll("[redacted-ip]");
+    return IPV4.matcher(EMAIL.matcher(text).replaceAll("[redacted-email]"))
+        .replaceAll("[redacted-ip]");
   }
 
   private String scrubText(String text) {
     String out = text;
     for (String field : protector.fields().keySet()) {
       // "field": "value  -- also when the line was cut inside the value.
-      out = out.replaceAll("(\"" + Pattern.quote(field) + "\"\\s*:\\s*)\"(?:[^\"\\\\]|\\\\.)*\"?", "$1\"[redacted]\"");
+      out =
+          out.replaceAll(
+              "(\"" + Pattern.quote(field) + "\"\\s*:\\s*)\"(?:[^\"\\\\]|\\\\.)*\"?",
+              "$1\"[redacted]\"");
     }
     return patterns(out);
   }

@@ -18,8 +18,8 @@ import org.apache.avro.Schema;
  * Which fields of a dataset are personal data and what to do with each, plus the field that
  * identifies the data subject (needed by {@code encrypt}).
  *
- * <p>Declared on the contract (an Avro field property {@code "pii": "encrypt"} or
- * {@code "pii": "mask:ipv4"}) or in a policy file:
+ * <p>Declared on the contract (an Avro field property {@code "pii": "encrypt"} or {@code "pii":
+ * "mask:ipv4"}) or in a policy file:
  *
  * <pre>{@code
  * {"subject": "user_id",
@@ -47,18 +47,19 @@ public final class PrivacyPolicy implements Serializable {
   }
 
   /**
-   * The default action of each kind of personal data a contract may declare with
-   * {@code "pii": KIND}: protections that need no keys, so a declared field is never written in
-   * clear even when no keyset is configured. {@code "pii"} may also name an action directly.
+   * The default action of each kind of personal data a contract may declare with {@code "pii":
+   * KIND}: protections that need no keys, so a declared field is never written in clear even when
+   * no keyset is configured. {@code "pii"} may also name an action directly.
    */
-  public static final Map<String, String> DEFAULT_ACTIONS = Map.of(
-      "email", "mask:email",
-      "ip", "mask:ipv4",
-      "phone", "mask:last4",
-      "card", "mask:last4",
-      "name", "mask:full",
-      "address", "mask:full",
-      "user_agent", "drop");
+  public static final Map<String, String> DEFAULT_ACTIONS =
+      Map.of(
+          "email", "mask:email",
+          "ip", "mask:ipv4",
+          "phone", "mask:last4",
+          "card", "mask:last4",
+          "name", "mask:full",
+          "address", "mask:full",
+          "user_agent", "drop");
 
   /** Reads every field's {@code "pii"} property (a kind such as {@code email}, or an action). */
   public static PrivacyPolicy fromAvro(Schema schema) {
@@ -66,7 +67,9 @@ public final class PrivacyPolicy implements Serializable {
     for (Schema.Field f : schema.getFields()) {
       Object pii = f.getObjectProp("pii");
       if (pii != null) {
-        fields.put(f.name(), parseFor(f.name(), DEFAULT_ACTIONS.getOrDefault(pii.toString(), pii.toString())));
+        fields.put(
+            f.name(),
+            parseFor(f.name(), DEFAULT_ACTIONS.getOrDefault(pii.toString(), pii.toString())));
       }
     }
     return new PrivacyPolicy(fields, null);
@@ -78,15 +81,26 @@ public final class PrivacyPolicy implements Serializable {
     try {
       root = new ObjectMapper().readTree(Files.readString(file));
     } catch (IOException e) {
-      throw new IllegalArgumentException("privacy policy " + file + ": cannot read it as JSON (" + e.getClass().getSimpleName() + ")");
+      throw new IllegalArgumentException(
+          "privacy policy "
+              + file
+              + ": cannot read it as JSON ("
+              + e.getClass().getSimpleName()
+              + ")");
     }
-    checkArgument(root != null && root.path("fields").isObject(),
-        "privacy policy %s: expected {\"subject\": FIELD, \"fields\": {FIELD: ACTION}}", file);
+    checkArgument(
+        root != null && root.path("fields").isObject(),
+        "privacy policy %s: expected {\"subject\": FIELD, \"fields\": {FIELD: ACTION}}",
+        file);
     Map<String, String> specs = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = root.path("fields").fields();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
-      checkArgument(e.getValue().isTextual(), "privacy policy %s: field '%s' must map to an action string", file, e.getKey());
+      checkArgument(
+          e.getValue().isTextual(),
+          "privacy policy %s: field '%s' must map to an action string",
+          file,
+          e.getKey());
       specs.put(e.getKey(), e.getValue().asText());
     }
     PrivacyPolicy policy;
@@ -108,7 +122,8 @@ public final class PrivacyPolicy implements Serializable {
 
   /** The field whose value names the data subject (e.g. {@code user_id}). */
   public PrivacyPolicy withSubject(String field) {
-    checkArgument(field != null && !field.isBlank(), "PrivacyPolicy.withSubject: field must not be empty");
+    checkArgument(
+        field != null && !field.isBlank(), "PrivacyPolicy.withSubject: field must not be empty");
     return new PrivacyPolicy(fields, field);
   }
 

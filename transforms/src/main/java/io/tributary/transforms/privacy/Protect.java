@@ -87,35 +87,51 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     return toBuilder().setKeyset(source).build();
   }
 
-  /** The per-subject key store for {@code encrypt}; subject ids are indexed with key {@code indexKeyId}. */
+  /**
+   * The per-subject key store for {@code encrypt}; subject ids are indexed with key {@code
+   * indexKeyId}.
+   */
   public Protect withSubjectKeys(String directory, String indexKeyId) {
-    checkArgument(directory != null && !directory.isBlank(), "Protect.withSubjectKeys: directory must not be empty");
-    checkArgument(indexKeyId != null && !indexKeyId.isBlank(), "Protect.withSubjectKeys: indexKeyId must not be empty");
+    checkArgument(
+        directory != null && !directory.isBlank(),
+        "Protect.withSubjectKeys: directory must not be empty");
+    checkArgument(
+        indexKeyId != null && !indexKeyId.isBlank(),
+        "Protect.withSubjectKeys: indexKeyId must not be empty");
     return toBuilder().setSubjectKeyDirectory(directory).setIndexKeyId(indexKeyId).build();
   }
 
-  /** Rows that cannot be protected go to {@code handler} (redacted) instead of failing the pipeline. */
+  /**
+   * Rows that cannot be protected go to {@code handler} (redacted) instead of failing the pipeline.
+   */
   public Protect withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgument(handler != null, "Protect.withBadRecordErrorHandler: handler must not be null");
     return toBuilder().setBadRecordErrorHandler(handler).build();
   }
 
-  /** The policy and key sources, e.g. to protect dead letters the same way ({@link PayloadScrubber}). */
+  /**
+   * The policy and key sources, e.g. to protect dead letters the same way ({@link
+   * PayloadScrubber}).
+   */
   public ProtectionSpec spec() {
     return ProtectionSpec.of(policy(), keyset(), subjectKeyDirectory(), indexKeyId());
   }
 
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
-    checkState(!policy().needsKeys() || keyset() != null,
+    checkState(
+        !policy().needsKeys() || keyset() != null,
         "Protect: the policy tokenizes or encrypts, so withKeyset() is required");
-    checkState(!policy().encrypts() || subjectKeyDirectory() != null,
+    checkState(
+        !policy().encrypts() || subjectKeyDirectory() != null,
         "Protect: the policy encrypts per subject, so withSubjectKeys() is required");
     // Fails here, at construction, if a key is missing or malformed.
     Schema out = spec().protector().outputSchema(input.getSchema());
-    PCollectionTuple result = input.apply("ProtectFields",
-        ParDo.of(new ProtectFn(spec(), out, DeadLetters.routerFor(badRecordErrorHandler())))
-            .withOutputTags(PROTECTED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    PCollectionTuple result =
+        input.apply(
+            "ProtectFields",
+            ParDo.of(new ProtectFn(spec(), out, DeadLetters.routerFor(badRecordErrorHandler())))
+                .withOutputTags(PROTECTED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(PROTECTED).setRowSchema(out);
   }
@@ -123,10 +139,18 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.add(DisplayData.item("policy", policy().toString()).withLabel("Privacy policy"))
-        .addIfNotNull(DisplayData.item("keyset", keyset() == null ? null : keyset().toString()).withLabel("Keyset source"))
-        .addIfNotNull(DisplayData.item("subjectKeys",
-            subjectKeyDirectory() == null ? null : SubjectKeyTable.display(subjectKeyDirectory())).withLabel("Subject key store"));
+    builder
+        .add(DisplayData.item("policy", policy().toString()).withLabel("Privacy policy"))
+        .addIfNotNull(
+            DisplayData.item("keyset", keyset() == null ? null : keyset().toString())
+                .withLabel("Keyset source"))
+        .addIfNotNull(
+            DisplayData.item(
+                    "subjectKeys",
+                    subjectKeyDirectory() == null
+                        ? null
+                        : SubjectKeyTable.display(subjectKeyDirectory()))
+                .withLabel("Subject key store"));
   }
 
   /** Carries the key *sources* only; each worker loads the keys in {@code @Setup}. */
@@ -152,7 +176,11 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
       try {
         receiver.get(PROTECTED).output(protector.protect(row, out));
       } catch (IllegalArgumentException e) {
-        DeadLetters.reject(router, receiver, redacted(row), StringUtf8Coder.of(),
+        DeadLetters.reject(
+            router,
+            receiver,
+            redacted(row),
+            StringUtf8Coder.of(),
             new RecordRejectedException("protect", "cannot_protect", e.getMessage()));
       }
     }

@@ -12,10 +12,10 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * Per-subject data keys for crypto-shredding, in a directory (local runs; every worker must see
- * the same directory): one file per subject, named by a keyed hash of the subject id so the
- * directory listing reveals no ids. {@link #destroy} deletes the file: every {@code en:} value of
- * that subject, in any copy anywhere, is unreadable from then on.
+ * Per-subject data keys for crypto-shredding, in a directory (local runs; every worker must see the
+ * same directory): one file per subject, named by a keyed hash of the subject id so the directory
+ * listing reveals no ids. {@link #destroy} deletes the file: every {@code en:} value of that
+ * subject, in any copy anywhere, is unreadable from then on.
  *
  * <p>Given a {@code jdbc:postgresql://host:port/db} URL instead of a directory, the keys live in
  * the PostgreSQL table {@code tributary_subject_keys} (created when absent; credentials from the
@@ -45,11 +45,13 @@ public final class SubjectKeyStore implements Serializable {
   }
 
   /**
-   * A store in {@code directory}, or in PostgreSQL when it is a {@code jdbc:postgresql:} URL. Subject ids are hashed with key {@code indexKeyId} of the
-   * keyset, named explicitly (not "the primary") so that rotating the primary key does not orphan
-   * existing subject keys. The store holds only the keyset's source; workers load it themselves.
+   * A store in {@code directory}, or in PostgreSQL when it is a {@code jdbc:postgresql:} URL.
+   * Subject ids are hashed with key {@code indexKeyId} of the keyset, named explicitly (not "the
+   * primary") so that rotating the primary key does not orphan existing subject keys. The store
+   * holds only the keyset's source; workers load it themselves.
    */
-  public static SubjectKeyStore directory(String directory, Keyset.KeysetSource keyset, String indexKeyId) {
+  public static SubjectKeyStore directory(
+      String directory, Keyset.KeysetSource keyset, String indexKeyId) {
     SubjectKeyStore store = new SubjectKeyStore(directory, keyset, indexKeyId);
     store.indexKey(); // fail at construction, naming the source, if the key cannot be loaded
     return store;
@@ -101,7 +103,9 @@ public final class SubjectKeyStore implements Serializable {
     return "s-" + HexFormat.of().formatHex(Crypto.hmac(indexKey, subject), 0, 16);
   }
 
-  /** The PostgreSQL backend, when the store's location is a {@code jdbc:postgresql:} URL; else null. */
+  /**
+   * The PostgreSQL backend, when the store's location is a {@code jdbc:postgresql:} URL; else null.
+   */
   private synchronized SubjectKeyTable table() {
     if (table == null && SubjectKeyTable.isTable(directory)) {
       table = new SubjectKeyTable(directory);
@@ -134,9 +138,12 @@ public final class SubjectKeyStore implements Serializable {
       } finally {
         Files.deleteIfExists(tmp);
       }
-      return read(id, file).orElseThrow(() -> new IllegalStateException("subject key " + id + " vanished while created"));
+      return read(id, file)
+          .orElseThrow(
+              () -> new IllegalStateException("subject key " + id + " vanished while created"));
     } catch (IOException e) {
-      throw new UncheckedIOException("subject key store " + directory + ": cannot create key " + id, e);
+      throw new UncheckedIOException(
+          "subject key store " + directory + ": cannot create key " + id, e);
     }
   }
 
@@ -151,7 +158,8 @@ public final class SubjectKeyStore implements Serializable {
     try {
       return read(keyId, Path.of(directory, keyId + ".key"));
     } catch (IOException e) {
-      throw new UncheckedIOException("subject key store " + directory + ": cannot read key " + keyId, e);
+      throw new UncheckedIOException(
+          "subject key store " + directory + ": cannot read key " + keyId, e);
     }
   }
 
@@ -162,9 +170,12 @@ public final class SubjectKeyStore implements Serializable {
       return table().delete(id) ? Optional.of(id) : Optional.empty();
     }
     try {
-      return Files.deleteIfExists(Path.of(directory, id + ".key")) ? Optional.of(id) : Optional.empty();
+      return Files.deleteIfExists(Path.of(directory, id + ".key"))
+          ? Optional.of(id)
+          : Optional.empty();
     } catch (IOException e) {
-      throw new UncheckedIOException("subject key store " + directory + ": cannot delete key " + id, e);
+      throw new UncheckedIOException(
+          "subject key store " + directory + ": cannot delete key " + id, e);
     }
   }
 

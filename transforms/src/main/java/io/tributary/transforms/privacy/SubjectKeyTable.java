@@ -51,15 +51,19 @@ final class SubjectKeyTable {
     }
     if (!created) {
       try (Statement st = connection.createStatement()) {
-        st.execute("CREATE TABLE IF NOT EXISTS " + TABLE
-            + " (key_id text PRIMARY KEY, material text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
+        st.execute(
+            "CREATE TABLE IF NOT EXISTS "
+                + TABLE
+                + " (key_id text PRIMARY KEY, material text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
       } catch (SQLException e) {
-        // CREATE TABLE IF NOT EXISTS is not safe against a concurrent creator: the loser of the race
+        // CREATE TABLE IF NOT EXISTS is not safe against a concurrent creator: the loser of the
+        // race
         // gets 23505 (catalog unique index), 42P07 (duplicate table) or 42710 (its row type already
         // exists), depending on where the two collide. What counts is that the table now exists.
         boolean exists;
         try (Statement check = connection.createStatement();
-            java.sql.ResultSet rs = check.executeQuery("SELECT to_regclass('" + TABLE + "') IS NOT NULL")) {
+            java.sql.ResultSet rs =
+                check.executeQuery("SELECT to_regclass('" + TABLE + "') IS NOT NULL")) {
           exists = rs.next() && rs.getBoolean(1);
         }
         if (!exists) {
@@ -74,20 +78,27 @@ final class SubjectKeyTable {
   /** Inserts {@code fresh} unless the key exists (the first writer wins), then reads the key. */
   synchronized byte[] getOrCreate(String id, byte[] fresh) {
     try {
-      try (PreparedStatement st = connection().prepareStatement(
-          "INSERT INTO " + TABLE + " (key_id, material) VALUES (?, ?) ON CONFLICT (key_id) DO NOTHING")) {
+      try (PreparedStatement st =
+          connection()
+              .prepareStatement(
+                  "INSERT INTO "
+                      + TABLE
+                      + " (key_id, material) VALUES (?, ?) ON CONFLICT (key_id) DO NOTHING")) {
         st.setString(1, id);
         st.setString(2, HexFormat.of().formatHex(fresh));
         st.executeUpdate();
       }
-      return find(id).orElseThrow(() -> new IllegalStateException("subject key " + id + " vanished while created"));
+      return find(id)
+          .orElseThrow(
+              () -> new IllegalStateException("subject key " + id + " vanished while created"));
     } catch (SQLException e) {
       throw failure("cannot create key " + id, e);
     }
   }
 
   synchronized Optional<byte[]> find(String id) {
-    try (PreparedStatement st = connection().prepareStatement("SELECT material FROM " + TABLE + " WHERE key_id = ?")) {
+    try (PreparedStatement st =
+        connection().prepareStatement("SELECT material FROM " + TABLE + " WHERE key_id = ?")) {
       st.setString(1, id);
       try (ResultSet rs = st.executeQuery()) {
         return rs.next() ? Optional.of(HexFormat.of().parseHex(rs.getString(1))) : Optional.empty();
@@ -99,10 +110,12 @@ final class SubjectKeyTable {
 
   /**
    * Deletes the key row. PostgreSQL keeps a deleted row's bytes until VACUUM reuses the space, and
-   * in its WAL and backups for as long as those are kept: the erasure is complete when they age out.
+   * in its WAL and backups for as long as those are kept: the erasure is complete when they age
+   * out.
    */
   synchronized boolean delete(String id) {
-    try (PreparedStatement st = connection().prepareStatement("DELETE FROM " + TABLE + " WHERE key_id = ?")) {
+    try (PreparedStatement st =
+        connection().prepareStatement("DELETE FROM " + TABLE + " WHERE key_id = ?")) {
       st.setString(1, id);
       return st.executeUpdate() > 0;
     } catch (SQLException e) {
@@ -119,7 +132,15 @@ final class SubjectKeyTable {
       // reconnects on the next call
     }
     connection = null;
-    return new IllegalStateException("subject key store " + display(url) + ": " + what + " (SQLSTATE " + e.getSQLState()
-        + ": " + e.getMessage() + ")");
+    return new IllegalStateException(
+        "subject key store "
+            + display(url)
+            + ": "
+            + what
+            + " (SQLSTATE "
+            + e.getSQLState()
+            + ": "
+            + e.getMessage()
+            + ")");
   }
 }

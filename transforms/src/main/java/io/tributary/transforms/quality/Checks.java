@@ -36,6 +36,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * anomaly checks. Built in code or read from a JSON checks file (one per dataset).
  *
  * <p>A checks file (every section optional except {@code dataset}; unknown keys are errors):
+ *
  * <pre>{@code
  * {
  *   "dataset": "clickstream",
@@ -53,14 +54,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   ]
  * }
  * }</pre>
+ *
  * Rule keys: {@code rule} (not_null, type, range, allowed_values, pattern, length, email, url,
  * referential, freshness, custom), {@code field}, {@code name} (default {@code <rule>_<field>}),
- * {@code severity} (error, the default, or warn) and per rule: {@code type}; {@code min}/{@code max};
- * {@code values}; {@code regex}; {@code table}; {@code max_delay} (e.g. 6h) and
- * {@code ingest_field}; {@code condition}. Anomaly strategies: {@code k_sigma} (k, window,
- * min_history), {@code absolute_change} (max_decrease, max_increase),
- * {@code relative_rate_of_change} (max_rate_decrease, max_rate_increase). A bad file fails at
- * construction with one line naming the entry and what was expected.
+ * {@code severity} (error, the default, or warn) and per rule: {@code type}; {@code min}/{@code
+ * max}; {@code values}; {@code regex}; {@code table}; {@code max_delay} (e.g. 6h) and {@code
+ * ingest_field}; {@code condition}. Anomaly strategies: {@code k_sigma} (k, window, min_history),
+ * {@code absolute_change} (max_decrease, max_increase), {@code relative_rate_of_change}
+ * (max_rate_decrease, max_rate_increase). A bad file fails at construction with one line naming the
+ * entry and what was expected.
  *
  * <pre>{@code
  * Checks checks = Checks.fromFile(Path.of("testdata/clickstream/checks.json"));
@@ -80,7 +82,12 @@ public final class Checks implements Serializable {
   private final List<Check> checks;
   private final List<AnomalyCheck> anomalies;
 
-  private Checks(String dataset, List<QualityRule> rules, List<Metric> metrics, List<Check> checks, List<AnomalyCheck> anomalies) {
+  private Checks(
+      String dataset,
+      List<QualityRule> rules,
+      List<Metric> metrics,
+      List<Check> checks,
+      List<AnomalyCheck> anomalies) {
     this.dataset = dataset;
     this.rules = List.copyOf(rules);
     this.metrics = List.copyOf(metrics);
@@ -90,8 +97,10 @@ public final class Checks implements Serializable {
 
   /** No checks yet for {@code dataset}. */
   public static Checks forDataset(String dataset) {
-    checkArgument(dataset != null && dataset.matches("[A-Za-z0-9_.-]+"),
-        "Checks.forDataset: dataset must be a name of letters, digits, _ . -; got '%s'", dataset);
+    checkArgument(
+        dataset != null && dataset.matches("[A-Za-z0-9_.-]+"),
+        "Checks.forDataset: dataset must be a name of letters, digits, _ . -; got '%s'",
+        dataset);
     return new Checks(dataset, List.of(), List.of(), List.of(), List.of());
   }
 
@@ -99,8 +108,10 @@ public final class Checks implements Serializable {
   public Checks withRule(QualityRule rule) {
     checkArgument(rule != null, "Checks.withRule: rule must not be null");
     for (QualityRule r : rules) {
-      checkArgument(!r.name().equals(rule.name()),
-          "Checks.withRule: two rules are named '%s'; give one another name with named()", rule.name());
+      checkArgument(
+          !r.name().equals(rule.name()),
+          "Checks.withRule: two rules are named '%s'; give one another name with named()",
+          rule.name());
     }
     return new Checks(dataset, plus(rules, rule), metrics, checks, anomalies);
   }
@@ -170,7 +181,8 @@ public final class Checks implements Serializable {
         Set<Double> qs = new TreeSet<>(known.quantiles());
         qs.addAll(m.quantiles());
         Metric merged = Metric.approxQuantiles(m.columns().get(0), new ArrayList<>(qs));
-        byName.put(m.name(), m.whereCondition() == null ? merged : merged.where(m.whereCondition()));
+        byName.put(
+            m.name(), m.whereCondition() == null ? merged : merged.where(m.whereCondition()));
       } else if (known == null) {
         byName.put(m.name(), m);
       }
@@ -178,7 +190,9 @@ public final class Checks implements Serializable {
     return new ArrayList<>(byName.values());
   }
 
-  /** Checks every rule and metric against {@code schema}; throws naming the first that does not fit. */
+  /**
+   * Checks every rule and metric against {@code schema}; throws naming the first that does not fit.
+   */
   public void checkIn(Schema schema) {
     for (QualityRule r : rules) {
       r.checkIn(schema);
@@ -201,8 +215,17 @@ public final class Checks implements Serializable {
 
   @Override
   public String toString() {
-    return "Checks(" + dataset + ": rules=" + rules + ", metrics=" + allMetrics() + ", checks=" + checks
-        + ", anomalies=" + anomalies + ")";
+    return "Checks("
+        + dataset
+        + ": rules="
+        + rules
+        + ", metrics="
+        + allMetrics()
+        + ", checks="
+        + checks
+        + ", anomalies="
+        + anomalies
+        + ")";
   }
 
   // ---------------------------------------------------------------- checks file
@@ -213,7 +236,8 @@ public final class Checks implements Serializable {
     try {
       text = Files.readString(file);
     } catch (IOException e) {
-      throw new IllegalArgumentException("checks file " + file + ": cannot read it: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "checks file " + file + ": cannot read it: " + e.getMessage(), e);
     }
     return fromJson(text, file.toString());
   }
@@ -224,8 +248,13 @@ public final class Checks implements Serializable {
     try {
       root = MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("checks file " + source + ": not valid JSON at line "
-          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+      throw new IllegalArgumentException(
+          "checks file "
+              + source
+              + ": not valid JSON at line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr());
     }
     String where = "checks file " + source;
     if (root == null || !root.isObject()) {
@@ -240,7 +269,12 @@ public final class Checks implements Serializable {
     }
     int i = 0;
     for (JsonNode r : array(root, "rules", where)) {
-      String at = where + ": rules[" + i++ + "]" + (r.has("name") ? " (" + r.get("name").asText() + ")" : "");
+      String at =
+          where
+              + ": rules["
+              + i++
+              + "]"
+              + (r.has("name") ? " (" + r.get("name").asText() + ")" : "");
       try {
         checks = checks.withRule(rule(r, at));
       } catch (IllegalArgumentException e) {
@@ -258,24 +292,40 @@ public final class Checks implements Serializable {
     }
     i = 0;
     for (JsonNode c : array(root, "checks", where)) {
-      String at = where + ": checks[" + i++ + "]" + (c.has("name") ? " (" + c.get("name").asText() + ")" : "");
+      String at =
+          where
+              + ": checks["
+              + i++
+              + "]"
+              + (c.has("name") ? " (" + c.get("name").asText() + ")" : "");
       try {
         allowKeys(c, at, "name", "level", "constraints", "description");
         List<Constraint> constraints = new ArrayList<>();
         for (JsonNode k : array(c, "constraints", at)) {
           constraints.add(Constraint.parse(textValue(k, at)));
         }
-        checks = checks.withCheck(Check.of(text(c, "name", at),
-            Severity.parse(optText(c, "level", "error"), at), constraints));
+        checks =
+            checks.withCheck(
+                Check.of(
+                    text(c, "name", at),
+                    Severity.parse(optText(c, "level", "error"), at),
+                    constraints));
       } catch (IllegalArgumentException e) {
         throw prefixed(at, e);
       }
     }
     i = 0;
     for (JsonNode a : array(root, "anomalies", where)) {
-      String at = where + ": anomalies[" + i++ + "]" + (a.has("metric") ? " (" + a.get("metric").asText() + ")" : "");
+      String at =
+          where
+              + ": anomalies["
+              + i++
+              + "]"
+              + (a.has("metric") ? " (" + a.get("metric").asText() + ")" : "");
       try {
-        checks = checks.withAnomalyCheck(AnomalyCheck.of(Metric.parse(text(a, "metric", at)), strategy(a, at)));
+        checks =
+            checks.withAnomalyCheck(
+                AnomalyCheck.of(Metric.parse(text(a, "metric", at)), strategy(a, at)));
       } catch (IllegalArgumentException e) {
         throw prefixed(at, e);
       }
@@ -322,7 +372,11 @@ public final class Checks implements Serializable {
         allowKeys(r, at, "rule", "field", "name", "severity", "min", "max");
         BigDecimal min = decimal(r, "min", at);
         BigDecimal max = decimal(r, "max", at);
-        rule = QualityRule.length(field, min == null ? null : min.intValueExact(), max == null ? null : max.intValueExact());
+        rule =
+            QualityRule.length(
+                field,
+                min == null ? null : min.intValueExact(),
+                max == null ? null : max.intValueExact());
         break;
       case "email":
         allowKeys(r, at, "rule", "field", "name", "severity");
@@ -338,16 +392,22 @@ public final class Checks implements Serializable {
         break;
       case "freshness":
         allowKeys(r, at, "rule", "field", "name", "severity", "max_delay", "ingest_field");
-        rule = QualityRule.freshness(field, Durations.parse(text(r, "max_delay", at), "'max_delay'"),
-            r.hasNonNull("ingest_field") ? r.get("ingest_field").asText() : null);
+        rule =
+            QualityRule.freshness(
+                field,
+                Durations.parse(text(r, "max_delay", at), "'max_delay'"),
+                r.hasNonNull("ingest_field") ? r.get("ingest_field").asText() : null);
         break;
       case "custom":
         allowKeys(r, at, "rule", "name", "severity", "condition");
         rule = QualityRule.custom(text(r, "name", at), Condition.parse(text(r, "condition", at)));
         break;
       default:
-        throw new IllegalArgumentException("unknown rule '" + kind + "'; expected one of not_null, type, range, "
-            + "allowed_values, pattern, length, email, url, referential, freshness, custom");
+        throw new IllegalArgumentException(
+            "unknown rule '"
+                + kind
+                + "'; expected one of not_null, type, range, "
+                + "allowed_values, pattern, length, email, url, referential, freshness, custom");
     }
     if (r.hasNonNull("name")) {
       rule = rule.named(r.get("name").asText());
@@ -360,16 +420,22 @@ public final class Checks implements Serializable {
     switch (s) {
       case "k_sigma":
         allowKeys(a, at, "metric", "strategy", "k", "window", "min_history");
-        return new KSigma(num(a, "k", 3.0, at), (int) num(a, "window", 24, at), (int) num(a, "min_history", 5, at));
+        return new KSigma(
+            num(a, "k", 3.0, at),
+            (int) num(a, "window", 24, at),
+            (int) num(a, "min_history", 5, at));
       case "absolute_change":
         allowKeys(a, at, "metric", "strategy", "max_decrease", "max_increase");
         return new AbsoluteChange(optNum(a, "max_decrease", at), optNum(a, "max_increase", at));
       case "relative_rate_of_change":
         allowKeys(a, at, "metric", "strategy", "max_rate_decrease", "max_rate_increase");
-        return new RelativeRateOfChange(optNum(a, "max_rate_decrease", at), optNum(a, "max_rate_increase", at));
+        return new RelativeRateOfChange(
+            optNum(a, "max_rate_decrease", at), optNum(a, "max_rate_increase", at));
       default:
         throw new IllegalArgumentException(
-            "unknown strategy '" + s + "'; expected k_sigma, absolute_change or relative_rate_of_change");
+            "unknown strategy '"
+                + s
+                + "'; expected k_sigma, absolute_change or relative_rate_of_change");
     }
   }
 
@@ -379,7 +445,8 @@ public final class Checks implements Serializable {
     while (names.hasNext()) {
       String n = names.next();
       if (!allowed.contains(n)) {
-        throw new IllegalArgumentException(at + ": unknown key '" + n + "'; expected one of " + new TreeSet<>(allowed));
+        throw new IllegalArgumentException(
+            at + ": unknown key '" + n + "'; expected one of " + new TreeSet<>(allowed));
       }
     }
   }
@@ -387,14 +454,16 @@ public final class Checks implements Serializable {
   private static String text(JsonNode node, String key, String at) {
     JsonNode v = node.get(key);
     if (v == null || v.isNull() || !v.isTextual() || v.asText().isBlank()) {
-      throw new IllegalArgumentException(at + ": '" + key + "' is required and must be a non-empty string");
+      throw new IllegalArgumentException(
+          at + ": '" + key + "' is required and must be a non-empty string");
     }
     return v.asText();
   }
 
   private static String textValue(JsonNode v, String at) {
     if (!v.isTextual()) {
-      throw new IllegalArgumentException(at + ": expected a string, got a JSON " + v.getNodeType().name().toLowerCase());
+      throw new IllegalArgumentException(
+          at + ": expected a string, got a JSON " + v.getNodeType().name().toLowerCase());
     }
     return v.asText();
   }

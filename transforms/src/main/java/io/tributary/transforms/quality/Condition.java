@@ -16,11 +16,11 @@ import org.joda.time.ReadableInstant;
  * metric, the predicate of a {@code Compliance} metric and of a {@code custom} rule.
  *
  * <p>Grammar: {@code clause (and|or clause)*}, {@code and} binding tighter than {@code or}, no
- * parentheses. A clause is {@code path op literal} with {@code op} one of
- * {@code == != < <= > >=}, or {@code path is null}, {@code path is not null}, or
- * {@code path in ('a', 'b', 3)}. Literals are single-quoted strings, numbers, {@code true} and
- * {@code false}; a {@code DATETIME} field compares with an ISO-8601 string. As in SQL, a
- * comparison with a null field is false (so {@code x != 'a'} is false when {@code x} is null).
+ * parentheses. A clause is {@code path op literal} with {@code op} one of {@code == != < <= > >=},
+ * or {@code path is null}, {@code path is not null}, or {@code path in ('a', 'b', 3)}. Literals are
+ * single-quoted strings, numbers, {@code true} and {@code false}; a {@code DATETIME} field compares
+ * with an ISO-8601 string. As in SQL, a comparison with a null field is false (so {@code x != 'a'}
+ * is false when {@code x} is null).
  *
  * <pre>{@code
  * Condition c = Condition.parse("event_type == 'purchase' and price > 0");
@@ -32,6 +32,7 @@ public final class Condition implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final String text;
+
   /** Disjunction of conjunctions of clauses. */
   private final List<List<Clause>> anyOf;
 
@@ -47,7 +48,8 @@ public final class Condition implements Serializable {
    */
   public static Condition parse(String text) {
     if (text == null || text.isBlank()) {
-      throw new IllegalArgumentException("condition is empty; expected e.g. price > 0 and currency == 'EUR'");
+      throw new IllegalArgumentException(
+          "condition is empty; expected e.g. price > 0 and currency == 'EUR'");
     }
     List<String> tokens = tokenize(text);
     List<List<Clause>> anyOf = new ArrayList<>();
@@ -56,7 +58,9 @@ public final class Condition implements Serializable {
     while (true) {
       int start = i;
       int end = i;
-      while (end < tokens.size() && !isWord(tokens.get(end), "and") && !isWord(tokens.get(end), "or")) {
+      while (end < tokens.size()
+          && !isWord(tokens.get(end), "and")
+          && !isWord(tokens.get(end), "or")) {
         end++;
       }
       allOf.add(Clause.parse(tokens.subList(start, end), text));
@@ -69,7 +73,12 @@ public final class Condition implements Serializable {
       }
       i = end + 1;
       if (i >= tokens.size()) {
-        throw new IllegalArgumentException("condition '" + text + "' ends with '" + tokens.get(end) + "'; expected a clause after it");
+        throw new IllegalArgumentException(
+            "condition '"
+                + text
+                + "' ends with '"
+                + tokens.get(end)
+                + "'; expected a clause after it");
       }
     }
     anyOf.add(allOf);
@@ -133,7 +142,8 @@ public final class Condition implements Serializable {
         i++;
         while (true) {
           if (i >= text.length()) {
-            throw new IllegalArgumentException("condition '" + text + "' has an unterminated string; close it with '");
+            throw new IllegalArgumentException(
+                "condition '" + text + "' has an unterminated string; close it with '");
           }
           char d = text.charAt(i++);
           if (d == '\'') {
@@ -159,7 +169,9 @@ public final class Condition implements Serializable {
         i++;
       } else {
         int j = i;
-        while (j < text.length() && !Character.isWhitespace(text.charAt(j)) && "=!<>(),'".indexOf(text.charAt(j)) < 0) {
+        while (j < text.length()
+            && !Character.isWhitespace(text.charAt(j))
+            && "=!<>(),'".indexOf(text.charAt(j)) < 0) {
           j++;
         }
         tokens.add(text.substring(i, j));
@@ -182,9 +194,11 @@ public final class Condition implements Serializable {
     }
 
     static Clause parse(List<String> t, String text) {
-      String hint = "; expected field op literal (op one of == != < <= > >=), field is [not] null, or field in (...)";
+      String hint =
+          "; expected field op literal (op one of == != < <= > >=), field is [not] null, or field in (...)";
       if (t.size() < 3) {
-        throw new IllegalArgumentException("condition '" + text + "': clause '" + String.join(" ", t) + "' is incomplete" + hint);
+        throw new IllegalArgumentException(
+            "condition '" + text + "': clause '" + String.join(" ", t) + "' is incomplete" + hint);
       }
       FieldPath path = FieldPath.of(t.get(0));
       String op = t.get(1);
@@ -195,11 +209,17 @@ public final class Condition implements Serializable {
         if (t.size() == 4 && isWord(t.get(2), "not") && isWord(t.get(3), "null")) {
           return new Clause(path, "notnull", List.of());
         }
-        throw new IllegalArgumentException("condition '" + text + "': clause '" + String.join(" ", t) + "' is not 'is null' or 'is not null'");
+        throw new IllegalArgumentException(
+            "condition '"
+                + text
+                + "': clause '"
+                + String.join(" ", t)
+                + "' is not 'is null' or 'is not null'");
       }
       if (isWord(op, "in")) {
         if (!t.get(2).equals("(") || !t.get(t.size() - 1).equals(")")) {
-          throw new IllegalArgumentException("condition '" + text + "': 'in' needs a list in parentheses, e.g. x in ('a', 'b')");
+          throw new IllegalArgumentException(
+              "condition '" + text + "': 'in' needs a list in parentheses, e.g. x in ('a', 'b')");
         }
         List<Object> values = new ArrayList<>();
         for (int i = 3; i < t.size() - 1; i++) {
@@ -210,7 +230,8 @@ public final class Condition implements Serializable {
         return new Clause(path, "in", values);
       }
       if (!List.of("==", "!=", "<", "<=", ">", ">=").contains(op) || t.size() != 3) {
-        throw new IllegalArgumentException("condition '" + text + "': cannot read clause '" + String.join(" ", t) + "'" + hint);
+        throw new IllegalArgumentException(
+            "condition '" + text + "': cannot read clause '" + String.join(" ", t) + "'" + hint);
       }
       return new Clause(path, op, List.of(literal(t.get(2), text)));
     }
@@ -226,7 +247,11 @@ public final class Condition implements Serializable {
         return new BigDecimal(token);
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(
-            "condition '" + text + "': literal '" + token + "' is not a number, true/false or a 'quoted string'");
+            "condition '"
+                + text
+                + "': literal '"
+                + token
+                + "' is not a number, true/false or a 'quoted string'");
       }
     }
 
@@ -281,7 +306,8 @@ public final class Condition implements Serializable {
       if (literal instanceof Boolean && value instanceof Boolean) {
         return Boolean.compare((Boolean) value, (Boolean) literal);
       }
-      return Values.key(value).compareTo(literal instanceof BigDecimal ? Values.key(literal) : literal.toString());
+      return Values.key(value)
+          .compareTo(literal instanceof BigDecimal ? Values.key(literal) : literal.toString());
     }
   }
 }

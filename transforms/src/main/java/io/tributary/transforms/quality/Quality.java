@@ -64,14 +64,14 @@ import org.joda.time.Instant;
  * constraint and window; {@code anomalies()} the {@link QualitySchemas#ANOMALY} records.
  *
  * <p>Counters: {@code tributary/quarantined} (the run accounting's term), {@code
- * tributary/quality.error.<rule>} and {@code tributary/quality.warn.<rule>} per failed rule,
- * {@code tributary/quality.constraint_failures}, {@code tributary/quality.anomalies}.
+ * tributary/quality.error.<rule>} and {@code tributary/quality.warn.<rule>} per failed rule, {@code
+ * tributary/quality.constraint_failures}, {@code tributary/quality.anomalies}.
  *
- * <p>Metrics describe the rows as they reached the stage (quarantined ones included): they are
- * the measurement of what arrived, the rules decide what goes on. They are computed per window of
- * the input, or, with {@link CheckRows#withMetricsWindows}, per window of their own; in the
- * global window of a bounded input they cover the whole input, and an empty input still gives
- * Size 0 (and undefined ratios), so {@code size >= 1} fails visibly instead of staying silent.
+ * <p>Metrics describe the rows as they reached the stage (quarantined ones included): they are the
+ * measurement of what arrived, the rules decide what goes on. They are computed per window of the
+ * input, or, with {@link CheckRows#withMetricsWindows}, per window of their own; in the global
+ * window of a bounded input they cover the whole input, and an empty input still gives Size 0 (and
+ * undefined ratios), so {@code size >= 1} fails visibly instead of staying silent.
  *
  * <pre>{@code
  * Quality.Result q = events.apply("Quality",
@@ -88,10 +88,13 @@ public final class Quality {
 
   /** Counter prefix of warn-rule hits: {@code quality.warn.<rule>}. */
   public static final String WARN_PREFIX = "quality.warn.";
+
   /** Counter prefix of error-rule hits: {@code quality.error.<rule>}. */
   public static final String ERROR_PREFIX = "quality.error.";
+
   /** Counter of failed constraints (all windows). */
   public static final String CONSTRAINT_FAILURES = "quality.constraint_failures";
+
   /** Counter of anomalies. */
   public static final String ANOMALIES = "quality.anomalies";
 
@@ -156,19 +159,23 @@ public final class Quality {
     }
 
     /**
-     * Computes metrics in windows of {@code windowFn} instead of the input's windows; with
-     * {@code eventTimeField} set, the metric branch first takes event time from that
-     * {@code DATETIME} field (the rows passed on keep their timestamps and windows).
+     * Computes metrics in windows of {@code windowFn} instead of the input's windows; with {@code
+     * eventTimeField} set, the metric branch first takes event time from that {@code DATETIME}
+     * field (the rows passed on keep their timestamps and windows).
      */
     @SuppressWarnings("unchecked")
     public CheckRows withMetricsWindows(WindowFn<?, ?> windowFn, @Nullable String eventTimeField) {
       checkArgument(windowFn != null, "Quality.withMetricsWindows: windowFn must not be null");
-      return toBuilder().setMetricsWindowFn((WindowFn<Object, ?>) windowFn).setEventTimeField(eventTimeField).build();
+      return toBuilder()
+          .setMetricsWindowFn((WindowFn<Object, ?>) windowFn)
+          .setEventTimeField(eventTimeField)
+          .build();
     }
 
     /** The reference table {@code name} of referential rules: the allowed keys. */
     public CheckRows withReferenceTable(String name, PCollection<String> keys) {
-      checkArgument(name != null && keys != null, "Quality.withReferenceTable: name and keys are required");
+      checkArgument(
+          name != null && keys != null, "Quality.withReferenceTable: name and keys are required");
       Map<String, PCollection<String>> tables = new LinkedHashMap<>(referenceTables());
       tables.put(name, keys);
       return toBuilder().setReferenceTables(ImmutableMap.copyOf(tables)).build();
@@ -190,9 +197,11 @@ public final class Quality {
       Checks checks = checks();
       checks.checkIn(input.getSchema());
       for (String table : checks.referenceTables()) {
-        checkState(referenceTables().containsKey(table),
+        checkState(
+            referenceTables().containsKey(table),
             "Quality.check: a referential rule reads table '%s'; provide it with withReferenceTable(\"%s\", keys)",
-            table, table);
+            table,
+            table);
       }
       Pipeline pipeline = input.getPipeline();
       Map<String, PCollectionView<List<String>>> views = new LinkedHashMap<>();
@@ -218,27 +227,34 @@ public final class Quality {
       MetricsFn fn = MetricsFn.of(checks.allMetrics(), checks.dataset(), runId(), runTime());
       boolean global = measured.getWindowingStrategy().getWindowFn() instanceof GlobalWindows;
       PCollection<List<Row>> perWindow =
-          measured.apply("ComputeMetrics", global ? Combine.globally(fn) : Combine.globally(fn).withoutDefaults());
+          measured.apply(
+              "ComputeMetrics",
+              global ? Combine.globally(fn) : Combine.globally(fn).withoutDefaults());
       PCollectionTuple verified =
           perWindow.apply(
               "VerifyConstraints",
               ParDo.of(new VerifyFn(checks.checks(), checks.dataset(), runId()))
                   .withOutputTags(METRICS, TupleTagList.of(VERIFICATION)));
       PCollection<Row> metrics = verified.get(METRICS).setRowSchema(QualitySchemas.METRIC);
-      PCollection<Row> verification = verified.get(VERIFICATION).setRowSchema(QualitySchemas.VERIFICATION);
+      PCollection<Row> verification =
+          verified.get(VERIFICATION).setRowSchema(QualitySchemas.VERIFICATION);
 
       PCollection<Row> anomalies;
       if (checks.anomalies().isEmpty()) {
-        anomalies = pipeline.apply("NoAnomalyChecks", Create.empty(RowCoder.of(QualitySchemas.ANOMALY)))
-            .setRowSchema(QualitySchemas.ANOMALY);
+        anomalies =
+            pipeline
+                .apply("NoAnomalyChecks", Create.empty(RowCoder.of(QualitySchemas.ANOMALY)))
+                .setRowSchema(QualitySchemas.ANOMALY);
       } else {
         anomalies =
             metrics
                 .apply("KeyBySeries", ParDo.of(new KeyBySeriesFn(checks.anomalies())))
                 .setCoder(KvCoder.of(StringUtf8Coder.of(), RowCoder.of(QualitySchemas.METRIC)))
                 .apply("HistoryWindow", Window.<KV<String, Row>>into(new GlobalWindows()))
-                .apply("DetectAnomalies",
-                    ParDo.of(new DetectAnomaliesFn(checks.anomalies(), seedHistory(checks), runId())))
+                .apply(
+                    "DetectAnomalies",
+                    ParDo.of(
+                        new DetectAnomaliesFn(checks.anomalies(), seedHistory(checks), runId())))
                 .setRowSchema(QualitySchemas.ANOMALY);
       }
       return new Result(pipeline, passed, quarantined, metrics, verification, anomalies);
@@ -248,7 +264,8 @@ public final class Quality {
     private Map<String, List<Double>> seedHistory(Checks checks) {
       List<Row> earlier = new ArrayList<>();
       for (Row r : history()) {
-        if (checks.dataset().equals(r.getString("dataset")) && !runId().equals(r.getString("run_id"))
+        if (checks.dataset().equals(r.getString("dataset"))
+            && !runId().equals(r.getString("run_id"))
             && r.getDouble("value") != null) {
           earlier.add(r);
         }
@@ -256,7 +273,9 @@ public final class Quality {
       earlier.sort(DetectAnomaliesFn.ORDER);
       Map<String, List<Double>> seeds = new HashMap<>();
       for (Row r : earlier) {
-        seeds.computeIfAbsent(r.getString("name"), k -> new ArrayList<>()).add(r.getDouble("value"));
+        seeds
+            .computeIfAbsent(r.getString("name"), k -> new ArrayList<>())
+            .add(r.getDouble("value"));
       }
       return seeds;
     }
@@ -272,11 +291,20 @@ public final class Quality {
           .add(DisplayData.item("checks", c.checks().toString()).withLabel("Constraint checks"))
           .add(DisplayData.item("anomalies", c.anomalies().toString()).withLabel("Anomaly checks"))
           .add(DisplayData.item("runId", runId()).withLabel("Run id"))
-          .add(DisplayData.item("referenceTables", referenceTables().keySet().toString()).withLabel("Reference tables"))
-          .add(DisplayData.item("historyRecords", history().size()).withLabel("Metric history records"))
-          .addIfNotNull(DisplayData.item("metricsWindows",
-              metricsWindowFn() == null ? null : metricsWindowFn().toString()).withLabel("Metrics windows"))
-          .addIfNotNull(DisplayData.item("eventTimeField", eventTimeField()).withLabel("Metrics event-time field"));
+          .add(
+              DisplayData.item("referenceTables", referenceTables().keySet().toString())
+                  .withLabel("Reference tables"))
+          .add(
+              DisplayData.item("historyRecords", history().size())
+                  .withLabel("Metric history records"))
+          .addIfNotNull(
+              DisplayData.item(
+                      "metricsWindows",
+                      metricsWindowFn() == null ? null : metricsWindowFn().toString())
+                  .withLabel("Metrics windows"))
+          .addIfNotNull(
+              DisplayData.item("eventTimeField", eventTimeField())
+                  .withLabel("Metrics event-time field"));
     }
   }
 
@@ -289,8 +317,13 @@ public final class Quality {
     private final PCollection<Row> verification;
     private final PCollection<Row> anomalies;
 
-    Result(Pipeline pipeline, PCollection<Row> passed, PCollection<Row> quarantined, PCollection<Row> metrics,
-        PCollection<Row> verification, PCollection<Row> anomalies) {
+    Result(
+        Pipeline pipeline,
+        PCollection<Row> passed,
+        PCollection<Row> quarantined,
+        PCollection<Row> metrics,
+        PCollection<Row> verification,
+        PCollection<Row> anomalies) {
       this.pipeline = pipeline;
       this.passed = passed;
       this.quarantined = quarantined;
@@ -332,12 +365,21 @@ public final class Quality {
     @Override
     public Map<TupleTag<?>, PValue> expand() {
       return ImmutableMap.of(
-          PASSED, passed, QUARANTINED, quarantined, METRICS, metrics, VERIFICATION, verification,
-          new TupleTag<Row>("anomalies"), anomalies);
+          PASSED,
+          passed,
+          QUARANTINED,
+          quarantined,
+          METRICS,
+          metrics,
+          VERIFICATION,
+          verification,
+          new TupleTag<Row>("anomalies"),
+          anomalies);
     }
 
     @Override
-    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   /** Evaluates every rule on every row; quarantines rows an error rule failed. */
@@ -345,12 +387,14 @@ public final class Quality {
     private final String dataset;
     private final List<QualityRule> rules;
     private final Map<String, PCollectionView<List<String>>> views;
-    private final Counter quarantined = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.QUARANTINED);
+    private final Counter quarantined =
+        Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.QUARANTINED);
     private transient Map<String, Counter> counters;
     private transient Map<String, Set<String>> tables;
     private transient Map<String, List<String>> tableSources;
 
-    RulesFn(String dataset, List<QualityRule> rules, Map<String, PCollectionView<List<String>>> views) {
+    RulesFn(
+        String dataset, List<QualityRule> rules, Map<String, PCollectionView<List<String>>> views) {
       this.dataset = dataset;
       this.rules = new ArrayList<>(rules);
       this.views = new LinkedHashMap<>(views);
@@ -403,8 +447,12 @@ public final class Quality {
       c.output(
           QUARANTINED,
           Row.withSchema(QualitySchemas.QUARANTINE)
-              .addValues(dataset, RowJsonText.render(row), failed,
-                  w == null ? null : w.start(), w == null ? null : w.end())
+              .addValues(
+                  dataset,
+                  RowJsonText.render(row),
+                  failed,
+                  w == null ? null : w.start(),
+                  w == null ? null : w.end())
               .build());
     }
   }
@@ -445,7 +493,10 @@ public final class Quality {
       if (w == null) {
         return r;
       }
-      return Row.fromRow(r).withFieldValue("window_start", w.start()).withFieldValue("window_end", w.end()).build();
+      return Row.fromRow(r)
+          .withFieldValue("window_start", w.start())
+          .withFieldValue("window_end", w.end())
+          .build();
     }
   }
 

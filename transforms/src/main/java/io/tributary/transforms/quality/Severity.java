@@ -3,8 +3,8 @@ package io.tributary.transforms.quality;
 import java.util.Locale;
 
 /**
- * How much a failed rule or check matters: {@code error} quarantines the row (rules) or fails
- * the check (constraints); {@code warn} lets the row pass and counts it, or reports a warning.
+ * How much a failed rule or check matters: {@code error} quarantines the row (rules) or fails the
+ * check (constraints); {@code warn} lets the row pass and counts it, or reports a warning.
  *
  * <pre>{@code
  * QualityRule.notNull("email").withSeverity(Severity.WARN);
@@ -17,7 +17,10 @@ public enum Severity {
   /** Let the row pass, count it; the check's status is Warning. */
   WARN;
 
-  /** Parses {@code error} or {@code warn} ({@code warning} too); {@code what} names the owner in errors. */
+  /**
+   * Parses {@code error} or {@code warn} ({@code warning} too); {@code what} names the owner in
+   * errors.
+   */
   public static Severity parse(String text, String what) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     switch (t) {
@@ -27,7 +30,8 @@ public enum Severity {
       case "warning":
         return WARN;
       default:
-        throw new IllegalArgumentException(what + ": severity must be 'error' or 'warn', got '" + text + "'");
+        throw new IllegalArgumentException(
+            what + ": severity must be 'error' or 'warn', got '" + text + "'");
     }
   }
 

@@ -17,8 +17,8 @@ public final class Values {
   private Values() {}
 
   /**
-   * A number as an exact decimal. Floats and doubles go through their shortest decimal form
-   * ({@code 0.1} stays {@code 0.1}), which is what a person computing by hand writes down.
+   * A number as an exact decimal. Floats and doubles go through their shortest decimal form ({@code
+   * 0.1} stays {@code 0.1}), which is what a person computing by hand writes down.
    */
   public static BigDecimal toDecimal(Object v) {
     if (v instanceof BigDecimal) {

@@ -52,13 +52,13 @@ import org.joda.time.Instant;
  * <p>Built on {@link Windowing}: a session spec ({@code session:<gap>} with optional early/late
  * firings and lateness) decides when summaries appear, and events later than the lateness go to
  * {@link Result#tooLate()} instead of being dropped. A late event that falls between two sessions
- * merges them: Beam merges the session windows, and the next pane summarises the merged session
- * (in accumulating mode, all its events; in discarding mode, what was not yet emitted). Session
- * start and end are the first and last event times; the window is {@code [start, end + gap)}.
+ * merges them: Beam merges the session windows, and the next pane summarises the merged session (in
+ * accumulating mode, all its events; in discarding mode, what was not yet emitted). Session start
+ * and end are the first and last event times; the window is {@code [start, end + gap)}.
  *
  * <p>Output schema {@link #SUMMARY_SCHEMA}: {@code user} (the user field as text), {@code
- * session_start}, {@code session_end}, {@code duration_ms}, {@code events}, {@code converted},
- * then the {@link PaneMetadata} fields.
+ * session_start}, {@code session_end}, {@code duration_ms}, {@code events}, {@code converted}, then
+ * the {@link PaneMetadata} fields.
  *
  * <pre>{@code
  * Sessionize.Result sessions = events.apply("Sessions",
@@ -89,7 +89,9 @@ public final class Sessionize {
 
   /** Sessions per value of {@code userField}, gap {@link #DEFAULT_GAP}, no lateness. */
   public static <T> ByUser<T> byUser(String userField) {
-    checkArgument(userField != null && !userField.isBlank(), "Sessionize.byUser: userField must not be empty");
+    checkArgument(
+        userField != null && !userField.isBlank(),
+        "Sessionize.byUser: userField must not be empty");
     return new AutoValue_Sessionize_ByUser.Builder<T>()
         .setUserField(FieldPath.of(userField))
         .setSpec(WindowSpec.parse("session:30m"))
@@ -125,35 +127,61 @@ public final class Sessionize {
 
     /** Closes a session after {@code gap} of event time without events (no lateness). */
     public ByUser<T> withGap(Duration gap) {
-      checkArgument(gap != null && gap.isLongerThan(Duration.ZERO), "Sessionize.withGap: gap must be > 0, got %s", gap);
-      return toBuilder().setSpec(WindowSpec.parse("session:" + io.tributary.transforms.time.Durations.format(gap))).build();
+      checkArgument(
+          gap != null && gap.isLongerThan(Duration.ZERO),
+          "Sessionize.withGap: gap must be > 0, got %s",
+          gap);
+      return toBuilder()
+          .setSpec(
+              WindowSpec.parse("session:" + io.tributary.transforms.time.Durations.format(gap)))
+          .build();
     }
 
     /** The full session spec, e.g. {@code session:30m;late=every;lateness=1h;accumulating}. */
     public ByUser<T> withSpec(WindowSpec spec) {
-      checkArgument(spec != null && spec.kind() == WindowSpec.Kind.SESSION, "Sessionize.withSpec: expected a session spec (session:<gap>...), got %s", spec);
+      checkArgument(
+          spec != null && spec.kind() == WindowSpec.Kind.SESSION,
+          "Sessionize.withSpec: expected a session spec (session:<gap>...), got %s",
+          spec);
       return toBuilder().setSpec(spec).build();
     }
 
     /** A session is converted when any event's {@code field} (as text) is one of {@code values}. */
     public ByUser<T> withConversion(String field, String... values) {
-      checkArgument(field != null && !field.isBlank(), "Sessionize.withConversion: field must not be empty");
-      checkArgument(values != null && values.length > 0, "Sessionize.withConversion: give at least one value");
-      return toBuilder().setConversionField(FieldPath.of(field)).setConversionValues(ImmutableList.copyOf(values)).build();
+      checkArgument(
+          field != null && !field.isBlank(), "Sessionize.withConversion: field must not be empty");
+      checkArgument(
+          values != null && values.length > 0,
+          "Sessionize.withConversion: give at least one value");
+      return toBuilder()
+          .setConversionField(FieldPath.of(field))
+          .setConversionValues(ImmutableList.copyOf(values))
+          .build();
     }
 
     @Override
     public Result expand(PCollection<T> input) {
-      checkArgument(input.hasSchema(), "Sessionize.byUser: input %s has no schema", input.getName());
+      checkArgument(
+          input.hasSchema(), "Sessionize.byUser: input %s has no schema", input.getName());
       userField().checkIn(input.getSchema());
       if (conversionField() != null) {
         conversionField().checkIn(input.getSchema());
       }
       Windowing.Result<T> windowed = input.apply("Window", Windowing.<T>of(spec()));
       PCollection<Row> summaries =
-          windowed.output()
-              .apply("KeyByUser", ParDo.of(new KeyFn<T>(input.getToRowFunction(), userField(), conversionField(), conversionValues())))
-              .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), BooleanCoder.of())))
+          windowed
+              .output()
+              .apply(
+                  "KeyByUser",
+                  ParDo.of(
+                      new KeyFn<T>(
+                          input.getToRowFunction(),
+                          userField(),
+                          conversionField(),
+                          conversionValues())))
+              .setCoder(
+                  KvCoder.of(
+                      StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), BooleanCoder.of())))
               .apply("Summarise", Combine.perKey(new SummaryFn()))
               .apply("ToRow", ParDo.of(new ToRowFn()))
               .setRowSchema(SUMMARY_SCHEMA);
@@ -166,8 +194,14 @@ public final class Sessionize {
       builder
           .add(DisplayData.item("userField", userField().toString()).withLabel("User field"))
           .add(DisplayData.item("spec", spec().toString()).withLabel("Session spec"))
-          .addIfNotNull(DisplayData.item("conversionField", conversionField() == null ? null : conversionField().toString()).withLabel("Conversion field"))
-          .add(DisplayData.item("conversionValues", String.join(",", conversionValues())).withLabel("Conversion values"));
+          .addIfNotNull(
+              DisplayData.item(
+                      "conversionField",
+                      conversionField() == null ? null : conversionField().toString())
+                  .withLabel("Conversion field"))
+          .add(
+              DisplayData.item("conversionValues", String.join(",", conversionValues()))
+                  .withLabel("Conversion values"));
     }
   }
 
@@ -206,7 +240,8 @@ public final class Sessionize {
     }
 
     @Override
-    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   static final class KeyFn<T> extends DoFn<T, KV<String, KV<Long, Boolean>>> {
@@ -215,7 +250,11 @@ public final class Sessionize {
     private final @Nullable FieldPath conversion;
     private final List<String> values;
 
-    KeyFn(SerializableFunction<T, Row> toRow, FieldPath user, @Nullable FieldPath conversion, List<String> values) {
+    KeyFn(
+        SerializableFunction<T, Row> toRow,
+        FieldPath user,
+        @Nullable FieldPath conversion,
+        List<String> values) {
       this.toRow = toRow;
       this.user = user;
       this.conversion = conversion;
@@ -223,9 +262,13 @@ public final class Sessionize {
     }
 
     @ProcessElement
-    public void process(@Element T element, @Timestamp Instant timestamp, OutputReceiver<KV<String, KV<Long, Boolean>>> out) {
+    public void process(
+        @Element T element,
+        @Timestamp Instant timestamp,
+        OutputReceiver<KV<String, KV<Long, Boolean>>> out) {
       Row row = toRow.apply(element);
-      boolean converted = conversion != null && values.contains(String.valueOf(conversion.get(row)));
+      boolean converted =
+          conversion != null && values.contains(String.valueOf(conversion.get(row)));
       out.output(KV.of(String.valueOf(user.get(row)), KV.of(timestamp.getMillis(), converted)));
     }
   }
@@ -264,12 +307,14 @@ public final class Sessionize {
     }
 
     @Override
-    public Coder<long[]> getAccumulatorCoder(CoderRegistry registry, Coder<KV<Long, Boolean>> inputCoder) {
+    public Coder<long[]> getAccumulatorCoder(
+        CoderRegistry registry, Coder<KV<Long, Boolean>> inputCoder) {
       return SummaryCoder.INSTANCE;
     }
 
     @Override
-    public Coder<long[]> getDefaultOutputCoder(CoderRegistry registry, Coder<KV<Long, Boolean>> inputCoder) {
+    public Coder<long[]> getDefaultOutputCoder(
+        CoderRegistry registry, Coder<KV<Long, Boolean>> inputCoder) {
       return SummaryCoder.INSTANCE;
     }
   }
@@ -306,12 +351,22 @@ public final class Sessionize {
     private final Counter late = PaneMetadata.paneCounter(PaneInfo.Timing.LATE);
 
     @ProcessElement
-    public void process(@Element KV<String, long[]> session, BoundedWindow window, PaneInfo pane, OutputReceiver<Row> out) {
+    public void process(
+        @Element KV<String, long[]> session,
+        BoundedWindow window,
+        PaneInfo pane,
+        OutputReceiver<Row> out) {
       PaneMetadata.count(pane, early, onTime, late);
       long[] s = session.getValue();
       out.output(
           Row.withSchema(SUMMARY_SCHEMA)
-              .addValues(session.getKey(), new Instant(s[0]), new Instant(s[1]), s[1] - s[0], s[2], s[3] == 1)
+              .addValues(
+                  session.getKey(),
+                  new Instant(s[0]),
+                  new Instant(s[1]),
+                  s[1] - s[0],
+                  s[2],
+                  s[3] == 1)
               .addValues(PaneMetadata.of(window, pane).values())
               .build());
     }

@@ -5,8 +5,8 @@ import java.util.regex.Pattern;
 import org.joda.time.Duration;
 
 /**
- * Parses and prints the short duration syntax used in options and specs: {@code 500ms}, {@code 30s},
- * {@code 15m}, {@code 1h}, {@code 2d}.
+ * Parses and prints the short duration syntax used in options and specs: {@code 500ms}, {@code
+ * 30s}, {@code 15m}, {@code 1h}, {@code 2d}.
  *
  * <pre>{@code
  * Duration window = Durations.parse("1h", "--windowSize");

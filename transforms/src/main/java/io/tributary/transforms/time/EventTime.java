@@ -44,8 +44,12 @@ public final class EventTime extends PTransform<PCollection<Row>, PCollection<Ro
     Schema.FieldType type = field.checkIn(input.getSchema());
     checkArgument(
         type.getTypeName() == Schema.TypeName.DATETIME && !type.getNullable(),
-        "EventTime.fromField: field '%s' must be a non-null DATETIME, but is %s", field, type);
-    return input.apply("AssignEventTime", ParDo.of(new StampFn(field))).setRowSchema(input.getSchema());
+        "EventTime.fromField: field '%s' must be a non-null DATETIME, but is %s",
+        field,
+        type);
+    return input
+        .apply("AssignEventTime", ParDo.of(new StampFn(field)))
+        .setRowSchema(input.getSchema());
   }
 
   @Override

@@ -29,19 +29,27 @@ public final class FieldPath implements Serializable {
   /** Parses {@code a.b.c}. */
   public static FieldPath of(String path) {
     checkArgument(path != null && !path.isBlank(), "field path must not be empty");
-    checkArgument(!path.startsWith(".") && !path.endsWith(".") && !path.contains(".."),
-        "field path '%s' is malformed; expected names separated by single dots", path);
+    checkArgument(
+        !path.startsWith(".") && !path.endsWith(".") && !path.contains(".."),
+        "field path '%s' is malformed; expected names separated by single dots",
+        path);
     return new FieldPath(path);
   }
 
-  /** Throws {@link IllegalArgumentException} naming the first part of the path not in {@code schema}. */
+  /**
+   * Throws {@link IllegalArgumentException} naming the first part of the path not in {@code
+   * schema}.
+   */
   public Schema.FieldType checkIn(Schema schema) {
     Schema current = schema;
     Schema.FieldType type = null;
     for (int i = 0; i < parts.length; i++) {
-      checkArgument(current != null && current.hasField(parts[i]),
+      checkArgument(
+          current != null && current.hasField(parts[i]),
           "field '%s' (in path '%s') is not in the schema; known fields: %s",
-          parts[i], path, current == null ? "[]" : current.getFieldNames());
+          parts[i],
+          path,
+          current == null ? "[]" : current.getFieldNames());
       type = current.getField(parts[i]).getType();
       current = type.getTypeName() == Schema.TypeName.ROW ? type.getRowSchema() : null;
     }

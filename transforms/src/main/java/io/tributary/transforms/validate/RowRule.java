@@ -39,7 +39,8 @@ public final class RowRule implements Serializable {
       SerializableFunction<Object, Boolean> test,
       String expectation,
       boolean checksNull) {
-    checkArgument(reason.matches("[a-z0-9_]+"), "RowRule: reason must be lower_snake_case, got '%s'", reason);
+    checkArgument(
+        reason.matches("[a-z0-9_]+"), "RowRule: reason must be lower_snake_case, got '%s'", reason);
     this.reason = reason;
     this.field = field;
     this.test = test;
@@ -62,15 +63,24 @@ public final class RowRule implements Serializable {
   public static RowRule atLeast(String field, BigDecimal min) {
     checkArgument(min != null, "RowRule.atLeast: min must not be null");
     return new RowRule(
-        "below_minimum", FieldPath.of(field), v -> toDecimal(v).compareTo(min) >= 0, "be >= " + min.toPlainString(), false);
+        "below_minimum",
+        FieldPath.of(field),
+        v -> toDecimal(v).compareTo(min) >= 0,
+        "be >= " + min.toPlainString(),
+        false);
   }
 
   /** A field's string form must be one of {@code allowed}. */
   public static RowRule oneOf(String field, Collection<String> allowed) {
-    checkArgument(allowed != null && !allowed.isEmpty(), "RowRule.oneOf: allowed values must not be empty");
+    checkArgument(
+        allowed != null && !allowed.isEmpty(), "RowRule.oneOf: allowed values must not be empty");
     Set<String> values = new TreeSet<>(allowed);
     return new RowRule(
-        "not_allowed", FieldPath.of(field), v -> values.contains(v.toString()), "be one of " + values, false);
+        "not_allowed",
+        FieldPath.of(field),
+        v -> values.contains(v.toString()),
+        "be one of " + values,
+        false);
   }
 
   /** The same rule with another reason code (what dead letters and counters are keyed by). */
@@ -94,13 +104,14 @@ public final class RowRule implements Serializable {
   }
 
   /** Null when the row passes; otherwise the human-readable violation. */
-  @Nullable
-  String violation(Row row) {
+  @Nullable String violation(Row row) {
     Object value = field.get(row);
     if (value == null && !checksNull) {
       return null;
     }
-    return Boolean.TRUE.equals(test.apply(value)) ? null : "field '" + field + "' must " + expectation;
+    return Boolean.TRUE.equals(test.apply(value))
+        ? null
+        : "field '" + field + "' must " + expectation;
   }
 
   private static BigDecimal toDecimal(Object v) {
@@ -110,7 +121,8 @@ public final class RowRule implements Serializable {
     if (v instanceof Number) {
       return new BigDecimal(v.toString());
     }
-    throw new IllegalArgumentException("RowRule.atLeast applies to numeric fields, got " + v.getClass().getSimpleName());
+    throw new IllegalArgumentException(
+        "RowRule.atLeast applies to numeric fields, got " + v.getClass().getSimpleName());
   }
 
   @Override

@@ -28,8 +28,9 @@ import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Immuta
 /**
  * Rejects rows that break a business rule, sending them to the bad-record handler.
  *
- * <p>The dead-letter payload is the row rendered as JSON ({@link RowJsonText}). Every rule is evaluated; the reason code is the first failing rule's (so each rejected row
- * is counted once) and the message lists every violation.
+ * <p>The dead-letter payload is the row rendered as JSON ({@link RowJsonText}). Every rule is
+ * evaluated; the reason code is the first failing rule's (so each rejected row is counted once) and
+ * the message lists every violation.
  *
  * <pre>{@code
  * PCollection<Row> valid = events.apply("Validate", Validate.rows()
@@ -74,7 +75,9 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
   /** Adds a rule. */
   public Validate withRule(RowRule rule) {
     checkArgument(rule != null, "Validate.withRule: rule must not be null");
-    return toBuilder().setRules(ImmutableList.<RowRule>builder().addAll(rules()).add(rule).build()).build();
+    return toBuilder()
+        .setRules(ImmutableList.<RowRule>builder().addAll(rules()).add(rule).build())
+        .build();
   }
 
   /** The stage name recorded on rejections. */
@@ -99,7 +102,9 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
     PCollectionTuple result =
         input.apply(
             "CheckRules",
-            ParDo.of(new ValidateFn(rules(), stage(), DeadLetters.routerFor(badRecordErrorHandler())))
+            ParDo.of(
+                    new ValidateFn(
+                        rules(), stage(), DeadLetters.routerFor(badRecordErrorHandler())))
                 .withOutputTags(VALID, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(VALID).setRowSchema(schema);
@@ -140,7 +145,11 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
       if (firstReason == null) {
         out.get(VALID).output(row);
       } else {
-        DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(),
+        DeadLetters.reject(
+            router,
+            out,
+            RowJsonText.render(row),
+            StringUtf8Coder.of(),
             new RecordRejectedException(stage, firstReason, String.join("; ", violations)));
       }
     }

@@ -26,12 +26,12 @@ import org.joda.time.Instant;
  * a sink can upsert by window and keep the highest pane instead of appending duplicates.
  *
  * <p>Timing is {@code EARLY} (before the watermark passed the window end), {@code ON_TIME} or
- * {@code LATE} (within the allowed lateness), or {@code UNKNOWN} (not triggered, e.g. a bounded
- * run on some runners). In accumulating mode each pane replaces the previous one; in discarding
- * mode panes add up. {@link #attach()} appends these fields to every row of an aggregate:
- * {@code window_start}, {@code window_end} (null in the global window), {@code pane_timing},
- * {@code pane_index}, {@code pane_on_time_index}, {@code pane_final}; and counts panes in
- * {@code tributary/pane.early}, {@code pane.on_time}, {@code pane.late}.
+ * {@code LATE} (within the allowed lateness), or {@code UNKNOWN} (not triggered, e.g. a bounded run
+ * on some runners). In accumulating mode each pane replaces the previous one; in discarding mode
+ * panes add up. {@link #attach()} appends these fields to every row of an aggregate: {@code
+ * window_start}, {@code window_end} (null in the global window), {@code pane_timing}, {@code
+ * pane_index}, {@code pane_on_time_index}, {@code pane_final}; and counts panes in {@code
+ * tributary/pane.early}, {@code pane.on_time}, {@code pane.late}.
  *
  * <pre>{@code
  * // inside a DoFn over windowed aggregates
@@ -46,14 +46,19 @@ public abstract class PaneMetadata implements Serializable {
 
   /** Field: start of the window, inclusive. */
   public static final String WINDOW_START = "window_start";
+
   /** Field: end of the window, exclusive. */
   public static final String WINDOW_END = "window_end";
+
   /** Field: EARLY, ON_TIME, LATE or UNKNOWN. */
   public static final String PANE_TIMING = "pane_timing";
+
   /** Field: 0 for the first pane of a window, then 1, 2, ... */
   public static final String PANE_INDEX = "pane_index";
+
   /** Field: index among non-early panes; -1 for early panes. */
   public static final String PANE_ON_TIME_INDEX = "pane_on_time_index";
+
   /** Field: whether no further pane will follow for this window. */
   public static final String PANE_FINAL = "pane_final";
 
@@ -91,10 +96,10 @@ public abstract class PaneMetadata implements Serializable {
 
   /**
    * The pane's timing, with one runner difference normalised. Beam's Flink runner translates a
-   * bounded pipeline to Flink's batch API, which does not track panes: every window's single
-   * result carries {@code PaneInfo.NO_FIRING} (timing UNKNOWN, first and last). In a bounded run a
-   * window fires exactly once, after all of its input, which is what the Direct runner reports as
-   * the ON_TIME pane; report it the same way so that outputs are identical on every runner.
+   * bounded pipeline to Flink's batch API, which does not track panes: every window's single result
+   * carries {@code PaneInfo.NO_FIRING} (timing UNKNOWN, first and last). In a bounded run a window
+   * fires exactly once, after all of its input, which is what the Direct runner reports as the
+   * ON_TIME pane; report it the same way so that outputs are identical on every runner.
    */
   public static PaneInfo.Timing timingOf(PaneInfo pane) {
     if (pane.getTiming() == PaneInfo.Timing.UNKNOWN && pane.isFirst() && pane.isLast()) {
@@ -111,13 +116,22 @@ public abstract class PaneMetadata implements Serializable {
       start = ((IntervalWindow) window).start();
       end = ((IntervalWindow) window).end();
     }
-    return new AutoValue_PaneMetadata(start, end, timingOf(pane).name(), pane.getIndex(), pane.getNonSpeculativeIndex(), pane.isLast());
+    return new AutoValue_PaneMetadata(
+        start,
+        end,
+        timingOf(pane).name(),
+        pane.getIndex(),
+        pane.getNonSpeculativeIndex(),
+        pane.isLast());
   }
 
   /** The schema of {@code input} with the pane fields appended. */
   public static Schema schemaWithPanes(Schema input) {
     for (Schema.Field f : SCHEMA.getFields()) {
-      checkArgument(!input.hasField(f.getName()), "PaneMetadata.attach: input field '%s' clashes with a pane field; rename it", f.getName());
+      checkArgument(
+          !input.hasField(f.getName()),
+          "PaneMetadata.attach: input field '%s' clashes with a pane field; rename it",
+          f.getName());
     }
     return Schema.builder().addFields(input.getFields()).addFields(SCHEMA.getFields()).build();
   }
@@ -138,9 +152,12 @@ public abstract class PaneMetadata implements Serializable {
 
     @Override
     public PCollection<Row> expand(PCollection<T> input) {
-      checkArgument(input.hasSchema(), "PaneMetadata.attach: input %s has no schema", input.getName());
+      checkArgument(
+          input.hasSchema(), "PaneMetadata.attach: input %s has no schema", input.getName());
       Schema out = schemaWithPanes(input.getSchema());
-      return input.apply("AttachPanes", ParDo.of(new AttachFn<T>(input.getToRowFunction(), out))).setRowSchema(out);
+      return input
+          .apply("AttachPanes", ParDo.of(new AttachFn<T>(input.getToRowFunction(), out)))
+          .setRowSchema(out);
     }
   }
 
@@ -157,15 +174,22 @@ public abstract class PaneMetadata implements Serializable {
     }
 
     @ProcessElement
-    public void process(@Element T element, BoundedWindow window, PaneInfo pane, OutputReceiver<Row> out) {
+    public void process(
+        @Element T element, BoundedWindow window, PaneInfo pane, OutputReceiver<Row> out) {
       count(pane, early, onTime, late);
-      out.output(Row.withSchema(schema).addValues(toRow.apply(element).getValues()).addValues(of(window, pane).values()).build());
+      out.output(
+          Row.withSchema(schema)
+              .addValues(toRow.apply(element).getValues())
+              .addValues(of(window, pane).values())
+              .build());
     }
   }
 
   /** The counter {@code tributary/pane.<timing>}. */
   public static Counter paneCounter(PaneInfo.Timing timing) {
-    return Metrics.counter(DeadLetters.NAMESPACE, PANE_COUNTER_PREFIX + timing.name().toLowerCase(java.util.Locale.ROOT));
+    return Metrics.counter(
+        DeadLetters.NAMESPACE,
+        PANE_COUNTER_PREFIX + timing.name().toLowerCase(java.util.Locale.ROOT));
   }
 
   /** Counts one pane in the counter of its timing. */

@@ -43,7 +43,8 @@ import org.joda.time.Duration;
  * admit, silently; {@code late=...} without lateness is rejected as having no effect. Panes are
  * discarding unless {@code accumulating} is given. Options may come in any order; {@link
  * #toString()} prints the canonical order {@code window;early;late;lateness;accumulating} and omits
- * defaults ({@code discarding}, zero lateness), and {@code parse(spec.toString())} equals {@code spec}.
+ * defaults ({@code discarding}, zero lateness), and {@code parse(spec.toString())} equals {@code
+ * spec}.
  *
  * <pre>{@code
  * WindowSpec spec = WindowSpec.parse("fixed:1h;early=1m;late=every;lateness=2h;accumulating");
@@ -108,7 +109,10 @@ public abstract class WindowSpec implements Serializable {
 
     /** Fires {@code delay} of processing time after the first element of a pane. */
     public static Firing afterDelay(Duration delay) {
-      checkArgument(delay != null && delay.isLongerThan(Duration.ZERO), "WindowSpec.Firing.afterDelay: delay must be > 0, got %s", delay);
+      checkArgument(
+          delay != null && delay.isLongerThan(Duration.ZERO),
+          "WindowSpec.Firing.afterDelay: delay must be > 0, got %s",
+          delay);
       return new AutoValue_WindowSpec_Firing(0, delay);
     }
 
@@ -131,9 +135,11 @@ public abstract class WindowSpec implements Serializable {
 
   /** Parses a spec string; fails naming the part that is wrong. */
   public static WindowSpec parse(String spec) {
-    checkArgument(spec != null && !spec.isBlank(), "WindowSpec.parse: spec must not be empty; e.g. fixed:1h");
+    checkArgument(
+        spec != null && !spec.isBlank(), "WindowSpec.parse: spec must not be empty; e.g. fixed:1h");
     String[] parts = spec.trim().split(";", -1);
-    Builder b = new AutoValue_WindowSpec.Builder().setAllowedLateness(Duration.ZERO).setAccumulating(false);
+    Builder b =
+        new AutoValue_WindowSpec.Builder().setAllowedLateness(Duration.ZERO).setAccumulating(false);
     parseWindow(spec, parts[0].trim(), b);
     Map<String, String> seen = new LinkedHashMap<>();
     String lateness = null;
@@ -169,16 +175,27 @@ public abstract class WindowSpec implements Serializable {
           b.setAccumulating(name.equals("accumulating"));
           break;
         default:
-          throw bad(spec, part, "unknown option '" + name + "'; expected early=, late=, lateness=, accumulating or discarding");
+          throw bad(
+              spec,
+              part,
+              "unknown option '"
+                  + name
+                  + "'; expected early=, late=, lateness=, accumulating or discarding");
       }
     }
     WindowSpec result = b.build();
     if (result.late() != null && !result.allowedLateness().isLongerThan(Duration.ZERO)) {
-      throw bad(spec, seen.get("late"), "late firings need lateness=<duration> greater than zero; without it no data is late-accepted");
+      throw bad(
+          spec,
+          seen.get("late"),
+          "late firings need lateness=<duration> greater than zero; without it no data is late-accepted");
     }
     if (result.late() == null && result.allowedLateness().isLongerThan(Duration.ZERO)) {
-      throw bad(spec, lateness, "lateness needs late firings (late=every, late=<duration> or late=count:N); "
-          + "without them a closed trigger would drop the late data the lateness admits");
+      throw bad(
+          spec,
+          lateness,
+          "lateness needs late firings (late=every, late=<duration> or late=count:N); "
+              + "without them a closed trigger would drop the late data the lateness admits");
     }
     return result;
   }
@@ -188,11 +205,18 @@ public abstract class WindowSpec implements Serializable {
    * {@code lateness} and {@code accumulation} ({@code accumulating} or {@code discarding}).
    */
   public static WindowSpec fromConfig(Map<String, String> config) {
-    checkArgument(config != null && config.get("window") != null, "WindowSpec.fromConfig: key 'window' is required, e.g. window=fixed:1h");
+    checkArgument(
+        config != null && config.get("window") != null,
+        "WindowSpec.fromConfig: key 'window' is required, e.g. window=fixed:1h");
     for (String key : config.keySet()) {
       checkArgument(
-          key.equals("window") || key.equals("early") || key.equals("late") || key.equals("lateness") || key.equals("accumulation"),
-          "WindowSpec.fromConfig: unknown key '%s'; expected window, early, late, lateness, accumulation", key);
+          key.equals("window")
+              || key.equals("early")
+              || key.equals("late")
+              || key.equals("lateness")
+              || key.equals("accumulation"),
+          "WindowSpec.fromConfig: unknown key '%s'; expected window, early, late, lateness, accumulation",
+          key);
     }
     StringBuilder s = new StringBuilder(config.get("window"));
     for (String key : new String[] {"early", "late", "lateness"}) {
@@ -269,7 +293,8 @@ public abstract class WindowSpec implements Serializable {
    * GroupByKey drops it silently); use {@link Windowing#of(WindowSpec)} for that.
    */
   public <T> Window<T> toWindow() {
-    Window<T> w = Window.<T>into(windowFn()).triggering(trigger()).withAllowedLateness(allowedLateness());
+    Window<T> w =
+        Window.<T>into(windowFn()).triggering(trigger()).withAllowedLateness(allowedLateness());
     return accumulating() ? w.accumulatingFiredPanes() : w.discardingFiredPanes();
   }
 
@@ -282,7 +307,10 @@ public abstract class WindowSpec implements Serializable {
         s.append("fixed:").append(Durations.format(size()));
         break;
       case SLIDING:
-        s.append("sliding:").append(Durations.format(size())).append('/').append(Durations.format(period()));
+        s.append("sliding:")
+            .append(Durations.format(size()))
+            .append('/')
+            .append(Durations.format(period()));
         break;
       case SESSION:
         s.append("session:").append(Durations.format(size()));
@@ -333,7 +361,10 @@ public abstract class WindowSpec implements Serializable {
         b.setKind(Kind.SLIDING).setSize(size).setPeriod(period);
         return;
       default:
-        throw bad(spec, part, "expected the window first: fixed:<size>, sliding:<size>/<period>, session:<gap> or global");
+        throw bad(
+            spec,
+            part,
+            "expected the window first: fixed:<size>, sliding:<size>/<period>, session:<gap> or global");
     }
   }
 

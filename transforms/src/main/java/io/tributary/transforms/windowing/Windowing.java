@@ -62,8 +62,8 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Windows a schema'd collection by a {@link WindowSpec} and routes records that are later than
- * the allowed lateness to their own output, counted, instead of letting a GroupByKey drop them.
+ * Windows a schema'd collection by a {@link WindowSpec} and routes records that are later than the
+ * allowed lateness to their own output, counted, instead of letting a GroupByKey drop them.
  *
  * <p>Why a transform and not just {@code Window.into}: Beam's GroupByKey silently drops elements
  * whose window expired (window end + allowed lateness is behind its input watermark; the runner
@@ -106,10 +106,13 @@ public final class Windowing {
 
   /** Too-late field: start of the window the record missed (null for the global window). */
   public static final String MISSED_WINDOW_START = "missed_window_start";
+
   /** Too-late field: end of the window the record missed (null for the global window). */
   public static final String MISSED_WINDOW_END = "missed_window_end";
+
   /** Too-late field: the watermark this stage had learned when the record arrived. */
   public static final String WATERMARK_AT_ARRIVAL = "watermark_at_arrival";
+
   /**
    * Too-late field: how long after its window closed the record arrived, at least: {@code
    * watermark_at_arrival - (missed_window_end + allowed lateness)}, in milliseconds.
@@ -118,8 +121,10 @@ public final class Windowing {
 
   /** Counter of record-window pairs admitted before the watermark passed the window end. */
   public static final String ON_TIME = "window.on_time";
+
   /** Counter of record-window pairs admitted after the window end, within the allowed lateness. */
   public static final String LATE_ACCEPTED = "window.late_accepted";
+
   /** Counter of record-window pairs routed to the too-late output. */
   public static final String MISSED = "window.missed";
 
@@ -139,8 +144,12 @@ public final class Windowing {
 
   /** The schema of too-late rows: {@code input}'s fields, then the four documented fields. */
   public static Schema tooLateSchema(Schema input) {
-    for (String name : new String[] {MISSED_WINDOW_START, MISSED_WINDOW_END, WATERMARK_AT_ARRIVAL, LATE_BY_MS}) {
-      checkArgument(!input.hasField(name), "Windowing.of: input field '%s' clashes with a too-late output field; rename it", name);
+    for (String name :
+        new String[] {MISSED_WINDOW_START, MISSED_WINDOW_END, WATERMARK_AT_ARRIVAL, LATE_BY_MS}) {
+      checkArgument(
+          !input.hasField(name),
+          "Windowing.of: input field '%s' clashes with a too-late output field; rename it",
+          name);
     }
     return Schema.builder()
         .addFields(input.getFields())
@@ -158,48 +167,85 @@ public final class Windowing {
 
     @Override
     public Result<T> expand(PCollection<T> input) {
-      checkArgument(input.hasSchema(), "Windowing.of: input %s has no schema; give it a Beam schema (Row, @DefaultSchema, Avro)", input.getName());
+      checkArgument(
+          input.hasSchema(),
+          "Windowing.of: input %s has no schema; give it a Beam schema (Row, @DefaultSchema, Avro)",
+          input.getName());
       Schema lateSchema = tooLateSchema(input.getSchema());
       Coder<T> coder = input.getCoder();
       if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
         // A bounded input's watermark stays at its minimum until the input is exhausted, so no
         // window can expire before every record reached the GroupByKey: nothing is too late and
         // the learning step (one timer round per window end) would only cost time.
-        PCollection<T> output = input.apply("Window", spec().<T>toWindow())
-            .setSchema(input.getSchema(), coder.getEncodedTypeDescriptor(), input.getToRowFunction(), input.getFromRowFunction());
-        PCollection<Row> none = input.getPipeline().apply("NoTooLate", Create.empty(RowCoder.of(lateSchema))).setRowSchema(lateSchema);
-        return new Result<>(input.getPipeline(), output, new TupleTag<T>("output") {}, none, new TupleTag<Row>("tooLate") {});
+        PCollection<T> output =
+            input
+                .apply("Window", spec().<T>toWindow())
+                .setSchema(
+                    input.getSchema(),
+                    coder.getEncodedTypeDescriptor(),
+                    input.getToRowFunction(),
+                    input.getFromRowFunction());
+        PCollection<Row> none =
+            input
+                .getPipeline()
+                .apply("NoTooLate", Create.empty(RowCoder.of(lateSchema)))
+                .setRowSchema(lateSchema);
+        return new Result<>(
+            input.getPipeline(),
+            output,
+            new TupleTag<T>("output") {},
+            none,
+            new TupleTag<Row>("tooLate") {});
       }
       KvCoder<Integer, T> keyedCoder = KvCoder.of(VarIntCoder.of(), NullableCoder.of(coder));
 
       PCollection<KV<Integer, T>> keyed =
           input
-              .apply("ToGlobalWindow", Window.<T>into(new GlobalWindows()).triggering(DefaultTrigger.of())
-                  .withAllowedLateness(Duration.ZERO).discardingFiredPanes())
+              .apply(
+                  "ToGlobalWindow",
+                  Window.<T>into(new GlobalWindows())
+                      .triggering(DefaultTrigger.of())
+                      .withAllowedLateness(Duration.ZERO)
+                      .discardingFiredPanes())
               .apply("KeyForRouter", ParDo.of(new KeyFn<T>()))
               .setCoder(keyedCoder);
       // One seed element per router key, processed before the input watermark can move, so the
       // router holds its output watermark from the very first record on.
       PCollection<KV<Integer, T>> seed =
-          input.getPipeline().apply("RouterSeed", Impulse.create())
+          input
+              .getPipeline()
+              .apply("RouterSeed", Impulse.create())
               .apply("SeedKey", ParDo.of(new SeedFn<T>()))
               .setCoder(keyedCoder);
 
       TupleTag<KV<T, List<Long>>> admitted = new TupleTag<KV<T, List<Long>>>() {};
       TupleTag<Row> tooLate = new TupleTag<Row>() {};
       PCollectionTuple routed =
-          PCollectionList.of(keyed).and(seed)
+          PCollectionList.of(keyed)
+              .and(seed)
               .apply("WithSeed", Flatten.pCollections())
               .apply(
                   "RouteTooLate",
-                  ParDo.of(new RouteTooLateFn<T>(spec().windowFn(), spec().allowedLateness(), input.getToRowFunction(), lateSchema, admitted, tooLate))
+                  ParDo.of(
+                          new RouteTooLateFn<T>(
+                              spec().windowFn(),
+                              spec().allowedLateness(),
+                              input.getToRowFunction(),
+                              lateSchema,
+                              admitted,
+                              tooLate))
                       .withOutputTags(admitted, TupleTagList.of(tooLate)));
       PCollection<T> output =
-          routed.get(admitted)
+          routed
+              .get(admitted)
               .setCoder(KvCoder.of(coder, ListCoder.of(VarLongCoder.of())))
               .apply("Window", spec().<KV<T, List<Long>>>toWindow())
               .apply("DropMissedWindows", ParDo.of(new DropMissedWindowsFn<T>()))
-              .setSchema(input.getSchema(), coder.getEncodedTypeDescriptor(), input.getToRowFunction(), input.getFromRowFunction());
+              .setSchema(
+                  input.getSchema(),
+                  coder.getEncodedTypeDescriptor(),
+                  input.getToRowFunction(),
+                  input.getFromRowFunction());
       PCollection<Row> late = routed.get(tooLate).setRowSchema(lateSchema);
       return new Result<>(input.getPipeline(), output, admitted, late, tooLate);
     }
@@ -210,10 +256,16 @@ public final class Windowing {
       WindowSpec s = spec();
       builder
           .add(DisplayData.item("spec", s.toString()).withLabel("Window spec"))
-          .add(DisplayData.item("windowFn", s.windowFn().getClass().getSimpleName()).withLabel("Window function"))
+          .add(
+              DisplayData.item("windowFn", s.windowFn().getClass().getSimpleName())
+                  .withLabel("Window function"))
           .add(DisplayData.item("trigger", s.trigger().toString()).withLabel("Trigger"))
-          .add(DisplayData.item("allowedLateness", s.allowedLateness()).withLabel("Allowed lateness"))
-          .add(DisplayData.item("accumulationMode", s.accumulating() ? "ACCUMULATING" : "DISCARDING").withLabel("Accumulation mode"));
+          .add(
+              DisplayData.item("allowedLateness", s.allowedLateness())
+                  .withLabel("Allowed lateness"))
+          .add(
+              DisplayData.item("accumulationMode", s.accumulating() ? "ACCUMULATING" : "DISCARDING")
+                  .withLabel("Accumulation mode"));
     }
   }
 
@@ -225,7 +277,12 @@ public final class Windowing {
     private final PCollection<Row> tooLate;
     private final TupleTag<Row> tooLateTag;
 
-    Result(Pipeline pipeline, PCollection<T> output, TupleTag<?> outputTag, PCollection<Row> tooLate, TupleTag<Row> tooLateTag) {
+    Result(
+        Pipeline pipeline,
+        PCollection<T> output,
+        TupleTag<?> outputTag,
+        PCollection<Row> tooLate,
+        TupleTag<Row> tooLateTag) {
       this.pipeline = pipeline;
       this.output = output;
       this.outputTag = outputTag;
@@ -257,7 +314,8 @@ public final class Windowing {
     }
 
     @Override
-    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+    public void finishSpecifyingOutput(
+        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   static final class KeyFn<T> extends DoFn<T, KV<Integer, T>> {
@@ -293,10 +351,12 @@ public final class Windowing {
     private final Counter lateAccepted = Metrics.counter(DeadLetters.NAMESPACE, LATE_ACCEPTED);
 
     @StateId("watermark")
-    private final StateSpec<ValueState<Instant>> watermarkSpec = StateSpecs.value(InstantCoder.of());
+    private final StateSpec<ValueState<Instant>> watermarkSpec =
+        StateSpecs.value(InstantCoder.of());
 
     @StateId("points")
-    private final StateSpec<MapState<Long, Boolean>> pointsSpec = StateSpecs.map(VarLongCoder.of(), BooleanCoder.of());
+    private final StateSpec<MapState<Long, Boolean>> pointsSpec =
+        StateSpecs.map(VarLongCoder.of(), BooleanCoder.of());
 
     @StateId("next")
     private final StateSpec<ValueState<Long>> nextSpec = StateSpecs.value(VarLongCoder.of());
@@ -477,9 +537,12 @@ public final class Windowing {
   /** Unwraps admitted records, dropping the record-window pairs already routed as too late. */
   static final class DropMissedWindowsFn<T> extends DoFn<KV<T, List<Long>>, T> {
     @ProcessElement
-    public void process(@Element KV<T, List<Long>> element, BoundedWindow window, OutputReceiver<T> out) {
+    public void process(
+        @Element KV<T, List<Long>> element, BoundedWindow window, OutputReceiver<T> out) {
       List<Long> missed = element.getValue();
-      if (missed != null && !missed.isEmpty() && missed.contains(window.maxTimestamp().getMillis())) {
+      if (missed != null
+          && !missed.isEmpty()
+          && missed.contains(window.maxTimestamp().getMillis())) {
         return;
       }
       out.output(element.getKey());

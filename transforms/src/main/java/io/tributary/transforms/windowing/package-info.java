@@ -3,6 +3,7 @@
  * {@link io.tributary.transforms.windowing.Windowing} transform that routes too-late records to
  * their own output instead of letting a GroupByKey drop them, and pane metadata for sinks.
  *
- * <p>Aggregations themselves and sessions ({@code io.tributary.transforms.sessions}) do not live here.
+ * <p>Aggregations themselves and sessions ({@code io.tributary.transforms.sessions}) do not live
+ * here.
  */
 package io.tributary.transforms.windowing;

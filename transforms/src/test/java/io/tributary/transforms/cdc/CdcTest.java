@@ -7,6 +7,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.tributary.testing.EventScript;
+import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,15 +23,14 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
-import io.tributary.transforms.errors.DeadLetters;
-import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
@@ -57,10 +57,11 @@ public class CdcTest {
     public PCollection<String> expand(PCollection<BadRecord> input) {
       return input.apply(
           MapElements.into(TypeDescriptors.strings())
-              .via(r -> {
-                String[] d = DeadLetters.parseDescription(r.getFailure().getDescription());
-                return d[0] + "/" + d[1];
-              }));
+              .via(
+                  r -> {
+                    String[] d = DeadLetters.parseDescription(r.getFailure().getDescription());
+                    return d[0] + "/" + d[1];
+                  }));
     }
   }
 
@@ -68,9 +69,22 @@ public class CdcTest {
     String image = "{\"id\":\"" + id + "\",\"name\":\"" + name + "\",\"qty\":" + qty + "}";
     String before = op.equals("d") ? image : "null";
     String after = op.equals("d") ? "null" : image;
-    return "{\"before\":" + before + ",\"after\":" + after + ",\"op\":\"" + op + "\","
-        + "\"source\":{\"connector\":\"postgresql\",\"db\":\"shop\",\"table\":\"t\",\"lsn\":" + lsn
-        + ",\"txId\":" + (lsn / 10) + ",\"ts_ms\":" + tsMs + "},\"ts_ms\":" + (tsMs + 5) + "}";
+    return "{\"before\":"
+        + before
+        + ",\"after\":"
+        + after
+        + ",\"op\":\""
+        + op
+        + "\","
+        + "\"source\":{\"connector\":\"postgresql\",\"db\":\"shop\",\"table\":\"t\",\"lsn\":"
+        + lsn
+        + ",\"txId\":"
+        + (lsn / 10)
+        + ",\"ts_ms\":"
+        + tsMs
+        + "},\"ts_ms\":"
+        + (tsMs + 5)
+        + "}";
   }
 
   static Row row(String id, String name, long qty) {
@@ -81,10 +95,18 @@ public class CdcTest {
     return Row.withSchema(CHANGES).addValues(id, name, qty, deleted).build();
   }
 
-  static Row version(String id, String name, long qty, String op, long lsn, long from, Long to, boolean current) {
+  static Row version(
+      String id, String name, long qty, String op, long lsn, long from, Long to, boolean current) {
     return Row.withSchema(HISTORY)
-        .addValues(id, name, qty, op, Cdc.formatPosition(lsn, lsn / 10, 0), new Instant(from),
-            to == null ? null : new Instant(to), current)
+        .addValues(
+            id,
+            name,
+            qty,
+            op,
+            Cdc.formatPosition(lsn, lsn / 10, 0),
+            new Instant(from),
+            to == null ? null : new Instant(to),
+            current)
         .build();
   }
 
@@ -124,11 +146,13 @@ public class CdcTest {
     input.add(event("d", "b", "bean", 2, 130, 4_000)); // redelivery
     input.add("{\"op\":\"u\",\"after\":{\"id\":\"x\",\"name\":\"x\",\"qty\":1}}"); // no source
     input.add("{\"op\":\"x\",\"source\":{\"ts_ms\":1}}"); // unknown op
-    input.add("{\"op\":\"c\",\"source\":{\"ts_ms\":1},\"after\":{\"id\":\"y\",\"name\":\"y\",\"qty\":\"two\"}}");
+    input.add(
+        "{\"op\":\"c\",\"source\":{\"ts_ms\":1},\"after\":{\"id\":\"y\",\"name\":\"y\",\"qty\":\"two\"}}");
     input.add("<html>502 Bad Gateway</html>");
     Collections.shuffle(input, new Random(7));
 
-    BadRecordErrorHandler<PCollection<String>> handler = p.registerBadRecordErrorHandler(new ReasonsSink());
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new ReasonsSink());
     Cdc.Result result =
         p.apply(Create.of(input).withCoder(StringUtf8Coder.of()))
             .apply("Apply", Cdc.apply(TABLE, "id").withBadRecordErrorHandler(handler));
@@ -142,16 +166,26 @@ public class CdcTest {
             change("c", "corn", 9L, false), change("d", "date", 7L, false));
     PAssert.that(result.history()).containsInAnyOrder(expectedHistory());
     PAssert.that(handler.getOutput())
-        .containsInAnyOrder("cdc/missing_source", "cdc/unknown_op", "cdc/wrong_type", "cdc/not_json");
+        .containsInAnyOrder(
+            "cdc/missing_source", "cdc/unknown_op", "cdc/wrong_type", "cdc/not_json");
 
     PipelineResult run = p.run();
     run.waitUntilFinish();
     RunAccounting a = RunAccounting.from(run);
-    // 17 lines = 9 accepted versions + 2 redeliveries + 2 tombstones (deduplicated) + 4 dead letters.
+    // 17 lines = 9 accepted versions + 2 redeliveries + 2 tombstones (deduplicated) + 4 dead
+    // letters.
     assertEquals(9, a.written());
     assertEquals(4, a.deduplicated());
     assertEquals(
-        Map.of("cdc.missing_source", 1L, "cdc.unknown_op", 1L, "cdc.wrong_type", 1L, "cdc.not_json", 1L),
+        Map.of(
+            "cdc.missing_source",
+            1L,
+            "cdc.unknown_op",
+            1L,
+            "cdc.wrong_type",
+            1L,
+            "cdc.not_json",
+            1L),
         a.deadLettersByReason());
     assertEquals(17, a.written() + a.deduplicated() + a.deadLettered());
     assertEquals(2, counter(run, Cdc.TOMBSTONES));
@@ -219,17 +253,28 @@ public class CdcTest {
             .watermark(new Instant(70_003))
             .add(later, event("u", "k", "four", 4, 40, 4_000)) // newer: applied, closes version 30
             .watermark(new Instant(70_004))
-            .add(later, event("c", "g", "again", 5, 50, 5_000)) // g re-created after it was forgotten
+            .add(
+                later,
+                event("c", "g", "again", 5, 50, 5_000)) // g re-created after it was forgotten
             .apply(p, "Events");
-    BadRecordErrorHandler<PCollection<String>> handler = p.registerBadRecordErrorHandler(new ReasonsSink());
-    Cdc.Result result = stream.apply("Apply", Cdc.apply(TABLE, "id")
-        .withStateTtl(org.joda.time.Duration.standardMinutes(1)).withBadRecordErrorHandler(handler));
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new ReasonsSink());
+    Cdc.Result result =
+        stream.apply(
+            "Apply",
+            Cdc.apply(TABLE, "id")
+                .withStateTtl(org.joda.time.Duration.standardMinutes(1))
+                .withBadRecordErrorHandler(handler));
     handler.close();
 
     PAssert.that(result.changes())
-        .containsInAnyOrder(change("k", "one", 1L, false), change("k", "three", 3L, false),
-            change("g", "gone", 1L, false), change("g", "gone", 1L, true),
-            change("k", "four", 4L, false), change("g", "again", 5L, false));
+        .containsInAnyOrder(
+            change("k", "one", 1L, false),
+            change("k", "three", 3L, false),
+            change("g", "gone", 1L, false),
+            change("g", "gone", 1L, true),
+            change("k", "four", 4L, false),
+            change("g", "again", 5L, false));
     PAssert.that(result.history())
         .containsInAnyOrder(
             version("k", "one", 1, "c", 10, 1_000, null, true),
@@ -256,11 +301,21 @@ public class CdcTest {
   @Test
   public void stateTtlNeedsAChangelog() {
     p.enableAbandonedNodeEnforcement(false);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
-        p.apply(Create.of("null")).apply("Apply", Cdc.apply(TABLE, "id").withStateTtl(org.joda.time.Duration.standardHours(1))));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                p.apply(Create.of("null"))
+                    .apply(
+                        "Apply",
+                        Cdc.apply(TABLE, "id")
+                            .withStateTtl(org.joda.time.Duration.standardHours(1))));
     assertThat(e.getMessage(), containsString("Cdc.withStateTtl: only with Emit.CHANGELOG"));
-    assertThat(assertThrows(IllegalArgumentException.class,
-        () -> Cdc.apply(TABLE, "id").withStateTtl(org.joda.time.Duration.ZERO)).getMessage(),
+    assertThat(
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Cdc.apply(TABLE, "id").withStateTtl(org.joda.time.Duration.ZERO))
+            .getMessage(),
         containsString("Cdc.withStateTtl: ttl must be > 0"));
   }
 
@@ -268,17 +323,21 @@ public class CdcTest {
   public void withoutHandlerAMalformedEnvelopeFailsThePipeline() {
     p.apply(Create.of("{\"op\":\"c\"}")).apply("Apply", Cdc.apply(TABLE, "id"));
     Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
-    assertThat(String.valueOf(e.getMessage()) + e.getCause(), containsString("field 'source' is absent"));
+    assertThat(
+        String.valueOf(e.getMessage()) + e.getCause(), containsString("field 'source' is absent"));
   }
 
   @Test
   public void constructionErrorsNameTheProblem() {
-    assertThat(assertThrows(IllegalArgumentException.class, () -> Cdc.apply(TABLE, "nope")).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> Cdc.apply(TABLE, "nope")).getMessage(),
         containsString("primary-key field 'nope' is not in the table schema"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> Cdc.apply(TABLE)).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> Cdc.apply(TABLE)).getMessage(),
         containsString("at least one primary-key field"));
     Schema clash = Schema.builder().addStringField("id").addStringField("op").build();
-    assertThat(assertThrows(IllegalArgumentException.class, () -> Cdc.apply(clash, "id")).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> Cdc.apply(clash, "id")).getMessage(),
         containsString("'op'"));
   }
 
@@ -288,7 +347,10 @@ public class CdcTest {
     assertThat(data, containsString("primaryKey=id"));
     assertThat(data, containsString("CHANGELOG"));
     assertThat(data, containsString("source.lsn"));
-    assertThat(DisplayData.from(Cdc.apply(TABLE, "id").withStateTtl(org.joda.time.Duration.standardHours(6))).toString(),
+    assertThat(
+        DisplayData.from(
+                Cdc.apply(TABLE, "id").withStateTtl(org.joda.time.Duration.standardHours(6)))
+            .toString(),
         containsString("stateTtl=PT21600S"));
   }
 
@@ -301,8 +363,12 @@ public class CdcTest {
   static long counter(PipelineResult run, String name) {
     long total = 0;
     for (MetricResult<Long> c :
-        run.metrics().queryMetrics(MetricsFilter.builder()
-            .addNameFilter(MetricNameFilter.named("tributary", name)).build()).getCounters()) {
+        run.metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named("tributary", name))
+                    .build())
+            .getCounters()) {
       total += c.getAttempted();
     }
     return total;

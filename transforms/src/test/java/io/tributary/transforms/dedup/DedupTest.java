@@ -29,7 +29,8 @@ import org.junit.runners.JUnit4;
 public class DedupTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
 
-  private static final Schema SCHEMA = Schema.builder().addStringField("id").addInt64Field("n").build();
+  private static final Schema SCHEMA =
+      Schema.builder().addStringField("id").addInt64Field("n").build();
   private static final Instant T0 = new Instant(1_793_523_600_000L); // 2026-11-01T09:00Z
 
   private static TimestampedValue<Row> at(String id, long n, Duration offset) {
@@ -42,15 +43,16 @@ public class DedupTest {
     // per-window dedup would miss. Dedup runs before windowing, so it is caught.
     PCollection<Row> input =
         p.apply(
-            Create.timestamped(
-                    at("a", 1, Duration.ZERO),
-                    at("b", 2, Duration.standardSeconds(59)),
-                    at("a", 1, Duration.standardSeconds(10)),
-                    at("b", 2, Duration.standardSeconds(179)),
-                    at("c", 3, Duration.standardSeconds(30)))
-                .withCoder(RowCoder.of(SCHEMA)))
+                Create.timestamped(
+                        at("a", 1, Duration.ZERO),
+                        at("b", 2, Duration.standardSeconds(59)),
+                        at("a", 1, Duration.standardSeconds(10)),
+                        at("b", 2, Duration.standardSeconds(179)),
+                        at("c", 3, Duration.standardSeconds(30)))
+                    .withCoder(RowCoder.of(SCHEMA)))
             .setRowSchema(SCHEMA);
-    Dedup.Result<Row> result = input.apply(Dedup.<Row>byField("id").withTtl(Duration.standardHours(1)));
+    Dedup.Result<Row> result =
+        input.apply(Dedup.<Row>byField("id").withTtl(Duration.standardHours(1)));
     PCollection<Row> unique =
         result.output().apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))));
     PAssert.that(unique)
@@ -70,7 +72,8 @@ public class DedupTest {
   @Test
   public void ttlMustBePositive() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Dedup.byField("id").withTtl(Duration.ZERO));
+        assertThrows(
+            IllegalArgumentException.class, () -> Dedup.byField("id").withTtl(Duration.ZERO));
     assertThat(e.getMessage(), containsString("Dedup.withTtl: ttl must be > 0"));
   }
 
@@ -78,14 +81,16 @@ public class DedupTest {
   public void inputWithoutSchemaIsRejectedNamingTheFix() {
     PCollection<String> strings = p.apply(Create.of("x"));
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> strings.apply(Dedup.<String>byField("id")));
+        assertThrows(
+            IllegalArgumentException.class, () -> strings.apply(Dedup.<String>byField("id")));
     assertThat(e.getMessage(), containsString("has no schema"));
     p.enableAbandonedNodeEnforcement(false);
   }
 
   @Test
   public void displayDataShowsFieldAndTtl() {
-    String data = DisplayData.from(Dedup.byField("event_id").withTtl(Duration.standardHours(2))).toString();
+    String data =
+        DisplayData.from(Dedup.byField("event_id").withTtl(Duration.standardHours(2))).toString();
     assertThat(data, containsString("event_id"));
     assertThat(data, containsString("2h"));
   }

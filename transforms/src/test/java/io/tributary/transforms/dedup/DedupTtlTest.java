@@ -5,14 +5,14 @@ import static io.tributary.transforms.windowing.WindowingTest.rows;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.tributary.testing.Counters;
 import io.tributary.testing.EventScript;
 import io.tributary.transforms.metrics.RunAccounting;
-import io.tributary.transforms.windowing.WindowingTest;
 import io.tributary.transforms.windowing.Windowing;
+import io.tributary.transforms.windowing.WindowingTest;
 import java.io.Serializable;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.testing.PAssert;
@@ -34,18 +34,24 @@ public class DedupTtlTest implements Serializable {
   @Rule public final transient TestPipeline p = TestPipeline.create();
 
   static PCollection<String> lines(PCollection<Row> rows, String name) {
-    return rows.apply(name, MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("user") + "," + r.getInt64("n")));
+    return rows.apply(
+        name,
+        MapElements.into(TypeDescriptors.strings())
+            .via((Row r) -> r.getString("user") + "," + r.getInt64("n")));
   }
 
   @Test
   public void afterTheWatermarkPassesFirstSeenPlusTtlTheIdIsAcceptedAgain() {
-    EventScript script = EventScript.create()
-        .add(min(0), "x,1") // first seen at 00:00: remembered until 00:10
-        .add(min(5), "x,2") // within the TTL: duplicate
-        .watermark(min(11)) // passes 00:00 + 10m: the id's state is cleared by its timer
-        .add(min(12), "x,3") // accepted again, remembered until 00:22
-        .add(min(15), "x,4"); // duplicate of x,3
-    Dedup.Result<Row> result = rows(script.apply(p, "Events")).apply("Dedup", Dedup.<Row>byField("user").withTtl(Duration.standardMinutes(10)));
+    EventScript script =
+        EventScript.create()
+            .add(min(0), "x,1") // first seen at 00:00: remembered until 00:10
+            .add(min(5), "x,2") // within the TTL: duplicate
+            .watermark(min(11)) // passes 00:00 + 10m: the id's state is cleared by its timer
+            .add(min(12), "x,3") // accepted again, remembered until 00:22
+            .add(min(15), "x,4"); // duplicate of x,3
+    Dedup.Result<Row> result =
+        rows(script.apply(p, "Events"))
+            .apply("Dedup", Dedup.<Row>byField("user").withTtl(Duration.standardMinutes(10)));
     PAssert.that(lines(result.output(), "Unique")).containsInAnyOrder("x,1", "x,3");
     PAssert.that(lines(result.duplicates(), "Duplicates")).containsInAnyOrder("x,2", "x,4");
     PipelineResult run = p.run();
@@ -65,7 +71,9 @@ public class DedupTtlTest implements Serializable {
       firsts.add("id" + i + "," + i);
       script.add(min(0).plus(Duration.standardSeconds(12L * i + 60)), "id" + i + "," + (1000 + i));
     }
-    Dedup.Result<Row> result = rows(script.apply(p, "Events")).apply("Dedup", Dedup.<Row>byField("user").withTtl(Duration.standardMinutes(10)));
+    Dedup.Result<Row> result =
+        rows(script.apply(p, "Events"))
+            .apply("Dedup", Dedup.<Row>byField("user").withTtl(Duration.standardMinutes(10)));
     PAssert.that(lines(result.output(), "Unique")).containsInAnyOrder(firsts);
     PipelineResult run = p.run();
     run.waitUntilFinish();
@@ -89,14 +97,21 @@ public class DedupTtlTest implements Serializable {
 
   @Test
   public void duplicatesThatStraddleAWindowBoundaryAreCaught() {
-    EventScript script = EventScript.create()
-        .add(min(59), "y,1") // window 00:00-01:00
-        .watermark(min(60)) // the first window closes
-        .add(min(61), "y,2") // same id, next window: still a duplicate (dedup runs before windowing)
-        .add(min(90), "z,3");
-    Dedup.Result<Row> deduped = rows(script.apply(p, "Events")).apply("Dedup", Dedup.<Row>byField("user").withTtl(Duration.standardHours(1)));
-    Windowing.Result<Row> windowed = deduped.output().apply("Window", Windowing.<Row>of("fixed:1h"));
-    PAssert.that(WindowingTest.sumPanes(windowed.output())).containsInAnyOrder("00:00-01:00 ON_TIME#0 1 final", "01:00-02:00 ON_TIME#0 3 final");
+    EventScript script =
+        EventScript.create()
+            .add(min(59), "y,1") // window 00:00-01:00
+            .watermark(min(60)) // the first window closes
+            .add(
+                min(61),
+                "y,2") // same id, next window: still a duplicate (dedup runs before windowing)
+            .add(min(90), "z,3");
+    Dedup.Result<Row> deduped =
+        rows(script.apply(p, "Events"))
+            .apply("Dedup", Dedup.<Row>byField("user").withTtl(Duration.standardHours(1)));
+    Windowing.Result<Row> windowed =
+        deduped.output().apply("Window", Windowing.<Row>of("fixed:1h"));
+    PAssert.that(WindowingTest.sumPanes(windowed.output()))
+        .containsInAnyOrder("00:00-01:00 ON_TIME#0 1 final", "01:00-02:00 ON_TIME#0 3 final");
     PAssert.that(lines(deduped.duplicates(), "Duplicates")).containsInAnyOrder("y,2");
     PipelineResult run = p.run();
     run.waitUntilFinish();
@@ -106,9 +121,12 @@ public class DedupTtlTest implements Serializable {
 
   @Test
   public void validationAndDisplayData() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Dedup.<Row>byField("id").withTtl(Duration.ZERO));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Dedup.<Row>byField("id").withTtl(Duration.ZERO));
     assertThat(e.getMessage(), containsString("Dedup.withTtl"));
-    DisplayData data = DisplayData.from(Dedup.<Row>byField("event_id").withTtl(Duration.standardHours(24)));
+    DisplayData data =
+        DisplayData.from(Dedup.<Row>byField("event_id").withTtl(Duration.standardHours(24)));
     assertThat(data.toString(), containsString("event_id"));
     assertThat(data.asMap().keySet().toString(), containsString("ttl"));
     p.enableAbandonedNodeEnforcement(false);

@@ -46,16 +46,18 @@ public class DecodeJsonTest {
     public PCollection<String> expand(PCollection<BadRecord> input) {
       return input.apply(
           MapElements.into(TypeDescriptors.strings())
-              .via(r -> {
-                String[] d = DeadLetters.parseDescription(r.getFailure().getDescription());
-                return d[0] + "/" + d[1];
-              }));
+              .via(
+                  r -> {
+                    String[] d = DeadLetters.parseDescription(r.getFailure().getDescription());
+                    return d[0] + "/" + d[1];
+                  }));
     }
   }
 
   @Test
   public void decodesValidLinesAndDeadLettersEachDefectClass() {
-    BadRecordErrorHandler<PCollection<String>> handler = p.registerBadRecordErrorHandler(new ReasonsSink());
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new ReasonsSink());
     PCollection<Row> rows =
         p.apply(
                 Create.of(
@@ -65,7 +67,8 @@ public class DecodeJsonTest {
                     "{\"id\":\"c\",\"price\":1.0,\"at\":\"2026-11", // truncated_json
                     "{\"price\":1.0,\"at\":\"2026-11-01T09:00:00Z\"}", // missing_field id
                     "{\"id\":\"d\",\"price\":\"twelve\",\"at\":\"2026-11-01T09:00:00Z\"}", // wrong_type
-                    "{\"id\":\"e\",\"price\":2,\"at\":\"2026-11-01T09:00:00\"}", // bad_timestamp: no offset
+                    "{\"id\":\"e\",\"price\":2,\"at\":\"2026-11-01T09:00:00\"}", // bad_timestamp:
+                    // no offset
                     "   ", // empty_line
                     "[1,2]", // not_json: not an object
                     "{\"id\":\"f\",\"price\":2,\"at\":\"2026-11-01T09:00:00Z\"} trailing")) // not_json
@@ -108,8 +111,10 @@ public class DecodeJsonTest {
         messages.add(e.description());
       }
     }
-    assertThat(messages, hasItem("decode/wrong_type: field 'price' must be a number, got a JSON string"));
-    assertThat(messages.get(1), containsString("field 'at' is not an ISO-8601 timestamp with offset"));
+    assertThat(
+        messages, hasItem("decode/wrong_type: field 'price' must be a number, got a JSON string"));
+    assertThat(
+        messages.get(1), containsString("field 'at' is not an ISO-8601 timestamp with offset"));
     for (String m : messages) {
       assertThat(m, org.hamcrest.Matchers.not(containsString("secret")));
     }
@@ -131,7 +136,8 @@ public class DecodeJsonTest {
 
   @Test
   public void rejectsNullSchemaAndEmptyStage() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DecodeJson.toRows(null));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> DecodeJson.toRows(null));
     assertThat(e.getMessage(), containsString("DecodeJson.toRows"));
     assertThrows(IllegalArgumentException.class, () -> DecodeJson.toRows(SCHEMA).withStage(""));
     p.enableAbandonedNodeEnforcement(false);

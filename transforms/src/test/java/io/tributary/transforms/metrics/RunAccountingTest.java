@@ -19,7 +19,9 @@ public class RunAccountingTest {
 
   @Test
   public void lineShowsEveryTermAndBalance() {
-    RunAccounting a = RunAccounting.of(100, 80, Map.of("decode.not_json", 5L, "validate.negative_price", 3L), 2, 10, 0);
+    RunAccounting a =
+        RunAccounting.of(
+            100, 80, Map.of("decode.not_json", 5L, "validate.negative_price", 3L), 2, 10, 0);
     assertTrue(a.balanced());
     assertEquals(8, a.deadLettered());
     assertEquals(
@@ -36,7 +38,8 @@ public class RunAccountingTest {
 
   @Test
   public void readsCountersBackFromTheRunner() {
-    p.apply(Create.of(1, 2, 3)).apply("CountRead", Counted.as(RunAccounting.READ))
+    p.apply(Create.of(1, 2, 3))
+        .apply("CountRead", Counted.as(RunAccounting.READ))
         .apply("CountWritten", Counted.as(RunAccounting.WRITTEN));
     PipelineResult result = p.run();
     result.waitUntilFinish();

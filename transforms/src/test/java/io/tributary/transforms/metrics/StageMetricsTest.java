@@ -34,9 +34,13 @@ public class StageMetricsTest {
     // event times one and two hours before the run: the lag is at least that
     Instant oneHourAgo = new Instant(before - 3_600_000L);
     Instant twoHoursAgo = new Instant(before - 7_200_000L);
-    PCollection<String> out = p.apply(Create.timestamped(TimestampedValue.of("a", oneHourAgo),
-            TimestampedValue.of("b", twoHoursAgo), TimestampedValue.of("c", oneHourAgo)))
-        .apply("Observe", StageMetrics.after("parse"));
+    PCollection<String> out =
+        p.apply(
+                Create.timestamped(
+                    TimestampedValue.of("a", oneHourAgo),
+                    TimestampedValue.of("b", twoHoursAgo),
+                    TimestampedValue.of("c", oneHourAgo)))
+            .apply("Observe", StageMetrics.after("parse"));
     PAssert.that(out).containsInAnyOrder("a", "b", "c");
     // no event time yet (the minimum timestamp): counted, not measured
     p.apply("Untimed", Create.of("x")).apply("ObserveUntimed", StageMetrics.after("untimed"));
@@ -44,10 +48,16 @@ public class StageMetricsTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
 
-    MetricQueryResults q = result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE)).build());
+    MetricQueryResults q =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
+                    .build());
     Map<String, Long> counters = new java.util.TreeMap<>();
-    q.getCounters().forEach(c -> counters.merge(c.getName().getName(), c.getAttempted(), Long::sum));
+    q.getCounters()
+        .forEach(c -> counters.merge(c.getName().getName(), c.getAttempted(), Long::sum));
     assertEquals(Long.valueOf(3), counters.get("stage.parse.out"));
     assertEquals(Long.valueOf(1), counters.get("stage.untimed.out"));
     Map<String, DistributionResult> dists = new java.util.TreeMap<>();
@@ -58,8 +68,9 @@ public class StageMetricsTest {
     assertThat(lag.getMax(), greaterThanOrEqualTo(7_200_000L));
     assertEquals(null, dists.get("stage.untimed.lag_ms"));
     // the in-JVM mirror saw the same three (workers run in this JVM on both test runners)
-    long mirrored = LiveMetrics.snapshot().getOrDefault("tributary/stage.parse.out", 0L)
-        - liveBefore.getOrDefault("tributary/stage.parse.out", 0L);
+    long mirrored =
+        LiveMetrics.snapshot().getOrDefault("tributary/stage.parse.out", 0L)
+            - liveBefore.getOrDefault("tributary/stage.parse.out", 0L);
     assertEquals(3, mirrored);
   }
 

@@ -27,14 +27,22 @@ public class PayloadScrubberTest {
     fields.put("ip", "mask:ipv4");
     fields.put("user_agent", "drop");
     PrivacyPolicy policy = PrivacyPolicy.of(fields).withSubject("user_id");
-    return PayloadScrubber.create(ProtectionSpec.of(policy, Keyset.KeysetSource.file(keyset.toString()),
-        tmp.newFolder("subjects").toString(), "k1").protector());
+    return PayloadScrubber.create(
+        ProtectionSpec.of(
+                policy,
+                Keyset.KeysetSource.file(keyset.toString()),
+                tmp.newFolder("subjects").toString(),
+                "k1")
+            .protector());
   }
 
   @Test
   public void jsonPayloadsAreProtectedLikeTheData() throws Exception {
-    String safe = scrubber().scrub("{\"event_id\":\"e-1\",\"user_id\":\"u-1\",\"email\":\"ana@example.com\","
-        + "\"ip\":\"203.0.113.17\",\"user_agent\":\"Firefox\",\"note\":\"call bob@example.org\",\"price\":\"twelve\"}");
+    String safe =
+        scrubber()
+            .scrub(
+                "{\"event_id\":\"e-1\",\"user_id\":\"u-1\",\"email\":\"ana@example.com\","
+                    + "\"ip\":\"203.0.113.17\",\"user_agent\":\"Firefox\",\"note\":\"call bob@example.org\",\"price\":\"twelve\"}");
     JsonNode node = new ObjectMapper().readTree(safe);
     assertThat(node.get("email").asText(), org.hamcrest.Matchers.startsWith("en:s-"));
     assertEquals("203.0.113.0/24", node.get("ip").asText());
@@ -48,11 +56,19 @@ public class PayloadScrubberTest {
   public void brokenPayloadsAreRedactedByPattern() throws Exception {
     PayloadScrubber s = scrubber();
     // A truncated line: cut inside the user agent, after the email and ip.
-    String truncated = "{\"event_id\":\"e-2\",\"email\":\"ana@example.com\",\"ip\":\"203.0.113.17\",\"user_agent\":\"Mozilla/5.0 (X11";
+    String truncated =
+        "{\"event_id\":\"e-2\",\"email\":\"ana@example.com\",\"ip\":\"203.0.113.17\",\"user_agent\":\"Mozilla/5.0 (X11";
     String safe = s.scrub(truncated);
-    assertEquals("{\"event_id\":\"e-2\",\"email\":\"[redacted]\",\"ip\":\"[redacted]\",\"user_agent\":\"[redacted]\"", safe);
-    assertEquals("GET /x from [redacted-ip] by [redacted-email]", s.scrub("GET /x from 198.51.100.7 by eve@example.net"));
-    assertEquals("versions are not addresses", "Chrome/130.0.0.0 Safari/537.36", s.scrub("Chrome/130.0.0.0 Safari/537.36"));
+    assertEquals(
+        "{\"event_id\":\"e-2\",\"email\":\"[redacted]\",\"ip\":\"[redacted]\",\"user_agent\":\"[redacted]\"",
+        safe);
+    assertEquals(
+        "GET /x from [redacted-ip] by [redacted-email]",
+        s.scrub("GET /x from 198.51.100.7 by eve@example.net"));
+    assertEquals(
+        "versions are not addresses",
+        "Chrome/130.0.0.0 Safari/537.36",
+        s.scrub("Chrome/130.0.0.0 Safari/537.36"));
     assertEquals(null, s.scrub(null));
   }
 }

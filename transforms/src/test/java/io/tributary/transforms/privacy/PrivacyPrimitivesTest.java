@@ -40,14 +40,22 @@ public class PrivacyPrimitivesTest {
   public void generalizesNumbersAndTimes() {
     assertEquals(new BigDecimal("10"), FieldProtector.generalize("10", new BigDecimal("19.99")));
     assertEquals(40L, FieldProtector.generalize("20", 47L));
-    assertEquals(Instant.parse("2026-11-01T09:00:00Z"), FieldProtector.generalize("hour", Instant.parse("2026-11-01T09:59:59.999Z")));
-    assertEquals(Instant.parse("2026-11-01T00:00:00Z"), FieldProtector.generalize("day", Instant.parse("2026-11-01T23:00:00Z")));
+    assertEquals(
+        Instant.parse("2026-11-01T09:00:00Z"),
+        FieldProtector.generalize("hour", Instant.parse("2026-11-01T09:59:59.999Z")));
+    assertEquals(
+        Instant.parse("2026-11-01T00:00:00Z"),
+        FieldProtector.generalize("day", Instant.parse("2026-11-01T23:00:00Z")));
   }
 
   @Test
   public void tokensAreKeyedDeterministicAndNameTheirKey() throws Exception {
-    Keyset a = Keyset.load(Keyset.KeysetSource.file(TestKeys.write(tmp.getRoot().toPath(), "k1").toString()));
-    Keyset b = Keyset.load(Keyset.KeysetSource.file(TestKeys.write(tmp.getRoot().toPath(), "k1").toString()));
+    Keyset a =
+        Keyset.load(
+            Keyset.KeysetSource.file(TestKeys.write(tmp.getRoot().toPath(), "k1").toString()));
+    Keyset b =
+        Keyset.load(
+            Keyset.KeysetSource.file(TestKeys.write(tmp.getRoot().toPath(), "k1").toString()));
     String t1 = Crypto.token(a, "email", "ana@example.com");
     assertEquals(t1, Crypto.token(a, "email", "ana@example.com"));
     assertThat(t1, startsWith("tk:k1:"));
@@ -69,8 +77,10 @@ public class PrivacyPrimitivesTest {
     assertEquals("ana@example.com", Crypto.deterministicDecrypt(after, "email", old));
     assertEquals("ana@example.com", Crypto.deterministicDecrypt(after, "email", fresh));
     assertEquals(old, Crypto.deterministicEncrypt(before, "email", "ana@example.com"));
-    IllegalArgumentException gone = assertThrows(IllegalArgumentException.class,
-        () -> Crypto.deterministicDecrypt(before, "email", fresh));
+    IllegalArgumentException gone =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Crypto.deterministicDecrypt(before, "email", fresh));
     assertThat(gone.getMessage(), containsString("keyset has no key 'k2'"));
   }
 
@@ -84,21 +94,31 @@ public class PrivacyPrimitivesTest {
     Files.writeString(after, TestKeys.json("k2", Map.of("k1", k1, "k2", TestKeys.randomKey())));
     Keyset oldKeys = Keyset.load(Keyset.KeysetSource.file(before.toString()));
     Keyset newKeys = Keyset.load(Keyset.KeysetSource.file(after.toString()));
-    // One-way tokens: new ones name k2, old ones keep naming k1 (a join across the rotation needs both).
+    // One-way tokens: new ones name k2, old ones keep naming k1 (a join across the rotation needs
+    // both).
     assertThat(Crypto.token(oldKeys, "email", "ana@example.com"), startsWith("tk:k1:"));
     assertThat(Crypto.token(newKeys, "email", "ana@example.com"), startsWith("tk:k2:"));
     // Per-subject encryption: the store is indexed by k1 explicitly, so after the primary moved to
     // k2 the same subject finds the same key and old ciphertexts still decrypt.
     String subjects = dir.resolve("subjects").toString();
-    SubjectKeyStore storeBefore = SubjectKeyStore.directory(subjects, Keyset.KeysetSource.file(before.toString()), "k1");
+    SubjectKeyStore storeBefore =
+        SubjectKeyStore.directory(subjects, Keyset.KeysetSource.file(before.toString()), "k1");
     SubjectKeyStore.SubjectKey ana = storeBefore.getOrCreate("u-1");
     String mail = Crypto.encrypt(ana.material(), ana.id(), "email", "ana@example.com");
-    SubjectKeyStore storeAfter = SubjectKeyStore.directory(subjects, Keyset.KeysetSource.file(after.toString()), "k1");
+    SubjectKeyStore storeAfter =
+        SubjectKeyStore.directory(subjects, Keyset.KeysetSource.file(after.toString()), "k1");
     assertEquals(ana.id(), storeAfter.keyId("u-1"));
     assertEquals(ana.id(), SubjectKeyStore.keyIdFor(newKeys, "k1", "u-1"));
-    assertEquals("ana@example.com", Crypto.decrypt(storeAfter.find(Crypto.keyIdOf(mail)).orElseThrow().material(), "email", mail));
-    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-        () -> SubjectKeyStore.directory(subjects, Keyset.KeysetSource.file(before.toString()), "k2"));
+    assertEquals(
+        "ana@example.com",
+        Crypto.decrypt(
+            storeAfter.find(Crypto.keyIdOf(mail)).orElseThrow().material(), "email", mail));
+    IllegalArgumentException missing =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                SubjectKeyStore.directory(
+                    subjects, Keyset.KeysetSource.file(before.toString()), "k2"));
     assertThat(missing.getMessage(), containsString("keyset has no key 'k2'"));
   }
 
@@ -106,12 +126,15 @@ public class PrivacyPrimitivesTest {
   public void tamperedOrMisattributedCiphertextIsRejected() throws Exception {
     Keyset keys = Keyset.parse(TestKeys.json("k1", Map.of("k1", TestKeys.randomKey())), "test");
     String token = Crypto.deterministicEncrypt(keys, "email", "ana@example.com");
-    IllegalArgumentException wrongField = assertThrows(IllegalArgumentException.class,
-        () -> Crypto.deterministicDecrypt(keys, "ip", token));
+    IllegalArgumentException wrongField =
+        assertThrows(
+            IllegalArgumentException.class, () -> Crypto.deterministicDecrypt(keys, "ip", token));
     assertThat(wrongField.getMessage(), containsString("does not decrypt"));
     char[] c = token.toCharArray();
     c[c.length - 3] = c[c.length - 3] == 'A' ? 'B' : 'A';
-    assertThrows(IllegalArgumentException.class, () -> Crypto.deterministicDecrypt(keys, "email", new String(c)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Crypto.deterministicDecrypt(keys, "email", new String(c)));
   }
 
   @Test
@@ -119,40 +142,63 @@ public class PrivacyPrimitivesTest {
     String secret = TestKeys.randomKey();
     Path file = tmp.newFile("bad.json").toPath();
     Files.writeString(file, TestKeys.json("k9", Map.of("k1", secret)));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Keyset.load(Keyset.KeysetSource.file(file.toString())));
-    assertThat(e.getMessage(), containsString("keyset file:" + file + ": 'primary' must name one of [k1], got 'k9'"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Keyset.load(Keyset.KeysetSource.file(file.toString())));
+    assertThat(
+        e.getMessage(),
+        containsString("keyset file:" + file + ": 'primary' must name one of [k1], got 'k9'"));
     assertThat(e.getMessage(), not(containsString(secret)));
 
-    e = assertThrows(IllegalArgumentException.class,
-        () -> Keyset.load(Keyset.KeysetSource.env("TRIBUTARY_TEST_UNSET"), name -> null));
-    assertEquals("keyset env:TRIBUTARY_TEST_UNSET: the environment variable is not set", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Keyset.load(Keyset.KeysetSource.env("TRIBUTARY_TEST_UNSET"), name -> null));
+    assertEquals(
+        "keyset env:TRIBUTARY_TEST_UNSET: the environment variable is not set", e.getMessage());
 
-    e = assertThrows(IllegalArgumentException.class,
-        () -> Keyset.parse("{\"primary\":\"k1\",\"keys\":{\"k1\":\"c2hvcnQ=\"}}", "env:X"));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Keyset.parse("{\"primary\":\"k1\",\"keys\":{\"k1\":\"c2hvcnQ=\"}}", "env:X"));
     assertThat(e.getMessage(), containsString("key 'k1' has 5 bytes; expected at least 32"));
 
-    e = assertThrows(IllegalArgumentException.class, () -> Keyset.load(Keyset.KeysetSource.file("/no/such/keyset.json")));
-    assertThat(e.getMessage(), containsString("keyset file:/no/such/keyset.json: cannot read the file"));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Keyset.load(Keyset.KeysetSource.file("/no/such/keyset.json")));
+    assertThat(
+        e.getMessage(), containsString("keyset file:/no/such/keyset.json: cannot read the file"));
 
     Keyset ok = Keyset.parse(TestKeys.json("k1", Map.of("k1", secret)), "test");
     assertThat(ok.toString(), not(containsString(secret)));
-    assertEquals("keyset source from env", "env:TRIBUTARY_KEYSET",
+    assertEquals(
+        "keyset source from env",
+        "env:TRIBUTARY_KEYSET",
         Keyset.KeysetSource.parse("env:TRIBUTARY_KEYSET", "--keyset").toString());
-    assertThrows(IllegalArgumentException.class, () -> Keyset.KeysetSource.parse("TRIBUTARY_KEYSET", "--keyset"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Keyset.KeysetSource.parse("TRIBUTARY_KEYSET", "--keyset"));
   }
 
   @Test
   public void cryptoShreddingDestroyingTheSubjectKeyMakesEveryCopyUnreadable() throws Exception {
     Path keyset = TestKeys.write(tmp.getRoot().toPath(), "k1");
-    SubjectKeyStore store = SubjectKeyStore.directory(tmp.newFolder("subjects").toString(),
-        Keyset.KeysetSource.file(keyset.toString()), "k1");
+    SubjectKeyStore store =
+        SubjectKeyStore.directory(
+            tmp.newFolder("subjects").toString(),
+            Keyset.KeysetSource.file(keyset.toString()),
+            "k1");
     SubjectKeyStore.SubjectKey ana = store.getOrCreate("u-1");
     SubjectKeyStore.SubjectKey bob = store.getOrCreate("u-2");
     assertEquals("same subject, same key", ana.id(), store.getOrCreate("u-1").id());
     String anaMail = Crypto.encrypt(ana.material(), ana.id(), "email", "ana@example.com");
     String bobMail = Crypto.encrypt(bob.material(), bob.id(), "email", "bob@example.com");
-    assertNotEquals("randomized", anaMail, Crypto.encrypt(ana.material(), ana.id(), "email", "ana@example.com"));
+    assertNotEquals(
+        "randomized",
+        anaMail,
+        Crypto.encrypt(ana.material(), ana.id(), "email", "ana@example.com"));
 
     assertEquals(ana.id(), store.destroy("u-1").orElseThrow());
     assertTrue("ana's key is gone", store.find(Crypto.keyIdOf(anaMail)).isEmpty());
@@ -160,9 +206,12 @@ public class PrivacyPrimitivesTest {
     assertEquals("bob@example.com", Crypto.decrypt(bobAgain.material(), "email", bobMail));
     // A new key for the same subject cannot read the old ciphertext either.
     SubjectKeyStore.SubjectKey reborn = store.getOrCreate("u-1");
-    assertThrows(IllegalArgumentException.class, () -> Crypto.decrypt(reborn.material(), "email", anaMail));
+    assertThrows(
+        IllegalArgumentException.class, () -> Crypto.decrypt(reborn.material(), "email", anaMail));
     try (var files = Files.list(tmp.getRoot().toPath().resolve("subjects"))) {
-      assertTrue("file names reveal no subject ids", files.noneMatch(f -> f.getFileName().toString().contains("u-")));
+      assertTrue(
+          "file names reveal no subject ids",
+          files.noneMatch(f -> f.getFileName().toString().contains("u-")));
     }
   }
 
@@ -173,10 +222,13 @@ public class PrivacyPrimitivesTest {
     root.put("subject", "user_id");
     root.putObject("fields").put("email", "encrypt").put("ip", "mask:ipv6");
     Files.writeString(file, root.toString());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PrivacyPolicy.fromFile(file));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> PrivacyPolicy.fromFile(file));
     assertThat(e.getMessage(), containsString("field 'ip': "));
-    assertThat(e.getMessage(), containsString("mask needs a style, one of email, ipv4, last4, full"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> FieldPolicy.parse("shred")).getMessage(),
+    assertThat(
+        e.getMessage(), containsString("mask needs a style, one of email, ipv4, last4, full"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> FieldPolicy.parse("shred")).getMessage(),
         containsString("unknown action 'shred'"));
   }
 }

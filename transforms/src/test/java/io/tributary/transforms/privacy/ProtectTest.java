@@ -33,13 +33,14 @@ public class ProtectTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
-  private static final Schema IN = Schema.builder()
-      .addNullableField("user_id", Schema.FieldType.STRING)
-      .addStringField("email")
-      .addStringField("ip")
-      .addStringField("user_agent")
-      .addDecimalField("price")
-      .build();
+  private static final Schema IN =
+      Schema.builder()
+          .addNullableField("user_id", Schema.FieldType.STRING)
+          .addStringField("email")
+          .addStringField("ip")
+          .addStringField("user_agent")
+          .addDecimalField("price")
+          .build();
 
   private PrivacyPolicy policy() {
     Map<String, String> fields = new LinkedHashMap<>();
@@ -54,8 +55,13 @@ public class ProtectTest {
   static final class Payloads extends PTransform<PCollection<BadRecord>, PCollection<String>> {
     @Override
     public PCollection<String> expand(PCollection<BadRecord> input) {
-      return input.apply(MapElements.into(TypeDescriptors.strings())
-          .via(r -> r.getFailure().getDescription() + " | " + r.getRecord().getHumanReadableJsonRecord()));
+      return input.apply(
+          MapElements.into(TypeDescriptors.strings())
+              .via(
+                  r ->
+                      r.getFailure().getDescription()
+                          + " | "
+                          + r.getRecord().getHumanReadableJsonRecord()));
     }
   }
 
@@ -63,74 +69,120 @@ public class ProtectTest {
   public void protectsByPolicyAndDeadLettersRedactedRows() throws Exception {
     Path keyset = TestKeys.write(tmp.getRoot().toPath(), "k1");
     String subjects = tmp.newFolder("subjects").toString();
-    BadRecordErrorHandler<PCollection<String>> handler = p.registerBadRecordErrorHandler(new Payloads());
-    Protect protect = Protect.with(policy())
-        .withKeyset(Keyset.KeysetSource.file(keyset.toString()))
-        .withSubjectKeys(subjects, "k1")
-        .withBadRecordErrorHandler(handler);
-    PCollection<Row> out = p.apply(Create.of(
-                Row.withSchema(IN).addValues("u-1", "ana@example.com", "203.0.113.17", "Firefox", new BigDecimal("19.99")).build(),
-                Row.withSchema(IN).addValues(null, "orphan@example.com", "198.51.100.7", "Chrome", new BigDecimal("5.00")).build())
-            .withRowSchema(IN))
-        .apply(protect);
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new Payloads());
+    Protect protect =
+        Protect.with(policy())
+            .withKeyset(Keyset.KeysetSource.file(keyset.toString()))
+            .withSubjectKeys(subjects, "k1")
+            .withBadRecordErrorHandler(handler);
+    PCollection<Row> out =
+        p.apply(
+                Create.of(
+                        Row.withSchema(IN)
+                            .addValues(
+                                "u-1",
+                                "ana@example.com",
+                                "203.0.113.17",
+                                "Firefox",
+                                new BigDecimal("19.99"))
+                            .build(),
+                        Row.withSchema(IN)
+                            .addValues(
+                                null,
+                                "orphan@example.com",
+                                "198.51.100.7",
+                                "Chrome",
+                                new BigDecimal("5.00"))
+                            .build())
+                    .withRowSchema(IN))
+            .apply(protect);
     handler.close();
 
-    Schema expected = Schema.builder()
-        .addNullableField("user_id", Schema.FieldType.STRING)
-        .addStringField("email")
-        .addStringField("ip")
-        .addDecimalField("price")
-        .build();
+    Schema expected =
+        Schema.builder()
+            .addNullableField("user_id", Schema.FieldType.STRING)
+            .addStringField("email")
+            .addStringField("ip")
+            .addDecimalField("price")
+            .build();
     assertEquals(expected.getFieldNames(), out.getSchema().getFieldNames());
-    SubjectKeyStore store = SubjectKeyStore.directory(subjects, Keyset.KeysetSource.file(keyset.toString()), "k1");
-    PAssert.that(out).satisfies(rows -> {
-      int n = 0;
-      for (Row r : rows) {
-        n++;
-        assertEquals("u-1", r.getString("user_id"));
-        assertEquals("203.0.113.0/24", r.getString("ip"));
-        assertEquals(0, new BigDecimal("10").compareTo(r.getDecimal("price")));
-        String email = r.getString("email");
-        assertThat(email, not(containsString("ana")));
-        SubjectKeyStore.SubjectKey key = store.find(Crypto.keyIdOf(email)).orElseThrow();
-        assertEquals("ana@example.com", Crypto.decrypt(key.material(), "email", email));
-      }
-      assertEquals(1, n);
-      return null;
-    });
-    PAssert.that(handler.getOutput()).satisfies(bad -> {
-      int n = 0;
-      for (String s : bad) {
-        n++;
-        assertThat(s, containsString("protect/cannot_protect: field 'user_id' (the data subject) is null"));
-        assertThat(s, not(containsString("orphan")));
-        assertThat(s, not(containsString("198.51.100.7")));
-        assertThat(s, containsString("[redacted]"));
-      }
-      assertEquals(1, n);
-      return null;
-    });
+    SubjectKeyStore store =
+        SubjectKeyStore.directory(subjects, Keyset.KeysetSource.file(keyset.toString()), "k1");
+    PAssert.that(out)
+        .satisfies(
+            rows -> {
+              int n = 0;
+              for (Row r : rows) {
+                n++;
+                assertEquals("u-1", r.getString("user_id"));
+                assertEquals("203.0.113.0/24", r.getString("ip"));
+                assertEquals(0, new BigDecimal("10").compareTo(r.getDecimal("price")));
+                String email = r.getString("email");
+                assertThat(email, not(containsString("ana")));
+                SubjectKeyStore.SubjectKey key = store.find(Crypto.keyIdOf(email)).orElseThrow();
+                assertEquals("ana@example.com", Crypto.decrypt(key.material(), "email", email));
+              }
+              assertEquals(1, n);
+              return null;
+            });
+    PAssert.that(handler.getOutput())
+        .satisfies(
+            bad -> {
+              int n = 0;
+              for (String s : bad) {
+                n++;
+                assertThat(
+                    s,
+                    containsString(
+                        "protect/cannot_protect: field 'user_id' (the data subject) is null"));
+                assertThat(s, not(containsString("orphan")));
+                assertThat(s, not(containsString("198.51.100.7")));
+                assertThat(s, containsString("[redacted]"));
+              }
+              assertEquals(1, n);
+              return null;
+            });
     p.run().waitUntilFinish();
   }
 
   @Test
   public void missingKeysetStopsThePipelineAtConstruction() {
-    PCollection<Row> in = p.apply(Create.empty(org.apache.beam.sdk.coders.RowCoder.of(IN))).setRowSchema(IN);
-    IllegalStateException noKeyset = assertThrows(IllegalStateException.class, () -> in.apply("A", Protect.with(policy())));
+    PCollection<Row> in =
+        p.apply(Create.empty(org.apache.beam.sdk.coders.RowCoder.of(IN))).setRowSchema(IN);
+    IllegalStateException noKeyset =
+        assertThrows(IllegalStateException.class, () -> in.apply("A", Protect.with(policy())));
     assertThat(noKeyset.getMessage(), containsString("withKeyset() is required"));
-    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> in.apply("B",
-        Protect.with(policy()).withKeyset(Keyset.KeysetSource.file("/no/such/keyset.json")).withSubjectKeys("/tmp/x", "k1")));
-    assertThat(missing.getMessage(), containsString("keyset file:/no/such/keyset.json: cannot read the file"));
-    IllegalArgumentException unknownField = assertThrows(IllegalArgumentException.class, () -> in.apply("C",
-        Protect.with(PrivacyPolicy.of(Map.of("phone", "mask:last4")))));
-    assertThat(unknownField.getMessage(), containsString("privacy policy names field 'phone', which is not in the schema"));
+    IllegalArgumentException missing =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                in.apply(
+                    "B",
+                    Protect.with(policy())
+                        .withKeyset(Keyset.KeysetSource.file("/no/such/keyset.json"))
+                        .withSubjectKeys("/tmp/x", "k1")));
+    assertThat(
+        missing.getMessage(),
+        containsString("keyset file:/no/such/keyset.json: cannot read the file"));
+    IllegalArgumentException unknownField =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> in.apply("C", Protect.with(PrivacyPolicy.of(Map.of("phone", "mask:last4")))));
+    assertThat(
+        unknownField.getMessage(),
+        containsString("privacy policy names field 'phone', which is not in the schema"));
     p.enableAbandonedNodeEnforcement(false);
   }
 
   @Test
   public void displayDataShowsSourcesNeverKeys() {
-    String data = DisplayData.from(Protect.with(policy()).withKeyset(Keyset.KeysetSource.env("TRIBUTARY_KEYSET"))
-        .withSubjectKeys("/var/keys", "k1")).toString();
+    String data =
+        DisplayData.from(
+                Protect.with(policy())
+                    .withKeyset(Keyset.KeysetSource.env("TRIBUTARY_KEYSET"))
+                    .withSubjectKeys("/var/keys", "k1"))
+            .toString();
     assertThat(data, containsString("env:TRIBUTARY_KEYSET"));
     assertThat(data, containsString("email=encrypt"));
   }

@@ -59,7 +59,9 @@ public class QualityTest {
   static final Instant T0 = Instant.parse("2026-11-01T10:00:00Z");
 
   static Row row(String id, String price, String email, String product, Duration offset) {
-    return Row.withSchema(SCHEMA).addValues(id, new BigDecimal(price), email, product, T0.plus(offset)).build();
+    return Row.withSchema(SCHEMA)
+        .addValues(id, new BigDecimal(price), email, product, T0.plus(offset))
+        .build();
   }
 
   static Row row(String id, String price, String email, String product) {
@@ -77,8 +79,14 @@ public class QualityTest {
 
   static Map<String, Long> counters(PipelineResult result) {
     Map<String, Long> out = new TreeMap<>();
-    for (MetricResult<Long> c : result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE)).build()).getCounters()) {
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
+                    .build())
+            .getCounters()) {
       out.merge(c.getName().getName(), c.getAttempted(), Long::sum);
     }
     return out;
@@ -87,27 +95,45 @@ public class QualityTest {
   @Test
   public void errorRulesQuarantineNamingEveryFailedRuleWarnRulesCount() {
     PCollection<Row> input =
-        p.apply(Create.of(
-                row("e-1", "10", "a@example.com", "p1"),
-                row("e-2", "200", null, "p1"), // range (error) + not_null (warn)
-                row("x-3", "-1", "not-an-email", "p9"), // pattern, range, referential (error) + email (warn)
-                row("e-4", "5", null, "p2")) // not_null (warn) only: passes
-            .withRowSchema(SCHEMA));
+        p.apply(
+            Create.of(
+                    row("e-1", "10", "a@example.com", "p1"),
+                    row("e-2", "200", null, "p1"), // range (error) + not_null (warn)
+                    row(
+                        "x-3",
+                        "-1",
+                        "not-an-email",
+                        "p9"), // pattern, range, referential (error) + email (warn)
+                    row("e-4", "5", null, "p2")) // not_null (warn) only: passes
+                .withRowSchema(SCHEMA));
     PCollection<String> products = p.apply("Products", Create.of("p1", "p2"));
-    Quality.Result q = input.apply("Quality", Quality.check(rules()).withReferenceTable("products", products));
+    Quality.Result q =
+        input.apply("Quality", Quality.check(rules()).withReferenceTable("products", products));
 
-    PAssert.that(q.passed()).containsInAnyOrder(row("e-1", "10", "a@example.com", "p1"), row("e-4", "5", null, "p2"));
-    PAssert.that(q.quarantined().apply("Describe", MapElements.into(TypeDescriptors.strings()).via(r -> {
-      List<String> failed = new ArrayList<>();
-      for (Row f : r.<Row>getArray("failed_rules")) {
-        failed.add(f.getString("rule") + "/" + f.getString("severity"));
-      }
-      return r.getString("dataset") + " " + failed + " " + r.getString("record");
-    }))).containsInAnyOrder(
-        "orders [range_price/error, not_null_email/warn] "
-            + "{\"id\":\"e-2\",\"price\":200,\"email\":null,\"product\":\"p1\",\"at\":\"2026-11-01T10:00:00.000Z\"}",
-        "orders [pattern_id/error, range_price/error, email_email/warn, referential_product/error] "
-            + "{\"id\":\"x-3\",\"price\":-1,\"email\":\"not-an-email\",\"product\":\"p9\",\"at\":\"2026-11-01T10:00:00.000Z\"}");
+    PAssert.that(q.passed())
+        .containsInAnyOrder(row("e-1", "10", "a@example.com", "p1"), row("e-4", "5", null, "p2"));
+    PAssert.that(
+            q.quarantined()
+                .apply(
+                    "Describe",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(
+                            r -> {
+                              List<String> failed = new ArrayList<>();
+                              for (Row f : r.<Row>getArray("failed_rules")) {
+                                failed.add(f.getString("rule") + "/" + f.getString("severity"));
+                              }
+                              return r.getString("dataset")
+                                  + " "
+                                  + failed
+                                  + " "
+                                  + r.getString("record");
+                            })))
+        .containsInAnyOrder(
+            "orders [range_price/error, not_null_email/warn] "
+                + "{\"id\":\"e-2\",\"price\":200,\"email\":null,\"product\":\"p1\",\"at\":\"2026-11-01T10:00:00.000Z\"}",
+            "orders [pattern_id/error, range_price/error, email_email/warn, referential_product/error] "
+                + "{\"id\":\"x-3\",\"price\":-1,\"email\":\"not-an-email\",\"product\":\"p9\",\"at\":\"2026-11-01T10:00:00.000Z\"}");
     PipelineResult result = p.run();
     result.waitUntilFinish();
     Map<String, Long> c = counters(result);
@@ -122,11 +148,22 @@ public class QualityTest {
   @Test
   public void missingReferenceTableIsAConstructionError() {
     PCollection<Row> input = p.apply(Create.of(row("e-1", "1", null, "p1")).withRowSchema(SCHEMA));
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> input.apply(Quality.check(rules())));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> input.apply(Quality.check(rules())));
     assertThat(e.getMessage(), containsString("withReferenceTable(\"products\", keys)"));
-    IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
-        () -> input.apply("Q2", Quality.check(Checks.forDataset("x").withRule(QualityRule.range("email", null, BigDecimal.ONE)))));
-    assertThat(f.getMessage(), containsString("rule 'range_email': field 'email' is STRING; a range rule needs a numeric field"));
+    IllegalArgumentException f =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                input.apply(
+                    "Q2",
+                    Quality.check(
+                        Checks.forDataset("x")
+                            .withRule(QualityRule.range("email", null, BigDecimal.ONE)))));
+    assertThat(
+        f.getMessage(),
+        containsString(
+            "rule 'range_email': field 'email' is STRING; a range rule needs a numeric field"));
     p.enableAbandonedNodeEnforcement(false);
   }
 
@@ -135,31 +172,43 @@ public class QualityTest {
         .withMetric(Metric.completeness("email"))
         .withMetric(Metric.uniqueness("id"))
         .withMetric(Metric.mean("price"))
-        .withCheck(Check.of("volume", Severity.ERROR, List.of(Constraint.parse("size between 2 and 10"))))
-        .withCheck(Check.of("contact", Severity.WARN, List.of(Constraint.parse("completeness(email) >= 0.5"))));
+        .withCheck(
+            Check.of("volume", Severity.ERROR, List.of(Constraint.parse("size between 2 and 10"))))
+        .withCheck(
+            Check.of(
+                "contact", Severity.WARN, List.of(Constraint.parse("completeness(email) >= 0.5"))));
   }
 
   /** Window 10:00 has 3 rows, 11:00 has 1 row (fails "size between 2 and 10"). */
   static List<TimestampedValue<Row>> windowed() {
     List<TimestampedValue<Row>> rows = new ArrayList<>();
-    for (Row r : List.of(
-        row("e-1", "1.50", "a@x.com", "p", Duration.standardMinutes(1)),
-        row("e-2", "2.50", null, "p", Duration.standardMinutes(20)),
-        row("e-2", "3.50", "c@x.com", "p", Duration.standardMinutes(59)),
-        row("e-9", "7", null, "p", Duration.standardMinutes(61)))) {
+    for (Row r :
+        List.of(
+            row("e-1", "1.50", "a@x.com", "p", Duration.standardMinutes(1)),
+            row("e-2", "2.50", null, "p", Duration.standardMinutes(20)),
+            row("e-2", "3.50", "c@x.com", "p", Duration.standardMinutes(59)),
+            row("e-9", "7", null, "p", Duration.standardMinutes(61)))) {
       rows.add(TimestampedValue.of(r, r.getDateTime("at").toInstant()));
     }
     return rows;
   }
 
   static PCollection<String> metricLines(PCollection<Row> metrics) {
-    return metrics.apply("MetricLines", MapElements.into(TypeDescriptors.strings()).via(m ->
-        m.getDateTime("window_start").toInstant().toString().substring(11, 16) + " " + m.getString("name") + " = "
-            + m.getDouble("value")));
+    return metrics.apply(
+        "MetricLines",
+        MapElements.into(TypeDescriptors.strings())
+            .via(
+                m ->
+                    m.getDateTime("window_start").toInstant().toString().substring(11, 16)
+                        + " "
+                        + m.getString("name")
+                        + " = "
+                        + m.getDouble("value")));
   }
 
   static final String[] EXPECTED_METRICS = {
-    // 10:00: emails a, null, c -> 2/3; ids e-1, e-2, e-2 -> once: e-1 -> 1/3; mean (1.5+2.5+3.5)/3 = 2.5
+    // 10:00: emails a, null, c -> 2/3; ids e-1, e-2, e-2 -> once: e-1 -> 1/3; mean (1.5+2.5+3.5)/3
+    // = 2.5
     "10:00 Completeness(email) = 0.6666666666666666",
     "10:00 Uniqueness(id) = 0.3333333333333333",
     "10:00 Mean(price) = 2.5",
@@ -173,14 +222,33 @@ public class QualityTest {
   @Test
   public void metricsAndConstraintsPerWindow() {
     PCollection<Row> input =
-        p.apply(Create.timestamped(windowed()).withCoder(RowCoder.of(SCHEMA))).setRowSchema(SCHEMA)
+        p.apply(Create.timestamped(windowed()).withCoder(RowCoder.of(SCHEMA)))
+            .setRowSchema(SCHEMA)
             .apply(Window.into(FixedWindows.of(Duration.standardHours(1))));
     Quality.Result q = input.apply("Quality", Quality.check(windowChecks()).withRun("r1", null));
     PAssert.that(metricLines(q.metrics())).containsInAnyOrder(EXPECTED_METRICS);
-    PAssert.that(q.verification().apply("Lines", MapElements.into(TypeDescriptors.strings()).via(v ->
-        v.getDateTime("window_start").toInstant().toString().substring(11, 16) + " " + v.getString("check") + "/"
-            + v.getString("level") + " " + v.getString("constraint") + ": " + v.getString("status") + " ("
-            + v.getString("message") + ")")))
+    PAssert.that(
+            q.verification()
+                .apply(
+                    "Lines",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(
+                            v ->
+                                v.getDateTime("window_start")
+                                        .toInstant()
+                                        .toString()
+                                        .substring(11, 16)
+                                    + " "
+                                    + v.getString("check")
+                                    + "/"
+                                    + v.getString("level")
+                                    + " "
+                                    + v.getString("constraint")
+                                    + ": "
+                                    + v.getString("status")
+                                    + " ("
+                                    + v.getString("message")
+                                    + ")")))
         .containsInAnyOrder(
             "10:00 volume/error size between 2 and 10: Success (value 3 meets the requirement between 2 and 10)",
             "10:00 contact/warning completeness(email) >= 0.5: Success (value 0.6666666666666666 meets the requirement >= 0.5)",
@@ -204,8 +272,10 @@ public class QualityTest {
             .addElements(rows.get(1), rows.get(3))
             .advanceWatermarkTo(T0.plus(Duration.standardMinutes(90)))
             .advanceWatermarkToInfinity();
-    PCollection<Row> input = p.apply(stream).setRowSchema(SCHEMA)
-        .apply(Window.into(FixedWindows.of(Duration.standardHours(1))));
+    PCollection<Row> input =
+        p.apply(stream)
+            .setRowSchema(SCHEMA)
+            .apply(Window.into(FixedWindows.of(Duration.standardHours(1))));
     Quality.Result q = input.apply("Quality", Quality.check(windowChecks()).withRun("r1", null));
     PAssert.that(metricLines(q.metrics())).containsInAnyOrder(EXPECTED_METRICS);
     p.run().waitUntilFinish();
@@ -213,17 +283,32 @@ public class QualityTest {
 
   @Test
   public void boundedInputInTheGlobalWindowIsMeasuredWholeAndEmptyInputStillReports() {
-    PCollection<Row> empty = p.apply("Empty", Create.empty(RowCoder.of(SCHEMA))).setRowSchema(SCHEMA);
+    PCollection<Row> empty =
+        p.apply("Empty", Create.empty(RowCoder.of(SCHEMA))).setRowSchema(SCHEMA);
     Quality.Result q = empty.apply("Quality", Quality.check(windowChecks()));
-    PAssert.that(q.metrics().apply("Lines", MapElements.into(TypeDescriptors.strings()).via(m ->
-        m.getString("name") + " = " + m.getDouble("value") + " " + m.getString("undefined_reason"))))
+    PAssert.that(
+            q.metrics()
+                .apply(
+                    "Lines",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(
+                            m ->
+                                m.getString("name")
+                                    + " = "
+                                    + m.getDouble("value")
+                                    + " "
+                                    + m.getString("undefined_reason"))))
         .containsInAnyOrder(
             "Size(*) = 0.0 null",
             "Completeness(email) = null empty input: no rows",
             "Uniqueness(id) = null empty input: no rows",
             "Mean(price) = null empty input: no rows");
-    PAssert.that(q.verification().apply("Status", MapElements.into(TypeDescriptors.strings()).via(v ->
-        v.getString("check") + " " + v.getString("status"))))
+    PAssert.that(
+            q.verification()
+                .apply(
+                    "Status",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(v -> v.getString("check") + " " + v.getString("status"))))
         .containsInAnyOrder("volume Failure", "contact Failure");
     p.run().waitUntilFinish();
   }
@@ -239,22 +324,44 @@ public class QualityTest {
     double[] sizes = {3, 3, 4, 3, 3};
     for (int h = 0; h < sizes.length; h++) {
       Instant start = T0.minus(Duration.standardHours(5 - h));
-      history.add(Row.withSchema(QualitySchemas.METRIC)
-          .withFieldValue("dataset", "orders").withFieldValue("run_id", h < 3 ? "old-1" : "old-2")
-          .withFieldValue("window_start", start).withFieldValue("window_end", start.plus(Duration.standardHours(1)))
-          .withFieldValue("name", "Size(*)").withFieldValue("metric", "Size").withFieldValue("instance", "*")
-          .withFieldValue("value", sizes[h]).build());
+      history.add(
+          Row.withSchema(QualitySchemas.METRIC)
+              .withFieldValue("dataset", "orders")
+              .withFieldValue("run_id", h < 3 ? "old-1" : "old-2")
+              .withFieldValue("window_start", start)
+              .withFieldValue("window_end", start.plus(Duration.standardHours(1)))
+              .withFieldValue("name", "Size(*)")
+              .withFieldValue("metric", "Size")
+              .withFieldValue("instance", "*")
+              .withFieldValue("value", sizes[h])
+              .build());
     }
     PCollection<Row> input =
         p.apply(Create.timestamped(windowed()).withCoder(RowCoder.of(SCHEMA))).setRowSchema(SCHEMA);
-    Quality.Result q = input.apply("Quality",
-        Quality.check(Checks.forDataset("orders").withAnomalyCheck(AnomalyCheck.of(Metric.size(), new KSigma(3, 24, 5))))
-            .withRun("now", null)
-            .withMetricsWindows(FixedWindows.of(Duration.standardHours(1)), "at")
-            .withHistory(history));
-    PAssert.that(q.anomalies().apply("Lines", MapElements.into(TypeDescriptors.strings()).via(a ->
-        a.getDateTime("window_start").toInstant() + " " + a.getString("metric") + " = " + a.getDouble("value")
-            + String.format(" outside [%.4f, %.4f]", a.getDouble("lower"), a.getDouble("upper")))))
+    Quality.Result q =
+        input.apply(
+            "Quality",
+            Quality.check(
+                    Checks.forDataset("orders")
+                        .withAnomalyCheck(AnomalyCheck.of(Metric.size(), new KSigma(3, 24, 5))))
+                .withRun("now", null)
+                .withMetricsWindows(FixedWindows.of(Duration.standardHours(1)), "at")
+                .withHistory(history));
+    PAssert.that(
+            q.anomalies()
+                .apply(
+                    "Lines",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(
+                            a ->
+                                a.getDateTime("window_start").toInstant()
+                                    + " "
+                                    + a.getString("metric")
+                                    + " = "
+                                    + a.getDouble("value")
+                                    + String.format(
+                                        " outside [%.4f, %.4f]",
+                                        a.getDouble("lower"), a.getDouble("upper")))))
         .containsInAnyOrder("2026-11-01T11:00:00.000Z Size(*) = 1.0 outside [2.0486, 4.2847]");
     PipelineResult result = p.run();
     result.waitUntilFinish();
@@ -263,8 +370,11 @@ public class QualityTest {
 
   @Test
   public void displayDataListsEverySetting() {
-    DisplayData d = DisplayData.from(Quality.check(windowChecks()).withRun("r7", null)
-        .withMetricsWindows(FixedWindows.of(Duration.standardHours(1)), "at"));
+    DisplayData d =
+        DisplayData.from(
+            Quality.check(windowChecks())
+                .withRun("r7", null)
+                .withMetricsWindows(FixedWindows.of(Duration.standardHours(1)), "at"));
     assertThat(d.toString(), containsString("Completeness(email)"));
     assertThat(d.toString(), containsString("volume"));
     assertThat(d.toString(), containsString("r7"));

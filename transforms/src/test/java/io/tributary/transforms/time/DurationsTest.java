@@ -27,7 +27,11 @@ public class DurationsTest {
   @Test
   public void errorNamesTheOptionAndTheSyntax() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Durations.parse("1 hour", "--windowSize"));
-    assertThat(e.getMessage(), containsString("--windowSize: expected a duration like 500ms, 30s, 15m, 1h or 2d, got '1 hour'"));
+        assertThrows(
+            IllegalArgumentException.class, () -> Durations.parse("1 hour", "--windowSize"));
+    assertThat(
+        e.getMessage(),
+        containsString(
+            "--windowSize: expected a duration like 500ms, 30s, 15m, 1h or 2d, got '1 hour'"));
   }
 }

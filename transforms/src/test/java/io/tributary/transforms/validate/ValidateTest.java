@@ -29,7 +29,11 @@ public class ValidateTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
 
   private static final Schema SCHEMA =
-      Schema.builder().addStringField("id").addDecimalField("price").addStringField("currency").build();
+      Schema.builder()
+          .addStringField("id")
+          .addDecimalField("price")
+          .addStringField("currency")
+          .build();
 
   private static Row row(String id, String price, String currency) {
     return Row.withSchema(SCHEMA).addValues(id, new BigDecimal(price), currency).build();
@@ -41,7 +45,11 @@ public class ValidateTest {
     public PCollection<String> expand(PCollection<BadRecord> input) {
       return input.apply(
           MapElements.into(TypeDescriptors.strings())
-              .via(r -> r.getFailure().getDescription() + " <- " + r.getRecord().getHumanReadableJsonRecord()));
+              .via(
+                  r ->
+                      r.getFailure().getDescription()
+                          + " <- "
+                          + r.getRecord().getHumanReadableJsonRecord()));
     }
   }
 
@@ -53,10 +61,16 @@ public class ValidateTest {
 
   @Test
   public void rejectsWithFirstReasonAndListsEveryViolation() {
-    BadRecordErrorHandler<PCollection<String>> handler = p.registerBadRecordErrorHandler(new Described());
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new Described());
     PCollection<Row> valid =
-        p.apply(Create.of(row("a", "1.00", "EUR"), row("b", "-1.00", "EUR"), row("c", "0", "XXX"), row("d", "-2", "BTC"))
-                .withRowSchema(SCHEMA))
+        p.apply(
+                Create.of(
+                        row("a", "1.00", "EUR"),
+                        row("b", "-1.00", "EUR"),
+                        row("c", "0", "XXX"),
+                        row("d", "-2", "BTC"))
+                    .withRowSchema(SCHEMA))
             .apply(rules().withBadRecordErrorHandler(handler));
     handler.close();
     PAssert.that(valid).containsInAnyOrder(row("a", "1.00", "EUR"));
@@ -72,7 +86,8 @@ public class ValidateTest {
   public void unknownFieldFailsAtConstructionNamingIt() {
     PCollection<Row> input = p.apply(Create.of(row("a", "1", "EUR")).withRowSchema(SCHEMA));
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+            IllegalArgumentException.class,
             () -> input.apply(Validate.rows().withRule(RowRule.notNull("amount"))));
     assertThat(e.getMessage(), containsString("field 'amount'"));
     p.enableAbandonedNodeEnforcement(false);
@@ -81,15 +96,19 @@ public class ValidateTest {
   @Test
   public void noRulesIsAConstructionError() {
     PCollection<Row> input = p.apply(Create.of(row("a", "1", "EUR")).withRowSchema(SCHEMA));
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> input.apply(Validate.rows()));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> input.apply(Validate.rows()));
     assertThat(e.getMessage(), containsString("withRule() is required"));
     p.enableAbandonedNodeEnforcement(false);
   }
 
   @Test
   public void deadLetterDescriptionsRoundTrip() {
-    String[] parts = DeadLetters.parseDescription("validate/negative_price: field 'price' must be >= 0");
-    assertThat(parts[0] + "|" + parts[1] + "|" + parts[2], containsString("validate|negative_price|field 'price' must be >= 0"));
+    String[] parts =
+        DeadLetters.parseDescription("validate/negative_price: field 'price' must be >= 0");
+    assertThat(
+        parts[0] + "|" + parts[1] + "|" + parts[2],
+        containsString("validate|negative_price|field 'price' must be >= 0"));
   }
 
   @Test

@@ -38,9 +38,9 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * The Kappa proof: the same events as a bounded collection and as an out-of-order unbounded
- * stream give the same final panes; with arrivals beyond the allowed lateness, the difference is
- * exactly the too-late output.
+ * The Kappa proof: the same events as a bounded collection and as an out-of-order unbounded stream
+ * give the same final panes; with arrivals beyond the allowed lateness, the difference is exactly
+ * the too-late output.
  *
  * <p>Windows are fixed 1h (W0 = 00:00-01:00, W1 = 01:00-02:00, W2 = 02:00-03:00), lateness 1h,
  * accumulating, so a window's last pane is its result. Minutes are event times.
@@ -53,24 +53,39 @@ public class KappaTest implements Serializable {
 
   /** Out of order, watermark steps, late arrivals inside the lateness only. */
   static EventScript stream(boolean withTooLate) {
-    EventScript s = EventScript.create()
-        .add(min(5), "a,1").add(min(12), "b,2").add(min(3), "c,3").add(min(25), "a,4")
-        .watermark(min(20))
-        .add(min(40), "b,5").add(min(31), "c,6").add(min(65), "a,7").add(min(58), "b,8")
-        .watermark(min(55))
-        .add(min(70), "c,9").add(min(62), "a,10").add(min(90), "b,11")
-        .watermark(min(75)) // W0 fires ON_TIME
-        .add(min(44), "c,12") // W0 ended at 60, watermark 75 < 60 + 1h: late, accepted
-        .add(min(100), "a,13").add(min(115), "b,14").add(min(81), "c,15")
-        .watermark(min(110))
-        .add(min(50), "a,16") // W0 late again, 110 < 120: accepted
-        .add(min(125), "b,17").add(min(130), "c,18").add(min(119), "a,19")
-        .watermark(min(150)); // W1 ON_TIME; W0 expires at 120
+    EventScript s =
+        EventScript.create()
+            .add(min(5), "a,1")
+            .add(min(12), "b,2")
+            .add(min(3), "c,3")
+            .add(min(25), "a,4")
+            .watermark(min(20))
+            .add(min(40), "b,5")
+            .add(min(31), "c,6")
+            .add(min(65), "a,7")
+            .add(min(58), "b,8")
+            .watermark(min(55))
+            .add(min(70), "c,9")
+            .add(min(62), "a,10")
+            .add(min(90), "b,11")
+            .watermark(min(75)) // W0 fires ON_TIME
+            .add(min(44), "c,12") // W0 ended at 60, watermark 75 < 60 + 1h: late, accepted
+            .add(min(100), "a,13")
+            .add(min(115), "b,14")
+            .add(min(81), "c,15")
+            .watermark(min(110))
+            .add(min(50), "a,16") // W0 late again, 110 < 120: accepted
+            .add(min(125), "b,17")
+            .add(min(130), "c,18")
+            .add(min(119), "a,19")
+            .watermark(min(150)); // W1 ON_TIME; W0 expires at 120
     if (withTooLate) {
       s.add(min(33), "a,25"); // W0 expired at 120, watermark 150: too late
     }
     s.add(min(95), "b,20") // W1 ended at 120, 150 < 180: late, accepted
-        .add(min(160), "c,21").add(min(170), "a,22").add(min(145), "b,23")
+        .add(min(160), "c,21")
+        .add(min(170), "a,22")
+        .add(min(145), "b,23")
         .watermark(min(200)); // W2 ON_TIME; W1 expires at 180
     if (withTooLate) {
       s.add(min(110), "b,26"); // W1 expired at 180, watermark 200: too late
@@ -85,24 +100,51 @@ public class KappaTest implements Serializable {
 
   static Windowing.Result<Row> window(String source, PCollection<String> lines) {
     return lines
-        .apply(source + "ToRow", MapElements.into(TypeDescriptors.rows())
-            .via((String l) -> Row.withSchema(WindowingTest.SCHEMA).addValues(l.split(",")[0], Long.parseLong(l.split(",")[1])).build()))
+        .apply(
+            source + "ToRow",
+            MapElements.into(TypeDescriptors.rows())
+                .via(
+                    (String l) ->
+                        Row.withSchema(WindowingTest.SCHEMA)
+                            .addValues(l.split(",")[0], Long.parseLong(l.split(",")[1]))
+                            .build()))
         .setRowSchema(WindowingTest.SCHEMA)
         .apply(source + "Window", Windowing.<Row>of(SPEC));
   }
 
   static PCollection<String> panesOf(String source, PCollection<Row> windowed) {
     return windowed
-        .apply(source + "N", MapElements.into(TypeDescriptors.longs()).via((Row r) -> r.getInt64("n")))
+        .apply(
+            source + "N", MapElements.into(TypeDescriptors.longs()).via((Row r) -> r.getInt64("n")))
         .apply(source + "CountSum", Combine.globally(new CountSumFn()).withoutDefaults())
-        .apply(source + "Describe", ParDo.of(new DoFn<long[], String>() {
-          @ProcessElement
-          public void process(@Element long[] cs, BoundedWindow window, PaneInfo pane, OutputReceiver<String> out) {
-            out.output(source + "|" + hhmm(PaneMetadata.of(window, pane).windowStart()) + " #" + pane.getIndex() + " " + cs[0] + " " + cs[1]);
-          }
-        }))
-        .apply(source + "Global", Window.<String>into(new GlobalWindows()).triggering(DefaultTrigger.of())
-            .withAllowedLateness(Duration.ZERO).discardingFiredPanes());
+        .apply(
+            source + "Describe",
+            ParDo.of(
+                new DoFn<long[], String>() {
+                  @ProcessElement
+                  public void process(
+                      @Element long[] cs,
+                      BoundedWindow window,
+                      PaneInfo pane,
+                      OutputReceiver<String> out) {
+                    out.output(
+                        source
+                            + "|"
+                            + hhmm(PaneMetadata.of(window, pane).windowStart())
+                            + " #"
+                            + pane.getIndex()
+                            + " "
+                            + cs[0]
+                            + " "
+                            + cs[1]);
+                  }
+                }))
+        .apply(
+            source + "Global",
+            Window.<String>into(new GlobalWindows())
+                .triggering(DefaultTrigger.of())
+                .withAllowedLateness(Duration.ZERO)
+                .discardingFiredPanes());
   }
 
   static final class CountSumFn extends Combine.CombineFn<Long, long[], long[]> {
@@ -169,15 +211,21 @@ public class KappaTest implements Serializable {
   @Test
   public void streamFinalPanesEqualBatchResults() {
     EventScript script = stream(false);
-    PCollection<String> batch = panes("batch", p.apply("BatchEvents", Create.timestamped(script.elements()).withCoder(StringUtf8Coder.of())));
+    PCollection<String> batch =
+        panes(
+            "batch",
+            p.apply(
+                "BatchEvents",
+                Create.timestamped(script.elements()).withCoder(StringUtf8Coder.of())));
     PCollection<String> stream = panes("stream", script.apply(p, "StreamEvents"));
     Map<String, String> expected = oracle(script);
     PAssert.that(PCollectionList.of(batch).and(stream).apply(Flatten.pCollections()))
-        .satisfies(all -> {
-          assertEquals(expected, finals(all, "batch"));
-          assertEquals(finals(all, "batch"), finals(all, "stream"));
-          return null;
-        });
+        .satisfies(
+            all -> {
+              assertEquals(expected, finals(all, "batch"));
+              assertEquals(finals(all, "batch"), finals(all, "stream"));
+              return null;
+            });
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertEquals(0, Counters.get(run, RunAccounting.TOO_LATE));
@@ -190,43 +238,58 @@ public class KappaTest implements Serializable {
   @Test
   public void beyondLatenessTheDifferenceIsExactlyTheTooLateOutput() {
     EventScript script = stream(true);
-    PCollection<String> batch = panes("batch", p.apply("BatchEvents", Create.timestamped(script.elements()).withCoder(StringUtf8Coder.of())));
+    PCollection<String> batch =
+        panes(
+            "batch",
+            p.apply(
+                "BatchEvents",
+                Create.timestamped(script.elements()).withCoder(StringUtf8Coder.of())));
     Windowing.Result<Row> streamed = window("stream", script.apply(p, "StreamEvents"));
     PCollection<String> stream = panesOf("stream", streamed.output());
     SerializableFunction<Row, String> lateLine =
-        r -> "late|" + hhmm(r.getDateTime(Windowing.MISSED_WINDOW_START).toInstant()) + " " + r.getString("user") + " " + r.getInt64("n");
-    PCollection<String> late = streamed.tooLate().apply("LateLines", MapElements.into(TypeDescriptors.strings()).via(lateLine));
+        r ->
+            "late|"
+                + hhmm(r.getDateTime(Windowing.MISSED_WINDOW_START).toInstant())
+                + " "
+                + r.getString("user")
+                + " "
+                + r.getInt64("n");
+    PCollection<String> late =
+        streamed
+            .tooLate()
+            .apply("LateLines", MapElements.into(TypeDescriptors.strings()).via(lateLine));
     PAssert.that(late).containsInAnyOrder("late|00:00 a 25", "late|01:00 b 26");
     PAssert.that(PCollectionList.of(batch).and(stream).and(late).apply(Flatten.pCollections()))
-        .satisfies(all -> {
-          Map<String, String> b = finals(all, "batch");
-          Map<String, String> s = finals(all, "stream");
-          assertEquals(oracle(script), b);
-          // batch - stream, per window, must be exactly the too-late records of that window
-          Map<String, long[]> lateByWindow = new TreeMap<>();
-          for (String line : all) {
-            if (line.startsWith("late|")) {
-              String[] f = line.substring(5).split(" ");
-              long[] cs = lateByWindow.computeIfAbsent(f[0], k -> new long[2]);
-              cs[0]++;
-              cs[1] += Long.parseLong(f[2]);
-            }
-          }
-          Map<String, String> difference = new TreeMap<>();
-          for (String window : b.keySet()) {
-            String[] bs = b.get(window).split(" ");
-            String[] ss = s.getOrDefault(window, "0 0").split(" ");
-            long dc = Long.parseLong(bs[0]) - Long.parseLong(ss[0]);
-            long ds = Long.parseLong(bs[1]) - Long.parseLong(ss[1]);
-            if (dc != 0 || ds != 0) {
-              difference.put(window, dc + " " + ds);
-            }
-          }
-          Map<String, String> lateStrings = new TreeMap<>();
-          lateByWindow.forEach((k, v) -> lateStrings.put(k, v[0] + " " + v[1]));
-          assertEquals(lateStrings, difference);
-          return null;
-        });
+        .satisfies(
+            all -> {
+              Map<String, String> b = finals(all, "batch");
+              Map<String, String> s = finals(all, "stream");
+              assertEquals(oracle(script), b);
+              // batch - stream, per window, must be exactly the too-late records of that window
+              Map<String, long[]> lateByWindow = new TreeMap<>();
+              for (String line : all) {
+                if (line.startsWith("late|")) {
+                  String[] f = line.substring(5).split(" ");
+                  long[] cs = lateByWindow.computeIfAbsent(f[0], k -> new long[2]);
+                  cs[0]++;
+                  cs[1] += Long.parseLong(f[2]);
+                }
+              }
+              Map<String, String> difference = new TreeMap<>();
+              for (String window : b.keySet()) {
+                String[] bs = b.get(window).split(" ");
+                String[] ss = s.getOrDefault(window, "0 0").split(" ");
+                long dc = Long.parseLong(bs[0]) - Long.parseLong(ss[0]);
+                long ds = Long.parseLong(bs[1]) - Long.parseLong(ss[1]);
+                if (dc != 0 || ds != 0) {
+                  difference.put(window, dc + " " + ds);
+                }
+              }
+              Map<String, String> lateStrings = new TreeMap<>();
+              lateByWindow.forEach((k, v) -> lateStrings.put(k, v[0] + " " + v[1]));
+              assertEquals(lateStrings, difference);
+              return null;
+            });
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertEquals(2, Counters.get(run, RunAccounting.TOO_LATE));

@@ -48,24 +48,45 @@ public class WindowSpecTest {
 
   @Test
   public void exposesBeamPieces() {
-    WindowSpec spec = WindowSpec.parse("sliding:1h/5m;early=1m;late=every;lateness=2h;accumulating");
-    assertEquals(SlidingWindows.of(Duration.standardHours(1)).every(Duration.standardMinutes(5)), spec.windowFn());
+    WindowSpec spec =
+        WindowSpec.parse("sliding:1h/5m;early=1m;late=every;lateness=2h;accumulating");
+    assertEquals(
+        SlidingWindows.of(Duration.standardHours(1)).every(Duration.standardMinutes(5)),
+        spec.windowFn());
     assertEquals(Duration.standardHours(2), spec.allowedLateness());
     assertTrue(spec.accumulating());
     assertEquals(Duration.standardMinutes(1), spec.early().delay());
     assertEquals(1, spec.late().count());
     assertThat(spec.trigger().toString(), containsString("withEarlyFirings"));
     assertThat(spec.trigger().toString(), containsString("withLateFirings"));
-    assertEquals(FixedWindows.of(Duration.standardHours(1)), WindowSpec.parse("fixed:1h").windowFn());
-    assertEquals(Sessions.withGapDuration(Duration.standardMinutes(30)), WindowSpec.parse("session:30m").windowFn());
+    assertEquals(
+        FixedWindows.of(Duration.standardHours(1)), WindowSpec.parse("fixed:1h").windowFn());
+    assertEquals(
+        Sessions.withGapDuration(Duration.standardMinutes(30)),
+        WindowSpec.parse("session:30m").windowFn());
     assertFalse(WindowSpec.parse("fixed:1h").accumulating());
   }
 
   @Test
   public void fromConfig() {
-    WindowSpec spec = WindowSpec.fromConfig(Map.of("window", "fixed:1h", "early", "1m", "late", "every", "lateness", "2h", "accumulation", "accumulating"));
+    WindowSpec spec =
+        WindowSpec.fromConfig(
+            Map.of(
+                "window",
+                "fixed:1h",
+                "early",
+                "1m",
+                "late",
+                "every",
+                "lateness",
+                "2h",
+                "accumulation",
+                "accumulating"));
     assertEquals("fixed:1h;early=1m;late=every;lateness=2h;accumulating", spec.toString());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WindowSpec.fromConfig(Map.of("window", "fixed:1h", "latenes", "2h")));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> WindowSpec.fromConfig(Map.of("window", "fixed:1h", "latenes", "2h")));
     assertThat(e.getMessage(), containsString("unknown key 'latenes'"));
   }
 
@@ -88,7 +109,8 @@ public class WindowSpecTest {
   }
 
   private static void assertBad(String spec, String... fragments) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WindowSpec.parse(spec));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> WindowSpec.parse(spec));
     for (String f : fragments) {
       assertThat(e.getMessage(), containsString(f));
     }
@@ -96,8 +118,11 @@ public class WindowSpecTest {
 
   @Test
   public void windowingDisplayDataListsTheSpec() {
-    DisplayData data = DisplayData.from(Windowing.<Row>of("fixed:1h;early=1m;late=every;lateness=2h;accumulating"));
-    assertThat(data.toString(), containsString("fixed:1h;early=1m;late=every;lateness=2h;accumulating"));
+    DisplayData data =
+        DisplayData.from(
+            Windowing.<Row>of("fixed:1h;early=1m;late=every;lateness=2h;accumulating"));
+    assertThat(
+        data.toString(), containsString("fixed:1h;early=1m;late=every;lateness=2h;accumulating"));
     assertThat(data.asMap().keySet().toString(), containsString("allowedLateness"));
     assertThat(data.asMap().keySet().toString(), containsString("accumulationMode"));
     assertThat(data.asMap().keySet().toString(), containsString("trigger"));
@@ -105,8 +130,14 @@ public class WindowSpecTest {
 
   @Test
   public void tooLateSchemaRejectsClashingFields() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Windowing.tooLateSchema(org.apache.beam.sdk.schemas.Schema.builder().addInt64Field("late_by_ms").build()));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Windowing.tooLateSchema(
+                    org.apache.beam.sdk.schemas.Schema.builder()
+                        .addInt64Field("late_by_ms")
+                        .build()));
     assertThat(e.getMessage(), containsString("Windowing.of: input field 'late_by_ms'"));
   }
 }

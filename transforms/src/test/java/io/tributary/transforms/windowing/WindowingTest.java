@@ -47,8 +47,14 @@ public class WindowingTest implements Serializable {
   /** "user,n" lines to rows of {@link #SCHEMA}. */
   public static PCollection<Row> rows(PCollection<String> lines) {
     return lines
-        .apply("ToRow", MapElements.into(TypeDescriptors.rows())
-            .via((String l) -> Row.withSchema(SCHEMA).addValues(l.split(",")[0], Long.parseLong(l.split(",")[1])).build()))
+        .apply(
+            "ToRow",
+            MapElements.into(TypeDescriptors.rows())
+                .via(
+                    (String l) ->
+                        Row.withSchema(SCHEMA)
+                            .addValues(l.split(",")[0], Long.parseLong(l.split(",")[1]))
+                            .build()))
         .setRowSchema(SCHEMA);
   }
 
@@ -62,9 +68,20 @@ public class WindowingTest implements Serializable {
 
   static final class DescribeFn extends DoFn<Long, String> {
     @ProcessElement
-    public void process(@Element Long sum, BoundedWindow window, PaneInfo pane, OutputReceiver<String> out) {
+    public void process(
+        @Element Long sum, BoundedWindow window, PaneInfo pane, OutputReceiver<String> out) {
       PaneMetadata m = PaneMetadata.of(window, pane);
-      out.output(hhmm(m.windowStart()) + "-" + hhmm(m.windowEnd()) + " " + m.timing() + "#" + m.index() + " " + sum + (m.isFinal() ? " final" : ""));
+      out.output(
+          hhmm(m.windowStart())
+              + "-"
+              + hhmm(m.windowEnd())
+              + " "
+              + m.timing()
+              + "#"
+              + m.index()
+              + " "
+              + sum
+              + (m.isFinal() ? " final" : ""));
     }
   }
 
@@ -72,12 +89,21 @@ public class WindowingTest implements Serializable {
     if (t == null) {
       return "global";
     }
-    return java.time.Instant.ofEpochMilli(t.getMillis()).atZone(java.time.ZoneOffset.UTC).toLocalTime().toString();
+    return java.time.Instant.ofEpochMilli(t.getMillis())
+        .atZone(java.time.ZoneOffset.UTC)
+        .toLocalTime()
+        .toString();
   }
 
   static SerializableFunction<Row, String> lateDescription() {
-    return r -> r.getString("user") + " missed " + hhmm(r.getDateTime(Windowing.MISSED_WINDOW_START).toInstant()) + "-"
-        + hhmm(r.getDateTime(Windowing.MISSED_WINDOW_END).toInstant()) + " late_by_ms=" + r.getInt64(Windowing.LATE_BY_MS);
+    return r ->
+        r.getString("user")
+            + " missed "
+            + hhmm(r.getDateTime(Windowing.MISSED_WINDOW_START).toInstant())
+            + "-"
+            + hhmm(r.getDateTime(Windowing.MISSED_WINDOW_END).toInstant())
+            + " late_by_ms="
+            + r.getInt64(Windowing.LATE_BY_MS);
   }
 
   /** The fixed-window scenario of docs/streaming.md. */
@@ -94,9 +120,13 @@ public class WindowingTest implements Serializable {
   }
 
   private void runFixed(String spec, String... expectedPanes) {
-    Windowing.Result<Row> result = rows(fixedScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
+    Windowing.Result<Row> result =
+        rows(fixedScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
     PAssert.that(sumPanes(result.output())).containsInAnyOrder(expectedPanes);
-    PAssert.that(result.tooLate().apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
+    PAssert.that(
+            result
+                .tooLate()
+                .apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
         .containsInAnyOrder("e missed 00:00-01:00 late_by_ms=0");
     PipelineResult run = p.run();
     run.waitUntilFinish();
@@ -108,17 +138,25 @@ public class WindowingTest implements Serializable {
 
   @Test
   public void fixedAccumulating() {
-    runFixed("fixed:1h;early=count:2;late=every;lateness=2h;accumulating",
-        "00:00-01:00 EARLY#0 3", "00:00-01:00 ON_TIME#1 6", "00:00-01:00 LATE#2 10");
+    runFixed(
+        "fixed:1h;early=count:2;late=every;lateness=2h;accumulating",
+        "00:00-01:00 EARLY#0 3",
+        "00:00-01:00 ON_TIME#1 6",
+        "00:00-01:00 LATE#2 10");
   }
 
   @Test
   public void fixedDiscarding() {
-    runFixed("fixed:1h;early=count:2;late=every;lateness=2h",
-        "00:00-01:00 EARLY#0 3", "00:00-01:00 ON_TIME#1 3", "00:00-01:00 LATE#2 4");
+    runFixed(
+        "fixed:1h;early=count:2;late=every;lateness=2h",
+        "00:00-01:00 EARLY#0 3",
+        "00:00-01:00 ON_TIME#1 3",
+        "00:00-01:00 LATE#2 4");
   }
 
-  /** Sliding 1h every 30m: one record misses its older window but is late-accepted in the newer one. */
+  /**
+   * Sliding 1h every 30m: one record misses its older window but is late-accepted in the newer one.
+   */
   static EventScript slidingScript() {
     return EventScript.create()
         .add(min(10), "a,1") // windows 23:30-00:30 and 00:00-01:00
@@ -133,9 +171,13 @@ public class WindowingTest implements Serializable {
   }
 
   private void runSliding(String spec, String... expectedPanes) {
-    Windowing.Result<Row> result = rows(slidingScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
+    Windowing.Result<Row> result =
+        rows(slidingScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
     PAssert.that(sumPanes(result.output())).containsInAnyOrder(expectedPanes);
-    PAssert.that(result.tooLate().apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
+    PAssert.that(
+            result
+                .tooLate()
+                .apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
         .containsInAnyOrder("d missed 23:30-00:30 late_by_ms=0");
     PipelineResult run = p.run();
     run.waitUntilFinish();
@@ -148,24 +190,31 @@ public class WindowingTest implements Serializable {
 
   @Test
   public void slidingAccumulating() {
-    runSliding("sliding:1h/30m;late=every;lateness=30m;accumulating",
-        "23:30-00:30 ON_TIME#0 1", "23:30-00:30 LATE#1 4",
-        "00:00-01:00 ON_TIME#0 6", "00:00-01:00 LATE#1 10",
+    runSliding(
+        "sliding:1h/30m;late=every;lateness=30m;accumulating",
+        "23:30-00:30 ON_TIME#0 1",
+        "23:30-00:30 LATE#1 4",
+        "00:00-01:00 ON_TIME#0 6",
+        "00:00-01:00 LATE#1 10",
         "00:30-01:30 ON_TIME#0 2");
   }
 
   @Test
   public void slidingDiscarding() {
-    runSliding("sliding:1h/30m;late=every;lateness=30m",
-        "23:30-00:30 ON_TIME#0 1", "23:30-00:30 LATE#1 3",
-        "00:00-01:00 ON_TIME#0 6", "00:00-01:00 LATE#1 4",
+    runSliding(
+        "sliding:1h/30m;late=every;lateness=30m",
+        "23:30-00:30 ON_TIME#0 1",
+        "23:30-00:30 LATE#1 3",
+        "00:00-01:00 ON_TIME#0 6",
+        "00:00-01:00 LATE#1 4",
         "00:30-01:30 ON_TIME#0 2");
   }
 
   /** Sessions with a 10m gap: a late event bridges two sessions into one. */
   static EventScript sessionScript() {
     return EventScript.create()
-        .add(min(0), "a,1").add(min(5), "a,2") // session 00:00-00:15
+        .add(min(0), "a,1")
+        .add(min(5), "a,2") // session 00:00-00:15
         .add(min(20), "a,3") // session 00:20-00:30
         .watermark(min(40)) // both sessions ON_TIME
         // late (within 30m): 00:12-00:22 overlaps both, they merge into 00:00-00:30, a new window
@@ -179,9 +228,13 @@ public class WindowingTest implements Serializable {
   }
 
   private void runSessions(String spec, String... expectedPanes) {
-    Windowing.Result<Row> result = rows(sessionScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
+    Windowing.Result<Row> result =
+        rows(sessionScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
     Panes.assertExactly(sumPanes(result.output()), expectedPanes);
-    PAssert.that(result.tooLate().apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
+    PAssert.that(
+            result
+                .tooLate()
+                .apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
         .containsInAnyOrder("a missed 00:01-00:11 late_by_ms=1140000");
     PipelineResult run = p.run();
     run.waitUntilFinish();
@@ -192,13 +245,19 @@ public class WindowingTest implements Serializable {
 
   @Test
   public void sessionsAccumulating() {
-    runSessions("session:10m;late=every;lateness=30m;accumulating",
-        "00:00-00:15 ON_TIME#0 3", "00:20-00:30 ON_TIME#0 3", "00:00-00:30 ON_TIME|LATE#0 10");
+    runSessions(
+        "session:10m;late=every;lateness=30m;accumulating",
+        "00:00-00:15 ON_TIME#0 3",
+        "00:20-00:30 ON_TIME#0 3",
+        "00:00-00:30 ON_TIME|LATE#0 10");
   }
 
   @Test
   public void sessionsDiscarding() {
-    runSessions("session:10m;late=every;lateness=30m",
-        "00:00-00:15 ON_TIME#0 3", "00:20-00:30 ON_TIME#0 3", "00:00-00:30 ON_TIME|LATE#0 4");
+    runSessions(
+        "session:10m;late=every;lateness=30m",
+        "00:00-00:15 ON_TIME#0 3",
+        "00:20-00:30 ON_TIME#0 3",
+        "00:00-00:30 ON_TIME|LATE#0 4");
   }
 }

@@ -42,13 +42,16 @@ public final class Postgres {
       try {
         EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
         instance = new Postgres(pg);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          try {
-            pg.close();
-          } catch (IOException ignored) {
-            // the JVM is exiting anyway
-          }
-        }));
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      try {
+                        pg.close();
+                      } catch (IOException ignored) {
+                        // the JVM is exiting anyway
+                      }
+                    }));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
       }
@@ -75,7 +78,8 @@ public final class Postgres {
 
   /** Runs statements in auto-commit mode. */
   public void execute(JdbcTarget db, String... sql) {
-    try (Connection c = DriverManager.getConnection(db.url(), "postgres", "postgres"); Statement st = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(db.url(), "postgres", "postgres");
+        Statement st = c.createStatement()) {
       for (String s : sql) {
         st.execute(s);
       }
@@ -107,7 +111,9 @@ public final class Postgres {
     }
   }
 
-  /** SHA-256 over the rows of {@code table} ordered by every column: equal tables, equal checksums. */
+  /**
+   * SHA-256 over the rows of {@code table} ordered by every column: equal tables, equal checksums.
+   */
   public String checksum(JdbcTarget db, String table) {
     List<String> rows = rows(db, "SELECT * FROM " + table + " t ORDER BY t::text");
     try {

@@ -27,8 +27,8 @@ import org.apache.kafka.common.utils.Time;
  * A real single-node Apache Kafka 3.9.1 broker (KRaft, broker and controller in one) in the test
  * JVM, on free loopback ports, with a fresh log directory that is deleted on {@link #close()}.
  *
- * <p>Replication factors of internal topics are 1 (offsets, transaction state), so consumer
- * groups and transactions work on one node. Every wait is bounded.
+ * <p>Replication factors of internal topics are 1 (offsets, transaction state), so consumer groups
+ * and transactions work on one node. Every wait is bounded.
  *
  * <pre>{@code
  * try (KafkaBroker kafka = KafkaBroker.start()) {
@@ -48,7 +48,10 @@ public final class KafkaBroker implements AutoCloseable {
     this.bootstrapServers = bootstrapServers;
   }
 
-  /** Formats a temporary log directory and starts the broker; returns once it answers metadata requests. */
+  /**
+   * Formats a temporary log directory and starts the broker; returns once it answers metadata
+   * requests.
+   */
   public static KafkaBroker start() throws Exception {
     Path logDir = Files.createTempDirectory("tributary-kafka-");
     int brokerPort = freePort();
@@ -57,7 +60,9 @@ public final class KafkaBroker implements AutoCloseable {
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");
     props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put(
+        "listeners",
+        "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
     props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     props.put("controller.listener.names", "CONTROLLER");
@@ -68,7 +73,8 @@ public final class KafkaBroker implements AutoCloseable {
     props.put("offsets.topic.num.partitions", "1");
     props.put("transaction.state.log.replication.factor", "1");
     props.put("transaction.state.log.min.isr", "1");
-    // One partition instead of 50: the first transactional producer (exactly-once sinks) starts fast.
+    // One partition instead of 50: the first transactional producer (exactly-once sinks) starts
+    // fast.
     props.put("transaction.state.log.num.partitions", "1");
     props.put("group.initial.rebalance.delay.ms", "0");
     props.put("auto.create.topics.enable", "false");
@@ -84,9 +90,10 @@ public final class KafkaBroker implements AutoCloseable {
       props.store(out, "tributary test broker");
     }
     ByteArrayOutputStream formatOutput = new ByteArrayOutputStream();
-    int rc = StorageTool.execute(
-        new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()},
-        new PrintStream(formatOutput, true, StandardCharsets.UTF_8));
+    int rc =
+        StorageTool.execute(
+            new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()},
+            new PrintStream(formatOutput, true, StandardCharsets.UTF_8));
     if (rc != 0) {
       deleteRecursively(logDir);
       throw new IllegalStateException("kafka storage format failed (" + rc + "): " + formatOutput);
@@ -121,7 +128,10 @@ public final class KafkaBroker implements AutoCloseable {
   /** Creates a topic with replication factor 1; waits at most 30 s. */
   public void createTopic(String name, int partitions) throws Exception {
     try (Admin admin = admin()) {
-      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      admin
+          .createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
     }
   }
 
@@ -138,7 +148,8 @@ public final class KafkaBroker implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    throw new IllegalStateException("kafka broker did not become ready within " + seconds + " s", last);
+    throw new IllegalStateException(
+        "kafka broker did not become ready within " + seconds + " s", last);
   }
 
   /** Stops the broker (bounded by Kafka's own shutdown timeouts) and deletes its directory. */

@@ -6,8 +6,8 @@ import java.util.List;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Flags a value whose change from the previous (unflagged) value is outside
- * {@code [maxDecrease, maxIncrease]}, Deequ's {@code AbsoluteChangeStrategy} of order 1.
+ * Flags a value whose change from the previous (unflagged) value is outside {@code [maxDecrease,
+ * maxIncrease]}, Deequ's {@code AbsoluteChangeStrategy} of order 1.
  *
  * <pre>{@code
  * new AbsoluteChange(-100.0, 100.0); // size may move by at most 100 rows per window
@@ -18,11 +18,19 @@ public final class AbsoluteChange implements AnomalyStrategy {
   private final @Nullable Double maxDecrease;
   private final @Nullable Double maxIncrease;
 
-  /** Bounds on {@code value - previous}; {@code maxDecrease} is usually negative; either may be null. */
+  /**
+   * Bounds on {@code value - previous}; {@code maxDecrease} is usually negative; either may be
+   * null.
+   */
   public AbsoluteChange(@Nullable Double maxDecrease, @Nullable Double maxIncrease) {
-    checkArgument(maxDecrease != null || maxIncrease != null, "AbsoluteChange: give max_decrease, max_increase or both");
-    checkArgument(maxDecrease == null || maxIncrease == null || maxDecrease <= maxIncrease,
-        "AbsoluteChange: max_decrease %s is greater than max_increase %s", maxDecrease, maxIncrease);
+    checkArgument(
+        maxDecrease != null || maxIncrease != null,
+        "AbsoluteChange: give max_decrease, max_increase or both");
+    checkArgument(
+        maxDecrease == null || maxIncrease == null || maxDecrease <= maxIncrease,
+        "AbsoluteChange: max_decrease %s is greater than max_increase %s",
+        maxDecrease,
+        maxIncrease);
     this.maxDecrease = maxDecrease;
     this.maxIncrease = maxIncrease;
   }
@@ -34,11 +42,20 @@ public final class AbsoluteChange implements AnomalyStrategy {
     }
     double previous = history.get(history.size() - 1);
     double change = value - previous;
-    if ((maxDecrease != null && change < maxDecrease) || (maxIncrease != null && change > maxIncrease)) {
+    if ((maxDecrease != null && change < maxDecrease)
+        || (maxIncrease != null && change > maxIncrease)) {
       return new Verdict(
           maxDecrease == null ? null : previous + maxDecrease,
           maxIncrease == null ? null : previous + maxIncrease,
-          "changed by " + change + " from " + previous + "; allowed change is [" + maxDecrease + ", " + maxIncrease + "]");
+          "changed by "
+              + change
+              + " from "
+              + previous
+              + "; allowed change is ["
+              + maxDecrease
+              + ", "
+              + maxIncrease
+              + "]");
     }
     return null;
   }

@@ -27,9 +27,12 @@ public final class AnomalyCheck implements Serializable {
 
   /** Watches {@code metric} (for ApproxQuantiles: exactly one quantile) with {@code strategy}. */
   public static AnomalyCheck of(Metric metric, AnomalyStrategy strategy) {
-    checkArgument(metric != null && strategy != null, "AnomalyCheck.of: metric and strategy are required");
-    checkArgument(metric.kind() != Metric.Kind.APPROX_QUANTILES || metric.quantiles().size() == 1,
-        "AnomalyCheck.of(%s): watch exactly one quantile", metric);
+    checkArgument(
+        metric != null && strategy != null, "AnomalyCheck.of: metric and strategy are required");
+    checkArgument(
+        metric.kind() != Metric.Kind.APPROX_QUANTILES || metric.quantiles().size() == 1,
+        "AnomalyCheck.of(%s): watch exactly one quantile",
+        metric);
     return new AnomalyCheck(metric, strategy);
   }
 

@@ -50,8 +50,7 @@ public interface AnomalyStrategy extends Serializable {
   }
 
   /** Null when {@code value} is normal after {@code history} (oldest first); else why not. */
-  @Nullable
-  Verdict check(List<Double> history, double value);
+  @Nullable Verdict check(List<Double> history, double value);
 
   /** A short description with parameters, e.g. {@code k_sigma(k=3.0, window=24)}. */
   String describe();

@@ -32,12 +32,12 @@ import org.joda.time.ReadableInstant;
  * Runs anomaly checks along metric series inside the pipeline: keyed by {@code <check>|<series>},
  * in the global window, with the series' history in keyed state.
  *
- * <p>Metric records of different windows can reach it in any order (a bounded run emits all
- * windows at the end, in no particular order). They wait in a bag until an event-time timer at
- * their window's end fires, i.e. until the watermark says no earlier window is still coming, and are
- * then judged oldest first. The history starts from the records of earlier runs (the metrics
- * repository) and grows by every unflagged value of this run, so a streaming run's window 30 is
- * compared with windows 0 to 29 and with yesterday's windows.
+ * <p>Metric records of different windows can reach it in any order (a bounded run emits all windows
+ * at the end, in no particular order). They wait in a bag until an event-time timer at their
+ * window's end fires, i.e. until the watermark says no earlier window is still coming, and are then
+ * judged oldest first. The history starts from the records of earlier runs (the metrics repository)
+ * and grows by every unflagged value of this run, so a streaming run's window 30 is compared with
+ * windows 0 to 29 and with yesterday's windows.
  *
  * <pre>{@code
  * metrics.apply(ParDo.of(new KeyBySeriesFn(checks)))
@@ -48,7 +48,8 @@ import org.joda.time.ReadableInstant;
 public final class DetectAnomaliesFn extends DoFn<KV<String, Row>, Row> {
   /** Order of metric records in a series: by window end, then run time (whole-input metrics). */
   public static final Comparator<Row> ORDER =
-      Comparator.comparing((Row r) -> orderInstant(r), Comparator.nullsFirst(Comparator.naturalOrder()))
+      Comparator.comparing(
+              (Row r) -> orderInstant(r), Comparator.nullsFirst(Comparator.naturalOrder()))
           .thenComparing(r -> r.getString("run_id"));
 
   private final List<AnomalyCheck> checks;
@@ -57,13 +58,16 @@ public final class DetectAnomaliesFn extends DoFn<KV<String, Row>, Row> {
   private final Counter anomalies = Metrics.counter(DeadLetters.NAMESPACE, "quality.anomalies");
 
   @StateId("pending")
-  private final StateSpec<BagState<Row>> pendingSpec = StateSpecs.bag(RowCoder.of(QualitySchemas.METRIC));
+  private final StateSpec<BagState<Row>> pendingSpec =
+      StateSpecs.bag(RowCoder.of(QualitySchemas.METRIC));
 
   @StateId("history")
-  private final StateSpec<ValueState<List<Double>>> historySpec = StateSpecs.value(ListCoder.of(DoubleCoder.of()));
+  private final StateSpec<ValueState<List<Double>>> historySpec =
+      StateSpecs.value(ListCoder.of(DoubleCoder.of()));
 
   @StateId("key")
-  private final StateSpec<ValueState<String>> keySpec = StateSpecs.value(org.apache.beam.sdk.coders.StringUtf8Coder.of());
+  private final StateSpec<ValueState<String>> keySpec =
+      StateSpecs.value(org.apache.beam.sdk.coders.StringUtf8Coder.of());
 
   @StateId("next")
   private final StateSpec<ValueState<Long>> nextSpec = StateSpecs.value(VarLongCoder.of());
@@ -72,7 +76,8 @@ public final class DetectAnomaliesFn extends DoFn<KV<String, Row>, Row> {
   private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
   /** Judges series with {@code checks}; {@code seeds} maps series names to earlier values. */
-  public DetectAnomaliesFn(List<AnomalyCheck> checks, Map<String, List<Double>> seeds, String runId) {
+  public DetectAnomaliesFn(
+      List<AnomalyCheck> checks, Map<String, List<Double>> seeds, String runId) {
     this.checks = new ArrayList<>(checks);
     this.seeds = new HashMap<>(seeds);
     this.runId = runId;
@@ -83,10 +88,15 @@ public final class DetectAnomaliesFn extends DoFn<KV<String, Row>, Row> {
     return end != null ? end : r.getDateTime("run_time");
   }
 
-  /** When a record's window is complete: its window's last instant (the global window's for whole-input metrics). */
+  /**
+   * When a record's window is complete: its window's last instant (the global window's for
+   * whole-input metrics).
+   */
   static Instant due(Row r) {
     ReadableInstant end = r.getDateTime("window_end");
-    return end == null ? GlobalWindow.INSTANCE.maxTimestamp() : end.toInstant().minus(org.joda.time.Duration.millis(1));
+    return end == null
+        ? GlobalWindow.INSTANCE.maxTimestamp()
+        : end.toInstant().minus(org.joda.time.Duration.millis(1));
   }
 
   @ProcessElement

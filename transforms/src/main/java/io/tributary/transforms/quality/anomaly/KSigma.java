@@ -7,8 +7,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The normal model: flags a value outside the control limits {@code mean ± k·sigma} of the last
- * {@code window} unflagged values (a Shewhart chart over a rolling history; sigma is the
- * population standard deviation). Not evaluated until {@code minHistory} values are known.
+ * {@code window} unflagged values (a Shewhart chart over a rolling history; sigma is the population
+ * standard deviation). Not evaluated until {@code minHistory} values are known.
  *
  * <pre>{@code
  * new KSigma(3.0, 24, 5); // 3-sigma limits over the last 24 windows, after 5 windows
@@ -20,11 +20,18 @@ public final class KSigma implements AnomalyStrategy {
   private final int window;
   private final int minHistory;
 
-  /** Limits at {@code k} sigma over the last {@code window} values, once {@code minHistory} are known. */
+  /**
+   * Limits at {@code k} sigma over the last {@code window} values, once {@code minHistory} are
+   * known.
+   */
   public KSigma(double k, int window, int minHistory) {
     checkArgument(k > 0, "KSigma: k must be > 0, got %s", k);
     checkArgument(minHistory >= 2, "KSigma: min_history must be >= 2, got %s", minHistory);
-    checkArgument(window >= minHistory, "KSigma: window (%s) must be >= min_history (%s)", window, minHistory);
+    checkArgument(
+        window >= minHistory,
+        "KSigma: window (%s) must be >= min_history (%s)",
+        window,
+        minHistory);
     this.k = k;
     this.window = window;
     this.minHistory = minHistory;
@@ -49,9 +56,12 @@ public final class KSigma implements AnomalyStrategy {
     double lower = mean - k * sigma;
     double upper = mean + k * sigma;
     if (value < lower || value > upper) {
-      return new Verdict(lower, upper, String.format(
-          "%s is outside the %s-sigma limits [%s, %s] (mean %s, sigma %s over the last %d values)",
-          value, k, lower, upper, mean, sigma, recent.size()));
+      return new Verdict(
+          lower,
+          upper,
+          String.format(
+              "%s is outside the %s-sigma limits [%s, %s] (mean %s, sigma %s over the last %d values)",
+              value, k, lower, upper, mean, sigma, recent.size()));
     }
     return null;
   }

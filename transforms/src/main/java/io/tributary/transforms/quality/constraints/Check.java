@@ -25,6 +25,7 @@ public final class Check implements Serializable {
 
   /** Status of a constraint that holds. */
   public static final String SUCCESS = "Success";
+
   /** Status of a constraint that does not hold, or whose metric is undefined. */
   public static final String FAILURE = "Failure";
 
@@ -42,7 +43,10 @@ public final class Check implements Serializable {
   public static Check of(String name, Severity level, List<Constraint> constraints) {
     checkArgument(name != null && !name.isBlank(), "Check.of: name must not be empty");
     checkArgument(level != null, "Check.of(%s): level must not be null", name);
-    checkArgument(constraints != null && !constraints.isEmpty(), "Check.of(%s): give at least one constraint", name);
+    checkArgument(
+        constraints != null && !constraints.isEmpty(),
+        "Check.of(%s): give at least one constraint",
+        name);
     return new Check(name, level, constraints);
   }
 
@@ -62,8 +66,8 @@ public final class Check implements Serializable {
   }
 
   /**
-   * Evaluates every constraint against one window's metric rows (by series name) and returns
-   * {@link QualitySchemas#VERIFICATION} rows with the window left null.
+   * Evaluates every constraint against one window's metric rows (by series name) and returns {@link
+   * QualitySchemas#VERIFICATION} rows with the window left null.
    */
   public List<Row> verify(Map<String, Row> metricsByName, String dataset, String runId) {
     List<Row> out = new ArrayList<>();
@@ -77,14 +81,21 @@ public final class Check implements Serializable {
         message = "metric " + c.metricName() + " was not computed";
       } else if (actual == null) {
         status = FAILURE;
-        message = "metric " + c.metricName() + " is undefined (" + metric.getString("undefined_reason")
-            + "), so the requirement " + c.requirement() + " cannot be met";
+        message =
+            "metric "
+                + c.metricName()
+                + " is undefined ("
+                + metric.getString("undefined_reason")
+                + "), so the requirement "
+                + c.requirement()
+                + " cannot be met";
       } else if (c.holds(actual)) {
         status = SUCCESS;
         message = "value " + Constraint.fmt(actual) + " meets the requirement " + c.requirement();
       } else {
         status = FAILURE;
-        message = "value " + Constraint.fmt(actual) + " does not meet the requirement " + c.requirement();
+        message =
+            "value " + Constraint.fmt(actual) + " does not meet the requirement " + c.requirement();
       }
       out.add(
           Row.withSchema(QualitySchemas.VERIFICATION)

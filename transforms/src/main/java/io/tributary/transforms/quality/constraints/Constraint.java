@@ -9,8 +9,8 @@ import java.util.Locale;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * An assertion on one metric value: {@code completeness(email) >= 0.95},
- * {@code size between 1000 and 5000}, {@code uniqueness(event_id) == 1.0}.
+ * An assertion on one metric value: {@code completeness(email) >= 0.95}, {@code size between 1000
+ * and 5000}, {@code uniqueness(event_id) == 1.0}.
  *
  * <p>An undefined metric (e.g. Completeness of an empty window) fails every constraint, as in
  * Deequ, with a message that says why it is undefined. {@code ==} compares exactly: exact metrics
@@ -26,7 +26,13 @@ public final class Constraint implements Serializable {
 
   /** Comparison operators. */
   public enum Op {
-    EQ("=="), NE("!="), LT("<"), LE("<="), GT(">"), GE(">="), BETWEEN("between");
+    EQ("=="),
+    NE("!="),
+    LT("<"),
+    LE("<="),
+    GT(">"),
+    GE(">="),
+    BETWEEN("between");
 
     private final String symbol;
 
@@ -54,7 +60,9 @@ public final class Constraint implements Serializable {
     this.upper = upper;
   }
 
-  /** {@code metric op bound}; for {@link Op#BETWEEN} use {@link #of(Metric, Op, double, double)}. */
+  /**
+   * {@code metric op bound}; for {@link Op#BETWEEN} use {@link #of(Metric, Op, double, double)}.
+   */
   public static Constraint of(Metric metric, Op op, double bound) {
     checkArgument(op != Op.BETWEEN, "Constraint.of(%s): between needs two bounds", metric);
     return create(metric, op, bound, bound);
@@ -63,7 +71,8 @@ public final class Constraint implements Serializable {
   /** {@code metric between lower and upper} (inclusive). */
   public static Constraint of(Metric metric, Op op, double lower, double upper) {
     checkArgument(op == Op.BETWEEN, "Constraint.of(%s): two bounds only with between", metric);
-    checkArgument(lower <= upper, "Constraint.of(%s): between %s and %s is empty", metric, lower, upper);
+    checkArgument(
+        lower <= upper, "Constraint.of(%s): between %s and %s is empty", metric, lower, upper);
     return create(metric, op, lower, upper);
   }
 
@@ -71,8 +80,10 @@ public final class Constraint implements Serializable {
     checkArgument(metric != null, "Constraint: metric must not be null");
     String key = null;
     if (metric.kind() == Metric.Kind.APPROX_QUANTILES) {
-      checkArgument(metric.quantiles().size() == 1,
-          "Constraint on %s: name exactly one quantile, e.g. approx_quantile(price, 0.5) <= 100", metric);
+      checkArgument(
+          metric.quantiles().size() == 1,
+          "Constraint on %s: name exactly one quantile, e.g. approx_quantile(price, 0.5) <= 100",
+          metric);
       key = String.valueOf(metric.quantiles().get(0));
     }
     return new Constraint(metric, key, op, lower, upper);
@@ -108,18 +119,24 @@ public final class Constraint implements Serializable {
         }
       }
       throw new IllegalArgumentException(
-          "expected an operator (== != < <= > >=) or 'between LOW and HIGH' after the metric, got '" + rest + "'");
+          "expected an operator (== != < <= > >=) or 'between LOW and HIGH' after the metric, got '"
+              + rest
+              + "'");
     } catch (IllegalArgumentException e) {
       String m = e.getMessage();
-      throw new IllegalArgumentException(m != null && m.startsWith("metric '") ? m : "constraint '" + text + "': " + m, e);
+      throw new IllegalArgumentException(
+          m != null && m.startsWith("metric '") ? m : "constraint '" + text + "': " + m, e);
     }
   }
 
   private static int metricEnd(String t) {
     int open = t.indexOf('(');
     int space = t.indexOf(' ');
-    if (open < 0 || (space >= 0 && space < open && !t.substring(0, space).isBlank()
-        && !t.substring(space, open).isBlank())) {
+    if (open < 0
+        || (space >= 0
+            && space < open
+            && !t.substring(0, space).isBlank()
+            && !t.substring(space, open).isBlank())) {
       checkArgument(space > 0, "expected METRIC OP VALUE, e.g. completeness(email) >= 0.95");
       return space; // "size between ..." / "size >= 10"
     }
@@ -178,7 +195,9 @@ public final class Constraint implements Serializable {
 
   /** The requirement as text, e.g. {@code >= 0.95} or {@code between 1000 and 5000}. */
   public String requirement() {
-    return op == Op.BETWEEN ? "between " + fmt(bound) + " and " + fmt(upper) : op.symbol + " " + fmt(bound);
+    return op == Op.BETWEEN
+        ? "between " + fmt(bound) + " and " + fmt(upper)
+        : op.symbol + " " + fmt(bound);
   }
 
   static String fmt(double d) {
@@ -187,7 +206,10 @@ public final class Constraint implements Serializable {
 
   @Override
   public String toString() {
-    String m = metric.kind() == Metric.Kind.SIZE && metric.whereCondition() == null ? "size" : metric.text();
+    String m =
+        metric.kind() == Metric.Kind.SIZE && metric.whereCondition() == null
+            ? "size"
+            : metric.text();
     if (key != null) {
       m = m.replaceFirst("^approx_quantiles", "approx_quantile");
     }

@@ -19,9 +19,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * One dataset metric with Deequ's definition, over a column (or two, or none), with an optional
  * {@code where} filter: only rows satisfying it are considered at all.
  *
- * <p>Definitions ({@code n} = rows that pass {@code where}; "values" = the column's non-null
- * values among them; "undefined" is a metric value of {@code null} with a reason, written as
- * {@code "value":null,"undefined_reason":"..."}, where Deequ reports a failed metric):
+ * <p>Definitions ({@code n} = rows that pass {@code where}; "values" = the column's non-null values
+ * among them; "undefined" is a metric value of {@code null} with a reason, written as {@code
+ * "value":null,"undefined_reason":"..."}, where Deequ reports a failed metric):
+ *
  * <table>
  * <caption>Metrics</caption>
  * <tr><th>metric</th><th>value</th><th>when undefined</th></tr>
@@ -45,10 +46,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <tr><td>MinLength, MaxLength</td><td>string length in characters (code points)</td><td>no values</td></tr>
  * </table>
  *
- * <p>Text form (the checks file and constraint syntax): {@code completeness(email)},
- * {@code size()}, {@code mean(price where event_type == 'purchase')},
- * {@code compliance(price > 0)}, {@code pattern_match(email, '^[^@]+@example\.com$')},
- * {@code approx_quantiles(price, 0.5, 0.9)}, {@code correlation(a, b)}.
+ * <p>Text form (the checks file and constraint syntax): {@code completeness(email)}, {@code
+ * size()}, {@code mean(price where event_type == 'purchase')}, {@code compliance(price > 0)},
+ * {@code pattern_match(email, '^[^@]+@example\.com$')}, {@code approx_quantiles(price, 0.5, 0.9)},
+ * {@code correlation(a, b)}.
  *
  * <pre>{@code
  * Metric m = Metric.completeness("email").where("event_type == 'purchase'");
@@ -99,7 +100,10 @@ public final class Metric implements Serializable {
     }
 
     boolean frequencyBased() {
-      return this == UNIQUENESS || this == DISTINCTNESS || this == UNIQUE_VALUE_RATIO || this == COUNT_DISTINCT
+      return this == UNIQUENESS
+          || this == DISTINCTNESS
+          || this == UNIQUE_VALUE_RATIO
+          || this == COUNT_DISTINCT
           || this == ENTROPY;
     }
   }
@@ -113,8 +117,13 @@ public final class Metric implements Serializable {
   private transient @Nullable List<FieldPath> paths;
   private transient @Nullable Pattern compiled;
 
-  private Metric(Kind kind, List<String> columns, @Nullable Condition where, @Nullable Condition predicate,
-      @Nullable String pattern, List<Double> quantiles) {
+  private Metric(
+      Kind kind,
+      List<String> columns,
+      @Nullable Condition where,
+      @Nullable Condition predicate,
+      @Nullable String pattern,
+      List<Double> quantiles) {
     this.kind = kind;
     this.columns = List.copyOf(columns);
     this.where = where;
@@ -125,7 +134,8 @@ public final class Metric implements Serializable {
 
   private static Metric of(Kind kind, String... columns) {
     for (String c : columns) {
-      checkArgument(c != null && !c.isBlank(), "Metric %s: column must not be empty", kind.deequName());
+      checkArgument(
+          c != null && !c.isBlank(), "Metric %s: column must not be empty", kind.deequName());
       FieldPath.of(c);
     }
     return new Metric(kind, List.of(columns), null, null, null, List.of());
@@ -174,11 +184,20 @@ public final class Metric implements Serializable {
 
   /** Fraction of rows whose {@code column} contains a match of {@code regex}. */
   public static Metric patternMatch(String column, String regex) {
-    checkArgument(regex != null && !regex.isEmpty(), "Metric PatternMatch(%s): regex must not be empty", column);
+    checkArgument(
+        regex != null && !regex.isEmpty(),
+        "Metric PatternMatch(%s): regex must not be empty",
+        column);
     try {
       Pattern.compile(regex);
     } catch (java.util.regex.PatternSyntaxException e) {
-      throw new IllegalArgumentException("Metric PatternMatch(" + column + "): regex '" + regex + "' does not compile: " + e.getDescription());
+      throw new IllegalArgumentException(
+          "Metric PatternMatch("
+              + column
+              + "): regex '"
+              + regex
+              + "' does not compile: "
+              + e.getDescription());
     }
     Metric m = of(Kind.PATTERN_MATCH, column);
     return new Metric(m.kind, m.columns, null, null, regex, List.of());
@@ -211,12 +230,25 @@ public final class Metric implements Serializable {
 
   /** Approximate quantiles, each in [0, 1]. */
   public static Metric approxQuantiles(String column, List<Double> quantiles) {
-    checkArgument(quantiles != null && !quantiles.isEmpty(), "Metric ApproxQuantiles(%s): give at least one quantile", column);
+    checkArgument(
+        quantiles != null && !quantiles.isEmpty(),
+        "Metric ApproxQuantiles(%s): give at least one quantile",
+        column);
     for (Double q : quantiles) {
-      checkArgument(q != null && q >= 0 && q <= 1, "Metric ApproxQuantiles(%s): quantiles must be in [0, 1], got %s", column, q);
+      checkArgument(
+          q != null && q >= 0 && q <= 1,
+          "Metric ApproxQuantiles(%s): quantiles must be in [0, 1], got %s",
+          column,
+          q);
     }
     Metric m = of(Kind.APPROX_QUANTILES, column);
-    return new Metric(m.kind, m.columns, null, null, null, quantiles.stream().sorted().distinct().collect(Collectors.toList()));
+    return new Metric(
+        m.kind,
+        m.columns,
+        null,
+        null,
+        null,
+        quantiles.stream().sorted().distinct().collect(Collectors.toList()));
   }
 
   /** Entropy of the value distribution, natural log. */
@@ -244,7 +276,9 @@ public final class Metric implements Serializable {
     return new Metric(kind, columns, condition, predicate, pattern, quantiles);
   }
 
-  /** The same metric over only the rows satisfying {@code condition} (text, see {@link Condition}). */
+  /**
+   * The same metric over only the rows satisfying {@code condition} (text, see {@link Condition}).
+   */
   public Metric where(String condition) {
     return where(Condition.parse(condition));
   }
@@ -291,16 +325,26 @@ public final class Metric implements Serializable {
   }
 
   /**
-   * The series name that identifies this metric in records, constraints and history, e.g.
-   * {@code Completeness(email)} or {@code Mean(price) where event_type == 'purchase'}.
+   * The series name that identifies this metric in records, constraints and history, e.g. {@code
+   * Completeness(email)} or {@code Mean(price) where event_type == 'purchase'}.
    */
   public String name() {
     return kind.deequName() + "(" + instance() + ")" + (where == null ? "" : " where " + where);
   }
 
-  /** The series name of one quantile of ApproxQuantiles, e.g. {@code ApproxQuantiles(price)[0.5]}. */
+  /**
+   * The series name of one quantile of ApproxQuantiles, e.g. {@code ApproxQuantiles(price)[0.5]}.
+   */
   public String name(@Nullable String key) {
-    return key == null ? name() : kind.deequName() + "(" + instance() + ")[" + key + "]" + (where == null ? "" : " where " + where);
+    return key == null
+        ? name()
+        : kind.deequName()
+            + "("
+            + instance()
+            + ")["
+            + key
+            + "]"
+            + (where == null ? "" : " where " + where);
   }
 
   /** The text form, which {@link #parse} reads back. */
@@ -342,12 +386,20 @@ public final class Metric implements Serializable {
           case STANDARD_DEVIATION:
           case APPROX_QUANTILES:
           case CORRELATION:
-            checkArgument(Values.isNumeric(type), "field '%s' is %s; expected a numeric field", c, type.getTypeName());
+            checkArgument(
+                Values.isNumeric(type),
+                "field '%s' is %s; expected a numeric field",
+                c,
+                type.getTypeName());
             break;
           case PATTERN_MATCH:
           case MIN_LENGTH:
           case MAX_LENGTH:
-            checkArgument(Values.isString(type), "field '%s' is %s; expected a STRING field", c, type.getTypeName());
+            checkArgument(
+                Values.isString(type),
+                "field '%s' is %s; expected a STRING field",
+                c,
+                type.getTypeName());
             break;
           default:
         }
@@ -376,8 +428,8 @@ public final class Metric implements Serializable {
   }
 
   /**
-   * Parses the text form, e.g. {@code completeness(email)}, {@code size()} or {@code size},
-   * {@code mean(price where currency == 'EUR')}.
+   * Parses the text form, e.g. {@code completeness(email)}, {@code size()} or {@code size}, {@code
+   * mean(price where currency == 'EUR')}.
    *
    * @throws IllegalArgumentException naming the text and what was expected
    */
@@ -408,16 +460,19 @@ public final class Metric implements Serializable {
           m = size();
           break;
         case COMPLIANCE:
-          checkArgument(!inner.isEmpty(), "compliance needs a condition, e.g. compliance(price > 0)");
+          checkArgument(
+              !inner.isEmpty(), "compliance needs a condition, e.g. compliance(price > 0)");
           m = compliance(Condition.parse(inner));
           break;
         case PATTERN_MATCH:
-          checkArgument(args.size() == 2 && args.get(1).startsWith("'"),
+          checkArgument(
+              args.size() == 2 && args.get(1).startsWith("'"),
               "pattern_match needs a column and a 'quoted regex'");
           m = patternMatch(args.get(0), unquote(args.get(1)));
           break;
         case APPROX_QUANTILES:
-          checkArgument(args.size() >= 2, "approx_quantiles needs a column and at least one quantile");
+          checkArgument(
+              args.size() >= 2, "approx_quantiles needs a column and at least one quantile");
           List<Double> qs = new ArrayList<>();
           for (String q : args.subList(1, args.size())) {
             qs.add(Double.parseDouble(q));
@@ -459,7 +514,8 @@ public final class Metric implements Serializable {
     for (Kind k : Kind.values()) {
       names.add(k.textName());
     }
-    throw new IllegalArgumentException("metric '" + text + "': unknown metric '" + fn + "'; expected one of " + names);
+    throw new IllegalArgumentException(
+        "metric '" + text + "': unknown metric '" + fn + "'; expected one of " + names);
   }
 
   static int indexOfWord(String s, String word) {
@@ -469,9 +525,11 @@ public final class Metric implements Serializable {
       if (c == '\'') {
         quoted = !quoted;
       }
-      if (!quoted && s.regionMatches(true, i, word, 0, word.length())
+      if (!quoted
+          && s.regionMatches(true, i, word, 0, word.length())
           && (i == 0 || Character.isWhitespace(s.charAt(i - 1)))
-          && (i + word.length() == s.length() || Character.isWhitespace(s.charAt(i + word.length())))) {
+          && (i + word.length() == s.length()
+              || Character.isWhitespace(s.charAt(i + word.length())))) {
         return i;
       }
     }
@@ -507,7 +565,9 @@ public final class Metric implements Serializable {
 
   @Override
   public boolean equals(@Nullable Object o) {
-    return o instanceof Metric && ((Metric) o).name().equals(name()) && ((Metric) o).quantiles.equals(quantiles);
+    return o instanceof Metric
+        && ((Metric) o).name().equals(name())
+        && ((Metric) o).quantiles.equals(quantiles);
   }
 
   @Override

@@ -20,8 +20,8 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The mergeable state of one metric in one window: counts, exact decimal sums, value frequencies
- * or a sketch, whichever the metric needs.
+ * The mergeable state of one metric in one window: counts, exact decimal sums, value frequencies or
+ * a sketch, whichever the metric needs.
  *
  * <p>Exact metrics stay exact: sums are {@link BigDecimal}, ratios are divisions of two longs, and
  * frequencies are a sorted map iterated in key order, so the result does not depend on the order in
@@ -209,9 +209,13 @@ final class MetricState {
       case APPROX_QUANTILES:
         List<Value> qs = new ArrayList<>();
         for (Double q : m.quantiles()) {
-          qs.add(kll == null || kll.isEmpty()
-              ? new Value(String.valueOf(q), null, rows == 0 ? EMPTY : NO_VALUES)
-              : new Value(String.valueOf(q), kll.getQuantile(q, QuantileSearchCriteria.INCLUSIVE), null));
+          qs.add(
+              kll == null || kll.isEmpty()
+                  ? new Value(String.valueOf(q), null, rows == 0 ? EMPTY : NO_VALUES)
+                  : new Value(
+                      String.valueOf(q),
+                      kll.getQuantile(q, QuantileSearchCriteria.INCLUSIVE),
+                      null));
         }
         return qs;
       case MIN_LENGTH:
@@ -242,7 +246,8 @@ final class MetricState {
             return List.of(of(sum.divide(BigDecimal.valueOf(count), MC).doubleValue()));
           default: // STANDARD_DEVIATION, population: sqrt((n*sum(x^2) - sum(x)^2) / n^2)
             BigDecimal n = BigDecimal.valueOf(count);
-            BigDecimal variance = n.multiply(sumSq).subtract(sum.multiply(sum)).divide(n.multiply(n), MC);
+            BigDecimal variance =
+                n.multiply(sumSq).subtract(sum.multiply(sum)).divide(n.multiply(n), MC);
             return List.of(of(variance.signum() <= 0 ? 0.0 : variance.sqrt(MC).doubleValue()));
         }
     }
@@ -351,7 +356,8 @@ final class MetricState {
     return s;
   }
 
-  private static void writeDecimal(DataOutputStream out, @Nullable BigDecimal d) throws IOException {
+  private static void writeDecimal(DataOutputStream out, @Nullable BigDecimal d)
+      throws IOException {
     out.writeBoolean(d != null);
     if (d != null) {
       out.writeInt(d.scale());

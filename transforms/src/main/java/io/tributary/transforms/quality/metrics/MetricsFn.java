@@ -24,8 +24,8 @@ import org.joda.time.Instant;
  *
  * <p>Outputs one {@link QualitySchemas#METRIC} row per metric (one per quantile for
  * ApproxQuantiles) with the window left null; {@code Quality.check} stamps the window.
- * Frequency-based metrics (Uniqueness, Distinctness, UniqueValueRatio, CountDistinct, Entropy)
- * keep a map of the distinct values per window, as Deequ's group-by does: for columns with very many
+ * Frequency-based metrics (Uniqueness, Distinctness, UniqueValueRatio, CountDistinct, Entropy) keep
+ * a map of the distinct values per window, as Deequ's group-by does: for columns with very many
  * distinct values per window use ApproxCountDistinct instead.
  *
  * <pre>{@code
@@ -48,7 +48,8 @@ public final class MetricsFn extends Combine.CombineFn<Row, List<MetricState>, L
   }
 
   /** Computes {@code metrics}, labelling records with {@code dataset} and the run. */
-  public static MetricsFn of(List<Metric> metrics, String dataset, String runId, @Nullable Instant runTime) {
+  public static MetricsFn of(
+      List<Metric> metrics, String dataset, String runId, @Nullable Instant runTime) {
     return new MetricsFn(metrics, dataset, runId, runTime);
   }
 
@@ -94,7 +95,8 @@ public final class MetricsFn extends Combine.CombineFn<Row, List<MetricState>, L
                 .withFieldValue("name", m.name(v.key))
                 .withFieldValue("metric", m.kind().deequName())
                 .withFieldValue("instance", m.instance())
-                .withFieldValue("where", m.whereCondition() == null ? null : m.whereCondition().toString())
+                .withFieldValue(
+                    "where", m.whereCondition() == null ? null : m.whereCondition().toString())
                 .withFieldValue("key", v.key)
                 .withFieldValue("value", v.value)
                 .withFieldValue("undefined_reason", v.undefinedReason)
@@ -114,7 +116,8 @@ public final class MetricsFn extends Combine.CombineFn<Row, List<MetricState>, L
   }
 
   @Override
-  public Coder<List<MetricState>> getAccumulatorCoder(CoderRegistry registry, Coder<Row> inputCoder) {
+  public Coder<List<MetricState>> getAccumulatorCoder(
+      CoderRegistry registry, Coder<Row> inputCoder) {
     return StatesCoder.INSTANCE;
   }
 

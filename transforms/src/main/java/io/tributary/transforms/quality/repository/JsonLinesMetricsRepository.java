@@ -52,7 +52,10 @@ public final class JsonLinesMetricsRepository implements MetricsRepository {
     }
     List<Path> files;
     try (Stream<Path> list = Files.list(dir)) {
-      files = list.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().collect(Collectors.toList());
+      files =
+          list.filter(p -> p.getFileName().toString().endsWith(".jsonl"))
+              .sorted()
+              .collect(Collectors.toList());
     }
     for (Path f : files) {
       for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
@@ -68,7 +71,8 @@ public final class JsonLinesMetricsRepository implements MetricsRepository {
   public void save(List<Row> records) throws IOException {
     Map<String, List<String>> byFile = new TreeMap<>();
     for (Row r : records) {
-      String file = "dataset=" + r.getString("dataset") + "/run=" + safe(r.getString("run_id")) + ".jsonl";
+      String file =
+          "dataset=" + r.getString("dataset") + "/run=" + safe(r.getString("run_id")) + ".jsonl";
       byFile.computeIfAbsent(file, k -> new ArrayList<>()).add(QualitySchemas.toJson(r));
     }
     for (Map.Entry<String, List<String>> e : byFile.entrySet()) {

@@ -54,8 +54,7 @@ public final class QualityRule implements Serializable {
   private static final String EMAIL =
       "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
           + "@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,}";
-  private static final String URL =
-      "(https?|ftp)://[^\\s/$.?#][^\\s]*";
+  private static final String URL = "(https?|ftp)://[^\\s/$.?#][^\\s]*";
 
   private final String name;
   private final String kind;
@@ -68,9 +67,21 @@ public final class QualityRule implements Serializable {
   private final @Nullable String table;
   private final String typeRequirement; // "", "numeric", "string", "datetime"
 
-  private QualityRule(String name, String kind, @Nullable FieldPath field, @Nullable Condition condition, Severity severity,
-      Test test, String expectation, boolean checksNull, @Nullable String table, String typeRequirement) {
-    checkArgument(name != null && name.matches("[a-z0-9_]+"), "QualityRule: name must be lower_snake_case, got '%s'", name);
+  private QualityRule(
+      String name,
+      String kind,
+      @Nullable FieldPath field,
+      @Nullable Condition condition,
+      Severity severity,
+      Test test,
+      String expectation,
+      boolean checksNull,
+      @Nullable String table,
+      String typeRequirement) {
+    checkArgument(
+        name != null && name.matches("[a-z0-9_]+"),
+        "QualityRule: name must be lower_snake_case, got '%s'",
+        name);
     this.name = name;
     this.kind = kind;
     this.field = field;
@@ -83,10 +94,21 @@ public final class QualityRule implements Serializable {
     this.typeRequirement = typeRequirement;
   }
 
-  private static QualityRule on(String kind, String field, Test test, String expectation, String typeRequirement) {
-    checkArgument(field != null && !field.isBlank(), "QualityRule.%s: field must not be empty", kind);
-    return new QualityRule(defaultName(kind, field), kind, FieldPath.of(field), null, Severity.ERROR, test, expectation,
-        false, null, typeRequirement);
+  private static QualityRule on(
+      String kind, String field, Test test, String expectation, String typeRequirement) {
+    checkArgument(
+        field != null && !field.isBlank(), "QualityRule.%s: field must not be empty", kind);
+    return new QualityRule(
+        defaultName(kind, field),
+        kind,
+        FieldPath.of(field),
+        null,
+        Severity.ERROR,
+        test,
+        expectation,
+        false,
+        null,
+        typeRequirement);
   }
 
   static String defaultName(String kind, String field) {
@@ -100,139 +122,275 @@ public final class QualityRule implements Serializable {
   }
 
   /**
-   * The value must be of {@code type}: {@code string}, {@code integer}, {@code number},
-   * {@code boolean} or {@code timestamp}. A value of that Java type passes; a string passes when
-   * it parses as the type ({@code "12"} is an integer, {@code "2026-11-01T10:00:00Z"} a timestamp
-   * with offset); an integer check on a decimal needs a zero fraction.
+   * The value must be of {@code type}: {@code string}, {@code integer}, {@code number}, {@code
+   * boolean} or {@code timestamp}. A value of that Java type passes; a string passes when it parses
+   * as the type ({@code "12"} is an integer, {@code "2026-11-01T10:00:00Z"} a timestamp with
+   * offset); an integer check on a decimal needs a zero fraction.
    */
   public static QualityRule type(String field, String type) {
     String t = type == null ? "" : type.trim().toLowerCase();
-    checkArgument(Set.of("string", "integer", "number", "boolean", "timestamp").contains(t),
-        "QualityRule.type(%s): type must be one of string, integer, number, boolean, timestamp; got '%s'", field, type);
+    checkArgument(
+        Set.of("string", "integer", "number", "boolean", "timestamp").contains(t),
+        "QualityRule.type(%s): type must be one of string, integer, number, boolean, timestamp; got '%s'",
+        field,
+        type);
     return on("type", field, (v, row, tables, now) -> isOfType(v, t), "be of type " + t, "");
   }
 
   /** A numeric value must lie in {@code [min, max]}; either bound may be null (open). */
-  public static QualityRule range(String field, @Nullable BigDecimal min, @Nullable BigDecimal max) {
-    checkArgument(min != null || max != null, "QualityRule.range(%s): give min, max or both", field);
-    checkArgument(min == null || max == null || min.compareTo(max) <= 0,
-        "QualityRule.range(%s): min %s is greater than max %s", field, min, max);
-    String expect = min == null ? "be <= " + max.toPlainString()
-        : max == null ? "be >= " + min.toPlainString()
-        : "be between " + min.toPlainString() + " and " + max.toPlainString();
-    return on("range", field, (v, row, t, now) -> {
-      BigDecimal d = Values.toDecimal(v);
-      return (min == null || d.compareTo(min) >= 0) && (max == null || d.compareTo(max) <= 0);
-    }, expect, "numeric");
+  public static QualityRule range(
+      String field, @Nullable BigDecimal min, @Nullable BigDecimal max) {
+    checkArgument(
+        min != null || max != null, "QualityRule.range(%s): give min, max or both", field);
+    checkArgument(
+        min == null || max == null || min.compareTo(max) <= 0,
+        "QualityRule.range(%s): min %s is greater than max %s",
+        field,
+        min,
+        max);
+    String expect =
+        min == null
+            ? "be <= " + max.toPlainString()
+            : max == null
+                ? "be >= " + min.toPlainString()
+                : "be between " + min.toPlainString() + " and " + max.toPlainString();
+    return on(
+        "range",
+        field,
+        (v, row, t, now) -> {
+          BigDecimal d = Values.toDecimal(v);
+          return (min == null || d.compareTo(min) >= 0) && (max == null || d.compareTo(max) <= 0);
+        },
+        expect,
+        "numeric");
   }
 
   /** The value's string form (numbers by value) must be one of {@code allowed}. */
   public static QualityRule allowedValues(String field, Collection<String> allowed) {
-    checkArgument(allowed != null && !allowed.isEmpty(), "QualityRule.allowedValues(%s): allowed values must not be empty", field);
+    checkArgument(
+        allowed != null && !allowed.isEmpty(),
+        "QualityRule.allowedValues(%s): allowed values must not be empty",
+        field);
     Set<String> values = new TreeSet<>(allowed);
-    return on("allowed_values", field, (v, row, t, now) -> values.contains(Values.key(v)), "be one of " + values, "");
+    return on(
+        "allowed_values",
+        field,
+        (v, row, t, now) -> values.contains(Values.key(v)),
+        "be one of " + values,
+        "");
   }
 
   /** The whole string must match {@code regex} (anchored: {@code Matcher.matches()}). */
   public static QualityRule pattern(String field, String regex) {
-    checkArgument(regex != null && !regex.isEmpty(), "QualityRule.pattern(%s): regex must not be empty", field);
+    checkArgument(
+        regex != null && !regex.isEmpty(),
+        "QualityRule.pattern(%s): regex must not be empty",
+        field);
     Pattern p = compile(regex, "QualityRule.pattern(" + field + ")");
-    return on("pattern", field, (v, row, t, now) -> p.matcher(v.toString()).matches(), "match /" + regex + "/", "string");
+    return on(
+        "pattern",
+        field,
+        (v, row, t, now) -> p.matcher(v.toString()).matches(),
+        "match /" + regex + "/",
+        "string");
   }
 
-  /** The string length in characters (code points) must lie in {@code [min, max]}; either may be null. */
+  /**
+   * The string length in characters (code points) must lie in {@code [min, max]}; either may be
+   * null.
+   */
   public static QualityRule length(String field, @Nullable Integer min, @Nullable Integer max) {
-    checkArgument(min != null || max != null, "QualityRule.length(%s): give min, max or both", field);
-    checkArgument(min == null || min >= 0, "QualityRule.length(%s): min must be >= 0, got %s", field, min);
-    checkArgument(min == null || max == null || min <= max, "QualityRule.length(%s): min %s is greater than max %s", field, min, max);
-    String expect = "have length " + (min == null ? "<= " + max : max == null ? ">= " + min : "between " + min + " and " + max);
-    return on("length", field, (v, row, t, now) -> {
-      String s = v.toString();
-      int n = s.codePointCount(0, s.length());
-      return (min == null || n >= min) && (max == null || n <= max);
-    }, expect, "string");
+    checkArgument(
+        min != null || max != null, "QualityRule.length(%s): give min, max or both", field);
+    checkArgument(
+        min == null || min >= 0, "QualityRule.length(%s): min must be >= 0, got %s", field, min);
+    checkArgument(
+        min == null || max == null || min <= max,
+        "QualityRule.length(%s): min %s is greater than max %s",
+        field,
+        min,
+        max);
+    String expect =
+        "have length "
+            + (min == null
+                ? "<= " + max
+                : max == null ? ">= " + min : "between " + min + " and " + max);
+    return on(
+        "length",
+        field,
+        (v, row, t, now) -> {
+          String s = v.toString();
+          int n = s.codePointCount(0, s.length());
+          return (min == null || n >= min) && (max == null || n <= max);
+        },
+        expect,
+        "string");
   }
 
   /** The string must look like an e-mail address ({@code local@domain.tld}). */
   public static QualityRule email(String field) {
     Pattern p = Pattern.compile(EMAIL);
-    return on("email", field, (v, row, t, now) -> p.matcher(v.toString()).matches(), "be an e-mail address", "string");
+    return on(
+        "email",
+        field,
+        (v, row, t, now) -> p.matcher(v.toString()).matches(),
+        "be an e-mail address",
+        "string");
   }
 
   /** The string must look like an absolute http(s) or ftp URL. */
   public static QualityRule url(String field) {
     Pattern p = Pattern.compile(URL);
-    return on("url", field, (v, row, t, now) -> p.matcher(v.toString()).matches(), "be an http(s) or ftp URL", "string");
+    return on(
+        "url",
+        field,
+        (v, row, t, now) -> p.matcher(v.toString()).matches(),
+        "be an http(s) or ftp URL",
+        "string");
   }
 
   /**
-   * The value (its distinct-value key) must be present in the reference table {@code table},
-   * which {@code Quality.check(...).withReferenceTable(table, keys)} provides as a side input.
+   * The value (its distinct-value key) must be present in the reference table {@code table}, which
+   * {@code Quality.check(...).withReferenceTable(table, keys)} provides as a side input.
    */
   public static QualityRule referential(String field, String table) {
-    checkArgument(table != null && !table.isBlank(), "QualityRule.referential(%s): table must not be empty", field);
-    QualityRule r = on("referential", field, (v, row, tables, now) -> {
-      Set<String> keys = tables.get(table);
-      return keys != null && keys.contains(Values.key(v));
-    }, "be present in reference table '" + table + "'", "");
-    return new QualityRule(r.name, r.kind, r.field, null, r.severity, r.test, r.expectation, false, table, "");
+    checkArgument(
+        table != null && !table.isBlank(),
+        "QualityRule.referential(%s): table must not be empty",
+        field);
+    QualityRule r =
+        on(
+            "referential",
+            field,
+            (v, row, tables, now) -> {
+              Set<String> keys = tables.get(table);
+              return keys != null && keys.contains(Values.key(v));
+            },
+            "be present in reference table '" + table + "'",
+            "");
+    return new QualityRule(
+        r.name, r.kind, r.field, null, r.severity, r.test, r.expectation, false, table, "");
   }
 
   /**
-   * The {@code DATETIME} field (event time) must not be behind the ingest time by more than
-   * {@code maxDelay}. The ingest time is the processing time at which the rule runs; use
-   * {@link #freshness(String, Duration, String)} to read it from a field instead.
+   * The {@code DATETIME} field (event time) must not be behind the ingest time by more than {@code
+   * maxDelay}. The ingest time is the processing time at which the rule runs; use {@link
+   * #freshness(String, Duration, String)} to read it from a field instead.
    */
   public static QualityRule freshness(String field, Duration maxDelay) {
     return freshness(field, maxDelay, null);
   }
 
-  /** As {@link #freshness(String, Duration)}, with the ingest time read from {@code ingestField}. */
-  public static QualityRule freshness(String field, Duration maxDelay, @Nullable String ingestField) {
-    checkArgument(maxDelay != null && maxDelay.isLongerThan(Duration.ZERO),
-        "QualityRule.freshness(%s): maxDelay must be > 0, got %s", field, maxDelay);
+  /**
+   * As {@link #freshness(String, Duration)}, with the ingest time read from {@code ingestField}.
+   */
+  public static QualityRule freshness(
+      String field, Duration maxDelay, @Nullable String ingestField) {
+    checkArgument(
+        maxDelay != null && maxDelay.isLongerThan(Duration.ZERO),
+        "QualityRule.freshness(%s): maxDelay must be > 0, got %s",
+        field,
+        maxDelay);
     FieldPath ingest = ingestField == null ? null : FieldPath.of(ingestField);
     long max = maxDelay.getMillis();
-    String expect = "be at most " + Durations.format(maxDelay) + " behind "
-        + (ingest == null ? "the processing time" : "'" + ingestField + "'");
-    QualityRule r = on("freshness", field, (v, row, t, now) -> {
-      Instant reference = now;
-      if (ingest != null) {
-        Object at = ingest.get(row);
-        if (at == null) {
-          return true;
-        }
-        reference = ((ReadableInstant) at).toInstant();
-      }
-      return reference.getMillis() - ((ReadableInstant) v).toInstant().getMillis() <= max;
-    }, expect, "datetime");
-    return new QualityRule(r.name, r.kind, r.field, ingest == null ? null : Condition.parse(ingestField + " is not null"),
-        r.severity, r.test, r.expectation, false, null, r.typeRequirement);
+    String expect =
+        "be at most "
+            + Durations.format(maxDelay)
+            + " behind "
+            + (ingest == null ? "the processing time" : "'" + ingestField + "'");
+    QualityRule r =
+        on(
+            "freshness",
+            field,
+            (v, row, t, now) -> {
+              Instant reference = now;
+              if (ingest != null) {
+                Object at = ingest.get(row);
+                if (at == null) {
+                  return true;
+                }
+                reference = ((ReadableInstant) at).toInstant();
+              }
+              return reference.getMillis() - ((ReadableInstant) v).toInstant().getMillis() <= max;
+            },
+            expect,
+            "datetime");
+    return new QualityRule(
+        r.name,
+        r.kind,
+        r.field,
+        ingest == null ? null : Condition.parse(ingestField + " is not null"),
+        r.severity,
+        r.test,
+        r.expectation,
+        false,
+        null,
+        r.typeRequirement);
   }
 
   /** The row must satisfy {@code condition} (see {@link Condition} for the syntax). */
   public static QualityRule custom(String name, Condition condition) {
     checkArgument(condition != null, "QualityRule.custom(%s): condition must not be null", name);
-    return new QualityRule(name, "custom", null, condition, Severity.ERROR,
-        (v, row, t, now) -> condition.test(row), "satisfy " + condition, true, null, "");
+    return new QualityRule(
+        name,
+        "custom",
+        null,
+        condition,
+        Severity.ERROR,
+        (v, row, t, now) -> condition.test(row),
+        "satisfy " + condition,
+        true,
+        null,
+        "");
   }
 
   /** The row must satisfy {@code predicate}; {@code expectation} completes "row must ...". */
-  public static QualityRule custom(String name, SerializableFunction<Row, Boolean> predicate, String expectation) {
+  public static QualityRule custom(
+      String name, SerializableFunction<Row, Boolean> predicate, String expectation) {
     checkArgument(predicate != null, "QualityRule.custom(%s): predicate must not be null", name);
-    return new QualityRule(name, "custom", null, null, Severity.ERROR,
-        (v, row, t, now) -> Boolean.TRUE.equals(predicate.apply(row)), expectation, true, null, "");
+    return new QualityRule(
+        name,
+        "custom",
+        null,
+        null,
+        Severity.ERROR,
+        (v, row, t, now) -> Boolean.TRUE.equals(predicate.apply(row)),
+        expectation,
+        true,
+        null,
+        "");
   }
 
   /** The same rule under another name (what quarantine records and counters show). */
   public QualityRule named(String newName) {
-    return new QualityRule(newName, kind, field, condition, severity, test, expectation, checksNull, table, typeRequirement);
+    return new QualityRule(
+        newName,
+        kind,
+        field,
+        condition,
+        severity,
+        test,
+        expectation,
+        checksNull,
+        table,
+        typeRequirement);
   }
 
   /** The same rule with another severity. */
   public QualityRule withSeverity(Severity newSeverity) {
-    checkArgument(newSeverity != null, "QualityRule.withSeverity(%s): severity must not be null", name);
-    return new QualityRule(name, kind, field, condition, newSeverity, test, expectation, checksNull, table, typeRequirement);
+    checkArgument(
+        newSeverity != null, "QualityRule.withSeverity(%s): severity must not be null", name);
+    return new QualityRule(
+        name,
+        kind,
+        field,
+        condition,
+        newSeverity,
+        test,
+        expectation,
+        checksNull,
+        table,
+        typeRequirement);
   }
 
   /** Shorthand for {@code withSeverity(Severity.WARN)}. */
@@ -241,7 +399,8 @@ public final class QualityRule implements Serializable {
   }
 
   private QualityRule withChecksNull() {
-    return new QualityRule(name, kind, field, condition, severity, test, expectation, true, table, typeRequirement);
+    return new QualityRule(
+        name, kind, field, condition, severity, test, expectation, true, table, typeRequirement);
   }
 
   /** The rule's name. */
@@ -269,7 +428,9 @@ public final class QualityRule implements Serializable {
     return table;
   }
 
-  /** Checks the field exists and has a type the rule can read; called when the pipeline is built. */
+  /**
+   * Checks the field exists and has a type the rule can read; called when the pipeline is built.
+   */
   public void checkIn(Schema schema) {
     String where = "rule '" + name + "'";
     if (condition != null) {
@@ -302,7 +463,13 @@ public final class QualityRule implements Serializable {
       default:
         ok = true;
     }
-    checkArgument(ok, "%s: field '%s' is %s; a %s rule needs a %s field", where, field, type.getTypeName(), kind,
+    checkArgument(
+        ok,
+        "%s: field '%s' is %s; a %s rule needs a %s field",
+        where,
+        field,
+        type.getTypeName(),
+        kind,
         typeRequirement.equals("datetime") ? "DATETIME" : typeRequirement);
   }
 
@@ -323,7 +490,8 @@ public final class QualityRule implements Serializable {
       case "string":
         return v instanceof String;
       case "boolean":
-        return v instanceof Boolean || (v instanceof String && ("true".equals(v) || "false".equals(v)));
+        return v instanceof Boolean
+            || (v instanceof String && ("true".equals(v) || "false".equals(v)));
       case "timestamp":
         if (v instanceof ReadableInstant) {
           return true;
@@ -340,7 +508,10 @@ public final class QualityRule implements Serializable {
       default:
         BigDecimal d;
         try {
-          d = v instanceof String ? new BigDecimal(((String) v).trim()) : v instanceof Number ? Values.toDecimal(v) : null;
+          d =
+              v instanceof String
+                  ? new BigDecimal(((String) v).trim())
+                  : v instanceof Number ? Values.toDecimal(v) : null;
         } catch (NumberFormatException e) {
           return false;
         }
@@ -355,7 +526,8 @@ public final class QualityRule implements Serializable {
     try {
       return Pattern.compile(regex);
     } catch (java.util.regex.PatternSyntaxException e) {
-      throw new IllegalArgumentException(what + ": regex '" + regex + "' does not compile: " + e.getDescription());
+      throw new IllegalArgumentException(
+          what + ": regex '" + regex + "' does not compile: " + e.getDescription());
     }
   }
 

@@ -18,8 +18,8 @@ import org.junit.runners.JUnit4;
 public class AnomalyStrategiesTest {
   /**
    * 96 hourly windows of a metric around 1,000 with Gaussian noise (sigma 10, seed 20261125), one
-   * injected drop at index 40 (to 700) and one spike at index 70 (to 1,300): 30 sigma away from
-   * the noise level, which itself peaks at 4.17 sigma of its rolling window (index 18).
+   * injected drop at index 40 (to 700) and one spike at index 70 (to 1,300): 30 sigma away from the
+   * noise level, which itself peaks at 4.17 sigma of its rolling window (index 18).
    */
   static List<Double> series() {
     SplittableRandom random = new SplittableRandom(20261125L);
@@ -49,7 +49,8 @@ public class AnomalyStrategiesTest {
     noise.remove(70);
     noise.remove(40);
     double mean = noise.stream().mapToDouble(d -> d).average().orElseThrow();
-    double sigma = Math.sqrt(noise.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / noise.size());
+    double sigma =
+        Math.sqrt(noise.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / noise.size());
     assertEquals(true, Math.abs(700 - mean) / sigma > 20 && Math.abs(1300 - mean) / sigma > 20);
   }
 
@@ -57,9 +58,11 @@ public class AnomalyStrategiesTest {
   public void rateOfChangeStrategiesFlagExactlyTheInjectedPointsToo() {
     // The noise moves at most a few percent window to window; a drop to 700 is -30%, a spike
     // to 1300 is +30%. Comparing with the last unflagged value, the recovery is not flagged.
-    assertEquals(List.of(40, 70),
+    assertEquals(
+        List.of(40, 70),
         AnomalyCheck.of(Metric.size(), new RelativeRateOfChange(0.85, 1.15)).flag(series()));
-    assertEquals(List.of(40, 70),
+    assertEquals(
+        List.of(40, 70),
         AnomalyCheck.of(Metric.size(), new AbsoluteChange(-150.0, 150.0)).flag(series()));
   }
 
@@ -69,7 +72,8 @@ public class AnomalyStrategiesTest {
     AnomalyStrategy.Verdict v = new AbsoluteChange(-5.0, 5.0).check(List.of(8.0, 10.0), 4.0);
     assertEquals(5.0, v.lower(), 0);
     assertEquals(15.0, v.upper(), 0);
-    assertNull(new AbsoluteChange(-5.0, 5.0).check(List.of(8.0, 10.0), 15.0)); // change +5 is allowed
+    assertNull(
+        new AbsoluteChange(-5.0, 5.0).check(List.of(8.0, 10.0), 15.0)); // change +5 is allowed
     // relative: previous 200, value 90 -> rate 0.45 < 0.5: band [100, 400]
     v = new RelativeRateOfChange(0.5, 2.0).check(List.of(200.0), 90.0);
     assertEquals(100.0, v.lower(), 0);
@@ -86,9 +90,12 @@ public class AnomalyStrategiesTest {
 
   @Test
   public void badParametersNameThemselves() {
-    assertThat(assertThrows(IllegalArgumentException.class, () -> new KSigma(0, 5, 5)).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> new KSigma(0, 5, 5)).getMessage(),
         containsString("KSigma: k must be > 0"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> new AbsoluteChange(null, null)).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> new AbsoluteChange(null, null))
+            .getMessage(),
         containsString("give max_decrease, max_increase or both"));
   }
 }

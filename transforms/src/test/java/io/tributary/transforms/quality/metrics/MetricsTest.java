@@ -41,10 +41,8 @@ public class MetricsTest {
   }
 
   /**
-   * Six rows. id: a, b, b, c, null, d  (non-null 5; counts a1 b2 c1 d1)
-   * x: 1, 2, 3, 4, null, 10           (non-null 5)
-   * y: 2, 4, 6, 8, null, 20           (y = 2x)
-   * s: "ab", "abc", null, "a", "abcd", "ab"
+   * Six rows. id: a, b, b, c, null, d (non-null 5; counts a1 b2 c1 d1) x: 1, 2, 3, 4, null, 10
+   * (non-null 5) y: 2, 4, 6, 8, null, 20 (y = 2x) s: "ab", "abc", null, "a", "abcd", "ab"
    */
   static final List<Row> SIX =
       List.of(
@@ -100,7 +98,8 @@ public class MetricsTest {
 
   @Test
   public void allDuplicates() {
-    List<Row> dup = List.of(row("z", "5", 1.0, "q"), row("z", "5", 1.0, "q"), row("z", "5", 1.0, "q"));
+    List<Row> dup =
+        List.of(row("z", "5", 1.0, "q"), row("z", "5", 1.0, "q"), row("z", "5", 1.0, "q"));
     assertEquals(0.0, value(dup, Metric.uniqueness("id")), 0); // no value occurs once
     assertEquals(1.0 / 3, value(dup, Metric.distinctness("id")), 0); // 1 distinct / 3
     assertEquals(0.0, value(dup, Metric.uniqueValueRatio("id")), 0); // 0 once / 1 distinct
@@ -133,7 +132,8 @@ public class MetricsTest {
     assertEquals(1.0, value(SIX, Metric.correlation("x", "y")), 1e-15);
     // x = 1,2,3 with y = 3,1,2: n=3, sx=6, sy=6, sxy=3+2+6=11, sxx=14, syy=14
     // r = (3*11 - 36) / sqrt((42-36)*(42-36)) = -3/6 = -0.5
-    List<Row> rows = List.of(row("a", "1", 3.0, null), row("b", "2", 1.0, null), row("c", "3", 2.0, null));
+    List<Row> rows =
+        List.of(row("a", "1", 3.0, null), row("b", "2", 1.0, null), row("c", "3", 2.0, null));
     assertEquals(-0.5, value(rows, Metric.correlation("x", "y")), 0);
   }
 
@@ -153,7 +153,8 @@ public class MetricsTest {
     assertEquals(1.0, value(SIX, Metric.minLength("s")), 0);
     assertEquals(4.0, value(SIX, Metric.maxLength("s")), 0);
     // code points, not UTF-16 units: one emoji is length 1
-    assertEquals(1.0, value(List.of(row("a", null, null, "\uD83D\uDE00")), Metric.maxLength("s")), 0);
+    assertEquals(
+        1.0, value(List.of(row("a", null, null, "\uD83D\uDE00")), Metric.maxLength("s")), 0);
   }
 
   @Test
@@ -177,10 +178,22 @@ public class MetricsTest {
     assertEquals(0.0, value(none, Metric.countDistinct("id")), 0);
     assertEquals(0.0, value(none, Metric.approxCountDistinct("id")), 0);
     assertEquals("empty input: no rows", undefined(none, Metric.completeness("id")));
-    for (Metric m : List.of(Metric.uniqueness("id"), Metric.distinctness("id"), Metric.uniqueValueRatio("id"),
-        Metric.entropy("id"), Metric.compliance(Condition.parse("x > 0")), Metric.patternMatch("s", "a"),
-        Metric.minimum("x"), Metric.maximum("x"), Metric.mean("x"), Metric.sum("x"), Metric.standardDeviation("x"),
-        Metric.correlation("x", "y"), Metric.minLength("s"), Metric.maxLength("s"))) {
+    for (Metric m :
+        List.of(
+            Metric.uniqueness("id"),
+            Metric.distinctness("id"),
+            Metric.uniqueValueRatio("id"),
+            Metric.entropy("id"),
+            Metric.compliance(Condition.parse("x > 0")),
+            Metric.patternMatch("s", "a"),
+            Metric.minimum("x"),
+            Metric.maximum("x"),
+            Metric.mean("x"),
+            Metric.sum("x"),
+            Metric.standardDeviation("x"),
+            Metric.correlation("x", "y"),
+            Metric.minLength("s"),
+            Metric.maxLength("s"))) {
       assertEquals(m.name(), "empty input: no rows", undefined(none, m));
     }
     Map<String, Row> q = compute(none, Metric.approxQuantiles("x", List.of(0.5)));
@@ -198,9 +211,16 @@ public class MetricsTest {
 
   @Test
   public void mergingPartialStatesGivesTheSameValues() {
-    Metric[] all = {Metric.size(), Metric.uniqueness("id"), Metric.entropy("id"), Metric.mean("x"),
-        Metric.standardDeviation("x"), Metric.approxCountDistinct("id"), Metric.correlation("x", "y"),
-        Metric.approxQuantiles("x", List.of(0.5))};
+    Metric[] all = {
+      Metric.size(),
+      Metric.uniqueness("id"),
+      Metric.entropy("id"),
+      Metric.mean("x"),
+      Metric.standardDeviation("x"),
+      Metric.approxCountDistinct("id"),
+      Metric.correlation("x", "y"),
+      Metric.approxQuantiles("x", List.of(0.5))
+    };
     MetricsFn fn = MetricsFn.of(Arrays.asList(all), "t", "run", null);
     List<MetricState> a = fn.createAccumulator();
     List<MetricState> b = fn.createAccumulator();
@@ -217,12 +237,19 @@ public class MetricsTest {
     assertEquals("Compliance(x > 0)", Metric.parse("compliance(x > 0)").name());
     assertEquals("PatternMatch(s, '^a,b$')", Metric.parse("pattern_match(s, '^a,b$')").name());
     assertEquals(List.of(0.5, 0.9), Metric.parse("approx_quantiles(x, 0.9, 0.5)").quantiles());
-    assertEquals(Metric.parse("mean(x where s == 'ab')"), Metric.parse(Metric.parse("mean(x where s == 'ab')").text()));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Metric.parse("median(x)"));
+    assertEquals(
+        Metric.parse("mean(x where s == 'ab')"),
+        Metric.parse(Metric.parse("mean(x where s == 'ab')").text()));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Metric.parse("median(x)"));
     assertThat(e.getMessage(), containsString("unknown metric 'median'"));
     e = assertThrows(IllegalArgumentException.class, () -> Metric.mean("s").checkIn(SCHEMA));
-    assertThat(e.getMessage(), containsString("metric Mean(s): field 's' is STRING; expected a numeric field"));
-    e = assertThrows(IllegalArgumentException.class, () -> Metric.completeness("nope").checkIn(SCHEMA));
+    assertThat(
+        e.getMessage(),
+        containsString("metric Mean(s): field 's' is STRING; expected a numeric field"));
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Metric.completeness("nope").checkIn(SCHEMA));
     assertThat(e.getMessage(), containsString("field 'nope'"));
   }
 }
