@@ -9,6 +9,7 @@ import io.tributary.pipelines.runtime.PipelineDefinition;
 import io.tributary.pipelines.runtime.PipelineRun;
 import io.tributary.pipelines.runtime.Profiles;
 import io.tributary.pipelines.runtime.RunOptions;
+import io.tributary.pipelines.runtime.RunOutputs;
 import io.tributary.pipelines.runtime.RunSummary;
 import io.tributary.pipelines.runtime.UsageException;
 import java.io.PrintStream;
@@ -145,6 +146,7 @@ public final class Tributary {
       throw new UsageException(e.getMessage());
     }
     PipelineRun.validateRunOptions(options);
+    RunOutputs.check(job, options);
     if (PipelineRun.submitsDetached(options)) {
       // A streaming job on a cluster runs until stopped: submit, print its id on one line, return.
       PipelineRun.Submission submitted = PipelineRun.submit(job, options);

@@ -94,6 +94,16 @@ public final class ClickstreamJob implements PipelineDefinition {
     return options.as(ClickstreamOptions.class).getOutput();
   }
 
+  /**
+   * A watched directory with processed-file markers continues where an earlier run stopped (its
+   * markers say which files that run took), so it writes beside that run's outputs on purpose.
+   */
+  @Override
+  public boolean continuesEarlierRun(PipelineOptions options) {
+    ClickstreamOptions o = options.as(ClickstreamOptions.class);
+    return "watch".equals(o.getSource()) && o.getMarkers() != null;
+  }
+
   @Override
   public String input(PipelineOptions options) {
     ClickstreamOptions o = options.as(ClickstreamOptions.class);

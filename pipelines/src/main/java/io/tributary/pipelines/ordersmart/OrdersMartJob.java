@@ -87,6 +87,21 @@ public final class OrdersMartJob implements Backfillable {
     return options.as(OrdersMartOptions.class).getOutput();
   }
 
+  /**
+   * The run-scoped outputs only: the lake's partitions and the served tables are replaced partition
+   * by partition by their sinks, so a run into a lake that holds other dates is normal.
+   */
+  @Override
+  public List<String> runOutputs(PipelineOptions options) {
+    String out = outputDirectory(options);
+    String sep = out.endsWith("/") ? "" : "/";
+    return List.of(
+        deadLetterDir(out),
+        out + sep + "_run_summary.json",
+        out + sep + "_run_report.html",
+        out + sep + "_openlineage.jsonl");
+  }
+
   @Override
   public String input(PipelineOptions options) {
     OrdersMartOptions o = options.as(OrdersMartOptions.class);

@@ -97,7 +97,7 @@ public final class Backfill {
       out.printf("  [%d/%d] dt=%s running...%n", i, dates.size(), date);
       out.flush();
       job.setPartitions(options, List.of(date));
-      RunSummary summary = PipelineRun.run(job, options);
+      RunSummary summary = PipelineRun.run(job, options, true);
       boolean ok = "DONE".equals(summary.state()) && summary.accounting().balanced();
       report.ok &= ok;
       report.built.add(date);

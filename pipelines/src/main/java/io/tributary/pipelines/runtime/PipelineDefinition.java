@@ -39,6 +39,23 @@ public interface PipelineDefinition {
   /** Adds the job's stages to {@code pipeline}. */
   void build(Pipeline pipeline, PipelineOptions options);
 
+  /**
+   * The outputs that belong to one run: a new run refuses to write beside them unless {@code
+   * --overwrite=true} ({@link RunOutputs}). By default the whole output directory; a job whose
+   * datasets are replaced partition by partition names only its run-scoped files.
+   */
+  default List<String> runOutputs(PipelineOptions options) {
+    return List.of(outputDirectory(options));
+  }
+
+  /**
+   * Whether this run continues an earlier one into the same outputs (a resume from a savepoint is
+   * always one), so {@link RunOutputs} does not refuse it. False by default.
+   */
+  default boolean continuesEarlierRun(PipelineOptions options) {
+    return false;
+  }
+
   /** What the job reads, for lineage; by default the input as a file dataset. */
   default List<LineageDataset> lineageInputs(PipelineOptions options) {
     return List.of(LineageDataset.file(input(options)));

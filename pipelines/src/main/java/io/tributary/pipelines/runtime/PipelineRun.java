@@ -29,7 +29,39 @@ public final class PipelineRun {
    * run, COMPLETE, ABORT or FAIL after it (see {@link RunOptions#getLineage()}).
    */
   public static RunSummary run(PipelineDefinition job, PipelineOptions options) throws IOException {
+    return run(job, options, false);
+  }
+
+  /**
+   * As {@link #run(PipelineDefinition, PipelineOptions)}; {@code continuing} marks a run that adds
+   * to an earlier run's outputs on purpose (each date of a backfill), so {@link RunOutputs} does
+   * not refuse it.
+   */
+  public static RunSummary run(PipelineDefinition job, PipelineOptions options, boolean continuing)
+      throws IOException {
     String runId = UUID.randomUUID().toString();
+    RunOutputs.Replaced replaced;
+    if (continuing) {
+      replaced = RunOutputs.Replaced.NOTHING;
+    } else {
+      try {
+        replaced = RunOutputs.prepare(job, options, runId);
+      } catch (UsageException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+    }
+    boolean succeeded = false;
+    try {
+      RunSummary summary = runPrepared(job, options, runId);
+      succeeded = "DONE".equals(summary.state());
+      return summary;
+    } finally {
+      replaced.finish(succeeded);
+    }
+  }
+
+  private static RunSummary runPrepared(
+      PipelineDefinition job, PipelineOptions options, String runId) throws IOException {
     RunOptions runOptions = options.as(RunOptions.class);
     Pricing pricing;
     Progress.Mode progressMode;

@@ -62,4 +62,13 @@ public interface RunOptions extends PipelineOptions {
   Double getPricePerGbEgress();
 
   void setPricePerGbEgress(Double value);
+
+  @Description(
+      "Replace the outputs of an earlier run in --output (moved aside, deleted when this run "
+          + "ends DONE, restored otherwise). Without it a run refuses an output that holds "
+          + "another run's outputs.")
+  @Default.Boolean(false)
+  Boolean getOverwrite();
+
+  void setOverwrite(Boolean value);
 }
