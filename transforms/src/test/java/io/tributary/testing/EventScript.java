@@ -16,7 +16,7 @@ import org.joda.time.Instant;
 /**
  * One event-time scenario, replayed the right way for the runner under test: as a {@link
  * TestStream} on the Direct runner, and through the unbounded {@link ScriptedSource} on Flink,
- * where TestStream does not reproduce late panes (shared/STACK.md). The same assertions then hold
+ * where TestStream does not reproduce late panes (docs/streaming.md). The same assertions then hold
  * on both runners.
  *
  * <pre>{@code

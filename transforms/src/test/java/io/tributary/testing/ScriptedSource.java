@@ -22,7 +22,7 @@ import org.joda.time.Instant;
  * timestamps, and watermark advances exactly where the script puts them.
  *
  * <p>Why it exists: TestStream is not reproduced faithfully by the Flink runner (late panes fold
- * into the on-time pane; see shared/STACK.md and apache/beam issues 20843 and 20844:
+ * into the on-time pane; see docs/streaming.md and apache/beam issues 20843 and 20844:
  * https://github.com/apache/beam/issues/20844), so Flink tests drive event time through a source
  * instead. After each watermark step the reader reports no data for {@link #STALL_MILLIS} of wall
  * time, long enough for Flink's periodic watermark emission ({@link EventScript} sets it to 50 ms)
