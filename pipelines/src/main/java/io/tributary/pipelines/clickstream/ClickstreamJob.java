@@ -40,6 +40,7 @@ public final class ClickstreamJob implements PipelineDefinition {
     try {
       ClickstreamPipeline.windowSpec(o.getWindow());
       Durations.parse(o.getDedupTtl(), "--dedupTtl");
+      ClickstreamPipeline.limits(o);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }

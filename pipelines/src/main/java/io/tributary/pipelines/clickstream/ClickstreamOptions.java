@@ -12,7 +12,8 @@ import org.apache.beam.sdk.options.Validation;
  * tributary run clickstream --input=testdata/clickstream/sample.jsonl.gz --output=/tmp/out --window=fixed:1h
  * }</pre>
  */
-public interface ClickstreamOptions extends PipelineOptions {
+public interface ClickstreamOptions
+    extends PipelineOptions, io.tributary.pipelines.runtime.RecordLimitsOptions {
   @Description("Input file or glob for --source=file|watch (gzip detected by the .gz suffix).")
   String getInput();
 

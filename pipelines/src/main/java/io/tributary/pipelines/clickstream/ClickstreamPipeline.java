@@ -12,8 +12,10 @@ import io.tributary.io.kafka.KafkaRows;
 import io.tributary.io.kafka.PayloadFormat;
 import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.schema.SchemaRegistry;
+import io.tributary.pipelines.runtime.RecordLimitsOptions;
 import io.tributary.transforms.dedup.Dedup;
 import io.tributary.transforms.json.RowJsonText;
+import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.Counted;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageMetrics;
@@ -242,6 +244,13 @@ public final class ClickstreamPipeline {
             "Decode",
             ReadRows.of(FileFormat.parse(options.getFormat()), contract)
                 .withBadRecordErrorHandler(deadLetters));
+  }
+
+  /**
+   * The per-record limits: the contract's rules, then the options ({@link RecordLimitsOptions}).
+   */
+  static RecordLimits limits(ClickstreamOptions options) {
+    return RecordLimitsOptions.limits(options, registry(options).latest(SUBJECT).schema());
   }
 
   static SchemaRegistry registry(ClickstreamOptions options) {

@@ -15,7 +15,8 @@ import org.apache.beam.sdk.options.Validation;
  *     --ordersTopic=shop.public.orders --productsTopic=shop.public.products --output=/tmp/mart
  * }</pre>
  */
-public interface OrdersMartOptions extends PipelineOptions {
+public interface OrdersMartOptions
+    extends PipelineOptions, io.tributary.pipelines.runtime.RecordLimitsOptions {
   @Description(
       "Where the change logs come from: file (--orders, --products) or kafka (--ordersTopic, "
           + "--productsTopic, replayed up to the end offsets seen at start).")

@@ -22,7 +22,7 @@ import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.schemas.Schema;
 
 /** Reads the orders-mart lake back as JSON lines, and fingerprints output trees. */
-final class MartOutputs {
+public final class MartOutputs {
   private MartOutputs() {}
 
   static final Schema HISTORY = Cdc.historySchema(OrdersMartPipeline.ORDER, List.of("order_id"));
@@ -31,7 +31,7 @@ final class MartOutputs {
    * The lake under {@code output} holds exactly the golden current orders, history and mart of
    * testdata/cdc.
    */
-  static void assertGoldenLake(Path output) {
+  public static void assertGoldenLake(Path output) {
     org.junit.Assert.assertEquals(
         sortedLines(io.tributary.pipelines.Testdata.file("cdc/golden/orders_state.jsonl")),
         lakeRows(output, "orders", OrdersMartPipeline.ORDER));
