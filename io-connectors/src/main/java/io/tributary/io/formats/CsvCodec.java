@@ -158,6 +158,20 @@ final class CsvCodec implements Serializable {
           throw new IllegalStateException("unsupported " + type);
       }
     } catch (NumberFormatException | ArithmeticException e) {
+      if (isIntegral(type) && cell.matches("[+-]?\\d+")) {
+        // An integer that does not fit the type is out of range, not of the wrong type.
+        throw new RecordRejectedException(
+            stage,
+            "out_of_range",
+            where
+                + ": field '"
+                + field
+                + "' must be an integer from "
+                + range(type)
+                + " ("
+                + type.getTypeName()
+                + "), got an integer outside that range");
+      }
       throw new RecordRejectedException(
           stage,
           "wrong_type",
@@ -173,6 +187,31 @@ final class CsvCodec implements Serializable {
   @SuppressWarnings("unchecked")
   private static <I, B> I toInput(Schema.LogicalType<I, B> lt, Object base) {
     return lt.toInputType((B) base);
+  }
+
+  private static boolean isIntegral(FieldType type) {
+    switch (type.getTypeName()) {
+      case BYTE:
+      case INT16:
+      case INT32:
+      case INT64:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private static String range(FieldType type) {
+    switch (type.getTypeName()) {
+      case BYTE:
+        return Byte.MIN_VALUE + " to " + Byte.MAX_VALUE;
+      case INT16:
+        return Short.MIN_VALUE + " to " + Short.MAX_VALUE;
+      case INT32:
+        return Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;
+      default:
+        return Long.MIN_VALUE + " to " + Long.MAX_VALUE;
+    }
   }
 
   private static String expected(FieldType type) {

@@ -9,6 +9,11 @@ final class FieldLocations {
 
   static String describe(Schema reader, Incompatibility i) {
     String path = fieldPath(reader, i.getLocation());
+    // The top of a schema that is not a record (a bare string, an array, a map) has no field name.
+    String subject =
+        path.isEmpty() && reader.getType() != Schema.Type.RECORD
+            ? "the " + reader.getType().getName() + " schema"
+            : "field '" + orRoot(path) + "'";
     switch (i.getType()) {
       case READER_FIELD_MISSING_DEFAULT_VALUE:
         // The location already points at the reader's field; the message repeats its name.
@@ -17,11 +22,11 @@ final class FieldLocations {
             + field
             + "' is absent from the writer's data and has no default in the reader";
       case TYPE_MISMATCH:
-        return "field '" + orRoot(path) + "': " + i.getMessage();
+        return subject + ": " + i.getMessage();
       case MISSING_ENUM_SYMBOLS:
-        return "field '" + orRoot(path) + "': reader enum lacks symbols " + i.getMessage();
+        return subject + ": reader enum lacks symbols " + i.getMessage();
       default:
-        return "field '" + orRoot(path) + "': " + i.getMessage();
+        return subject + ": " + i.getMessage();
     }
   }
 

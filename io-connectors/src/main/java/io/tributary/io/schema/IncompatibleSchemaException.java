@@ -19,8 +19,18 @@ public final class IncompatibleSchemaException extends Exception {
   private final List<String> problems;
 
   IncompatibleSchemaException(String subject, Compatibility mode, List<String> problems) {
-    super(subject + " is " + mode + ": " + String.join("; ", problems), null, false, false);
+    super(subject + " is " + mode + ": " + withoutMode(mode, problems), null, false, false);
     this.problems = List.copyOf(problems);
+  }
+
+  /**
+   * Each problem starts with the mode ("BACKWARD: the new version ..."); the message says it once.
+   */
+  private static String withoutMode(Compatibility mode, List<String> problems) {
+    String prefix = mode.name() + ": ";
+    return problems.stream()
+        .map(p -> p.startsWith(prefix) ? p.substring(prefix.length()) : p)
+        .collect(java.util.stream.Collectors.joining("; "));
   }
 
   /** One line per problem. */

@@ -98,6 +98,30 @@ public class SchemaRegistryTest {
   }
 
   @Test
+  public void theRefusalNamesTheModeOnce() throws Exception {
+    Schema v1 = record("{\"name\":\"id\",\"type\":\"string\"}");
+    Schema v2 =
+        record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"country\",\"type\":\"string\"}");
+    SchemaRegistry registry = registryWith(Compatibility.BACKWARD, v1);
+    IncompatibleSchemaException e =
+        assertThrows(IncompatibleSchemaException.class, () -> registry.register("ev", v2));
+    assertThat(e.getMessage(), containsString("ev is BACKWARD: the new version of ev cannot read"));
+    assertThat(e.getMessage(), org.hamcrest.Matchers.not(containsString("BACKWARD: BACKWARD")));
+  }
+
+  @Test
+  public void aProblemWithANonRecordSchemaDoesNotNameARecordField() throws Exception {
+    SchemaRegistry registry =
+        registryWith(Compatibility.BACKWARD, new Schema.Parser().parse("\"long\""));
+    IncompatibleSchemaException e =
+        assertThrows(
+            IncompatibleSchemaException.class,
+            () -> registry.register("ev", new Schema.Parser().parse("\"int\"")));
+    assertThat(e.getMessage(), containsString("the int schema:"));
+    assertThat(e.getMessage(), org.hamcrest.Matchers.not(containsString("<record>")));
+  }
+
+  @Test
   public void removedFieldIsSkippedByTheNewReader() throws Exception {
     Schema v1 =
         record("{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"ua\",\"type\":\"string\"}");

@@ -39,6 +39,11 @@ final class SchemaCommand {
   }
 
   static int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
+    if (args.contains("--help") || args.contains("-h")) {
+      out.print(
+          "usage: tributary schema <check|register> <subject> <file.avsc> [options]\n" + usage());
+      return 0;
+    }
     List<String> positional = new ArrayList<>();
     String registryDir = null;
     String compatibility = null;

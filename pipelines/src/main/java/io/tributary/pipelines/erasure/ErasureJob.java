@@ -88,6 +88,21 @@ public final class ErasureJob implements PipelineDefinition {
     return options.as(ErasureOptions.class).getOutput();
   }
 
+  /**
+   * The files one erasure run writes whole: its dead letters, its audit log and its summary. The
+   * datasets it erases from are rewritten in place by design, and its output directory may hold the
+   * erasure config, so only these count as an earlier run's outputs.
+   */
+  @Override
+  public List<String> runOutputs(PipelineOptions options) {
+    ErasureOptions o = options.as(ErasureOptions.class);
+    return List.of(
+        Path.of(o.getOutput(), "dead-letter").toString(),
+        ErasurePipeline.auditPath(o),
+        Path.of(o.getOutput(), "_run_summary.json").toString(),
+        Path.of(o.getOutput(), "_run_report.html").toString());
+  }
+
   @Override
   public String input(PipelineOptions options) {
     ErasureOptions o = options.as(ErasureOptions.class);

@@ -39,6 +39,16 @@ public class SchemaCommandTest {
   }
 
   @Test
+  public void helpPrintsTheUsageAndExitsZero() {
+    assertThat(run("schema", "--help"), is(0));
+    assertThat(
+        out.toString(StandardCharsets.UTF_8),
+        org.hamcrest.Matchers.containsString("schema check <subject> <file.avsc>"));
+    assertThat(run("schema", "check", "-h"), is(0));
+    assertThat(err.toString(StandardCharsets.UTF_8), is(""));
+  }
+
+  @Test
   public void checkAndRegisterVersionsThenRefuseAnIncompatibleOne() throws Exception {
     String registry = "--registry=" + tmp.newFolder("schemas");
     Path v1 = avsc("{\"name\":\"id\",\"type\":\"string\"}");
