@@ -325,17 +325,16 @@ public final class HardenedJson implements Serializable {
             DUPLICATE_KEY,
             "key '" + pathOf(p.getParsingContext()) + "' appears twice in the object");
       }
+      if (e.getCause() instanceof NumberFormatException
+          || message.startsWith("Malformed numeric value")) {
+        throw exponentOutOfRange(p); // Jackson wraps BigDecimal's refusal of 1e9999999999
+      }
       throw new RecordRejectedException(stage, "not_json", "line is not valid JSON" + where(e));
     } catch (IOException e) {
       throw new RecordRejectedException(stage, "not_json", "line is not valid JSON" + where(p));
     } catch (NumberFormatException | ArithmeticException e) {
       // Jackson reads the digits, BigDecimal refuses an exponent beyond an int (1e9999999999).
-      throw new RecordRejectedException(
-          stage,
-          "out_of_range",
-          "number at '"
-              + (p == null ? "?" : pathOf(p.getParsingContext()))
-              + "' has an exponent no decimal can hold");
+      throw exponentOutOfRange(p);
     } finally {
       if (p != null) {
         try {
@@ -347,6 +346,15 @@ public final class HardenedJson implements Serializable {
     }
   }
 
+  private RecordRejectedException exponentOutOfRange(@Nullable JsonParser p) {
+    String path = p == null ? "" : pathOf(p.getParsingContext());
+    return new RecordRejectedException(
+        stage,
+        "out_of_range",
+        (path.isEmpty() ? "a number" : "field '" + path + "'")
+            + " has an exponent that no decimal can hold");
+  }
+
   private RecordRejectedException constraint(StreamConstraintsException e, @Nullable JsonParser p) {
     String message = String.valueOf(e.getOriginalMessage());
     if (message.contains("nesting depth")) {
@@ -356,11 +364,12 @@ public final class HardenedJson implements Serializable {
           "JSON is nested deeper than maxNestingDepth " + limits.maxNestingDepth());
     }
     if (message.startsWith("Number length")) {
+      String path = p == null ? "" : pathOf(p.getParsingContext());
       return new RecordRejectedException(
           stage,
           "number_too_long",
           "a number"
-              + (p == null ? "" : " at '" + pathOf(p.getParsingContext()) + "'")
+              + (path.isEmpty() ? "" : " at '" + path + "'")
               + " is longer than maxNumberLength "
               + limits.maxNumberLength()
               + " characters");
