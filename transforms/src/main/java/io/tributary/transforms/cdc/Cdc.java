@@ -304,7 +304,9 @@ public final class Cdc {
      * The per-record bounds and rules of the envelope parse and of the {@code before}/{@code after}
      * images; {@link RecordLimits#defaults()} unless set. Adds the reasons {@code too_large},
      * {@code too_deep}, {@code number_too_long}, {@code duplicate_key}, {@code unknown_field} (in
-     * an image, under {@code REJECT}) and {@code out_of_range}; see {@link DecodeJson}.
+     * an image, under {@code REJECT}) and {@code out_of_range} (a value of an image that does not
+     * fit its field, a {@code lsn}, {@code ts_ms}, {@code txId} or {@code total_order} beyond
+     * INT64, or a {@code ts_ms} outside the event-time range); see {@link DecodeJson}.
      */
     public Apply withLimits(RecordLimits limits) {
       checkArgument(limits != null, "Cdc.withLimits: limits must not be null");
@@ -547,9 +549,9 @@ public final class Cdc {
       JsonNode lsn = source.get("lsn");
       JsonNode sourceTs = source.get("ts_ms");
       if (lsn != null && lsn.isIntegralNumber()) {
-        pos = lsn.longValue();
+        pos = int64(lsn, "source.lsn");
       } else if (sourceTs != null && sourceTs.isIntegralNumber()) {
-        pos = sourceTs.longValue();
+        pos = int64(sourceTs, "source.ts_ms");
       } else {
         throw reject(
             "missing_position",
@@ -562,11 +564,24 @@ public final class Cdc {
             "missing_position",
             "neither 'source.ts_ms' nor 'ts_ms' is an integer; the version has no valid_from");
       }
-      long tx = integralOr(source.get("txId"), 0L);
+      String tsPath = tsNode == sourceTs ? "source.ts_ms" : "ts_ms";
+      Instant sourceTime = new Instant(int64(tsNode, tsPath));
+      if (!json.limits().acceptsEventTime(sourceTime)) {
+        throw reject(
+            "out_of_range",
+            "field '"
+                + tsPath
+                + "' must be a time in ["
+                + json.limits().minEventTime()
+                + ", "
+                + json.limits().maxEventTime()
+                + ") (RecordLimits event-time range)");
+      }
+      long tx = integralOr(source.get("txId"), 0L, "source.txId");
       JsonNode transaction = node.get("transaction");
       long seq =
           transaction != null && transaction.isObject()
-              ? integralOr(transaction.get("total_order"), 0L)
+              ? integralOr(transaction.get("total_order"), 0L, "transaction.total_order")
               : 0L;
 
       Row image;
@@ -591,14 +606,29 @@ public final class Cdc {
       }
       String keyText = key.toString();
       Row event =
-          Row.withSchema(events)
-              .addValues(keyText, op, pos, tx, seq, new Instant(tsNode.longValue()), image)
-              .build();
+          Row.withSchema(events).addValues(keyText, op, pos, tx, seq, sourceTime, image).build();
       return KV.of(keyText, event);
     }
 
-    private static long integralOr(@Nullable JsonNode node, long fallback) {
-      return node != null && node.isIntegralNumber() ? node.longValue() : fallback;
+    private static long integralOr(@Nullable JsonNode node, long fallback, String path)
+        throws RecordRejectedException {
+      return node != null && node.isIntegralNumber() ? int64(node, path) : fallback;
+    }
+
+    /** An integral node's value; one beyond a long would wrap silently in longValue(). */
+    private static long int64(JsonNode node, String path) throws RecordRejectedException {
+      if (!node.canConvertToLong()) {
+        throw reject(
+            "out_of_range",
+            "field '"
+                + path
+                + "' must be an INT64 in ["
+                + Long.MIN_VALUE
+                + ", "
+                + Long.MAX_VALUE
+                + "]");
+      }
+      return node.longValue();
     }
 
     private static RecordRejectedException reject(String reason, String message) {

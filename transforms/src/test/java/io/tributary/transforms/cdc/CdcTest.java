@@ -349,6 +349,9 @@ public class CdcTest {
                     priced("e", "1234567890123", 104), // out_of_range: 13 integer digits
                     priced("f", "1", 105).replace("\"op\":\"c\"", "\"op\":\"c\",\"op\":\"c\""),
                     priced("g", "1", 106).replace("\"id\":\"g\"", "\"id\":\"g\",\"color\":1"),
+                    priced("h", "1", 107).replace("\"lsn\":107", "\"lsn\":1" + "0".repeat(20)),
+                    priced("i", "1", 108)
+                        .replace("\"ts_ms\":1000", "\"ts_ms\":9000000000000000000"),
                     "x".repeat(6000))) // too_large
             .setCoder(StringUtf8Coder.of())
             .apply(
@@ -373,6 +376,8 @@ public class CdcTest {
             "cdc/out_of_range",
             "cdc/duplicate_key",
             "cdc/unknown_field",
+            "cdc/out_of_range", // lsn beyond INT64, once wrapped silently
+            "cdc/out_of_range", // source.ts_ms in year 285 million
             "cdc/too_large");
     p.run().waitUntilFinish();
   }
