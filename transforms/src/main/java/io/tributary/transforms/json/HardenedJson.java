@@ -700,12 +700,17 @@ public final class HardenedJson implements Serializable {
 
     private BigDecimal decimal(BigDecimal v, String path) throws RecordRejectedException {
       DecimalBound bound = boundFor(path);
+      if (v.signum() == 0) {
+        // 0e-999999999 is zero, but its scale would make a sink write a million zeros.
+        int maxScale = bound == null ? limits.maxNumberLength() : bound.scale();
+        return BigDecimal.ZERO.setScale(Math.max(0, Math.min(v.scale(), maxScale)));
+      }
       if (bound == null) {
         // No contract bound: still refuse what would take more than maxNumberLength digits to
         // write out, e.g. 1e999999999, which a sink's toPlainString or setScale would expand.
         long integerDigits = (long) v.precision() - v.scale();
         int max = limits.maxNumberLength();
-        if (v.signum() != 0 && (integerDigits > max || v.scale() > max)) {
+        if (integerDigits > max || v.scale() > max) {
           throw outOfRange(
               path,
               "must be a DECIMAL of at most "
@@ -714,7 +719,7 @@ public final class HardenedJson implements Serializable {
         }
         return v;
       }
-      BigDecimal stripped = v.signum() == 0 ? BigDecimal.ZERO : v.stripTrailingZeros();
+      BigDecimal stripped = v.stripTrailingZeros();
       if (stripped.scale() > bound.scale()) {
         throw outOfRange(
             path, "must be a " + bound + " with at most " + bound.scale() + " decimal places");

@@ -200,6 +200,12 @@ public class HardenedJsonTest {
         decoder().decode(obj("\"price\":1234567890.12")).getDecimal("price"));
     assertEquals(
         new BigDecimal("5.00"), decoder().decode(obj("\"price\":5.00")).getDecimal("price"));
+    assertEquals(
+        new BigDecimal("0.00"),
+        decoder().decode(obj("\"price\":0e-999999999")).getDecimal("price"));
+    assertEquals(
+        BigDecimal.ZERO,
+        JsonRowDecoder.of(SCHEMA, "d").decode(obj("\"price\":0e999999999")).getDecimal("price"));
   }
 
   @Test
