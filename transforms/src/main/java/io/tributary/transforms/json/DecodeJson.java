@@ -242,11 +242,9 @@ public final class DecodeJson {
       this.router = router;
     }
 
+    /** Nothing to prepare: {@link HardenedJson} builds its parser on first use. */
     @Setup
-    public void setup() {
-      // The parser is built lazily by HardenedJson; kept so callers outside a pipeline need not
-      // know.
-    }
+    public void setup() {}
 
     @ProcessElement
     public void process(@Element String line, MultiOutputReceiver out) throws Exception {
