@@ -2,17 +2,17 @@ package io.tributary.transforms.cdc;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.io.JsonEOFException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
+import io.tributary.transforms.json.DecimalBound;
 import io.tributary.transforms.json.DecodeJson;
+import io.tributary.transforms.json.HardenedJson;
 import io.tributary.transforms.json.RowJsonText;
+import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,10 +92,13 @@ import org.joda.time.Instant;
  *   <li>a tombstone is counted in {@code tributary/cdc.tombstones} and, since it repeats the delete
  *       before it, in {@code tributary/deduplicated};
  *   <li>a malformed envelope goes to the bad-record handler, stage {@code cdc}, with one of the
- *       reasons {@code empty_line}, {@code not_json}, {@code truncated_json}, {@code missing_op},
- *       {@code unknown_op}, {@code missing_source}, {@code missing_position}, {@code
- *       missing_after}, {@code missing_before}, {@code missing_field}, {@code wrong_type}, {@code
- *       bad_timestamp};
+ *       reasons {@code empty_line}, {@code too_large}, {@code too_deep}, {@code number_too_long},
+ *       {@code duplicate_key}, {@code not_json}, {@code truncated_json}, {@code missing_op}, {@code
+ *       unknown_op}, {@code missing_source}, {@code missing_position}, {@code missing_after},
+ *       {@code missing_before}, {@code missing_field}, {@code unknown_field}, {@code wrong_type},
+ *       {@code out_of_range}, {@code bad_timestamp} (parsing and the row images follow {@link
+ *       DecodeJson}'s rules within {@link Apply#withLimits}; accepted events that broke a {@code
+ *       COUNT} rule are counted in {@code tributary/noted.cdc.<reason>});
  *   <li>with {@link Apply#withStateTtl}, an event older than a key's newest version that arrives
  *       after the key's older versions expired goes to the bad-record handler, reason {@code
  *       expired_state}.
@@ -197,6 +200,8 @@ public final class Cdc {
         .setTableSchema(tableSchema)
         .setPrimaryKey(ImmutableList.copyOf(primaryKey))
         .setEmit(Emit.AUTO)
+        .setLimits(RecordLimits.defaults())
+        .setDecimalBounds(ImmutableMap.of())
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
         .build();
   }
@@ -262,6 +267,10 @@ public final class Cdc {
 
     abstract @Nullable Duration stateTtl();
 
+    abstract RecordLimits limits();
+
+    abstract ImmutableMap<String, DecimalBound> decimalBounds();
+
     abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
     abstract Builder toBuilder();
@@ -276,6 +285,10 @@ public final class Cdc {
 
       abstract Builder setStateTtl(@Nullable Duration ttl);
 
+      abstract Builder setLimits(RecordLimits limits);
+
+      abstract Builder setDecimalBounds(ImmutableMap<String, DecimalBound> bounds);
+
       abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
 
       abstract Apply build();
@@ -285,6 +298,29 @@ public final class Cdc {
     public Apply withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
       checkArgument(handler != null, "Cdc.withBadRecordErrorHandler: handler must not be null");
       return toBuilder().setBadRecordErrorHandler(handler).build();
+    }
+
+    /**
+     * The per-record bounds and rules of the envelope parse and of the {@code before}/{@code after}
+     * images; {@link RecordLimits#defaults()} unless set. Adds the reasons {@code too_large},
+     * {@code too_deep}, {@code number_too_long}, {@code duplicate_key}, {@code unknown_field} (in
+     * an image, under {@code REJECT}) and {@code out_of_range} (a value of an image that does not
+     * fit its field, a {@code lsn}, {@code ts_ms}, {@code txId} or {@code total_order} beyond
+     * INT64, or a {@code ts_ms} outside the event-time range); see {@link DecodeJson}.
+     */
+    public Apply withLimits(RecordLimits limits) {
+      checkArgument(limits != null, "Cdc.withLimits: limits must not be null");
+      return toBuilder().setLimits(limits).build();
+    }
+
+    /**
+     * Precision and scale of the table's {@code DECIMAL} fields, keyed by field path: {@code
+     * "price"} bounds both images, {@code "after.price"} or {@code "before.price"} only one.
+     */
+    public Apply withDecimalBounds(Map<String, DecimalBound> bounds) {
+      return toBuilder()
+          .setDecimalBounds(HardenedJson.checkBounds(bounds, "Cdc.withDecimalBounds"))
+          .build();
     }
 
     /**
@@ -333,6 +369,8 @@ public final class Cdc {
           "Cdc.withStateTtl: only with Emit.CHANGELOG (an unbounded input, or withEmit(CHANGELOG)); "
               + "Emit.FINAL_STATE keeps every version until the input ends, which the history needs");
 
+      HardenedJson.checkBoundPaths(
+          tableSchema(), decimalBounds(), "Cdc.withDecimalBounds", "after.", "before.");
       TupleTag<KV<String, Row>> decodedTag = new TupleTag<KV<String, Row>>() {};
       PCollectionTuple decoded =
           input
@@ -347,6 +385,7 @@ public final class Cdc {
                               relaxed,
                               events,
                               primaryKey(),
+                              HardenedJson.of(limits(), STAGE).withDecimalBounds(decimalBounds()),
                               DeadLetters.routerFor(badRecordErrorHandler()),
                               decodedTag))
                       .withOutputTags(decodedTag, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
@@ -397,6 +436,10 @@ public final class Cdc {
               DisplayData.item("primaryKey", String.join(",", primaryKey()))
                   .withLabel("Primary key"))
           .add(DisplayData.item("emit", emit().name()).withLabel("Emit"))
+          .add(DisplayData.item("limits", limits().toString()).withLabel("Per-record limits"))
+          .add(
+              DisplayData.item("decimalBounds", decimalBounds().toString())
+                  .withLabel("Decimal precision and scale by field path"))
           .addIfNotNull(
               DisplayData.item("stateTtl", stateTtl() == null ? null : stateTtl().toString())
                   .withLabel("State TTL (event time after a key's last event)"))
@@ -417,40 +460,42 @@ public final class Cdc {
     private final Schema relaxed;
     private final Schema events;
     private final List<String> primaryKey;
+    private final HardenedJson json;
     private final BadRecordRouter router;
     private final TupleTag<KV<String, Row>> decodedTag;
     private final Counter tombstones = Metrics.counter(DeadLetters.NAMESPACE, TOMBSTONES);
     private final Counter deduplicated =
         Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
-    private transient ObjectMapper mapper;
 
     DecodeEnvelopeFn(
         Schema table,
         Schema relaxed,
         Schema events,
         List<String> primaryKey,
+        HardenedJson json,
         BadRecordRouter router,
         TupleTag<KV<String, Row>> decodedTag) {
       this.table = table;
       this.relaxed = relaxed;
       this.events = events;
       this.primaryKey = new ArrayList<>(primaryKey);
+      this.json = json;
       this.router = router;
       this.decodedTag = decodedTag;
     }
 
-    @Setup
-    public void setup() {
-      mapper =
-          new ObjectMapper()
-              .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-              .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    }
-
     @ProcessElement
     public void process(@Element String line, MultiOutputReceiver out) throws Exception {
+      RecordRejectedException tooLarge = json.checkSize(line);
+      if (tooLarge != null) {
+        // Keep a bounded prefix: the dead letter must not be the oversized record again.
+        DeadLetters.reject(router, out, json.keptPayload(line), StringUtf8Coder.of(), tooLarge);
+        return;
+      }
       try {
-        KV<String, Row> event = decode(line);
+        HardenedJson.Notes notes = json.newNotes();
+        KV<String, Row> event = decode(line, notes);
+        notes.count();
         if (event == null) {
           tombstones.inc();
           deduplicated.inc();
@@ -463,20 +508,13 @@ public final class Cdc {
     }
 
     /** The keyed event, or null for a tombstone. */
-    @Nullable KV<String, Row> decode(String line) throws RecordRejectedException {
+    @Nullable KV<String, Row> decode(String line, HardenedJson.Notes notes)
+        throws RecordRejectedException {
       if (line == null || line.isBlank()) {
         throw reject(
             "empty_line", "line is empty; expected a Debezium change event or null (tombstone)");
       }
-      JsonNode node;
-      try {
-        node = mapper.readTree(line);
-      } catch (JsonEOFException e) {
-        throw reject("truncated_json", "JSON ends before the object is complete (truncated line)");
-      } catch (JsonProcessingException e) {
-        throw reject(
-            "not_json", "line is not valid JSON at column " + e.getLocation().getColumnNr());
-      }
+      JsonNode node = json.parse(line, notes);
       if (node != null && node.isObject() && node.has("payload") && node.has("schema")) {
         node = node.get("payload"); // Kafka Connect JsonConverter with schemas.enable=true
       }
@@ -511,9 +549,9 @@ public final class Cdc {
       JsonNode lsn = source.get("lsn");
       JsonNode sourceTs = source.get("ts_ms");
       if (lsn != null && lsn.isIntegralNumber()) {
-        pos = lsn.longValue();
+        pos = int64(lsn, "source.lsn");
       } else if (sourceTs != null && sourceTs.isIntegralNumber()) {
-        pos = sourceTs.longValue();
+        pos = int64(sourceTs, "source.ts_ms");
       } else {
         throw reject(
             "missing_position",
@@ -526,11 +564,24 @@ public final class Cdc {
             "missing_position",
             "neither 'source.ts_ms' nor 'ts_ms' is an integer; the version has no valid_from");
       }
-      long tx = integralOr(source.get("txId"), 0L);
+      String tsPath = tsNode == sourceTs ? "source.ts_ms" : "ts_ms";
+      Instant sourceTime = new Instant(int64(tsNode, tsPath));
+      if (!json.limits().acceptsEventTime(sourceTime)) {
+        throw reject(
+            "out_of_range",
+            "field '"
+                + tsPath
+                + "' must be a time in ["
+                + json.limits().minEventTime()
+                + ", "
+                + json.limits().maxEventTime()
+                + ") (RecordLimits event-time range)");
+      }
+      long tx = integralOr(source.get("txId"), 0L, "source.txId");
       JsonNode transaction = node.get("transaction");
       long seq =
           transaction != null && transaction.isObject()
-              ? integralOr(transaction.get("total_order"), 0L)
+              ? integralOr(transaction.get("total_order"), 0L, "transaction.total_order")
               : 0L;
 
       Row image;
@@ -540,29 +591,44 @@ public final class Cdc {
           throw reject(
               "missing_before", "a delete (op=d) needs a 'before' object with the primary key");
         }
-        image = DecodeJson.toRow(relaxed, before, Cdc.STAGE, "before.");
+        image = json.toRow(relaxed, before, "before.", notes);
       } else {
         JsonNode after = node.get("after");
         if (after == null || !after.isObject()) {
           throw reject("missing_after", "op=" + op + " needs an 'after' object with the new row");
         }
-        Row strict = DecodeJson.toRow(table, after, Cdc.STAGE, "after.");
+        Row strict = json.toRow(table, after, "after.", notes);
         image = Row.withSchema(relaxed).addValues(strict.getValues()).build();
       }
-      ArrayNode key = mapper.createArrayNode();
+      ArrayNode key = JsonNodeFactory.instance.arrayNode();
       for (String field : primaryKey) {
         key.add(String.valueOf((Object) image.getValue(field)));
       }
       String keyText = key.toString();
       Row event =
-          Row.withSchema(events)
-              .addValues(keyText, op, pos, tx, seq, new Instant(tsNode.longValue()), image)
-              .build();
+          Row.withSchema(events).addValues(keyText, op, pos, tx, seq, sourceTime, image).build();
       return KV.of(keyText, event);
     }
 
-    private static long integralOr(@Nullable JsonNode node, long fallback) {
-      return node != null && node.isIntegralNumber() ? node.longValue() : fallback;
+    private static long integralOr(@Nullable JsonNode node, long fallback, String path)
+        throws RecordRejectedException {
+      return node != null && node.isIntegralNumber() ? int64(node, path) : fallback;
+    }
+
+    /** An integral node's value; one beyond a long would wrap silently in longValue(). */
+    private static long int64(JsonNode node, String path) throws RecordRejectedException {
+      if (!node.canConvertToLong()) {
+        throw reject(
+            "out_of_range",
+            "field '"
+                + path
+                + "' must be an INT64 in ["
+                + Long.MIN_VALUE
+                + ", "
+                + Long.MAX_VALUE
+                + "]");
+      }
+      return node.longValue();
     }
 
     private static RecordRejectedException reject(String reason, String message) {

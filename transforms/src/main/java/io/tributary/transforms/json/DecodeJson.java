@@ -2,26 +2,14 @@ package io.tributary.transforms.json;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.io.JsonEOFException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
+import io.tributary.transforms.limits.RecordLimits;
 import java.util.Map;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.schemas.Schema.Field;
-import org.apache.beam.sdk.schemas.Schema.FieldType;
-import org.apache.beam.sdk.schemas.Schema.TypeName;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -34,23 +22,64 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.joda.time.Instant;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableMap;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Decodes JSON lines into {@link Row}s of a given Beam schema, rejecting what does not fit.
+ * Decodes JSON lines into {@link Row}s of a given Beam schema, rejecting what does not fit, within
+ * the bounds of a {@link RecordLimits} so that one hostile line becomes one dead letter and never
+ * fails, hangs or slows the run.
  *
  * <p>Strict by design: a required (non-nullable) field must be present and non-null, every value
  * must have the JSON type the schema asks for (a number for {@code DECIMAL}/{@code INT64}, a string
- * for {@code STRING}), and {@code DATETIME} values must be ISO-8601 strings <em>with</em> an
- * offset, since a local time without one names no instant. Fields not in the schema are ignored, so
- * producers may add fields before the contract does. Each rejected line goes to the bad-record
- * handler with one of these reasons: {@code empty_line}, {@code not_json}, {@code truncated_json},
- * {@code missing_field}, {@code wrong_type}, {@code bad_timestamp}. Messages name the field and the
- * expected type, never the offending value (it may be personal data).
+ * for {@code STRING}) and fit it, and {@code DATETIME} values must be ISO-8601 strings
+ * <em>with</em> an offset, since a local time without one names no instant. Fields not in the
+ * schema are counted or rejected per {@link RecordLimits#unknownFields()} (counted by default, so
+ * producers may add fields before the contract does). Messages name the field and the bound or
+ * expected type, never the offending value (it may be personal data). Each rejected line goes to
+ * the bad-record handler with one of these reasons:
+ *
+ * <ul>
+ *   <li>{@code empty_line}: the line is empty or blank;
+ *   <li>{@code too_large}: the line is longer than {@link RecordLimits#maxRecordBytes()} in UTF-8
+ *       (or holds a string that long); the dead letter keeps only the first {@link
+ *       RecordLimits#keptPayloadBytes()} bytes, and its message gives the full length in bytes and
+ *       the SHA-256 of the full line;
+ *   <li>{@code too_deep}: objects and arrays nested deeper than {@link
+ *       RecordLimits#maxNestingDepth()};
+ *   <li>{@code number_too_long}: a number literal longer than {@link
+ *       RecordLimits#maxNumberLength()} characters;
+ *   <li>{@code duplicate_key}: an object names a key twice and {@link RecordLimits#duplicateKeys()}
+ *       is {@code REJECT}; the message names the key path ("key 'price' appears twice in the
+ *       object");
+ *   <li>{@code truncated_json}: the text ends before the JSON value is complete;
+ *   <li>{@code not_json}: not JSON, JSON that is not an object, or content after the object;
+ *   <li>{@code unknown_field}: a field the schema does not declare, at any level of nested rows,
+ *       when {@link RecordLimits#unknownFields()} is {@code REJECT}; the message names its path;
+ *   <li>{@code missing_field}: a required field is absent or null (or an array holds a null it may
+ *       not);
+ *   <li>{@code wrong_type}: a value of the wrong JSON type for its field;
+ *   <li>{@code out_of_range}: a value of the right type that does not fit its field: an integer
+ *       outside {@code BYTE}/{@code INT16}/{@code INT32}/{@code INT64}, a number whose {@code
+ *       FLOAT}/{@code DOUBLE} is infinite (e.g. {@code 1e400}), a {@code DECIMAL} with more
+ *       decimals or integer digits than its {@link DecimalBound} (never rounded; without a bound,
+ *       more than {@link RecordLimits#maxNumberLength()} digits before or after the point), a
+ *       number whose exponent no decimal can hold, or a {@code DATETIME} outside [{@link
+ *       RecordLimits#minEventTime()}, {@link RecordLimits#maxEventTime()});
+ *   <li>{@code bad_timestamp}: a {@code DATETIME} that is not an ISO-8601 timestamp with offset.
+ * </ul>
+ *
+ * <p>A line accepted under a {@code COUNT} rule (a duplicate key, where the last value wins as in
+ * Jackson; an unknown field) is counted once per line and reason in {@code
+ * tributary/noted.<stage>.duplicate_key} and {@code tributary/noted.<stage>.unknown_field};
+ * rejections are counted in {@code tributary/dead_letter.<stage>.<reason>}.
  *
  * <pre>{@code
  * PCollection<Row> events = lines.apply("DecodeJson",
- *     DecodeJson.toRows(schema).withBadRecordErrorHandler(handler));
+ *     DecodeJson.toRows(schema)
+ *         .withLimits(RecordLimits.defaults().withUnknownFields(RecordLimits.Rule.REJECT))
+ *         .withDecimalBounds(Map.of("price", DecimalBound.of(12, 2)))
+ *         .withBadRecordErrorHandler(handler));
  * }</pre>
  */
 public final class DecodeJson {
@@ -64,20 +93,43 @@ public final class DecodeJson {
     return new AutoValue_DecodeJson_Rows.Builder()
         .setSchema(schema)
         .setStage("decode")
+        .setLimits(RecordLimits.defaults())
+        .setDecimalBounds(ImmutableMap.of())
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
         .build();
   }
 
   /**
    * Converts one already-parsed JSON object to a {@link Row} of {@code schema} with the same strict
-   * rules as {@link #toRows(Schema)}; for transforms that decode a JSON value nested in an envelope
-   * (e.g. the {@code after} image of a change event). Field paths in messages start with {@code
-   * pathPrefix}, e.g. {@code "after."}.
+   * rules as {@link #toRows(Schema)} under {@link RecordLimits#defaults()} and no decimal bounds;
+   * for transforms that decode a JSON value nested in an envelope (e.g. the {@code after} image of
+   * a change event). Field paths in messages start with {@code pathPrefix}, e.g. {@code "after."}.
    */
   public static Row toRow(Schema schema, JsonNode object, String stage, String pathPrefix)
       throws RecordRejectedException {
-    return new DecodeFn(schema, stage, BadRecordRouter.THROWING_ROUTER)
-        .toRow(schema, object, pathPrefix);
+    return toRow(schema, object, stage, pathPrefix, RecordLimits.defaults(), ImmutableMap.of());
+  }
+
+  /**
+   * As {@link #toRow(Schema, JsonNode, String, String)}, within {@code limits} and with {@code
+   * decimalBounds} keyed by field path (with or without {@code pathPrefix}: {@code "after.price"}
+   * or {@code "price"}). An unknown field or duplicate key accepted under a {@code COUNT} rule is
+   * counted once per call in {@code tributary/noted.<stage>.<reason>}; callers that may still
+   * reject the enclosing record should use {@link HardenedJson} and count on acceptance.
+   */
+  public static Row toRow(
+      Schema schema,
+      JsonNode object,
+      String stage,
+      String pathPrefix,
+      RecordLimits limits,
+      Map<String, DecimalBound> decimalBounds)
+      throws RecordRejectedException {
+    HardenedJson json = HardenedJson.of(limits, stage).withDecimalBounds(decimalBounds);
+    HardenedJson.Notes notes = json.newNotes();
+    Row row = json.toRow(schema, object, pathPrefix, notes);
+    notes.count();
+    return row;
   }
 
   /** The transform returned by {@link #toRows(Schema)}. */
@@ -86,6 +138,10 @@ public final class DecodeJson {
     abstract Schema schema();
 
     abstract String stage();
+
+    abstract RecordLimits limits();
+
+    abstract ImmutableMap<String, DecimalBound> decimalBounds();
 
     abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
@@ -96,6 +152,10 @@ public final class DecodeJson {
       abstract Builder setSchema(Schema schema);
 
       abstract Builder setStage(String stage);
+
+      abstract Builder setLimits(RecordLimits limits);
+
+      abstract Builder setDecimalBounds(ImmutableMap<String, DecimalBound> bounds);
 
       abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
 
@@ -116,14 +176,34 @@ public final class DecodeJson {
       return toBuilder().setStage(stage).build();
     }
 
+    /** The per-record bounds and rules; {@link RecordLimits#defaults()} unless set. */
+    public Rows withLimits(RecordLimits limits) {
+      checkArgument(limits != null, "DecodeJson.withLimits: limits must not be null");
+      return toBuilder().setLimits(limits).build();
+    }
+
+    /**
+     * Precision and scale of {@code DECIMAL} fields, keyed by field path ({@code "price"}, {@code
+     * "after.price"} for a nested row, {@code "items[].price"} for every element of an array). Each
+     * path must name a {@code DECIMAL} field of the schema (checked when applied).
+     */
+    public Rows withDecimalBounds(Map<String, DecimalBound> bounds) {
+      return toBuilder()
+          .setDecimalBounds(HardenedJson.checkBounds(bounds, "DecodeJson.withDecimalBounds"))
+          .build();
+    }
+
     @Override
     public PCollection<Row> expand(PCollection<String> lines) {
+      HardenedJson.checkBoundPaths(schema(), decimalBounds(), "DecodeJson.withDecimalBounds");
       PCollectionTuple result =
           lines.apply(
               "DecodeJsonLines",
               ParDo.of(
                       new DecodeFn(
-                          schema(), stage(), DeadLetters.routerFor(badRecordErrorHandler())))
+                          schema(),
+                          HardenedJson.of(limits(), stage()).withDecimalBounds(decimalBounds()),
+                          DeadLetters.routerFor(badRecordErrorHandler())))
                   .withOutputTags(DECODED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
       DeadLetters.register(badRecordErrorHandler(), result);
       return result.get(DECODED).setRowSchema(schema());
@@ -135,6 +215,10 @@ public final class DecodeJson {
       builder
           .add(DisplayData.item("schema", schema().toString()).withLabel("Contract schema"))
           .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"))
+          .add(DisplayData.item("limits", limits().toString()).withLabel("Per-record limits"))
+          .add(
+              DisplayData.item("decimalBounds", decimalBounds().toString())
+                  .withLabel("Decimal precision and scale by field path"))
           .add(
               DisplayData.item(
                       "badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
@@ -144,30 +228,32 @@ public final class DecodeJson {
 
   static final class DecodeFn extends DoFn<String, Row> {
     private final Schema schema;
-    private final String stage;
-    private final BadRecordRouter router;
-    private transient ObjectMapper mapper;
+    private final HardenedJson json;
+    private final @Nullable BadRecordRouter router;
 
-    DecodeFn(Schema schema, String stage, BadRecordRouter router) {
+    /** Default limits, no decimal bounds. */
+    DecodeFn(Schema schema, String stage, @Nullable BadRecordRouter router) {
+      this(schema, HardenedJson.of(RecordLimits.defaults(), stage), router);
+    }
+
+    DecodeFn(Schema schema, HardenedJson json, @Nullable BadRecordRouter router) {
       this.schema = schema;
-      this.stage = stage;
+      this.json = json;
       this.router = router;
     }
 
+    /** Nothing to prepare: {@link HardenedJson} builds its parser on first use. */
     @Setup
-    public void setup() {
-      mapper =
-          new ObjectMapper()
-              .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-              .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-      // Keep decimals exactly as written: Jackson's tree model strips trailing zeros by default,
-      // which turns 5.00 into 5 (scale 0) and breaks writing the row to an Avro decimal of scale 2.
-      mapper.setNodeFactory(
-          com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true));
-    }
+    public void setup() {}
 
     @ProcessElement
     public void process(@Element String line, MultiOutputReceiver out) throws Exception {
+      RecordRejectedException tooLarge = json.checkSize(line);
+      if (tooLarge != null) {
+        // Keep a bounded prefix: the dead letter must not be the oversized record again.
+        DeadLetters.reject(router, out, json.keptPayload(line), StringUtf8Coder.of(), tooLarge);
+        return;
+      }
       try {
         out.get(DECODED).output(decode(line));
       } catch (RecordRejectedException e) {
@@ -175,188 +261,21 @@ public final class DecodeJson {
       }
     }
 
+    /** Decodes one line; counts its notes once it is accepted. */
     Row decode(String line) throws RecordRejectedException {
       if (line == null || line.isBlank()) {
         throw new RecordRejectedException(
-            stage, "empty_line", "line is empty; expected a JSON object");
+            json.stage(), "empty_line", "line is empty; expected a JSON object");
       }
-      JsonNode node;
-      try {
-        node = mapper.readTree(line);
-      } catch (JsonEOFException e) {
+      HardenedJson.Notes notes = json.newNotes();
+      JsonNode node = json.parse(line, notes);
+      if (!node.isObject()) {
         throw new RecordRejectedException(
-            stage, "truncated_json", "JSON ends before the object is complete (truncated line)");
-      } catch (JsonProcessingException e) {
-        throw new RecordRejectedException(
-            stage, "not_json", "line is not valid JSON at column " + e.getLocation().getColumnNr());
+            json.stage(), "not_json", "line is JSON but not an object; expected a JSON object");
       }
-      if (node == null || !node.isObject()) {
-        throw new RecordRejectedException(
-            stage, "not_json", "line is JSON but not an object; expected a JSON object");
-      }
-      return toRow(schema, node, "");
-    }
-
-    Row toRow(Schema rowSchema, JsonNode object, String prefix) throws RecordRejectedException {
-      List<Object> values = new ArrayList<>(rowSchema.getFieldCount());
-      for (Field field : rowSchema.getFields()) {
-        String path = prefix + field.getName();
-        JsonNode value = object.get(field.getName());
-        if (value == null || value.isNull()) {
-          if (!field.getType().getNullable()) {
-            throw new RecordRejectedException(
-                stage, "missing_field", "required field '" + path + "' is absent or null");
-          }
-          values.add(null);
-        } else {
-          values.add(convert(field.getType(), value, path));
-        }
-      }
-      return Row.withSchema(rowSchema).addValues(values).build();
-    }
-
-    private Object convert(FieldType type, JsonNode value, String path)
-        throws RecordRejectedException {
-      TypeName name = type.getTypeName();
-      switch (name) {
-        case STRING:
-          if (!value.isTextual()) {
-            throw wrongType(path, "a string", value);
-          }
-          return value.textValue();
-        case BOOLEAN:
-          if (!value.isBoolean()) {
-            throw wrongType(path, "a boolean", value);
-          }
-          return value.booleanValue();
-        case INT16:
-        case INT32:
-        case INT64:
-        case BYTE:
-          if (!value.isIntegralNumber()) {
-            throw wrongType(path, "an integer", value);
-          }
-          long l = value.longValue();
-          switch (name) {
-            case BYTE:
-              return (byte) l;
-            case INT16:
-              return (short) l;
-            case INT32:
-              if (!value.canConvertToInt()) {
-                throw wrongType(path, "a 32-bit integer", value);
-              }
-              return (int) l;
-            default:
-              return l;
-          }
-        case FLOAT:
-          if (!value.isNumber()) {
-            throw wrongType(path, "a number", value);
-          }
-          return value.floatValue();
-        case DOUBLE:
-          if (!value.isNumber()) {
-            throw wrongType(path, "a number", value);
-          }
-          return value.doubleValue();
-        case DECIMAL:
-          if (!value.isNumber()) {
-            throw wrongType(path, "a number", value);
-          }
-          return value.decimalValue();
-        case DATETIME:
-          if (!value.isTextual()) {
-            throw wrongType(path, "an ISO-8601 timestamp string", value);
-          }
-          return parseInstant(value.textValue(), path);
-        case ROW:
-          if (!value.isObject()) {
-            throw wrongType(path, "an object", value);
-          }
-          return toRow(type.getRowSchema(), value, path + ".");
-        case ARRAY:
-        case ITERABLE:
-          if (!value.isArray()) {
-            throw wrongType(path, "an array", value);
-          }
-          List<Object> items = new ArrayList<>();
-          Iterator<JsonNode> it = value.elements();
-          int i = 0;
-          while (it.hasNext()) {
-            JsonNode item = it.next();
-            String itemPath = path + "[" + i++ + "]";
-            if (item.isNull()) {
-              if (!type.getCollectionElementType().getNullable()) {
-                throw new RecordRejectedException(
-                    stage, "missing_field", "array '" + itemPath + "' holds a null element");
-              }
-              items.add(null);
-            } else {
-              items.add(convert(type.getCollectionElementType(), item, itemPath));
-            }
-          }
-          return items;
-        case MAP:
-          if (!value.isObject()) {
-            throw wrongType(path, "an object", value);
-          }
-          Map<Object, Object> map = new java.util.LinkedHashMap<>();
-          Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
-          while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> e = fields.next();
-            map.put(
-                e.getKey(),
-                e.getValue().isNull()
-                    ? null
-                    : convert(type.getMapValueType(), e.getValue(), path + "." + e.getKey()));
-          }
-          return map;
-        case LOGICAL_TYPE:
-          return toInputType(
-              type.getLogicalType(), convert(type.getLogicalType().getBaseType(), value, path));
-        default:
-          throw new IllegalArgumentException(
-              "DecodeJson: field '"
-                  + path
-                  + "' has type "
-                  + type
-                  + ", which JSON decoding does not support");
-      }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <InputT, BaseT> InputT toInputType(
-        org.apache.beam.sdk.schemas.Schema.LogicalType<InputT, BaseT> logicalType, Object base) {
-      return logicalType.toInputType((BaseT) base);
-    }
-
-    private Instant parseInstant(String text, String path) throws RecordRejectedException {
-      try {
-        return new Instant(
-            OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
-                .toInstant()
-                .toEpochMilli());
-      } catch (DateTimeParseException e) {
-        throw new RecordRejectedException(
-            stage,
-            "bad_timestamp",
-            "field '"
-                + path
-                + "' is not an ISO-8601 timestamp with offset (e.g. 2026-11-01T10:15:30+01:00)");
-      }
-    }
-
-    private RecordRejectedException wrongType(String path, String expected, JsonNode actual) {
-      return new RecordRejectedException(
-          stage,
-          "wrong_type",
-          "field '"
-              + path
-              + "' must be "
-              + expected
-              + ", got a JSON "
-              + actual.getNodeType().name().toLowerCase());
+      Row row = json.toRow(schema, node, "", notes);
+      notes.count();
+      return row;
     }
   }
 }

@@ -8,6 +8,8 @@ import static org.junit.Assert.assertTrue;
 
 import io.tributary.testing.EventScript;
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.json.DecimalBound;
+import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -317,6 +319,100 @@ public class CdcTest {
                 () -> Cdc.apply(TABLE, "id").withStateTtl(org.joda.time.Duration.ZERO))
             .getMessage(),
         containsString("Cdc.withStateTtl: ttl must be > 0"));
+  }
+
+  static final Schema PRICED =
+      Schema.builder().addStringField("id").addDecimalField("price").build();
+
+  static String priced(String id, String price, long lsn) {
+    return "{\"before\":null,\"after\":{\"id\":\""
+        + id
+        + "\",\"price\":"
+        + price
+        + "},\"op\":\"c\",\"source\":{\"lsn\":"
+        + lsn
+        + ",\"ts_ms\":1000},\"ts_ms\":1005}";
+  }
+
+  @Test
+  public void hostileEnvelopesAreDeadLettersWithinLimitsAndDecimalBounds() {
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new ReasonsSink());
+    Cdc.Result result =
+        p.apply(
+                Create.of(
+                    priced("a", "19.9", 100),
+                    "{\"x\":" + "[".repeat(1001) + "]".repeat(1001) + "}", // too_deep
+                    priced("b", "1" + "0".repeat(150), 101), // number_too_long
+                    priced("c", "1e400", 102), // out_of_range: was NumberFormatException
+                    priced("d", "19.999", 103), // out_of_range: 3 decimals into scale 2
+                    priced("e", "1234567890123", 104), // out_of_range: 13 integer digits
+                    priced("f", "1", 105).replace("\"op\":\"c\"", "\"op\":\"c\",\"op\":\"c\""),
+                    priced("g", "1", 106).replace("\"id\":\"g\"", "\"id\":\"g\",\"color\":1"),
+                    priced("h", "1", 107).replace("\"lsn\":107", "\"lsn\":1" + "0".repeat(20)),
+                    priced("i", "1", 108)
+                        .replace("\"ts_ms\":1000", "\"ts_ms\":9000000000000000000"),
+                    "x".repeat(6000))) // too_large
+            .setCoder(StringUtf8Coder.of())
+            .apply(
+                "Apply",
+                Cdc.apply(PRICED, "id")
+                    .withLimits(
+                        RecordLimits.defaults()
+                            .withMaxRecordBytes(5000)
+                            .withUnknownFields(RecordLimits.Rule.REJECT))
+                    .withDecimalBounds(Map.of("price", DecimalBound.of(12, 2)))
+                    .withBadRecordErrorHandler(handler));
+    handler.close();
+    PAssert.that(result.currentState())
+        .containsInAnyOrder(
+            Row.withSchema(PRICED).addValues("a", new java.math.BigDecimal("19.9")).build());
+    PAssert.that(handler.getOutput())
+        .containsInAnyOrder(
+            "cdc/too_deep",
+            "cdc/number_too_long",
+            "cdc/out_of_range",
+            "cdc/out_of_range",
+            "cdc/out_of_range",
+            "cdc/duplicate_key",
+            "cdc/unknown_field",
+            "cdc/out_of_range", // lsn beyond INT64, once wrapped silently
+            "cdc/out_of_range", // source.ts_ms in year 285 million
+            "cdc/too_large");
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void acceptedEnvelopesThatBreakACountRuleAreCounted() {
+    p.apply(
+            Create.of(
+                priced("a", "1", 100).replace("\"id\":\"a\"", "\"id\":\"a\",\"extra\":1"),
+                priced("b", "1", 101).replace("\"ts_ms\":1005", "\"ts_ms\":1005,\"ts_ms\":1006"),
+                priced("c", "1", 102)))
+        .apply(
+            "Apply",
+            Cdc.apply(PRICED, "id")
+                .withLimits(RecordLimits.defaults().withDuplicateKeys(RecordLimits.Rule.COUNT)));
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    assertEquals(1, counter(run, "noted.cdc.unknown_field"));
+    assertEquals(1, counter(run, "noted.cdc.duplicate_key"));
+    assertEquals(3, counter(run, RunAccounting.WRITTEN));
+  }
+
+  @Test
+  public void decimalBoundsMustNameDecimalFieldsOfTheTable() {
+    p.enableAbandonedNodeEnforcement(false);
+    assertThat(
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    p.apply(Create.of("null"))
+                        .apply(
+                            Cdc.apply(PRICED, "id")
+                                .withDecimalBounds(Map.of("after.id", DecimalBound.of(4, 2)))))
+            .getMessage(),
+        containsString("Cdc.withDecimalBounds: 'after.id' does not name a DECIMAL field"));
   }
 
   @Test

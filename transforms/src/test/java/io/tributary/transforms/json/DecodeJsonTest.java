@@ -3,12 +3,19 @@ package io.tributary.transforms.json;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
+import io.tributary.testing.Counters;
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.limits.RecordLimits;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.testing.PAssert;
@@ -97,6 +104,155 @@ public class DecodeJsonTest {
   }
 
   @Test
+  public void hostileLinesBecomeOneDeadLetterEachWithTheirReason() {
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new ReasonsSink());
+    String ok = "\"id\":\"a\",\"at\":\"2026-11-01T09:00:00Z\"";
+    PCollection<Row> rows =
+        p.apply(
+                Create.of(
+                    "{" + ok + ",\"price\":19.9}",
+                    "{" + ok + ",\"note\":" + "[".repeat(1001) + "]".repeat(1001) + "}",
+                    "{" + ok + ",\"price\":1" + "0".repeat(200) + "}",
+                    "{" + ok + ",\"price\":1,\"price\":2}",
+                    "{" + ok + ",\"price\":1e400}",
+                    "{" + ok + ",\"price\":19.999}",
+                    "{" + ok + ",\"price\":1234567890123}",
+                    "{\"id\":\"b\",\"price\":1,\"at\":\"+292278994-01-01T00:00:00Z\"}",
+                    "{\"id\":\"c\",\"price\":1,\"at\":\"-0001-01-01T00:00:00Z\"}",
+                    "1".repeat(2 << 20),
+                    "[".repeat(2 << 20)))
+            .apply(
+                DecodeJson.toRows(SCHEMA)
+                    .withDecimalBounds(Map.of("price", DecimalBound.of(12, 2)))
+                    .withBadRecordErrorHandler(handler));
+    handler.close();
+
+    PAssert.that(rows)
+        .containsInAnyOrder(
+            Row.withSchema(SCHEMA)
+                .addValues("a", new BigDecimal("19.9"), new Instant(1_793_523_600_000L), null)
+                .build());
+    PAssert.that(handler.getOutput())
+        .containsInAnyOrder(
+            "decode/too_deep",
+            "decode/number_too_long",
+            "decode/duplicate_key",
+            "decode/out_of_range",
+            "decode/out_of_range",
+            "decode/out_of_range",
+            "decode/out_of_range",
+            "decode/out_of_range",
+            "decode/too_large",
+            "decode/too_large");
+    p.run().waitUntilFinish();
+  }
+
+  /** Keeps reason, payload length and message of each bad record. */
+  static final class PayloadSink extends PTransform<PCollection<BadRecord>, PCollection<String>> {
+    @Override
+    public PCollection<String> expand(PCollection<BadRecord> input) {
+      return input.apply(
+          MapElements.into(TypeDescriptors.strings())
+              .via(
+                  r -> {
+                    String[] d = DeadLetters.parseDescription(r.getFailure().getDescription());
+                    return d[1]
+                        + "|"
+                        + r.getRecord().getHumanReadableJsonRecord().length()
+                        + "|"
+                        + d[2];
+                  }));
+    }
+  }
+
+  @Test
+  public void tooLargeLineKeepsATruncatedPayloadWithLengthAndHash() throws Exception {
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new PayloadSink());
+    String line = "7".repeat(5000);
+    p.apply(Create.of(line))
+        .apply(
+            DecodeJson.toRows(SCHEMA)
+                .withLimits(
+                    RecordLimits.defaults().withMaxRecordBytes(1000).withKeptPayloadBytes(100))
+                .withBadRecordErrorHandler(handler));
+    handler.close();
+    StringBuilder sha = new StringBuilder();
+    for (byte b :
+        MessageDigest.getInstance("SHA-256").digest(line.getBytes(StandardCharsets.UTF_8))) {
+      sha.append(String.format("%02x", b));
+    }
+    PAssert.that(handler.getOutput())
+        .containsInAnyOrder(
+            // 100 digits, quoted as a JSON string in the human-readable form
+            "too_large|102|record is 5000 bytes of UTF-8, more than maxRecordBytes 1000; the dead "
+                + "letter keeps the first 100 bytes; sha-256 of the full record: "
+                + sha);
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void acceptedLinesThatBreakACountRuleAreCountedOncePerLine() {
+    PCollection<Row> rows =
+        p.apply(
+                Create.of(
+                    // two duplicates and two unknown fields: one count each
+                    "{\"id\":\"a\",\"price\":1,\"price\":2,\"at\":\"2026-11-01T09:00:00Z\","
+                        + "\"at\":\"2026-11-01T09:00:00Z\",\"x\":1,\"y\":2}",
+                    "{\"id\":\"b\",\"price\":1,\"at\":\"2026-11-01T09:00:00Z\",\"x\":1}",
+                    "{\"id\":\"c\",\"price\":1,\"at\":\"2026-11-01T09:00:00Z\"}"))
+            .apply(
+                DecodeJson.toRows(SCHEMA)
+                    .withStage("ingest")
+                    .withLimits(
+                        RecordLimits.defaults()
+                            .withDuplicateKeys(RecordLimits.Rule.COUNT)
+                            .withUnknownFields(RecordLimits.Rule.COUNT)));
+    PAssert.that(
+            rows.apply(MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("id"))))
+        .containsInAnyOrder("a", "b", "c");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(1, Counters.get(result, "noted.ingest.duplicate_key"));
+    assertEquals(2, Counters.get(result, "noted.ingest.unknown_field"));
+  }
+
+  @Test
+  public void unknownFieldUnderRejectIsADeadLetterAndNotCounted() {
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new ReasonsSink());
+    p.apply(
+            Create.of(
+                "{\"id\":\"b\",\"price\":1,\"at\":\"2026-11-01T09:00:00Z\",\"x\":1}",
+                "{\"id\":\"c\",\"price\":1,\"at\":\"2026-11-01T09:00:00Z\"}"))
+        .apply(
+            DecodeJson.toRows(SCHEMA)
+                .withLimits(RecordLimits.defaults().withUnknownFields(RecordLimits.Rule.REJECT))
+                .withBadRecordErrorHandler(handler));
+    handler.close();
+    PAssert.that(handler.getOutput()).containsInAnyOrder("decode/unknown_field");
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertEquals(0, Counters.get(result, "noted.decode.unknown_field"));
+    assertEquals(1, Counters.get(result, "dead_letter.decode.unknown_field"));
+  }
+
+  @Test
+  public void decimalBoundsMustNameDecimalFields() {
+    p.enableAbandonedNodeEnforcement(false);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                p.apply(Create.of("{}"))
+                    .apply(
+                        DecodeJson.toRows(SCHEMA)
+                            .withDecimalBounds(Map.of("id", DecimalBound.of(4, 2)))));
+    assertThat(e.getMessage(), containsString("DecodeJson.withDecimalBounds: 'id' does not name"));
+  }
+
+  @Test
   public void messagesNameTheFieldButNotTheValue() throws Exception {
     DecodeJson.DecodeFn fn = new DecodeJson.DecodeFn(SCHEMA, "decode", null);
     fn.setup();
@@ -129,8 +285,14 @@ public class DecodeJsonTest {
 
   @Test
   public void displayDataListsSettings() {
-    DisplayData data = DisplayData.from(DecodeJson.toRows(SCHEMA).withStage("ingest"));
+    DisplayData data =
+        DisplayData.from(
+            DecodeJson.toRows(SCHEMA)
+                .withStage("ingest")
+                .withDecimalBounds(Map.of("price", DecimalBound.of(12, 2))));
     assertThat(data.asMap().keySet().toString(), containsString("stage"));
+    assertThat(data.asMap().keySet().toString(), containsString("limits"));
+    assertThat(data.toString(), containsString("DECIMAL(12,2)"));
     assertThat(data.toString(), containsString("ingest"));
   }
 
