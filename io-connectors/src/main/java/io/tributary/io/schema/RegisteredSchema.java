@@ -1,7 +1,11 @@
 package io.tributary.io.schema;
 
+import io.tributary.transforms.json.DecimalBound;
 import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
@@ -66,6 +70,37 @@ public final class RegisteredSchema implements Serializable {
       beamSchema = AvroUtils.toBeamSchema(schema());
     }
     return beamSchema;
+  }
+
+  /**
+   * The precision and scale of every decimal field, by field path ({@code price}, {@code
+   * item.amount}): Beam's DECIMAL carries neither, so decoders take them from here to refuse a
+   * value the contract cannot hold ({@code out_of_range}) instead of rounding it.
+   */
+  public Map<String, DecimalBound> decimalBounds() {
+    Map<String, DecimalBound> bounds = new LinkedHashMap<>();
+    collectDecimals(schema(), "", bounds);
+    return bounds;
+  }
+
+  private static void collectDecimals(Schema avro, String prefix, Map<String, DecimalBound> out) {
+    for (Schema.Field f : avro.getFields()) {
+      Schema type = f.schema();
+      if (type.getType() == Schema.Type.UNION) {
+        // Nullable fields are ["null", T]; a decimal is bounded whichever branch holds it.
+        for (Schema branch : type.getTypes()) {
+          if (branch.getType() != Schema.Type.NULL) {
+            type = branch;
+          }
+        }
+      }
+      if (type.getLogicalType() instanceof LogicalTypes.Decimal) {
+        LogicalTypes.Decimal d = (LogicalTypes.Decimal) type.getLogicalType();
+        out.put(prefix + f.name(), DecimalBound.of(d.getPrecision(), d.getScale()));
+      } else if (type.getType() == Schema.Type.RECORD) {
+        collectDecimals(type, prefix + f.name() + ".", out);
+      }
+    }
   }
 
   /**

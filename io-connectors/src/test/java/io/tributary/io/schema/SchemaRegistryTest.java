@@ -98,6 +98,14 @@ public class SchemaRegistryTest {
   }
 
   @Test
+  public void decimalBoundsComeFromTheContract() {
+    assertThat(
+        SchemaRegistry.bundled().latest("clickstream-event").decimalBounds(),
+        org.hamcrest.Matchers.equalTo(
+            java.util.Map.of("price", io.tributary.transforms.json.DecimalBound.of(12, 2))));
+  }
+
+  @Test
   public void theRefusalNamesTheModeOnce() throws Exception {
     Schema v1 = record("{\"name\":\"id\",\"type\":\"string\"}");
     Schema v2 =

@@ -153,7 +153,11 @@ public final class ClickstreamPipeline {
             // Personal data is protected here, before any output (late, Kafka, files) sees it.
             .apply("Protect", ClickstreamPrivacy.protect(options, deadLetters))
             .apply("ObserveProtect", StageMetrics.after("protect"))
-            .apply("EventTime", EventTime.fromField("event_time"));
+            .apply(
+                "EventTime",
+                EventTime.fromField("event_time")
+                    .withLimits(limits(options))
+                    .withBadRecordErrorHandler(deadLetters));
 
     PCollection<Row> unique =
         events

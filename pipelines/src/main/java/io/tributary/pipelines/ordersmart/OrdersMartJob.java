@@ -79,6 +79,11 @@ public final class OrdersMartJob implements Backfillable {
       IoChecks.requireInput("--orders", o.getOrders(), options);
       IoChecks.requireInput("--products", o.getProducts(), options);
     }
+    try {
+      io.tributary.pipelines.runtime.RecordLimitsOptions.limits(o, null);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
     IoChecks.requireWritableDirectory("--output", o.getOutput());
   }
 

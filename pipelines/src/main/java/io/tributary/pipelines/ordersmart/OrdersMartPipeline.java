@@ -5,7 +5,10 @@ import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.PostgresUpsert;
 import io.tributary.io.kafka.KafkaReplay;
 import io.tributary.io.lake.LakePartitions;
+import io.tributary.pipelines.runtime.RecordLimitsOptions;
 import io.tributary.transforms.cdc.Cdc;
+import io.tributary.transforms.json.DecimalBound;
+import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.Counted;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.io.IOException;
@@ -73,6 +76,12 @@ import org.joda.time.ReadableInstant;
  */
 public final class OrdersMartPipeline {
   /** Row of table {@code products}. */
+  /**
+   * Every decimal of the lake is an Avro decimal(38,2) ({@link LakePartitions#DECIMAL_SCALE}): a
+   * change event with more decimals is a dead letter (out_of_range), never rounded.
+   */
+  static final DecimalBound LAKE_DECIMAL = DecimalBound.of(38, LakePartitions.DECIMAL_SCALE);
+
   public static final Schema PRODUCT =
       Schema.builder()
           .addStringField("product_id")
@@ -253,6 +262,7 @@ public final class OrdersMartPipeline {
     BadRecordErrorHandler<?> deadLetters =
         pipeline.registerBadRecordErrorHandler(
             DeadLetterFiles.to(join(options.getOutput(), "dead-letter")));
+    RecordLimits limits = RecordLimitsOptions.limits(options, null);
 
     Cdc.Result products =
         readChanges(
@@ -264,7 +274,10 @@ public final class OrdersMartPipeline {
                 deadLetters)
             .apply(
                 "ApplyProducts",
-                Cdc.apply(PRODUCT, "product_id").withBadRecordErrorHandler(deadLetters));
+                Cdc.apply(PRODUCT, "product_id")
+                    .withLimits(limits)
+                    .withDecimalBounds(Map.of("list_price", LAKE_DECIMAL))
+                    .withBadRecordErrorHandler(deadLetters));
     Cdc.Result orders =
         readChanges(
                 pipeline,
@@ -274,7 +287,11 @@ public final class OrdersMartPipeline {
                 options.getOrdersTopic(),
                 deadLetters)
             .apply(
-                "ApplyOrders", Cdc.apply(ORDER, "order_id").withBadRecordErrorHandler(deadLetters));
+                "ApplyOrders",
+                Cdc.apply(ORDER, "order_id")
+                    .withLimits(limits)
+                    .withDecimalBounds(Map.of("amount", LAKE_DECIMAL))
+                    .withBadRecordErrorHandler(deadLetters));
 
     PCollection<Row> currentOrders =
         orders
