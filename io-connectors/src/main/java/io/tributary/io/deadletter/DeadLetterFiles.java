@@ -6,8 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.TruncatedPayload;
 import io.tributary.transforms.privacy.PayloadScrubber;
 import io.tributary.transforms.privacy.ProtectionSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
@@ -27,6 +31,14 @@ import org.joda.time.Duration;
  * {"stage":"decode","reason":"missing_field","message":"required field 'price' ...",
  * "payload":"<the original line>","exception":...}}.
  *
+ * <p>Two kinds of payload get fields of their own, recognised by the coder the record was routed
+ * with (never by its reason): original bytes ({@code byte[]} with {@code ByteArrayCoder}, e.g. a
+ * line that is not UTF-8) are written as {@code "payload":"<base64>","payload_encoding":"base64"};
+ * a {@link TruncatedPayload} (a record over the size limit) as {@code "payload":"<the kept
+ * head>","payload_truncated":true,"payload_bytes":<original length>,"payload_sha256":"<hex>"}. Text
+ * payloads have no {@code payload_encoding}. With {@link #withProtection} the bytes are decoded as
+ * UTF-8 (bad bytes replaced) and scrubbed like any text, so no raw bytes are written.
+ *
  * <p>Register it as the pipeline's bad-record handler. A bounded run writes one file {@code
  * dead-letters-00000-of-00001.jsonl}; an unbounded run writes one file per minute of processing so
  * records become visible while the job runs.
@@ -40,6 +52,9 @@ import org.joda.time.Duration;
  */
 public final class DeadLetterFiles
     extends PTransform<PCollection<BadRecord>, WriteFilesResult<Void>> {
+  private static final String BYTES_CODER = ByteArrayCoder.of().toString();
+  private static final String TRUNCATED_CODER = TruncatedPayload.coder().toString();
+
   private final String directory;
   private final @Nullable ProtectionSpec protection;
 
@@ -103,13 +118,32 @@ public final class DeadLetterFiles
     node.put("reason", parts[1]);
     node.put("message", parts[2]);
     String human = record.getRecord().getHumanReadableJsonRecord();
-    if (human != null) {
-      JsonNode parsed = mapper.readTree(human);
-      // Strings (raw lines) are stored JSON-quoted: unquote so the payload is the original text.
-      String payload = parsed.isTextual() ? parsed.textValue() : human;
-      node.put("payload", scrubber == null ? payload : scrubber.scrub(payload));
-    } else {
+    String coder = record.getRecord().getCoder();
+    if (human == null) {
       node.putNull("payload");
+    } else {
+      JsonNode parsed = mapper.readTree(human);
+      if (BYTES_CODER.equals(coder) && parsed.isTextual()) {
+        // Jackson renders byte[] as base64; decode and re-encode so the alphabet is the standard
+        // one.
+        byte[] bytes = parsed.binaryValue();
+        if (scrubber == null) {
+          node.put("payload", Base64.getEncoder().encodeToString(bytes));
+          node.put("payload_encoding", "base64");
+        } else {
+          node.put("payload", scrubber.scrub(new String(bytes, StandardCharsets.UTF_8)));
+        }
+      } else if (TRUNCATED_CODER.equals(coder) && parsed.isObject()) {
+        String head = parsed.path("head").asText();
+        node.put("payload", scrubber == null ? head : scrubber.scrub(head));
+        node.put("payload_truncated", true);
+        node.put("payload_bytes", parsed.path("originalBytes").asLong());
+        node.put("payload_sha256", parsed.path("sha256").asText());
+      } else {
+        // Strings (raw lines) are stored JSON-quoted: unquote so the payload is the original text.
+        String payload = parsed.isTextual() ? parsed.textValue() : human;
+        node.put("payload", scrubber == null ? payload : scrubber.scrub(payload));
+      }
     }
     // The exception text repeats the message; Tributary messages never carry field values.
     node.put("exception", record.getFailure().getException());

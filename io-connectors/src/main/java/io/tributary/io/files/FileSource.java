@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -25,6 +26,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
@@ -46,6 +48,13 @@ import org.joda.time.Instant;
  * WatermarkPolicy} for the watermark, and stops after {@link #withStopAfterIdle} without a new file
  * (never, by default). Event time is then taken from a record field downstream ({@code
  * EventTime.fromField}).
+ *
+ * <p><b>Directories.</b> A pattern that names a directory (an existing local directory, or any path
+ * or URI ending in {@code /}) reads the files directly inside it, not in its subdirectories, and
+ * skips hidden files whose names start with {@code .} or {@code _} (temporary files being written,
+ * {@code _SUCCESS} markers). {@link #glob} fails when the pipeline is built if nothing matches
+ * ({@code FileSource.glob: no file matches '<pattern>'}): a batch run over no input is almost
+ * always a wrong path. {@link #watch} accepts an empty directory, files may come later.
  *
  * <p><b>Restarts.</b> Beam remembers the files a watch has seen only in pipeline state. Restored
  * from a checkpoint or savepoint, a job continues where it was. Started fresh, Beam alone would
@@ -105,7 +114,10 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
     abstract FileSource build();
   }
 
-  /** Reads the files matching {@code filepattern} once: a bounded source. */
+  /**
+   * Reads the files matching {@code filepattern} (or directly inside a directory) once: a bounded
+   * source.
+   */
   public static FileSource glob(String filepattern) {
     return create(filepattern, false);
   }
@@ -164,11 +176,43 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
     return toBuilder().setMarkerDirectory(directory).build();
   }
 
+  /** The glob of a directory's files, or null when {@code pattern} is not a directory. */
+  static @Nullable String directoryGlob(String pattern) {
+    if (pattern.endsWith("/")) {
+      return pattern + "*";
+    }
+    if (pattern.contains("*") || pattern.contains("?") || pattern.contains("[")) {
+      return null;
+    }
+    Path local;
+    try {
+      if (pattern.startsWith("file:")) {
+        local = Path.of(java.net.URI.create(pattern));
+      } else if (pattern.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+        return null; // a remote URI names a directory by its trailing '/'
+      } else {
+        local = Path.of(pattern);
+      }
+    } catch (IllegalArgumentException notAPath) { // InvalidPathException too
+      return null;
+    }
+    return java.nio.file.Files.isDirectory(local) ? local + "/*" : null;
+  }
+
+  /** Hidden files of a directory: names starting with '.' or '_'. */
+  static boolean visible(MatchResult.Metadata file) {
+    String name = file.resourceId().getFilename();
+    return name == null || !(name.startsWith(".") || name.startsWith("_"));
+  }
+
   @Override
   public PCollection<FileIO.ReadableFile> expand(PBegin begin) {
+    String directory = directoryGlob(filepattern());
+    String pattern = directory == null ? filepattern() : directory;
     PCollection<MatchResult.Metadata> matches;
     if (!watching()) {
-      matches = begin.apply("Match", FileIO.match().filepattern(filepattern()));
+      checkSomethingMatches(pattern, directory != null);
+      matches = begin.apply("Match", FileIO.match().filepattern(pattern));
     } else {
       Watch.Growth.TerminationCondition<String, ?> stop =
           stopAfterIdle() == null
@@ -176,7 +220,7 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
               : Watch.Growth.afterTimeSinceNewOutput(stopAfterIdle());
       matches =
           begin
-              .apply("Pattern", Create.of(filepattern()).withCoder(StringUtf8Coder.of()))
+              .apply("Pattern", Create.of(pattern).withCoder(StringUtf8Coder.of()))
               .apply(
                   "Watch",
                   Watch.growthOf(
@@ -189,6 +233,9 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
                       .withPollInterval(pollInterval())
                       .withTerminationPerInput(stop))
               .apply("Files", Values.create());
+    }
+    if (directory != null) {
+      matches = matches.apply("SkipHidden", Filter.by(FileSource::visible));
     }
     if (markerDirectory() != null) {
       matches =
@@ -216,6 +263,20 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
         .addIfNotNull(
             DisplayData.item("markerDirectory", markerDirectory())
                 .withLabel("Processed-file markers"));
+  }
+
+  private void checkSomethingMatches(String pattern, boolean directory) {
+    List<MatchResult.Metadata> found;
+    try {
+      found = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW).metadata();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "FileSource.glob: cannot list '" + filepattern() + "': " + e.getMessage(), e);
+    }
+    checkArgument(
+        found.stream().anyMatch(m -> !directory || visible(m)),
+        "FileSource.glob: no file matches '%s'",
+        filepattern());
   }
 
   static final class PollFn extends Watch.Growth.PollFn<String, MatchResult.Metadata> {

@@ -3,14 +3,17 @@ package io.tributary.io.formats;
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
 import com.google.auto.value.AutoValue;
+import io.tributary.io.files.ReadLines;
 import io.tributary.io.schema.Compatibility;
 import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.schema.ResolvingReader;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.DecodeJson;
-import io.tributary.transforms.metrics.Counted;
+import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
+import java.io.FilterInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -26,7 +29,6 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -51,16 +53,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Reads files of one {@link FileFormat} into {@link Row}s of a contract's Beam schema, sending
  * everything that does not fit to the bad-record handler.
  *
- * <p>Reason codes by format: JSON lines as {@link DecodeJson} ({@code not_json}, {@code
- * truncated_json}, {@code missing_field}, {@code wrong_type}, {@code bad_timestamp}, {@code
- * empty_line}); CSV {@code missing_column} (the header lacks a required field; the whole file is
- * one dead letter), {@code bad_csv} (unbalanced quotes and similar; the rest of the file is one
- * dead letter), {@code missing_field}, {@code wrong_type}, {@code bad_timestamp}; Avro {@code
- * unresolvable_schema} (the file's writer schema cannot be read with the contract; one dead letter
- * naming the file, field and rule), {@code corrupt_file}, {@code wrong_type}; Parquet {@code
- * wrong_type}. Avro files written with an older schema are resolved by Avro's rules. Every record
- * (or file-level rejection) is counted once in {@code tributary/read}, so the run's accounting
- * balances.
+ * <p>Reason codes by format: JSON lines are read by {@link ReadLines} (stage {@code read}: {@code
+ * too_large} beyond {@link #withLimits}, {@code invalid_utf8}, {@code corrupt_file}) and decoded as
+ * {@link DecodeJson} ({@code not_json}, {@code truncated_json}, {@code missing_field}, {@code
+ * wrong_type}, {@code bad_timestamp}, {@code empty_line}); CSV {@code missing_column} (the header
+ * lacks a required field; the whole file is one dead letter), {@code bad_csv} (unbalanced quotes
+ * and similar; the rest of the file is one dead letter), {@code corrupt_file} (the file's stream
+ * failed, e.g. a truncated gzip; the records before are kept, the rest is one dead letter), {@code
+ * missing_field}, {@code wrong_type}, {@code bad_timestamp}; Avro {@code unresolvable_schema} (the
+ * file's writer schema cannot be read with the contract; one dead letter naming the file, field and
+ * rule), {@code corrupt_file}, {@code wrong_type}; Parquet {@code wrong_type}. Avro files written
+ * with an older schema are resolved by Avro's rules. Every record (or file-level rejection) is
+ * counted once in {@code tributary/read}, so the run's accounting balances.
  *
  * <pre>{@code
  * PCollection<Row> rows = pipeline
@@ -84,6 +88,8 @@ public abstract class ReadRows
 
   abstract @Nullable String readCounter();
 
+  abstract RecordLimits limits();
+
   abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
   abstract Builder toBuilder();
@@ -99,6 +105,8 @@ public abstract class ReadRows
     abstract Builder setStage(String stage);
 
     abstract Builder setReadCounter(@Nullable String counter);
+
+    abstract Builder setLimits(RecordLimits limits);
 
     abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
 
@@ -117,6 +125,7 @@ public abstract class ReadRows
         .setDelimiter(',')
         .setStage("decode")
         .setReadCounter(RunAccounting.READ)
+        .setLimits(RecordLimits.defaults())
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
         .build();
   }
@@ -141,6 +150,16 @@ public abstract class ReadRows
     return toBuilder().setReadCounter(name).build();
   }
 
+  /**
+   * Bounds of one record; JSON lines longer than {@link RecordLimits#maxRecordBytes()} become
+   * {@code too_large} dead letters before they are decoded. {@link RecordLimits#defaults()} by
+   * default.
+   */
+  public ReadRows withLimits(RecordLimits limits) {
+    checkArgument(limits != null, "ReadRows.withLimits: limits must not be null");
+    return toBuilder().setLimits(limits).build();
+  }
+
   /** Sends undecodable records to {@code handler} instead of failing the pipeline. */
   public ReadRows withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgument(handler != null, "ReadRows.withBadRecordErrorHandler: handler must not be null");
@@ -154,10 +173,14 @@ public abstract class ReadRows
     switch (format()) {
       case JSONL:
         {
-          PCollection<String> lines = files.apply("ReadLines", TextIO.readFiles());
-          if (readCounter() != null) {
-            lines = lines.apply("CountRead", Counted.as(readCounter()));
-          }
+          // ReadLines counts each line and each rejection of its own in the read counter.
+          PCollection<String> lines =
+              files.apply(
+                  "ReadLines",
+                  ReadLines.create()
+                      .withLimits(limits())
+                      .withReadCounter(readCounter())
+                      .withBadRecordErrorHandler(badRecordErrorHandler()));
           return lines.apply(
               "DecodeJson",
               DecodeJson.toRows(beamSchema)
@@ -214,6 +237,9 @@ public abstract class ReadRows
         .add(DisplayData.item("delimiter", String.valueOf(delimiter())).withLabel("CSV delimiter"))
         .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"))
         .addIfNotNull(DisplayData.item("readCounter", readCounter()).withLabel("Read counter"))
+        .add(
+            DisplayData.item("maxRecordBytes", limits().maxRecordBytes())
+                .withLabel("Largest record (bytes)"))
         .add(
             DisplayData.item(
                     "badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
@@ -299,7 +325,9 @@ public abstract class ReadRows
               .setHeader()
               .setSkipHeaderRecord(true)
               .build();
-      try (InputStream in = Channels.newInputStream(file.open());
+      long recordNumber = 0;
+      TrackedStream tracked = new TrackedStream(Channels.newInputStream(file.open()));
+      try (TrackedStream in = tracked;
           Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
           CSVParser parser = format.parse(reader)) {
         Map<String, Integer> columns = new HashMap<>(parser.getHeaderMap());
@@ -325,7 +353,6 @@ public abstract class ReadRows
           return;
         }
         Iterator<CSVRecord> it = parser.iterator();
-        long recordNumber = 0;
         while (true) {
           CSVRecord record;
           try {
@@ -334,6 +361,9 @@ public abstract class ReadRows
             }
             record = it.next();
           } catch (RuntimeException e) { // commons-csv wraps IOExceptions of a malformed file
+            if (in.failure != null) {
+              throw in.failure; // the stream broke, not the CSV: handled below
+            }
             countRead();
             reject(
                 out,
@@ -366,6 +396,25 @@ public abstract class ReadRows
                 e);
           }
         }
+      } catch (IOException | java.io.UncheckedIOException e) {
+        if (tracked.failure == null) {
+          throw e; // not the stream (e.g. a malformed header): as before
+        }
+        countRead();
+        reject(
+            out,
+            name,
+            new RecordRejectedException(
+                stage,
+                "corrupt_file",
+                name
+                    + ": unreadable after record "
+                    + recordNumber
+                    + ", at uncompressed byte "
+                    + tracked.bytes
+                    + " ("
+                    + tracked.failure.getClass().getSimpleName()
+                    + "); the rest of the file is not read"));
       }
     }
 
@@ -375,6 +424,47 @@ public abstract class ReadRows
       }
       int nl = s.indexOf('\n');
       return nl < 0 ? s : s.substring(0, nl);
+    }
+  }
+
+  /**
+   * Counts the bytes a stream delivers and remembers its failure, so a parser's wrapped exception
+   * can be told apart from a damaged (e.g. truncated gzip) stream.
+   */
+  static final class TrackedStream extends FilterInputStream {
+    long bytes;
+    @Nullable IOException failure;
+
+    TrackedStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        int b = super.read();
+        if (b >= 0) {
+          bytes++;
+        }
+        return b;
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        int n = super.read(b, off, len);
+        if (n > 0) {
+          bytes += n;
+        }
+        return n;
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
     }
   }
 

@@ -11,16 +11,23 @@ import io.tributary.io.schema.ResolvingReader;
 import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
+import io.tributary.transforms.errors.TruncatedPayload;
 import io.tributary.transforms.json.JsonRowDecoder;
 import io.tributary.transforms.json.RowJsonText;
+import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.time.EventTime;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -62,13 +69,17 @@ import org.joda.time.Instant;
  *
  * <p>The source reads with the subject's newest version; Avro messages written with any registered
  * older version are resolved by Avro's rules. Each message that cannot be decoded goes to the
- * bad-record handler with reason {@code not_wire_format}, {@code unknown_schema_id}, {@code
- * unresolvable_schema}, {@code corrupt_payload} or (JSON) one of {@code DecodeJson}'s; its message
- * starts with {@code topic T partition P offset O}, and its payload is a JSON object with those
- * three, the Kafka timestamp, and the key and value (base64). Event time comes from a payload
- * {@code DATETIME} field ({@link Read#withEventTimeField}) or from the Kafka timestamp; the
- * watermark follows Kafka's create time minus {@link Read#withMaxDelay}. With a consumer group,
- * offsets are committed when the runner finalizes a checkpoint ({@code commitOffsetsInFinalize}).
+ * bad-record handler with reason {@code too_large} (a value over {@link Read#withLimits}'s {@code
+ * maxRecordBytes}, checked before decoding; the payload keeps the first {@code keptPayloadBytes} of
+ * the value and gives its length and SHA-256 as typed fields), {@code not_wire_format}, {@code
+ * unknown_schema_id}, {@code unresolvable_schema}, {@code corrupt_payload} or (JSON) {@code
+ * invalid_utf8} (the value is not UTF-8; the message gives the first bad byte) or one of {@code
+ * DecodeJson}'s; its message starts with {@code topic T partition P offset O}, and its payload is a
+ * JSON object with those three, the Kafka timestamp, and the key and value (base64). Event time
+ * comes from a payload {@code DATETIME} field ({@link Read#withEventTimeField}) or from the Kafka
+ * timestamp; the watermark follows Kafka's create time minus {@link Read#withMaxDelay}. With a
+ * consumer group, offsets are committed when the runner finalizes a checkpoint ({@code
+ * commitOffsetsInFinalize}).
  *
  * <pre>{@code
  * PCollection<Row> events = pipeline.apply("ReadClicks", KafkaRows.read()
@@ -98,6 +109,7 @@ public final class KafkaRows {
         .setWatermarkHeld(false)
         .setStage("decode")
         .setReadCounter(RunAccounting.READ)
+        .setLimits(RecordLimits.defaults())
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
         .build();
   }
@@ -139,12 +151,16 @@ public final class KafkaRows {
 
     abstract @Nullable String readCounter();
 
+    abstract RecordLimits limits();
+
     abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
     abstract Builder toBuilder();
 
     @AutoValue.Builder
     abstract static class Builder {
+      abstract Builder setLimits(RecordLimits limits);
+
       abstract Builder setBootstrapServers(String s);
 
       abstract Builder setTopics(ImmutableList<String> t);
@@ -269,6 +285,15 @@ public final class KafkaRows {
       return toBuilder().setReadCounter(name).build();
     }
 
+    /**
+     * Bounds of one message; values over {@link RecordLimits#maxRecordBytes()} become {@code
+     * too_large} dead letters before they are decoded. {@link RecordLimits#defaults()} by default.
+     */
+    public Read withLimits(RecordLimits limits) {
+      checkArgument(limits != null, "KafkaRows.read().withLimits: limits must not be null");
+      return toBuilder().setLimits(limits).build();
+    }
+
     /** Sends undecodable messages to {@code handler} instead of failing the pipeline. */
     public Read withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
       checkArgument(
@@ -318,6 +343,7 @@ public final class KafkaRows {
                               reader,
                               payloadFormat(),
                               stage(),
+                              limits(),
                               DeadLetters.routerFor(badRecordErrorHandler()),
                               readCounter()))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
@@ -354,6 +380,9 @@ public final class KafkaRows {
           .addIfNotNull(
               DisplayData.item("maxNumRecords", maxNumRecords()).withLabel("Stop after records"))
           .addIfNotNull(DisplayData.item("maxReadTime", maxReadTime()).withLabel("Stop after"))
+          .add(
+              DisplayData.item("maxRecordBytes", limits().maxRecordBytes())
+                  .withLabel("Largest value (bytes)"))
           .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"));
     }
   }
@@ -390,6 +419,7 @@ public final class KafkaRows {
     private final JsonRowDecoder json;
     private final PayloadFormat format;
     private final String stage;
+    private final RecordLimits limits;
     private final BadRecordRouter router;
     private final @Nullable String counterName;
     private transient @Nullable Counter read;
@@ -400,12 +430,14 @@ public final class KafkaRows {
         RegisteredSchema reader,
         PayloadFormat format,
         String stage,
+        RecordLimits limits,
         BadRecordRouter router,
         @Nullable String counterName) {
       this.avro = ResolvingReader.of(registry, reader, stage);
       this.json = JsonRowDecoder.of(reader.beamSchema(), stage);
       this.format = format;
       this.stage = stage;
+      this.limits = limits;
       this.router = router;
       this.counterName = counterName;
     }
@@ -416,6 +448,15 @@ public final class KafkaRows {
       mapper = new ObjectMapper();
     }
 
+    private String where(KafkaRecord<byte[], byte[]> record) {
+      return "topic "
+          + record.getTopic()
+          + " partition "
+          + record.getPartition()
+          + " offset "
+          + record.getOffset();
+    }
+
     @ProcessElement
     public void process(@Element KafkaRecord<byte[], byte[]> record, MultiOutputReceiver out)
         throws Exception {
@@ -423,21 +464,35 @@ public final class KafkaRows {
         read.inc();
       }
       byte[] value = record.getKV().getValue();
+      if (value != null && value.length > limits.maxRecordBytes()) {
+        // Before decoding, and without the value: the dead letter keeps its head, length, hash.
+        byte[] head = Arrays.copyOf(value, Math.min(value.length, limits.keptPayloadBytes()));
+        String sha256 = sha256Hex(value);
+        DeadLetters.reject(
+            router,
+            out,
+            TruncatedPayload.of(
+                deadLetterPayload(
+                    mapper,
+                    record.getTopic(),
+                    record.getPartition(),
+                    record.getOffset(),
+                    record.getTimestamp(),
+                    record.getKV().getKey(),
+                    head),
+                value.length,
+                sha256),
+            TruncatedPayload.coder(),
+            new RecordRejectedException(
+                stage, "too_large", where(record) + ": " + tooLarge(value.length, limits, sha256)));
+        return;
+      }
       try {
         out.get(ROWS).output(decode(value));
       } catch (RecordRejectedException e) {
         RecordRejectedException located =
             new RecordRejectedException(
-                e.stage(),
-                e.reason(),
-                "topic "
-                    + record.getTopic()
-                    + " partition "
-                    + record.getPartition()
-                    + " offset "
-                    + record.getOffset()
-                    + ": "
-                    + e.getMessage());
+                e.stage(), e.reason(), where(record) + ": " + e.getMessage());
         DeadLetters.reject(router, out, describe(record), StringUtf8Coder.of(), located);
       }
     }
@@ -448,18 +503,7 @@ public final class KafkaRows {
           throw new RecordRejectedException(
               stage, "empty_line", "message has no value; expected a JSON object");
         }
-        String text;
-        try {
-          text =
-              StandardCharsets.UTF_8
-                  .newDecoder()
-                  .onMalformedInput(CodingErrorAction.REPORT)
-                  .decode(ByteBuffer.wrap(value))
-                  .toString();
-        } catch (CharacterCodingException e) {
-          throw new RecordRejectedException(stage, "not_json", "message value is not UTF-8 text");
-        }
-        return json.decode(text);
+        return json.decode(utf8(value, stage));
       }
       int id = ConfluentWireFormat.schemaId(value, stage);
       return avro.readRow(
@@ -478,6 +522,53 @@ public final class KafkaRows {
           record.getTimestamp(),
           record.getKV().getKey(),
           record.getKV().getValue());
+    }
+  }
+
+  /** The message of a {@code too_large} rejection (after the record's location). */
+  static String tooLarge(long length, RecordLimits limits, String sha256) {
+    return "value of "
+        + length
+        + " bytes, more than the limit of "
+        + limits.maxRecordBytes()
+        + " (RecordLimits.withMaxRecordBytes); sha-256 "
+        + sha256
+        + "; the payload keeps the first "
+        + Math.min(length, limits.keptPayloadBytes())
+        + " bytes of the value";
+  }
+
+  /** Strict UTF-8 decoding: {@code invalid_utf8} names the first bad byte. */
+  static String utf8(byte[] value, String stage) throws RecordRejectedException {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(value);
+    CharBuffer out = CharBuffer.allocate(value.length);
+    CoderResult result = decoder.decode(in, out, true);
+    if (!result.isError()) {
+      result = decoder.flush(out);
+    }
+    if (result.isError()) {
+      throw new RecordRejectedException(
+          stage,
+          "invalid_utf8",
+          "message value is not valid UTF-8 at byte "
+              + in.position()
+              + " of "
+              + value.length
+              + "; the payload keeps the original bytes (value_base64)");
+    }
+    return out.flip().toString();
+  }
+
+  static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
     }
   }
 

@@ -134,6 +134,38 @@ public class FileSourceTest {
   }
 
   @Test
+  public void aDirectoryReadsTheVisibleFilesDirectlyInside() throws Exception {
+    Path dir = tmp.newFolder("dir").toPath();
+    Files.writeString(dir.resolve("a.jsonl"), "{\"id\":\"a1\"}\n");
+    Files.writeString(dir.resolve("b.jsonl"), "{\"id\":\"b1\"}\n");
+    Files.writeString(dir.resolve(".partial.jsonl"), "{\"id\":\"hidden\"}\n");
+    Files.writeString(dir.resolve("_SUCCESS"), "");
+    Files.createDirectory(dir.resolve("sub"));
+    Files.writeString(dir.resolve("sub").resolve("c.jsonl"), "{\"id\":\"nested\"}\n");
+    PCollection<Row> rows =
+        p.apply("Files", FileSource.glob(dir.toString()))
+            .apply("Read", ReadRows.of(FileFormat.JSONL, SCHEMA));
+    PAssert.that(ids(rows)).containsInAnyOrder("a1", "b1");
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void aGlobThatMatchesNothingFailsWhenThePipelineIsBuilt() throws Exception {
+    Path empty = tmp.newFolder("empty").toPath();
+    Files.writeString(empty.resolve(".hidden"), "x\n");
+    for (String pattern : new String[] {empty + "/*.jsonl", empty.toString(), empty + "/"}) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> p.apply("Files" + pattern.length(), FileSource.glob(pattern)));
+      assertThat(e.getMessage(), is("FileSource.glob: no file matches '" + pattern + "'"));
+    }
+    // A watch may start on an empty directory: files come later.
+    p.apply("Watch", FileSource.watch(empty.toString()).withStopAfterIdle(Duration.millis(1)));
+    p.enableAbandonedNodeEnforcement(false);
+  }
+
+  @Test
   public void displayDataAndArgumentChecks() {
     DisplayData data =
         DisplayData.from(

@@ -218,6 +218,41 @@ public class FormatsTest {
   }
 
   @Test
+  public void truncatedGzipCsvKeepsTheRecordsBeforeTheDamage() throws Exception {
+    Path dir = tmp.newFolder("csv-gz").toPath();
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write("id,qty,seq,price,ratio,paid,at,note\n".getBytes(StandardCharsets.UTF_8));
+      for (int i = 0; i < 5000; i++) {
+        out.write(
+            ("o-" + i + ",1," + i + ",1.00,1,true,2026-11-01T09:00:00Z,n\n")
+                .getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    byte[] all = gz.toByteArray();
+    Files.write(dir.resolve("cut.csv.gz"), java.util.Arrays.copyOf(all, all.length / 2));
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new Reasons());
+    PCollection<String> good =
+        readBack(
+            dir + "/*.csv.gz",
+            ReadRows.of(FileFormat.CSV, ORDER).withBadRecordErrorHandler(handler));
+    handler.close();
+    PAssert.that(good)
+        .satisfies(
+            rows -> {
+              int n = 0;
+              for (String r : rows) {
+                n++;
+              }
+              assertThat("some records before the cut, not all: " + n, n > 0 && n < 5000);
+              return null;
+            });
+    PAssert.that(handler.getOutput()).containsInAnyOrder("decode/corrupt_file");
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   public void csvMessagesNameFieldAndValueTypeButNotTheValue() throws Exception {
     CsvCodec codec = new CsvCodec(ORDER.beamSchema(), "decode");
     java.util.Map<String, Integer> columns = new java.util.HashMap<>();

@@ -1,6 +1,10 @@
 package io.tributary.transforms.errors;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.tributary.transforms.metrics.LiveMetrics;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn.MultiOutputReceiver;
@@ -23,6 +27,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * // after the ParDo
  * DeadLetters.register(handler, result);
  * }</pre>
+ *
+ * <p>A recorded {@link BadRecord} keeps the human-readable JSON form of the record and the name of
+ * its coder, but not Beam's encoded copy: sinks only write the readable form, and a second copy of
+ * a near-limit line would double what every dead letter weighs on its way through a shuffle. The
+ * coder's name still tells a sink what the record was: a {@code byte[]} routed with {@code
+ * ByteArrayCoder} (original bytes, written as base64) or a {@link TruncatedPayload}.
  */
 public final class DeadLetters {
   /** Metric namespace of every Tributary counter. */
@@ -30,6 +40,12 @@ public final class DeadLetters {
 
   /** Prefix of the per-reason dead-letter counters. */
   public static final String COUNTER_PREFIX = "dead_letter.";
+
+  /**
+   * Beam's own rendering of a record (RecordingBadRecordRouter), so dead letters stay as before.
+   */
+  private static final ObjectWriter HUMAN_READABLE =
+      new ObjectMapper().writer().withDefaultPrettyPrinter();
 
   private DeadLetters() {}
 
@@ -51,8 +67,44 @@ public final class DeadLetters {
       @Nullable Coder<T> coder,
       RecordRejectedException rejection)
       throws Exception {
-    router.route(receiver, record, coder, rejection, rejection.description());
+    if (router instanceof BadRecordRouter.RecordingBadRecordRouter) {
+      receiver.get(BadRecordRouter.BAD_RECORD_TAG).output(badRecord(record, coder, rejection));
+    } else {
+      router.route(receiver, record, coder, rejection, rejection.description());
+    }
     counter(rejection.stage(), rejection.reason()).inc();
+  }
+
+  /**
+   * The bad record Beam's recording router would build, without the encoded copy of the record (the
+   * coder's name is kept).
+   */
+  static <T> BadRecord badRecord(
+      T record, @Nullable Coder<T> coder, RecordRejectedException rejection) {
+    BadRecord.Record.Builder kept = BadRecord.Record.builder();
+    String human;
+    try {
+      human = HUMAN_READABLE.writeValueAsString(record);
+    } catch (Exception e) {
+      human = String.valueOf(record);
+    }
+    kept.setHumanReadableJsonRecord(human);
+    if (coder != null) {
+      kept.setCoder(coder.toString());
+    }
+    StringWriter trace = new StringWriter(); // one line: rejections carry no stack frames
+    try (PrintWriter w = new PrintWriter(trace)) {
+      rejection.printStackTrace(w);
+    }
+    return BadRecord.builder()
+        .setRecord(kept.build())
+        .setFailure(
+            BadRecord.Failure.builder()
+                .setDescription(rejection.description())
+                .setException(rejection.toString())
+                .setExceptionStacktrace(trace.toString())
+                .build())
+        .build();
   }
 
   /** Gives the bad-record output of a multi-output ParDo to {@code handler}, with its coder. */

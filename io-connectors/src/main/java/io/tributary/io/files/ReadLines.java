@@ -1,0 +1,366 @@
+package io.tributary.io.files;
+
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+
+import com.google.auto.value.AutoValue;
+import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.RecordRejectedException;
+import io.tributary.transforms.errors.TruncatedPayload;
+import io.tributary.transforms.limits.RecordLimits;
+import io.tributary.transforms.metrics.RunAccounting;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.NoSuchFileException;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.ReadableFileCoder;
+import org.apache.beam.sdk.io.range.OffsetRange;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * Reads text files as UTF-8 lines, bounded: a hostile line becomes a dead letter, never a failed,
+ * hung or starved run, and a damaged file keeps the lines before the damage.
+ *
+ * <p>Why not {@code TextIO.readFiles()}: it holds a whole line in memory whatever its size and
+ * decodes leniently (a bad byte silently becomes U+FFFD). This reader splits the bytes (after the
+ * file's compression) at {@code '\n'}, drops a {@code '\r'} before it and a UTF-8 byte order mark
+ * at the start of a file, and for each line:
+ *
+ * <ul>
+ *   <li>longer than {@link RecordLimits#maxRecordBytes()}: reason {@code too_large}. Only the first
+ *       {@link RecordLimits#keptPayloadBytes()} are kept; the rest streams through SHA-256. The
+ *       payload is a {@link TruncatedPayload} (head, length, hash), the message names the file, the
+ *       line, the length, the limit and the hash.
+ *   <li>not UTF-8: reason {@code invalid_utf8}; the payload is the original bytes ({@code byte[]}
+ *       with {@code ByteArrayCoder}), the message names the file, the line and the first bad byte.
+ *   <li>otherwise the line is output as a {@code String}; a blank line too (decoders reject it).
+ * </ul>
+ *
+ * <p>A stream that fails (a truncated or corrupt gzip, bzip2, zstd or deflate file) keeps the lines
+ * already read; the rest of that file, including a partial line, is one dead letter with reason
+ * {@code corrupt_file} whose payload is the file name and whose message gives the number of
+ * complete lines, the uncompressed offset where reading stopped and the exception class. Other
+ * files are not affected. Every output line and every rejection is counted once in {@code
+ * tributary/read} ({@link #withReadCounter}), so the run's accounting balances.
+ *
+ * <p>Uncompressed files larger than 64 MiB are split into ranges read in parallel, as {@code
+ * TextIO} does: a range reads the lines that begin inside it. Compressed files are read whole, by
+ * one worker.
+ *
+ * <pre>{@code
+ * PCollection<String> lines = pipeline
+ *     .apply("Files", FileSource.glob("/data/in/*.jsonl.gz"))
+ *     .apply("ReadLines", ReadLines.create()
+ *         .withLimits(RecordLimits.defaults().withMaxRecordBytes(256 * 1024))
+ *         .withBadRecordErrorHandler(handler));
+ * }</pre>
+ */
+@AutoValue
+public abstract class ReadLines
+    extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<String>> {
+  /** Uncompressed files above this size are read in ranges of this size. */
+  static final long DEFAULT_SPLIT_BYTES = 64L << 20;
+
+  abstract RecordLimits limits();
+
+  abstract String stage();
+
+  abstract @Nullable String readCounter();
+
+  abstract long splitBytes();
+
+  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setLimits(RecordLimits limits);
+
+    abstract Builder setStage(String stage);
+
+    abstract Builder setReadCounter(@Nullable String counter);
+
+    abstract Builder setSplitBytes(long bytes);
+
+    abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+    abstract ReadLines build();
+  }
+
+  private static final TupleTag<String> LINES = new TupleTag<String>() {};
+
+  /** Default limits, stage {@code read}, counted in {@code tributary/read}. */
+  public static ReadLines create() {
+    return new AutoValue_ReadLines.Builder()
+        .setLimits(RecordLimits.defaults())
+        .setStage("read")
+        .setReadCounter(RunAccounting.READ)
+        .setSplitBytes(DEFAULT_SPLIT_BYTES)
+        .setBadRecordErrorHandler(DeadLetters.defaultHandler())
+        .build();
+  }
+
+  /** The size limit and how much of an oversized line its dead letter keeps. */
+  public ReadLines withLimits(RecordLimits limits) {
+    checkArgument(limits != null, "ReadLines.withLimits: limits must not be null");
+    return toBuilder().setLimits(limits).build();
+  }
+
+  /** The stage name on rejections, {@code read} by default. */
+  public ReadLines withStage(String stage) {
+    checkArgument(
+        stage != null && !stage.isEmpty(), "ReadLines.withStage: stage must not be empty");
+    return toBuilder().setStage(stage).build();
+  }
+
+  /**
+   * Counts lines and rejections into {@code tributary/<name>} ({@code read} by default); null
+   * disables.
+   */
+  public ReadLines withReadCounter(@Nullable String name) {
+    return toBuilder().setReadCounter(name).build();
+  }
+
+  /** Sends oversized, non-UTF-8 and damaged input to {@code handler} instead of failing. */
+  public ReadLines withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+    checkArgument(handler != null, "ReadLines.withBadRecordErrorHandler: handler must not be null");
+    return toBuilder().setBadRecordErrorHandler(handler).build();
+  }
+
+  /** Range size for uncompressed files; small values let tests cross range borders. */
+  ReadLines withSplitBytes(long bytes) {
+    checkArgument(bytes > 0, "ReadLines.withSplitBytes: bytes must be > 0, got %s", bytes);
+    return toBuilder().setSplitBytes(bytes).build();
+  }
+
+  @Override
+  public PCollection<String> expand(PCollection<FileIO.ReadableFile> files) {
+    PCollectionTuple result =
+        files
+            .apply("SplitIntoRanges", ParDo.of(new SplitFn(splitBytes())))
+            .setCoder(KvCoder.of(ReadableFileCoder.of(), OffsetRange.Coder.of()))
+            .apply("SpreadRanges", Reshuffle.viaRandomKey())
+            .apply(
+                "ReadRanges",
+                ParDo.of(
+                        new ReadRangeFn(
+                            limits(),
+                            stage(),
+                            DeadLetters.routerFor(badRecordErrorHandler()),
+                            readCounter()))
+                    .withOutputTags(LINES, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.register(badRecordErrorHandler(), result);
+    return result.get(LINES).setCoder(StringUtf8Coder.of());
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(
+            DisplayData.item("maxRecordBytes", limits().maxRecordBytes())
+                .withLabel("Largest line (bytes)"))
+        .add(
+            DisplayData.item("keptPayloadBytes", limits().keptPayloadBytes())
+                .withLabel("Bytes kept of an oversized line"))
+        .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"))
+        .addIfNotNull(DisplayData.item("readCounter", readCounter()).withLabel("Read counter"))
+        .add(
+            DisplayData.item("splitBytes", splitBytes())
+                .withLabel("Range size for uncompressed files"))
+        .add(
+            DisplayData.item(
+                    "badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
+                .withLabel("Bad-record handler"));
+  }
+
+  /** Whole compressed files; uncompressed ones in ranges of {@code splitBytes}. */
+  static final class SplitFn
+      extends DoFn<FileIO.ReadableFile, KV<FileIO.ReadableFile, OffsetRange>> {
+    private final long splitBytes;
+
+    SplitFn(long splitBytes) {
+      this.splitBytes = splitBytes;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element FileIO.ReadableFile file,
+        OutputReceiver<KV<FileIO.ReadableFile, OffsetRange>> out) {
+      long size = file.getMetadata().sizeBytes();
+      boolean splittable =
+          file.getCompression() == Compression.UNCOMPRESSED
+              && file.getMetadata().isReadSeekEfficient()
+              && size > splitBytes;
+      if (!splittable) {
+        out.output(KV.of(file, new OffsetRange(0, Long.MAX_VALUE)));
+        return;
+      }
+      for (long from = 0; from < size; from += splitBytes) {
+        // The last range is open-ended: a line that begins in it is read to its end.
+        long to = from + splitBytes >= size ? Long.MAX_VALUE : from + splitBytes;
+        out.output(KV.of(file, new OffsetRange(from, to)));
+      }
+    }
+  }
+
+  static final class ReadRangeFn extends DoFn<KV<FileIO.ReadableFile, OffsetRange>, String> {
+    private final RecordLimits limits;
+    private final String stage;
+    private final BadRecordRouter router;
+    private final @Nullable String counterName;
+    private transient @Nullable Counter read;
+
+    ReadRangeFn(
+        RecordLimits limits, String stage, BadRecordRouter router, @Nullable String counterName) {
+      this.limits = limits;
+      this.stage = stage;
+      this.router = router;
+      this.counterName = counterName;
+    }
+
+    @Setup
+    public void setup() {
+      read = counterName == null ? null : Metrics.counter(DeadLetters.NAMESPACE, counterName);
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<FileIO.ReadableFile, OffsetRange> element, MultiOutputReceiver out)
+        throws Exception {
+      FileIO.ReadableFile file = element.getKey();
+      OffsetRange range = element.getValue();
+      String name = file.getMetadata().resourceId().toString();
+      LineScanner scanner = null;
+      try (InputStream in = open(file, range.getFrom())) {
+        scanner =
+            new LineScanner(
+                in,
+                range.getFrom(),
+                range.getTo(),
+                limits.maxRecordBytes(),
+                limits.keptPayloadBytes());
+        for (LineScanner.Line line = scanner.next(); line != null; line = scanner.next()) {
+          count();
+          emit(name, line, out);
+        }
+      } catch (FileNotFoundException | NoSuchFileException gone) {
+        throw gone; // not bad input: the file went away between match and read
+      } catch (IOException e) {
+        count();
+        long lines = scanner == null ? 0 : scanner.completeLines();
+        long offset = scanner == null ? 0 : scanner.offset();
+        long partial = scanner == null ? 0 : scanner.partialLineBytes();
+        DeadLetters.reject(
+            router,
+            out,
+            name,
+            StringUtf8Coder.of(),
+            new RecordRejectedException(
+                stage,
+                "corrupt_file",
+                name
+                    + ": unreadable after "
+                    + lines
+                    + " complete lines"
+                    + (range.getFrom() > 0 ? " of the range from byte " + range.getFrom() : "")
+                    + ", at uncompressed byte "
+                    + offset
+                    + (partial > 0 ? " (a partial line of " + partial + " bytes is dropped)" : "")
+                    + " ("
+                    + e.getClass().getSimpleName()
+                    + "); the rest of the file is not read"));
+      }
+    }
+
+    private static InputStream open(FileIO.ReadableFile file, long from) throws IOException {
+      if (from == 0) {
+        return Channels.newInputStream(file.open());
+      }
+      SeekableByteChannel channel = file.openSeekable();
+      channel.position(from - 1); // LineScanner looks at the byte before the range
+      return Channels.newInputStream(channel);
+    }
+
+    private void count() {
+      if (read != null) {
+        read.inc();
+      }
+    }
+
+    private void emit(String name, LineScanner.Line line, MultiOutputReceiver out)
+        throws Exception {
+      switch (line.kind) {
+        case TEXT:
+          out.get(LINES).output(line.text);
+          return;
+        case INVALID_UTF8:
+          DeadLetters.reject(
+              router,
+              out,
+              line.bytes,
+              ByteArrayCoder.of(),
+              new RecordRejectedException(
+                  stage,
+                  "invalid_utf8",
+                  where(name, line)
+                      + ": not valid UTF-8 at byte "
+                      + line.badByte
+                      + " of the line (file offset "
+                      + (line.offset + line.badByte)
+                      + "); the payload is the original bytes"));
+          return;
+        case TOO_LARGE:
+          DeadLetters.reject(
+              router,
+              out,
+              TruncatedPayload.of(line.text, line.length, line.sha256),
+              TruncatedPayload.coder(),
+              new RecordRejectedException(
+                  stage,
+                  "too_large",
+                  where(name, line)
+                      + ": "
+                      + line.length
+                      + " bytes, more than the limit of "
+                      + limits.maxRecordBytes()
+                      + " (RecordLimits.withMaxRecordBytes); sha-256 "
+                      + line.sha256
+                      + "; the payload keeps the first "
+                      + Math.min(limits.keptPayloadBytes(), line.length)
+                      + " bytes"));
+          return;
+        default:
+          throw new IllegalStateException("ReadLines: unhandled line kind " + line.kind);
+      }
+    }
+
+    private static String where(String name, LineScanner.Line line) {
+      return line.number > 0
+          ? name + " line " + line.number
+          : name + " line at byte " + line.offset;
+    }
+  }
+}
