@@ -185,6 +185,8 @@ public abstract class ReadRows
               "DecodeJson",
               DecodeJson.toRows(beamSchema)
                   .withStage(stage())
+                  .withLimits(limits())
+                  .withDecimalBounds(schema().decimalBounds())
                   .withBadRecordErrorHandler(badRecordErrorHandler()));
         }
       case PARQUET:

@@ -434,7 +434,10 @@ public final class KafkaRows {
         BadRecordRouter router,
         @Nullable String counterName) {
       this.avro = ResolvingReader.of(registry, reader, stage);
-      this.json = JsonRowDecoder.of(reader.beamSchema(), stage);
+      this.json =
+          JsonRowDecoder.of(reader.beamSchema(), stage)
+              .withLimits(limits)
+              .withDecimalBounds(reader.decimalBounds());
       this.format = format;
       this.stage = stage;
       this.limits = limits;

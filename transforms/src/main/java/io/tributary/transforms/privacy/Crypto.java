@@ -13,7 +13,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The cryptographic primitives behind field policies, all from the JDK (no Tink: its protobuf is
- * newer than Beam's, see docs/architecture.md). Every output names the key it was made with, so keys rotate.
+ * newer than Beam's, see docs/architecture.md). Every output names the key it was made with, so
+ * keys rotate.
  *
  * <ul>
  *   <li>{@code tk:<keyId>:<b64>} keyed token, HMAC-SHA256; one-way, equal inputs give equal tokens
