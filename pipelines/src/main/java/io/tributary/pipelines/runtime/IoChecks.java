@@ -29,6 +29,22 @@ public final class IoChecks {
     if (spec == null || spec.isBlank()) {
       throw new UsageException(option + ": required; expected a file path or glob");
     }
+    Path dir = spec.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") ? null : Path.of(spec);
+    if (dir != null && Files.isDirectory(dir)) {
+      // A directory is read as the visible files directly inside it (FileSource.glob).
+      try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+        if (entries.noneMatch(
+            p ->
+                Files.isRegularFile(p)
+                    && !p.getFileName().toString().startsWith(".")
+                    && !p.getFileName().toString().startsWith("_"))) {
+          throw new UsageException(option + ": directory '" + spec + "' holds no file to read");
+        }
+      } catch (IOException e) {
+        throw new UsageException(option + ": cannot list directory '" + spec + "'");
+      }
+      return;
+    }
     FileSystems.setDefaultPipelineOptions(options);
     List<MatchResult.Metadata> files;
     try {

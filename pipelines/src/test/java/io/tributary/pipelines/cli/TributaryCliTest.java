@@ -121,6 +121,36 @@ public class TributaryCliTest {
   }
 
   @Test
+  public void anEmptyInputDirectoryIsOneLineExitTwo() throws Exception {
+    java.io.File empty = tmp.newFolder("empty-in");
+    new java.io.File(empty, "_SUCCESS").createNewFile(); // a marker is not data
+    assertOneLineUsageError(
+        run("run", "clickstream", "--input=" + empty, "--output=" + tmp.newFolder("out")),
+        "--input: directory '" + empty + "' holds no file to read");
+  }
+
+  @Test
+  public void badLimitsAreOneLineExitTwo() throws Exception {
+    String input = io.tributary.pipelines.Testdata.file("clickstream/small.jsonl").toString();
+    assertOneLineUsageError(
+        run(
+            "run",
+            "clickstream",
+            "--input=" + input,
+            "--output=" + tmp.getRoot(),
+            "--maxRecordBytes=0"),
+        "--maxRecordBytes: expected bytes between 16 and 1073741824, got 0");
+    assertOneLineUsageError(
+        run(
+            "run",
+            "clickstream",
+            "--input=" + input,
+            "--output=" + tmp.getRoot(),
+            "--unknownFields=drop"),
+        "--unknownFields: expected reject or count, got 'drop'");
+  }
+
+  @Test
   public void unknownFlagIsOneLineExitTwo() {
     assertOneLineUsageError(
         run("run", "clickstream", "--bogus=1", "--input=x", "--output=y"),

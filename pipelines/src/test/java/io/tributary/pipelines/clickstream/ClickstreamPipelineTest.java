@@ -81,7 +81,7 @@ public class ClickstreamPipelineTest {
     }
     assertThat(reasons, containsInAnyOrder(a.deadLettersByReason().keySet().toArray()));
     // decode-stage payloads are the raw line, protected by the contract's privacy defaults
-    // (e-mail and IP masked): the line's other bytes are the original's.
+    // (e-mail and IP masked, user_agent dropped): the line's other bytes are the original's.
     List<String> decodePayloads = new ArrayList<>();
     for (int i = 0; i < reasons.size(); i++) {
       if (reasons.get(i).startsWith("decode.")) {
@@ -92,9 +92,12 @@ public class ClickstreamPipelineTest {
     java.util.regex.Pattern pii =
         java.util.regex.Pattern.compile(
             "\"email\":\"[^\"]*\"|\"ip\":\"[^\"]*\"|[A-Za-z0-9._%+-]+@example\\.com");
+    java.util.regex.Pattern userAgent =
+        java.util.regex.Pattern.compile(",\"user_agent\":\"[^\"]*\"");
     List<String> inputsWithoutPii = new ArrayList<>();
     for (String line : inputLines) {
       inputsWithoutPii.add(pii.matcher(line).replaceAll("PII"));
+      inputsWithoutPii.add(pii.matcher(userAgent.matcher(line).replaceAll("")).replaceAll("PII"));
     }
     for (String payload : decodePayloads) {
       assertThat(
