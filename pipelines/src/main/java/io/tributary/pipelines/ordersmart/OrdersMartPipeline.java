@@ -1,6 +1,8 @@
 package io.tributary.pipelines.ordersmart;
 
 import io.tributary.io.deadletter.DeadLetterFiles;
+import io.tributary.io.files.FileSource;
+import io.tributary.io.files.ReadLines;
 import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.PostgresUpsert;
 import io.tributary.io.kafka.KafkaReplay;
@@ -9,8 +11,6 @@ import io.tributary.pipelines.runtime.RecordLimitsOptions;
 import io.tributary.transforms.cdc.Cdc;
 import io.tributary.transforms.json.DecimalBound;
 import io.tributary.transforms.limits.RecordLimits;
-import io.tributary.transforms.metrics.Counted;
-import io.tributary.transforms.metrics.RunAccounting;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -30,7 +30,6 @@ import org.apache.beam.sdk.coders.BigDecimalCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.schemas.Schema;
@@ -249,9 +248,14 @@ public final class OrdersMartPipeline {
               .withRanges(ranges)
               .withBadRecordErrorHandler(deadLetters));
     }
+    // Lines within the limits; each line (and each rejected one) is counted in tributary/read.
     return pipeline
-        .apply("Read" + table, TextIO.read().from(file))
-        .apply("CountRead" + table, Counted.as(RunAccounting.READ));
+        .apply("Match" + table, FileSource.glob(file))
+        .apply(
+            "Read" + table,
+            ReadLines.create()
+                .withLimits(RecordLimitsOptions.limits(options, null))
+                .withBadRecordErrorHandler(deadLetters));
   }
 
   /** Adds the orders-mart stages to {@code pipeline}. */
