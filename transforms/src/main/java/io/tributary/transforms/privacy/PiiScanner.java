@@ -98,6 +98,8 @@ final class PiiScanner {
 
   private static final int MAX_WORD = 30;
 
+  private static final int MAX_DECODES = 3;
+
   private static final Set<String> STREET_SUFFIXES =
       Set.of(
           "Street",
@@ -159,67 +161,97 @@ final class PiiScanner {
 
     Scan(String text) {
       this.original = text;
-      if (text.indexOf('\\') < 0) {
-        c = text.toCharArray();
-        m = c.length;
-        at = null;
-      } else {
-        int n = text.length();
-        char[] d = new char[n];
-        int[] map = new int[n + 1];
-        int k = 0;
-        int i = 0;
-        while (i < n) {
-          char ch = text.charAt(i);
-          int len = 1;
-          if (ch == '\\' && i + 1 < n) {
-            char e = text.charAt(i + 1);
-            len = 2;
-            switch (e) {
-              case '"':
-              case '\\':
-              case '/':
-                ch = e;
-                break;
-              case 'b':
-                ch = '\b';
-                break;
-              case 'f':
-                ch = '\f';
-                break;
-              case 'n':
-                ch = '\n';
-                break;
-              case 'r':
-                ch = '\r';
-                break;
-              case 't':
-                ch = '\t';
-                break;
-              case 'u':
-                int v = i + 6 <= n ? hex4(text, i + 2) : -1;
-                if (v >= 0) {
-                  ch = (char) v;
-                  len = 6;
-                } else {
-                  len = 1;
-                }
-                break;
-              default:
-                len = 1;
-            }
-          }
-          d[k] = ch;
-          map[k] = i;
-          k++;
-          i += len;
+      char[] d = text.toCharArray();
+      int n = d.length;
+      int[] map = null;
+      // A line embedded in JSON that was itself embedded in JSON is escaped twice or three times
+      // ("alice\\u0040x.org"); each round is linear and there are at most MAX_DECODES.
+      for (int round = 0; round < MAX_DECODES && hasBackslash(d, n); round++) {
+        char[] next = new char[n];
+        int[] nextMap = new int[n + 1];
+        int k = decode(d, n, next, nextMap);
+        if (k == n) {
+          break; // only backslashes that start no escape
         }
-        map[k] = n;
-        c = d;
-        m = k;
-        at = map;
+        if (map != null) {
+          for (int i = 0; i <= k; i++) {
+            nextMap[i] = map[nextMap[i]];
+          }
+        }
+        d = next;
+        n = k;
+        map = nextMap;
       }
+      c = d;
+      m = n;
+      at = map;
       mark = new byte[m];
+    }
+
+    private static boolean hasBackslash(char[] d, int n) {
+      for (int i = 0; i < n; i++) {
+        if (d[i] == '\\') {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * Decodes JSON string escapes of {@code src[0, n)} into {@code dst}; {@code map[k]} is where
+     * {@code dst[k]} came from, {@code map[k] = n} after the last. A backslash that starts no valid
+     * escape stays. Returns the decoded length.
+     */
+    private static int decode(char[] src, int n, char[] dst, int[] map) {
+      int k = 0;
+      int i = 0;
+      while (i < n) {
+        char ch = src[i];
+        int len = 1;
+        if (ch == '\\' && i + 1 < n) {
+          char e = src[i + 1];
+          len = 2;
+          switch (e) {
+            case '"':
+            case '\\':
+            case '/':
+              ch = e;
+              break;
+            case 'b':
+              ch = '\b';
+              break;
+            case 'f':
+              ch = '\f';
+              break;
+            case 'n':
+              ch = '\n';
+              break;
+            case 'r':
+              ch = '\r';
+              break;
+            case 't':
+              ch = '\t';
+              break;
+            case 'u':
+              int v = i + 6 <= n ? hex4(src, i + 2) : -1;
+              if (v >= 0) {
+                ch = (char) v;
+                len = 6;
+              } else {
+                len = 1;
+              }
+              break;
+            default:
+              len = 1;
+          }
+        }
+        dst[k] = ch;
+        map[k] = i;
+        k++;
+        i += len;
+      }
+      map[k] = n;
+      return k;
     }
 
     private int orig(int i) {
@@ -834,10 +866,10 @@ final class PiiScanner {
     }
   }
 
-  private static int hex4(String s, int from) {
+  private static int hex4(char[] s, int from) {
     int v = 0;
     for (int i = from; i < from + 4; i++) {
-      int d = Character.digit(s.charAt(i), 16);
+      int d = Character.digit(s[i], 16);
       if (d < 0) {
         return -1;
       }

@@ -156,6 +156,7 @@ public class PayloadScrubberTest {
       repeat('7', n),
       repeat('"', n),
       repeat(':', n),
+      repeat('\\', n),
       repeat('[', n),
       "{\"a\":".repeat(n / 5),
       bytes.toString(),

@@ -33,7 +33,13 @@ public class PiiScannerTest {
     redacts("say \\\"[redacted-email]\\\"", "say \\\"bob@example.org\\\"");
     redacts("[redacted-email]", "alice\\u002esmith@example.com");
     redacts("bob\\/[redacted-email]", "bob\\/x@example.org"); // "\/" is "/", not in a local part
-    keeps("alice\\\\u0040example.com"); // escaped twice: a backslash, then "u0040"
+    // A line embedded in JSON embedded in JSON: escaped twice, decoded twice.
+    redacts(
+        "{\\\"email\\\":\\\"[redacted-email]\\\"}",
+        "{\\\"email\\\":\\\"alice\\\\u0040example.com\\\"}");
+    redacts("[redacted-email]", "alice\\\\\\\\u0040example.com"); // escaped three times
+    keeps("alice" + "\\".repeat(8) + "u0040example.com"); // four times: three decodes leave no @
+    keeps("C:\\\\new\\\\table and \\\\\\");
     keeps("bad escape \\uZZZZ and \\q stay");
   }
 
