@@ -25,7 +25,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>A payload that is a JSON object gets each policy field protected exactly as the data would be
  * (a {@code drop} field is removed; a field that cannot be protected becomes {@code [redacted]}).
  * Every other value, at any depth of nested objects and arrays, is scanned for personal data by
- * {@link PiiScanner} (e-mail, phone, US SSN, payment card, IPv4/IPv6, street address; the rules and
+ * {@code PiiScanner} (e-mail, phone, US SSN, payment card, IPv4/IPv6, street address; the rules and
  * their limits are in its Javadoc and in docs/privacy.md); so are integral numbers (a card number
  * sent as a JSON number) and field names. A nested field named like a policy field is redacted
  * whole ({@code [redacted]}, or removed if the policy drops it): the policy is written for the top
@@ -33,8 +33,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>A payload that is not a JSON object (malformed or truncated lines are exactly what dead
  * letters hold, and so is trailing text after an object) gets every policy field's value redacted
- * where it appears as {@code "field": value}, even when the line was cut inside the value ({@link
- * FieldValueRedactor}), and then the whole text scanned by {@link PiiScanner}, which reads JSON
+ * where it appears as {@code "field": value}, even when the line was cut inside the value ({@code
+ * FieldValueRedactor}), and then the whole text scanned by {@code PiiScanner}, which reads JSON
  * escapes (<code>alice&#92;u0040example.com</code> is an e-mail) and replaces a finding together
  * with the escapes it was written with.
  *
