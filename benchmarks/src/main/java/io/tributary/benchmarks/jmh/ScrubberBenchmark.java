@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * (docs/performance.md has the command and the numbers), never by the test phase.
  *
  * <p>Payloads: {@code clickstream-cut}, a generated clickstream line (PII included) cut open and
- * padded with prose that holds an e-mail, a phone number and an address every ~200 bytes, so it
+ * padded with prose that holds an e-mail, a phone number and an address every ~160 bytes, so it
  * takes the text path as a truncated dead letter does; {@code clickstream-json}, the same padding
  * as a field of a complete JSON object (the object path); {@code alphanumeric}, one line of random
  * letters and digits, the input that made the old e-mail pattern backtrack quadratically.

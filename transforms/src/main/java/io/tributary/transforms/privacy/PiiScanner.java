@@ -96,6 +96,13 @@ final class PiiScanner {
 
   private static final int MAX_DIGITS = 19;
 
+  /**
+   * A chain longer than this many groups ("1 2 3 4 ..." for megabytes) is searched in pieces, so
+   * the group arrays stay small; the next piece starts at the separator, as a new chain. Only a
+   * finding that would straddle the cut is lost, and no real one is 1024 groups from a chain start.
+   */
+  private static final int MAX_CHAIN = 1024;
+
   private static final int MAX_WORD = 30;
 
   private static final int MAX_DECODES = 3;
@@ -591,6 +598,7 @@ final class PiiScanner {
       }
       int n = 0;
       char sep = 0;
+      boolean cut = false;
       while (true) {
         grow(n);
         int gs = p;
@@ -619,6 +627,10 @@ final class PiiScanner {
         gParen[n] = paren;
         gBad[n] = bad;
         n++;
+        if (n == MAX_CHAIN) {
+          cut = true; // see MAX_CHAIN
+          break;
+        }
         if (bad && paren) {
           break;
         }
@@ -642,8 +654,9 @@ final class PiiScanner {
       }
       int chainEnd = gSpanEnd[n - 1];
       boolean leftOk = leftBoundary(q);
-      boolean rightOk = rightBoundary(chainEnd, false);
-      boolean rightOkForIp = rightBoundary(chainEnd, true);
+      // Where a long chain was cut, a separator follows: a space ends a finding as inside a chain.
+      boolean rightOk = cut ? c[chainEnd] == ' ' : rightBoundary(chainEnd, false);
+      boolean rightOkForIp = cut ? rightOk : rightBoundary(chainEnd, true);
       int g = 0;
       while (g < n) {
         boolean startOk = g == 0 ? leftOk : gSep[g] == ' ';

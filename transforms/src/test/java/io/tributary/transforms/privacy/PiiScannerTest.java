@@ -133,6 +133,14 @@ public class PiiScannerTest {
   }
 
   @Test
+  public void findingsDeepInsideAVeryLongChain() {
+    // 3000 groups: the chain is searched in pieces of 1024 groups (MAX_CHAIN).
+    String out = PiiScanner.redact("12 ".repeat(3000) + "555-123-4567 and 12 ".repeat(2));
+    assertEquals(2, out.split("\\[redacted-phone]", -1).length - 1);
+    assertEquals(-1, out.indexOf("4567"));
+  }
+
+  @Test
   public void nothingFoundReturnsTheSameString() {
     String text = "nothing personal here";
     assertSame(text, PiiScanner.redact(text));
