@@ -27,7 +27,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Every other value, at any depth of nested objects and arrays, is scanned for personal data by
  * {@code PiiScanner} (e-mail, phone, US SSN, payment card, IPv4/IPv6, street address; the rules and
  * their limits are in its Javadoc and in docs/privacy.md); so are integral numbers (a card number
- * sent as a JSON number) and field names. A nested field named like a policy field is redacted
+ * sent as a JSON number) and field names; a string value that holds a JSON line (a wrapped record)
+ * also has that line's policy fields redacted. A nested field named like a policy field is redacted
  * whole ({@code [redacted]}, or removed if the policy drops it): the policy is written for the top
  * level, but the same name further down holds the same kind of data.
  *
@@ -174,15 +175,18 @@ public final class PayloadScrubber {
 
   /** {@code value} itself, or a text node with its findings replaced. */
   private JsonNode scrubValue(JsonNode value) {
+    String safe;
     String text;
     if (value.isTextual()) {
       text = value.textValue();
+      // A string may hold a whole JSON line (a wrapped or re-sent record): its policy fields too.
+      safe = scrubText(text);
     } else if (value.isIntegralNumber()) {
       text = value.asText();
+      safe = PiiScanner.redact(text);
     } else {
       return value; // booleans, null, fractional numbers
     }
-    String safe = PiiScanner.redact(text);
     return safe.equals(text) ? value : mapper.getNodeFactory().textNode(safe);
   }
 

@@ -21,8 +21,9 @@ import java.util.Set;
  * &#92;u0040</code> is {@code @}, {@code \"}, {@code \/}, {@code \\}, {@code \n}...; a backslash
  * that starts no valid escape stays as it is), the detectors run on the decoded text, and each
  * finding is mapped back to the original characters, so a finding that was written with escapes is
- * replaced whole, escapes included. Text escaped twice (<code>&#92;&#92;u0040</code>) is not
- * decoded twice.
+ * replaced whole, escapes included. Text escaped two or three times over (<code>
+ * &#92;&#92;u0040</code>: a line embedded in JSON that was embedded in JSON) is decoded as often; a
+ * fourth level is not.
  *
  * <p><b>Rules</b>, in the order they claim text (a later rule never takes characters an earlier one
  * claimed; within a rule the leftmost, then longest, finding wins):
@@ -53,9 +54,11 @@ import java.util.Set;
  *         <li>{@code [redacted-ip]} (IPv4): four groups of 1-3 digits, each at most 255, joined by
  *             dots (the old rule: versions after a slash stay; a sentence-ending dot is allowed).
  *         <li>{@code [redacted-id]}: a US SSN, exactly {@code ddd-dd-dddd}.
- *         <li>{@code [redacted-card]}: 13-19 digits, bare or in groups of 3 or more joined by one
- *             kind of separator (space or dash), first digit 2-6 (the card networks' ranges; keeps
- *             13-digit epoch milliseconds, which start with 1, out), passing the Luhn check.
+ *         <li>{@code [redacted-card]}: 13-19 digits, bare or grouped as cards are printed (a first
+ *             group of four, the rest of 3-6 digits, one kind of separator, space or dash: 4-4-4-4,
+ *             4-6-5, 4-6-4, 4-4-4-4-3), first digit 2-6 (the card networks' ranges; keeps 13-digit
+ *             epoch milliseconds, which start with 1, out), passing the Luhn check. A number in
+ *             card layout that fails is left whole: it is not searched for a phone number.
  *         <li>{@code [redacted-phone]}: 7-15 digits. With a leading {@code +}: any grouping. A bare
  *             run: only a national number with a trunk 0 ({@code 0612345678}, 10-11 digits); other
  *             bare runs are counts, ids and timestamps. Grouped without {@code +}: at most 6

@@ -127,6 +127,18 @@ public class PayloadScrubberTest {
   }
 
   @Test
+  public void aJsonLineInsideAStringValueHasItsPolicyFieldsRedacted() throws Exception {
+    String safe =
+        scrubber()
+            .scrub(
+                "{\"stage\":\"decode\",\"record\":"
+                    + "\"{\\\"user_agent\\\":\\\"Firefox/1\\\",\\\"email\\\":\\\"ana@exa\"}");
+    assertEquals(
+        "{\"user_agent\":\"[redacted]\",\"email\":\"[redacted]\"",
+        new ObjectMapper().readTree(safe).get("record").asText());
+  }
+
+  @Test
   public void textAfterAnObjectIsNotDropped() throws Exception {
     assertEquals(
         "{\"x\":1} trailing [redacted-email]",
