@@ -46,10 +46,11 @@ import java.util.Set;
  *       cities.
  *   <li>Digit chains: one or more runs of digits (a group in parentheses allowed, a leading {@code
  *       +} allowed) joined by single spaces, dashes or dots. A chain must not start after a word
- *       character, a dot, a slash or a dash ({@code e-0000001}, {@code Chrome/130.0.0.0}) and must
- *       not end before a word character or before a dot, dash, slash or colon followed by one
- *       ({@code 2026-11-01T10:15:30}); a finding may also start or end at a space inside a chain.
- *       At most 8 groups and 19 digits are considered per finding. In this order:
+ *       character, a dot, a slash, a dash ({@code e-0000001}, {@code Chrome/130.0.0.0}) or a digit
+ *       and a colon (the seconds of a time) and must not end before a word character or before a
+ *       dot, dash, slash or colon followed by one ({@code 2026-11-01T10:15:30}); a finding may also
+ *       start or end at a space inside a chain. At most 8 groups and 19 digits are considered per
+ *       finding. In this order:
  *       <ul>
  *         <li>{@code [redacted-ip]} (IPv4): four groups of 1-3 digits, each at most 255, joined by
  *             dots (the old rule: versions after a slash stay; a sentence-ending dot is allowed).
@@ -63,11 +64,11 @@ import java.util.Set;
  *             run: only a national number with a trunk 0 ({@code 0612345678}, 10-11 digits); other
  *             bare runs are counts, ids and timestamps. Grouped without {@code +}: at most 6
  *             groups, and not a decimal ({@code 1200.00}), a date ({@code 2026-11-01}, {@code
- *             01.11.2026}), a year range ({@code 2024-2025}), a version ({@code 121.0.6167.85}: a
- *             dot-joined group shorter than 2), a number with thousands separators ({@code 12 345
- *             678}, {@code 12.345.678}: this also leaves Spanish-style {@code 612 345 678} alone),
- *             nor a list of one- and two-digit numbers unless it starts with 0 ({@code 06 12 34 56
- *             78} is found).
+ *             01.11.2026}, {@code 2026-11-0} cut short), a year range ({@code 2024-2025}), a
+ *             version ({@code 121.0.6167.85}: a dot-joined group shorter than 2), a number with
+ *             thousands separators ({@code 12 345 678}, {@code 12.345.678}: this also leaves
+ *             Spanish-style {@code 612 345 678} alone), nor a list of one- and two-digit numbers
+ *             unless it starts with 0 ({@code 06 12 34 56 78} is found).
  *       </ul>
  * </ol>
  *
@@ -733,6 +734,9 @@ final class PiiScanner {
         return true;
       }
       char b = c[q - 1];
+      if (b == ':' && q >= 2 && isDigit(c[q - 2])) {
+        return false; // the seconds of a time, "20:34:03.422-05:00", not "tel:+1..."
+      }
       return !isWord(b) && b != '.' && b != '/' && b != '-' && b != '\\';
     }
 
@@ -806,7 +810,9 @@ final class PiiScanner {
         int a = len(g);
         int b = len(g + 1);
         int d = len(g + 2);
-        if ((a == 4 && b == 2 && d == 2) || (a == 2 && b == 2 && d == 4)) {
+        boolean yearFirst = isYear(g) && b <= 2 && d <= 2; // also a cut one: 2026-11-0
+        boolean yearLast = a <= 2 && b <= 2 && isYear(g + 2);
+        if ((a == 4 && b == 2 && d == 2) || (a == 2 && b == 2 && d == 4) || yearFirst || yearLast) {
           return 0; // a date
         }
       }

@@ -65,7 +65,9 @@ public class PiiScannerTest {
   public void numbersThatAreNotPhones() {
     keeps("\"event_time\":\"2026-11-01T10:15:30.123Z\"");
     keeps("at 2026-11-01 10:15:30 UTC");
-    keeps("on 01.11.2026 and 2026-11-01");
+    keeps("on 01.11.2026 and 2026-11-01 and 1.11.2026");
+    keeps("{\"event_time\":\"2026-11-0"); // a line cut inside its timestamp
+    keeps("{\"event_time\":\"2026-10-31T20:34:03.422-05:");
     keeps("\"price\":1200.00,\"total\":1234567.89");
     keeps("Mozilla/5.0 Chrome/130.0.0.0 Safari/537.36 Chrome 121.0.6167.85");
     keeps("\"event_id\":\"e-0000001\",\"user_id\":\"u-00042\",\"product_id\":\"p-0123\"");
