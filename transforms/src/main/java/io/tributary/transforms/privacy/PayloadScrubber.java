@@ -1,38 +1,61 @@
 package io.tributary.transforms.privacy;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Protects a dead-letter payload with the data's own policy, so rejected records never carry
  * personal data in clear.
  *
- * <p>A payload that is a JSON object gets each policy field protected exactly as the data would be
- * (a {@code drop} field is removed; a field that cannot be protected becomes {@code [redacted]}). A
- * payload that is not JSON (malformed or truncated lines are exactly what dead letters hold) gets
- * every policy field's value redacted by pattern, and any e-mail address or IPv4 address anywhere
- * in it replaced by {@code [redacted-email]} / {@code [redacted-ip]}.
- *
  * <pre>{@code
  * PayloadScrubber scrubber = PayloadScrubber.create(protect.spec().protector());
  * String safe = scrubber.scrub(badRecordPayload);
  * }</pre>
+ *
+ * <p>A payload that is a JSON object gets each policy field protected exactly as the data would be
+ * (a {@code drop} field is removed; a field that cannot be protected becomes {@code [redacted]}).
+ * Every other value, at any depth of nested objects and arrays, is scanned for personal data by
+ * {@code PiiScanner} (e-mail, phone, US SSN, payment card, IPv4/IPv6, street address; the rules and
+ * their limits are in its Javadoc and in docs/privacy.md); so are integral numbers (a card number
+ * sent as a JSON number) and field names; a string value that holds a JSON line (a wrapped record)
+ * also has that line's policy fields redacted. A nested field named like a policy field is redacted
+ * whole ({@code [redacted]}, or removed if the policy drops it): the policy is written for the top
+ * level, but the same name further down holds the same kind of data.
+ *
+ * <p>A payload that is not a JSON object (malformed or truncated lines are exactly what dead
+ * letters hold, and so is trailing text after an object) gets every policy field's value redacted
+ * where it appears as {@code "field": value}, even when the line was cut inside the value ({@code
+ * FieldValueRedactor}), and then the whole text scanned by {@code PiiScanner}, which reads JSON
+ * escapes (<code>alice&#92;u0040example.com</code> is an e-mail) and replaces a finding together
+ * with the escapes it was written with.
+ *
+ * <p>Work is linear in the payload's length whatever its content: both text passes are hand-written
+ * scans with bounded work per character (no backtracking regular expressions, which made the old
+ * version quadratic on long runs of letters and digits), and Jackson's own limits (nesting depth
+ * 1000, number length 1000) make hostile JSON fail fast, after which the payload is scrubbed as
+ * text. Measurements: docs/performance.md.
  */
 public final class PayloadScrubber {
-  private static final Pattern EMAIL =
-      Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}");
-  // Not after a slash or a word character: "Chrome/130.0.0.0" is a version, not an address.
-  private static final Pattern IPV4 =
-      Pattern.compile("(?<![\\w./])\\d{1,3}(?:\\.\\d{1,3}){3}(?![\\w.])");
+  private static final String REDACTED = "[redacted]";
   private final FieldProtector protector;
-  private final ObjectMapper mapper = new ObjectMapper();
+  private final FieldValueRedactor fieldValues;
+  // Trailing text after an object would be silently dropped by readTree: scrub such lines as text.
+  private final ObjectMapper mapper =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private PayloadScrubber(FieldProtector protector) {
     this.protector = protector;
+    this.fieldValues = new FieldValueRedactor(protector.fields().keySet());
   }
 
   /** A scrubber applying {@code protector}'s policy. */
@@ -49,6 +72,7 @@ public final class PayloadScrubber {
     try {
       node = mapper.readTree(payload);
     } catch (Exception notJson) {
+      // Includes Jackson's StreamConstraintsException for too deep nesting or too long numbers.
       node = null;
     }
     if (node instanceof ObjectNode) {
@@ -83,42 +107,90 @@ public final class PayloadScrubber {
                     value.isTextual() ? value.textValue() : value.toString(),
                     subject)
                 : null;
-        object.put(e.getKey(), safe == null ? "[redacted]" : safe.toString());
+        object.put(e.getKey(), safe == null ? REDACTED : safe.toString());
       } catch (RuntimeException cannot) {
-        object.put(e.getKey(), "[redacted]");
+        object.put(e.getKey(), REDACTED);
       }
     }
-    // Fields outside the policy may still hold personal data a producer put there by mistake.
-    java.util.Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> f = fields.next();
-      if (!protector.fields().containsKey(f.getKey())
-          && !f.getValue().isNumber()
-          && !f.getValue().isBoolean()) {
-        String text = f.getValue().isTextual() ? f.getValue().textValue() : f.getValue().toString();
-        String safe = patterns(text);
-        if (!safe.equals(text)) {
-          f.setValue(object.textNode(safe));
+    // Values outside the policy may still hold personal data a producer put there by mistake. An
+    // explicit stack, not recursion: depth is bounded by Jackson, but a stack costs nothing.
+    Deque<JsonNode> todo = new ArrayDeque<>();
+    scrubFields(object, true, todo);
+    while (!todo.isEmpty()) {
+      JsonNode node = todo.pop();
+      if (node instanceof ObjectNode) {
+        scrubFields((ObjectNode) node, false, todo);
+      } else if (node instanceof ArrayNode) {
+        ArrayNode array = (ArrayNode) node;
+        for (int i = 0; i < array.size(); i++) {
+          JsonNode element = array.get(i);
+          if (element.isContainerNode()) {
+            todo.push(element);
+          } else {
+            JsonNode safe = scrubValue(element);
+            if (safe != element) {
+              array.set(i, safe);
+            }
+          }
         }
       }
     }
     return object.toString();
   }
 
-  private static String patterns(String text) {
-    return IPV4.matcher(EMAIL.matcher(text).replaceAll("[redacted-email]"))
-        .replaceAll("[redacted-ip]");
+  /** Scrubs one object's fields; the top level's policy fields were protected already. */
+  private void scrubFields(ObjectNode object, boolean topLevel, Deque<JsonNode> todo) {
+    List<String> names = new ArrayList<>();
+    for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
+      names.add(it.next());
+    }
+    for (String name : names) {
+      JsonNode value = object.get(name);
+      FieldPolicy policy = protector.fields().get(name);
+      if (policy != null) {
+        if (!topLevel) {
+          if (policy.action() == FieldPolicy.Action.DROP) {
+            object.remove(name);
+          } else if (!value.isNull()) {
+            object.put(name, REDACTED);
+          }
+        }
+        continue;
+      }
+      String safeName = PiiScanner.redact(name);
+      if (!safeName.equals(name)) {
+        object.remove(name);
+        object.set(safeName, value);
+      }
+      if (value.isContainerNode()) {
+        todo.push(value);
+      } else {
+        JsonNode safe = scrubValue(value);
+        if (safe != value) {
+          object.set(safeName, safe);
+        }
+      }
+    }
+  }
+
+  /** {@code value} itself, or a text node with its findings replaced. */
+  private JsonNode scrubValue(JsonNode value) {
+    String safe;
+    String text;
+    if (value.isTextual()) {
+      text = value.textValue();
+      // A string may hold a whole JSON line (a wrapped or re-sent record): its policy fields too.
+      safe = scrubText(text);
+    } else if (value.isIntegralNumber()) {
+      text = value.asText();
+      safe = PiiScanner.redact(text);
+    } else {
+      return value; // booleans, null, fractional numbers
+    }
+    return safe.equals(text) ? value : mapper.getNodeFactory().textNode(safe);
   }
 
   private String scrubText(String text) {
-    String out = text;
-    for (String field : protector.fields().keySet()) {
-      // "field": "value  -- also when the line was cut inside the value.
-      out =
-          out.replaceAll(
-              "(\"" + Pattern.quote(field) + "\"\\s*:\\s*)\"(?:[^\"\\\\]|\\\\.)*\"?",
-              "$1\"[redacted]\"");
-    }
-    return patterns(out);
+    return PiiScanner.redact(fieldValues.redact(text));
   }
 }
