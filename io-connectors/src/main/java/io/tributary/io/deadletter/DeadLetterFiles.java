@@ -9,7 +9,6 @@ import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.TruncatedPayload;
 import io.tributary.transforms.privacy.PayloadScrubber;
 import io.tributary.transforms.privacy.ProtectionSpec;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.io.FileIO;
@@ -36,8 +35,13 @@ import org.joda.time.Duration;
  * line that is not UTF-8) are written as {@code "payload":"<base64>","payload_encoding":"base64"};
  * a {@link TruncatedPayload} (a record over the size limit) as {@code "payload":"<the kept
  * head>","payload_truncated":true,"payload_bytes":<original length>,"payload_sha256":"<hex>"}. Text
- * payloads have no {@code payload_encoding}. With {@link #withProtection} the bytes are decoded as
- * UTF-8 (bad bytes replaced) and scrubbed like any text, so no raw bytes are written.
+ * payloads have no {@code payload_encoding}.
+ *
+ * <p>Every payload is scrubbed before it is written ({@link PayloadScrubber}): with {@link
+ * #withProtection} by the data's own privacy policy plus the free-text rules, without it by the
+ * free-text rules alone (e-mail, phone, national id, card, IP and street address), so dead letters
+ * are never less private than outputs. Bytes stay bytes: the personal data in them is replaced and
+ * every other byte, including those that made the record invalid, is kept.
  *
  * <p>Register it as the pipeline's bad-record handler. A bounded run writes one file {@code
  * dead-letters-00000-of-00001.jsonl}; an unbounded run writes one file per minute of processing so
@@ -126,13 +130,14 @@ public final class DeadLetterFiles
       if (BYTES_CODER.equals(coder) && parsed.isTextual()) {
         // Jackson renders byte[] as base64; decode and re-encode so the alphabet is the standard
         // one.
+        // The original bytes stay bytes; a scrubber replaces the personal data in them and keeps
+        // every other byte, including the ones that made the record invalid.
         byte[] bytes = parsed.binaryValue();
-        if (scrubber == null) {
-          node.put("payload", Base64.getEncoder().encodeToString(bytes));
-          node.put("payload_encoding", "base64");
-        } else {
-          node.put("payload", scrubber.scrub(new String(bytes, StandardCharsets.UTF_8)));
-        }
+        node.put(
+            "payload",
+            Base64.getEncoder()
+                .encodeToString(scrubber == null ? bytes : scrubber.scrubBytes(bytes)));
+        node.put("payload_encoding", "base64");
       } else if (TRUNCATED_CODER.equals(coder) && parsed.isObject()) {
         String head = parsed.path("head").asText();
         node.put("payload", scrubber == null ? head : scrubber.scrub(head));
@@ -162,7 +167,10 @@ public final class DeadLetterFiles
     @Setup
     public void setup() {
       mapper = new ObjectMapper();
-      scrubber = protection == null ? null : PayloadScrubber.create(protection.protector());
+      scrubber =
+          protection == null
+              ? PayloadScrubber.patternsOnly()
+              : PayloadScrubber.create(protection.protector());
     }
 
     @ProcessElement

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
@@ -28,9 +30,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code PiiScanner} (e-mail, phone, US SSN, payment card, IPv4/IPv6, street address; the rules and
  * their limits are in its Javadoc and in docs/privacy.md); so are integral numbers (a card number
  * sent as a JSON number) and field names; a string value that holds a JSON line (a wrapped record)
- * also has that line's policy fields redacted. A nested field named like a policy field is redacted
- * whole ({@code [redacted]}, or removed if the policy drops it): the policy is written for the top
- * level, but the same name further down holds the same kind of data.
+ * also has that line's policy fields redacted; a field named {@code *_base64} (a Kafka key or value
+ * kept as bytes) is decoded, scrubbed as bytes ({@link #scrubBytes}) and encoded again. A nested
+ * field named like a policy field is redacted whole ({@code [redacted]}, or removed if the policy
+ * drops it): the policy is written for the top level, but the same name further down holds the same
+ * kind of data.
  *
  * <p>A payload that is not a JSON object (malformed or truncated lines are exactly what dead
  * letters hold, and so is trailing text after an object) gets every policy field's value redacted
@@ -47,6 +51,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class PayloadScrubber {
   private static final String REDACTED = "[redacted]";
+
+  /** Fields named {@code *_base64} hold bytes; they are scrubbed as bytes. */
+  static final String BASE64_SUFFIX = "_base64";
+
   private final FieldProtector protector;
   private final FieldValueRedactor fieldValues;
   // Trailing text after an object would be silently dropped by readTree: scrub such lines as text.
@@ -61,6 +69,28 @@ public final class PayloadScrubber {
   /** A scrubber applying {@code protector}'s policy. */
   public static PayloadScrubber create(FieldProtector protector) {
     return new PayloadScrubber(protector);
+  }
+
+  /**
+   * A scrubber of no policy fields: free-text rules only. Dead letters of a pipeline without a
+   * privacy policy still never keep an e-mail, phone, id, card or address in clear.
+   */
+  public static PayloadScrubber patternsOnly() {
+    return new PayloadScrubber(FieldProtector.create(PrivacyPolicy.of(Map.of()), null, null));
+  }
+
+  /**
+   * The protected form of a payload kept as bytes (not valid UTF-8, so it cannot be a string):
+   * every byte maps to one character (ISO-8859-1), the text rules run on that, and the result maps
+   * back, so the bytes that made the record invalid stay exactly as they were while the personal
+   * data around them is replaced. Null stays null.
+   */
+  public byte @Nullable [] scrubBytes(byte @Nullable [] payload) {
+    if (payload == null) {
+      return null;
+    }
+    return scrub(new String(payload, StandardCharsets.ISO_8859_1))
+        .getBytes(StandardCharsets.ISO_8859_1);
   }
 
   /** The protected payload; null stays null. */
@@ -162,6 +192,15 @@ public final class PayloadScrubber {
         object.remove(name);
         object.set(safeName, value);
       }
+      if (value.isTextual() && name.endsWith(BASE64_SUFFIX)) {
+        // Bytes kept as base64 (a Kafka key or value): the personal data is in the bytes, which
+        // the text rules cannot see through the encoding. Scrub the bytes and encode them again.
+        JsonNode safe = scrubBase64(value.textValue());
+        if (safe != null) {
+          object.set(safeName, safe);
+          continue;
+        }
+      }
       if (value.isContainerNode()) {
         todo.push(value);
       } else {
@@ -188,6 +227,18 @@ public final class PayloadScrubber {
       return value; // booleans, null, fractional numbers
     }
     return safe.equals(text) ? value : mapper.getNodeFactory().textNode(safe);
+  }
+
+  /** The re-encoded scrubbed bytes, or null when {@code base64} is not base64 (scanned as text). */
+  private @Nullable JsonNode scrubBase64(String base64) {
+    byte[] bytes;
+    try {
+      bytes = Base64.getDecoder().decode(base64);
+    } catch (IllegalArgumentException notBase64) {
+      return null;
+    }
+    byte[] safe = scrubBytes(bytes);
+    return mapper.getNodeFactory().textNode(Base64.getEncoder().encodeToString(safe));
   }
 
   private String scrubText(String text) {

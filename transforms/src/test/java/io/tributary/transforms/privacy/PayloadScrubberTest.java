@@ -39,6 +39,42 @@ public class PayloadScrubberTest {
   }
 
   @Test
+  public void bytesKeepEveryByteButThePersonalData() throws Exception {
+    byte[] original =
+        "{\"event_type\":\"p\u00e5ge\",\"note\":\"mail bob@mail.example\"}"
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // 0xE5 alone: not UTF-8
+    byte[] safe = PayloadScrubber.patternsOnly().scrubBytes(original);
+    String text = new String(safe, java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertThat(text, not(containsString("bob@mail.example")));
+    assertThat(text, containsString("[redacted-email]"));
+    assertThat("the invalid byte is kept", text, containsString("p\u00e5ge"));
+  }
+
+  @Test
+  public void base64FieldsAreScrubbedAsBytes() throws Exception {
+    String value =
+        java.util.Base64.getEncoder()
+            .encodeToString(
+                "{\"email\":\"carol@mail.example\",\"ip\":\"203.0.113.9\"}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String safe =
+        PayloadScrubber.patternsOnly()
+            .scrub("{\"topic\":\"clicks\",\"offset\":17,\"value_base64\":\"" + value + "\"}");
+    String decoded =
+        new String(
+            java.util.Base64.getDecoder()
+                .decode(
+                    new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(safe)
+                        .get("value_base64")
+                        .asText()),
+            java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(decoded, not(containsString("carol@mail.example")));
+    assertThat(decoded, not(containsString("203.0.113.9")));
+    assertThat(decoded, containsString("[redacted-email]"));
+  }
+
+  @Test
   public void jsonPayloadsAreProtectedLikeTheData() throws Exception {
     String safe =
         scrubber()
