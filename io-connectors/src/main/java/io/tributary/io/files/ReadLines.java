@@ -296,12 +296,36 @@ public abstract class ReadLines
     }
 
     private static InputStream open(FileIO.ReadableFile file, long from) throws IOException {
+      if (from == 0 && file.getCompression() == Compression.GZIP) {
+        return openGzip(file);
+      }
       if (from == 0) {
         return Channels.newInputStream(file.open());
       }
       SeekableByteChannel channel = file.openSeekable();
       channel.position(from - 1); // LineScanner looks at the byte before the range
       return Channels.newInputStream(channel);
+    }
+
+    /**
+     * Gzip through the JDK's inflater rather than Beam's: when a file is cut short, the JDK's
+     * stream hands over every byte it could inflate before it throws, while Beam's reader drops the
+     * last buffer it was filling, so complete lines before the damage would be lost. A {@code .gz}
+     * file that is not gzip at all is read as plain bytes, as Beam does.
+     */
+    private static InputStream openGzip(FileIO.ReadableFile file) throws IOException {
+      java.io.PushbackInputStream raw =
+          new java.io.PushbackInputStream(
+              Channels.newInputStream(
+                  org.apache.beam.sdk.io.FileSystems.open(file.getMetadata().resourceId())),
+              2);
+      byte[] magic = new byte[2];
+      int n = raw.readNBytes(magic, 0, 2);
+      raw.unread(magic, 0, n);
+      if (n == 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+        return new java.util.zip.GZIPInputStream(raw, 1 << 16);
+      }
+      return raw;
     }
 
     private void count() {

@@ -365,7 +365,7 @@ public class KafkaRowsIT {
               "{\"event_id\":\"e-3\",\"user_id\""
                   .getBytes(StandardCharsets.UTF_8))); // truncated_json
       producer.send(
-          new ProducerRecord<>(in, new byte[] {(byte) 0xc3, (byte) 0x28})); // not UTF-8 -> not_json
+          new ProducerRecord<>(in, new byte[] {(byte) 0xc3, (byte) 0x28})); // invalid_utf8
       producer.flush();
     }
     BadRecordErrorHandler<?> handler =
@@ -391,7 +391,8 @@ public class KafkaRowsIT {
     result.waitUntilFinish();
     assertThat(
         RunAccounting.from(result).deadLettersByReason(),
-        equalTo(Map.of("decode.not_json", 2L, "decode.truncated_json", 1L)));
+        equalTo(
+            Map.of("decode.not_json", 1L, "decode.invalid_utf8", 1L, "decode.truncated_json", 1L)));
     List<String> values =
         consume(out, 2).stream()
             .map(r -> new String(r.value(), StandardCharsets.UTF_8))
