@@ -44,6 +44,8 @@ public final class GenerateFuzz {
   private final SplittableRandom random;
   private final Map<String, Integer> clickDeadLetters = new TreeMap<>();
   private final Map<String, Integer> orderDeadLetters = new TreeMap<>();
+  // The expected dead letter of each hostile clickstream line, in the order they were made.
+  private final List<String> hostileReasons = new ArrayList<>();
   private final java.util.Set<String> planted = new java.util.LinkedHashSet<>();
   private int eventSeq = 0;
 
@@ -87,6 +89,18 @@ public final class GenerateFuzz {
       goodLines.add(utf8(event(null)));
     }
     List<byte[]> hostile = hostileClicks(goodLines);
+    // The same hostile lines as Kafka messages, for a streaming job: one per line, except those
+    // over a broker's default 1 MB message limit (a broker refuses them before any job sees them).
+    Files.createDirectories(out.resolve("kafka"));
+    List<byte[]> messages = new ArrayList<>();
+    Map<String, Integer> kafkaDeadLetters = new TreeMap<>();
+    for (int i = 0; i < hostile.size(); i++) {
+      if (hostile.get(i).length < 900_000) {
+        messages.add(hostile.get(i));
+        kafkaDeadLetters.merge(hostileReasons.get(i).replaceFirst("^" + READ + "\\.", DECODE + "."), 1, Integer::sum);
+      }
+    }
+    writeLines(out.resolve("kafka/hostile.jsonl"), messages, "\n", false);
     int unknownFieldLines = 3;
     for (int i = 0; i < unknownFieldLines; i++) {
       String line = event(null);
@@ -142,6 +156,9 @@ public final class GenerateFuzz {
     m.append("    \"unknown_field_lines\": ").append(unknownFieldLines).append(",\n");
     m.append("    \"gzip_complete_lines\": ").append(completeBeforeCut).append(",\n");
     m.append("    \"dead_letters\": ").append(json(clickDeadLetters)).append("\n  },\n");
+    m.append("  \"kafka_hostile\": {\n");
+    m.append("    \"messages\": ").append(messages.size()).append(",\n");
+    m.append("    \"dead_letters\": ").append(json(kafkaDeadLetters)).append("\n  },\n");
     m.append("  \"orders\": {\n");
     m.append("    \"added_lines\": ").append(orders.get("added")).append(",\n");
     m.append("    \"dead_letters\": ").append(json(orderDeadLetters)).append("\n  },\n");
@@ -157,6 +174,7 @@ public final class GenerateFuzz {
   /** One line of every hostile class, with the dead letter each must become. */
   List<byte[]> hostileClicks(List<byte[]> goodLines) {
     List<byte[]> lines = new ArrayList<>();
+    hostileReasons.clear();
     // Oversized: a 5 MB non-JSON line with PII in its kept head, a 5 MB valid JSON event.
     lines.add(utf8("contact " + plant(email()) + " or " + plant(phone()) + " " + "a".repeat(5 << 20)));
     count(clickDeadLetters, READ + ".too_large");
@@ -437,8 +455,11 @@ public final class GenerateFuzz {
     Files.write(file, b.toByteArray());
   }
 
-  static void count(Map<String, Integer> counts, String key) {
+  void count(Map<String, Integer> counts, String key) {
     counts.merge(key, 1, Integer::sum);
+    if (counts == clickDeadLetters) {
+      hostileReasons.add(key);
+    }
   }
 
   static byte[] utf8(String s) {

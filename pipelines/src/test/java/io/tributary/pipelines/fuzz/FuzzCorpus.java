@@ -74,6 +74,36 @@ final class FuzzCorpus {
     return values;
   }
 
+  /** The lines of {@code file} as bytes, split at '\n' only (every line, empty ones included). */
+  static List<byte[]> lines(Path file) throws IOException {
+    byte[] all = Files.readAllBytes(file);
+    List<byte[]> lines = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < all.length; i++) {
+      if (all[i] == '\n') {
+        lines.add(java.util.Arrays.copyOfRange(all, start, i));
+        start = i + 1;
+      }
+    }
+    if (start < all.length) {
+      lines.add(java.util.Arrays.copyOfRange(all, start, all.length));
+    }
+    return lines;
+  }
+
+  /** {@code line} without a leading UTF-8 byte-order mark and a trailing '\r'. */
+  static byte[] withoutBomAndCr(byte[] line) {
+    int from =
+        line.length >= 3
+                && (line[0] & 0xff) == 0xef
+                && (line[1] & 0xff) == 0xbb
+                && (line[2] & 0xff) == 0xbf
+            ? 3
+            : 0;
+    int to = line.length > from && line[line.length - 1] == '\r' ? line.length - 1 : line.length;
+    return java.util.Arrays.copyOfRange(line, from, to);
+  }
+
   /** The dead-letter lines under {@code deadLetterDir}, parsed. */
   static List<JsonNode> deadLetters(Path deadLetterDir) throws IOException {
     List<JsonNode> out = new ArrayList<>();

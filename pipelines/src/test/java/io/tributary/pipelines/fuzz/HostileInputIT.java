@@ -6,6 +6,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tributary.io.kafka.testing.KafkaBroker;
 import io.tributary.pipelines.Testdata;
 import io.tributary.pipelines.clickstream.ClickstreamJob;
 import io.tributary.pipelines.clickstream.ClickstreamOptions;
@@ -20,10 +21,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Rule;
@@ -136,6 +145,77 @@ public class HostileInputIT {
           .forEachRemaining(
               e -> expected.merge("cdc." + e.getKey(), e.getValue().asLong(), Long::sum));
     }
+    assertEquals(expected, a.deadLettersByReason());
+    assertEquals(expected, FuzzCorpus.byReason(FuzzCorpus.deadLetters(out.resolve("dead-letter"))));
+    assertTrue(a.line(), a.balanced());
+    corpus.assertNoPlantedValueIn(out);
+  }
+
+  @Test(timeout = 600_000)
+  public void clickstreamOverKafkaDeadLettersEveryHostileMessageExactly() throws Exception {
+    // Every line of the two plain files as one message; a BOM and CR ends belong to files, not to
+    // messages, so they are taken off. The gzip file has no message form.
+    List<byte[]> messages =
+        new ArrayList<>(FuzzCorpus.lines(corpus.dir.resolve("clicks/part-1.jsonl")));
+    for (byte[] line : FuzzCorpus.lines(corpus.dir.resolve("clicks/part-2.jsonl"))) {
+      messages.add(FuzzCorpus.withoutBomAndCr(line));
+    }
+    Path out = tmp.newFolder("kafka").toPath();
+    RunSummary summary;
+    try (KafkaBroker kafka = KafkaBroker.start()) {
+      try (Admin admin = kafka.admin()) {
+        // The 5 MB lines must reach the job to be judged by it: raise this topic's message limit.
+        admin
+            .createTopics(
+                List.of(
+                    new NewTopic("fuzz", 1, (short) 1)
+                        .configs(Map.of("max.message.bytes", String.valueOf(16 << 20)))))
+            .all()
+            .get(30, TimeUnit.SECONDS);
+      }
+      Properties props = new Properties();
+      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+      props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 << 20));
+      try (KafkaProducer<byte[], byte[]> producer =
+          new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+        for (byte[] m : messages) {
+          sent.add(producer.send(new ProducerRecord<>("fuzz", m)));
+        }
+        producer.flush();
+        for (java.util.concurrent.Future<?> f : sent) {
+          f.get(60, TimeUnit.SECONDS); // every message acknowledged, in order (one partition)
+        }
+      }
+      ClickstreamOptions o =
+          options(
+              ClickstreamOptions.class,
+              "--source=kafka",
+              "--bootstrapServers=" + kafka.bootstrapServers(),
+              "--topic=fuzz",
+              "--payloadFormat=json",
+              "--maxRecords=" + messages.size(),
+              "--consumerGroup=fuzz-" + TestRunners.current(),
+              "--output=" + out);
+      summary = PipelineRun.run(new ClickstreamJob(), o);
+    }
+    RunAccounting a = summary.accounting();
+    report("clickstream kafka", a);
+    JsonNode m = corpus.manifest.get("clickstream");
+    Map<String, Long> expected = new TreeMap<>();
+    corpus
+        .expectedDeadLetters("clickstream")
+        .forEach(
+            (k, v) -> {
+              if (!k.equals("read.corrupt_file")) {
+                expected.merge(k.replaceFirst("^read\\.", "decode."), v, Long::sum);
+              }
+            });
+    assertEquals("DONE", summary.state());
+    assertEquals(a.line(), messages.size(), a.read());
+    assertEquals(
+        a.line(), m.get("written").asLong() - m.get("gzip_complete_lines").asLong(), a.written());
+    assertEquals(a.line(), m.get("deduplicated").asLong(), a.deduplicated());
     assertEquals(expected, a.deadLettersByReason());
     assertEquals(expected, FuzzCorpus.byReason(FuzzCorpus.deadLetters(out.resolve("dead-letter"))));
     assertTrue(a.line(), a.balanced());
