@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.kafka.testing.KafkaBroker;
 import io.tributary.pipelines.Testdata;
+import io.tributary.pipelines.fuzz.FuzzCorpus;
 import io.tributary.pipelines.runtime.FlinkRest;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -287,19 +288,36 @@ public class StreamingFaultIT {
           p.send(new ProducerRecord<>(resumedTopic, value)).get(30, TimeUnit.SECONDS);
         }
       }
+      // Then every hostile line of the fuzz corpus that fits a message (testdata/fuzz).
+      FuzzCorpus corpus = FuzzCorpus.generate(Files.createTempDirectory("fuzz"));
+      List<byte[]> hostile = FuzzCorpus.lines(corpus.dir.resolve("kafka/hostile.jsonl"));
+      Properties bytesProps = new Properties();
+      bytesProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+      bytesProps.put(ProducerConfig.ACKS_CONFIG, "all");
+      try (KafkaProducer<byte[], byte[]> p =
+          new KafkaProducer<>(
+              bytesProps,
+              new org.apache.kafka.common.serialization.ByteArraySerializer(),
+              new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+        for (byte[] value : hostile) {
+          p.send(new ProducerRecord<>(resumedTopic, value)).get(30, TimeUnit.SECONDS);
+        }
+      }
       Producer.start(resumedTopic, "c", 0, 100, 200).join(60);
       await("the 100 events after the poison in the sink", 180, () -> sink.poll() >= already + 100);
       Path deadLetters = resumedOutput.resolve("dead-letter");
       await(
-          "both poison messages in " + deadLetters,
+          "both poison messages and the fuzz corpus's " + hostile.size() + " in " + deadLetters,
           180,
-          () -> deadLetterPayloads(deadLetters).containsAll(poison));
+          () ->
+              deadLetterPayloads(deadLetters).containsAll(poison)
+                  && deadLetters(deadLetters).size() >= poison.size() + hostile.size());
       List<String> payloads = deadLetterPayloads(deadLetters);
       long restarts = restarts(job);
       List<String> exceptions = flink.exceptions(job);
       log(
-          "c: poison sent=%d dead letters=%d (%s) events after the poison in the sink=%d state=%s restarts=%d exceptions=%d (%d s)",
-          poison.size(),
+          "c: poison and fuzz sent=%d dead letters=%d (%s) events after the poison in the sink=%d state=%s restarts=%d exceptions=%d (%d s)",
+          poison.size() + hostile.size(),
           payloads.size(),
           deadLetterReasons(deadLetters),
           sink.distinct() - already,
@@ -307,11 +325,17 @@ public class StreamingFaultIT {
           restarts,
           exceptions.size(),
           secondsSince(t0));
-      // Each poison message is a dead letter (the count of lines is printed above: see the report).
+      // Each poison message and each hostile line is one dead letter with the predicted reason.
+      java.util.Map<String, Long> expected =
+          new java.util.TreeMap<>(corpus.expectedDeadLetters("kafka_hostile"));
+      expected.merge("decode.not_json", 1L, Long::sum); // "this is not json {"
+      expected.merge("decode.wrong_type", 1L, Long::sum); // "price":"abc"
       assertThat(
-          "dead-letter payloads",
-          new java.util.TreeSet<>(payloads),
-          equalTo(new java.util.TreeSet<>(poison)));
+          "dead letters by reason",
+          FuzzCorpus.byReason(FuzzCorpus.deadLetters(deadLetters)),
+          equalTo(expected));
+      assertThat("dead-letter payloads", payloads.containsAll(poison), equalTo(true));
+      corpus.assertNoPlantedValueIn(deadLetters);
       assertThat("job state", stateOf(job), equalTo("RUNNING"));
       assertThat("restarts", restarts, equalTo(0L));
       assertThat("exceptions", exceptions, empty());

@@ -22,12 +22,15 @@ import java.util.stream.Stream;
  * The seeded fuzz corpus of testdata/fuzz/GenerateFuzz.java, generated into a folder at test time
  * (the generator is committed, not its output), with helpers that read what a run left behind.
  */
-final class FuzzCorpus {
+public final class FuzzCorpus {
   static final long SEED = 1;
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  final Path dir;
-  final JsonNode manifest;
+  /** Where the corpus was generated. */
+  public final Path dir;
+
+  /** Its manifest.json. */
+  public final JsonNode manifest;
 
   private FuzzCorpus(Path dir, JsonNode manifest) {
     this.dir = dir;
@@ -35,7 +38,7 @@ final class FuzzCorpus {
   }
 
   /** Runs the generator with the JDK's source launcher, as testdata/README.md documents. */
-  static FuzzCorpus generate(Path dir) throws IOException, InterruptedException {
+  public static FuzzCorpus generate(Path dir) throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process p =
         new ProcessBuilder(
@@ -57,7 +60,7 @@ final class FuzzCorpus {
   }
 
   /** The manifest's {@code stage.reason -> count} map of one pipeline. */
-  Map<String, Long> expectedDeadLetters(String pipeline) {
+  public Map<String, Long> expectedDeadLetters(String pipeline) {
     Map<String, Long> expected = new TreeMap<>();
     manifest
         .get(pipeline)
@@ -75,7 +78,7 @@ final class FuzzCorpus {
   }
 
   /** The lines of {@code file} as bytes, split at '\n' only (every line, empty ones included). */
-  static List<byte[]> lines(Path file) throws IOException {
+  public static List<byte[]> lines(Path file) throws IOException {
     byte[] all = Files.readAllBytes(file);
     List<byte[]> lines = new ArrayList<>();
     int start = 0;
@@ -105,7 +108,7 @@ final class FuzzCorpus {
   }
 
   /** The dead-letter lines under {@code deadLetterDir}, parsed. */
-  static List<JsonNode> deadLetters(Path deadLetterDir) throws IOException {
+  public static List<JsonNode> deadLetters(Path deadLetterDir) throws IOException {
     List<JsonNode> out = new ArrayList<>();
     if (!Files.isDirectory(deadLetterDir)) {
       return out;
@@ -126,7 +129,7 @@ final class FuzzCorpus {
   }
 
   /** {@code stage.reason -> count} of dead-letter lines. */
-  static Map<String, Long> byReason(List<JsonNode> deadLetters) {
+  public static Map<String, Long> byReason(List<JsonNode> deadLetters) {
     Map<String, Long> counts = new TreeMap<>();
     for (JsonNode d : deadLetters) {
       counts.merge(d.get("stage").asText() + "." + d.get("reason").asText(), 1L, Long::sum);
@@ -138,7 +141,7 @@ final class FuzzCorpus {
    * Fails naming file and value when any planted value is found in clear in any file under {@code
    * root}, including inside base64 payloads of dead letters (decoded before the search).
    */
-  void assertNoPlantedValueIn(Path root) throws IOException {
+  public void assertNoPlantedValueIn(Path root) throws IOException {
     List<String> planted = planted();
     List<String> found = new ArrayList<>();
     int files = 0;
