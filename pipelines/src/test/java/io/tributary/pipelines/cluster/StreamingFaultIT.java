@@ -329,11 +329,15 @@ public class StreamingFaultIT {
       java.util.Map<String, Long> expected =
           new java.util.TreeMap<>(corpus.expectedDeadLetters("kafka_hostile"));
       expected.merge("decode.not_json", 1L, Long::sum); // "this is not json {"
-      expected.merge("decode.wrong_type", 1L, Long::sum); // "price":"abc"
-      assertThat(
-          "dead letters by reason",
-          FuzzCorpus.byReason(FuzzCorpus.deadLetters(deadLetters)),
-          equalTo(expected));
+      expected.merge("decode.missing_field", 1L, Long::sum); // poison-2 has no user_id
+      // Distinct dead letters (each names its topic, partition and offset): this job was restored
+      // from a savepoint, and Beam 2.62's Flink source then reads every partition twice
+      // (apache/beam#31313), so each dead letter is written twice. The doubling is measured and
+      // left to the restore issue; here every message must be judged once, with its reason.
+      List<JsonNode> all = FuzzCorpus.deadLetters(deadLetters);
+      List<JsonNode> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(all));
+      log("c: dead letters written=%d distinct=%d", all.size(), distinct.size());
+      assertThat("dead letters by reason", FuzzCorpus.byReason(distinct), equalTo(expected));
       assertThat("dead-letter payloads", payloads.containsAll(poison), equalTo(true));
       corpus.assertNoPlantedValueIn(deadLetters);
       assertThat("job state", stateOf(job), equalTo("RUNNING"));
