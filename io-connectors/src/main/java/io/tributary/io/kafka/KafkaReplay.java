@@ -7,12 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
+import io.tributary.transforms.errors.TruncatedPayload;
+import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.io.Serializable;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -68,9 +66,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>Values are decoded as UTF-8 text. A message with a null value (a tombstone, as Debezium sends
  * after a delete for log compaction) becomes the text {@code null}, which is how JSON readers such
  * as {@code Cdc.apply} recognize a tombstone. A value that is not UTF-8 goes to the bad-record
- * handler, stage {@code decode}, reason {@code not_utf8}, with a JSON payload of topic, partition,
- * offset, timestamp, key and value (base64). Every message is counted in {@code tributary/read}
- * ({@link Read#withReadCounter}).
+ * handler, stage {@code decode}, reason {@code invalid_utf8} (or {@code too_large} over {@link
+ * Read#withLimits}), with a JSON payload of topic, partition, offset, timestamp, key and value
+ * (base64). Every message is counted in {@code tributary/read} ({@link Read#withReadCounter}).
  *
  * <pre>{@code
  * List<KafkaReplay.OffsetRange> ranges = KafkaReplay.currentRanges("localhost:9092", List.of("orders"));
@@ -101,6 +99,7 @@ public final class KafkaReplay {
         .setStage(STAGE)
         .setReadCounter(RunAccounting.READ)
         .setStallTimeout(Duration.ofMinutes(2))
+        .setLimits(RecordLimits.defaults())
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
         .build();
   }
@@ -271,6 +270,8 @@ public final class KafkaReplay {
 
     abstract Duration stallTimeout();
 
+    abstract RecordLimits limits();
+
     abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
     abstract Builder toBuilder();
@@ -288,6 +289,8 @@ public final class KafkaReplay {
       abstract Builder setReadCounter(@Nullable String c);
 
       abstract Builder setStallTimeout(Duration d);
+
+      abstract Builder setLimits(RecordLimits l);
 
       abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> h);
 
@@ -349,6 +352,16 @@ public final class KafkaReplay {
       return toBuilder().setStallTimeout(timeout).build();
     }
 
+    /**
+     * Bounds of one message: a value over {@link RecordLimits#maxRecordBytes()} is a {@code
+     * too_large} dead letter (its head, length and SHA-256) before it is decoded. {@link
+     * RecordLimits#defaults()} by default.
+     */
+    public Read withLimits(RecordLimits limits) {
+      checkArgument(limits != null, "KafkaReplay.values().withLimits: limits must not be null");
+      return toBuilder().setLimits(limits).build();
+    }
+
     /** Sends values that are not UTF-8 to {@code handler} instead of failing the pipeline. */
     public Read withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
       checkArgument(
@@ -389,6 +402,7 @@ public final class KafkaReplay {
                               stage(),
                               readCounter(),
                               stallTimeout(),
+                              limits(),
                               DeadLetters.routerFor(badRecordErrorHandler()),
                               valuesTag))
                       .withOutputTags(valuesTag, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
@@ -423,6 +437,7 @@ public final class KafkaReplay {
     private final String stage;
     private final @Nullable String counterName;
     private final Duration stallTimeout;
+    private final RecordLimits limits;
     private final BadRecordRouter router;
     private final TupleTag<String> valuesTag;
     private transient @Nullable Counter read;
@@ -434,12 +449,14 @@ public final class KafkaReplay {
         String stage,
         @Nullable String counterName,
         Duration stallTimeout,
+        RecordLimits limits,
         BadRecordRouter router,
         TupleTag<String> valuesTag) {
       this.bootstrapServers = bootstrapServers;
       this.stage = stage;
       this.counterName = counterName;
       this.stallTimeout = stallTimeout;
+      this.limits = limits;
       this.router = router;
       this.valuesTag = valuesTag;
     }
@@ -509,28 +526,48 @@ public final class KafkaReplay {
         out.get(valuesTag).output("null");
         return;
       }
-      try {
-        out.get(valuesTag)
-            .output(
-                StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(value))
-                    .toString());
-      } catch (CharacterCodingException e) {
-        RecordRejectedException rejection =
+      String where =
+          "topic "
+              + record.topic()
+              + " partition "
+              + record.partition()
+              + " offset "
+              + record.offset();
+      if (value.length > limits.maxRecordBytes()) {
+        // Before decoding, and without the value: the dead letter keeps its head, length, hash.
+        String sha256 = KafkaRows.sha256Hex(value);
+        byte[] head =
+            java.util.Arrays.copyOf(value, Math.min(value.length, limits.keptPayloadBytes()));
+        DeadLetters.reject(
+            router,
+            out,
+            TruncatedPayload.of(
+                KafkaRows.deadLetterPayload(
+                    mapper,
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    record.timestamp(),
+                    record.key(),
+                    head),
+                value.length,
+                sha256),
+            TruncatedPayload.coder(),
             new RecordRejectedException(
                 stage,
-                "not_utf8",
-                "topic "
-                    + record.topic()
-                    + " partition "
-                    + record.partition()
-                    + " offset "
-                    + record.offset()
-                    + ": message value is not UTF-8 text");
-        DeadLetters.reject(router, out, describe(record), StringUtf8Coder.of(), rejection);
+                "too_large",
+                where + ": " + KafkaRows.tooLarge(value.length, limits, sha256)));
+        return;
+      }
+      try {
+        out.get(valuesTag).output(KafkaRows.utf8(value, stage));
+      } catch (RecordRejectedException e) {
+        DeadLetters.reject(
+            router,
+            out,
+            describe(record),
+            StringUtf8Coder.of(),
+            new RecordRejectedException(e.stage(), e.reason(), where + ": " + e.getMessage()));
       }
     }
 

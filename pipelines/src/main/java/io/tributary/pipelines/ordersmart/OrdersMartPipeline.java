@@ -246,6 +246,7 @@ public final class OrdersMartPipeline {
           KafkaReplay.values()
               .withBootstrapServers(options.getBootstrapServers())
               .withRanges(ranges)
+              .withLimits(RecordLimitsOptions.limits(options, null))
               .withBadRecordErrorHandler(deadLetters));
     }
     // Lines within the limits; each line (and each rejected one) is counted in tributary/read.

@@ -170,7 +170,7 @@ public class OrdersMartKafkaIT {
                 1L,
                 "cdc.truncated_json",
                 1L,
-                "decode.not_utf8",
+                "decode.invalid_utf8",
                 1L),
             a.deadLettersByReason());
         assertTrue(a.line(), a.balanced());
