@@ -89,16 +89,16 @@ public final class ErasureJob implements PipelineDefinition {
   }
 
   /**
-   * The files one erasure run writes whole: its dead letters, its audit log and its summary. The
-   * datasets it erases from are rewritten in place by design, and its output directory may hold the
-   * erasure config, so only these count as an earlier run's outputs.
+   * The files one erasure run writes whole: its dead letters and its summary. The datasets it
+   * erases from are rewritten in place by design, its audit log is append-only across runs (a
+   * repeated request is audited as such), and its output directory may hold the erasure config, so
+   * only these count as an earlier run's outputs.
    */
   @Override
   public List<String> runOutputs(PipelineOptions options) {
     ErasureOptions o = options.as(ErasureOptions.class);
     return List.of(
         Path.of(o.getOutput(), "dead-letter").toString(),
-        ErasurePipeline.auditPath(o),
         Path.of(o.getOutput(), "_run_summary.json").toString(),
         Path.of(o.getOutput(), "_run_report.html").toString());
   }
