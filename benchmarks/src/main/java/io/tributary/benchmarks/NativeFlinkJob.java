@@ -18,7 +18,8 @@ import org.apache.flink.util.Collector;
 
 /**
  * (b): the workload as a hand-written Flink 1.19 DataStream job in BATCH execution mode (STREAMING
- * with parallel file readers dropped late events, docs/performance.md), with the parser of (c) and (e).
+ * with parallel file readers dropped late events, docs/performance.md), with the parser of (c) and
+ * (e).
  */
 final class NativeFlinkJob {
   static final long TTL_MS = BeamJobs.TTL.getMillis();
