@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -101,7 +102,7 @@ public final class PostgresRoleViews {
     for (JsonNode r : root.path("roles")) {
       String role = r.path("role").asText("");
       checkArgument(
-          role.matches(IDENT) && !role.toLowerCase().startsWith("pg_"),
+          role.matches(IDENT) && !role.toLowerCase(Locale.ROOT).startsWith("pg_"),
           "serving roles %s: 'role' must be an identifier not starting with pg_, got '%s'",
           where,
           role);

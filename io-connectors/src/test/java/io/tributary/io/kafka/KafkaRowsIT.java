@@ -145,7 +145,7 @@ public class KafkaRowsIT {
         consumer.poll(Duration.ofMillis(500)).forEach(out::add);
         if (out.size() >= expected) {
           // one more short poll so that extra (unexpected) messages would be seen too
-          consumer.poll(Duration.ofMillis(1000)).forEach(out::add);
+          consumer.poll(Duration.ofSeconds(1)).forEach(out::add);
           break;
         }
       }

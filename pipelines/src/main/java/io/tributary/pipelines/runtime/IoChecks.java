@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
@@ -87,7 +88,9 @@ public final class IoChecks {
               + ": cannot create directory '"
               + dir
               + "': "
-              + (e.getReason() == null ? "file system error" : e.getReason().toLowerCase()));
+              + (e.getReason() == null
+                  ? "file system error"
+                  : e.getReason().toLowerCase(Locale.ROOT)));
     } catch (IOException | SecurityException e) {
       throw new UsageException(option + ": cannot create directory '" + dir + "': not permitted");
     }

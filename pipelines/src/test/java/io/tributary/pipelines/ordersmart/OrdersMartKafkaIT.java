@@ -137,7 +137,7 @@ public class OrdersMartKafkaIT {
           producer.send(
               new ProducerRecord<>(
                   "shop.orders",
-                  ("o-99999").getBytes(StandardCharsets.UTF_8),
+                  "o-99999".getBytes(StandardCharsets.UTF_8),
                   late.getBytes(StandardCharsets.UTF_8)));
         }
         producer.flush();

@@ -47,7 +47,7 @@ public abstract class DecimalBound implements Serializable {
 
   /** {@code DECIMAL(precision,scale)}, as in messages. */
   @Override
-  public String toString() {
+  public final String toString() {
     return "DECIMAL(" + precision() + "," + scale() + ")";
   }
 }

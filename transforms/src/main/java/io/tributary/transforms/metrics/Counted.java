@@ -21,10 +21,10 @@ import org.apache.beam.sdk.values.PCollection;
  * }</pre>
  */
 public final class Counted<T> extends PTransform<PCollection<T>, PCollection<T>> {
-  private final String name;
+  private final String counterName;
 
   private Counted(String name) {
-    this.name = name;
+    this.counterName = name;
   }
 
   /** Counts into {@code tributary/<name>}. */
@@ -38,7 +38,7 @@ public final class Counted<T> extends PTransform<PCollection<T>, PCollection<T>>
 
   @Override
   public PCollection<T> expand(PCollection<T> input) {
-    PCollection<T> out = input.apply("Count_" + name, ParDo.of(new CountFn<T>(name)));
+    PCollection<T> out = input.apply("Count_" + counterName, ParDo.of(new CountFn<T>(counterName)));
     // Same coder as the input: a SchemaCoder stays a SchemaCoder, so the schema carries through.
     return out.setCoder(input.getCoder());
   }
@@ -47,7 +47,8 @@ public final class Counted<T> extends PTransform<PCollection<T>, PCollection<T>>
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder.add(
-        DisplayData.item("counter", DeadLetters.NAMESPACE + "/" + name).withLabel("Counter"));
+        DisplayData.item("counter", DeadLetters.NAMESPACE + "/" + counterName)
+            .withLabel("Counter"));
   }
 
   static final class CountFn<T> extends DoFn<T, T> {

@@ -490,7 +490,7 @@ final class PiiScanner {
         while (i < m && isDigit(c[i])) {
           i++;
         }
-        if (s > 0 && (isWord(c[s - 1]) || c[s - 1] == '-' || c[s - 1] == '.' || c[s - 1] == '/')
+        if ((s > 0 && (isWord(c[s - 1]) || c[s - 1] == '-' || c[s - 1] == '.' || c[s - 1] == '/'))
             || i - s > 6) {
           continue;
         }

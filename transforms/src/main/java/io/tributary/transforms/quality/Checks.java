@@ -25,6 +25,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -463,7 +464,9 @@ public final class Checks implements Serializable {
   private static String textValue(JsonNode v, String at) {
     if (!v.isTextual()) {
       throw new IllegalArgumentException(
-          at + ": expected a string, got a JSON " + v.getNodeType().name().toLowerCase());
+          at
+              + ": expected a string, got a JSON "
+              + v.getNodeType().name().toLowerCase(Locale.ROOT));
     }
     return v.asText();
   }

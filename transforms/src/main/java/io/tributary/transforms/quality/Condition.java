@@ -5,6 +5,7 @@ import java.io.Serializable;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -241,7 +242,7 @@ public final class Condition implements Serializable {
         return token.substring(1);
       }
       if (isWord(token, "true") || isWord(token, "false")) {
-        return Boolean.valueOf(token.toLowerCase());
+        return Boolean.valueOf(token.toLowerCase(Locale.ROOT));
       }
       try {
         return new BigDecimal(token);

@@ -14,7 +14,6 @@ import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.values.Row;
-import org.joda.time.Instant;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
@@ -252,7 +251,7 @@ public class HardenedJsonTest {
           "field 'at' must be a time in [0001-01-01T00:00:00.000Z, 10000-01-01T00:00:00.000Z)");
     }
     assertEquals(
-        new Instant(RecordLimits.DEFAULT_MIN_EVENT_TIME),
+        RecordLimits.DEFAULT_MIN_EVENT_TIME,
         decoder().decode(obj("\"at\":\"0001-01-01T00:00:00Z\"")).getDateTime("at"));
     assertRejected(obj("\"at\":\"+1000000000-01-01T00:00:00Z\""), "bad_timestamp", "'at'");
   }

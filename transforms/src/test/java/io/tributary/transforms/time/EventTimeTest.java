@@ -77,10 +77,10 @@ public class EventTimeTest {
         p.apply(
                 Create.of(
                         row("ok", ok),
-                        row("first", new Instant(RecordLimits.DEFAULT_MIN_EVENT_TIME)),
+                        row("first", RecordLimits.DEFAULT_MIN_EVENT_TIME),
                         row("far", at("+292278994-01-01T00:00:00Z")),
                         row("bc", at("-0001-01-01T00:00:00Z")),
-                        row("y10k", new Instant(RecordLimits.DEFAULT_MAX_EVENT_TIME)))
+                        row("y10k", RecordLimits.DEFAULT_MAX_EVENT_TIME))
                     .withRowSchema(SCHEMA))
             .apply(
                 "EventTime",

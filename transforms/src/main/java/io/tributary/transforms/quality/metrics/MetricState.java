@@ -197,7 +197,7 @@ final class MetricState {
   List<Value> result(Metric m) {
     switch (m.kind()) {
       case SIZE:
-        return List.of(of(rows));
+        return List.of(of((double) rows));
       case COMPLETENESS:
       case COMPLIANCE:
       case PATTERN_MATCH:
@@ -219,9 +219,11 @@ final class MetricState {
         }
         return qs;
       case MIN_LENGTH:
-        return List.of(count == 0 ? undefined(rows == 0 ? EMPTY : NO_VALUES) : of(minLength));
+        return List.of(
+            count == 0 ? undefined(rows == 0 ? EMPTY : NO_VALUES) : of((double) minLength));
       case MAX_LENGTH:
-        return List.of(count == 0 ? undefined(rows == 0 ? EMPTY : NO_VALUES) : of(maxLength));
+        return List.of(
+            count == 0 ? undefined(rows == 0 ? EMPTY : NO_VALUES) : of((double) maxLength));
       case CORRELATION:
         return List.of(correlation());
       case COUNT_DISTINCT:

@@ -12,6 +12,7 @@ import java.math.BigDecimal;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Collection;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -112,7 +113,7 @@ public final class QualityRule implements Serializable {
   }
 
   static String defaultName(String kind, String field) {
-    return (kind + "_" + field).toLowerCase().replaceAll("[^a-z0-9]+", "_");
+    return (kind + "_" + field).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
   }
 
   /** The field must be non-null (and every row enclosing it). */
@@ -128,7 +129,7 @@ public final class QualityRule implements Serializable {
    * offset); an integer check on a decimal needs a zero fraction.
    */
   public static QualityRule type(String field, String type) {
-    String t = type == null ? "" : type.trim().toLowerCase();
+    String t = type == null ? "" : type.trim().toLowerCase(Locale.ROOT);
     checkArgument(
         Set.of("string", "integer", "number", "boolean", "timestamp").contains(t),
         "QualityRule.type(%s): type must be one of string, integer, number, boolean, timestamp; got '%s'",
