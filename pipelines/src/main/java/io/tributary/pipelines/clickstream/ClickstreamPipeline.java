@@ -25,6 +25,7 @@ import io.tributary.transforms.validate.RowRule;
 import io.tributary.transforms.validate.Validate;
 import io.tributary.transforms.windowing.PaneMetadata;
 import io.tributary.transforms.windowing.WindowSpec;
+import io.tributary.transforms.windowing.WindowedResult;
 import io.tributary.transforms.windowing.Windowing;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -179,7 +180,7 @@ public final class ClickstreamPipeline {
               .withExactlyOnce(options.getSinkShards(), options.getSinkGroupId()));
     }
 
-    Windowing.Result<Row> windowed = unique.apply("Window", Windowing.<Row>of(window));
+    WindowedResult<Row> windowed = unique.apply("Window", Windowing.<Row>of(window));
     windowed
         .output()
         .apply("ObserveWindow", StageMetrics.after("window"))

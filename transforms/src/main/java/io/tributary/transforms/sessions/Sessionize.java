@@ -6,6 +6,7 @@ import com.google.auto.value.AutoValue;
 import io.tributary.transforms.validate.FieldPath;
 import io.tributary.transforms.windowing.PaneMetadata;
 import io.tributary.transforms.windowing.WindowSpec;
+import io.tributary.transforms.windowing.WindowedResult;
 import io.tributary.transforms.windowing.Windowing;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -13,8 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
-import java.util.Map;
-import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
@@ -34,13 +33,8 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableList;
-import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -51,17 +45,18 @@ import org.joda.time.Instant;
  *
  * <p>Built on {@link Windowing}: a session spec ({@code session:<gap>} with optional early/late
  * firings and lateness) decides when summaries appear, and events later than the lateness go to
- * {@link Result#tooLate()} instead of being dropped. A late event that falls between two sessions
- * merges them: Beam merges the session windows, and the next pane summarises the merged session (in
- * accumulating mode, all its events; in discarding mode, what was not yet emitted). Session start
- * and end are the first and last event times; the window is {@code [start, end + gap)}.
+ * {@link WindowedResult#tooLate()} instead of being dropped. A late event that falls between two
+ * sessions merges them: Beam merges the session windows, and the next pane summarises the merged
+ * session (in accumulating mode, all its events; in discarding mode, what was not yet emitted).
+ * Session start and end are the first and last event times; the window is {@code [start, end +
+ * gap)}.
  *
  * <p>Output schema {@link #SUMMARY_SCHEMA}: {@code user} (the user field as text), {@code
  * session_start}, {@code session_end}, {@code duration_ms}, {@code events}, {@code converted}, then
  * the {@link PaneMetadata} fields.
  *
  * <pre>{@code
- * Sessionize.Result sessions = events.apply("Sessions",
+ * WindowedResult<Row> sessions = events.apply("Sessions",
  *     Sessionize.<Row>byUser("user_id")
  *         .withSpec(WindowSpec.parse("session:30m;late=every;lateness=1h;accumulating"))
  *         .withConversion("event_type", "purchase"));
@@ -101,7 +96,7 @@ public final class Sessionize {
 
   /** The transform returned by {@link #byUser}. */
   @AutoValue
-  public abstract static class ByUser<T> extends PTransform<PCollection<T>, Result> {
+  public abstract static class ByUser<T> extends PTransform<PCollection<T>, WindowedResult<Row>> {
     abstract FieldPath userField();
 
     abstract WindowSpec spec();
@@ -160,14 +155,14 @@ public final class Sessionize {
     }
 
     @Override
-    public Result expand(PCollection<T> input) {
+    public WindowedResult<Row> expand(PCollection<T> input) {
       checkArgument(
           input.hasSchema(), "Sessionize.byUser: input %s has no schema", input.getName());
       userField().checkIn(input.getSchema());
       if (conversionField() != null) {
         conversionField().checkIn(input.getSchema());
       }
-      Windowing.Result<T> windowed = input.apply("Window", Windowing.<T>of(spec()));
+      WindowedResult<T> windowed = input.apply("Window", Windowing.<T>of(spec()));
       PCollection<Row> summaries =
           windowed
               .output()
@@ -185,7 +180,7 @@ public final class Sessionize {
               .apply("Summarise", Combine.perKey(new SummaryFn()))
               .apply("ToRow", ParDo.of(new ToRowFn()))
               .setRowSchema(SUMMARY_SCHEMA);
-      return new Result(input.getPipeline(), summaries, windowed.tooLate());
+      return WindowedResult.of(input.getPipeline(), summaries, windowed.tooLate());
     }
 
     @Override
@@ -203,45 +198,6 @@ public final class Sessionize {
               DisplayData.item("conversionValues", String.join(",", conversionValues()))
                   .withLabel("Conversion values"));
     }
-  }
-
-  /** Session summaries and the events too late to be sessionized. */
-  public static final class Result implements POutput {
-    private static final TupleTag<Row> OUTPUT = new TupleTag<Row>("sessions") {};
-    private static final TupleTag<Row> TOO_LATE = new TupleTag<Row>("tooLate") {};
-    private final Pipeline pipeline;
-    private final PCollection<Row> output;
-    private final PCollection<Row> tooLate;
-
-    Result(Pipeline pipeline, PCollection<Row> output, PCollection<Row> tooLate) {
-      this.pipeline = pipeline;
-      this.output = output;
-      this.tooLate = tooLate;
-    }
-
-    /** One {@link #SUMMARY_SCHEMA} row per session and pane. */
-    public PCollection<Row> output() {
-      return output;
-    }
-
-    /** Events beyond the allowed lateness, see {@link Windowing#tooLateSchema}. */
-    public PCollection<Row> tooLate() {
-      return tooLate;
-    }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return ImmutableMap.of(OUTPUT, output, TOO_LATE, tooLate);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   static final class KeyFn<T> extends DoFn<T, KV<String, KV<Long, Boolean>>> {

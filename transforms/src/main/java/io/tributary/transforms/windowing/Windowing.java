@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.InstantCoder;
@@ -50,13 +49,9 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -74,28 +69,30 @@ import org.joda.time.Instant;
  *   <li>It learns the watermark through event-time timers set at the end and at the expiry (end +
  *       lateness) of every window it admitted: a timer firing at {@code t} proves the input
  *       watermark passed {@code t}.
- *   <li>A record whose window expired before the learned watermark goes to {@link Result#tooLate()}
- *       as a {@link Row} of {@link #tooLateSchema(Schema)}, once per missed window, and is counted
- *       in {@code tributary/too_late} (records that missed every window they belong to).
+ *   <li>A record whose window expired before the learned watermark goes to {@link
+ *       WindowedResult#tooLate()} as a {@link Row} of {@link #tooLateSchema(Schema)}, once per
+ *       missed window, and is counted in {@code tributary/too_late} (records that missed every
+ *       window they belong to).
  *   <li>Every timer holds the step's output watermark at the learned watermark, so no GroupByKey
  *       downstream can see the watermark pass a window this step has admitted. Together that makes
- *       the accounting exact: every record is either in {@link Result#output()} and reaches the
- *       aggregation, or in {@link Result#tooLate()}.
+ *       the accounting exact: every record is either in {@link WindowedResult#output()} and reaches
+ *       the aggregation, or in {@link WindowedResult#tooLate()}.
  * </ol>
  *
  * <p>Counters in namespace {@code tributary}: {@code window.on_time} and {@code
  * window.late_accepted} (record-window pairs admitted before, or after, the watermark passed the
- * window end), {@code window.missed} (record-window pairs in {@link Result#tooLate()}), and {@code
- * too_late}. Panes are counted by {@link PaneMetadata#attach()}.
+ * window end), {@code window.missed} (record-window pairs in {@link WindowedResult#tooLate()}), and
+ * {@code too_late}. Panes are counted by {@link PaneMetadata#attach()}.
  *
  * <p>Costs and limits: the learning step has one key, so on Flink it runs in one task slot (its
  * per-record work is a few state reads); it adds one timer firing per distinct window end and
  * expiry, rounded up to whole seconds of event time (session windows have a window per event). A
  * bounded input skips the learning step: its watermark only moves once the input is exhausted, so
- * nothing is too late, {@link Result#tooLate()} is empty, and the result is the batch answer.
+ * nothing is too late, {@link WindowedResult#tooLate()} is empty, and the result is the batch
+ * answer.
  *
  * <pre>{@code
- * Windowing.Result<Row> windowed = events.apply("Window",
+ * WindowedResult<Row> windowed = events.apply("Window",
  *     Windowing.<Row>of(WindowSpec.parse("fixed:1h;late=every;lateness=2h;accumulating")));
  * windowed.output().apply("Count", Combine.globally(Count.<Row>combineFn()).withoutDefaults());
  * windowed.tooLate().apply("WriteLate", ...);   // Rows: the input fields + missed_window_*, late_by_ms
@@ -131,7 +128,7 @@ public final class Windowing {
   /** Event-time resolution at which the router learns the watermark. */
   static final long RESOLUTION_MS = 1000;
 
-  /** Windows by {@code spec}, routing too-late records to {@link Result#tooLate()}. */
+  /** Windows by {@code spec}, routing too-late records to {@link WindowedResult#tooLate()}. */
   public static <T> Into<T> of(WindowSpec spec) {
     checkArgument(spec != null, "Windowing.of: spec must not be null");
     return new AutoValue_Windowing_Into<>(spec);
@@ -162,11 +159,11 @@ public final class Windowing {
 
   /** The transform returned by {@link #of(WindowSpec)}. */
   @AutoValue
-  public abstract static class Into<T> extends PTransform<PCollection<T>, Result<T>> {
+  public abstract static class Into<T> extends PTransform<PCollection<T>, WindowedResult<T>> {
     abstract WindowSpec spec();
 
     @Override
-    public Result<T> expand(PCollection<T> input) {
+    public WindowedResult<T> expand(PCollection<T> input) {
       checkArgument(
           input.hasSchema(),
           "Windowing.of: input %s has no schema; give it a Beam schema (Row, @DefaultSchema, Avro)",
@@ -190,12 +187,7 @@ public final class Windowing {
                 .getPipeline()
                 .apply("NoTooLate", Create.empty(RowCoder.of(lateSchema)))
                 .setRowSchema(lateSchema);
-        return new Result<>(
-            input.getPipeline(),
-            output,
-            new TupleTag<T>("output") {},
-            none,
-            new TupleTag<Row>("tooLate") {});
+        return WindowedResult.of(input.getPipeline(), output, none);
       }
       KvCoder<Integer, T> keyedCoder = KvCoder.of(VarIntCoder.of(), NullableCoder.of(coder));
 
@@ -247,7 +239,7 @@ public final class Windowing {
                   input.getToRowFunction(),
                   input.getFromRowFunction());
       PCollection<Row> late = routed.get(tooLate).setRowSchema(lateSchema);
-      return new Result<>(input.getPipeline(), output, admitted, late, tooLate);
+      return WindowedResult.of(input.getPipeline(), output, late);
     }
 
     @Override
@@ -267,55 +259,6 @@ public final class Windowing {
               DisplayData.item("accumulationMode", s.accumulating() ? "ACCUMULATING" : "DISCARDING")
                   .withLabel("Accumulation mode"));
     }
-  }
-
-  /** The windowed records and the too-late ones. */
-  public static final class Result<T> implements POutput {
-    private final Pipeline pipeline;
-    private final PCollection<T> output;
-    private final TupleTag<?> outputTag;
-    private final PCollection<Row> tooLate;
-    private final TupleTag<Row> tooLateTag;
-
-    Result(
-        Pipeline pipeline,
-        PCollection<T> output,
-        TupleTag<?> outputTag,
-        PCollection<Row> tooLate,
-        TupleTag<Row> tooLateTag) {
-      this.pipeline = pipeline;
-      this.output = output;
-      this.outputTag = outputTag;
-      this.tooLate = tooLate;
-      this.tooLateTag = tooLateTag;
-    }
-
-    /** The admitted records, windowed and triggered by the spec; feed them to an aggregation. */
-    public PCollection<T> output() {
-      return output;
-    }
-
-    /**
-     * One {@link Row} of {@link #tooLateSchema(Schema)} per record and window it missed, in the
-     * global window with the record's timestamp.
-     */
-    public PCollection<Row> tooLate() {
-      return tooLate;
-    }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return ImmutableMap.of(outputTag, output, tooLateTag, tooLate);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   static final class KeyFn<T> extends DoFn<T, KV<Integer, T>> {

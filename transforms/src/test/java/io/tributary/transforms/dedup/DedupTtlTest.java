@@ -11,6 +11,7 @@ import static org.junit.Assert.assertTrue;
 import io.tributary.testing.Counters;
 import io.tributary.testing.EventScript;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.windowing.WindowedResult;
 import io.tributary.transforms.windowing.Windowing;
 import io.tributary.transforms.windowing.WindowingTest;
 import java.io.Serializable;
@@ -108,8 +109,7 @@ public class DedupTtlTest implements Serializable {
     Dedup.Result<Row> deduped =
         rows(script.apply(p, "Events"))
             .apply("Dedup", Dedup.<Row>byField("user").withTtl(Duration.standardHours(1)));
-    Windowing.Result<Row> windowed =
-        deduped.output().apply("Window", Windowing.<Row>of("fixed:1h"));
+    WindowedResult<Row> windowed = deduped.output().apply("Window", Windowing.<Row>of("fixed:1h"));
     PAssert.that(WindowingTest.sumPanes(windowed.output()))
         .containsInAnyOrder("00:00-01:00 ON_TIME#0 1 final", "01:00-02:00 ON_TIME#0 3 final");
     PAssert.that(lines(deduped.duplicates(), "Duplicates")).containsInAnyOrder("y,2");

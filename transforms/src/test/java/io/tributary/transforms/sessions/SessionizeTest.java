@@ -10,7 +10,10 @@ import io.tributary.testing.EventScript;
 import io.tributary.testing.Panes;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.windowing.WindowSpec;
+import io.tributary.transforms.windowing.WindowedResult;
 import java.io.Serializable;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
@@ -125,7 +128,7 @@ public class SessionizeTest implements Serializable {
                 "u1,purchase") // late, within 30m: bridges both into one session 00:00-00:20
             .watermark(min(100))
             .add(min(1), "u1,page_view"); // too late: routed, counted
-    Sessionize.Result result =
+    WindowedResult<Row> result =
         rows(script.apply(p, "Events"))
             .apply(
                 "Sessions",
@@ -169,5 +172,17 @@ public class SessionizeTest implements Serializable {
     assertThat(data.toString(), containsString("session:30m"));
     assertThat(data.toString(), containsString("purchase"));
     p.enableAbandonedNodeEnforcement(false);
+  }
+
+  /** Sessionize returns the same result type as Windowing, with the same static tags. */
+  @Test
+  public void resultIsTheSharedWindowedResult() {
+    // Construction only: a pipeline of its own, so the runner-specific TestPipeline stays empty.
+    PCollection<Row> events = rows(Pipeline.create().apply(Create.of("u1,page_view")));
+    WindowedResult<Row> result = events.apply("Sessions", Sessionize.<Row>byUser("user_id"));
+    assertEquals(Sessionize.SUMMARY_SCHEMA, result.output().getSchema());
+    assertEquals(
+        Map.of(WindowedResult.OUTPUT, result.output(), WindowedResult.TOO_LATE, result.tooLate()),
+        result.expand());
   }
 }

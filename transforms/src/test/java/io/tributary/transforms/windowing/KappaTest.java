@@ -98,7 +98,7 @@ public class KappaTest implements Serializable {
     return panesOf(source, window(source, lines).output());
   }
 
-  static Windowing.Result<Row> window(String source, PCollection<String> lines) {
+  static WindowedResult<Row> window(String source, PCollection<String> lines) {
     return lines
         .apply(
             source + "ToRow",
@@ -244,7 +244,7 @@ public class KappaTest implements Serializable {
             p.apply(
                 "BatchEvents",
                 Create.timestamped(script.elements()).withCoder(StringUtf8Coder.of())));
-    Windowing.Result<Row> streamed = window("stream", script.apply(p, "StreamEvents"));
+    WindowedResult<Row> streamed = window("stream", script.apply(p, "StreamEvents"));
     PCollection<String> stream = panesOf("stream", streamed.output());
     SerializableFunction<Row, String> lateLine =
         r ->

@@ -7,11 +7,14 @@ import io.tributary.testing.EventScript;
 import io.tributary.testing.Panes;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.io.Serializable;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -120,7 +123,7 @@ public class WindowingTest implements Serializable {
   }
 
   private void runFixed(String spec, String... expectedPanes) {
-    Windowing.Result<Row> result =
+    WindowedResult<Row> result =
         rows(fixedScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
     PAssert.that(sumPanes(result.output())).containsInAnyOrder(expectedPanes);
     PAssert.that(
@@ -171,7 +174,7 @@ public class WindowingTest implements Serializable {
   }
 
   private void runSliding(String spec, String... expectedPanes) {
-    Windowing.Result<Row> result =
+    WindowedResult<Row> result =
         rows(slidingScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
     PAssert.that(sumPanes(result.output())).containsInAnyOrder(expectedPanes);
     PAssert.that(
@@ -228,7 +231,7 @@ public class WindowingTest implements Serializable {
   }
 
   private void runSessions(String spec, String... expectedPanes) {
-    Windowing.Result<Row> result =
+    WindowedResult<Row> result =
         rows(sessionScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
     Panes.assertExactly(sumPanes(result.output()), expectedPanes);
     PAssert.that(
@@ -259,5 +262,16 @@ public class WindowingTest implements Serializable {
         "00:00-00:15 ON_TIME#0 3",
         "00:20-00:30 ON_TIME#0 3",
         "00:00-00:30 ON_TIME|LATE#0 4");
+  }
+
+  /** The result names its two outputs by the same static tags in every application. */
+  @Test
+  public void resultExpandsToStableTags() {
+    // Construction only: a pipeline of its own, so the runner-specific TestPipeline stays empty.
+    PCollection<Row> events = rows(Pipeline.create().apply(Create.of("u1,1")));
+    WindowedResult<Row> result = events.apply("Window", Windowing.<Row>of("fixed:1h"));
+    assertEquals(
+        Map.of(WindowedResult.OUTPUT, result.output(), WindowedResult.TOO_LATE, result.tooLate()),
+        result.expand());
   }
 }
