@@ -148,6 +148,9 @@ public final class Tributary {
     PipelineRun.validateRunOptions(options);
     RunOutputs.check(job, options);
     if (PipelineRun.submitsDetached(options)) {
+      // A job handed to a cluster has no end to wait for: with --overwrite the earlier outputs are
+      // removed before it is submitted (there is no failed run to restore them for).
+      RunOutputs.prepare(job, options, "submit-" + java.util.UUID.randomUUID()).finish(true);
       // A streaming job on a cluster runs until stopped: submit, print its id on one line, return.
       PipelineRun.Submission submitted = PipelineRun.submit(job, options);
       out.println(
