@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
-import io.tributary.transforms.errors.TruncatedPayload;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.io.Serializable;
@@ -534,29 +533,18 @@ public final class KafkaReplay {
               + " offset "
               + record.offset();
       if (value.length > limits.maxRecordBytes()) {
-        // Before decoding, and without the value: the dead letter keeps its head, length, hash.
-        String sha256 = KafkaRows.sha256Hex(value);
-        byte[] head =
-            java.util.Arrays.copyOf(value, Math.min(value.length, limits.keptPayloadBytes()));
-        DeadLetters.reject(
+        KafkaRows.rejectTooLarge(
             router,
             out,
-            TruncatedPayload.of(
-                KafkaRows.deadLetterPayload(
-                    mapper,
-                    record.topic(),
-                    record.partition(),
-                    record.offset(),
-                    record.timestamp(),
-                    record.key(),
-                    head),
-                value.length,
-                sha256),
-            TruncatedPayload.coder(),
-            new RecordRejectedException(
-                stage,
-                "too_large",
-                where + ": " + KafkaRows.tooLarge(value.length, limits, sha256)));
+            mapper,
+            limits,
+            new RecordRejectedException(stage, "too_large", where),
+            record.topic(),
+            record.partition(),
+            record.offset(),
+            record.timestamp(),
+            record.key(),
+            value);
         return;
       }
       try {

@@ -468,26 +468,18 @@ public final class KafkaRows {
       }
       byte[] value = record.getKV().getValue();
       if (value != null && value.length > limits.maxRecordBytes()) {
-        // Before decoding, and without the value: the dead letter keeps its head, length, hash.
-        byte[] head = Arrays.copyOf(value, Math.min(value.length, limits.keptPayloadBytes()));
-        String sha256 = sha256Hex(value);
-        DeadLetters.reject(
+        rejectTooLarge(
             router,
             out,
-            TruncatedPayload.of(
-                deadLetterPayload(
-                    mapper,
-                    record.getTopic(),
-                    record.getPartition(),
-                    record.getOffset(),
-                    record.getTimestamp(),
-                    record.getKV().getKey(),
-                    head),
-                value.length,
-                sha256),
-            TruncatedPayload.coder(),
-            new RecordRejectedException(
-                stage, "too_large", where(record) + ": " + tooLarge(value.length, limits, sha256)));
+            mapper,
+            limits,
+            new RecordRejectedException(stage, "too_large", where(record)),
+            record.getTopic(),
+            record.getPartition(),
+            record.getOffset(),
+            record.getTimestamp(),
+            record.getKV().getKey(),
+            value);
         return;
       }
       try {
@@ -526,6 +518,41 @@ public final class KafkaRows {
           record.getKV().getKey(),
           record.getKV().getValue());
     }
+  }
+
+  /**
+   * Rejects a Kafka value over {@code limits.maxRecordBytes()} before it is decoded, without
+   * keeping it: the dead letter holds the usual Kafka payload with the value cut to its head, the
+   * value's length and its SHA-256. {@code located} names stage and location; its message gets the
+   * sizes.
+   */
+  static void rejectTooLarge(
+      BadRecordRouter router,
+      DoFn.MultiOutputReceiver out,
+      ObjectMapper mapper,
+      RecordLimits limits,
+      RecordRejectedException located,
+      String topic,
+      int partition,
+      long offset,
+      long timestamp,
+      byte @Nullable [] key,
+      byte[] value)
+      throws Exception {
+    byte[] head = Arrays.copyOf(value, Math.min(value.length, limits.keptPayloadBytes()));
+    String sha256 = sha256Hex(value);
+    DeadLetters.reject(
+        router,
+        out,
+        TruncatedPayload.of(
+            deadLetterPayload(mapper, topic, partition, offset, timestamp, key, head),
+            value.length,
+            sha256),
+        TruncatedPayload.coder(),
+        new RecordRejectedException(
+            located.stage(),
+            located.reason(),
+            located.getMessage() + ": " + tooLarge(value.length, limits, sha256)));
   }
 
   /** The message of a {@code too_large} rejection (after the record's location). */

@@ -235,6 +235,7 @@ public final class OrdersMartPipeline {
       String table,
       String file,
       String topic,
+      RecordLimits limits,
       BadRecordErrorHandler<?> deadLetters) {
     if (fromKafka(options)) {
       List<KafkaReplay.OffsetRange> ranges =
@@ -246,7 +247,7 @@ public final class OrdersMartPipeline {
           KafkaReplay.values()
               .withBootstrapServers(options.getBootstrapServers())
               .withRanges(ranges)
-              .withLimits(RecordLimitsOptions.limits(options, null))
+              .withLimits(limits)
               .withBadRecordErrorHandler(deadLetters));
     }
     // Lines within the limits; each line (and each rejected one) is counted in tributary/read.
@@ -254,9 +255,7 @@ public final class OrdersMartPipeline {
         .apply("Match" + table, FileSource.glob(file))
         .apply(
             "Read" + table,
-            ReadLines.create()
-                .withLimits(RecordLimitsOptions.limits(options, null))
-                .withBadRecordErrorHandler(deadLetters));
+            ReadLines.create().withLimits(limits).withBadRecordErrorHandler(deadLetters));
   }
 
   /** Adds the orders-mart stages to {@code pipeline}. */
@@ -276,6 +275,7 @@ public final class OrdersMartPipeline {
                 "Products",
                 options.getProducts(),
                 options.getProductsTopic(),
+                limits,
                 deadLetters)
             .apply(
                 "ApplyProducts",
@@ -290,6 +290,7 @@ public final class OrdersMartPipeline {
                 "Orders",
                 options.getOrders(),
                 options.getOrdersTopic(),
+                limits,
                 deadLetters)
             .apply(
                 "ApplyOrders",
