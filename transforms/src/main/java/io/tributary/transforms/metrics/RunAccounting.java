@@ -2,78 +2,61 @@ package io.tributary.transforms.metrics;
 
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.DistributionResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableList;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableSortedMap;
 
 /**
- * The run's accounting line, read back from the {@code tributary} counters of a finished run.
+ * The run's accounting: one line and a per-stage table, derived from the counters every {@link
+ * AccountedStage} keeps for itself.
  *
  * <p>The identity every Tributary pipeline keeps: {@code read = written + dead-lettered +
- * quarantined + deduplicated + too-late}. Counters are the attempted values, the only kind every
- * runner reports; on a run that retried bundles they may over-count, which {@link #balanced()} then
- * exposes rather than hides.
+ * quarantined + deduplicated + too-late} (plus {@code filtered} and {@code skipped} when a stage
+ * has them). {@code read} is the {@code in} of the stages nothing feeds ({@link
+ * StageGraph#entries()}), {@code written} the {@code out} of the stages that feed no other step
+ * ({@link StageGraph#exits()}), every other term the sum of that exit over the record path's
+ * stages. Each stage must also balance on its own ({@code in = out + rejected + exits}); {@link
+ * #balanced()} is true only when the line and every stage do, and {@link #line()} names the stages
+ * that do not. Counters are the attempted values, the only kind every runner reports; on a run that
+ * retried bundles they may over-count, which the balance then exposes rather than hides.
  *
  * <pre>{@code
+ * StageGraph stages = StageGraph.of(pipeline);
  * PipelineResult result = pipeline.run();
  * result.waitUntilFinish();
- * RunAccounting accounting = RunAccounting.from(result);
+ * RunAccounting accounting = RunAccounting.from(result, stages);
  * System.out.println(accounting.line());
+ * accounting.stages().forEach(s -> System.out.println(s.name() + " " + s.in() + " -> " + s.out()));
  * }</pre>
  */
 @AutoValue
 public abstract class RunAccounting {
-  /** Counter of records read from the source. */
-  public static final String READ = "read";
+  /** Legacy global counter of records read; stages now count {@code stage.<name>.in}. */
+  @Deprecated public static final String READ = "read";
 
-  /** Counter of records that reached the pipeline's main output. */
-  public static final String WRITTEN = "written";
+  /** Legacy global counter of records written; stages now count {@code stage.<name>.out}. */
+  @Deprecated public static final String WRITTEN = "written";
 
-  /** Counter of records held back by quality rules. */
-  public static final String QUARANTINED = "quarantined";
+  /** Legacy global counter; stages now count {@code stage.<name>.quarantined}. */
+  @Deprecated public static final String QUARANTINED = "quarantined";
 
-  /** Counter of duplicates dropped by deduplication. */
-  public static final String DEDUPLICATED = "deduplicated";
+  /** Legacy global counter; stages now count {@code stage.<name>.deduplicated}. */
+  @Deprecated public static final String DEDUPLICATED = "deduplicated";
 
-  /** Counter of records later than the allowed lateness. */
-  public static final String TOO_LATE = "too_late";
+  /** Legacy global counter; stages now count {@code stage.<name>.too_late}. */
+  @Deprecated public static final String TOO_LATE = "too_late";
 
-  /** Records read. */
-  public abstract long read();
-
-  /** Records written to the main output. */
-  public abstract long written();
-
-  /** Dead-lettered records by {@code stage.reason}. */
-  public abstract ImmutableSortedMap<String, Long> deadLettersByReason();
-
-  /** Quarantined records. */
-  public abstract long quarantined();
-
-  /** Duplicates dropped. */
-  public abstract long deduplicated();
-
-  /** Records beyond the allowed lateness. */
-  public abstract long tooLate();
-
-  /** Builds an accounting from explicit numbers. */
-  public static RunAccounting of(
-      long read,
-      long written,
-      Map<String, Long> deadLetters,
-      long quarantined,
-      long deduplicated,
-      long tooLate) {
-    return new AutoValue_RunAccounting(
-        read, written, ImmutableSortedMap.copyOf(deadLetters), quarantined, deduplicated, tooLate);
-  }
-
-  /** Reads the {@code tributary} counters of a finished run. */
+  /** Legacy: the line from global counters, for pipelines not yet built from accounted stages. */
+  @Deprecated
   public static RunAccounting from(PipelineResult result) {
     MetricQueryResults metrics =
         result
@@ -102,30 +85,219 @@ public abstract class RunAccounting {
         counters.getOrDefault(TOO_LATE, 0L));
   }
 
+  /** Records read. */
+  public abstract long read();
+
+  /** Records written to the main output. */
+  public abstract long written();
+
+  /**
+   * Dead-lettered records of the record path by {@code stage.reason} (a serving stage's rejections
+   * are in its row of {@link #stages()}).
+   */
+  public abstract ImmutableSortedMap<String, Long> deadLettersByReason();
+
+  /** Quarantined records. */
+  public abstract long quarantined();
+
+  /** Duplicates dropped. */
+  public abstract long deduplicated();
+
+  /** Records beyond the allowed lateness. */
+  public abstract long tooLate();
+
+  /** Records dropped by a configured filter. */
+  public abstract long filtered();
+
+  /** Records that carried nothing (blank lines), counted and skipped. */
+  public abstract long skipped();
+
+  /** Every stage's numbers, in pipeline order. */
+  public abstract ImmutableList<StageAccounting> stages();
+
+  /** Builds a stage-less accounting from explicit numbers (for tests and tools). */
+  public static RunAccounting of(
+      long read,
+      long written,
+      Map<String, Long> deadLetters,
+      long quarantined,
+      long deduplicated,
+      long tooLate) {
+    return new AutoValue_RunAccounting(
+        read,
+        written,
+        ImmutableSortedMap.copyOf(deadLetters),
+        quarantined,
+        deduplicated,
+        tooLate,
+        0,
+        0,
+        ImmutableList.of());
+  }
+
+  /** Reads the {@code tributary} counters of a finished (or running) run of {@code graph}. */
+  public static RunAccounting from(PipelineResult result, StageGraph graph) {
+    MetricQueryResults metrics =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
+                    .build());
+    Map<String, Long> counters = new TreeMap<>();
+    for (MetricResult<Long> counter : metrics.getCounters()) {
+      counters.merge(counter.getName().getName(), counter.getAttempted(), Long::sum);
+    }
+    Map<String, StageAccounting.Lag> lags = new TreeMap<>();
+    for (MetricResult<DistributionResult> d : metrics.getDistributions()) {
+      String name = d.getName().getName();
+      DistributionResult v = d.getAttempted();
+      if (v.getCount() > 0) {
+        lags.merge(
+            name,
+            StageAccounting.Lag.of(v.getCount(), v.getMin(), v.getMax(), v.getMean()),
+            (a, b) ->
+                StageAccounting.Lag.of(
+                    a.count() + b.count(),
+                    Math.min(a.min(), b.min()),
+                    Math.max(a.max(), b.max()),
+                    (a.mean() * a.count() + b.mean() * b.count()) / (a.count() + b.count())));
+      }
+    }
+    return of(graph, counters, lags);
+  }
+
+  /**
+   * The accounting of {@code graph} from counter values by name (without namespace), e.g. {@code
+   * stage.dedup.in}; {@code lags} by distribution name. Used for a finished run and for the live
+   * progress line alike.
+   */
+  public static RunAccounting of(
+      StageGraph graph, Map<String, Long> counters, Map<String, StageAccounting.Lag> lags) {
+    List<StageAccounting> stages = new ArrayList<>();
+    Map<String, Long> deadLetters = new TreeMap<>();
+    Map<String, StageRole> roles = new TreeMap<>();
+    for (StageGraph.Node node : graph.stages()) {
+      roles.put(node.name(), node.role());
+    }
+    Map<String, Map<String, Long>> rejectedByStage = new TreeMap<>();
+    counters.forEach(
+        (name, value) -> {
+          if (!name.startsWith(DeadLetters.COUNTER_PREFIX)) {
+            return;
+          }
+          String stageReason = name.substring(DeadLetters.COUNTER_PREFIX.length());
+          int dot = stageReason.indexOf('.');
+          String stage = dot < 0 ? stageReason : stageReason.substring(0, dot);
+          String reason = dot < 0 ? "unknown" : stageReason.substring(dot + 1);
+          rejectedByStage
+              .computeIfAbsent(stage, s -> new TreeMap<>())
+              .merge(reason, value, Long::sum);
+          if (roles.get(stage) != StageRole.SINK) {
+            // Rejections of a stage the graph does not know still count: nothing is lost.
+            deadLetters.merge(stageReason, value, Long::sum);
+          }
+        });
+    long[] exitTotals = new long[StageExit.values().length];
+    for (StageGraph.Node node : graph.stages()) {
+      String name = node.name();
+      Map<String, Long> exits = new TreeMap<>();
+      for (StageExit exit : StageExit.values()) {
+        long n = counters.getOrDefault(StageCounters.counterName(name, exit.counterSuffix()), 0L);
+        if (n != 0) {
+          exits.put(exit.counterSuffix(), n);
+          if (node.role() == StageRole.STEP) {
+            exitTotals[exit.ordinal()] += n;
+          }
+        }
+      }
+      stages.add(
+          StageAccounting.of(
+              name,
+              node.role(),
+              counters.getOrDefault(StageCounters.counterName(name, StageCounters.IN), 0L),
+              counters.getOrDefault(StageCounters.counterName(name, StageCounters.OUT), 0L),
+              rejectedByStage.getOrDefault(name, Map.of()),
+              exits,
+              lags.get(StageCounters.counterName(name, StageCounters.LAG_MS))));
+    }
+    long read = 0;
+    for (StageGraph.Node n : graph.entries()) {
+      read += counters.getOrDefault(StageCounters.counterName(n.name(), StageCounters.IN), 0L);
+    }
+    long written = 0;
+    for (StageGraph.Node n : graph.exits()) {
+      written += counters.getOrDefault(StageCounters.counterName(n.name(), StageCounters.OUT), 0L);
+    }
+    return new AutoValue_RunAccounting(
+        read,
+        written,
+        ImmutableSortedMap.copyOf(deadLetters),
+        exitTotals[StageExit.QUARANTINED.ordinal()],
+        exitTotals[StageExit.DEDUPLICATED.ordinal()],
+        exitTotals[StageExit.TOO_LATE.ordinal()],
+        exitTotals[StageExit.FILTERED.ordinal()],
+        exitTotals[StageExit.SKIPPED.ordinal()],
+        ImmutableList.copyOf(stages));
+  }
+
   /** All dead-lettered records. */
   public long deadLettered() {
     return deadLettersByReason().values().stream().mapToLong(Long::longValue).sum();
   }
 
-  /** Whether read equals the sum of every outcome. */
+  /** {@code read} minus every outcome: 0 when the line balances. */
+  public long unaccounted() {
+    return read()
+        - written()
+        - deadLettered()
+        - quarantined()
+        - deduplicated()
+        - tooLate()
+        - filtered()
+        - skipped();
+  }
+
+  /** The stages whose own numbers do not balance. */
+  public List<StageAccounting> unbalancedStages() {
+    List<StageAccounting> out = new ArrayList<>();
+    for (StageAccounting s : stages()) {
+      if (!s.balanced()) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /** Whether read equals the sum of every outcome and every stage balances. */
   public boolean balanced() {
-    return read() == written() + deadLettered() + quarantined() + deduplicated() + tooLate();
+    return unaccounted() == 0 && unbalancedStages().isEmpty();
   }
 
   /** The one-line summary printed at the end of every run. */
   public String line() {
-    return String.format(
-        "read=%d = written=%d + dead-lettered=%d + quarantined=%d + deduplicated=%d + too-late=%d [%s]",
-        read(),
-        written(),
-        deadLettered(),
-        quarantined(),
-        deduplicated(),
-        tooLate(),
-        balanced()
-            ? "balanced"
-            : "UNBALANCED: "
-                + (read() - written() - deadLettered() - quarantined() - deduplicated() - tooLate())
-                + " unaccounted");
+    StringBuilder line =
+        new StringBuilder(
+            String.format(
+                "read=%d = written=%d + dead-lettered=%d + quarantined=%d + deduplicated=%d + too-late=%d",
+                read(), written(), deadLettered(), quarantined(), deduplicated(), tooLate()));
+    if (filtered() != 0) {
+      line.append(" + filtered=").append(filtered());
+    }
+    if (skipped() != 0) {
+      line.append(" + skipped=").append(skipped());
+    }
+    if (balanced()) {
+      return line.append(" [balanced]").toString();
+    }
+    List<String> problems = new ArrayList<>();
+    if (unaccounted() != 0) {
+      problems.add(unaccounted() + " unaccounted");
+    }
+    for (StageAccounting s : unbalancedStages()) {
+      problems.add(
+          "stage '" + s.name() + "' in=" + s.in() + " but out+exits=" + (s.in() - s.unaccounted()));
+    }
+    return line.append(" [UNBALANCED: ").append(String.join("; ", problems)).append(']').toString();
   }
 }

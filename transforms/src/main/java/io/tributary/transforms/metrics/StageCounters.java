@@ -1,0 +1,144 @@
+package io.tributary.transforms.metrics;
+
+import io.tributary.transforms.errors.DeadLetters;
+import java.io.Serializable;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * The counters of one {@link AccountedStage}, used from inside its {@code DoFn}s. Every counter is
+ * in namespace {@code tributary} and counts in Beam's metrics and in the in-JVM mirror the progress
+ * line reads ({@link LiveMetrics}): the one counter factory of every source, step and sink.
+ *
+ * <ul>
+ *   <li>{@code stage.<name>.in}: records that entered the stage;
+ *   <li>{@code stage.<name>.out}: records that left it on its main output;
+ *   <li>{@code stage.<name>.<exit>}: records that left by a {@link StageExit} ({@code quarantined},
+ *       {@code filtered}, {@code deduplicated}, {@code too_late}, {@code skipped});
+ *   <li>{@code dead_letter.<name>.<reason>}: rejections, counted by {@code DeadLetters.reject};
+ *   <li>{@code stage.<name>.lag_ms}: processing time minus event time of what left, when {@link
+ *       #out(Instant)} is given a timestamp.
+ * </ul>
+ *
+ * A stage balances when {@code in = out + rejected + every exit}; {@link RunAccounting} checks it.
+ *
+ * <pre>{@code
+ * private final StageCounters counters = StageCounters.of("dedup");
+ * @ProcessElement public void process(...) {
+ *   counters.in();
+ *   if (seen) { counters.exit(StageExit.DEDUPLICATED); return; }
+ *   counters.out();
+ *   receiver.output(element);
+ * }
+ * }</pre>
+ */
+public final class StageCounters implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Prefix of every stage counter name. */
+  public static final String PREFIX = "stage.";
+
+  /** Suffix of the records-in counter. */
+  public static final String IN = "in";
+
+  /** Suffix of the records-out counter. */
+  public static final String OUT = "out";
+
+  /** Suffix of the processing-lag distribution. */
+  public static final String LAG_MS = "lag_ms";
+
+  /** Suffix of the in-JVM maximum event time of what left (see {@link LiveMetrics#maxima()}). */
+  public static final String EVENT_TIME_MAX = "event_time_max";
+
+  private final String stage;
+  private transient @Nullable Counter in;
+  private transient @Nullable Counter out;
+  private transient @Nullable Distribution lag;
+  private transient @Nullable Map<StageExit, Counter> exits;
+
+  private StageCounters(String stage) {
+    this.stage = stage;
+  }
+
+  /** The counters of stage {@code stage} (lower_snake_case). */
+  public static StageCounters of(String stage) {
+    return new StageCounters(AccountedStage.checkName(stage, "StageCounters.of"));
+  }
+
+  /** The stage name. */
+  public String stage() {
+    return stage;
+  }
+
+  /** The full counter name of {@code suffix} for {@code stage}, e.g. {@code stage.dedup.in}. */
+  public static String counterName(String stage, String suffix) {
+    return PREFIX + stage + "." + suffix;
+  }
+
+  /** One record entered the stage. */
+  public void in() {
+    in(1);
+  }
+
+  /** {@code n} records entered the stage. */
+  public void in(long n) {
+    if (in == null) {
+      in = LiveMetrics.counter(DeadLetters.NAMESPACE, counterName(stage, IN));
+    }
+    in.inc(n);
+  }
+
+  /** One record left on the main output. */
+  public void out() {
+    out(1);
+  }
+
+  /** {@code n} records left on the main output. */
+  public void out(long n) {
+    if (out == null) {
+      out = LiveMetrics.counter(DeadLetters.NAMESPACE, counterName(stage, OUT));
+    }
+    out.inc(n);
+  }
+
+  /**
+   * One record with event time {@code timestamp} left on the main output; also records its
+   * processing lag and the newest event time that left (records still at the minimum timestamp
+   * carry no event time and are only counted).
+   */
+  public void out(Instant timestamp) {
+    out(1);
+    if (timestamp.isAfter(BoundedWindow.TIMESTAMP_MIN_VALUE)
+        && timestamp.isBefore(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
+      if (lag == null) {
+        lag = Metrics.distribution(DeadLetters.NAMESPACE, counterName(stage, LAG_MS));
+      }
+      lag.update(System.currentTimeMillis() - timestamp.getMillis());
+      LiveMetrics.max(
+          DeadLetters.NAMESPACE, counterName(stage, EVENT_TIME_MAX), timestamp.getMillis());
+    }
+  }
+
+  /** One record left by {@code exit}. */
+  public void exit(StageExit exit) {
+    exit(exit, 1);
+  }
+
+  /** {@code n} records left by {@code exit}. */
+  public void exit(StageExit exit, long n) {
+    if (exits == null) {
+      exits = new EnumMap<>(StageExit.class);
+    }
+    exits
+        .computeIfAbsent(
+            exit,
+            e -> LiveMetrics.counter(DeadLetters.NAMESPACE, counterName(stage, e.counterSuffix())))
+        .inc(n);
+  }
+}
