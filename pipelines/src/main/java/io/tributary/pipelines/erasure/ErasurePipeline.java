@@ -11,8 +11,9 @@ import io.tributary.io.jdbc.PostgresErasure;
 import io.tributary.io.lake.LakeErasure;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
-import io.tributary.transforms.metrics.Counted;
-import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.LiveMetrics;
+import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.privacy.Keyset;
 import io.tributary.transforms.privacy.SubjectKeyStore;
 import java.io.IOException;
@@ -39,9 +40,9 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.WithKeys;
@@ -115,17 +116,8 @@ public final class ErasurePipeline {
     BadRecordErrorHandler<?> deadLetters =
         pipeline.registerBadRecordErrorHandler(
             DeadLetterFiles.to(Path.of(options.getOutput(), "dead-letter").toString()));
-    PCollectionTuple parsed =
-        readRequests(pipeline, options)
-            .apply("CountRead", Counted.as(RunAccounting.READ))
-            .apply(
-                "ParseRequests",
-                ParDo.of(new ParseRequestFn(DeadLetters.routerFor(deadLetters)))
-                    .withOutputTags(REQUESTS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.register(deadLetters, parsed);
-    parsed
-        .get(REQUESTS)
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+    readRequests(pipeline, options)
+        .apply("ParseRequests", new ParseRequests(deadLetters))
         // A bounded file is one batch (all its elements share one timestamp); a topic is erased in
         // batches of one minute of arrival.
         .apply(
@@ -138,16 +130,14 @@ public final class ErasurePipeline {
         .apply("GatherRequests", GroupByKey.create())
         .apply(
             "Erase",
-            ParDo.of(
+            new EraseRequests(
                 new EraseFn(
                     config,
                     keys,
                     options.getIndexKeyId(),
                     options.getSubjectKeys(),
                     db,
-                    auditPath(options))))
-        .setCoder(StringUtf8Coder.of())
-        .apply("CountAudited", Counted.as(RunAccounting.WRITTEN));
+                    auditPath(options))));
     deadLetters.close();
   }
 
@@ -188,9 +178,64 @@ public final class ErasurePipeline {
     return EMAIL.matcher(out).replaceAll("[redacted-email]");
   }
 
+  /**
+   * The parse stage ({@value #STAGE}): request lines in, (request id, subject) out, bad lines
+   * dead-lettered.
+   */
+  static final class ParseRequests
+      extends PTransform<PCollection<String>, PCollection<KV<String, String>>>
+      implements AccountedStage {
+    private final BadRecordErrorHandler<?> deadLetters;
+
+    ParseRequests(BadRecordErrorHandler<?> deadLetters) {
+      this.deadLetters = deadLetters;
+    }
+
+    @Override
+    public String stageName() {
+      return STAGE;
+    }
+
+    @Override
+    public PCollection<KV<String, String>> expand(PCollection<String> lines) {
+      PCollectionTuple parsed =
+          lines.apply(
+              "Parse",
+              ParDo.of(new ParseRequestFn(DeadLetters.routerFor(deadLetters)))
+                  .withOutputTags(REQUESTS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+      DeadLetters.register(deadLetters, parsed);
+      return parsed.get(REQUESTS).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+    }
+  }
+
+  /** The audit stage: requests in, one audit record out per request. */
+  static final class EraseRequests
+      extends PTransform<PCollection<KV<String, Iterable<KV<String, String>>>>, PCollection<String>>
+      implements AccountedStage {
+    /** The stage name. */
+    static final String AUDIT_STAGE = "audit";
+
+    private final EraseFn fn;
+
+    EraseRequests(EraseFn fn) {
+      this.fn = fn;
+    }
+
+    @Override
+    public String stageName() {
+      return AUDIT_STAGE;
+    }
+
+    @Override
+    public PCollection<String> expand(PCollection<KV<String, Iterable<KV<String, String>>>> in) {
+      return in.apply("Erase", ParDo.of(fn)).setCoder(StringUtf8Coder.of());
+    }
+  }
+
   /** Request line -> (request id, subject); bad lines to the dead letters. */
   static final class ParseRequestFn extends DoFn<String, KV<String, String>> {
     private final BadRecordRouter router;
+    private final StageCounters counters = StageCounters.of(STAGE);
     private transient ObjectMapper mapper;
 
     ParseRequestFn(BadRecordRouter router) {
@@ -204,6 +249,7 @@ public final class ErasurePipeline {
 
     @ProcessElement
     public void process(@Element String line, MultiOutputReceiver out) throws Exception {
+      counters.in();
       String text = line.strip();
       if (text.isEmpty()) {
         reject(
@@ -252,6 +298,7 @@ public final class ErasurePipeline {
                 + " characters without spaces or control characters");
         return;
       }
+      counters.out();
       out.get(REQUESTS).output(KV.of(requestId, subject));
     }
 
@@ -277,6 +324,7 @@ public final class ErasurePipeline {
     private final @Nullable String subjectKeys;
     private final @Nullable JdbcTarget db;
     private final String audit;
+    private final StageCounters counters = StageCounters.of(EraseRequests.AUDIT_STAGE);
     private transient Keyset keys;
     private transient @Nullable SubjectKeyStore store;
     private transient ObjectMapper mapper;
@@ -312,6 +360,7 @@ public final class ErasurePipeline {
         throws Exception {
       List<KV<String, String>> requests = new ArrayList<>();
       batch.getValue().forEach(requests::add);
+      counters.in(requests.size());
       requests.sort(
           Comparator.comparing((KV<String, String> r) -> r.getKey()).thenComparing(KV::getValue));
       Set<String> subjects = new LinkedHashSet<>();
@@ -391,10 +440,11 @@ public final class ErasurePipeline {
           rec.set("datasets", ds);
           rec.put("rows_total", total);
           records.add(mapper.writeValueAsString(rec));
-          Metrics.counter(DeadLetters.NAMESPACE, "erasure." + status).inc();
+          LiveMetrics.counter(DeadLetters.NAMESPACE, "erasure." + status).inc();
         }
         append(records);
       }
+      counters.out(records.size());
       records.forEach(out::output);
     }
 

@@ -4,9 +4,11 @@ import io.tributary.transforms.lineage.LineageDataset;
 import io.tributary.transforms.lineage.LineageTransport;
 import io.tributary.transforms.lineage.OpenLineageEvents;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
@@ -109,7 +111,14 @@ public final class PipelineRun {
       emit(lineage, events.fail(inputs, outputs, e));
       throw e;
     }
-    List<String> stages = RunMetrics.stagesOf(pipeline);
+    StageGraph stages;
+    try {
+      stages = StageGraph.of(pipeline);
+    } catch (RuntimeException e) {
+      progress.close();
+      throw e;
+    }
+    progress.stages(stages);
     Instant started = Instant.now();
     long cpuStart = RunCost.processCpuNanos();
     emit(lineage, events.start(inputs, outputs));
@@ -128,8 +137,8 @@ public final class PipelineRun {
     long cpuEnd = RunCost.processCpuNanos();
     Instant finished = Instant.now();
     job.afterRun(options, result);
-    RunAccounting accounting = RunAccounting.from(result);
-    RunMetrics metrics = RunMetrics.from(result, stages);
+    RunAccounting accounting = RunAccounting.from(result, stages);
+    Map<String, Long> counters = RunSummary.counters(result);
     List<LineageDataset> finalInputs = job.lineageInputsAfterRun(options, accounting);
     String last;
     if (state == PipelineResult.State.DONE) {
@@ -157,7 +166,7 @@ public final class PipelineRun {
             finished,
             String.valueOf(state),
             accounting,
-            metrics,
+            counters,
             cost,
             pricing);
     summary.write();

@@ -3,13 +3,15 @@ package io.tributary.pipelines.runtime;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.metrics.LiveMetrics;
 import io.tributary.transforms.metrics.RunAccounting;
-import io.tributary.transforms.metrics.StageMetrics;
+import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.metrics.StageGraph;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
@@ -124,11 +126,12 @@ public final class Progress implements AutoCloseable {
     return sec + "s";
   }
 
-  /** Reads a snapshot from a running pipeline's metrics. */
-  static Snapshot fromResult(PipelineResult result) {
-    long read = 0;
-    long written = 0;
-    long dead = 0;
+  /**
+   * Reads a snapshot from a running pipeline's metrics: read, written and dead-lettered as the
+   * run's accounting derives them from the stages of {@code graph}.
+   */
+  static Snapshot fromResult(PipelineResult result, StageGraph graph) {
+    Map<String, Long> counters = new TreeMap<>();
     for (MetricResult<Long> c :
         result
             .metrics()
@@ -137,43 +140,37 @@ public final class Progress implements AutoCloseable {
                     .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
                     .build())
             .getCounters()) {
-      String name = c.getName().getName();
-      long v = c.getAttempted();
-      if (name.equals(RunAccounting.READ)) {
-        read += v;
-      } else if (name.equals(RunAccounting.WRITTEN)) {
-        written += v;
-      } else if (name.startsWith(DeadLetters.COUNTER_PREFIX)) {
-        dead += v;
-      }
+      counters.merge(c.getName().getName(), c.getAttempted(), Long::sum);
     }
-    return new Snapshot(read, written, dead, newestEventTime());
+    return snapshot(graph, counters);
   }
 
-  /** Reads a snapshot from the in-JVM mirror, minus what it held before the run. */
-  static Snapshot fromLive(Map<String, Long> baseline) {
-    long read = 0;
-    long written = 0;
-    long dead = 0;
+  /**
+   * Reads a snapshot from the in-JVM mirror ({@link LiveMetrics}, which every stage counter counts
+   * into), minus what it held before the run.
+   */
+  static Snapshot fromLive(Map<String, Long> baseline, StageGraph graph) {
+    Map<String, Long> counters = new TreeMap<>();
     String ns = DeadLetters.NAMESPACE + "/";
     for (Map.Entry<String, Long> e : LiveMetrics.snapshot().entrySet()) {
-      long v = e.getValue() - baseline.getOrDefault(e.getKey(), 0L);
-      String name = e.getKey().startsWith(ns) ? e.getKey().substring(ns.length()) : e.getKey();
-      if (name.equals(RunAccounting.READ)) {
-        read += v;
-      } else if (name.equals(RunAccounting.WRITTEN)) {
-        written += v;
-      } else if (name.startsWith(DeadLetters.COUNTER_PREFIX)) {
-        dead += v;
+      if (e.getKey().startsWith(ns)) {
+        counters.put(
+            e.getKey().substring(ns.length()),
+            e.getValue() - baseline.getOrDefault(e.getKey(), 0L));
       }
     }
-    return new Snapshot(read, written, dead, newestEventTime());
+    return snapshot(graph, counters);
+  }
+
+  private static Snapshot snapshot(StageGraph graph, Map<String, Long> counters) {
+    RunAccounting a = RunAccounting.of(graph, counters, Map.of());
+    return new Snapshot(a.read(), a.written(), a.deadLettered(), newestEventTime());
   }
 
   private static @Nullable Long newestEventTime() {
     Long newest = null;
     for (Map.Entry<String, Long> e : LiveMetrics.maxima().entrySet()) {
-      if (e.getKey().endsWith(StageMetrics.EVENT_TIME_MAX)) {
+      if (e.getKey().endsWith("." + StageCounters.EVENT_TIME_MAX)) {
         newest = newest == null ? e.getValue() : Math.min(newest, e.getValue());
       }
     }
@@ -185,7 +182,8 @@ public final class Progress implements AutoCloseable {
   private final boolean rewrite;
   private final long intervalMillis;
   private final LongSupplier clock;
-  private final Supplier<Snapshot> live;
+  private final Function<StageGraph, Snapshot> live;
+  private volatile @Nullable StageGraph graph;
   private final AtomicReference<PipelineResult> result = new AtomicReference<>();
   private final @Nullable Thread thread;
   private volatile boolean stopped;
@@ -197,7 +195,7 @@ public final class Progress implements AutoCloseable {
       boolean rewrite,
       long intervalMillis,
       LongSupplier clock,
-      Supplier<Snapshot> live,
+      Function<StageGraph, Snapshot> live,
       boolean on) {
     this.job = job;
     this.err = err;
@@ -224,13 +222,18 @@ public final class Progress implements AutoCloseable {
         terminal && mode == Mode.AUTO,
         intervalMillis,
         System::currentTimeMillis,
-        () -> fromLive(baseline),
+        g -> fromLive(baseline, g),
         enabled(mode, terminal));
   }
 
   /** Whether a reporter thread runs. */
   boolean running() {
     return thread != null;
+  }
+
+  /** The stages of the built pipeline, whose counters the line adds up. */
+  void stages(StageGraph stages) {
+    graph = stages;
   }
 
   /** From now on, reads the running pipeline's own metrics. */
@@ -252,9 +255,13 @@ public final class Progress implements AutoCloseable {
         return;
       }
       Snapshot now;
+      StageGraph g = graph;
+      if (g == null) {
+        continue; // the pipeline is still being built
+      }
       try {
         PipelineResult r = result.get();
-        now = r != null ? fromResult(r) : live.get();
+        now = r != null ? fromResult(r, g) : live.apply(g);
       } catch (RuntimeException e) {
         continue; // a runner that cannot answer yet: try at the next tick
       }

@@ -24,7 +24,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * runner, embedded Flink); for a remote cluster it is not measured here (null). Egress counts bytes
  * written to outputs that are not local files (object stores); rows sent to Kafka or PostgreSQL are
  * not measured in bytes. Stages share one JVM, so CPU is reported for the run, not per stage; per
- * stage the summary has records in and out ({@link RunMetrics}).
+ * stage the summary has records in and out ({@code RunAccounting#stages()}).
  *
  * <pre>{@code
  * RunCost cost = RunCost.of(12.5, Map.of("file:/in", 1_000_000L), Map.of("file:/out", 50_000L), 0L, null, 1000, 983);

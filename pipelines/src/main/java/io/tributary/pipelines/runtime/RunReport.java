@@ -2,6 +2,7 @@ package io.tributary.pipelines.runtime;
 
 import io.tributary.transforms.lineage.DataQuality;
 import io.tributary.transforms.lineage.LineageDataset;
+import io.tributary.transforms.metrics.StageAccounting;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -65,22 +66,26 @@ public final class RunReport {
         .append("</code></p>");
 
     b.append(
-        "<h2>Stages</h2><table id=\"stages\"><tr><th class=\"l\">stage</th><th>in</th><th>out</th>"
-            + "<th>dead-lettered</th><th>removed</th><th>lag min</th><th>lag mean</th><th>lag max</th><th>balanced</th></tr>");
-    for (RunMetrics.Stage st : s.metrics().stages()) {
-      long dead = st.deadLettered().values().stream().mapToLong(Long::longValue).sum();
-      StringBuilder removed = new StringBuilder();
-      st.removed().forEach((k, v) -> removed.append(k).append(' ').append(v));
+        "<h2>Stages</h2><table id=\"stages\"><tr><th class=\"l\">stage</th><th class=\"l\">role</th><th>in</th><th>out</th>"
+            + "<th>dead-lettered</th><th class=\"l\">other exits</th><th>lag min</th><th>lag mean</th><th>lag max</th><th>balanced</th></tr>");
+    for (StageAccounting st : s.accounting().stages()) {
+      StringBuilder exits = new StringBuilder();
+      st.exits()
+          .forEach(
+              (k, v) ->
+                  exits.append(exits.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
       b.append("<tr><td class=\"l\">")
           .append(x(st.name()))
+          .append("</td><td class=\"l\">")
+          .append(st.role().name().toLowerCase(Locale.ROOT))
           .append("</td><td>")
           .append(st.in())
           .append("</td><td>")
           .append(st.out())
           .append("</td><td>")
-          .append(dead)
-          .append("</td><td>")
-          .append(x(removed.toString()))
+          .append(st.rejectedTotal())
+          .append("</td><td class=\"l\">")
+          .append(x(exits.toString()))
           .append("</td><td>")
           .append(st.lag() == null ? "-" : Progress.duration(st.lag().min()))
           .append("</td><td>")
@@ -88,7 +93,7 @@ public final class RunReport {
           .append("</td><td>")
           .append(st.lag() == null ? "-" : Progress.duration(st.lag().max()))
           .append("</td><td class=\"")
-          .append(st.balanced() ? "ok\">yes" : "bad\">NO")
+          .append(st.balanced() ? "ok\">yes" : "bad\">NO: " + st.unaccounted() + " unaccounted")
           .append("</td></tr>");
     }
     b.append("</table>");

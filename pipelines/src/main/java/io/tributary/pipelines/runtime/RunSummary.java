@@ -2,21 +2,32 @@ package io.tributary.pipelines.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageAccounting;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.util.MimeTypes;
 
 /**
- * What a run did: the accounting line plus when, where and on which runner, per-stage metrics
- * ({@link RunMetrics}) and the cost ({@link RunCost}). Printed at the end of every run and written
- * as {@code _run_summary.json} in the output directory, next to the HTML {@link RunReport}.
+ * What a run did: the accounting line and the per-stage table ({@link RunAccounting}), when, where
+ * and on which runner, every {@code tributary} counter, and the cost ({@link RunCost}). Printed at
+ * the end of every run and written as {@code _run_summary.json} in the output directory, next to
+ * the HTML {@link RunReport}.
  *
  * <pre>{@code
  * RunSummary summary = PipelineRun.run(job, options);
@@ -36,7 +47,7 @@ public final class RunSummary {
   private final Instant finished;
   private final String state;
   private final RunAccounting accounting;
-  private final RunMetrics metrics;
+  private final Map<String, Long> counters;
   private final RunCost cost;
   private final Pricing pricing;
 
@@ -50,7 +61,7 @@ public final class RunSummary {
       Instant finished,
       String state,
       RunAccounting accounting,
-      RunMetrics metrics,
+      Map<String, Long> counters,
       RunCost cost,
       Pricing pricing) {
     this.pipeline = pipeline;
@@ -62,14 +73,30 @@ public final class RunSummary {
     this.finished = finished;
     this.state = state;
     this.accounting = accounting;
-    this.metrics = metrics;
+    this.counters = new TreeMap<>(counters);
     this.cost = cost;
     this.pricing = pricing;
   }
 
-  /** Per-stage metrics. */
-  public RunMetrics metrics() {
-    return metrics;
+  /** Every {@code tributary} counter of the run (attempted values, summed over steps). */
+  public Map<String, Long> counters() {
+    return Collections.unmodifiableMap(counters);
+  }
+
+  /** Every {@code tributary} counter of {@code result}, by name without namespace. */
+  static Map<String, Long> counters(PipelineResult result) {
+    Map<String, Long> out = new TreeMap<>();
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
+                    .build())
+            .getCounters()) {
+      out.merge(c.getName().getName(), c.getAttempted(), Long::sum);
+    }
+    return out;
   }
 
   /** What the run used. */
@@ -143,17 +170,22 @@ public final class RunSummary {
     node.put("quarantined", accounting.quarantined());
     node.put("deduplicated", accounting.deduplicated());
     node.put("too_late", accounting.tooLate());
+    node.put("filtered", accounting.filtered());
+    node.put("skipped", accounting.skipped());
     node.put("balanced", accounting.balanced());
     node.put("accounting", accounting.line());
-    com.fasterxml.jackson.databind.node.ArrayNode stages = node.putArray("stages");
-    for (RunMetrics.Stage st : metrics.stages()) {
+    ArrayNode unbalanced = node.putArray("unbalanced_stages");
+    accounting.unbalancedStages().forEach(st -> unbalanced.add(st.name()));
+    ArrayNode stages = node.putArray("stages");
+    for (StageAccounting st : accounting.stages()) {
       ObjectNode sn = stages.addObject();
       sn.put("stage", st.name());
+      sn.put("role", st.role().name().toLowerCase(java.util.Locale.ROOT));
       sn.put("records_in", st.in());
       sn.put("records_out", st.out());
       ObjectNode dl = sn.putObject("dead_lettered");
-      st.deadLettered().forEach(dl::put);
-      st.removed().forEach(sn::put);
+      st.rejected().forEach(dl::put);
+      st.exits().forEach(sn::put);
       if (st.lag() == null) {
         sn.putNull("processing_lag_ms");
       } else {
@@ -163,10 +195,11 @@ public final class RunSummary {
         lag.put("max", st.lag().max());
         lag.put("mean", st.lag().mean());
       }
+      sn.put("unaccounted", st.unaccounted());
       sn.put("balanced", st.balanced());
     }
-    ObjectNode counters = node.putObject("counters");
-    metrics.counters().forEach(counters::put);
+    ObjectNode counterNode = node.putObject("counters");
+    counters.forEach(counterNode::put);
     cost.toJson(node.putObject("cost"), pricing);
     node.put("cost_line", cost.line(pricing));
     try {
@@ -187,6 +220,23 @@ public final class RunSummary {
     accounting
         .deadLettersByReason()
         .forEach((reason, n) -> b.append(String.format("    dead-lettered %-28s %d%n", reason, n)));
+    if (!accounting.stages().isEmpty()) {
+      b.append(
+          String.format(
+              "  %-22s %10s %10s %10s %10s  %s%n", "stage", "in", "out", "rejected", "exits", ""));
+      for (StageAccounting st : accounting.stages()) {
+        long exits = st.exits().values().stream().mapToLong(Long::longValue).sum();
+        b.append(
+            String.format(
+                "  %-22s %10d %10d %10d %10d  %s%n",
+                st.name(),
+                st.in(),
+                st.out(),
+                st.rejectedTotal(),
+                exits,
+                st.balanced() ? "" : "UNBALANCED (" + st.unaccounted() + " unaccounted)"));
+      }
+    }
     b.append("  ").append(cost.line(pricing)).append(System.lineSeparator());
     b.append("  output:  ").append(output).append(System.lineSeparator());
     b.append("  summary: ").append(summaryPath()).append(System.lineSeparator());
