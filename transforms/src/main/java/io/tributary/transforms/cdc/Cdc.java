@@ -2,48 +2,29 @@ package io.tributary.transforms.cdc;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
-import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.DecimalBound;
 import io.tributary.transforms.json.DecodeJson;
 import io.tributary.transforms.json.HardenedJson;
-import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.limits.RecordLimits;
-import io.tributary.transforms.metrics.RunAccounting;
-import java.util.ArrayList;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.StageCounters;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.BooleanCoder;
-import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
-import org.apache.beam.sdk.state.StateSpec;
-import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
-import org.apache.beam.sdk.state.Timer;
-import org.apache.beam.sdk.state.TimerSpec;
-import org.apache.beam.sdk.state.TimerSpecs;
-import org.apache.beam.sdk.state.ValueState;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -59,7 +40,6 @@ import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Immuta
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 
 /**
  * Applies a table's change events in Debezium's JSON envelope to materialize its current state and
@@ -78,31 +58,38 @@ import org.joda.time.Instant;
  * source_position}, a string that sorts like the position. A table's events must all carry an
  * {@code lsn} or all lack one (every Debezium connector does one or the other).
  *
- * <p><b>What happens to each event</b> (the accounting identity {@code read = written +
- * dead-lettered + quarantined + deduplicated + too-late} holds per event):
+ * <p><b>What happens to each event.</b> {@code Cdc.apply} is an {@link AccountedStage} named
+ * {@value #STAGE} unless {@link Apply#withStageName} says otherwise (a pipeline applying two tables
+ * names each); every envelope counts once in {@code tributary/stage.<stage>.in} and leaves once:
  *
  * <ul>
- *   <li>a new position for its key is <em>accepted</em> and counted in {@code tributary/written}:
- *       it becomes one version of the history. If a newer position of the key was already applied,
- *       it is also counted in {@code tributary/cdc.superseded}: it does not change the current
- *       state, but it still takes its place in the history, which is why superseded events land in
- *       the {@code written} bucket, not in a bucket of their own;
- *   <li>a position already seen for its key (a redelivery) is counted in {@code
- *       tributary/deduplicated}; the first arrival wins;
+ *   <li>a new position for its key is <em>accepted</em> and counted in {@code stage.<stage>.out},
+ *       once per event whatever {@link Emit} mode emits for it: it becomes one version of the
+ *       history. If a newer position of the key was already applied, it is also counted in {@code
+ *       tributary/cdc.superseded}: it does not change the current state, but it still takes its
+ *       place in the history, which is why superseded events are accepted, not an exit of their
+ *       own;
+ *   <li>a position already seen for its key (a redelivery) leaves by the {@code deduplicated} exit
+ *       ({@code stage.<stage>.deduplicated}); the first arrival wins;
  *   <li>a tombstone is counted in {@code tributary/cdc.tombstones} and, since it repeats the delete
- *       before it, in {@code tributary/deduplicated};
- *   <li>a malformed envelope goes to the bad-record handler, stage {@code cdc}, with one of the
+ *       before it, leaves by the {@code deduplicated} exit;
+ *   <li>a malformed envelope goes to the bad-record handler, under the stage name, with one of the
  *       reasons {@code empty_line}, {@code too_large}, {@code too_deep}, {@code number_too_long},
  *       {@code duplicate_key}, {@code not_json}, {@code truncated_json}, {@code missing_op}, {@code
  *       unknown_op}, {@code missing_source}, {@code missing_position}, {@code missing_after},
  *       {@code missing_before}, {@code missing_field}, {@code unknown_field}, {@code wrong_type},
  *       {@code out_of_range}, {@code bad_timestamp} (parsing and the row images follow {@link
  *       DecodeJson}'s rules within {@link Apply#withLimits}; accepted events that broke a {@code
- *       COUNT} rule are counted in {@code tributary/noted.cdc.<reason>});
+ *       COUNT} rule are counted in {@code tributary/noted.<stage>.<reason>});
  *   <li>with {@link Apply#withStateTtl}, an event older than a key's newest version that arrives
  *       after the key's older versions expired goes to the bad-record handler, reason {@code
  *       expired_state}.
  * </ul>
+ *
+ * <p><b>Structure.</b> Two halves, each its own class: {@code CdcEnvelope} turns an envelope into a
+ * typed change event (or a rejection, or nothing for a tombstone), {@code CdcHistory} orders a
+ * key's events and keeps and emits its history. This class holds the public API: the transform, its
+ * schemas and its result.
  *
  * <p><b>Bounded and unbounded.</b> State is kept per primary key in Beam keyed state (all versions
  * seen for the key), so the result does not depend on arrival order. With {@link Emit#FINAL_STATE}
@@ -130,7 +117,7 @@ import org.joda.time.Instant;
 public final class Cdc {
   private Cdc() {}
 
-  /** Stage name on rejections. */
+  /** Default stage name: of the accounting and of rejections. */
   public static final String STAGE = "cdc";
 
   /** Counter of accepted events older than the key's newest applied position. */
@@ -198,6 +185,7 @@ public final class Cdc {
     }
     return new AutoValue_Cdc_Apply.Builder()
         .setTableSchema(tableSchema)
+        .setStageName(STAGE)
         .setPrimaryKey(ImmutableList.copyOf(primaryKey))
         .setEmit(Emit.AUTO)
         .setLimits(RecordLimits.defaults())
@@ -238,19 +226,6 @@ public final class Cdc {
         .build();
   }
 
-  /** Internal event: key, op, position, source time and the row image (after, or before for d). */
-  static Schema eventSchema(Schema relaxed) {
-    return Schema.builder()
-        .addStringField("key")
-        .addStringField("op")
-        .addInt64Field("pos")
-        .addInt64Field("tx")
-        .addInt64Field("seq")
-        .addDateTimeField("source_ts")
-        .addRowField("row", relaxed)
-        .build();
-  }
-
   /** The position as a string that sorts like the position (fixed-width, zero-padded). */
   public static String formatPosition(long pos, long tx, long seq) {
     return String.format("%019d.%019d.%010d", pos, tx, seq);
@@ -258,8 +233,13 @@ public final class Cdc {
 
   /** The transform returned by {@link #apply(Schema, String...)}. */
   @AutoValue
-  public abstract static class Apply extends PTransform<PCollection<String>, Result> {
+  public abstract static class Apply extends PTransform<PCollection<String>, Result>
+      implements AccountedStage {
     abstract Schema tableSchema();
+
+    /** The stage name: of the accounting ({@code stage.<name>.*}) and of every rejection. */
+    @Override
+    public abstract String stageName();
 
     abstract ImmutableList<String> primaryKey();
 
@@ -279,6 +259,8 @@ public final class Cdc {
     abstract static class Builder {
       abstract Builder setTableSchema(Schema schema);
 
+      abstract Builder setStageName(String stageName);
+
       abstract Builder setPrimaryKey(ImmutableList<String> primaryKey);
 
       abstract Builder setEmit(Emit emit);
@@ -292,6 +274,16 @@ public final class Cdc {
       abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
 
       abstract Apply build();
+    }
+
+    /**
+     * The stage name ({@value Cdc#STAGE} by default): of the accounting and of every rejection,
+     * lower_snake_case and unique in the pipeline (a pipeline applying two tables names each).
+     */
+    public Apply withStageName(String stageName) {
+      return toBuilder()
+          .setStageName(AccountedStage.checkName(stageName, "Cdc.withStageName"))
+          .build();
     }
 
     /** Sends malformed envelopes to {@code handler} instead of failing the pipeline. */
@@ -356,7 +348,8 @@ public final class Cdc {
     @Override
     public Result expand(PCollection<String> input) {
       Schema relaxed = relaxedSchema(tableSchema(), primaryKey());
-      Schema events = eventSchema(relaxed);
+      Schema events = CdcEnvelope.eventSchema(relaxed);
+      StageCounters counters = StageCounters.of(stageName());
       Schema changes = changeSchema(tableSchema(), primaryKey());
       Schema history = historySchema(tableSchema(), primaryKey());
       Emit emit = emit();
@@ -380,14 +373,16 @@ public final class Cdc {
               .apply(
                   "DecodeEnvelope",
                   ParDo.of(
-                          new DecodeEnvelopeFn(
+                          new CdcEnvelope.DecodeFn(
                               tableSchema(),
                               relaxed,
                               events,
                               primaryKey(),
-                              HardenedJson.of(limits(), STAGE).withDecimalBounds(decimalBounds()),
+                              HardenedJson.of(limits(), stageName())
+                                  .withDecimalBounds(decimalBounds()),
                               DeadLetters.routerFor(badRecordErrorHandler()),
-                              decodedTag))
+                              decodedTag,
+                              counters))
                       .withOutputTags(decodedTag, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
       DeadLetters.register(badRecordErrorHandler(), decoded);
 
@@ -400,7 +395,7 @@ public final class Cdc {
               .apply(
                   "ApplyByKey",
                   ParDo.of(
-                          new ApplyFn(
+                          new CdcHistory.ApplyFn(
                               events,
                               changes,
                               history,
@@ -408,7 +403,8 @@ public final class Cdc {
                               stateTtl(),
                               changesTag,
                               historyTag,
-                              DeadLetters.routerFor(badRecordErrorHandler())))
+                              DeadLetters.routerFor(badRecordErrorHandler()),
+                              counters))
                       .withOutputTags(
                           changesTag,
                           stateTtl() == null
@@ -421,7 +417,7 @@ public final class Cdc {
       PCollection<Row> historyRows = applied.get(historyTag).setRowSchema(history);
       PCollection<Row> current =
           changeRows
-              .apply("CurrentState", ParDo.of(new CurrentFn(tableSchema())))
+              .apply("CurrentState", ParDo.of(new CdcHistory.CurrentFn(tableSchema())))
               .setRowSchema(tableSchema());
       return new Result(
           input.getPipeline(), changeRows, changesTag, current, historyRows, historyTag);
@@ -432,6 +428,7 @@ public final class Cdc {
       super.populateDisplayData(builder);
       builder
           .add(DisplayData.item("tableSchema", tableSchema().toString()).withLabel("Table schema"))
+          .add(DisplayData.item("stage", stageName()).withLabel("Stage name"))
           .add(
               DisplayData.item("primaryKey", String.join(",", primaryKey()))
                   .withLabel("Primary key"))
@@ -451,403 +448,6 @@ public final class Cdc {
               DisplayData.item(
                       "badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
                   .withLabel("Bad-record handler"));
-    }
-  }
-
-  /** Parses envelopes and keys them by primary key; rejects malformed ones. */
-  static final class DecodeEnvelopeFn extends DoFn<String, KV<String, Row>> {
-    private final Schema table;
-    private final Schema relaxed;
-    private final Schema events;
-    private final List<String> primaryKey;
-    private final HardenedJson json;
-    private final BadRecordRouter router;
-    private final TupleTag<KV<String, Row>> decodedTag;
-    private final Counter tombstones = Metrics.counter(DeadLetters.NAMESPACE, TOMBSTONES);
-    private final Counter deduplicated =
-        Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
-
-    DecodeEnvelopeFn(
-        Schema table,
-        Schema relaxed,
-        Schema events,
-        List<String> primaryKey,
-        HardenedJson json,
-        BadRecordRouter router,
-        TupleTag<KV<String, Row>> decodedTag) {
-      this.table = table;
-      this.relaxed = relaxed;
-      this.events = events;
-      this.primaryKey = new ArrayList<>(primaryKey);
-      this.json = json;
-      this.router = router;
-      this.decodedTag = decodedTag;
-    }
-
-    @ProcessElement
-    public void process(@Element String line, MultiOutputReceiver out) throws Exception {
-      RecordRejectedException tooLarge = json.checkSize(line);
-      if (tooLarge != null) {
-        // Keep a bounded prefix: the dead letter must not be the oversized record again.
-        DeadLetters.reject(router, out, json.keptPayload(line), StringUtf8Coder.of(), tooLarge);
-        return;
-      }
-      try {
-        HardenedJson.Notes notes = json.newNotes();
-        KV<String, Row> event = decode(line, notes);
-        notes.count();
-        if (event == null) {
-          tombstones.inc();
-          deduplicated.inc();
-        } else {
-          out.get(decodedTag).output(event);
-        }
-      } catch (RecordRejectedException e) {
-        DeadLetters.reject(router, out, line, StringUtf8Coder.of(), e);
-      }
-    }
-
-    /** The keyed event, or null for a tombstone. */
-    @Nullable KV<String, Row> decode(String line, HardenedJson.Notes notes)
-        throws RecordRejectedException {
-      if (line == null || line.isBlank()) {
-        throw reject(
-            "empty_line", "line is empty; expected a Debezium change event or null (tombstone)");
-      }
-      JsonNode node = json.parse(line, notes);
-      if (node != null && node.isObject() && node.has("payload") && node.has("schema")) {
-        node = node.get("payload"); // Kafka Connect JsonConverter with schemas.enable=true
-      }
-      if (node == null || node.isNull()) {
-        return null;
-      }
-      if (!node.isObject()) {
-        throw reject(
-            "not_json", "line is JSON but not an object; expected a Debezium change event");
-      }
-      JsonNode opNode = node.get("op");
-      if (opNode == null || !opNode.isTextual()) {
-        throw reject(
-            "missing_op", "field 'op' is absent or not a string; expected one of c, u, d, r");
-      }
-      String op = opNode.textValue();
-      if (!List.of("c", "u", "d", "r").contains(op)) {
-        throw reject(
-            "unknown_op",
-            "field 'op' is '"
-                + op
-                + "'; expected one of c, u, d, r"
-                + ("t".equals(op) ? " (truncate events are not applied)" : ""));
-      }
-      JsonNode source = node.get("source");
-      if (source == null || !source.isObject()) {
-        throw reject(
-            "missing_source",
-            "field 'source' is absent or not an object; it carries the event's position");
-      }
-      long pos;
-      JsonNode lsn = source.get("lsn");
-      JsonNode sourceTs = source.get("ts_ms");
-      if (lsn != null && lsn.isIntegralNumber()) {
-        pos = int64(lsn, "source.lsn");
-      } else if (sourceTs != null && sourceTs.isIntegralNumber()) {
-        pos = int64(sourceTs, "source.ts_ms");
-      } else {
-        throw reject(
-            "missing_position",
-            "neither 'source.lsn' nor 'source.ts_ms' is an integer; the event cannot be ordered");
-      }
-      JsonNode tsNode =
-          sourceTs != null && sourceTs.isIntegralNumber() ? sourceTs : node.get("ts_ms");
-      if (tsNode == null || !tsNode.isIntegralNumber()) {
-        throw reject(
-            "missing_position",
-            "neither 'source.ts_ms' nor 'ts_ms' is an integer; the version has no valid_from");
-      }
-      String tsPath = tsNode == sourceTs ? "source.ts_ms" : "ts_ms";
-      Instant sourceTime = new Instant(int64(tsNode, tsPath));
-      if (!json.limits().acceptsEventTime(sourceTime)) {
-        throw reject(
-            "out_of_range",
-            "field '"
-                + tsPath
-                + "' must be a time in ["
-                + json.limits().minEventTime()
-                + ", "
-                + json.limits().maxEventTime()
-                + ") (RecordLimits event-time range)");
-      }
-      long tx = integralOr(source.get("txId"), 0L, "source.txId");
-      JsonNode transaction = node.get("transaction");
-      long seq =
-          transaction != null && transaction.isObject()
-              ? integralOr(transaction.get("total_order"), 0L, "transaction.total_order")
-              : 0L;
-
-      Row image;
-      if (op.equals("d")) {
-        JsonNode before = node.get("before");
-        if (before == null || !before.isObject()) {
-          throw reject(
-              "missing_before", "a delete (op=d) needs a 'before' object with the primary key");
-        }
-        image = json.toRow(relaxed, before, "before.", notes);
-      } else {
-        JsonNode after = node.get("after");
-        if (after == null || !after.isObject()) {
-          throw reject("missing_after", "op=" + op + " needs an 'after' object with the new row");
-        }
-        Row strict = json.toRow(table, after, "after.", notes);
-        image = Row.withSchema(relaxed).addValues(strict.getValues()).build();
-      }
-      ArrayNode key = JsonNodeFactory.instance.arrayNode();
-      for (String field : primaryKey) {
-        key.add(String.valueOf((Object) image.getValue(field)));
-      }
-      String keyText = key.toString();
-      Row event =
-          Row.withSchema(events).addValues(keyText, op, pos, tx, seq, sourceTime, image).build();
-      return KV.of(keyText, event);
-    }
-
-    private static long integralOr(@Nullable JsonNode node, long fallback, String path)
-        throws RecordRejectedException {
-      return node != null && node.isIntegralNumber() ? int64(node, path) : fallback;
-    }
-
-    /** An integral node's value; one beyond a long would wrap silently in longValue(). */
-    private static long int64(JsonNode node, String path) throws RecordRejectedException {
-      if (!node.canConvertToLong()) {
-        throw reject(
-            "out_of_range",
-            "field '"
-                + path
-                + "' must be an INT64 in ["
-                + Long.MIN_VALUE
-                + ", "
-                + Long.MAX_VALUE
-                + "]");
-      }
-      return node.longValue();
-    }
-
-    private static RecordRejectedException reject(String reason, String message) {
-      return new RecordRejectedException(Cdc.STAGE, reason, message);
-    }
-  }
-
-  /**
-   * Keeps every version of a key, sorted by position, in keyed state, and emits the key's change
-   * and history either on each accepted event or once at the end of the input.
-   */
-  static final class ApplyFn extends DoFn<KV<String, Row>, Row> {
-    private final Schema changes;
-    private final Schema history;
-    private final Emit emit;
-    private final TupleTag<Row> changesTag;
-    private final TupleTag<Row> historyTag;
-    private final Counter written = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.WRITTEN);
-    private final Counter deduplicated =
-        Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
-    private final Counter superseded = Metrics.counter(DeadLetters.NAMESPACE, SUPERSEDED);
-    private final Counter compacted = Metrics.counter(DeadLetters.NAMESPACE, COMPACTED);
-    private final Counter expiredKeys = Metrics.counter(DeadLetters.NAMESPACE, EXPIRED_KEYS);
-    private final @Nullable Duration ttl;
-    private final BadRecordRouter router;
-
-    @StateId("versions")
-    private final StateSpec<ValueState<List<Row>>> versionsSpec;
-
-    /** True once {@code expire} dropped older versions: the kept one is no longer the first. */
-    @StateId("compacted")
-    private final StateSpec<ValueState<Boolean>> compactedSpec =
-        StateSpecs.value(BooleanCoder.of());
-
-    /**
-     * When {@code expire} is set for, so a late element's older timestamp never brings it forward.
-     */
-    @StateId("expireAt")
-    private final StateSpec<ValueState<Instant>> expireAtSpec = StateSpecs.value(InstantCoder.of());
-
-    @TimerId("end")
-    private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
-
-    @TimerId("expire")
-    private final TimerSpec expireSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
-
-    ApplyFn(
-        Schema events,
-        Schema changes,
-        Schema history,
-        Emit emit,
-        @Nullable Duration ttl,
-        TupleTag<Row> changesTag,
-        TupleTag<Row> historyTag,
-        BadRecordRouter router) {
-      this.versionsSpec = StateSpecs.value(ListCoder.of(RowCoder.of(events)));
-      this.changes = changes;
-      this.history = history;
-      this.emit = emit;
-      this.ttl = ttl;
-      this.changesTag = changesTag;
-      this.historyTag = historyTag;
-      this.router = router;
-    }
-
-    @ProcessElement
-    public void process(
-        @Element KV<String, Row> element,
-        @Timestamp Instant timestamp,
-        @StateId("versions") ValueState<List<Row>> state,
-        @StateId("compacted") ValueState<Boolean> compactedState,
-        @StateId("expireAt") ValueState<Instant> expireAt,
-        @TimerId("end") Timer end,
-        @TimerId("expire") Timer expire,
-        BoundedWindow window,
-        MultiOutputReceiver out)
-        throws Exception {
-      Row event = element.getValue();
-      List<Row> versions = state.read();
-      versions = versions == null ? new ArrayList<>() : new ArrayList<>(versions);
-      int at = 0;
-      while (at < versions.size() && compare(versions.get(at), event) < 0) {
-        at++;
-      }
-      if (at < versions.size() && compare(versions.get(at), event) == 0) {
-        deduplicated.inc();
-        return;
-      }
-      if (at == 0 && !versions.isEmpty() && Boolean.TRUE.equals(compactedState.read())) {
-        DeadLetters.reject(
-            router,
-            out,
-            RowJsonText.render(event),
-            StringUtf8Coder.of(),
-            new RecordRejectedException(
-                STAGE,
-                "expired_state",
-                "event at position "
-                    + formatPosition(
-                        event.getInt64("pos"), event.getInt64("tx"), event.getInt64("seq"))
-                    + " is older than the key's newest version and arrived after the key's "
-                    + "older versions expired (withStateTtl "
-                    + ttl
-                    + "): it cannot be placed in the history nor told "
-                    + "apart from a redelivery; replay the change log bounded to rebuild the exact history"));
-        return;
-      }
-      if (ttl != null) {
-        Instant target = timestamp.plus(ttl);
-        Instant planned = expireAt.read();
-        if (planned == null || target.isAfter(planned)) {
-          expireAt.write(target);
-          expire.set(target);
-        }
-      }
-      versions.add(at, event);
-      state.write(versions);
-      written.inc();
-      boolean newest = at == versions.size() - 1;
-      if (!newest) {
-        superseded.inc();
-      }
-      if (emit == Emit.CHANGELOG) {
-        if (newest) {
-          out.get(changesTag).output(toChange(event));
-        }
-        out.get(historyTag).output(toHistory(versions, at));
-        if (at > 0) {
-          out.get(historyTag).output(toHistory(versions, at - 1));
-        }
-      } else {
-        end.set(window.maxTimestamp());
-      }
-    }
-
-    @OnTimer("expire")
-    public void onExpire(
-        @StateId("versions") ValueState<List<Row>> state,
-        @StateId("compacted") ValueState<Boolean> compactedState,
-        @StateId("expireAt") ValueState<Instant> expireAt) {
-      expireAt.clear();
-      List<Row> versions = state.read();
-      if (versions == null || versions.isEmpty()) {
-        return;
-      }
-      Row newest = versions.get(versions.size() - 1);
-      if ("d".equals(newest.getString("op"))) {
-        state.clear();
-        compactedState.clear();
-        expiredKeys.inc();
-      } else if (versions.size() > 1) {
-        state.write(new ArrayList<>(List.of(newest)));
-        compactedState.write(true);
-        compacted.inc(versions.size() - 1);
-      }
-    }
-
-    @OnTimer("end")
-    public void onEnd(@StateId("versions") ValueState<List<Row>> state, MultiOutputReceiver out) {
-      List<Row> versions = state.read();
-      if (versions == null || versions.isEmpty()) {
-        return;
-      }
-      out.get(changesTag).output(toChange(versions.get(versions.size() - 1)));
-      for (int i = 0; i < versions.size(); i++) {
-        out.get(historyTag).output(toHistory(versions, i));
-      }
-      state.clear();
-    }
-
-    private Row toChange(Row event) {
-      Row image = event.getRow("row");
-      List<Object> values = new ArrayList<>(image.getValues());
-      values.add("d".equals(event.getString("op")));
-      return Row.withSchema(changes).addValues(values).build();
-    }
-
-    private Row toHistory(List<Row> versions, int i) {
-      Row event = versions.get(i);
-      boolean last = i == versions.size() - 1;
-      List<Object> values = new ArrayList<>(event.getRow("row").getValues());
-      values.add(event.getString("op"));
-      values.add(
-          formatPosition(event.getInt64("pos"), event.getInt64("tx"), event.getInt64("seq")));
-      values.add(event.getDateTime("source_ts"));
-      values.add(last ? null : versions.get(i + 1).getDateTime("source_ts"));
-      values.add(last && !"d".equals(event.getString("op")));
-      return Row.withSchema(history).addValues(values).build();
-    }
-
-    static int compare(Row a, Row b) {
-      int c = Long.compare(a.getInt64("pos"), b.getInt64("pos"));
-      if (c == 0) {
-        c = Long.compare(a.getInt64("tx"), b.getInt64("tx"));
-      }
-      if (c == 0) {
-        c = Long.compare(a.getInt64("seq"), b.getInt64("seq"));
-      }
-      return c;
-    }
-  }
-
-  /** Upserts of the change stream, as rows of the (strict) table schema. */
-  static final class CurrentFn extends DoFn<Row, Row> {
-    private final Schema table;
-
-    CurrentFn(Schema table) {
-      this.table = table;
-    }
-
-    @ProcessElement
-    public void process(@Element Row change, OutputReceiver<Row> out) {
-      if (Boolean.TRUE.equals(change.getBoolean(DELETED))) {
-        return;
-      }
-      out.output(
-          Row.withSchema(table)
-              .addValues(change.getValues().subList(0, table.getFieldCount()))
-              .build());
     }
   }
 

@@ -4,7 +4,10 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
-import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.LiveMetrics;
+import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.metrics.StageExit;
 import io.tributary.transforms.time.Durations;
 import io.tributary.transforms.validate.FieldPath;
 import java.util.ArrayList;
@@ -16,7 +19,6 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -56,8 +58,13 @@ import org.joda.time.Instant;
  * state per id, cleared by a timer), but it has no second output and no counter, and wrapping it
  * would mean re-reading its output to find what it dropped. This one keys by a named field of any
  * schema'd collection, expires ids by <em>event</em> time (so a replay of yesterday's file
- * deduplicates exactly as the live stream did), counts every dropped duplicate in {@code
- * tributary/deduplicated}, and returns the duplicates as their own output.
+ * deduplicates exactly as the live stream did), counts every dropped duplicate, and returns the
+ * duplicates as their own output.
+ *
+ * <p>An {@link AccountedStage} named {@value #STAGE} unless {@link ById#withStageName} says
+ * otherwise (a pipeline with two Dedup stages names each): every record counts in {@code
+ * tributary/stage.<stage>.in} and leaves either as a first arrival ({@code stage.<stage>.out}) or
+ * as a duplicate ({@code stage.<stage>.deduplicated}, the {@link StageExit#DEDUPLICATED} exit).
  *
  * <p>When is a later copy a duplicate? When its event time is before the first copy's event time
  * plus the TTL. That rule reads no watermark, so a bounded replay and the live stream decide every
@@ -94,6 +101,9 @@ public final class Dedup {
   /** Default number of buckets (Beam keys) the ids are hashed into. */
   public static final int DEFAULT_BUCKETS = 512;
 
+  /** Default stage name of the accounting. */
+  public static final String STAGE = "dedup";
+
   /** Counter of ids forgotten after their TTL, in namespace {@code tributary}. */
   public static final String EXPIRED = "dedup.expired";
 
@@ -101,6 +111,7 @@ public final class Dedup {
   public static <T> ById<T> byField(String field) {
     return new AutoValue_Dedup_ById.Builder<T>()
         .setField(FieldPath.of(field))
+        .setStageName(STAGE)
         .setTtl(DEFAULT_TTL)
         .setBuckets(DEFAULT_BUCKETS)
         .build();
@@ -108,8 +119,13 @@ public final class Dedup {
 
   /** The transform returned by {@link #byField}. */
   @AutoValue
-  public abstract static class ById<T> extends PTransform<PCollection<T>, Result<T>> {
+  public abstract static class ById<T> extends PTransform<PCollection<T>, Result<T>>
+      implements AccountedStage {
     abstract FieldPath field();
+
+    /** The stage name of the accounting ({@code stage.<name>.*}). */
+    @Override
+    public abstract String stageName();
 
     abstract Duration ttl();
 
@@ -121,11 +137,23 @@ public final class Dedup {
     abstract static class Builder<T> {
       abstract Builder<T> setField(FieldPath field);
 
+      abstract Builder<T> setStageName(String stageName);
+
       abstract Builder<T> setTtl(Duration ttl);
 
       abstract Builder<T> setBuckets(int buckets);
 
       abstract ById<T> build();
+    }
+
+    /**
+     * The stage name ({@value Dedup#STAGE} by default), lower_snake_case and unique in the
+     * pipeline: a pipeline that deduplicates twice names each stage.
+     */
+    public ById<T> withStageName(String stageName) {
+      return toBuilder()
+          .setStageName(AccountedStage.checkName(stageName, "Dedup.withStageName"))
+          .build();
     }
 
     /** How long, in event time after an id is first seen, later copies count as duplicates. */
@@ -157,6 +185,7 @@ public final class Dedup {
       SerializableFunction<T, Row> toRow = input.getToRowFunction();
       FieldPath path = field();
       int buckets = buckets();
+      StageCounters counters = StageCounters.of(stageName());
       PCollection<KV<Integer, KV<String, T>>> keyed =
           input
               .apply(
@@ -168,6 +197,7 @@ public final class Dedup {
                                   TypeDescriptors.strings(), input.getTypeDescriptor())))
                       .via(
                           element -> {
+                            counters.in();
                             String id = String.valueOf(path.get(toRow.apply(element)));
                             return KV.of(bucketOf(id, buckets), KV.of(id, element));
                           }))
@@ -180,6 +210,7 @@ public final class Dedup {
               "DropDuplicates",
               ParDo.of(
                       new DedupFn<T>(
+                          counters,
                           ttl(),
                           input.isBounded() == PCollection.IsBounded.BOUNDED,
                           unique,
@@ -198,6 +229,7 @@ public final class Dedup {
       super.populateDisplayData(builder);
       builder
           .add(DisplayData.item("field", field().toString()).withLabel("Id field"))
+          .add(DisplayData.item("stage", stageName()).withLabel("Stage name"))
           .add(
               DisplayData.item("ttl", Durations.format(ttl()))
                   .withLabel("Id time-to-live (event time)"))
@@ -224,9 +256,8 @@ public final class Dedup {
     private final long granule;
     private final TupleTag<T> uniqueTag;
     private final TupleTag<T> duplicatesTag;
-    private final Counter duplicates =
-        Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.DEDUPLICATED);
-    private final Counter expired = Metrics.counter(DeadLetters.NAMESPACE, EXPIRED);
+    private final StageCounters counters;
+    private final Counter expired = LiveMetrics.counter(DeadLetters.NAMESPACE, EXPIRED);
 
     /** Id to the event time (millis) until which later copies are duplicates. */
     @StateId("seen")
@@ -240,7 +271,13 @@ public final class Dedup {
     @TimerId("sweep")
     private final TimerSpec sweepSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    DedupFn(Duration ttl, boolean bounded, TupleTag<T> uniqueTag, TupleTag<T> duplicatesTag) {
+    DedupFn(
+        StageCounters counters,
+        Duration ttl,
+        boolean bounded,
+        TupleTag<T> uniqueTag,
+        TupleTag<T> duplicatesTag) {
+      this.counters = counters;
       this.ttl = ttl;
       // Unbounded input: sweeps on a grid of TTL/8 (at least a second), so each id is visited
       // about 8 times over its life instead of at every watermark step. Bounded input: a batch
@@ -264,7 +301,7 @@ public final class Dedup {
       T value = element.getValue().getValue();
       Long until = seen.get(id).read();
       if (until != null && timestamp.getMillis() < until) {
-        duplicates.inc();
+        counters.exit(StageExit.DEDUPLICATED);
         out.get(duplicatesTag).output(value);
         return;
       }
@@ -280,6 +317,7 @@ public final class Dedup {
         sweep.set(new Instant(at));
         sweepAt.write(at);
       }
+      counters.out(timestamp);
       out.get(uniqueTag).output(value);
     }
 
@@ -346,7 +384,8 @@ public final class Dedup {
     }
 
     /**
-     * Later arrivals of an id within the TTL (already counted in {@code tributary/deduplicated}).
+     * Later arrivals of an id within the TTL (already counted in {@code
+     * tributary/stage.<stage>.deduplicated}).
      */
     public PCollection<T> duplicates() {
       return duplicates;

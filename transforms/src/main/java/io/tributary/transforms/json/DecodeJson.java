@@ -7,6 +7,8 @@ import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.limits.RecordLimits;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.StageCounters;
 import java.util.Map;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
@@ -24,6 +26,7 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
 
 /**
  * Decodes JSON lines into {@link Row}s of a given Beam schema, rejecting what does not fit, within
@@ -74,6 +77,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * tributary/noted.<stage>.duplicate_key} and {@code tributary/noted.<stage>.unknown_field};
  * rejections are counted in {@code tributary/dead_letter.<stage>.<reason>}.
  *
+ * <p>An {@link AccountedStage} named {@code decode} unless {@link Rows#withStageName} says
+ * otherwise: every line counts in {@code tributary/stage.<stage>.in}, every decoded row in {@code
+ * stage.<stage>.out}, every other line is one rejection (empty lines included).
+ *
  * <pre>{@code
  * PCollection<Row> events = lines.apply("DecodeJson",
  *     DecodeJson.toRows(schema)
@@ -87,12 +94,15 @@ public final class DecodeJson {
 
   private static final TupleTag<Row> DECODED = new TupleTag<Row>() {};
 
+  /** Default stage name: of the accounting and of rejections. */
+  public static final String STAGE = "decode";
+
   /** Decodes each JSON line into a {@link Row} of {@code schema}; stage name {@code decode}. */
   public static Rows toRows(Schema schema) {
     checkArgument(schema != null, "DecodeJson.toRows: schema must not be null");
     return new AutoValue_DecodeJson_Rows.Builder()
         .setSchema(schema)
-        .setStage("decode")
+        .setStageName(STAGE)
         .setLimits(RecordLimits.defaults())
         .setDecimalBounds(ImmutableMap.of())
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
@@ -134,10 +144,13 @@ public final class DecodeJson {
 
   /** The transform returned by {@link #toRows(Schema)}. */
   @AutoValue
-  public abstract static class Rows extends PTransform<PCollection<String>, PCollection<Row>> {
+  public abstract static class Rows extends PTransform<PCollection<String>, PCollection<Row>>
+      implements AccountedStage {
     abstract Schema schema();
 
-    abstract String stage();
+    /** The stage name: of the accounting ({@code stage.<name>.*}) and of every rejection. */
+    @Override
+    public abstract String stageName();
 
     abstract RecordLimits limits();
 
@@ -151,7 +164,7 @@ public final class DecodeJson {
     abstract static class Builder {
       abstract Builder setSchema(Schema schema);
 
-      abstract Builder setStage(String stage);
+      abstract Builder setStageName(String stageName);
 
       abstract Builder setLimits(RecordLimits limits);
 
@@ -169,11 +182,26 @@ public final class DecodeJson {
       return toBuilder().setBadRecordErrorHandler(handler).build();
     }
 
-    /** The stage name recorded on rejections, {@code decode} by default. */
+    /**
+     * The stage name ({@value DecodeJson#STAGE} by default): of the accounting and of every
+     * rejection, lower_snake_case and unique in the pipeline.
+     */
+    public Rows withStageName(String stageName) {
+      return toBuilder()
+          .setStageName(AccountedStage.checkName(stageName, "DecodeJson.withStageName"))
+          .build();
+    }
+
+    /**
+     * The stage name recorded on rejections.
+     *
+     * @deprecated use {@link #withStageName}, which also names the stage of the accounting
+     */
+    @Deprecated
     public Rows withStage(String stage) {
-      checkArgument(
-          stage != null && !stage.isEmpty(), "DecodeJson.withStage: stage must not be empty");
-      return toBuilder().setStage(stage).build();
+      return toBuilder()
+          .setStageName(AccountedStage.checkName(stage, "DecodeJson.withStage"))
+          .build();
     }
 
     /** The per-record bounds and rules; {@link RecordLimits#defaults()} unless set. */
@@ -202,8 +230,9 @@ public final class DecodeJson {
               ParDo.of(
                       new DecodeFn(
                           schema(),
-                          HardenedJson.of(limits(), stage()).withDecimalBounds(decimalBounds()),
-                          DeadLetters.routerFor(badRecordErrorHandler())))
+                          HardenedJson.of(limits(), stageName()).withDecimalBounds(decimalBounds()),
+                          DeadLetters.routerFor(badRecordErrorHandler()),
+                          StageCounters.of(stageName())))
                   .withOutputTags(DECODED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
       DeadLetters.register(badRecordErrorHandler(), result);
       return result.get(DECODED).setRowSchema(schema());
@@ -214,7 +243,7 @@ public final class DecodeJson {
       super.populateDisplayData(builder);
       builder
           .add(DisplayData.item("schema", schema().toString()).withLabel("Contract schema"))
-          .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"))
+          .add(DisplayData.item("stage", stageName()).withLabel("Stage name"))
           .add(DisplayData.item("limits", limits().toString()).withLabel("Per-record limits"))
           .add(
               DisplayData.item("decimalBounds", decimalBounds().toString())
@@ -230,16 +259,27 @@ public final class DecodeJson {
     private final Schema schema;
     private final HardenedJson json;
     private final @Nullable BadRecordRouter router;
+    private final @Nullable StageCounters counters;
 
-    /** Default limits, no decimal bounds. */
+    /** Default limits, no decimal bounds, not counted: for {@link #decode} alone. */
     DecodeFn(Schema schema, String stage, @Nullable BadRecordRouter router) {
-      this(schema, HardenedJson.of(RecordLimits.defaults(), stage), router);
+      this(schema, HardenedJson.of(RecordLimits.defaults(), stage), router, null);
     }
 
+    /** Not counted: for callers of {@link #decode} that count for themselves. */
     DecodeFn(Schema schema, HardenedJson json, @Nullable BadRecordRouter router) {
+      this(schema, json, router, null);
+    }
+
+    DecodeFn(
+        Schema schema,
+        HardenedJson json,
+        @Nullable BadRecordRouter router,
+        @Nullable StageCounters counters) {
       this.schema = schema;
       this.json = json;
       this.router = router;
+      this.counters = counters;
     }
 
     /** Nothing to prepare: {@link HardenedJson} builds its parser on first use. */
@@ -247,7 +287,11 @@ public final class DecodeJson {
     public void setup() {}
 
     @ProcessElement
-    public void process(@Element String line, MultiOutputReceiver out) throws Exception {
+    public void process(@Element String line, @Timestamp Instant timestamp, MultiOutputReceiver out)
+        throws Exception {
+      if (counters != null) {
+        counters.in();
+      }
       RecordRejectedException tooLarge = json.checkSize(line);
       if (tooLarge != null) {
         // Keep a bounded prefix: the dead letter must not be the oversized record again.
@@ -255,7 +299,11 @@ public final class DecodeJson {
         return;
       }
       try {
-        out.get(DECODED).output(decode(line));
+        Row row = decode(line);
+        if (counters != null) {
+          counters.out(timestamp);
+        }
+        out.get(DECODED).output(row);
       } catch (RecordRejectedException e) {
         DeadLetters.reject(router, out, line, StringUtf8Coder.of(), e);
       }

@@ -7,6 +7,8 @@ import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.StageCounters;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -24,6 +26,7 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
 
 /**
  * Applies a {@link PrivacyPolicy} to every row: a new PII field is covered by declaring it, not by
@@ -34,6 +37,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * the pipeline graph. A row that cannot be protected (encrypt with a null subject) goes to the
  * bad-record handler with its protected fields redacted, never in clear.
  *
+ * <p>An {@link AccountedStage} named {@value #STAGE} unless {@link #withStageName} says otherwise:
+ * every row counts in {@code tributary/stage.<stage>.in} and leaves either protected ({@code
+ * stage.<stage>.out}) or as one rejection ({@code dead_letter.<stage>.cannot_protect}).
+ *
  * <pre>{@code
  * PCollection<Row> safe = events.apply("Protect", Protect.with(policy)
  *     .withKeyset(Keyset.KeysetSource.env("TRIBUTARY_KEYSET"))
@@ -42,8 +49,16 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * }</pre>
  */
 @AutoValue
-public abstract class Protect extends PTransform<PCollection<Row>, PCollection<Row>> {
+public abstract class Protect extends PTransform<PCollection<Row>, PCollection<Row>>
+    implements AccountedStage {
+  /** Default stage name: of the accounting and of rejections. */
+  public static final String STAGE = "protect";
+
   abstract PrivacyPolicy policy();
+
+  /** The stage name: of the accounting ({@code stage.<name>.*}) and of every rejection. */
+  @Override
+  public abstract String stageName();
 
   abstract Keyset.@Nullable KeysetSource keyset();
 
@@ -58,6 +73,8 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
   @AutoValue.Builder
   abstract static class Builder {
     abstract Builder setPolicy(PrivacyPolicy policy);
+
+    abstract Builder setStageName(String stageName);
 
     abstract Builder setKeyset(Keyset.KeysetSource keyset);
 
@@ -77,6 +94,7 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     checkArgument(policy != null, "Protect.with: policy must not be null");
     return new AutoValue_Protect.Builder()
         .setPolicy(policy)
+        .setStageName(STAGE)
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
         .build();
   }
@@ -99,6 +117,16 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
         indexKeyId != null && !indexKeyId.isBlank(),
         "Protect.withSubjectKeys: indexKeyId must not be empty");
     return toBuilder().setSubjectKeyDirectory(directory).setIndexKeyId(indexKeyId).build();
+  }
+
+  /**
+   * The stage name ({@value #STAGE} by default): of the accounting and of every rejection,
+   * lower_snake_case and unique in the pipeline.
+   */
+  public Protect withStageName(String stageName) {
+    return toBuilder()
+        .setStageName(AccountedStage.checkName(stageName, "Protect.withStageName"))
+        .build();
   }
 
   /**
@@ -130,7 +158,9 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     PCollectionTuple result =
         input.apply(
             "ProtectFields",
-            ParDo.of(new ProtectFn(spec(), out, DeadLetters.routerFor(badRecordErrorHandler())))
+            ParDo.of(
+                    new ProtectFn(
+                        spec(), out, DeadLetters.routerFor(badRecordErrorHandler()), stageName()))
                 .withOutputTags(PROTECTED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(PROTECTED).setRowSchema(out);
@@ -141,6 +171,7 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     super.populateDisplayData(builder);
     builder
         .add(DisplayData.item("policy", policy().toString()).withLabel("Privacy policy"))
+        .add(DisplayData.item("stage", stageName()).withLabel("Stage name"))
         .addIfNotNull(
             DisplayData.item("keyset", keyset() == null ? null : keyset().toString())
                 .withLabel("Keyset source"))
@@ -158,12 +189,16 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     private final ProtectionSpec spec;
     private final Schema out;
     private final BadRecordRouter router;
+    private final String stage;
+    private final StageCounters counters;
     private transient FieldProtector protector;
 
-    ProtectFn(ProtectionSpec spec, Schema out, BadRecordRouter router) {
+    ProtectFn(ProtectionSpec spec, Schema out, BadRecordRouter router, String stage) {
       this.spec = spec;
       this.out = out;
       this.router = router;
+      this.stage = stage;
+      this.counters = StageCounters.of(stage);
     }
 
     @Setup
@@ -172,17 +207,24 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     }
 
     @ProcessElement
-    public void process(@Element Row row, MultiOutputReceiver receiver) throws Exception {
+    public void process(
+        @Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver receiver)
+        throws Exception {
+      counters.in();
+      Row protectedRow;
       try {
-        receiver.get(PROTECTED).output(protector.protect(row, out));
+        protectedRow = protector.protect(row, out);
       } catch (IllegalArgumentException e) {
         DeadLetters.reject(
             router,
             receiver,
             redacted(row),
             StringUtf8Coder.of(),
-            new RecordRejectedException("protect", "cannot_protect", e.getMessage()));
+            new RecordRejectedException(stage, "cannot_protect", e.getMessage()));
+        return;
       }
+      counters.out(timestamp);
+      receiver.get(PROTECTED).output(protectedRow);
     }
 
     /** The row as JSON with every policy field replaced by a marker: never PII in clear. */

@@ -6,7 +6,10 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.json.RowJsonText;
-import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.LiveMetrics;
+import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.metrics.StageExit;
 import io.tributary.transforms.quality.anomaly.AnomalyCheck;
 import io.tributary.transforms.quality.anomaly.DetectAnomaliesFn;
 import io.tributary.transforms.quality.constraints.Check;
@@ -25,7 +28,6 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -63,9 +65,15 @@ import org.joda.time.Instant;
  * metric and window; {@code verification()} one {@link QualitySchemas#VERIFICATION} record per
  * constraint and window; {@code anomalies()} the {@link QualitySchemas#ANOMALY} records.
  *
- * <p>Counters: {@code tributary/quarantined} (the run accounting's term), {@code
- * tributary/quality.error.<rule>} and {@code tributary/quality.warn.<rule>} per failed rule, {@code
- * tributary/quality.constraint_failures}, {@code tributary/quality.anomalies}.
+ * <p>An {@link AccountedStage} named {@value #STAGE} unless {@link CheckRows#withStageName} says
+ * otherwise: every row counts in {@code tributary/stage.<stage>.in} and leaves either passed
+ * ({@code stage.<stage>.out}) or quarantined ({@code stage.<stage>.quarantined}, the {@link
+ * StageExit#QUARANTINED} exit); metrics, verification and anomaly records are about the rows, not
+ * rows themselves, and are not counted as records.
+ *
+ * <p>Further counters: {@code tributary/quality.error.<rule>} and {@code
+ * tributary/quality.warn.<rule>} per failed rule, {@code tributary/quality.constraint_failures},
+ * {@code tributary/quality.anomalies}.
  *
  * <p>Metrics describe the rows as they reached the stage (quarantined ones included): they are the
  * measurement of what arrived, the rules decide what goes on. They are computed per window of the
@@ -86,6 +94,9 @@ import org.joda.time.Instant;
 public final class Quality {
   private Quality() {}
 
+  /** Default stage name of the accounting. */
+  public static final String STAGE = "quality";
+
   /** Counter prefix of warn-rule hits: {@code quality.warn.<rule>}. */
   public static final String WARN_PREFIX = "quality.warn.";
 
@@ -94,6 +105,12 @@ public final class Quality {
 
   /** Counter of failed constraints (all windows). */
   public static final String CONSTRAINT_FAILURES = "quality.constraint_failures";
+
+  /**
+   * Suffix of the stage name of the metric branch's event-time step, e.g. {@code
+   * quality_metrics_time}.
+   */
+  public static final String METRICS_EVENT_TIME_SUFFIX = "_metrics_time";
 
   /** Counter of anomalies. */
   public static final String ANOMALIES = "quality.anomalies";
@@ -108,6 +125,7 @@ public final class Quality {
     checkArgument(checks != null, "Quality.check: checks must not be null");
     return new AutoValue_Quality_CheckRows.Builder()
         .setChecks(checks)
+        .setStageName(STAGE)
         .setRunId("local")
         .setReferenceTables(ImmutableMap.of())
         .setHistory(ImmutableList.of())
@@ -116,8 +134,13 @@ public final class Quality {
 
   /** The transform returned by {@link #check}. */
   @AutoValue
-  public abstract static class CheckRows extends PTransform<PCollection<Row>, Result> {
+  public abstract static class CheckRows extends PTransform<PCollection<Row>, Result>
+      implements AccountedStage {
     abstract Checks checks();
+
+    /** The stage name of the accounting ({@code stage.<name>.*}). */
+    @Override
+    public abstract String stageName();
 
     abstract String runId();
 
@@ -137,6 +160,8 @@ public final class Quality {
     abstract static class Builder {
       abstract Builder setChecks(Checks checks);
 
+      abstract Builder setStageName(String stageName);
+
       abstract Builder setRunId(String runId);
 
       abstract Builder setRunTime(@Nullable Instant runTime);
@@ -150,6 +175,16 @@ public final class Quality {
       abstract Builder setHistory(ImmutableList<Row> history);
 
       abstract CheckRows build();
+    }
+
+    /**
+     * The stage name ({@value Quality#STAGE} by default), lower_snake_case and unique in the
+     * pipeline.
+     */
+    public CheckRows withStageName(String stageName) {
+      return toBuilder()
+          .setStageName(AccountedStage.checkName(stageName, "Quality.withStageName"))
+          .build();
     }
 
     /** Labels every record with this run: its id and start time (the history orders runs by it). */
@@ -211,7 +246,9 @@ public final class Quality {
       PCollectionTuple ruled =
           input.apply(
               "CheckRules",
-              ParDo.of(new RulesFn(checks.dataset(), checks.rules(), views))
+              ParDo.of(
+                      new RulesFn(
+                          checks.dataset(), checks.rules(), views, StageCounters.of(stageName())))
                   .withSideInputs(new ArrayList<>(views.values()))
                   .withOutputTags(PASSED, TupleTagList.of(QUARANTINED)));
       PCollection<Row> passed = ruled.get(PASSED).setRowSchema(input.getSchema());
@@ -219,7 +256,13 @@ public final class Quality {
 
       PCollection<Row> measured = input;
       if (eventTimeField() != null) {
-        measured = measured.apply("MetricsEventTime", EventTime.fromField(eventTimeField()));
+        // A stage of its own name, inside this one: its counters stay apart from the pipeline's
+        // event_time stage (the graph sees only this stage, whose rows it does not change).
+        measured =
+            measured.apply(
+                "MetricsEventTime",
+                EventTime.fromField(eventTimeField())
+                    .withStageName(stageName() + METRICS_EVENT_TIME_SUFFIX));
       }
       if (metricsWindowFn() != null) {
         measured = measured.apply("MetricsWindows", Window.<Row>into(metricsWindowFn()));
@@ -286,6 +329,7 @@ public final class Quality {
       Checks c = checks();
       builder
           .add(DisplayData.item("dataset", c.dataset()).withLabel("Dataset"))
+          .add(DisplayData.item("stage", stageName()).withLabel("Stage name"))
           .add(DisplayData.item("rules", c.rules().toString()).withLabel("Row rules"))
           .add(DisplayData.item("metrics", c.allMetrics().toString()).withLabel("Metrics"))
           .add(DisplayData.item("checks", c.checks().toString()).withLabel("Constraint checks"))
@@ -387,25 +431,28 @@ public final class Quality {
     private final String dataset;
     private final List<QualityRule> rules;
     private final Map<String, PCollectionView<List<String>>> views;
-    private final Counter quarantined =
-        Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.QUARANTINED);
-    private transient Map<String, Counter> counters;
+    private final StageCounters counters;
+    private transient Map<String, Counter> ruleCounters;
     private transient Map<String, Set<String>> tables;
     private transient Map<String, List<String>> tableSources;
 
     RulesFn(
-        String dataset, List<QualityRule> rules, Map<String, PCollectionView<List<String>>> views) {
+        String dataset,
+        List<QualityRule> rules,
+        Map<String, PCollectionView<List<String>>> views,
+        StageCounters counters) {
       this.dataset = dataset;
       this.rules = new ArrayList<>(rules);
       this.views = new LinkedHashMap<>(views);
+      this.counters = counters;
     }
 
     @Setup
     public void setup() {
-      counters = new HashMap<>();
+      ruleCounters = new HashMap<>();
       for (QualityRule r : rules) {
         String prefix = r.severity() == Severity.ERROR ? ERROR_PREFIX : WARN_PREFIX;
-        counters.put(r.name(), Metrics.counter(DeadLetters.NAMESPACE, prefix + r.name()));
+        ruleCounters.put(r.name(), LiveMetrics.counter(DeadLetters.NAMESPACE, prefix + r.name()));
       }
       tables = new HashMap<>();
       tableSources = new HashMap<>();
@@ -414,6 +461,7 @@ public final class Quality {
     @ProcessElement
     public void process(ProcessContext c, BoundedWindow window) {
       Row row = c.element();
+      counters.in();
       for (Map.Entry<String, PCollectionView<List<String>>> e : views.entrySet()) {
         List<String> keys = c.sideInput(e.getValue());
         if (tableSources.get(e.getKey()) != keys) { // rebuild only when the runner hands a new list
@@ -427,7 +475,7 @@ public final class Quality {
       for (QualityRule r : rules) {
         String violation = r.violation(row, tables, now);
         if (violation != null) {
-          counters.get(r.name()).inc();
+          ruleCounters.get(r.name()).inc();
           quarantine |= r.severity() == Severity.ERROR;
           if (failed == null) {
             failed = new ArrayList<>();
@@ -439,10 +487,11 @@ public final class Quality {
         }
       }
       if (!quarantine) {
+        counters.out(c.timestamp());
         c.output(row);
         return;
       }
-      quarantined.inc();
+      counters.exit(StageExit.QUARANTINED);
       IntervalWindow w = window instanceof IntervalWindow ? (IntervalWindow) window : null;
       c.output(
           QUARANTINED,
@@ -462,7 +511,8 @@ public final class Quality {
     private final List<Check> checks;
     private final String dataset;
     private final String runId;
-    private final Counter failures = Metrics.counter(DeadLetters.NAMESPACE, CONSTRAINT_FAILURES);
+    private final Counter failures =
+        LiveMetrics.counter(DeadLetters.NAMESPACE, CONSTRAINT_FAILURES);
 
     VerifyFn(List<Check> checks, String dataset, String runId) {
       this.checks = new ArrayList<>(checks);

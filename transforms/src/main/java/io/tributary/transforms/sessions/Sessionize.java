@@ -3,6 +3,7 @@ package io.tributary.transforms.sessions;
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
 import com.google.auto.value.AutoValue;
+import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.validate.FieldPath;
 import io.tributary.transforms.windowing.PaneMetadata;
 import io.tributary.transforms.windowing.WindowSpec;
@@ -55,6 +56,12 @@ import org.joda.time.Instant;
  * session_start}, {@code session_end}, {@code duration_ms}, {@code events}, {@code converted}, then
  * the {@link PaneMetadata} fields.
  *
+ * <p>An {@link AccountedStage} named {@value #STAGE} unless {@link ByUser#withStageName} says
+ * otherwise. Its records are events, not summaries: every event counts in {@code
+ * tributary/stage.<stage>.in} and leaves either into a session ({@code stage.<stage>.out}, the
+ * events the summaries are computed from) or as too late ({@code stage.<stage>.too_late}). The
+ * counting is the windowing step's, which runs under this stage's name.
+ *
  * <pre>{@code
  * WindowedResult<Row> sessions = events.apply("Sessions",
  *     Sessionize.<Row>byUser("user_id")
@@ -66,6 +73,9 @@ import org.joda.time.Instant;
  */
 public final class Sessionize {
   private Sessionize() {}
+
+  /** Default stage name of the accounting. */
+  public static final String STAGE = "sessionize";
 
   /** Default inactivity gap that closes a session. */
   public static final Duration DEFAULT_GAP = Duration.standardMinutes(30);
@@ -89,6 +99,7 @@ public final class Sessionize {
         "Sessionize.byUser: userField must not be empty");
     return new AutoValue_Sessionize_ByUser.Builder<T>()
         .setUserField(FieldPath.of(userField))
+        .setStageName(STAGE)
         .setSpec(WindowSpec.parse("session:30m"))
         .setConversionValues(ImmutableList.of())
         .build();
@@ -96,8 +107,13 @@ public final class Sessionize {
 
   /** The transform returned by {@link #byUser}. */
   @AutoValue
-  public abstract static class ByUser<T> extends PTransform<PCollection<T>, WindowedResult<Row>> {
+  public abstract static class ByUser<T> extends PTransform<PCollection<T>, WindowedResult<Row>>
+      implements AccountedStage {
     abstract FieldPath userField();
+
+    /** The stage name of the accounting ({@code stage.<name>.*}). */
+    @Override
+    public abstract String stageName();
 
     abstract WindowSpec spec();
 
@@ -111,6 +127,8 @@ public final class Sessionize {
     abstract static class Builder<T> {
       abstract Builder<T> setUserField(FieldPath field);
 
+      abstract Builder<T> setStageName(String stageName);
+
       abstract Builder<T> setSpec(WindowSpec spec);
 
       abstract Builder<T> setConversionField(@Nullable FieldPath field);
@@ -118,6 +136,16 @@ public final class Sessionize {
       abstract Builder<T> setConversionValues(ImmutableList<String> values);
 
       abstract ByUser<T> build();
+    }
+
+    /**
+     * The stage name ({@value Sessionize#STAGE} by default), lower_snake_case and unique in the
+     * pipeline.
+     */
+    public ByUser<T> withStageName(String stageName) {
+      return toBuilder()
+          .setStageName(AccountedStage.checkName(stageName, "Sessionize.withStageName"))
+          .build();
     }
 
     /** Closes a session after {@code gap} of event time without events (no lateness). */
@@ -162,7 +190,8 @@ public final class Sessionize {
       if (conversionField() != null) {
         conversionField().checkIn(input.getSchema());
       }
-      WindowedResult<T> windowed = input.apply("Window", Windowing.<T>of(spec()));
+      WindowedResult<T> windowed =
+          input.apply("Window", Windowing.<T>of(spec()).withStageName(stageName()));
       PCollection<Row> summaries =
           windowed
               .output()
@@ -188,6 +217,7 @@ public final class Sessionize {
       super.populateDisplayData(builder);
       builder
           .add(DisplayData.item("userField", userField().toString()).withLabel("User field"))
+          .add(DisplayData.item("stage", stageName()).withLabel("Stage name"))
           .add(DisplayData.item("spec", spec().toString()).withLabel("Session spec"))
           .addIfNotNull(
               DisplayData.item(

@@ -2,10 +2,13 @@ package io.tributary.transforms.time;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
+import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.limits.RecordLimits;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.validate.FieldPath;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
@@ -36,7 +39,11 @@ import org.joda.time.ReadableInstant;
  * the payload is earlier. Whether such a record is late is then decided by the windowing stage,
  * which counts it, rather than by an exception here.
  *
- * <p>Reason codes (stage {@code event_time} unless {@link #withStage} says otherwise):
+ * <p>An {@link AccountedStage} named {@value #STAGE} unless {@link #withStageName} says otherwise:
+ * every row counts in {@code tributary/stage.<stage>.in} and leaves either stamped ({@code
+ * stage.<stage>.out}, with its processing lag in {@code stage.<stage>.lag_ms}) or as one rejection.
+ *
+ * <p>Reason codes (stage {@code event_time} unless {@link #withStageName} says otherwise):
  *
  * <ul>
  *   <li>{@code out_of_range}: the event time lies outside [{@link RecordLimits#minEventTime()},
@@ -56,66 +63,96 @@ import org.joda.time.ReadableInstant;
  *         .withBadRecordErrorHandler(handler));
  * }</pre>
  */
-public final class EventTime extends PTransform<PCollection<Row>, PCollection<Row>> {
-  /** Default stage name on rejections. */
+@AutoValue
+public abstract class EventTime extends PTransform<PCollection<Row>, PCollection<Row>>
+    implements AccountedStage {
+  /** Default stage name: of the accounting and of rejections. */
   public static final String STAGE = "event_time";
 
   private static final TupleTag<Row> STAMPED = new TupleTag<Row>() {};
 
-  private final FieldPath field;
-  private final RecordLimits limits;
-  private final String stage;
-  private final ErrorHandler<BadRecord, ?> badRecordErrorHandler;
+  abstract FieldPath field();
 
-  private EventTime(
-      FieldPath field,
-      RecordLimits limits,
-      String stage,
-      ErrorHandler<BadRecord, ?> badRecordErrorHandler) {
-    this.field = field;
-    this.limits = limits;
-    this.stage = stage;
-    this.badRecordErrorHandler = badRecordErrorHandler;
+  abstract RecordLimits limits();
+
+  /** The stage name: of the accounting ({@code stage.<name>.*}) and of every rejection. */
+  @Override
+  public abstract String stageName();
+
+  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setField(FieldPath field);
+
+    abstract Builder setLimits(RecordLimits limits);
+
+    abstract Builder setStageName(String stageName);
+
+    abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+    abstract EventTime build();
   }
 
   /** Uses the {@code DATETIME} field at {@code path} as event time. */
   public static EventTime fromField(String path) {
     checkArgument(path != null && !path.isBlank(), "EventTime.fromField: field must not be empty");
-    return new EventTime(
-        FieldPath.of(path), RecordLimits.defaults(), STAGE, DeadLetters.defaultHandler());
+    return new AutoValue_EventTime.Builder()
+        .setField(FieldPath.of(path))
+        .setLimits(RecordLimits.defaults())
+        .setStageName(STAGE)
+        .setBadRecordErrorHandler(DeadLetters.defaultHandler())
+        .build();
   }
 
   /** The accepted event-time range comes from {@code limits}; {@link RecordLimits#defaults()}. */
   public EventTime withLimits(RecordLimits limits) {
     checkArgument(limits != null, "EventTime.withLimits: limits must not be null");
-    return new EventTime(field, limits, stage, badRecordErrorHandler);
+    return toBuilder().setLimits(limits).build();
   }
 
   /** Sends rows with an out-of-range event time to {@code handler} instead of failing the run. */
   public EventTime withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgument(handler != null, "EventTime.withBadRecordErrorHandler: handler must not be null");
-    return new EventTime(field, limits, stage, handler);
+    return toBuilder().setBadRecordErrorHandler(handler).build();
   }
 
-  /** The stage name recorded on rejections, {@value #STAGE} by default. */
+  /**
+   * The stage name ({@value #STAGE} by default): of the accounting and of every rejection,
+   * lower_snake_case and unique in the pipeline.
+   */
+  public EventTime withStageName(String stageName) {
+    return toBuilder()
+        .setStageName(AccountedStage.checkName(stageName, "EventTime.withStageName"))
+        .build();
+  }
+
+  /**
+   * The stage name recorded on rejections.
+   *
+   * @deprecated use {@link #withStageName}, which also names the stage of the accounting
+   */
+  @Deprecated
   public EventTime withStage(String stage) {
-    checkArgument(
-        stage != null && !stage.isEmpty(), "EventTime.withStage: stage must not be empty");
-    return new EventTime(field, limits, stage, badRecordErrorHandler);
+    return toBuilder().setStageName(AccountedStage.checkName(stage, "EventTime.withStage")).build();
   }
 
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
-    Schema.FieldType type = field.checkIn(input.getSchema());
+    Schema.FieldType type = field().checkIn(input.getSchema());
     checkArgument(
         type.getTypeName() == Schema.TypeName.DATETIME && !type.getNullable(),
         "EventTime.fromField: field '%s' must be a non-null DATETIME, but is %s",
-        field,
+        field(),
         type);
-    if (badRecordErrorHandler instanceof ErrorHandler.DefaultErrorHandler) {
+    if (badRecordErrorHandler() instanceof ErrorHandler.DefaultErrorHandler) {
       // No handler: the single-output step of old, whose rejection fails the bundle.
       return input
-          .apply("AssignEventTime", ParDo.of(new StampFn(field, limits, stage)))
+          .apply(
+              "AssignEventTime",
+              ParDo.of(new StampFn(field(), limits(), StageCounters.of(stageName()))))
           .setRowSchema(input.getSchema());
     }
     PCollectionTuple result =
@@ -123,9 +160,12 @@ public final class EventTime extends PTransform<PCollection<Row>, PCollection<Ro
             "AssignEventTime",
             ParDo.of(
                     new RoutingStampFn(
-                        field, limits, stage, DeadLetters.routerFor(badRecordErrorHandler)))
+                        field(),
+                        limits(),
+                        StageCounters.of(stageName()),
+                        DeadLetters.routerFor(badRecordErrorHandler())))
                 .withOutputTags(STAMPED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.register(badRecordErrorHandler, result);
+    DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(STAMPED).setRowSchema(input.getSchema());
   }
 
@@ -133,16 +173,16 @@ public final class EventTime extends PTransform<PCollection<Row>, PCollection<Ro
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("field", field.toString()).withLabel("Event-time field"))
-        .add(DisplayData.item("stage", stage).withLabel("Stage name on rejections"))
+        .add(DisplayData.item("field", field().toString()).withLabel("Event-time field"))
+        .add(DisplayData.item("stage", stageName()).withLabel("Stage name"))
         .add(
             DisplayData.item(
                     "eventTimeRange",
-                    "[" + limits.minEventTime() + ", " + limits.maxEventTime() + ")")
+                    "[" + limits().minEventTime() + ", " + limits().maxEventTime() + ")")
                 .withLabel("Accepted event-time range"))
         .add(
             DisplayData.item(
-                    "badRecordErrorHandler", badRecordErrorHandler.getClass().getSimpleName())
+                    "badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
                 .withLabel("Bad-record handler"));
   }
 
@@ -167,20 +207,24 @@ public final class EventTime extends PTransform<PCollection<Row>, PCollection<Ro
     return time;
   }
 
+  /** Without a handler: a rejection fails the bundle (counted in, never out). */
   static final class StampFn extends DoFn<Row, Row> {
     private final FieldPath field;
     private final RecordLimits limits;
-    private final String stage;
+    private final StageCounters counters;
 
-    StampFn(FieldPath field, RecordLimits limits, String stage) {
+    StampFn(FieldPath field, RecordLimits limits, StageCounters counters) {
       this.field = field;
       this.limits = limits;
-      this.stage = stage;
+      this.counters = counters;
     }
 
     @ProcessElement
     public void process(@Element Row row, OutputReceiver<Row> out) throws RecordRejectedException {
-      out.outputWithTimestamp(row, eventTime(row, field, limits, stage));
+      counters.in();
+      Instant time = eventTime(row, field, limits, counters.stage());
+      counters.out(time);
+      out.outputWithTimestamp(row, time);
     }
 
     // Deprecated in Beam without a replacement for this case: event time in the payload may be
@@ -195,25 +239,28 @@ public final class EventTime extends PTransform<PCollection<Row>, PCollection<Ro
   static final class RoutingStampFn extends DoFn<Row, Row> {
     private final FieldPath field;
     private final RecordLimits limits;
-    private final String stage;
+    private final StageCounters counters;
     private final BadRecordRouter router;
 
-    RoutingStampFn(FieldPath field, RecordLimits limits, String stage, BadRecordRouter router) {
+    RoutingStampFn(
+        FieldPath field, RecordLimits limits, StageCounters counters, BadRecordRouter router) {
       this.field = field;
       this.limits = limits;
-      this.stage = stage;
+      this.counters = counters;
       this.router = router;
     }
 
     @ProcessElement
     public void process(@Element Row row, MultiOutputReceiver out) throws Exception {
+      counters.in();
       Instant time;
       try {
-        time = eventTime(row, field, limits, stage);
+        time = eventTime(row, field, limits, counters.stage());
       } catch (RecordRejectedException e) {
         DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), e);
         return;
       }
+      counters.out(time);
       out.get(STAMPED).outputWithTimestamp(row, time);
     }
 

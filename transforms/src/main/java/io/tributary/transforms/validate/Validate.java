@@ -7,6 +7,8 @@ import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.StageCounters;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -24,6 +26,7 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableList;
+import org.joda.time.Instant;
 
 /**
  * Rejects rows that break a business rule, sending them to the bad-record handler.
@@ -31,6 +34,10 @@ import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Immuta
  * <p>The dead-letter payload is the row rendered as JSON ({@link RowJsonText}). Every rule is
  * evaluated; the reason code is the first failing rule's (so each rejected row is counted once) and
  * the message lists every violation.
+ *
+ * <p>An {@link AccountedStage} named {@value #STAGE} unless {@link #withStageName} says otherwise:
+ * every row counts in {@code tributary/stage.<stage>.in}, and leaves either on the output ({@code
+ * stage.<stage>.out}) or as one rejection ({@code dead_letter.<stage>.<reason>}).
  *
  * <pre>{@code
  * PCollection<Row> valid = events.apply("Validate", Validate.rows()
@@ -41,10 +48,16 @@ import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Immuta
  * }</pre>
  */
 @AutoValue
-public abstract class Validate extends PTransform<PCollection<Row>, PCollection<Row>> {
+public abstract class Validate extends PTransform<PCollection<Row>, PCollection<Row>>
+    implements AccountedStage {
+  /** Default stage name: of the accounting and of rejections. */
+  public static final String STAGE = "validate";
+
   abstract ImmutableList<RowRule> rules();
 
-  abstract String stage();
+  /** The stage name: of the accounting ({@code stage.<name>.*}) and of every rejection. */
+  @Override
+  public abstract String stageName();
 
   abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
@@ -54,7 +67,7 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
   abstract static class Builder {
     abstract Builder setRules(ImmutableList<RowRule> rules);
 
-    abstract Builder setStage(String stage);
+    abstract Builder setStageName(String stageName);
 
     abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
 
@@ -67,7 +80,7 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
   public static Validate rows() {
     return new AutoValue_Validate.Builder()
         .setRules(ImmutableList.of())
-        .setStage("validate")
+        .setStageName(STAGE)
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
         .build();
   }
@@ -80,10 +93,24 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
         .build();
   }
 
-  /** The stage name recorded on rejections. */
+  /**
+   * The stage name ({@value #STAGE} by default): of the accounting and of every rejection,
+   * lower_snake_case and unique in the pipeline.
+   */
+  public Validate withStageName(String stageName) {
+    return toBuilder()
+        .setStageName(AccountedStage.checkName(stageName, "Validate.withStageName"))
+        .build();
+  }
+
+  /**
+   * The stage name recorded on rejections.
+   *
+   * @deprecated use {@link #withStageName}, which also names the stage of the accounting
+   */
+  @Deprecated
   public Validate withStage(String stage) {
-    checkArgument(stage != null && !stage.isEmpty(), "Validate.withStage: stage must not be empty");
-    return toBuilder().setStage(stage).build();
+    return toBuilder().setStageName(AccountedStage.checkName(stage, "Validate.withStage")).build();
   }
 
   /** Sends rejected rows to {@code handler} instead of failing the pipeline. */
@@ -104,7 +131,7 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
             "CheckRules",
             ParDo.of(
                     new ValidateFn(
-                        rules(), stage(), DeadLetters.routerFor(badRecordErrorHandler())))
+                        rules(), stageName(), DeadLetters.routerFor(badRecordErrorHandler())))
                 .withOutputTags(VALID, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(VALID).setRowSchema(schema);
@@ -115,22 +142,26 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
     super.populateDisplayData(builder);
     builder
         .add(DisplayData.item("rules", rules().toString()).withLabel("Rules"))
-        .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"));
+        .add(DisplayData.item("stage", stageName()).withLabel("Stage name"));
   }
 
   static final class ValidateFn extends DoFn<Row, Row> {
     private final List<RowRule> rules;
     private final String stage;
     private final BadRecordRouter router;
+    private final StageCounters counters;
 
     ValidateFn(List<RowRule> rules, String stage, BadRecordRouter router) {
       this.rules = new ArrayList<>(rules);
       this.stage = stage;
       this.router = router;
+      this.counters = StageCounters.of(stage);
     }
 
     @ProcessElement
-    public void process(@Element Row row, MultiOutputReceiver out) throws Exception {
+    public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out)
+        throws Exception {
+      counters.in();
       String firstReason = null;
       List<String> violations = new ArrayList<>();
       for (RowRule rule : rules) {
@@ -143,6 +174,7 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
         }
       }
       if (firstReason == null) {
+        counters.out(timestamp);
         out.get(VALID).output(row);
       } else {
         DeadLetters.reject(

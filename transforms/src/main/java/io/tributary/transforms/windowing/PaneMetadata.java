@@ -4,9 +4,9 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.metrics.LiveMetrics;
 import java.io.Serializable;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -187,7 +187,7 @@ public abstract class PaneMetadata implements Serializable {
 
   /** The counter {@code tributary/pane.<timing>}. */
   public static Counter paneCounter(PaneInfo.Timing timing) {
-    return Metrics.counter(
+    return LiveMetrics.counter(
         DeadLetters.NAMESPACE,
         PANE_COUNTER_PREFIX + timing.name().toLowerCase(java.util.Locale.ROOT));
   }

@@ -4,7 +4,10 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
-import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.LiveMetrics;
+import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.metrics.StageExit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -19,7 +22,6 @@ import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.state.MapState;
@@ -71,8 +73,8 @@ import org.joda.time.Instant;
  *       watermark passed {@code t}.
  *   <li>A record whose window expired before the learned watermark goes to {@link
  *       WindowedResult#tooLate()} as a {@link Row} of {@link #tooLateSchema(Schema)}, once per
- *       missed window, and is counted in {@code tributary/too_late} (records that missed every
- *       window they belong to).
+ *       missed window; a record that missed every window it belongs to leaves the stage by its
+ *       {@link StageExit#TOO_LATE} exit ({@code tributary/stage.<stage>.too_late}).
  *   <li>Every timer holds the step's output watermark at the learned watermark, so no GroupByKey
  *       downstream can see the watermark pass a window this step has admitted. Together that makes
  *       the accounting exact: every record is either in {@link WindowedResult#output()} and reaches
@@ -81,8 +83,14 @@ import org.joda.time.Instant;
  *
  * <p>Counters in namespace {@code tributary}: {@code window.on_time} and {@code
  * window.late_accepted} (record-window pairs admitted before, or after, the watermark passed the
- * window end), {@code window.missed} (record-window pairs in {@link WindowedResult#tooLate()}), and
- * {@code too_late}. Panes are counted by {@link PaneMetadata#attach()}.
+ * window end) and {@code window.missed} (record-window pairs in {@link WindowedResult#tooLate()}).
+ * Panes are counted by {@link PaneMetadata#attach()}.
+ *
+ * <p>An {@link AccountedStage} named {@value #STAGE} unless {@link Into#withStageName} says
+ * otherwise: every record counts once in {@code tributary/stage.<stage>.in} and leaves once, either
+ * on {@link WindowedResult#output()} ({@code stage.<stage>.out}: admitted to at least one of its
+ * windows, however many windows it is in) or by {@code stage.<stage>.too_late} (it missed every
+ * window).
  *
  * <p>Costs and limits: the learning step has one key, so on Flink it runs in one task slot (its
  * per-record work is a few state reads); it adds one timer firing per distinct window end and
@@ -125,13 +133,16 @@ public final class Windowing {
   /** Counter of record-window pairs routed to the too-late output. */
   public static final String MISSED = "window.missed";
 
+  /** Default stage name of the accounting. */
+  public static final String STAGE = "window";
+
   /** Event-time resolution at which the router learns the watermark. */
   static final long RESOLUTION_MS = 1000;
 
   /** Windows by {@code spec}, routing too-late records to {@link WindowedResult#tooLate()}. */
   public static <T> Into<T> of(WindowSpec spec) {
     checkArgument(spec != null, "Windowing.of: spec must not be null");
-    return new AutoValue_Windowing_Into<>(spec);
+    return new AutoValue_Windowing_Into<>(spec, STAGE);
   }
 
   /** Parses {@code spec} (see {@link WindowSpec}) and windows by it. */
@@ -159,8 +170,22 @@ public final class Windowing {
 
   /** The transform returned by {@link #of(WindowSpec)}. */
   @AutoValue
-  public abstract static class Into<T> extends PTransform<PCollection<T>, WindowedResult<T>> {
+  public abstract static class Into<T> extends PTransform<PCollection<T>, WindowedResult<T>>
+      implements AccountedStage {
     abstract WindowSpec spec();
+
+    /** The stage name of the accounting ({@code stage.<name>.*}). */
+    @Override
+    public abstract String stageName();
+
+    /**
+     * The stage name ({@value Windowing#STAGE} by default), lower_snake_case and unique in the
+     * pipeline.
+     */
+    public Into<T> withStageName(String stageName) {
+      return new AutoValue_Windowing_Into<>(
+          spec(), AccountedStage.checkName(stageName, "Windowing.withStageName"));
+    }
 
     @Override
     public WindowedResult<T> expand(PCollection<T> input) {
@@ -170,12 +195,16 @@ public final class Windowing {
           input.getName());
       Schema lateSchema = tooLateSchema(input.getSchema());
       Coder<T> coder = input.getCoder();
+      StageCounters counters = StageCounters.of(stageName());
       if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
         // A bounded input's watermark stays at its minimum until the input is exhausted, so no
         // window can expire before every record reached the GroupByKey: nothing is too late and
         // the learning step (one timer round per window end) would only cost time.
+        // Every record is admitted: counted in and out by the one step before the assignment.
         PCollection<T> output =
             input
+                .apply("Admit", ParDo.of(new AdmitFn<T>(counters)))
+                .setCoder(coder)
                 .apply("Window", spec().<T>toWindow())
                 .setSchema(
                     input.getSchema(),
@@ -199,7 +228,7 @@ public final class Windowing {
                       .triggering(DefaultTrigger.of())
                       .withAllowedLateness(Duration.ZERO)
                       .discardingFiredPanes())
-              .apply("KeyForRouter", ParDo.of(new KeyFn<T>()))
+              .apply("KeyForRouter", ParDo.of(new KeyFn<T>(counters)))
               .setCoder(keyedCoder);
       // One seed element per router key, processed before the input watermark can move, so the
       // router holds its output watermark from the very first record on.
@@ -220,6 +249,7 @@ public final class Windowing {
                   "RouteTooLate",
                   ParDo.of(
                           new RouteTooLateFn<T>(
+                              counters,
                               spec().windowFn(),
                               spec().allowedLateness(),
                               input.getToRowFunction(),
@@ -248,6 +278,7 @@ public final class Windowing {
       WindowSpec s = spec();
       builder
           .add(DisplayData.item("spec", s.toString()).withLabel("Window spec"))
+          .add(DisplayData.item("stage", stageName()).withLabel("Stage name"))
           .add(
               DisplayData.item("windowFn", s.windowFn().getClass().getSimpleName())
                   .withLabel("Window function"))
@@ -261,9 +292,33 @@ public final class Windowing {
     }
   }
 
+  /** Bounded input: nothing is too late, so every record is in and out here. */
+  static final class AdmitFn<T> extends DoFn<T, T> {
+    private final StageCounters counters;
+
+    AdmitFn(StageCounters counters) {
+      this.counters = counters;
+    }
+
+    @ProcessElement
+    public void process(@Element T element, @Timestamp Instant timestamp, OutputReceiver<T> out) {
+      counters.in();
+      counters.out(timestamp);
+      out.output(element);
+    }
+  }
+
+  /** Keys every record for the router (counted in here; it leaves the stage in the router). */
   static final class KeyFn<T> extends DoFn<T, KV<Integer, T>> {
+    private final StageCounters counters;
+
+    KeyFn(StageCounters counters) {
+      this.counters = counters;
+    }
+
     @ProcessElement
     public void process(@Element T element, OutputReceiver<KV<Integer, T>> out) {
+      counters.in();
       out.output(KV.of(0, element));
     }
   }
@@ -288,10 +343,10 @@ public final class Windowing {
     private final Schema lateSchema;
     private final TupleTag<KV<T, List<Long>>> admittedTag;
     private final TupleTag<Row> tooLateTag;
-    private final Counter tooLate = Metrics.counter(DeadLetters.NAMESPACE, RunAccounting.TOO_LATE);
-    private final Counter missed = Metrics.counter(DeadLetters.NAMESPACE, MISSED);
-    private final Counter onTime = Metrics.counter(DeadLetters.NAMESPACE, ON_TIME);
-    private final Counter lateAccepted = Metrics.counter(DeadLetters.NAMESPACE, LATE_ACCEPTED);
+    private final StageCounters counters;
+    private final Counter missed = LiveMetrics.counter(DeadLetters.NAMESPACE, MISSED);
+    private final Counter onTime = LiveMetrics.counter(DeadLetters.NAMESPACE, ON_TIME);
+    private final Counter lateAccepted = LiveMetrics.counter(DeadLetters.NAMESPACE, LATE_ACCEPTED);
 
     @StateId("watermark")
     private final StateSpec<ValueState<Instant>> watermarkSpec =
@@ -308,12 +363,14 @@ public final class Windowing {
     private final TimerSpec learnSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     RouteTooLateFn(
+        StageCounters counters,
         WindowFn<Object, BoundedWindow> windowFn,
         Duration lateness,
         SerializableFunction<T, Row> toRow,
         Schema lateSchema,
         TupleTag<KV<T, List<Long>>> admittedTag,
         TupleTag<Row> tooLateTag) {
+      this.counters = counters;
       this.windowFn = windowFn;
       this.lateness = lateness;
       this.toRow = toRow;
@@ -366,9 +423,13 @@ public final class Windowing {
         earliest = Math.min(earliest, p);
       }
       if (missedWindows.size() == windows.size()) {
-        tooLate.inc();
+        counters.exit(StageExit.TOO_LATE);
         return;
       }
+      // Admitted to at least one window: the record reaches the main output (DropMissedWindowsFn
+      // drops only the record-window pairs routed as too late above), counted once however many
+      // windows it is in.
+      counters.out(timestamp);
       out.get(admittedTag).output(KV.of(value, missedWindows));
       if (nextPoint == null || earliest < nextPoint) {
         arm(learn, next, earliest, known);

@@ -6,11 +6,13 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.tributary.testing.Counters;
 import io.tributary.testing.EventScript;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.json.DecimalBound;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -171,11 +173,19 @@ public class CdcTest {
         .containsInAnyOrder(
             "cdc/missing_source", "cdc/unknown_op", "cdc/wrong_type", "cdc/not_json");
 
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    RunAccounting a = RunAccounting.from(run);
-    // 17 lines = 9 accepted versions + 2 redeliveries + 2 tombstones (deduplicated) + 4 dead
-    // letters.
+    // 17 lines = 9 accepted versions (out, once per event though the final state emits 4 changes
+    // and 9 versions) + 2 redeliveries + 2 tombstones (deduplicated) + 4 dead letters.
+    Counters.assertStage(
+        Counters.stage(run, graph, "cdc"),
+        17,
+        9,
+        Map.of("missing_source", 1L, "unknown_op", 1L, "wrong_type", 1L, "not_json", 1L),
+        Map.of("deduplicated", 4L));
+    RunAccounting a = Counters.accounting(run, graph);
+    assertEquals(17, a.read());
     assertEquals(9, a.written());
     assertEquals(4, a.deduplicated());
     assertEquals(
@@ -189,7 +199,7 @@ public class CdcTest {
             "cdc.not_json",
             1L),
         a.deadLettersByReason());
-    assertEquals(17, a.written() + a.deduplicated() + a.deadLettered());
+    assertTrue(a.line(), a.balanced());
     assertEquals(2, counter(run, Cdc.TOMBSTONES));
   }
 
@@ -223,10 +233,13 @@ public class CdcTest {
             version("k", "one", 1, "c", 10, 1_000, 3_000L, false),
             version("k", "two", 2, "u", 20, 2_000, 3_000L, false),
             version("k", "one", 1, "c", 10, 1_000, 2_000L, false));
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertEquals(3, RunAccounting.from(run).written());
-    assertEquals(1, RunAccounting.from(run).deduplicated());
+    // Three accepted events (out once each, though the changelog emitted 2 changes and 5
+    // versions for them), one redelivery.
+    Counters.assertStage(
+        Counters.stage(run, graph, "cdc"), 4, 3, Map.of(), Map.of("deduplicated", 1L));
     assertEquals(1, counter(run, Cdc.SUPERSEDED));
   }
 
@@ -289,12 +302,11 @@ public class CdcTest {
             version("k", "three", 3, "u", 30, 3_000, 4_000L, false),
             version("g", "again", 5, "c", 50, 5_000, null, true));
     PAssert.that(handler.getOutput()).containsInAnyOrder("cdc/expired_state", "cdc/expired_state");
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    RunAccounting a = RunAccounting.from(run);
-    assertEquals(6, a.written());
-    assertEquals(0, a.deduplicated());
-    assertEquals(Map.of("cdc.expired_state", 2L), a.deadLettersByReason());
+    Counters.assertStage(
+        Counters.stage(run, graph, "cdc"), 8, 6, Map.of("expired_state", 2L), Map.of());
     assertEquals(1, counter(run, Cdc.EXPIRED_KEYS));
     // Version 10 of k at 70 s; version 30 of k when the input ends (k then holds 30 and 40).
     assertEquals(2, counter(run, Cdc.COMPACTED));
@@ -379,7 +391,21 @@ public class CdcTest {
             "cdc/out_of_range", // lsn beyond INT64, once wrapped silently
             "cdc/out_of_range", // source.ts_ms in year 285 million
             "cdc/too_large");
-    p.run().waitUntilFinish();
+    StageGraph graph = StageGraph.of(p);
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    Counters.assertStage(
+        Counters.stage(run, graph, "cdc"),
+        11,
+        1,
+        Map.of(
+            "too_deep", 1L,
+            "number_too_long", 1L,
+            "out_of_range", 5L,
+            "duplicate_key", 1L,
+            "unknown_field", 1L,
+            "too_large", 1L),
+        Map.of());
   }
 
   @Test
@@ -393,11 +419,51 @@ public class CdcTest {
             "Apply",
             Cdc.apply(PRICED, "id")
                 .withLimits(RecordLimits.defaults().withDuplicateKeys(RecordLimits.Rule.COUNT)));
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
     assertEquals(1, counter(run, "noted.cdc.unknown_field"));
     assertEquals(1, counter(run, "noted.cdc.duplicate_key"));
-    assertEquals(3, counter(run, RunAccounting.WRITTEN));
+    Counters.assertStage(Counters.stage(run, graph, "cdc"), 3, 3, Map.of(), Map.of());
+  }
+
+  @Test
+  public void twoTablesInOnePipelineAreTwoStagesWithTheirOwnRejections() {
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new ReasonsSink());
+    p.apply("Orders", Create.of(sourceOrder()).withCoder(StringUtf8Coder.of()))
+        .apply(
+            "ApplyOrders",
+            Cdc.apply(TABLE, "id").withStageName("cdc_orders").withBadRecordErrorHandler(handler));
+    p.apply(
+            "Products",
+            Create.of(priced("p", "1", 100), priced("p", "2", 100), "{\"op\":\"c\"}")
+                .withCoder(StringUtf8Coder.of()))
+        .apply(
+            "ApplyProducts",
+            Cdc.apply(PRICED, "id")
+                .withStageName("cdc_products")
+                .withBadRecordErrorHandler(handler));
+    handler.close();
+    PAssert.that(handler.getOutput()).containsInAnyOrder("cdc_products/missing_source");
+    StageGraph graph = StageGraph.of(p);
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    // 11 lines: 9 versions, 2 tombstones.
+    Counters.assertStage(
+        Counters.stage(run, graph, "cdc_orders"), 11, 9, Map.of(), Map.of("deduplicated", 2L));
+    // the second "p" at the same position is a redelivery: the first arrival wins
+    Counters.assertStage(
+        Counters.stage(run, graph, "cdc_products"),
+        3,
+        1,
+        Map.of("missing_source", 1L),
+        Map.of("deduplicated", 1L));
+    RunAccounting a = Counters.accounting(run, graph);
+    assertEquals(14, a.read());
+    assertEquals(10, a.written());
+    assertTrue(a.line(), a.balanced());
+    assertThrows(IllegalArgumentException.class, () -> Cdc.apply(TABLE, "id").withStageName("CDC"));
   }
 
   @Test

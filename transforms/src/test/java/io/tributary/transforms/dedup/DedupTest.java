@@ -4,20 +4,32 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
+import io.tributary.testing.Counters;
+import io.tributary.transforms.json.DecodeJson;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.Rule;
@@ -43,6 +55,7 @@ public class DedupTest {
     // per-window dedup would miss. Dedup runs before windowing, so it is caught.
     PCollection<Row> input =
         p.apply(
+                "Events",
                 Create.timestamped(
                         at("a", 1, Duration.ZERO),
                         at("b", 2, Duration.standardSeconds(59)),
@@ -64,9 +77,84 @@ public class DedupTest {
         .containsInAnyOrder(
             Row.withSchema(SCHEMA).addValues("a", 1L).build(),
             Row.withSchema(SCHEMA).addValues("b", 2L).build());
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertEquals(2L, RunAccounting.from(run).deduplicated());
+    Counters.assertStage(
+        Counters.stage(run, graph, "dedup"), 5, 3, Map.of(), Map.of("deduplicated", 2L));
+    RunAccounting line = Counters.accounting(run, graph);
+    assertEquals(2L, line.deduplicated());
+    assertTrue(line.line(), line.balanced());
+  }
+
+  private static final Schema EVENT =
+      Schema.builder().addStringField("id").addStringField("user").build();
+
+  @Test
+  public void twoDedupStagesInOnePipelineCountEachApart() {
+    BadRecordErrorHandler<PCollection<BadRecord>> handler =
+        p.registerBadRecordErrorHandler(new Keep());
+    Instant t = T0;
+    PCollection<String> lines =
+        p.apply(
+            "Lines",
+            Create.timestamped(
+                TimestampedValue.of("{\"id\":\"1\",\"user\":\"u1\"}", t),
+                TimestampedValue.of("{\"id\":\"1\",\"user\":\"u1\"}", t.plus(1000)),
+                TimestampedValue.of("{\"id\":\"2\",\"user\":\"u1\"}", t.plus(2000)),
+                TimestampedValue.of("{\"id\":\"3\",\"user\":\"u2\"}", t.plus(3000)),
+                TimestampedValue.of("{\"id\":\"4\",\"user\":\"u2\"}", t.plus(4000)),
+                TimestampedValue.of("{\"id\":\"4\",\"user\":\"u2\"}", t.plus(5000)),
+                TimestampedValue.of("not json", t.plus(6000))));
+    PCollection<Row> decoded =
+        lines.apply("Decode", DecodeJson.toRows(EVENT).withBadRecordErrorHandler(handler));
+    handler.close();
+    Dedup.Result<Row> byId =
+        decoded.apply("DedupById", Dedup.<Row>byField("id").withStageName("dedup_a"));
+    Dedup.Result<Row> byUser =
+        byId.output().apply("DedupByUser", Dedup.<Row>byField("user").withStageName("dedup_b"));
+    PAssert.that(
+            byUser
+                .output()
+                .apply(MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("user"))))
+        .containsInAnyOrder("u1", "u2");
+    StageGraph graph = StageGraph.of(p);
+    assertEquals(
+        List.of("decode", "dedup_a", "dedup_b"),
+        graph.stages().stream().map(StageGraph.Node::name).collect(Collectors.toList()));
+    assertEquals(List.of("dedup_a"), List.copyOf(graph.stage("dedup_b").feeders()));
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    Counters.assertStage(
+        Counters.stage(run, graph, "decode"), 7, 6, Map.of("not_json", 1L), Map.of());
+    // ids 1, 2, 3, 4 pass; the second "1" and the second "4" are duplicates.
+    Counters.assertStage(
+        Counters.stage(run, graph, "dedup_a"), 6, 4, Map.of(), Map.of("deduplicated", 2L));
+    // users u1, u1, u2, u2 (ids 1, 2, 3, 4): one of each stays.
+    Counters.assertStage(
+        Counters.stage(run, graph, "dedup_b"), 4, 2, Map.of(), Map.of("deduplicated", 2L));
+    RunAccounting line = Counters.accounting(run, graph);
+    assertEquals(
+        "read=7 = written=2 + dead-lettered=1 + quarantined=0 + deduplicated=4 + too-late=0"
+            + " [balanced]",
+        line.line());
+    assertTrue(line.line(), line.balanced());
+  }
+
+  /** Keeps the bad records as they are. */
+  static final class Keep extends PTransform<PCollection<BadRecord>, PCollection<BadRecord>> {
+    @Override
+    public PCollection<BadRecord> expand(PCollection<BadRecord> input) {
+      return input;
+    }
+  }
+
+  @Test
+  public void stageNameMustBeLowerSnakeCase() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> Dedup.byField("id").withStageName("Dedup A"));
+    assertThat(e.getMessage(), containsString("Dedup.withStageName"));
   }
 
   @Test

@@ -11,10 +11,12 @@ import static org.junit.Assert.assertTrue;
 import io.tributary.testing.Counters;
 import io.tributary.testing.EventScript;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import io.tributary.transforms.windowing.WindowedResult;
 import io.tributary.transforms.windowing.Windowing;
 import io.tributary.transforms.windowing.WindowingTest;
 import java.io.Serializable;
+import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -55,9 +57,11 @@ public class DedupTtlTest implements Serializable {
             .apply("Dedup", Dedup.<Row>byField("user").withTtl(Duration.standardMinutes(10)));
     PAssert.that(lines(result.output(), "Unique")).containsInAnyOrder("x,1", "x,3");
     PAssert.that(lines(result.duplicates(), "Duplicates")).containsInAnyOrder("x,2", "x,4");
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertEquals(2, Counters.get(run, RunAccounting.DEDUPLICATED));
+    Counters.assertStage(
+        Counters.stage(run, graph, "dedup"), 4, 2, Map.of(), Map.of("deduplicated", 2L));
     // x,1 forgotten after its TTL, x,3 at the end of input: nothing stays remembered.
     assertEquals(2, Counters.get(run, Dedup.EXPIRED));
   }
@@ -76,9 +80,11 @@ public class DedupTtlTest implements Serializable {
         rows(script.apply(p, "Events"))
             .apply("Dedup", Dedup.<Row>byField("user").withTtl(Duration.standardMinutes(10)));
     PAssert.that(lines(result.output(), "Unique")).containsInAnyOrder(firsts);
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertEquals(300, Counters.get(run, RunAccounting.DEDUPLICATED));
+    Counters.assertStage(
+        Counters.stage(run, graph, "dedup"), 600, 300, Map.of(), Map.of("deduplicated", 300L));
     // Each remembered id is swept exactly once: the state holds nothing at the end.
     assertEquals(300, Counters.get(run, Dedup.EXPIRED));
   }
@@ -113,10 +119,16 @@ public class DedupTtlTest implements Serializable {
     PAssert.that(WindowingTest.sumPanes(windowed.output()))
         .containsInAnyOrder("00:00-01:00 ON_TIME#0 1 final", "01:00-02:00 ON_TIME#0 3 final");
     PAssert.that(lines(deduped.duplicates(), "Duplicates")).containsInAnyOrder("y,2");
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertEquals(1, Counters.get(run, RunAccounting.DEDUPLICATED));
-    assertEquals(0, Counters.get(run, RunAccounting.TOO_LATE));
+    Counters.assertStage(
+        Counters.stage(run, graph, "dedup"), 3, 2, Map.of(), Map.of("deduplicated", 1L));
+    Counters.assertStage(Counters.stage(run, graph, "window"), 2, 2, Map.of(), Map.of());
+    RunAccounting line = Counters.accounting(run, graph);
+    assertEquals(3, line.read());
+    assertEquals(2, line.written());
+    assertTrue(line.line(), line.balanced());
   }
 
   @Test

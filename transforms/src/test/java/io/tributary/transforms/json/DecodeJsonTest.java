@@ -5,10 +5,13 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.tributary.testing.Counters;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.limits.RecordLimits;
+import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -81,6 +84,7 @@ public class DecodeJsonTest {
                     "{\"id\":\"f\",\"price\":2,\"at\":\"2026-11-01T09:00:00Z\"} trailing")) // not_json
             .apply(DecodeJson.toRows(SCHEMA).withBadRecordErrorHandler(handler));
     handler.close();
+    StageGraph graph = StageGraph.of(p);
 
     PAssert.that(rows)
         .containsInAnyOrder(
@@ -100,7 +104,44 @@ public class DecodeJsonTest {
             "decode/empty_line",
             "decode/not_json",
             "decode/not_json");
-    p.run().waitUntilFinish();
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    // Ten lines in: two decoded, eight rejections (the blank line among them), nothing else.
+    Counters.assertStage(
+        Counters.stage(run, graph, "decode"),
+        10,
+        2,
+        Map.of(
+            "not_json", 3L,
+            "truncated_json", 1L,
+            "missing_field", 1L,
+            "wrong_type", 1L,
+            "bad_timestamp", 1L,
+            "empty_line", 1L),
+        Map.of());
+    RunAccounting line = Counters.accounting(run, graph);
+    assertEquals(10, line.read());
+    assertEquals(2, line.written());
+    assertTrue(line.line(), line.balanced());
+  }
+
+  @Test
+  public void withStageNameNamesTheAccountingAndTheRejections() {
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new ReasonsSink());
+    p.apply(Create.of("{\"id\":\"a\",\"price\":1,\"at\":\"2026-11-01T09:00:00Z\"}", "nope"))
+        .apply(
+            DecodeJson.toRows(SCHEMA).withStageName("ingest").withBadRecordErrorHandler(handler));
+    handler.close();
+    PAssert.that(handler.getOutput()).containsInAnyOrder("ingest/not_json");
+    StageGraph graph = StageGraph.of(p);
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    Counters.assertStage(
+        Counters.stage(run, graph, "ingest"), 2, 1, Map.of("not_json", 1L), Map.of());
+    assertEquals(1, Counters.get(run, "dead_letter.ingest.not_json"));
+    assertThrows(
+        IllegalArgumentException.class, () -> DecodeJson.toRows(SCHEMA).withStageName("Bad-Name"));
   }
 
   @Test
@@ -204,7 +245,7 @@ public class DecodeJsonTest {
                     "{\"id\":\"c\",\"price\":1,\"at\":\"2026-11-01T09:00:00Z\"}"))
             .apply(
                 DecodeJson.toRows(SCHEMA)
-                    .withStage("ingest")
+                    .withStageName("ingest")
                     .withLimits(
                         RecordLimits.defaults()
                             .withDuplicateKeys(RecordLimits.Rule.COUNT)
@@ -288,7 +329,7 @@ public class DecodeJsonTest {
     DisplayData data =
         DisplayData.from(
             DecodeJson.toRows(SCHEMA)
-                .withStage("ingest")
+                .withStageName("ingest")
                 .withDecimalBounds(Map.of("price", DecimalBound.of(12, 2))));
     assertThat(data.asMap().keySet().toString(), containsString("stage"));
     assertThat(data.asMap().keySet().toString(), containsString("limits"));
@@ -301,7 +342,7 @@ public class DecodeJsonTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> DecodeJson.toRows(null));
     assertThat(e.getMessage(), containsString("DecodeJson.toRows"));
-    assertThrows(IllegalArgumentException.class, () -> DecodeJson.toRows(SCHEMA).withStage(""));
+    assertThrows(IllegalArgumentException.class, () -> DecodeJson.toRows(SCHEMA).withStageName(""));
     p.enableAbandonedNodeEnforcement(false);
   }
 

@@ -5,8 +5,10 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
+import io.tributary.testing.Counters;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import io.tributary.transforms.quality.anomaly.AnomalyCheck;
 import io.tributary.transforms.quality.anomaly.KSigma;
 import io.tributary.transforms.quality.constraints.Check;
@@ -134,15 +136,22 @@ public class QualityTest {
                 + "{\"id\":\"e-2\",\"price\":200,\"email\":null,\"product\":\"p1\",\"at\":\"2026-11-01T10:00:00.000Z\"}",
             "orders [pattern_id/error, range_price/error, email_email/warn, referential_product/error] "
                 + "{\"id\":\"x-3\",\"price\":-1,\"email\":\"not-an-email\",\"product\":\"p9\",\"at\":\"2026-11-01T10:00:00.000Z\"}");
+    StageGraph graph = StageGraph.of(p);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     Map<String, Long> c = counters(result);
-    assertEquals(Long.valueOf(2), c.get(RunAccounting.QUARANTINED));
+    // e-1 and e-4 pass (a warn rule alone does not quarantine), e-2 and x-3 are quarantined.
+    Counters.assertStage(
+        Counters.stage(result, graph, "quality"), 4, 2, Map.of(), Map.of("quarantined", 2L));
     assertEquals(Long.valueOf(2), c.get("quality.warn.not_null_email"));
     assertEquals(Long.valueOf(1), c.get("quality.warn.email_email"));
     assertEquals(Long.valueOf(2), c.get("quality.error.range_price"));
     assertEquals(Long.valueOf(1), c.get("quality.error.referential_product"));
-    assertEquals(2L, RunAccounting.from(result).quarantined());
+    RunAccounting line = Counters.accounting(result, graph);
+    assertEquals(
+        "read=4 = written=2 + dead-lettered=0 + quarantined=2 + deduplicated=0 + too-late=0"
+            + " [balanced]",
+        line.line());
   }
 
   @Test
@@ -366,6 +375,47 @@ public class QualityTest {
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertEquals(Long.valueOf(1), counters(result).get(Quality.ANOMALIES));
+  }
+
+  /**
+   * An event-time stage before a quality stage whose metrics take their own event time: the inner
+   * step counts apart, so each stage shows exactly its own records.
+   */
+  @Test
+  public void namedQualityStageAfterAnEventTimeStageCountsOnlyItsOwnRows() {
+    PCollection<Row> input =
+        p.apply(Create.timestamped(windowed()).withCoder(RowCoder.of(SCHEMA))).setRowSchema(SCHEMA);
+    Quality.Result q =
+        input
+            .apply("EventTime", io.tributary.transforms.time.EventTime.fromField("at"))
+            .apply(
+                "Quality",
+                Quality.check(
+                        Checks.forDataset("orders")
+                            .withRule(
+                                QualityRule.range(
+                                    "price", BigDecimal.ZERO, BigDecimal.ONE.add(BigDecimal.ONE))))
+                    .withStageName("quality_orders")
+                    .withMetricsWindows(FixedWindows.of(Duration.standardHours(1)), "at"));
+    PAssert.that(q.passed()).containsInAnyOrder(windowed().get(0).getValue());
+    StageGraph graph = StageGraph.of(p);
+    assertEquals(
+        List.of("event_time", "quality_orders"),
+        graph.stages().stream()
+            .map(StageGraph.Node::name)
+            .collect(java.util.stream.Collectors.toList()));
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    Counters.assertStage(Counters.stage(result, graph, "event_time"), 4, 4, Map.of(), Map.of());
+    Counters.assertStage(
+        Counters.stage(result, graph, "quality_orders"), 4, 1, Map.of(), Map.of("quarantined", 3L));
+    assertEquals(4, Counters.get(result, "stage.quality_orders_metrics_time.in"));
+    RunAccounting line = Counters.accounting(result, graph);
+    assertEquals(4, line.read());
+    assertEquals(1, line.written());
+    assertEquals(3, line.quarantined());
+    assertEquals(true, line.balanced());
+    assertThrows(IllegalArgumentException.class, () -> Quality.check(rules()).withStageName("q-1"));
   }
 
   @Test

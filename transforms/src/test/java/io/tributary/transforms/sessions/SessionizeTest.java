@@ -8,7 +8,7 @@ import static org.junit.Assert.assertThrows;
 import io.tributary.testing.Counters;
 import io.tributary.testing.EventScript;
 import io.tributary.testing.Panes;
-import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import io.tributary.transforms.windowing.WindowSpec;
 import io.tributary.transforms.windowing.WindowedResult;
 import java.io.Serializable;
@@ -150,9 +150,14 @@ public class SessionizeTest implements Serializable {
                     MapElements.into(TypeDescriptors.strings())
                         .via((Row r) -> r.getString("user_id"))))
         .containsInAnyOrder("u1");
+    StageGraph graph = StageGraph.of(p);
+    assertEquals(1, graph.stages().size()); // the inner windowing counts as this stage
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertEquals(1, Counters.get(run, RunAccounting.TOO_LATE));
+    // Events, not summaries: four reach a session, one is too late.
+    Counters.assertStage(
+        Counters.stage(run, graph, "sessionize"), 5, 4, Map.of(), Map.of("too_late", 1L));
+    assertEquals(0, Counters.get(run, "stage.window.in"));
     assertEquals(3, Counters.get(run, "pane.late") + Counters.get(run, "pane.on_time"));
   }
 

@@ -3,10 +3,12 @@ package io.tributary.transforms.windowing;
 import static io.tributary.transforms.windowing.WindowingTest.hhmm;
 import static io.tributary.transforms.windowing.WindowingTest.min;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
 import io.tributary.testing.Counters;
 import io.tributary.testing.EventScript;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.TreeMap;
@@ -109,7 +111,7 @@ public class KappaTest implements Serializable {
                             .addValues(l.split(",")[0], Long.parseLong(l.split(",")[1]))
                             .build()))
         .setRowSchema(WindowingTest.SCHEMA)
-        .apply(source + "Window", Windowing.<Row>of(SPEC));
+        .apply(source + "Window", Windowing.<Row>of(SPEC).withStageName("window_" + source));
   }
 
   static PCollection<String> panesOf(String source, PCollection<Row> windowed) {
@@ -226,9 +228,12 @@ public class KappaTest implements Serializable {
               assertEquals(finals(all, "batch"), finals(all, "stream"));
               return null;
             });
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertEquals(0, Counters.get(run, RunAccounting.TOO_LATE));
+    assertEquals(24, script.elements().size());
+    Counters.assertStage(Counters.stage(run, graph, "window_batch"), 24, 24, Map.of(), Map.of());
+    Counters.assertStage(Counters.stage(run, graph, "window_stream"), 24, 24, Map.of(), Map.of());
     // 24 streamed events (the bounded branch needs no routing): 4 arrived after their window's
     // end (c12, a16, b20, c24), inside the lateness.
     assertEquals(4, Counters.get(run, Windowing.LATE_ACCEPTED));
@@ -290,9 +295,17 @@ public class KappaTest implements Serializable {
               assertEquals(lateStrings, difference);
               return null;
             });
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertEquals(2, Counters.get(run, RunAccounting.TOO_LATE));
+    long n = script.elements().size();
+    Counters.assertStage(Counters.stage(run, graph, "window_batch"), n, n, Map.of(), Map.of());
+    Counters.assertStage(
+        Counters.stage(run, graph, "window_stream"), n, n - 2, Map.of(), Map.of("too_late", 2L));
+    RunAccounting line = Counters.accounting(run, graph);
+    assertEquals(2 * n, line.read());
+    assertEquals(2, line.tooLate());
+    assertTrue(line.line(), line.balanced());
     assertEquals(2, Counters.get(run, Windowing.MISSED));
   }
 }

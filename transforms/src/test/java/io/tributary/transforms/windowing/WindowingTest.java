@@ -6,6 +6,7 @@ import io.tributary.testing.Counters;
 import io.tributary.testing.EventScript;
 import io.tributary.testing.Panes;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import java.io.Serializable;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -131,9 +132,12 @@ public class WindowingTest implements Serializable {
                 .tooLate()
                 .apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
         .containsInAnyOrder("e missed 00:00-01:00 late_by_ms=0");
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertEquals(1, Counters.get(run, RunAccounting.TOO_LATE));
+    // a-d reach the output, e leaves too late.
+    Counters.assertStage(
+        Counters.stage(run, graph, "window"), 5, 4, Map.of(), Map.of("too_late", 1L));
     assertEquals(1, Counters.get(run, Windowing.MISSED));
     assertEquals(3, Counters.get(run, Windowing.ON_TIME));
     assertEquals(1, Counters.get(run, Windowing.LATE_ACCEPTED));
@@ -182,10 +186,12 @@ public class WindowingTest implements Serializable {
                 .tooLate()
                 .apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
         .containsInAnyOrder("d missed 23:30-00:30 late_by_ms=0");
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    // d is still written (one window admitted it), so it is not too late as a record.
-    assertEquals(0, Counters.get(run, RunAccounting.TOO_LATE));
+    // d is still written (one window admitted it), so it is not too late as a record; each record
+    // is out once, though every one is in two windows.
+    Counters.assertStage(Counters.stage(run, graph, "window"), 4, 4, Map.of(), Map.of());
     assertEquals(1, Counters.get(run, Windowing.MISSED));
     assertEquals(5, Counters.get(run, Windowing.ON_TIME));
     assertEquals(2, Counters.get(run, Windowing.LATE_ACCEPTED));
@@ -239,9 +245,11 @@ public class WindowingTest implements Serializable {
                 .tooLate()
                 .apply("Late", MapElements.into(TypeDescriptors.strings()).via(lateDescription())))
         .containsInAnyOrder("a missed 00:01-00:11 late_by_ms=1140000");
+    StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
     run.waitUntilFinish();
-    assertEquals(1, Counters.get(run, RunAccounting.TOO_LATE));
+    Counters.assertStage(
+        Counters.stage(run, graph, "window"), 5, 4, Map.of(), Map.of("too_late", 1L));
     assertEquals(3, Counters.get(run, Windowing.ON_TIME));
     assertEquals(1, Counters.get(run, Windowing.LATE_ACCEPTED));
   }
@@ -262,6 +270,31 @@ public class WindowingTest implements Serializable {
         "00:00-00:15 ON_TIME#0 3",
         "00:20-00:30 ON_TIME#0 3",
         "00:00-00:30 ON_TIME|LATE#0 4");
+  }
+
+  /** A bounded input: nothing is too late, every record is in and out once, named as asked. */
+  @Test
+  public void boundedInputCountsEveryRecordInAndOut() {
+    PCollection<Row> events =
+        rows(
+            p.apply(
+                "Lines",
+                Create.timestamped(
+                    org.apache.beam.sdk.values.TimestampedValue.of("a,1", min(5)),
+                    org.apache.beam.sdk.values.TimestampedValue.of("b,2", min(65)),
+                    org.apache.beam.sdk.values.TimestampedValue.of("c,3", min(70)))));
+    WindowedResult<Row> result =
+        events.apply("Window", Windowing.<Row>of("sliding:1h/30m").withStageName("hourly"));
+    PAssert.that(result.tooLate()).empty();
+    StageGraph graph = StageGraph.of(p);
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    Counters.assertStage(Counters.stage(run, graph, "hourly"), 3, 3, Map.of(), Map.of());
+    RunAccounting line = Counters.accounting(run, graph);
+    assertEquals(
+        "read=3 = written=3 + dead-lettered=0 + quarantined=0 + deduplicated=0 + too-late=0"
+            + " [balanced]",
+        line.line());
   }
 
   /** The result names its two outputs by the same static tags in every application. */

@@ -1,6 +1,7 @@
 package io.tributary.transforms.quality.anomaly;
 
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.metrics.LiveMetrics;
 import io.tributary.transforms.quality.QualitySchemas;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,7 +13,6 @@ import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -55,7 +55,7 @@ public final class DetectAnomaliesFn extends DoFn<KV<String, Row>, Row> {
   private final List<AnomalyCheck> checks;
   private final Map<String, List<Double>> seeds;
   private final String runId;
-  private final Counter anomalies = Metrics.counter(DeadLetters.NAMESPACE, "quality.anomalies");
+  private final Counter anomalies = LiveMetrics.counter(DeadLetters.NAMESPACE, "quality.anomalies");
 
   @StateId("pending")
   private final StateSpec<BagState<Row>> pendingSpec =
