@@ -4,6 +4,7 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.metrics.LiveMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -23,7 +24,6 @@ import org.apache.beam.sdk.io.fs.MetadataCoderV2;
 import org.apache.beam.sdk.io.fs.ResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Filter;
@@ -340,7 +340,7 @@ public abstract class FileSource extends PTransform<PBegin, PCollection<FileIO.R
 
     @Setup
     public void setup() {
-      skipped = Metrics.counter(DeadLetters.NAMESPACE, FILES_SKIPPED);
+      skipped = LiveMetrics.counter(DeadLetters.NAMESPACE, FILES_SKIPPED);
     }
 
     @ProcessElement

@@ -7,7 +7,8 @@ import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.errors.TruncatedPayload;
 import io.tributary.transforms.limits.RecordLimits;
-import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.StageCounters;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,8 +22,6 @@ import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.ReadableFileCoder;
 import org.apache.beam.sdk.io.range.OffsetRange;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -36,7 +35,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Reads text files as UTF-8 lines, bounded: a hostile line becomes a dead letter, never a failed,
@@ -54,15 +52,23 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       line, the length, the limit and the hash.
  *   <li>not UTF-8: reason {@code invalid_utf8}; the payload is the original bytes ({@code byte[]}
  *       with {@code ByteArrayCoder}), the message names the file, the line and the first bad byte.
- *   <li>otherwise the line is output as a {@code String}; a blank line too (decoders reject it).
+ *   <li>otherwise the line is output as a {@code String}; a blank or whitespace-only line too:
+ *       {@code ReadLines} hands out raw text, and the decoder after it rejects a blank line as
+ *       {@code empty_line} ({@code DecodeJson} does; {@code ReadRows} for JSON lines and CSV does
+ *       it in its own stage).
  * </ul>
  *
  * <p>A stream that fails (a truncated or corrupt gzip, bzip2, zstd or deflate file) keeps the lines
  * already read; the rest of that file, including a partial line, is one dead letter with reason
  * {@code corrupt_file} whose payload is the file name and whose message gives the number of
  * complete lines, the uncompressed offset where reading stopped and the exception class. Other
- * files are not affected. Every output line and every rejection is counted once in {@code
- * tributary/read} ({@link #withReadCounter}), so the run's accounting balances.
+ * files are not affected.
+ *
+ * <p><b>Accounting.</b> {@code ReadLines} is an {@link AccountedStage}, {@code read} by default
+ * ({@link #withStageName}): every line it saw, and each damaged rest of a file, is counted in
+ * {@code tributary/stage.read.in}, every line it outputs in {@code stage.read.out}, every rejection
+ * in {@code dead_letter.read.<reason>}, so {@code in = out + rejected} for the stage. The counters
+ * count in Beam's metrics and in the in-JVM mirror the live progress line reads.
  *
  * <p>Uncompressed files larger than 64 MiB are split into ranges read in parallel, as {@code
  * TextIO} does: a range reads the lines that begin inside it. Compressed files are read whole, by
@@ -72,13 +78,18 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * PCollection<String> lines = pipeline
  *     .apply("Files", FileSource.glob("/data/in/*.jsonl.gz"))
  *     .apply("ReadLines", ReadLines.create()
+ *         .withStageName("read_orders")      // one name per source of the pipeline
  *         .withLimits(RecordLimits.defaults().withMaxRecordBytes(256 * 1024))
  *         .withBadRecordErrorHandler(handler));
  * }</pre>
  */
 @AutoValue
 public abstract class ReadLines
-    extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<String>> {
+    extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<String>>
+    implements AccountedStage {
+  /** The default stage name. */
+  public static final String STAGE = "read";
+
   /** Uncompressed files above this size are read in ranges of this size. */
   static final long DEFAULT_SPLIT_BYTES = 64L << 20;
 
@@ -86,7 +97,7 @@ public abstract class ReadLines
 
   abstract String stage();
 
-  abstract @Nullable String readCounter();
+  abstract boolean countOut();
 
   abstract long splitBytes();
 
@@ -100,7 +111,7 @@ public abstract class ReadLines
 
     abstract Builder setStage(String stage);
 
-    abstract Builder setReadCounter(@Nullable String counter);
+    abstract Builder setCountOut(boolean countOut);
 
     abstract Builder setSplitBytes(long bytes);
 
@@ -111,12 +122,12 @@ public abstract class ReadLines
 
   private static final TupleTag<String> LINES = new TupleTag<String>() {};
 
-  /** Default limits, stage {@code read}, counted in {@code tributary/read}. */
+  /** Default limits, stage {@code read}. */
   public static ReadLines create() {
     return new AutoValue_ReadLines.Builder()
         .setLimits(RecordLimits.defaults())
-        .setStage("read")
-        .setReadCounter(RunAccounting.READ)
+        .setStage(STAGE)
+        .setCountOut(true)
         .setSplitBytes(DEFAULT_SPLIT_BYTES)
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
         .build();
@@ -128,19 +139,33 @@ public abstract class ReadLines
     return toBuilder().setLimits(limits).build();
   }
 
-  /** The stage name on rejections, {@code read} by default. */
-  public ReadLines withStage(String stage) {
-    checkArgument(
-        stage != null && !stage.isEmpty(), "ReadLines.withStage: stage must not be empty");
-    return toBuilder().setStage(stage).build();
+  /**
+   * The stage name (lower_snake_case), {@code read} by default: the prefix of the stage's counters
+   * and the stage of its rejections. A pipeline with two sources gives each its own name.
+   */
+  public ReadLines withStageName(String name) {
+    return toBuilder()
+        .setStage(AccountedStage.checkName(name, "ReadLines.withStageName"))
+        .setCountOut(true)
+        .build();
   }
 
   /**
-   * Counts lines and rejections into {@code tributary/<name>} ({@code read} by default); null
-   * disables.
+   * Reads as the first step of an enclosing {@link AccountedStage} named {@code name} that decodes
+   * the lines further (as {@code ReadRows} does for JSON lines): every line is counted {@code in}
+   * and rejected under {@code name}, but {@code out} is left to the enclosing stage, which counts
+   * what it finally outputs. Not for use as a stage of its own: its {@code in} would not balance.
    */
-  public ReadLines withReadCounter(@Nullable String name) {
-    return toBuilder().setReadCounter(name).build();
+  public ReadLines asFirstStepOf(String name) {
+    return toBuilder()
+        .setStage(AccountedStage.checkName(name, "ReadLines.asFirstStepOf"))
+        .setCountOut(false)
+        .build();
+  }
+
+  @Override
+  public String stageName() {
+    return stage();
   }
 
   /** Sends oversized, non-UTF-8 and damaged input to {@code handler} instead of failing. */
@@ -169,7 +194,7 @@ public abstract class ReadLines
                             limits(),
                             stage(),
                             DeadLetters.routerFor(badRecordErrorHandler()),
-                            readCounter()))
+                            countOut()))
                     .withOutputTags(LINES, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(LINES).setCoder(StringUtf8Coder.of());
@@ -185,8 +210,7 @@ public abstract class ReadLines
         .add(
             DisplayData.item("keptPayloadBytes", limits().keptPayloadBytes())
                 .withLabel("Bytes kept of an oversized line"))
-        .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"))
-        .addIfNotNull(DisplayData.item("readCounter", readCounter()).withLabel("Read counter"))
+        .add(DisplayData.item("stage", stage()).withLabel("Stage name"))
         .add(
             DisplayData.item("splitBytes", splitBytes())
                 .withLabel("Range size for uncompressed files"))
@@ -230,20 +254,15 @@ public abstract class ReadLines
     private final RecordLimits limits;
     private final String stage;
     private final BadRecordRouter router;
-    private final @Nullable String counterName;
-    private transient @Nullable Counter read;
+    private final StageCounters counters;
+    private final boolean countOut;
 
-    ReadRangeFn(
-        RecordLimits limits, String stage, BadRecordRouter router, @Nullable String counterName) {
+    ReadRangeFn(RecordLimits limits, String stage, BadRecordRouter router, boolean countOut) {
       this.limits = limits;
       this.stage = stage;
       this.router = router;
-      this.counterName = counterName;
-    }
-
-    @Setup
-    public void setup() {
-      read = counterName == null ? null : Metrics.counter(DeadLetters.NAMESPACE, counterName);
+      this.counters = StageCounters.of(stage);
+      this.countOut = countOut;
     }
 
     @ProcessElement
@@ -263,13 +282,13 @@ public abstract class ReadLines
                 limits.maxRecordBytes(),
                 limits.keptPayloadBytes());
         for (LineScanner.Line line = scanner.next(); line != null; line = scanner.next()) {
-          count();
+          counters.in();
           emit(name, line, out);
         }
       } catch (FileNotFoundException | NoSuchFileException gone) {
         throw gone; // not bad input: the file went away between match and read
       } catch (IOException e) {
-        count();
+        counters.in();
         long lines = scanner == null ? 0 : scanner.completeLines();
         long offset = scanner == null ? 0 : scanner.offset();
         long partial = scanner == null ? 0 : scanner.partialLineBytes();
@@ -328,16 +347,13 @@ public abstract class ReadLines
       return raw;
     }
 
-    private void count() {
-      if (read != null) {
-        read.inc();
-      }
-    }
-
     private void emit(String name, LineScanner.Line line, MultiOutputReceiver out)
         throws Exception {
       switch (line.kind) {
         case TEXT:
+          if (countOut) {
+            counters.out();
+          }
           out.get(LINES).output(line.text);
           return;
         case INVALID_UTF8:

@@ -10,8 +10,10 @@ import io.tributary.io.schema.ResolvingReader;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.DecodeJson;
+import io.tributary.transforms.json.JsonRowDecoder;
 import io.tributary.transforms.limits.RecordLimits;
-import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.StageCounters;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +21,7 @@ import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -30,8 +33,6 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -53,31 +54,48 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * Reads files of one {@link FileFormat} into {@link Row}s of a contract's Beam schema, sending
  * everything that does not fit to the bad-record handler.
  *
- * <p>Reason codes by format: JSON lines are read by {@link ReadLines} (stage {@code read}: {@code
- * too_large} beyond {@link #withLimits}, {@code invalid_utf8}, {@code corrupt_file}) and decoded as
- * {@link DecodeJson} ({@code not_json}, {@code truncated_json}, {@code missing_field}, {@code
- * wrong_type}, {@code bad_timestamp}, {@code empty_line}); CSV {@code missing_column} (the header
- * lacks a required field; the whole file is one dead letter), {@code bad_csv} (unbalanced quotes
- * and similar; the rest of the file is one dead letter), {@code corrupt_file} (the file's stream
- * failed, e.g. a truncated gzip; the records before are kept, the rest is one dead letter), {@code
- * missing_field}, {@code wrong_type}, {@code bad_timestamp}; Avro {@code unresolvable_schema} (the
- * file's writer schema cannot be read with the contract; one dead letter naming the file, field and
- * rule), {@code corrupt_file}, {@code wrong_type}; Parquet {@code wrong_type}. Avro files written
- * with an older schema are resolved by Avro's rules. Every record (or file-level rejection) is
- * counted once in {@code tributary/read}, so the run's accounting balances.
+ * <p><b>One stage.</b> {@code ReadRows} is one {@link AccountedStage}, named {@value #STAGE} by
+ * default ({@link #withStageName}): every record (line, CSV record, Avro or Parquet record) it saw
+ * is counted in {@code tributary/stage.decode.in}, including those it rejects, and each file-level
+ * rejection once; every row it outputs in {@code stage.decode.out}; every rejection, in every
+ * format, carries the stage name ({@code decode/<reason>} in the dead letter, counted in {@code
+ * dead_letter.decode.<reason>}), so {@code in = out + rejected}. The counters count in Beam's
+ * metrics and in the in-JVM mirror the live progress line reads. The default is the stage name
+ * these rejections have always had, so dead-letter files keep their form.
+ *
+ * <p><b>Blank lines.</b> One rule for the text formats: a blank or whitespace-only line (JSON
+ * lines) or CSV record (a record of one blank field, anywhere in the file, also before the header)
+ * is counted {@code in} and rejected as {@code empty_line}; nothing vanishes from the accounting.
+ * Avro and Parquet have no lines.
+ *
+ * <p>Reason codes by format: JSON lines {@code too_large} beyond {@link #withLimits}, {@code
+ * invalid_utf8}, {@code corrupt_file} (as {@link ReadLines} finds them), {@code empty_line} and the
+ * codes of {@link DecodeJson} ({@code not_json}, {@code truncated_json}, {@code missing_field},
+ * {@code wrong_type}, {@code bad_timestamp}, ...); CSV {@code empty_line}, {@code missing_column}
+ * (the header lacks a required field; the whole file is one dead letter), {@code bad_csv}
+ * (unbalanced quotes and similar; the rest of the file is one dead letter), {@code corrupt_file}
+ * (the file's stream failed, e.g. a truncated gzip; the records before are kept, the rest is one
+ * dead letter), {@code missing_field}, {@code wrong_type}, {@code bad_timestamp}; Avro {@code
+ * unresolvable_schema} (the file's writer schema cannot be read with the contract; one dead letter
+ * naming the file, field and rule), {@code corrupt_file}, {@code wrong_type}; Parquet {@code
+ * wrong_type}. Avro files written with an older schema are resolved by Avro's rules.
  *
  * <pre>{@code
  * PCollection<Row> rows = pipeline
- *     .apply("Match", FileIO.match().filepattern("/data/in/*.csv"))
- *     .apply("Open", FileIO.readMatches())
+ *     .apply("Files", FileSource.glob("/data/in/*.csv"))
  *     .apply("ReadCsv", ReadRows.of(FileFormat.CSV, registry.latest("clickstream-event"))
  *         .withDelimiter(';')
  *         .withBadRecordErrorHandler(handler));
+ * StageGraph stages = StageGraph.of(pipeline);     // ReadRows is the stage "decode"
  * }</pre>
  */
 @AutoValue
 public abstract class ReadRows
-    extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<Row>> {
+    extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<Row>>
+    implements AccountedStage {
+  /** The default stage name, the stage its rejections have always carried. */
+  public static final String STAGE = "decode";
+
   abstract FileFormat format();
 
   abstract RegisteredSchema schema();
@@ -85,8 +103,6 @@ public abstract class ReadRows
   abstract char delimiter();
 
   abstract String stage();
-
-  abstract @Nullable String readCounter();
 
   abstract RecordLimits limits();
 
@@ -104,8 +120,6 @@ public abstract class ReadRows
 
     abstract Builder setStage(String stage);
 
-    abstract Builder setReadCounter(@Nullable String counter);
-
     abstract Builder setLimits(RecordLimits limits);
 
     abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
@@ -115,7 +129,7 @@ public abstract class ReadRows
 
   private static final TupleTag<Row> ROWS = new TupleTag<Row>() {};
 
-  /** Reads {@code format} against {@code schema} (the reader schema); stage {@code decode}. */
+  /** Reads {@code format} against {@code schema} (the reader schema); stage {@value #STAGE}. */
   public static ReadRows of(FileFormat format, RegisteredSchema schema) {
     checkArgument(format != null, "ReadRows.of: format must not be null");
     checkArgument(schema != null, "ReadRows.of: schema must not be null");
@@ -123,8 +137,7 @@ public abstract class ReadRows
         .setFormat(format)
         .setSchema(schema)
         .setDelimiter(',')
-        .setStage("decode")
-        .setReadCounter(RunAccounting.READ)
+        .setStage(STAGE)
         .setLimits(RecordLimits.defaults())
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
         .build();
@@ -139,15 +152,17 @@ public abstract class ReadRows
     return toBuilder().setDelimiter(delimiter).build();
   }
 
-  /** The stage name on rejections, {@code decode} by default. */
-  public ReadRows withStage(String stage) {
-    checkArgument(stage != null && !stage.isEmpty(), "ReadRows.withStage: stage must not be empty");
-    return toBuilder().setStage(stage).build();
+  /**
+   * The stage name (lower_snake_case), {@value #STAGE} by default: the prefix of the stage's
+   * counters and the stage of every rejection. A pipeline with two file sources gives each its own.
+   */
+  public ReadRows withStageName(String name) {
+    return toBuilder().setStage(AccountedStage.checkName(name, "ReadRows.withStageName")).build();
   }
 
-  /** Counts records read into {@code tributary/<name>} ({@code read} by default); null disables. */
-  public ReadRows withReadCounter(@Nullable String name) {
-    return toBuilder().setReadCounter(name).build();
+  @Override
+  public String stageName() {
+    return stage();
   }
 
   /**
@@ -173,21 +188,25 @@ public abstract class ReadRows
     switch (format()) {
       case JSONL:
         {
-          // ReadLines counts each line and each rejection of its own in the read counter.
+          // One stage in two steps: ReadLines counts each line in and rejects what it cannot
+          // read; the decoder counts each row out and rejects the rest (blank lines included).
           PCollection<String> lines =
               files.apply(
                   "ReadLines",
                   ReadLines.create()
+                      .asFirstStepOf(stage())
                       .withLimits(limits())
-                      .withReadCounter(readCounter())
                       .withBadRecordErrorHandler(badRecordErrorHandler()));
-          return lines.apply(
-              "DecodeJson",
-              DecodeJson.toRows(beamSchema)
-                  .withStage(stage())
+          JsonRowDecoder decoder =
+              JsonRowDecoder.of(beamSchema, stage())
                   .withLimits(limits())
-                  .withDecimalBounds(schema().decimalBounds())
-                  .withBadRecordErrorHandler(badRecordErrorHandler()));
+                  .withDecimalBounds(schema().decimalBounds());
+          return finish(
+              lines.apply(
+                  "DecodeJson",
+                  ParDo.of(new JsonLineFn(decoder, stage(), router))
+                      .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
+              beamSchema);
         }
       case PARQUET:
         {
@@ -198,7 +217,7 @@ public abstract class ReadRows
           return finish(
               records.apply(
                   "ToRows",
-                  ParDo.of(new GenericToRowFn(beamSchema, stage(), router, readCounter()))
+                  ParDo.of(new GenericToRowFn(beamSchema, stage(), router))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
               beamSchema);
         }
@@ -208,7 +227,7 @@ public abstract class ReadRows
           return finish(
               files.apply(
                   "ParseCsv",
-                  ParDo.of(new CsvFileFn(codec, delimiter(), stage(), router, readCounter()))
+                  ParDo.of(new CsvFileFn(codec, delimiter(), stage(), router))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
               beamSchema);
         }
@@ -216,7 +235,7 @@ public abstract class ReadRows
         return finish(
             files.apply(
                 "ReadAvro",
-                ParDo.of(new AvroFileFn(schema(), stage(), router, readCounter()))
+                ParDo.of(new AvroFileFn(schema(), stage(), router))
                     .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
             beamSchema);
       default:
@@ -237,8 +256,7 @@ public abstract class ReadRows
         .add(DisplayData.item("format", format().name()).withLabel("File format"))
         .add(DisplayData.item("schema", schema().toString()).withLabel("Reader schema"))
         .add(DisplayData.item("delimiter", String.valueOf(delimiter())).withLabel("CSV delimiter"))
-        .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"))
-        .addIfNotNull(DisplayData.item("readCounter", readCounter()).withLabel("Read counter"))
+        .add(DisplayData.item("stage", stage()).withLabel("Stage name"))
         .add(
             DisplayData.item("maxRecordBytes", limits().maxRecordBytes())
                 .withLabel("Largest record (bytes)"))
@@ -248,28 +266,27 @@ public abstract class ReadRows
                 .withLabel("Bad-record handler"));
   }
 
-  /** Base of the per-file readers: counting and rejecting. */
+  /** Base of the readers: counting the stage and rejecting. */
   abstract static class RowsFn<InT> extends DoFn<InT, Row> {
     final String stage;
     final BadRecordRouter router;
-    final @Nullable String counterName;
-    transient @Nullable Counter read;
+    final StageCounters counters;
 
-    RowsFn(String stage, BadRecordRouter router, @Nullable String counterName) {
+    RowsFn(String stage, BadRecordRouter router) {
       this.stage = stage;
       this.router = router;
-      this.counterName = counterName;
+      this.counters = StageCounters.of(stage);
     }
 
-    @Setup
-    public void setupCounter() {
-      read = counterName == null ? null : Metrics.counter(DeadLetters.NAMESPACE, counterName);
+    /** One record (or the rest of a file, rejected at once) entered the stage. */
+    void countIn() {
+      counters.in();
     }
 
-    void countRead() {
-      if (read != null) {
-        read.inc();
-      }
+    /** Outputs one row, counted out. */
+    void output(MultiOutputReceiver out, Row row) {
+      counters.out();
+      out.get(ROWS).output(row);
     }
 
     void reject(MultiOutputReceiver out, String payload, RecordRejectedException e)
@@ -278,23 +295,42 @@ public abstract class ReadRows
     }
   }
 
+  /**
+   * The second step of the JSON lines stage: decodes each line (counted in by {@link ReadLines}); a
+   * blank line is an {@code empty_line}.
+   */
+  static final class JsonLineFn extends RowsFn<String> {
+    private final JsonRowDecoder decoder;
+
+    JsonLineFn(JsonRowDecoder decoder, String stage, BadRecordRouter router) {
+      super(stage, router);
+      this.decoder = decoder;
+    }
+
+    @ProcessElement
+    public void process(@Element String line, MultiOutputReceiver out) throws Exception {
+      try {
+        output(out, decoder.decode(line)); // rejects a blank line as empty_line
+      } catch (RecordRejectedException e) {
+        reject(out, line, e);
+      }
+    }
+  }
+
   static final class GenericToRowFn extends RowsFn<GenericRecord> {
     private final org.apache.beam.sdk.schemas.Schema beamSchema;
 
     GenericToRowFn(
-        org.apache.beam.sdk.schemas.Schema beamSchema,
-        String stage,
-        BadRecordRouter router,
-        @Nullable String counter) {
-      super(stage, router, counter);
+        org.apache.beam.sdk.schemas.Schema beamSchema, String stage, BadRecordRouter router) {
+      super(stage, router);
       this.beamSchema = beamSchema;
     }
 
     @ProcessElement
     public void process(@Element GenericRecord record, MultiOutputReceiver out) throws Exception {
-      countRead();
+      countIn();
       try {
-        out.get(ROWS).output(ResolvingReader.toRow(record, beamSchema, stage));
+        output(out, ResolvingReader.toRow(record, beamSchema, stage));
       } catch (RecordRejectedException e) {
         reject(out, record.toString(), e);
       }
@@ -305,55 +341,36 @@ public abstract class ReadRows
     private final CsvCodec codec;
     private final char delimiter;
 
-    CsvFileFn(
-        CsvCodec codec,
-        char delimiter,
-        String stage,
-        BadRecordRouter router,
-        @Nullable String counter) {
-      super(stage, router, counter);
+    CsvFileFn(CsvCodec codec, char delimiter, String stage, BadRecordRouter router) {
+      super(stage, router);
       this.codec = codec;
       this.delimiter = delimiter;
     }
 
+    /** A blank line: a record of one empty or whitespace-only field. */
+    static boolean blank(CSVRecord record) {
+      return record.size() == 1 && record.get(0).isBlank();
+    }
+
+    /**
+     * Reads the header (the first record that is not blank) itself rather than through the parser's
+     * header support, so that blank lines are records too: the parser either skips them everywhere,
+     * silently, or takes a leading one for the header. Records are numbered from the first after
+     * the header, blank ones included.
+     */
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
         throws Exception {
       String name = file.getMetadata().resourceId().toString();
       CSVFormat format =
-          CSVFormat.DEFAULT
-              .builder()
-              .setDelimiter(delimiter)
-              .setHeader()
-              .setSkipHeaderRecord(true)
-              .build();
+          CSVFormat.DEFAULT.builder().setDelimiter(delimiter).setIgnoreEmptyLines(false).build();
       long recordNumber = 0;
+      long headerNumber = -1;
+      Map<String, Integer> columns = null;
       TrackedStream tracked = new TrackedStream(Channels.newInputStream(file.open()));
       try (TrackedStream in = tracked;
           Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
           CSVParser parser = format.parse(reader)) {
-        Map<String, Integer> columns = new HashMap<>(parser.getHeaderMap());
-        List<String> missing = new java.util.ArrayList<>();
-        for (org.apache.beam.sdk.schemas.Schema.Field f : codec.schemaFields()) {
-          if (!f.getType().getNullable() && !columns.containsKey(f.getName())) {
-            missing.add(f.getName());
-          }
-        }
-        if (!missing.isEmpty()) {
-          countRead();
-          reject(
-              out,
-              name,
-              new RecordRejectedException(
-                  stage,
-                  "missing_column",
-                  name
-                      + ": header lacks the required column(s) "
-                      + missing
-                      + "; it has "
-                      + parser.getHeaderNames()));
-          return;
-        }
         Iterator<CSVRecord> it = parser.iterator();
         while (true) {
           CSVRecord record;
@@ -366,7 +383,10 @@ public abstract class ReadRows
             if (in.failure != null) {
               throw in.failure; // the stream broke, not the CSV: handled below
             }
-            countRead();
+            if (columns == null) {
+              throw e; // a malformed header: not a record's fault, as before
+            }
+            countIn();
             reject(
                 out,
                 name,
@@ -381,28 +401,47 @@ public abstract class ReadRows
                         + "); the rest of the file is not read"));
             return;
           }
-          recordNumber = record.getRecordNumber();
-          countRead();
-          String where = name + " record " + recordNumber;
-          try {
-            out.get(ROWS).output(codec.decode(record.toList(), columns, where));
-          } catch (RecordRejectedException e) {
+          if (blank(record)) {
+            countIn();
+            String where;
+            if (columns == null) {
+              where = name + " before the header";
+            } else {
+              recordNumber = record.getRecordNumber() - headerNumber;
+              where = name + " record " + recordNumber;
+            }
             reject(
                 out,
-                format
-                    .builder()
-                    .setHeader()
-                    .setSkipHeaderRecord(false)
-                    .build()
-                    .format(record.toList().toArray()),
-                e);
+                record.get(0),
+                new RecordRejectedException(
+                    stage, "empty_line", where + ": the line is blank; expected a CSV record"));
+            continue;
           }
+          if (columns == null) {
+            headerNumber = record.getRecordNumber();
+            columns = header(record.toList());
+            if (!hasRequiredColumns(name, columns, record.toList(), out)) {
+              return;
+            }
+            continue;
+          }
+          recordNumber = record.getRecordNumber() - headerNumber;
+          countIn();
+          String where = name + " record " + recordNumber;
+          try {
+            output(out, codec.decode(record.toList(), columns, where));
+          } catch (RecordRejectedException e) {
+            reject(out, format.format(record.toList().toArray()), e);
+          }
+        }
+        if (columns == null) {
+          hasRequiredColumns(name, Map.of(), List.of(), out); // no header at all
         }
       } catch (IOException | java.io.UncheckedIOException e) {
         if (tracked.failure == null) {
           throw e; // not the stream (e.g. a malformed header): as before
         }
-        countRead();
+        countIn();
         reject(
             out,
             name,
@@ -418,6 +457,39 @@ public abstract class ReadRows
                     + tracked.failure.getClass().getSimpleName()
                     + "); the rest of the file is not read"));
       }
+    }
+
+    /** Column name to index; a name given twice is the last column of that name. */
+    private static Map<String, Integer> header(List<String> names) {
+      Map<String, Integer> columns = new HashMap<>();
+      for (int i = 0; i < names.size(); i++) {
+        columns.put(names.get(i), i);
+      }
+      return columns;
+    }
+
+    /** Whether the header has every required field; if not the whole file is one dead letter. */
+    private boolean hasRequiredColumns(
+        String name, Map<String, Integer> columns, List<String> names, MultiOutputReceiver out)
+        throws Exception {
+      List<String> missing = new ArrayList<>();
+      for (org.apache.beam.sdk.schemas.Schema.Field f : codec.schemaFields()) {
+        if (!f.getType().getNullable() && !columns.containsKey(f.getName())) {
+          missing.add(f.getName());
+        }
+      }
+      if (missing.isEmpty()) {
+        return true;
+      }
+      countIn();
+      reject(
+          out,
+          name,
+          new RecordRejectedException(
+              stage,
+              "missing_column",
+              name + ": header lacks the required column(s) " + missing + "; it has " + names));
+      return false;
     }
 
     private static String firstLine(String s) {
@@ -473,9 +545,8 @@ public abstract class ReadRows
   static final class AvroFileFn extends RowsFn<FileIO.ReadableFile> {
     private final RegisteredSchema reader;
 
-    AvroFileFn(
-        RegisteredSchema reader, String stage, BadRecordRouter router, @Nullable String counter) {
-      super(stage, router, counter);
+    AvroFileFn(RegisteredSchema reader, String stage, BadRecordRouter router) {
+      super(stage, router);
       this.reader = reader;
     }
 
@@ -489,7 +560,7 @@ public abstract class ReadRows
               new DataFileStream<>(in, new GenericDatumReader<GenericRecord>(reader.schema()))) {
         List<String> problems = Compatibility.readerProblems(reader.schema(), stream.getSchema());
         if (!problems.isEmpty()) {
-          countRead();
+          countIn();
           reject(
               out,
               name,
@@ -510,16 +581,16 @@ public abstract class ReadRows
         while (stream.hasNext()) {
           record = stream.next(record);
           n++;
-          countRead();
+          countIn();
           try {
-            out.get(ROWS).output(ResolvingReader.toRow(record, beamSchema, stage));
+            output(out, ResolvingReader.toRow(record, beamSchema, stage));
           } catch (RecordRejectedException e) {
             reject(out, record.toString(), e);
           }
           record = null; // rows may keep references to the record's values
         }
       } catch (java.io.IOException | org.apache.avro.AvroRuntimeException e) {
-        countRead();
+        countIn();
         reject(
             out,
             name,

@@ -8,7 +8,8 @@ import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.limits.RecordLimits;
-import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.StageCounters;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,8 +19,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -67,7 +66,16 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * as {@code Cdc.apply} recognize a tombstone. A value that is not UTF-8 goes to the bad-record
  * handler, stage {@code decode}, reason {@code invalid_utf8} (or {@code too_large} over {@link
  * Read#withLimits}), with a JSON payload of topic, partition, offset, timestamp, key and value
- * (base64). Every message is counted in {@code tributary/read} ({@link Read#withReadCounter}).
+ * (base64). Values are raw text, as {@code ReadLines}' lines are: an empty or blank value is output
+ * as it is, for the decoder after the replay to reject ({@code Cdc.apply}, {@code DecodeJson}:
+ * {@code empty_line}).
+ *
+ * <p><b>Accounting.</b> The replay is one {@link AccountedStage}, named {@value #STAGE} by default
+ * ({@link Read#withStageName}), the stage its rejections have always carried: every message is
+ * counted in {@code tributary/stage.decode.in}, every value output in {@code stage.decode.out},
+ * every rejection in {@code dead_letter.decode.<reason>}, so {@code in = out + rejected}. The
+ * counters count in Beam's metrics and in the in-JVM mirror the live progress line reads; two
+ * replays of one pipeline take a name each, e.g. {@code withStageName("read_orders")}.
  *
  * <pre>{@code
  * List<KafkaReplay.OffsetRange> ranges = KafkaReplay.currentRanges("localhost:9092", List.of("orders"));
@@ -80,7 +88,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public final class KafkaReplay {
   private KafkaReplay() {}
 
-  /** Stage name on rejections. */
+  /** The default stage name, the stage of its rejections. */
   public static final String STAGE = "decode";
 
   private static final Schema RANGE =
@@ -96,7 +104,6 @@ public final class KafkaReplay {
     return new AutoValue_KafkaReplay_Read.Builder()
         .setTopics(ImmutableList.of())
         .setStage(STAGE)
-        .setReadCounter(RunAccounting.READ)
         .setStallTimeout(Duration.ofMinutes(2))
         .setLimits(RecordLimits.defaults())
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
@@ -256,7 +263,8 @@ public final class KafkaReplay {
 
   /** The transform returned by {@link #values()}. */
   @AutoValue
-  public abstract static class Read extends PTransform<PBegin, PCollection<String>> {
+  public abstract static class Read extends PTransform<PBegin, PCollection<String>>
+      implements AccountedStage {
     abstract @Nullable String bootstrapServers();
 
     abstract ImmutableList<String> topics();
@@ -264,8 +272,6 @@ public final class KafkaReplay {
     abstract @Nullable ImmutableList<OffsetRange> ranges();
 
     abstract String stage();
-
-    abstract @Nullable String readCounter();
 
     abstract Duration stallTimeout();
 
@@ -284,8 +290,6 @@ public final class KafkaReplay {
       abstract Builder setRanges(@Nullable ImmutableList<OffsetRange> r);
 
       abstract Builder setStage(String s);
-
-      abstract Builder setReadCounter(@Nullable String c);
 
       abstract Builder setStallTimeout(Duration d);
 
@@ -326,17 +330,19 @@ public final class KafkaReplay {
       return toBuilder().setRanges(ImmutableList.copyOf(ranges)).build();
     }
 
-    /** Stage name on rejections, {@code decode} by default. */
-    public Read withStage(String stage) {
-      checkArgument(
-          stage != null && !stage.isEmpty(),
-          "KafkaReplay.values().withStage: stage must not be empty");
-      return toBuilder().setStage(stage).build();
+    /**
+     * The stage name (lower_snake_case), {@value KafkaReplay#STAGE} by default: the prefix of the
+     * stage's counters and the stage of every rejection.
+     */
+    public Read withStageName(String name) {
+      return toBuilder()
+          .setStage(AccountedStage.checkName(name, "KafkaReplay.values().withStageName"))
+          .build();
     }
 
-    /** Counter of messages read ({@code read} by default); null disables. */
-    public Read withReadCounter(@Nullable String name) {
-      return toBuilder().setReadCounter(name).build();
+    @Override
+    public String stageName() {
+      return stage();
     }
 
     /**
@@ -399,7 +405,6 @@ public final class KafkaReplay {
                           new ReadRangeFn(
                               bootstrapServers(),
                               stage(),
-                              readCounter(),
                               stallTimeout(),
                               limits(),
                               DeadLetters.routerFor(badRecordErrorHandler()),
@@ -422,8 +427,7 @@ public final class KafkaReplay {
           .addIfNotNull(
               DisplayData.item("ranges", ranges() == null ? null : OffsetRange.formatList(ranges()))
                   .withLabel("Offset ranges"))
-          .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"))
-          .addIfNotNull(DisplayData.item("readCounter", readCounter()).withLabel("Read counter"))
+          .add(DisplayData.item("stage", stage()).withLabel("Stage name"))
           .add(
               DisplayData.item("stallTimeout", stallTimeout().toString())
                   .withLabel("Stall timeout"));
@@ -434,26 +438,24 @@ public final class KafkaReplay {
   static final class ReadRangeFn extends DoFn<Row, String> {
     private final String bootstrapServers;
     private final String stage;
-    private final @Nullable String counterName;
+    private final StageCounters counters;
     private final Duration stallTimeout;
     private final RecordLimits limits;
     private final BadRecordRouter router;
     private final TupleTag<String> valuesTag;
-    private transient @Nullable Counter read;
     private transient KafkaConsumer<byte[], byte[]> consumer;
     private transient ObjectMapper mapper;
 
     ReadRangeFn(
         String bootstrapServers,
         String stage,
-        @Nullable String counterName,
         Duration stallTimeout,
         RecordLimits limits,
         BadRecordRouter router,
         TupleTag<String> valuesTag) {
       this.bootstrapServers = bootstrapServers;
       this.stage = stage;
-      this.counterName = counterName;
+      this.counters = StageCounters.of(stage);
       this.stallTimeout = stallTimeout;
       this.limits = limits;
       this.router = router;
@@ -462,7 +464,6 @@ public final class KafkaReplay {
 
     @Setup
     public void setup() {
-      read = counterName == null ? null : Metrics.counter(DeadLetters.NAMESPACE, counterName);
       consumer = consumer(bootstrapServers);
       mapper = new ObjectMapper();
     }
@@ -517,11 +518,10 @@ public final class KafkaReplay {
 
     private void emit(ConsumerRecord<byte[], byte[]> record, MultiOutputReceiver out)
         throws Exception {
-      if (read != null) {
-        read.inc();
-      }
+      counters.in();
       byte[] value = record.value();
       if (value == null) {
+        counters.out();
         out.get(valuesTag).output("null");
         return;
       }
@@ -548,7 +548,9 @@ public final class KafkaReplay {
         return;
       }
       try {
-        out.get(valuesTag).output(KafkaRows.utf8(value, stage));
+        String text = KafkaRows.utf8(value, stage);
+        counters.out();
+        out.get(valuesTag).output(text);
       } catch (RecordRejectedException e) {
         DeadLetters.reject(
             router,

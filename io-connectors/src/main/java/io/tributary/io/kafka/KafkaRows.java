@@ -15,7 +15,8 @@ import io.tributary.transforms.errors.TruncatedPayload;
 import io.tributary.transforms.json.JsonRowDecoder;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.limits.RecordLimits;
-import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.time.EventTime;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -37,8 +38,6 @@ import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
 import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -81,6 +80,17 @@ import org.joda.time.Instant;
  * consumer group, offsets are committed when the runner finalizes a checkpoint ({@code
  * commitOffsetsInFinalize}).
  *
+ * <p><b>Accounting.</b> The source is one {@link AccountedStage}, named {@value Read#STAGE} by
+ * default ({@link Read#withStageName}), the stage its rejections have always carried: every message
+ * is counted in {@code tributary/stage.decode.in}, every row output in {@code stage.decode.out}
+ * (with its processing lag), every rejection in {@code dead_letter.decode.<reason>}, so {@code in =
+ * out + rejected}. The counters count in Beam's metrics and in the in-JVM mirror the live progress
+ * line reads.
+ *
+ * <p><b>Blank payloads.</b> The rule of every text source: a JSON message whose value is missing (a
+ * tombstone), empty or whitespace only is counted {@code in} and rejected as {@code empty_line},
+ * like a blank line of a JSON lines or CSV file read by {@code ReadRows}.
+ *
  * <pre>{@code
  * PCollection<Row> events = pipeline.apply("ReadClicks", KafkaRows.read()
  *     .withBootstrapServers("localhost:9092")
@@ -107,8 +117,7 @@ public final class KafkaRows {
         .setPayloadFormat(PayloadFormat.AVRO)
         .setMaxDelay(Duration.standardMinutes(1))
         .setWatermarkHeld(false)
-        .setStage("decode")
-        .setReadCounter(RunAccounting.READ)
+        .setStage(Read.STAGE)
         .setLimits(RecordLimits.defaults())
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
         .build();
@@ -124,7 +133,11 @@ public final class KafkaRows {
 
   /** The transform returned by {@link #read()}. */
   @AutoValue
-  public abstract static class Read extends PTransform<PBegin, PCollection<Row>> {
+  public abstract static class Read extends PTransform<PBegin, PCollection<Row>>
+      implements AccountedStage {
+    /** The default stage name, the stage its rejections have always carried. */
+    public static final String STAGE = "decode";
+
     abstract @Nullable String bootstrapServers();
 
     abstract ImmutableList<String> topics();
@@ -148,8 +161,6 @@ public final class KafkaRows {
     abstract @Nullable Duration maxReadTime();
 
     abstract String stage();
-
-    abstract @Nullable String readCounter();
 
     abstract RecordLimits limits();
 
@@ -184,8 +195,6 @@ public final class KafkaRows {
       abstract Builder setMaxReadTime(Duration d);
 
       abstract Builder setStage(String s);
-
-      abstract Builder setReadCounter(@Nullable String c);
 
       abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> h);
 
@@ -273,16 +282,19 @@ public final class KafkaRows {
       return toBuilder().setMaxReadTime(d).build();
     }
 
-    /** Stage name on rejections, {@code decode} by default. */
-    public Read withStage(String stage) {
-      checkArgument(
-          stage != null && !stage.isEmpty(), "KafkaRows.read().withStage: stage must not be empty");
-      return toBuilder().setStage(stage).build();
+    /**
+     * The stage name (lower_snake_case), {@value #STAGE} by default: the prefix of the stage's
+     * counters and the stage of every rejection. Two Kafka sources of a pipeline take a name each.
+     */
+    public Read withStageName(String name) {
+      return toBuilder()
+          .setStage(AccountedStage.checkName(name, "KafkaRows.read().withStageName"))
+          .build();
     }
 
-    /** Counter of messages read ({@code read} by default); null disables. */
-    public Read withReadCounter(@Nullable String name) {
-      return toBuilder().setReadCounter(name).build();
+    @Override
+    public String stageName() {
+      return stage();
     }
 
     /**
@@ -344,8 +356,7 @@ public final class KafkaRows {
                               payloadFormat(),
                               stage(),
                               limits(),
-                              DeadLetters.routerFor(badRecordErrorHandler()),
-                              readCounter()))
+                              DeadLetters.routerFor(badRecordErrorHandler())))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
       DeadLetters.register(badRecordErrorHandler(), result);
       PCollection<Row> rows = result.get(ROWS).setRowSchema(reader.beamSchema());
@@ -383,7 +394,7 @@ public final class KafkaRows {
           .add(
               DisplayData.item("maxRecordBytes", limits().maxRecordBytes())
                   .withLabel("Largest value (bytes)"))
-          .add(DisplayData.item("stage", stage()).withLabel("Stage name on rejections"));
+          .add(DisplayData.item("stage", stage()).withLabel("Stage name"));
     }
   }
 
@@ -421,8 +432,7 @@ public final class KafkaRows {
     private final String stage;
     private final RecordLimits limits;
     private final BadRecordRouter router;
-    private final @Nullable String counterName;
-    private transient @Nullable Counter read;
+    private final StageCounters counters;
     private transient ObjectMapper mapper;
 
     DecodeFn(
@@ -431,8 +441,7 @@ public final class KafkaRows {
         PayloadFormat format,
         String stage,
         RecordLimits limits,
-        BadRecordRouter router,
-        @Nullable String counterName) {
+        BadRecordRouter router) {
       this.avro = ResolvingReader.of(registry, reader, stage);
       this.json =
           JsonRowDecoder.of(reader.beamSchema(), stage)
@@ -442,12 +451,11 @@ public final class KafkaRows {
       this.stage = stage;
       this.limits = limits;
       this.router = router;
-      this.counterName = counterName;
+      this.counters = StageCounters.of(stage);
     }
 
     @Setup
     public void setup() {
-      read = counterName == null ? null : Metrics.counter(DeadLetters.NAMESPACE, counterName);
       mapper = new ObjectMapper();
     }
 
@@ -461,11 +469,12 @@ public final class KafkaRows {
     }
 
     @ProcessElement
-    public void process(@Element KafkaRecord<byte[], byte[]> record, MultiOutputReceiver out)
+    public void process(
+        @Element KafkaRecord<byte[], byte[]> record,
+        @Timestamp Instant timestamp,
+        MultiOutputReceiver out)
         throws Exception {
-      if (read != null) {
-        read.inc();
-      }
+      counters.in();
       byte[] value = record.getKV().getValue();
       if (value != null && value.length > limits.maxRecordBytes()) {
         rejectTooLarge(
@@ -483,7 +492,9 @@ public final class KafkaRows {
         return;
       }
       try {
-        out.get(ROWS).output(decode(value));
+        Row row = decode(value);
+        counters.out(timestamp);
+        out.get(ROWS).output(row);
       } catch (RecordRejectedException e) {
         RecordRejectedException located =
             new RecordRejectedException(
@@ -498,7 +509,7 @@ public final class KafkaRows {
           throw new RecordRejectedException(
               stage, "empty_line", "message has no value; expected a JSON object");
         }
-        return json.decode(utf8(value, stage));
+        return json.decode(utf8(value, stage)); // an empty or blank value: empty_line
       }
       int id = ConfluentWireFormat.schemaId(value, stage);
       return avro.readRow(

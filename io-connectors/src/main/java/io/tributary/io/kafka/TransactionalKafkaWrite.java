@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.metrics.LiveMetrics;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +24,6 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
@@ -261,9 +261,9 @@ public abstract class TransactionalKafkaWrite
     private final String sinkGroupId;
     private final String writerId;
 
-    private final Counter written = Metrics.counter(NAMESPACE, "kafka_sink.written");
-    private final Counter transactions = Metrics.counter(NAMESPACE, "kafka_sink.transactions");
-    private final Counter replayed = Metrics.counter(NAMESPACE, "kafka_sink.replayed_skipped");
+    private final Counter written = LiveMetrics.counter(NAMESPACE, "kafka_sink.written");
+    private final Counter transactions = LiveMetrics.counter(NAMESPACE, "kafka_sink.transactions");
+    private final Counter replayed = LiveMetrics.counter(NAMESPACE, "kafka_sink.replayed_skipped");
 
     @StateId("handled")
     private final StateSpec<ValueState<Long>> handledSpec = StateSpecs.value(VarLongCoder.of());

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.json.RowJsonText;
+import io.tributary.transforms.metrics.LiveMetrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -36,7 +37,6 @@ import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -338,7 +338,7 @@ public abstract class LakePartitions
       } else {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       }
-      Metrics.counter("tributary", "lake.partitions_written").inc();
+      LiveMetrics.counter("tributary", "lake.partitions_written").inc();
       out.output(KV.of(name, (long) rows.size()));
     }
 

@@ -12,6 +12,8 @@ import io.tributary.io.deadletter.DeadLetterFiles;
 import io.tributary.io.formats.FileFormat;
 import io.tributary.io.formats.ReadRows;
 import io.tributary.io.schema.RegisteredSchema;
+import io.tributary.io.testing.SourceStageAssert;
+import io.tributary.transforms.json.DecodeJson;
 import io.tributary.transforms.limits.RecordLimits;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +25,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
@@ -118,6 +121,7 @@ public class ReadLinesTest {
                 .withBadRecordErrorHandler(handler));
     handler.close();
     PAssert.that(lines).containsInAnyOrder("first", "second", "third");
+    SourceStageAssert stage = SourceStageAssert.before(p);
     PipelineResult result = p.run();
     result.waitUntilFinish();
 
@@ -136,7 +140,7 @@ public class ReadLinesTest {
     assertThat(message, containsString("a.jsonl line 3: " + big.length() + " bytes"));
     assertThat(message, containsString("limit of 100 (RecordLimits.withMaxRecordBytes)"));
     assertThat(message, containsString(hash));
-    assertThat(counter(result, "read"), is(4L));
+    stage.check(result, "read", 4, 3, Map.of("too_large", 1L));
     assertThat(counter(result, "dead_letter.read.too_large"), is(1L));
   }
 
@@ -152,6 +156,7 @@ public class ReadLinesTest {
                 "Read", ReadRows.of(FileFormat.JSONL, SCHEMA).withBadRecordErrorHandler(handler));
     handler.close();
     PAssert.that(FileSourceTest.ids(rows)).containsInAnyOrder("a", "b");
+    SourceStageAssert stage = SourceStageAssert.before(p);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     List<JsonNode> dl = readDeadLetters();
@@ -160,7 +165,7 @@ public class ReadLinesTest {
     assertThat(dl.get(0).get("payload_bytes").asLong(), is((long) big.length()));
     assertThat(
         dl.get(0).get("payload").asText().length(), is(RecordLimits.DEFAULT_KEPT_PAYLOAD_BYTES));
-    assertThat(counter(result, "read"), is(3L));
+    stage.check(result, ReadRows.STAGE, 3, 2, Map.of("too_large", 1L));
   }
 
   @Test
@@ -198,7 +203,10 @@ public class ReadLinesTest {
         lines(dir + "/*.txt", ReadLines.create().withBadRecordErrorHandler(handler));
     handler.close();
     PAssert.that(lines).containsInAnyOrder("crlf-1", "h\u00e9", "");
-    p.run().waitUntilFinish();
+    SourceStageAssert stage = SourceStageAssert.before(p);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    stage.check(result, "read", 4, 3, Map.of("invalid_utf8", 1L));
     List<JsonNode> dl = readDeadLetters();
     assertThat(dl.size(), is(1));
     JsonNode d = dl.get(0);
@@ -249,6 +257,7 @@ public class ReadLinesTest {
               assertThat(gzLines > 0, is(true));
               return null;
             });
+    SourceStageAssert stage = SourceStageAssert.before(p);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     List<JsonNode> dl = readDeadLetters();
@@ -261,8 +270,46 @@ public class ReadLinesTest {
     assertThat(message, containsString("EOFException"));
     long complete =
         Long.parseLong(message.replaceAll(".*unreadable after (\\d+) complete.*", "$1"));
-    // read = good lines + complete gz lines + the one file-level rejection
-    assertThat(counter(result, "read"), is(3 + complete + 1));
+    // in = good lines + complete gz lines + the one file-level rejection
+    stage.check(result, "read", 3 + complete + 1, 3 + complete, Map.of("corrupt_file", 1L));
+  }
+
+  @Test
+  public void blankLinesAreOutputRawForTheDecoderAndCountedInAndOut() throws Exception {
+    Path dir = tmp.newFolder("in").toPath();
+    Files.writeString(dir.resolve("a.txt"), "one\n\n   \n\t\ntwo\n");
+    PCollection<String> lines =
+        lines(dir + "/*.txt", ReadLines.create().withStageName("read_text"));
+    PAssert.that(lines).containsInAnyOrder("one", "", "   ", "\t", "two");
+    SourceStageAssert stage = SourceStageAssert.before(p);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    stage.check(result, "read_text", 5, 5, Map.of());
+  }
+
+  @Test
+  public void beforeDecodeJsonABlankLineIsTheDecodersEmptyLine() throws Exception {
+    Path dir = tmp.newFolder("in").toPath();
+    Files.writeString(dir.resolve("a.jsonl"), "{\"id\":\"a\"}\n\n  \n{\"id\":\"b\"}\n");
+    BadRecordErrorHandler<?> handler = deadLetters();
+    PCollection<Row> rows =
+        lines(dir + "/*.jsonl", ReadLines.create().withBadRecordErrorHandler(handler))
+            .apply(
+                "Decode",
+                DecodeJson.toRows(SCHEMA.beamSchema()).withBadRecordErrorHandler(handler));
+    handler.close();
+    PAssert.that(FileSourceTest.ids(rows)).containsInAnyOrder("a", "b");
+    SourceStageAssert stage = SourceStageAssert.before(p);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    stage.check(result, "read", 4, 4, Map.of());
+    assertThat(counter(result, "dead_letter.decode.empty_line"), is(2L));
+    List<JsonNode> dl = readDeadLetters();
+    assertThat(dl.size(), is(2));
+    for (JsonNode d : dl) {
+      assertThat(d.get("stage").asText(), equalTo("decode"));
+      assertThat(d.get("reason").asText(), equalTo("empty_line"));
+    }
   }
 
   @Test
@@ -287,9 +334,15 @@ public class ReadLinesTest {
         DisplayData.from(
             ReadLines.create()
                 .withLimits(RecordLimits.defaults().withMaxRecordBytes(777))
-                .withStage("ingest"));
+                .withStageName("ingest"));
     assertThat(data.toString(), containsString("777"));
     assertThat(data.toString(), containsString("ingest"));
+    assertThat(ReadLines.create().stageName(), equalTo("read"));
+    assertThat(ReadLines.create().withStageName("read_orders").stageName(), equalTo("read_orders"));
+    IllegalArgumentException bad =
+        org.junit.Assert.assertThrows(
+            IllegalArgumentException.class, () -> ReadLines.create().withStageName("Read-1"));
+    assertThat(bad.getMessage(), containsString("ReadLines.withStageName"));
     IllegalArgumentException e =
         org.junit.Assert.assertThrows(
             IllegalArgumentException.class, () -> ReadLines.create().withLimits(null));

@@ -346,7 +346,8 @@ public class FormatsTest {
   @Test
   public void displayDataAndConstructionErrors() {
     DisplayData read =
-        DisplayData.from(ReadRows.of(FileFormat.CSV, ORDER).withDelimiter(';').withStage("ingest"));
+        DisplayData.from(
+            ReadRows.of(FileFormat.CSV, ORDER).withDelimiter(';').withStageName("ingest"));
     assertThat(read.toString(), containsString("CSV"));
     assertThat(read.toString(), containsString("ingest"));
     assertThat(read.toString(), containsString(";"));

@@ -17,7 +17,9 @@ import io.tributary.io.kafka.testing.KafkaBroker;
 import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.schema.ResolvingReader;
 import io.tributary.io.schema.SchemaRegistry;
+import io.tributary.io.testing.SourceStageAssert;
 import io.tributary.testing.TestRunners;
+import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -36,6 +38,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.PCollection;
@@ -253,10 +256,25 @@ public class KafkaRowsIT {
             .withKeyField("user_id"));
     events.apply("WriteFiles", WriteRows.to(files.toString(), FileFormat.JSONL, v2));
     handler.close();
+    SourceStageAssert stage = SourceStageAssert.before(p);
     PipelineResult result = p.run();
     result.waitUntilFinish();
 
-    RunAccounting accounting = RunAccounting.from(result);
+    stage.check(
+        result,
+        KafkaRows.Read.STAGE,
+        produced,
+        20,
+        Map.of(
+            "not_wire_format",
+            2L,
+            "unknown_schema_id",
+            1L,
+            "corrupt_payload",
+            1L,
+            "unresolvable_schema",
+            1L));
+    RunAccounting accounting = RunAccounting.from(result, stage.graph());
     assertThat(accounting.read(), is((long) produced));
     assertThat(
         accounting.deadLettersByReason(),
@@ -366,6 +384,10 @@ public class KafkaRowsIT {
                   .getBytes(StandardCharsets.UTF_8))); // truncated_json
       producer.send(
           new ProducerRecord<>(in, new byte[] {(byte) 0xc3, (byte) 0x28})); // invalid_utf8
+      // Blank payloads: empty_line, as a blank line of a file
+      producer.send(new ProducerRecord<>(in, new byte[0]));
+      producer.send(new ProducerRecord<>(in, " \t ".getBytes(StandardCharsets.UTF_8)));
+      producer.send(new ProducerRecord<byte[], byte[]>(in, null)); // no value at all
       producer.flush();
     }
     BadRecordErrorHandler<?> handler =
@@ -377,7 +399,7 @@ public class KafkaRowsIT {
                 .withTopic(in)
                 .withSubject(SchemaRegistry.bundled(), "clickstream-event")
                 .withPayloadFormat(PayloadFormat.JSON)
-                .withMaxNumRecords(5) // bounded: stops after the 5 messages produced
+                .withMaxNumRecords(8) // bounded: stops after the 8 messages produced
                 .withBadRecordErrorHandler(handler))
         .apply(
             "WriteJson",
@@ -387,12 +409,27 @@ public class KafkaRowsIT {
                 .withSchema(SchemaRegistry.bundled().latest("clickstream-event"))
                 .withPayloadFormat(PayloadFormat.JSON));
     handler.close();
+    SourceStageAssert stage = SourceStageAssert.before(p);
     PipelineResult result = p.run();
     result.waitUntilFinish();
+    stage.check(
+        result,
+        "decode",
+        8,
+        2,
+        Map.of("not_json", 1L, "invalid_utf8", 1L, "truncated_json", 1L, "empty_line", 3L));
     assertThat(
-        RunAccounting.from(result).deadLettersByReason(),
+        RunAccounting.from(result, stage.graph()).deadLettersByReason(),
         equalTo(
-            Map.of("decode.not_json", 1L, "decode.invalid_utf8", 1L, "decode.truncated_json", 1L)));
+            Map.of(
+                "decode.not_json",
+                1L,
+                "decode.invalid_utf8",
+                1L,
+                "decode.truncated_json",
+                1L,
+                "decode.empty_line",
+                3L)));
     List<String> values =
         consume(out, 2).stream()
             .map(r -> new String(r.value(), StandardCharsets.UTF_8))
@@ -402,5 +439,36 @@ public class KafkaRowsIT {
         containsInAnyOrder(
             "{\"event_id\":\"e-1\",\"user_id\":\"u-1\",\"event_type\":\"search\",\"product_id\":\"p-1\",\"price\":1.00,\"currency\":\"EUR\",\"event_time\":\"2026-11-01T09:00:00.000Z\",\"email\":null,\"ip\":null,\"user_agent\":null}",
             "{\"event_id\":\"e-2\",\"user_id\":\"u-2\",\"event_type\":\"purchase\",\"product_id\":\"p-2\",\"price\":2.50,\"currency\":\"USD\",\"event_time\":\"2026-11-01T09:00:01.000Z\",\"email\":null,\"ip\":null,\"user_agent\":null}"));
+  }
+
+  @Test
+  public void replayCountsEveryMessageAndPassesBlankValuesOnRaw() throws Exception {
+    String in = "replay-in-" + TestRunners.current();
+    kafka.createTopic(in, 2);
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      producer.send(new ProducerRecord<>(in, "a".getBytes(StandardCharsets.UTF_8)));
+      producer.send(new ProducerRecord<>(in, new byte[0]));
+      producer.send(new ProducerRecord<>(in, "   ".getBytes(StandardCharsets.UTF_8)));
+      producer.send(new ProducerRecord<byte[], byte[]>(in, null)); // a tombstone: "null"
+      producer.send(new ProducerRecord<>(in, new byte[] {(byte) 0xc3, (byte) 0x28}));
+      producer.send(new ProducerRecord<>(in, "x".repeat(200).getBytes(StandardCharsets.UTF_8)));
+      producer.flush();
+    }
+    BadRecordErrorHandler<?> handler =
+        p.registerBadRecordErrorHandler(DeadLetterFiles.to(tmp.newFolder("dl").toString()));
+    PCollection<String> values =
+        p.apply(
+            "Replay",
+            KafkaReplay.values()
+                .withBootstrapServers(kafka.bootstrapServers())
+                .withTopic(in)
+                .withLimits(RecordLimits.defaults().withMaxRecordBytes(100))
+                .withBadRecordErrorHandler(handler));
+    handler.close();
+    PAssert.that(values).containsInAnyOrder("a", "", "   ", "null");
+    SourceStageAssert stage = SourceStageAssert.before(p);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    stage.check(result, KafkaReplay.STAGE, 6, 4, Map.of("invalid_utf8", 1L, "too_large", 1L));
   }
 }

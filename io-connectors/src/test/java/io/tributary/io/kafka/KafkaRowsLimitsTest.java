@@ -79,8 +79,7 @@ public class KafkaRowsLimitsTest {
                             PayloadFormat.JSON,
                             "decode",
                             RecordLimits.defaults().withMaxRecordBytes(100).withKeptPayloadBytes(5),
-                            BadRecordRouter.RECORDING_ROUTER,
-                            null))
+                            BadRecordRouter.RECORDING_ROUTER))
                     .withOutputTags(rows, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     result.get(rows).setRowSchema(registry.latest("clickstream-event").beamSchema());
     DeadLetters.register(handler, result);
