@@ -5,7 +5,7 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.Rejection;
 import io.tributary.transforms.errors.TruncatedPayload;
 import io.tributary.transforms.privacy.PayloadScrubber;
 import io.tributary.transforms.privacy.ProtectionSpec;
@@ -29,6 +29,11 @@ import org.joda.time.Duration;
  * Writes bad records as JSON lines, one object per rejected input: {@code
  * {"stage":"decode","reason":"missing_field","message":"required field 'price' ...",
  * "payload":"<the original line>","exception":...}}.
+ *
+ * <p>The stage, reason and message are read as typed fields ({@link Rejection#from}), never parsed
+ * out of the failure's description, so a message may hold any text. Bad records that other
+ * transforms recorded (plain Beam {@code BadRecord}s) are written too, under stage {@code unknown}
+ * with the reason their exception's class.
  *
  * <p>Two kinds of payload get fields of their own, recognised by the coder the record was routed
  * with (never by its reason): original bytes ({@code byte[]} with {@code ByteArrayCoder}, e.g. a
@@ -113,16 +118,21 @@ public final class DeadLetterFiles
                 .withLabel("Payload protection"));
   }
 
-  /** Renders one bad record as a JSON line; public for sinks other than files. */
+  /**
+   * Renders one bad record as a JSON line; public for sinks other than files. The stage, reason and
+   * message are the record's typed {@link Rejection} ({@link Rejection#from}); a bad record that is
+   * not Tributary's (a plain Beam {@code BadRecord}) is written with stage {@code unknown}, the
+   * reason its exception's class ({@code illegal_state_exception}) and its description as message.
+   */
   public static String toJson(
       BadRecord record, ObjectMapper mapper, @Nullable PayloadScrubber scrubber) throws Exception {
-    String[] parts = DeadLetters.parseDescription(record.getFailure().getDescription());
+    Rejection rejection = Rejection.from(record);
     ObjectNode node = mapper.createObjectNode();
-    node.put("stage", parts[0]);
-    node.put("reason", parts[1]);
-    node.put("message", parts[2]);
+    node.put("stage", rejection.stage());
+    node.put("reason", rejection.reason());
+    node.put("message", rejection.message());
     String human = record.getRecord().getHumanReadableJsonRecord();
-    String coder = record.getRecord().getCoder();
+    String coder = rejection.payloadCoder();
     if (human == null) {
       node.putNull("payload");
     } else {

@@ -4,6 +4,9 @@ import static org.junit.Assert.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.RecordRejectedException;
+import io.tributary.transforms.errors.TruncatedPayload;
 import io.tributary.transforms.json.DecodeJson;
 import io.tributary.transforms.privacy.Keyset;
 import io.tributary.transforms.privacy.PrivacyPolicy;
@@ -13,10 +16,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -111,5 +122,124 @@ public class DeadLetterFilesTest {
         all, org.hamcrest.Matchers.containsString("203.0.113.0/24"));
     org.hamcrest.MatcherAssert.assertThat(
         all, org.hamcrest.Matchers.containsString("truncated_json"));
+  }
+
+  /** Rejects every element three ways: a text, original bytes and a truncated payload. */
+  static final class RejectFn extends DoFn<String, String> {
+    static final TupleTag<String> MAIN = new TupleTag<String>() {};
+
+    @ProcessElement
+    public void process(@Element String message, MultiOutputReceiver out) throws Exception {
+      BadRecordRouter router = BadRecordRouter.RECORDING_ROUTER;
+      DeadLetters.reject(
+          router,
+          out,
+          "{\"id\":7,\"email\":\"ana@example.com\",\"raw_base64\":\"YW5hQGV4YW1wbGUuY29t\"}",
+          StringUtf8Coder.of(),
+          new RecordRejectedException("decode", "wrong_type", message));
+      DeadLetters.reject(
+          router,
+          out,
+          new byte[] {'h', 'i', (byte) 0xFF},
+          ByteArrayCoder.of(),
+          new RecordRejectedException("read", "not_utf8", message));
+      DeadLetters.reject(
+          router,
+          out,
+          TruncatedPayload.of("head of bob@example.com", 99, "ab".repeat(32)),
+          TruncatedPayload.coder(),
+          new RecordRejectedException("read", "too_large", message));
+    }
+  }
+
+  private List<String> rejectAll(String message) throws Exception {
+    Path out = tmp.newFolder().toPath();
+    BadRecordErrorHandler<?> handler =
+        p.registerBadRecordErrorHandler(DeadLetterFiles.to(out.toString()));
+    PCollectionTuple result =
+        p.apply(Create.of(message))
+            .apply(
+                ParDo.of(new RejectFn())
+                    .withOutputTags(
+                        RejectFn.MAIN, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.register(handler, result);
+    handler.close();
+    p.run().waitUntilFinish();
+    return Files.readAllLines(out.resolve("dead-letters-00000-of-00001.jsonl")).stream()
+        .sorted()
+        .collect(Collectors.toList());
+  }
+
+  /** The JSON layout the pipelines' golden outputs depend on, byte for byte. */
+  @Test
+  public void theLayoutIsStableAndAMessageWithSlashesAndColonsStaysTheMessage() throws Exception {
+    String message = "field 'a/b' must be: x/y: z";
+    String exception = "io.tributary.transforms.errors.RecordRejectedException: " + message;
+    assertEquals(
+        List.of(
+            "{\"stage\":\"decode\",\"reason\":\"wrong_type\",\"message\":\"field 'a/b' must be: x/y: z\","
+                + "\"payload\":\"{\\\"id\\\":7,\\\"email\\\":\\\"[redacted-email]\\\",\\\"raw_base64\\\":\\\"W3JlZGFjdGVkLWVtYWlsXQ==\\\"}\",\"exception\":\""
+                + exception
+                + "\"}",
+            "{\"stage\":\"read\",\"reason\":\"not_utf8\",\"message\":\"field 'a/b' must be: x/y: z\","
+                + "\"payload\":\"aGn/\",\"payload_encoding\":\"base64\",\"exception\":\""
+                + exception
+                + "\"}",
+            "{\"stage\":\"read\",\"reason\":\"too_large\",\"message\":\"field 'a/b' must be: x/y: z\","
+                + "\"payload\":\"head of [redacted-email]\",\"payload_truncated\":true,\"payload_bytes\":99,"
+                + "\"payload_sha256\":\""
+                + "ab".repeat(32)
+                + "\",\"exception\":\""
+                + exception
+                + "\"}"),
+        rejectAll(message));
+  }
+
+  /** Records bad records the way Beam's own transforms do, without Tributary's typed fields. */
+  static final class BeamRejectFn extends DoFn<String, String> {
+    @ProcessElement
+    public void process(@Element String description, MultiOutputReceiver out) throws Exception {
+      BadRecordRouter.RECORDING_ROUTER.route(
+          out,
+          "mail ana@example.com",
+          StringUtf8Coder.of(),
+          new IllegalStateException("boom"),
+          description);
+      BadRecordRouter.RECORDING_ROUTER.route(
+          out,
+          new byte[] {'h', 'i', (byte) 0xFF},
+          ByteArrayCoder.of(),
+          new java.io.UncheckedIOException(new java.io.IOException("bad bytes")),
+          description);
+    }
+  }
+
+  @Test
+  public void badRecordsOfOtherTransformsAreWrittenUnderStageUnknown() throws Exception {
+    Path out = tmp.newFolder().toPath();
+    BadRecordErrorHandler<?> handler =
+        p.registerBadRecordErrorHandler(DeadLetterFiles.to(out.toString()));
+    PCollectionTuple result =
+        p.apply(Create.of("it broke: a/b"))
+            .apply(
+                ParDo.of(new BeamRejectFn())
+                    .withOutputTags(
+                        RejectFn.MAIN, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.register(handler, result);
+    handler.close();
+    p.run().waitUntilFinish();
+    List<String> lines =
+        Files.readAllLines(out.resolve("dead-letters-00000-of-00001.jsonl")).stream()
+            .sorted()
+            .collect(Collectors.toList());
+    assertEquals(
+        List.of(
+            "{\"stage\":\"unknown\",\"reason\":\"illegal_state_exception\","
+                + "\"message\":\"it broke: a/b\",\"payload\":\"mail [redacted-email]\","
+                + "\"exception\":\"java.lang.IllegalStateException: boom\"}",
+            "{\"stage\":\"unknown\",\"reason\":\"unchecked_io_exception\","
+                + "\"message\":\"it broke: a/b\",\"payload\":\"aGn/\",\"payload_encoding\":\"base64\","
+                + "\"exception\":\"java.io.UncheckedIOException: java.io.IOException: bad bytes\"}"),
+        lines);
   }
 }

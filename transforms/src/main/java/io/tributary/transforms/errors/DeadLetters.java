@@ -6,14 +6,19 @@ import io.tributary.transforms.metrics.LiveMetrics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFn.MultiOutputReceiver;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
 
 /**
  * Helpers every rejecting Tributary transform shares: route a rejection through Beam's {@link
@@ -21,18 +26,24 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * bad-record collection to the user's {@link ErrorHandler}.
  *
  * <pre>{@code
- * // inside a DoFn
+ * // inside a DoFn's @ProcessElement
  * DeadLetters.reject(router, receiver, line, StringUtf8Coder.of(),
  *     new RecordRejectedException("parse", "not_json", "line is not a JSON object"));
+ * // inside its @FinishBundle, for a record buffered with its timestamp and window
+ * DeadLetters.reject(router, context, timestamp, window, line, StringUtf8Coder.of(), rejection);
  * // after the ParDo
  * DeadLetters.register(handler, result);
  * }</pre>
  *
- * <p>A recorded {@link BadRecord} keeps the human-readable JSON form of the record and the name of
- * its coder, but not Beam's encoded copy: sinks only write the readable form, and a second copy of
- * a near-limit line would double what every dead letter weighs on its way through a shuffle. The
- * coder's name still tells a sink what the record was: a {@code byte[]} routed with {@code
- * ByteArrayCoder} (original bytes, written as base64) or a {@link TruncatedPayload}.
+ * <p>A recorded {@link BadRecord} carries the rejection as typed fields: its {@link Rejection}
+ * (stage, reason, message and the payload coder's name) is encoded with {@link Rejection#coder()}
+ * into {@code Record.encodedRecord}, and {@code Record.coder} is {@link Rejection#CODER_NAME}; read
+ * it back with {@link Rejection#from(BadRecord)}. The record itself is kept once, in its
+ * human-readable JSON form: sinks only write that, and a second, encoded copy of a near-limit line
+ * would double what every dead letter weighs on its way through a shuffle. The payload coder's name
+ * still tells a sink what the record was: a {@code byte[]} routed with {@code ByteArrayCoder}
+ * (original bytes, written as base64) or a {@link TruncatedPayload}. The failure's description is
+ * the readable {@code stage/reason: message}, for users' own handlers; Tributary never parses it.
  */
 public final class DeadLetters {
   /** Metric namespace of every Tributary counter. */
@@ -55,10 +66,64 @@ public final class DeadLetters {
   }
 
   /**
-   * Routes {@code record} as rejected. With {@link BadRecordRouter#RECORDING_ROUTER} it becomes a
-   * {@link BadRecord} on {@link BadRecordRouter#BAD_RECORD_TAG}; with the throwing router the
-   * rejection is thrown and fails the bundle, which is what a user who registered no handler asked
-   * for. Counted only when recorded, so the accounting matches what reached the dead letters.
+   * Where a rejection is emitted: the bad-record output of a {@code @ProcessElement} (a {@link
+   * MultiOutputReceiver}) or of a {@code @FinishBundle} (its context, with the timestamp and window
+   * of the record rejected). Both go through the one {@link #reject(BadRecordRouter, Output,
+   * Object, Coder, RecordRejectedException)} path.
+   */
+  public abstract static class Output {
+    private Output() {}
+
+    /** Emits a recorded bad record. */
+    abstract void emit(BadRecord badRecord);
+
+    /** Hands the rejection to a router that does not record (the throwing one throws it). */
+    abstract <T> void route(
+        BadRecordRouter router, T record, @Nullable Coder<T> coder, RecordRejectedException r)
+        throws Exception;
+
+    /** The bad-record output of a {@code @ProcessElement}. */
+    public static Output of(MultiOutputReceiver receiver) {
+      return new Output() {
+        @Override
+        void emit(BadRecord badRecord) {
+          receiver.get(BadRecordRouter.BAD_RECORD_TAG).output(badRecord);
+        }
+
+        @Override
+        <T> void route(
+            BadRecordRouter router, T record, @Nullable Coder<T> coder, RecordRejectedException r)
+            throws Exception {
+          router.route(receiver, record, coder, r, r.description());
+        }
+      };
+    }
+
+    /**
+     * The bad-record output of a {@code @FinishBundle}: the dead letter gets the timestamp and the
+     * window of the record it is about (kept when the record was buffered).
+     */
+    public static Output of(
+        DoFn<?, ?>.FinishBundleContext context, Instant timestamp, BoundedWindow window) {
+      return new Output() {
+        @Override
+        void emit(BadRecord badRecord) {
+          context.output(BadRecordRouter.BAD_RECORD_TAG, badRecord, timestamp, window);
+        }
+
+        @Override
+        <T> void route(
+            BadRecordRouter router, T record, @Nullable Coder<T> coder, RecordRejectedException r)
+            throws Exception {
+          router.route(context, record, coder, r, r.description(), window);
+        }
+      };
+    }
+  }
+
+  /**
+   * Routes {@code record} as rejected from a {@code @ProcessElement}; see {@link
+   * #reject(BadRecordRouter, Output, Object, Coder, RecordRejectedException)}.
    */
   public static <T> void reject(
       BadRecordRouter router,
@@ -67,19 +132,54 @@ public final class DeadLetters {
       @Nullable Coder<T> coder,
       RecordRejectedException rejection)
       throws Exception {
+    reject(router, Output.of(receiver), record, coder, rejection);
+  }
+
+  /**
+   * Routes {@code record} as rejected from a {@code @FinishBundle}, into the window (and with the
+   * timestamp) of the element it came from; see {@link #reject(BadRecordRouter, Output, Object,
+   * Coder, RecordRejectedException)}.
+   */
+  public static <T> void reject(
+      BadRecordRouter router,
+      DoFn<?, ?>.FinishBundleContext context,
+      Instant timestamp,
+      BoundedWindow window,
+      T record,
+      @Nullable Coder<T> coder,
+      RecordRejectedException rejection)
+      throws Exception {
+    reject(router, Output.of(context, timestamp, window), record, coder, rejection);
+  }
+
+  /**
+   * The one reject path. With {@link BadRecordRouter#RECORDING_ROUTER} the record becomes a {@link
+   * BadRecord} ({@link #badRecord}) on {@link BadRecordRouter#BAD_RECORD_TAG}; with the throwing
+   * router the rejection is thrown and fails the bundle, which is what a user who registered no
+   * handler asked for. Counted here and only here, under {@code dead_letter.<stage>.<reason>}, and
+   * only when recorded, so the accounting matches what reached the dead letters.
+   */
+  public static <T> void reject(
+      BadRecordRouter router,
+      Output output,
+      T record,
+      @Nullable Coder<T> coder,
+      RecordRejectedException rejection)
+      throws Exception {
     if (router instanceof BadRecordRouter.RecordingBadRecordRouter) {
-      receiver.get(BadRecordRouter.BAD_RECORD_TAG).output(badRecord(record, coder, rejection));
+      output.emit(badRecord(record, coder, rejection));
     } else {
-      router.route(receiver, record, coder, rejection, rejection.description());
+      output.route(router, record, coder, rejection);
     }
     counter(rejection.stage(), rejection.reason()).inc();
   }
 
   /**
-   * The bad record Beam's recording router would build, without the encoded copy of the record (the
-   * coder's name is kept).
+   * The bad record a recorded rejection becomes: the record's human-readable JSON (as Beam's
+   * recording router renders it) and the {@link Rejection} as typed fields ({@code
+   * Record.encodedRecord} with coder {@link Rejection#CODER_NAME}); no encoded copy of the record.
    */
-  static <T> BadRecord badRecord(
+  public static <T> BadRecord badRecord(
       T record, @Nullable Coder<T> coder, RecordRejectedException rejection) {
     BadRecord.Record.Builder kept = BadRecord.Record.builder();
     String human;
@@ -89,9 +189,14 @@ public final class DeadLetters {
       human = String.valueOf(record);
     }
     kept.setHumanReadableJsonRecord(human);
-    if (coder != null) {
-      kept.setCoder(coder.toString());
+    Rejection typed =
+        rejection.rejection().withPayloadCoder(coder == null ? null : coder.toString());
+    try {
+      kept.setEncodedRecord(CoderUtils.encodeToByteArray(Rejection.coder(), typed));
+    } catch (CoderException e) {
+      throw new IllegalStateException("cannot encode " + typed, e);
     }
+    kept.setCoder(Rejection.CODER_NAME);
     StringWriter trace = new StringWriter(); // one line: rejections carry no stack frames
     try (PrintWriter w = new PrintWriter(trace)) {
       rejection.printStackTrace(w);
@@ -126,7 +231,14 @@ public final class DeadLetters {
     return new ErrorHandler.DefaultErrorHandler<>();
   }
 
-  /** Splits a description written by {@link RecordRejectedException#description()}. */
+  /**
+   * Splits a description written by {@link RecordRejectedException#description()}.
+   *
+   * @deprecated descriptions are for people; read a bad record's stage, reason and message as typed
+   *     fields with {@link Rejection#from(BadRecord)}. Kept only until the tests outside the error
+   *     model that still call it move to {@code Rejection.from}; no production code uses it.
+   */
+  @Deprecated
   public static String[] parseDescription(String description) {
     int slash = description.indexOf('/');
     int colon = description.indexOf(": ");

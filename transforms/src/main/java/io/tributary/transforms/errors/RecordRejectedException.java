@@ -50,9 +50,15 @@ public final class RecordRejectedException extends Exception {
     return reason;
   }
 
+  /** The rejection as typed fields, the form it travels in inside a {@code BadRecord}. */
+  public Rejection rejection() {
+    return Rejection.of(stage, reason, String.valueOf(getMessage()));
+  }
+
   /**
-   * The text stored as the {@code BadRecord} failure description: {@code stage/reason: message}.
-   * {@link DeadLetters#parseDescription} reads it back.
+   * The text stored as the {@code BadRecord} failure description, for people and users' own error
+   * handlers: {@code stage/reason: message}. Tributary never parses it: the stage, reason and
+   * message travel as typed fields ({@link Rejection#from}).
    */
   public String description() {
     return stage + "/" + reason + ": " + getMessage();
