@@ -310,12 +310,72 @@ public final class Tributary {
     return b.toString();
   }
 
+  /**
+   * The options of {@code job}: its own first, then those of each option mixin it extends (output,
+   * source, Kafka, privacy, ..., the options every run takes), under the mixin's {@code
+   * Description}; Beam's own options and hidden ones are left out.
+   */
   static String pipelineHelp(PipelineDefinition job) {
     StringBuilder b = new StringBuilder();
     b.append("Usage: tributary run ").append(job.name()).append(" [--profile=NAME] [options]\n\n");
     b.append(job.summary()).append("\n\nOptions:\n");
-    for (Method m : job.optionsClass().getDeclaredMethods()) {
-      if (!m.getName().startsWith("get") || m.getParameterCount() != 0) {
+    appendOptions(b, job.optionsClass());
+    b.append(
+        String.format(
+            "  --%-14s runner profile: %s or a file path (default: %s)%n",
+            "profile=", String.join(", ", Profiles.BUNDLED), Profiles.DEFAULT));
+    String lastTitle = null;
+    for (Class<?> mixin : mixins(job.optionsClass())) {
+      StringBuilder section = new StringBuilder();
+      appendOptions(section, mixin);
+      if (section.length() == 0) {
+        continue;
+      }
+      Description d = mixin.getAnnotation(Description.class);
+      String title = d == null ? mixin.getSimpleName() : d.value();
+      if (!title.equals(lastTitle)) {
+        b.append('\n').append(title).append(":\n");
+        lastTitle = title;
+      }
+      b.append(section);
+    }
+    b.append(
+        "\nAny Beam or runner option is accepted too, e.g. --runner=DirectRunner, --parallelism=2.\n");
+    return b.toString();
+  }
+
+  /**
+   * The option interfaces {@code root} extends, each once, every one after those it extends (Beam's
+   * own and hidden ones left out).
+   */
+  private static List<Class<?>> mixins(Class<?> root) {
+    java.util.LinkedHashSet<Class<?>> out = new java.util.LinkedHashSet<>();
+    for (Class<?> parent : root.getInterfaces()) {
+      collect(parent, out);
+    }
+    out.remove(root);
+    return new ArrayList<>(out);
+  }
+
+  private static void collect(Class<?> iface, java.util.Set<Class<?>> out) {
+    if (out.contains(iface)
+        || iface.getName().startsWith("org.apache.beam.")
+        || iface.isAnnotationPresent(org.apache.beam.sdk.options.Hidden.class)) {
+      return;
+    }
+    for (Class<?> parent : iface.getInterfaces()) {
+      collect(parent, out);
+    }
+    out.add(iface);
+  }
+
+  /** One line per option {@code iface} itself declares, in declaration order. */
+  private static void appendOptions(StringBuilder b, Class<?> iface) {
+    for (Method m : iface.getDeclaredMethods()) {
+      if (!m.getName().startsWith("get")
+          || m.getParameterCount() != 0
+          || java.lang.reflect.Modifier.isStatic(m.getModifiers())
+          || m.isAnnotationPresent(org.apache.beam.sdk.options.Hidden.class)) {
         continue;
       }
       String name = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
@@ -330,13 +390,6 @@ public final class Tributary {
                   ? " (required)"
                   : dflt == null ? "" : " (default: " + dflt + ")"));
     }
-    b.append(
-        String.format(
-            "  --%-14s runner profile: %s or a file path (default: %s)%n",
-            "profile=", String.join(", ", Profiles.BUNDLED), Profiles.DEFAULT));
-    b.append(
-        "\nAny Beam or runner option is accepted too, e.g. --runner=DirectRunner, --parallelism=2.\n");
-    return b.toString();
   }
 
   private static String defaultOf(Method m) {

@@ -1,11 +1,11 @@
 package io.tributary.pipelines.clickstream;
 
+import io.tributary.pipelines.options.SourceKind;
 import io.tributary.pipelines.runtime.IoChecks;
 import io.tributary.pipelines.runtime.PipelineDefinition;
 import io.tributary.pipelines.runtime.UsageException;
 import io.tributary.transforms.lineage.LineageDataset;
 import io.tributary.transforms.metrics.RunAccounting;
-import io.tributary.transforms.time.Durations;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -16,6 +16,9 @@ import org.apache.beam.sdk.options.PipelineOptions;
  *
  * <pre>{@code
  * tributary run clickstream --input=testdata/clickstream/sample.jsonl.gz --output=/tmp/out
+ * PipelineDefinition job = new ClickstreamJob();
+ * job.validate(options); // parses ClickstreamSettings.of(options) once
+ * PipelineRun.run(job, options); // builds from the same settings
  * }</pre>
  */
 public final class ClickstreamJob implements PipelineDefinition {
@@ -34,60 +37,23 @@ public final class ClickstreamJob implements PipelineDefinition {
     return ClickstreamOptions.class;
   }
 
+  /**
+   * Parses the options into the run's {@link ClickstreamSettings} (a bad value: one line naming the
+   * option), then checks what the environment must provide: the input, the keys, a writable output.
+   */
   @Override
   public void validate(PipelineOptions options) throws UsageException {
-    ClickstreamOptions o = options.as(ClickstreamOptions.class);
+    ClickstreamSettings s;
     try {
-      ClickstreamPipeline.windowSpec(o.getWindow());
-      Durations.parse(o.getDedupTtl(), "--dedupTtl");
-      ClickstreamPipeline.limits(o);
+      s = ClickstreamSettings.of(options);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    String source = o.getSource();
-    try {
-      if ("kafka".equals(source)) {
-        if (o.getBootstrapServers() == null || o.getTopic() == null) {
-          throw new UsageException("--source=kafka: --bootstrapServers and --topic are required");
-        }
-        io.tributary.io.kafka.PayloadFormat.parse(o.getPayloadFormat());
-        if (!"held".equals(o.getKafkaWatermark())) {
-          Durations.parse(o.getKafkaWatermark(), "--kafkaWatermark");
-        }
-      } else if ("file".equals(source)) {
-        IoChecks.requireInput("--input", o.getInput(), options);
-      } else if ("watch".equals(source)) {
-        if (o.getInput() == null || o.getInput().isBlank()) {
-          throw new UsageException(
-              "--input: required for --source=watch; expected a file pattern such as /data/in/*.jsonl");
-        }
-        Durations.parse(o.getPollInterval(), "--pollInterval");
-        if (o.getStopAfterIdle() != null) {
-          Durations.parse(o.getStopAfterIdle(), "--stopAfterIdle");
-        }
-        ClickstreamPipeline.watermarkPolicy(o.getWatchWatermark());
-      } else {
-        throw new UsageException("--source: expected file, watch or kafka, got '" + source + "'");
-      }
-      if (!"kafka".equals(source)) {
-        io.tributary.io.formats.FileFormat.parse(o.getFormat());
-      }
-      if (o.getSinkTopic() != null) {
-        if (o.getBootstrapServers() == null) {
-          throw new UsageException("--sinkTopic: --bootstrapServers is required");
-        }
-        if (o.getSinkShards() == null || o.getSinkShards() < 1) {
-          throw new UsageException(
-              "--sinkShards: expected a number >= 1, got " + o.getSinkShards());
-        }
-        io.tributary.io.kafka.PayloadFormat.parse(o.getPayloadFormat());
-      }
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
+    if (s.source() == SourceKind.FILE) {
+      IoChecks.requireInput("--input", s.input(), options);
     }
-    ClickstreamQuality.validate(o);
-    ClickstreamPrivacy.validate(o);
-    IoChecks.requireWritableDirectory("--output", o.getOutput());
+    ClickstreamPrivacy.validate(s);
+    IoChecks.requireWritableDirectory("--output", s.output());
   }
 
   @Override
@@ -101,32 +67,29 @@ public final class ClickstreamJob implements PipelineDefinition {
    */
   @Override
   public boolean continuesEarlierRun(PipelineOptions options) {
-    ClickstreamOptions o = options.as(ClickstreamOptions.class);
-    return "watch".equals(o.getSource()) && o.getMarkers() != null;
+    ClickstreamSettings s = ClickstreamSettings.of(options);
+    return s.source() == SourceKind.WATCH && s.markers() != null;
   }
 
   @Override
   public String input(PipelineOptions options) {
-    ClickstreamOptions o = options.as(ClickstreamOptions.class);
-    return "kafka".equals(o.getSource())
-        ? "kafka://" + o.getBootstrapServers() + "/" + o.getTopic()
-        : o.getInput();
+    return ClickstreamSettings.of(options).inputName();
   }
 
   @Override
   public List<LineageDataset> lineageInputs(PipelineOptions options) {
-    return List.of(ClickstreamLineage.input(options.as(ClickstreamOptions.class)));
+    return List.of(ClickstreamLineage.input(ClickstreamSettings.of(options)));
   }
 
   @Override
   public List<LineageDataset> lineageInputsAfterRun(
       PipelineOptions options, RunAccounting accounting) throws java.io.IOException {
-    return List.of(ClickstreamLineage.inputAfterRun(options.as(ClickstreamOptions.class)));
+    return List.of(ClickstreamLineage.inputAfterRun(ClickstreamSettings.of(options)));
   }
 
   @Override
   public List<LineageDataset> lineageOutputs(PipelineOptions options) {
-    return ClickstreamLineage.outputs(options.as(ClickstreamOptions.class));
+    return ClickstreamLineage.outputs(ClickstreamSettings.of(options));
   }
 
   @Override
@@ -140,11 +103,11 @@ public final class ClickstreamJob implements PipelineDefinition {
   @Override
   public void afterRun(PipelineOptions options, org.apache.beam.sdk.PipelineResult result)
       throws java.io.IOException {
-    ClickstreamQuality.afterRun(options.as(ClickstreamOptions.class));
+    ClickstreamQuality.afterRun(ClickstreamSettings.of(options), options.getJobName());
   }
 
   @Override
   public void build(Pipeline pipeline, PipelineOptions options) {
-    ClickstreamPipeline.build(pipeline, options.as(ClickstreamOptions.class));
+    ClickstreamPipeline.build(pipeline, ClickstreamSettings.of(options));
   }
 }

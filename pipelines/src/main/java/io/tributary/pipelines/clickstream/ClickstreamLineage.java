@@ -19,37 +19,33 @@ import org.apache.beam.sdk.schemas.Schema;
  * masking=true}.
  *
  * <pre>{@code
- * List<LineageDataset> outputs = ClickstreamLineage.outputs(options);
+ * List<LineageDataset> outputs = ClickstreamLineage.outputs(ClickstreamSettings.of(options));
  * }</pre>
  */
 final class ClickstreamLineage {
   private ClickstreamLineage() {}
 
-  static LineageDataset input(ClickstreamOptions o) {
-    LineageDataset in =
-        "kafka".equals(o.getSource())
-            ? LineageDataset.kafka(o.getBootstrapServers(), o.getTopic())
-            : LineageDataset.file(o.getInput());
-    return in.withSchema(ClickstreamPipeline.EVENT_SCHEMA);
+  static LineageDataset input(ClickstreamSettings s) {
+    return s.inputDataset();
   }
 
   /** The input with the quality stage's results, when the run had {@code --checks}. */
-  static LineageDataset inputAfterRun(ClickstreamOptions o) throws IOException {
-    LineageDataset in = input(o);
-    if (o.getChecks() == null) {
+  static LineageDataset inputAfterRun(ClickstreamSettings s) throws IOException {
+    LineageDataset in = input(s);
+    if (s.checks() == null) {
       return in;
     }
-    java.nio.file.Path quality = ClickstreamQuality.qualityDir(o.getOutput());
+    java.nio.file.Path quality = ClickstreamQuality.qualityDir(s.output());
     return in.withQuality(
         DataQuality.fromQuality(
             ClickstreamQuality.read(QualitySchemas.METRIC, quality.resolve("metrics")),
             ClickstreamQuality.read(QualitySchemas.VERIFICATION, quality.resolve("verification"))));
   }
 
-  static List<LineageDataset> outputs(ClickstreamOptions o) {
-    LineageDataset in = input(o);
-    Map<String, FieldPolicy> policy = ClickstreamPrivacy.spec(o).policy().fields();
-    String out = o.getOutput();
+  static List<LineageDataset> outputs(ClickstreamSettings s) {
+    LineageDataset in = input(s);
+    Map<String, FieldPolicy> policy = s.protection().policy().fields();
+    String out = s.output();
     List<LineageDataset> outputs = new ArrayList<>();
     outputs.add(
         LineageDataset.file(ClickstreamPipeline.aggregatesDir(out))
@@ -95,7 +91,7 @@ final class ClickstreamLineage {
                     .dataset(in, "event_time", Transformation.indirect("WINDOW"))
                     .build()));
     outputs.add(LineageDataset.file(ClickstreamPipeline.deadLetterDir(out)));
-    if (o.getChecks() != null) {
+    if (s.checks() != null) {
       // quarantined rows keep every field in `record`, protected by the same policy as the data
       ColumnLineage.Builder q = ColumnLineage.builder();
       for (Schema.Field f : ClickstreamPipeline.EVENT_SCHEMA.getFields()) {
@@ -113,7 +109,7 @@ final class ClickstreamLineage {
           LineageDataset.file(ClickstreamQuality.quarantineDir(out).toString())
               .withColumnLineage(q.build()));
     }
-    if (o.getSinkTopic() != null) {
+    if (s.sinkTopic() != null) {
       ColumnLineage.Builder k = ColumnLineage.builder();
       for (Schema.Field f : ClickstreamPipeline.EVENT_SCHEMA.getFields()) {
         if (!dropped(policy, f.getName())) {
@@ -128,7 +124,7 @@ final class ClickstreamLineage {
       }
       k.dataset(in, "event_id", Transformation.indirect("FILTER"));
       outputs.add(
-          LineageDataset.kafka(o.getBootstrapServers(), o.getSinkTopic())
+          LineageDataset.kafka(s.bootstrapServers(), s.sinkTopic())
               .withSchema(ClickstreamPipeline.EVENT_SCHEMA)
               .withColumnLineage(k.build()));
     }

@@ -4,22 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.io.deadletter.DeadLetterFiles;
 import io.tributary.io.files.FileSource;
-import io.tributary.io.files.WatermarkPolicy;
 import io.tributary.io.files.WindowPartitionedFiles;
-import io.tributary.io.formats.FileFormat;
 import io.tributary.io.formats.ReadRows;
 import io.tributary.io.kafka.KafkaRows;
-import io.tributary.io.kafka.PayloadFormat;
-import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.schema.SchemaRegistry;
-import io.tributary.pipelines.runtime.RecordLimitsOptions;
 import io.tributary.transforms.dedup.Dedup;
 import io.tributary.transforms.json.RowJsonText;
-import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.Counted;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageMetrics;
-import io.tributary.transforms.time.Durations;
 import io.tributary.transforms.time.EventTime;
 import io.tributary.transforms.validate.RowRule;
 import io.tributary.transforms.validate.Validate;
@@ -29,9 +22,7 @@ import io.tributary.transforms.windowing.WindowedResult;
 import io.tributary.transforms.windowing.Windowing;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
@@ -67,7 +58,7 @@ import org.joda.time.Duration;
  *
  * <pre>{@code
  * Pipeline p = Pipeline.create(options);
- * ClickstreamPipeline.build(p, options.as(ClickstreamOptions.class));
+ * ClickstreamPipeline.build(p, ClickstreamSettings.of(options));
  * p.run().waitUntilFinish();
  * }</pre>
  */
@@ -117,29 +108,27 @@ public final class ClickstreamPipeline {
   }
 
   /**
-   * Adds the clickstream stages to {@code pipeline}. Validates the options first, so a bad option
-   * fails before anything is built, with a message that names it.
+   * Adds the clickstream stages to {@code pipeline}. Parses the options first ({@link
+   * ClickstreamSettings#of}), so a bad option fails before anything is built, with a message that
+   * names it.
    */
   public static void build(Pipeline pipeline, ClickstreamOptions options) {
-    WindowSpec window = windowSpec(options.getWindow());
-    Duration ttl = Durations.parse(options.getDedupTtl(), "--dedupTtl");
-    List<String> currencies =
-        Arrays.stream(options.getCurrencies().split(","))
-            .map(String::trim)
-            .filter(s -> !s.isEmpty())
-            .collect(Collectors.toList());
-    if (currencies.isEmpty()) {
-      throw new IllegalArgumentException(
-          "--currencies: expected a comma-separated list of ISO-4217 codes, got ''");
-    }
+    build(pipeline, ClickstreamSettings.of(options));
+  }
+
+  /** Adds the clickstream stages to {@code pipeline}, as {@code settings} say. */
+  public static void build(Pipeline pipeline, ClickstreamSettings settings) {
+    WindowSpec window = settings.window();
+    Duration ttl = settings.dedupTtl();
+    List<String> currencies = settings.currencies();
 
     BadRecordErrorHandler<?> deadLetters =
         pipeline.registerBadRecordErrorHandler(
-            DeadLetterFiles.to(deadLetterDir(options.getOutput()))
-                .withProtection(ClickstreamPrivacy.spec(options)));
+            DeadLetterFiles.to(deadLetterDir(settings.output()))
+                .withProtection(settings.protection()));
 
     PCollection<Row> events =
-        readEvents(pipeline, options, deadLetters)
+        readEvents(pipeline, settings, deadLetters)
             .apply("ObserveDecode", StageMetrics.after("decode"))
             .apply(
                 "Validate",
@@ -149,15 +138,15 @@ public final class ClickstreamPipeline {
                     .withRule(RowRule.oneOf("currency", currencies).withReason("unknown_currency"))
                     .withBadRecordErrorHandler(deadLetters))
             .apply("ObserveValidate", StageMetrics.after("validate"))
-            .apply("Quality", ClickstreamQuality.stage(options, qualityWindowSize(window)))
+            .apply("Quality", ClickstreamQuality.stage(settings, qualityWindowSize(window)))
             .apply("ObserveQuality", StageMetrics.after("quality"))
             // Personal data is protected here, before any output (late, Kafka, files) sees it.
-            .apply("Protect", ClickstreamPrivacy.protect(options, deadLetters))
+            .apply("Protect", ClickstreamPrivacy.protect(settings, deadLetters))
             .apply("ObserveProtect", StageMetrics.after("protect"))
             .apply(
                 "EventTime",
                 EventTime.fromField("event_time")
-                    .withLimits(limits(options))
+                    .withLimits(settings.limits())
                     .withBadRecordErrorHandler(deadLetters));
 
     PCollection<Row> unique =
@@ -166,18 +155,18 @@ public final class ClickstreamPipeline {
             .output()
             .apply("ObserveDedup", StageMetrics.after("dedup"));
 
-    if (options.getSinkTopic() != null) {
+    if (settings.sinkTopic() != null) {
       // Before windowing: every unique event leaves once, whatever the window spec says about
       // lateness.
       unique.apply(
           "WriteEventsKafka",
           KafkaRows.write()
-              .withBootstrapServers(options.getBootstrapServers())
-              .withTopic(options.getSinkTopic())
-              .withSchema(registry(options).latest(SUBJECT))
-              .withPayloadFormat(PayloadFormat.parse(options.getPayloadFormat()))
+              .withBootstrapServers(settings.bootstrapServers())
+              .withTopic(settings.sinkTopic())
+              .withSchema(settings.contract())
+              .withPayloadFormat(settings.payloadFormat())
               .withKeyField("event_id")
-              .withExactlyOnce(options.getSinkShards(), options.getSinkGroupId()));
+              .withExactlyOnce(settings.sinkShards(), settings.sinkGroupId()));
     }
 
     WindowedResult<Row> windowed = unique.apply("Window", Windowing.<Row>of(window));
@@ -187,97 +176,66 @@ public final class ClickstreamPipeline {
         .apply("CountWritten", Counted.as(RunAccounting.WRITTEN))
         .apply("Aggregate", Combine.globally(new ClickAggregate.Fn()).withoutDefaults())
         .apply("FormatJson", ParDo.of(new FormatFn()))
-        .apply("WriteAggregates", WindowPartitionedFiles.to(aggregatesDir(options.getOutput())));
+        .apply("WriteAggregates", WindowPartitionedFiles.to(aggregatesDir(settings.output())));
 
     windowed
         .tooLate()
         .apply("LateToJson", MapElements.into(TypeDescriptors.strings()).via(RowJsonText::render))
-        .apply("WriteLate", lateFiles(lateDir(options.getOutput())));
+        .apply("WriteLate", lateFiles(lateDir(settings.output())));
 
     deadLetters.close();
   }
 
   /**
    * The source part: decoded events from a file, a watched directory or a Kafka topic, each counted
-   * in {@code tributary/read}, undecodable ones to {@code deadLetters}.
+   * in {@code tributary/read}, undecodable ones to {@code deadLetters}. The one switch on the
+   * source kind.
    */
   static PCollection<Row> readEvents(
-      Pipeline pipeline, ClickstreamOptions options, BadRecordErrorHandler<?> deadLetters) {
-    SchemaRegistry registry = registry(options);
-    RegisteredSchema contract = registry.latest(SUBJECT);
-    String source = options.getSource();
-    if ("kafka".equals(source)) {
-      KafkaRows.Read read =
-          KafkaRows.read()
-              .withBootstrapServers(options.getBootstrapServers())
-              .withTopic(options.getTopic())
-              .withSubject(registry, SUBJECT)
-              .withPayloadFormat(PayloadFormat.parse(options.getPayloadFormat()))
-              .withConsumerGroup(options.getConsumerGroup())
-              .withBadRecordErrorHandler(deadLetters);
-      if (options.getMaxRecords() != null) {
-        read = read.withMaxNumRecords(options.getMaxRecords());
-      }
-      read =
-          "held".equals(options.getKafkaWatermark())
-              ? read.withWatermarkHeld()
-              : read.withMaxDelay(Durations.parse(options.getKafkaWatermark(), "--kafkaWatermark"));
-      return pipeline.apply("ReadKafka", read);
-    }
+      Pipeline pipeline, ClickstreamSettings settings, BadRecordErrorHandler<?> deadLetters) {
     FileSource files;
-    if ("watch".equals(source)) {
-      files =
-          FileSource.watch(options.getInput())
-              .withPollInterval(Durations.parse(options.getPollInterval(), "--pollInterval"))
-              .withWatermarkPolicy(watermarkPolicy(options.getWatchWatermark()));
-      if (options.getStopAfterIdle() != null) {
+    switch (settings.source()) {
+      case KAFKA:
+        KafkaRows.Read read =
+            KafkaRows.read()
+                .withBootstrapServers(settings.bootstrapServers())
+                .withTopic(settings.topic())
+                .withSubject(settings.registry(), SUBJECT)
+                .withPayloadFormat(settings.payloadFormat())
+                .withConsumerGroup(settings.consumerGroup())
+                .withBadRecordErrorHandler(deadLetters);
+        if (settings.maxRecords() != null) {
+          read = read.withMaxNumRecords(settings.maxRecords());
+        }
+        read =
+            settings.kafkaWatermark() == null
+                ? read.withWatermarkHeld()
+                : read.withMaxDelay(settings.kafkaWatermark());
+        return pipeline.apply("ReadKafka", read);
+      case WATCH:
         files =
-            files.withStopAfterIdle(Durations.parse(options.getStopAfterIdle(), "--stopAfterIdle"));
-      }
-      if (options.getMarkers() != null) {
-        files = files.withProcessedFileMarkers(options.getMarkers());
-      }
-    } else if ("file".equals(source)) {
-      files = FileSource.glob(options.getInput());
-    } else {
-      throw new IllegalArgumentException(
-          "--source: expected file, watch or kafka, got '" + source + "'");
+            FileSource.watch(settings.input())
+                .withPollInterval(settings.pollInterval())
+                .withWatermarkPolicy(settings.watchWatermark());
+        if (settings.stopAfterIdle() != null) {
+          files = files.withStopAfterIdle(settings.stopAfterIdle());
+        }
+        if (settings.markers() != null) {
+          files = files.withProcessedFileMarkers(settings.markers());
+        }
+        break;
+      case FILE:
+        files = FileSource.glob(settings.input());
+        break;
+      default:
+        throw new IllegalStateException("unsupported source " + settings.source());
     }
     return pipeline
         .apply("Files", files)
         .apply(
             "Decode",
-            ReadRows.of(FileFormat.parse(options.getFormat()), contract)
+            ReadRows.of(settings.format(), settings.contract())
                 .withBadRecordErrorHandler(deadLetters));
-  }
-
-  /**
-   * The per-record limits: the contract's rules, then the options ({@link RecordLimitsOptions}).
-   */
-  static RecordLimits limits(ClickstreamOptions options) {
-    return RecordLimitsOptions.limits(options, registry(options).latest(SUBJECT).schema());
-  }
-
-  static SchemaRegistry registry(ClickstreamOptions options) {
-    return options.getRegistry() == null
-        ? SchemaRegistry.bundled()
-        : SchemaRegistry.open(java.nio.file.Path.of(options.getRegistry()));
-  }
-
-  /** {@code held}, {@code arrival} or a lag such as {@code 5m}. */
-  static WatermarkPolicy watermarkPolicy(String spec) {
-    if ("held".equals(spec)) {
-      return WatermarkPolicy.heldUntilStopped();
-    }
-    if ("arrival".equals(spec)) {
-      return WatermarkPolicy.arrivalTime();
-    }
-    try {
-      return WatermarkPolicy.arrivalTimeMinus(Durations.parse(spec, "--watchWatermark"));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "--watchWatermark: expected held, arrival or a lag like 5m, got '" + spec + "'");
-    }
   }
 
   /**

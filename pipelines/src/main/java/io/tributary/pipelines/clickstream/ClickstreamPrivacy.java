@@ -2,14 +2,10 @@ package io.tributary.pipelines.clickstream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.pipelines.runtime.UsageException;
-import io.tributary.transforms.privacy.Keyset;
 import io.tributary.transforms.privacy.PayloadScrubber;
-import io.tributary.transforms.privacy.PrivacyPolicy;
 import io.tributary.transforms.privacy.Protect;
 import io.tributary.transforms.privacy.ProtectionSpec;
-import java.nio.file.Path;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
@@ -27,46 +23,27 @@ import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 public final class ClickstreamPrivacy {
   private ClickstreamPrivacy() {}
 
-  /** The policy and key sources the options ask for. */
-  static ProtectionSpec spec(ClickstreamOptions o) {
-    PrivacyPolicy policy =
-        o.getPrivacyPolicy() == null
-            ? PrivacyPolicy.fromAvro(
-                SchemaRegistry.bundled().latest(ClickstreamPipeline.SUBJECT).schema())
-            : PrivacyPolicy.fromFile(Path.of(o.getPrivacyPolicy()));
-    Keyset.KeysetSource keys =
-        o.getKeyset() == null ? null : Keyset.KeysetSource.parse(o.getKeyset(), "--keyset");
-    return ProtectionSpec.of(
-        policy, keys, o.getSubjectKeys(), o.getSubjectKeys() == null ? null : o.getIndexKeyId());
-  }
-
-  /** Checks policy and keys at start: one line naming the option and the problem. */
-  static void validate(ClickstreamOptions o) throws UsageException {
+  /**
+   * Checks at start that the keys of {@code settings}' policy load and that the policy fits the
+   * contract: one line naming the option and the problem. The policy and its options were checked
+   * when the settings were parsed.
+   */
+  static void validate(ClickstreamSettings settings) throws UsageException {
     try {
-      ProtectionSpec spec = spec(o);
-      if (spec.policy().needsKeys() && o.getKeyset() == null) {
-        throw new UsageException(
-            "--keyset: the privacy policy tokenizes or encrypts; expected file:<path> or env:<VARIABLE>");
-      }
-      if (spec.policy().encrypts() && o.getSubjectKeys() == null) {
-        throw new UsageException(
-            "--subjectKeys: the privacy policy encrypts per subject; expected a directory");
-      }
-      spec.protector().outputSchema(ClickstreamPipeline.EVENT_SCHEMA);
+      settings.protection().protector().outputSchema(ClickstreamPipeline.EVENT_SCHEMA);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
   }
 
-  /** The Protect transform for the events. */
-  static Protect protect(ClickstreamOptions o, ErrorHandler<BadRecord, ?> deadLetters) {
-    ProtectionSpec spec = spec(o);
-    Protect p = Protect.with(spec.policy());
-    if (o.getKeyset() != null) {
-      p = p.withKeyset(Keyset.KeysetSource.parse(o.getKeyset(), "--keyset"));
+  /** The Protect transform for the events: the policy and keys of the run's one ProtectionSpec. */
+  static Protect protect(ClickstreamSettings settings, ErrorHandler<BadRecord, ?> deadLetters) {
+    Protect p = Protect.with(settings.protection().policy());
+    if (settings.keyset() != null) {
+      p = p.withKeyset(settings.keyset());
     }
-    if (o.getSubjectKeys() != null) {
-      p = p.withSubjectKeys(o.getSubjectKeys(), o.getIndexKeyId());
+    if (settings.subjectKeys() != null) {
+      p = p.withSubjectKeys(settings.subjectKeys(), settings.indexKeyId());
     }
     return p.withBadRecordErrorHandler(deadLetters);
   }

@@ -1,7 +1,6 @@
 package io.tributary.pipelines.clickstream;
 
 import io.tributary.io.files.WindowPartitionedFiles;
-import io.tributary.pipelines.runtime.UsageException;
 import io.tributary.transforms.quality.Checks;
 import io.tributary.transforms.quality.Quality;
 import io.tributary.transforms.quality.QualitySchemas;
@@ -48,10 +47,10 @@ import org.joda.time.Instant;
 public final class ClickstreamQuality {
   private ClickstreamQuality() {}
 
-  /** The quality stage for {@code options}; the identity when {@code --checks} is not given. */
+  /** The quality stage {@code settings} ask for; the identity without {@code --checks}. */
   public static PTransform<PCollection<Row>, PCollection<Row>> stage(
-      ClickstreamOptions options, Duration windowSize) {
-    return new Stage(options, windowSize);
+      ClickstreamSettings settings, Duration windowSize) {
+    return new Stage(settings, windowSize);
   }
 
   /** Where a build writes quarantined rows. */
@@ -64,62 +63,37 @@ public final class ClickstreamQuality {
     return Path.of(output, "quality");
   }
 
-  static Path repositoryDir(ClickstreamOptions o) {
-    return o.getQualityRepository() != null
-        ? Path.of(o.getQualityRepository())
-        : qualityDir(o.getOutput()).resolve("repository");
-  }
-
-  /** Fails with one line naming {@code --checks} when the file is missing or invalid. */
-  static void validate(ClickstreamOptions o) throws UsageException {
-    if (o.getChecks() == null) {
-      return;
-    }
-    try {
-      load(o).checkIn(ClickstreamPipeline.EVENT_SCHEMA);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--checks: " + e.getMessage());
-    }
-  }
-
-  private static Checks load(ClickstreamOptions o) {
-    Path file = Path.of(o.getChecks());
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("no checks file '" + file + "'");
-    }
-    return Checks.fromFile(file);
-  }
-
   static final class Stage extends PTransform<PCollection<Row>, PCollection<Row>> {
-    private final ClickstreamOptions options;
+    private final ClickstreamSettings settings;
     private final Duration windowSize;
 
-    Stage(ClickstreamOptions options, Duration windowSize) {
-      this.options = options;
+    Stage(ClickstreamSettings settings, Duration windowSize) {
+      this.settings = settings;
       this.windowSize = windowSize;
     }
 
     @Override
     public PCollection<Row> expand(PCollection<Row> input) {
-      if (options.getChecks() == null) {
+      Checks checks = settings.checks();
+      if (checks == null) {
         return input;
       }
-      Checks checks = load(options);
       List<Row> history;
       try {
-        history = JsonLinesMetricsRepository.at(repositoryDir(options)).load(checks.dataset());
+        history =
+            JsonLinesMetricsRepository.at(settings.qualityRepository()).load(checks.dataset());
       } catch (IOException e) {
         throw new UncheckedIOException(
-            "cannot read the metrics repository " + repositoryDir(options), e);
+            "cannot read the metrics repository " + settings.qualityRepository(), e);
       }
       Quality.Result q =
           input.apply(
               "CheckQuality",
               Quality.check(checks)
-                  .withRun(options.getJobName(), Instant.now())
+                  .withRun(input.getPipeline().getOptions().getJobName(), Instant.now())
                   .withMetricsWindows(FixedWindows.of(windowSize), "event_time")
                   .withHistory(history));
-      String out = options.getOutput();
+      String out = settings.output();
       // Quarantined records are the original rows: protected by the same policy as the data.
       q.quarantined()
           .apply(
@@ -127,7 +101,7 @@ public final class ClickstreamQuality {
               MapElements.into(TypeDescriptors.strings()).via(QualitySchemas::toJson))
           .apply(
               "ProtectQuarantine",
-              ParDo.of(new ClickstreamPrivacy.ScrubRecordFn(ClickstreamPrivacy.spec(options))))
+              ParDo.of(new ClickstreamPrivacy.ScrubRecordFn(settings.protection())))
           .apply("WriteQuarantine", WindowPartitionedFiles.to(quarantineDir(out).toString()));
       write(q.metrics(), "Metrics", qualityDir(out).resolve("metrics"));
       write(q.verification(), "Verification", qualityDir(out).resolve("verification"));
@@ -145,30 +119,32 @@ public final class ClickstreamQuality {
   }
 
   /** Writes {@code quality/report.html} and adds this run's metrics to the repository. */
-  static void afterRun(ClickstreamOptions o) throws IOException {
-    if (o.getChecks() == null) {
+  static void afterRun(ClickstreamSettings settings, String jobName) throws IOException {
+    Checks checks = settings.checks();
+    if (checks == null) {
       return;
     }
-    Path quality = qualityDir(o.getOutput());
+    Path quality = qualityDir(settings.output());
     List<Row> metrics = read(QualitySchemas.METRIC, quality.resolve("metrics"));
     List<Row> verification = read(QualitySchemas.VERIFICATION, quality.resolve("verification"));
     List<Row> anomalies = read(QualitySchemas.ANOMALY, quality.resolve("anomalies"));
     Map<String, Long> quarantine = new TreeMap<>();
-    for (Row r : read(QualitySchemas.QUARANTINE, quarantineDir(o.getOutput()))) {
+    for (Row r : read(QualitySchemas.QUARANTINE, quarantineDir(settings.output()))) {
       for (Row f : r.<Row>getArray("failed_rules")) {
         quarantine.merge(f.getString("rule"), 1L, Long::sum);
       }
     }
-    String dataset = load(o).dataset();
-    JsonLinesMetricsRepository repository = JsonLinesMetricsRepository.at(repositoryDir(o));
+    String dataset = checks.dataset();
+    JsonLinesMetricsRepository repository =
+        JsonLinesMetricsRepository.at(settings.qualityRepository());
     List<Row> history = new ArrayList<>();
     for (Row r : repository.load(dataset)) {
-      if (!o.getJobName().equals(r.getString("run_id"))) {
+      if (!jobName.equals(r.getString("run_id"))) {
         history.add(r);
       }
     }
     String html =
-        QualityReport.builder(dataset, o.getJobName())
+        QualityReport.builder(dataset, jobName)
             .metrics(history, metrics)
             .verification(verification)
             .anomalies(anomalies)

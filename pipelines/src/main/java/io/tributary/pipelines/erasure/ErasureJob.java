@@ -4,7 +4,6 @@ import io.tributary.pipelines.runtime.IoChecks;
 import io.tributary.pipelines.runtime.PipelineDefinition;
 import io.tributary.pipelines.runtime.UsageException;
 import io.tributary.transforms.lineage.LineageDataset;
-import io.tributary.transforms.privacy.Keyset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +18,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * tributary run erasure --requests=requests.jsonl --config=erasure.json --output=/tmp/erasure \
  *     --keyset=file:/etc/tributary/keyset.json --subjectKeys=/var/lib/tributary/subject-keys \
  *     --jdbcUrl=jdbc:postgresql://localhost:5432/shop
+ * PipelineDefinition job = new ErasureJob();
+ * job.validate(options); // parses ErasureSettings.of(options) once
  * }</pre>
  */
 public final class ErasureJob implements PipelineDefinition {
@@ -37,50 +38,31 @@ public final class ErasureJob implements PipelineDefinition {
     return ErasureOptions.class;
   }
 
+  /**
+   * Parses the options into the run's {@link ErasureSettings} (a bad value: one line naming the
+   * option), then checks what the environment must provide: the request file, the keys, the subject
+   * key store, a writable output.
+   */
   @Override
   public void validate(PipelineOptions options) throws UsageException {
-    ErasureOptions o = options.as(ErasureOptions.class);
-    if ((o.getRequests() == null) == (o.getRequestsTopic() == null)) {
-      throw new UsageException(
-          "--requests: give either --requests=FILE or --requestsTopic=TOPIC (with --bootstrapServers), not both or neither");
-    }
-    if (o.getRequestsTopic() != null
-        && (o.getBootstrapServers() == null || o.getBootstrapServers().isBlank())) {
-      throw new UsageException(
-          "--bootstrapServers: required with --requestsTopic; expected host:port[,host:port]");
-    }
-    if (o.getRequests() != null) {
-      IoChecks.requireInput("--requests", o.getRequests(), options);
-    }
-    if (!Files.isReadable(Path.of(o.getConfig()))) {
-      throw new UsageException("--config: '" + o.getConfig() + "' is not a readable file");
-    }
-    if (o.getKeyset() == null || o.getKeyset().isBlank()) {
-      throw new UsageException(
-          "--keyset: required; expected file:<path> or env:<VARIABLE> (the keyset the producing pipelines used)");
-    }
-    ErasureConfig config;
+    ErasureSettings s;
     try {
-      config = ErasureConfig.load(Path.of(o.getConfig()));
-      Keyset.load(Keyset.KeysetSource.parse(o.getKeyset(), "--keyset")).key(o.getIndexKeyId());
+      s = ErasureSettings.of(options);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    if (config.needsDatabase() && !o.getJdbcUrl().startsWith("jdbc:postgresql:")) {
-      throw new UsageException(
-          "--jdbcUrl: --config names PostgreSQL tables; expected jdbc:postgresql://host:port/database, got '"
-              + o.getJdbcUrl()
-              + "'");
+    if (s.requests() != null) {
+      IoChecks.requireInput("--requests", s.requests(), options);
     }
-    if (o.getSubjectKeys() != null
-        && !o.getSubjectKeys().startsWith("jdbc:postgresql:")
-        && !Files.isDirectory(Path.of(o.getSubjectKeys()))) {
+    if (s.subjectKeys() != null
+        && !s.subjectKeys().startsWith("jdbc:postgresql:")
+        && !Files.isDirectory(Path.of(s.subjectKeys()))) {
       throw new UsageException(
           "--subjectKeys: '"
-              + o.getSubjectKeys()
+              + s.subjectKeys()
               + "' is not a directory (or a jdbc:postgresql://host:port/db URL of a key table)");
     }
-    IoChecks.requireWritableDirectory("--output", o.getOutput());
+    IoChecks.requireWritableDirectory("--output", s.output());
   }
 
   @Override
@@ -111,7 +93,11 @@ public final class ErasureJob implements PipelineDefinition {
         : "kafka://" + o.getBootstrapServers() + "/" + o.getRequestsTopic();
   }
 
-  /** The request file, or the topic. */
+  /**
+   * The request file, or the topic. Read from the options as given, not from {@link
+   * ErasureSettings}: a run whose settings do not parse (no keyset) still emits its lineage START
+   * and FAIL with its datasets.
+   */
   @Override
   public List<LineageDataset> lineageInputs(PipelineOptions options) {
     ErasureOptions o = options.as(ErasureOptions.class);
@@ -123,7 +109,7 @@ public final class ErasureJob implements PipelineDefinition {
 
   @Override
   public void build(Pipeline pipeline, PipelineOptions options) {
-    ErasurePipeline.build(pipeline, options.as(ErasureOptions.class));
+    ErasurePipeline.build(pipeline, ErasureSettings.of(options));
   }
 
   /** The datasets it rewrites, and its audit log. */

@@ -79,7 +79,7 @@ import org.joda.time.Duration;
  *
  * <pre>{@code
  * Pipeline p = Pipeline.create(options);
- * ErasurePipeline.build(p, options.as(ErasureOptions.class));
+ * ErasurePipeline.build(p, ErasureSettings.of(options));
  * p.run().waitUntilFinish();
  * }</pre>
  */
@@ -99,25 +99,42 @@ public final class ErasurePipeline {
         : o.getAudit();
   }
 
-  /** Adds the erasure stages to {@code pipeline}. */
+  /**
+   * Adds the erasure stages to {@code pipeline}. Parses the options first ({@link
+   * ErasureSettings#of}), so a bad option fails before anything is built.
+   */
   public static void build(Pipeline pipeline, ErasureOptions options) {
-    ErasureConfig config = ErasureConfig.load(Path.of(options.getConfig()));
-    Keyset.KeysetSource keys = Keyset.KeysetSource.parse(options.getKeyset(), "--keyset");
-    Keyset.load(keys)
-        .key(options.getIndexKeyId()); // fails now, naming the source, if a key is missing
+    build(pipeline, ErasureSettings.of(options));
+  }
+
+  /** Adds the erasure stages to {@code pipeline}, as {@code settings} say. */
+  public static void build(Pipeline pipeline, ErasureSettings settings) {
+    ErasureConfig config = settings.config();
+    Keyset.KeysetSource keys = settings.keyset(); // loaded when the settings were parsed
     JdbcTarget db = null;
     if (config.needsDatabase()) {
-      String password =
-          options.getJdbcPassword().isEmpty() && System.getenv("PGPASSWORD") != null
-              ? System.getenv("PGPASSWORD")
-              : options.getJdbcPassword();
-      db = JdbcTarget.of(options.getJdbcUrl(), options.getJdbcUser(), password);
+      db = JdbcTarget.of(settings.jdbcUrl(), settings.jdbcUser(), settings.jdbcPassword());
     }
     BadRecordErrorHandler<?> deadLetters =
         pipeline.registerBadRecordErrorHandler(
+<<<<<<< HEAD
             DeadLetterFiles.to(Path.of(options.getOutput(), "dead-letter").toString()));
     readRequests(pipeline, options)
         .apply("ParseRequests", new ParseRequests(deadLetters))
+=======
+            DeadLetterFiles.to(Path.of(settings.output(), "dead-letter").toString()));
+    PCollectionTuple parsed =
+        readRequests(pipeline, settings)
+            .apply("CountRead", Counted.as(RunAccounting.READ))
+            .apply(
+                "ParseRequests",
+                ParDo.of(new ParseRequestFn(DeadLetters.routerFor(deadLetters)))
+                    .withOutputTags(REQUESTS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.register(deadLetters, parsed);
+    parsed
+        .get(REQUESTS)
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+>>>>>>> hd
         // A bounded file is one batch (all its elements share one timestamp); a topic is erased in
         // batches of one minute of arrival.
         .apply(
@@ -134,31 +151,31 @@ public final class ErasurePipeline {
                 new EraseFn(
                     config,
                     keys,
-                    options.getIndexKeyId(),
-                    options.getSubjectKeys(),
+                    settings.indexKeyId(),
+                    settings.subjectKeys(),
                     db,
-                    auditPath(options))));
+                    settings.audit())));
     deadLetters.close();
   }
 
   /**
    * Request lines from the file(s) of {@code --requests} or the topic of {@code --requestsTopic}.
    */
-  static PCollection<String> readRequests(Pipeline pipeline, ErasureOptions options) {
-    if (options.getRequestsTopic() == null) {
-      return pipeline.apply("ReadRequests", TextIO.read().from(options.getRequests()));
+  static PCollection<String> readRequests(Pipeline pipeline, ErasureSettings settings) {
+    if (settings.requestsTopic() == null) {
+      return pipeline.apply("ReadRequests", TextIO.read().from(settings.requests()));
     }
     KafkaIO.Read<String, String> read =
         KafkaIO.<String, String>read()
-            .withBootstrapServers(options.getBootstrapServers())
-            .withTopic(options.getRequestsTopic())
+            .withBootstrapServers(settings.bootstrapServers())
+            .withTopic(settings.requestsTopic())
             .withKeyDeserializer(StringDeserializer.class)
             .withValueDeserializer(StringDeserializer.class)
             .withConsumerConfigUpdates(
-                Map.of("group.id", options.getRequestsGroup(), "auto.offset.reset", "earliest"))
+                Map.of("group.id", settings.requestsGroup(), "auto.offset.reset", "earliest"))
             .commitOffsetsInFinalize();
-    if (options.getMaxRecords() != null) {
-      read = read.withMaxNumRecords(options.getMaxRecords());
+    if (settings.maxRecords() != null) {
+      read = read.withMaxNumRecords(settings.maxRecords());
     }
     return pipeline
         .apply("ReadRequestsTopic", read.withoutMetadata())

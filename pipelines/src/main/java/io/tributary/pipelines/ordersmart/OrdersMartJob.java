@@ -1,5 +1,6 @@
 package io.tributary.pipelines.ordersmart;
 
+import io.tributary.pipelines.options.SourceKind;
 import io.tributary.pipelines.runtime.Backfillable;
 import io.tributary.pipelines.runtime.IoChecks;
 import io.tributary.pipelines.runtime.UsageException;
@@ -22,6 +23,8 @@ import org.apache.beam.sdk.schemas.Schema;
  * tributary backfill orders-mart --from=2026-11-01 --to=2026-11-03 --orders=... --products=... --output=/tmp/mart
  * tributary run orders-mart --source=kafka --bootstrapServers=localhost:9092 --ordersTopic=orders \
  *     --productsTopic=products --output=/tmp/mart
+ * Backfillable job = new OrdersMartJob();
+ * job.validate(options); // parses OrdersMartSettings.of(options) once
  * }</pre>
  */
 public final class OrdersMartJob implements Backfillable {
@@ -40,51 +43,24 @@ public final class OrdersMartJob implements Backfillable {
     return OrdersMartOptions.class;
   }
 
+  /**
+   * Parses the options into the run's {@link OrdersMartSettings} (a bad value: one line naming the
+   * option; with Kafka and no {@code --kafkaOffsets} the end offsets are captured now), then checks
+   * what the environment must provide: the change logs, a writable output.
+   */
   @Override
   public void validate(PipelineOptions options) throws UsageException {
-    OrdersMartOptions o = options.as(OrdersMartOptions.class);
+    OrdersMartSettings s;
     try {
-      OrdersMartPipeline.partitions(o);
+      s = OrdersMartSettings.of(options);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    if (!o.getJdbcUrl().isEmpty() && !o.getJdbcUrl().startsWith("jdbc:postgresql:")) {
-      throw new UsageException(
-          "--jdbcUrl: expected jdbc:postgresql://host:port/database, got '" + o.getJdbcUrl() + "'");
+    if (s.source() == SourceKind.FILE) {
+      IoChecks.requireInput("--orders", s.orders(), options);
+      IoChecks.requireInput("--products", s.products(), options);
     }
-    boolean kafka;
-    try {
-      kafka = OrdersMartPipeline.fromKafka(o);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
-    }
-    if (kafka) {
-      for (String[] required :
-          new String[][] {
-            {"--bootstrapServers", o.getBootstrapServers()},
-            {"--ordersTopic", o.getOrdersTopic()},
-            {"--productsTopic", o.getProductsTopic()}
-          }) {
-        if (required[1] == null || required[1].isBlank()) {
-          throw new UsageException(required[0] + ": required with --source=kafka");
-        }
-      }
-      try {
-        OrdersMartPipeline.kafkaOffsets(
-            o); // parses --kafkaOffsets, or captures the end offsets now
-      } catch (IllegalArgumentException | org.apache.kafka.common.KafkaException e) {
-        throw new UsageException(e.getMessage());
-      }
-    } else {
-      IoChecks.requireInput("--orders", o.getOrders(), options);
-      IoChecks.requireInput("--products", o.getProducts(), options);
-    }
-    try {
-      io.tributary.pipelines.runtime.RecordLimitsOptions.limits(o, null);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
-    }
-    IoChecks.requireWritableDirectory("--output", o.getOutput());
+    IoChecks.requireWritableDirectory("--output", s.output());
   }
 
   @Override
@@ -109,34 +85,33 @@ public final class OrdersMartJob implements Backfillable {
 
   @Override
   public String input(PipelineOptions options) {
-    OrdersMartOptions o = options.as(OrdersMartOptions.class);
-    if ("kafka".equals(o.getSource())) {
+    OrdersMartSettings s = OrdersMartSettings.of(options);
+    if (s.source() == SourceKind.KAFKA) {
       return "kafka://"
-          + o.getBootstrapServers()
+          + s.bootstrapServers()
           + "/"
-          + o.getOrdersTopic()
+          + s.ordersTopic()
           + ",kafka://"
-          + o.getBootstrapServers()
+          + s.bootstrapServers()
           + "/"
-          + o.getProductsTopic();
+          + s.productsTopic();
     }
-    return o.getOrders() + "," + o.getProducts();
+    return s.orders() + "," + s.products();
   }
 
   /** The two change logs (files or Kafka topics), each with the row schema of its table. */
   @Override
   public List<LineageDataset> lineageInputs(PipelineOptions options) {
-    OrdersMartOptions o = options.as(OrdersMartOptions.class);
-    if ("kafka".equals(o.getSource())) {
-      String broker = o.getBootstrapServers().split(",")[0];
+    OrdersMartSettings s = OrdersMartSettings.of(options);
+    if (s.source() == SourceKind.KAFKA) {
+      String broker = s.bootstrapServers().split(",")[0];
       return List.of(
-          LineageDataset.kafka(broker, o.getOrdersTopic()).withSchema(OrdersMartPipeline.ORDER),
-          LineageDataset.kafka(broker, o.getProductsTopic())
-              .withSchema(OrdersMartPipeline.PRODUCT));
+          LineageDataset.kafka(broker, s.ordersTopic()).withSchema(OrdersMartPipeline.ORDER),
+          LineageDataset.kafka(broker, s.productsTopic()).withSchema(OrdersMartPipeline.PRODUCT));
     }
     return List.of(
-        LineageDataset.file(o.getOrders()).withSchema(OrdersMartPipeline.ORDER),
-        LineageDataset.file(o.getProducts()).withSchema(OrdersMartPipeline.PRODUCT));
+        LineageDataset.file(s.orders()).withSchema(OrdersMartPipeline.ORDER),
+        LineageDataset.file(s.products()).withSchema(OrdersMartPipeline.PRODUCT));
   }
 
   /**
@@ -145,7 +120,7 @@ public final class OrdersMartJob implements Backfillable {
    */
   @Override
   public List<LineageDataset> lineageOutputs(PipelineOptions options) {
-    OrdersMartOptions o = options.as(OrdersMartOptions.class);
+    OrdersMartSettings s = OrdersMartSettings.of(options);
     String out = outputDirectory(options);
     Schema history = Cdc.historySchema(OrdersMartPipeline.ORDER, List.of("order_id"));
     List<LineageDataset> outputs =
@@ -158,8 +133,8 @@ public final class OrdersMartJob implements Backfillable {
                 LineageDataset.file(OrdersMartPipeline.lakeRoot(out, "daily_category_revenue"))
                     .withSchema(OrdersMartPipeline.MART),
                 LineageDataset.file(deadLetterDir(out))));
-    if (!o.getJdbcUrl().isEmpty()) {
-      java.util.regex.Matcher m = JDBC.matcher(o.getJdbcUrl());
+    if (!s.jdbcUrl().isEmpty()) {
+      java.util.regex.Matcher m = JDBC.matcher(s.jdbcUrl());
       if (m.matches()) {
         String hostPort = m.group(1).contains(":") ? m.group(1) : m.group(1) + ":5432";
         String db = m.group(2);
@@ -195,7 +170,7 @@ public final class OrdersMartJob implements Backfillable {
 
   @Override
   public void build(Pipeline pipeline, PipelineOptions options) {
-    OrdersMartPipeline.build(pipeline, options.as(OrdersMartOptions.class));
+    OrdersMartPipeline.build(pipeline, OrdersMartSettings.of(options));
   }
 
   /** Lake dataset roots whose {@code _SUCCESS} markers say a date is complete. */
@@ -216,6 +191,6 @@ public final class OrdersMartJob implements Backfillable {
   /** The input fingerprint stored in markers. */
   @Override
   public String inputFingerprint(PipelineOptions options) {
-    return OrdersMartPipeline.inputFingerprint(options.as(OrdersMartOptions.class));
+    return OrdersMartPipeline.inputFingerprint(OrdersMartSettings.of(options));
   }
 }

@@ -1,30 +1,35 @@
 package io.tributary.pipelines.ordersmart;
 
+import io.tributary.pipelines.options.JdbcOptions;
+import io.tributary.pipelines.options.KafkaOptions;
+import io.tributary.pipelines.options.OutputOptions;
+import io.tributary.pipelines.options.SourceOptions;
+import io.tributary.pipelines.runtime.RecordLimitsOptions;
+import io.tributary.pipelines.runtime.RunOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.Validation;
 
 /**
- * Options of the {@code orders-mart} pipeline.
+ * Options of the {@code orders-mart} pipeline: its own (the change logs as files or topics, the
+ * Kafka offsets, the dates to build) and the shared mixins it extends (output, source, Kafka,
+ * PostgreSQL, record limits, and what every run takes). {@link OrdersMartSettings} parses them.
  *
  * <pre>{@code
  * tributary run orders-mart --orders=testdata/cdc/orders.jsonl --products=testdata/cdc/products.jsonl \
  *     --output=/tmp/mart --jdbcUrl=jdbc:postgresql://localhost:5432/shop
  * tributary run orders-mart --source=kafka --bootstrapServers=localhost:9092 \
  *     --ordersTopic=shop.public.orders --productsTopic=shop.public.products --output=/tmp/mart
+ * OrdersMartSettings settings = OrdersMartSettings.of(options.as(OrdersMartOptions.class));
  * }</pre>
  */
+@Description("Orders mart")
 public interface OrdersMartOptions
-    extends PipelineOptions, io.tributary.pipelines.runtime.RecordLimitsOptions {
-  @Description(
-      "Where the change logs come from: file (--orders, --products) or kafka (--ordersTopic, "
-          + "--productsTopic, replayed up to the end offsets seen at start).")
-  @Default.String("file")
-  String getSource();
-
-  void setSource(String value);
-
+    extends OutputOptions,
+        SourceOptions,
+        KafkaOptions,
+        JdbcOptions,
+        RecordLimitsOptions,
+        RunOptions {
   @Description(
       "--source=file: orders change log, Debezium JSON envelopes, one per line (file or glob).")
   String getOrders();
@@ -36,11 +41,6 @@ public interface OrdersMartOptions
   String getProducts();
 
   void setProducts(String value);
-
-  @Description("--source=kafka: bootstrap servers, host:port[,host:port].")
-  String getBootstrapServers();
-
-  void setBootstrapServers(String value);
 
   @Description(
       "--source=kafka: topic of the orders change events (Debezium JSON values, null values are tombstones).")
@@ -61,30 +61,6 @@ public interface OrdersMartOptions
   String getKafkaOffsets();
 
   void setKafkaOffsets(String value);
-
-  @Description("Output directory: lake/ (Avro partitions), dead-letter/ and _run_summary.json.")
-  @Validation.Required
-  String getOutput();
-
-  void setOutput(String value);
-
-  @Description("PostgreSQL JDBC URL to serve the tables to; empty writes the lake only.")
-  @Default.String("")
-  String getJdbcUrl();
-
-  void setJdbcUrl(String value);
-
-  @Description("PostgreSQL user.")
-  @Default.String("postgres")
-  String getJdbcUser();
-
-  void setJdbcUser(String value);
-
-  @Description("PostgreSQL password (prefer the PGPASSWORD environment variable).")
-  @Default.String("")
-  String getJdbcPassword();
-
-  void setJdbcPassword(String value);
 
   @Description(
       "Comma-separated dates YYYY-MM-DD to (re)build; empty builds every date in the input.")

@@ -7,7 +7,7 @@ import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.PostgresUpsert;
 import io.tributary.io.kafka.KafkaReplay;
 import io.tributary.io.lake.LakePartitions;
-import io.tributary.pipelines.runtime.RecordLimitsOptions;
+import io.tributary.pipelines.options.SourceKind;
 import io.tributary.transforms.cdc.Cdc;
 import io.tributary.transforms.json.DecimalBound;
 import io.tributary.transforms.limits.RecordLimits;
@@ -20,7 +20,6 @@ import java.security.MessageDigest;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +68,7 @@ import org.joda.time.ReadableInstant;
  *
  * <pre>{@code
  * Pipeline p = Pipeline.create(options);
- * OrdersMartPipeline.build(p, options.as(OrdersMartOptions.class));
+ * OrdersMartPipeline.build(p, OrdersMartSettings.of(options));
  * p.run().waitUntilFinish();
  * }</pre>
  */
@@ -115,9 +114,6 @@ public final class OrdersMartPipeline {
   public static final List<String> DATASETS =
       List.of("orders", "orders_history", "daily_category_revenue");
 
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(OrdersMartPipeline.class);
-
   private OrdersMartPipeline() {}
 
   /** Root of one lake dataset. */
@@ -125,85 +121,22 @@ public final class OrdersMartPipeline {
     return join(join(output, "lake"), dataset);
   }
 
-  /** The dates of {@code --partitions}, validated. */
-  public static List<String> partitions(OrdersMartOptions options) {
-    List<String> dates =
-        Arrays.stream(options.getPartitions().split(","))
-            .map(String::trim)
-            .filter(s -> !s.isEmpty())
-            .collect(Collectors.toList());
-    for (String d : dates) {
-      try {
-        LocalDate.parse(d);
-      } catch (java.time.format.DateTimeParseException e) {
-        throw new IllegalArgumentException(
-            "--partitions: expected dates YYYY-MM-DD, got '" + d + "'");
-      }
-    }
-    return dates;
-  }
-
-  /** Whether the change logs come from Kafka ({@code --source=kafka}) rather than files. */
-  public static boolean fromKafka(OrdersMartOptions options) {
-    String source = options.getSource() == null ? "file" : options.getSource();
-    if (!"file".equals(source) && !"kafka".equals(source)) {
-      throw new IllegalArgumentException("--source: expected file or kafka, got '" + source + "'");
-    }
-    return "kafka".equals(source);
-  }
-
-  /**
-   * The Kafka offsets this run replays ({@code --kafkaOffsets}). When the option is empty, the end
-   * offsets of both topics are captured now and stored in it, so every later build with the same
-   * options (the dates of one backfill) replays exactly the same messages.
-   */
-  public static List<KafkaReplay.OffsetRange> kafkaOffsets(OrdersMartOptions options) {
-    if (options.getKafkaOffsets() == null || options.getKafkaOffsets().isBlank()) {
-      List<KafkaReplay.OffsetRange> now =
-          KafkaReplay.currentRanges(
-              options.getBootstrapServers(),
-              List.of(options.getOrdersTopic(), options.getProductsTopic()));
-      options.setKafkaOffsets(KafkaReplay.OffsetRange.formatList(now));
-      LOG.info("orders-mart: replaying Kafka offsets --kafkaOffsets={}", options.getKafkaOffsets());
-    }
-    List<KafkaReplay.OffsetRange> ranges;
-    try {
-      ranges = KafkaReplay.OffsetRange.parseList(options.getKafkaOffsets());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--kafkaOffsets: " + e.getMessage());
-    }
-    for (KafkaReplay.OffsetRange r : ranges) {
-      if (!r.topic.equals(options.getOrdersTopic())
-          && !r.topic.equals(options.getProductsTopic())) {
-        throw new IllegalArgumentException(
-            "--kafkaOffsets: topic '"
-                + r.topic
-                + "' is neither --ordersTopic ("
-                + options.getOrdersTopic()
-                + ") nor --productsTopic ("
-                + options.getProductsTopic()
-                + ")");
-      }
-    }
-    return ranges;
-  }
-
   /**
    * The input fingerprint stored in the lake markers. Files: SHA-256 over the bytes of every input
    * file (orders, then products, each in name order). Kafka: SHA-256 over the topics' offset ranges
-   * ({@link #kafkaOffsets}, captured here when not given), which name the replayed messages.
+   * ({@link OrdersMartSettings#kafkaOffsets}), which name the replayed messages.
    */
-  public static String inputFingerprint(OrdersMartOptions options) {
+  public static String inputFingerprint(OrdersMartSettings settings) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       md.update("orders-mart/1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      if (fromKafka(options)) {
+      if (settings.source() == SourceKind.KAFKA) {
         md.update(
-            ("kafka\n" + KafkaReplay.OffsetRange.formatList(kafkaOffsets(options)))
+            ("kafka\n" + KafkaReplay.OffsetRange.formatList(settings.kafkaOffsets()))
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(md.digest());
       }
-      for (String spec : List.of(options.getOrders(), options.getProducts())) {
+      for (String spec : List.of(settings.orders(), settings.products())) {
         MatchResult match = FileSystems.match(spec, EmptyMatchTreatment.ALLOW);
         List<MatchResult.Metadata> files = new ArrayList<>(match.metadata());
         files.sort((a, b) -> a.resourceId().toString().compareTo(b.resourceId().toString()));
@@ -226,26 +159,26 @@ public final class OrdersMartPipeline {
 
   /**
    * One table's change events as JSON text, each counted in {@code tributary/read}: the lines of
-   * {@code file}, or the values of {@code topic} within {@link #kafkaOffsets} (a tombstone, a null
-   * value, becomes the text {@code null}).
+   * {@code file}, or the values of {@code topic} within the settings' Kafka offsets (a tombstone, a
+   * null value, becomes the text {@code null}).
    */
   static PCollection<String> readChanges(
       Pipeline pipeline,
-      OrdersMartOptions options,
+      OrdersMartSettings settings,
       String table,
       String file,
       String topic,
       RecordLimits limits,
       BadRecordErrorHandler<?> deadLetters) {
-    if (fromKafka(options)) {
+    if (settings.source() == SourceKind.KAFKA) {
       List<KafkaReplay.OffsetRange> ranges =
-          kafkaOffsets(options).stream()
+          settings.kafkaOffsets().stream()
               .filter(r -> r.topic.equals(topic))
               .collect(Collectors.toList());
       return pipeline.apply(
           "Read" + table + "Kafka",
           KafkaReplay.values()
-              .withBootstrapServers(options.getBootstrapServers())
+              .withBootstrapServers(settings.bootstrapServers())
               .withRanges(ranges)
               .withLimits(limits)
               .withBadRecordErrorHandler(deadLetters));
@@ -258,23 +191,31 @@ public final class OrdersMartPipeline {
             ReadLines.create().withLimits(limits).withBadRecordErrorHandler(deadLetters));
   }
 
-  /** Adds the orders-mart stages to {@code pipeline}. */
+  /**
+   * Adds the orders-mart stages to {@code pipeline}. Parses the options first ({@link
+   * OrdersMartSettings#of}), so a bad option fails before anything is built.
+   */
   public static void build(Pipeline pipeline, OrdersMartOptions options) {
-    List<String> dates = partitions(options);
-    FileSystems.setDefaultPipelineOptions(options);
-    String fingerprint = inputFingerprint(options);
+    build(pipeline, OrdersMartSettings.of(options));
+  }
+
+  /** Adds the orders-mart stages to {@code pipeline}, as {@code settings} say. */
+  public static void build(Pipeline pipeline, OrdersMartSettings settings) {
+    List<String> dates = settings.partitions();
+    FileSystems.setDefaultPipelineOptions(pipeline.getOptions());
+    String fingerprint = inputFingerprint(settings);
     BadRecordErrorHandler<?> deadLetters =
         pipeline.registerBadRecordErrorHandler(
-            DeadLetterFiles.to(join(options.getOutput(), "dead-letter")));
-    RecordLimits limits = RecordLimitsOptions.limits(options, null);
+            DeadLetterFiles.to(join(settings.output(), "dead-letter")));
+    RecordLimits limits = settings.limits();
 
     Cdc.Result products =
         readChanges(
                 pipeline,
-                options,
+                settings,
                 "Products",
-                options.getProducts(),
-                options.getProductsTopic(),
+                settings.products(),
+                settings.productsTopic(),
                 limits,
                 deadLetters)
             .apply(
@@ -286,10 +227,10 @@ public final class OrdersMartPipeline {
     Cdc.Result orders =
         readChanges(
                 pipeline,
-                options,
+                settings,
                 "Orders",
-                options.getOrders(),
-                options.getOrdersTopic(),
+                settings.orders(),
+                settings.ordersTopic(),
                 limits,
                 deadLetters)
             .apply(
@@ -327,12 +268,9 @@ public final class OrdersMartPipeline {
             .setRowSchema(MART);
 
     List<PCollection<?>> served = new ArrayList<>();
-    if (!options.getJdbcUrl().isEmpty()) {
-      String password =
-          options.getJdbcPassword().isEmpty() && System.getenv("PGPASSWORD") != null
-              ? System.getenv("PGPASSWORD")
-              : options.getJdbcPassword();
-      JdbcTarget db = JdbcTarget.of(options.getJdbcUrl(), options.getJdbcUser(), password);
+    if (!settings.jdbcUrl().isEmpty()) {
+      JdbcTarget db =
+          JdbcTarget.of(settings.jdbcUrl(), settings.jdbcUser(), settings.jdbcPassword());
       served.add(
           products
               .changes()
@@ -375,7 +313,7 @@ public final class OrdersMartPipeline {
     // The lake's _SUCCESS markers are what a backfill trusts to skip a date, so they are written
     // only after PostgreSQL has every row of the run: a backfill killed between the two rebuilds
     // the date instead of skipping it with the database half written.
-    String output = options.getOutput();
+    String output = settings.output();
     afterServed(currentOrders, served, "Orders", ORDER)
         .apply(
             "WriteOrdersLake",

@@ -15,6 +15,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * tributary run clickstream ... --maxRecordBytes=262144 --unknownFields=reject
  * }</pre>
  */
+@Description("Record limits")
 public interface RecordLimitsOptions extends PipelineOptions {
   /** Avro record property with the contract's rule for unknown fields: reject or count. */
   String UNKNOWN_FIELDS_PROP = "tributary.unknownFields";

@@ -1,0 +1,30 @@
+package io.tributary.pipelines.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * Where a run's OpenLineage events go ({@code --lineage}) and their namespace.
+ *
+ * <pre>{@code
+ * tributary run clickstream ... --lineage=http://localhost:5000   # a Marquez endpoint
+ * tributary run clickstream ... --lineage=none
+ * }</pre>
+ */
+@Description("Lineage")
+public interface LineageOptions extends PipelineOptions {
+  @Description(
+      "OpenLineage events: file:<path>, http(s)://host:port (Marquez API), or none. "
+          + "Default: file:<output>/_openlineage.jsonl")
+  @Default.String("")
+  String getLineage();
+
+  void setLineage(String value);
+
+  @Description("OpenLineage job namespace.")
+  @Default.String("tributary")
+  String getLineageNamespace();
+
+  void setLineageNamespace(String value);
+}
