@@ -6,17 +6,20 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.time.EventTime;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.DistributionResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Instant;
 import org.junit.Rule;
@@ -72,6 +75,33 @@ public class StageMetricsTest {
         LiveMetrics.snapshot().getOrDefault("tributary/stage.parse.out", 0L)
             - liveBefore.getOrDefault("tributary/stage.parse.out", 0L);
     assertEquals(3, mirrored);
+  }
+
+  /**
+   * What an observation point gave, an accounted stage gives by itself: its out counter and the
+   * processing lag of what left, here an event-time stage whose rows are one and two hours old.
+   */
+  @Test
+  public void anAccountedStageCountsItsOutputAndLagWithoutAnObservationPoint() {
+    long before = System.currentTimeMillis();
+    Schema schema = Schema.builder().addStringField("id").addDateTimeField("at").build();
+    p.apply(
+            Create.of(
+                    Row.withSchema(schema).addValues("a", new Instant(before - 3_600_000L)).build(),
+                    Row.withSchema(schema).addValues("b", new Instant(before - 7_200_000L)).build())
+                .withRowSchema(schema))
+        .apply("Stamp", EventTime.fromField("at").withStageName("stamp"));
+    StageGraph graph = StageGraph.of(p);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    StageAccounting stamp = RunAccounting.from(result, graph).stages().get(0);
+    assertEquals("stamp", stamp.name());
+    assertEquals(2, stamp.in());
+    assertEquals(2, stamp.out());
+    assertEquals(true, stamp.balanced());
+    assertEquals(2, stamp.lag().count());
+    assertThat(stamp.lag().min(), greaterThanOrEqualTo(3_600_000L));
+    assertThat(stamp.lag().max(), greaterThanOrEqualTo(7_200_000L));
   }
 
   @Test

@@ -6,10 +6,13 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
+import io.tributary.testing.Counters;
+import io.tributary.transforms.metrics.StageGraph;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -143,7 +146,11 @@ public class ProtectTest {
               assertEquals(1, n);
               return null;
             });
-    p.run().waitUntilFinish();
+    StageGraph graph = StageGraph.of(p);
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    Counters.assertStage(
+        Counters.stage(run, graph, "protect"), 2, 1, Map.of("cannot_protect", 1L), Map.of());
   }
 
   @Test

@@ -8,6 +8,8 @@ import static org.junit.Assert.assertThrows;
 import io.tributary.testing.Counters;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.limits.RecordLimits;
+import io.tributary.transforms.metrics.StageGraph;
+import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
@@ -95,9 +97,12 @@ public class EventTimeTest {
     PAssert.that(handler.getOutput())
         .containsInAnyOrder(
             "event_time/out_of_range", "event_time/out_of_range", "event_time/out_of_range");
+    StageGraph graph = StageGraph.of(p);
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertEquals(3, Counters.get(result, "dead_letter.event_time.out_of_range"));
+    Counters.assertStage(
+        Counters.stage(result, graph, "event_time"), 5, 2, Map.of("out_of_range", 3L), Map.of());
   }
 
   @Test
@@ -116,14 +121,18 @@ public class EventTimeTest {
                         RecordLimits.defaults()
                             .withEventTimeRange(
                                 at("2020-01-01T00:00:00Z"), at("2021-01-01T00:00:00Z")))
-                    .withStage("stamp")
+                    .withStageName("stamp")
                     .withBadRecordErrorHandler(handler));
     handler.close();
     PAssert.that(
             stamped.apply(MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("id"))))
         .containsInAnyOrder("new");
     PAssert.that(handler.getOutput()).containsInAnyOrder("stamp/out_of_range");
-    p.run().waitUntilFinish();
+    StageGraph graph = StageGraph.of(p);
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    Counters.assertStage(
+        Counters.stage(run, graph, "stamp"), 2, 1, Map.of("out_of_range", 1L), Map.of());
   }
 
   @Test
@@ -154,8 +163,8 @@ public class EventTimeTest {
                 () -> EventTime.fromField("at").withBadRecordErrorHandler(null))
             .getMessage(),
         containsString("EventTime.withBadRecordErrorHandler"));
-    assertThrows(IllegalArgumentException.class, () -> EventTime.fromField("at").withStage(""));
-    DisplayData data = DisplayData.from(EventTime.fromField("at").withStage("stamp"));
+    assertThrows(IllegalArgumentException.class, () -> EventTime.fromField("at").withStageName(""));
+    DisplayData data = DisplayData.from(EventTime.fromField("at").withStageName("stamp"));
     assertThat(data.toString(), containsString("stamp"));
     assertThat(data.asMap().keySet().toString(), containsString("eventTimeRange"));
     p.enableAbandonedNodeEnforcement(false);

@@ -4,9 +4,13 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertThrows;
 
+import io.tributary.testing.Counters;
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.metrics.StageGraph;
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -79,7 +83,35 @@ public class ValidateTest {
             "validate/negative_price: field 'price' must be >= 0 <- \"{\\\"id\\\":\\\"b\\\",\\\"price\\\":-1.00,\\\"currency\\\":\\\"EUR\\\"}\"",
             "validate/unknown_currency: field 'currency' must be one of [EUR, USD] <- \"{\\\"id\\\":\\\"c\\\",\\\"price\\\":0,\\\"currency\\\":\\\"XXX\\\"}\"",
             "validate/negative_price: field 'price' must be >= 0; field 'currency' must be one of [EUR, USD] <- \"{\\\"id\\\":\\\"d\\\",\\\"price\\\":-2,\\\"currency\\\":\\\"BTC\\\"}\"");
-    p.run().waitUntilFinish();
+    StageGraph graph = StageGraph.of(p);
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    // One row valid, three rejected once each under their first reason.
+    Counters.assertStage(
+        Counters.stage(run, graph, "validate"),
+        4,
+        1,
+        Map.of("negative_price", 2L, "unknown_currency", 1L),
+        Map.of());
+  }
+
+  @Test
+  public void withStageNameNamesTheAccountingAndTheRejections() {
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new Described());
+    p.apply(Create.of(row("a", "1", "EUR"), row("b", "-1", "EUR")).withRowSchema(SCHEMA))
+        .apply(rules().withStageName("validate_orders").withBadRecordErrorHandler(handler));
+    handler.close();
+    StageGraph graph = StageGraph.of(p);
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    Counters.assertStage(
+        Counters.stage(run, graph, "validate_orders"),
+        2,
+        1,
+        Map.of("negative_price", 1L),
+        Map.of());
+    assertThrows(IllegalArgumentException.class, () -> rules().withStageName("Validate"));
   }
 
   @Test
