@@ -36,10 +36,13 @@ import java.util.zip.GZIPOutputStream;
  * the same bytes (the program never reads the clock).
  */
 public final class GenerateFuzz {
-  // Stage names of the reader and decoder in Tributary's clickstream and orders-mart pipelines.
-  static final String READ = "read";
+  // Stage names in Tributary's pipelines. Clickstream reads and decodes files in one stage
+  // (decode), so a line the reader rejects is a decode dead letter too; orders-mart reads each
+  // table's change file in its own stage (read_orders) before applying it (cdc_orders).
   static final String DECODE = "decode";
   static final String VALIDATE = "validate";
+  static final String READ_ORDERS = "read_orders";
+  static final String CDC_ORDERS = "cdc_orders";
 
   private final SplittableRandom random;
   private final Map<String, Integer> clickDeadLetters = new TreeMap<>();
@@ -97,7 +100,7 @@ public final class GenerateFuzz {
     for (int i = 0; i < hostile.size(); i++) {
       if (hostile.get(i).length < 900_000) {
         messages.add(hostile.get(i));
-        kafkaDeadLetters.merge(hostileReasons.get(i).replaceFirst("^" + READ + "\\.", DECODE + "."), 1, Integer::sum);
+        kafkaDeadLetters.merge(hostileReasons.get(i), 1, Integer::sum);
       }
     }
     writeLines(out.resolve("kafka/hostile.jsonl"), messages, "\n", false);
@@ -138,7 +141,7 @@ public final class GenerateFuzz {
     byte[] cut = java.util.Arrays.copyOf(gz.toByteArray(), gz.size() * 6 / 10);
     Files.write(out.resolve("clicks/part-3.jsonl.gz"), cut);
     int completeBeforeCut = completeLinesBeforeDamage(cut);
-    count(clickDeadLetters, READ + ".corrupt_file");
+    count(clickDeadLetters, DECODE + ".corrupt_file");
 
     int read = part1.size() + part2.size() + completeBeforeCut + 1;
     int dead = clickDeadLetters.values().stream().mapToInt(Integer::intValue).sum();
@@ -177,9 +180,9 @@ public final class GenerateFuzz {
     hostileReasons.clear();
     // Oversized: a 5 MB non-JSON line with PII in its kept head, a 5 MB valid JSON event.
     lines.add(utf8("contact " + plant(email()) + " or " + plant(phone()) + " " + "a".repeat(5 << 20)));
-    count(clickDeadLetters, READ + ".too_large");
+    count(clickDeadLetters, DECODE + ".too_large");
     lines.add(utf8(event("\"user_agent\":\"" + "Mozilla/5.0 ".repeat(450_000) + "\"")));
-    count(clickDeadLetters, READ + ".too_large");
+    count(clickDeadLetters, DECODE + ".too_large");
     // Under the limit but long: 100 KB of letters and digits, the worst case of a naive e-mail regex.
     lines.add(utf8(plant(ssn()) + " " + "ab1".repeat(34_000)));
     count(clickDeadLetters, DECODE + ".not_json");
@@ -207,7 +210,7 @@ public final class GenerateFuzz {
     int at = indexOf(flipped, utf8("\"event_type\":\"")) + 14;
     flipped[at] = (byte) (flipped[at] | 0x80);
     lines.add(flipped);
-    count(clickDeadLetters, READ + ".invalid_utf8");
+    count(clickDeadLetters, DECODE + ".invalid_utf8");
     byte[] binary = new byte[600];
     random.nextBytes(binary);
     for (int i = 0; i < binary.length; i++) {
@@ -217,7 +220,7 @@ public final class GenerateFuzz {
     }
     binary[0] = (byte) 0xff;
     lines.add(binary);
-    count(clickDeadLetters, READ + ".invalid_utf8");
+    count(clickDeadLetters, DECODE + ".invalid_utf8");
     // Duplicate keys in one object.
     String dup = event(null);
     lines.add(utf8(dup.substring(0, dup.length() - 1) + ",\"price\":1.00}"));
@@ -333,30 +336,30 @@ public final class GenerateFuzz {
     String template = new String(orders.get(0), StandardCharsets.UTF_8);
     List<byte[]> added = new ArrayList<>();
     added.add(utf8(template.replace("\"status\":\"paid\"", "\"status\":\"" + "x".repeat(2 << 20) + "\"")));
-    count(orderDeadLetters, READ + ".too_large");
+    count(orderDeadLetters, READ_ORDERS + ".too_large");
     added.add(utf8(template.replace("\"quantity\":1", "\"quantity\":" + "[".repeat(2000) + "]".repeat(2000))));
-    count(orderDeadLetters, "cdc.too_deep");
+    count(orderDeadLetters, CDC_ORDERS + ".too_deep");
     byte[] flip = utf8(template);
     int at = indexOf(flip, utf8("\"status\":\"")) + 10;
     flip[at] = (byte) (flip[at] | 0x80);
     added.add(flip);
-    count(orderDeadLetters, READ + ".invalid_utf8");
+    count(orderDeadLetters, READ_ORDERS + ".invalid_utf8");
     added.add(utf8(template.replace("\"status\":\"paid\"", "\"status\":\"pa\u0000id\"")));
-    count(orderDeadLetters, "cdc.not_json");
+    count(orderDeadLetters, CDC_ORDERS + ".not_json");
     added.add(utf8(template.substring(0, template.length() - 1) + ",\"op\":\"u\"}"));
-    count(orderDeadLetters, "cdc.duplicate_key");
+    count(orderDeadLetters, CDC_ORDERS + ".duplicate_key");
     added.add(
         utf8(
             "{\"before\":null,\"after\":{\"order_id\":\"o-99999\",\"note\":\"refund to "
                 + plant(card())
                 + " for "
                 + plant(email())));
-    count(orderDeadLetters, "cdc.truncated_json");
+    count(orderDeadLetters, CDC_ORDERS + ".truncated_json");
     added.add(new byte[0]);
-    count(orderDeadLetters, "cdc.empty_line");
+    count(orderDeadLetters, CDC_ORDERS + ".empty_line");
     // The lake holds decimal(38,2): three decimals would need rounding.
     added.add(utf8(template.replaceFirst("\"amount\":[0-9.]+", "\"amount\":166.255")));
-    count(orderDeadLetters, "cdc.out_of_range");
+    count(orderDeadLetters, CDC_ORDERS + ".out_of_range");
     for (byte[] a : added) {
       orders.add(random.nextInt(orders.size() + 1), a);
     }

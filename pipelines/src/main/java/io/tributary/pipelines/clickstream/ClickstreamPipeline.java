@@ -10,9 +10,6 @@ import io.tributary.io.kafka.KafkaRows;
 import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.dedup.Dedup;
 import io.tributary.transforms.json.RowJsonText;
-import io.tributary.transforms.metrics.Counted;
-import io.tributary.transforms.metrics.RunAccounting;
-import io.tributary.transforms.metrics.StageMetrics;
 import io.tributary.transforms.time.EventTime;
 import io.tributary.transforms.validate.RowRule;
 import io.tributary.transforms.validate.Validate;
@@ -129,7 +126,6 @@ public final class ClickstreamPipeline {
 
     PCollection<Row> events =
         readEvents(pipeline, settings, deadLetters)
-            .apply("ObserveDecode", StageMetrics.after("decode"))
             .apply(
                 "Validate",
                 Validate.rows()
@@ -137,12 +133,9 @@ public final class ClickstreamPipeline {
                         RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
                     .withRule(RowRule.oneOf("currency", currencies).withReason("unknown_currency"))
                     .withBadRecordErrorHandler(deadLetters))
-            .apply("ObserveValidate", StageMetrics.after("validate"))
             .apply("Quality", ClickstreamQuality.stage(settings, qualityWindowSize(window)))
-            .apply("ObserveQuality", StageMetrics.after("quality"))
             // Personal data is protected here, before any output (late, Kafka, files) sees it.
             .apply("Protect", ClickstreamPrivacy.protect(settings, deadLetters))
-            .apply("ObserveProtect", StageMetrics.after("protect"))
             .apply(
                 "EventTime",
                 EventTime.fromField("event_time")
@@ -150,10 +143,7 @@ public final class ClickstreamPipeline {
                     .withBadRecordErrorHandler(deadLetters));
 
     PCollection<Row> unique =
-        events
-            .apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl))
-            .output()
-            .apply("ObserveDedup", StageMetrics.after("dedup"));
+        events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl)).output();
 
     if (settings.sinkTopic() != null) {
       // Before windowing: every unique event leaves once, whatever the window spec says about
@@ -172,8 +162,6 @@ public final class ClickstreamPipeline {
     WindowedResult<Row> windowed = unique.apply("Window", Windowing.<Row>of(window));
     windowed
         .output()
-        .apply("ObserveWindow", StageMetrics.after("window"))
-        .apply("CountWritten", Counted.as(RunAccounting.WRITTEN))
         .apply("Aggregate", Combine.globally(new ClickAggregate.Fn()).withoutDefaults())
         .apply("FormatJson", ParDo.of(new FormatFn()))
         .apply("WriteAggregates", WindowPartitionedFiles.to(aggregatesDir(settings.output())));

@@ -117,24 +117,9 @@ public final class ErasurePipeline {
     }
     BadRecordErrorHandler<?> deadLetters =
         pipeline.registerBadRecordErrorHandler(
-<<<<<<< HEAD
-            DeadLetterFiles.to(Path.of(options.getOutput(), "dead-letter").toString()));
-    readRequests(pipeline, options)
-        .apply("ParseRequests", new ParseRequests(deadLetters))
-=======
             DeadLetterFiles.to(Path.of(settings.output(), "dead-letter").toString()));
-    PCollectionTuple parsed =
-        readRequests(pipeline, settings)
-            .apply("CountRead", Counted.as(RunAccounting.READ))
-            .apply(
-                "ParseRequests",
-                ParDo.of(new ParseRequestFn(DeadLetters.routerFor(deadLetters)))
-                    .withOutputTags(REQUESTS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.register(deadLetters, parsed);
-    parsed
-        .get(REQUESTS)
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
->>>>>>> hd
+    readRequests(pipeline, settings)
+        .apply("ParseRequests", new ParseRequests(deadLetters))
         // A bounded file is one batch (all its elements share one timestamp); a topic is erased in
         // batches of one minute of arrival.
         .apply(

@@ -178,6 +178,7 @@ public final class OrdersMartPipeline {
       return pipeline.apply(
           "Read" + table + "Kafka",
           KafkaReplay.values()
+              .withStageName(readStage(table))
               .withBootstrapServers(settings.bootstrapServers())
               .withRanges(ranges)
               .withLimits(limits)
@@ -188,7 +189,10 @@ public final class OrdersMartPipeline {
         .apply("Match" + table, FileSource.glob(file))
         .apply(
             "Read" + table,
-            ReadLines.create().withLimits(limits).withBadRecordErrorHandler(deadLetters));
+            ReadLines.create()
+                .withStageName(readStage(table))
+                .withLimits(limits)
+                .withBadRecordErrorHandler(deadLetters));
   }
 
   /**
@@ -197,6 +201,14 @@ public final class OrdersMartPipeline {
    */
   public static void build(Pipeline pipeline, OrdersMartOptions options) {
     build(pipeline, OrdersMartSettings.of(options));
+  }
+
+  /**
+   * The stage name of a table's source, e.g. {@code read_orders}: two tables, two sources, each
+   * with its own line in the accounting and its own stage in dead letters.
+   */
+  static String readStage(String table) {
+    return "read_" + table.toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Adds the orders-mart stages to {@code pipeline}, as {@code settings} say. */
@@ -221,6 +233,7 @@ public final class OrdersMartPipeline {
             .apply(
                 "ApplyProducts",
                 Cdc.apply(PRODUCT, "product_id")
+                    .withStageName("cdc_products")
                     .withLimits(limits)
                     .withDecimalBounds(Map.of("list_price", LAKE_DECIMAL))
                     .withBadRecordErrorHandler(deadLetters));
@@ -236,6 +249,7 @@ public final class OrdersMartPipeline {
             .apply(
                 "ApplyOrders",
                 Cdc.apply(ORDER, "order_id")
+                    .withStageName("cdc_orders")
                     .withLimits(limits)
                     .withDecimalBounds(Map.of("amount", LAKE_DECIMAL))
                     .withBadRecordErrorHandler(deadLetters));

@@ -3,6 +3,7 @@ package io.tributary.pipelines.clickstream;
 import io.tributary.pipelines.Testdata;
 import io.tributary.testing.TestRunners;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,8 +38,9 @@ final class ClickstreamGolden {
   static RunAccounting run(ClickstreamOptions options) {
     Pipeline p = Pipeline.create(options);
     ClickstreamPipeline.build(p, options);
+    StageGraph graph = StageGraph.of(p);
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    return RunAccounting.from(result);
+    return RunAccounting.from(result, graph);
   }
 }

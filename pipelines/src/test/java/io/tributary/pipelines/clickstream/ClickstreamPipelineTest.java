@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.pipelines.Testdata;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,10 +43,11 @@ public class ClickstreamPipelineTest {
     options.setInput(Testdata.file("clickstream/small.jsonl").toString());
     options.setOutput(out.toString());
     ClickstreamPipeline.build(p, options);
+    StageGraph graph = StageGraph.of(p);
 
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    RunAccounting a = RunAccounting.from(result);
+    RunAccounting a = RunAccounting.from(result, graph);
 
     // testdata/README.md, small sample: 1,000 lines = 983 valid unique + 10 re-sent duplicates
     // + 7 dead letters (one per defect class).

@@ -10,6 +10,7 @@ import io.tributary.io.kafka.testing.KafkaBroker;
 import io.tributary.pipelines.Testdata;
 import io.tributary.testing.TestRunners;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,6 +112,7 @@ public class OrdersMartKafkaIT {
         OrdersMartOptions options = options(out, kafka.bootstrapServers());
         Pipeline p = Pipeline.create(options);
         OrdersMartPipeline.build(p, options);
+        StageGraph graph = StageGraph.of(p);
 
         // The offsets were captured when the pipeline was built; what arrives now is not replayed.
         List<KafkaReplay.OffsetRange> ranges =
@@ -149,7 +151,7 @@ public class OrdersMartKafkaIT {
         JsonNode m = Testdata.manifest("cdc/expected.json");
         JsonNode o = m.get("orders");
         JsonNode pr = m.get("products");
-        RunAccounting a = RunAccounting.from(result);
+        RunAccounting a = RunAccounting.from(result, graph);
         assertEquals(o.get("lines").asLong() + pr.get("lines").asLong() + 1, a.read());
         assertEquals(o.get("accepted").asLong() + pr.get("accepted").asLong(), a.written());
         assertEquals(
@@ -160,17 +162,17 @@ public class OrdersMartKafkaIT {
             a.deduplicated());
         assertEquals(
             Map.of(
-                "cdc.missing_after",
+                "cdc_orders.missing_after",
                 1L,
-                "cdc.missing_position",
+                "cdc_orders.missing_position",
                 1L,
-                "cdc.not_json",
+                "cdc_orders.not_json",
                 1L,
-                "cdc.unknown_op",
+                "cdc_orders.unknown_op",
                 1L,
-                "cdc.truncated_json",
+                "cdc_products.truncated_json",
                 1L,
-                "decode.invalid_utf8",
+                "read_products.invalid_utf8",
                 1L),
             a.deadLettersByReason());
         assertTrue(a.line(), a.balanced());

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tributary.pipelines.Testdata;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageGraph;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
@@ -34,6 +35,7 @@ public class OrdersMartPipelineTest {
     options.setProducts(Testdata.file("cdc/products.jsonl").toString());
     options.setOutput(out.toString());
     OrdersMartPipeline.build(p, options);
+    StageGraph graph = StageGraph.of(p);
     PipelineResult result = p.run();
     result.waitUntilFinish();
 
@@ -42,7 +44,7 @@ public class OrdersMartPipelineTest {
     JsonNode m = Testdata.manifest("cdc/expected.json");
     JsonNode o = m.get("orders");
     JsonNode pr = m.get("products");
-    RunAccounting a = RunAccounting.from(result);
+    RunAccounting a = RunAccounting.from(result, graph);
     assertEquals(o.get("lines").asLong() + pr.get("lines").asLong(), a.read());
     assertEquals(o.get("accepted").asLong() + pr.get("accepted").asLong(), a.written());
     assertEquals(
@@ -53,15 +55,15 @@ public class OrdersMartPipelineTest {
         a.deduplicated());
     assertEquals(
         Map.of(
-            "cdc.missing_after",
+            "cdc_orders.missing_after",
             1L,
-            "cdc.missing_position",
+            "cdc_orders.missing_position",
             1L,
-            "cdc.not_json",
+            "cdc_orders.not_json",
             1L,
-            "cdc.unknown_op",
+            "cdc_orders.unknown_op",
             1L,
-            "cdc.truncated_json",
+            "cdc_products.truncated_json",
             1L),
         a.deadLettersByReason());
     assertTrue(a.line(), a.balanced());
