@@ -189,13 +189,15 @@ public class LineageRunTest {
     java.util.Map<String, JsonNode> stages = new java.util.LinkedHashMap<>();
     json.get("stages").forEach(st -> stages.put(st.get("stage").asText(), st));
     assertEquals(
-        List.of("decode", "validate", "quality", "protect", "dedup", "window"),
+        List.of("decode", "validate", "quality", "protect", "event_time", "dedup", "window"),
         new java.util.ArrayList<>(stages.keySet()));
     assertEquals(1000, stages.get("decode").get("records_in").asLong());
     assertEquals(995, stages.get("decode").get("records_out").asLong());
     assertEquals(1, stages.get("decode").at("/dead_lettered/not_json").asLong());
     assertEquals(993, stages.get("validate").get("records_out").asLong());
-    assertEquals(0, stages.get("quality").get("quarantined").asLong());
+    assertEquals(0, stages.get("quality").path("quarantined").asLong(0)); // zero exits are left out
+    assertEquals(993, stages.get("quality").get("records_out").asLong());
+    assertEquals(993, stages.get("event_time").get("records_in").asLong());
     assertEquals(10, stages.get("dedup").get("deduplicated").asLong());
     assertEquals(983, stages.get("dedup").get("records_out").asLong());
     assertEquals(983, stages.get("dedup").at("/processing_lag_ms/count").asLong());
