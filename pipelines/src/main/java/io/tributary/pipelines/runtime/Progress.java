@@ -60,6 +60,21 @@ public final class Progress implements AutoCloseable {
     final long deadLettered;
     final @Nullable Long newestEventTime;
 
+    /** Records read so far. */
+    public long read() {
+      return read;
+    }
+
+    /** Records written so far. */
+    public long written() {
+      return written;
+    }
+
+    /** Records dead-lettered so far. */
+    public long deadLettered() {
+      return deadLettered;
+    }
+
     /** Counters at one instant; {@code newestEventTime} in epoch millis or null. */
     public Snapshot(long read, long written, long deadLettered, @Nullable Long newestEventTime) {
       this.read = read;
@@ -149,7 +164,7 @@ public final class Progress implements AutoCloseable {
    * Reads a snapshot from the in-JVM mirror ({@link LiveMetrics}, which every stage counter counts
    * into), minus what it held before the run.
    */
-  static Snapshot fromLive(Map<String, Long> baseline, StageGraph graph) {
+  public static Snapshot fromLive(Map<String, Long> baseline, StageGraph graph) {
     Map<String, Long> counters = new TreeMap<>();
     String ns = DeadLetters.NAMESPACE + "/";
     for (Map.Entry<String, Long> e : LiveMetrics.snapshot().entrySet()) {

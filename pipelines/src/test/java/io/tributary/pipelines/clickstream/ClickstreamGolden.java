@@ -1,6 +1,7 @@
 package io.tributary.pipelines.clickstream;
 
 import io.tributary.pipelines.Testdata;
+import io.tributary.pipelines.runtime.Progress;
 import io.tributary.testing.TestRunners;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageGraph;
@@ -35,12 +36,24 @@ final class ClickstreamGolden {
     return o;
   }
 
+  /**
+   * Runs clickstream and returns its accounting, after checking that the live progress line (the
+   * in-JVM mirror every stage counts into) saw the same read, written and dead-lettered numbers:
+   * the progress line tells the truth for this source kind (file, watched directory, Kafka).
+   */
   static RunAccounting run(ClickstreamOptions options) {
     Pipeline p = Pipeline.create(options);
     ClickstreamPipeline.build(p, options);
     StageGraph graph = StageGraph.of(p);
+    java.util.Map<String, Long> baseline = io.tributary.transforms.metrics.LiveMetrics.snapshot();
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    return RunAccounting.from(result, graph);
+    RunAccounting accounting = RunAccounting.from(result, graph);
+    Progress.Snapshot live = Progress.fromLive(baseline, graph);
+    org.junit.Assert.assertEquals("progress read", accounting.read(), live.read());
+    org.junit.Assert.assertEquals("progress written", accounting.written(), live.written());
+    org.junit.Assert.assertEquals(
+        "progress dead-lettered", accounting.deadLettered(), live.deadLettered());
+    return accounting;
   }
 }

@@ -132,7 +132,9 @@ public class ErasureScanIT {
     assertTrue(m.line(), m.balanced());
     assertEquals(m.line(), 10, m.read());
     assertEquals(
-        m.line(), Map.of("cdc_orders.not_json", 1L, "cdc_orders.truncated_json", 1L), m.deadLettersByReason());
+        m.line(),
+        Map.of("cdc_orders.not_json", 1L, "cdc_orders.truncated_json", 1L),
+        m.deadLettersByReason());
 
     // The least-privilege views of docs/privacy.md over the served orders (the serving step, as the
     // CLI runs it).

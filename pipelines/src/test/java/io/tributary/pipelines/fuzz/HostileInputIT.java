@@ -143,7 +143,9 @@ public class HostileInputIT {
           .get("dead_letters")
           .fields()
           .forEachRemaining(
-              e -> expected.merge("cdc_" + table + "." + e.getKey(), e.getValue().asLong(), Long::sum));
+              e ->
+                  expected.merge(
+                      "cdc_" + table + "." + e.getKey(), e.getValue().asLong(), Long::sum));
     }
     assertEquals(expected, a.deadLettersByReason());
     assertEquals(expected, FuzzCorpus.byReason(FuzzCorpus.deadLetters(out.resolve("dead-letter"))));
