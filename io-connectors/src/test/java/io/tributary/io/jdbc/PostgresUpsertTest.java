@@ -6,10 +6,19 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
+import io.tributary.transforms.metrics.StageGraph;
+import io.tributary.transforms.metrics.StageRole;
+import java.math.BigDecimal;
 import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
@@ -118,5 +127,64 @@ public class PostgresUpsertTest {
                     PostgresUpsert.into(db, "mart").withReplacedPartitions("", java.util.List.of()))
             .getMessage(),
         containsString("PostgresUpsert.withReplacedPartitions: column must not be empty"));
+  }
+
+  @Test
+  public void anAccountedSinkStageNamedAfterItsTable() {
+    JdbcTarget db = JdbcTarget.of("jdbc:postgresql://h:5432/shop", "app", "");
+    PostgresUpsert orders = PostgresUpsert.into(db, "shop.orders").withPrimaryKey("order_id");
+    assertEquals("serve_shop_orders", orders.stageName());
+    assertEquals(StageRole.SINK, orders.stageRole());
+    assertEquals("orders_db", orders.withStageName("orders_db").stageName());
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> orders.withStageName("orders/db"))
+            .getMessage(),
+        containsString("PostgresUpsert.withStageName: a stage name must be lower_snake_case"));
+    assertEquals("serve_mart", PostgresReplace.wholeTable(db, "Mart").stageName());
+    assertEquals(StageRole.SINK, PostgresReplace.wholeTable(db, "mart").stageRole());
+    // The replace keeps every setting of the upsert it came from, the stage name included.
+    PostgresReplace replace =
+        PostgresUpsert.into(db, "mart")
+            .withPrimaryKey("dt", "category")
+            .withBatchSize(7)
+            .withStageName("mart_db")
+            .withReplacedPartitions("dt", List.of());
+    assertEquals("mart_db", replace.stageName());
+    assertThat(DisplayData.from(replace).toString(), containsString("batchSize=7"));
+    assertThat(
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    PostgresUpsert.into(db, "mart")
+                        .withPrimaryKey("dt")
+                        .withDeleteFlag("__deleted")
+                        .withReplacedTable())
+            .getMessage(),
+        containsString(
+            "PostgresUpsert.withReplacedTable: cannot be combined with withDeleteFlag()"));
+
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    PCollection<Row> rows =
+        p.apply(
+            Create.of(
+                    Row.withSchema(MART)
+                        .addValues(
+                            java.time.LocalDate.of(2026, 11, 1), "a", 1L, BigDecimal.ONE, null)
+                        .build())
+                .withCoder(RowCoder.of(MART)));
+    rows.apply("Upsert", PostgresUpsert.into(db, "mart").withPrimaryKey("dt", "category"));
+    rows.apply(
+        "Replace",
+        PostgresReplace.partitions(db, "mart_by_day", "dt", List.of("2026-11-01"))
+            .withPrimaryKey("dt", "category"));
+    StageGraph graph = StageGraph.of(p);
+    assertEquals(StageRole.SINK, graph.stage("serve_mart").role());
+    assertEquals("Upsert", graph.stage("serve_mart").transform());
+    assertEquals("Replace", graph.stage("serve_mart_by_day").transform());
+    // A second sink into the same table needs a name of its own.
+    rows.apply("Again", PostgresUpsert.into(db, "mart").withPrimaryKey("dt", "category"));
+    assertThat(
+        assertThrows(IllegalStateException.class, () -> StageGraph.of(p)).getMessage(),
+        containsString("withStageName"));
   }
 }
