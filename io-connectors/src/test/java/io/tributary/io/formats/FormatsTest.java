@@ -6,7 +6,7 @@ import static org.junit.Assert.assertThrows;
 
 import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.testing.TestRunners;
-import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.Rejection;
 import io.tributary.transforms.json.RowJsonText;
 import java.io.File;
 import java.io.FileOutputStream;
@@ -71,8 +71,8 @@ public class FormatsTest {
           MapElements.into(TypeDescriptors.strings())
               .via(
                   r -> {
-                    String[] d = DeadLetters.parseDescription(r.getFailure().getDescription());
-                    return d[0] + "/" + d[1];
+                    Rejection d = Rejection.from(r);
+                    return d.stage() + "/" + d.reason();
                   }));
     }
   }

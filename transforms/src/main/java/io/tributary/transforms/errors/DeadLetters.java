@@ -230,25 +230,4 @@ public final class DeadLetters {
   public static ErrorHandler<BadRecord, ?> defaultHandler() {
     return new ErrorHandler.DefaultErrorHandler<>();
   }
-
-  /**
-   * Splits a description written by {@link RecordRejectedException#description()}.
-   *
-   * @deprecated descriptions are for people; read a bad record's stage, reason and message as typed
-   *     fields with {@link Rejection#from(BadRecord)}. Kept only until the tests outside the error
-   *     model that still call it move to {@code Rejection.from}; no production code uses it.
-   */
-  @Deprecated
-  public static String[] parseDescription(String description) {
-    int slash = description.indexOf('/');
-    int colon = description.indexOf(": ");
-    if (slash < 0 || colon < slash) {
-      return new String[] {"unknown", "unknown", description};
-    }
-    return new String[] {
-      description.substring(0, slash),
-      description.substring(slash + 1, colon),
-      description.substring(colon + 2)
-    };
-  }
 }

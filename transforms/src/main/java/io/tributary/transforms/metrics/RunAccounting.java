@@ -40,51 +40,6 @@ import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Immuta
  */
 @AutoValue
 public abstract class RunAccounting {
-  /** Legacy global counter of records read; stages now count {@code stage.<name>.in}. */
-  @Deprecated public static final String READ = "read";
-
-  /** Legacy global counter of records written; stages now count {@code stage.<name>.out}. */
-  @Deprecated public static final String WRITTEN = "written";
-
-  /** Legacy global counter; stages now count {@code stage.<name>.quarantined}. */
-  @Deprecated public static final String QUARANTINED = "quarantined";
-
-  /** Legacy global counter; stages now count {@code stage.<name>.deduplicated}. */
-  @Deprecated public static final String DEDUPLICATED = "deduplicated";
-
-  /** Legacy global counter; stages now count {@code stage.<name>.too_late}. */
-  @Deprecated public static final String TOO_LATE = "too_late";
-
-  /** Legacy: the line from global counters, for pipelines not yet built from accounted stages. */
-  @Deprecated
-  public static RunAccounting from(PipelineResult result) {
-    MetricQueryResults metrics =
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
-                    .build());
-    Map<String, Long> counters = new TreeMap<>();
-    for (MetricResult<Long> counter : metrics.getCounters()) {
-      counters.merge(counter.getName().getName(), counter.getAttempted(), Long::sum);
-    }
-    Map<String, Long> deadLetters = new TreeMap<>();
-    counters.forEach(
-        (name, value) -> {
-          if (name.startsWith(DeadLetters.COUNTER_PREFIX)) {
-            deadLetters.put(name.substring(DeadLetters.COUNTER_PREFIX.length()), value);
-          }
-        });
-    return of(
-        counters.getOrDefault(READ, 0L),
-        counters.getOrDefault(WRITTEN, 0L),
-        deadLetters,
-        counters.getOrDefault(QUARANTINED, 0L),
-        counters.getOrDefault(DEDUPLICATED, 0L),
-        counters.getOrDefault(TOO_LATE, 0L));
-  }
-
   /** Records read. */
   public abstract long read();
 

@@ -1,15 +1,21 @@
 package io.tributary.transforms.arch;
 
+import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo;
+import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.name;
+import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.tributary.transforms.metrics.LiveMetrics;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
-/** Module boundaries of tributary-transforms (ARCHITECTURE.md), enforced. */
+/** Module boundaries of tributary-transforms (docs/architecture.md), enforced. */
 @RunWith(JUnit4.class)
 public class ArchitectureTest {
   private static final JavaClasses LIBRARY =
@@ -44,6 +50,19 @@ public class ArchitectureTest {
         .dependOnClassesThat()
         .haveFullyQualifiedName("org.apache.beam.sdk.coders.SerializableCoder")
         .because("coders follow from schemas; SerializableCoder is a bug (ARCHITECTURE.md)")
+        .check(LIBRARY);
+  }
+
+  @Test
+  public void countersComeFromTheOneFactory() {
+    noClasses()
+        .that()
+        .doNotBelongToAnyOf(LiveMetrics.class)
+        .should()
+        .callMethodWhere(target(owner(equivalentTo(Metrics.class))).and(target(name("counter"))))
+        .because(
+            "counters are made by LiveMetrics.counter or StageCounters, so the live progress line"
+                + " sees every one of them")
         .check(LIBRARY);
   }
 }

@@ -8,7 +8,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.tributary.testing.Counters;
 import io.tributary.testing.EventScript;
-import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.Rejection;
 import io.tributary.transforms.json.DecimalBound;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
@@ -63,8 +63,8 @@ public class CdcTest {
           MapElements.into(TypeDescriptors.strings())
               .via(
                   r -> {
-                    String[] d = DeadLetters.parseDescription(r.getFailure().getDescription());
-                    return d[0] + "/" + d[1];
+                    Rejection d = Rejection.from(r);
+                    return d.stage() + "/" + d.reason();
                   }));
     }
   }

@@ -8,7 +8,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.tributary.testing.Counters;
-import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.Rejection;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageGraph;
@@ -58,8 +58,8 @@ public class DecodeJsonTest {
           MapElements.into(TypeDescriptors.strings())
               .via(
                   r -> {
-                    String[] d = DeadLetters.parseDescription(r.getFailure().getDescription());
-                    return d[0] + "/" + d[1];
+                    Rejection d = Rejection.from(r);
+                    return d.stage() + "/" + d.reason();
                   }));
     }
   }
@@ -197,12 +197,12 @@ public class DecodeJsonTest {
           MapElements.into(TypeDescriptors.strings())
               .via(
                   r -> {
-                    String[] d = DeadLetters.parseDescription(r.getFailure().getDescription());
-                    return d[1]
+                    Rejection d = Rejection.from(r);
+                    return d.reason()
                         + "|"
                         + r.getRecord().getHumanReadableJsonRecord().length()
                         + "|"
-                        + d[2];
+                        + d.message();
                   }));
     }
   }

@@ -6,7 +6,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
 import io.tributary.testing.Counters;
-import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.Rejection;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.StageGraph;
 import java.util.Map;
@@ -56,8 +56,8 @@ public class EventTimeTest {
           MapElements.into(TypeDescriptors.strings())
               .via(
                   r -> {
-                    String[] d = DeadLetters.parseDescription(r.getFailure().getDescription());
-                    return d[0] + "/" + d[1];
+                    Rejection d = Rejection.from(r);
+                    return d.stage() + "/" + d.reason();
                   }));
     }
   }

@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertThrows;
 
 import io.tributary.testing.Counters;
-import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.metrics.StageGraph;
 import java.math.BigDecimal;
 import java.util.List;
@@ -132,15 +131,6 @@ public class ValidateTest {
         assertThrows(IllegalStateException.class, () -> input.apply(Validate.rows()));
     assertThat(e.getMessage(), containsString("withRule() is required"));
     p.enableAbandonedNodeEnforcement(false);
-  }
-
-  @Test
-  public void deadLetterDescriptionsRoundTrip() {
-    String[] parts =
-        DeadLetters.parseDescription("validate/negative_price: field 'price' must be >= 0");
-    assertThat(
-        parts[0] + "|" + parts[1] + "|" + parts[2],
-        containsString("validate|negative_price|field 'price' must be >= 0"));
   }
 
   @Test
