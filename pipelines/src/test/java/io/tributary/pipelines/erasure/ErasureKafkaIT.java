@@ -103,7 +103,7 @@ public class ErasureKafkaIT {
       new ErasureJob().validate(o);
       RunAccounting a = PipelineRun.run(new ErasureJob(), o).accounting();
       assertEquals(
-          a.line(), RunAccounting.of(3, 2, Map.of("erasure.missing_subject", 1L), 0, 0, 0), a);
+          RunAccounting.of(3, 2, Map.of("erasure.missing_subject", 1L), 0, 0, 0).line(), a.line());
 
       assertEquals(
           List.of("{\"stage\":\"validate\",\"payload\":\"{\\\"user_id\\\":\\\"u-3\\\"}\"}"),

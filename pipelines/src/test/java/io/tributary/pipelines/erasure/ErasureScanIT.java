@@ -100,23 +100,23 @@ public class ErasureScanIT {
     co.setSubjectKeys(subjectKeys.toString());
     RunAccounting c = PipelineRun.run(new ClickstreamJob(), co).accounting();
     assertEquals(
-        c.line(),
         RunAccounting.of(
-            13,
-            5,
-            Map.of(
-                "decode.not_json",
-                1L,
-                "decode.truncated_json",
-                1L,
-                "validate.negative_price",
-                2L,
-                "validate.unknown_currency",
-                1L),
-            2,
-            1,
-            0),
-        c);
+                13,
+                5,
+                Map.of(
+                    "decode.not_json",
+                    1L,
+                    "decode.truncated_json",
+                    1L,
+                    "validate.negative_price",
+                    2L,
+                    "validate.unknown_currency",
+                    1L),
+                2,
+                1,
+                0)
+            .line(),
+        c.line());
 
     // 2. orders-mart to the lake and PostgreSQL: 10 lines, 2 dead letters (one holds the victim's
     // id).
@@ -242,10 +242,10 @@ public class ErasureScanIT {
     Path erasureOut = tmp.newFolder("erasure").toPath();
     RunAccounting e = erase(requests, config, erasureOut, keyset, subjectKeys, db);
     assertEquals(
-        e.line(),
         RunAccounting.of(
-            3, 1, Map.of("erasure.not_json", 1L, "erasure.missing_subject", 1L), 0, 0, 0),
-        e);
+                3, 1, Map.of("erasure.not_json", 1L, "erasure.missing_subject", 1L), 0, 0, 0)
+            .line(),
+        e.line());
 
     Path auditFile = erasureOut.resolve("erasure-audit.jsonl");
     List<String> audit = Files.readAllLines(auditFile);
