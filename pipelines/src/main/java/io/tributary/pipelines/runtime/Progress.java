@@ -13,9 +13,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -146,18 +143,7 @@ public final class Progress implements AutoCloseable {
    * run's accounting derives them from the stages of {@code graph}.
    */
   static Snapshot fromResult(PipelineResult result, StageGraph graph) {
-    Map<String, Long> counters = new TreeMap<>();
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
-                    .build())
-            .getCounters()) {
-      counters.merge(c.getName().getName(), c.getAttempted(), Long::sum);
-    }
-    return snapshot(graph, counters);
+    return snapshot(graph, RunSummary.counters(result));
   }
 
   /**
