@@ -121,7 +121,7 @@ final class BeamStages {
           ParDo.of(
               new DoFn<BadRecord, Void>() {
                 @ProcessElement
-                public void process(@Element BadRecord r) {
+                public void process(@Element BadRecord unused) {
                   Marks.REJECTED.increment();
                 }
               }));

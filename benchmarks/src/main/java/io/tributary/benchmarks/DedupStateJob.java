@@ -86,7 +86,7 @@ final class DedupStateJob {
             ParDo.of(
                 new DoFn<Row, Void>() {
                   @ProcessElement
-                  public void process(@Element Row r) {
+                  public void process(@Element Row unused) {
                     Marks.aggregate(1, 0);
                     long k = UNIQUE.incrementAndGet();
                     // One pause each, in the middle and near the end of the run: a clean live-set

@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Process-wide timing and checksum marks that every variant writes, so "first record to last" is
  * measured the same way everywhere: {@link #first} when the first input line reaches the first
- * stage, {@link #last} each time an aggregate leaves the last stage.
+ * stage, {@link #aggregate} each time an aggregate leaves the last stage.
  *
  * <p>All variants run embedded (one JVM, the job's classes come from the application class loader),
  * so static fields are visible to the operators; {@link BenchMain} fails the run if a mark is

@@ -138,7 +138,7 @@ final class NativeFlinkJob {
 
   static final class MarkLastSink implements SinkFunction<Acc> {
     @Override
-    public void invoke(Acc acc, Context context) {
+    public void invoke(Acc acc, SinkFunction.Context context) {
       Marks.aggregate(acc.count, ClickParser.cents(acc.sum));
     }
   }

@@ -7,6 +7,7 @@ import java.io.Serializable;
 import java.util.Collections;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -104,7 +105,7 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
     private int index;
     private volatile Instant watermark = BoundedWindow.TIMESTAMP_MIN_VALUE;
     private volatile long stallUntil;
-    private volatile long watermarkReads;
+    private final AtomicLong watermarkReads = new AtomicLong();
     private volatile long readsNeeded;
     private volatile long finalStallUntil;
     private EventScript.@Nullable Step current;
@@ -122,7 +123,7 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
     @Override
     public boolean advance() {
       current = null;
-      if (System.currentTimeMillis() < stallUntil || watermarkReads < readsNeeded) {
+      if (System.currentTimeMillis() < stallUntil || watermarkReads.get() < readsNeeded) {
         return false;
       }
       while (index < source.steps.size()) {
@@ -131,7 +132,7 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
           if (step.timestamp.isAfter(watermark)) {
             watermark = step.timestamp;
             stallUntil = System.currentTimeMillis() + STALL_MILLIS;
-            readsNeeded = watermarkReads + 2;
+            readsNeeded = watermarkReads.get() + 2;
             return false;
           }
           continue;
@@ -144,7 +145,7 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
         // on a loaded machine Flink could otherwise fold it into the end-of-input watermark, and a
         // pane the script fires on time would also be the window's last (final), unlike on Direct.
         finalStallUntil = System.currentTimeMillis() + FINAL_STALL_MILLIS;
-        readsNeeded = watermarkReads + 4;
+        readsNeeded = watermarkReads.get() + 4;
         return false;
       }
       if (System.currentTimeMillis() < finalStallUntil) {
@@ -172,7 +173,7 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
 
     @Override
     public Instant getWatermark() {
-      watermarkReads++;
+      watermarkReads.incrementAndGet();
       return watermark;
     }
 

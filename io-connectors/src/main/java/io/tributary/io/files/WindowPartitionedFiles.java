@@ -125,12 +125,11 @@ public abstract class WindowPartitionedFiles
           String.format("%05d-of-%05d", shardIndex, numShards)
               + suffix
               + compression.getSuggestedSuffix();
-      if (!(window instanceof IntervalWindow)) {
+      if (!(window instanceof IntervalWindow w)) {
         return "part-" + shard;
       }
       // Start and end to the second: windows shorter than a minute, sliding windows and sessions
       // that start in the same minute must not share (and overwrite) a file.
-      IntervalWindow w = (IntervalWindow) window;
       return partitionOf(w.start())
           + "/part-"
           + COMPACT.format(java.time.Instant.ofEpochMilli(w.start().getMillis()))

@@ -136,8 +136,7 @@ final class CsvCodec implements Serializable {
                     + shapeOf(cell));
           }
         case LOGICAL_TYPE:
-          if (type.getLogicalType() instanceof EnumerationType) {
-            EnumerationType e = (EnumerationType) type.getLogicalType();
+          if (type.getLogicalType() instanceof EnumerationType e) {
             if (!e.getValues().contains(cell)) {
               throw new RecordRejectedException(
                   stage,
@@ -266,8 +265,8 @@ final class CsvCodec implements Serializable {
       } else if (type.getTypeName() == Schema.TypeName.BYTES) {
         cells.add(Base64.getEncoder().encodeToString((byte[]) v));
       } else if (type.getTypeName() == Schema.TypeName.LOGICAL_TYPE
-          && type.getLogicalType() instanceof EnumerationType) {
-        cells.add(((EnumerationType) type.getLogicalType()).toString((EnumerationType.Value) v));
+          && type.getLogicalType() instanceof EnumerationType e) {
+        cells.add(e.toString((EnumerationType.Value) v));
       } else {
         cells.add(String.valueOf(v));
       }

@@ -148,13 +148,15 @@ public final class KafkaReplay {
     /** Parses {@code topic:partition:start-end[,topic:partition:start-end...]}. */
     public static List<OffsetRange> parseList(String text) {
       List<OffsetRange> ranges = new ArrayList<>();
-      for (String part : text.split(",")) {
+      for (String part : text.split(",", -1)) {
         String s = part.trim();
         if (s.isEmpty()) {
           continue;
         }
-        String[] p = s.split(":");
-        String[] se = p.length == 3 ? p[2].split("-") : new String[0];
+        // limit 0: trailing empty strings are dropped, as before (String.split's default), so the
+        // accepted and rejected inputs and the error for each stay the same.
+        String[] p = s.split(":", 0);
+        String[] se = p.length == 3 ? p[2].split("-", 0) : new String[0];
         if (p.length != 3 || se.length != 2) {
           throw new IllegalArgumentException("expected topic:partition:start-end, got '" + s + "'");
         }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
@@ -43,6 +44,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -353,7 +355,10 @@ public abstract class TransactionalKafkaWrite
       try {
         producer.producer.beginTransaction();
         for (KV<byte[], byte[]> record : p.records) {
-          producer.producer.send(new ProducerRecord<>(topic, record.getKey(), record.getValue()));
+          // A failed send makes commitTransaction below throw, so the future needs no check here.
+          Future<RecordMetadata> unused =
+              producer.producer.send(
+                  new ProducerRecord<>(topic, record.getKey(), record.getValue()));
         }
         Progress progress = new Progress(p.handled, p.writer);
         producer.producer.sendOffsetsToTransaction(

@@ -40,9 +40,9 @@ public final class AvroRows {
           && row.getSchema().hasField(f.name())) {
         Object v = row.getValue(f.name());
         int scale = ((LogicalTypes.Decimal) s.getLogicalType()).getScale();
-        if (v instanceof BigDecimal && ((BigDecimal) v).scale() != scale) {
+        if (v instanceof BigDecimal d && d.scale() != scale) {
           try {
-            BigDecimal rescaled = ((BigDecimal) v).setScale(scale, RoundingMode.UNNECESSARY);
+            BigDecimal rescaled = d.setScale(scale, RoundingMode.UNNECESSARY);
             fitted = Row.fromRow(fitted).withFieldValue(f.name(), rescaled).build();
           } catch (ArithmeticException e) {
             throw new IllegalArgumentException(

@@ -38,7 +38,9 @@ final class FieldLocations {
   static String fieldPath(Schema schema, String location) {
     StringBuilder path = new StringBuilder();
     Schema current = schema;
-    String[] parts = location.split("/");
+    // limit 0: trailing empty strings are dropped (String.split's default): a trailing "fields/"
+    // is then the last part and is not followed by an index.
+    String[] parts = location.split("/", 0);
     for (int k = 0; k < parts.length; k++) {
       String part = parts[k];
       if (part.isEmpty() || current == null) {

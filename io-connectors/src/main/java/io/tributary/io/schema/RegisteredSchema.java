@@ -116,10 +116,9 @@ public final class RegisteredSchema implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof RegisteredSchema)) {
+    if (!(o instanceof RegisteredSchema other)) {
       return false;
     }
-    RegisteredSchema other = (RegisteredSchema) o;
     return version == other.version
         && id == other.id
         && subject.equals(other.subject)

@@ -74,8 +74,7 @@ public final class ResolvingReader implements Serializable {
       byWriterId = new HashMap<>();
     }
     Object resolved = byWriterId.computeIfAbsent(writerId, this::resolve);
-    if (resolved instanceof String) {
-      String problem = (String) resolved;
+    if (resolved instanceof String problem) {
       throw new RecordRejectedException(
           stage,
           problem.startsWith("unknown") ? "unknown_schema_id" : "unresolvable_schema",

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -69,7 +70,7 @@ public final class SchemaRegistry implements Serializable {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final @Nullable String directory;
-  private final TreeMap<String, Subject> subjects;
+  private final SortedMap<String, Subject> subjects;
   private int nextId;
 
   private static final class Subject implements Serializable {
@@ -83,7 +84,7 @@ public final class SchemaRegistry implements Serializable {
   }
 
   private SchemaRegistry(
-      @Nullable String directory, TreeMap<String, Subject> subjects, int nextId) {
+      @Nullable String directory, SortedMap<String, Subject> subjects, int nextId) {
     this.directory = directory;
     this.subjects = subjects;
     this.nextId = nextId;

@@ -69,15 +69,17 @@ public class FileSourceTest {
     // The second file appears while the pipeline runs; it is written under a temporary name and
     // renamed, as producers should, so the watch never sees half a file.
     ScheduledExecutorService producer = Executors.newSingleThreadScheduledExecutor();
-    producer.schedule(
-        () -> {
-          Path part = dir.resolve(".second.tmp");
-          Files.writeString(part, "{\"id\":\"s1\"}\n{\"id\":\"s2\"}\n");
-          Files.move(part, dir.resolve("second.jsonl"));
-          return null;
-        },
-        TestRunners.isFlink() ? 4 : 2,
-        TimeUnit.SECONDS);
+    // A failure here shows up as the second file never arriving.
+    var unused =
+        producer.schedule(
+            () -> {
+              Path part = dir.resolve(".second.tmp");
+              Files.writeString(part, "{\"id\":\"s1\"}\n{\"id\":\"s2\"}\n");
+              Files.move(part, dir.resolve("second.jsonl"));
+              return null;
+            },
+            TestRunners.isFlink() ? 4 : 2,
+            TimeUnit.SECONDS);
     PCollection<Row> rows =
         p.apply(
                 "Watch",

@@ -242,7 +242,7 @@ public class FormatsTest {
         .satisfies(
             rows -> {
               int n = 0;
-              for (String r : rows) {
+              for (String unused : rows) {
                 n++;
               }
               assertThat("some records before the cut, not all: " + n, n > 0 && n < 5000);

@@ -51,7 +51,14 @@ public class KafkaRowsLimitsTest {
 
   static KafkaRecord<byte[], byte[]> record(long offset, byte[] value) {
     return new KafkaRecord<>(
-        "clicks", 0, offset, 1000L, KafkaTimestampType.CREATE_TIME, null, "k".getBytes(), value);
+        "clicks",
+        0,
+        offset,
+        1000L,
+        KafkaTimestampType.CREATE_TIME,
+        null,
+        "k".getBytes(StandardCharsets.UTF_8),
+        value);
   }
 
   @Test

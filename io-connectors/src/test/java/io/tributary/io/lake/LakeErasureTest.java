@@ -54,7 +54,7 @@ public class LakeErasureTest {
             new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(avro))) {
       w.create(avro, os);
       for (String r : rows) {
-        String[] f = r.split(",");
+        String[] f = r.split(",", -1);
         w.append(
             AvroUtils.toGenericRecord(
                 Row.withSchema(ORDER).addValues(f[0], f[1], "note of " + f[1], 1L).build(), avro));

@@ -13,6 +13,7 @@ import static org.junit.Assert.assertThrows;
 import io.tributary.transforms.errors.RecordRejectedException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -199,9 +200,10 @@ public class SchemaRegistryTest {
     SchemaRegistry registry = registryWith(Compatibility.FULL, v1, v2);
     GenericRecord old = new GenericData.Record(v1);
     old.put("s", "abc");
-    old.put("b", ByteBuffer.wrap("xyz".getBytes("UTF-8")));
+    old.put("b", ByteBuffer.wrap("xyz".getBytes(StandardCharsets.UTF_8)));
     GenericRecord read = resolve(registry, old);
-    assertThat(new String(((ByteBuffer) read.get("s")).array(), "UTF-8"), equalTo("abc"));
+    assertThat(
+        new String(((ByteBuffer) read.get("s")).array(), StandardCharsets.UTF_8), equalTo("abc"));
     assertThat(read.get("b"), equalTo((Object) new Utf8("xyz")));
   }
 

@@ -152,7 +152,7 @@ final class LineageCommands {
 
   private static List<Path> paths(String csv) throws UsageException {
     List<Path> out = new ArrayList<>();
-    for (String p : csv.split(",")) {
+    for (String p : csv.split(",", -1)) {
       if (!p.isBlank()) {
         Path path = Path.of(p.trim());
         if (!Files.exists(path)) {

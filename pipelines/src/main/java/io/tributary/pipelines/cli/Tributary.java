@@ -181,14 +181,13 @@ public final class Tributary {
       throw new UsageException("backfill: expected a pipeline name, one of " + backfillable());
     }
     PipelineDefinition def = PIPELINES.get(args.get(0));
-    if (!(def instanceof Backfillable)) {
+    if (!(def instanceof Backfillable job)) {
       throw new UsageException(
           "backfill: pipeline '"
               + args.get(0)
               + "' cannot be backfilled; expected one of "
               + backfillable());
     }
-    Backfillable job = (Backfillable) def;
     java.time.LocalDate from = null;
     java.time.LocalDate to = null;
     boolean force = false;

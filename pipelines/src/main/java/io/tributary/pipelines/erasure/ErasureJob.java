@@ -101,10 +101,11 @@ public final class ErasureJob implements PipelineDefinition {
   @Override
   public List<LineageDataset> lineageInputs(PipelineOptions options) {
     ErasureOptions o = options.as(ErasureOptions.class);
+    // limit 0: String.split's default (trailing empty strings dropped), kept as before.
     return List.of(
         o.getRequests() != null
             ? LineageDataset.file(o.getRequests())
-            : LineageDataset.kafka(o.getBootstrapServers().split(",")[0], o.getRequestsTopic()));
+            : LineageDataset.kafka(o.getBootstrapServers().split(",", 0)[0], o.getRequestsTopic()));
   }
 
   @Override

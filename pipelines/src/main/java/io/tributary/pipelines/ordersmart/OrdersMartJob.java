@@ -104,7 +104,8 @@ public final class OrdersMartJob implements Backfillable {
   public List<LineageDataset> lineageInputs(PipelineOptions options) {
     OrdersMartSettings s = OrdersMartSettings.of(options);
     if (s.source() == SourceKind.KAFKA) {
-      String broker = s.bootstrapServers().split(",")[0];
+      // limit 0: String.split's default (trailing empty strings dropped), kept as before.
+      String broker = s.bootstrapServers().split(",", 0)[0];
       return List.of(
           LineageDataset.kafka(broker, s.ordersTopic()).withSchema(OrdersMartPipeline.ORDER),
           LineageDataset.kafka(broker, s.productsTopic()).withSchema(OrdersMartPipeline.PRODUCT));

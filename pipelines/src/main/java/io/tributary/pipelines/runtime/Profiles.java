@@ -54,7 +54,7 @@ public final class Profiles {
     }
     List<String> args = new ArrayList<>();
     int lineNo = 0;
-    for (String line : text.split("\n")) {
+    for (String line : text.split("\n", -1)) {
       lineNo++;
       String trimmed = line.trim();
       if (trimmed.isEmpty() || trimmed.startsWith("#")) {

@@ -214,6 +214,9 @@ public final class Progress implements AutoCloseable {
   }
 
   /** Starts the reporter for {@code mode} (a no-op when the line is off). */
+  // Built for JDK 17, where System.console() is null exactly when stdin/stdout are not a terminal.
+  // Console.isTerminal(), the check JDK 22+ needs, does not exist on 17.
+  @SuppressWarnings("SystemConsoleNull")
   static Progress start(String job, Mode mode, long intervalMillis) {
     boolean terminal = System.console() != null;
     Map<String, Long> baseline = LiveMetrics.snapshot();

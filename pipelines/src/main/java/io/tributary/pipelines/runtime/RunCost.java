@@ -141,8 +141,8 @@ public final class RunCost {
   /** Process CPU time of this JVM in nanoseconds, or -1 where the JVM does not report it. */
   static long processCpuNanos() {
     java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean) {
-      return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sunOs) {
+      return sunOs.getProcessCpuTime();
     }
     return -1;
   }

@@ -58,17 +58,17 @@ public class SchemaCommandTest {
     Path bad = avsc("{\"name\":\"id\",\"type\":\"long\"}");
 
     assertThat(run("schema", "check", "ev", v1.toString(), registry), is(0));
-    assertThat(out.toString(), containsString("it would register as v1"));
+    assertThat(out.toString(StandardCharsets.UTF_8), containsString("it would register as v1"));
     assertThat(run("schema", "register", "ev", v1.toString(), registry), is(0));
-    assertThat(out.toString(), containsString("ev v1 (id 1)"));
+    assertThat(out.toString(StandardCharsets.UTF_8), containsString("ev v1 (id 1)"));
     assertThat(run("schema", "register", "ev", v2.toString(), registry), is(0));
-    assertThat(out.toString(), containsString("ev v2 (id 2)"));
+    assertThat(out.toString(StandardCharsets.UTF_8), containsString("ev v2 (id 2)"));
 
     assertThat(run("schema", "check", "ev", bad.toString(), registry), is(1));
-    assertThat(err.toString(), containsString("field 'id'"));
-    assertThat(err.toString(), containsString("TYPE_MISMATCH"));
+    assertThat(err.toString(StandardCharsets.UTF_8), containsString("field 'id'"));
+    assertThat(err.toString(StandardCharsets.UTF_8), containsString("TYPE_MISMATCH"));
     assertThat(run("schema", "register", "ev", bad.toString(), registry), is(1));
-    assertThat(err.toString(), containsString("refused"));
+    assertThat(err.toString(StandardCharsets.UTF_8), containsString("refused"));
     assertThat(
         SchemaRegistry.open(Path.of(registry.substring("--registry=".length())))
             .latest("ev")
@@ -85,7 +85,7 @@ public class SchemaCommandTest {
         run("schema", "register", "ev", v1.toString(), registry, "--compatibility=forward"), is(0));
     assertThat(run("schema", "check", "ev", dropUa.toString(), registry), is(1));
     assertThat(
-        err.toString(),
+        err.toString(StandardCharsets.UTF_8),
         containsString(
             "FORWARD: v1 of ev cannot read data written with the new version: field 'ua'"));
   }
@@ -95,17 +95,18 @@ public class SchemaCommandTest {
     String registry = "--registry=" + tmp.newFolder("schemas");
     assertThat(run("schema", "check", "ev", "/no/such.avsc", registry), is(2));
     assertThat(
-        err.toString(),
+        err.toString(StandardCharsets.UTF_8),
         is("tributary: schema check: no such file '/no/such.avsc'" + System.lineSeparator()));
     Path notAvro = tmp.newFile().toPath();
     Files.writeString(notAvro, "{\"type\":\"recrd\"}");
     assertThat(run("schema", "register", "ev", notAvro.toString(), registry), is(2));
-    assertThat(err.toString(), containsString("is not a valid Avro schema"));
+    assertThat(err.toString(StandardCharsets.UTF_8), containsString("is not a valid Avro schema"));
     assertThat(run("schema", "check", "ev"), is(2));
-    assertThat(err.toString(), containsString("expected <subject> <file.avsc>"));
+    assertThat(
+        err.toString(StandardCharsets.UTF_8), containsString("expected <subject> <file.avsc>"));
     assertThat(run("schema", "drop", "ev", "x.avsc"), is(2));
     assertThat(run("schema", "check", "ev", notAvro.toString(), "--registy=x"), is(2));
-    assertThat(err.toString(), containsString("unknown option --registy=x"));
+    assertThat(err.toString(StandardCharsets.UTF_8), containsString("unknown option --registy=x"));
     assertThat(run("schema", "check", "bad subject!", notAvro.toString(), registry), is(2));
   }
 }

@@ -100,21 +100,6 @@ public class ClickstreamWindowTest {
     return nodes;
   }
 
-  private List<JsonNode> panes() throws IOException {
-    return aggregateNodes().stream().map(n -> n.get("pane")).collect(Collectors.toList());
-  }
-
-  private List<String> aggregatesWithoutPanes() throws IOException {
-    return aggregateNodes().stream()
-        .map(
-            n -> {
-              ObjectNode copy = n.deepCopy();
-              copy.remove("pane");
-              return copy.toString();
-            })
-        .collect(Collectors.toList());
-  }
-
   private List<String> lastPanePerWindow() throws IOException {
     java.util.Map<String, String> last = new java.util.TreeMap<>();
     for (JsonNode n : aggregateNodes()) {

@@ -95,16 +95,16 @@ public class OrdersMartBackfillIT {
             .rows(
                 dbA,
                 "SELECT dt::text, category, orders, revenue::text FROM daily_category_revenue ORDER BY dt, category")) {
-      String[] f = r.split("\\|");
+      String[] f = r.split("\\|", -1);
       mart.add(
           "{\"dt\":\""
-              + f[0].split("=")[1]
+              + f[0].split("=", -1)[1]
               + "\",\"category\":\""
-              + f[1].split("=")[1]
+              + f[1].split("=", -1)[1]
               + "\",\"orders\":"
-              + f[2].split("=")[1]
+              + f[2].split("=", -1)[1]
               + ",\"revenue\":"
-              + f[3].split("=")[1]
+              + f[3].split("=", -1)[1]
               + "}");
     }
     assertEquals(Files.readAllLines(Testdata.file("cdc/golden/mart.jsonl")), mart);

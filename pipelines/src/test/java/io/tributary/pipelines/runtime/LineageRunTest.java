@@ -166,9 +166,9 @@ public class LineageRunTest {
         f -> masking.put(f.get("field").asText(), f.at("/transformations/0/masking").asBoolean()));
     // the contract marks email and ip as personal data (masked by the default policy) and
     // user_agent (dropped: it leaves the record)
-    assertEquals(Boolean.TRUE, masking.get("email"));
-    assertEquals(Boolean.TRUE, masking.get("ip"));
-    assertEquals(Boolean.FALSE, masking.get("event_id"));
+    assertEquals(true, masking.get("email"));
+    assertEquals(true, masking.get("ip"));
+    assertEquals(false, masking.get("event_id"));
     assertEquals(null, masking.get("user_agent"));
     assertEquals(
         io.tributary.pipelines.clickstream.ClickstreamPipeline.EVENT_SCHEMA.getFieldCount() - 1,

@@ -55,6 +55,7 @@ public class ProgressTest {
   }
 
   @Test
+  @SuppressWarnings("SystemConsoleNull") // mirrors Progress.start's JDK 17 terminal check
   public void offMeansNoThread() {
     // Tests run without a console: auto is off, never is off.
     try (Progress p = Progress.start("x", Progress.Mode.NEVER, 1000)) {

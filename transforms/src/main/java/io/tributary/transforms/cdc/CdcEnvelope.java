@@ -163,14 +163,14 @@ final class CdcEnvelope {
             "missing_position",
             "neither 'source.lsn' nor 'source.ts_ms' is an integer; the event cannot be ordered");
       }
-      JsonNode tsNode =
-          sourceTs != null && sourceTs.isIntegralNumber() ? sourceTs : node.get("ts_ms");
+      boolean tsFromSource = sourceTs != null && sourceTs.isIntegralNumber();
+      JsonNode tsNode = tsFromSource ? sourceTs : node.get("ts_ms");
       if (tsNode == null || !tsNode.isIntegralNumber()) {
         throw reject(
             "missing_position",
             "neither 'source.ts_ms' nor 'ts_ms' is an integer; the version has no valid_from");
       }
-      String tsPath = tsNode == sourceTs ? "source.ts_ms" : "ts_ms";
+      String tsPath = tsFromSource ? "source.ts_ms" : "ts_ms";
       Instant sourceTime = new Instant(int64(tsNode, tsPath));
       if (!json.limits().acceptsEventTime(sourceTime)) {
         throw reject(

@@ -67,7 +67,8 @@ public final class LineageDataset {
 
   /** A Kafka topic. */
   public static LineageDataset kafka(String bootstrapServer, String topic) {
-    return new LineageDataset("kafka://" + bootstrapServer.split(",")[0].trim(), topic, null);
+    // limit 0: String.split's default (trailing empty strings dropped), kept as before.
+    return new LineageDataset("kafka://" + bootstrapServer.split(",", 0)[0].trim(), topic, null);
   }
 
   /** A PostgreSQL table, {@code database.schema.table}. */
@@ -126,9 +127,9 @@ public final class LineageDataset {
    */
   @Override
   public boolean equals(Object o) {
-    return o instanceof LineageDataset
-        && ((LineageDataset) o).namespace.equals(namespace)
-        && ((LineageDataset) o).name.equals(name);
+    return o instanceof LineageDataset other
+        && other.namespace.equals(namespace)
+        && other.name.equals(name);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.tributary.transforms.metrics;
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -153,7 +154,7 @@ public abstract class RunAccounting {
             deadLetters.merge(stageReason, value, Long::sum);
           }
         });
-    long[] exitTotals = new long[StageExit.values().length];
+    Map<StageExit, Long> exitTotals = new EnumMap<>(StageExit.class);
     for (StageGraph.Node node : graph.stages()) {
       String name = node.name();
       Map<String, Long> exits = new TreeMap<>();
@@ -162,7 +163,7 @@ public abstract class RunAccounting {
         if (n != 0) {
           exits.put(exit.counterSuffix(), n);
           if (node.role() == StageRole.STEP) {
-            exitTotals[exit.ordinal()] += n;
+            exitTotals.merge(exit, n, Long::sum);
           }
         }
       }
@@ -188,11 +189,11 @@ public abstract class RunAccounting {
         read,
         written,
         ImmutableSortedMap.copyOf(deadLetters),
-        exitTotals[StageExit.QUARANTINED.ordinal()],
-        exitTotals[StageExit.DEDUPLICATED.ordinal()],
-        exitTotals[StageExit.TOO_LATE.ordinal()],
-        exitTotals[StageExit.FILTERED.ordinal()],
-        exitTotals[StageExit.SKIPPED.ordinal()],
+        exitTotals.getOrDefault(StageExit.QUARANTINED, 0L),
+        exitTotals.getOrDefault(StageExit.DEDUPLICATED, 0L),
+        exitTotals.getOrDefault(StageExit.TOO_LATE, 0L),
+        exitTotals.getOrDefault(StageExit.FILTERED, 0L),
+        exitTotals.getOrDefault(StageExit.SKIPPED, 0L),
         ImmutableList.copyOf(stages));
   }
 

@@ -158,7 +158,7 @@ public final class FieldProtector {
         int at = s.indexOf('@');
         return at <= 0 ? "***" : s.charAt(0) + "***" + s.substring(at);
       case "ipv4":
-        String[] octets = s.split("\\.");
+        String[] octets = s.split("\\.", -1);
         if (octets.length == 4 && s.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
           return octets[0] + "." + octets[1] + "." + octets[2] + ".0/24";
         }
@@ -171,10 +171,9 @@ public final class FieldProtector {
   }
 
   static Object generalize(String parameter, Object value) {
-    if (value instanceof ReadableInstant) {
+    if (value instanceof ReadableInstant instant) {
       DateTimeZone utc = DateTimeZone.UTC;
-      org.joda.time.DateTime t =
-          new org.joda.time.DateTime(((ReadableInstant) value).getMillis(), utc);
+      org.joda.time.DateTime t = new org.joda.time.DateTime(instant.getMillis(), utc);
       t = parameter.equals("day") ? t.withTimeAtStartOfDay() : t.hourOfDay().roundFloorCopy();
       return new Instant(t.getMillis());
     }

@@ -3,14 +3,14 @@ package io.tributary.transforms.privacy;
 import java.util.Set;
 
 /**
- * Redacts the values of named fields in text that looks like JSON but may not parse (a truncated
- * or malformed line), in one pass for all names: {@code "email": "ana@x.org"} becomes {@code
- * "email": "[redacted]"}, also when the line was cut inside the value.
+ * Redacts the values of named fields in text that looks like JSON but may not parse (a truncated or
+ * malformed line), in one pass for all names: {@code "email": "ana@x.org"} becomes {@code "email":
+ * "[redacted]"}, also when the line was cut inside the value.
  *
- * <pre>{@code
- * new FieldValueRedactor(Set.of("email", "ip")).redact("{\"email\":\"ana@exa");
- * // {"email":"[redacted]"
- * }</pre>
+ * <pre>
+ * new FieldValueRedactor(Set.of("email", "ip")).redact("&#123;\"email\":\"ana&#64;exa");
+ * // &#123;"email":"[redacted]"
+ * </pre>
  *
  * <p>Every {@code "} is tried as the start of a key: the text up to the next {@code "} (looked for
  * at most as far as the longest name) is looked up among the names, so the work per character is
@@ -23,13 +23,13 @@ import java.util.Set;
  *   <li>a string: up to the closing unescaped quote, or to the end of the text;
  *   <li>an object or array: up to its matching bracket (quotes and escapes respected), or to the
  *       end of the text;
- *   <li>a number or literal: up to the next <code>,</code> <code>}</code> <code>]</code> or whitespace; {@code
- *       null} stays.
+ *   <li>a number or literal: up to the next <code>,</code> <code>}</code> <code>]</code> or
+ *       whitespace; {@code null} stays.
  * </ul>
  *
  * <p>Each value is replaced by {@code "[redacted]"} and scanning resumes after it, so no character
- * is read twice. Keys are matched as written: a key spelled with escapes (<code>"em&#92;u0061il"</code>) is
- * not recognised, its value is then left to {@link PiiScanner}.
+ * is read twice. Keys are matched as written: a key spelled with escapes is not recognised (as in
+ * <code>"em&#92;u0061il"</code>), its value is then left to {@link PiiScanner}.
  */
 final class FieldValueRedactor {
   static final String REDACTED = "\"[redacted]\"";

@@ -111,6 +111,8 @@ public final class PayloadScrubber {
     return scrubText(payload);
   }
 
+  // scrubValue returns the node itself when it found nothing: identity says "unchanged".
+  @SuppressWarnings("ReferenceEquality")
   private String scrubObject(ObjectNode object) {
     String subjectField = protector.subjectField();
     String subject =
@@ -148,10 +150,9 @@ public final class PayloadScrubber {
     scrubFields(object, true, todo);
     while (!todo.isEmpty()) {
       JsonNode node = todo.pop();
-      if (node instanceof ObjectNode) {
-        scrubFields((ObjectNode) node, false, todo);
-      } else if (node instanceof ArrayNode) {
-        ArrayNode array = (ArrayNode) node;
+      if (node instanceof ObjectNode nested) {
+        scrubFields(nested, false, todo);
+      } else if (node instanceof ArrayNode array) {
         for (int i = 0; i < array.size(); i++) {
           JsonNode element = array.get(i);
           if (element.isContainerNode()) {
@@ -169,6 +170,8 @@ public final class PayloadScrubber {
   }
 
   /** Scrubs one object's fields; the top level's policy fields were protected already. */
+  // scrubValue returns the node itself when it found nothing: identity says "unchanged".
+  @SuppressWarnings("ReferenceEquality")
   private void scrubFields(ObjectNode object, boolean topLevel, Deque<JsonNode> todo) {
     List<String> names = new ArrayList<>();
     for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {

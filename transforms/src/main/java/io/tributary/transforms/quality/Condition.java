@@ -119,7 +119,7 @@ public final class Condition implements Serializable {
 
   @Override
   public boolean equals(@Nullable Object o) {
-    return o instanceof Condition && ((Condition) o).text.equals(text);
+    return o instanceof Condition other && other.text.equals(text);
   }
 
   @Override
@@ -297,15 +297,15 @@ public final class Condition implements Serializable {
 
     /** Compares a field value with a literal; a mismatch of kinds compares the string forms. */
     static int compare(Object value, Object literal) {
-      if (literal instanceof BigDecimal && value instanceof Number) {
-        return Values.toDecimal(value).compareTo((BigDecimal) literal);
+      if (literal instanceof BigDecimal decimal && value instanceof Number) {
+        return Values.toDecimal(value).compareTo(decimal);
       }
-      if (literal instanceof String && value instanceof ReadableInstant) {
-        Instant at = Instant.parse((String) literal);
-        return ((ReadableInstant) value).toInstant().compareTo(at);
+      if (literal instanceof String iso && value instanceof ReadableInstant instant) {
+        Instant at = Instant.parse(iso);
+        return instant.toInstant().compareTo(at);
       }
-      if (literal instanceof Boolean && value instanceof Boolean) {
-        return Boolean.compare((Boolean) value, (Boolean) literal);
+      if (literal instanceof Boolean b && value instanceof Boolean a) {
+        return Boolean.compare(a, b);
       }
       return Values.key(value)
           .compareTo(literal instanceof BigDecimal ? Values.key(literal) : literal.toString());

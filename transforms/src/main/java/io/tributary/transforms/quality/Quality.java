@@ -492,7 +492,7 @@ public final class Quality {
         return;
       }
       counters.exit(StageExit.QUARANTINED);
-      IntervalWindow w = window instanceof IntervalWindow ? (IntervalWindow) window : null;
+      IntervalWindow w = window instanceof IntervalWindow iw ? iw : null;
       c.output(
           QUARANTINED,
           Row.withSchema(QualitySchemas.QUARANTINE)
@@ -522,7 +522,7 @@ public final class Quality {
 
     @ProcessElement
     public void process(@Element List<Row> metrics, BoundedWindow window, MultiOutputReceiver out) {
-      IntervalWindow w = window instanceof IntervalWindow ? (IntervalWindow) window : null;
+      IntervalWindow w = window instanceof IntervalWindow iw ? iw : null;
       Map<String, Row> byName = new HashMap<>();
       for (Row m : metrics) {
         Row stamped = withWindow(m, w);

@@ -21,17 +21,17 @@ public final class Values {
    * 0.1} stays {@code 0.1}), which is what a person computing by hand writes down.
    */
   public static BigDecimal toDecimal(Object v) {
-    if (v instanceof BigDecimal) {
-      return (BigDecimal) v;
+    if (v instanceof BigDecimal d) {
+      return d;
     }
-    if (v instanceof Double) {
-      return BigDecimal.valueOf((Double) v);
+    if (v instanceof Double d) {
+      return BigDecimal.valueOf(d);
     }
-    if (v instanceof Float) {
-      return new BigDecimal(Float.toString((Float) v));
+    if (v instanceof Float f) {
+      return new BigDecimal(Float.toString(f));
     }
-    if (v instanceof Number) {
-      return BigDecimal.valueOf(((Number) v).longValue());
+    if (v instanceof Number n) {
+      return BigDecimal.valueOf(n.longValue());
     }
     throw new IllegalArgumentException("expected a number, got " + v.getClass().getSimpleName());
   }
@@ -45,8 +45,8 @@ public final class Values {
       BigDecimal d = toDecimal(v);
       return d.signum() == 0 ? "0" : d.stripTrailingZeros().toPlainString();
     }
-    if (v instanceof ReadableInstant) {
-      return ((ReadableInstant) v).toInstant().toString();
+    if (v instanceof ReadableInstant instant) {
+      return instant.toInstant().toString();
     }
     return v.toString();
   }

@@ -115,8 +115,8 @@ public final class RowRule implements Serializable {
   }
 
   private static BigDecimal toDecimal(Object v) {
-    if (v instanceof BigDecimal) {
-      return (BigDecimal) v;
+    if (v instanceof BigDecimal d) {
+      return d;
     }
     if (v instanceof Number) {
       return new BigDecimal(v.toString());

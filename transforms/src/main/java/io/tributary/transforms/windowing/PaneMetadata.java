@@ -112,9 +112,9 @@ public abstract class PaneMetadata implements Serializable {
   public static PaneMetadata of(BoundedWindow window, PaneInfo pane) {
     Instant start = null;
     Instant end = null;
-    if (window instanceof IntervalWindow) {
-      start = ((IntervalWindow) window).start();
-      end = ((IntervalWindow) window).end();
+    if (window instanceof IntervalWindow w) {
+      start = w.start();
+      end = w.end();
     }
     return new AutoValue_PaneMetadata(
         start,

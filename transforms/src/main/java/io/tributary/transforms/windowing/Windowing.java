@@ -525,9 +525,9 @@ public final class Windowing {
       @Nullable Instant start = null;
       Instant end = window.maxTimestamp().plus(Duration.millis(1));
       @Nullable Instant endField = null;
-      if (window instanceof IntervalWindow) {
-        start = ((IntervalWindow) window).start();
-        endField = ((IntervalWindow) window).end();
+      if (window instanceof IntervalWindow w) {
+        start = w.start();
+        endField = w.end();
         end = endField;
       }
       long lateBy = known.getMillis() - (end.getMillis() + lateness.getMillis());

@@ -100,12 +100,17 @@ public class DedupTest {
             "Lines",
             Create.timestamped(
                 TimestampedValue.of("{\"id\":\"1\",\"user\":\"u1\"}", t),
-                TimestampedValue.of("{\"id\":\"1\",\"user\":\"u1\"}", t.plus(1000)),
-                TimestampedValue.of("{\"id\":\"2\",\"user\":\"u1\"}", t.plus(2000)),
-                TimestampedValue.of("{\"id\":\"3\",\"user\":\"u2\"}", t.plus(3000)),
-                TimestampedValue.of("{\"id\":\"4\",\"user\":\"u2\"}", t.plus(4000)),
-                TimestampedValue.of("{\"id\":\"4\",\"user\":\"u2\"}", t.plus(5000)),
-                TimestampedValue.of("not json", t.plus(6000))));
+                TimestampedValue.of(
+                    "{\"id\":\"1\",\"user\":\"u1\"}", t.plus(Duration.millis(1000))),
+                TimestampedValue.of(
+                    "{\"id\":\"2\",\"user\":\"u1\"}", t.plus(Duration.millis(2000))),
+                TimestampedValue.of(
+                    "{\"id\":\"3\",\"user\":\"u2\"}", t.plus(Duration.millis(3000))),
+                TimestampedValue.of(
+                    "{\"id\":\"4\",\"user\":\"u2\"}", t.plus(Duration.millis(4000))),
+                TimestampedValue.of(
+                    "{\"id\":\"4\",\"user\":\"u2\"}", t.plus(Duration.millis(5000))),
+                TimestampedValue.of("not json", t.plus(Duration.millis(6000)))));
     PCollection<Row> decoded =
         lines.apply("Decode", DecodeJson.toRows(EVENT).withBadRecordErrorHandler(handler));
     handler.close();

@@ -29,13 +29,13 @@ public class RunAccountingTest {
   /** A stage that keeps multiples of {@code divisor}, the rest leaving by {@code exit}. */
   static final class KeepMultiples extends PTransform<PCollection<Integer>, PCollection<Integer>>
       implements AccountedStage {
-    private final String name;
+    private final String stage;
     private final int divisor;
     private final StageExit exit;
     private final int leak;
 
     KeepMultiples(String name, int divisor, StageExit exit, int leak) {
-      this.name = name;
+      this.stage = name;
       this.divisor = divisor;
       this.exit = exit;
       this.leak = leak;
@@ -43,12 +43,12 @@ public class RunAccountingTest {
 
     @Override
     public String stageName() {
-      return name;
+      return stage;
     }
 
     @Override
     public PCollection<Integer> expand(PCollection<Integer> input) {
-      StageCounters counters = StageCounters.of(name);
+      StageCounters counters = StageCounters.of(stage);
       int d = divisor;
       StageExit e = exit;
       int l = leak;

@@ -108,7 +108,7 @@ public class KappaTest implements Serializable {
                 .via(
                     (String l) ->
                         Row.withSchema(WindowingTest.SCHEMA)
-                            .addValues(l.split(",")[0], Long.parseLong(l.split(",")[1]))
+                            .addValues(l.split(",", -1)[0], Long.parseLong(l.split(",", -1)[1]))
                             .build()))
         .setRowSchema(WindowingTest.SCHEMA)
         .apply(source + "Window", Windowing.<Row>of(SPEC).withStageName("window_" + source));
@@ -186,7 +186,7 @@ public class KappaTest implements Serializable {
       if (!line.startsWith(source + "|")) {
         continue;
       }
-      String[] f = line.substring(source.length() + 1).split(" ");
+      String[] f = line.substring(source.length() + 1).split(" ", -1);
       int pane = Integer.parseInt(f[1].substring(1));
       if (!bestPane.containsKey(f[0]) || bestPane.get(f[0]) < pane) {
         bestPane.put(f[0], pane);
@@ -203,7 +203,7 @@ public class KappaTest implements Serializable {
       long hour = (e.getTimestamp().getMillis() - WindowingTest.T0.getMillis()) / 3_600_000;
       long[] cs = acc.computeIfAbsent(String.format("%02d:00", hour), k -> new long[2]);
       cs[0]++;
-      cs[1] += Long.parseLong(e.getValue().split(",")[1]);
+      cs[1] += Long.parseLong(e.getValue().split(",", -1)[1]);
     }
     Map<String, String> out = new TreeMap<>();
     acc.forEach((k, v) -> out.put(k, v[0] + " " + v[1]));
@@ -274,7 +274,7 @@ public class KappaTest implements Serializable {
               Map<String, long[]> lateByWindow = new TreeMap<>();
               for (String line : all) {
                 if (line.startsWith("late|")) {
-                  String[] f = line.substring(5).split(" ");
+                  String[] f = line.substring(5).split(" ", -1);
                   long[] cs = lateByWindow.computeIfAbsent(f[0], k -> new long[2]);
                   cs[0]++;
                   cs[1] += Long.parseLong(f[2]);
@@ -282,8 +282,8 @@ public class KappaTest implements Serializable {
               }
               Map<String, String> difference = new TreeMap<>();
               for (String window : b.keySet()) {
-                String[] bs = b.get(window).split(" ");
-                String[] ss = s.getOrDefault(window, "0 0").split(" ");
+                String[] bs = b.get(window).split(" ", -1);
+                String[] ss = s.getOrDefault(window, "0 0").split(" ", -1);
                 long dc = Long.parseLong(bs[0]) - Long.parseLong(ss[0]);
                 long ds = Long.parseLong(bs[1]) - Long.parseLong(ss[1]);
                 if (dc != 0 || ds != 0) {

@@ -57,7 +57,7 @@ public class WindowingTest implements Serializable {
                 .via(
                     (String l) ->
                         Row.withSchema(SCHEMA)
-                            .addValues(l.split(",")[0], Long.parseLong(l.split(",")[1]))
+                            .addValues(l.split(",", -1)[0], Long.parseLong(l.split(",", -1)[1]))
                             .build()))
         .setRowSchema(SCHEMA);
   }

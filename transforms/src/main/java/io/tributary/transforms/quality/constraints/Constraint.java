@@ -103,7 +103,7 @@ public final class Constraint implements Serializable {
       String rest = t.substring(end).trim();
       String lower = rest.toLowerCase(Locale.ROOT);
       if (lower.startsWith("between ")) {
-        String[] parts = rest.substring(8).split("(?i)\\s+and\\s+");
+        String[] parts = rest.substring(8).split("(?i)\\s+and\\s+", -1);
         checkArgument(parts.length == 2, "expected 'between LOW and HIGH'");
         return of(metric, Op.BETWEEN, number(parts[0]), number(parts[1]));
       }

@@ -61,32 +61,30 @@ public final class Metric implements Serializable {
 
   /** The metric kinds, with Deequ's names. */
   public enum Kind {
-    SIZE("Size", 0),
-    COMPLETENESS("Completeness", 1),
-    UNIQUENESS("Uniqueness", 1),
-    DISTINCTNESS("Distinctness", 1),
-    UNIQUE_VALUE_RATIO("UniqueValueRatio", 1),
-    COUNT_DISTINCT("CountDistinct", 1),
-    APPROX_COUNT_DISTINCT("ApproxCountDistinct", 1),
-    COMPLIANCE("Compliance", 0),
-    PATTERN_MATCH("PatternMatch", 1),
-    MINIMUM("Minimum", 1),
-    MAXIMUM("Maximum", 1),
-    MEAN("Mean", 1),
-    SUM("Sum", 1),
-    STANDARD_DEVIATION("StandardDeviation", 1),
-    APPROX_QUANTILES("ApproxQuantiles", 1),
-    ENTROPY("Entropy", 1),
-    CORRELATION("Correlation", 2),
-    MIN_LENGTH("MinLength", 1),
-    MAX_LENGTH("MaxLength", 1);
+    SIZE("Size"),
+    COMPLETENESS("Completeness"),
+    UNIQUENESS("Uniqueness"),
+    DISTINCTNESS("Distinctness"),
+    UNIQUE_VALUE_RATIO("UniqueValueRatio"),
+    COUNT_DISTINCT("CountDistinct"),
+    APPROX_COUNT_DISTINCT("ApproxCountDistinct"),
+    COMPLIANCE("Compliance"),
+    PATTERN_MATCH("PatternMatch"),
+    MINIMUM("Minimum"),
+    MAXIMUM("Maximum"),
+    MEAN("Mean"),
+    SUM("Sum"),
+    STANDARD_DEVIATION("StandardDeviation"),
+    APPROX_QUANTILES("ApproxQuantiles"),
+    ENTROPY("Entropy"),
+    CORRELATION("Correlation"),
+    MIN_LENGTH("MinLength"),
+    MAX_LENGTH("MaxLength");
 
     private final String deequName;
-    private final int columns;
 
-    Kind(String deequName, int columns) {
+    Kind(String deequName) {
       this.deequName = deequName;
-      this.columns = columns;
     }
 
     /** Deequ's name, e.g. {@code UniqueValueRatio}. */
@@ -565,9 +563,9 @@ public final class Metric implements Serializable {
 
   @Override
   public boolean equals(@Nullable Object o) {
-    return o instanceof Metric
-        && ((Metric) o).name().equals(name())
-        && ((Metric) o).quantiles.equals(quantiles);
+    return o instanceof Metric other
+        && other.name().equals(name())
+        && other.quantiles.equals(quantiles);
   }
 
   @Override

@@ -497,9 +497,9 @@ public final class QualityRule implements Serializable {
         if (v instanceof ReadableInstant) {
           return true;
         }
-        if (v instanceof String) {
+        if (v instanceof String s) {
           try {
-            OffsetDateTime.parse((String) v, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
             return true;
           } catch (RuntimeException e) {
             return false;
@@ -510,8 +510,8 @@ public final class QualityRule implements Serializable {
         BigDecimal d;
         try {
           d =
-              v instanceof String
-                  ? new BigDecimal(((String) v).trim())
+              v instanceof String s
+                  ? new BigDecimal(s.trim())
                   : v instanceof Number ? Values.toDecimal(v) : null;
         } catch (NumberFormatException e) {
           return false;
