@@ -6,6 +6,7 @@ import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.metrics.LiveMetrics;
 import java.io.Serializable;
+import java.util.Objects;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -22,8 +23,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
- * Where a windowed result sits in time: its window and its pane (timing, index, whether final), so
- * a sink can upsert by window and keep the highest pane instead of appending duplicates.
+ * Where a windowed result sits in time: its window and its pane (timing, index, whether final, and
+ * when known how many elements it holds), so a sink can upsert by window and keep the highest pane
+ * instead of appending duplicates.
  *
  * <p>Timing is {@code EARLY} (before the watermark passed the window end), {@code ON_TIME} or
  * {@code LATE} (within the allowed lateness), or {@code UNKNOWN} (not triggered, e.g. a bounded run
@@ -32,6 +34,15 @@ import org.joda.time.Instant;
  * window_start}, {@code window_end} (null in the global window), {@code pane_timing}, {@code
  * pane_index}, {@code pane_on_time_index}, {@code pane_final}; and counts panes in {@code
  * tributary/pane.early}, {@code pane.on_time}, {@code pane.late}.
+ *
+ * <p>The sink rule ({@link #replaces(PaneMetadata)}): upsert by window; an empty pane ({@link
+ * #elementCount()} 0) never replaces anything, and a stored empty pane counts as none; otherwise a
+ * pane replaces the stored one only if it has a higher index and the stored one is not final. A
+ * non-empty pane with {@link #isFinal()} true is the window's result. Windows built by {@link
+ * WindowSpec#toWindow()} emit no empty on-time or final panes, but a window may end without a final
+ * pane (nothing arrived after its last pane), so the highest pane stored is the result. The element
+ * count is the sink's guard against empty panes from other windowing strategies or runners: give it
+ * with {@link #of(BoundedWindow, PaneInfo, long)} where the aggregation still knows it.
  *
  * <pre>{@code
  * // inside a DoFn over windowed aggregates
@@ -95,6 +106,32 @@ public abstract class PaneMetadata implements Serializable {
   public abstract boolean isFinal();
 
   /**
+   * How many input elements the pane holds (in accumulating mode: all of the window's so far), or
+   * null when the caller did not say ({@link #of(BoundedWindow, PaneInfo)}). Not a pane field of
+   * {@link #SCHEMA}.
+   */
+  public abstract @Nullable Long elementCount();
+
+  /** Whether the pane is known to hold no element ({@link #elementCount()} is 0). */
+  public boolean isEmpty() {
+    Long n = elementCount();
+    return n != null && n == 0;
+  }
+
+  /**
+   * Whether a sink holding {@code current} for this pane's window should replace it with this pane:
+   * same window, this pane not known to be empty, and either {@code current} is known to be empty
+   * (whatever the indices: an empty pane is as good as none) or this pane has a higher index and
+   * {@code current} is not final. Never true for an empty pane, nor after a real final one.
+   */
+  public boolean replaces(PaneMetadata current) {
+    return Objects.equals(windowStart(), current.windowStart())
+        && Objects.equals(windowEnd(), current.windowEnd())
+        && !isEmpty()
+        && (current.isEmpty() || (index() > current.index() && !current.isFinal()));
+  }
+
+  /**
    * The pane's timing, with one runner difference normalised. Beam's Flink runner translates a
    * bounded pipeline to Flink's batch API, which does not track panes: every window's single result
    * carries {@code PaneInfo.NO_FIRING} (timing UNKNOWN, first and last). In a bounded run a window
@@ -108,8 +145,19 @@ public abstract class PaneMetadata implements Serializable {
     return pane.getTiming();
   }
 
-  /** The metadata of {@code pane} of {@code window}. */
+  /** The metadata of {@code pane} of {@code window}, element count unknown. */
   public static PaneMetadata of(BoundedWindow window, PaneInfo pane) {
+    return create(window, pane, null);
+  }
+
+  /** The metadata of {@code pane} of {@code window}, which holds {@code elementCount} elements. */
+  public static PaneMetadata of(BoundedWindow window, PaneInfo pane, long elementCount) {
+    checkArgument(
+        elementCount >= 0, "PaneMetadata.of: elementCount must be >= 0, got %s", elementCount);
+    return create(window, pane, elementCount);
+  }
+
+  private static PaneMetadata create(BoundedWindow window, PaneInfo pane, @Nullable Long count) {
     Instant start = null;
     Instant end = null;
     if (window instanceof IntervalWindow w) {
@@ -122,7 +170,8 @@ public abstract class PaneMetadata implements Serializable {
         timingOf(pane).name(),
         pane.getIndex(),
         pane.getNonSpeculativeIndex(),
-        pane.isLast());
+        pane.isLast(),
+        count);
   }
 
   /** The schema of {@code input} with the pane fields appended. */

@@ -46,6 +46,9 @@ import org.joda.time.Duration;
  * defaults ({@code discarding}, zero lateness), and {@code parse(spec.toString())} equals {@code
  * spec}.
  *
+ * <p>No empty pane is ever emitted: on-time and final panes fire only if an element arrived since
+ * the window's previous pane (see {@link #toWindow()}).
+ *
  * <pre>{@code
  * WindowSpec spec = WindowSpec.parse("fixed:1h;early=1m;late=every;lateness=2h;accumulating");
  * spec.toString();              // "fixed:1h;early=1m;late=every;lateness=2h;accumulating"
@@ -291,10 +294,24 @@ public abstract class WindowSpec implements Serializable {
   /**
    * Beam's {@code Window} transform for this spec. Alone it does not route too-late data (a later
    * GroupByKey drops it silently); use {@link Windowing#of(WindowSpec)} for that.
+   *
+   * <p>Empty panes are never emitted: the on-time pane fires only if non-empty ({@link
+   * Window.OnTimeBehavior#FIRE_IF_NON_EMPTY}; Beam's default is {@code FIRE_ALWAYS}) and so does
+   * the final pane at the window's expiry ({@link Window.ClosingBehavior#FIRE_IF_NON_EMPTY}, Beam's
+   * default, set explicitly). "Empty" means no new element since the previous pane of the window,
+   * in both accumulation modes. Consequences: (1) when the watermark jumps past a window's end and
+   * expiry at once, no extra empty ON_TIME pane appears next to the real one (Beam's Flink runner
+   * emitted one, index 0, per key); (2) a window whose early panes already hold every element gets
+   * no ON_TIME pane, so its last emitted pane may be EARLY; (3) a window may end without a pane
+   * whose {@code isLast()} is true (when nothing new arrived after its last pane). Skipped panes
+   * take no index: the indices of emitted panes stay 0, 1, 2, ... without gaps.
    */
   public <T> Window<T> toWindow() {
     Window<T> w =
-        Window.<T>into(windowFn()).triggering(trigger()).withAllowedLateness(allowedLateness());
+        Window.<T>into(windowFn())
+            .triggering(trigger())
+            .withAllowedLateness(allowedLateness(), Window.ClosingBehavior.FIRE_IF_NON_EMPTY)
+            .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY);
     return accumulating() ? w.accumulatingFiredPanes() : w.discardingFiredPanes();
   }
 

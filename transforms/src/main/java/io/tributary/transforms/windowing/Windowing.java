@@ -84,7 +84,9 @@ import org.joda.time.Instant;
  * <p>Counters in namespace {@code tributary}: {@code window.on_time} and {@code
  * window.late_accepted} (record-window pairs admitted before, or after, the watermark passed the
  * window end) and {@code window.missed} (record-window pairs in {@link WindowedResult#tooLate()}).
- * Panes are counted by {@link PaneMetadata#attach()}.
+ * Panes are counted by {@link PaneMetadata#attach()}; the Window transform is {@link
+ * WindowSpec#toWindow()}, so no empty on-time or final pane is emitted (issue 17: a watermark jump
+ * past a window's end and expiry no longer adds an empty ON_TIME pane on Flink).
  *
  * <p>An {@link AccountedStage} named {@value #STAGE} unless {@link Into#withStageName} says
  * otherwise: every record counts once in {@code tributary/stage.<stage>.in} and leaves once, either
