@@ -42,6 +42,9 @@ public final class EventScript implements Serializable {
     }
   }
 
+  /** Checkpoint interval on Flink: each watermark step waits for one completed checkpoint. */
+  static final long CHECKPOINT_MILLIS = 100;
+
   private final List<Step> steps = new ArrayList<>();
 
   private EventScript() {}
@@ -79,11 +82,19 @@ public final class EventScript implements Serializable {
   /** The script as an unbounded collection for the current runner. */
   public PCollection<String> apply(Pipeline p, String name) {
     if (TestRunners.isFlink()) {
-      // Beam's Flink operators hold a watermark back until the open bundle finishes (up to
-      // maxBundleTimeMills, 1 s by default) while later elements go ahead; one-element bundles
-      // and a fast watermark clock let each scripted step reach every operator before the next
-      // element.
       FlinkPipelineOptions flink = p.getOptions().as(FlinkPipelineOptions.class);
+      // ScriptedSource acknowledges each watermark step through a completed checkpoint before it
+      // reads on: aligned checkpoints, and every operator finishes its bundle and emits its held
+      // output watermark before it forwards the barrier (see ScriptedSource for why that cannot
+      // race). Bounded sources in the same pipeline (Impulse, Create) finish when they are done;
+      // Flink keeps checkpointing after tasks finish.
+      flink.setCheckpointingInterval(CHECKPOINT_MILLIS);
+      flink.setCheckpointingMode("EXACTLY_ONCE");
+      flink.setUnalignedCheckpointEnabled(false);
+      flink.setFinishBundleBeforeCheckpointing(true);
+      flink.setShutdownSourcesAfterIdleMs(0L);
+      // Not needed for the order, only for speed: small bundles and a fast watermark clock let a
+      // step's watermark leave the source and the operators without waiting for a full bundle.
       flink.setMaxBundleSize(1L);
       flink.setMaxBundleTimeMills(20L);
       flink.setAutoWatermarkInterval(50L);
