@@ -108,7 +108,8 @@ public final class PostgresErasure {
 
   private String quotedName() {
     List<String> parts = new ArrayList<>();
-    for (String p : table.split("\\.")) {
+    for (String p :
+        table.split("\\.", 0)) { // String.split semantics kept: a trailing "." adds no empty part
       parts.add(PostgresTable.quote(p));
     }
     return String.join(".", parts);

@@ -264,7 +264,7 @@ public abstract class PostgresReplace extends PTransform<PCollection<Row>, PColl
    * string).
    */
   static String partitionText(Object value) {
-    return value instanceof Number ? Long.toString(((Number) value).longValue()) : value.toString();
+    return value instanceof Number n ? Long.toString(n.longValue()) : value.toString();
   }
 
   /** Keys rows by the text of their partition value. */
@@ -336,7 +336,7 @@ public abstract class PostgresReplace extends PTransform<PCollection<Row>, PColl
       // One transaction however many rows: the batch size only bounds the JDBC batches inside it.
       List<PostgresWriter.Failure> failures = writer.replacePartition(column, value, ops);
       long deleted = writer.lastPreludeCount();
-      long inserted = ops.size() - failures.size();
+      long inserted = (long) ops.size() - failures.size();
       partitionRowsDeleted.inc(deleted);
       upserted.inc(inserted);
       counters.out(inserted);

@@ -221,7 +221,8 @@ public final class PostgresRoleViews {
 
   private String quoted(String name) {
     List<String> parts = new ArrayList<>();
-    for (String p : name.split("\\.")) {
+    for (String p :
+        name.split("\\.", 0)) { // String.split semantics kept: a trailing "." adds no empty part
       parts.add(PostgresTable.quote(p));
     }
     return String.join(".", parts);

@@ -183,8 +183,8 @@ final class PostgresWriter implements AutoCloseable {
       st.setNull(1, java.sql.Types.NULL);
     } else if (value instanceof java.time.LocalDate) {
       st.setObject(1, value);
-    } else if (value instanceof Number) {
-      st.setLong(1, ((Number) value).longValue());
+    } else if (value instanceof Number n) {
+      st.setLong(1, n.longValue());
     } else {
       st.setString(1, value.toString());
     }
@@ -384,8 +384,8 @@ final class PostgresWriter implements AutoCloseable {
    * PostgreSQL puts the offending values there ("Key (email)=(...)"), which may be personal data.
    */
   static String messageOf(SQLException e) {
-    if (e instanceof PSQLException && ((PSQLException) e).getServerErrorMessage() != null) {
-      ServerErrorMessage m = ((PSQLException) e).getServerErrorMessage();
+    if (e instanceof PSQLException pe && pe.getServerErrorMessage() != null) {
+      ServerErrorMessage m = pe.getServerErrorMessage();
       StringBuilder b = new StringBuilder(String.valueOf(m.getMessage()));
       b.append(" (SQLSTATE ").append(m.getSQLState());
       if (m.getTable() != null) {

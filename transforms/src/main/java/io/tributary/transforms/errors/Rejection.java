@@ -178,10 +178,9 @@ public final class Rejection implements Serializable {
 
   @Override
   public boolean equals(@Nullable Object o) {
-    if (!(o instanceof Rejection)) {
+    if (!(o instanceof Rejection r)) {
       return false;
     }
-    Rejection r = (Rejection) o;
     return stage.equals(r.stage)
         && reason.equals(r.reason)
         && message.equals(r.message)

@@ -82,10 +82,9 @@ public final class TruncatedPayload implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof TruncatedPayload)) {
+    if (!(o instanceof TruncatedPayload t)) {
       return false;
     }
-    TruncatedPayload t = (TruncatedPayload) o;
     return originalBytes == t.originalBytes && head.equals(t.head) && sha256.equals(t.sha256);
   }
 
