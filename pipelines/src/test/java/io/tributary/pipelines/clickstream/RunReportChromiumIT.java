@@ -62,8 +62,12 @@ public class RunReportChromiumIT {
     String stages =
         dom.substring(
             dom.indexOf("id=\"stages\""), dom.indexOf("</table>", dom.indexOf("id=\"stages\"")));
-    assertEquals("a header row and six stages", 7, stages.split("<tr>", -1).length - 1);
-    assertThat(stages, containsString("<td class=\"l\">dedup</td><td>993</td><td>983</td>"));
+    // decode, validate, quality, protect, event_time, dedup, window
+    assertEquals("a header row and seven stages", 8, stages.split("<tr>", -1).length - 1);
+    assertThat(
+        stages,
+        containsString(
+            "<td class=\"l\">dedup</td><td class=\"l\">step</td><td>993</td><td>983</td>"));
     String quality = dom.substring(dom.indexOf("id=\"quality\""));
     assertThat(quality, containsString("uniqueness(event_id)"));
     assertThat(quality, containsString("FAILED"));
