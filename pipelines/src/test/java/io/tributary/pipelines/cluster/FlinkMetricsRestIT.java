@@ -114,7 +114,8 @@ public class FlinkMetricsRestIT {
         Thread.sleep(1000);
       }
       assertEquals(counters.toString(), "RUNNING", rest.state(job));
-      assertEquals(counters.toString(), Long.valueOf(1000), counters.get("tributary_read"));
+      assertEquals(
+          counters.toString(), Long.valueOf(1000), counters.get("tributary_stage_decode_in"));
       assertEquals(
           counters.toString(), Long.valueOf(995), counters.get("tributary_stage_decode_out"));
       assertEquals(
@@ -125,7 +126,10 @@ public class FlinkMetricsRestIT {
           counters.toString(), Long.valueOf(993), counters.get("tributary_stage_validate_out"));
       assertEquals(
           counters.toString(), Long.valueOf(983), counters.get("tributary_stage_dedup_out"));
-      assertEquals(counters.toString(), Long.valueOf(10), counters.get("tributary_deduplicated"));
+      assertEquals(
+          counters.toString(),
+          Long.valueOf(10),
+          counters.get("tributary_stage_dedup_deduplicated"));
       // the processing-lag distribution: one measurement per record out of dedup; the sample's
       // event times are in the past, so every lag is positive
       assertEquals(
