@@ -138,7 +138,7 @@ public final class PipelineRun {
     Instant finished = Instant.now();
     job.afterRun(options, result);
     RunAccounting accounting = RunAccounting.from(result, stages);
-    Map<String, Long> counters = RunSummary.counters(result);
+    Map<String, Long> counters = RunAccounting.counters(result);
     List<LineageDataset> finalInputs = job.lineageInputsAfterRun(options, accounting);
     String last;
     if (state == PipelineResult.State.DONE) {

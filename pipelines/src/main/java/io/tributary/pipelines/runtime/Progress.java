@@ -143,7 +143,7 @@ public final class Progress implements AutoCloseable {
    * run's accounting derives them from the stages of {@code graph}.
    */
   static Snapshot fromResult(PipelineResult result, StageGraph graph) {
-    return snapshot(graph, RunSummary.counters(result));
+    return snapshot(graph, RunAccounting.counters(result));
   }
 
   /**

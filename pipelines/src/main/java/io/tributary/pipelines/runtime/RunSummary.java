@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageAccounting;
 import java.io.IOException;
@@ -14,13 +13,9 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.util.MimeTypes;
 
 /**
@@ -81,22 +76,6 @@ public final class RunSummary {
   /** Every {@code tributary} counter of the run (attempted values, summed over steps). */
   public Map<String, Long> counters() {
     return Collections.unmodifiableMap(counters);
-  }
-
-  /** Every {@code tributary} counter of {@code result}, by name without namespace. */
-  static Map<String, Long> counters(PipelineResult result) {
-    Map<String, Long> out = new TreeMap<>();
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
-                    .build())
-            .getCounters()) {
-      out.merge(c.getName().getName(), c.getAttempted(), Long::sum);
-    }
-    return out;
   }
 
   /** What the run used. */

@@ -93,17 +93,8 @@ public abstract class RunAccounting {
 
   /** Reads the {@code tributary} counters of a finished (or running) run of {@code graph}. */
   public static RunAccounting from(PipelineResult result, StageGraph graph) {
-    MetricQueryResults metrics =
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
-                    .build());
-    Map<String, Long> counters = new TreeMap<>();
-    for (MetricResult<Long> counter : metrics.getCounters()) {
-      counters.merge(counter.getName().getName(), counter.getAttempted(), Long::sum);
-    }
+    MetricQueryResults metrics = query(result);
+    Map<String, Long> counters = counters(metrics);
     Map<String, StageAccounting.Lag> lags = new TreeMap<>();
     for (MetricResult<DistributionResult> d : metrics.getDistributions()) {
       String name = d.getName().getName();
@@ -121,6 +112,31 @@ public abstract class RunAccounting {
       }
     }
     return of(graph, counters, lags);
+  }
+
+  /**
+   * Every {@code tributary} counter of a finished (or running) run by name without namespace,
+   * attempted values summed over steps: what {@link #of(StageGraph, Map, Map)} reads.
+   */
+  public static Map<String, Long> counters(PipelineResult result) {
+    return counters(query(result));
+  }
+
+  private static MetricQueryResults query(PipelineResult result) {
+    return result
+        .metrics()
+        .queryMetrics(
+            MetricsFilter.builder()
+                .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
+                .build());
+  }
+
+  private static Map<String, Long> counters(MetricQueryResults metrics) {
+    Map<String, Long> counters = new TreeMap<>();
+    for (MetricResult<Long> counter : metrics.getCounters()) {
+      counters.merge(counter.getName().getName(), counter.getAttempted(), Long::sum);
+    }
+    return counters;
   }
 
   /**
