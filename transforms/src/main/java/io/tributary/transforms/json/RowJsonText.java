@@ -30,29 +30,40 @@ public final class RowJsonText {
 
   private RowJsonText() {}
 
-  /** One line of JSON for {@code row}. */
+  /** One line of JSON for {@code row}; decimals are JSON numbers. */
   public static String render(Row row) {
+    return render(row, false);
+  }
+
+  /**
+   * One line of JSON for {@code row}; with {@code decimalsAsStrings}, decimals are JSON strings of
+   * their plain form ({@code "12.30"}), so a reader that parses numbers as doubles cannot lose
+   * cents. Map entries are written sorted by key, so the same row always gives the same bytes.
+   */
+  public static String render(Row row, boolean decimalsAsStrings) {
     StringWriter out = new StringWriter();
     try (JsonGenerator gen = FACTORY.createGenerator(out)) {
-      writeRow(gen, row);
+      writeRow(gen, row, decimalsAsStrings);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return out.toString();
   }
 
-  private static void writeRow(JsonGenerator gen, Row row) throws IOException {
+  private static void writeRow(JsonGenerator gen, Row row, boolean decimalsAsStrings)
+      throws IOException {
     gen.writeStartObject();
     Schema schema = row.getSchema();
     for (int i = 0; i < schema.getFieldCount(); i++) {
       Field field = schema.getField(i);
       gen.writeFieldName(field.getName());
-      writeValue(gen, field.getType(), row.getValue(i));
+      writeValue(gen, field.getType(), row.getValue(i), decimalsAsStrings);
     }
     gen.writeEndObject();
   }
 
-  private static void writeValue(JsonGenerator gen, FieldType type, Object value)
+  private static void writeValue(
+      JsonGenerator gen, FieldType type, Object value, boolean decimalsAsStrings)
       throws IOException {
     if (value == null) {
       gen.writeNull();
@@ -76,27 +87,34 @@ public final class RowJsonText {
         gen.writeNumber(((Number) value).doubleValue());
         break;
       case DECIMAL:
-        gen.writeNumber((BigDecimal) value);
+        if (decimalsAsStrings) {
+          gen.writeString(((BigDecimal) value).toPlainString());
+        } else {
+          gen.writeNumber((BigDecimal) value);
+        }
         break;
       case DATETIME:
         gen.writeString(((ReadableInstant) value).toInstant().toString());
         break;
       case ROW:
-        writeRow(gen, (Row) value);
+        writeRow(gen, (Row) value, decimalsAsStrings);
         break;
       case ARRAY:
       case ITERABLE:
         gen.writeStartArray();
         for (Object item : (Iterable<?>) value) {
-          writeValue(gen, type.getCollectionElementType(), item);
+          writeValue(gen, type.getCollectionElementType(), item, decimalsAsStrings);
         }
         gen.writeEndArray();
         break;
       case MAP:
         gen.writeStartObject();
-        for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
-          gen.writeFieldName(String.valueOf(e.getKey()));
-          writeValue(gen, type.getMapValueType(), e.getValue());
+        // Sorted by key: a map decoded by MapCoder iterates in hash order.
+        java.util.TreeMap<String, Object> sorted = new java.util.TreeMap<>();
+        ((Map<?, ?>) value).forEach((k, v) -> sorted.put(String.valueOf(k), v));
+        for (Map.Entry<String, Object> e : sorted.entrySet()) {
+          gen.writeFieldName(e.getKey());
+          writeValue(gen, type.getMapValueType(), e.getValue(), decimalsAsStrings);
         }
         gen.writeEndObject();
         break;

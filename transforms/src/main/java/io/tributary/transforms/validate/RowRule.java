@@ -70,6 +70,17 @@ public final class RowRule implements Serializable {
         false);
   }
 
+  /** A numeric field must be {@code <= max}. */
+  public static RowRule atMost(String field, BigDecimal max) {
+    checkArgument(max != null, "RowRule.atMost: max must not be null");
+    return new RowRule(
+        "above_maximum",
+        FieldPath.of(field),
+        v -> toDecimal(v).compareTo(max) <= 0,
+        "be <= " + max.toPlainString(),
+        false);
+  }
+
   /** A field's string form must be one of {@code allowed}. */
   public static RowRule oneOf(String field, Collection<String> allowed) {
     checkArgument(
@@ -122,7 +133,7 @@ public final class RowRule implements Serializable {
       return new BigDecimal(v.toString());
     }
     throw new IllegalArgumentException(
-        "RowRule.atLeast applies to numeric fields, got " + v.getClass().getSimpleName());
+        "RowRule.atLeast/atMost apply to numeric fields, got " + v.getClass().getSimpleName());
   }
 
   @Override

@@ -1,0 +1,425 @@
+package io.tributary.pipelines.spec;
+
+import io.tributary.pipelines.spec.Nodes.Errors;
+import io.tributary.transforms.spec.StepConfigException;
+import io.tributary.transforms.spec.StepContext;
+import io.tributary.transforms.spec.StepKind;
+import io.tributary.transforms.spec.StepProvider;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.schemas.NoSuchSchemaException;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
+import org.apache.beam.sdk.schemas.transforms.SchemaTransformProvider;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionRowTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Builds a {@link Spec} into a Beam {@link Pipeline}: each step's provider is found in the {@link
+ * StepCatalog}, its configuration converted to a row of the provider's schema, and its transform
+ * applied, named after the step, to the outputs of the steps it reads. Every mistake found (an
+ * unknown type, a bad key, a field the input schema lacks, an output nobody reads) is collected
+ * with its position, and all are thrown together as a {@link SpecException}, so {@code tributary
+ * check} reports them at once without running anything.
+ *
+ * <pre>{@code
+ * Pipeline p = Pipeline.create(options);
+ * BadRecordErrorHandler<?> deadLetters = p.registerBadRecordErrorHandler(DeadLetterFiles.to(dir));
+ * SpecBuilder.Built built = SpecBuilder.build(p, spec, StepCatalog.load(), vars, deadLetters);
+ * deadLetters.close();
+ * }</pre>
+ */
+public final class SpecBuilder {
+  /** What a build made: every step's outputs, by step name. */
+  public static final class Built {
+    private final Map<String, PCollectionRowTuple> outputs;
+    private final List<String> warnings;
+
+    Built(Map<String, PCollectionRowTuple> outputs, List<String> warnings) {
+      this.outputs = outputs;
+      this.warnings = warnings;
+    }
+
+    /** The outputs of {@code step}, by output name. */
+    public PCollectionRowTuple outputs(String step) {
+      return outputs.get(step);
+    }
+
+    /** The schema of every step output that has one, by {@code step.output}, in build order. */
+    public Map<String, Schema> schemas() {
+      Map<String, Schema> out = new LinkedHashMap<>();
+      outputs.forEach(
+          (step, tuple) ->
+              tuple
+                  .getAll()
+                  .forEach(
+                      (tag, pc) -> {
+                        if (pc.hasSchema()) {
+                          out.put(step + "." + tag, pc.getSchema());
+                        }
+                      }));
+      return out;
+    }
+
+    /** Things that run but may not be what was meant (an output nobody reads). */
+    public List<String> warnings() {
+      return warnings;
+    }
+  }
+
+  private final Spec spec;
+  private final StepCatalog catalog;
+  private final Variables variables;
+  private final @Nullable ErrorHandler<BadRecord, ?> deadLetters;
+  private final Errors errors;
+  private final Map<String, PCollectionRowTuple> outputs = new LinkedHashMap<>();
+  private final Set<String> failed = new HashSet<>();
+  private final List<String> warnings = new ArrayList<>();
+
+  private SpecBuilder(
+      Spec spec,
+      StepCatalog catalog,
+      Variables variables,
+      @Nullable ErrorHandler<BadRecord, ?> deadLetters) {
+    this.spec = spec;
+    this.catalog = catalog;
+    this.variables = variables;
+    this.deadLetters = deadLetters;
+    this.errors = new Errors(spec.file());
+  }
+
+  /**
+   * Adds {@code spec}'s steps to {@code pipeline}; bad records of every step go to {@code
+   * deadLetters} (null: they fail the run). Throws {@link SpecException} with every error found.
+   */
+  public static Built build(
+      Pipeline pipeline,
+      Spec spec,
+      StepCatalog catalog,
+      Variables variables,
+      @Nullable ErrorHandler<BadRecord, ?> deadLetters) {
+    SpecBuilder b = new SpecBuilder(spec, catalog, variables, deadLetters);
+    b.buildAll(pipeline);
+    b.errors.throwIfAny();
+    return new Built(b.outputs, b.warnings);
+  }
+
+  private void buildAll(Pipeline pipeline) {
+    List<SpecStep> order = order();
+    for (SpecStep step : order) {
+      buildStep(pipeline, step);
+    }
+    checkConsumed();
+  }
+
+  /** The steps in an order where each comes after the steps it reads; cycles are errors. */
+  private List<SpecStep> order() {
+    List<SpecStep> out = new ArrayList<>();
+    Map<String, Integer> state = new HashMap<>();
+    for (SpecStep s : spec.steps()) {
+      visit(s, state, out, new ArrayList<>());
+    }
+    return out;
+  }
+
+  private void visit(
+      SpecStep s, Map<String, Integer> state, List<SpecStep> out, List<String> path) {
+    Integer st = state.get(s.name());
+    if (st != null && st == 2) {
+      return;
+    }
+    if (st != null && st == 1) {
+      int from = path.indexOf(s.name());
+      List<String> cycle = new ArrayList<>(path.subList(Math.max(0, from), path.size()));
+      cycle.add(s.name());
+      errors.at(s.node(), "the steps form a cycle: " + String.join(" -> ", cycle));
+      failed.add(s.name());
+      return;
+    }
+    state.put(s.name(), 1);
+    path.add(s.name());
+    for (List<SpecStep.Input> refs : s.inputs().values()) {
+      for (SpecStep.Input in : refs) {
+        SpecStep dep = spec.step(in.step());
+        if (dep != null) {
+          visit(dep, state, out, path);
+        }
+      }
+    }
+    path.remove(path.size() - 1);
+    state.put(s.name(), 2);
+    out.add(s);
+  }
+
+  private void buildStep(Pipeline pipeline, SpecStep step) {
+    if (failed.contains(step.name())) {
+      return;
+    }
+    SchemaTransformProvider provider = catalog.find(step.type());
+    if (provider == null) {
+      errors.at(
+          step.typeNode(),
+          "unknown step type '"
+              + step.type()
+              + "'"
+              + Suggest.didYouMean(step.type(), catalog.shortTypes(), false)
+              + " (tributary check --types lists them)");
+      failed.add(step.name());
+      return;
+    }
+    String what = step.type() + " '" + step.name() + "'";
+    // Inputs.
+    boolean source =
+        provider instanceof StepProvider sp
+            ? sp.kind() == StepKind.SOURCE
+            : provider.inputCollectionNames().isEmpty();
+    if (source && !step.inputs().isEmpty()) {
+      Node at =
+          step.inputs().values().iterator().next().isEmpty()
+              ? step.node()
+              : step.inputs().values().iterator().next().get(0).node();
+      errors.at(at, what + " is a source and reads no input");
+      failed.add(step.name());
+      return;
+    }
+    if (!source && step.inputs().isEmpty()) {
+      errors.at(
+          step.node(),
+          what
+              + " needs an input: add 'input: <step>' (or put it after its source in a 'type:"
+              + " chain' pipeline)");
+      failed.add(step.name());
+      return;
+    }
+    PCollectionRowTuple input = PCollectionRowTuple.empty(pipeline);
+    for (Map.Entry<String, List<SpecStep.Input>> e : step.inputs().entrySet()) {
+      String tag = e.getKey();
+      List<String> accepted = provider.inputCollectionNames();
+      if (!accepted.isEmpty() && !accepted.contains(tag)) {
+        errors.at(
+            e.getValue().isEmpty() ? step.node() : e.getValue().get(0).node(),
+            what + " has no input named '" + tag + "'; its inputs are " + accepted);
+        failed.add(step.name());
+        return;
+      }
+      List<PCollection<Row>> parts = new ArrayList<>();
+      for (SpecStep.Input ref : e.getValue()) {
+        PCollection<Row> pc = resolve(ref);
+        if (pc == null) {
+          failed.add(step.name());
+          return;
+        }
+        parts.add(pc);
+      }
+      PCollection<Row> in;
+      if (parts.size() == 1) {
+        in = parts.get(0);
+      } else {
+        Schema first = parts.get(0).getSchema();
+        for (int i = 1; i < parts.size(); i++) {
+          if (!parts.get(i).getSchema().assignableTo(first)) {
+            errors.at(
+                e.getValue().get(i).node(),
+                "input: "
+                    + e.getValue().get(i)
+                    + " has another schema than "
+                    + e.getValue().get(0)
+                    + "; only rows of one schema can be read together");
+            failed.add(step.name());
+            return;
+          }
+        }
+        in =
+            PCollectionList.of(parts)
+                .apply(step.name() + "/Inputs", Flatten.pCollections())
+                .setRowSchema(first);
+      }
+      input = input.and(tag, in);
+    }
+    // Configuration.
+    ConfigRows config = new ConfigRows(errors, variables);
+    Row row =
+        config.toRow(
+            provider.configurationSchema(), step.config(), step.node(), "the config of " + what);
+    if (row == null) {
+      failed.add(step.name());
+      return;
+    }
+    // Build and apply.
+    BadRecordErrorHandler<PCollection<BadRecord>> ownErrors = null;
+    try {
+      SchemaTransform transform;
+      if (provider instanceof StepProvider sp) {
+        StepContext ctx = StepContext.of(step.name()).withVariables(variables.values());
+        if (step.errorOutput() != null) {
+          ownErrors = pipeline.registerBadRecordErrorHandler(new Collect());
+          ctx = ctx.withErrorHandler(ownErrors);
+        } else if (deadLetters != null) {
+          ctx = ctx.withErrorHandler(deadLetters);
+        }
+        transform = sp.from(row, ctx);
+      } else {
+        transform = provider.from(row);
+      }
+      PCollectionRowTuple out = input.apply(step.name(), transform);
+      if (ownErrors != null) {
+        ownErrors.close();
+        PCollection<BadRecord> bad = ownErrors.getOutput();
+        if (bad == null) {
+          bad = pipeline.apply(step.name() + "/NoErrors", Create.empty(badRecordType(pipeline)));
+        }
+        out = out.and(step.errorOutput(), toRows(step.name(), bad));
+      }
+      outputs.put(step.name(), out);
+    } catch (StepConfigException e) {
+      Node at = config.positions.get(e.key());
+      errors.at(
+          at == null ? (step.config() == null ? step.node() : step.config()) : at,
+          at == null ? 0 : Math.max(0, e.valueColumn() - 1),
+          what + ": " + oneLine(e.getMessage()));
+      failed.add(step.name());
+    } catch (RuntimeException e) {
+      errors.at(
+          step.config() == null ? step.typeNode() : step.config(),
+          what + ": " + oneLine(rootMessage(e)));
+      failed.add(step.name());
+    }
+  }
+
+  private @Nullable PCollection<Row> resolve(SpecStep.Input ref) {
+    if (failed.contains(ref.step())) {
+      return null;
+    }
+    PCollectionRowTuple out = outputs.get(ref.step());
+    if (out == null) {
+      return null;
+    }
+    if (!out.has(ref.output())) {
+      Set<String> names = new TreeSet<>(out.getAll().keySet());
+      errors.at(
+          ref.node(),
+          "input: step '"
+              + ref.step()
+              + "' has no output '"
+              + ref.output()
+              + "'"
+              + (names.isEmpty()
+                  ? " (it is a sink)"
+                  : Suggest.didYouMean(ref.output(), names, false) + "; its outputs are " + names));
+      return null;
+    }
+    return out.get(ref.output());
+  }
+
+  /** Every error output must be read; a main output nobody reads loses its rows. */
+  private void checkConsumed() {
+    Set<String> read = new HashSet<>();
+    for (SpecStep s : spec.steps()) {
+      for (List<SpecStep.Input> refs : s.inputs().values()) {
+        for (SpecStep.Input in : refs) {
+          read.add(in.step() + "." + in.output());
+        }
+      }
+    }
+    for (SpecStep s : spec.steps()) {
+      PCollectionRowTuple out = outputs.get(s.name());
+      if (out == null) {
+        continue;
+      }
+      for (String tag : out.getAll().keySet()) {
+        if (read.contains(s.name() + "." + tag)) {
+          continue;
+        }
+        if (tag.equals(s.errorOutput())) {
+          errors.at(
+              s.errorOutputNode() == null ? s.node() : s.errorOutputNode(),
+              "error output '"
+                  + s.name()
+                  + "."
+                  + tag
+                  + "' is not read by any step; write it with a sink (or remove"
+                  + " error_handling to send errors to the run's dead letters)");
+        } else if (tag.equals(StepProvider.OUTPUT)) {
+          errors.at(
+              s.node(),
+              "the output of '"
+                  + s.name()
+                  + "' is not read by any step; its rows would be lost: write it with a sink");
+        } else {
+          warnings.add(
+              spec.file()
+                  + ":"
+                  + s.line()
+                  + ": output '"
+                  + s.name()
+                  + "."
+                  + tag
+                  + "' is not read by any step (its rows are counted, not written)");
+        }
+      }
+    }
+  }
+
+  private static TypeDescriptor<BadRecord> badRecordType(Pipeline p) {
+    return TypeDescriptor.of(BadRecord.class);
+  }
+
+  private static PCollection<Row> toRows(String step, PCollection<BadRecord> bad) {
+    Schema schema;
+    SerializableFunction<BadRecord, Row> toRow;
+    try {
+      schema = bad.getPipeline().getSchemaRegistry().getSchema(BadRecord.class);
+      toRow = bad.getPipeline().getSchemaRegistry().getToRowFunction(BadRecord.class);
+    } catch (NoSuchSchemaException e) {
+      throw new IllegalStateException("BadRecord has no schema", e);
+    }
+    return bad.apply(
+            step + "/ErrorsToRows", MapElements.into(TypeDescriptor.of(Row.class)).via(toRow))
+        .setRowSchema(schema);
+  }
+
+  /** The sink of a step's own error handler: its bad records, as they are. */
+  private static final class Collect
+      extends PTransform<PCollection<BadRecord>, PCollection<BadRecord>> {
+    @Override
+    public PCollection<BadRecord> expand(PCollection<BadRecord> input) {
+      return input;
+    }
+  }
+
+  static String oneLine(@Nullable String message) {
+    if (message == null) {
+      return "failed";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getMessage() == null) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+}

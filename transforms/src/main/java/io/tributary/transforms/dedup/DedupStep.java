@@ -1,0 +1,55 @@
+package io.tributary.transforms.dedup;
+
+import io.tributary.transforms.spec.StepConfig;
+import io.tributary.transforms.spec.StepContext;
+import io.tributary.transforms.spec.StepProvider;
+import io.tributary.transforms.spec.StepTransforms;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.Field;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.Duration;
+
+/**
+ * The {@code Dedup} step: {@link Dedup#byField} keeps the first row of each key within an
+ * event-time TTL; the others leave through the deduplicated exit of the accounting.
+ *
+ * <pre>{@code
+ * - type: Dedup
+ *   name: dedup
+ *   config: {key: event_id, ttl: 24h}
+ * }</pre>
+ */
+public final class DedupStep extends StepProvider {
+  @Override
+  public String typeName() {
+    return "Dedup";
+  }
+
+  @Override
+  public String description() {
+    return "Keeps the first row of each key seen within the TTL of event time (stateful, per key);"
+        + " later copies are counted as deduplicated.";
+  }
+
+  @Override
+  public Schema configurationSchema() {
+    return Schema.of(
+        Field.of("key", FieldType.STRING).withDescription("The field that identifies a record."),
+        Field.nullable("ttl", FieldType.STRING)
+            .withDescription("How long a key is remembered, in event time (default 24h)."));
+  }
+
+  @Override
+  public SchemaTransform from(Row configuration, StepContext context) {
+    StepConfig c = StepConfig.of(configuration);
+    Duration ttl = c.duration("ttl", Duration.standardHours(24));
+    if (!ttl.isLongerThan(Duration.ZERO)) {
+      throw c.error("ttl", "'ttl' must be longer than 0");
+    }
+    Dedup.ById<Row> dedup =
+        Dedup.<Row>byField(c.requiredString("key")).withTtl(ttl).withStageName(context.stageName());
+    return StepTransforms.map(rows -> rows.apply(dedup).output());
+  }
+}

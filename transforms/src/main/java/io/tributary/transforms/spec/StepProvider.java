@@ -1,0 +1,85 @@
+package io.tributary.transforms.spec;
+
+import java.util.List;
+import java.util.Locale;
+import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
+import org.apache.beam.sdk.schemas.transforms.SchemaTransformProvider;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * A step type of declared pipelines: a Beam {@link SchemaTransformProvider} with a short YAML type
+ * name ({@code Validate}, {@code ReadFiles}), registered in {@code
+ * META-INF/services/org.apache.beam.sdk.schemas.transforms.SchemaTransformProvider} so the spec
+ * engine (and Beam's own cross-language and YAML tooling, through {@link #identifier()}) finds it.
+ *
+ * <p>A provider is a thin adapter: it reads its configuration row and builds the library's own
+ * transform, so a spec, a Java pipeline and the library share one behaviour. It builds with the
+ * step's {@link StepContext}: the step's name is the stage name of what it builds, and its bad
+ * records go to the context's error handler.
+ *
+ * <pre>{@code
+ * public final class MyStepProvider extends StepProvider {
+ *   public String typeName() { return "MyStep"; }
+ *   public String description() { return "Upper-cases one field."; }
+ *   public Schema configurationSchema() {
+ *     return Schema.builder().addStringField("field").build();
+ *   }
+ *   public SchemaTransform from(Row config, StepContext ctx) {
+ *     String field = StepConfig.of(config).requiredString("field");
+ *     return SchemaTransforms.map(ctx, rows -> rows.apply(new UpperCase(field)));
+ *   }
+ * }
+ * }</pre>
+ */
+public abstract class StepProvider implements SchemaTransformProvider {
+  /** The main input's tag. */
+  public static final String INPUT = "input";
+
+  /** The main output's tag. */
+  public static final String OUTPUT = "output";
+
+  /** The YAML {@code type:} of this step, UpperCamelCase, unique among providers. */
+  public abstract String typeName();
+
+  /** One paragraph for the reference in docs/specs.md and {@code tributary check}'s hints. */
+  @Override
+  public abstract String description();
+
+  /** What kind of step this is: a source has no input, a sink no main output. */
+  public StepKind kind() {
+    return StepKind.TRANSFORM;
+  }
+
+  /**
+   * Builds the step named {@code context.stageName()} from its configuration (a row of {@link
+   * #configurationSchema()}); a wrong value throws {@link StepConfigException} naming the key.
+   */
+  public abstract SchemaTransform from(Row configuration, StepContext context);
+
+  /** Builds with a context named after the type (for Beam tooling that knows no step names). */
+  @Override
+  public final SchemaTransform from(Row configuration) {
+    return from(configuration, StepContext.of(snakeCase(typeName())));
+  }
+
+  /** {@code beam:schematransform:io.tributary:<type_in_snake_case>:v1}. */
+  @Override
+  public String identifier() {
+    return "beam:schematransform:io.tributary:" + snakeCase(typeName()) + ":v1";
+  }
+
+  @Override
+  public List<String> inputCollectionNames() {
+    return kind() == StepKind.SOURCE ? List.of() : List.of(INPUT);
+  }
+
+  @Override
+  public List<String> outputCollectionNames() {
+    return kind() == StepKind.SINK ? List.of() : List.of(OUTPUT);
+  }
+
+  /** {@code ReadFiles} -> {@code read_files}. */
+  public static String snakeCase(String camel) {
+    return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+  }
+}
