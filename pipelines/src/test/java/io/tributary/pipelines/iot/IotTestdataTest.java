@@ -78,7 +78,9 @@ public class IotTestdataTest {
     assertEquals(
         "every slot yields one line; duplicates and garbage come on top",
         lines,
-        m.get("slots").asLong() + m.get("duplicates").asLong() + m.get("dead_letters").get("not_json").asLong());
+        m.get("slots").asLong()
+            + m.get("duplicates").asLong()
+            + m.get("dead_letters").get("not_json").asLong());
 
     JsonNode a = m.get("accounting_bounded_run");
     long deadLettered = 0;
@@ -211,7 +213,11 @@ public class IotTestdataTest {
                     start,
                     k ->
                         new double[] {
-                          0, 0, Double.MAX_VALUE, -Double.MAX_VALUE, -Double.MAX_VALUE,
+                          0,
+                          0,
+                          Double.MAX_VALUE,
+                          -Double.MAX_VALUE,
+                          -Double.MAX_VALUE,
                           Double.MAX_VALUE
                         });
         w[0]++;
