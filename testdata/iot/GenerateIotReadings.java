@@ -44,7 +44,7 @@
  *   - a unit: a quarter of the devices (rounded) report in Fahrenheit, the others in Celsius;
  *   - a temperature curve (base 4..28 C, a slow sine of 0.5..3 C, noise), a humidity curve
  *     (base 30..70 %, a slow sine, noise, kept in [1, 99]) and a battery (2.95..3.30 V, draining
- *     0..0.06 V over the run, noise).
+ *     0..0.06 V over the run, noise; 2.89..3.25 V are written for seed 11).
  * A third of the devices (rounded) have one EXCURSION: a door left open, a heater failing: the
  * temperature moves 9..14 C away from the curve within 2 minutes, stays there 4..12 minutes and
  * comes back within 2 minutes. Those produce the windows whose temperature range exceeds 8 C
@@ -157,9 +157,12 @@
  * ROUNDING: every double is written rounded to 3 decimals (half up, from the exact value), always
  * with exactly three decimals ("21.400"). Compare a pipeline's doubles with that rounding (or
  * within 0.0005 + a few ulps): min, max, humidity and battery are exact; an average is a rational
- * that a double sum approximates. The generator checks that no average lies within 1e-9 of a
- * rounding midpoint and no range within 0.001 of the 8.0 threshold (it fails otherwise), so
- * double arithmetic in any summation order rounds to the same text and decides anomaly the same.
+ * that a double sum approximates. Where a window's exact average would lie ON a rounding midpoint
+ * (21.4625: a double sum may land on either side), or its range be exactly 8.0, step 6 nudges one
+ * reading of that window by 0.1 of its unit (2 readings for seed 11) until none is; the golden
+ * step then checks that every average is at least 1e-9 from a midpoint and every range at least
+ * 0.001 from the threshold (it fails otherwise), so double arithmetic in any summation order
+ * rounds to the same text and decides anomaly the same (IotTestdataTest does exactly that).
  */
 
 import java.io.BufferedOutputStream;
