@@ -374,6 +374,6 @@ public class SchemaRegistryTest {
   public void unknownSubjectNamesTheKnownOnes() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> SchemaRegistry.bundled().latest("nope"));
-    assertThat(e.getMessage(), containsString("known subjects: [clickstream-event]"));
+    assertThat(e.getMessage(), containsString("known subjects: [clickstream-event, iot-reading]"));
   }
 }
