@@ -101,6 +101,9 @@ public final class Tributary {
     if (command.equals("backfill")) {
       return backfill(args.subList(1, args.size()), out);
     }
+    if (command.equals("check")) {
+      return SpecCommands.check(args.subList(1, args.size()), out, err);
+    }
     if (command.equals("schema")) {
       return SchemaCommand.run(args.subList(1, args.size()), out, err);
     }
@@ -120,7 +123,7 @@ public final class Tributary {
       throw new UsageException(
           "unknown command '"
               + command
-              + "'; expected one of: run, backfill, schema, lineage, catalog, retention, serve-roles, "
+              + "'; expected one of: run, check, backfill, schema, lineage, catalog, retention, serve-roles, "
               + String.join(", ", JobCommands.NAMES)
               + " (see tributary --help)");
     }
@@ -128,11 +131,25 @@ public final class Tributary {
       throw new UsageException("run: expected a pipeline name, one of " + PIPELINES.keySet());
     }
     PipelineDefinition job = PIPELINES.get(args.get(1));
+    List<String> rest = args.subList(2, args.size());
+    if (job == null && SpecCommands.isSpec(args.get(1))) {
+      java.nio.file.Path specFile = java.nio.file.Path.of(args.get(1));
+      if (!java.nio.file.Files.isRegularFile(specFile)) {
+        throw new UsageException("run: no spec file " + specFile);
+      }
+      io.tributary.pipelines.spec.SpecJob specJob;
+      try {
+        specJob = io.tributary.pipelines.spec.SpecJob.load(specFile, rest);
+      } catch (io.tributary.pipelines.spec.SpecException e) {
+        throw new UsageException(e.getMessage());
+      }
+      job = specJob;
+      rest = specJob.beamArguments();
+    }
     if (job == null) {
       throw new UsageException(
           "run: unknown pipeline '" + args.get(1) + "'; expected one of " + PIPELINES.keySet());
     }
-    List<String> rest = args.subList(2, args.size());
     if (rest.contains("--help") || rest.contains("-h")) {
       out.print(pipelineHelp(job));
       return 0;
@@ -293,6 +310,7 @@ public final class Tributary {
     b.append("  backfill <pipeline> --from=YYYY-MM-DD --to=YYYY-MM-DD [--force] [options]\n");
     b.append(
         "                                              rebuild date partitions, skipping complete ones\n");
+    b.append(SpecCommands.usage());
     b.append(JobCommands.usage());
     b.append(RetentionCommand.usage());
     b.append(ServeRolesCommand.usage());

@@ -1,0 +1,147 @@
+package io.tributary.pipelines.cli;
+
+import io.tributary.pipelines.runtime.UsageException;
+import io.tributary.pipelines.spec.SpecBuilder;
+import io.tributary.pipelines.spec.SpecException;
+import io.tributary.pipelines.spec.SpecJob;
+import io.tributary.pipelines.spec.SpecOptions;
+import io.tributary.pipelines.spec.StepCatalog;
+import io.tributary.transforms.spec.StepProvider;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.transforms.SchemaTransformProvider;
+
+/**
+ * The spec commands of the command line: {@code tributary check spec.yaml} (checks without running:
+ * every error as {@code file:line:column: message}, exit 2) and {@code tributary check --types}
+ * (the step types on the class path). {@code tributary run spec.yaml} goes through {@link
+ * Tributary} like any job.
+ *
+ * <pre>{@code
+ * tributary check pipelines/specs/clickstream.yaml --schemas
+ * tributary check --types
+ * }</pre>
+ */
+final class SpecCommands {
+  private SpecCommands() {}
+
+  /** Whether {@code arg} names a spec file rather than a bundled job. */
+  static boolean isSpec(String arg) {
+    return arg.endsWith(".yaml") || arg.endsWith(".yml");
+  }
+
+  static String usage() {
+    return "  check <spec.yaml> [--schemas] [--set step.key=value] [--name=value]\n"
+        + "                                              check a spec without running it\n"
+        + "  check --types                               list the step types a spec may use\n";
+  }
+
+  /** {@code check}: exit 0 when the spec is fine, 2 with every error otherwise. */
+  static int check(List<String> args, PrintStream out, PrintStream err) throws Exception {
+    if (args.contains("--types")) {
+      for (SchemaTransformProvider p : StepCatalog.load().providers()) {
+        String type = StepCatalog.typeOf(p);
+        out.println(
+            type
+                + (p instanceof StepProvider s ? "  [" + s.kind().name().toLowerCase() + "]" : "")
+                + "  "
+                + firstSentence(p.description()));
+      }
+      return 0;
+    }
+    if (args.isEmpty() || !isSpec(args.get(0))) {
+      throw new UsageException("check: expected a spec file (.yaml), e.g. tributary check my.yaml");
+    }
+    Path file = Path.of(args.get(0));
+    if (!Files.isRegularFile(file)) {
+      throw new UsageException("check: no spec file " + file);
+    }
+    boolean schemas = false;
+    List<String> rest = new ArrayList<>();
+    for (String a : args.subList(1, args.size())) {
+      if (a.equals("--schemas")) {
+        schemas = true;
+      } else {
+        rest.add(a);
+      }
+    }
+    try {
+      SpecJob job = SpecJob.load(file, rest);
+      SpecOptions options = checkOptions(job);
+      Pipeline p = Pipeline.create(options);
+      SpecBuilder.Built built =
+          SpecBuilder.build(p, job.spec(), StepCatalog.load(), job.variables(options), null);
+      for (String w : built.warnings()) {
+        err.println("warning: " + w);
+      }
+      if (schemas) {
+        for (Map.Entry<String, Schema> e : built.schemas().entrySet()) {
+          out.println(e.getKey() + ": " + describe(e.getValue()));
+        }
+      }
+      out.println(
+          file
+              + ": OK ("
+              + job.spec().steps().size()
+              + " steps, "
+              + built.schemas().size()
+              + " outputs with schemas)");
+      return 0;
+    } catch (SpecException e) {
+      e.errors().forEach(err::println);
+      return Tributary.USAGE;
+    }
+  }
+
+  /** Options for a check: the spec's and the command line's, with an output when none is set. */
+  private static SpecOptions checkOptions(SpecJob job) {
+    List<String> args = new ArrayList<>(job.beamArguments());
+    if (args.stream().noneMatch(a -> a.startsWith("--output="))) {
+      args.add("--output=" + System.getProperty("java.io.tmpdir") + "/tributary-check");
+    }
+    PipelineOptionsFactory.register(SpecOptions.class);
+    return PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(SpecOptions.class);
+  }
+
+  private static String describe(Schema schema) {
+    List<String> fields = new ArrayList<>();
+    for (Schema.Field f : schema.getFields()) {
+      fields.add(f.getName() + " " + typeName(f.getType()));
+    }
+    return "{" + String.join(", ", fields) + "}";
+  }
+
+  private static String typeName(Schema.FieldType t) {
+    String name;
+    switch (t.getTypeName()) {
+      case ARRAY:
+      case ITERABLE:
+        name = "array<" + typeName(t.getCollectionElementType()) + ">";
+        break;
+      case MAP:
+        name = "map<" + typeName(t.getMapKeyType()) + ", " + typeName(t.getMapValueType()) + ">";
+        break;
+      case ROW:
+        name = describe(t.getRowSchema());
+        break;
+      case LOGICAL_TYPE:
+        name = t.getLogicalType().getIdentifier();
+        break;
+      default:
+        name = t.getTypeName().name().toLowerCase();
+    }
+    return name + (t.getNullable() ? "?" : "");
+  }
+
+  private static String firstSentence(String text) {
+    int dot = text.indexOf(". ");
+    return dot < 0 ? text : text.substring(0, dot + 1);
+  }
+}

@@ -1,0 +1,64 @@
+package io.tributary.transforms.expr;
+
+import io.tributary.transforms.spec.StepConfig;
+import io.tributary.transforms.spec.StepConfigException;
+import io.tributary.transforms.spec.StepContext;
+import io.tributary.transforms.spec.StepProvider;
+import io.tributary.transforms.spec.StepTransforms;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.Field;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
+import org.apache.beam.sdk.values.Row;
+
+/**
+ * The {@code Filter} step (Beam YAML's name): {@link FilterRows} keeps the rows where a CEL
+ * condition is true; the others leave through the filtered exit of the accounting.
+ *
+ * <pre>{@code
+ * - type: Filter
+ *   name: purchases
+ *   config: {keep: "event_type == 'purchase' && price > 0.0"}
+ * }</pre>
+ */
+public final class FilterStep extends StepProvider {
+  @Override
+  public String typeName() {
+    return "Filter";
+  }
+
+  @Override
+  public String description() {
+    return "Keeps the rows where a CEL condition is true (Beam YAML's Filter with language: cel);"
+        + " the others are counted as filtered.";
+  }
+
+  @Override
+  public Schema configurationSchema() {
+    return Schema.of(
+        Field.nullable("language", FieldType.STRING)
+            .withDescription("The expression language: cel (the only one, and the default)."),
+        Field.of("keep", FieldType.STRING).withDescription("A CEL condition over the input row."));
+  }
+
+  @Override
+  public SchemaTransform from(Row configuration, StepContext context) {
+    StepConfig c = StepConfig.of(configuration);
+    MapToFieldsStep.checkLanguage(c);
+    String keep = c.requiredString("keep");
+    FilterRows filter = FilterRows.where(keep).withStageName(context.stageName());
+    if (context.errorHandler() != null) {
+      filter = filter.withBadRecordErrorHandler(context.errorHandler());
+    }
+    FilterRows built = filter;
+    return StepTransforms.map(
+        rows -> {
+          try {
+            built.compile(rows.getSchema());
+          } catch (ExpressionException e) {
+            throw new StepConfigException("keep", e.column(), e.getMessage(), e);
+          }
+          return rows.apply(built);
+        });
+  }
+}
