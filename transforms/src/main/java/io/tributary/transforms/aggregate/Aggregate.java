@@ -320,7 +320,8 @@ public final class Aggregate extends PTransform<PCollection<Row>, PCollection<Ro
         if (where != null && !Boolean.TRUE.equals(where.evaluate(row))) {
           continue;
         }
-        String by = a.byField() == null ? null : String.valueOf(row.getValue(a.byField()));
+        Object byValue = a.byField() == null ? null : row.getValue(a.byField());
+        String by = a.byField() == null ? null : String.valueOf(byValue);
         Accumulator.Cell c = acc.cell(i, by);
         if (a.fn() == Aggregation.Fn.COUNT) {
           c.count++;
