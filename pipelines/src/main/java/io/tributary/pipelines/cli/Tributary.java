@@ -1,8 +1,5 @@
 package io.tributary.pipelines.cli;
 
-import io.tributary.pipelines.clickstream.ClickstreamJob;
-import io.tributary.pipelines.erasure.ErasureJob;
-import io.tributary.pipelines.ordersmart.OrdersMartJob;
 import io.tributary.pipelines.runtime.Backfill;
 import io.tributary.pipelines.runtime.Backfillable;
 import io.tributary.pipelines.runtime.PipelineDefinition;
@@ -42,18 +39,30 @@ public final class Tributary {
   /** Exit code of a user mistake. */
   public static final int USAGE = 2;
 
-  private static final Map<String, PipelineDefinition> PIPELINES = new LinkedHashMap<>();
-
-  static {
-    register(new ClickstreamJob());
-    register(new OrdersMartJob());
-    register(new ErasureJob());
-  }
+  /**
+   * The jobs on the class path, found like step types through {@link java.util.ServiceLoader}
+   * ({@code META-INF/services/io.tributary.pipelines.runtime.PipelineDefinition}): a user's jar
+   * adds a job without touching this class.
+   */
+  private static final Map<String, PipelineDefinition> PIPELINES = discover();
 
   private Tributary() {}
 
-  private static void register(PipelineDefinition job) {
-    PIPELINES.put(job.name(), job);
+  private static Map<String, PipelineDefinition> discover() {
+    Map<String, PipelineDefinition> jobs = new LinkedHashMap<>();
+    for (PipelineDefinition job : java.util.ServiceLoader.load(PipelineDefinition.class)) {
+      PipelineDefinition earlier = jobs.put(job.name(), job);
+      if (earlier != null && !earlier.getClass().equals(job.getClass())) {
+        throw new IllegalStateException(
+            "two jobs named "
+                + job.name()
+                + ": "
+                + earlier.getClass().getName()
+                + " and "
+                + job.getClass().getName());
+      }
+    }
+    return jobs;
   }
 
   /** The entry point of the bundled jar. */
