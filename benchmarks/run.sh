@@ -6,6 +6,7 @@
 #   SIZES="100000 1000000" benchmarks/run.sh    # add 1e6 (about 10 more minutes on 2 busy cores)
 #   JMH=1 benchmarks/run.sh                     # also the JMH hot-path microbenchmarks
 #   DEDUP_STATE=1 benchmarks/run.sh             # also Dedup state memory vs N (streaming)
+#   SPEC=1 benchmarks/run.sh                    # also clickstream as a spec vs the Java job (issue 16)
 #   BUILD=0 ...                                 # reuse the last build
 #
 # Every row carries the 1-minute load average read just before that variant started: on a shared
@@ -20,6 +21,8 @@ BUILD=${BUILD:-1}
 PAR1=${PAR1:-1}              # also run (a) and (b) at parallelism 1 ...
 PAR1_MAX=${PAR1_MAX:-100000} # ... for N up to this
 DIRECT=${DIRECT:-1}          # run (d), the Direct runner, on DIRECT_LINES lines
+SPEC=${SPEC:-0}               # clickstream-as-spec vs the Java clickstream, same JVM, alternating rounds
+SPEC_ROUNDS=${SPEC_ROUNDS:-3}
 DEDUP_STATE=${DEDUP_STATE:-0} # Dedup state memory vs N at TTL 1 min and 24 h (streaming, synthetic input)
 HEAP=${HEAP:--Xmx3g}
 OUT=${OUT:-/tmp/tributary-bench}
@@ -132,4 +135,21 @@ if [ "$JMH" = 1 ]; then
   echo '```'
   cat "$OUT/jmh.txt"
   echo '```'
+fi
+
+if [ "$SPEC" = 1 ]; then
+  # The spec builds the same transforms as the Java job; target: within 5% (wall and CPU medians).
+  n=$(echo "$SIZES" | awk '{print $1}')
+  f=$(input "$n")
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.ClickstreamSpecBench --input="$f" \
+    --spec=pipelines/specs/clickstream.yaml --rounds="$SPEC_ROUNDS" --parallelism=2 \
+    2>"$OUT/spec-stderr.log" | tee "$OUT/spec.txt" | grep -E '^(RESULT|SUMMARY)' >&2 || echo "FAILED spec bench (see $OUT/spec-stderr.log)" >&2
+  echo
+  echo "Clickstream as a spec vs the Java job ($n lines, embedded Flink, parallelism 2, $SPEC_ROUNDS alternating rounds, medians; load before: $load):"
+  echo
+  echo "| variant | wall s | CPU s |"
+  echo "|---|---|---|"
+  awk '/^SUMMARY/ { for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+    printf "| java | %s | %s |\n| spec | %s | %s |\n| spec/java | %s | %s |\n", kv["java_wall_s"], kv["java_cpu_s"], kv["spec_wall_s"], kv["spec_cpu_s"], kv["wall_ratio"], kv["cpu_ratio"] }' "$OUT/spec.txt"
 fi

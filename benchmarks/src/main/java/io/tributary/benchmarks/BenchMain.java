@@ -31,13 +31,19 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 public final class BenchMain {
   private BenchMain() {}
 
-  public static void main(String[] args) throws Exception {
+  /** {@code --name=value} arguments as a map; a bare {@code --flag} is {@code true}. */
+  static Map<String, String> parseArgs(String[] args) {
     Map<String, String> a = new HashMap<>();
     for (String arg : args) {
       String s = arg.replaceFirst("^--", "");
       int eq = s.indexOf('=');
       a.put(eq < 0 ? s : s.substring(0, eq), eq < 0 ? "true" : s.substring(eq + 1));
     }
+    return a;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = parseArgs(args);
     String variant = a.getOrDefault("variant", "plain");
     String input = a.get("input");
     if ("dedup-state".equals(variant)) {
