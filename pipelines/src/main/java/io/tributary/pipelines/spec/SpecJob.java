@@ -164,27 +164,93 @@ public final class SpecJob implements PipelineDefinition {
 
   @Override
   public String input(PipelineOptions options) {
-    List<String> paths = configValues(options, true, "path");
+    List<String> paths = new ArrayList<>();
+    sourceDatasets(options).values().forEach(d -> paths.add(d.name()));
     return paths.isEmpty() ? spec.file() : String.join(",", paths);
   }
 
   @Override
   public List<LineageDataset> lineageInputs(PipelineOptions options) {
-    List<LineageDataset> out = new ArrayList<>();
-    for (String p : configValues(options, true, "path")) {
-      out.add(LineageDataset.file(p));
-    }
+    List<LineageDataset> out = new ArrayList<>(sourceDatasets(options).values());
     return out.isEmpty() ? List.of(LineageDataset.file(spec.file())) : out;
   }
 
+  /**
+   * The sinks' datasets with the schema they receive and their column lineage, derived from the
+   * spec (which source fields each written field comes from, and how), plus the dead letters.
+   */
   @Override
   public List<LineageDataset> lineageOutputs(PipelineOptions options) {
     List<LineageDataset> out = new ArrayList<>();
-    for (String p : configValues(options, false, "path")) {
-      out.add(LineageDataset.file(p));
+    SpecBuilder.Built built = null;
+    try {
+      built = SpecBuilder.build(Pipeline.create(options), spec, catalog, variables(options), null);
+    } catch (RuntimeException e) {
+      // validate() reports a spec that does not build; lineage then names the datasets only.
+    }
+    SpecLineage lineage =
+        built == null
+            ? null
+            : SpecLineage.of(spec, catalog, variables(options), built, sourceDatasets(options));
+    for (SpecStep s : spec.steps()) {
+      String path = sinkPath(s, options);
+      if (path == null) {
+        continue;
+      }
+      LineageDataset ds = LineageDataset.file(path);
+      if (built != null && !s.inputs().isEmpty()) {
+        SpecStep.Input in = s.inputs().values().iterator().next().get(0);
+        var tuple = built.outputs(in.step());
+        if (tuple != null && tuple.has(in.output()) && tuple.get(in.output()).hasSchema()) {
+          ds = ds.withSchema(tuple.get(in.output()).getSchema());
+        }
+        io.tributary.transforms.lineage.ColumnLineage cl = lineage.forSink(s.name());
+        if (cl != null) {
+          ds = ds.withColumnLineage(cl);
+        }
+      }
+      out.add(ds);
     }
     out.add(LineageDataset.file(deadLetterDir(outputDirectory(options))));
     return out;
+  }
+
+  /** Each source step's dataset (its {@code path}), by step name. */
+  private Map<String, LineageDataset> sourceDatasets(PipelineOptions options) {
+    Map<String, LineageDataset> out = new LinkedHashMap<>();
+    Variables vars = variables(options);
+    for (SpecStep s : spec.steps()) {
+      if (!s.inputs().isEmpty() || s.config() == null) {
+        continue;
+      }
+      Node n = Nodes.get(s.config(), "path");
+      String v = n == null ? null : Nodes.scalar(n);
+      if (v != null) {
+        try {
+          out.put(s.name(), LineageDataset.file(substitute(v, vars)));
+        } catch (IllegalArgumentException e) {
+          // An unresolved path is reported by check.
+        }
+      }
+    }
+    return out;
+  }
+
+  private @Nullable String sinkPath(SpecStep s, PipelineOptions options) {
+    var provider = catalog.find(s.type());
+    if (provider == null || !provider.outputCollectionNames().isEmpty() || s.config() == null) {
+      return null;
+    }
+    Node n = Nodes.get(s.config(), "path");
+    String v = n == null ? null : Nodes.scalar(n);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return substitute(v, variables(options));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   @Override
@@ -248,30 +314,6 @@ public final class SpecJob implements PipelineDefinition {
 
   private static @Nullable String text(@Nullable Node n) {
     return n == null ? null : Nodes.scalar(n);
-  }
-
-  /** The values of config key {@code key} of the sources (or the sinks), variables resolved. */
-  private List<String> configValues(PipelineOptions options, boolean sources, String key) {
-    List<String> out = new ArrayList<>();
-    Variables vars = variables(options);
-    for (SpecStep s : spec.steps()) {
-      boolean isSource = s.inputs().isEmpty();
-      var provider = catalog.find(s.type());
-      boolean isSink = provider != null && provider.outputCollectionNames().isEmpty();
-      if ((sources && !isSource) || (!sources && !isSink) || s.config() == null) {
-        continue;
-      }
-      Node n = Nodes.get(s.config(), key);
-      String v = n == null ? null : Nodes.scalar(n);
-      if (v != null) {
-        try {
-          out.add(substitute(v, vars));
-        } catch (IllegalArgumentException e) {
-          // Reported by check.
-        }
-      }
-    }
-    return out;
   }
 
   private static String substitute(String text, Variables vars) {

@@ -2,6 +2,8 @@ package io.tributary.transforms.aggregate;
 
 import io.tributary.transforms.expr.Expression;
 import io.tributary.transforms.expr.ExpressionException;
+import io.tributary.transforms.lineage.ColumnLineage.Transformation;
+import io.tributary.transforms.spec.FieldLineage;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepConfigException;
 import io.tributary.transforms.spec.StepContext;
@@ -153,5 +155,33 @@ public final class AggregateStep extends StepProvider {
           }
           return rows.apply(built);
         });
+  }
+
+  @Override
+  public FieldLineage fieldLineage(Row configuration, Schema input, Schema output) {
+    StepConfig c = StepConfig.of(configuration);
+    FieldLineage.Builder b = FieldLineage.builder();
+    for (String g : c.strings("group_by")) {
+      b.field(g, g, Transformation.direct("IDENTITY", false));
+      b.dataset(g, Transformation.indirect("GROUP_BY"));
+    }
+    for (StepConfig a : c.list("aggregations")) {
+      String name = a.requiredString("name");
+      String field = a.string("field");
+      if (field != null) {
+        b.field(name, field, Transformation.direct("AGGREGATION", false));
+      }
+      String by = a.string("by");
+      if (by != null) {
+        b.field(name, by, Transformation.indirect("GROUP_BY"));
+      }
+      String where = a.string("where");
+      if (where != null) {
+        for (String f : Expression.compile(where, input).referencedFields()) {
+          b.field(name, f, Transformation.indirect("FILTER"));
+        }
+      }
+    }
+    return b.build();
   }
 }

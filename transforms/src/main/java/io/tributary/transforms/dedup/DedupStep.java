@@ -1,5 +1,7 @@
 package io.tributary.transforms.dedup;
 
+import io.tributary.transforms.lineage.ColumnLineage.Transformation;
+import io.tributary.transforms.spec.FieldLineage;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
@@ -51,5 +53,16 @@ public final class DedupStep extends StepProvider {
     Dedup.ById<Row> dedup =
         Dedup.<Row>byField(c.requiredString("key")).withTtl(ttl).withStageName(context.stageName());
     return StepTransforms.map(rows -> rows.apply(dedup).output());
+  }
+
+  @Override
+  public FieldLineage fieldLineage(Row configuration, Schema input, Schema output) {
+    FieldLineage.Builder b = FieldLineage.builder();
+    for (String f : output.getFieldNames()) {
+      b.field(f, f, Transformation.direct("IDENTITY", false));
+    }
+    b.dataset(
+        StepConfig.of(configuration).requiredString("key"), Transformation.indirect("FILTER"));
+    return b.build();
   }
 }

@@ -1,5 +1,7 @@
 package io.tributary.transforms.expr;
 
+import io.tributary.transforms.lineage.ColumnLineage.Transformation;
+import io.tributary.transforms.spec.FieldLineage;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepConfigException;
 import io.tributary.transforms.spec.StepContext;
@@ -60,5 +62,18 @@ public final class FilterStep extends StepProvider {
           }
           return rows.apply(built);
         });
+  }
+
+  @Override
+  public FieldLineage fieldLineage(Row configuration, Schema input, Schema output) {
+    FieldLineage.Builder b = FieldLineage.builder();
+    for (String f : output.getFieldNames()) {
+      b.field(f, f, Transformation.direct("IDENTITY", false));
+    }
+    String keep = StepConfig.of(configuration).requiredString("keep");
+    for (String f : Expression.compile(keep, input).referencedFields()) {
+      b.dataset(f, Transformation.indirect("FILTER"));
+    }
+    return b.build();
   }
 }

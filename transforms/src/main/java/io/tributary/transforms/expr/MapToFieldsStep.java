@@ -1,5 +1,7 @@
 package io.tributary.transforms.expr;
 
+import io.tributary.transforms.lineage.ColumnLineage.Transformation;
+import io.tributary.transforms.spec.FieldLineage;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepConfigException;
 import io.tributary.transforms.spec.StepContext;
@@ -86,5 +88,29 @@ public final class MapToFieldsStep extends StepProvider {
               + language
               + "'");
     }
+  }
+
+  @Override
+  public FieldLineage fieldLineage(Row configuration, Schema input, Schema output) {
+    StepConfig c = StepConfig.of(configuration);
+    FieldLineage.Builder b = FieldLineage.builder();
+    Map<String, String> fields = c.stringMap("fields");
+    if (c.bool("append", false)) {
+      for (String f : input.getFieldNames()) {
+        if (!fields.containsKey(f)) {
+          b.field(f, f, Transformation.direct("IDENTITY", false));
+        }
+      }
+    }
+    for (Map.Entry<String, String> f : fields.entrySet()) {
+      Expression e = Expression.compile(f.getValue(), input);
+      boolean bare =
+          e.referencedFields().size() == 1
+              && f.getValue().trim().equals(e.referencedFields().get(0));
+      for (String in : e.referencedFields()) {
+        b.field(f.getKey(), in, Transformation.direct(bare ? "IDENTITY" : "TRANSFORMATION", false));
+      }
+    }
+    return b.build();
   }
 }

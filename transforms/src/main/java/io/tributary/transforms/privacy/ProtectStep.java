@@ -1,5 +1,7 @@
 package io.tributary.transforms.privacy;
 
+import io.tributary.transforms.lineage.ColumnLineage.Transformation;
+import io.tributary.transforms.spec.FieldLineage;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
@@ -95,5 +97,21 @@ public final class ProtectStep extends StepProvider {
     }
     Protect built = protect;
     return StepTransforms.map(rows -> rows.apply(built));
+  }
+
+  @Override
+  public FieldLineage fieldLineage(Row configuration, Schema input, Schema output) {
+    StepConfig c = StepConfig.of(configuration);
+    Map<String, String> fields = c.stringMap("fields");
+    java.util.Set<String> masked =
+        fields.isEmpty()
+            ? PrivacyPolicy.fromFile(Path.of(c.requiredString("policy"))).fields().keySet()
+            : fields.keySet();
+    FieldLineage.Builder b = FieldLineage.builder();
+    for (String f : output.getFieldNames()) {
+      boolean m = masked.contains(f);
+      b.field(f, f, Transformation.direct(m ? "TRANSFORMATION" : "IDENTITY", m));
+    }
+    return b.build();
   }
 }

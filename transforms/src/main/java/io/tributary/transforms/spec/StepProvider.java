@@ -2,6 +2,7 @@ package io.tributary.transforms.spec;
 
 import java.util.List;
 import java.util.Locale;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransformProvider;
 import org.apache.beam.sdk.values.Row;
@@ -76,6 +77,15 @@ public abstract class StepProvider implements SchemaTransformProvider {
   @Override
   public List<String> outputCollectionNames() {
     return kind() == StepKind.SINK ? List.of() : List.of(OUTPUT);
+  }
+
+  /**
+   * How the output fields of a step configured by {@code configuration} derive from its input
+   * fields, for column lineage; by default each output field the input also has is passed through
+   * unchanged. Steps that derive, aggregate, filter or mask fields say so.
+   */
+  public FieldLineage fieldLineage(Row configuration, Schema input, Schema output) {
+    return FieldLineage.identity(input, output);
   }
 
   /** {@code ReadFiles} -> {@code read_files}. */

@@ -1,6 +1,8 @@
 package io.tributary.transforms.time;
 
 import io.tributary.transforms.limits.RecordLimits;
+import io.tributary.transforms.lineage.ColumnLineage.Transformation;
+import io.tributary.transforms.spec.FieldLineage;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
@@ -77,5 +79,16 @@ public final class EventTimeStep extends StepProvider {
       throw c.error(
           field, "expected an ISO-8601 instant like 2026-01-01T00:00:00Z, got '" + v + "'");
     }
+  }
+
+  @Override
+  public FieldLineage fieldLineage(Row configuration, Schema input, Schema output) {
+    FieldLineage.Builder b = FieldLineage.builder();
+    for (String f : output.getFieldNames()) {
+      b.field(f, f, Transformation.direct("IDENTITY", false));
+    }
+    b.dataset(
+        StepConfig.of(configuration).requiredString("field"), Transformation.indirect("WINDOW"));
+    return b.build();
   }
 }

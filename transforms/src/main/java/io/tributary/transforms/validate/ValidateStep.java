@@ -1,5 +1,7 @@
 package io.tributary.transforms.validate;
 
+import io.tributary.transforms.lineage.ColumnLineage.Transformation;
+import io.tributary.transforms.spec.FieldLineage;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
@@ -110,5 +112,17 @@ public final class ValidateStep extends StepProvider {
       rule = rule.withReason(reason);
     }
     return rule;
+  }
+
+  @Override
+  public FieldLineage fieldLineage(Row configuration, Schema input, Schema output) {
+    FieldLineage.Builder b = FieldLineage.builder();
+    for (String f : output.getFieldNames()) {
+      b.field(f, f, Transformation.direct("IDENTITY", false));
+    }
+    for (StepConfig rule : StepConfig.of(configuration).list("rules")) {
+      b.dataset(rule.requiredString("field"), Transformation.indirect("FILTER"));
+    }
+    return b.build();
   }
 }
