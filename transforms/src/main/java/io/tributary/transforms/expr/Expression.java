@@ -433,6 +433,9 @@ public final class Expression implements Serializable {
   static final class Errors {
     private static final Pattern UNDECLARED =
         Pattern.compile("undeclared reference to '([^']+)'(?: \\(in container '[^']*'\\))?");
+    private static final Pattern MISMATCHED =
+        Pattern.compile(
+            "(?:Syntax error: )?(?:mismatched|extraneous) input ('[^']*'|\\S+) expecting .*");
     private static final Pattern UNDEFINED_FIELD = Pattern.compile("undefined field '([^']+)'");
     private static final Pattern NO_OVERLOAD =
         Pattern.compile(
@@ -474,6 +477,12 @@ public final class Expression implements Serializable {
             + m.group(1)
             + "'"
             + didYouMean(m.group(1), types.nestedFieldNames());
+      }
+      m = MISMATCHED.matcher(message);
+      if (m.matches()) {
+        return m.group(1).equals("'<EOF>'")
+            ? "the expression ends too early"
+            : "syntax error: unexpected " + m.group(1);
       }
       m = NO_OVERLOAD.matcher(message);
       if (m.matches()) {

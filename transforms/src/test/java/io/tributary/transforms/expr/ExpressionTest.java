@@ -166,7 +166,9 @@ public class ExpressionTest {
     assertThat(
         e.getMessage(), containsString("field 'blob' is BYTES, which expressions cannot read"));
     e = assertThrows(ExpressionException.class, () -> Expression.compile("price >", ORDER));
-    assertThat(e.getMessage(), containsString("at column"));
+    assertThat(e.getMessage(), equalTo("the expression ends too early at column 8"));
+    e = assertThrows(ExpressionException.class, () -> Expression.compile("price > > 1", ORDER));
+    assertThat(e.getMessage(), equalTo("syntax error: unexpected '>' at column 9"));
   }
 
   @Test
