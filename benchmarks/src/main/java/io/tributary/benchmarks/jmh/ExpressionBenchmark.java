@@ -83,8 +83,8 @@ public class ExpressionBenchmark {
     Row[] rows;
     Expression celPredicate;
     Expression celDerived;
-    Program celRawPredicate;
     Program celPlannerPredicate;
+    Program celLegacyPredicate;
     RowPredicate janinoPredicate;
     RowToDouble janinoDerived;
     RowPredicate lambdaPredicate;
@@ -108,8 +108,8 @@ public class ExpressionBenchmark {
       }
       celPredicate = Expression.compile(PREDICATE, SCHEMA);
       celDerived = Expression.compile(DERIVED, SCHEMA);
-      celRawPredicate = rawCel(PREDICATE, false);
       celPlannerPredicate = rawCel(PREDICATE, true);
+      celLegacyPredicate = rawCel(PREDICATE, false);
       janinoPredicate =
           (RowPredicate)
               janino(
@@ -167,13 +167,13 @@ public class ExpressionBenchmark {
       Object v = row.getValue(f.getName());
       vars.put(f.getName(), v == null ? dev.cel.common.values.NullValue.NULL_VALUE : v);
     }
-    return e.celRawPredicate.eval(vars);
+    return e.celPlannerPredicate.eval(vars);
   }
 
   @Benchmark
-  public Object celPlannerPredicate(Engines e) throws Exception {
+  public Object celLegacyPredicate(Engines e) throws Exception {
     Row row = e.next();
-    return e.celPlannerPredicate.eval(
+    return e.celLegacyPredicate.eval(
         (CelVariableResolver)
             name ->
                 SCHEMA.hasField(name) ? Optional.ofNullable(row.getValue(name)) : Optional.empty());

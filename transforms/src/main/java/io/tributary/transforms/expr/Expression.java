@@ -81,7 +81,7 @@ public final class Expression implements Serializable {
 
   /** Schema-independent and immutable: one per JVM. */
   private static final CelRuntime RUNTIME =
-      CelRuntimeFactory.standardCelRuntimeBuilder()
+      CelRuntimeFactory.plannerRuntimeBuilder()
           .setOptions(OPTIONS)
           .addLibraries(CelExtensions.strings(), CelExtensions.math(OPTIONS))
           .build();

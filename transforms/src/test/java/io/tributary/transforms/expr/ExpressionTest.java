@@ -110,6 +110,9 @@ public class ExpressionTest {
     assertThat(orNone.evaluate(withoutNote), equalTo("none"));
     assertThat(orNone.evaluate(withNote), equalTo("fragile"));
     assertThat(eval("user.phone == null", withoutNote), equalTo(true));
+    // A nested row is a map to CEL: has() tests that the schema has the field, not its value.
+    assertThat(eval("has(user.phone)", withoutNote), equalTo(true));
+    assertThat(eval("user.phone != null ? user.phone : 'none'", withoutNote), equalTo("none"));
     // A null used as a value is an evaluation error, whose message has no row value.
     ExpressionEvaluationException e =
         assertThrows(
