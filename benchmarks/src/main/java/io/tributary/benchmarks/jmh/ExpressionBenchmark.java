@@ -148,7 +148,7 @@ public class ExpressionBenchmark {
             .build();
     return (planner
             ? CelRuntimeFactory.plannerRuntimeBuilder()
-            : CelRuntimeFactory.standardCelRuntimeBuilder())
+            : CelRuntimeFactory.legacyCelRuntimeBuilder())
         .setOptions(options)
         .build()
         .createProgram(compiler.compile(source).getAst());
