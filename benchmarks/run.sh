@@ -5,6 +5,8 @@
 #   benchmarks/run.sh                           # N=100000, all variants, Direct runner at 2,000 lines
 #   SIZES="100000 1000000" benchmarks/run.sh    # add 1e6 (about 10 more minutes on 2 busy cores)
 #   JMH=1 benchmarks/run.sh                     # also the JMH hot-path microbenchmarks
+#   ONLY=expr benchmarks/run.sh                 # only ExpressionBenchmark (CEL vs Janino vs lambda) and
+#                                               # the engines' error messages; about 2 minutes
 #   DEDUP_STATE=1 benchmarks/run.sh             # also Dedup state memory vs N (streaming)
 #   SPEC=1 benchmarks/run.sh                    # also clickstream as a spec vs the Java job (issue 16)
 #   BUILD=0 ...                                 # reuse the last build
@@ -34,6 +36,20 @@ if [ "$BUILD" = 1 ]; then
     dependency:build-classpath -Dmdep.outputFile=target/cp.txt >&2
 fi
 CP="$ROOT/benchmarks/target/tributary-benchmarks-0.1.0-SNAPSHOT.jar:$(cat "$ROOT/benchmarks/target/cp.txt")"
+
+if [ "${ONLY:-}" = expr ]; then
+  before=$(cut -d' ' -f1-3 /proc/loadavg)
+  java -cp "$CP" org.openjdk.jmh.Main ExpressionBenchmark -prof gc -rf text -rff "$OUT/expr-jmh.txt" >"$OUT/expr-jmh.log" 2>&1
+  echo "ExpressionBenchmark (ns/op, one op = one row; 5 warm-up + 5 measured 1-s iterations, 1 fork; load average before: $before, after: $(cut -d' ' -f1-3 /proc/loadavg)):"
+  echo '```'
+  grep -v -E 'gc\.(count|time|alloc\.rate )' "$OUT/expr-jmh.txt"
+  echo '```'
+  echo
+  echo "Errors reported by each engine:"
+  echo
+  java -cp "$CP" io.tributary.benchmarks.jmh.ExpressionErrors 2>/dev/null
+  exit 0
+fi
 # Native Flink's Kryo needs these on Java 17 (STACK.md); given to every JVM so all run alike.
 JVM=("$HEAP" --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED
      --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED)

@@ -3,9 +3,7 @@ package io.tributary.transforms.expr;
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
 import dev.cel.common.CelAbstractSyntaxTree;
-import dev.cel.common.CelIssue;
 import dev.cel.common.CelOptions;
-import dev.cel.common.CelSourceLocation;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.CelValidationResult;
 import dev.cel.common.ast.CelExpr;
@@ -81,9 +79,9 @@ public final class Expression implements Serializable {
 
   /** Schema-independent and immutable: one per JVM. */
   private static final CelRuntime RUNTIME =
-      CelRuntimeFactory.standardCelRuntimeBuilder()
+      CelRuntimeFactory.plannerRuntimeBuilder()
           .setOptions(OPTIONS)
-          .addLibraries(CelExtensions.strings(), CelExtensions.math(OPTIONS))
+          .addLibraries(CelExtensions.strings(), CelExtensions.math())
           .build();
 
   private static final Pattern EVAL_OFFSET = Pattern.compile("at <input>:(\\d+)");
@@ -305,14 +303,14 @@ public final class Expression implements Serializable {
               .setOptions(OPTIONS)
               .setTypeProvider(types.typeProvider())
               .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-              .addLibraries(CelExtensions.strings(), CelExtensions.math(OPTIONS));
+              .addLibraries(CelExtensions.strings(), CelExtensions.math());
       for (Map.Entry<String, CelType> v : types.variables().entrySet()) {
         builder.addVar(v.getKey(), v.getValue());
       }
       CelCompiler compiler = builder.build();
       CelValidationResult result = compiler.compile(source);
       if (result.hasError()) {
-        throw Errors.of(result.getErrors(), types);
+        throw CompileErrors.of(result.getErrors(), types);
       }
       CelAbstractSyntaxTree ast;
       Program program;
@@ -320,14 +318,14 @@ public final class Expression implements Serializable {
         ast = result.getAst();
         program = RUNTIME.createProgram(ast);
       } catch (CelValidationException | CelEvaluationException e) {
-        throw new ExpressionException(Errors.oneLine(String.valueOf(e.getMessage())), 1, 1);
+        throw new ExpressionException(CompileErrors.oneLine(String.valueOf(e.getMessage())), 1, 1);
       }
       CelType celResult = ast.getResultType();
       Schema.FieldType resultType = types.beamType(celResult);
       if (resultType == null) {
         throw new ExpressionException(
             "the result is of type "
-                + Errors.typeName(celResult)
+                + CompileErrors.typeName(celResult)
                 + ", which no field can hold (convert it with int(), double(), string() or bool())",
             1,
             1);
@@ -427,125 +425,5 @@ public final class Expression implements Serializable {
       return parent == null ? null : parent + "." + e.select().field();
     }
     return null;
-  }
-
-  /** Turns CEL's compile issues into one {@link ExpressionException}. */
-  static final class Errors {
-    private static final Pattern UNDECLARED =
-        Pattern.compile("undeclared reference to '([^']+)'(?: \\(in container '[^']*'\\))?");
-    private static final Pattern UNDEFINED_FIELD = Pattern.compile("undefined field '([^']+)'");
-    private static final Pattern NO_OVERLOAD =
-        Pattern.compile(
-            "found no matching overload for '([^']+)' applied to '\\(([^']*)\\)'(?: \\(candidates: .*\\))?");
-
-    private Errors() {}
-
-    static ExpressionException of(List<CelIssue> issues, RowTypes types) {
-      CelIssue first = issues.get(0);
-      for (CelIssue i : issues) {
-        if (i.getSourceLocation().compareTo(first.getSourceLocation()) < 0
-            && !i.getSourceLocation().equals(CelSourceLocation.NONE)) {
-          first = i;
-        }
-      }
-      CelSourceLocation at = first.getSourceLocation();
-      int line = at.getLine() > 0 ? at.getLine() : 1;
-      int column = at.getColumn() >= 0 ? at.getColumn() + 1 : 1;
-      return new ExpressionException(problem(first.getMessage(), types), line, column);
-    }
-
-    static String problem(String celMessage, RowTypes types) {
-      String message = oneLine(celMessage);
-      Matcher m = UNDECLARED.matcher(message);
-      if (m.matches()) {
-        String name = m.group(1);
-        String unreadable = types.unreadable().get(name);
-        if (unreadable != null) {
-          return "field '" + name + "' is " + unreadable + ", which expressions cannot read";
-        }
-        return "undeclared reference to '"
-            + name
-            + "'"
-            + didYouMean(name, types.variables().keySet());
-      }
-      m = UNDEFINED_FIELD.matcher(message);
-      if (m.matches()) {
-        return "undefined field '"
-            + m.group(1)
-            + "'"
-            + didYouMean(m.group(1), types.nestedFieldNames());
-      }
-      m = NO_OVERLOAD.matcher(message);
-      if (m.matches()) {
-        String function = m.group(1);
-        String operator = operatorOf(function);
-        return operator == null
-            ? "no function " + function + "() taking (" + m.group(2) + ")"
-            : "operator " + operator + " cannot be applied to (" + m.group(2) + ")";
-      }
-      return message;
-    }
-
-    static String oneLine(String s) {
-      String first = s.replaceFirst("^ERROR: <input>:\\d+:\\d+: ", "");
-      int end = first.indexOf('\n');
-      return (end < 0 ? first : first.substring(0, end)).trim();
-    }
-
-    static String typeName(CelType t) {
-      if (t instanceof NullableType n) {
-        return typeName(n.targetType()) + " (nullable)";
-      }
-      return t.kind() == CelKind.DYN ? "dyn" : t.name();
-    }
-
-    private static @Nullable String operatorOf(String function) {
-      if (function.matches("_[^_]+_") || function.equals("_[_]")) {
-        return function.equals("_[_]") ? "[]" : function.substring(1, function.length() - 1);
-      }
-      if (function.matches("[!-]_")) {
-        return function.substring(0, 1);
-      }
-      return null;
-    }
-
-    /** {@code " (did you mean 'price'?)"} for the nearest name, or empty when none is near. */
-    static String didYouMean(String name, Collection<String> candidates) {
-      String best = null;
-      int bestDistance = Integer.MAX_VALUE;
-      for (String c : candidates) {
-        int d = distance(name.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
-        if (d < bestDistance) {
-          best = c;
-          bestDistance = d;
-        }
-      }
-      int allowed = Math.max(1, Math.min(3, name.length() / 3));
-      return best != null && bestDistance <= allowed ? " (did you mean '" + best + "'?)" : "";
-    }
-
-    /** Levenshtein distance, a transposition of neighbours counting as one edit. */
-    static int distance(String a, String b) {
-      int[][] d = new int[a.length() + 1][b.length() + 1];
-      for (int i = 0; i <= a.length(); i++) {
-        d[i][0] = i;
-      }
-      for (int j = 0; j <= b.length(); j++) {
-        d[0][j] = j;
-      }
-      for (int i = 1; i <= a.length(); i++) {
-        for (int j = 1; j <= b.length(); j++) {
-          int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-          d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-          if (i > 1
-              && j > 1
-              && a.charAt(i - 1) == b.charAt(j - 2)
-              && a.charAt(i - 2) == b.charAt(j - 1)) {
-            d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-          }
-        }
-      }
-      return d[a.length()][b.length()];
-    }
   }
 }

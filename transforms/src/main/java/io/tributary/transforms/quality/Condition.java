@@ -1,5 +1,8 @@
 package io.tributary.transforms.quality;
 
+import io.tributary.transforms.expr.Expression;
+import io.tributary.transforms.expr.ExpressionEvaluationException;
+import io.tributary.transforms.expr.ExpressionException;
 import io.tributary.transforms.validate.FieldPath;
 import java.io.Serializable;
 import java.math.BigDecimal;
@@ -23,23 +26,41 @@ import org.joda.time.ReadableInstant;
  * with an ISO-8601 string. As in SQL, a comparison with a null field is false (so {@code x != 'a'}
  * is false when {@code x} is null).
  *
+ * <p>A condition that starts with {@value #CEL_PREFIX} is a CEL expression instead ({@link
+ * Expression}, docs/expressions.md), for what the clause grammar cannot say: parentheses,
+ * arithmetic, functions, nested fields ({@code cel: (price * double(quantity) > 100.0 || user.vip)
+ * && !currency.startsWith('X')}). {@link #checkIn} type-checks it against the schema and requires a
+ * bool. To keep the clause grammar's rule, a row on which it is null or fails (a null used as a
+ * value, a division by zero) does not satisfy it.
+ *
  * <pre>{@code
  * Condition c = Condition.parse("event_type == 'purchase' and price > 0");
  * c.checkIn(schema);        // at construction: every path exists
  * boolean yes = c.test(row);
+ * Condition.parse("cel: price * double(quantity) > 100.0").checkIn(schema);
  * }</pre>
  */
 public final class Condition implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  /** Prefix of a condition written in CEL rather than in the clause grammar. */
+  public static final String CEL_PREFIX = "cel:";
+
   private final String text;
 
-  /** Disjunction of conjunctions of clauses. */
+  /** Disjunction of conjunctions of clauses (empty for a CEL condition). */
   private final List<List<Clause>> anyOf;
 
-  private Condition(String text, List<List<Clause>> anyOf) {
+  /** The CEL source after {@link #CEL_PREFIX}, or null for the clause grammar. */
+  private final @Nullable String cel;
+
+  /** The CEL condition compiled for the schema of the rows seen last; rebuilt when it changes. */
+  private transient volatile @Nullable Expression compiled;
+
+  private Condition(String text, List<List<Clause>> anyOf, @Nullable String cel) {
     this.text = text;
     this.anyOf = anyOf;
+    this.cel = cel;
   }
 
   /**
@@ -51,6 +72,18 @@ public final class Condition implements Serializable {
     if (text == null || text.isBlank()) {
       throw new IllegalArgumentException(
           "condition is empty; expected e.g. price > 0 and currency == 'EUR'");
+    }
+    String trimmed = text.trim();
+    if (trimmed.regionMatches(true, 0, CEL_PREFIX, 0, CEL_PREFIX.length())) {
+      String source = trimmed.substring(CEL_PREFIX.length()).trim();
+      if (source.isEmpty()) {
+        throw new IllegalArgumentException(
+            "condition '"
+                + text
+                + "' has no CEL expression after 'cel:'; expected e.g. cel:"
+                + " price > 10.0 && currency == 'EUR'");
+      }
+      return new Condition(trimmed, List.of(), source);
     }
     List<String> tokens = tokenize(text);
     List<List<Clause>> anyOf = new ArrayList<>();
@@ -83,11 +116,18 @@ public final class Condition implements Serializable {
       }
     }
     anyOf.add(allOf);
-    return new Condition(text.trim(), anyOf);
+    return new Condition(text.trim(), anyOf, null);
   }
 
-  /** Throws {@link IllegalArgumentException} naming a path that is not in {@code schema}. */
+  /**
+   * Throws {@link IllegalArgumentException} naming a path that is not in {@code schema}; for a CEL
+   * condition, an {@link ExpressionException} when it does not compile or is not a bool.
+   */
   public void checkIn(Schema schema) {
+    if (cel != null) {
+      compiledFor(schema);
+      return;
+    }
     for (List<Clause> all : anyOf) {
       for (Clause c : all) {
         c.path.checkIn(schema);
@@ -97,6 +137,13 @@ public final class Condition implements Serializable {
 
   /** Whether {@code row} satisfies the condition. */
   public boolean test(Row row) {
+    if (cel != null) {
+      try {
+        return Boolean.TRUE.equals(compiledFor(row.getSchema()).evaluate(row));
+      } catch (ExpressionEvaluationException e) {
+        return false; // as a comparison with a null field is false in the clause grammar
+      }
+    }
     for (List<Clause> all : anyOf) {
       boolean ok = true;
       for (Clause c : all) {
@@ -110,6 +157,24 @@ public final class Condition implements Serializable {
       }
     }
     return false;
+  }
+
+  private Expression compiledFor(Schema schema) {
+    Expression e = compiled;
+    if (e != null && e.inputSchema().equals(schema)) {
+      return e;
+    }
+    try {
+      e = Expression.compile(cel, schema);
+    } catch (ExpressionException x) {
+      throw x.withContext("condition '" + text + "'");
+    }
+    if (e.resultType().getTypeName() != Schema.TypeName.BOOLEAN) {
+      throw new ExpressionException(
+          "condition '" + text + "': expected bool, got " + e.resultType(), 1, 1);
+    }
+    compiled = e;
+    return e;
   }
 
   @Override

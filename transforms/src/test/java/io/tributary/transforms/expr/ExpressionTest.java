@@ -110,6 +110,9 @@ public class ExpressionTest {
     assertThat(orNone.evaluate(withoutNote), equalTo("none"));
     assertThat(orNone.evaluate(withNote), equalTo("fragile"));
     assertThat(eval("user.phone == null", withoutNote), equalTo(true));
+    // A nested row is a map to CEL: has() tests that the schema has the field, not its value.
+    assertThat(eval("has(user.phone)", withoutNote), equalTo(true));
+    assertThat(eval("user.phone != null ? user.phone : 'none'", withoutNote), equalTo("none"));
     // A null used as a value is an evaluation error, whose message has no row value.
     ExpressionEvaluationException e =
         assertThrows(
@@ -166,7 +169,9 @@ public class ExpressionTest {
     assertThat(
         e.getMessage(), containsString("field 'blob' is BYTES, which expressions cannot read"));
     e = assertThrows(ExpressionException.class, () -> Expression.compile("price >", ORDER));
-    assertThat(e.getMessage(), containsString("at column"));
+    assertThat(e.getMessage(), equalTo("the expression ends too early at column 8"));
+    e = assertThrows(ExpressionException.class, () -> Expression.compile("price > > 1", ORDER));
+    assertThat(e.getMessage(), equalTo("syntax error: unexpected '>' at column 9"));
   }
 
   @Test
