@@ -20,7 +20,7 @@ import org.apache.beam.sdk.values.Row;
  * <pre>{@code
  * - type: Window
  *   name: window
- *   config: {spec: "fixed 1h, allowed lateness 10m, accumulating"}
+ *   config: {spec: "fixed:1h;late=every;lateness=10m;accumulating"}
  * - type: WriteJsonLines
  *   input: window.too_late
  *   config: {path: "${output}/late", prefix: late}
@@ -48,8 +48,8 @@ public final class WindowStep extends StepProvider {
     return Schema.of(
         Field.of("spec", FieldType.STRING)
             .withDescription(
-                "A window spec, e.g. 'fixed 1h', 'sliding 10m every 5m, allowed lateness 5m',"
-                    + " 'session 30m', 'fixed 1m, early every 10s, accumulating'."));
+                "A window spec (docs/streaming.md), e.g. 'fixed:1h', 'sliding:10m/5m',"
+                    + " 'session:30m', 'fixed:1m;early=10s;late=every;lateness=5m;accumulating'."));
   }
 
   @Override
