@@ -163,7 +163,7 @@ public class SpecTestsTest {
                 + ":"
                 + (line + 2)
                 + ":7: test 'bad': inputs: 'validate' is not a source of the spec"
-                + " (expected one of: decode)",
+                + "; expected one of [decode]",
             f
                 + ":"
                 + (line + 2)
