@@ -2,6 +2,7 @@ package io.tributary.pipelines.cli;
 
 import io.tributary.pipelines.runtime.UsageException;
 import io.tributary.pipelines.spec.SpecBuilder;
+import io.tributary.pipelines.spec.SpecError;
 import io.tributary.pipelines.spec.SpecException;
 import io.tributary.pipelines.spec.SpecGraph;
 import io.tributary.pipelines.spec.SpecJob;
@@ -15,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -63,7 +66,9 @@ final class SpecCommands {
         String type = StepCatalog.typeOf(p);
         out.println(
             type
-                + (p instanceof StepProvider s ? "  [" + s.kind().name().toLowerCase() + "]" : "")
+                + (p instanceof StepProvider s
+                    ? "  [" + s.kind().name().toLowerCase(Locale.ROOT) + "]"
+                    : "")
                 + "  "
                 + firstSentence(p.description()));
       }
@@ -89,8 +94,24 @@ final class SpecCommands {
       SpecJob job = SpecJob.load(file, rest);
       SpecOptions options = checkOptions(job);
       Pipeline p = Pipeline.create(options);
-      SpecBuilder.Built built =
-          SpecBuilder.build(p, job.spec(), StepCatalog.load(), job.variables(options), null);
+      StepCatalog catalog = StepCatalog.load();
+      // The tests: section is part of the spec: its mistakes are reported with the pipeline's.
+      List<SpecError> errors = new ArrayList<>();
+      SpecBuilder.Built built = null;
+      try {
+        built = SpecBuilder.build(p, job.spec(), catalog, job.variables(options), null);
+      } catch (SpecException e) {
+        errors.addAll(e.errors());
+      }
+      try {
+        SpecTests.parse(job.spec(), catalog);
+      } catch (SpecException e) {
+        errors.addAll(e.errors());
+      }
+      if (built == null || !errors.isEmpty()) {
+        errors.sort(Comparator.comparingInt(SpecError::line).thenComparingInt(SpecError::column));
+        throw new SpecException(errors);
+      }
       for (String w : built.warnings()) {
         err.println("warning: " + w);
       }
@@ -264,7 +285,7 @@ final class SpecCommands {
         name = t.getLogicalType().getIdentifier();
         break;
       default:
-        name = t.getTypeName().name().toLowerCase();
+        name = t.getTypeName().name().toLowerCase(Locale.ROOT);
     }
     return name + (t.getNullable() ? "?" : "");
   }

@@ -293,7 +293,7 @@ public final class SpecGraph {
         .append("code{font-size:12px;white-space:pre-wrap}\n")
         .append("</style>\n</head>\n<body>\n");
     b.append("<h1>").append(esc(name)).append("</h1>\n");
-    b.append(svg());
+    b.append("<div style=\"overflow-x:auto\">\n").append(svg()).append("</div>\n");
     b.append("<table>\n<tr><th>step</th><th>type</th><th>kind</th><th>config</th>")
         .append("<th>output schemas</th></tr>\n");
     for (Step s : steps) {

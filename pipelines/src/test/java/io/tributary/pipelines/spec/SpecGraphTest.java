@@ -56,7 +56,7 @@ public class SpecGraphTest {
     String dot = clickstream().toDot();
     List<String> nodes = new ArrayList<>();
     List<String> edges = new ArrayList<>();
-    for (String line : dot.split("\n")) {
+    for (String line : dot.lines().collect(java.util.stream.Collectors.toList())) {
       if (line.contains(" -> ")) {
         edges.add(line.trim());
       } else if (line.startsWith("  \"")) {

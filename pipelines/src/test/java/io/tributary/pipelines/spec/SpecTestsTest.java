@@ -196,6 +196,11 @@ public class SpecTestsTest {
     assertEquals(2, r.code);
     assertThat(r.err, containsString(f + ":" + (line + 2) + ":7: test 'bad'"));
     assertEquals("", r.out);
+
+    // check reports them too: the tests are part of the spec.
+    SpecGraphTest.Cli check = SpecGraphTest.Cli.run("check", f, SpecGraphTest.INPUT);
+    assertEquals(2, check.code);
+    assertThat(check.err, containsString(f + ":" + (line + 4) + ":7: test 'bad': expect: no step"));
   }
 
   @Test
