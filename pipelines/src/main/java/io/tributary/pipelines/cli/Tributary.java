@@ -113,6 +113,12 @@ public final class Tributary {
     if (command.equals("check")) {
       return SpecCommands.check(args.subList(1, args.size()), out, err);
     }
+    if (command.equals("graph")) {
+      return SpecCommands.graph(args.subList(1, args.size()), out, err);
+    }
+    if (command.equals("test")) {
+      return SpecCommands.test(args.subList(1, args.size()), out, err);
+    }
     if (command.equals("schema")) {
       return SchemaCommand.run(args.subList(1, args.size()), out, err);
     }
