@@ -138,7 +138,7 @@ public final class Tributary {
       throw new UsageException(
           "unknown command '"
               + command
-              + "'; expected one of: run, check, backfill, schema, lineage, catalog, retention, serve-roles, "
+              + "'; expected one of: run, check, graph, test, backfill, schema, lineage, catalog, retention, serve-roles, "
               + String.join(", ", JobCommands.NAMES)
               + " (see tributary --help)");
     }

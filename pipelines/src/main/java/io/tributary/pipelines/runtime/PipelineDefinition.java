@@ -88,4 +88,12 @@ public interface PipelineDefinition {
    */
   default void afterRun(PipelineOptions options, org.apache.beam.sdk.PipelineResult result)
       throws java.io.IOException {}
+
+  /**
+   * The job's own graph as inline SVG for the run report (a spec's steps), or empty for none. Empty
+   * by default.
+   */
+  default String graphSvg(PipelineOptions options) {
+    return "";
+  }
 }

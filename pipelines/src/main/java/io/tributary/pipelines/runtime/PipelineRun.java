@@ -172,7 +172,11 @@ public final class PipelineRun {
     summary.write();
     try {
       summary.writeReport(
-          RunReport.html(summary, finalInputs, LineageGraph.ofEvents(List.of(last)).svg()));
+          RunReport.html(
+              summary,
+              finalInputs,
+              LineageGraph.ofEvents(List.of(last)).svg(),
+              job.graphSvg(options)));
     } catch (IOException | RuntimeException e) {
       System.err.println("tributary: warning: run report not written: " + e.getMessage());
     }

@@ -30,6 +30,15 @@ public final class RunReport {
    * lineageSvg} is the graph of the run's events ({@link LineageGraph#svg()}).
    */
   public static String html(RunSummary s, List<LineageDataset> inputs, String lineageSvg) {
+    return html(s, inputs, lineageSvg, "");
+  }
+
+  /**
+   * The report, with {@code pipelineSvg} (the job's own graph, e.g. a spec's steps; empty for none)
+   * before the lineage.
+   */
+  public static String html(
+      RunSummary s, List<LineageDataset> inputs, String lineageSvg, String pipelineSvg) {
     StringBuilder b = new StringBuilder();
     boolean ok = "DONE".equals(s.state()) && s.accounting().balanced();
     b.append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Run report: ")
@@ -170,6 +179,9 @@ public final class RunReport {
         .append(RunCost.human(c.totalBytesWritten()))
         .append("</p>");
 
+    if (!pipelineSvg.isEmpty()) {
+      b.append("<h2>Pipeline</h2><div id=\"pipeline\">").append(pipelineSvg).append("</div>");
+    }
     b.append("<h2>Lineage</h2><div id=\"lineage\">").append(lineageSvg).append("</div>");
     b.append("</body></html>\n");
     return b.toString();

@@ -316,7 +316,8 @@ public final class SpecGraph {
   }
 
   // No xmlns: an SVG inline in HTML needs none, and the page then names no URL at all.
-  private String svg() {
+  /** The graph as inline SVG (no scripts, no external references), for pages of our own. */
+  public String svg() {
     Map<String, Integer> layer = layers();
     Map<Integer, Integer> rowsUsed = new HashMap<>();
     Map<String, int[]> pos = new LinkedHashMap<>();

@@ -253,6 +253,14 @@ public final class SpecJob implements PipelineDefinition {
     }
   }
 
+  /** The spec's steps, laid out as in {@code tributary graph --format=html}. */
+  @Override
+  public String graphSvg(PipelineOptions options) {
+    SpecBuilder.Built built =
+        SpecBuilder.build(Pipeline.create(options), spec, catalog, variables(options), null);
+    return SpecGraph.of(spec, catalog, built).svg();
+  }
+
   @Override
   public void build(Pipeline pipeline, PipelineOptions options) {
     BadRecordErrorHandler<?> deadLetters =

@@ -33,7 +33,7 @@ final class SpecOverrides {
         throw new UsageException("--set: expected step.key=value, got '" + set + "'");
       }
       String stepName = set.substring(0, dot);
-      String[] path = set.substring(dot + 1, eq).split("\\.");
+      List<String> path = java.util.Arrays.asList(set.substring(dot + 1, eq).split("\\.", -1));
       String value = set.substring(eq + 1);
       SpecStep step = spec.step(stepName);
       if (step == null) {
@@ -52,15 +52,21 @@ final class SpecOverrides {
         throw new UsageException(
             "--set " + set + ": step '" + stepName + "' has no config: to override");
       }
-      for (int i = 0; i < path.length - 1; i++) {
-        Node next = Nodes.get(map, path[i]);
+      for (int i = 0; i < path.size() - 1; i++) {
+        Node next = Nodes.get(map, path.get(i));
         if (!(next instanceof MappingNode m)) {
           throw new UsageException(
-              "--set " + set + ": '" + path[i] + "' is not a mapping in step '" + stepName + "'");
+              "--set "
+                  + set
+                  + ": '"
+                  + path.get(i)
+                  + "' is not a mapping in step '"
+                  + stepName
+                  + "'");
         }
         map = m;
       }
-      String key = path[path.length - 1];
+      String key = path.get(path.size() - 1);
       Tag tag = new Resolver().resolve(NodeId.scalar, value, true);
       ScalarNode scalar =
           new ScalarNode(
