@@ -29,8 +29,10 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Reads a spec file into a {@link Spec}: YAML syntax, the known keys at every level (with a "did
- * you mean"), step names and the references between steps. What depends on step types
- * (configuration keys, schemas, expressions) is checked later by {@link SpecBuilder}.
+ * you mean"), step types, step names and the references between steps. What depends on a step's
+ * provider (configuration keys, schemas, expressions) is checked later by {@link SpecBuilder}.
+ * Errors are collected, not thrown one by one: a mistake whose consequence would be a second error
+ * (a reference to a step whose name or type is already reported) is reported once.
  *
  * <p>The shape is Beam YAML's: a {@code pipeline:} with {@code transforms:}, each a {@code type}, a
  * {@code name}, an {@code input} (not in a {@code type: chain}, where each step reads the one

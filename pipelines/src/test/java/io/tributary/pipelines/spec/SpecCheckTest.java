@@ -243,6 +243,17 @@ public class SpecCheckTest {
   }
 
   @Test
+  public void filterExpressionSyntaxErrorInQuotedValue() throws IOException {
+    // The second '>' is column 9 of the expression; the value's quote is column 22 of the line.
+    assertEquals(
+        List.of(
+            "cel_syntax.yaml:8:31: Filter 'filter': keep: extraneous input '>' expecting {'[',"
+                + " '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT,"
+                + " STRING, BYTES, IDENTIFIER}"),
+        check("cel_syntax.yaml"));
+  }
+
+  @Test
   public void mapToFieldsExpressionTypeErrorInQuotedValue() throws IOException {
     assertEquals(
         List.of(
