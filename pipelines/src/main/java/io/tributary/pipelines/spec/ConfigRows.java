@@ -240,6 +240,9 @@ final class ConfigRows {
         errors.at(s, quote + m.start(), key + ": " + e.getMessage());
         return null;
       }
+      if (Variables.isSecret(name)) {
+        errors.secret(value, name);
+      }
       m.appendReplacement(out, Matcher.quoteReplacement(value));
     }
     m.appendTail(out);

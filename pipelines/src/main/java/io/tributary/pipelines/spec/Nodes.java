@@ -20,8 +20,36 @@ final class Nodes {
     final String file;
     final List<SpecError> list = new ArrayList<>();
 
+    /** Secret values read for this file, each with the reference written in the spec. */
+    private final java.util.Map<String, String> secrets = new java.util.LinkedHashMap<>();
+
     Errors(String file) {
       this.file = file;
+    }
+
+    /**
+     * Remembers that {@code value} came from {@code ${reference}} ({@code env:} or {@code file:}),
+     * so that no later message shows it: a provider's error may quote the value it was given.
+     */
+    void secret(String value, String reference) {
+      if (!value.isEmpty()) {
+        secrets.put(value, "${" + reference + "}");
+      }
+    }
+
+    /** {@code message} with every secret value replaced by its reference. */
+    String scrub(String message) {
+      String out = message;
+      for (java.util.Map.Entry<String, String> e : secrets.entrySet()) {
+        String v = e.getKey();
+        // A short secret is replaced only as a whole word, so that it does not garble the message.
+        String pattern =
+            v.length() >= 4
+                ? java.util.regex.Pattern.quote(v)
+                : "(?<![A-Za-z0-9])" + java.util.regex.Pattern.quote(v) + "(?![A-Za-z0-9])";
+        out = out.replaceAll(pattern, java.util.regex.Matcher.quoteReplacement(e.getValue()));
+      }
+      return out;
     }
 
     void at(Node node, String message) {
@@ -35,11 +63,11 @@ final class Nodes {
               file,
               node.getStartMark().getLine() + 1,
               node.getStartMark().getColumn() + 1 + offset,
-              message));
+              scrub(message)));
     }
 
     void atLine(int line, int column, String message) {
-      list.add(SpecError.at(file, line, column, message));
+      list.add(SpecError.at(file, line, column, scrub(message)));
     }
 
     boolean any() {

@@ -1,6 +1,7 @@
 package io.tributary.pipelines.spec;
 
 import io.tributary.pipelines.spec.Nodes.Errors;
+import io.tributary.transforms.expr.ExpressionException;
 import io.tributary.transforms.spec.StepConfigException;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.Schema;
@@ -32,7 +34,9 @@ import org.apache.beam.sdk.values.PCollectionRowTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
  * Builds a {@link Spec} into a Beam {@link Pipeline}: each step's provider is found in the {@link
@@ -50,6 +54,10 @@ import org.yaml.snakeyaml.nodes.Node;
  * }</pre>
  */
 public final class SpecBuilder {
+  /** The Java call an expression error went through ({@code FilterRows.where: }). */
+  private static final Pattern JAVA_CONTEXT =
+      Pattern.compile("^[A-Z][A-Za-z]*(?:\\.[a-z][A-Za-z]*)?: (?:field '[^']*': )?");
+
   /** What a build made: every step's outputs, by step name. */
   public static final class Built {
     private final Map<String, PCollectionRowTuple> outputs;
@@ -292,18 +300,123 @@ public final class SpecBuilder {
       }
       outputs.put(step.name(), out);
     } catch (StepConfigException e) {
-      Node at = config.positions.get(e.key());
-      errors.at(
-          at == null ? (step.config() == null ? step.node() : step.config()) : at,
-          at == null ? 0 : Math.max(0, e.valueColumn() - 1),
-          what + ": " + oneLine(e.getMessage()));
+      reportConfig(step, what, config, input, e);
       failed.add(step.name());
     } catch (RuntimeException e) {
-      errors.at(
-          step.config() == null ? step.typeNode() : step.config(),
-          what + ": " + oneLine(rootMessage(e)));
+      reportOther(step, what, config, input, e);
       failed.add(step.name());
     }
+  }
+
+  /**
+   * A provider refused a key's value: at the value, or inside it when the provider names a column
+   * (an expression's), counting the opening quote of a quoted value.
+   */
+  private void reportConfig(
+      SpecStep step,
+      String what,
+      ConfigRows config,
+      PCollectionRowTuple input,
+      StepConfigException e) {
+    Node at = config.positions.get(e.key());
+    ExpressionException expression = causeOf(e, ExpressionException.class);
+    String message;
+    if (expression != null) {
+      // The expression's problem without the Java call it came through and without its column:
+      // the position says where.
+      message = e.key() + ": " + JAVA_CONTEXT.matcher(expression.problem()).replaceFirst("");
+    } else {
+      message = oneLine(e.getMessage());
+    }
+    if (at == null) {
+      errors.at(step.config() == null ? step.node() : step.config(), what + ": " + message);
+      return;
+    }
+    int offset = 0;
+    if (e.valueColumn() > 0
+        && at instanceof ScalarNode s
+        && (expression == null || expression.line() == 1)
+        && (s.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN || quoted(s))) {
+      offset = e.valueColumn() - 1 + (quoted(s) ? 1 : 0);
+    }
+    errors.at(at, offset, what + ": " + withFieldHint(message, at, input));
+  }
+
+  /**
+   * Any other failure of a step's build (a library's own argument check): at the first value of the
+   * config that the message quotes, else at the config; a field the input lacks gets its hint.
+   */
+  private void reportOther(
+      SpecStep step,
+      String what,
+      ConfigRows config,
+      PCollectionRowTuple input,
+      RuntimeException e) {
+    String message = oneLine(rootMessage(e));
+    Map.Entry<String, Node> quotedValue = null;
+    for (Map.Entry<String, Node> p : config.positions.entrySet()) {
+      String v = p.getValue() instanceof ScalarNode sn ? sn.getValue() : null;
+      if (v != null && !v.isEmpty() && message.contains("'" + v + "'")) {
+        quotedValue = p;
+        break;
+      }
+    }
+    if (quotedValue == null) {
+      errors.at(step.config() == null ? step.typeNode() : step.config(), what + ": " + message);
+      return;
+    }
+    String value = ((ScalarNode) quotedValue.getValue()).getValue();
+    Schema schema = inputSchema(input);
+    String first = value.contains(".") ? value.substring(0, value.indexOf('.')) : value;
+    if (schema != null && message.contains("not in the schema") && !schema.hasField(first)) {
+      message =
+          quotedValue.getKey()
+              + ": the input has no field '"
+              + first
+              + "'"
+              + Suggest.didYouMean(first, schema.getFieldNames(), false)
+              + "; its fields are "
+              + schema.getFieldNames();
+    }
+    errors.at(quotedValue.getValue(), what + ": " + message);
+  }
+
+  /** {@code message} with a "did you mean" after a quoted field name the input does not have. */
+  private static String withFieldHint(String message, Node at, PCollectionRowTuple input) {
+    Schema schema = inputSchema(input);
+    if (schema == null
+        || !(at instanceof ScalarNode s)
+        || message.contains("did you mean")
+        || !message.contains("no field '" + s.getValue() + "'")
+        || schema.hasField(s.getValue())) {
+      return message;
+    }
+    String hint = Suggest.didYouMean(s.getValue(), schema.getFieldNames(), false);
+    String quotedValue = "'" + s.getValue() + "'";
+    int i = message.indexOf(quotedValue) + quotedValue.length();
+    return message.substring(0, i) + hint + message.substring(i);
+  }
+
+  private static @Nullable Schema inputSchema(PCollectionRowTuple input) {
+    if (!input.has(StepProvider.INPUT)) {
+      return null;
+    }
+    PCollection<Row> in = input.get(StepProvider.INPUT);
+    return in.hasSchema() ? in.getSchema() : null;
+  }
+
+  private static boolean quoted(ScalarNode s) {
+    return s.getScalarStyle() == DumperOptions.ScalarStyle.DOUBLE_QUOTED
+        || s.getScalarStyle() == DumperOptions.ScalarStyle.SINGLE_QUOTED;
+  }
+
+  private static <T extends Throwable> @Nullable T causeOf(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
   }
 
   private @Nullable PCollection<Row> resolve(SpecStep.Input ref) {

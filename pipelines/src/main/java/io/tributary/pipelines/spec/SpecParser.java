@@ -1,6 +1,7 @@
 package io.tributary.pipelines.spec;
 
 import io.tributary.pipelines.spec.Nodes.Errors;
+import io.tributary.transforms.spec.StepProvider;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +29,10 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Reads a spec file into a {@link Spec}: YAML syntax, the known keys at every level (with a "did
- * you mean"), step names and the references between steps. What depends on step types
- * (configuration keys, schemas, expressions) is checked later by {@link SpecBuilder}.
+ * you mean"), step types, step names and the references between steps. What depends on a step's
+ * provider (configuration keys, schemas, expressions) is checked later by {@link SpecBuilder}.
+ * Errors are collected, not thrown one by one: a mistake whose consequence would be a second error
+ * (a reference to a step whose name or type is already reported) is reported once.
  *
  * <p>The shape is Beam YAML's: a {@code pipeline:} with {@code transforms:}, each a {@code type}, a
  * {@code name}, an {@code input} (not in a {@code type: chain}, where each step reads the one
@@ -54,8 +58,20 @@ public final class SpecParser {
     return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
   }
 
-  /** Parses {@code text}, naming it {@code file} in errors. */
+  /**
+   * Parses {@code text}, naming it {@code file} in errors; step types from {@link
+   * StepCatalog#load}.
+   */
   public static Spec parse(String file, String text) {
+    return parse(file, text, StepCatalog.load());
+  }
+
+  /**
+   * Parses {@code text}, naming it {@code file} in errors. Step types are checked against {@code
+   * catalog} here, with the structure, so that a misspelt type is reported as such (and not only
+   * through the references to the name it would have had).
+   */
+  public static Spec parse(String file, String text, StepCatalog catalog) {
     Errors errors = new Errors(file);
     Node root = compose(file, new StringReader(text), errors);
     errors.throwIfAny();
@@ -134,17 +150,20 @@ public final class SpecParser {
     List<SpecStep> steps = new ArrayList<>();
     Node pipelineNode = Nodes.get(top, "pipeline");
     if (pipelineNode == null) {
-      errors.at(top, "missing 'pipeline:' with the pipeline's transforms");
+      // A misspelt 'pipline:' is already reported with its suggestion: one error is enough.
+      if (!misspelt(top, "pipeline")) {
+        errors.at(top, "missing 'pipeline:' with the pipeline's transforms");
+      }
     } else if (!(pipelineNode instanceof MappingNode pm)) {
       errors.at(pipelineNode, "pipeline: expected a mapping with 'transforms:'");
     } else {
-      steps = steps(pm, errors);
+      steps = steps(pm, catalog, errors);
     }
     errors.throwIfAny();
     return new Spec(file, name, description, steps, options, optionNodes, privacy, tests);
   }
 
-  private static List<SpecStep> steps(MappingNode pipeline, Errors errors) {
+  private static List<SpecStep> steps(MappingNode pipeline, StepCatalog catalog, Errors errors) {
     Nodes.checkKeys(pipeline, PIPELINE_KEYS, "pipeline", errors);
     boolean chain = false;
     Node typeNode = Nodes.get(pipeline, "type");
@@ -180,25 +199,52 @@ public final class SpecParser {
       }
     }
     List<String> stepNames = new ArrayList<>();
+    // Names whose steps are already reported (a bad name, an ambiguous default name, the default
+    // name a misspelt type would have had): a reference to one is not a second error.
+    Set<String> reported = new HashSet<>();
     for (MappingNode m : stepNodes) {
       Nodes.checkKeys(m, STEP_KEYS, "a transform", errors);
       Node tn = Nodes.get(m, "type");
       String type = tn == null ? null : Nodes.scalar(tn);
+      Node nn = Nodes.get(m, "name");
       if (type == null) {
         errors.at(tn == null ? m : tn, "a transform needs 'type:' (a step type such as Validate)");
+      } else if (catalog.find(type) == null) {
+        String suggestion = Suggest.nearest(type, catalog.shortTypes());
+        errors.at(
+            tn,
+            "unknown step type '"
+                + type
+                + "'"
+                + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
+                + "; tributary check --types lists them");
+        if (nn == null && suggestion != null) {
+          reported.add(StepProvider.snakeCase(suggestion));
+        }
       }
-      Node nn = Nodes.get(m, "name");
       String name;
       if (nn != null) {
         name = Nodes.scalar(nn);
         if (name == null || !name.matches("[a-z][a-z0-9_]*")) {
-          errors.at(nn, "name: expected lower_snake_case (it names the stage), got " + kind(nn));
+          String fixed =
+              name == null ? "" : StepProvider.snakeCase(name).replaceAll("[^a-z0-9]+", "_");
+          errors.at(
+              nn,
+              "name: expected lower_snake_case (it names the stage), got "
+                  + kind(nn)
+                  + (fixed.matches("[a-z][a-z0-9_]*") ? " (did you mean '" + fixed + "'?)" : ""));
+          if (name != null) {
+            reported.add(name);
+          }
           name = null;
         }
       } else if (type != null && !type.contains(":") && typeCounts.get(type) == 1) {
-        name = io.tributary.transforms.spec.StepProvider.snakeCase(lastPart(type));
+        name = StepProvider.snakeCase(lastPart(type));
       } else {
         name = null;
+        if (type != null && !type.contains(":")) {
+          reported.add(StepProvider.snakeCase(lastPart(type)));
+        }
         if (type != null) {
           errors.at(
               m,
@@ -239,12 +285,10 @@ public final class SpecParser {
               "input: not allowed in a 'type: chain' pipeline (each transform reads the one"
                   + " before); use a composite pipeline to wire inputs");
         } else if (previous != null) {
-          inputs.put(
-              io.tributary.transforms.spec.StepProvider.INPUT,
-              List.of(new SpecStep.Input(previous, "output", m)));
+          inputs.put(StepProvider.INPUT, List.of(new SpecStep.Input(previous, "output", m)));
         }
       } else if (inputNode != null) {
-        readInputs(inputNode, names.keySet(), name, inputs, errors);
+        readInputs(inputNode, names.keySet(), reported, name, inputs, errors);
       }
       Node configNode = Nodes.get(m, "config");
       MappingNode config = null;
@@ -291,6 +335,7 @@ public final class SpecParser {
   private static void readInputs(
       Node node,
       Set<String> names,
+      Set<String> reported,
       @Nullable String self,
       Map<String, List<SpecStep.Input>> inputs,
       Errors errors) {
@@ -301,15 +346,15 @@ public final class SpecParser {
           errors.at(t.getKeyNode(), "input: expected an input name");
           continue;
         }
-        inputs.put(tag, refs(t.getValueNode(), names, self, errors));
+        inputs.put(tag, refs(t.getValueNode(), names, reported, self, errors));
       }
     } else {
-      inputs.put(io.tributary.transforms.spec.StepProvider.INPUT, refs(node, names, self, errors));
+      inputs.put(StepProvider.INPUT, refs(node, names, reported, self, errors));
     }
   }
 
   private static List<SpecStep.Input> refs(
-      Node node, Set<String> names, @Nullable String self, Errors errors) {
+      Node node, Set<String> names, Set<String> reported, @Nullable String self, Errors errors) {
     List<Node> items = new ArrayList<>();
     if (node instanceof SequenceNode s) {
       items.addAll(s.getValue());
@@ -327,6 +372,9 @@ public final class SpecParser {
       String step = dot < 0 ? ref : ref.substring(0, dot);
       String output = dot < 0 ? "output" : ref.substring(dot + 1);
       if (!names.contains(step)) {
+        if (reported.contains(step)) {
+          continue;
+        }
         errors.at(
             item, "input: no step named '" + step + "'" + Suggest.didYouMean(step, names, false));
         continue;
@@ -355,18 +403,58 @@ public final class SpecParser {
       }
       return docs.isEmpty() ? null : docs.get(0);
     } catch (MarkedYAMLException e) {
-      Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-      String problem = e.getProblem() == null ? "invalid YAML" : e.getProblem();
-      String context = e.getContext() == null ? "" : " (" + e.getContext() + ")";
-      errors.atLine(
-          mark == null ? 1 : mark.getLine() + 1,
-          mark == null ? 1 : mark.getColumn() + 1,
-          "invalid YAML: " + problem.replace('\n', ' ') + context.replace('\n', ' '));
+      yamlError(e, errors);
       return null;
     } catch (YAMLException e) {
       errors.atLine(1, 1, "invalid YAML: " + String.valueOf(e.getMessage()).replace('\n', ' '));
       return null;
     }
+  }
+
+  /**
+   * Reports a YAML syntax error in words a spec author knows (a quote not closed, a key indented
+   * wrongly, a tab), at the place to fix: the opening quote rather than the end of the file.
+   */
+  private static void yamlError(MarkedYAMLException e, Errors errors) {
+    String problem = oneLineOf(e.getProblem());
+    String context = oneLineOf(e.getContext());
+    Mark at = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+    String message;
+    if (context.startsWith("while scanning a quoted scalar") && e.getContextMark() != null) {
+      at = e.getContextMark();
+      message = "invalid YAML: the quoted value starting here has no closing quote";
+    } else if (problem.startsWith("found character '\\t'")) {
+      message = "invalid YAML: a tab in the indentation; indent with spaces";
+    } else if (problem.startsWith("expected <block end>")) {
+      message =
+          "invalid YAML: unexpected indentation here (the keys of one mapping start in the same"
+              + " column)";
+    } else if (problem.startsWith("mapping values are not allowed here")) {
+      message =
+          "invalid YAML: unexpected ':' here (quote a value that holds ': ', or check the"
+              + " indentation)";
+    } else if (problem.startsWith("found duplicate key")) {
+      at = e.getProblemMark();
+      message = "invalid YAML: " + problem;
+    } else {
+      message = "invalid YAML: " + problem + (context.isEmpty() ? "" : " (" + context + ")");
+    }
+    errors.atLine(at == null ? 1 : at.getLine() + 1, at == null ? 1 : at.getColumn() + 1, message);
+  }
+
+  private static String oneLineOf(@Nullable String s) {
+    return s == null ? "" : s.replace('\n', ' ').trim();
+  }
+
+  /** Whether a key of {@code map} other than {@code key} is a likely misspelling of it. */
+  private static boolean misspelt(MappingNode map, String key) {
+    for (NodeTuple t : map.getValue()) {
+      String k = Nodes.scalar(t.getKeyNode());
+      if (k != null && !k.equals(key) && key.equals(Suggest.nearest(k, Set.of(key)))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String kind(Node n) {

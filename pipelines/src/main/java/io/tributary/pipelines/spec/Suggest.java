@@ -3,6 +3,7 @@ package io.tributary.pipelines.spec;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.TreeSet;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** "Did you mean" suggestions by edit distance. */
 final class Suggest {
@@ -13,6 +14,18 @@ final class Suggest {
    * else, with {@code listAll}, {@code "; expected one of [a, b]"}; else empty.
    */
   static String didYouMean(String word, Collection<String> candidates, boolean listAll) {
+    String best = nearest(word, candidates);
+    if (best != null) {
+      return " (did you mean '" + best + "'?)";
+    }
+    return listAll && !candidates.isEmpty() ? "; expected one of " + new TreeSet<>(candidates) : "";
+  }
+
+  /**
+   * The candidate nearest to {@code word} when it is within a third of the word's length (at least
+   * two edits), else null; ties go to the first in sorted order, so the answer is stable.
+   */
+  static @Nullable String nearest(String word, Collection<String> candidates) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String c : new TreeSet<>(candidates)) {
@@ -22,10 +35,7 @@ final class Suggest {
         bestDistance = d;
       }
     }
-    if (best != null && bestDistance <= Math.max(2, word.length() / 3)) {
-      return " (did you mean '" + best + "'?)";
-    }
-    return listAll && !candidates.isEmpty() ? "; expected one of " + new TreeSet<>(candidates) : "";
+    return best != null && bestDistance <= Math.max(2, word.length() / 3) ? best : null;
   }
 
   /** Levenshtein distance with transpositions counted as one edit. */

@@ -37,6 +37,11 @@ public final class Variables {
     return values;
   }
 
+  /** Whether {@code name} ({@code env:X}, {@code file:P}) reads a secret, never to be shown. */
+  public static boolean isSecret(String name) {
+    return name.startsWith("env:") || name.startsWith("file:");
+  }
+
   /** The value of {@code name}; throws naming the variable when there is none. */
   public String resolve(String name) {
     if (name.startsWith("env:")) {
