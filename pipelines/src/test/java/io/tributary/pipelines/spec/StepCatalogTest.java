@@ -34,8 +34,12 @@ public class StepCatalogTest {
         new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.tributary")) {
+      // Public, top-level providers are step types; a package's own helpers (such as the capture
+      // sink of spec tests) are not registered on purpose.
       if (c.isAssignableTo(StepProvider.class)
-          && !c.getModifiers().contains(JavaModifier.ABSTRACT)) {
+          && !c.getModifiers().contains(JavaModifier.ABSTRACT)
+          && c.getModifiers().contains(JavaModifier.PUBLIC)
+          && c.isTopLevelClass()) {
         classes.add(c.getName());
       }
     }

@@ -1,0 +1,125 @@
+package io.tributary.io.kafka;
+
+import io.tributary.io.schema.SchemaRegistry;
+import io.tributary.transforms.spec.StepConfig;
+import io.tributary.transforms.spec.StepContext;
+import io.tributary.transforms.spec.StepKind;
+import io.tributary.transforms.spec.StepProvider;
+import io.tributary.transforms.spec.StepTransforms;
+import java.nio.file.Path;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.Field;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.Duration;
+
+/**
+ * The {@code ReadKafka} source: {@link KafkaRows#read()} decodes a topic's records against a
+ * registered contract (Avro in the Confluent wire format, or JSON); what does not decode is a dead
+ * letter of this step. Unbounded unless {@code max_records} or {@code max_read_time} bounds it (a
+ * replay).
+ *
+ * <pre>{@code
+ * - type: ReadKafka
+ *   name: decode
+ *   config:
+ *     bootstrap_servers: ${env:KAFKA_BOOTSTRAP}
+ *     topic: clicks
+ *     subject: clickstream-event
+ *     format: json
+ *     event_time_field: event_time
+ *     max_delay: 1m
+ * }</pre>
+ */
+public final class ReadKafkaStep extends StepProvider {
+  @Override
+  public String typeName() {
+    return "ReadKafka";
+  }
+
+  @Override
+  public String description() {
+    return "Reads a Kafka topic decoded against a contract of the schema registry (avro: Confluent"
+        + " wire format; json), with event time from a field and a bounded-delay watermark;"
+        + " undecodable records are dead letters of this step.";
+  }
+
+  @Override
+  public StepKind kind() {
+    return StepKind.SOURCE;
+  }
+
+  @Override
+  public Schema configurationSchema() {
+    return Schema.of(
+        Field.of("bootstrap_servers", FieldType.STRING)
+            .withDescription("host:port[,host:port] of the brokers."),
+        Field.of("topic", FieldType.STRING).withDescription("The topic."),
+        Field.of("subject", FieldType.STRING)
+            .withDescription("The contract: a subject of the schema registry."),
+        Field.nullable("registry", FieldType.STRING)
+            .withDescription("A schema registry directory (default: the one bundled in the jar)."),
+        Field.nullable("format", FieldType.STRING).withDescription("avro (default) or json."),
+        Field.nullable("consumer_group", FieldType.STRING)
+            .withDescription("Consumer group whose committed offsets say where to resume."),
+        Field.nullable("event_time_field", FieldType.STRING)
+            .withDescription("The field holding the event time (default: the record timestamp)."),
+        Field.nullable("max_delay", FieldType.STRING)
+            .withDescription("How far behind the newest event time the watermark stays."),
+        Field.nullable("max_records", FieldType.INT64)
+            .withDescription("Stop after this many records (a bounded replay)."),
+        Field.nullable("max_read_time", FieldType.STRING)
+            .withDescription("Stop after reading for this long (a bounded replay)."));
+  }
+
+  @Override
+  public SchemaTransform from(Row configuration, StepContext context) {
+    StepConfig c = StepConfig.of(configuration);
+    String subject = c.requiredString("subject");
+    String dir = c.string("registry");
+    SchemaRegistry registry =
+        dir == null ? SchemaRegistry.bundled() : SchemaRegistry.open(Path.of(dir));
+    if (!registry.subjects().contains(subject)) {
+      throw c.error(
+          "subject", "unknown subject '" + subject + "'; the registry has " + registry.subjects());
+    }
+    PayloadFormat format;
+    try {
+      format = PayloadFormat.parse(c.string("format", "avro"));
+    } catch (IllegalArgumentException e) {
+      throw c.error("format", e.getMessage());
+    }
+    KafkaRows.Read read =
+        KafkaRows.read()
+            .withBootstrapServers(c.requiredString("bootstrap_servers"))
+            .withTopic(c.requiredString("topic"))
+            .withSubject(registry, subject)
+            .withPayloadFormat(format)
+            .withStageName(context.stageName());
+    if (c.has("consumer_group")) {
+      read = read.withConsumerGroup(c.requiredString("consumer_group"));
+    }
+    if (c.has("event_time_field")) {
+      read = read.withEventTimeField(c.requiredString("event_time_field"));
+    }
+    Duration delay = c.duration("max_delay", null);
+    read = delay == null ? read.withWatermarkHeld() : read.withMaxDelay(delay);
+    if (c.has("max_records")) {
+      long n = c.longValue("max_records", 0);
+      if (n < 1) {
+        throw c.error("max_records", "'max_records' must be at least 1, got " + n);
+      }
+      read = read.withMaxNumRecords(n);
+    }
+    Duration readTime = c.duration("max_read_time", null);
+    if (readTime != null) {
+      read = read.withMaxReadTime(readTime);
+    }
+    if (context.errorHandler() != null) {
+      read = read.withBadRecordErrorHandler(context.errorHandler());
+    }
+    KafkaRows.Read built = read;
+    return StepTransforms.source(p -> p.apply("ReadKafka", built));
+  }
+}
