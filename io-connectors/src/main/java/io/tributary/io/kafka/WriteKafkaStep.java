@@ -96,7 +96,7 @@ public final class WriteKafkaStep extends StepProvider {
     }
     if (c.has("exactly_once_shards") != c.has("sink_group_id")) {
       throw c.error(
-          c.has("exactly_once_shards") ? "sink_group_id" : "exactly_once_shards",
+          c.has("exactly_once_shards") ? "exactly_once_shards" : "sink_group_id",
           "exactly once needs both exactly_once_shards and sink_group_id");
     }
     if (c.has("exactly_once_shards")) {

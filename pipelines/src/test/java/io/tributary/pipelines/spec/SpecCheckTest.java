@@ -246,8 +246,7 @@ public class SpecCheckTest {
   public void filterExpressionSyntaxErrorInQuotedValue() throws IOException {
     // The second '>' is column 9 of the expression; the value's quote is column 22 of the line.
     assertEquals(
-        List.of(
-            "cel_syntax.yaml:8:31: Filter 'filter': keep: syntax error: unexpected '>'"),
+        List.of("cel_syntax.yaml:8:31: Filter 'filter': keep: syntax error: unexpected '>'"),
         check("cel_syntax.yaml"));
   }
 
