@@ -104,7 +104,7 @@ public final class Rollup extends PTransform<PCollection<Row>, PCollection<Row>>
               t.getTypeName() == TypeName.DATETIME || isDate(t),
               "Rollup.withDateOf: '%s' is %s; expected a timestamp (DATETIME) or a DATE",
               field,
-              t);
+              t.getTypeName());
           b.addField(
               Field.of(name, FieldType.logicalType(SqlTypes.DATE).withNullable(t.getNullable())));
         });
