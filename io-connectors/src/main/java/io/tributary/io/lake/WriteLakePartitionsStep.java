@@ -121,6 +121,22 @@ public final class WriteLakePartitionsStep extends StepProvider {
                     + "'; its fields are "
                     + rows.getSchema().getFieldNames());
           }
+          Schema.FieldType type = rows.getSchema().getField(field).getType();
+          boolean date =
+              type.getTypeName() == Schema.TypeName.LOGICAL_TYPE
+                  && org.apache.beam.sdk.schemas.logicaltypes.SqlTypes.DATE
+                      .getIdentifier()
+                      .equals(type.getLogicalType().getIdentifier());
+          if (type.getTypeName() != Schema.TypeName.DATETIME && !(date && dateOf != null)) {
+            throw c.error(
+                dateOf != null ? "date_of" : "hour_of",
+                "'"
+                    + field
+                    + "' is "
+                    + type.getTypeName()
+                    + "; expected a timestamp"
+                    + (dateOf != null ? " or a date" : ""));
+          }
           String fingerprint = "";
           if (fp != null) {
             FileSystems.setDefaultPipelineOptions(rows.getPipeline().getOptions());
