@@ -6,45 +6,29 @@ import io.tributary.io.files.ReadLines;
 import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.PostgresUpsert;
 import io.tributary.io.kafka.KafkaReplay;
+import io.tributary.io.lake.InPartitions;
+import io.tributary.io.lake.InputFingerprint;
 import io.tributary.io.lake.LakePartitions;
 import io.tributary.pipelines.options.SourceKind;
+import io.tributary.transforms.aggregate.Aggregate;
+import io.tributary.transforms.aggregate.Aggregation;
+import io.tributary.transforms.aggregate.Rollup;
 import io.tributary.transforms.cdc.Cdc;
 import io.tributary.transforms.json.DecimalBound;
 import io.tributary.transforms.limits.RecordLimits;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.math.BigDecimal;
-import java.nio.channels.Channels;
-import java.security.MessageDigest;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
+import io.tributary.transforms.lookup.Lookup;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.BigDecimalCoder;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Filter;
-import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
-import org.joda.time.ReadableInstant;
 
 /**
  * The orders-mart pipeline: apply the products and orders change logs (Debezium JSON), keep the
@@ -110,6 +94,21 @@ public final class OrdersMartPipeline {
           .addDecimalField("revenue")
           .build();
 
+  /**
+   * The mart: live, non-cancelled orders (with their product's category) counted and summed per UTC
+   * date of {@code created_at} and category; rows of {@link #MART}.
+   */
+  static Rollup dailyCategoryRevenue() {
+    return Rollup.of(
+            Aggregate.perWindow()
+                .withGroupBy(List.of("dt", "category"))
+                .withAggregation(Aggregation.count("orders"))
+                .withAggregation(
+                    Aggregation.sum("revenue", "amount").withScale(LakePartitions.DECIMAL_SCALE)))
+        .where("status != 'cancelled'")
+        .withDateOf("dt", "created_at");
+  }
+
   /** The lake datasets, each a directory under {@code <output>/lake}. */
   public static final List<String> DATASETS =
       List.of("orders", "orders_history", "daily_category_revenue");
@@ -127,35 +126,17 @@ public final class OrdersMartPipeline {
    * ({@link OrdersMartSettings#kafkaOffsets}), which name the replayed messages.
    */
   public static String inputFingerprint(OrdersMartSettings settings) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update("orders-mart/1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      if (settings.source() == SourceKind.KAFKA) {
-        md.update(
-            ("kafka\n" + KafkaReplay.OffsetRange.formatList(settings.kafkaOffsets()))
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        return HexFormat.of().formatHex(md.digest());
-      }
-      for (String spec : List.of(settings.orders(), settings.products())) {
-        MatchResult match = FileSystems.match(spec, EmptyMatchTreatment.ALLOW);
-        List<MatchResult.Metadata> files = new ArrayList<>(match.metadata());
-        files.sort((a, b) -> a.resourceId().toString().compareTo(b.resourceId().toString()));
-        for (MatchResult.Metadata f : files) {
-          try (InputStream in = Channels.newInputStream(FileSystems.open(f.resourceId()))) {
-            byte[] buf = new byte[65536];
-            for (int n; (n = in.read(buf)) > 0; ) {
-              md.update(buf, 0, n);
-            }
-          }
-        }
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    if (settings.source() == SourceKind.KAFKA) {
+      return InputFingerprint.ofText(
+          FINGERPRINT_LABEL,
+          "kafka\n" + KafkaReplay.OffsetRange.formatList(settings.kafkaOffsets()));
     }
+    return InputFingerprint.ofFiles(
+        FINGERPRINT_LABEL, List.of(settings.orders(), settings.products()));
   }
+
+  /** The label line of the input fingerprint: the job and the version of its fingerprint. */
+  public static final String FINGERPRINT_LABEL = "orders-mart/1";
 
   /**
    * One table's change events as JSON text, each counted in {@code tributary/read}: the lines of
@@ -255,31 +236,21 @@ public final class OrdersMartPipeline {
                     .withBadRecordErrorHandler(deadLetters));
 
     PCollection<Row> currentOrders =
-        orders
-            .currentState()
-            .apply("OrdersInPartitions", Filter.by(new InDates("created_at", dates)));
+        orders.currentState().apply("OrdersInPartitions", InPartitions.filter("created_at", dates));
     PCollection<Row> orderChanges =
-        orders.changes().apply("ChangesInPartitions", Filter.by(new InDates("created_at", dates)));
+        orders.changes().apply("ChangesInPartitions", InPartitions.filter("created_at", dates));
     PCollection<Row> history =
-        orders
-            .history()
-            .apply("HistoryInPartitions", Filter.by(new InDates(Cdc.VALID_FROM, dates)));
+        orders.history().apply("HistoryInPartitions", InPartitions.filter(Cdc.VALID_FROM, dates));
 
-    PCollectionView<Map<String, String>> categories =
-        products
-            .currentState()
-            .apply("CategoryByProduct", ParDo.of(new CategoryFn()))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
-            .apply("CategoryView", View.asMap());
     PCollection<Row> mart =
         currentOrders
             .apply(
-                "KeyByDayAndCategory",
-                ParDo.of(new DayCategoryFn(categories)).withSideInputs(categories))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), BigDecimalCoder.of()))
-            .apply("GroupByDayAndCategory", GroupByKey.create())
-            .apply("SumRevenue", ParDo.of(new SumFn()))
-            .setRowSchema(MART);
+                "CategoryOfProduct",
+                Lookup.from(products.currentState())
+                    .by("product_id")
+                    .withField("category")
+                    .withDefault("category", "unknown"))
+            .apply("DailyCategoryRevenue", dailyCategoryRevenue());
 
     List<PCollection<?>> served = new ArrayList<>();
     if (!settings.jdbcUrl().isEmpty()) {
@@ -362,77 +333,6 @@ public final class OrdersMartPipeline {
       return rows;
     }
     return rows.apply("After" + name + "Served", Wait.on(served)).setRowSchema(schema);
-  }
-
-  /**
-   * Keeps rows whose date field falls on one of {@code dates} (all rows when empty, or when the
-   * field is null).
-   */
-  static final class InDates
-      implements org.apache.beam.sdk.transforms.SerializableFunction<Row, Boolean> {
-    private final String field;
-    private final List<String> dates;
-
-    InDates(String field, List<String> dates) {
-      this.field = field;
-      this.dates = new ArrayList<>(dates);
-    }
-
-    @Override
-    public Boolean apply(Row row) {
-      Object value = row.getValue(field);
-      // A delete whose before image lacks the date cannot be placed: applying it is idempotent.
-      return dates.isEmpty() || value == null || dates.contains(dayOf((ReadableInstant) value));
-    }
-  }
-
-  static String dayOf(ReadableInstant instant) {
-    return java.time.Instant.ofEpochMilli(instant.getMillis())
-        .atZone(ZoneOffset.UTC)
-        .toLocalDate()
-        .toString();
-  }
-
-  static final class CategoryFn extends DoFn<Row, KV<String, String>> {
-    @ProcessElement
-    public void process(@Element Row product, OutputReceiver<KV<String, String>> out) {
-      out.output(KV.of(product.getString("product_id"), product.getString("category")));
-    }
-  }
-
-  static final class DayCategoryFn extends DoFn<Row, KV<String, BigDecimal>> {
-    private final PCollectionView<Map<String, String>> categories;
-
-    DayCategoryFn(PCollectionView<Map<String, String>> categories) {
-      this.categories = categories;
-    }
-
-    @ProcessElement
-    public void process(@Element Row order, ProcessContext c) {
-      if ("cancelled".equals(order.getString("status"))) {
-        return;
-      }
-      String category =
-          c.sideInput(categories).getOrDefault(order.getString("product_id"), "unknown");
-      c.output(
-          KV.of(
-              dayOf(order.getDateTime("created_at")) + "|" + category, order.getDecimal("amount")));
-    }
-  }
-
-  static final class SumFn extends DoFn<KV<String, Iterable<BigDecimal>>, Row> {
-    @ProcessElement
-    public void process(@Element KV<String, Iterable<BigDecimal>> group, OutputReceiver<Row> out) {
-      long count = 0;
-      BigDecimal sum = BigDecimal.ZERO.setScale(2);
-      for (BigDecimal amount : group.getValue()) {
-        count++;
-        sum = sum.add(amount);
-      }
-      String[] key = group.getKey().split("\\|", 2);
-      out.output(
-          Row.withSchema(MART).addValues(LocalDate.parse(key[0]), key[1], count, sum).build());
-    }
   }
 
   private static String join(String dir, String child) {

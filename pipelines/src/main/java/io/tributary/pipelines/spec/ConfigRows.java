@@ -62,7 +62,6 @@ final class ConfigRows {
         }
       }
     }
-    Row.Builder b = Row.withSchema(schema);
     List<Object> fieldValues = new ArrayList<>();
     boolean ok = true;
     for (Field f : schema.getFields()) {
@@ -83,7 +82,9 @@ final class ConfigRows {
       }
       fieldValues.add(v);
     }
-    return ok ? b.addValues(fieldValues).build() : null;
+    // attachValues keeps the maps as built (LinkedHashMap, in the order written): the builder's
+    // verification would copy them into hash maps, and MapToFields' output order would be lost.
+    return ok ? Row.withSchema(schema).attachValues(fieldValues) : null;
   }
 
   private static String describe(Field f) {

@@ -81,6 +81,16 @@ public final class SpecJob implements PipelineDefinition {
         given.add(name);
         if (spec.options().containsKey(name) && !pipelineOptions.contains(name)) {
           vars.put(name, value);
+        } else if (!pipelineOptions.contains(name)) {
+          java.util.Set<String> known = new TreeSet<>(spec.options().keySet());
+          known.add("output");
+          throw new UsageException(
+              "--"
+                  + name
+                  + ": neither a pipeline option nor a variable of "
+                  + file
+                  + Suggest.didYouMean(name, known, false)
+                  + "; declare a variable under options: in the spec");
         } else {
           beam.add(a);
           if (pipelineOptions.contains(name)) {

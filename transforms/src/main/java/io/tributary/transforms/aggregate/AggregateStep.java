@@ -1,15 +1,12 @@
 package io.tributary.transforms.aggregate;
 
 import io.tributary.transforms.expr.Expression;
-import io.tributary.transforms.expr.ExpressionException;
 import io.tributary.transforms.lineage.ColumnLineage.Transformation;
 import io.tributary.transforms.spec.FieldLineage;
 import io.tributary.transforms.spec.StepConfig;
-import io.tributary.transforms.spec.StepConfigException;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
-import java.util.List;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -33,19 +30,7 @@ import org.apache.beam.sdk.values.Row;
  * }</pre>
  */
 public final class AggregateStep extends StepProvider {
-  static final Schema AGGREGATION =
-      Schema.of(
-          Field.of("name", FieldType.STRING).withDescription("The output field."),
-          Field.of("fn", FieldType.STRING)
-              .withDescription("count, sum, min, max, mean or count_distinct."),
-          Field.nullable("field", FieldType.STRING)
-              .withDescription("The input field (all but count)."),
-          Field.nullable("by", FieldType.STRING)
-              .withDescription("Split by this field's values: the result is a map."),
-          Field.nullable("where", FieldType.STRING)
-              .withDescription("A CEL condition: only matching rows count."),
-          Field.nullable("scale", FieldType.INT32)
-              .withDescription("Decimal results rounded half-even to this many digits."));
+  static final Schema AGGREGATION = AggregationConfig.AGGREGATION;
 
   @Override
   public String typeName() {
@@ -76,78 +61,16 @@ public final class AggregateStep extends StepProvider {
   public SchemaTransform from(Row configuration, StepContext context) {
     StepConfig c = StepConfig.of(configuration);
     Aggregate agg =
-        Aggregate.perWindow()
-            .withGroupBy(c.strings("group_by"))
-            .withWindowFields(c.bool("window_fields", true))
-            .withPane(c.bool("pane", false));
-    List<StepConfig> list = c.list("aggregations");
-    if (list.isEmpty()) {
-      throw c.error("aggregations", "'aggregations' needs at least one aggregation");
-    }
-    java.util.Set<String> names = new java.util.HashSet<>();
-    for (StepConfig a : list) {
-      Aggregation.Fn fn;
-      try {
-        fn = Aggregation.Fn.parse(a.requiredString("fn"));
-      } catch (IllegalArgumentException e) {
-        throw a.error("fn", e.getMessage());
-      }
-      String name = a.requiredString("name");
-      if (!names.add(name)) {
-        throw a.error("name", "two aggregations named '" + name + "'");
-      }
-      if (fn != Aggregation.Fn.COUNT && !a.has("field")) {
-        throw a.error("fn", fn.name().toLowerCase(java.util.Locale.ROOT) + " needs 'field'");
-      }
-      Aggregation aggregation;
-      try {
-        aggregation = Aggregation.of(name, fn, a.string("field"));
-      } catch (IllegalArgumentException e) {
-        throw a.error("name", e.getMessage());
-      }
-      if (a.has("by")) {
-        aggregation = aggregation.by(a.requiredString("by"));
-      }
-      if (a.has("where")) {
-        aggregation = aggregation.where(a.requiredString("where"));
-      }
-      if (a.has("scale")) {
-        long scale = a.longValue("scale", 0);
-        if (scale < 0) {
-          throw a.error("scale", "'scale' must be >= 0, got " + scale);
-        }
-        aggregation = aggregation.withScale((int) scale);
-      }
-      agg = agg.withAggregation(aggregation);
-    }
+        AggregationConfig.aggregate(
+            c,
+            Aggregate.perWindow()
+                .withWindowFields(c.bool("window_fields", true))
+                .withPane(c.bool("pane", false)));
     Aggregate built = agg;
     return StepTransforms.map(
         rows -> {
           Schema in = rows.getSchema();
-          for (String g : c.strings("group_by")) {
-            if (!in.hasField(g)) {
-              throw new StepConfigException(
-                  c.key("group_by"),
-                  "the input has no field '" + g + "'; its fields are " + in.getFieldNames());
-            }
-          }
-          for (StepConfig a : list) {
-            for (String f : new String[] {"field", "by"}) {
-              String v = a.string(f);
-              if (v != null && !in.hasField(v)) {
-                throw a.error(
-                    f, "the input has no field '" + v + "'; its fields are " + in.getFieldNames());
-              }
-            }
-            String where = a.string("where");
-            if (where != null) {
-              try {
-                Expression.compile(where, in);
-              } catch (ExpressionException e) {
-                throw new StepConfigException(a.key("where"), e.column(), e.getMessage(), e);
-              }
-            }
-          }
+          AggregationConfig.check(c, in);
           try {
             built.outputSchema(in);
           } catch (IllegalArgumentException e) {

@@ -1,0 +1,114 @@
+package io.tributary.transforms.lookup;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** Lookup: matches, defaults, null keys, duplicate table keys and construction errors. */
+@RunWith(JUnit4.class)
+public class LookupTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+
+  static final Schema ORDER =
+      Schema.builder().addStringField("order_id").addNullableStringField("product_id").build();
+  static final Schema PRODUCT =
+      Schema.builder().addStringField("product_id").addStringField("category").build();
+  static final Schema OUT =
+      Schema.builder()
+          .addStringField("order_id")
+          .addNullableStringField("product_id")
+          .addStringField("category")
+          .build();
+
+  private PCollection<Row> products(Row... rows) {
+    return p.apply("Products", Create.of(java.util.List.of(rows)).withRowSchema(PRODUCT));
+  }
+
+  private PCollection<Row> orders() {
+    return p.apply(
+        "Orders",
+        Create.of(
+                Row.withSchema(ORDER).addValues("o1", "p1").build(),
+                Row.withSchema(ORDER).addValues("o2", "p9").build(),
+                Row.withSchema(ORDER).addValues("o3", null).build())
+            .withRowSchema(ORDER));
+  }
+
+  @Test
+  public void addsTheMatchingRowsFieldsAndTheDefaultWhereNoneMatches() {
+    PCollection<Row> out =
+        orders()
+            .apply(
+                Lookup.from(products(Row.withSchema(PRODUCT).addValues("p1", "books").build()))
+                    .by("product_id")
+                    .withField("category")
+                    .withDefault("category", "unknown"));
+    assertEquals(OUT, out.getSchema());
+    PAssert.that(out)
+        .containsInAnyOrder(
+            Row.withSchema(OUT).addValues("o1", "p1", "books").build(),
+            Row.withSchema(OUT).addValues("o2", "p9", "unknown").build(),
+            Row.withSchema(OUT).addValues("o3", null, "unknown").build());
+    p.run();
+  }
+
+  @Test
+  public void aKeyHeldTwiceByTheTableFailsTheRunNamingIt() {
+    orders()
+        .apply(
+            Lookup.from(
+                    products(
+                        Row.withSchema(PRODUCT).addValues("p1", "books").build(),
+                        Row.withSchema(PRODUCT).addValues("p1", "garden").build()))
+                .by("product_id")
+                .withField("category"));
+    PipelineExecutionException e = assertThrows(PipelineExecutionException.class, () -> p.run());
+    assertThat(e.getMessage(), containsString("more than one row with key 'p1'"));
+  }
+
+  @Test
+  public void refusesFieldsTheSchemasLackAndDefaultsOfTheWrongType() {
+    p.enableAbandonedNodeEnforcement(false);
+    PCollection<Row> table = products();
+    Schema in = ORDER;
+    IllegalArgumentException noField =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Lookup.from(table).by("product_id").withField("colour").outputSchema(in));
+    assertThat(noField.getMessage(), containsString("the table has no field 'colour'"));
+    IllegalArgumentException noKey =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Lookup.from(table).by("sku").withField("category").outputSchema(in));
+    assertThat(noKey.getMessage(), containsString("the input has no field 'sku'"));
+    IllegalArgumentException taken =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Lookup.from(table).by("product_id").withField("product_id").outputSchema(in));
+    assertThat(taken.getMessage(), containsString("already has a field 'product_id'"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Lookup.from(table).by("product_id").withDefault("category", "x"));
+    assertEquals(
+        "product_id",
+        DisplayData.from(Lookup.from(table).by("product_id").withField("category")).items().stream()
+            .filter(i -> i.getKey().equals("key"))
+            .findFirst()
+            .get()
+            .getValue());
+  }
+}
