@@ -283,7 +283,7 @@ public final class SpecBuilder {
           ownErrors = pipeline.registerBadRecordErrorHandler(new Collect());
           ctx = ctx.withErrorHandler(ownErrors);
         } else if (deadLetters != null) {
-          ctx = ctx.withErrorHandler(deadLetters);
+          ctx = ctx.withErrorHandler(new GlobalWindowErrors(deadLetters, step.name()));
         }
         transform = sp.from(row, ctx);
       } else {

@@ -53,7 +53,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *         .withPane(true));
  * }</pre>
  */
-public final class Aggregate extends PTransform<PCollection<Row>, PCollection<Row>> {
+public final class Aggregate extends PTransform<PCollection<Row>, PCollection<Row>>
+    implements io.tributary.transforms.metrics.GrainBoundary {
   /** Output field: the window's start. */
   public static final String WINDOW_START = "window_start";
 

@@ -31,6 +31,11 @@ import org.apache.beam.sdk.values.PValue;
  * }</pre>
  */
 public final class StageGraph {
+  /**
+   * The upstream of a grain boundary's outputs: not a stage, a mark (see {@link GrainBoundary}).
+   */
+  private static final String AFTER_BOUNDARY = "\u0000after-grain-boundary";
+
   /** One accounted stage and its neighbours. */
   public static final class Node {
     private final String name;
@@ -38,11 +43,13 @@ public final class StageGraph {
     private final String transform;
     private final Set<String> feeders = new LinkedHashSet<>();
     private final Set<String> fed = new LinkedHashSet<>();
+    private final boolean afterBoundary;
 
-    Node(String name, StageRole role, String transform) {
+    Node(String name, StageRole role, String transform, boolean afterBoundary) {
       this.name = name;
       this.role = role;
       this.transform = transform;
+      this.afterBoundary = afterBoundary;
     }
 
     /** The stage name. */
@@ -83,7 +90,7 @@ public final class StageGraph {
    */
   public static StageGraph of(Map<String, StageRole> stages, Map<String, List<String>> edges) {
     Map<String, Node> nodes = new LinkedHashMap<>();
-    stages.forEach((name, role) -> nodes.put(name, new Node(name, role, name)));
+    stages.forEach((name, role) -> nodes.put(name, new Node(name, role, name, false)));
     edges.forEach(
         (from, tos) -> {
           for (String to : tos) {
@@ -111,6 +118,16 @@ public final class StageGraph {
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
             return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
+          @Override
+          public void leaveCompositeTransform(TransformHierarchy.Node node) {
+            if (node.getTransform() instanceof GrainBoundary) {
+              // Rows after an aggregation are aggregates: what reads them serves the record path.
+              for (PValue out : node.getOutputs().values()) {
+                upstream.put(out, Set.of(AFTER_BOUNDARY));
+              }
+            }
           }
 
           @Override
@@ -148,8 +165,20 @@ public final class StageGraph {
                       + node.getFullName()
                       + "): give each its own name with withStageName(...)");
             }
-            Node n = new Node(name, stage.stageRole(), node.getFullName());
-            for (String feeder : feeders(node)) {
+            Set<String> from = feeders(node);
+            boolean served = from.contains(AFTER_BOUNDARY);
+            for (String feeder : from) {
+              if (!feeder.equals(AFTER_BOUNDARY) && nodes.get(feeder).role == StageRole.SINK) {
+                served |= nodes.get(feeder).afterBoundary;
+              }
+            }
+            Node n =
+                new Node(
+                    name, served ? StageRole.SINK : stage.stageRole(), node.getFullName(), served);
+            for (String feeder : from) {
+              if (feeder.equals(AFTER_BOUNDARY)) {
+                continue;
+              }
               n.feeders.add(feeder);
               nodes.get(feeder).fed.add(name);
             }

@@ -10,7 +10,8 @@ package io.tributary.transforms.metrics;
  *       record a step drops is one of the line's exits.
  *   <li>{@link #SINK}: a stage that serves what the record path produced (a database upsert of
  *       aggregates, say), often at another granularity. It balances on its own in the per-stage
- *       table and its rejections are dead letters, but it is not part of the run's identity.
+ *       table and its rejections are dead letters, but it is not part of the run's identity. Every
+ *       stage downstream of a {@link GrainBoundary} (an aggregation) has this role.
  * </ul>
  */
 public enum StageRole {
