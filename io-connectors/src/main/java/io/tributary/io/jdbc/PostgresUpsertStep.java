@@ -15,10 +15,12 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * The {@code PostgresUpsert} sink: {@link PostgresUpsert} into a PostgreSQL table, keyed by the
@@ -142,11 +144,17 @@ public final class PostgresUpsertStep extends StepProvider {
                   "the input has no field '" + k + "'; its fields are " + in.getFieldNames());
             }
           }
-          // Into the global window first: the rows this step refuses join the run's dead letters,
-          // which are collected in the global window, and Beam cannot flatten a windowed
-          // collection (aggregates come in their event-time windows) with it. Nothing after this
-          // groups, and each row keeps its timestamp and pane (pane_index_column still works).
-          rows.apply("IntoGlobalWindow", Window.<Row>into(new GlobalWindows()))
+          // Into the global window, default trigger, first: the rows this step refuses join the
+          // run's dead letters, which are collected there, and Beam cannot flatten a collection of
+          // other windows or another trigger (aggregates come in their event-time windows, with
+          // late firings) with them. Nothing after this groups, so the trigger decides nothing,
+          // and each row keeps its timestamp and pane (pane_index_column still works).
+          rows.apply(
+                  "IntoGlobalWindow",
+                  Window.<Row>into(new GlobalWindows())
+                      .triggering(DefaultTrigger.of())
+                      .withAllowedLateness(Duration.ZERO)
+                      .discardingFiredPanes())
               .apply("Upsert", built.withTableSchema(keysNotNull(in, key)));
         });
   }
