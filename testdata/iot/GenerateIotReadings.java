@@ -148,7 +148,10 @@
  * s - 5 min, so every reading is in exactly two windows, and the first window of the run starts
  * 5 minutes before the first reading's bucket), per device_id. One line per non-empty
  * (device, window), sorted by device_id then window_start, keys in this order:
- *   device_id, window_start, window_end   ISO-8601 UTC with milliseconds, "...T06:05:00.000Z"
+ *   device_id, window_start, window_end   ISO-8601 UTC as java.time.Instant.toString() writes it,
+ *                                         "...T06:05:00Z" (no milliseconds when they are zero,
+ *                                         as on every window bound): the form the Aggregate
+ *                                         step writes
  *   readings                              count
  *   temperature_c_avg, _min, _max         degrees Celsius
  *   humidity_max                          percent
@@ -274,8 +277,6 @@ public final class GenerateIotReadings {
 
   static final DateTimeFormatter TS =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX", Locale.ROOT);
-  static final DateTimeFormatter WINDOW_TIME =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT);
 
   // ---------------------------------------------------------------------------------------------
   // Model
@@ -969,7 +970,7 @@ public final class GenerateIotReadings {
   }
 
   static String utc(long ms) {
-    return WINDOW_TIME.format(Instant.ofEpochMilli(ms).atOffset(ZoneOffset.UTC));
+    return Instant.ofEpochMilli(ms).toString();
   }
 
   // ---------------------------------------------------------------------------------------------
