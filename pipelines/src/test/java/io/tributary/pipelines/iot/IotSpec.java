@@ -110,13 +110,9 @@ final class IotSpec {
    * in the stage the manifest says counts it (testdata/README.md, "Run accounting of the spec
    * pipeline"): read = {@code read.in}, dead letters by reason, quarantined = {@code
    * quality.quarantined}, deduplicated = {@code dedup.deduplicated}, too-late = {@code
-   * window.too_late} (also the run's terms), written = {@code window.out}; and every stage
-   * balances.
-   *
-   * <p>Not asserted: the run's own {@code written} and {@code balanced}. The engine takes written
-   * from the record path's last accounted step, which in this spec is flag_anomalies after the
-   * aggregation (454 window rows), so the line reads written=454, UNBALANCED; the numbers above are
-   * what the line should be built from once it stops at the aggregation.
+   * window.too_late} (also the run's terms), written = {@code window.out} = the run's written (the
+   * record path ends at the aggregation; flag_anomalies after it serves window rows); the line
+   * balances and so does every stage.
    */
   static void assertManifestAccounting(JsonNode summary) {
     RunAccounting expected = expectedAccounting();
@@ -138,6 +134,9 @@ final class IotSpec {
     assertEquals(line, expected.tooLate(), summary.get("too_late").asLong());
     assertEquals(line, expected.tooLate(), stages.get("window").path("too_late").asLong());
     assertEquals(line, expected.written(), stages.get("window").get("records_out").asLong());
+    assertEquals(line, expected.written(), summary.get("written").asLong());
+    assertEquals(line, true, summary.get("balanced").asBoolean());
+    assertEquals(line, "sink", stages.get("flag_anomalies").get("role").asText());
     assertEquals(
         line,
         expected.read(),
