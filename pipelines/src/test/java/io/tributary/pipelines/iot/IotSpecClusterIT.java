@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.testing.Postgres;
 import io.tributary.pipelines.Testdata;
-import io.tributary.testing.TestRunners;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.AfterClass;
-import org.junit.Assume;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -41,7 +39,7 @@ import org.junit.runners.JUnit4;
  * device windows, one row per (device_id, window_start).
  *
  * <p>It picks its runner itself (the cluster), so it runs once, in the Direct execution of
- * failsafe; in the Flink execution it is skipped by an assumption.
+ * failsafe; the Flink execution excludes it in pipelines/pom.xml (it runs on a cluster anyway).
  */
 @RunWith(JUnit4.class)
 public class IotSpecClusterIT {
@@ -81,8 +79,6 @@ public class IotSpecClusterIT {
 
   @BeforeClass
   public static void startCluster() throws Exception {
-    Assume.assumeFalse(
-        "submits to its own cluster; runs in the direct execution", TestRunners.isFlink());
     state = TMP.newFolder("flink").toPath();
     assertThat(run(cluster("start", "150"), 240), containsString("cluster ready"));
   }
