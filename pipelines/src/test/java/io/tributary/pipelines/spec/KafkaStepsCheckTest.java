@@ -72,7 +72,7 @@ public class KafkaStepsCheckTest {
         e.errors().stream().map(SpecError::toString).toList(),
         equalTo(
             List.of(
-                "kafka.yaml:23:30: WriteKafka 'publish': exactly once needs both"
+                "kafka.yaml:22:30: WriteKafka 'publish': exactly once needs both"
                     + " exactly_once_shards and sink_group_id")));
   }
 }
