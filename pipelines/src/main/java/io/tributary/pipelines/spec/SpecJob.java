@@ -40,6 +40,9 @@ import org.yaml.snakeyaml.nodes.Node;
  * }</pre>
  */
 public final class SpecJob implements PipelineDefinition {
+  /** Options the command line itself reads before the pipeline options are parsed. */
+  private static final Set<String> COMMAND_LINE_OPTIONS = Set.of("profile", "from-savepoint");
+
   private final Spec spec;
   private final StepCatalog catalog;
   private final Map<String, String> variables;
@@ -81,7 +84,7 @@ public final class SpecJob implements PipelineDefinition {
         given.add(name);
         if (spec.options().containsKey(name) && !pipelineOptions.contains(name)) {
           vars.put(name, value);
-        } else if (!pipelineOptions.contains(name)) {
+        } else if (!pipelineOptions.contains(name) && !COMMAND_LINE_OPTIONS.contains(name)) {
           java.util.Set<String> known = new TreeSet<>(spec.options().keySet());
           known.add("output");
           throw new UsageException(
