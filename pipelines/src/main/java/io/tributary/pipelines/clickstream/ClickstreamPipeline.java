@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.io.deadletter.DeadLetterFiles;
 import io.tributary.io.files.FileSource;
+import io.tributary.io.files.JsonLinesFiles;
 import io.tributary.io.files.WindowPartitionedFiles;
 import io.tributary.io.formats.ReadRows;
 import io.tributary.io.kafka.KafkaRows;
@@ -21,8 +22,6 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Combine;
@@ -31,12 +30,8 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
-import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
-import org.apache.beam.sdk.transforms.windowing.Repeatedly;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -232,32 +227,7 @@ public final class ClickstreamPipeline {
    * event-time window here would drop them again).
    */
   static PTransform<PCollection<String>, WriteFilesResult<Void>> lateFiles(String directory) {
-    return new PTransform<PCollection<String>, WriteFilesResult<Void>>() {
-      @Override
-      public WriteFilesResult<Void> expand(PCollection<String> lines) {
-        PCollection<String> ready = lines;
-        if (lines.isBounded() == PCollection.IsBounded.UNBOUNDED) {
-          ready =
-              lines.apply(
-                  "EveryMinute",
-                  Window.<String>into(new GlobalWindows())
-                      .triggering(
-                          Repeatedly.forever(
-                              AfterProcessingTime.pastFirstElementInPane()
-                                  .plusDelayOf(Duration.standardMinutes(1))))
-                      .withAllowedLateness(Duration.ZERO)
-                      .discardingFiredPanes());
-        }
-        return ready.apply(
-            "WriteLateFiles",
-            FileIO.<String>write()
-                .via(TextIO.sink())
-                .to(directory)
-                .withPrefix("late")
-                .withSuffix(".jsonl")
-                .withNumShards(1));
-      }
-    };
+    return JsonLinesFiles.to(directory).withPrefix("late");
   }
 
   /** Renders an aggregate with its window and pane as one JSON line. */
