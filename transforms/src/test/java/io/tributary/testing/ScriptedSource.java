@@ -166,6 +166,8 @@ public final class ScriptedSource extends UnboundedSource<String, ScriptedSource
     }
 
     @Override
+    // Only the reader's thread writes step; other threads only read it.
+    @SuppressWarnings("NonAtomicVolatileUpdate")
     public boolean advance() {
       readsSinceAdvance = 0;
       markSinceAdvance = false;

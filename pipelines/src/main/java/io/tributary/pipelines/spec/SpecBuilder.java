@@ -294,7 +294,9 @@ public final class SpecBuilder {
         ownErrors.close();
         PCollection<BadRecord> bad = ownErrors.getOutput();
         if (bad == null) {
-          bad = pipeline.apply(step.name() + "/NoErrors", Create.empty(badRecordType(pipeline)));
+          bad =
+              pipeline.apply(
+                  step.name() + "/NoErrors", Create.empty(TypeDescriptor.of(BadRecord.class)));
         }
         out = out.and(step.errorOutput(), toRows(step.name(), bad));
       }
@@ -491,10 +493,6 @@ public final class SpecBuilder {
         }
       }
     }
-  }
-
-  private static TypeDescriptor<BadRecord> badRecordType(Pipeline p) {
-    return TypeDescriptor.of(BadRecord.class);
   }
 
   private static PCollection<Row> toRows(String step, PCollection<BadRecord> bad) {

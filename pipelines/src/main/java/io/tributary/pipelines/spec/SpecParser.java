@@ -73,7 +73,7 @@ public final class SpecParser {
    */
   public static Spec parse(String file, String text, StepCatalog catalog) {
     Errors errors = new Errors(file);
-    Node root = compose(file, new StringReader(text), errors);
+    Node root = compose(new StringReader(text), errors);
     errors.throwIfAny();
     if (!(root instanceof MappingNode top)) {
       if (root == null) {
@@ -388,7 +388,7 @@ public final class SpecParser {
     return out;
   }
 
-  private static @Nullable Node compose(String file, Reader reader, Errors errors) {
+  private static @Nullable Node compose(Reader reader, Errors errors) {
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(false);
     options.setMaxAliasesForCollections(10);
