@@ -24,7 +24,7 @@ PAR1=${PAR1:-1}              # also run (a) and (b) at parallelism 1 ...
 PAR1_MAX=${PAR1_MAX:-100000} # ... for N up to this
 DIRECT=${DIRECT:-1}          # run (d), the Direct runner, on DIRECT_LINES lines
 SPEC=${SPEC:-0}               # clickstream-as-spec vs the Java clickstream, same JVM, alternating rounds
-SPEC_ROUNDS=${SPEC_ROUNDS:-3}
+SPEC_ROUNDS=${SPEC_ROUNDS:-5}
 DEDUP_STATE=${DEDUP_STATE:-0} # Dedup state memory vs N at TTL 1 min and 24 h (streaming, synthetic input)
 HEAP=${HEAP:--Xmx3g}
 OUT=${OUT:-/tmp/tributary-bench}
@@ -162,7 +162,7 @@ if [ "$SPEC" = 1 ]; then
     --spec=pipelines/specs/clickstream.yaml --rounds="$SPEC_ROUNDS" --parallelism=2 \
     2>"$OUT/spec-stderr.log" | tee "$OUT/spec.txt" | grep -E '^(RESULT|SUMMARY)' >&2 || echo "FAILED spec bench (see $OUT/spec-stderr.log)" >&2
   echo
-  echo "Clickstream as a spec vs the Java job ($n lines, embedded Flink, parallelism 2, $SPEC_ROUNDS alternating rounds, medians; load before: $load):"
+  echo "Clickstream as a spec vs the Java job ($n lines, embedded Flink, parallelism 2, 1 warm-up round, then $SPEC_ROUNDS alternating rounds, medians; load before: $load):"
   echo
   echo "| variant | wall s | CPU s |"
   echo "|---|---|---|"

@@ -21,9 +21,9 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * The clickstream job declared as a spec against the same job written in Java, in one JVM, on
- * embedded Flink, on the same input: rounds alternate which goes first, and the result is the
- * median of each. The spec adds only construction (parsing, checking); the pipelines it builds are
- * the same transforms, so the two should be within noise.
+ * embedded Flink, on the same input: after a warm-up round (not counted), rounds alternate which
+ * goes first, and the result is the median of each. The spec adds only construction (parsing,
+ * checking); the pipelines it builds are the same transforms, so the two should be within noise.
  *
  * <pre>{@code
  * java -cp ... io.tributary.benchmarks.ClickstreamSpecBench --input=/tmp/clicks.jsonl \
@@ -38,14 +38,16 @@ public final class ClickstreamSpecBench {
     Map<String, String> a = BenchMain.parseArgs(args);
     String input = a.get("input");
     Path spec = Path.of(a.getOrDefault("spec", "pipelines/specs/clickstream.yaml"));
-    int rounds = Integer.parseInt(a.getOrDefault("rounds", "3"));
+    int rounds = Integer.parseInt(a.getOrDefault("rounds", "5"));
+    // The first runs in a JVM pay class loading and JIT for both variants: not counted.
+    int warmup = Integer.parseInt(a.getOrDefault("warmup", "1"));
     String parallelism = a.getOrDefault("parallelism", "2");
     List<Double> javaWall = new ArrayList<>();
     List<Double> specWall = new ArrayList<>();
     List<Double> javaCpu = new ArrayList<>();
     List<Double> specCpu = new ArrayList<>();
-    for (int r = 0; r < rounds; r++) {
-      boolean javaFirst = r % 2 == 0;
+    for (int r = -warmup; r < rounds; r++) {
+      boolean javaFirst = Math.floorMod(r, 2) == 0;
       for (int k = 0; k < 2; k++) {
         boolean java = (k == 0) == javaFirst;
         Path out = Files.createTempDirectory("tributary-spec-bench");
@@ -79,8 +81,10 @@ public final class ClickstreamSpecBench {
         p.run().waitUntilFinish();
         double wallS = (System.nanoTime() - t0) / 1e9;
         double cpuS = (cpuNanos() - cpu0) / 1e9;
-        (java ? javaWall : specWall).add(wallS);
-        (java ? javaCpu : specCpu).add(cpuS);
+        if (r >= 0) {
+          (java ? javaWall : specWall).add(wallS);
+          (java ? javaCpu : specCpu).add(cpuS);
+        }
         System.out.printf(
             "RESULT variant=%s round=%d wall_s=%.2f cpu_s=%.2f load=%s%n",
             java ? "clickstream-java" : "clickstream-spec",
