@@ -2,8 +2,8 @@ package io.tributary.io.files;
 
 import io.tributary.io.formats.FileFormat;
 import io.tributary.io.formats.ReadRows;
+import io.tributary.io.schema.ContractConfig;
 import io.tributary.io.schema.RegisteredSchema;
-import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
@@ -78,7 +78,7 @@ public final class ReadFilesStep extends StepProvider {
     } catch (IllegalArgumentException e) {
       throw c.error("format", e.getMessage());
     }
-    RegisteredSchema contract = contract(c);
+    RegisteredSchema contract = ContractConfig.contract(c);
     ReadRows read = ReadRows.of(format, contract).withStageName(context.stageName());
     String delimiter = c.string("delimiter");
     if (delimiter != null) {
@@ -110,30 +110,5 @@ public final class ReadFilesStep extends StepProvider {
     FileSource source = files;
     ReadRows decode = read;
     return StepTransforms.source(p -> p.apply("Files", source).apply("Decode", decode));
-  }
-
-  static RegisteredSchema contract(StepConfig c) {
-    String subject = c.requiredString("subject");
-    SchemaRegistry registry;
-    String dir = c.string("registry");
-    try {
-      registry =
-          dir == null ? SchemaRegistry.bundled() : SchemaRegistry.open(java.nio.file.Path.of(dir));
-    } catch (RuntimeException e) {
-      throw c.error("registry", "cannot open the schema registry " + dir + ": " + e.getMessage());
-    }
-    if (!registry.subjects().contains(subject)) {
-      throw c.error(
-          "subject", "unknown subject '" + subject + "'; the registry has " + registry.subjects());
-    }
-    if (c.has("version")) {
-      int version = (int) c.longValue("version", 0);
-      try {
-        return registry.version(subject, version);
-      } catch (RuntimeException e) {
-        throw c.error("version", "subject '" + subject + "' has no version " + version);
-      }
-    }
-    return registry.latest(subject);
   }
 }

@@ -1,6 +1,5 @@
 package io.tributary.io.files;
 
-import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
@@ -10,9 +9,7 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * The {@code WriteJsonLines} sink: rows as JSON lines in one directory whatever their windows
@@ -65,11 +62,6 @@ public final class WriteJsonLinesStep extends StepProvider {
     }
     JsonLinesFiles sink = files;
     return StepTransforms.sink(
-        rows ->
-            rows.apply(
-                    "ToJson",
-                    MapElements.into(TypeDescriptors.strings())
-                        .via((Row r) -> RowJsonText.render(r, decimalsAsStrings)))
-                .apply("Write", sink));
+        rows -> rows.apply("ToJson", WriteLakeStep.toJson(decimalsAsStrings)).apply("Write", sink));
   }
 }

@@ -67,12 +67,13 @@ public final class WriteLakeStep extends StepProvider {
     }
     WindowPartitionedFiles sink = files;
     return StepTransforms.sink(
-        rows ->
-            rows.apply(
-                    "ToJson",
-                    MapElements.into(TypeDescriptors.strings())
-                        .via((Row r) -> RowJsonText.render(r, decimalsAsStrings)))
-                .apply("Write", sink));
+        rows -> rows.apply("ToJson", toJson(decimalsAsStrings)).apply("Write", sink));
+  }
+
+  /** Rows as JSON lines ({@link RowJsonText}), decimals as JSON strings or numbers. */
+  static MapElements<Row, String> toJson(boolean decimalsAsStrings) {
+    return MapElements.into(TypeDescriptors.strings())
+        .via((Row r) -> RowJsonText.render(r, decimalsAsStrings));
   }
 
   static boolean decimalsAsStrings(StepConfig c) {

@@ -1,12 +1,12 @@
 package io.tributary.io.kafka;
 
+import io.tributary.io.schema.ContractConfig;
 import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
 import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
-import java.nio.file.Path;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -76,14 +76,8 @@ public final class ReadKafkaStep extends StepProvider {
   @Override
   public SchemaTransform from(Row configuration, StepContext context) {
     StepConfig c = StepConfig.of(configuration);
-    String subject = c.requiredString("subject");
-    String dir = c.string("registry");
-    SchemaRegistry registry =
-        dir == null ? SchemaRegistry.bundled() : SchemaRegistry.open(Path.of(dir));
-    if (!registry.subjects().contains(subject)) {
-      throw c.error(
-          "subject", "unknown subject '" + subject + "'; the registry has " + registry.subjects());
-    }
+    SchemaRegistry registry = ContractConfig.registry(c);
+    String subject = ContractConfig.subject(c, registry);
     PayloadFormat format;
     try {
       format = PayloadFormat.parse(c.string("format", "avro"));

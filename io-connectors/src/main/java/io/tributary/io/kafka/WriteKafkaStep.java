@@ -1,13 +1,12 @@
 package io.tributary.io.kafka;
 
+import io.tributary.io.schema.ContractConfig;
 import io.tributary.io.schema.RegisteredSchema;
-import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
 import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
-import java.nio.file.Path;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -70,15 +69,7 @@ public final class WriteKafkaStep extends StepProvider {
   @Override
   public SchemaTransform from(Row configuration, StepContext context) {
     StepConfig c = StepConfig.of(configuration);
-    String subject = c.requiredString("subject");
-    String dir = c.string("registry");
-    SchemaRegistry registry =
-        dir == null ? SchemaRegistry.bundled() : SchemaRegistry.open(Path.of(dir));
-    if (!registry.subjects().contains(subject)) {
-      throw c.error(
-          "subject", "unknown subject '" + subject + "'; the registry has " + registry.subjects());
-    }
-    RegisteredSchema contract = registry.latest(subject);
+    RegisteredSchema contract = ContractConfig.contract(c);
     PayloadFormat format;
     try {
       format = PayloadFormat.parse(c.string("format", "avro"));

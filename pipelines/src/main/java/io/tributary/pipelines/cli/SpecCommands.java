@@ -117,7 +117,7 @@ final class SpecCommands {
       }
       if (schemas) {
         for (Map.Entry<String, Schema> e : built.schemas().entrySet()) {
-          out.println(e.getKey() + ": " + describe(e.getValue()));
+          out.println(e.getKey() + ": " + SpecGraph.describe(e.getValue()));
         }
       }
       out.println(
@@ -258,36 +258,6 @@ final class SpecCommands {
     }
     PipelineOptionsFactory.register(SpecOptions.class);
     return PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(SpecOptions.class);
-  }
-
-  private static String describe(Schema schema) {
-    List<String> fields = new ArrayList<>();
-    for (Schema.Field f : schema.getFields()) {
-      fields.add(f.getName() + " " + typeName(f.getType()));
-    }
-    return "{" + String.join(", ", fields) + "}";
-  }
-
-  private static String typeName(Schema.FieldType t) {
-    String name;
-    switch (t.getTypeName()) {
-      case ARRAY:
-      case ITERABLE:
-        name = "array<" + typeName(t.getCollectionElementType()) + ">";
-        break;
-      case MAP:
-        name = "map<" + typeName(t.getMapKeyType()) + ", " + typeName(t.getMapValueType()) + ">";
-        break;
-      case ROW:
-        name = describe(t.getRowSchema());
-        break;
-      case LOGICAL_TYPE:
-        name = t.getLogicalType().getIdentifier();
-        break;
-      default:
-        name = t.getTypeName().name().toLowerCase(Locale.ROOT);
-    }
-    return name + (t.getNullable() ? "?" : "");
   }
 
   private static String firstSentence(String text) {
