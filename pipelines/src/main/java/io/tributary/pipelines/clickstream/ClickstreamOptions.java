@@ -57,6 +57,16 @@ public interface ClickstreamOptions
 
   void setDedupTtl(String value);
 
+  @Description(
+      "Whether a Dedup stage drops repeated event_ids before the outputs (true, the default). "
+          + "false runs without it: every event read reaches the sinks, so the exactly-once "
+          + "guarantees of the source and the sinks alone decide what a restore writes "
+          + "(docs/operations.md).")
+  @Default.Boolean(true)
+  Boolean getDedup();
+
+  void setDedup(Boolean value);
+
   @Description("Comma-separated ISO-4217 currency codes accepted by validation.")
   @Default.String("USD,EUR,GBP,JPY,CHF")
   String getCurrencies();

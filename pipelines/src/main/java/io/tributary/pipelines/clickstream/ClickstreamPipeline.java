@@ -137,8 +137,12 @@ public final class ClickstreamPipeline {
                     .withLimits(settings.limits())
                     .withBadRecordErrorHandler(deadLetters));
 
+    // --dedup=false: no Dedup stage; the sinks then see exactly what the source delivers, which is
+    // what the no-Dedup restore drills check (docs/operations.md).
     PCollection<Row> unique =
-        events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl)).output();
+        settings.dedup()
+            ? events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl)).output()
+            : events;
 
     if (settings.sinkTopic() != null) {
       // Before windowing: every unique event leaves once, whatever the window spec says about

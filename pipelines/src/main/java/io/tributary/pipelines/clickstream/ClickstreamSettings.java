@@ -49,6 +49,7 @@ public final class ClickstreamSettings {
   private final String output;
   private final WindowSpec window;
   private final Duration dedupTtl;
+  private final boolean dedup;
   private final List<String> currencies;
   private final SchemaRegistry registry;
   private final RegisteredSchema contract;
@@ -80,6 +81,7 @@ public final class ClickstreamSettings {
     output = o.getOutput();
     window = ClickstreamPipeline.windowSpec(o.getWindow());
     dedupTtl = Durations.parse(o.getDedupTtl(), "--dedupTtl");
+    dedup = !Boolean.FALSE.equals(o.getDedup());
     registry =
         o.getRegistry() == null
             ? SchemaRegistry.bundled()
@@ -244,6 +246,11 @@ public final class ClickstreamSettings {
   /** {@code --dedupTtl}. */
   public Duration dedupTtl() {
     return dedupTtl;
+  }
+
+  /** {@code --dedup}: whether the Dedup stage runs (true unless turned off). */
+  public boolean dedup() {
+    return dedup;
   }
 
   /** {@code --currencies}, trimmed, never empty. */

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.kafka.testing.KafkaBroker;
 import io.tributary.pipelines.Testdata;
+import io.tributary.pipelines.cluster.KafkaDrill.Producer;
+import io.tributary.pipelines.cluster.KafkaDrill.SinkReader;
 import io.tributary.pipelines.fuzz.FuzzCorpus;
 import io.tributary.pipelines.runtime.FlinkRest;
 import java.io.File;
@@ -16,30 +18,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -159,15 +149,15 @@ public class StreamingFaultIT {
     Path out = TMP.newFolder("out-a").toPath();
     String job = submit("fa-in", "fa-out", "fa", out, "--sinkShards=2");
     await("job a RUNNING", 120, () -> "RUNNING".equals(stateOf(job)));
-    try (SinkReader sink = new SinkReader("fa-out")) {
-      Producer.start("fa-in", "a", 0, n / 2, 200).join(60);
+    try (SinkReader sink = new SinkReader(kafka, "fa-out")) {
+      Producer.start(kafka, "fa-in", "a", 0, n / 2, 200).join(60);
       await("first records of job a in the sink", 120, () -> sink.poll() >= 200);
       // Kill after a checkpoint that follows the sink's first commits, while the producer sends
       // the second half: the restore must replay Kafka from the checkpoint, skip what the sink
       // committed since, and keep the Dedup state of the ids seen before it.
       long completed = checkpoints(job);
       await("a checkpoint after the first commits", 60, () -> checkpoints(job) > completed);
-      Producer producer = Producer.start("fa-in", "a", n / 2, n, 100);
+      Producer producer = Producer.start(kafka, "fa-in", "a", n / 2, n, 100);
       await("the second half under way", 30, () -> producer.sent() >= 200);
       int sentAtKill = n / 2 + producer.sent();
       long inSinkAtKill = sink.poll();
@@ -179,7 +169,7 @@ public class StreamingFaultIT {
           180,
           () -> "RUNNING".equals(stateOf(job)) && restoredFrom(job).isPresent());
       // Old ids again, after the restore: only Dedup state restored from the checkpoint knows them.
-      Producer.start("fa-in", "a", 0, resent, 200).join(60);
+      Producer.start(kafka, "fa-in", "a", 0, resent, 200).join(60);
       await("all " + n + " ids of job a in the sink", 300, () -> sink.poll() >= n);
       await(
           "all " + n + " events of job a in the aggregate files",
@@ -211,7 +201,7 @@ public class StreamingFaultIT {
           flink.exceptions(job).size(),
           org.hamcrest.Matchers.greaterThanOrEqualTo(1));
       assertThat("sink records", sink.records(), equalTo(n));
-      assertThat("ids", sink.ids(), equalTo(expectedIds("a", 0, n)));
+      assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("a", 0, n)));
       assertThat("events in the aggregate files", aggregatedEvents(out), equalTo((long) n));
       assertThat("dead letters", deadLetters(out.resolve("dead-letter")), empty());
     } finally {
@@ -238,8 +228,8 @@ public class StreamingFaultIT {
     Path out = TMP.newFolder("out-b").toPath();
     String job = submit("fb-in", "fb-out", "fb", out);
     await("job b RUNNING", 120, () -> "RUNNING".equals(stateOf(job)));
-    try (SinkReader sink = new SinkReader("fb-out")) {
-      Producer.start("fb-in", "b", 0, half, 200).join(60);
+    try (SinkReader sink = new SinkReader(kafka, "fb-out")) {
+      Producer.start(kafka, "fb-in", "b", 0, half, 200).join(60);
       await("first " + half + " ids of job b in the sink", 180, () -> sink.poll() >= half);
       String stopped = run(cli("stop", job, "--savepoint", "--flinkMaster=" + MASTER), 300);
       Matcher m = Pattern.compile("with savepoint (\\S+)").matcher(stopped);
@@ -248,8 +238,8 @@ public class StreamingFaultIT {
       log("b: stopped %s with savepoint %s after %d sink records", job, savepoint, sink.poll());
       // While the job is down: the second half, and ids the job has already written (Dedup state
       // restored from the savepoint must drop them).
-      Producer.start("fb-in", "b", half, 2 * half, 500).join(60);
-      Producer.start("fb-in", "b", 0, resent, 500).join(60);
+      Producer.start(kafka, "fb-in", "b", half, 2 * half, 500).join(60);
+      Producer.start(kafka, "fb-in", "b", 0, resent, 500).join(60);
       String resumed = submit("fb-in", "fb-out", "fb", out, "--from-savepoint=" + savepoint);
       await("resumed job b RUNNING", 120, () -> "RUNNING".equals(stateOf(resumed)));
       resumedJob = resumed;
@@ -268,7 +258,7 @@ public class StreamingFaultIT {
           2 * half - sink.distinct(),
           secondsSince(t0));
       assertThat("sink records", sink.records(), equalTo(2 * half));
-      assertThat("ids", sink.ids(), equalTo(expectedIds("b", 0, 2 * half)));
+      assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("b", 0, 2 * half)));
     }
     log("b: done in %d s", secondsSince(t0));
   }
@@ -278,12 +268,12 @@ public class StreamingFaultIT {
     long t0 = System.nanoTime();
     assertTrue("step b must leave its resumed job running", resumedJob != null);
     String job = resumedJob;
-    try (SinkReader sink = new SinkReader(resumedSink)) {
+    try (SinkReader sink = new SinkReader(kafka, resumedSink)) {
       sink.settle(Duration.ofSeconds(2));
       int already = sink.distinct();
       List<String> poison =
           List.of("this is not json {", "{\"event_id\":\"poison-2\",\"price\":\"abc\"}");
-      try (KafkaProducer<String, String> p = producer()) {
+      try (KafkaProducer<String, String> p = KafkaDrill.producer(kafka)) {
         for (String value : poison) {
           p.send(new ProducerRecord<>(resumedTopic, value)).get(30, TimeUnit.SECONDS);
         }
@@ -303,7 +293,7 @@ public class StreamingFaultIT {
           p.send(new ProducerRecord<>(resumedTopic, value)).get(30, TimeUnit.SECONDS);
         }
       }
-      Producer.start(resumedTopic, "c", 0, 100, 200).join(60);
+      Producer.start(kafka, resumedTopic, "c", 0, 100, 200).join(60);
       await("the 100 events after the poison in the sink", 180, () -> sink.poll() >= already + 100);
       Path deadLetters = resumedOutput.resolve("dead-letter");
       await(
@@ -511,154 +501,6 @@ public class StreamingFaultIT {
     return deadLetters(dir).stream()
         .map(r -> r.path("stage").asText() + "/" + r.path("reason").asText())
         .collect(Collectors.joining(", "));
-  }
-
-  private static List<String> expectedIds(String prefix, int from, int to) {
-    List<String> ids = new ArrayList<>();
-    for (int i = from; i < to; i++) {
-      ids.add(eventId(prefix, i));
-    }
-    return ids;
-  }
-
-  private static String eventId(String prefix, int i) {
-    return String.format("%s-%07d", prefix, i);
-  }
-
-  // ---- Kafka ----
-
-  private static KafkaProducer<String, String> producer() {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
-  }
-
-  /**
-   * Sends events {@code prefix-0000000 ...} with event time now, {@code perSecond} a second, in the
-   * background.
-   */
-  static final class Producer {
-    private final Thread thread;
-    private final AtomicInteger sent = new AtomicInteger();
-    private final AtomicReference<Exception> failure = new AtomicReference<>();
-
-    private Producer(String topic, String prefix, int from, int to, int perSecond) {
-      thread =
-          new Thread(
-              () -> {
-                try (KafkaProducer<String, String> p = producer()) {
-                  long start = System.nanoTime();
-                  for (int i = from; i < to; i++) {
-                    String id = eventId(prefix, i);
-                    String json =
-                        String.format(
-                            "{\"event_id\":\"%s\",\"user_id\":\"u-%05d\",\"event_type\":\"%s\","
-                                + "\"product_id\":\"p-%04d\",\"price\":%d.%02d,\"currency\":\"EUR\",\"event_time\":\"%s\"}",
-                            id,
-                            i % 97,
-                            i % 3 == 0 ? "purchase" : "page_view",
-                            i % 50,
-                            1 + i % 90,
-                            i % 100,
-                            Instant.now());
-                    // Paced load, not waited for per record: flush() below sends the rest and the
-                    // test checks what the pipeline received.
-                    var unused = p.send(new ProducerRecord<>(topic, id, json));
-                    sent.incrementAndGet();
-                    long due =
-                        start + TimeUnit.MILLISECONDS.toNanos(1000L * (i - from + 1) / perSecond);
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                      TimeUnit.NANOSECONDS.sleep(wait);
-                    }
-                  }
-                  p.flush();
-                } catch (Exception e) {
-                  failure.set(e);
-                }
-              },
-              "producer-" + prefix);
-      thread.setDaemon(true);
-    }
-
-    static Producer start(String topic, String prefix, int from, int to, int perSecond) {
-      Producer p = new Producer(topic, prefix, from, to, perSecond);
-      p.thread.start();
-      return p;
-    }
-
-    int sent() {
-      return sent.get();
-    }
-
-    Producer join(int seconds) throws Exception {
-      thread.join(TimeUnit.SECONDS.toMillis(seconds));
-      if (thread.isAlive()) {
-        throw new AssertionError(
-            "producer still sending after " + seconds + " s (" + sent() + " sent)");
-      }
-      if (failure.get() != null) {
-        throw new AssertionError("producer failed after " + sent() + " sent", failure.get());
-      }
-      return this;
-    }
-  }
-
-  /** Reads a sink topic from the beginning with read_committed and counts records per key. */
-  static final class SinkReader implements AutoCloseable {
-    final String topic;
-    private final KafkaConsumer<String, String> consumer;
-    private final Map<String, Integer> counts = new HashMap<>();
-    private int records;
-
-    SinkReader(String topic) {
-      this.topic = topic;
-      Properties props = new Properties();
-      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-      consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (PartitionInfo p : consumer.partitionsFor(topic, java.time.Duration.ofSeconds(30))) {
-        partitions.add(new TopicPartition(topic, p.partition()));
-      }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-    }
-
-    /** Reads what is there now; returns the number of distinct ids so far. */
-    int poll() {
-      for (ConsumerRecord<String, String> r : consumer.poll(java.time.Duration.ofMillis(500))) {
-        records++;
-        counts.merge(r.key(), 1, Integer::sum);
-      }
-      return counts.size();
-    }
-
-    void settle(Duration d) {
-      long end = System.nanoTime() + d.toNanos();
-      while (System.nanoTime() < end) {
-        poll();
-      }
-    }
-
-    int records() {
-      return records;
-    }
-
-    int distinct() {
-      return counts.size();
-    }
-
-    List<String> ids() {
-      return counts.keySet().stream().sorted().collect(Collectors.toList());
-    }
-
-    @Override
-    public void close() {
-      consumer.close(java.time.Duration.ofSeconds(5));
-    }
   }
 
   // ---- processes, waits, diagnostics ----
