@@ -50,8 +50,12 @@ public abstract class JdbcTarget implements Serializable {
     return c;
   }
 
+  /**
+   * {@code user@url}, with the value of a {@code password} parameter of the URL (which the driver
+   * also accepts) masked: what logs and display data show.
+   */
   @Override
   public final String toString() {
-    return user() + "@" + url();
+    return user() + "@" + url().replaceAll("(?i)([?&]password=)[^&]*", "$1***");
   }
 }

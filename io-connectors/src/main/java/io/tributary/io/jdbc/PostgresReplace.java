@@ -129,9 +129,26 @@ public abstract class PostgresReplace extends PTransform<PCollection<Row>, PColl
     return with(settings().withBatchSize(NAME + ".withBatchSize", rows));
   }
 
-  /** Retries of a partition on transient errors, 5 by default, backoff doubling. */
+  /** Retries of a partition on transient errors, 8 by default, backoff doubling. */
   public PostgresReplace withRetries(int maxRetries, long initialBackoffMillis) {
     return with(settings().withRetries(NAME + ".withRetries", maxRetries, initialBackoffMillis));
+  }
+
+  /**
+   * Retries of a partition's transaction on connection-class errors, 8 by default: each opens a new
+   * connection and runs the whole replace (delete and inserts) again; the failed attempt was rolled
+   * back, so readers never see a partial partition. Past the last one the run fails with a {@link
+   * PostgresUnavailableException} naming the table. Counted in {@code tributary/jdbc_retries}.
+   */
+  public PostgresReplace withRetries(int maxRetries) {
+    return with(settings().withRetries(NAME + ".withRetries", maxRetries));
+  }
+
+  /**
+   * The wait before the first retry, doubling up to {@code maxMillis}; 200 ms and 10 s by default.
+   */
+  public PostgresReplace withRetryBackoff(long initialMillis, long maxMillis) {
+    return with(settings().withRetryBackoff(NAME + ".withRetryBackoff", initialMillis, maxMillis));
   }
 
   /** Sends rows the database refuses to {@code handler} instead of failing the pipeline. */
@@ -289,6 +306,8 @@ public abstract class PostgresReplace extends PTransform<PCollection<Row>, PColl
     private final @Nullable String column;
     private final int maxRetries;
     private final long initialBackoffMillis;
+    private final long maxBackoffMillis;
+    private final Counter retries;
     private final BadRecordRouter router;
     private final String stage;
     private final StageCounters counters;
@@ -302,6 +321,8 @@ public abstract class PostgresReplace extends PTransform<PCollection<Row>, PColl
       this.column = column;
       this.maxRetries = settings.maxRetries();
       this.initialBackoffMillis = settings.initialBackoffMillis();
+      this.maxBackoffMillis = settings.maxBackoffMillis();
+      this.retries = PostgresSinkSettings.retryCounter();
       this.router = DeadLetters.routerFor(settings.badRecordErrorHandler());
       this.stage = settings.stageName();
       this.counters = StageCounters.of(stage);
@@ -314,8 +335,10 @@ public abstract class PostgresReplace extends PTransform<PCollection<Row>, PColl
 
     @Setup
     public void setup() throws Exception {
-      PostgresWriter.ensureTable(target, table);
-      writer = new PostgresWriter(target, table, maxRetries, initialBackoffMillis);
+      writer =
+          new PostgresWriter(
+              target, table, maxRetries, initialBackoffMillis, maxBackoffMillis, retries);
+      writer.ensureTable();
     }
 
     @ProcessElement

@@ -40,6 +40,8 @@ abstract class PostgresSinkSettings implements java.io.Serializable {
 
   abstract long initialBackoffMillis();
 
+  abstract long maxBackoffMillis();
+
   abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
   /** The stage name set with {@code withStageName}, or null for the default. */
@@ -63,6 +65,8 @@ abstract class PostgresSinkSettings implements java.io.Serializable {
 
     abstract Builder setInitialBackoffMillis(long millis);
 
+    abstract Builder setMaxBackoffMillis(long millis);
+
     abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
 
     abstract Builder setExplicitStageName(@Nullable String name);
@@ -70,7 +74,19 @@ abstract class PostgresSinkSettings implements java.io.Serializable {
     abstract PostgresSinkSettings build();
   }
 
-  /** Defaults for {@code table}: 500 rows per batch, 5 retries from 200 ms, failing on bad rows. */
+  /** Retries of a transaction on connection-class errors by default. */
+  static final int DEFAULT_RETRIES = 8;
+
+  /** The first wait before a retry by default, in milliseconds; it doubles with every retry. */
+  static final long DEFAULT_INITIAL_BACKOFF_MILLIS = 200;
+
+  /** The longest wait between two retries by default, in milliseconds. */
+  static final long DEFAULT_MAX_BACKOFF_MILLIS = 10_000;
+
+  /**
+   * Defaults for {@code table}: 500 rows per batch; 8 retries waiting 200 ms, doubling up to 10 s
+   * (about 33 s of waiting in all, enough for a server restart); failing on bad rows.
+   */
   static PostgresSinkSettings of(JdbcTarget target, String table, String what) {
     checkArgument(target != null, "%s: target must not be null", what);
     checkArgument(table != null && !table.isEmpty(), "%s: table must not be empty", what);
@@ -79,8 +95,9 @@ abstract class PostgresSinkSettings implements java.io.Serializable {
         .setTable(table)
         .setPrimaryKey(ImmutableList.of())
         .setBatchSize(500)
-        .setMaxRetries(5)
-        .setInitialBackoffMillis(200)
+        .setMaxRetries(DEFAULT_RETRIES)
+        .setInitialBackoffMillis(DEFAULT_INITIAL_BACKOFF_MILLIS)
+        .setMaxBackoffMillis(DEFAULT_MAX_BACKOFF_MILLIS)
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
         .build();
   }
@@ -113,17 +130,50 @@ abstract class PostgresSinkSettings implements java.io.Serializable {
   }
 
   PostgresSinkSettings withRetries(String what, int maxRetries, long initialBackoffMillis) {
-    checkArgument(maxRetries >= 0, "%s: maxRetries must be >= 0, got %s", what, maxRetries);
     checkArgument(
         initialBackoffMillis >= 0,
         "%s: initialBackoffMillis must be >= 0, got %s",
         what,
         initialBackoffMillis);
-    return toBuilder()
-        .setMaxRetries(maxRetries)
+    return withRetries(what, maxRetries).toBuilder()
         .setInitialBackoffMillis(initialBackoffMillis)
+        .setMaxBackoffMillis(Math.max(maxBackoffMillis(), initialBackoffMillis))
         .build();
   }
+
+  PostgresSinkSettings withRetries(String what, int maxRetries) {
+    checkArgument(maxRetries >= 0, "%s: maxRetries must be >= 0, got %s", what, maxRetries);
+    return toBuilder().setMaxRetries(maxRetries).build();
+  }
+
+  PostgresSinkSettings withRetryBackoff(String what, long initialMillis, long maxMillis) {
+    checkArgument(
+        initialMillis >= 0, "%s: initialMillis must be >= 0, got %s", what, initialMillis);
+    checkArgument(
+        maxMillis >= initialMillis,
+        "%s: maxMillis must be >= initialMillis (%s), got %s",
+        what,
+        initialMillis,
+        maxMillis);
+    return toBuilder()
+        .setInitialBackoffMillis(initialMillis)
+        .setMaxBackoffMillis(maxMillis)
+        .build();
+  }
+
+  /** A writer of {@code table} with these retries, counting each in {@code retries}. */
+  PostgresWriter writer(PostgresTable table, org.apache.beam.sdk.metrics.Counter retries) {
+    return new PostgresWriter(
+        target(), table, maxRetries(), initialBackoffMillis(), maxBackoffMillis(), retries);
+  }
+
+  /** The counter of retries of every PostgreSQL sink: {@code tributary/jdbc_retries}. */
+  static org.apache.beam.sdk.metrics.Counter retryCounter() {
+    return io.tributary.transforms.metrics.LiveMetrics.counter(DeadLetters.NAMESPACE, RETRIES);
+  }
+
+  /** The name of the retry counter in namespace {@code tributary}. */
+  static final String RETRIES = "jdbc_retries";
 
   PostgresSinkSettings withBadRecordErrorHandler(String what, ErrorHandler<BadRecord, ?> handler) {
     checkArgument(handler != null, "%s: handler must not be null", what);
@@ -180,10 +230,15 @@ abstract class PostgresSinkSettings implements java.io.Serializable {
         .add(
             DisplayData.item("primaryKey", String.join(",", primaryKey())).withLabel("Primary key"))
         .add(DisplayData.item("batchSize", batchSize()).withLabel("Rows per transaction"))
-        .add(DisplayData.item("maxRetries", maxRetries()).withLabel("Retries on transient errors"))
+        .add(
+            DisplayData.item("maxRetries", maxRetries())
+                .withLabel("Retries of a transaction on connection errors"))
         .add(
             DisplayData.item("initialBackoffMillis", initialBackoffMillis())
                 .withLabel("First retry backoff (ms)"))
+        .add(
+            DisplayData.item("maxBackoffMillis", maxBackoffMillis())
+                .withLabel("Longest retry backoff (ms)"))
         .add(
             DisplayData.item(
                     "badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())

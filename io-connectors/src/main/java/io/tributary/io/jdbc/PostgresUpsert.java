@@ -34,13 +34,15 @@ import org.joda.time.Instant;
  * (key) DO UPDATE}), so a rerun or a retried bundle leaves exactly one row per key.
  *
  * <p>Rows are written in batches (one transaction each, {@link #withBatchSize}); transient errors
- * (lost connections, deadlocks, serialization failures, server shutdown) retry the batch with
- * exponential backoff ({@link #withRetries}); a batch that fails on a constraint or a bad value is
- * replayed row by row under savepoints, and each refused row goes to the bad-record handler, under
- * the stage's name, with a reason ({@code unique_violation}, {@code foreign_key_violation}, {@code
- * not_null_violation}, {@code check_violation}, {@code constraint_violation}, {@code
- * data_exception}) and the server's message. The table is created from the schema when absent; the
- * DDL is logged at INFO.
+ * (lost or refused connections, a server shutting down or starting up, deadlocks, serialization
+ * failures) retry the whole batch on a new connection with exponential backoff ({@link
+ * #withRetries}, {@link #withRetryBackoff}), counted in {@code tributary/jdbc_retries}; when the
+ * retries run out the run fails with a {@link PostgresUnavailableException} naming the table; a
+ * batch that fails on a constraint or a bad value is replayed row by row under savepoints, and each
+ * refused row goes to the bad-record handler, under the stage's name, with a reason ({@code
+ * unique_violation}, {@code foreign_key_violation}, {@code not_null_violation}, {@code
+ * check_violation}, {@code constraint_violation}, {@code data_exception}) and the server's message.
+ * The table is created from the schema when absent; the DDL is logged at INFO.
  *
  * <p>An {@link AccountedStage} of role {@link StageRole#SINK}, named {@code serve_<table>} ({@code
  * serve_shop_orders} for {@code shop.orders}) unless {@link #withStageName} says otherwise: it
@@ -176,12 +178,40 @@ public abstract class PostgresUpsert extends PTransform<PCollection<Row>, PColle
   }
 
   /**
-   * Retries of a batch on transient errors, 5 by default; backoff starts at {@code
-   * initialBackoffMillis} and doubles.
+   * Retries of a batch on transient errors, 8 by default; backoff starts at {@code
+   * initialBackoffMillis} and doubles (up to the longest backoff, raised to {@code
+   * initialBackoffMillis} when shorter).
    */
   public PostgresUpsert withRetries(int maxRetries, long initialBackoffMillis) {
     return with(settings().withRetries(NAME + ".withRetries", maxRetries, initialBackoffMillis));
   }
+
+  /**
+   * Retries of a batch on connection-class errors (SQLSTATE class 08, 57P01 admin shutdown, 57P03
+   * cannot connect now, refused connections; also deadlocks and serialization failures), 8 by
+   * default: each opens a new connection and runs the whole uncommitted batch again, which an
+   * upsert by key makes harmless. Past the last one the run fails with a {@link
+   * PostgresUnavailableException} naming the table. Each retry counts in {@code
+   * tributary/jdbc_retries} ({@link #RETRIES_COUNTER}) and logs one line without the URL or the
+   * password.
+   */
+  public PostgresUpsert withRetries(int maxRetries) {
+    return with(settings().withRetries(NAME + ".withRetries", maxRetries));
+  }
+
+  /**
+   * The wait before the first retry, doubling with each retry up to {@code maxMillis}; 200 ms and
+   * 10 s by default (8 retries wait about 33 s in all).
+   */
+  public PostgresUpsert withRetryBackoff(long initialMillis, long maxMillis) {
+    return with(settings().withRetryBackoff(NAME + ".withRetryBackoff", initialMillis, maxMillis));
+  }
+
+  /**
+   * The counter (namespace {@code tributary}) of the retries of every PostgreSQL sink: {@code
+   * jdbc_retries}.
+   */
+  public static final String RETRIES_COUNTER = PostgresSinkSettings.RETRIES;
 
   /** Sends rows the database refuses to {@code handler} instead of failing the pipeline. */
   public PostgresUpsert withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
@@ -262,6 +292,8 @@ public abstract class PostgresUpsert extends PTransform<PCollection<Row>, PColle
     private final int batchSize;
     private final int maxRetries;
     private final long initialBackoffMillis;
+    private final long maxBackoffMillis;
+    private final Counter retries;
     private final BadRecordRouter router;
     private final String stage;
     private final StageCounters counters;
@@ -289,6 +321,8 @@ public abstract class PostgresUpsert extends PTransform<PCollection<Row>, PColle
       this.batchSize = settings.batchSize();
       this.maxRetries = settings.maxRetries();
       this.initialBackoffMillis = settings.initialBackoffMillis();
+      this.maxBackoffMillis = settings.maxBackoffMillis();
+      this.retries = PostgresSinkSettings.retryCounter();
       this.router = DeadLetters.routerFor(settings.badRecordErrorHandler());
       this.stage = settings.stageName();
       this.counters = StageCounters.of(stage);
@@ -300,8 +334,10 @@ public abstract class PostgresUpsert extends PTransform<PCollection<Row>, PColle
 
     @Setup
     public void setup() throws Exception {
-      PostgresWriter.ensureTable(target, table);
-      writer = new PostgresWriter(target, table, maxRetries, initialBackoffMillis);
+      writer =
+          new PostgresWriter(
+              target, table, maxRetries, initialBackoffMillis, maxBackoffMillis, retries);
+      writer.ensureTable();
     }
 
     @StartBundle

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.postgresql.util.PSQLException;
@@ -15,11 +16,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes batches of upserts and deletes to one table over one connection: a batch is one
- * transaction; a transient failure retries the whole batch (reconnecting when the connection is
- * gone); a batch that a row makes fail on a constraint or a bad value is replayed row by row, each
- * under a savepoint, so every good row is written and every bad row is returned with the server's
- * message. {@link #replacePartition} does the same after deleting the partition the rows replace,
- * in the same transaction.
+ * transaction; a transient failure (a lost or refused connection, a server shutting down or
+ * starting up, a deadlock) retries the whole batch on a new connection, with exponential backoff,
+ * and gives up with a {@link PostgresUnavailableException} naming the table; a batch that a row
+ * makes fail on a constraint or a bad value is replayed row by row, each under a savepoint, so
+ * every good row is written and every bad row is returned with the server's message. {@link
+ * #replacePartition} does the same after deleting the partition the rows replace, in the same
+ * transaction.
  */
 final class PostgresWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresWriter.class);
@@ -56,16 +59,99 @@ final class PostgresWriter implements AutoCloseable {
   private final PostgresTable table;
   private final int maxRetries;
   private final long initialBackoffMillis;
+  private final long maxBackoffMillis;
+  private final @Nullable Counter retries;
   private @Nullable Connection connection;
   private @Nullable PreparedStatement upsert;
   private @Nullable PreparedStatement delete;
 
   PostgresWriter(
       JdbcTarget target, PostgresTable table, int maxRetries, long initialBackoffMillis) {
+    this(target, table, maxRetries, initialBackoffMillis, Long.MAX_VALUE, null);
+  }
+
+  /**
+   * A writer that retries a transaction up to {@code maxRetries} times on connection-class errors,
+   * waiting {@code initialBackoffMillis}, then twice as long each time up to {@code
+   * maxBackoffMillis}, counting each retry in {@code retries} (when not null).
+   */
+  PostgresWriter(
+      JdbcTarget target,
+      PostgresTable table,
+      int maxRetries,
+      long initialBackoffMillis,
+      long maxBackoffMillis,
+      @Nullable Counter retries) {
     this.target = target;
     this.table = table;
     this.maxRetries = maxRetries;
     this.initialBackoffMillis = initialBackoffMillis;
+    this.maxBackoffMillis = Math.max(maxBackoffMillis, initialBackoffMillis);
+    this.retries = retries;
+  }
+
+  /** The wait before retry {@code retry + 1}: the initial backoff doubled {@code retry} times. */
+  long backoffMillis(int retry) {
+    long b = initialBackoffMillis;
+    for (int i = 0; i < retry && b < maxBackoffMillis; i++) {
+      b = b > maxBackoffMillis / 2 ? maxBackoffMillis : b * 2;
+    }
+    return Math.min(b, maxBackoffMillis);
+  }
+
+  /** One attempt of a transaction, run again from its start by {@link #retrying}. */
+  private interface Attempt<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Runs {@code attempt}; on a connection-class failure ({@link #isTransient}) closes the
+   * connection, waits and runs it again, whole, up to {@code maxRetries} times, then throws a
+   * {@link PostgresUnavailableException} naming the table. Any other failure is thrown at once.
+   * Each retry is counted and logged in one line (table, SQLSTATE, the server's message; never the
+   * URL or the password).
+   */
+  private <T> T retrying(String what, Attempt<T> attempt)
+      throws SQLException, InterruptedException {
+    long start = System.nanoTime();
+    for (int retry = 0; ; retry++) {
+      try {
+        return attempt.run();
+      } catch (SQLException e) {
+        SQLException cause = unwrap(e);
+        if (!isTransient(e) && !isTransient(cause)) {
+          throw e;
+        }
+        closeQuietly();
+        if (retry >= maxRetries) {
+          throw new PostgresUnavailableException(
+              table.name(), retry, (System.nanoTime() - start) / 1_000_000L, cause);
+        }
+        long backoff = backoffMillis(retry);
+        if (retries != null) {
+          retries.inc();
+        }
+        LOG.warn(
+            "PostgreSQL table {}: {} failed: {}; retry {}/{} of the whole transaction in {} ms",
+            table.name(),
+            what,
+            oneLine(messageOf(cause)),
+            retry + 1,
+            maxRetries,
+            backoff);
+        Thread.sleep(backoff);
+      }
+    }
+  }
+
+  /** Creates the table when it is absent, retrying connection-class failures like a write. */
+  void ensureTable() throws SQLException, InterruptedException {
+    retrying(
+        "creating the table",
+        () -> {
+          ensureTable(target, table);
+          return null;
+        });
   }
 
   /**
@@ -192,42 +278,26 @@ final class PostgresWriter implements AutoCloseable {
 
   private List<Failure> transact(@Nullable Prelude prelude, List<Op> ops)
       throws SQLException, InterruptedException {
-    SQLException last = null;
-    for (int attempt = 0; attempt <= maxRetries; attempt++) {
-      try {
-        try {
-          long changed = prelude == null ? 0 : prelude.run(connection());
-          writeBatches(ops);
-          connection().commit();
-          lastPreludeCount = changed;
-          return List.of();
-        } catch (SQLException e) {
-          SQLException cause = unwrap(e);
-          rollbackQuietly();
-          if (isRowProblem(cause)) {
-            return writeRowByRow(prelude, ops);
+    return retrying(
+        prelude == null
+            ? "writing " + ops.size() + " row(s)"
+            : "replacing with " + ops.size() + " row(s)",
+        () -> {
+          try {
+            long changed = prelude == null ? 0 : prelude.run(connection());
+            writeBatches(ops);
+            connection().commit();
+            lastPreludeCount = changed;
+            return List.<Failure>of();
+          } catch (SQLException e) {
+            SQLException cause = unwrap(e);
+            rollbackQuietly();
+            if (isRowProblem(cause)) {
+              return writeRowByRow(prelude, ops);
+            }
+            throw cause;
           }
-          throw cause;
-        }
-      } catch (SQLException e) {
-        if (!isTransient(e) || attempt == maxRetries) {
-          throw e;
-        }
-        last = e;
-        long backoff = initialBackoffMillis << attempt;
-        LOG.warn(
-            "Transient PostgreSQL error on {} (SQLSTATE {}), retry {}/{} in {} ms: {}",
-            table.name(),
-            e.getSQLState(),
-            attempt + 1,
-            maxRetries,
-            backoff,
-            e.getMessage());
-        closeQuietly();
-        Thread.sleep(backoff);
-      }
-    }
-    throw last;
+        });
   }
 
   private void writeBatches(List<Op> ops) throws SQLException {
@@ -242,8 +312,29 @@ final class PostgresWriter implements AutoCloseable {
         st.addBatch();
         j++;
       }
-      st.executeBatch();
+      executeBatch(st);
       i = j;
+    }
+  }
+
+  /**
+   * {@code st.executeBatch()}; when the server closes the connection during the batch and the JVM
+   * runs with assertions enabled (-ea, as in tests), the driver throws an AssertionError instead of
+   * its SQLException (pgjdbc issue 1458, fixed in pgjdbc PR 4187): that is a lost connection, and
+   * is reported as one (SQLSTATE 08006) so the batch is retried.
+   */
+  private static void executeBatch(PreparedStatement st) throws SQLException {
+    try {
+      st.executeBatch();
+    } catch (AssertionError e) {
+      StackTraceElement[] at = e.getStackTrace();
+      if (at.length == 0 || !at[0].getClassName().startsWith("org.postgresql.")) {
+        throw e;
+      }
+      throw new SQLException(
+          "connection closed during a batch (" + oneLine(String.valueOf(e.getMessage())) + ")",
+          "08006",
+          e);
     }
   }
 
@@ -349,10 +440,21 @@ final class PostgresWriter implements AutoCloseable {
     return state != null && (state.startsWith("23") || state.startsWith("22"));
   }
 
-  /** Connection trouble, serialization failures, deadlocks, overload, shutdowns: worth retrying. */
+  /**
+   * Connection trouble (SQLSTATE class 08, or a refused, reset or closed socket under the driver's
+   * exception), serialization failures, deadlocks, overload, shutdowns and a server starting up:
+   * worth retrying the whole transaction. Data errors (classes 22, 23, 42, ...) are not.
+   */
   static boolean isTransient(SQLException e) {
     String state = e.getSQLState();
-    if (state == null) {
+    if (state == null || state.isEmpty()) {
+      for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+        if (t instanceof java.net.ConnectException
+            || t instanceof java.net.SocketException
+            || t instanceof java.io.EOFException) {
+          return true;
+        }
+      }
       return false;
     }
     return state.startsWith("08")
@@ -362,6 +464,11 @@ final class PostgresWriter implements AutoCloseable {
         || state.equals("57P01")
         || state.equals("57P02")
         || state.equals("57P03");
+  }
+
+  /** {@code text} on one line (a server message may span several). */
+  static String oneLine(String text) {
+    return text == null ? "" : text.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
   }
 
   static String reasonOf(SQLException e) {
@@ -398,6 +505,10 @@ final class PostgresWriter implements AutoCloseable {
         b.append(", column ").append(m.getColumn());
       }
       return b.append(')').toString();
+    }
+    if (e instanceof java.sql.BatchUpdateException) {
+      // The driver's text quotes the batch's SQL with its values, which may be personal data.
+      return "a JDBC batch was aborted (SQLSTATE " + e.getSQLState() + ")";
     }
     return e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")";
   }

@@ -1,10 +1,13 @@
 package io.tributary.io.jdbc;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.tributary.transforms.metrics.StageGraph;
 import io.tributary.transforms.metrics.StageRole;
@@ -81,6 +84,55 @@ public class PostgresUpsertTest {
         assertThrows(IllegalArgumentException.class, () -> JdbcTarget.of("jdbc:h2:mem:x", "u", "p"))
             .getMessage(),
         containsString("PostgreSQL JDBC URL"));
+  }
+
+  @Test
+  public void retriesBackOffExponentiallyUpToTheLongestWaitAndNameBadValues() {
+    JdbcTarget db = JdbcTarget.of("jdbc:postgresql://h/db", "u", "p");
+    PostgresTable table = PostgresTable.of("t", MART, List.of("dt", "category"), null);
+    PostgresWriter w = new PostgresWriter(db, table, 8, 200, 1000, null);
+    assertEquals(
+        List.of(200L, 400L, 800L, 1000L, 1000L),
+        java.util.stream.IntStream.range(0, 5)
+            .mapToObj(w::backoffMillis)
+            .collect(java.util.stream.Collectors.toList()));
+    assertEquals(
+        Long.MAX_VALUE,
+        new PostgresWriter(db, table, 80, 1, Long.MAX_VALUE, null).backoffMillis(70));
+    assertThat(
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> PostgresUpsert.into(db, "t").withRetryBackoff(500, 100))
+            .getMessage(),
+        containsString(
+            "PostgresUpsert.withRetryBackoff: maxMillis must be >= initialMillis (500), got 100"));
+    assertThat(
+        assertThrows(
+                IllegalArgumentException.class, () -> PostgresUpsert.into(db, "t").withRetries(-1))
+            .getMessage(),
+        containsString("PostgresUpsert.withRetries: maxRetries must be >= 0, got -1"));
+    assertThat(
+        DisplayData.from(PostgresUpsert.into(db, "t").withPrimaryKey("k")).toString(),
+        allOf(containsString("maxRetries=8"), containsString("maxBackoffMillis=10000")));
+  }
+
+  @Test
+  public void connectionErrorsAreTransientDataErrorsAreNot() {
+    for (String state : new String[] {"08001", "08006", "57P01", "57P03", "40001", "40P01"}) {
+      assertTrue(state, PostgresWriter.isTransient(new java.sql.SQLException("x", state)));
+    }
+    for (String state : new String[] {"23505", "22003", "42P01", "28P01"}) {
+      assertFalse(state, PostgresWriter.isTransient(new java.sql.SQLException("x", state)));
+    }
+    assertTrue(
+        PostgresWriter.isTransient(
+            new java.sql.SQLException(
+                "refused", (String) null, new java.net.ConnectException("Connection refused"))));
+    assertFalse(PostgresWriter.isTransient(new java.sql.SQLException("no state")));
+    assertEquals(
+        "app@jdbc:postgresql://h/db?user=app&password=***&ssl=true",
+        JdbcTarget.of("jdbc:postgresql://h/db?user=app&password=s3cret&ssl=true", "app", "")
+            .toString());
   }
 
   @Test

@@ -261,7 +261,7 @@ public final class OrdersMartPipeline {
               .changes()
               .apply(
                   "WriteProductsDb",
-                  PostgresUpsert.into(db, "products")
+                  sink(db, "products", settings)
                       .withPrimaryKey("product_id")
                       .withDeleteFlag(Cdc.DELETED)
                       .withTableSchema(PRODUCT)
@@ -269,7 +269,7 @@ public final class OrdersMartPipeline {
       served.add(
           orderChanges.apply(
               "WriteOrdersDb",
-              PostgresUpsert.into(db, "orders")
+              sink(db, "orders", settings)
                   .withPrimaryKey("order_id")
                   .withDeleteFlag(Cdc.DELETED)
                   .withTableSchema(ORDER)
@@ -277,14 +277,14 @@ public final class OrdersMartPipeline {
       served.add(
           history.apply(
               "WriteHistoryDb",
-              PostgresUpsert.into(db, "orders_history")
+              sink(db, "orders_history", settings)
                   .withPrimaryKey("order_id", Cdc.SOURCE_POSITION)
                   .withBadRecordErrorHandler(deadLetters)));
       // The mart is replaced per date, not upserted: a (date, category) the rebuild no longer has
       // (its
       // orders were deleted or cancelled) must disappear from the served table too.
       PostgresUpsert martDb =
-          PostgresUpsert.into(db, "daily_category_revenue")
+          sink(db, "daily_category_revenue", settings)
               .withPrimaryKey("dt", "category")
               .withBadRecordErrorHandler(deadLetters);
       served.add(
@@ -321,6 +321,19 @@ public final class OrdersMartPipeline {
                 .withPartitions(dates)
                 .withInputFingerprint(fingerprint));
     deadLetters.close();
+  }
+
+  /**
+   * A PostgreSQL sink of {@code table} with the settings' batch size and retries: a lost
+   * connection, a refused one or a restarting server retries the whole uncommitted transaction (an
+   * upsert batch, or a date's replace) on a new connection; past the retries the run fails naming
+   * the table.
+   */
+  private static PostgresUpsert sink(JdbcTarget db, String table, OrdersMartSettings settings) {
+    return PostgresUpsert.into(db, table)
+        .withBatchSize(settings.jdbcBatchSize())
+        .withRetries(settings.jdbcRetries())
+        .withRetryBackoff(settings.jdbcRetryBackoffMillis(), settings.jdbcMaxRetryBackoffMillis());
   }
 
   /**

@@ -6,6 +6,7 @@ import io.tributary.pipelines.options.ParsedSettings;
 import io.tributary.pipelines.options.SourceKind;
 import io.tributary.pipelines.runtime.RecordLimitsOptions;
 import io.tributary.transforms.limits.RecordLimits;
+import io.tributary.transforms.time.Durations;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.List;
@@ -16,8 +17,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The orders-mart job's option values, each parsed once ({@link #of}): the dates to build, the
  * source ({@link SourceKind#FILE} or {@link SourceKind#KAFKA}) with its change logs or topics and
- * the Kafka offsets to replay, the PostgreSQL target and the record limits. {@link
- * OrdersMartJob#validate} is parsing them; {@link
+ * the Kafka offsets to replay, the PostgreSQL target with its batch size and retries, and the
+ * record limits. {@link OrdersMartJob#validate} is parsing them; {@link
  * OrdersMartPipeline#build(org.apache.beam.sdk.Pipeline, OrdersMartSettings)}, the lineage and the
  * backfill's input fingerprint use the same instance.
  *
@@ -40,6 +41,10 @@ public final class OrdersMartSettings {
   private final String jdbcUrl;
   private final String jdbcUser;
   private final String jdbcPassword;
+  private final int jdbcBatchSize;
+  private final int jdbcRetries;
+  private final long jdbcRetryBackoffMillis;
+  private final long jdbcMaxRetryBackoffMillis;
   private final SourceKind source;
   private final @Nullable String orders;
   private final @Nullable String products;
@@ -59,6 +64,20 @@ public final class OrdersMartSettings {
     }
     jdbcUser = o.getJdbcUser();
     jdbcPassword = JdbcOptions.password(o);
+    jdbcBatchSize = positive(o.getJdbcBatchSize(), "--jdbcBatchSize", 1);
+    jdbcRetries = positive(o.getJdbcRetries(), "--jdbcRetries", 0);
+    jdbcRetryBackoffMillis =
+        Durations.parse(o.getJdbcRetryBackoff(), "--jdbcRetryBackoff").getMillis();
+    jdbcMaxRetryBackoffMillis =
+        Durations.parse(o.getJdbcMaxRetryBackoff(), "--jdbcMaxRetryBackoff").getMillis();
+    if (jdbcMaxRetryBackoffMillis < jdbcRetryBackoffMillis) {
+      throw new IllegalArgumentException(
+          "--jdbcMaxRetryBackoff: must be at least --jdbcRetryBackoff ("
+              + o.getJdbcRetryBackoff()
+              + "), got '"
+              + o.getJdbcMaxRetryBackoff()
+              + "'");
+    }
     source = SourceKind.parse(o.getSource(), SourceKind.FILE, SourceKind.KAFKA);
     orders = o.getOrders();
     products = o.getProducts();
@@ -90,6 +109,14 @@ public final class OrdersMartSettings {
   public static OrdersMartSettings of(PipelineOptions options) {
     return ParsedSettings.of(
         options, OrdersMartOptions.class, OrdersMartSettings.class, OrdersMartSettings::new);
+  }
+
+  private static int positive(@Nullable Integer value, String option, int min) {
+    if (value == null || value < min) {
+      throw new IllegalArgumentException(
+          option + ": must be " + (min == 0 ? ">= 0" : "> 0") + ", got " + value);
+    }
+    return value;
   }
 
   /** The dates of {@code --partitions}, validated. */
@@ -173,6 +200,26 @@ public final class OrdersMartSettings {
   /** {@code --jdbcPassword}, else {@code PGPASSWORD}. */
   public String jdbcPassword() {
     return jdbcPassword;
+  }
+
+  /** {@code --jdbcBatchSize}: rows per JDBC batch (an upsert's transaction). */
+  public int jdbcBatchSize() {
+    return jdbcBatchSize;
+  }
+
+  /** {@code --jdbcRetries}: retries of a transaction on connection errors. */
+  public int jdbcRetries() {
+    return jdbcRetries;
+  }
+
+  /** {@code --jdbcRetryBackoff} in milliseconds: the wait before the first retry. */
+  public long jdbcRetryBackoffMillis() {
+    return jdbcRetryBackoffMillis;
+  }
+
+  /** {@code --jdbcMaxRetryBackoff} in milliseconds: the longest wait between two retries. */
+  public long jdbcMaxRetryBackoffMillis() {
+    return jdbcMaxRetryBackoffMillis;
   }
 
   /** {@code --source}: {@link SourceKind#FILE} or {@link SourceKind#KAFKA}. */

@@ -70,6 +70,34 @@ public class OrdersMartSettingsTest {
     assertEquals(
         "--maxNestingDepth: expected a depth between 1 and 10000, got 0",
         parseError("--maxNestingDepth=0"));
+    assertEquals("--jdbcRetries: must be >= 0, got -1", parseError("--jdbcRetries=-1"));
+    assertEquals("--jdbcBatchSize: must be > 0, got 0", parseError("--jdbcBatchSize=0"));
+    assertEquals(
+        "--jdbcRetryBackoff: expected a duration like 500ms, 30s, 15m, 1h or 2d, got 'soon'",
+        parseError("--jdbcRetryBackoff=soon"));
+    assertEquals(
+        "--jdbcMaxRetryBackoff: must be at least --jdbcRetryBackoff (2s), got '500ms'",
+        parseError("--jdbcRetryBackoff=2s", "--jdbcMaxRetryBackoff=500ms"));
+  }
+
+  @Test
+  public void postgresRetriesHaveDefaultsAndParse() {
+    OrdersMartSettings defaults = OrdersMartSettings.of(options());
+    assertEquals(500, defaults.jdbcBatchSize());
+    assertEquals(8, defaults.jdbcRetries());
+    assertEquals(200, defaults.jdbcRetryBackoffMillis());
+    assertEquals(10_000, defaults.jdbcMaxRetryBackoffMillis());
+    OrdersMartSettings s =
+        OrdersMartSettings.of(
+            options(
+                "--jdbcBatchSize=20",
+                "--jdbcRetries=0",
+                "--jdbcRetryBackoff=1s",
+                "--jdbcMaxRetryBackoff=1m"));
+    assertEquals(20, s.jdbcBatchSize());
+    assertEquals(0, s.jdbcRetries());
+    assertEquals(1000, s.jdbcRetryBackoffMillis());
+    assertEquals(60_000, s.jdbcMaxRetryBackoffMillis());
   }
 
   @Test
