@@ -93,9 +93,7 @@ public class StreamingFaultIT {
 
   @BeforeClass
   public static void startClusterAndBroker() throws Exception {
-    // It picks its runner (the cluster) itself: once per build is enough (pom.xml excludes it from
-    // it-flink; this covers -Dit.test=StreamingFaultIT, which overrides the excludes).
-    org.junit.Assume.assumeFalse("flink".equals(System.getProperty("tributary.test.runner")));
+    Testdata.assumeClusterExecution();
     jar =
         Testdata.root()
             .resolve(
