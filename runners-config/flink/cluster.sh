@@ -11,7 +11,8 @@
 #   runners-config/flink/cluster.sh stop
 #
 # State (config, logs, checkpoints, savepoints, pids) lives in $TRIBUTARY_FLINK_HOME
-# (default /tmp/tributary-flink). FLINK_REST_PORT and FLINK_RPC_PORT move the ports (8081, 6123).
+# (default /tmp/tributary-flink). FLINK_REST_PORT and FLINK_RPC_PORT move the ports (8081, 6123);
+# FLINK_TASK_SLOTS sets the TaskManager's slots (2: one job of parallelism 2).
 #
 # High availability: with TRIBUTARY_FLINK_HA=zookeeper:<host:port[,host:port...]> (a quorum such
 # as runners-config/zookeeper/zookeeper.sh starts), start writes ZooKeeper HA into the config:
@@ -24,6 +25,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 state="${TRIBUTARY_FLINK_HOME:-/tmp/tributary-flink}"
 port="${FLINK_REST_PORT:-8081}"
 rpc_port="${FLINK_RPC_PORT:-6123}"
+slots="${FLINK_TASK_SLOTS:-2}"
 conf="$state/conf"
 
 die() { echo "cluster.sh: $*" >&2; exit 2; }
@@ -41,7 +43,9 @@ classpath() {
 configure() {
   mkdir -p "$conf" "$state/log" "$state/checkpoints" "$state/savepoints" "$state/web-upload" "$state/tmp"
   sed -e "s#@STATE@#$state#g" -e "s#^rest.port: .*#rest.port: $port#" \
-    -e "s#^jobmanager.rpc.port: .*#jobmanager.rpc.port: $rpc_port#" "$here/conf/config.yaml" > "$conf/config.yaml"
+    -e "s#^jobmanager.rpc.port: .*#jobmanager.rpc.port: $rpc_port#" \
+    -e "s#^taskmanager.numberOfTaskSlots: .*#taskmanager.numberOfTaskSlots: $slots#" \
+    "$here/conf/config.yaml" > "$conf/config.yaml"
   cp "$here/conf/log4j.properties" "$conf/log4j.properties"
   ha_config >> "$conf/config.yaml"
 }

@@ -1,11 +1,13 @@
 package io.tributary.pipelines.runtime;
 
 import io.tributary.transforms.lineage.LineageDataset;
+import io.tributary.transforms.lineage.LineageSpool;
 import io.tributary.transforms.lineage.LineageTransport;
 import io.tributary.transforms.lineage.OpenLineageEvents;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageGraph;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -73,13 +75,7 @@ public final class PipelineRun {
     } catch (UsageException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    LineageTransport lineage =
-        LineageTransport.parse(
-            runOptions.getLineage().isEmpty()
-                ? "file:"
-                    + job.outputDirectory(options).replaceAll("/+$", "")
-                    + "/_openlineage.jsonl"
-                : runOptions.getLineage());
+    LineageTransport lineage = lineage(job, options);
     OpenLineageEvents events =
         OpenLineageEvents.forRun(
             runOptions.getLineageNamespace(),
@@ -235,13 +231,7 @@ public final class PipelineRun {
     flink.setJobName(name);
     RunOptions runOptions = options.as(RunOptions.class);
     String runId = UUID.randomUUID().toString();
-    LineageTransport lineage =
-        LineageTransport.parse(
-            runOptions.getLineage().isEmpty()
-                ? "file:"
-                    + job.outputDirectory(options).replaceAll("/+$", "")
-                    + "/_openlineage.jsonl"
-                : runOptions.getLineage());
+    LineageTransport lineage = lineage(job, options);
     OpenLineageEvents events =
         OpenLineageEvents.forRun(
             runOptions.getLineageNamespace(), job.name(), runId, "2.62.0", "STREAMING");
@@ -301,13 +291,29 @@ public final class PipelineRun {
   }
 
   /**
-   * Lineage must never fail a run: a delivery problem is reported on stderr and the run goes on.
+   * Where the run's OpenLineage events go: {@code --lineage}, by default {@code
+   * <output>/_openlineage.jsonl}; what cannot be delivered is kept in {@code
+   * <output>/_openlineage-undelivered.jsonl} ({@link LineageSpool}).
+   */
+  private static LineageTransport lineage(PipelineDefinition job, PipelineOptions options) {
+    String out = job.outputDirectory(options).replaceAll("/+$", "");
+    String destination = options.as(RunOptions.class).getLineage();
+    return LineageSpool.keeping(
+        destination.isEmpty() ? "file:" + out + "/_openlineage.jsonl" : destination,
+        Path.of(out, LineageSpool.FILE_NAME),
+        System.err);
+  }
+
+  /**
+   * Lineage must never fail a run: an event not delivered is kept and reported on stderr (by the
+   * spool), and the run goes on.
    */
   private static void emit(LineageTransport lineage, String event) {
     try {
       lineage.emit(event);
     } catch (IOException | RuntimeException e) {
-      System.err.println("tributary: warning: OpenLineage event not delivered: " + e.getMessage());
+      System.err.println(
+          "tributary: warning: OpenLineage event not delivered: " + e.getClass().getSimpleName());
     }
   }
 }
