@@ -7,14 +7,12 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.kafka.testing.KafkaBroker;
 import io.tributary.pipelines.Testdata;
 import io.tributary.pipelines.cluster.KafkaDrill.Producer;
 import io.tributary.pipelines.cluster.KafkaDrill.SinkReader;
 import io.tributary.pipelines.runtime.FlinkRest;
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,9 +28,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.AfterClass;
@@ -83,46 +78,50 @@ public class JobManagerFailoverIT {
   private static final String RPC_PORT = "16823";
   private static final String ZK_PORT = "12881";
   private static final String MASTER = "localhost:" + REST_PORT;
-  private static final String WINDOW = "fixed:30s;late=every;lateness=10m";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern SUBMITTED =
-      Pattern.compile("submitted clickstream as Flink job ([0-9a-f]{32}) ");
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   private static KafkaBroker kafka;
   private static Path state;
   private static Path zkState;
-  private static Path jar;
+  private static ClickstreamDrill drill;
   private static FlinkRest flink;
   private static String quorum;
 
   @BeforeClass
   public static void startZooKeeperClusterAndBroker() throws Exception {
     Testdata.assumeClusterExecution();
-    jar =
-        Testdata.root()
-            .resolve(
-                "pipelines/target/tributary-pipelines-"
-                    + System.getProperty("project.version")
-                    + "-bundled.jar");
-    assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
     long t0 = System.nanoTime();
     zkState = TMP.newFolder("zookeeper").toPath();
-    FutureTask<String> zookeeperStart = background(() -> run(zookeeper("start", "120"), 240));
+    FutureTask<String> zookeeperStart =
+        background(
+            () ->
+                ClusterProcesses.run(
+                    zookeeper("start", "120"),
+                    240,
+                    TMP.getRoot().toPath(),
+                    JobManagerFailoverIT::diagnostics));
     kafka = KafkaBroker.start();
+    drill =
+        new ClickstreamDrill(
+            "JobManagerFailoverIT",
+            MASTER,
+            kafka,
+            TMP.getRoot().toPath(),
+            JobManagerFailoverIT::diagnostics);
+    flink = drill.flink;
     String zk = zookeeperStart.get(300, TimeUnit.SECONDS);
-    quorum = run(zookeeper("connect-string"), 30).trim();
+    quorum = drill.run(zookeeper("connect-string"), 30).trim();
     state = TMP.newFolder("flink").toPath();
-    run(cluster(true, "start", "150"), 240);
-    flink = new FlinkRest(MASTER);
-    log(
+    drill.run(cluster(true, "start", "150"), 240);
+    drill.log(
         "broker %s, ZooKeeper %s (%s) and HA cluster %s ready in %d s",
         kafka.bootstrapServers(),
         quorum,
         zk.lines().filter(l -> l.startsWith("zookeeper ready")).findFirst().orElse("?"),
         MASTER,
-        secondsSince(t0));
+        ClickstreamDrill.secondsSince(t0));
   }
 
   @AfterClass
@@ -130,22 +129,22 @@ public class JobManagerFailoverIT {
     try {
       if (flink != null) {
         for (FlinkRest.Job job : flink.jobs()) {
-          if (!ended(job.state())) {
+          if (!ClickstreamDrill.ended(job.state())) {
             flink.cancel(job.id());
           }
         }
       }
     } catch (Exception e) {
-      log("could not cancel jobs: %s", e);
+      System.out.println("[JobManagerFailoverIT] could not cancel jobs: " + e);
     } finally {
       try {
         if (state != null) {
-          run(cluster(false, "stop"), 60);
+          drill.run(cluster(false, "stop"), 60);
         }
       } finally {
         try {
           if (zkState != null) {
-            run(zookeeper("stop"), 60);
+            drill.run(zookeeper("stop"), 60);
           }
         } finally {
           if (kafka != null) {
@@ -164,41 +163,42 @@ public class JobManagerFailoverIT {
     kafka.createTopic("ha-in", 2);
     kafka.createTopic("ha-out", 1);
     Path out = TMP.newFolder("out-ha").toPath();
-    String job = submit("ha-in", "ha-out", "ha", out, "--dedup=false");
-    await("job a RUNNING", 120, () -> "RUNNING".equals(stateOf(job)));
+    String job = drill.submit("ha-in", "ha-out", "ha", out, "--dedup=false");
+    drill.await("job a RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(job)));
     try (SinkReader sink = new SinkReader(kafka, "ha-out")) {
       Producer.start(kafka, "ha-in", "ha", 0, n / 2, 150).join(60);
-      await("first records of job a in the sink", 120, () -> sink.poll() >= 200);
+      drill.await("first records of job a in the sink", 120, () -> sink.poll() >= 200);
       // Kill after a checkpoint that follows the sink's first commits, while the second half
       // arrives: the new JobManager must restore from a checkpoint and replay Kafka from there.
-      long completed = checkpoints(job);
-      await("a checkpoint after the first commits", 60, () -> checkpoints(job) > completed);
+      long completed = drill.checkpoints(job);
+      drill.await(
+          "a checkpoint after the first commits", 60, () -> drill.checkpoints(job) > completed);
       Producer producer = Producer.start(kafka, "ha-in", "ha", n / 2, n, 100);
-      await("the second half under way", 30, () -> producer.sent() >= 150);
+      drill.await("the second half under way", 30, () -> producer.sent() >= 150);
       int sentAtKill = n / 2 + producer.sent();
       int inSinkAtKill = sink.poll();
-      long checkpointsAtKill = checkpoints(job);
+      long checkpointsAtKill = drill.checkpoints(job);
       long kill = System.nanoTime();
-      log("a: %s", run(cluster(true, "kill-jobmanager"), 30).trim());
-      String started = run(cluster(true, "start-jobmanager", "240"), 300);
-      long jobManagerReady = secondsSince(kill);
-      log("a: %s", started.trim().replace('\n', ' '));
-      await(
+      drill.log("a: %s", drill.run(cluster(true, "kill-jobmanager"), 30).trim());
+      String started = drill.run(cluster(true, "start-jobmanager", "240"), 300);
+      long jobManagerReady = ClickstreamDrill.secondsSince(kill);
+      drill.log("a: %s", started.trim().replace('\n', ' '));
+      drill.await(
           "job a recovered by the new JobManager and restored from a checkpoint",
           240,
-          () -> "RUNNING".equals(stateOf(job)) && restoredFrom(job).isPresent());
-      long recovered = secondsSince(kill);
+          () -> "RUNNING".equals(drill.stateOf(job)) && drill.restoredFrom(job).isPresent());
+      long recovered = ClickstreamDrill.secondsSince(kill);
       int sentAtRecovery = Math.min(n, n / 2 + producer.sent());
       producer.join(120);
-      await("all " + n + " ids of job a in the sink", 300, () -> sink.poll() >= n);
-      long complete = secondsSince(kill);
-      await(
+      drill.await("all " + n + " ids of job a in the sink", 300, () -> sink.poll() >= n);
+      long complete = ClickstreamDrill.secondsSince(kill);
+      drill.await(
           "all " + n + " events of job a in the aggregate files",
           180,
-          () -> aggregatedEvents(out) >= n);
+          () -> ClickstreamDrill.aggregatedEvents(out) >= n);
       sink.settle(Duration.ofSeconds(10));
       List<String> jobIds = jobIds();
-      log(
+      drill.log(
           "a: HA: produced=%d killed JobManager at sent=%d sink=%d checkpoints=%d; new JobManager"
               + " ready after %d s, job %s %s (jobs known: %d) restored from %s after %d s (sent"
               + " by then=%d), all in the sink after %d s; sink records=%d distinct ids=%d"
@@ -209,9 +209,9 @@ public class JobManagerFailoverIT {
           checkpointsAtKill,
           jobManagerReady,
           job,
-          stateOf(job),
+          drill.stateOf(job),
           jobIds.size(),
-          restoredFrom(job).orElse("-"),
+          drill.restoredFrom(job).orElse("-"),
           recovered,
           sentAtRecovery,
           complete,
@@ -219,20 +219,23 @@ public class JobManagerFailoverIT {
           sink.distinct(),
           sink.records() - sink.distinct(),
           n - sink.distinct(),
-          aggregatedEvents(out),
-          deadLetters(out.resolve("dead-letter")).size(),
-          secondsSince(t0));
+          ClickstreamDrill.aggregatedEvents(out),
+          ClickstreamDrill.deadLetters(out.resolve("dead-letter")).size(),
+          ClickstreamDrill.secondsSince(t0));
       assertThat("jobs the new JobManager knows", jobIds, equalTo(List.of(job)));
-      assertThat("job state", stateOf(job), equalTo("RUNNING"));
-      assertThat("restored from", restoredFrom(job).orElse("-"), containsString("/chk-"));
+      assertThat("job state", drill.stateOf(job), equalTo("RUNNING"));
+      assertThat("restored from", drill.restoredFrom(job).orElse("-"), containsString("/chk-"));
       assertThat("sink records", sink.records(), equalTo(n));
       assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("ha", 0, n)));
-      assertThat("events in the aggregate files", aggregatedEvents(out), equalTo((long) n));
-      assertThat("dead letters", deadLetters(out.resolve("dead-letter")), empty());
+      assertThat(
+          "events in the aggregate files",
+          ClickstreamDrill.aggregatedEvents(out),
+          equalTo((long) n));
+      assertThat("dead letters", ClickstreamDrill.deadLetters(out.resolve("dead-letter")), empty());
     } finally {
-      cancelQuietly(job);
+      drill.cancelQuietly(job);
     }
-    log("a: done in %d s", secondsSince(t0));
+    drill.log("a: done in %d s", ClickstreamDrill.secondsSince(t0));
   }
 
   @Test
@@ -240,29 +243,30 @@ public class JobManagerFailoverIT {
       throws Exception {
     long t0 = System.nanoTime();
     // The same cluster (state directory, ports) restarted without HA: config.yaml is rewritten.
-    run(cluster(false, "stop"), 60);
-    run(cluster(false, "start", "150"), 240);
-    log("b: cluster restarted without HA in %d s", secondsSince(t0));
+    drill.run(cluster(false, "stop"), 60);
+    drill.run(cluster(false, "start", "150"), 240);
+    drill.log("b: cluster restarted without HA in %d s", ClickstreamDrill.secondsSince(t0));
     int n = 1500;
     kafka.createTopic("nh-in", 2);
     kafka.createTopic("nh-out", 1);
     Path out = TMP.newFolder("out-nh").toPath();
-    String job = submit("nh-in", "nh-out", "nh", out, "--dedup=false");
-    await("job b RUNNING", 120, () -> "RUNNING".equals(stateOf(job)));
+    String job = drill.submit("nh-in", "nh-out", "nh", out, "--dedup=false");
+    drill.await("job b RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(job)));
     String resumed = null;
     try (SinkReader sink = new SinkReader(kafka, "nh-out")) {
       Producer.start(kafka, "nh-in", "nh", 0, n / 2, 150).join(60);
-      await("first records of job b in the sink", 120, () -> sink.poll() >= 200);
-      long completed = checkpoints(job);
-      await("a checkpoint after the first commits", 60, () -> checkpoints(job) > completed);
+      drill.await("first records of job b in the sink", 120, () -> sink.poll() >= 200);
+      long completed = drill.checkpoints(job);
+      drill.await(
+          "a checkpoint after the first commits", 60, () -> drill.checkpoints(job) > completed);
       // Slower: the producer keeps sending while no job runs, to show Kafka keeps it all.
       Producer producer = Producer.start(kafka, "nh-in", "nh", n / 2, n, 50);
-      await("the second half under way", 30, () -> producer.sent() >= 100);
+      drill.await("the second half under way", 30, () -> producer.sent() >= 100);
       int sentAtKill = n / 2 + producer.sent();
       int inSinkAtKill = sink.poll();
-      long checkpointsAtKill = checkpoints(job);
+      long checkpointsAtKill = drill.checkpoints(job);
       long kill = System.nanoTime();
-      log("b: %s", run(cluster(false, "kill-jobmanager"), 30).trim());
+      drill.log("b: %s", drill.run(cluster(false, "kill-jobmanager"), 30).trim());
       // A new JobManager; cluster.sh returns once the TaskManager has registered with it, which
       // takes the TaskManager's heartbeat timeout (50 s): meanwhile its REST API answers and the
       // job is resubmitted (it waits for the slots the TaskManager frees).
@@ -270,38 +274,39 @@ public class JobManagerFailoverIT {
       FutureTask<String> jobManagerStart =
           background(
               () -> {
-                String text = run(cluster(false, "start-jobmanager", "240"), 300);
-                taskManagerRegistered.set(secondsSince(kill));
+                String text = drill.run(cluster(false, "start-jobmanager", "240"), 300);
+                taskManagerRegistered.set(ClickstreamDrill.secondsSince(kill));
                 return text;
               });
-      await("the new JobManager's REST API", 120, JobManagerFailoverIT::restAnswers);
-      long restUp = secondsSince(kill);
+      drill.await("the new JobManager's REST API", 120, JobManagerFailoverIT::restAnswers);
+      long restUp = ClickstreamDrill.secondsSince(kill);
       // What is lost: the new JobManager has never heard of the job.
       List<String> known = jobIds();
       Path checkpoint = lastRetainedCheckpoint(state.resolve("checkpoints").resolve(job));
       int sentAtResubmit = Math.min(n, n / 2 + producer.sent());
       int inSinkAtResubmit = sink.poll();
       String again =
-          submit("nh-in", "nh-out", "nh", out, "--dedup=false", "--from-savepoint=" + checkpoint);
+          drill.submit(
+              "nh-in", "nh-out", "nh", out, "--dedup=false", "--from-savepoint=" + checkpoint);
       resumed = again;
       String started = jobManagerStart.get(300, TimeUnit.SECONDS);
       long jobManagerReady = taskManagerRegistered.get();
-      log("b: %s", started.trim().replace('\n', ' '));
-      await(
+      drill.log("b: %s", started.trim().replace('\n', ' '));
+      drill.await(
           "job b resumed from " + checkpoint,
           180,
-          () -> "RUNNING".equals(stateOf(again)) && restoredFrom(again).isPresent());
-      long running = secondsSince(kill);
+          () -> "RUNNING".equals(drill.stateOf(again)) && drill.restoredFrom(again).isPresent());
+      long running = ClickstreamDrill.secondsSince(kill);
       int sentAtResume = Math.min(n, n / 2 + producer.sent());
       producer.join(120);
-      await("all " + n + " ids of job b in the sink", 300, () -> sink.poll() >= n);
-      long complete = secondsSince(kill);
-      await(
+      drill.await("all " + n + " ids of job b in the sink", 300, () -> sink.poll() >= n);
+      long complete = ClickstreamDrill.secondsSince(kill);
+      drill.await(
           "all " + n + " events of job b in the aggregate files",
           180,
-          () -> aggregatedEvents(out) >= n);
+          () -> ClickstreamDrill.aggregatedEvents(out) >= n);
       sink.settle(Duration.ofSeconds(10));
-      log(
+      drill.log(
           "b: no HA: produced=%d killed JobManager at sent=%d sink=%d checkpoints=%d; new"
               + " JobManager's REST API up after %d s knowing jobs=%s, TaskManager registered"
               + " with it after %d s;"
@@ -320,7 +325,7 @@ public class JobManagerFailoverIT {
           sentAtResubmit,
           inSinkAtResubmit,
           again,
-          restoredFrom(again).orElse("-"),
+          drill.restoredFrom(again).orElse("-"),
           running,
           sentAtResume - sentAtKill,
           complete,
@@ -328,25 +333,28 @@ public class JobManagerFailoverIT {
           sink.distinct(),
           sink.records() - sink.distinct(),
           n - sink.distinct(),
-          aggregatedEvents(out),
-          deadLetters(out.resolve("dead-letter")).size(),
-          secondsSince(t0));
+          ClickstreamDrill.aggregatedEvents(out),
+          ClickstreamDrill.deadLetters(out.resolve("dead-letter")).size(),
+          ClickstreamDrill.secondsSince(t0));
       assertThat("jobs the new JobManager knows", known, empty());
       assertThat("resubmitted job id", again, not(equalTo(job)));
       assertThat(
           "restored from",
-          restoredFrom(again).orElse("-"),
+          drill.restoredFrom(again).orElse("-"),
           containsString(job + "/" + checkpoint.getFileName()));
       assertThat("sink records", sink.records(), equalTo(n));
       assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("nh", 0, n)));
-      assertThat("events in the aggregate files", aggregatedEvents(out), equalTo((long) n));
-      assertThat("dead letters", deadLetters(out.resolve("dead-letter")), empty());
+      assertThat(
+          "events in the aggregate files",
+          ClickstreamDrill.aggregatedEvents(out),
+          equalTo((long) n));
+      assertThat("dead letters", ClickstreamDrill.deadLetters(out.resolve("dead-letter")), empty());
     } finally {
       if (resumed != null) {
-        cancelQuietly(resumed);
+        drill.cancelQuietly(resumed);
       }
     }
-    log("b: done in %d s", secondsSince(t0));
+    drill.log("b: done in %d s", ClickstreamDrill.secondsSince(t0));
   }
 
   /**
@@ -367,88 +375,6 @@ public class JobManagerFailoverIT {
   }
 
   // ---- the job ----
-
-  private static String submit(
-      String topic, String sinkTopic, String group, Path out, String... extra) throws Exception {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "run",
-                "clickstream",
-                "--profile=flink-cluster",
-                "--flinkMaster=" + MASTER,
-                "--streaming=true",
-                "--source=kafka",
-                "--bootstrapServers=" + kafka.bootstrapServers(),
-                "--topic=" + topic,
-                "--payloadFormat=json",
-                "--kafkaWatermark=10s",
-                "--consumerGroup=" + group + "-in",
-                "--sinkTopic=" + sinkTopic,
-                "--sinkGroupId=" + group + "-sink",
-                "--window=" + WINDOW,
-                "--output=" + out));
-    args.addAll(List.of(extra));
-    long t0 = System.nanoTime();
-    String text = run(cli(args.toArray(new String[0])), 300);
-    Matcher m = SUBMITTED.matcher(text);
-    assertTrue("no job id in the CLI's output:\n" + text, m.find());
-    log("submitted %s in %d s", m.group(1), secondsSince(t0));
-    return m.group(1);
-  }
-
-  private static ProcessBuilder cli(String... args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-    cmd.add("-jar");
-    cmd.add(jar.toString());
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true);
-  }
-
-  private static boolean ended(String state) {
-    return state.equals("FINISHED") || state.equals("CANCELED") || state.equals("FAILED");
-  }
-
-  /** Cancels unless already ended; never hides the test's own failure. */
-  private static void cancelQuietly(String job) {
-    try {
-      String s = flink.state(job);
-      if (!ended(s)) {
-        flink.cancel(job);
-        await("job " + job + " cancelled", 60, () -> ended(stateOf(job)));
-      } else {
-        log("job %s ended %s; exceptions: %s", job, s, flink.exceptions(job));
-      }
-    } catch (Exception | AssertionError e) {
-      log("could not cancel %s: %s", job, e.getMessage());
-    }
-  }
-
-  private static String stateOf(String job) {
-    try {
-      return flink.state(job);
-    } catch (Exception e) {
-      // Also while a new JobManager waits for its leader election (HTTP 503).
-      return "unknown (" + e.getMessage() + ")";
-    }
-  }
-
-  private static Optional<String> restoredFrom(String job) {
-    try {
-      return flink.restoredFrom(job);
-    } catch (Exception e) {
-      return Optional.empty();
-    }
-  }
-
-  private static long checkpoints(String job) {
-    try {
-      return flink.completedCheckpoints(job);
-    } catch (Exception e) {
-      return -1;
-    }
-  }
 
   private static List<String> jobIds() throws Exception {
     return flink.jobs().stream().map(FlinkRest.Job::id).collect(Collectors.toList());
@@ -480,54 +406,6 @@ public class JobManagerFailoverIT {
 
   // ---- outputs ----
 
-  private static long aggregatedEvents(Path out) {
-    Path dir = out.resolve("aggregates");
-    if (!Files.isDirectory(dir)) {
-      return 0;
-    }
-    long events = 0;
-    try (Stream<Path> files = Files.walk(dir)) {
-      // Finished files only: FileIO writes temporary files under dot-directories first.
-      for (Path f :
-          files
-              .filter(Files::isRegularFile)
-              .filter(f -> f.getFileName().toString().startsWith("part-"))
-              .filter(f -> !dir.relativize(f).toString().matches("(^|.*/)\\..*"))
-              .collect(Collectors.toList())) {
-        for (String line : Files.readAllLines(f)) {
-          if (!line.isBlank()) {
-            events += JSON.readTree(line).path("events").asLong();
-          }
-        }
-      }
-    } catch (Exception e) {
-      return -1;
-    }
-    return events;
-  }
-
-  private static List<JsonNode> deadLetters(Path dir) {
-    List<JsonNode> records = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
-      return records;
-    }
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f :
-          files
-              .filter(f -> f.getFileName().toString().startsWith("dead-letters"))
-              .collect(Collectors.toList())) {
-        for (String line : Files.readAllLines(f)) {
-          if (!line.isBlank()) {
-            records.add(JSON.readTree(line));
-          }
-        }
-      }
-    } catch (Exception e) {
-      records.add(JSON.createObjectNode().put("unreadable", e.toString()));
-    }
-    return records;
-  }
-
   // ---- processes, waits, diagnostics ----
 
   /** {@code cluster.sh} of this test's cluster, in ZooKeeper HA mode or not. */
@@ -554,36 +432,7 @@ public class JobManagerFailoverIT {
     return pb;
   }
 
-  private static String run(ProcessBuilder pb, long timeoutSeconds) throws Exception {
-    return ClusterProcesses.run(
-        pb, timeoutSeconds, TMP.getRoot().toPath(), JobManagerFailoverIT::diagnostics);
-  }
-
-  private static void await(String what, int seconds, BooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("not within " + seconds + " s: " + what + diagnostics());
-  }
-
   private static String diagnostics() {
-    StringBuilder b = new StringBuilder("\n--- jobs: ");
-    try {
-      for (FlinkRest.Job j : flink.jobs()) {
-        b.append(j.id())
-            .append(' ')
-            .append(j.state())
-            .append(" exceptions: ")
-            .append(flink.exceptions(j.id()))
-            .append("; ");
-      }
-    } catch (Exception e) {
-      b.append(e.getMessage());
-    }
     List<Path> logs = new ArrayList<>();
     if (state != null) {
       logs.add(state.resolve("log/jobmanager.log"));
@@ -593,28 +442,6 @@ public class JobManagerFailoverIT {
     if (zkState != null) {
       logs.add(zkState.resolve("node-1/log/zookeeper.log"));
     }
-    for (Path log : logs) {
-      b.append("\n--- tail of ").append(log).append('\n');
-      try {
-        List<String> lines = Files.readAllLines(log);
-        lines
-            .subList(Math.max(0, lines.size() - 30), lines.size())
-            .forEach(l -> b.append(l).append('\n'));
-      } catch (Exception e) {
-        b.append("(unreadable: ").append(e.getMessage()).append(")\n");
-      }
-    }
-    return b.toString();
-  }
-
-  private static long secondsSince(long nanos) {
-    return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - nanos);
-  }
-
-  // @FormatMethod would need error_prone_annotations as a test dependency; the callers pass
-  // literal formats.
-  @SuppressWarnings("AnnotateFormatMethod")
-  private static void log(String format, Object... args) {
-    System.out.println("[JobManagerFailoverIT] " + String.format(format, args));
+    return (drill == null ? "" : drill.jobs()) + ClickstreamDrill.tails(logs, 30);
   }
 }

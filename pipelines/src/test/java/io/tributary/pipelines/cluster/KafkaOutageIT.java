@@ -3,7 +3,6 @@ package io.tributary.pipelines.cluster;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
-import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,7 +11,6 @@ import io.tributary.pipelines.Testdata;
 import io.tributary.pipelines.cluster.KafkaDrill.Producer;
 import io.tributary.pipelines.cluster.KafkaDrill.SinkReader;
 import io.tributary.pipelines.runtime.FlinkRest;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,11 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -71,38 +65,31 @@ public class KafkaOutageIT {
   private static final String REST_PORT = "18981";
   private static final String RPC_PORT = "16923";
   private static final String MASTER = "localhost:" + REST_PORT;
-  private static final String WINDOW = "fixed:30s;late=every;lateness=10m";
   private static final int N = 1200;
   private static final int PER_SECOND = 15;
   // -Dtributary.kafkaOutageSeconds moves it, e.g. past the sink's 60 s max.block.ms.
   private static final int OUTAGE_SECONDS = Integer.getInteger("tributary.kafkaOutageSeconds", 30);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern SUBMITTED =
-      Pattern.compile("submitted clickstream as Flink job ([0-9a-f]{32}) ");
 
   private static KafkaBroker kafka;
   private static Path state;
-  private static Path jar;
+  private static ClickstreamDrill drill;
   private static FlinkRest flink;
 
   @BeforeClass
   public static void startClusterAndBroker() throws Exception {
     Testdata.assumeClusterExecution();
-    jar =
-        Testdata.root()
-            .resolve(
-                "pipelines/target/tributary-pipelines-"
-                    + System.getProperty("project.version")
-                    + "-bundled.jar");
-    assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
     long t0 = System.nanoTime();
     kafka = KafkaBroker.startProcess();
     state = TMP.newFolder("flink").toPath();
-    run(cluster("start", "150"), 240);
-    flink = new FlinkRest(MASTER);
-    log(
+    drill =
+        new ClickstreamDrill(
+            "KafkaOutageIT", MASTER, kafka, TMP.getRoot().toPath(), KafkaOutageIT::diagnostics);
+    flink = drill.flink;
+    drill.run(cluster("start", "150"), 240);
+    drill.log(
         "broker %s (own JVM) and cluster %s ready in %d s",
-        kafka.bootstrapServers(), MASTER, secondsSince(t0));
+        kafka.bootstrapServers(), MASTER, ClickstreamDrill.secondsSince(t0));
   }
 
   @AfterClass
@@ -119,11 +106,11 @@ public class KafkaOutageIT {
         }
       }
     } catch (Exception e) {
-      log("could not cancel jobs: %s", e);
+      System.out.println("[KafkaOutageIT] could not cancel jobs: " + e);
     } finally {
       try {
         if (state != null) {
-          run(cluster("stop"), 60);
+          drill.run(cluster("stop"), 60);
         }
       } finally {
         if (kafka != null) {
@@ -140,14 +127,15 @@ public class KafkaOutageIT {
     kafka.createTopic("ko-in", 2);
     kafka.createTopic("ko-out", 1);
     Path out = TMP.newFolder("out").toPath();
-    String job = submit("ko-in", "ko-out", "ko", out, "--dedup=false", "--sinkShards=2");
-    await("the job RUNNING", 120, () -> "RUNNING".equals(stateOf(job)));
+    String job = drill.submit("ko-in", "ko-out", "ko", out, "--dedup=false", "--sinkShards=2");
+    drill.await("the job RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(job)));
     Timeline timeline = new Timeline(job);
     try (SinkReader sink = new SinkReader(kafka, "ko-out")) {
       Producer producer = Producer.start(kafka, "ko-in", "o", 0, N, PER_SECOND);
-      await("first records in the sink", 180, () -> sink.poll() >= 100);
-      long completed = checkpoints(job);
-      await("a checkpoint after the first commits", 60, () -> checkpoints(job) > completed);
+      drill.await("first records in the sink", 180, () -> sink.poll() >= 100);
+      long completed = drill.checkpoints(job);
+      drill.await(
+          "a checkpoint after the first commits", 60, () -> drill.checkpoints(job) > completed);
       int sentAtStop = producer.sent();
       int sinkAtStop = sink.poll();
       long tStop = System.nanoTime();
@@ -157,7 +145,7 @@ public class KafkaOutageIT {
         kafka.stop();
       }
       timeline.mark(hard ? "broker killed (-9)" : "broker stopped");
-      long stopSeconds = secondsSince(tStop);
+      long stopSeconds = ClickstreamDrill.secondsSince(tStop);
       // The outage: Flink's view of the job every half second.
       long outageEnd = tStop + TimeUnit.SECONDS.toNanos(OUTAGE_SECONDS);
       while (System.nanoTime() < outageEnd) {
@@ -189,19 +177,23 @@ public class KafkaOutageIT {
         }
       }
       producer.join(120);
-      await("all " + N + " ids in the sink", 60, () -> sink.poll() >= N);
+      drill.await("all " + N + " ids in the sink", 60, () -> sink.poll() >= N);
       long allInSink = millisSince(tUp);
-      await("all " + N + " events in the aggregate files", 180, () -> aggregatedEvents(out) >= N);
+      drill.await(
+          "all " + N + " events in the aggregate files",
+          180,
+          () -> ClickstreamDrill.aggregatedEvents(out) >= N);
       sink.settle(Duration.ofSeconds(10));
       timeline.sample();
       long inputRecords = inputRecords("ko-in");
-      long restarts = restarts(job);
-      List<String> exceptions = exceptions(job);
-      List<JsonNode> deadLetters = deadLetters(out.resolve("dead-letter"));
-      String jobState = stateOf(job);
-      log("timeline: %s", timeline);
-      log("exceptions Flink recorded (%d): %s", exceptions.size(), new LinkedHashSet<>(exceptions));
-      log(
+      long restarts = drill.restarts(job);
+      List<String> exceptions = drill.exceptions(job);
+      List<JsonNode> deadLetters = ClickstreamDrill.deadLetters(out.resolve("dead-letter"));
+      String jobState = drill.stateOf(job);
+      drill.log("timeline: %s", timeline);
+      drill.log(
+          "exceptions Flink recorded (%d): %s", exceptions.size(), new LinkedHashSet<>(exceptions));
+      drill.log(
           "outage=%s, stopped %d s + restart %.1f s = down %.1f s (the stop itself took %d s); produced=%d input records=%d "
               + "sent at stop=%d sink at stop=%d sent when back=%d; sink records=%d distinct=%d "
               + "duplicates=%d missing=%d; aggregated events=%d; dead letters=%d; restarts=%d; "
@@ -221,7 +213,7 @@ public class KafkaOutageIT {
           sink.distinct(),
           sink.records() - sink.distinct(),
           missing(sink.ids()),
-          aggregatedEvents(out),
+          ClickstreamDrill.aggregatedEvents(out),
           deadLetters.size(),
           restarts,
           seconds(firstCommit),
@@ -229,16 +221,19 @@ public class KafkaOutageIT {
           N,
           allInSink / 1000.0,
           jobState,
-          secondsSince(t0));
+          ClickstreamDrill.secondsSince(t0));
       assertThat(
           "records in the input topic (the producer's own count)", inputRecords, equalTo((long) N));
       assertThat("sink records", sink.records(), equalTo(N));
       assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("o", 0, N)));
-      assertThat("events in the aggregate files", aggregatedEvents(out), equalTo((long) N));
+      assertThat(
+          "events in the aggregate files",
+          ClickstreamDrill.aggregatedEvents(out),
+          equalTo((long) N));
       assertThat("dead letters", deadLetters, empty());
       assertThat("job state", jobState, equalTo("RUNNING"));
     } finally {
-      cancelQuietly(job);
+      drill.cancelQuietly(job);
     }
   }
 
@@ -287,7 +282,7 @@ public class KafkaOutageIT {
     }
 
     void sample() {
-      String now = stateOf(job) + " restarts=" + restarts(job);
+      String now = drill.stateOf(job) + " restarts=" + drill.restarts(job);
       if (!now.equals(last)) {
         last = now;
         add(now);
@@ -308,147 +303,9 @@ public class KafkaOutageIT {
     }
   }
 
-  /** Cancels unless already ended; never hides the test's own failure. */
-  private static void cancelQuietly(String job) {
-    try {
-      String s = flink.state(job);
-      if (!s.equals("FAILED") && !s.equals("CANCELED") && !s.equals("FINISHED")) {
-        flink.cancel(job);
-      } else {
-        log("job %s ended %s; exceptions: %s", job, s, flink.exceptions(job));
-      }
-    } catch (Exception e) {
-      log("could not cancel %s: %s", job, e.getMessage());
-    }
-  }
-
   // ---- the job ----
 
-  private static String submit(
-      String topic, String sinkTopic, String group, Path out, String... extra) throws Exception {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "run",
-                "clickstream",
-                "--profile=flink-cluster",
-                "--flinkMaster=" + MASTER,
-                "--streaming=true",
-                "--source=kafka",
-                "--bootstrapServers=" + kafka.bootstrapServers(),
-                "--topic=" + topic,
-                "--payloadFormat=json",
-                "--kafkaWatermark=10s",
-                "--consumerGroup=" + group + "-in",
-                "--sinkTopic=" + sinkTopic,
-                "--sinkGroupId=" + group + "-sink",
-                "--window=" + WINDOW,
-                "--output=" + out));
-    args.addAll(List.of(extra));
-    long t0 = System.nanoTime();
-    String text = run(cli(args.toArray(new String[0])), 300);
-    Matcher m = SUBMITTED.matcher(text);
-    assertTrue("no job id in the CLI's output:\n" + text, m.find());
-    log(
-        "submitted %s in %d s: %s",
-        m.group(1),
-        secondsSince(t0),
-        text.lines().filter(l -> l.startsWith("submitted")).findFirst().orElse(""));
-    return m.group(1);
-  }
-
-  private static ProcessBuilder cli(String... args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-    cmd.add("-jar");
-    cmd.add(jar.toString());
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true);
-  }
-
-  private static String stateOf(String job) {
-    try {
-      return flink.state(job);
-    } catch (Exception e) {
-      return "unknown (" + e.getMessage() + ")";
-    }
-  }
-
-  private static long restarts(String job) {
-    try {
-      return flink.restarts(job);
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
-  private static List<String> exceptions(String job) {
-    try {
-      return flink.exceptions(job);
-    } catch (Exception e) {
-      return List.of("unreadable: " + e.getMessage());
-    }
-  }
-
-  private static long checkpoints(String job) {
-    try {
-      return flink.completedCheckpoints(job);
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
   // ---- outputs ----
-
-  private static long aggregatedEvents(Path out) {
-    Path dir = out.resolve("aggregates");
-    if (!Files.isDirectory(dir)) {
-      return 0;
-    }
-    long events = 0;
-    try (Stream<Path> files = Files.walk(dir)) {
-      // Finished files only: FileIO writes temporary files under dot-directories first.
-      for (Path f :
-          files
-              .filter(Files::isRegularFile)
-              .filter(f -> f.getFileName().toString().startsWith("part-"))
-              .filter(f -> !dir.relativize(f).toString().startsWith("."))
-              .filter(f -> !dir.relativize(f).toString().contains("/."))
-              .collect(Collectors.toList())) {
-        for (String line : Files.readAllLines(f)) {
-          if (!line.isBlank()) {
-            events += JSON.readTree(line).path("events").asLong();
-          }
-        }
-      }
-    } catch (Exception e) {
-      return -1;
-    }
-    return events;
-  }
-
-  private static List<JsonNode> deadLetters(Path dir) {
-    List<JsonNode> records = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
-      return records;
-    }
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f :
-          files
-              .filter(f -> f.getFileName().toString().startsWith("dead-letters"))
-              .sorted()
-              .collect(Collectors.toList())) {
-        for (String line : Files.readAllLines(f)) {
-          if (!line.isBlank()) {
-            records.add(JSON.readTree(line));
-          }
-        }
-      }
-    } catch (Exception e) {
-      records.add(JSON.createObjectNode().put("unreadable", e.getMessage()));
-    }
-    return records;
-  }
 
   // ---- processes, waits, diagnostics ----
 
@@ -476,9 +333,9 @@ public class KafkaOutageIT {
               java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
       }
-      log("logs kept in %s", dir);
+      System.out.println("[KafkaOutageIT] logs kept in " + dir);
     } catch (Exception e) {
-      log("could not keep the logs: %s", e);
+      System.out.println("[KafkaOutageIT] could not keep the logs: " + e);
     }
   }
 
@@ -486,68 +343,29 @@ public class KafkaOutageIT {
     return new ClusterProcesses(state, REST_PORT, RPC_PORT).command(args);
   }
 
-  private static String run(ProcessBuilder pb, long timeoutSeconds) throws Exception {
-    return ClusterProcesses.run(
-        pb, timeoutSeconds, TMP.getRoot().toPath(), KafkaOutageIT::diagnostics);
-  }
-
-  private static void await(String what, int seconds, BooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("not within " + seconds + " s: " + what + diagnostics());
-  }
-
   private static String diagnostics() {
-    StringBuilder b = new StringBuilder("\n--- jobs: ");
+    StringBuilder b = new StringBuilder(drill.jobs());
     try {
       for (FlinkRest.Job j : flink.jobs()) {
-        b.append(j.id())
-            .append(' ')
-            .append(j.state())
-            .append(' ')
-            .append(j.name())
+        b.append("\n--- ")
+            .append(j.id())
             .append(" restarts=")
-            .append(restarts(j.id()))
-            .append(" exceptions: ")
-            .append(new LinkedHashSet<>(exceptions(j.id())))
-            .append("; ");
+            .append(drill.restarts(j.id()))
+            .append(" distinct exceptions: ")
+            .append(new LinkedHashSet<>(drill.exceptions(j.id())));
       }
     } catch (Exception e) {
       b.append(e.getMessage());
     }
-    for (String name : new String[] {"jobmanager", "taskmanager"}) {
-      Path log = state.resolve("log/" + name + ".log");
-      b.append("\n--- tail of ").append(log).append('\n');
-      try {
-        List<String> lines = Files.readAllLines(log);
-        lines
-            .subList(Math.max(0, lines.size() - 40), lines.size())
-            .forEach(l -> b.append(l).append('\n'));
-      } catch (Exception e) {
-        b.append("(unreadable: ").append(e.getMessage()).append(")\n");
-      }
-    }
+    b.append(
+        ClickstreamDrill.tails(
+            List.of(state.resolve("log/jobmanager.log"), state.resolve("log/taskmanager.log")),
+            40));
     b.append("\n--- tail of the broker's output\n").append(kafka.tail());
     return b.toString();
   }
 
-  private static long secondsSince(long nanos) {
-    return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - nanos);
-  }
-
   private static long millisSince(long nanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
-  }
-
-  // @FormatMethod would need error_prone_annotations as a test dependency; the callers pass
-  // literal formats.
-  @SuppressWarnings("AnnotateFormatMethod")
-  private static void log(String format, Object... args) {
-    System.out.println("[KafkaOutageIT] " + String.format(format, args));
   }
 }

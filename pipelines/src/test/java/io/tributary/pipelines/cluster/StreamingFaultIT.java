@@ -13,7 +13,6 @@ import io.tributary.pipelines.cluster.KafkaDrill.Producer;
 import io.tributary.pipelines.cluster.KafkaDrill.SinkReader;
 import io.tributary.pipelines.fuzz.FuzzCorpus;
 import io.tributary.pipelines.runtime.FlinkRest;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,11 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -74,14 +71,11 @@ public class StreamingFaultIT {
   private static final String REST_PORT = "18681";
   private static final String RPC_PORT = "16623";
   private static final String MASTER = "localhost:" + REST_PORT;
-  private static final String WINDOW = "fixed:30s;late=every;lateness=10m";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern SUBMITTED =
-      Pattern.compile("submitted clickstream as Flink job ([0-9a-f]{32}) ");
 
   private static KafkaBroker kafka;
   private static Path state;
-  private static Path jar;
+  private static ClickstreamDrill drill;
   private static FlinkRest flink;
 
   /** The job step b resumed from its savepoint; step c sends poison into it. */
@@ -94,21 +88,21 @@ public class StreamingFaultIT {
   @BeforeClass
   public static void startClusterAndBroker() throws Exception {
     Testdata.assumeClusterExecution();
-    jar =
-        Testdata.root()
-            .resolve(
-                "pipelines/target/tributary-pipelines-"
-                    + System.getProperty("project.version")
-                    + "-bundled.jar");
-    assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
     long t0 = System.nanoTime();
     kafka = KafkaBroker.start();
     state = TMP.newFolder("flink").toPath();
-    run(cluster("start", "150"), 240);
-    flink = new FlinkRest(MASTER);
-    log(
+    drill =
+        new ClickstreamDrill(
+            "StreamingFaultIT",
+            MASTER,
+            kafka,
+            TMP.getRoot().toPath(),
+            StreamingFaultIT::diagnostics);
+    flink = drill.flink;
+    drill.run(cluster("start", "150"), 240);
+    drill.log(
         "broker %s and cluster %s ready in %d s",
-        kafka.bootstrapServers(), MASTER, secondsSince(t0));
+        kafka.bootstrapServers(), MASTER, ClickstreamDrill.secondsSince(t0));
   }
 
   @AfterClass
@@ -124,11 +118,11 @@ public class StreamingFaultIT {
         }
       }
     } catch (Exception e) {
-      log("could not cancel jobs: %s", e);
+      System.out.println("[StreamingFaultIT] could not cancel jobs: " + e);
     } finally {
       try {
         if (state != null) {
-          run(cluster("stop"), 60);
+          drill.run(cluster("stop"), 60);
         }
       } finally {
         if (kafka != null) {
@@ -146,69 +140,73 @@ public class StreamingFaultIT {
     kafka.createTopic("fa-in", 2);
     kafka.createTopic("fa-out", 1);
     Path out = TMP.newFolder("out-a").toPath();
-    String job = submit("fa-in", "fa-out", "fa", out, "--sinkShards=2");
+    String job = drill.submit("fa-in", "fa-out", "fa", out, "--sinkShards=2");
     // Beside it, on the same TaskManager, the same job without Dedup: what it writes is what the
     // source and the sinks deliver after the restore, nothing hides a second read.
     PassThrough pass = PassThrough.submit("pa");
-    await("job a RUNNING", 120, () -> "RUNNING".equals(stateOf(job)));
+    drill.await("job a RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(job)));
     pass.awaitRunning();
     try (SinkReader sink = new SinkReader(kafka, "fa-out");
         SinkReader passSink = new SinkReader(kafka, pass.sinkTopic)) {
       Producer.start(kafka, List.of("fa-in", pass.topic), "a", 0, n / 2, 200).join(60);
       pass.sendPoison("before the kill", 3);
-      await("first records of job a in the sink", 120, () -> sink.poll() >= 200);
+      drill.await("first records of job a in the sink", 120, () -> sink.poll() >= 200);
       // Kill after a checkpoint that follows the sink's first commits, while the producer sends
       // the second half: the restore must replay Kafka from the checkpoint, skip what the sink
       // committed since, and keep the Dedup state of the ids seen before it.
-      long completed = checkpoints(job);
-      long passCompleted = checkpoints(pass.job);
-      await(
+      long completed = drill.checkpoints(job);
+      long passCompleted = drill.checkpoints(pass.job);
+      drill.await(
           "a checkpoint after the first commits",
           60,
-          () -> checkpoints(job) > completed && checkpoints(pass.job) > passCompleted);
+          () -> drill.checkpoints(job) > completed && drill.checkpoints(pass.job) > passCompleted);
       Producer producer = Producer.start(kafka, List.of("fa-in", pass.topic), "a", n / 2, n, 100);
-      await("the second half under way", 30, () -> producer.sent() >= 200);
+      drill.await("the second half under way", 30, () -> producer.sent() >= 200);
       int sentAtKill = n / 2 + producer.sent();
       long inSinkAtKill = sink.poll();
-      log("a: kill -9 of the TaskManager: %s", run(cluster("kill-taskmanager"), 30).trim());
-      log("a: %s", run(cluster("start-taskmanager", "150"), 200).trim().replace('\n', ' '));
+      drill.log(
+          "a: kill -9 of the TaskManager: %s", drill.run(cluster("kill-taskmanager"), 30).trim());
+      drill.log(
+          "a: %s", drill.run(cluster("start-taskmanager", "150"), 200).trim().replace('\n', ' '));
       producer.join(120);
-      await(
+      drill.await(
           "job a restored from a checkpoint",
           180,
-          () -> "RUNNING".equals(stateOf(job)) && restoredFrom(job).isPresent());
-      await(
+          () -> "RUNNING".equals(drill.stateOf(job)) && drill.restoredFrom(job).isPresent());
+      drill.await(
           "the job without Dedup restored from a checkpoint",
           180,
-          () -> "RUNNING".equals(stateOf(pass.job)) && restoredFrom(pass.job).isPresent());
+          () ->
+              "RUNNING".equals(drill.stateOf(pass.job))
+                  && drill.restoredFrom(pass.job).isPresent());
       pass.sendPoison("after the restore", 3);
       // Old ids again, after the restore: only Dedup state restored from the checkpoint knows them.
       Producer.start(kafka, "fa-in", "a", 0, resent, 200).join(60);
-      await("all " + n + " ids of job a in the sink", 300, () -> sink.poll() >= n);
-      await(
+      drill.await("all " + n + " ids of job a in the sink", 300, () -> sink.poll() >= n);
+      drill.await(
           "all " + n + " events of job a in the aggregate files",
           180,
-          () -> aggregatedEvents(out) >= n);
+          () -> ClickstreamDrill.aggregatedEvents(out) >= n);
       sink.settle(Duration.ofSeconds(15));
-      log(
+      drill.log(
           "a: produced=%d (+%d re-sent ids) killed at sent=%d sink=%d; restored from %s; failures recorded=%d; "
               + "sink records=%d distinct ids=%d duplicates=%d missing=%d; aggregated events=%d; dead letters=%d (%d s)",
           n,
           resent,
           sentAtKill,
           inSinkAtKill,
-          restoredFrom(job).orElse("-"),
+          drill.restoredFrom(job).orElse("-"),
           flink.exceptions(job).size(),
           sink.records(),
           sink.distinct(),
           sink.records() - sink.distinct(),
           n - sink.distinct(),
-          aggregatedEvents(out),
-          deadLetters(out.resolve("dead-letter")).size(),
-          secondsSince(t0));
+          ClickstreamDrill.aggregatedEvents(out),
+          ClickstreamDrill.deadLetters(out.resolve("dead-letter")).size(),
+          ClickstreamDrill.secondsSince(t0));
       assertThat(
           "restored from",
-          restoredFrom(job).orElse("-"),
+          drill.restoredFrom(job).orElse("-"),
           org.hamcrest.Matchers.containsString("/chk-"));
       assertThat(
           "failures Flink recorded (the lost TaskManager)",
@@ -216,22 +214,17 @@ public class StreamingFaultIT {
           org.hamcrest.Matchers.greaterThanOrEqualTo(1));
       assertThat("sink records", sink.records(), equalTo(n));
       assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("a", 0, n)));
-      assertThat("events in the aggregate files", aggregatedEvents(out), equalTo((long) n));
-      assertThat("dead letters", deadLetters(out.resolve("dead-letter")), empty());
+      assertThat(
+          "events in the aggregate files",
+          ClickstreamDrill.aggregatedEvents(out),
+          equalTo((long) n));
+      assertThat("dead letters", ClickstreamDrill.deadLetters(out.resolve("dead-letter")), empty());
       pass.assertExactlyOnce("a", passSink, "a", n, t0);
     } finally {
-      cancelQuietly(job);
-      cancelQuietly(pass.job);
+      drill.cancelQuietly(job);
+      drill.cancelQuietly(pass.job);
     }
-    log("a: done in %d s", secondsSince(t0));
-  }
-
-  private static java.util.Optional<String> restoredFrom(String job) {
-    try {
-      return flink.restoredFrom(job);
-    } catch (Exception e) {
-      return java.util.Optional.empty();
-    }
+    drill.log("a: done in %d s", ClickstreamDrill.secondsSince(t0));
   }
 
   @Test
@@ -242,41 +235,44 @@ public class StreamingFaultIT {
     kafka.createTopic("fb-in", 2);
     kafka.createTopic("fb-out", 1);
     Path out = TMP.newFolder("out-b").toPath();
-    String job = submit("fb-in", "fb-out", "fb", out);
+    String job = drill.submit("fb-in", "fb-out", "fb", out);
     PassThrough pass = PassThrough.submit("pb");
-    await("job b RUNNING", 120, () -> "RUNNING".equals(stateOf(job)));
+    drill.await("job b RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(job)));
     pass.awaitRunning();
     try (SinkReader sink = new SinkReader(kafka, "fb-out");
         SinkReader passSink = new SinkReader(kafka, pass.sinkTopic)) {
       Producer.start(kafka, List.of("fb-in", pass.topic), "b", 0, half, 200).join(60);
       pass.sendPoison("before the savepoint", 3);
-      await("first " + half + " ids of job b in the sink", 180, () -> sink.poll() >= half);
-      await(
+      drill.await("first " + half + " ids of job b in the sink", 180, () -> sink.poll() >= half);
+      drill.await(
           "first " + half + " ids of the job without Dedup in its sink",
           180,
           () -> passSink.poll() >= half);
       pass.stopWithSavepoint();
-      String stopped = run(cli("stop", job, "--savepoint", "--flinkMaster=" + MASTER), 300);
+      String stopped =
+          drill.run(drill.cli("stop", job, "--savepoint", "--flinkMaster=" + MASTER), 300);
       Matcher m = Pattern.compile("with savepoint (\\S+)").matcher(stopped);
       assertTrue("no savepoint path in: " + stopped, m.find());
       String savepoint = m.group(1);
-      log("b: stopped %s with savepoint %s after %d sink records", job, savepoint, sink.poll());
+      drill.log(
+          "b: stopped %s with savepoint %s after %d sink records", job, savepoint, sink.poll());
       // While the job is down: the second half, and ids the job has already written (Dedup state
       // restored from the savepoint must drop them).
       Producer.start(kafka, List.of("fb-in", pass.topic), "b", half, 2 * half, 500).join(60);
       Producer.start(kafka, "fb-in", "b", 0, resent, 500).join(60);
-      String resumed = submit("fb-in", "fb-out", "fb", out, "--from-savepoint=" + savepoint);
+      String resumed = drill.submit("fb-in", "fb-out", "fb", out, "--from-savepoint=" + savepoint);
       pass.resume();
-      await("resumed job b RUNNING", 120, () -> "RUNNING".equals(stateOf(resumed)));
+      drill.await("resumed job b RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(resumed)));
       pass.awaitRunning();
       pass.sendPoison("after the resume", 3);
       resumedJob = resumed;
       resumedOutput = out;
       resumedTopic = "fb-in";
       resumedSink = sink.topic;
-      await("all " + 2 * half + " ids of job b in the sink", 240, () -> sink.poll() >= 2 * half);
+      drill.await(
+          "all " + 2 * half + " ids of job b in the sink", 240, () -> sink.poll() >= 2 * half);
       sink.settle(Duration.ofSeconds(15));
-      log(
+      drill.log(
           "b: produced=%d (+%d re-sent ids) sink records=%d distinct ids=%d duplicates=%d missing=%d (%d s)",
           2 * half,
           resent,
@@ -284,14 +280,14 @@ public class StreamingFaultIT {
           sink.distinct(),
           sink.records() - sink.distinct(),
           2 * half - sink.distinct(),
-          secondsSince(t0));
+          ClickstreamDrill.secondsSince(t0));
       assertThat("sink records", sink.records(), equalTo(2 * half));
       assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("b", 0, 2 * half)));
       pass.assertExactlyOnce("b", passSink, "b", 2 * half, t0);
     } finally {
-      cancelQuietly(pass.job);
+      drill.cancelQuietly(pass.job);
     }
-    log("b: done in %d s", secondsSince(t0));
+    drill.log("b: done in %d s", ClickstreamDrill.secondsSince(t0));
   }
 
   @Test
@@ -325,27 +321,29 @@ public class StreamingFaultIT {
         }
       }
       Producer.start(kafka, resumedTopic, "c", 0, 100, 200).join(60);
-      await("the 100 events after the poison in the sink", 180, () -> sink.poll() >= already + 100);
+      drill.await(
+          "the 100 events after the poison in the sink", 180, () -> sink.poll() >= already + 100);
       Path deadLetters = resumedOutput.resolve("dead-letter");
-      await(
+      drill.await(
           "both poison messages and the fuzz corpus's " + hostile.size() + " in " + deadLetters,
           180,
           () ->
               deadLetterPayloads(deadLetters).containsAll(poison)
-                  && deadLetters(deadLetters).size() >= poison.size() + hostile.size());
+                  && ClickstreamDrill.deadLetters(deadLetters).size()
+                      >= poison.size() + hostile.size());
       List<String> payloads = deadLetterPayloads(deadLetters);
-      long restarts = restarts(job);
+      long restarts = drill.restarts(job);
       List<String> exceptions = flink.exceptions(job);
-      log(
+      drill.log(
           "c: poison and fuzz sent=%d dead letters=%d (%s) events after the poison in the sink=%d state=%s restarts=%d exceptions=%d (%d s)",
           poison.size() + hostile.size(),
           payloads.size(),
           deadLetterReasons(deadLetters),
           sink.distinct() - already,
-          stateOf(job),
+          drill.stateOf(job),
           restarts,
           exceptions.size(),
-          secondsSince(t0));
+          ClickstreamDrill.secondsSince(t0));
       // Each poison message and each hostile line is one dead letter with the predicted reason.
       java.util.Map<String, Long> expected =
           new java.util.TreeMap<>(corpus.expectedDeadLetters("kafka_hostile"));
@@ -356,17 +354,17 @@ public class StreamingFaultIT {
       // patched enumerator (pipelines/src/main/java/org/apache/beam/...) each is written once.
       List<JsonNode> all = FuzzCorpus.deadLetters(deadLetters);
       List<JsonNode> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(all));
-      log("c: dead letters written=%d distinct=%d", all.size(), distinct.size());
+      drill.log("c: dead letters written=%d distinct=%d", all.size(), distinct.size());
       assertThat("dead letters by reason", FuzzCorpus.byReason(all), equalTo(expected));
       assertThat("dead letters written once each", all.size(), equalTo(distinct.size()));
       assertThat("dead-letter payloads", payloads.containsAll(poison), equalTo(true));
       corpus.assertNoPlantedValueIn(deadLetters);
-      assertThat("job state", stateOf(job), equalTo("RUNNING"));
+      assertThat("job state", drill.stateOf(job), equalTo("RUNNING"));
       assertThat("restarts", restarts, equalTo(0L));
       assertThat("exceptions", exceptions, empty());
       assertThat("sink records", sink.records(), equalTo(sink.distinct()));
     } finally {
-      cancelQuietly(job);
+      drill.cancelQuietly(job);
     }
   }
 
@@ -397,12 +395,12 @@ public class StreamingFaultIT {
       PassThrough p = new PassThrough(group, TMP.newFolder("out-" + group).toPath());
       kafka.createTopic(p.topic, 2);
       kafka.createTopic(p.sinkTopic, 1);
-      p.job = StreamingFaultIT.submit(p.topic, p.sinkTopic, group, p.out, "--dedup=false");
+      p.job = drill.submit(p.topic, p.sinkTopic, group, p.out, "--dedup=false");
       return p;
     }
 
     void awaitRunning() throws Exception {
-      await(group + " (no Dedup) RUNNING", 120, () -> "RUNNING".equals(stateOf(job)));
+      drill.await(group + " (no Dedup) RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(job)));
     }
 
     /** Sends {@code count} messages that are not JSON, each different. */
@@ -417,31 +415,32 @@ public class StreamingFaultIT {
     }
 
     void stopWithSavepoint() throws Exception {
-      String stopped = run(cli("stop", job, "--savepoint", "--flinkMaster=" + MASTER), 300);
+      String stopped =
+          drill.run(drill.cli("stop", job, "--savepoint", "--flinkMaster=" + MASTER), 300);
       Matcher m = Pattern.compile("with savepoint (\\S+)").matcher(stopped);
       assertTrue("no savepoint path in: " + stopped, m.find());
       savepoint = m.group(1);
-      log("%s: stopped %s (no Dedup) with savepoint %s", group, job, savepoint);
+      drill.log("%s: stopped %s (no Dedup) with savepoint %s", group, job, savepoint);
     }
 
     void resume() throws Exception {
       job =
-          StreamingFaultIT.submit(
+          drill.submit(
               topic, sinkTopic, group, out, "--dedup=false", "--from-savepoint=" + savepoint);
     }
 
-    void assertExactlyOnce(String drill, SinkReader sink, String prefix, int n, long t0)
+    void assertExactlyOnce(String name, SinkReader sink, String prefix, int n, long t0)
         throws Exception {
-      await(drill + ": all " + n + " ids (no Dedup) in the sink", 300, () -> sink.poll() >= n);
-      await(
-          drill + ": all " + n + " events (no Dedup) in the aggregate files",
+      drill.await(name + ": all " + n + " ids (no Dedup) in the sink", 300, () -> sink.poll() >= n);
+      drill.await(
+          name + ": all " + n + " events (no Dedup) in the aggregate files",
           180,
-          () -> aggregatedEvents(out) >= n);
+          () -> ClickstreamDrill.aggregatedEvents(out) >= n);
       Path dir = out.resolve("dead-letter");
-      await(
-          drill + ": " + poisonSent + " dead letters (no Dedup)",
+      drill.await(
+          name + ": " + poisonSent + " dead letters (no Dedup)",
           180,
-          () -> deadLetters(dir).size() >= poisonSent);
+          () -> ClickstreamDrill.deadLetters(dir).size() >= poisonSent);
       sink.settle(Duration.ofSeconds(15));
       int wrongValues = 0;
       for (Map.Entry<String, String> e : sink.values().entrySet()) {
@@ -455,7 +454,7 @@ public class StreamingFaultIT {
       }
       Map<String, Long> byType = new java.util.TreeMap<>();
       java.math.BigDecimal revenue = java.math.BigDecimal.ZERO;
-      for (Path f : aggregateFiles(out)) {
+      for (Path f : ClickstreamDrill.aggregateFiles(out)) {
         for (String line : Files.readAllLines(f)) {
           if (!line.isBlank()) {
             JsonNode a = JSON.readTree(line);
@@ -472,13 +471,13 @@ public class StreamingFaultIT {
       }
       java.math.BigDecimal expectedRevenue =
           KafkaDrill.priceSumsByType(0, n).getOrDefault("purchase", java.math.BigDecimal.ZERO);
-      List<JsonNode> letters = deadLetters(dir);
+      List<JsonNode> letters = ClickstreamDrill.deadLetters(dir);
       int distinctLetters = new java.util.HashSet<>(letters).size();
-      log(
+      drill.log(
           "%s (no Dedup, %s): produced=%d sink records=%d distinct ids=%d duplicates=%d missing=%d "
               + "wrong values=%d; aggregated events=%d by type=%s (expected %s) purchase revenue EUR=%s "
               + "(expected %s); poison sent=%d dead letters written=%d distinct=%d; restored from %s (%d s)",
-          drill,
+          name,
           job,
           n,
           sink.records(),
@@ -486,7 +485,7 @@ public class StreamingFaultIT {
           sink.records() - sink.distinct(),
           n - sink.distinct(),
           wrongValues,
-          aggregatedEvents(out),
+          ClickstreamDrill.aggregatedEvents(out),
           byType,
           KafkaDrill.countsByType(0, n),
           revenue.toPlainString(),
@@ -494,12 +493,13 @@ public class StreamingFaultIT {
           poisonSent,
           letters.size(),
           distinctLetters,
-          restoredFrom(job).orElse("-"),
-          secondsSince(t0));
+          drill.restoredFrom(job).orElse("-"),
+          ClickstreamDrill.secondsSince(t0));
       assertThat("no Dedup: sink records", sink.records(), equalTo(n));
       assertThat("no Dedup: ids", sink.ids(), equalTo(KafkaDrill.expectedIds(prefix, 0, n)));
       assertThat("no Dedup: values as sent", wrongValues, equalTo(0));
-      assertThat("no Dedup: aggregated events", aggregatedEvents(out), equalTo((long) n));
+      assertThat(
+          "no Dedup: aggregated events", ClickstreamDrill.aggregatedEvents(out), equalTo((long) n));
       assertThat("no Dedup: events per type", byType, equalTo(KafkaDrill.countsByType(0, n)));
       assertThat("no Dedup: purchase revenue EUR", revenue.compareTo(expectedRevenue), equalTo(0));
       assertThat("no Dedup: dead letters written", letters.size(), equalTo(poisonSent));
@@ -507,153 +507,12 @@ public class StreamingFaultIT {
     }
   }
 
-  /** Cancels unless already ended; never hides the test's own failure. */
-  private static void cancelQuietly(String job) {
-    try {
-      String s = flink.state(job);
-      if (!s.equals("FAILED") && !s.equals("CANCELED") && !s.equals("FINISHED")) {
-        flink.cancel(job);
-      } else {
-        log("job %s ended %s; exceptions: %s", job, s, flink.exceptions(job));
-      }
-    } catch (Exception e) {
-      log("could not cancel %s: %s", job, e.getMessage());
-    }
-  }
-
-  // ---- the job ----
-
-  private static String submit(
-      String topic, String sinkTopic, String group, Path out, String... extra) throws Exception {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "run",
-                "clickstream",
-                "--profile=flink-cluster",
-                "--flinkMaster=" + MASTER,
-                "--streaming=true",
-                "--source=kafka",
-                "--bootstrapServers=" + kafka.bootstrapServers(),
-                "--topic=" + topic,
-                "--payloadFormat=json",
-                "--kafkaWatermark=10s",
-                "--consumerGroup=" + group + "-in",
-                "--sinkTopic=" + sinkTopic,
-                "--sinkGroupId=" + group + "-sink",
-                "--window=" + WINDOW,
-                "--output=" + out));
-    args.addAll(List.of(extra));
-    long t0 = System.nanoTime();
-    String text = run(cli(args.toArray(new String[0])), 300);
-    Matcher m = SUBMITTED.matcher(text);
-    assertTrue("no job id in the CLI's output:\n" + text, m.find());
-    log(
-        "submitted %s in %d s: %s",
-        m.group(1),
-        secondsSince(t0),
-        text.lines().filter(l -> l.startsWith("submitted")).findFirst().orElse(""));
-    return m.group(1);
-  }
-
-  private static ProcessBuilder cli(String... args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-    cmd.add("-jar");
-    cmd.add(jar.toString());
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true);
-  }
-
-  private static String stateOf(String job) {
-    try {
-      return flink.state(job);
-    } catch (Exception e) {
-      return "unknown (" + e.getMessage() + ")";
-    }
-  }
-
-  private static long restarts(String job) {
-    try {
-      return flink.restarts(job);
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
-  private static long checkpoints(String job) {
-    try {
-      return flink.completedCheckpoints(job);
-    } catch (Exception e) {
-      return -1;
-    }
-  }
-
   // ---- outputs ----
-
-  private static List<Path> aggregateFiles(Path out) {
-    Path dir = out.resolve("aggregates");
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      // Finished files only: FileIO writes temporary files under dot-directories first.
-      return files
-          .filter(Files::isRegularFile)
-          .filter(f -> f.getFileName().toString().startsWith("part-"))
-          .filter(
-              f ->
-                  !dir.relativize(f).toString().startsWith(".")
-                      && !dir.relativize(f).toString().contains("/."))
-          .collect(Collectors.toList());
-    } catch (Exception e) {
-      return List.of();
-    }
-  }
-
-  private static long aggregatedEvents(Path out) {
-    long events = 0;
-    for (Path f : aggregateFiles(out)) {
-      try {
-        for (String line : Files.readAllLines(f)) {
-          if (!line.isBlank()) {
-            events += JSON.readTree(line).path("events").asLong();
-          }
-        }
-      } catch (Exception e) {
-        return -1;
-      }
-    }
-    return events;
-  }
-
-  private static List<JsonNode> deadLetters(Path dir) {
-    List<JsonNode> records = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
-      return records;
-    }
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f :
-          files
-              .filter(f -> f.getFileName().toString().startsWith("dead-letters"))
-              .sorted()
-              .collect(Collectors.toList())) {
-        for (String line : Files.readAllLines(f)) {
-          if (!line.isBlank()) {
-            records.add(JSON.readTree(line));
-          }
-        }
-      }
-    } catch (Exception e) {
-      return new ArrayList<>();
-    }
-    return records;
-  }
 
   /** The original message values of the dead letters (the Kafka source stores them base64). */
   private static List<String> deadLetterPayloads(Path dir) {
     List<String> values = new ArrayList<>();
-    for (JsonNode record : deadLetters(dir)) {
+    for (JsonNode record : ClickstreamDrill.deadLetters(dir)) {
       try {
         String value = JSON.readTree(record.path("payload").asText()).path("value_base64").asText();
         values.add(new String(java.util.Base64.getDecoder().decode(value), StandardCharsets.UTF_8));
@@ -666,7 +525,7 @@ public class StreamingFaultIT {
   }
 
   private static String deadLetterReasons(Path dir) {
-    return deadLetters(dir).stream()
+    return ClickstreamDrill.deadLetters(dir).stream()
         .map(r -> r.path("stage").asText() + "/" + r.path("reason").asText())
         .collect(Collectors.joining(", "));
   }
@@ -680,61 +539,9 @@ public class StreamingFaultIT {
     return pb;
   }
 
-  private static String run(ProcessBuilder pb, long timeoutSeconds) throws Exception {
-    return ClusterProcesses.run(
-        pb, timeoutSeconds, TMP.getRoot().toPath(), StreamingFaultIT::diagnostics);
-  }
-
-  private static void await(String what, int seconds, BooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("not within " + seconds + " s: " + what + diagnostics());
-  }
-
   private static String diagnostics() {
-    StringBuilder b = new StringBuilder("\n--- jobs: ");
-    try {
-      for (FlinkRest.Job j : flink.jobs()) {
-        b.append(j.id())
-            .append(' ')
-            .append(j.state())
-            .append(' ')
-            .append(j.name())
-            .append(" exceptions: ")
-            .append(flink.exceptions(j.id()))
-            .append("; ");
-      }
-    } catch (Exception e) {
-      b.append(e.getMessage());
-    }
-    for (String name : new String[] {"jobmanager", "taskmanager"}) {
-      Path log = state.resolve("log/" + name + ".log");
-      b.append("\n--- tail of ").append(log).append('\n');
-      try {
-        List<String> lines = Files.readAllLines(log);
-        lines
-            .subList(Math.max(0, lines.size() - 40), lines.size())
-            .forEach(l -> b.append(l).append('\n'));
-      } catch (Exception e) {
-        b.append("(unreadable: ").append(e.getMessage()).append(")\n");
-      }
-    }
-    return b.toString();
-  }
-
-  private static long secondsSince(long nanos) {
-    return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - nanos);
-  }
-
-  // @FormatMethod would need error_prone_annotations as a test dependency; the callers pass
-  // literal formats.
-  @SuppressWarnings("AnnotateFormatMethod")
-  private static void log(String format, Object... args) {
-    System.out.println("[StreamingFaultIT] " + String.format(format, args));
+    return drill.jobs()
+        + ClickstreamDrill.tails(
+            List.of(state.resolve("log/jobmanager.log"), state.resolve("log/taskmanager.log")), 40);
   }
 }
