@@ -31,6 +31,19 @@ public final class Testdata {
         "cluster".equals(System.getProperty("tributary.test.runner")));
   }
 
+  /** The bundled jar of this build (pipelines/target); fails when it was not packaged. */
+  public static Path bundledJar() {
+    Path jar =
+        root()
+            .resolve(
+                "pipelines/target/tributary-pipelines-"
+                    + System.getProperty("project.version")
+                    + "-bundled.jar");
+    org.junit.Assert.assertTrue(
+        "package the bundled jar first: " + jar, java.nio.file.Files.isRegularFile(jar));
+    return jar;
+  }
+
   /** The repository root: the nearest ancestor of the working directory holding testdata/. */
   public static Path root() {
     Path dir = Path.of("").toAbsolutePath();

@@ -61,19 +61,7 @@ final class ClickstreamDrill {
     this.tmp = tmp;
     this.diagnostics = diagnostics;
     this.flink = new FlinkRest(master);
-    this.jar = bundledJar();
-  }
-
-  /** The bundled jar of this build; fails when it was not packaged. */
-  static Path bundledJar() {
-    Path jar =
-        Testdata.root()
-            .resolve(
-                "pipelines/target/tributary-pipelines-"
-                    + System.getProperty("project.version")
-                    + "-bundled.jar");
-    assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
-    return jar;
+    this.jar = Testdata.bundledJar();
   }
 
   // ---- the job ----

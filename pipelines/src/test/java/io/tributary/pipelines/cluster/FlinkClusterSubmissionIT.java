@@ -2,11 +2,9 @@ package io.tributary.pipelines.cluster;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertTrue;
 
 import io.tributary.pipelines.Testdata;
 import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -56,13 +54,7 @@ public class FlinkClusterSubmissionIT {
 
   @Test
   public void bundledJarRunsUnchangedOnTheSessionCluster() throws Exception {
-    Path jar =
-        Testdata.root()
-            .resolve(
-                "pipelines/target/tributary-pipelines-"
-                    + System.getProperty("project.version")
-                    + "-bundled.jar");
-    assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
+    Path jar = Testdata.bundledJar();
     Path out = TMP.newFolder("out").toPath();
     String java =
         System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";

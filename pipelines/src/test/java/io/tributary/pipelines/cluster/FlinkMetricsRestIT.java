@@ -67,13 +67,7 @@ public class FlinkMetricsRestIT {
 
   @Test
   public void runningJobReportsTributaryCountersAndLagThroughFlinkRest() throws Exception {
-    Path jar =
-        Testdata.root()
-            .resolve(
-                "pipelines/target/tributary-pipelines-"
-                    + System.getProperty("project.version")
-                    + "-bundled.jar");
-    assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
+    Path jar = Testdata.bundledJar();
     Path in = TMP.newFolder("in").toPath();
     Files.copy(Testdata.file("clickstream/small.jsonl"), in.resolve("part-1.jsonl"));
     Path out = TMP.newFolder("out").toPath();

@@ -3,7 +3,6 @@ package io.tributary.pipelines.iot;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -93,13 +92,7 @@ public class IotSpecClusterIT {
 
   @Test
   public void bundledJarRunsTheSpecOnTheClusterIntoPostgres() throws Exception {
-    Path jar =
-        Testdata.root()
-            .resolve(
-                "pipelines/target/tributary-pipelines-"
-                    + System.getProperty("project.version")
-                    + "-bundled.jar");
-    assertTrue("package the bundled jar first: " + jar, Files.isRegularFile(jar));
+    Path jar = Testdata.bundledJar();
     JdbcTarget db = Postgres.server().freshDatabase();
     Path out = TMP.newFolder("out").toPath();
     String java =
