@@ -6,15 +6,26 @@
 #   runners-config/flink/cluster.sh status
 #   runners-config/flink/cluster.sh kill-taskmanager # kill -9, for fault drills
 #   runners-config/flink/cluster.sh start-taskmanager
+#   runners-config/flink/cluster.sh kill-jobmanager  # kill -9, for fault drills
+#   runners-config/flink/cluster.sh start-jobmanager
 #   runners-config/flink/cluster.sh stop
 #
 # State (config, logs, checkpoints, savepoints, pids) lives in $TRIBUTARY_FLINK_HOME
-# (default /tmp/tributary-flink). FLINK_REST_PORT and FLINK_RPC_PORT move the ports (8081, 6123).
+# (default /tmp/tributary-flink). FLINK_REST_PORT and FLINK_RPC_PORT move the ports (8081, 6123);
+# FLINK_TASK_SLOTS sets the TaskManager's slots (2: one job of parallelism 2).
+#
+# High availability: with TRIBUTARY_FLINK_HA=zookeeper:<host:port[,host:port...]> (a quorum such
+# as runners-config/zookeeper/zookeeper.sh starts), start writes ZooKeeper HA into the config:
+# leader election and the job/checkpoint registry in ZooKeeper under the cluster id
+# TRIBUTARY_FLINK_HA_CLUSTER_ID (default /tributary), job graphs, jars and checkpoint handles in
+# $TRIBUTARY_FLINK_HOME/ha. A JobManager started after one died takes over its jobs and restores
+# them from their last completed checkpoint. Unset (the default): no HA, as before.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 state="${TRIBUTARY_FLINK_HOME:-/tmp/tributary-flink}"
 port="${FLINK_REST_PORT:-8081}"
 rpc_port="${FLINK_RPC_PORT:-6123}"
+slots="${FLINK_TASK_SLOTS:-2}"
 conf="$state/conf"
 
 die() { echo "cluster.sh: $*" >&2; exit 2; }
@@ -32,9 +43,40 @@ classpath() {
 configure() {
   mkdir -p "$conf" "$state/log" "$state/checkpoints" "$state/savepoints" "$state/web-upload" "$state/tmp"
   sed -e "s#@STATE@#$state#g" -e "s#^rest.port: .*#rest.port: $port#" \
-    -e "s#^jobmanager.rpc.port: .*#jobmanager.rpc.port: $rpc_port#" "$here/conf/config.yaml" > "$conf/config.yaml"
+    -e "s#^jobmanager.rpc.port: .*#jobmanager.rpc.port: $rpc_port#" \
+    -e "s#^taskmanager.numberOfTaskSlots: .*#taskmanager.numberOfTaskSlots: $slots#" \
+    "$here/conf/config.yaml" > "$conf/config.yaml"
   cp "$here/conf/log4j.properties" "$conf/log4j.properties"
+  ha_config >> "$conf/config.yaml"
 }
+
+# The high-availability lines of config.yaml for TRIBUTARY_FLINK_HA; none when it is unset.
+ha_config() {
+  local ha="${TRIBUTARY_FLINK_HA:-}"
+  [ -n "$ha" ] || return 0
+  case "$ha" in
+    zookeeper:?*) ;;
+    *) die "TRIBUTARY_FLINK_HA: expected zookeeper:<host:port[,host:port...]>, got '$ha'" ;;
+  esac
+  mkdir -p "$state/ha"
+  cat <<YAML
+
+# High availability (cluster.sh, TRIBUTARY_FLINK_HA): ZooKeeper elects the leading JobManager and
+# keeps the running jobs and their latest completed checkpoints; the files behind them live below.
+high-availability.type: zookeeper
+high-availability.zookeeper.quorum: ${ha#zookeeper:}
+high-availability.zookeeper.path.root: /flink
+high-availability.cluster-id: ${TRIBUTARY_FLINK_HA_CLUSTER_ID:-/tributary}
+high-availability.storageDir: file://$state/ha
+# The RPC port stays the one asked for (HA would pick a random one).
+high-availability.jobmanager.port: $rpc_port
+# A new JobManager becomes leader once the dead one's ZooKeeper session expires: 15 s instead of
+# 60 s (which a ZooKeeper with tickTime 2 s caps at 40 s anyway).
+high-availability.zookeeper.client.session-timeout: 15000
+YAML
+}
+
+ha_mode() { grep -q '^high-availability.type: zookeeper' "$conf/config.yaml" 2>/dev/null && echo "zookeeper ($(sed -n 's/^high-availability.zookeeper.quorum: //p' "$conf/config.yaml"))" || echo none; }
 
 alive() { [ -f "$state/$1.pid" ] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
 
@@ -88,6 +130,17 @@ case "${1:-}" in
     alive taskmanager || die "no TaskManager running"
     kill -9 "$(cat "$state/taskmanager.pid")"; rm -f "$state/taskmanager.pid"; echo "taskmanager killed (-9)"
     ;;
+  start-jobmanager)
+    # With the config start wrote (HA or not): a JobManager in place of one that died.
+    [ -f "$conf/config.yaml" ] || die "no config in $conf: run cluster.sh start first"
+    launch jobmanager org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint
+    wait_ready "${2:-90}"
+    ;;
+  kill-jobmanager)
+    alive jobmanager || die "no JobManager running"
+    kill -9 "$(cat "$state/jobmanager.pid")"; rm -f "$state/jobmanager.pid"
+    echo "jobmanager killed (-9); high availability: $(ha_mode)"
+    ;;
   stop)
     stop_one taskmanager; stop_one jobmanager
     ;;
@@ -95,9 +148,10 @@ case "${1:-}" in
     for n in jobmanager taskmanager; do
       if alive $n; then echo "$n: running (pid $(cat "$state/$n.pid"))"; else echo "$n: stopped"; fi
     done
+    echo "high availability: $(ha_mode)"
     overview && echo || echo "REST: not answering on :$port"
     ;;
   *)
-    die "usage: cluster.sh start|stop|status|start-taskmanager|kill-taskmanager"
+    die "usage: cluster.sh start|stop|status|start-taskmanager|kill-taskmanager|start-jobmanager|kill-jobmanager"
     ;;
 esac

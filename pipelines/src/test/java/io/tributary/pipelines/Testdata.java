@@ -20,6 +20,17 @@ public final class Testdata {
 
   private Testdata() {}
 
+  /**
+   * For the ITs that start their own cluster and pick their runner themselves: they run in the
+   * {@code it-cluster} failsafe execution of pipelines/pom.xml (two side by side), not once per
+   * runner. Also with {@code -Dit.test=TheIT}, which overrides the executions' includes.
+   */
+  public static void assumeClusterExecution() {
+    org.junit.Assume.assumeTrue(
+        "runs in the it-cluster execution (pipelines/pom.xml)",
+        "cluster".equals(System.getProperty("tributary.test.runner")));
+  }
+
   /** The repository root: the nearest ancestor of the working directory holding testdata/. */
   public static Path root() {
     Path dir = Path.of("").toAbsolutePath();

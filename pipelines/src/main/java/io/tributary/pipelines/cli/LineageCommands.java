@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.pipelines.runtime.LineageGraph;
 import io.tributary.pipelines.runtime.UsageException;
+import io.tributary.transforms.lineage.LineageSpool;
+import io.tributary.transforms.lineage.LineageTransport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -33,6 +35,9 @@ final class LineageCommands {
   }
 
   static int lineage(List<String> args, PrintStream out) throws Exception {
+    if (args.stream().anyMatch(a -> a.equals("--resend") || a.startsWith("--resend="))) {
+      return resend(args, out);
+    }
     String dataset = null;
     List<Path> events = new ArrayList<>();
     Path dot = null;
@@ -65,6 +70,64 @@ final class LineageCommands {
       out.println("page: " + html);
     }
     return 0;
+  }
+
+  /**
+   * {@code lineage --resend FILE [--lineage=URL]}: delivers the OpenLineage events a run kept
+   * because their destination did not take them; exit 1 while some are still kept.
+   */
+  static int resend(List<String> args, PrintStream out) throws Exception {
+    Path spool = null;
+    String destination = null;
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      if (arg.startsWith("--resend=")) {
+        spool = Path.of(arg.substring("--resend=".length()));
+      } else if (arg.equals("--resend") && i + 1 < args.size()) {
+        spool = Path.of(args.get(++i));
+      } else if (arg.startsWith("--lineage=")) {
+        destination = arg.substring("--lineage=".length());
+        try {
+          LineageTransport.parse(destination);
+        } catch (IllegalArgumentException e) {
+          throw new UsageException(e.getMessage());
+        }
+      } else {
+        throw new UsageException("lineage --resend: unexpected argument '" + arg + "'");
+      }
+    }
+    if (spool == null) {
+      throw new UsageException(
+          "lineage --resend: expected FILE (a run keeps undelivered events in <output>/"
+              + LineageSpool.FILE_NAME
+              + ")");
+    }
+    if (!Files.isRegularFile(spool)) {
+      throw new UsageException(
+          "lineage --resend: no file '" + spool + "' (nothing kept, or already resent)");
+    }
+    LineageSpool.Resent r;
+    try {
+      r = LineageSpool.resend(spool, destination);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("lineage --resend: " + e.getMessage());
+    }
+    if (r.kept() == 0) {
+      out.println(
+          "lineage: resent " + r.delivered() + " event(s); none kept (" + spool + " removed)");
+      return 0;
+    }
+    out.println(
+        "lineage: resent "
+            + r.delivered()
+            + " event(s); "
+            + r.kept()
+            + " still kept in "
+            + spool
+            + " (last error: "
+            + r.lastError()
+            + ")");
+    return 1;
   }
 
   static int catalog(List<String> args, PrintStream out) throws Exception {

@@ -1,11 +1,14 @@
 package io.tributary.pipelines.runtime;
 
 import io.tributary.transforms.lineage.LineageDataset;
+import io.tributary.transforms.lineage.LineageSpool;
 import io.tributary.transforms.lineage.LineageTransport;
 import io.tributary.transforms.lineage.OpenLineageEvents;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageGraph;
+import io.tributary.transforms.privacy.PayloadScrubber;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +18,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.StreamingOptions;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Builds, runs and accounts for one pipeline definition: the same path for the CLI and for tests.
@@ -73,13 +77,7 @@ public final class PipelineRun {
     } catch (UsageException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    LineageTransport lineage =
-        LineageTransport.parse(
-            runOptions.getLineage().isEmpty()
-                ? "file:"
-                    + job.outputDirectory(options).replaceAll("/+$", "")
-                    + "/_openlineage.jsonl"
-                : runOptions.getLineage());
+    LineageTransport lineage = lineage(job, options);
     OpenLineageEvents events =
         OpenLineageEvents.forRun(
             runOptions.getLineageNamespace(),
@@ -109,6 +107,19 @@ public final class PipelineRun {
       progress.close();
       emit(lineage, events.start(inputs, outputs));
       emit(lineage, events.fail(inputs, outputs, e));
+      Instant now = Instant.now();
+      writeFailed(
+          job,
+          options,
+          runId,
+          now,
+          now,
+          RunAccounting.of(0, 0, Map.of(), 0, 0, 0),
+          pricing,
+          inputs,
+          outputs,
+          "build",
+          e);
       throw e;
     }
     StageGraph stages;
@@ -131,6 +142,18 @@ public final class PipelineRun {
         state = result.waitUntilFinish();
       } catch (RuntimeException e) {
         emit(lineage, events.fail(inputs, outputs, e));
+        writeFailed(
+            job,
+            options,
+            runId,
+            started,
+            Instant.now(),
+            RunAccounting.of(stages, Map.of(), Map.of()),
+            pricing,
+            inputs,
+            outputs,
+            stageOf(e, stages),
+            e);
         throw e;
       }
     }
@@ -169,6 +192,9 @@ public final class PipelineRun {
             counters,
             cost,
             pricing);
+    if (state != PipelineResult.State.DONE) {
+      summary = summary.withError(null, "the pipeline ended in state " + state);
+    }
     summary.write();
     try {
       summary.writeReport(
@@ -181,6 +207,87 @@ public final class PipelineRun {
       System.err.println("tributary: warning: run report not written: " + e.getMessage());
     }
     return summary;
+  }
+
+  /**
+   * Leaves a failed run's summary and report (state FAILED, the stage when known and the first
+   * error) and says where they are; a problem writing them never hides the run's own error.
+   */
+  private static void writeFailed(
+      PipelineDefinition job,
+      PipelineOptions options,
+      String runId,
+      Instant started,
+      Instant finished,
+      RunAccounting accounting,
+      Pricing pricing,
+      List<LineageDataset> inputs,
+      List<LineageDataset> outputs,
+      @Nullable String stage,
+      Throwable error) {
+    try {
+      RunSummary summary =
+          new RunSummary(
+                  job.name(),
+                  runId,
+                  options.getRunner().getSimpleName(),
+                  job.input(options),
+                  job.outputDirectory(options),
+                  started,
+                  finished,
+                  "FAILED",
+                  accounting,
+                  Map.of(),
+                  RunCost.measure(null, inputs, outputs, 0, 0),
+                  pricing)
+              .withError(stage, firstError(error));
+      summary.write();
+      summary.writeReport(RunReport.html(summary, inputs, "", ""));
+      System.err.println(
+          "tributary: the failed run's summary: "
+              + summary.summaryPath()
+              + ", report: "
+              + summary.reportPath());
+    } catch (IOException | RuntimeException e) {
+      System.err.println(
+          "tributary: warning: the failed run's summary not written: "
+              + e.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * The error that started it all: the innermost cause, its class and the first line of its
+   * message, scrubbed of anything that looks like personal data (a runner's message may quote a
+   * record).
+   */
+  static String firstError(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message =
+        root.getMessage() == null ? "" : root.getMessage().lines().findFirst().orElse("");
+    String scrubbed = PayloadScrubber.patternsOnly().scrub(message);
+    return root.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + scrubbed);
+  }
+
+  /**
+   * The stage a failure came from, when a runner's error names one of the run's stages (Beam step
+   * names appear in Flink's task names and in some of Beam's messages); null otherwise.
+   */
+  static @Nullable String stageOf(Throwable e, StageGraph stages) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = t.getMessage();
+      if (message == null) {
+        continue;
+      }
+      for (StageGraph.Node node : stages.stages()) {
+        if (message.contains(node.name() + "/") || message.contains("'" + node.name() + "'")) {
+          return node.name();
+        }
+      }
+    }
+    return null;
   }
 
   /** Checks the options every run takes (progress, prices): one line naming the option. */
@@ -235,13 +342,7 @@ public final class PipelineRun {
     flink.setJobName(name);
     RunOptions runOptions = options.as(RunOptions.class);
     String runId = UUID.randomUUID().toString();
-    LineageTransport lineage =
-        LineageTransport.parse(
-            runOptions.getLineage().isEmpty()
-                ? "file:"
-                    + job.outputDirectory(options).replaceAll("/+$", "")
-                    + "/_openlineage.jsonl"
-                : runOptions.getLineage());
+    LineageTransport lineage = lineage(job, options);
     OpenLineageEvents events =
         OpenLineageEvents.forRun(
             runOptions.getLineageNamespace(), job.name(), runId, "2.62.0", "STREAMING");
@@ -301,13 +402,29 @@ public final class PipelineRun {
   }
 
   /**
-   * Lineage must never fail a run: a delivery problem is reported on stderr and the run goes on.
+   * Where the run's OpenLineage events go: {@code --lineage}, by default {@code
+   * <output>/_openlineage.jsonl}; what cannot be delivered is kept in {@code
+   * <output>/_openlineage-undelivered.jsonl} ({@link LineageSpool}).
+   */
+  private static LineageTransport lineage(PipelineDefinition job, PipelineOptions options) {
+    String out = job.outputDirectory(options).replaceAll("/+$", "");
+    String destination = options.as(RunOptions.class).getLineage();
+    return LineageSpool.keeping(
+        destination.isEmpty() ? "file:" + out + "/_openlineage.jsonl" : destination,
+        Path.of(out, LineageSpool.FILE_NAME),
+        System.err);
+  }
+
+  /**
+   * Lineage must never fail a run: an event not delivered is kept and reported on stderr (by the
+   * spool), and the run goes on.
    */
   private static void emit(LineageTransport lineage, String event) {
     try {
       lineage.emit(event);
     } catch (IOException | RuntimeException e) {
-      System.err.println("tributary: warning: OpenLineage event not delivered: " + e.getMessage());
+      System.err.println(
+          "tributary: warning: OpenLineage event not delivered: " + e.getClass().getSimpleName());
     }
   }
 }

@@ -58,6 +58,12 @@ public final class RunReport {
         .append(x(s.state()))
         .append(ok ? " (balanced)" : s.accounting().balanced() ? "" : " (UNBALANCED)")
         .append("</p>");
+    if (s.errorMessage() != null) {
+      b.append("<p id=\"error\" class=\"bad\">")
+          .append(s.errorStage() == null ? "" : "In stage <code>" + x(s.errorStage()) + "</code>: ")
+          .append(x(s.errorMessage()))
+          .append("</p>");
+    }
     b.append("<table id=\"run\"><tr><th class=\"l\">run id</th><td class=\"l\">")
         .append(x(s.runId()))
         .append("</td></tr><tr><th class=\"l\">runner</th><td class=\"l\">")

@@ -17,6 +17,7 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.util.MimeTypes;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * What a run did: the accounting line and the per-stage table ({@link RunAccounting}), when, where
@@ -45,6 +46,8 @@ public final class RunSummary {
   private final Map<String, Long> counters;
   private final RunCost cost;
   private final Pricing pricing;
+  private final @Nullable String errorStage;
+  private final @Nullable String errorMessage;
 
   RunSummary(
       String pipeline,
@@ -71,6 +74,43 @@ public final class RunSummary {
     this.counters = new TreeMap<>(counters);
     this.cost = cost;
     this.pricing = pricing;
+    this.errorStage = null;
+    this.errorMessage = null;
+  }
+
+  private RunSummary(RunSummary s, @Nullable String errorStage, String errorMessage) {
+    this.pipeline = s.pipeline;
+    this.runId = s.runId;
+    this.runner = s.runner;
+    this.input = s.input;
+    this.output = s.output;
+    this.started = s.started;
+    this.finished = s.finished;
+    this.state = s.state;
+    this.accounting = s.accounting;
+    this.counters = s.counters;
+    this.cost = s.cost;
+    this.pricing = s.pricing;
+    this.errorStage = errorStage;
+    this.errorMessage = errorMessage;
+  }
+
+  /**
+   * This summary with the error that ended the run: the stage where it happened ({@code build} when
+   * the pipeline could not be built; null when the runner does not say) and the first error.
+   */
+  RunSummary withError(@Nullable String stage, String message) {
+    return new RunSummary(this, stage, message);
+  }
+
+  /** The stage the run failed in, when known. */
+  public @Nullable String errorStage() {
+    return errorStage;
+  }
+
+  /** The first error of a failed run; null for a run that did not fail. */
+  public @Nullable String errorMessage() {
+    return errorMessage;
   }
 
   /** Every {@code tributary} counter of the run (attempted values, summed over steps). */
@@ -141,6 +181,11 @@ public final class RunSummary {
     node.put("started_at", started.toString());
     node.put("finished_at", finished.toString());
     node.put("wall_seconds", wallSeconds());
+    if (errorMessage != null) {
+      ObjectNode error = node.putObject("error");
+      error.put("stage", errorStage);
+      error.put("message", errorMessage);
+    }
     node.put("read", accounting.read());
     node.put("written", accounting.written());
     node.put("dead_lettered", accounting.deadLettered());
@@ -195,6 +240,12 @@ public final class RunSummary {
         String.format(
             "tributary %s: %s on %s in %.1f s (run %s)%n",
             pipeline, state, runner, wallSeconds(), runId));
+    if (errorMessage != null) {
+      b.append("  error: ")
+          .append(errorStage == null ? "" : "in stage " + errorStage + ": ")
+          .append(errorMessage)
+          .append(System.lineSeparator());
+    }
     b.append("  ").append(accounting.line()).append(System.lineSeparator());
     accounting
         .deadLettersByReason()

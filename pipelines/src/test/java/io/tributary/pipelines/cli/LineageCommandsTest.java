@@ -109,4 +109,61 @@ public class LineageCommandsTest {
     assertEquals(2, run("lineage", "clickstream", "--events=" + events));
     assertThat(err, containsString("matches 3 datasets"));
   }
+
+  @Test
+  public void aRunWhoseLineageEndpointIsDownKeepsItsEventsAndResendDeliversThem() throws Exception {
+    int dead;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      dead = socket.getLocalPort();
+    }
+    Path output = tmp.getRoot().toPath().resolve("run");
+    assertEquals(
+        err,
+        0,
+        run(
+            "run",
+            "clickstream",
+            "--profile=direct",
+            "--input=" + Testdata.file("clickstream/small.jsonl"),
+            "--output=" + output,
+            "--lineage=http://127.0.0.1:" + dead));
+    Path spool = output.resolve(io.tributary.transforms.lineage.LineageSpool.FILE_NAME);
+    List<String> kept = Files.readAllLines(spool);
+    assertEquals(2, kept.size());
+    assertThat(kept.get(0), containsString("\"eventType\":\"START\""));
+    assertThat(kept.get(1), containsString("\"eventType\":\"COMPLETE\""));
+    assertThat(kept.get(0), containsString("ConnectException"));
+
+    // Still down: nothing delivered, exit 1, everything kept.
+    assertEquals(1, run("lineage", "--resend", spool.toString()));
+    assertThat(out, containsString("lineage: resent 0 event(s); 2 still kept in " + spool));
+
+    com.sun.net.httpserver.HttpServer receiver =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+    receiver.createContext(
+        "/api/v1/lineage",
+        exchange -> {
+          received.add(
+              new String(
+                  exchange.getRequestBody().readAllBytes(),
+                  java.nio.charset.StandardCharsets.UTF_8));
+          exchange.sendResponseHeaders(201, -1);
+          exchange.close();
+        });
+    receiver.start();
+    try {
+      String url = "http://127.0.0.1:" + receiver.getAddress().getPort();
+      assertEquals(err, 0, run("lineage", "--resend", spool.toString(), "--lineage=" + url));
+      assertThat(out, containsString("lineage: resent 2 event(s); none kept"));
+      assertEquals(2, received.size());
+      assertThat(received.get(0), containsString("\"eventType\":\"START\""));
+      assertThat(received.get(1), containsString("\"eventType\":\"COMPLETE\""));
+      assertEquals(false, Files.exists(spool));
+    } finally {
+      receiver.stop(0);
+    }
+    assertEquals(2, run("lineage", "--resend", spool.toString()));
+    assertThat(err, containsString("nothing kept, or already resent"));
+  }
 }

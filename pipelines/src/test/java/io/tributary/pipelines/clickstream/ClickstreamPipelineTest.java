@@ -111,6 +111,33 @@ public class ClickstreamPipelineTest {
   }
 
   @Test
+  public void withoutDedupEveryValidEventReachesTheAggregates() throws Exception {
+    Path out = tmp.newFolder("out").toPath();
+    ClickstreamOptions options = p.getOptions().as(ClickstreamOptions.class);
+    options.setInput(Testdata.file("clickstream/small.jsonl").toString());
+    options.setOutput(out.toString());
+    options.setDedup(false);
+    ClickstreamPipeline.build(p, options);
+    StageGraph graph = StageGraph.of(p);
+
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    RunAccounting a = RunAccounting.from(result, graph);
+
+    // The 10 re-sent duplicates of the small sample are written like any other event.
+    assertEquals(1000, a.read());
+    assertEquals(993, a.written());
+    assertEquals(0, a.deduplicated());
+    assertEquals(7, a.deadLettersByReason().values().stream().mapToLong(Long::longValue).sum());
+    assertTrue(a.line(), a.balanced());
+    long events = 0;
+    for (String line : Testdata.jsonLines(out.resolve("aggregates"))) {
+      events += new ObjectMapper().readTree(line).path("events").asLong();
+    }
+    assertEquals(993, events);
+  }
+
+  @Test
   public void batchPanesOfTheFlinkRunnerReadAsTheOnTimePane() {
     assertEquals(
         PaneInfo.Timing.ON_TIME,

@@ -41,6 +41,7 @@ public class FlinkClusterSubmissionIT {
 
   @BeforeClass
   public static void startCluster() throws Exception {
+    Testdata.assumeClusterExecution();
     state = TMP.newFolder("flink").toPath();
     String out = run(cluster("start", "150"), 240);
     assertThat(out, containsString("cluster ready"));

@@ -53,6 +53,7 @@ public class FlinkMetricsRestIT {
 
   @BeforeClass
   public static void startCluster() throws Exception {
+    Testdata.assumeClusterExecution();
     state = TMP.newFolder("flink").toPath();
     assertThat(run(cluster("start", "150"), 240), containsString("cluster ready"));
   }

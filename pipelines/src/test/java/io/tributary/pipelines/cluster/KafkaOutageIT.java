@@ -87,9 +87,8 @@ public class KafkaOutageIT {
 
   @BeforeClass
   public static void startClusterAndBroker() throws Exception {
-    // It picks its runner (the cluster) itself: once per build is enough (pom.xml excludes it from
-    // it-flink; this covers -Dit.test=KafkaOutageIT, which overrides the excludes).
-    org.junit.Assume.assumeFalse("flink".equals(System.getProperty("tributary.test.runner")));
+    // It picks its runner (the cluster) itself: pipelines/pom.xml runs it once, in it-cluster.
+    Testdata.assumeClusterExecution();
     jar =
         Testdata.root()
             .resolve(
@@ -457,7 +456,7 @@ public class KafkaOutageIT {
   /** Copies the JobManager's, TaskManager's and broker's logs to pipelines/target/kafka-outage. */
   private static void keepLogs() {
     if (state == null && kafka == null) {
-      return; // skipped (the Flink execution)
+      return; // skipped (not the it-cluster execution)
     }
     try {
       Path dir = Testdata.root().resolve("pipelines/target/kafka-outage");

@@ -342,7 +342,7 @@ public class LineageRunTest {
   }
 
   /** A job whose one step throws on every element. */
-  static final class FailingJob implements PipelineDefinition {
+  static class FailingJob implements PipelineDefinition {
     private final String out;
 
     FailingJob(String out) {
@@ -404,5 +404,38 @@ public class LineageRunTest {
     assertThat(
         events.get(1).at("/run/facets/errorMessage/stackTrace").asText(),
         containsString("injected failure on element"));
+
+    // The failed run leaves its summary and report too, naming the first error.
+    JsonNode summary = new ObjectMapper().readTree(out.resolve("_run_summary.json").toFile());
+    assertEquals("FAILED", summary.get("state").asText());
+    assertThat(
+        summary.at("/error/message").asText(),
+        containsString("IllegalStateException: injected failure on element"));
+    String report = Files.readString(out.resolve("_run_report.html"));
+    assertThat(report, containsString("<p id=\"error\" class=\"bad\">"));
+    assertThat(report, containsString("injected failure on element"));
+  }
+
+  @Test
+  public void aRunThatCannotBeBuiltLeavesASummaryNamingTheBuild() throws Exception {
+    Path out = tmp.newFolder("unbuildable").toPath();
+    PipelineDefinition unbuildable =
+        new FailingJob(out.toString()) {
+          @Override
+          public void build(Pipeline pipeline, PipelineOptions options) {
+            throw new IllegalArgumentException("--window: expected fixed:DURATION, got 'daily'");
+          }
+        };
+    assertThrows(
+        IllegalArgumentException.class, () -> PipelineRun.run(unbuildable, TestRunners.options()));
+    JsonNode summary = new ObjectMapper().readTree(out.resolve("_run_summary.json").toFile());
+    assertEquals("FAILED", summary.get("state").asText());
+    assertEquals("build", summary.at("/error/stage").asText());
+    assertEquals(
+        "IllegalArgumentException: --window: expected fixed:DURATION, got 'daily'",
+        summary.at("/error/message").asText());
+    assertThat(
+        Files.readString(out.resolve("_run_report.html")),
+        containsString("In stage <code>build</code>"));
   }
 }

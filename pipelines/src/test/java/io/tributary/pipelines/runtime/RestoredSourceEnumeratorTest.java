@@ -77,85 +77,42 @@ public class RestoredSourceEnumeratorTest {
 
   @Test
   public void aFreshSourceIsSplitAndEachSplitHandedOutOnce() throws Exception {
-    Context fresh = new Context();
-    SplitEnumerator<FlinkSourceSplit<Long>, Map<Integer, List<FlinkSourceSplit<Long>>>> e =
-        SOURCE.createEnumerator(fresh);
-    e.start();
-    fresh.registerAndAdd(e, 0);
-    fresh.runAsync();
-    fresh.registerAndAdd(e, 1);
+    Run fresh = new Run(null).readers(0).split().readers(1);
     assertThat(fresh.assigned(), equalTo(Map.of(0, List.of(0, 2), 1, List.of(1, 3))));
   }
 
   @Test
   public void restoredSourceHandsOutNothingTheReadersAlreadyOwn() throws Exception {
-    Context first = new Context();
-    SplitEnumerator<FlinkSourceSplit<Long>, Map<Integer, List<FlinkSourceSplit<Long>>>> e =
-        SOURCE.createEnumerator(first);
-    e.start();
-    first.runAsync();
-    first.registerAndAdd(e, 0);
-    first.registerAndAdd(e, 1);
-    Map<Integer, List<FlinkSourceSplit<Long>>> checkpoint = roundTrip(e.snapshotState(7));
+    Map<Integer, List<FlinkSourceSplit<Long>>> checkpoint =
+        new Run(null).split().readers(0, 1).checkpoint(7);
 
     // The readers restore their splits from their own state; the enumerator must not add copies.
-    Context restored = new Context();
-    SplitEnumerator<FlinkSourceSplit<Long>, Map<Integer, List<FlinkSourceSplit<Long>>>> r =
-        SOURCE.restoreEnumerator(restored, checkpoint);
-    r.start();
-    restored.runAsync();
-    restored.registerAndAdd(r, 0);
-    restored.registerAndAdd(r, 1);
+    Run restored = new Run(checkpoint).split().readers(0, 1);
     assertThat("splits assigned again after the restore", restored.assigned(), equalTo(Map.of()));
     assertThat(
-        "readers told that nothing more comes", restored.noMoreSplits, equalTo(List.of(0, 1)));
+        "readers told that nothing more comes",
+        restored.context.noMoreSplits,
+        equalTo(List.of(0, 1)));
 
-    // And the next checkpoint still says so (a second failure restores the same way).
-    Context again = new Context();
-    SplitEnumerator<FlinkSourceSplit<Long>, Map<Integer, List<FlinkSourceSplit<Long>>>> r2 =
-        SOURCE.restoreEnumerator(again, roundTrip(r.snapshotState(8)));
-    r2.start();
-    again.runAsync();
-    again.registerAndAdd(r2, 0);
-    again.registerAndAdd(r2, 1);
+    // And its own checkpoint still says so (a second failure restores the same way).
+    Run again = new Run(restored.checkpoint(8)).split().readers(0, 1);
     assertThat(again.assigned(), equalTo(Map.of()));
   }
 
   @Test
   public void splitsPendingAtTheCheckpointAreHandedOutOnceAfterTheRestore() throws Exception {
-    Context first = new Context();
-    SplitEnumerator<FlinkSourceSplit<Long>, Map<Integer, List<FlinkSourceSplit<Long>>>> e =
-        SOURCE.createEnumerator(first);
-    e.start();
-    first.runAsync();
-    first.registerAndAdd(e, 0); // reader 1 has not registered when the checkpoint is taken
-    Map<Integer, List<FlinkSourceSplit<Long>>> checkpoint = roundTrip(e.snapshotState(3));
-
-    Context restored = new Context();
-    SplitEnumerator<FlinkSourceSplit<Long>, Map<Integer, List<FlinkSourceSplit<Long>>>> r =
-        SOURCE.restoreEnumerator(restored, checkpoint);
-    r.start();
-    restored.runAsync();
-    restored.registerAndAdd(r, 0);
-    restored.registerAndAdd(r, 1);
+    // Reader 1 has not registered when the checkpoint is taken.
+    Map<Integer, List<FlinkSourceSplit<Long>>> checkpoint =
+        new Run(null).split().readers(0).checkpoint(3);
+    Run restored = new Run(checkpoint).split().readers(0, 1);
     assertThat(restored.assigned(), equalTo(Map.of(1, List.of(1, 3))));
   }
 
   @Test
   public void aCheckpointTakenBeforeTheSplitIsSplitOnceOnRestore() throws Exception {
-    Context first = new Context();
-    SplitEnumerator<FlinkSourceSplit<Long>, Map<Integer, List<FlinkSourceSplit<Long>>>> e =
-        SOURCE.createEnumerator(first);
-    e.start(); // the split is still running when the checkpoint is taken
-    Map<Integer, List<FlinkSourceSplit<Long>>> checkpoint = roundTrip(e.snapshotState(1));
-
-    Context restored = new Context();
-    SplitEnumerator<FlinkSourceSplit<Long>, Map<Integer, List<FlinkSourceSplit<Long>>>> r =
-        SOURCE.restoreEnumerator(restored, checkpoint);
-    r.start();
-    restored.registerAndAdd(r, 0);
-    restored.registerAndAdd(r, 1);
-    restored.runAsync();
+    // The split is still running when the checkpoint is taken.
+    Map<Integer, List<FlinkSourceSplit<Long>>> checkpoint = new Run(null).checkpoint(1);
+    Run restored = new Run(checkpoint).readers(0, 1).split();
     assertThat(restored.assigned(), equalTo(Map.of(0, List.of(0, 2), 1, List.of(1, 3))));
   }
 
@@ -163,14 +120,48 @@ public class RestoredSourceEnumeratorTest {
   public void aCheckpointWithoutTheMarkerRestoresAsBeamDid() throws Exception {
     // A savepoint of a build without the patch: all splits handed out, so its map is empty. It
     // cannot be told from a checkpoint taken before the split; it is split again (documented).
-    Context restored = new Context();
-    SplitEnumerator<FlinkSourceSplit<Long>, Map<Integer, List<FlinkSourceSplit<Long>>>> r =
-        SOURCE.restoreEnumerator(restored, new java.util.HashMap<>());
-    r.start();
-    restored.runAsync();
-    restored.registerAndAdd(r, 0);
-    restored.registerAndAdd(r, 1);
+    Run restored = new Run(new java.util.HashMap<>()).split().readers(0, 1);
     assertThat(restored.assigned(), equalTo(Map.of(0, List.of(0, 2), 1, List.of(1, 3))));
+  }
+
+  /**
+   * One enumerator of {@link #SOURCE}, created fresh or restored from a checkpoint (after a
+   * serialization round trip), and started; the test says when its split finishes and which readers
+   * register.
+   */
+  private static final class Run {
+    final Context context = new Context();
+    final SplitEnumerator<FlinkSourceSplit<Long>, Map<Integer, List<FlinkSourceSplit<Long>>>>
+        enumerator;
+
+    Run(@Nullable Map<Integer, List<FlinkSourceSplit<Long>>> checkpoint) throws Exception {
+      enumerator =
+          checkpoint == null
+              ? SOURCE.createEnumerator(context)
+              : SOURCE.restoreEnumerator(context, roundTrip(checkpoint));
+      enumerator.start();
+    }
+
+    /** Runs the asynchronous calls made so far (the split of a fresh source). */
+    Run split() {
+      context.runAsync();
+      return this;
+    }
+
+    Run readers(int... subtasks) {
+      for (int subtask : subtasks) {
+        context.registerAndAdd(enumerator, subtask);
+      }
+      return this;
+    }
+
+    Map<Integer, List<FlinkSourceSplit<Long>>> checkpoint(long id) throws Exception {
+      return roundTrip(enumerator.snapshotState(id));
+    }
+
+    Map<Integer, List<Integer>> assigned() {
+      return context.assigned();
+    }
   }
 
   private static Map<Integer, List<FlinkSourceSplit<Long>>> roundTrip(
