@@ -250,7 +250,7 @@ public final class ClickstreamPipeline {
         PaneInfo pane,
         OutputReceiver<String> out)
         throws IOException {
-      PaneMetadata meta = PaneMetadata.of(window, pane, agg.events());
+      PaneMetadata meta = PaneMetadata.of(window, pane);
       ObjectNode node = mapper.createObjectNode();
       node.put(
           "window_start",
@@ -273,9 +273,6 @@ public final class ClickstreamPipeline {
       paneNode.put("timing", meta.timing());
       paneNode.put("index", meta.index());
       paneNode.put("final", meta.isFinal());
-      // The events in this pane: with index and final flag, what a sink needs to keep a real
-      // aggregate over an empty one (docs/streaming.md).
-      paneNode.put("elements", meta.elementCount());
       out.output(mapper.writeValueAsString(node));
     }
   }
