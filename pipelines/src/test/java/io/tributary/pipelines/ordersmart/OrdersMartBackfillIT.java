@@ -3,7 +3,6 @@ package io.tributary.pipelines.ordersmart;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
 
 import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.testing.Postgres;
@@ -138,17 +137,29 @@ public class OrdersMartBackfillIT {
                 System.getProperty("java.class.path"),
                 Tributary.class.getName()));
     command.addAll(args(b, dbB));
+    Path killedLog = tmp.newFile("killed.log").toPath();
     Process p =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(tmp.newFile("killed.log"))
+            .redirectOutput(killedLog.toFile())
             .start();
     Path firstDone = b.resolve("lake/daily_category_revenue/dt=2026-11-01/_SUCCESS");
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+    // Generous: on a busy machine one partition's embedded Flink run has taken minutes.
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
     while (!Files.exists(firstDone) && System.nanoTime() < deadline && p.isAlive()) {
       Thread.sleep(100);
     }
-    assertTrue("first partition finished before the kill", Files.exists(firstDone));
+    if (!Files.exists(firstDone)) {
+      String status =
+          p.isAlive() ? "still running after 8 min" : "the backfill exited " + p.exitValue();
+      p.destroyForcibly().waitFor();
+      List<String> log = Files.readAllLines(killedLog);
+      throw new AssertionError(
+          "the first partition did not finish before the kill ("
+              + status
+              + "); its output ends:\n"
+              + String.join("\n", log.subList(Math.max(0, log.size() - 30), log.size())));
+    }
     p.destroyForcibly().waitFor();
     assertEquals(out, 0, backfill(b, dbB));
     assertThat(out, containsString("dt=2026-11-04 done"));
