@@ -119,4 +119,59 @@ public final class MartOutputs {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** The row of the golden mart (testdata/cdc/golden/mart.jsonl) with the fewest live orders. */
+  static com.fasterxml.jackson.databind.JsonNode smallestGoldenMartRow() throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.JsonNode smallest = null;
+    for (String line :
+        Files.readAllLines(io.tributary.pipelines.Testdata.file("cdc/golden/mart.jsonl"))) {
+      com.fasterxml.jackson.databind.JsonNode m = json.readTree(line);
+      if (smallest == null || m.get("orders").asLong() < smallest.get("orders").asLong()) {
+        smallest = m;
+      }
+    }
+    if (smallest == null) {
+      throw new IllegalStateException("the golden mart is empty");
+    }
+    return smallest;
+  }
+
+  /**
+   * Appends to {@code changeLog} a Debezium delete, with new LSNs, of every live (not cancelled)
+   * golden order of {@code category} created on {@code dt}; returns how many it appended.
+   */
+  static int appendDeletesOf(List<String> changeLog, String dt, String category)
+      throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    Map<String, String> categoryOf = new TreeMap<>();
+    for (String line :
+        Files.readAllLines(
+            io.tributary.pipelines.Testdata.file("cdc/golden/products_state.jsonl"))) {
+      com.fasterxml.jackson.databind.JsonNode pr = json.readTree(line);
+      categoryOf.put(pr.get("product_id").asText(), pr.get("category").asText());
+    }
+    long lsn = 90_000_000_000L;
+    int deleted = 0;
+    for (String line :
+        Files.readAllLines(io.tributary.pipelines.Testdata.file("cdc/golden/orders_state.jsonl"))) {
+      com.fasterxml.jackson.databind.JsonNode order = json.readTree(line);
+      if (order.get("created_at").asText().startsWith(dt)
+          && !"cancelled".equals(order.get("status").asText())
+          && category.equals(
+              categoryOf.getOrDefault(order.get("product_id").asText(), "unknown"))) {
+        lsn++;
+        changeLog.add(
+            "{\"before\":"
+                + line
+                + ",\"after\":null,\"source\":{\"ts_ms\":1794000000000,\"lsn\":"
+                + lsn
+                + "},\"op\":\"d\",\"ts_ms\":1794000000000}");
+        deleted++;
+      }
+    }
+    return deleted;
+  }
 }

@@ -22,7 +22,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -361,38 +360,11 @@ public class OrdersMartPostgresOutageIT {
 
     // A later change log deletes every order of the smallest (date, category): rebuilding that
     // date would drop its row, so the date's old and new content differ.
-    JsonNode smallest = null;
-    for (String line : Files.readAllLines(Testdata.file("cdc/golden/mart.jsonl"))) {
-      JsonNode m = JSON.readTree(line);
-      if (smallest == null || m.get("orders").asLong() < smallest.get("orders").asLong()) {
-        smallest = m;
-      }
-    }
-    assertNotNull(smallest);
+    JsonNode smallest = MartOutputs.smallestGoldenMartRow();
     String dt = smallest.get("dt").asText();
     String category = smallest.get("category").asText();
-    Map<String, String> categoryOf = new HashMap<>();
-    for (String line : Files.readAllLines(Testdata.file("cdc/golden/products_state.jsonl"))) {
-      JsonNode pr = JSON.readTree(line);
-      categoryOf.put(pr.get("product_id").asText(), pr.get("category").asText());
-    }
     List<String> changed = new ArrayList<>(Files.readAllLines(log));
-    long lsn = 90_000_000_000L;
-    for (String line : Files.readAllLines(Testdata.file("cdc/golden/orders_state.jsonl"))) {
-      JsonNode order = JSON.readTree(line);
-      if (order.get("created_at").asText().startsWith(dt)
-          && !"cancelled".equals(order.get("status").asText())
-          && category.equals(
-              categoryOf.getOrDefault(order.get("product_id").asText(), "unknown"))) {
-        lsn++;
-        changed.add(
-            "{\"before\":"
-                + line
-                + ",\"after\":null,\"source\":{\"ts_ms\":1794000000000,\"lsn\":"
-                + lsn
-                + "},\"op\":\"d\",\"ts_ms\":1794000000000}");
-      }
-    }
+    MartOutputs.appendDeletesOf(changed, dt, category);
     Path changedLog = tmp.newFile("orders-later.jsonl").toPath();
     Files.write(changedLog, changed);
     long oldRowsOfDate = old.stream().filter(r -> r.startsWith("dt=" + dt + "|")).count();

@@ -13,9 +13,7 @@ import io.tributary.testing.TestRunners;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -71,39 +69,11 @@ public class OrdersMartServingIT {
     assertEquals(Files.readAllLines(Testdata.file("cdc/golden/mart.jsonl")).size(), before.size());
 
     // The (date, category) with the fewest live orders; its orders are deleted later in the log.
-    JsonNode smallest = null;
-    for (String line : Files.readAllLines(Testdata.file("cdc/golden/mart.jsonl"))) {
-      JsonNode m = JSON.readTree(line);
-      if (smallest == null || m.get("orders").asLong() < smallest.get("orders").asLong()) {
-        smallest = m;
-      }
-    }
+    JsonNode smallest = MartOutputs.smallestGoldenMartRow();
     String dt = smallest.get("dt").asText();
     String category = smallest.get("category").asText();
-    Map<String, String> categoryOf = new HashMap<>();
-    for (String line : Files.readAllLines(Testdata.file("cdc/golden/products_state.jsonl"))) {
-      JsonNode pr = JSON.readTree(line);
-      categoryOf.put(pr.get("product_id").asText(), pr.get("category").asText());
-    }
     List<String> changed = new ArrayList<>(Files.readAllLines(sample));
-    long lsn = 90_000_000_000L;
-    int deleted = 0;
-    for (String line : Files.readAllLines(Testdata.file("cdc/golden/orders_state.jsonl"))) {
-      JsonNode order = JSON.readTree(line);
-      if (order.get("created_at").asText().startsWith(dt)
-          && !"cancelled".equals(order.get("status").asText())
-          && category.equals(
-              categoryOf.getOrDefault(order.get("product_id").asText(), "unknown"))) {
-        lsn++;
-        changed.add(
-            "{\"before\":"
-                + line
-                + ",\"after\":null,\"source\":{\"ts_ms\":1794000000000,\"lsn\":"
-                + lsn
-                + "},\"op\":\"d\",\"ts_ms\":1794000000000}");
-        deleted++;
-      }
-    }
+    int deleted = MartOutputs.appendDeletesOf(changed, dt, category);
     assertEquals(smallest.get("orders").asLong(), deleted);
     Path changedLog = tmp.newFile("orders-later.jsonl").toPath();
     Files.write(changedLog, changed);
