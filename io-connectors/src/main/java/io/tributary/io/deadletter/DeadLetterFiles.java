@@ -5,6 +5,7 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.io.files.CommittedFiles;
 import io.tributary.transforms.errors.Rejection;
 import io.tributary.transforms.errors.TruncatedPayload;
 import io.tributary.transforms.privacy.PayloadScrubber;
@@ -12,8 +13,6 @@ import io.tributary.transforms.privacy.ProtectionSpec;
 import java.util.Base64;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.TextIO;
-import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -50,7 +49,8 @@ import org.joda.time.Duration;
  *
  * <p>Register it as the pipeline's bad-record handler. A bounded run writes one file {@code
  * dead-letters-00000-of-00001.jsonl}; an unbounded run writes one file per minute of processing so
- * records become visible while the job runs.
+ * records become visible while the job runs, committed at checkpoints ({@link CommittedFiles}) so a
+ * restored job writes each dead letter once. The output is the names of the files written.
  *
  * <pre>{@code
  * ErrorHandler.BadRecordErrorHandler<?> handler =
@@ -59,8 +59,7 @@ import org.joda.time.Duration;
  * handler.close();
  * }</pre>
  */
-public final class DeadLetterFiles
-    extends PTransform<PCollection<BadRecord>, WriteFilesResult<Void>> {
+public final class DeadLetterFiles extends PTransform<PCollection<BadRecord>, PCollection<String>> {
   private static final String BYTES_CODER = ByteArrayCoder.of().toString();
   private static final String TRUNCATED_CODER = TruncatedPayload.coder().toString();
 
@@ -90,7 +89,7 @@ public final class DeadLetterFiles
   }
 
   @Override
-  public WriteFilesResult<Void> expand(PCollection<BadRecord> badRecords) {
+  public PCollection<String> expand(PCollection<BadRecord> badRecords) {
     if (protection != null) {
       protection.protector(); // a missing key fails here, when the pipeline is built
     }
@@ -100,12 +99,8 @@ public final class DeadLetterFiles
     }
     return lines.apply(
         "WriteDeadLetters",
-        FileIO.<String>write()
-            .via(TextIO.sink())
-            .to(directory)
-            .withPrefix("dead-letters")
-            .withSuffix(".jsonl")
-            .withNumShards(1));
+        CommittedFiles.to(directory)
+            .withNaming(FileIO.Write.defaultNaming("dead-letters", ".jsonl")));
   }
 
   @Override

@@ -3,8 +3,6 @@ package io.tributary.io.files;
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.TextIO;
-import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
@@ -24,7 +22,7 @@ import org.joda.time.Duration;
  * lines.apply(JsonLinesFiles.to("/data/out/late").withPrefix("late"));
  * }</pre>
  */
-public final class JsonLinesFiles extends PTransform<PCollection<String>, WriteFilesResult<Void>> {
+public final class JsonLinesFiles extends PTransform<PCollection<String>, PCollection<String>> {
   private final String directory;
   private final String prefix;
 
@@ -50,7 +48,7 @@ public final class JsonLinesFiles extends PTransform<PCollection<String>, WriteF
   }
 
   @Override
-  public WriteFilesResult<Void> expand(PCollection<String> lines) {
+  public PCollection<String> expand(PCollection<String> lines) {
     PCollection<String> ready = lines;
     if (lines.isBounded() == PCollection.IsBounded.UNBOUNDED) {
       ready =
@@ -66,12 +64,7 @@ public final class JsonLinesFiles extends PTransform<PCollection<String>, WriteF
     }
     return ready.apply(
         "WriteFiles",
-        FileIO.<String>write()
-            .via(TextIO.sink())
-            .to(directory)
-            .withPrefix(prefix)
-            .withSuffix(".jsonl")
-            .withNumShards(1));
+        CommittedFiles.to(directory).withNaming(FileIO.Write.defaultNaming(prefix, ".jsonl")));
   }
 
   @Override

@@ -7,8 +7,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.TextIO;
-import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -26,13 +24,17 @@ import org.apache.beam.sdk.values.PCollection;
  * in the global window (a bounded collection that was never windowed) land in the output root as
  * {@code part-00000-of-00001.jsonl}.
  *
+ * <p>On an unbounded input the files are committed at checkpoints ({@link CommittedFiles}): a job
+ * restored after a failure leaves each file as one uninterrupted run would have. The output is the
+ * names of the files written.
+ *
  * <pre>{@code
  * jsonLines.apply("WriteAggregates", WindowPartitionedFiles.to("/data/out/aggregates"));
  * }</pre>
  */
 @AutoValue
 public abstract class WindowPartitionedFiles
-    extends PTransform<PCollection<String>, WriteFilesResult<Void>> {
+    extends PTransform<PCollection<String>, PCollection<String>> {
   abstract String directory();
 
   abstract String suffix();
@@ -78,12 +80,10 @@ public abstract class WindowPartitionedFiles
   }
 
   @Override
-  public WriteFilesResult<Void> expand(PCollection<String> lines) {
+  public PCollection<String> expand(PCollection<String> lines) {
     return lines.apply(
         "WriteFiles",
-        FileIO.<String>write()
-            .via(TextIO.sink())
-            .to(directory())
+        CommittedFiles.to(directory())
             .withNaming(new PartitionNaming(suffix()))
             .withNumShards(numShards()));
   }

@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -230,7 +229,7 @@ public final class ClickstreamPipeline {
    * minute of processing time (late records are behind the watermark by definition, so an
    * event-time window here would drop them again).
    */
-  static PTransform<PCollection<String>, WriteFilesResult<Void>> lateFiles(String directory) {
+  static PTransform<PCollection<String>, PCollection<String>> lateFiles(String directory) {
     return JsonLinesFiles.to(directory).withPrefix("late");
   }
 
