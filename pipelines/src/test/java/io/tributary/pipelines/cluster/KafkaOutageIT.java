@@ -183,7 +183,7 @@ public class KafkaOutageIT {
           "all " + N + " events in the aggregate files",
           180,
           () -> ClickstreamDrill.aggregatedEvents(out) >= N);
-      sink.settle(Duration.ofSeconds(10));
+      sink.settle(ClickstreamDrill.SETTLE);
       timeline.sample();
       long inputRecords = inputRecords("ko-in");
       long restarts = drill.restarts(job);

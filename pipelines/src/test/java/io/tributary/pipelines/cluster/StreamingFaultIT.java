@@ -187,7 +187,7 @@ public class StreamingFaultIT {
           "all " + n + " events of job a in the aggregate files",
           180,
           () -> ClickstreamDrill.aggregatedEvents(out) >= n);
-      sink.settle(Duration.ofSeconds(15));
+      sink.settle(ClickstreamDrill.SETTLE);
       drill.log(
           "a: produced=%d (+%d re-sent ids) killed at sent=%d sink=%d; restored from %s; failures recorded=%d; "
               + "sink records=%d distinct ids=%d duplicates=%d missing=%d; aggregated events=%d; dead letters=%d (%d s)",
@@ -271,7 +271,7 @@ public class StreamingFaultIT {
       resumedSink = sink.topic;
       drill.await(
           "all " + 2 * half + " ids of job b in the sink", 240, () -> sink.poll() >= 2 * half);
-      sink.settle(Duration.ofSeconds(15));
+      sink.settle(ClickstreamDrill.SETTLE);
       drill.log(
           "b: produced=%d (+%d re-sent ids) sink records=%d distinct ids=%d duplicates=%d missing=%d (%d s)",
           2 * half,
@@ -441,7 +441,7 @@ public class StreamingFaultIT {
           name + ": " + poisonSent + " dead letters (no Dedup)",
           180,
           () -> ClickstreamDrill.deadLetters(dir).size() >= poisonSent);
-      sink.settle(Duration.ofSeconds(15));
+      sink.settle(ClickstreamDrill.SETTLE);
       int wrongValues = 0;
       for (Map.Entry<String, String> e : sink.values().entrySet()) {
         int i = KafkaDrill.indexOf(e.getKey());
