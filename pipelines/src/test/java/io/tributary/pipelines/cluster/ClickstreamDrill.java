@@ -290,6 +290,38 @@ final class ClickstreamDrill {
     return events;
   }
 
+  /**
+   * Every aggregate file under {@code out} with its lines' window start, pane and events, for the
+   * message of a failed count: which pane holds the extra events says what went wrong.
+   */
+  static String aggregateReport(Path out) {
+    StringBuilder b = new StringBuilder("aggregate files under ").append(out).append(":\n");
+    Path dir = out.resolve("aggregates");
+    for (Path f : aggregateFiles(out).stream().sorted().collect(Collectors.toList())) {
+      b.append("  ").append(dir.relativize(f));
+      try {
+        for (String line : Files.readAllLines(f)) {
+          if (!line.isBlank()) {
+            JsonNode a = JSON.readTree(line);
+            b.append(" [")
+                .append(a.path("window_start").asText())
+                .append(' ')
+                .append(a.path("pane").path("timing").asText())
+                .append(" #")
+                .append(a.path("pane").path("index").asText())
+                .append(" events=")
+                .append(a.path("events").asText())
+                .append(']');
+          }
+        }
+      } catch (Exception e) {
+        b.append(" unreadable: ").append(e);
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
   /** The dead letters in {@code dir} ({@code dead-letters*} files), in file order. */
   static List<JsonNode> deadLetters(Path dir) {
     List<JsonNode> records = new ArrayList<>();

@@ -228,7 +228,7 @@ public class JobManagerFailoverIT {
       assertThat("sink records", sink.records(), equalTo(n));
       assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("ha", 0, n)));
       assertThat(
-          "events in the aggregate files",
+          "events in the aggregate files\n" + ClickstreamDrill.aggregateReport(out),
           ClickstreamDrill.aggregatedEvents(out),
           equalTo((long) n));
       assertThat("dead letters", ClickstreamDrill.deadLetters(out.resolve("dead-letter")), empty());
@@ -345,7 +345,7 @@ public class JobManagerFailoverIT {
       assertThat("sink records", sink.records(), equalTo(n));
       assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("nh", 0, n)));
       assertThat(
-          "events in the aggregate files",
+          "events in the aggregate files\n" + ClickstreamDrill.aggregateReport(out),
           ClickstreamDrill.aggregatedEvents(out),
           equalTo((long) n));
       assertThat("dead letters", ClickstreamDrill.deadLetters(out.resolve("dead-letter")), empty());

@@ -227,7 +227,7 @@ public class KafkaOutageIT {
       assertThat("sink records", sink.records(), equalTo(N));
       assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("o", 0, N)));
       assertThat(
-          "events in the aggregate files",
+          "events in the aggregate files\n" + ClickstreamDrill.aggregateReport(out),
           ClickstreamDrill.aggregatedEvents(out),
           equalTo((long) N));
       assertThat("dead letters", deadLetters, empty());

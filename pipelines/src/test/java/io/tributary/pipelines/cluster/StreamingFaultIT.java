@@ -215,7 +215,7 @@ public class StreamingFaultIT {
       assertThat("sink records", sink.records(), equalTo(n));
       assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("a", 0, n)));
       assertThat(
-          "events in the aggregate files",
+          "events in the aggregate files\n" + ClickstreamDrill.aggregateReport(out),
           ClickstreamDrill.aggregatedEvents(out),
           equalTo((long) n));
       assertThat("dead letters", ClickstreamDrill.deadLetters(out.resolve("dead-letter")), empty());
@@ -499,7 +499,9 @@ public class StreamingFaultIT {
       assertThat("no Dedup: ids", sink.ids(), equalTo(KafkaDrill.expectedIds(prefix, 0, n)));
       assertThat("no Dedup: values as sent", wrongValues, equalTo(0));
       assertThat(
-          "no Dedup: aggregated events", ClickstreamDrill.aggregatedEvents(out), equalTo((long) n));
+          "no Dedup: aggregated events\n" + ClickstreamDrill.aggregateReport(out),
+          ClickstreamDrill.aggregatedEvents(out),
+          equalTo((long) n));
       assertThat("no Dedup: events per type", byType, equalTo(KafkaDrill.countsByType(0, n)));
       assertThat("no Dedup: purchase revenue EUR", revenue.compareTo(expectedRevenue), equalTo(0));
       assertThat("no Dedup: dead letters written", letters.size(), equalTo(poisonSent));
