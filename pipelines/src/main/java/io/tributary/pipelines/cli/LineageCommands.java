@@ -60,13 +60,15 @@ final class LineageCommands {
           "lineage: expected a dataset and --events=DIR (where runs wrote _openlineage.jsonl)");
     }
     LineageGraph graph = LineageGraph.load(events);
-    out.print(graph.tree(graph.find(dataset)));
+    String id = graph.find(dataset);
+    out.print(graph.tree(id));
+    LineageGraph around = graph.around(id);
     if (dot != null) {
-      Files.writeString(dot, graph.dot());
+      Files.writeString(dot, around.dot());
       out.println("graph: " + dot);
     }
     if (html != null) {
-      Files.writeString(html, graph.html());
+      Files.writeString(html, around.html());
       out.println("page: " + html);
     }
     return 0;
@@ -193,21 +195,18 @@ final class LineageCommands {
       if (graph != null) {
         List<String> ids =
             graph.datasets().stream().filter(id -> id.contains(match)).collect(Collectors.toList());
-        String last =
-            graph.lastRuns().values().stream()
-                .filter(r -> ids.stream().anyMatch(id -> graph.tree(id).contains("job " + r.job())))
-                .map(r -> r.job() + " " + r.state() + " " + r.time())
-                .sorted()
-                .reduce((a, b) -> b)
-                .orElse("-");
-        out.println("  last run:    " + last);
-        String quality =
-            ids.stream()
-                .map(graph::qualityStatus)
-                .filter(java.util.Objects::nonNull)
-                .reduce((a, b) -> b)
-                .orElse("-");
-        out.println("  quality:     " + quality);
+        // The newest run that read or wrote the dataset speaks for it, by event time.
+        List<LineageGraph.Run> newest = graph.runsOf(ids);
+        out.println(
+            "  last run:    "
+                + (newest.isEmpty()
+                    ? "-"
+                    : newest.get(0).job()
+                        + " "
+                        + newest.get(0).state()
+                        + " "
+                        + newest.get(0).time()));
+        out.println("  quality:     " + graph.newestQuality(ids));
       }
     }
     return 0;

@@ -27,4 +27,13 @@ public interface LineageOptions extends PipelineOptions {
   String getLineageNamespace();
 
   void setLineageNamespace(String value);
+
+  @Description(
+      "OpenLineage job name. Default: the pipeline's name plus a key of its inputs, e.g. "
+          + "clickstream.small.jsonl-3f9a1c, so runs of one pipeline over different inputs are "
+          + "different jobs in the lineage; give a name to keep one job across inputs.")
+  @Default.String("")
+  String getLineageJob();
+
+  void setLineageJob(String value);
 }

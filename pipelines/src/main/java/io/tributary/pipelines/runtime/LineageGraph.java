@@ -18,12 +18,14 @@ import java.util.stream.Stream;
 
 /**
  * The lineage graph read back from OpenLineage events ({@code _openlineage.jsonl} files that runs
- * wrote): datasets and jobs as nodes, read and write edges, and the last run of each job.
+ * wrote): datasets and jobs as nodes, read and write edges, the last run of each job, and every run
+ * with its own inputs and outputs (a dataset's run history, newest first, as Marquez shows it).
  *
  * <pre>{@code
  * LineageGraph g = LineageGraph.load(List.of(Path.of("/tmp/tributary")));
- * String tree = g.tree(g.find("aggregates"));
- * String dot = g.dot();
+ * String dataset = g.find("aggregates");
+ * String tree = g.tree(dataset);
+ * String dot = g.around(dataset).dot();
  * }</pre>
  */
 public final class LineageGraph {
@@ -59,6 +61,67 @@ public final class LineageGraph {
     }
   }
 
+  /** One run as its events describe it: its job, latest state, and what it read and wrote. */
+  public static final class Run {
+    final String runId;
+    final String job;
+    String state;
+    String time;
+    final Set<String> inputs = new TreeSet<>();
+    final Set<String> outputs = new TreeSet<>();
+
+    /** Dataset id to the quality summary this run reported on it. */
+    final Map<String, String> quality = new TreeMap<>();
+
+    Run(String runId, String job) {
+      this.runId = runId;
+      this.job = job;
+    }
+
+    /** The OpenLineage run id. */
+    public String runId() {
+      return runId;
+    }
+
+    /** {@code namespace.name} of the run's job. */
+    public String job() {
+      return job;
+    }
+
+    /** The state of the run's latest event: COMPLETE, FAIL, ABORT or START. */
+    public String state() {
+      return state;
+    }
+
+    /** The time of the run's latest event. */
+    public String time() {
+      return time;
+    }
+
+    /** The datasets the run read. */
+    public Set<String> inputs() {
+      return inputs;
+    }
+
+    /** The datasets the run wrote. */
+    public Set<String> outputs() {
+      return outputs;
+    }
+
+    /** The quality summary the run reported on {@code datasetId}, or null if it checked none. */
+    public String quality(String datasetId) {
+      return quality.get(datasetId);
+    }
+
+    String line() {
+      return time + " " + state + " " + job + " run " + runId;
+    }
+  }
+
+  /** Runs listed per dataset by {@link #tree}. */
+  static final int HISTORY = 10;
+
+  private final Map<String, Run> runs = new TreeMap<>();
   private final Map<String, Set<String>> jobInputs = new TreeMap<>();
   private final Map<String, Set<String>> jobOutputs = new TreeMap<>();
   private final Map<String, JobRun> lastRun = new TreeMap<>();
@@ -96,40 +159,28 @@ public final class LineageGraph {
     Set<String> in = jobInputs.computeIfAbsent(job, k -> new TreeSet<>());
     Set<String> out = jobOutputs.computeIfAbsent(job, k -> new TreeSet<>());
     String eventTime = event.path("eventTime").asText();
+    String runId = event.at("/run/runId").asText();
+    Run run = runs.computeIfAbsent(runId, k -> new Run(runId, job));
+    if (run.time == null || run.time.compareTo(eventTime) <= 0) {
+      run.time = eventTime;
+      run.state = event.path("eventType").asText();
+    }
     for (JsonNode d : event.path("inputs")) {
       in.add(id(d));
+      run.inputs.add(id(d));
       datasets.add(id(d));
       JsonNode assertions = d.at("/inputFacets/dataQualityAssertions/assertions");
       if (assertions.isArray()) {
+        run.quality.put(id(d), summary(assertions, eventTime));
         String[] previous = quality.get(id(d));
         if (previous == null || previous[0].compareTo(eventTime) <= 0) {
-          long passed = 0;
-          List<String> failed = new ArrayList<>();
-          for (JsonNode a : assertions) {
-            if (a.path("success").asBoolean()) {
-              passed++;
-            } else {
-              failed.add(a.path("assertion").asText());
-            }
-          }
-          quality.put(
-              id(d),
-              new String[] {
-                eventTime,
-                passed
-                    + "/"
-                    + assertions.size()
-                    + " assertions passed"
-                    + (failed.isEmpty() ? "" : ", failed: " + String.join("; ", failed))
-                    + " (run "
-                    + eventTime
-                    + ")"
-              });
+          quality.put(id(d), new String[] {eventTime, summary(assertions, eventTime)});
         }
       }
     }
     for (JsonNode d : event.path("outputs")) {
       out.add(id(d));
+      run.outputs.add(id(d));
       datasets.add(id(d));
     }
     String time = event.path("eventTime").asText();
@@ -138,6 +189,116 @@ public final class LineageGraph {
       lastRun.put(
           job,
           new JobRun(job, event.path("eventType").asText(), time, event.at("/run/runId").asText()));
+    }
+  }
+
+  private static String summary(JsonNode assertions, String eventTime) {
+    long passed = 0;
+    List<String> failed = new ArrayList<>();
+    for (JsonNode a : assertions) {
+      if (a.path("success").asBoolean()) {
+        passed++;
+      } else {
+        failed.add(a.path("assertion").asText());
+      }
+    }
+    return passed
+        + "/"
+        + assertions.size()
+        + " assertions passed"
+        + (failed.isEmpty() ? "" : ", failed: " + String.join("; ", failed))
+        + " (run "
+        + eventTime
+        + ")";
+  }
+
+  /** The runs that read or wrote any of {@code datasetIds}, newest first. */
+  public List<Run> runsOf(Collection<String> datasetIds) {
+    return runs.values().stream()
+        .filter(
+            r -> datasetIds.stream().anyMatch(d -> r.inputs.contains(d) || r.outputs.contains(d)))
+        .sorted(
+            java.util.Comparator.comparing((Run r) -> r.time)
+                .thenComparing(r -> r.runId)
+                .reversed())
+        .collect(Collectors.toList());
+  }
+
+  /**
+   * What the catalog says of a dataset's quality: the newest run that read or wrote it decides. If
+   * that run checked it, its result; if not, say so, and name the newest run that did check.
+   */
+  public String newestQuality(Collection<String> datasetIds) {
+    List<Run> newest = runsOf(datasetIds);
+    if (newest.isEmpty()) {
+      return "-";
+    }
+    Run latest = newest.get(0);
+    for (String d : datasetIds) {
+      if (latest.quality(d) != null) {
+        return latest.quality(d);
+      }
+    }
+    for (Run r : newest) {
+      for (String d : datasetIds) {
+        if (r.quality(d) != null) {
+          return "not checked by the newest run ("
+              + latest.line()
+              + "); last checked: "
+              + r.quality(d);
+        }
+      }
+    }
+    return "not checked by any run";
+  }
+
+  /**
+   * The part of the graph connected to {@code dataset}: its upstream and downstream jobs and
+   * datasets (transitively) and their runs, for a picture of one dataset instead of the store.
+   */
+  public LineageGraph around(String dataset) {
+    Set<String> keep = new TreeSet<>();
+    Set<String> keepJobs = new TreeSet<>();
+    reach(dataset, true, keep, keepJobs);
+    keep.remove(dataset);
+    reach(dataset, false, keep, keepJobs);
+    LineageGraph g = new LineageGraph();
+    g.datasets.addAll(keep);
+    for (String job : keepJobs) {
+      g.jobInputs.put(job, new TreeSet<>(jobInputs.getOrDefault(job, Set.of())));
+      g.jobOutputs.put(job, new TreeSet<>(jobOutputs.getOrDefault(job, Set.of())));
+      g.datasets.addAll(g.jobInputs.get(job));
+      g.datasets.addAll(g.jobOutputs.get(job));
+      if (lastRun.containsKey(job)) {
+        g.lastRun.put(job, lastRun.get(job));
+      }
+    }
+    for (Run r : runs.values()) {
+      if (keepJobs.contains(r.job)) {
+        g.runs.put(r.runId, r);
+      }
+    }
+    for (String d : g.datasets) {
+      if (quality.containsKey(d)) {
+        g.quality.put(d, quality.get(d));
+      }
+    }
+    return g;
+  }
+
+  private void reach(String dataset, boolean up, Set<String> seen, Set<String> jobs) {
+    if (!seen.add(dataset)) {
+      return;
+    }
+    Map<String, Set<String>> via = up ? jobOutputs : jobInputs;
+    Map<String, Set<String>> next = up ? jobInputs : jobOutputs;
+    for (Map.Entry<String, Set<String>> e : via.entrySet()) {
+      if (e.getValue().contains(dataset)) {
+        jobs.add(e.getKey());
+        for (String d : next.getOrDefault(e.getKey(), Set.of())) {
+          reach(d, up, seen, jobs);
+        }
+      }
     }
   }
 
@@ -187,13 +348,30 @@ public final class LineageGraph {
                     + matches));
   }
 
-  /** Upstream and downstream of {@code dataset} as an indented tree. */
+  /**
+   * Upstream and downstream of {@code dataset} as an indented tree, then the runs that read or
+   * wrote it, newest first (at most ten).
+   */
   public String tree(String dataset) {
     StringBuilder b = new StringBuilder(dataset).append('\n');
     b.append("  upstream:\n");
     walk(dataset, true, "    ", new LinkedHashSet<>(), b);
     b.append("  downstream:\n");
     walk(dataset, false, "    ", new LinkedHashSet<>(), b);
+    List<Run> history = runsOf(Set.of(dataset));
+    b.append("  runs (newest first):\n");
+    if (history.isEmpty()) {
+      b.append("    -\n");
+    }
+    for (Run r : history.subList(0, Math.min(HISTORY, history.size()))) {
+      b.append("    ")
+          .append(r.line())
+          .append(r.outputs.contains(dataset) ? " wrote it" : " read it")
+          .append('\n');
+    }
+    if (history.size() > HISTORY) {
+      b.append("    ... ").append(history.size() - HISTORY).append(" older runs\n");
+    }
     return b.toString();
   }
 

@@ -78,17 +78,17 @@ public final class PipelineRun {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
     LineageTransport lineage = lineage(job, options);
+    List<LineageDataset> inputs = job.lineageInputs(options);
+    List<LineageDataset> outputs = job.lineageOutputs(options);
     OpenLineageEvents events =
         OpenLineageEvents.forRun(
             runOptions.getLineageNamespace(),
-            job.name(),
+            lineageJob(job.name(), runOptions.getLineageJob(), inputs),
             runId,
             Pipeline.class.getPackage().getImplementationVersion() == null
                 ? "2.62.0"
                 : Pipeline.class.getPackage().getImplementationVersion(),
             options.as(StreamingOptions.class).isStreaming() ? "STREAMING" : "BATCH");
-    List<LineageDataset> inputs = job.lineageInputs(options);
-    List<LineageDataset> outputs = job.lineageOutputs(options);
 
     Progress progress =
         Progress.start(
@@ -329,6 +329,52 @@ public final class PipelineRun {
   }
 
   /**
+   * The OpenLineage job name of a run: {@code explicit} when given ({@code --lineageJob}), else the
+   * pipeline's name plus a key of its inputs: the last path segment (or topic, or table) of the
+   * first input without glob patterns, {@code +N} for N more inputs, and six hex digits of a hash
+   * of every input's namespace and name, e.g. {@code clickstream.small.jsonl-3f9a1c}. Runs of one
+   * pipeline over different inputs are then different jobs, as Marquez and the OpenLineage spec
+   * expect (a job is one thing that reads the same inputs each run); the same inputs give the same
+   * name on every machine.
+   */
+  public static String lineageJob(String pipeline, String explicit, List<LineageDataset> inputs) {
+    if (explicit != null && !explicit.isBlank()) {
+      return explicit.trim();
+    }
+    if (inputs.isEmpty()) {
+      return pipeline;
+    }
+    List<String> ids = new java.util.ArrayList<>();
+    for (LineageDataset d : inputs) {
+      ids.add(d.namespace() + ":" + d.name());
+    }
+    java.util.Collections.sort(ids);
+    String label = "input";
+    for (String segment : inputs.get(0).name().split("/")) {
+      if (!segment.isEmpty() && !segment.matches(".*[*?\\[{].*")) {
+        label = segment;
+      } else if (!segment.isEmpty()) {
+        break;
+      }
+    }
+    label = label.replaceAll("[^A-Za-z0-9._-]", "_");
+    try {
+      byte[] hash =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(String.join("\n", ids).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      String hex = java.util.HexFormat.of().formatHex(hash).substring(0, 6);
+      return pipeline
+          + "."
+          + label
+          + (inputs.size() > 1 ? "+" + (inputs.size() - 1) : "")
+          + "-"
+          + hex;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  /**
    * Submits a streaming job to a Flink cluster in detached mode ({@code --attachedMode=false}) and
    * returns its Flink job id without waiting for the job. Beam's detached result does not expose
    * the id, so it is looked up through the cluster's REST API by the job's unique name. Emits
@@ -343,12 +389,17 @@ public final class PipelineRun {
     RunOptions runOptions = options.as(RunOptions.class);
     String runId = UUID.randomUUID().toString();
     LineageTransport lineage = lineage(job, options);
+    List<LineageDataset> inputs = job.lineageInputs(options);
     OpenLineageEvents events =
         OpenLineageEvents.forRun(
-            runOptions.getLineageNamespace(), job.name(), runId, "2.62.0", "STREAMING");
+            runOptions.getLineageNamespace(),
+            lineageJob(job.name(), runOptions.getLineageJob(), inputs),
+            runId,
+            "2.62.0",
+            "STREAMING");
     Pipeline pipeline = Pipeline.create(options);
     job.build(pipeline, options);
-    emit(lineage, events.start(job.lineageInputs(options), job.lineageOutputs(options)));
+    emit(lineage, events.start(inputs, job.lineageOutputs(options)));
     pipeline.run(); // returns once the cluster accepted the job graph
     FlinkRest rest = new FlinkRest(flink.getFlinkMaster());
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);

@@ -76,7 +76,7 @@ public class ClickstreamSampleIT {
             new PrintStream(lineage, true, StandardCharsets.UTF_8),
             new PrintStream(stderr, true, StandardCharsets.UTF_8)));
     String tree = lineage.toString(StandardCharsets.UTF_8);
-    assertThat(tree, containsString("<- job tributary.clickstream (last run COMPLETE"));
+    assertThat(tree, containsString("<- job tributary.clickstream.sample.jsonl.gz-"));
     assertThat(
         tree,
         containsString(

@@ -75,7 +75,7 @@ public class LineageRunTest {
     String tree = text.toString(java.nio.charset.StandardCharsets.UTF_8);
     System.out.print(tree);
     assertThat(tree, containsString("file:" + runs.resolve("mart/lake/daily_category_revenue")));
-    assertThat(tree, containsString("<- job tributary.orders-mart (last run COMPLETE"));
+    assertThat(tree, containsString("<- job tributary.orders-mart.orders.jsonl+1-"));
     assertThat(
         tree,
         containsString(
@@ -85,7 +85,7 @@ public class LineageRunTest {
         containsString(
             "<- file:" + Testdata.file("cdc/products.jsonl").toAbsolutePath().normalize()));
     assertThat(tree, containsString("file:" + runs.resolve("clickstream/aggregates")));
-    assertThat(tree, containsString("<- job tributary.clickstream (last run COMPLETE"));
+    assertThat(tree, containsString("<- job tributary.clickstream.small.jsonl-"));
     assertThat(
         tree,
         containsString(
@@ -105,7 +105,21 @@ public class LineageRunTest {
     assertEquals("COMPLETE", events.get(1).get("eventType").asText());
     assertEquals(events.get(0).at("/run/runId"), events.get(1).at("/run/runId"));
     JsonNode complete = events.get(1);
-    assertEquals("clickstream", complete.at("/job/name").asText());
+    // The job is the pipeline over its inputs: another input file would be another job.
+    assertEquals(
+        PipelineRun.lineageJob(
+            "clickstream",
+            "",
+            List.of(
+                io.tributary.transforms.lineage.LineageDataset.file(
+                    Testdata.file("clickstream/small.jsonl")
+                        .toAbsolutePath()
+                        .normalize()
+                        .toString()))),
+        complete.at("/job/name").asText());
+    assertThat(
+        complete.at("/job/name").asText(),
+        org.hamcrest.Matchers.matchesPattern("clickstream\\.small\\.jsonl-[0-9a-f]{6}"));
     assertEquals(
         Testdata.file("clickstream/small.jsonl").toAbsolutePath().normalize().toString(),
         complete.at("/inputs/0/name").asText());
@@ -244,7 +258,9 @@ public class LineageRunTest {
         List.of("START", "COMPLETE"),
         List.of(events.get(0).get("eventType").asText(), events.get(1).get("eventType").asText()));
     JsonNode complete = events.get(1);
-    assertEquals("orders-mart", complete.at("/job/name").asText());
+    assertThat(
+        complete.at("/job/name").asText(),
+        org.hamcrest.Matchers.matchesPattern("orders-mart\\.orders\\.jsonl\\+1-[0-9a-f]{6}"));
     JsonNode orders = find(complete.get("inputs"), "cdc/orders.jsonl");
     assertEquals("file", orders.get("namespace").asText());
     assertEquals("order_id", orders.at("/facets/schema/fields/0/name").asText());
