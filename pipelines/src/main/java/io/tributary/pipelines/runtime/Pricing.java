@@ -9,9 +9,12 @@ import java.util.Iterator;
 import java.util.Set;
 
 /**
- * Unit prices for a run's cost estimate: per vCPU-hour, per GB stored and per GB of egress, in one
- * currency. From {@code --pricing=FILE} (JSON), overridden by {@code --pricePerVcpuHour}, {@code
- * --pricePerGbStored} and {@code --pricePerGbEgress}; unset prices are 0.
+ * Unit prices for a run's cost estimate: per vCPU-hour, per GB stored (a month) and per GB of
+ * egress, in one currency. Without {@code --pricing=FILE} the {@link #DEFAULT_LIST} applies (AWS
+ * on-demand list prices in us-east-1, named and dated in {@link #source()}), so a cost line is
+ * never 0 by default; a file replaces the whole list (its missing prices are 0), and {@code
+ * --pricePerVcpuHour}, {@code --pricePerGbStored} and {@code --pricePerGbEgress} override single
+ * prices of either.
  *
  * <pre>{@code
  * // pricing.json: {"currency": "EUR", "pricePerVcpuHour": 0.045, "pricePerGbStored": 0.02, "pricePerGbEgress": 0.09}
@@ -22,30 +25,55 @@ public final class Pricing {
   private static final Set<String> KEYS =
       Set.of("currency", "pricePerVcpuHour", "pricePerGbStored", "pricePerGbEgress");
 
+  /**
+   * The default price list: AWS on-demand list prices in us-east-1 (N. Virginia) as AWS published
+   * them in 2025. vCPU-hour: an m7i.large (2 vCPU, 8 GiB) at USD 0.1008 an hour, so 0.0504 per
+   * vCPU-hour; storage: S3 Standard, first 50 TB, USD 0.023 per GB-month; egress: data transfer out
+   * to the internet, first 10 TB a month, USD 0.09 per GB. Not re-checked against AWS from this
+   * build: give {@code --pricing} for your provider, region and discounts.
+   */
+  public static final Pricing DEFAULT_LIST =
+      new Pricing(
+          0.0504,
+          0.023,
+          0.09,
+          "USD",
+          "default list: AWS us-east-1 on-demand, 2025 (m7i.large vCPU-hour, S3 Standard GB-month,"
+              + " internet egress); --pricing to change");
+
   private final double perVcpuHour;
   private final double perGbStored;
   private final double perGbEgress;
   private final String currency;
+  private final String source;
 
-  private Pricing(double perVcpuHour, double perGbStored, double perGbEgress, String currency) {
+  private Pricing(
+      double perVcpuHour, double perGbStored, double perGbEgress, String currency, String source) {
     this.perVcpuHour = perVcpuHour;
     this.perGbStored = perGbStored;
     this.perGbEgress = perGbEgress;
     this.currency = currency;
+    this.source = source;
   }
 
   /** Explicit prices. */
   public static Pricing of(
       double perVcpuHour, double perGbStored, double perGbEgress, String currency) {
-    return new Pricing(perVcpuHour, perGbStored, perGbEgress, currency);
+    return new Pricing(perVcpuHour, perGbStored, perGbEgress, currency, "given prices");
+  }
+
+  /** Where the prices come from: the default list (named and dated), a file, or options. */
+  public String source() {
+    return source;
   }
 
   /** The prices the options ask for; one line naming the option or file field when one is wrong. */
   public static Pricing from(RunOptions o) throws UsageException {
-    double cpu = 0;
-    double stored = 0;
-    double egress = 0;
-    String currency = "USD";
+    double cpu = DEFAULT_LIST.perVcpuHour;
+    double stored = DEFAULT_LIST.perGbStored;
+    double egress = DEFAULT_LIST.perGbEgress;
+    String currency = DEFAULT_LIST.currency;
+    String source = DEFAULT_LIST.source;
     if (o.getPricing() != null && !o.getPricing().isBlank()) {
       Path file = Path.of(o.getPricing());
       if (!Files.isRegularFile(file)) {
@@ -80,6 +108,8 @@ public final class Pricing {
                   + new java.util.TreeSet<>(KEYS));
         }
       }
+      source = "prices from " + file;
+      currency = "USD";
       cpu = price(node, "pricePerVcpuHour", file);
       stored = price(node, "pricePerGbStored", file);
       egress = price(node, "pricePerGbEgress", file);
@@ -99,7 +129,12 @@ public final class Pricing {
         o.getPricePerGbEgress() != null
             ? check("--pricePerGbEgress", o.getPricePerGbEgress())
             : egress;
-    return new Pricing(cpu, stored, egress, currency);
+    if (o.getPricePerVcpuHour() != null
+        || o.getPricePerGbStored() != null
+        || o.getPricePerGbEgress() != null) {
+      source += ", overridden by --pricePer* options";
+    }
+    return new Pricing(cpu, stored, egress, currency, source);
   }
 
   private static double price(JsonNode node, String field, Path file) throws UsageException {

@@ -211,7 +211,7 @@ public final class RunCost {
   public String line(Pricing p) {
     return String.format(
         java.util.Locale.ROOT,
-        "cost: cpu %s + stored %s%s + egress %s = %.6f %s (estimate at %s/vCPU-h, %s/GB stored, %s/GB egress)",
+        "cost: cpu %s + stored %s%s + egress %s = %.6f %s (estimate at %s/vCPU-h, %s/GB stored, %s/GB egress; %s)",
         cpuSeconds == null
             ? "not measured"
             : String.format(java.util.Locale.ROOT, "%.1f s", cpuSeconds),
@@ -222,7 +222,8 @@ public final class RunCost {
         p.currency(),
         num(p.perVcpuHour()),
         num(p.perGbStored()),
-        num(p.perGbEgress()));
+        num(p.perGbEgress()),
+        p.source());
   }
 
   /** Adds the cost object to a summary. */

@@ -179,6 +179,7 @@ public final class RunReport {
     b.append("<tr><th class=\"l\">total (estimate)</th><td></td><td></td><th>")
         .append(String.format(Locale.ROOT, "%.6f %s", c.total(p), x(p.currency())))
         .append("</th></tr></table>");
+    b.append("<p class=\"prices\">prices: ").append(x(p.source())).append("</p>");
     b.append("<p>read ")
         .append(RunCost.human(c.totalBytesRead()))
         .append(", written ")

@@ -46,7 +46,7 @@ public class RunCostTest {
     assertEquals(3_000_000_000L, cost.totalBytesWritten());
     assertEquals(
         "cost: cpu 7200.0 s + stored 3.0 GB + egress 1.0 GB = 0.250000 EUR "
-            + "(estimate at 0.05/vCPU-h, 0.02/GB stored, 0.09/GB egress)",
+            + "(estimate at 0.05/vCPU-h, 0.02/GB stored, 0.09/GB egress; given prices)",
         cost.line(p));
 
     ObjectNode json = new ObjectMapper().createObjectNode();
@@ -104,7 +104,22 @@ public class RunCostTest {
     assertEquals(0.5, p.perVcpuHour(), 0.0);
     assertEquals(0.125, p.perGbStored(), 0.0);
     assertEquals(2.0, p.perGbEgress(), 0.0);
-    assertEquals(true, Pricing.from(PipelineOptionsFactory.create().as(RunOptions.class)).free());
+    assertThat(p.source(), containsString("prices from " + file));
+    assertThat(p.source(), containsString("overridden by --pricePer* options"));
+
+    // Nothing given: the documented default list, never a cost of 0.
+    Pricing defaults = Pricing.from(PipelineOptionsFactory.create().as(RunOptions.class));
+    assertEquals(false, defaults.free());
+    assertEquals(0.0504, defaults.perVcpuHour(), 0.0);
+    assertEquals(0.023, defaults.perGbStored(), 0.0);
+    assertEquals(0.09, defaults.perGbEgress(), 0.0);
+    assertEquals("USD", defaults.currency());
+    assertThat(defaults.source(), containsString("AWS us-east-1 on-demand, 2025"));
+    Pricing cpuOnly =
+        Pricing.from(
+            PipelineOptionsFactory.fromArgs("--pricePerVcpuHour=0.1").as(RunOptions.class));
+    assertEquals(0.1, cpuOnly.perVcpuHour(), 0.0);
+    assertEquals("the rest stays the default list", 0.023, cpuOnly.perGbStored(), 0.0);
   }
 
   @Test
