@@ -201,6 +201,8 @@ public final class PipelineRun {
           RunReport.html(
               summary,
               finalInputs,
+              outputs,
+              options.as(StreamingOptions.class).isStreaming(),
               LineageGraph.ofEvents(List.of(last)).svg(),
               job.graphSvg(options)));
     } catch (IOException | RuntimeException e) {

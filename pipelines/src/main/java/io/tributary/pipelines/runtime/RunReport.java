@@ -10,9 +10,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The run report: a self-contained HTML page ({@code <output>/_run_report.html}, no scripts, no
- * network) with the run's state and accounting, metrics per stage, dead letters by reason, quality
- * results, cost, and the run's lineage graph as inline SVG. {@code PipelineRun} writes it after
- * every run; {@code _run_summary.json} holds the same numbers as JSON.
+ * network) with the run's state, throughput and accounting, links to its outputs, metrics per stage
+ * (event-time lag only for streaming runs), dead letters by reason, quality results (only when a
+ * quality stage ran, with a link to its own report), cost with the source of its prices, and the
+ * run's lineage graph as inline SVG. {@code PipelineRun} writes it after every run; {@code
+ * _run_summary.json} holds the same numbers as JSON.
  *
  * <pre>{@code
  * RunSummary summary = PipelineRun.run(job, options);
@@ -39,6 +41,21 @@ public final class RunReport {
    */
   public static String html(
       RunSummary s, List<LineageDataset> inputs, String lineageSvg, String pipelineSvg) {
+    return html(s, inputs, List.of(), false, lineageSvg, pipelineSvg);
+  }
+
+  /**
+   * The report with links to every output ({@code outputs}; files under the output directory are
+   * linked relative to the report) and, for a streaming run only, the event-time lag per stage (in
+   * a batch run over old files the lag is the files' age, not a delay).
+   */
+  public static String html(
+      RunSummary s,
+      List<LineageDataset> inputs,
+      List<LineageDataset> outputs,
+      boolean streaming,
+      String lineageSvg,
+      String pipelineSvg) {
     StringBuilder b = new StringBuilder();
     boolean ok = "DONE".equals(s.state()) && s.accounting().balanced();
     b.append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Run report: ")
@@ -72,9 +89,12 @@ public final class RunReport {
         .append(x(String.valueOf(s.started())))
         .append("</td></tr><tr><th class=\"l\">wall time</th><td class=\"l\">")
         .append(String.format(Locale.ROOT, "%.1f s", s.wallSeconds()))
+        .append("</td></tr><tr><th class=\"l\">throughput</th><td class=\"l\" id=\"throughput\">")
+        .append(throughput(s))
         .append("</td></tr><tr><th class=\"l\">output</th><td class=\"l\">")
         .append(x(s.output()))
         .append("</td></tr></table>");
+    outputs(b, s, outputs);
 
     b.append("<h2>Accounting</h2><p id=\"accounting\"><code>")
         .append(x(s.accounting().line()))
@@ -82,7 +102,9 @@ public final class RunReport {
 
     b.append(
         "<h2>Stages</h2><table id=\"stages\"><tr><th class=\"l\">stage</th><th class=\"l\">role</th><th>in</th><th>out</th>"
-            + "<th>dead-lettered</th><th class=\"l\">other exits</th><th>lag min</th><th>lag mean</th><th>lag max</th><th>balanced</th></tr>");
+            + "<th>dead-lettered</th><th class=\"l\">other exits</th>"
+            + (streaming ? "<th>lag min</th><th>lag mean</th><th>lag max</th>" : "")
+            + "<th>balanced</th></tr>");
     for (StageAccounting st : s.accounting().stages()) {
       StringBuilder exits = new StringBuilder();
       st.exits()
@@ -101,31 +123,47 @@ public final class RunReport {
           .append(st.rejectedTotal())
           .append("</td><td class=\"l\">")
           .append(x(exits.toString()))
-          .append("</td><td>")
-          .append(st.lag() == null ? "-" : Progress.duration(st.lag().min()))
-          .append("</td><td>")
-          .append(st.lag() == null ? "-" : Progress.duration((long) st.lag().mean()))
-          .append("</td><td>")
-          .append(st.lag() == null ? "-" : Progress.duration(st.lag().max()))
-          .append("</td><td class=\"")
+          .append("</td>");
+      if (streaming) {
+        b.append("<td>")
+            .append(st.lag() == null ? "-" : Progress.duration(st.lag().min()))
+            .append("</td><td>")
+            .append(st.lag() == null ? "-" : Progress.duration((long) st.lag().mean()))
+            .append("</td><td>")
+            .append(st.lag() == null ? "-" : Progress.duration(st.lag().max()))
+            .append("</td>");
+      }
+      b.append("<td class=\"")
           .append(st.balanced() ? "ok\">yes" : "bad\">NO: " + st.unaccounted() + " unaccounted")
           .append("</td></tr>");
     }
     b.append("</table>");
 
-    b.append(
-        "<h2>Dead letters by reason</h2><table id=\"dead-letters\"><tr><th class=\"l\">stage.reason</th><th>records</th></tr>");
-    for (Map.Entry<String, Long> e : s.accounting().deadLettersByReason().entrySet()) {
-      b.append("<tr><td class=\"l\">")
-          .append(x(e.getKey()))
-          .append("</td><td>")
-          .append(e.getValue())
-          .append("</td></tr>");
+    b.append("<h2>Dead letters by reason</h2>");
+    if (s.accounting().deadLettersByReason().isEmpty()) {
+      b.append("<p id=\"dead-letters\">None.</p>");
+    } else {
+      b.append(
+          "<table id=\"dead-letters\"><tr><th class=\"l\">stage.reason</th><th>records</th></tr>");
+      for (Map.Entry<String, Long> e : s.accounting().deadLettersByReason().entrySet()) {
+        b.append("<tr><td class=\"l\">")
+            .append(x(e.getKey()))
+            .append("</td><td>")
+            .append(e.getValue())
+            .append("</td></tr>");
+      }
+      b.append("</table>");
     }
-    b.append("</table>");
 
-    b.append("<h2>Quality</h2>");
-    boolean anyQuality = false;
+    boolean anyQuality = inputs.stream().anyMatch(in -> in.quality() != null);
+    if (anyQuality) {
+      b.append("<h2>Quality</h2>");
+      java.nio.file.Path qualityReport = localPath(s.output()).resolve("quality/report.html");
+      if (java.nio.file.Files.isRegularFile(qualityReport)) {
+        b.append(
+            "<p>The windows, anomalies and trends: <a href=\"quality/report.html\">quality/report.html</a></p>");
+      }
+    }
     for (LineageDataset in : inputs) {
       DataQuality q = in.quality();
       if (q == null) {
@@ -148,9 +186,6 @@ public final class RunReport {
             .append("</td></tr>");
       }
       b.append("</table>");
-    }
-    if (!anyQuality) {
-      b.append("<p>No quality stage in this run (clickstream: <code>--checks</code>).</p>");
     }
 
     RunCost c = s.cost();
@@ -192,6 +227,47 @@ public final class RunReport {
     b.append("<h2>Lineage</h2><div id=\"lineage\">").append(lineageSvg).append("</div>");
     b.append("</body></html>\n");
     return b.toString();
+  }
+
+  /** Records read per second of wall time, e.g. {@code 1,000 read in 12.3 s: 81 records/s}. */
+  static String throughput(RunSummary s) {
+    long read = s.accounting().read();
+    double wall = s.wallSeconds();
+    return String.format(
+        Locale.ROOT,
+        "%,d read in %.1f s: %s records/s",
+        read,
+        wall,
+        wall > 0 ? String.format(Locale.ROOT, "%,.0f", read / wall) : "-");
+  }
+
+  /** A list of the run's outputs, each a link: relative under the output directory, else as is. */
+  private static void outputs(StringBuilder b, RunSummary s, List<LineageDataset> outputs) {
+    if (outputs.isEmpty()) {
+      return;
+    }
+    b.append("<h2>Outputs</h2><ul id=\"outputs\">");
+    java.nio.file.Path root = localPath(s.output());
+    for (LineageDataset d : outputs) {
+      b.append("<li>");
+      if ("file".equals(d.namespace())) {
+        java.nio.file.Path p = localPath(d.name());
+        String href =
+            p.startsWith(root) && !p.equals(root)
+                ? root.relativize(p).toString().replace('\\', '/') + "/"
+                : p.toUri().toString();
+        b.append("<a href=\"").append(x(href)).append("\">").append(x(d.name())).append("</a>");
+      } else {
+        b.append(x(d.namespace() + ":" + d.name()));
+      }
+      b.append("</li>");
+    }
+    b.append("</ul>");
+  }
+
+  private static java.nio.file.Path localPath(String pathOrUri) {
+    String p = pathOrUri.startsWith("file:") ? java.net.URI.create(pathOrUri).getPath() : pathOrUri;
+    return java.nio.file.Path.of(p).toAbsolutePath().normalize();
   }
 
   private static void costRow(

@@ -271,7 +271,21 @@ public final class RunSummary {
     b.append("  output:  ").append(output).append(System.lineSeparator());
     b.append("  summary: ").append(summaryPath()).append(System.lineSeparator());
     b.append("  report:  ").append(reportPath()).append(System.lineSeparator());
+    String quality = qualityReportPath();
+    if (quality != null) {
+      b.append("  quality: ").append(quality).append(System.lineSeparator());
+    }
     return b.toString();
+  }
+
+  /** The quality stage's report ({@code <output>/quality/report.html}) if this run wrote one. */
+  public @org.checkerframework.checker.nullness.qual.Nullable String qualityReportPath() {
+    try {
+      java.nio.file.Path p = java.nio.file.Path.of(output, "quality", "report.html");
+      return java.nio.file.Files.isRegularFile(p) ? p.toString() : null;
+    } catch (RuntimeException e) {
+      return null; // an output that is not a local path (an object store) has no local report
+    }
   }
 
   /** Where {@link #write()} puts the summary. */

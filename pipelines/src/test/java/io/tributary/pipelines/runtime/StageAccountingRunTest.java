@@ -2,6 +2,7 @@ package io.tributary.pipelines.runtime;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -283,6 +284,32 @@ public class StageAccountingRunTest {
     assertThat(text, containsString("dedup_delivery"));
     String html = RunReport.html(summary, List.of(), "");
     assertThat(html, containsString("<td class=\"l\">dedup_event</td>"));
+
+    // The report links the outputs, shows throughput, hides what did not run, and shows the
+    // event-time lag only for a streaming run.
+    String out = summary.output();
+    String report =
+        RunReport.html(
+            summary,
+            List.of(),
+            List.of(
+                io.tributary.transforms.lineage.LineageDataset.file(out + "/rows"),
+                io.tributary.transforms.lineage.LineageDataset.file("/elsewhere/archive"),
+                io.tributary.transforms.lineage.LineageDataset.kafka("broker:9092", "clicks")),
+            false,
+            "",
+            "");
+    assertThat(report, containsString("<a href=\"rows/\">" + out + "/rows</a>"));
+    assertThat(
+        report, containsString("<a href=\"file:///elsewhere/archive\">/elsewhere/archive</a>"));
+    assertThat(report, containsString("<li>kafka://broker:9092:clicks</li>"));
+    assertThat(report, containsString("23 read in "));
+    assertThat(report, containsString(" records/s"));
+    assertThat(report, not(containsString("lag min")));
+    assertThat(report, not(containsString("<h2>Quality</h2>")));
+    assertThat(
+        RunReport.html(summary, List.of(), List.of(), true, "", ""), containsString("lag min"));
+    assertThat(summary.toText(), not(containsString("quality:")));
   }
 
   @Test
