@@ -73,6 +73,10 @@ public class StreamingFaultIT {
   private static final String MASTER = "localhost:" + REST_PORT;
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Runs the job without Dedup's CLI calls beside the Dedup job's. */
+  private static final java.util.concurrent.ExecutorService BESIDE =
+      java.util.concurrent.Executors.newSingleThreadExecutor();
+
   private static KafkaBroker kafka;
   private static Path state;
   private static ClickstreamDrill drill;
@@ -107,6 +111,7 @@ public class StreamingFaultIT {
 
   @AfterClass
   public static void stopEverything() throws Exception {
+    BESIDE.shutdownNow();
     try {
       if (flink != null) {
         for (FlinkRest.Job job : flink.jobs()) {
@@ -140,10 +145,13 @@ public class StreamingFaultIT {
     kafka.createTopic("fa-in", 2);
     kafka.createTopic("fa-out", 1);
     Path out = TMP.newFolder("out-a").toPath();
-    String job = drill.submit("fa-in", "fa-out", "fa", out, "--sinkShards=2");
     // Beside it, on the same TaskManager, the same job without Dedup: what it writes is what the
-    // source and the sinks deliver after the restore, nothing hides a second read.
-    PassThrough pass = PassThrough.submit("pa");
+    // source and the sinks deliver after the restore, nothing hides a second read. The two CLI
+    // submissions run at once (each is a JVM uploading the bundled jar).
+    java.util.concurrent.Future<PassThrough> passing =
+        BESIDE.submit(() -> PassThrough.submit("pa"));
+    String job = drill.submit("fa-in", "fa-out", "fa", out, "--sinkShards=2");
+    PassThrough pass = passing.get(10, TimeUnit.MINUTES);
     drill.await("job a RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(job)));
     pass.awaitRunning();
     try (SinkReader sink = new SinkReader(kafka, "fa-out");
@@ -235,8 +243,10 @@ public class StreamingFaultIT {
     kafka.createTopic("fb-in", 2);
     kafka.createTopic("fb-out", 1);
     Path out = TMP.newFolder("out-b").toPath();
+    java.util.concurrent.Future<PassThrough> passing =
+        BESIDE.submit(() -> PassThrough.submit("pb"));
     String job = drill.submit("fb-in", "fb-out", "fb", out);
-    PassThrough pass = PassThrough.submit("pb");
+    PassThrough pass = passing.get(10, TimeUnit.MINUTES);
     drill.await("job b RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(job)));
     pass.awaitRunning();
     try (SinkReader sink = new SinkReader(kafka, "fb-out");
@@ -248,9 +258,15 @@ public class StreamingFaultIT {
           "first " + half + " ids of the job without Dedup in its sink",
           180,
           () -> passSink.poll() >= half);
-      pass.stopWithSavepoint();
+      java.util.concurrent.Future<?> passStopped =
+          BESIDE.submit(
+              () -> {
+                pass.stopWithSavepoint();
+                return null;
+              });
       String stopped =
           drill.run(drill.cli("stop", job, "--savepoint", "--flinkMaster=" + MASTER), 300);
+      passStopped.get(10, TimeUnit.MINUTES);
       Matcher m = Pattern.compile("with savepoint (\\S+)").matcher(stopped);
       assertTrue("no savepoint path in: " + stopped, m.find());
       String savepoint = m.group(1);
@@ -260,8 +276,14 @@ public class StreamingFaultIT {
       // restored from the savepoint must drop them).
       Producer.start(kafka, List.of("fb-in", pass.topic), "b", half, 2 * half, 500).join(60);
       Producer.start(kafka, "fb-in", "b", 0, resent, 500).join(60);
+      java.util.concurrent.Future<?> passResumed =
+          BESIDE.submit(
+              () -> {
+                pass.resume();
+                return null;
+              });
       String resumed = drill.submit("fb-in", "fb-out", "fb", out, "--from-savepoint=" + savepoint);
-      pass.resume();
+      passResumed.get(10, TimeUnit.MINUTES);
       drill.await("resumed job b RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(resumed)));
       pass.awaitRunning();
       pass.sendPoison("after the resume", 3);
