@@ -5,24 +5,20 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tributary.io.files.CommittedFiles;
+import io.tributary.io.files.JsonLinesFiles;
 import io.tributary.transforms.errors.Rejection;
 import io.tributary.transforms.errors.TruncatedPayload;
 import io.tributary.transforms.privacy.PayloadScrubber;
 import io.tributary.transforms.privacy.ProtectionSpec;
 import java.util.Base64;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
-import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
-import org.apache.beam.sdk.transforms.windowing.FixedWindows;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Duration;
 
 /**
  * Writes bad records as JSON lines, one object per rejected input: {@code
@@ -48,9 +44,11 @@ import org.joda.time.Duration;
  * every other byte, including those that made the record invalid, is kept.
  *
  * <p>Register it as the pipeline's bad-record handler. A bounded run writes one file {@code
- * dead-letters-00000-of-00001.jsonl}; an unbounded run writes one file per minute of processing so
- * records become visible while the job runs, committed at checkpoints ({@link CommittedFiles}) so a
- * restored job writes each dead letter once. The output is the names of the files written.
+ * dead-letters-00000-of-00001.jsonl}; an unbounded run writes one file per minute of processing
+ * ({@code dead-letters-pane-<n>-00000-of-00001.jsonl}, {@link JsonLinesFiles}) so records become
+ * visible while the job runs, committed at checkpoints ({@link
+ * io.tributary.io.files.CommittedFiles}) so a restored job writes each dead letter once. The output
+ * is the names of the files written.
  *
  * <pre>{@code
  * ErrorHandler.BadRecordErrorHandler<?> handler =
@@ -94,13 +92,9 @@ public final class DeadLetterFiles extends PTransform<PCollection<BadRecord>, PC
       protection.protector(); // a missing key fails here, when the pipeline is built
     }
     PCollection<String> lines = badRecords.apply("ToJson", ParDo.of(new ToJsonFn(protection)));
-    if (lines.isBounded() == PCollection.IsBounded.UNBOUNDED) {
-      lines = lines.apply("EveryMinute", Window.into(FixedWindows.of(Duration.standardMinutes(1))));
-    }
-    return lines.apply(
-        "WriteDeadLetters",
-        CommittedFiles.to(directory)
-            .withNaming(FileIO.Write.defaultNaming("dead-letters", ".jsonl")));
+    // Not windowed by the records' own timestamps: a record rejected before it had an event time
+    // carries Beam's minimum timestamp, which named files "dead-letters--290308-12-21T20:00...".
+    return lines.apply("WriteDeadLetters", JsonLinesFiles.to(directory).withPrefix("dead-letters"));
   }
 
   @Override

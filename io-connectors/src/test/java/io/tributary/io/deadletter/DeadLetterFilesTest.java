@@ -1,6 +1,7 @@
 package io.tributary.io.deadletter;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,6 +39,46 @@ import org.junit.runners.JUnit4;
 public class DeadLetterFilesTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  /**
+   * An unbounded run: records rejected before they had an event time carry Beam's minimum
+   * timestamp; their file is named by its pane of processing time, never by that timestamp.
+   */
+  @Test
+  public void anUnboundedRunNamesItsFilesByPaneNotByTheRecordsTimestamps() throws Exception {
+    Path out = tmp.newFolder("dl-stream").toPath();
+    Schema schema = Schema.builder().addStringField("id").build();
+    BadRecordErrorHandler<?> handler =
+        p.registerBadRecordErrorHandler(DeadLetterFiles.to(out.toString()));
+    p.apply(
+            org.apache.beam.sdk.testing.TestStream.create(
+                    org.apache.beam.sdk.coders.StringUtf8Coder.of())
+                .addElements(
+                    org.apache.beam.sdk.values.TimestampedValue.of(
+                        "not json",
+                        org.apache.beam.sdk.transforms.windowing.BoundedWindow.TIMESTAMP_MIN_VALUE),
+                    org.apache.beam.sdk.values.TimestampedValue.of(
+                        "{\"id\":7}", org.joda.time.Instant.parse("2026-11-01T10:00:00Z")))
+                .advanceWatermarkToInfinity())
+        .apply(DecodeJson.toRows(schema).withBadRecordErrorHandler(handler));
+    handler.close();
+    p.run().waitUntilFinish();
+
+    List<Path> all;
+    try (Stream<Path> files = Files.list(out)) {
+      all =
+          files
+              .filter(f -> Files.isRegularFile(f) && !f.getFileName().toString().startsWith("."))
+              .collect(Collectors.toList());
+    }
+    long records = 0;
+    for (Path f : all) {
+      String name = f.getFileName().toString();
+      assertTrue(name, name.matches("dead-letters(-pane-\\d+(-last)?)?-00000-of-00001\\.jsonl"));
+      records += Files.readAllLines(f).size();
+    }
+    assertEquals(all.toString(), 2, records);
+  }
 
   @Test
   public void writesStageReasonMessageAndTheOriginalPayload() throws Exception {
