@@ -71,14 +71,6 @@ import org.junit.runners.MethodSorters;
 @RunWith(JUnit4.class)
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class JobManagerFailoverIT {
-  /**
-   * The profile's 10-s checkpoints, not the drills' 2 s: with 2-s checkpoints, in one run beside
-   * three other cluster drills (load 12-14), both steps counted 1501 and 1503 events in the
-   * aggregate files for 1,500 (sink exact); idle, the same build passed. Kept at 10 s, where every
-   * earlier run was exact, until the cause is found (the failure message lists every pane file).
-   */
-  private static final String PROFILE_CHECKPOINTS = "--checkpointingInterval=10000";
-
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
   // Away from the other cluster ITs' ports (18581/16523, 18681/16623, 18781/16723).
@@ -171,7 +163,7 @@ public class JobManagerFailoverIT {
     kafka.createTopic("ha-in", 2);
     kafka.createTopic("ha-out", 1);
     Path out = TMP.newFolder("out-ha").toPath();
-    String job = drill.submit("ha-in", "ha-out", "ha", out, "--dedup=false", PROFILE_CHECKPOINTS);
+    String job = drill.submit("ha-in", "ha-out", "ha", out, "--dedup=false");
     drill.await("job a RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(job)));
     try (SinkReader sink = new SinkReader(kafka, "ha-out")) {
       Producer.start(kafka, "ha-in", "ha", 0, n / 2, 150).join(60);
@@ -258,7 +250,7 @@ public class JobManagerFailoverIT {
     kafka.createTopic("nh-in", 2);
     kafka.createTopic("nh-out", 1);
     Path out = TMP.newFolder("out-nh").toPath();
-    String job = drill.submit("nh-in", "nh-out", "nh", out, "--dedup=false", PROFILE_CHECKPOINTS);
+    String job = drill.submit("nh-in", "nh-out", "nh", out, "--dedup=false");
     drill.await("job b RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(job)));
     String resumed = null;
     try (SinkReader sink = new SinkReader(kafka, "nh-out")) {
@@ -295,13 +287,7 @@ public class JobManagerFailoverIT {
       int inSinkAtResubmit = sink.poll();
       String again =
           drill.submit(
-              "nh-in",
-              "nh-out",
-              "nh",
-              out,
-              "--dedup=false",
-              PROFILE_CHECKPOINTS,
-              "--from-savepoint=" + checkpoint);
+              "nh-in", "nh-out", "nh", out, "--dedup=false", "--from-savepoint=" + checkpoint);
       resumed = again;
       String started = jobManagerStart.get(300, TimeUnit.SECONDS);
       long jobManagerReady = taskManagerRegistered.get();
