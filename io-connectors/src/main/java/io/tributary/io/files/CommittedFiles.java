@@ -40,9 +40,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * soon as a pane is written. After a failure Flink restores the last checkpoint and computes again
  * what came after it, and the panes of that second attempt need not hold the same elements (the
  * watermark arrives at another moment, so a window's on-time pane takes events that were a late
- * pane before). The first attempt's late-pane file stays, the events in it are counted twice:
- * measured in a kill -9 drill without Dedup, 2,008 events in the aggregate files for 2,000
- * produced.
+ * pane before). The first attempt's late-pane file stays, and the events in it are counted twice.
+ * (A kill -9 drill that counted 2,008 events for 2,000 was first blamed on this; its cause was
+ * Beam's {@code --fasterCopy} with checkpoints, see docs/operations.md. The file-side gap is real
+ * all the same: it follows from how FileIO names and publishes panes.)
  *
  * <p>How this one stays exact on an unbounded input:
  *
