@@ -31,36 +31,6 @@ import java.util.stream.Stream;
 public final class LineageGraph {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  /** A job's latest run as the events describe it. */
-  public static final class JobRun {
-    final String job;
-    final String state;
-    final String time;
-    final String runId;
-
-    JobRun(String job, String state, String time, String runId) {
-      this.job = job;
-      this.state = state;
-      this.time = time;
-      this.runId = runId;
-    }
-
-    /** {@code namespace.name} of the job. */
-    public String job() {
-      return job;
-    }
-
-    /** COMPLETE, FAIL, ABORT or START (still running or died without a final event). */
-    public String state() {
-      return state;
-    }
-
-    /** The event time of that state. */
-    public String time() {
-      return time;
-    }
-  }
-
   /** One run as its events describe it: its job, latest state, and what it read and wrote. */
   public static final class Run {
     final String runId;
@@ -124,7 +94,6 @@ public final class LineageGraph {
   private final Map<String, Run> runs = new TreeMap<>();
   private final Map<String, Set<String>> jobInputs = new TreeMap<>();
   private final Map<String, Set<String>> jobOutputs = new TreeMap<>();
-  private final Map<String, JobRun> lastRun = new TreeMap<>();
   private final Set<String> datasets = new TreeSet<>();
   private final Map<String, String[]> quality = new TreeMap<>();
 
@@ -182,13 +151,6 @@ public final class LineageGraph {
       out.add(id(d));
       run.outputs.add(id(d));
       datasets.add(id(d));
-    }
-    String time = event.path("eventTime").asText();
-    JobRun previous = lastRun.get(job);
-    if (previous == null || previous.time.compareTo(time) <= 0) {
-      lastRun.put(
-          job,
-          new JobRun(job, event.path("eventType").asText(), time, event.at("/run/runId").asText()));
     }
   }
 
@@ -269,9 +231,6 @@ public final class LineageGraph {
       g.jobOutputs.put(job, new TreeSet<>(jobOutputs.getOrDefault(job, Set.of())));
       g.datasets.addAll(g.jobInputs.get(job));
       g.datasets.addAll(g.jobOutputs.get(job));
-      if (lastRun.containsKey(job)) {
-        g.lastRun.put(job, lastRun.get(job));
-      }
     }
     for (Run r : runs.values()) {
       if (keepJobs.contains(r.job)) {
@@ -322,8 +281,12 @@ public final class LineageGraph {
   }
 
   /** The latest run of each job. */
-  public Map<String, JobRun> lastRuns() {
-    return lastRun;
+  public Map<String, Run> lastRuns() {
+    Map<String, Run> last = new TreeMap<>();
+    for (Run r : runs.values()) {
+      last.merge(r.job, r, (a, b) -> a.time.compareTo(b.time) >= 0 ? a : b);
+    }
+    return last;
   }
 
   /** The dataset whose id equals {@code query}, or the only one containing it. */
@@ -383,7 +346,7 @@ public final class LineageGraph {
     Map<String, Set<String>> next = up ? jobInputs : jobOutputs;
     for (Map.Entry<String, Set<String>> e : via.entrySet()) {
       if (e.getValue().contains(dataset)) {
-        JobRun run = lastRun.get(e.getKey());
+        Run run = lastRuns().get(e.getKey());
         b.append(indent)
             .append(up ? "<- " : "-> ")
             .append("job ")
@@ -479,7 +442,7 @@ public final class LineageGraph {
       box(svg, pos.get(d), 420, d, "#f3f4f6");
     }
     for (String job : jobs) {
-      JobRun run = lastRun.get(job);
+      Run run = lastRuns().get(job);
       box(svg, pos.get(job), 260, job + (run == null ? "" : "  [" + run.state + "]"), "#dbeafe");
     }
     for (String d : sinks) {
