@@ -398,7 +398,7 @@ public class ErasureScanIT {
         org.hamcrest.Matchers.allOf(
             org.hamcrest.Matchers.containsString("\"eventType\":\"COMPLETE\""),
             org.hamcrest.Matchers.containsString(requests.toString()),
-            org.hamcrest.Matchers.containsString("\"name\":\"erasure\"")));
+            org.hamcrest.Matchers.containsString("\"name\":\"erasure.requests.jsonl-")));
     return s.accounting();
   }
 
