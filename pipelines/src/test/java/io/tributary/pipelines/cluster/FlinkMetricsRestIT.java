@@ -103,7 +103,12 @@ public class FlinkMetricsRestIT {
       while (System.nanoTime() < deadline) {
         assertEquals("RUNNING", rest.state(job));
         counters = sumOverSubtasks(rest.metrics(job, "tributary"));
-        if (counters.getOrDefault("tributary_stage_dedup_out", 0L) >= 983) {
+        // Every vertex's counters, not just the last stage's: Flink's REST API serves each
+        // vertex's metrics as its fetcher last saw them, so one vertex can lag behind another
+        // (seen once: dedup at 983 while the decode vertex had no counters yet).
+        if (counters.getOrDefault("tributary_stage_dedup_out", 0L) >= 983
+            && counters.getOrDefault("tributary_stage_decode_in", 0L) >= 1000
+            && counters.containsKey("tributary_stage_validate_out")) {
           break;
         }
         Thread.sleep(1000);
