@@ -95,7 +95,6 @@ public final class LineageGraph {
   private final Map<String, Set<String>> jobInputs = new TreeMap<>();
   private final Map<String, Set<String>> jobOutputs = new TreeMap<>();
   private final Set<String> datasets = new TreeSet<>();
-  private final Map<String, String[]> quality = new TreeMap<>();
 
   /** Reads every {@code *openlineage*.jsonl} file under the given files or directories. */
   public static LineageGraph load(Collection<Path> roots) throws IOException {
@@ -141,10 +140,6 @@ public final class LineageGraph {
       JsonNode assertions = d.at("/inputFacets/dataQualityAssertions/assertions");
       if (assertions.isArray()) {
         run.quality.put(id(d), summary(assertions, eventTime));
-        String[] previous = quality.get(id(d));
-        if (previous == null || previous[0].compareTo(eventTime) <= 0) {
-          quality.put(id(d), new String[] {eventTime, summary(assertions, eventTime)});
-        }
       }
     }
     for (JsonNode d : event.path("outputs")) {
@@ -237,11 +232,6 @@ public final class LineageGraph {
         g.runs.put(r.runId, r);
       }
     }
-    for (String d : g.datasets) {
-      if (quality.containsKey(d)) {
-        g.quality.put(d, quality.get(d));
-      }
-    }
     return g;
   }
 
@@ -271,8 +261,12 @@ public final class LineageGraph {
    * ...)}; null when no run checked it.
    */
   public String qualityStatus(String datasetId) {
-    String[] q = quality.get(datasetId);
-    return q == null ? null : q[1];
+    for (Run r : runsOf(Set.of(datasetId))) {
+      if (r.quality(datasetId) != null) {
+        return r.quality(datasetId);
+      }
+    }
+    return null;
   }
 
   /** Every dataset id ({@code namespace:name}). */
