@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The lineage graph read back from OpenLineage events ({@code _openlineage.jsonl} files that runs
@@ -191,22 +192,27 @@ public final class LineageGraph {
       return "-";
     }
     Run latest = newest.get(0);
-    for (String d : datasetIds) {
-      if (latest.quality(d) != null) {
-        return latest.quality(d);
-      }
+    String own = qualityIn(latest, datasetIds);
+    if (own != null) {
+      return own;
     }
     for (Run r : newest) {
-      for (String d : datasetIds) {
-        if (r.quality(d) != null) {
-          return "not checked by the newest run ("
-              + latest.line()
-              + "); last checked: "
-              + r.quality(d);
-        }
+      String checked = qualityIn(r, datasetIds);
+      if (checked != null) {
+        return "not checked by the newest run (" + latest.line() + "); last checked: " + checked;
       }
     }
     return "not checked by any run";
+  }
+
+  /** What {@code run} said of the quality of the first of {@code datasetIds} it checked. */
+  private static @Nullable String qualityIn(Run run, Collection<String> datasetIds) {
+    for (String d : datasetIds) {
+      if (run.quality(d) != null) {
+        return run.quality(d);
+      }
+    }
+    return null;
   }
 
   /**
@@ -216,9 +222,19 @@ public final class LineageGraph {
   public LineageGraph around(String dataset) {
     Set<String> keep = new TreeSet<>();
     Set<String> keepJobs = new TreeSet<>();
-    reach(dataset, true, keep, keepJobs);
+    Visitor collect =
+        new Visitor() {
+          @Override
+          public void job(String job, int depth) {
+            keepJobs.add(job);
+          }
+
+          @Override
+          public void dataset(String d, int depth) {}
+        };
+    traverse(dataset, true, 0, keep, collect);
     keep.remove(dataset);
-    reach(dataset, false, keep, keepJobs);
+    traverse(dataset, false, 0, keep, collect);
     LineageGraph g = new LineageGraph();
     g.datasets.addAll(keep);
     for (String job : keepJobs) {
@@ -235,7 +251,20 @@ public final class LineageGraph {
     return g;
   }
 
-  private void reach(String dataset, boolean up, Set<String> seen, Set<String> jobs) {
+  /**
+   * What a traversal of the graph meets: a job linked to a dataset, then each dataset beyond it.
+   */
+  private interface Visitor {
+    void job(String job, int depth);
+
+    void dataset(String dataset, int depth);
+  }
+
+  /**
+   * Walks from {@code dataset} upstream ({@code up}: the jobs that wrote it, then their inputs) or
+   * downstream, depth first, each dataset once.
+   */
+  private void traverse(String dataset, boolean up, int depth, Set<String> seen, Visitor visitor) {
     if (!seen.add(dataset)) {
       return;
     }
@@ -243,9 +272,10 @@ public final class LineageGraph {
     Map<String, Set<String>> next = up ? jobInputs : jobOutputs;
     for (Map.Entry<String, Set<String>> e : via.entrySet()) {
       if (e.getValue().contains(dataset)) {
-        jobs.add(e.getKey());
+        visitor.job(e.getKey(), depth);
         for (String d : next.getOrDefault(e.getKey(), Set.of())) {
-          reach(d, up, seen, jobs);
+          visitor.dataset(d, depth);
+          traverse(d, up, depth + 1, seen, visitor);
         }
       }
     }
@@ -260,10 +290,11 @@ public final class LineageGraph {
    * reported on it, e.g. {@code 3/4 assertions passed, failed: uniqueness(event_id) == 1 (run
    * ...)}; null when no run checked it.
    */
-  public String qualityStatus(String datasetId) {
+  public @Nullable String qualityStatus(String datasetId) {
     for (Run r : runsOf(Set.of(datasetId))) {
-      if (r.quality(datasetId) != null) {
-        return r.quality(datasetId);
+      String q = qualityIn(r, Set.of(datasetId));
+      if (q != null) {
+        return q;
       }
     }
     return null;
@@ -311,10 +342,33 @@ public final class LineageGraph {
    */
   public String tree(String dataset) {
     StringBuilder b = new StringBuilder(dataset).append('\n');
-    b.append("  upstream:\n");
-    walk(dataset, true, "    ", new LinkedHashSet<>(), b);
-    b.append("  downstream:\n");
-    walk(dataset, false, "    ", new LinkedHashSet<>(), b);
+    Map<String, Run> last = lastRuns();
+    for (boolean up : new boolean[] {true, false}) {
+      b.append(up ? "  upstream:\n" : "  downstream:\n");
+      String arrow = up ? "<- " : "-> ";
+      traverse(
+          dataset,
+          up,
+          0,
+          new LinkedHashSet<>(),
+          new Visitor() {
+            @Override
+            public void job(String job, int depth) {
+              Run run = last.get(job);
+              b.append(indent(depth))
+                  .append(arrow)
+                  .append("job ")
+                  .append(job)
+                  .append(run == null ? "" : " (last run " + run.state + " " + run.time + ")")
+                  .append('\n');
+            }
+
+            @Override
+            public void dataset(String d, int depth) {
+              b.append(indent(depth)).append("   ").append(arrow).append(d).append('\n');
+            }
+          });
+    }
     List<Run> history = runsOf(Set.of(dataset));
     b.append("  runs (newest first):\n");
     if (history.isEmpty()) {
@@ -332,27 +386,8 @@ public final class LineageGraph {
     return b.toString();
   }
 
-  private void walk(String dataset, boolean up, String indent, Set<String> seen, StringBuilder b) {
-    if (!seen.add(dataset)) {
-      return;
-    }
-    Map<String, Set<String>> via = up ? jobOutputs : jobInputs;
-    Map<String, Set<String>> next = up ? jobInputs : jobOutputs;
-    for (Map.Entry<String, Set<String>> e : via.entrySet()) {
-      if (e.getValue().contains(dataset)) {
-        Run run = lastRuns().get(e.getKey());
-        b.append(indent)
-            .append(up ? "<- " : "-> ")
-            .append("job ")
-            .append(e.getKey())
-            .append(run == null ? "" : " (last run " + run.state + " " + run.time + ")")
-            .append('\n');
-        for (String d : next.getOrDefault(e.getKey(), Set.of())) {
-          b.append(indent).append("   ").append(up ? "<- " : "-> ").append(d).append('\n');
-          walk(d, up, indent + "      ", seen, b);
-        }
-      }
-    }
+  private static String indent(int depth) {
+    return "    " + "      ".repeat(depth);
   }
 
   /** The whole graph in Graphviz DOT. */
