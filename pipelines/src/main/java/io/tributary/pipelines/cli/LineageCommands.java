@@ -13,7 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code tributary lineage <dataset>} and {@code tributary catalog}: what the runs' OpenLineage
@@ -27,82 +33,96 @@ import java.util.stream.Collectors;
 final class LineageCommands {
   private LineageCommands() {}
 
-  static String usage() {
-    return "  lineage <dataset> --events=DIR[,DIR] [--dot=F] [--html=F]\n"
-        + "                                              upstream and downstream of a dataset\n"
-        + "  catalog --catalog=FILE [--events=DIR[,DIR]] [--registry=DIR]\n"
-        + "                                              datasets: owner, schema versions, last run\n";
-  }
+  @Command(
+      name = "lineage",
+      description =
+          "Show the upstream and downstream of a dataset from the runs' OpenLineage events;"
+              + " --resend delivers events a run kept.")
+  static final class Lineage implements Callable<Integer> {
+    @Mixin HelpOption help;
 
-  static int lineage(List<String> args, PrintStream out) throws Exception {
-    if (args.stream().anyMatch(a -> a.equals("--resend") || a.startsWith("--resend="))) {
-      return resend(args, out);
+    @Parameters(
+        arity = "0..1",
+        paramLabel = "<dataset>",
+        description = "a dataset name or part of one, e.g. aggregates")
+    String dataset;
+
+    @Option(
+        names = "--events",
+        paramLabel = "DIR[,DIR]",
+        description = "where runs wrote _openlineage.jsonl")
+    String events;
+
+    @Option(names = "--dot", paramLabel = "FILE", description = "also write the graph as DOT")
+    Path dot;
+
+    @Option(names = "--html", paramLabel = "FILE", description = "also write the graph as a page")
+    Path html;
+
+    @Option(
+        names = "--resend",
+        paramLabel = "FILE",
+        description =
+            "deliver the events a run kept in FILE (<output>/" + LineageSpool.FILE_NAME + ")")
+    Path resend;
+
+    @Option(
+        names = "--lineage",
+        paramLabel = "URL",
+        description = "with --resend: where to deliver (default: where the run sent them)")
+    String destination;
+
+    private final Io io;
+
+    Lineage(Io io) {
+      this.io = io;
     }
-    String dataset = null;
-    List<Path> events = new ArrayList<>();
-    Path dot = null;
-    Path html = null;
-    for (String arg : args) {
-      if (arg.startsWith("--events=")) {
-        events = paths(arg.substring("--events=".length()));
-      } else if (arg.startsWith("--dot=")) {
-        dot = Path.of(arg.substring("--dot=".length()));
-      } else if (arg.startsWith("--html=")) {
-        html = Path.of(arg.substring("--html=".length()));
-      } else if (!arg.startsWith("-") && dataset == null) {
-        dataset = arg;
-      } else {
-        throw new UsageException("lineage: unexpected argument '" + arg + "'");
+
+    @Override
+    public Integer call() throws Exception {
+      if (resend != null) {
+        if (dataset != null || events != null || dot != null || html != null) {
+          throw new UsageException(
+              "lineage --resend: unexpected argument; --resend takes only FILE and --lineage=URL");
+        }
+        return resend(resend, destination, io.out());
       }
+      if (destination != null) {
+        throw new UsageException("lineage: --lineage applies to --resend only");
+      }
+      List<Path> dirs = events == null ? List.of() : paths(events);
+      if (dataset == null || dirs.isEmpty()) {
+        throw new UsageException(
+            "lineage: expected a dataset and --events=DIR (where runs wrote _openlineage.jsonl)");
+      }
+      PrintStream out = io.out();
+      LineageGraph graph = LineageGraph.load(dirs);
+      String id = graph.find(dataset);
+      out.print(graph.tree(id));
+      LineageGraph around = graph.around(id);
+      if (dot != null) {
+        Files.writeString(dot, around.dot());
+        out.println("graph: " + dot);
+      }
+      if (html != null) {
+        Files.writeString(html, around.html());
+        out.println("page: " + html);
+      }
+      return 0;
     }
-    if (dataset == null || events.isEmpty()) {
-      throw new UsageException(
-          "lineage: expected a dataset and --events=DIR (where runs wrote _openlineage.jsonl)");
-    }
-    LineageGraph graph = LineageGraph.load(events);
-    String id = graph.find(dataset);
-    out.print(graph.tree(id));
-    LineageGraph around = graph.around(id);
-    if (dot != null) {
-      Files.writeString(dot, around.dot());
-      out.println("graph: " + dot);
-    }
-    if (html != null) {
-      Files.writeString(html, around.html());
-      out.println("page: " + html);
-    }
-    return 0;
   }
 
   /**
    * {@code lineage --resend FILE [--lineage=URL]}: delivers the OpenLineage events a run kept
    * because their destination did not take them; exit 1 while some are still kept.
    */
-  static int resend(List<String> args, PrintStream out) throws Exception {
-    Path spool = null;
-    String destination = null;
-    for (int i = 0; i < args.size(); i++) {
-      String arg = args.get(i);
-      if (arg.startsWith("--resend=")) {
-        spool = Path.of(arg.substring("--resend=".length()));
-      } else if (arg.equals("--resend") && i + 1 < args.size()) {
-        spool = Path.of(args.get(++i));
-      } else if (arg.startsWith("--lineage=")) {
-        destination = arg.substring("--lineage=".length());
-        try {
-          LineageTransport.parse(destination);
-        } catch (IllegalArgumentException e) {
-          throw new UsageException(e.getMessage());
-        }
-      } else {
-        throw new UsageException("lineage --resend: unexpected argument '" + arg + "'");
+  static int resend(Path spool, @Nullable String destination, PrintStream out) throws Exception {
+    if (destination != null) {
+      try {
+        LineageTransport.parse(destination);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
       }
-    }
-    if (spool == null) {
-      throw new UsageException(
-          "lineage --resend: expected FILE (a run keeps undelivered events in <output>/"
-              + LineageSpool.FILE_NAME
-              + ")");
     }
     if (!Files.isRegularFile(spool)) {
       throw new UsageException(
@@ -132,24 +152,49 @@ final class LineageCommands {
     return 1;
   }
 
-  static int catalog(List<String> args, PrintStream out) throws Exception {
-    Path catalog = null;
-    List<Path> events = new ArrayList<>();
-    SchemaRegistry registry = SchemaRegistry.bundled();
-    for (String arg : args) {
-      if (arg.startsWith("--catalog=")) {
-        catalog = Path.of(arg.substring("--catalog=".length()));
-      } else if (arg.startsWith("--events=")) {
-        events = paths(arg.substring("--events=".length()));
-      } else if (arg.startsWith("--registry=")) {
-        registry = SchemaRegistry.open(Path.of(arg.substring("--registry=".length())));
-      } else {
-        throw new UsageException("catalog: unexpected argument '" + arg + "'");
-      }
+  @Command(
+      name = "catalog",
+      description = "List datasets with owner, description, PII fields, schema versions, last run.")
+  static final class Catalog implements Callable<Integer> {
+    @Mixin HelpOption help;
+
+    @Option(
+        names = "--catalog",
+        paramLabel = "FILE",
+        required = true,
+        description = "the catalog: {\"datasets\": [{\"name\", \"owner\", ...}]}")
+    Path catalog;
+
+    @Option(
+        names = "--events",
+        paramLabel = "DIR[,DIR]",
+        description = "where runs wrote _openlineage.jsonl: adds each dataset's last run")
+    String events;
+
+    @Option(
+        names = "--registry",
+        paramLabel = "DIR",
+        description = "the schema registry (default: the one bundled in the jar)")
+    Path registry;
+
+    private final Io io;
+
+    Catalog(Io io) {
+      this.io = io;
     }
-    if (catalog == null) {
-      throw new UsageException("catalog: --catalog=FILE is required");
+
+    @Override
+    public Integer call() throws Exception {
+      return catalog(
+          catalog,
+          events == null ? List.of() : paths(events),
+          registry == null ? SchemaRegistry.bundled() : SchemaRegistry.open(registry),
+          io.out());
     }
+  }
+
+  private static int catalog(
+      Path catalog, List<Path> events, SchemaRegistry registry, PrintStream out) throws Exception {
     JsonNode root;
     try {
       root = new ObjectMapper().readTree(Files.readString(catalog));

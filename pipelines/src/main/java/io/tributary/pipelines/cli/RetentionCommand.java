@@ -1,7 +1,6 @@
 package io.tributary.pipelines.cli;
 
 import io.tributary.pipelines.runtime.Retention;
-import io.tributary.pipelines.runtime.UsageException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +9,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code tributary retention --config=FILE [--now=YYYY-MM-DD] [--dry-run] [--audit=FILE]}: expires
@@ -19,40 +24,53 @@ import java.util.List;
  * tributary retention --config=runners-config/retention.json --dry-run
  * }</pre>
  */
-final class RetentionCommand {
-  private RetentionCommand() {}
+@Command(
+    name = "retention",
+    description = "Delete or move date partitions past their retention; one line per partition.")
+final class RetentionCommand implements Callable<Integer> {
+  @Mixin HelpOption help;
 
-  static String usage() {
-    return "  retention --config=FILE [--now=DATE] [--dry-run] [--audit=FILE]\n"
-        + "                                              delete or move partitions past their retention\n";
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      required = true,
+      description = "the retention config: datasets with path and keep")
+  Path config;
+
+  @Option(
+      names = "--now",
+      paramLabel = "YYYY-MM-DD",
+      converter = Today.class,
+      description = "the date to count from (default: today, UTC)")
+  LocalDate now = LocalDate.now(java.time.ZoneOffset.UTC);
+
+  @Option(names = "--dry-run", description = "print what would expire, change nothing")
+  boolean dryRun;
+
+  @Option(names = "--audit", paramLabel = "FILE", description = "append a JSON line per run here")
+  Path audit;
+
+  private final Io io;
+
+  RetentionCommand(Io io) {
+    this.io = io;
   }
 
-  static int run(List<String> args, PrintStream out) throws Exception {
-    Path config = null;
-    Path audit = null;
-    LocalDate now = LocalDate.now(java.time.ZoneOffset.UTC);
-    boolean dryRun = false;
-    for (String arg : args) {
-      if (arg.startsWith("--config=")) {
-        config = Path.of(arg.substring("--config=".length()));
-      } else if (arg.startsWith("--audit=")) {
-        audit = Path.of(arg.substring("--audit=".length()));
-      } else if (arg.startsWith("--now=")) {
-        try {
-          now = LocalDate.parse(arg.substring("--now=".length()));
-        } catch (DateTimeParseException e) {
-          throw new UsageException(
-              "retention: --now: expected YYYY-MM-DD, got '" + arg.substring(6) + "'");
-        }
-      } else if (arg.equals("--dry-run")) {
-        dryRun = true;
-      } else {
-        throw new UsageException("retention: unknown argument '" + arg + "'");
+  /** A date, named as such when the value is not one. */
+  static final class Today implements ITypeConverter<LocalDate> {
+    @Override
+    public LocalDate convert(String value) {
+      try {
+        return LocalDate.parse(value);
+      } catch (DateTimeParseException e) {
+        throw new TypeConversionException("expected YYYY-MM-DD, got '" + value + "'");
       }
     }
-    if (config == null) {
-      throw new UsageException("retention: --config=FILE is required");
-    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = io.out();
     List<Retention.Action> actions = Retention.load(config).apply(now, dryRun);
     actions.forEach(out::println);
     out.printf(

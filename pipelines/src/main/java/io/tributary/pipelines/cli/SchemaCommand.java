@@ -9,10 +9,17 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.SchemaParseException;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code tributary schema check|register <subject> <file.avsc> [--registry=DIR]}: checks a
@@ -32,57 +39,114 @@ final class SchemaCommand {
 
   private SchemaCommand() {}
 
-  static String usage() {
-    return "  schema check <subject> <file.avsc> [--registry=DIR]      check compatibility with the subject's versions\n"
-        + "  schema register <subject> <file.avsc> [--registry=DIR] [--compatibility=MODE]\n"
-        + "                                                          register as the next version (refused if incompatible)\n";
+  /** {@code schema} with its two sub-commands. */
+  static CommandLine create(Io io) {
+    CommandLine schema = new CommandLine(new Group());
+    schema.addSubcommand(new Check(io));
+    schema.addSubcommand(new Register(io));
+    return schema;
   }
 
-  static int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
-    if (args.contains("--help") || args.contains("-h")) {
-      out.print(
-          "usage: tributary schema <check|register> <subject> <file.avsc> [options]\n" + usage());
-      return 0;
-    }
-    List<String> positional = new ArrayList<>();
-    String registryDir = null;
-    String compatibility = null;
-    for (String arg : args) {
-      if (arg.startsWith("--registry=")) {
-        registryDir = arg.substring("--registry=".length());
-      } else if (arg.startsWith("--compatibility=")) {
-        compatibility = arg.substring("--compatibility=".length());
-      } else if (arg.startsWith("-")) {
-        throw new UsageException(
-            "schema: unknown option " + arg + "; expected --registry=DIR or --compatibility=MODE");
-      } else {
-        positional.add(arg);
-      }
-    }
-    if (positional.isEmpty()
-        || !(positional.get(0).equals("check") || positional.get(0).equals("register"))) {
+  @Command(
+      name = "schema",
+      description = "Check or register Avro schemas in a schema registry directory.",
+      synopsisSubcommandLabel = "(check | register)")
+  static final class Group implements Callable<Integer> {
+    @Mixin HelpOption help;
+
+    @Override
+    public Integer call() throws UsageException {
       throw new UsageException(
           "schema: expected 'check' or 'register', e.g. tributary schema check <subject> <file.avsc>");
     }
-    String action = positional.get(0);
-    if (positional.size() != 3) {
-      throw new UsageException(
-          "schema "
-              + action
-              + ": expected <subject> <file.avsc>, got "
-              + positional.subList(1, positional.size()));
+  }
+
+  /** What check and register share: the subject, the candidate file and the registry. */
+  abstract static class Action implements Callable<Integer> {
+    @Mixin HelpOption help;
+
+    @Parameters(
+        index = "0",
+        paramLabel = "<subject>",
+        description = "the subject, e.g. clickstream-event")
+    String subject;
+
+    @Parameters(index = "1", paramLabel = "<file.avsc>", description = "the candidate Avro schema")
+    Path file;
+
+    @Option(
+        names = "--registry",
+        paramLabel = "DIR",
+        description = "the registry directory (default: ./" + DEFAULT_REGISTRY + ")")
+    String registryDir;
+
+    final Io io;
+
+    Action(Io io) {
+      this.io = io;
     }
-    String subject = positional.get(1);
-    Schema candidate = parse(action, Path.of(positional.get(2)));
-    SchemaRegistry registry = open(action, registryDir);
+  }
+
+  @Command(
+      name = "check",
+      description = "Check a schema against the subject's compatibility mode and versions.")
+  static final class Check extends Action {
+    Check(Io io) {
+      super(io);
+    }
+
+    @Override
+    public Integer call() throws UsageException {
+      return run("check", this, null);
+    }
+  }
+
+  @Command(
+      name = "register",
+      description = "Register a schema as the subject's next version (refused if incompatible).")
+  static final class Register extends Action {
+    @Option(
+        names = "--compatibility",
+        paramLabel = "MODE",
+        description = "set the subject's mode first: none, backward, forward, full (+ _transitive)")
+    String compatibility;
+
+    Register(Io io) {
+      super(io);
+    }
+
+    @Override
+    public Integer call() throws UsageException {
+      return run("register", this, compatibility);
+    }
+  }
+
+  private static int run(String action, Action a, @Nullable String compatibility)
+      throws UsageException {
+    PrintStream out = a.io.out();
+    PrintStream err = a.io.err();
+    String subject = a.subject;
+    String fileName = a.file.toString();
+    Schema candidate = parse(action, a.file);
+    SchemaRegistry registry = open(action, a.registryDir);
     try {
+      RegisteredSchema same = sameAs(registry, subject, candidate);
       if (compatibility != null) {
-        if (!action.equals("register")) {
-          throw new UsageException("schema check: --compatibility applies to register only");
-        }
         registry.setCompatibility(subject, Compatibility.parse(compatibility));
       }
       if (action.equals("check")) {
+        if (same != null) {
+          // register returns the identical version instead of adding one: say so, not "v<n+1>".
+          out.println(
+              "schema check: "
+                  + fileName
+                  + " is already registered as "
+                  + same
+                  + " in "
+                  + registry.directory()
+                  + "; register would keep that version");
+          return 0;
+        }
         List<String> problems = registry.check(subject, candidate);
         if (!problems.isEmpty()) {
           err.println(
@@ -91,31 +155,39 @@ final class SchemaCommand {
                   + " ("
                   + registry.compatibility(subject)
                   + ") would refuse "
-                  + positional.get(2)
+                  + fileName
                   + ":");
           problems.forEach(p -> err.println("  " + p));
           return 1;
         }
-        int next =
-            registry.subjects().contains(subject) ? registry.latest(subject).version() + 1 : 1;
+        List<RegisteredSchema> versions = versionsOf(registry, subject);
+        // As register numbers it: one after the subject's newest version in this registry.
+        int next = versions.isEmpty() ? 1 : versions.get(versions.size() - 1).version() + 1;
         out.println(
             "schema check: "
-                + positional.get(2)
+                + fileName
                 + " is compatible with "
                 + subject
                 + " ("
                 + registry.compatibility(subject)
                 + "); it would register as v"
-                + next);
+                + next
+                + " in "
+                + registry.directory());
         return 0;
       }
       RegisteredSchema registered = registry.register(subject, candidate);
-      out.println("schema register: " + registered + " in " + registry.directory());
+      out.println(
+          "schema register: "
+              + registered
+              + (same != null ? " (already registered, unchanged)" : "")
+              + " in "
+              + registry.directory());
       return 0;
     } catch (IncompatibleSchemaException e) {
       err.println(
           "tributary: schema register: refused "
-              + positional.get(2)
+              + fileName
               + " for "
               + subject
               + " ("
@@ -125,6 +197,33 @@ final class SchemaCommand {
       return 1;
     } catch (IllegalArgumentException e) {
       throw new UsageException("schema " + action + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The version of {@code subject} identical to {@code candidate}, which {@link
+   * SchemaRegistry#register} returns instead of adding a version; null if there is none.
+   */
+  private static @Nullable RegisteredSchema sameAs(
+      SchemaRegistry registry, String subject, Schema candidate) {
+    long fingerprint = SchemaNormalization.parsingFingerprint64(candidate);
+    for (RegisteredSchema v : versionsOf(registry, subject)) {
+      if (v.fingerprint() == fingerprint && v.schema().equals(candidate)) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  /** The versions of {@code subject}, none for a new subject or one with only a mode set. */
+  private static List<RegisteredSchema> versionsOf(SchemaRegistry registry, String subject) {
+    if (!registry.subjects().contains(subject)) {
+      return List.of();
+    }
+    try {
+      return registry.versions(subject);
+    } catch (IllegalArgumentException e) {
+      return List.of(); // a subject created by --compatibility before its first version
     }
   }
 

@@ -6,7 +6,12 @@ import io.tributary.pipelines.runtime.UsageException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tributary serve-roles --config=FILE --jdbcUrl=URL [--jdbcUser=U] [--login=ROLE:ENV_VAR
@@ -21,36 +26,53 @@ import java.util.List;
  * <p>Passwords come from environment variables only (never the command line); the administrator's
  * from {@code PGPASSWORD}.
  */
-final class ServeRolesCommand {
-  private ServeRolesCommand() {}
+@Command(
+    name = "serve-roles",
+    description =
+        "Create the roles, one view per role and the grants a serving config declares"
+            + " (passwords from environment variables only).")
+final class ServeRolesCommand implements Callable<Integer> {
+  @Mixin HelpOption help;
 
-  static String usage() {
-    return "  serve-roles --config=FILE --jdbcUrl=URL [--jdbcUser=U] [--login=ROLE:ENV_VAR]\n"
-        + "                                              least-privilege views, roles and grants of a served table\n";
+  @Option(names = "--config", paramLabel = "FILE", description = "the roles and views, JSON")
+  String config;
+
+  @Option(
+      names = "--jdbcUrl",
+      paramLabel = "URL",
+      description =
+          "jdbc:postgresql://host:port/database (the administrator's password: PGPASSWORD)")
+  String url;
+
+  @Option(
+      names = "--jdbcUser",
+      paramLabel = "USER",
+      description = "the administrator (default: ${DEFAULT-VALUE})")
+  String user = "postgres";
+
+  @Option(
+      names = "--login",
+      paramLabel = "ROLE:ENV_VAR",
+      description =
+          "give ROLE a login with the password in environment variable ENV_VAR; repeatable")
+  List<String> loginSpecs = new ArrayList<>();
+
+  private final Io io;
+
+  ServeRolesCommand(Io io) {
+    this.io = io;
   }
 
-  static int run(List<String> args, PrintStream out) throws Exception {
-    String config = null;
-    String url = null;
-    String user = "postgres";
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = io.out();
     PostgresRoleViews views;
     java.util.Map<String, String> logins = new java.util.LinkedHashMap<>();
-    for (String arg : args) {
-      if (arg.startsWith("--config=")) {
-        config = arg.substring("--config=".length());
-      } else if (arg.startsWith("--jdbcUrl=")) {
-        url = arg.substring("--jdbcUrl=".length());
-      } else if (arg.startsWith("--jdbcUser=")) {
-        user = arg.substring("--jdbcUser=".length());
-      } else if (arg.startsWith("--login=") && arg.indexOf(':') > "--login=".length()) {
-        String spec = arg.substring("--login=".length());
-        logins.put(spec.substring(0, spec.indexOf(':')), spec.substring(spec.indexOf(':') + 1));
-      } else {
-        throw new UsageException(
-            "serve-roles: unknown argument '"
-                + arg
-                + "' (expected --config=, --jdbcUrl=, --jdbcUser=, --login=ROLE:ENV_VAR)");
+    for (String spec : loginSpecs) {
+      if (spec.indexOf(':') <= 0) {
+        throw new UsageException("serve-roles: --login: expected ROLE:ENV_VAR, got '" + spec + "'");
       }
+      logins.put(spec.substring(0, spec.indexOf(':')), spec.substring(spec.indexOf(':') + 1));
     }
     if (config == null || !Files.isReadable(Path.of(config))) {
       throw new UsageException(

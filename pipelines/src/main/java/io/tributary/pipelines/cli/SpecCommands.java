@@ -20,10 +20,19 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransformProvider;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * The spec commands of the command line: {@code tributary check spec.yaml} (checks without running:
@@ -42,6 +51,10 @@ import org.apache.beam.sdk.schemas.transforms.SchemaTransformProvider;
  * }</pre>
  */
 final class SpecCommands {
+  private static final String VALUES =
+      "%nSpec variables (--name=value, declared under the spec's options:) and pipeline options"
+          + " (--output=DIR, ...) are passed to the spec as in tributary run.";
+
   private SpecCommands() {}
 
   /** Whether {@code arg} names a spec file rather than a bundled job. */
@@ -49,19 +62,137 @@ final class SpecCommands {
     return arg.endsWith(".yaml") || arg.endsWith(".yml");
   }
 
-  static String usage() {
-    return "  check <spec.yaml> [--schemas] [--set step.key=value] [--name=value]\n"
-        + "                                              check a spec without running it\n"
-        + "  check --types                               list the step types a spec may use\n"
-        + "  graph <spec.yaml> [--format=dot|html] [--out=FILE]\n"
-        + "                                              draw a spec's steps (DOT, or an HTML page)\n"
-        + "  test <spec.yaml> [--runner=direct|flink|both] [--test=NAME]\n"
-        + "                                              run the tests: section of a spec\n";
+  /**
+   * What the three commands share: the spec file, {@code --set}, and the words passed on to the
+   * spec ({@link PassThrough}).
+   */
+  abstract static class SpecCommand implements Callable<Integer> {
+    @Mixin HelpOption help;
+
+    @Parameters(
+        arity = "0..1",
+        paramLabel = "<spec.yaml>",
+        description = "the spec file (.yaml or .yml)")
+    String file;
+
+    @Option(
+        names = "--set",
+        paramLabel = "STEP.KEY=VALUE",
+        description = "override one config value of a step, e.g. --set window.spec='fixed 30m'")
+    List<String> sets = new ArrayList<>();
+
+    @Spec CommandSpec spec;
+
+    final Io io;
+    final PassThrough values;
+
+    SpecCommand(Io io, Set<String> own) {
+      this.io = io;
+      Set<String> all = new java.util.HashSet<>(own);
+      all.add("--help");
+      this.values = new PassThrough(all, 1);
+    }
+
+    /** The words after the spec file that are not this command's options. */
+    List<String> rest() {
+      return values.forwarded();
+    }
+
+    /** Checks {@link #file} names an existing spec. */
+    Path specFile(String command) throws UsageException {
+      if (file == null || !isSpec(file)) {
+        throw new UsageException(
+            command + ": expected a spec file (.yaml), e.g. tributary " + command + " my.yaml");
+      }
+      Path path = Path.of(file);
+      if (!Files.isRegularFile(path)) {
+        throw new UsageException(command + ": no spec file " + path);
+      }
+      return path;
+    }
+  }
+
+  /** {@code command} with its arguments split by {@link PassThrough}. */
+  static CommandLine create(SpecCommand command) {
+    CommandLine cli = new CommandLine(command);
+    cli.getCommandSpec().preprocessor(command.values);
+    return cli;
   }
 
   /** {@code check}: exit 0 when the spec is fine, 2 with every error otherwise. */
-  static int check(List<String> args, PrintStream out, PrintStream err) throws Exception {
-    if (args.contains("--types")) {
+  @Command(
+      name = "check",
+      description = "Check a spec without running it; --types lists the step types a spec may use.",
+      footer = VALUES)
+  static final class Check extends SpecCommand {
+    @Option(names = "--schemas", description = "print the schema of every step's output")
+    boolean schemas;
+
+    @Option(names = "--types", description = "list the step types on the class path instead")
+    boolean types;
+
+    Check(Io io) {
+      super(io, Set.of("--schemas", "--types"));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      return check(this, io.out(), io.err());
+    }
+  }
+
+  /** {@code graph}: the spec's steps as DOT (default) or HTML, to stdout or {@code --out}. */
+  @Command(
+      name = "graph",
+      description = "Draw a spec's steps: DOT, or a self-contained HTML page.",
+      footer = VALUES)
+  static final class Graph extends SpecCommand {
+    @Option(
+        names = "--format",
+        paramLabel = "dot|html",
+        description = "DOT text or an HTML page (default: ${DEFAULT-VALUE})")
+    String format = "dot";
+
+    @Option(names = "--out", paramLabel = "FILE", description = "write here instead of stdout")
+    Path out;
+
+    Graph(Io io) {
+      super(io, Set.of("--format", "--out"));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      return graph(this, io.out(), io.err());
+    }
+  }
+
+  /** {@code test}: the spec's {@code tests:} on each runner. */
+  @Command(
+      name = "test",
+      description = "Run the tests: section of a spec on the Direct and/or Flink runner.",
+      footer = VALUES)
+  static final class Test extends SpecCommand {
+    @Option(
+        names = "--runner",
+        paramLabel = "direct|flink|both",
+        description = "the runners to test on (default: ${DEFAULT-VALUE})")
+    String runner = "both";
+
+    @Option(names = "--test", paramLabel = "NAME", description = "run only the test of this name")
+    String only;
+
+    Test(Io io) {
+      super(io, Set.of("--runner", "--test"));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      return test(this, io.out(), io.err());
+    }
+  }
+
+  private static int check(Check c, PrintStream out, PrintStream err) throws Exception {
+    if (c.types) {
       for (SchemaTransformProvider p : StepCatalog.load().providers()) {
         String type = StepCatalog.typeOf(p);
         out.println(
@@ -74,22 +205,9 @@ final class SpecCommands {
       }
       return 0;
     }
-    if (args.isEmpty() || !isSpec(args.get(0))) {
-      throw new UsageException("check: expected a spec file (.yaml), e.g. tributary check my.yaml");
-    }
-    Path file = Path.of(args.get(0));
-    if (!Files.isRegularFile(file)) {
-      throw new UsageException("check: no spec file " + file);
-    }
-    boolean schemas = false;
-    List<String> rest = new ArrayList<>();
-    for (String a : args.subList(1, args.size())) {
-      if (a.equals("--schemas")) {
-        schemas = true;
-      } else {
-        rest.add(a);
-      }
-    }
+    Path file = c.specFile("check");
+    boolean schemas = c.schemas;
+    List<String> rest = c.rest();
     try {
       SpecJob job = SpecJob.load(file, rest);
       SpecOptions options = checkOptions(job);
@@ -135,23 +253,14 @@ final class SpecCommands {
   }
 
   /** {@code graph}: the spec's steps as DOT (default) or HTML, to stdout or {@code --out}. */
-  static int graph(List<String> args, PrintStream out, PrintStream err) throws Exception {
-    Path file = specFile("graph", args);
-    String format = "dot";
-    Path target = null;
-    List<String> rest = new ArrayList<>();
-    for (String a : args.subList(1, args.size())) {
-      if (a.startsWith("--format=")) {
-        format = a.substring("--format=".length());
-        if (!format.equals("dot") && !format.equals("html")) {
-          throw new UsageException("graph: --format: expected dot or html, got " + format);
-        }
-      } else if (a.startsWith("--out=")) {
-        target = Path.of(a.substring("--out=".length()));
-      } else {
-        rest.add(a);
-      }
+  private static int graph(Graph c, PrintStream out, PrintStream err) throws Exception {
+    Path file = c.specFile("graph");
+    String format = c.format;
+    if (!format.equals("dot") && !format.equals("html")) {
+      throw new UsageException("graph: --format: expected dot or html, got " + format);
     }
+    Path target = c.out;
+    List<String> rest = c.rest();
     try {
       SpecJob job = SpecJob.load(file, rest);
       SpecOptions options = checkOptions(job);
@@ -180,27 +289,18 @@ final class SpecCommands {
    * runner, the differences under a failing one. Exit 0 when all pass, 1 when one fails, 2 for a
    * bad spec or tests section.
    */
-  static int test(List<String> args, PrintStream out, PrintStream err) throws Exception {
-    Path file = specFile("test", args);
-    List<String> runners = SpecTests.RUNNERS;
-    String only = null;
-    List<String> rest = new ArrayList<>();
-    for (String a : args.subList(1, args.size())) {
-      if (a.startsWith("--runner=")) {
-        String r = a.substring("--runner=".length());
-        if (r.equals("both")) {
-          runners = SpecTests.RUNNERS;
-        } else if (SpecTests.RUNNERS.contains(r)) {
-          runners = List.of(r);
-        } else {
-          throw new UsageException("test: --runner: expected direct, flink or both, got " + r);
-        }
-      } else if (a.startsWith("--test=")) {
-        only = a.substring("--test=".length());
-      } else {
-        rest.add(a);
-      }
+  private static int test(Test c, PrintStream out, PrintStream err) throws Exception {
+    Path file = c.specFile("test");
+    List<String> runners;
+    if (c.runner.equals("both")) {
+      runners = SpecTests.RUNNERS;
+    } else if (SpecTests.RUNNERS.contains(c.runner)) {
+      runners = List.of(c.runner);
+    } else {
+      throw new UsageException("test: --runner: expected direct, flink or both, got " + c.runner);
     }
+    String only = c.only;
+    List<String> rest = c.rest();
     try {
       SpecJob job = SpecJob.load(file, rest);
       List<SpecTest> tests = SpecTests.parse(job.spec(), StepCatalog.load());
@@ -236,18 +336,6 @@ final class SpecCommands {
       e.errors().forEach(err::println);
       return Tributary.USAGE;
     }
-  }
-
-  private static Path specFile(String command, List<String> args) throws UsageException {
-    if (args.isEmpty() || !isSpec(args.get(0))) {
-      throw new UsageException(
-          command + ": expected a spec file (.yaml), e.g. tributary " + command + " my.yaml");
-    }
-    Path file = Path.of(args.get(0));
-    if (!Files.isRegularFile(file)) {
-      throw new UsageException(command + ": no spec file " + file);
-    }
-    return file;
   }
 
   /** Options for a check: the spec's and the command line's, with an output when none is set. */

@@ -1,7 +1,7 @@
 package io.tributary.pipelines.cli;
 
-import io.tributary.pipelines.runtime.Backfill;
-import io.tributary.pipelines.runtime.Backfillable;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.tributary.pipelines.runtime.PipelineDefinition;
 import io.tributary.pipelines.runtime.PipelineRun;
 import io.tributary.pipelines.runtime.Profiles;
@@ -9,27 +9,36 @@ import io.tributary.pipelines.runtime.RunOptions;
 import io.tributary.pipelines.runtime.RunOutputs;
 import io.tributary.pipelines.runtime.RunSummary;
 import io.tributary.pipelines.runtime.UsageException;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.lang.reflect.Method;
+import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.options.Default;
-import org.apache.beam.sdk.options.Description;
+import java.util.concurrent.Callable;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.options.Validation;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.UsageMessageSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * The {@code tributary} command: lists and runs Tributary pipelines, and manages the schema
- * registry.
+ * registry, lineage, retention and jobs on a Flink cluster. Built on picocli: every command and
+ * sub-command takes {@code --help} (generated from the options that parse it), {@code tributary
+ * help <command...>} prints the same, {@code --version} names the build, and {@code tributary
+ * completion} prints a shell completion script.
  *
  * <pre>{@code
  * java -jar tributary-pipelines-bundled.jar run clickstream \
  *     --input=testdata/clickstream/sample.jsonl.gz --output=/tmp/tributary-out
  * java -jar tributary-pipelines-bundled.jar schema check clickstream-event v2.avsc
+ * java -jar tributary-pipelines-bundled.jar help schema register
  * }</pre>
  *
  * <p>Exit codes: 0 success, 1 the run failed or its accounting did not balance, 2 a usage error
@@ -72,8 +81,7 @@ public final class Tributary {
       code = run(args, System.out, System.err);
     } catch (Throwable t) {
       // An Error (e.g. NoClassDefFoundError from a broken classpath) would otherwise end only the
-      // main
-      // thread, and the runner's non-daemon threads (Flink's mini cluster) would keep the JVM
+      // main thread, and the runner's non-daemon threads (Flink's mini cluster) would keep the JVM
       // hanging.
       System.err.println("tributary: run failed: " + t);
       code = 1;
@@ -83,93 +91,141 @@ public final class Tributary {
 
   /** Runs the command line; returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, UTF_8), true);
+    PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, UTF_8), true);
     try {
-      return dispatch(Arrays.asList(args), out, err);
+      CommandLine cli = commandLine(new Io(out, err), specNamedIn(args));
+      cli.setOut(outWriter);
+      cli.setErr(errWriter);
+      return cli.execute(args);
     } catch (UsageException e) {
       err.println("tributary: " + e.getMessage());
       return USAGE;
-    } catch (Exception e) {
-      err.println("tributary: run failed: " + rootMessage(e));
+    } catch (RuntimeException e) {
+      err.println("tributary: run failed: " + UsageErrors.rootMessage(e));
       return 1;
+    } finally {
+      outWriter.flush();
+      errWriter.flush();
+      out.flush();
+      err.flush();
     }
   }
 
-  private static int dispatch(List<String> args, PrintStream out, PrintStream err)
-      throws Exception {
-    if (args.isEmpty()
-        || args.get(0).equals("--help")
-        || args.get(0).equals("-h")
-        || args.get(0).equals("help")) {
-      out.print(usage());
-      return args.isEmpty() ? USAGE : 0;
+  /**
+   * The whole command tree, every command with its options: what parses the command line, prints
+   * the help and generates the completion script. {@code spec}, when non-null, is added under
+   * {@code run} like a job.
+   */
+  static CommandLine commandLine(Io io, java.nio.file.@Nullable Path spec) throws UsageException {
+    Root root = new Root(io);
+    CommandLine cli = new CommandLine(root);
+    cli.addSubcommand(RunCommand.create(PIPELINES, io, spec));
+    cli.addSubcommand(BackfillCommand.create(PIPELINES, io));
+    cli.addSubcommand(SpecCommands.create(new SpecCommands.Check(io)));
+    cli.addSubcommand(SpecCommands.create(new SpecCommands.Graph(io)));
+    cli.addSubcommand(SpecCommands.create(new SpecCommands.Test(io)));
+    cli.addSubcommand(SchemaCommand.create(io));
+    cli.addSubcommand(new LineageCommands.Lineage(io));
+    cli.addSubcommand(new LineageCommands.Catalog(io));
+    cli.addSubcommand(new RetentionCommand(io));
+    cli.addSubcommand(new ServeRolesCommand(io));
+    cli.addSubcommand(new JobCommands.Jobs(io));
+    cli.addSubcommand(new JobCommands.Cancel(io));
+    cli.addSubcommand(new JobCommands.Savepoint(io));
+    cli.addSubcommand(new JobCommands.Stop(io));
+    cli.addSubcommand(new CompletionCommand(io));
+    cli.addSubcommand(new HelpCommand(io));
+    UsageErrors errors = new UsageErrors(io.err());
+    cli.setParameterExceptionHandler(errors);
+    cli.setExecutionExceptionHandler(errors);
+    // Beam's options and spec values are taken as typed: no @file expansion, last value wins.
+    cli.setExpandAtFiles(false);
+    cli.setOverwrittenOptionsAllowed(true);
+    cli.setColorScheme(Help.defaultColorScheme(Help.Ansi.OFF));
+    cli.setHelpFactory(HelpLayout.FACTORY);
+    keepDeclarationOrder(cli);
+    root.footer(cli.getCommandSpec());
+    return cli;
+  }
+
+  /** Options are listed as declared (the important first), not alphabetically. */
+  private static void keepDeclarationOrder(CommandLine command) {
+    command.getCommandSpec().usageMessage().sortOptions(false);
+    command.getSubcommands().values().forEach(Tributary::keepDeclarationOrder);
+  }
+
+  /**
+   * The spec file that {@code run <spec.yaml>} or {@code help run <spec.yaml>} names, if it exists:
+   * it becomes a sub-command of {@code run}, so its help lists its variables.
+   */
+  private static java.nio.file.@Nullable Path specNamedIn(String[] args) {
+    int at = args.length > 0 && args[0].equals("help") ? 1 : 0;
+    if (args.length > at + 1 && args[at].equals("run") && SpecCommands.isSpec(args[at + 1])) {
+      java.nio.file.Path file = java.nio.file.Path.of(args[at + 1]);
+      return java.nio.file.Files.isRegularFile(file) ? file : null;
     }
-    String command = args.get(0);
-    if (JobCommands.NAMES.contains(command)) {
-      return JobCommands.run(command, args.subList(1, args.size()), out);
+    return null;
+  }
+
+  /** {@code tributary} without a command: the usage, exit code 2. */
+  @Command(
+      name = "tributary",
+      mixinStandardHelpOptions = true,
+      versionProvider = VersionInfo.class,
+      description = "Run and operate Tributary pipelines.",
+      synopsisSubcommandLabel = "<command>",
+      commandListHeading = "%nCommands:%n")
+  private static final class Root implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    private final Io io;
+
+    Root(Io io) {
+      this.io = io;
     }
-    if (command.equals("backfill")) {
-      return backfill(args.subList(1, args.size()), out);
+
+    /** The jobs (a table like the command list), the runner profiles and the exit codes. */
+    void footer(CommandSpec root) {
+      root.usageMessage()
+          .sectionMap()
+          .put(
+              "pipelines",
+              help -> {
+                Help.TextTable table =
+                    Help.TextTable.forColumns(
+                        help.colorScheme(),
+                        new Help.Column(17, 2, Help.Column.Overflow.SPAN),
+                        new Help.Column(
+                            root.usageMessage().width() - 17, 1, Help.Column.Overflow.WRAP));
+                PIPELINES.values().forEach(j -> table.addRowValues(j.name(), j.summary()));
+                return String.format("%nPipelines (tributary run <pipeline> --help):%n") + table;
+              });
+      List<String> keys = new ArrayList<>(root.usageMessage().sectionKeys());
+      keys.add(keys.indexOf(UsageMessageSpec.SECTION_KEY_COMMAND_LIST) + 1, "pipelines");
+      root.usageMessage().sectionKeys(keys);
+      root.usageMessage()
+          .footer(
+              "%nProfiles (runners-config/profiles, or a path to an options file): "
+                  + String.join(", ", Profiles.BUNDLED)
+                  + "; default "
+                  + Profiles.DEFAULT,
+              "%nExit codes: 0 success, 1 the run failed, 2 a usage error.");
     }
-    if (command.equals("check")) {
-      return SpecCommands.check(args.subList(1, args.size()), out, err);
+
+    @Override
+    public Integer call() {
+      spec.commandLine().usage(io.out(), Help.Ansi.OFF);
+      return USAGE;
     }
-    if (command.equals("graph")) {
-      return SpecCommands.graph(args.subList(1, args.size()), out, err);
-    }
-    if (command.equals("test")) {
-      return SpecCommands.test(args.subList(1, args.size()), out, err);
-    }
-    if (command.equals("schema")) {
-      return SchemaCommand.run(args.subList(1, args.size()), out, err);
-    }
-    if (command.equals("lineage")) {
-      return LineageCommands.lineage(args.subList(1, args.size()), out);
-    }
-    if (command.equals("catalog")) {
-      return LineageCommands.catalog(args.subList(1, args.size()), out);
-    }
-    if (command.equals("retention")) {
-      return RetentionCommand.run(args.subList(1, args.size()), out);
-    }
-    if (command.equals("serve-roles")) {
-      return ServeRolesCommand.run(args.subList(1, args.size()), out);
-    }
-    if (!command.equals("run")) {
-      throw new UsageException(
-          "unknown command '"
-              + command
-              + "'; expected one of: run, check, graph, test, backfill, schema, lineage, catalog, retention, serve-roles, "
-              + String.join(", ", JobCommands.NAMES)
-              + " (see tributary --help)");
-    }
-    if (args.size() < 2 || args.get(1).startsWith("-")) {
-      throw new UsageException("run: expected a pipeline name, one of " + PIPELINES.keySet());
-    }
-    PipelineDefinition job = PIPELINES.get(args.get(1));
-    List<String> rest = args.subList(2, args.size());
-    if (job == null && SpecCommands.isSpec(args.get(1))) {
-      java.nio.file.Path specFile = java.nio.file.Path.of(args.get(1));
-      if (!java.nio.file.Files.isRegularFile(specFile)) {
-        throw new UsageException("run: no spec file " + specFile);
-      }
-      io.tributary.pipelines.spec.SpecJob specJob;
-      try {
-        specJob = io.tributary.pipelines.spec.SpecJob.load(specFile, rest);
-      } catch (io.tributary.pipelines.spec.SpecException e) {
-        throw new UsageException(e.getMessage());
-      }
-      job = specJob;
-      rest = specJob.beamArguments();
-    }
-    if (job == null) {
-      throw new UsageException(
-          "run: unknown pipeline '" + args.get(1) + "'; expected one of " + PIPELINES.keySet());
-    }
-    if (rest.contains("--help") || rest.contains("-h")) {
-      out.print(pipelineHelp(job));
-      return 0;
-    }
-    PipelineOptions options = parseOptions(job, rest);
+  }
+
+  /**
+   * Runs {@code job} with {@code args} (the Beam options as typed): parses them, checks inputs and
+   * outputs, runs or submits, and prints the summary.
+   */
+  static int runJob(PipelineDefinition job, List<String> args, PrintStream out) throws Exception {
+    PipelineOptions options = parseOptions(job, args);
     job.validate(options);
     try {
       String lineage = options.as(RunOptions.class).getLineage();
@@ -202,73 +258,6 @@ public final class Tributary {
     RunSummary summary = PipelineRun.run(job, options);
     out.print(summary.toText());
     return summary.accounting().balanced() && "DONE".equals(summary.state()) ? 0 : 1;
-  }
-
-  /**
-   * {@code backfill <pipeline> --from=YYYY-MM-DD --to=YYYY-MM-DD [--force] [options]}: one run per
-   * date partition, skipping complete ones; exit 0 when every run finished balanced.
-   */
-  private static int backfill(List<String> args, PrintStream out) throws Exception {
-    if (args.isEmpty() || args.get(0).startsWith("-")) {
-      throw new UsageException("backfill: expected a pipeline name, one of " + backfillable());
-    }
-    PipelineDefinition def = PIPELINES.get(args.get(0));
-    if (!(def instanceof Backfillable job)) {
-      throw new UsageException(
-          "backfill: pipeline '"
-              + args.get(0)
-              + "' cannot be backfilled; expected one of "
-              + backfillable());
-    }
-    java.time.LocalDate from = null;
-    java.time.LocalDate to = null;
-    boolean force = false;
-    List<String> rest = new ArrayList<>();
-    for (String arg : args.subList(1, args.size())) {
-      if (arg.startsWith("--from=")) {
-        from = parseDate("--from", arg.substring("--from=".length()));
-      } else if (arg.startsWith("--to=")) {
-        to = parseDate("--to", arg.substring("--to=".length()));
-      } else if (arg.equals("--force")) {
-        force = true;
-      } else {
-        rest.add(arg);
-      }
-    }
-    if (from == null || to == null) {
-      throw new UsageException(
-          "backfill " + job.name() + ": --from=YYYY-MM-DD and --to=YYYY-MM-DD are required");
-    }
-    if (to.isBefore(from)) {
-      throw new UsageException(
-          "backfill " + job.name() + ": --to=" + to + " is before --from=" + from);
-    }
-    PipelineOptions options = parseOptions(job, rest);
-    job.validate(options);
-    Backfill.Report report = Backfill.run(job, options, from, to, force, out);
-    return report.ok ? 0 : 1;
-  }
-
-  private static java.time.LocalDate parseDate(String option, String value) throws UsageException {
-    try {
-      return java.time.LocalDate.parse(value);
-    } catch (java.time.format.DateTimeParseException e) {
-      throw new UsageException(
-          "backfill: " + option + ": expected a date YYYY-MM-DD, got '" + value + "'");
-    }
-  }
-
-  private static List<String> backfillable() {
-    List<String> names = new ArrayList<>();
-    PIPELINES
-        .values()
-        .forEach(
-            j -> {
-              if (j instanceof Backfillable) {
-                names.add(j.name());
-              }
-            });
-    return names;
   }
 
   /** Profile options, then the user's, parsed strictly against the job's options interface. */
@@ -305,154 +294,44 @@ public final class Tributary {
       java.util.regex.Matcher unknown =
           java.util.regex.Pattern.compile("missing a property named '([^']+)'").matcher(message);
       if (unknown.find()) {
+        List<String> known = new ArrayList<>();
+        PipelineOptionSpecs.names(job.optionsClass()).forEach(n -> known.add("--" + n));
+        known.add("--profile");
         message =
             "unknown option --"
                 + unknown.group(1)
-                + " (see tributary run "
+                + UsageErrors.didYouMean("--" + unknown.group(1), known)
+                + " (see 'tributary run "
                 + job.name()
-                + " --help)";
+                + " --help')";
       }
       throw new UsageException("run " + job.name() + ": " + message);
     }
   }
 
-  static String usage() {
-    StringBuilder b = new StringBuilder();
-    b.append("Usage: tributary <command> [args]\n\n");
-    b.append("Commands:\n");
-    b.append(
-        "  run <pipeline> [--profile=NAME] [options]   run a pipeline (add --help for its options)\n");
-    b.append("  backfill <pipeline> --from=YYYY-MM-DD --to=YYYY-MM-DD [--force] [options]\n");
-    b.append(
-        "                                              rebuild date partitions, skipping complete ones\n");
-    b.append(SpecCommands.usage());
-    b.append(JobCommands.usage());
-    b.append(RetentionCommand.usage());
-    b.append(ServeRolesCommand.usage());
-    b.append(LineageCommands.usage());
-    b.append(SchemaCommand.usage());
-    b.append("  --help                                      this text\n\n");
-    b.append("Pipelines:\n");
-    PIPELINES.values().forEach(j -> b.append(String.format("  %-14s %s%n", j.name(), j.summary())));
-    b.append("\nProfiles (runners-config/profiles, or a path to an options file): ")
-        .append(String.join(", ", Profiles.BUNDLED))
-        .append("; default ")
-        .append(Profiles.DEFAULT)
-        .append('\n');
-    return b.toString();
-  }
-
   /**
-   * The options of {@code job}: its own first, then those of each option mixin it extends (output,
-   * source, Kafka, privacy, ..., the options every run takes), under the mixin's {@code
-   * Description}; Beam's own options and hidden ones are left out.
+   * {@code tributary run <job> --help}: the job's options, its own first, then those of each option
+   * mixin it extends (output, source, Kafka, privacy, ..., the options every run takes), under the
+   * mixin's {@code Description}; Beam's own options and hidden ones are left out.
    */
   static String pipelineHelp(PipelineDefinition job) {
-    StringBuilder b = new StringBuilder();
-    b.append("Usage: tributary run ").append(job.name()).append(" [--profile=NAME] [options]\n\n");
-    b.append(job.summary()).append("\n\nOptions:\n");
-    appendOptions(b, job.optionsClass());
-    b.append(
-        String.format(
-            "  --%-14s runner profile: %s or a file path (default: %s)%n",
-            "profile=", String.join(", ", Profiles.BUNDLED), Profiles.DEFAULT));
-    String lastTitle = null;
-    for (Class<?> mixin : mixins(job.optionsClass())) {
-      StringBuilder section = new StringBuilder();
-      appendOptions(section, mixin);
-      if (section.length() == 0) {
-        continue;
-      }
-      Description d = mixin.getAnnotation(Description.class);
-      String title = d == null ? mixin.getSimpleName() : d.value();
-      if (!title.equals(lastTitle)) {
-        b.append('\n').append(title).append(":\n");
-        lastTitle = title;
-      }
-      b.append(section);
+    CommandLine cli;
+    try {
+      cli = commandLine(new Io(System.out, System.err), null);
+    } catch (UsageException e) {
+      throw new IllegalStateException(e);
     }
-    b.append(
-        "\nAny Beam or runner option is accepted too, e.g. --runner=DirectRunner, --parallelism=2.\n");
-    return b.toString();
-  }
-
-  /**
-   * The option interfaces {@code root} extends, each once, every one after those it extends (Beam's
-   * own and hidden ones left out).
-   */
-  private static List<Class<?>> mixins(Class<?> root) {
-    java.util.LinkedHashSet<Class<?>> out = new java.util.LinkedHashSet<>();
-    for (Class<?> parent : root.getInterfaces()) {
-      collect(parent, out);
+    CommandLine command = cli.getSubcommands().get("run").getSubcommands().get(job.name());
+    if (command == null) {
+      command = JobCommand.run(job, new Io(System.out, System.err));
+      cli.getSubcommands().get("run").addSubcommand(job.name(), command);
     }
-    out.remove(root);
-    return new ArrayList<>(out);
-  }
-
-  private static void collect(Class<?> iface, java.util.Set<Class<?>> out) {
-    if (out.contains(iface)
-        || iface.getName().startsWith("org.apache.beam.")
-        || iface.isAnnotationPresent(org.apache.beam.sdk.options.Hidden.class)) {
-      return;
-    }
-    for (Class<?> parent : iface.getInterfaces()) {
-      collect(parent, out);
-    }
-    out.add(iface);
-  }
-
-  /** One line per option {@code iface} itself declares, in declaration order. */
-  private static void appendOptions(StringBuilder b, Class<?> iface) {
-    for (Method m : iface.getDeclaredMethods()) {
-      if (!m.getName().startsWith("get")
-          || m.getParameterCount() != 0
-          || java.lang.reflect.Modifier.isStatic(m.getModifiers())
-          || m.isAnnotationPresent(org.apache.beam.sdk.options.Hidden.class)) {
-        continue;
-      }
-      String name = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
-      Description d = m.getAnnotation(Description.class);
-      String dflt = defaultOf(m);
-      b.append(
-          String.format(
-              "  --%-14s %s%s%n",
-              name + "=",
-              d == null ? "" : d.value(),
-              m.isAnnotationPresent(Validation.Required.class)
-                  ? " (required)"
-                  : dflt == null ? "" : " (default: " + dflt + ")"));
-    }
-  }
-
-  private static String defaultOf(Method m) {
-    if (m.isAnnotationPresent(Default.String.class)) {
-      return m.getAnnotation(Default.String.class).value();
-    }
-    if (m.isAnnotationPresent(Default.Integer.class)) {
-      return String.valueOf(m.getAnnotation(Default.Integer.class).value());
-    }
-    if (m.isAnnotationPresent(Default.Long.class)) {
-      return String.valueOf(m.getAnnotation(Default.Long.class).value());
-    }
-    if (m.isAnnotationPresent(Default.Boolean.class)) {
-      return String.valueOf(m.getAnnotation(Default.Boolean.class).value());
-    }
-    return null;
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    command.usage(new PrintStream(bytes, true, UTF_8), Help.Ansi.OFF);
+    return bytes.toString(UTF_8);
   }
 
   private static String firstLine(String message) {
-    if (message == null) {
-      return "invalid options";
-    }
-    int nl = message.indexOf('\n');
-    return (nl < 0 ? message : message.substring(0, nl)).trim();
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getClass().getSimpleName() + ": " + firstLine(t.getMessage());
+    return UsageErrors.firstLine(message);
   }
 }

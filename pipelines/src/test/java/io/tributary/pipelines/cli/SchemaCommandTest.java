@@ -41,10 +41,13 @@ public class SchemaCommandTest {
   @Test
   public void helpPrintsTheUsageAndExitsZero() {
     assertThat(run("schema", "--help"), is(0));
+    assertThat(out.toString(StandardCharsets.UTF_8), containsString("  check "));
+    assertThat(out.toString(StandardCharsets.UTF_8), containsString("  register "));
+    assertThat(run("schema", "check", "-h"), is(0));
     assertThat(
         out.toString(StandardCharsets.UTF_8),
-        org.hamcrest.Matchers.containsString("schema check <subject> <file.avsc>"));
-    assertThat(run("schema", "check", "-h"), is(0));
+        containsString(
+            "Usage: tributary schema check [-h] [--registry=DIR] <subject> <file.avsc>"));
     assertThat(err.toString(StandardCharsets.UTF_8), is(""));
   }
 
@@ -74,6 +77,36 @@ public class SchemaCommandTest {
             .latest("ev")
             .version(),
         is(2));
+  }
+
+  /**
+   * register returns the identical registered version instead of adding one, so check must not
+   * promise the next version for it; and both name the registry they read.
+   */
+  @Test
+  public void checkAndRegisterAgreeOnTheVersion() throws Exception {
+    Path dir = tmp.newFolder("schemas").toPath();
+    String registry = "--registry=" + dir;
+    Path v1 = avsc("{\"name\":\"id\",\"type\":\"string\"}");
+    Path v2 =
+        avsc(
+            "{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"n\",\"type\":\"int\",\"default\":0}");
+    assertThat(run("schema", "register", "ev", v1.toString(), registry), is(0));
+
+    assertThat(run("schema", "check", "ev", v1.toString(), registry), is(0));
+    assertThat(
+        out.toString(StandardCharsets.UTF_8),
+        containsString("is already registered as ev v1 (id 1) in " + dir));
+    assertThat(run("schema", "register", "ev", v1.toString(), registry), is(0));
+    assertThat(
+        out.toString(StandardCharsets.UTF_8),
+        containsString("ev v1 (id 1) (already registered, unchanged) in " + dir));
+
+    assertThat(run("schema", "check", "ev", v2.toString(), registry), is(0));
+    assertThat(
+        out.toString(StandardCharsets.UTF_8), containsString("it would register as v2 in " + dir));
+    assertThat(run("schema", "register", "ev", v2.toString(), registry), is(0));
+    assertThat(out.toString(StandardCharsets.UTF_8), containsString("ev v2 (id 2) in " + dir));
   }
 
   @Test

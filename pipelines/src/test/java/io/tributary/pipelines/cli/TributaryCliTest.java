@@ -48,7 +48,22 @@ public class TributaryCliTest {
   public void helpListsOrdersMartAndBackfill() {
     assertEquals(0, run("--help"));
     assertThat(out, containsString("orders-mart"));
-    assertThat(out, containsString("backfill <pipeline> --from=YYYY-MM-DD --to=YYYY-MM-DD"));
+    assertThat(out, containsString("  backfill "));
+    assertEquals(0, run("backfill", "orders-mart", "--help"));
+    assertThat(out, containsString("Usage: tributary backfill orders-mart"));
+    assertThat(out, containsString("  --from=YYYY-MM-DD "));
+    assertThat(out, containsString("  --to=YYYY-MM-DD "));
+  }
+
+  @Test
+  public void unknownNamesSuggestTheNearestOne() {
+    assertOneLineUsageError(
+        run("run", "clickstream", "--inptu=x", "--output=y"),
+        "unknown option --inptu; did you mean --input?");
+    assertOneLineUsageError(run("run", "clikstream"), "did you mean clickstream?");
+    assertOneLineUsageError(run("rn"), "unknown command 'rn'; did you mean run?");
+    assertOneLineUsageError(
+        run("retention", "--conifg=x"), "unknown option --conifg=x; did you mean --config?");
   }
 
   @Test
