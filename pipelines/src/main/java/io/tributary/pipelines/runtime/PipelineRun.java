@@ -131,6 +131,7 @@ public final class PipelineRun {
       throw e;
     }
     progress.stages(stages);
+    progress.phase("starting " + options.getRunner().getSimpleName());
     Instant started = Instant.now();
     long cpuStart = RunCost.processCpuNanos();
     emit(lineage, events.start(inputs, outputs));

@@ -116,6 +116,33 @@ public final class Progress implements AutoCloseable {
         now.newestEventTime == null ? "-" : duration(nowMillis - now.newestEventTime));
   }
 
+  /**
+   * The line to print: while nothing has been read yet and the run is in a named phase (building
+   * the pipeline, starting the runner), that phase, so start-up does not look like a stall;
+   * otherwise {@link #format}.
+   */
+  static String line(
+      String job,
+      long elapsedMillis,
+      @Nullable String phase,
+      @Nullable Snapshot previous,
+      long intervalMillis,
+      @Nullable Snapshot now,
+      long nowMillis) {
+    if (now == null || (now.read == 0 && phase != null)) {
+      long seconds = elapsedMillis / 1000;
+      return String.format(
+          Locale.ROOT,
+          "tributary %s %d:%02d:%02d  %s: no record read yet",
+          job,
+          seconds / 3600,
+          seconds / 60 % 60,
+          seconds % 60,
+          phase == null ? "starting" : phase);
+    }
+    return format(job, elapsedMillis, previous, intervalMillis, now, nowMillis);
+  }
+
   /** A lag as the two largest units, e.g. {@code 3d 4h}, {@code 12m 5s}, {@code 0s}. */
   static String duration(long millis) {
     if (millis < 0) {
@@ -188,6 +215,7 @@ public final class Progress implements AutoCloseable {
   private final AtomicReference<PipelineResult> result = new AtomicReference<>();
   private final @Nullable Thread thread;
   private volatile boolean stopped;
+  private volatile @Nullable String phase = "building the pipeline";
   private boolean printed;
 
   private Progress(
@@ -240,6 +268,14 @@ public final class Progress implements AutoCloseable {
     graph = stages;
   }
 
+  /**
+   * The phase the run is in until its first record is read (e.g. {@code starting FlinkRunner});
+   * null once nothing but the counts is worth showing.
+   */
+  void phase(@Nullable String now) {
+    phase = now;
+  }
+
   /** From now on, reads the running pipeline's own metrics. */
   void attach(PipelineResult running) {
     result.set(running);
@@ -258,19 +294,21 @@ public final class Progress implements AutoCloseable {
       if (stopped) {
         return;
       }
-      Snapshot now;
+      Snapshot now = null;
       StageGraph g = graph;
-      if (g == null) {
-        continue; // the pipeline is still being built
-      }
-      try {
-        PipelineResult r = result.get();
-        now = r != null ? fromResult(r, g) : live.apply(g);
-      } catch (RuntimeException e) {
-        continue; // a runner that cannot answer yet: try at the next tick
+      if (g != null) { // null while the pipeline is still being built
+        try {
+          PipelineResult r = result.get();
+          now = r != null ? fromResult(r, g) : live.apply(g);
+        } catch (RuntimeException e) {
+          continue; // a runner that cannot answer yet: try at the next tick
+        }
+        if (now.read > 0) {
+          phase = null;
+        }
       }
       long at = clock.getAsLong();
-      String line = format(job, at - started, previous, at - previousAt, now, at);
+      String line = line(job, at - started, phase, previous, at - previousAt, now, at);
       synchronized (this) {
         if (!stopped) {
           err.print(rewrite ? "\r" + line + "\u001b[K" : line + System.lineSeparator());
@@ -278,8 +316,10 @@ public final class Progress implements AutoCloseable {
           printed = true;
         }
       }
-      previous = now;
-      previousAt = at;
+      if (now != null) {
+        previous = now;
+        previousAt = at;
+      }
     }
   }
 

@@ -65,4 +65,23 @@ public class ProgressTest {
       assertEquals(System.console() != null, p.running());
     }
   }
+
+  @Test
+  public void startUpShowsItsPhaseUntilTheFirstRecordIsRead() {
+    assertEquals(
+        "tributary clickstream 0:00:03  building the pipeline: no record read yet",
+        Progress.line("clickstream", 3_000, "building the pipeline", null, 0, null, 0));
+    Progress.Snapshot none = new Progress.Snapshot(0, 0, 0, null);
+    assertEquals(
+        "tributary clickstream 0:00:16  starting FlinkRunner: no record read yet",
+        Progress.line("clickstream", 16_000, "starting FlinkRunner", null, 0, none, 0));
+    Progress.Snapshot some = new Progress.Snapshot(5, 4, 1, null);
+    assertEquals(
+        Progress.format("clickstream", 17_000, none, 1_000, some, 0),
+        Progress.line("clickstream", 17_000, null, none, 1_000, some, 0));
+    // A phase never hides records that were read.
+    assertEquals(
+        Progress.format("clickstream", 17_000, none, 1_000, some, 0),
+        Progress.line("clickstream", 17_000, "starting FlinkRunner", none, 1_000, some, 0));
+  }
 }
