@@ -18,9 +18,9 @@ import java.util.Locale;
  * }</pre>
  */
 final class RunReportTimeline {
-  private static final int WIDTH = 900;
-  private static final int LABEL = 150;
-  private static final int RIGHT = 150;
+  private static final int WIDTH = 570;
+  private static final int LABEL = 96;
+  private static final int RIGHT = 180;
   private static final int ROW = 22;
   private static final int TOP = 28;
   private static final int BOTTOM = 34;
@@ -70,7 +70,7 @@ final class RunReportTimeline {
     b.append("<text x=\"")
         .append(LABEL)
         .append("\" y=\"14\" font-size=\"11\" fill=\"#4b5563\">")
-        .append("seconds since the run started (grey: the run's wall clock, ")
+        .append("seconds since the run started (grey: the run, ")
         .append(seconds(end - start))
         .append(")</text>");
     for (long tick : ticks(lo - start, hi - start)) {
@@ -139,8 +139,9 @@ final class RunReportTimeline {
             .append(": ")
             .append(text)
             .append("</title></rect>");
+        // The numbers in a column of their own right of the plot, row by row.
         b.append("<text x=\"")
-            .append(fmt(Math.min(x1 + w + 6, LABEL + plotWidth + 6)))
+            .append(LABEL + plotWidth + 8)
             .append("\" y=\"")
             .append(y + 14)
             .append("\" font-size=\"11\" fill=\"#374151\">")

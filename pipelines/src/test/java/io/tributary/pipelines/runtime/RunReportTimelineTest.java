@@ -69,9 +69,9 @@ public class RunReportTimelineTest {
     assertThat(svg, containsString("1.5 s to 9.0 s (7.5 s active)"));
     assertThat(svg, containsString("no records"));
     assertThat(svg, not(containsString("data-stage=\"sink\"")));
-    // The axis is the run's 10 s: 0 s at the left edge (x=150), 10 s at the right (x=750).
-    assertEquals(150.0 + 600 * 0.1, barX(svg, "read"), 0.05);
-    assertEquals(600 * 0.75, barWidth(svg, "decode"), 0.05);
+    // The axis is the run's 10 s: 0 s at the plot's left edge (x=96), 10 s at its right (x=390).
+    assertEquals(96.0 + 294 * 0.1, barX(svg, "read"), 0.05);
+    assertEquals(294 * 0.75, barWidth(svg, "decode"), 0.05);
     assertThat(svg, containsString(">0 s</text>"));
     assertThat(svg, containsString(">10 s</text>"));
     assertThat(svg, not(containsString("<script")));

@@ -7,7 +7,8 @@ import java.util.Locale;
 /**
  * The value axis of a plot: from the data and the thresholds drawn with it, widened by a small
  * margin and rounded to a 1-2-5 tick step, but never beyond what the metric can take ({@link
- * MetricUnit#min()}, {@link MetricUnit#max()}): no negative counts, no share above 100 %.
+ * MetricUnit#min()}, {@link MetricUnit#max()}): no negative counts, no share above 100 %; and the
+ * margin never crosses zero when the data do not.
  */
 final class PlotAxis {
   private final MetricUnit unit;
@@ -52,8 +53,10 @@ final class PlotAxis {
     }
     // The metric's range, or the data's where a value or threshold lies outside it: a plot never
     // hides a point.
-    double floor = Math.min(unit.min(), min);
-    double ceiling = Math.max(unit.max(), max);
+    // Nor does a margin cross zero when no value does: a price or a mean of positive values does
+    // not get a negative axis just for breathing room.
+    double floor = Math.min(min >= 0 ? Math.max(0, unit.min()) : unit.min(), min);
+    double ceiling = Math.max(max < 0 ? Math.min(0, unit.max()) : unit.max(), max);
     double lo = Math.max(floor, min - pad);
     double hi = Math.min(ceiling, max + pad);
     double step = niceStep((hi - lo) / 4, unit.integer());

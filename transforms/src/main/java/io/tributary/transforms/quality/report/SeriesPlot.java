@@ -195,9 +195,11 @@ final class SeriesPlot {
       s.append(xTick(xs[0], plotBottom, t1 == t0 ? "middle" : "start", TICK.print(t0)));
       if (t1 != t0) {
         s.append(xTick(xs[indexOf(points, t1)], plotBottom, "end", TICK.print(t1)));
-        long mid = t0 + (t1 - t0) / 2;
-        double xm = LEFT + 6 + 0.5 * (plotRight - LEFT - 12);
-        s.append(xTick(xm, plotBottom, "middle", TICK.print(mid)));
+        // The middle tick is a real window's start (the median point's), not an in-between time.
+        int mid = points.size() / 2;
+        if (points.get(mid).time != t0 && points.get(mid).time != t1) {
+          s.append(xTick(xs[mid], plotBottom, "middle", TICK.print(points.get(mid).time)));
+        }
       }
       s.append(
           text((LEFT + plotRight) / 2.0, HEIGHT - 4, "middle", "xcaption", "window start (UTC)"));
