@@ -129,7 +129,9 @@ public final class ClickstreamQuality {
     List<Row> verification = read(QualitySchemas.VERIFICATION, quality.resolve("verification"));
     List<Row> anomalies = read(QualitySchemas.ANOMALY, quality.resolve("anomalies"));
     Map<String, Long> quarantine = new TreeMap<>();
+    long quarantinedRows = 0;
     for (Row r : read(QualitySchemas.QUARANTINE, quarantineDir(settings.output()))) {
+      quarantinedRows++;
       for (Row f : r.<Row>getArray("failed_rules")) {
         quarantine.merge(f.getString("rule"), 1L, Long::sum);
       }
@@ -148,7 +150,7 @@ public final class ClickstreamQuality {
             .metrics(history, metrics)
             .verification(verification)
             .anomalies(anomalies)
-            .quarantine(quarantine)
+            .quarantine(quarantinedRows, quarantine)
             .html();
     Files.createDirectories(quality);
     Files.writeString(quality.resolve("report.html"), html, StandardCharsets.UTF_8);

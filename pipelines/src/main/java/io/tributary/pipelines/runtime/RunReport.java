@@ -11,10 +11,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The run report: a self-contained HTML page ({@code <output>/_run_report.html}, no scripts, no
  * network) with the run's state, throughput and accounting, links to its outputs, metrics per stage
- * (event-time lag only for streaming runs), dead letters by reason, quality results (only when a
- * quality stage ran, with a link to its own report), cost with the source of its prices, and the
- * run's lineage graph as inline SVG. {@code PipelineRun} writes it after every run; {@code
- * _run_summary.json} holds the same numbers as JSON.
+ * (event-time lag only for streaming runs), a timeline of the span each stage was active in ({@link
+ * StageAccounting#active()}: wall clock, not CPU time), dead letters by reason, quality results
+ * (only when a quality stage ran, with a link to its own report), cost with the source of its
+ * prices, and the run's lineage graph as inline SVG. {@code PipelineRun} writes it after every run;
+ * {@code _run_summary.json} holds the same numbers as JSON.
  *
  * <pre>{@code
  * RunSummary summary = PipelineRun.run(job, options);
@@ -67,7 +68,11 @@ public final class RunReport {
             "table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #d1d5db;padding:4px 10px;text-align:right}")
         .append(
             "th{background:#f3f4f6}td.l,th.l{text-align:left}.ok{color:#047857}.bad{color:#b91c1c;font-weight:bold}")
-        .append("code{background:#f3f4f6;padding:2px 4px}</style></head><body>");
+        .append(
+            "code{background:#f3f4f6;padding:2px 4px}.note{color:#4b5563;max-width:570px;font-size:14px}")
+        .append(".stages{display:flex;flex-wrap:wrap;gap:8px 24px;align-items:flex-start}")
+        .append("#stage-timeline h3{margin:8px 0 4px;font-size:16px}")
+        .append("</style></head><body>");
     b.append("<h1>Run report: ").append(x(s.pipeline())).append("</h1>");
     b.append("<p id=\"state\" class=\"")
         .append(ok ? "ok" : "bad")
@@ -101,7 +106,7 @@ public final class RunReport {
         .append("</code></p>");
 
     b.append(
-        "<h2>Stages</h2><table id=\"stages\"><tr><th class=\"l\">stage</th><th class=\"l\">role</th><th>in</th><th>out</th>"
+        "<h2>Stages</h2><div class=\"stages\"><table id=\"stages\"><tr><th class=\"l\">stage</th><th class=\"l\">role</th><th>in</th><th>out</th>"
             + "<th>dead-lettered</th><th class=\"l\">other exits</th>"
             + (streaming ? "<th>lag min</th><th>lag mean</th><th>lag max</th>" : "")
             + "<th>balanced</th></tr>");
@@ -138,6 +143,19 @@ public final class RunReport {
           .append("</td></tr>");
     }
     b.append("</table>");
+    // The timeline beside the table (below it on a narrow screen).
+    String timeline = RunReportTimeline.svg(s);
+    if (!timeline.isEmpty()) {
+      b.append("<div id=\"stage-timeline\"><h3>Stage timeline</h3>")
+          .append(timeline)
+          .append("<p id=\"timeline-note\" class=\"note\">")
+          .append(
+              "Each bar runs from the first record a stage took in to the last one it let go, on"
+                  + " the run's wall clock. Beam fuses stages into one thread, so this is the span"
+                  + " in which a stage was active, not its CPU time: fused stages overlap.")
+          .append("</p></div>");
+    }
+    b.append("</div>");
 
     b.append("<h2>Dead letters by reason</h2>");
     if (s.accounting().deadLettersByReason().isEmpty()) {
@@ -283,7 +301,7 @@ public final class RunReport {
         .append("</td></tr>");
   }
 
-  private static String x(@Nullable String s) {
+  static String x(@Nullable String s) {
     return s == null
         ? ""
         : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");

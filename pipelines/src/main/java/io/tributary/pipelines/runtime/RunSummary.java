@@ -20,7 +20,8 @@ import org.apache.beam.sdk.util.MimeTypes;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * What a run did: the accounting line and the per-stage table ({@link RunAccounting}), when, where
+ * What a run did: the accounting line and the per-stage table ({@link RunAccounting}, with each
+ * stage's active span: {@code first}, {@code last} and {@code active_ms} in the JSON), when, where
  * and on which runner, every {@code tributary} counter, and the cost ({@link RunCost}). Printed at
  * the end of every run and written as {@code _run_summary.json} in the output directory, next to
  * the HTML {@link RunReport}.
@@ -163,6 +164,11 @@ public final class RunSummary {
     return state;
   }
 
+  /** When the run finished (the runner returned). */
+  public Instant finished() {
+    return finished;
+  }
+
   /** Wall time of the run in seconds. */
   public double wallSeconds() {
     return (finished.toEpochMilli() - started.toEpochMilli()) / 1000.0;
@@ -218,6 +224,17 @@ public final class RunSummary {
         lag.put("min", st.lag().min());
         lag.put("max", st.lag().max());
         lag.put("mean", st.lag().mean());
+      }
+      // The wall-clock span the stage was active in (StageCounters' active_ms): not CPU time.
+      StageAccounting.ActiveSpan active = st.active();
+      if (active == null) {
+        sn.putNull("first");
+        sn.putNull("last");
+        sn.putNull("active_ms");
+      } else {
+        sn.put("first", Instant.ofEpochMilli(active.first()).toString());
+        sn.put("last", Instant.ofEpochMilli(active.last()).toString());
+        sn.put("active_ms", active.millis());
       }
       sn.put("unaccounted", st.unaccounted());
       sn.put("balanced", st.balanced());

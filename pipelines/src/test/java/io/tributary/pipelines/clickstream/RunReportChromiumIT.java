@@ -22,9 +22,10 @@ import org.junit.runners.JUnit4;
 
 /**
  * Opens the run report ({@code _run_report.html}) of a clickstream run with quality checks in
- * headless Chromium: it renders offline and shows the state, the stages with their numbers, the
- * failed assertion, the cost and the lineage graph as SVG. Saves the screenshot used by
- * docs/metadata.md (docs/images/run-report.png, refreshed only with -Dtributary.updateDocs=true).
+ * headless Chromium: it renders offline and shows the state, the throughput, links to the outputs,
+ * the stages with their numbers and their timeline (one bar per stage), the failed assertion, the
+ * cost and the lineage graph as SVG. Saves the screenshot used by docs/metadata.md
+ * (docs/images/run-report.png, refreshed only with -Dtributary.updateDocs=true).
  */
 @RunWith(JUnit4.class)
 public class RunReportChromiumIT {
@@ -68,6 +69,25 @@ public class RunReportChromiumIT {
         stages,
         containsString(
             "<td class=\"l\">dedup</td><td class=\"l\">step</td><td>993</td><td>983</td>"));
+    // The stage timeline: one bar per stage (each had records), against the run's wall clock,
+    // with the sentence saying it is an active span, not CPU time.
+    String timeline =
+        dom.substring(
+            dom.indexOf("id=\"timeline\""), dom.indexOf("</svg>", dom.indexOf("id=\"timeline\"")));
+    assertEquals("a bar per stage", 7, timeline.split("<rect class=\"bar\"", -1).length - 1);
+    assertThat(timeline, containsString("data-stage=\"dedup\""));
+    assertThat(timeline, containsString("seconds since the run started"));
+    assertThat(timeline, not(containsString("no records")));
+    assertThat(dom, containsString("not its CPU time"));
+    // Throughput and links to the outputs.
+    String throughput = dom.substring(dom.indexOf("id=\"throughput\""));
+    assertThat(
+        throughput.substring(0, throughput.indexOf("</td>")), containsString("1,000 read in "));
+    assertThat(throughput.substring(0, throughput.indexOf("</td>")), containsString("records/s"));
+    String outputs =
+        dom.substring(
+            dom.indexOf("id=\"outputs\""), dom.indexOf("</ul>", dom.indexOf("id=\"outputs\"")));
+    assertThat(outputs, containsString("<a href=\"aggregates/\">"));
     String quality = dom.substring(dom.indexOf("id=\"quality\""));
     assertThat(quality, containsString("uniqueness(event_id)"));
     assertThat(quality, containsString("FAILED"));
@@ -84,7 +104,7 @@ public class RunReportChromiumIT {
     shot.addAll(
         List.of(
             "--hide-scrollbars",
-            "--window-size=1280,1500",
+            "--window-size=1280,1700",
             "--screenshot=" + png,
             report.toUri().toString()));
     QualityReportChromiumIT.run(shot);

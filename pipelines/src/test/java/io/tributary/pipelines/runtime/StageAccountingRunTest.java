@@ -280,10 +280,26 @@ public class StageAccountingRunTest {
     assertStage(stages, "dedup_event", 18, 16, "{}", "deduplicated", 2);
     assertStage(stages, "cdc", 16, 12, "{\"missing_op\":1}", "deduplicated", 3);
 
+    // Each stage's active span: first <= last, inside the run's wall clock, active_ms their gap.
+    for (JsonNode st : stages.values()) {
+      String name = st.get("stage").asText();
+      java.time.Instant first = java.time.Instant.parse(st.get("first").asText());
+      java.time.Instant last = java.time.Instant.parse(st.get("last").asText());
+      assertFalse(name + " first <= last", last.isBefore(first));
+      assertEquals(name, last.toEpochMilli() - first.toEpochMilli(), st.get("active_ms").asLong());
+      assertFalse(name + " within the run", first.isBefore(summary.started()));
+      assertFalse(name + " within the run", last.isAfter(summary.finished()));
+    }
+
     String text = summary.toText();
     assertThat(text, containsString("dedup_delivery"));
     String html = RunReport.html(summary, List.of(), "");
     assertThat(html, containsString("<td class=\"l\">dedup_event</td>"));
+    assertThat(html, containsString("<h3>Stage timeline</h3>"));
+    assertThat(html, containsString("not its CPU time"));
+    for (String stage : stages.keySet()) {
+      assertThat(html, containsString("<rect class=\"bar\" data-stage=\"" + stage + "\""));
+    }
 
     // The report links the outputs, shows throughput, hides what did not run, and shows the
     // event-time lag only for a streaming run.

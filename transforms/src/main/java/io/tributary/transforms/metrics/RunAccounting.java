@@ -141,8 +141,9 @@ public abstract class RunAccounting {
 
   /**
    * The accounting of {@code graph} from counter values by name (without namespace), e.g. {@code
-   * stage.dedup.in}; {@code lags} by distribution name. Used for a finished run and for the live
-   * progress line alike.
+   * stage.dedup.in}; {@code lags} are the distributions by name ({@code stage.<name>.lag_ms} and
+   * {@code stage.<name>.active_ms}, whose minimum and maximum give the stage's {@link
+   * StageAccounting#active()} span). Used for a finished run and for the live progress line alike.
    */
   public static RunAccounting of(
       StageGraph graph, Map<String, Long> counters, Map<String, StageAccounting.Lag> lags) {
@@ -183,6 +184,8 @@ public abstract class RunAccounting {
           }
         }
       }
+      StageAccounting.Lag activeMs =
+          lags.get(StageCounters.counterName(name, StageCounters.ACTIVE_MS));
       stages.add(
           StageAccounting.of(
               name,
@@ -191,7 +194,10 @@ public abstract class RunAccounting {
               counters.getOrDefault(StageCounters.counterName(name, StageCounters.OUT), 0L),
               rejectedByStage.getOrDefault(name, Map.of()),
               exits,
-              lags.get(StageCounters.counterName(name, StageCounters.LAG_MS))));
+              lags.get(StageCounters.counterName(name, StageCounters.LAG_MS)),
+              activeMs == null || activeMs.count() == 0
+                  ? null
+                  : StageAccounting.ActiveSpan.of(activeMs.min(), activeMs.max())));
     }
     long read = 0;
     for (StageGraph.Node n : graph.entries()) {

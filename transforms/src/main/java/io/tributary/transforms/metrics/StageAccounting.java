@@ -38,6 +38,34 @@ public abstract class StageAccounting {
     }
   }
 
+  /**
+   * The wall-clock span in which a stage counted records: the first and the last millisecond (epoch
+   * milliseconds) at which it took a record in or let one go ({@code stage.<name>.active_ms}, see
+   * {@link StageCounters}). Not CPU time: fused stages share a thread, so their spans overlap.
+   */
+  @AutoValue
+  public abstract static class ActiveSpan {
+    /** When the stage first counted a record, epoch milliseconds. */
+    public abstract long first();
+
+    /** When it last counted one, epoch milliseconds ({@code >= first()}). */
+    public abstract long last();
+
+    /** {@code last - first}. */
+    public long millis() {
+      return last() - first();
+    }
+
+    /** A span from its ends. */
+    public static ActiveSpan of(long first, long last) {
+      if (last < first) {
+        throw new IllegalArgumentException(
+            "StageAccounting.ActiveSpan.of: last " + last + " is before first " + first);
+      }
+      return new AutoValue_StageAccounting_ActiveSpan(first, last);
+    }
+  }
+
   /** The stage name. */
   public abstract String name();
 
@@ -59,7 +87,10 @@ public abstract class StageAccounting {
   /** Processing lag of the output, or null when nothing that left carried an event time. */
   public abstract @Nullable Lag lag();
 
-  /** A stage's numbers. */
+  /** When the stage was active, or null when it counted no record (or the runner did not say). */
+  public abstract @Nullable ActiveSpan active();
+
+  /** A stage's numbers, without an active span. */
   public static StageAccounting of(
       String name,
       StageRole role,
@@ -68,6 +99,19 @@ public abstract class StageAccounting {
       Map<String, Long> rejected,
       Map<String, Long> exits,
       @Nullable Lag lag) {
+    return of(name, role, in, out, rejected, exits, lag, null);
+  }
+
+  /** A stage's numbers with the span in which it was active. */
+  public static StageAccounting of(
+      String name,
+      StageRole role,
+      long in,
+      long out,
+      Map<String, Long> rejected,
+      Map<String, Long> exits,
+      @Nullable Lag lag,
+      @Nullable ActiveSpan active) {
     return new AutoValue_StageAccounting(
         name,
         role,
@@ -75,7 +119,8 @@ public abstract class StageAccounting {
         out,
         ImmutableSortedMap.copyOf(rejected),
         ImmutableSortedMap.copyOf(exits),
-        lag);
+        lag,
+        active);
   }
 
   /** All rejected records. */

@@ -23,10 +23,25 @@ import org.joda.time.Instant;
  *       {@code filtered}, {@code deduplicated}, {@code too_late}, {@code skipped});
  *   <li>{@code dead_letter.<name>.<reason>}: rejections, counted by {@code DeadLetters.reject};
  *   <li>{@code stage.<name>.lag_ms}: processing time minus event time of what left, when {@link
- *       #out(Instant)} is given a timestamp.
+ *       #out(Instant)} is given a timestamp;
+ *   <li>{@code stage.<name>.active_ms}: the wall clock (epoch milliseconds) whenever the stage
+ *       counted a record, so its minimum is when the stage first took a record in and its maximum
+ *       when it last let one go: the stage's active span (see below).
  * </ul>
  *
  * A stage balances when {@code in = out + rejected + every exit}; {@link RunAccounting} checks it.
+ *
+ * <p><b>Active span.</b> Beam fuses stages into one thread, so there is no honest per-stage timer:
+ * the time a record spends in a fused chain belongs to every stage in it at once. What can be
+ * measured cheaply and without double counting is when each stage was busy: the first and last
+ * wall-clock millisecond at which it counted a record. This is a span, not CPU time; two fused
+ * stages have overlapping spans. It costs one {@link System#currentTimeMillis()} read and one
+ * comparison per counted record: the distribution is updated only when the millisecond differs from
+ * this instance's last update, so at most a thousand times a second per {@code DoFn} instance
+ * whatever the record rate, and the update itself is the same cell update as a counter's. Being a
+ * Beam metric it is reported by every runner (Direct, embedded Flink, a cluster's metrics); only
+ * its minimum and maximum are meaningful (the sum of epoch milliseconds may overflow, which Beam's
+ * distribution cells tolerate by wrapping).
  *
  * <pre>{@code
  * private final StageCounters counters = StageCounters.of("dedup");
@@ -53,6 +68,9 @@ public final class StageCounters implements Serializable {
   /** Suffix of the processing-lag distribution. */
   public static final String LAG_MS = "lag_ms";
 
+  /** Suffix of the active-span distribution (wall clock, epoch milliseconds). */
+  public static final String ACTIVE_MS = "active_ms";
+
   /** Suffix of the in-JVM maximum event time of what left (see {@link LiveMetrics#maxima()}). */
   public static final String EVENT_TIME_MAX = "event_time_max";
 
@@ -61,6 +79,8 @@ public final class StageCounters implements Serializable {
   private transient @Nullable Counter out;
   private transient @Nullable Distribution lag;
   private transient @Nullable Map<StageExit, Counter> exits;
+  private transient @Nullable Distribution active;
+  private transient long lastActiveMs;
 
   private StageCounters(String stage) {
     this.stage = stage;
@@ -92,6 +112,7 @@ public final class StageCounters implements Serializable {
       in = LiveMetrics.counter(DeadLetters.NAMESPACE, counterName(stage, IN));
     }
     in.inc(n);
+    active(n);
   }
 
   /** One record left on the main output. */
@@ -105,6 +126,7 @@ public final class StageCounters implements Serializable {
       out = LiveMetrics.counter(DeadLetters.NAMESPACE, counterName(stage, OUT));
     }
     out.inc(n);
+    active(n);
   }
 
   /**
@@ -140,5 +162,22 @@ public final class StageCounters implements Serializable {
             exit,
             e -> LiveMetrics.counter(DeadLetters.NAMESPACE, counterName(stage, e.counterSuffix())))
         .inc(n);
+    active(n);
+  }
+
+  /** Records the wall clock in {@code active_ms} when the millisecond changed (see class doc). */
+  private void active(long n) {
+    if (n <= 0) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    if (now == lastActiveMs) {
+      return;
+    }
+    lastActiveMs = now;
+    if (active == null) {
+      active = Metrics.distribution(DeadLetters.NAMESPACE, counterName(stage, ACTIVE_MS));
+    }
+    active.update(now);
   }
 }

@@ -2,7 +2,10 @@ package io.tributary.transforms.metrics;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 
 import io.tributary.transforms.time.EventTime;
@@ -47,6 +50,45 @@ public class StageCountersTest {
     assertEquals(2, stamp.lag().count());
     assertThat(stamp.lag().min(), greaterThanOrEqualTo(3_600_000L));
     assertThat(stamp.lag().max(), greaterThanOrEqualTo(7_200_000L));
+  }
+
+  /**
+   * Every stage that counted records has an active span (first <= last) within the run's wall
+   * clock; a stage that saw nothing (all filtered upstream) has none, so the report can say "no
+   * records".
+   */
+  @Test
+  public void eachStageWithRecordsHasAnActiveSpanWithinTheRun() {
+    long before = System.currentTimeMillis();
+    p.apply(Create.of(1, 2, 3, 4, 5, 6))
+        .apply("Evens", new RunAccountingTest.KeepMultiples("evens", 2, StageExit.FILTERED, -1))
+        .apply("Sixes", new RunAccountingTest.KeepMultiples("sixes", 3, StageExit.FILTERED, -1))
+        .apply("None", new RunAccountingTest.KeepMultiples("none", 7, StageExit.FILTERED, -1))
+        .apply("Empty", new RunAccountingTest.KeepMultiples("empty", 1, StageExit.FILTERED, -1));
+    StageGraph graph = StageGraph.of(p);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    long after = System.currentTimeMillis();
+    RunAccounting accounting = RunAccounting.from(result, graph);
+    for (StageAccounting s : accounting.stages()) {
+      if (s.name().equals("empty")) {
+        assertEquals(0, s.in());
+        assertNull("a stage without records has no span", s.active());
+        continue;
+      }
+      StageAccounting.ActiveSpan a = s.active();
+      assertNotNull(s.name() + " counted records, so it has a span", a);
+      assertThat(s.name(), a.first(), greaterThanOrEqualTo(before));
+      assertThat(s.name(), a.last(), greaterThanOrEqualTo(a.first()));
+      assertThat(s.name(), a.last(), lessThanOrEqualTo(after));
+      assertEquals(a.last() - a.first(), a.millis());
+    }
+    assertEquals("the accounting line is unchanged by the span", true, accounting.balanced());
+  }
+
+  @Test
+  public void aSpanCannotEndBeforeItStarts() {
+    assertThrows(IllegalArgumentException.class, () -> StageAccounting.ActiveSpan.of(10, 9));
   }
 
   @Test

@@ -168,6 +168,21 @@ public final class Constraint implements Serializable {
     return metric;
   }
 
+  /** The operator. */
+  public Op op() {
+    return op;
+  }
+
+  /** The bound it compares with; for {@link Op#BETWEEN} the lower one. */
+  public double bound() {
+    return bound;
+  }
+
+  /** The upper bound of {@link Op#BETWEEN}; {@link #bound()} for every other operator. */
+  public double upperBound() {
+    return upper;
+  }
+
   /** The series name of the value it reads. */
   public String metricName() {
     return metric.name(key);

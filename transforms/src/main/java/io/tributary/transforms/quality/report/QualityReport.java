@@ -1,6 +1,7 @@
 package io.tributary.transforms.quality.report;
 
 import io.tributary.transforms.quality.anomaly.DetectAnomaliesFn;
+import io.tributary.transforms.quality.constraints.Constraint;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -10,21 +11,30 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.ReadableInstant;
 
 /**
  * Renders one run's quality results as a self-contained static HTML page: inline CSS and inline
  * SVG, no script and nothing fetched, so it opens from a file, an e-mail or an artifact store.
  *
- * <p>Sections: a summary line; the failed constraint results (errors before warnings), then the
- * passed ones folded in a {@code <details>} element; the anomalies; quarantine counts per rule; and
- * one line plot per metric over its windows, with earlier runs' points in grey and anomalies marked
- * by a red ring.
+ * <p>The page leads with the run's status in Deequ's vocabulary ({@code Success}, {@code Warning},
+ * {@code Error}: the worst of its checks', see {@link CheckOutcome}) and one line that says how
+ * many checks failed or warned and how many rows were quarantined. Deequ has no quarantine; here a
+ * run that quarantined rows is never {@code Success}: with every check passing it is {@code
+ * Warning}, "passed with N rows quarantined". Then one section per check, worst first: its pass
+ * rate (windows where every constraint held / all windows) and the rows behind its failures where
+ * the metric says, a plot per constraint with the constraint's bound drawn as a dashed line and the
+ * failing windows in red, and the per-window results folded in a {@code <details>} element, worst
+ * first. Then the anomalies, the quarantine counts per rule, and a plot of every other metric.
+ * Earlier runs' points are grey, anomalies have a red ring; value axes span the data and the
+ * bounds, never beyond what the metric can take (no negative count, no share above 100 %), with the
+ * unit named; the horizontal axis is the windows' start time (UTC).
  *
  * <pre>{@code
  * String html = QualityReport.builder("clickstream", runId)
  *     .metrics(history, metricsOfThisRun).verification(results).anomalies(anomalies)
- *     .quarantine(Map.of("event_id_shape", 3L)).html();
+ *     .quarantine(3, Map.of("event_id_shape", 3L)).html();
  * Files.writeString(Path.of("report.html"), html);
  * }</pre>
  */
@@ -36,6 +46,7 @@ public final class QualityReport {
   private final List<Row> verification = new ArrayList<>();
   private final List<Row> anomalies = new ArrayList<>();
   private final Map<String, Long> quarantine = new LinkedHashMap<>();
+  private long quarantinedRows;
 
   private QualityReport(String dataset, String runId) {
     this.dataset = dataset;
@@ -66,44 +77,150 @@ public final class QualityReport {
     return this;
   }
 
-  /** Quarantined rows per failed rule. */
+  /**
+   * The quarantine: {@code rows} quarantined rows, and how many of them failed each rule (a row
+   * that failed two rules counts under both).
+   */
+  public QualityReport quarantine(long rows, Map<String, Long> failuresByRule) {
+    if (rows < 0) {
+      throw new IllegalArgumentException(
+          "QualityReport.quarantine: rows must be >= 0, got " + rows);
+    }
+    quarantinedRows = rows;
+    quarantine.putAll(failuresByRule);
+    return this;
+  }
+
+  /**
+   * Quarantined rows per failed rule, without the number of rows.
+   *
+   * @deprecated Use {@link #quarantine(long, Map)}: a row that failed two rules counts twice here,
+   *     so the page can only say that rows were quarantined, not how many.
+   */
+  @Deprecated
   public QualityReport quarantine(Map<String, Long> countsByRule) {
     quarantine.putAll(countsByRule);
+    quarantinedRows = -1;
     return this;
+  }
+
+  /** The checks of this run, worst first. */
+  public List<CheckOutcome> checks() {
+    return CheckOutcome.of(verification, metrics);
+  }
+
+  private long ruleFailures() {
+    return quarantine.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  private boolean quarantined() {
+    return quarantinedRows > 0 || (quarantinedRows < 0 && ruleFailures() > 0);
+  }
+
+  /**
+   * The run's status: the worst of its checks' ({@code Error}, {@code Warning}, {@code Success}),
+   * and at least {@code Warning} when rows were quarantined.
+   */
+  public String status() {
+    String worst = CheckOutcome.SUCCESS;
+    for (CheckOutcome c : checks()) {
+      if (CheckOutcome.rank(c.status()) < CheckOutcome.rank(worst)) {
+        worst = c.status();
+      }
+    }
+    return CheckOutcome.SUCCESS.equals(worst) && quarantined() ? CheckOutcome.WARNING : worst;
+  }
+
+  /**
+   * The status with what it counts, e.g. {@code Error: 2 of 3 checks did not pass (1 Error:
+   * contact; 1 Warning: ids) · 12 rows quarantined} or {@code Warning: passed with 12 rows
+   * quarantined · all 3 checks passed}.
+   */
+  public String statusLine() {
+    List<CheckOutcome> checks = checks();
+    List<String> errors = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    for (CheckOutcome c : checks) {
+      if (CheckOutcome.ERROR.equals(c.status())) {
+        errors.add(c.name());
+      } else if (CheckOutcome.WARNING.equals(c.status())) {
+        warnings.add(c.name());
+      }
+    }
+    String quarantinePart =
+        quarantinedRows > 0
+            ? quarantinedRows + (quarantinedRows == 1 ? " row" : " rows") + " quarantined"
+            : quarantined()
+                ? "rows quarantined (" + ruleFailures() + " rule failures)"
+                : "no row quarantined";
+    String checksPart;
+    if (checks.isEmpty()) {
+      checksPart = "no checks ran";
+    } else if (errors.isEmpty() && warnings.isEmpty()) {
+      checksPart =
+          checks.size() == 1 ? "the check passed" : "all " + checks.size() + " checks passed";
+    } else {
+      List<String> parts = new ArrayList<>();
+      if (!errors.isEmpty()) {
+        parts.add(errors.size() + " Error: " + String.join(", ", errors));
+      }
+      if (!warnings.isEmpty()) {
+        parts.add(warnings.size() + " Warning: " + String.join(", ", warnings));
+      }
+      checksPart =
+          (errors.size() + warnings.size())
+              + " of "
+              + checks.size()
+              + (checks.size() == 1 ? " check" : " checks")
+              + " did not pass ("
+              + String.join("; ", parts)
+              + ")";
+    }
+    String status = status();
+    if (quarantined() && errors.isEmpty() && warnings.isEmpty()) {
+      return status + ": passed with " + quarantinePart + " \u00b7 " + checksPart;
+    }
+    return status + ": " + checksPart + " \u00b7 " + quarantinePart;
   }
 
   /** The page. */
   public String html() {
     StringBuilder b = new StringBuilder();
-    long failed =
-        verification.stream().filter(v -> "Failure".equals(v.getString("status"))).count();
-    long failedErrors =
-        verification.stream()
-            .filter(
-                v ->
-                    "Failure".equals(v.getString("status")) && "error".equals(v.getString("level")))
-            .count();
-    String status = failedErrors > 0 ? "Error" : failed > 0 ? "Warning" : "Success";
+    List<CheckOutcome> checks = checks();
+    String status = status();
+    long failed = verification.stream().filter(CheckOutcome::failed).count();
     b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<title>Quality report: ")
         .append(esc(dataset))
         .append("</title>\n<style>")
         .append(
-            "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#1b1f24;background:#fff}")
+            "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#1b1f24;background:#fff;max-width:1320px}")
         .append(
             "h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}")
+        .append("h3{font-size:15px;margin:0 0 6px}")
         .append(
-            ".meta{color:#57606a;font-size:13px}.badge{display:inline-block;padding:2px 10px;border-radius:12px;color:#fff;font-weight:600}")
+            ".meta{color:#57606a;font-size:13px}.badge{display:inline-block;padding:2px 10px;border-radius:12px;color:#fff;font-weight:600;font-size:13px}")
+        .append("h1 .badge{font-size:18px}")
         .append(
             ".Success{background:#1a7f37}.Warning{background:#9a6700}.Error{background:#cf222e}")
         .append(
-            "table{border-collapse:collapse;font-size:13px;width:100%}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}")
+            ".statusline{font-size:15px;margin:8px 0;padding:8px 12px;border-radius:6px;border-left:6px solid}")
         .append(
-            "th{background:#f6f8fa}tr.fail td{background:#ffebe9}tr.warnfail td{background:#fff8c5}")
+            ".statusline.Success{background:#dafbe1;border-color:#1a7f37}.statusline.Warning{background:#fff8c5;border-color:#9a6700}.statusline.Error{background:#ffebe9;border-color:#cf222e}")
         .append(
-            ".plots{display:flex;flex-wrap:wrap;gap:12px}.plot{border:1px solid #d0d7de;border-radius:6px;padding:6px}")
+            "table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}")
         .append(
-            ".plot h3{font-size:12px;margin:0 0 4px;font-weight:600;max-width:380px;overflow-wrap:anywhere}")
+            "th{background:#f6f8fa}tr.fail td{background:#ffebe9}tr.warnfail td{background:#fff8c5}td.n{text-align:right}")
+        .append(
+            ".rate{display:inline-block;width:120px;height:10px;background:#ffebe9;border:1px solid #d0d7de;vertical-align:middle;margin-right:6px}")
+        .append(".rate span{display:block;height:100%;background:#1a7f37}")
+        .append(
+            ".check{border:1px solid #d0d7de;border-radius:6px;padding:10px 12px;margin:12px 0}")
+        .append(
+            ".plots{display:flex;flex-wrap:wrap;gap:12px}.plot{border:1px solid #d0d7de;border-radius:6px;padding:6px;background:#fff}")
+        .append(
+            ".plot h4{font-size:12px;margin:0 0 4px;font-weight:600;max-width:420px;overflow-wrap:anywhere}")
+        .append("details{margin-top:8px}summary{cursor:pointer;font-size:13px}")
         .append("</style></head><body>\n");
     b.append("<h1>Quality report: ")
         .append(esc(dataset))
@@ -112,46 +229,73 @@ public final class QualityReport {
         .append("\" id=\"status\">")
         .append(status)
         .append("</span></h1>\n");
+    b.append("<p id=\"status-line\" class=\"statusline ")
+        .append(status)
+        .append("\">")
+        .append(esc(statusLine()))
+        .append("</p>\n");
     b.append("<p class=\"meta\">run ")
         .append(esc(runId))
         .append(" &middot; ")
+        .append(checks.size())
+        .append(" checks, ")
         .append(verification.size())
         .append(" constraint results, <b id=\"failures\">")
         .append(failed)
         .append(" failed</b> &middot; ")
         .append(anomalies.size())
         .append(" anomalies &middot; ")
-        .append(quarantine.values().stream().mapToLong(Long::longValue).sum())
-        .append(" rule failures in quarantine &middot; ")
         .append(metrics.size())
         .append(" metric values</p>\n");
 
-    List<Row> sorted = new ArrayList<>(verification);
-    sorted.sort(
-        Comparator.comparing((Row v) -> "Failure".equals(v.getString("status")) ? 0 : 1)
-            .thenComparing(v -> "error".equals(v.getString("level")) ? 0 : 1)
-            .thenComparing(v -> v.getString("check"))
-            .thenComparing(v -> window(v)));
-    List<Row> failures = new ArrayList<>();
-    List<Row> passes = new ArrayList<>();
-    for (Row v : sorted) {
-      ("Failure".equals(v.getString("status")) ? failures : passes).add(v);
+    Set<String> flagged = new HashSet<>();
+    for (Row a : anomalies) {
+      flagged.add(a.getString("metric") + "@" + window(a));
     }
-    b.append("<h2>Verification results</h2>\n");
-    b.append("<table id=\"verification\">").append(HEADER);
-    failures.forEach(v -> resultRow(b, v));
-    if (failures.isEmpty()) {
-      b.append("<tr class=\"ok\"><td colspan=\"7\">every constraint holds</td></tr>\n");
+    List<Row> all = new ArrayList<>(history);
+    all.addAll(metrics);
+    all.sort(DetectAnomaliesFn.ORDER);
+
+    b.append("<h2>Checks</h2>\n");
+    if (checks.isEmpty()) {
+      b.append("<p class=\"meta\">no constraint was checked</p>\n");
+    } else {
+      b.append(
+          "<table id=\"checks\"><tr><th>status</th><th>check</th><th>level</th><th>pass rate (windows)</th>"
+              + "<th>failed windows</th><th>rows failing</th></tr>\n");
+      int i = 0;
+      for (CheckOutcome c : checks) {
+        b.append("<tr class=\"")
+            .append(rowClass(c.status()))
+            .append("\"><td><span class=\"badge ")
+            .append(c.status())
+            .append("\">")
+            .append(c.status())
+            .append("</span></td><td><a href=\"#check-")
+            .append(i++)
+            .append("\">")
+            .append(esc(c.name()))
+            .append("</a></td><td>")
+            .append(esc(c.level()))
+            .append("</td><td class=\"passrate\">")
+            .append(rateBar(c))
+            .append("</td><td class=\"n\">")
+            .append(c.failedWindows())
+            .append("</td><td class=\"n\">")
+            .append(rows(c))
+            .append("</td></tr>\n");
+      }
+      b.append("</table>\n");
+      i = 0;
+      Set<String> plotted = new HashSet<>();
+      for (CheckOutcome c : checks) {
+        checkSection(b, c, i++, all, flagged, plotted);
+      }
+      plotsOfOtherMetrics(b, all, flagged, plotted);
     }
-    b.append("</table>\n");
-    // Passed results stay one click away (no script needed) so the plots fit on the first screen.
-    b.append("<details><summary>")
-        .append(passes.size())
-        .append(" passed constraint results</summary>")
-        .append("<table id=\"passed\">")
-        .append(HEADER);
-    passes.forEach(v -> resultRow(b, v));
-    b.append("</table></details>\n");
+    if (checks.isEmpty()) {
+      plotsOfOtherMetrics(b, all, flagged, new HashSet<>());
+    }
 
     b.append("<h2>Anomalies</h2>\n");
     if (anomalies.isEmpty()) {
@@ -176,9 +320,15 @@ public final class QualityReport {
     }
 
     b.append("<h2>Quarantine</h2>\n");
-    if (quarantine.isEmpty()) {
+    if (quarantine.isEmpty() && quarantinedRows <= 0) {
       b.append("<p class=\"meta\">no row failed a rule</p>\n");
     } else {
+      b.append("<p id=\"quarantined\">")
+          .append(
+              quarantinedRows >= 0
+                  ? quarantinedRows + " rows quarantined"
+                  : "rows quarantined (their number was not given)")
+          .append("; rows per failed rule (a row that failed two rules counts under both):</p>\n");
       b.append("<table id=\"quarantine\"><tr><th>rule</th><th>rows</th></tr>\n");
       quarantine.forEach(
           (rule, n) ->
@@ -189,163 +339,203 @@ public final class QualityReport {
                   .append("</td></tr>\n"));
       b.append("</table>\n");
     }
+    b.append("</body></html>\n");
+    return b.toString();
+  }
 
-    b.append("<h2>Metrics over windows</h2>\n<div class=\"plots\">\n");
-    Map<String, List<Row>> series = new LinkedHashMap<>();
-    List<Row> all = new ArrayList<>(history);
-    all.addAll(metrics);
-    all.sort(DetectAnomaliesFn.ORDER);
+  private static String rowClass(String status) {
+    return CheckOutcome.ERROR.equals(status)
+        ? "fail"
+        : CheckOutcome.WARNING.equals(status) ? "warnfail" : "ok";
+  }
+
+  private static String rateBar(CheckOutcome c) {
+    return "<span class=\"rate\" title=\"passed windows / all windows\"><span style=\"width:"
+        + String.format(Locale.ROOT, "%.1f", c.passRate() * 100)
+        + "%\"></span></span>"
+        + c.passedWindows()
+        + " of "
+        + c.windows()
+        + " passed ("
+        + String.format(Locale.ROOT, "%.1f %%", c.passRate() * 100)
+        + ")";
+  }
+
+  private static String rows(CheckOutcome c) {
+    Long n = c.failingRows();
+    if (n == null) {
+      return "<span title=\"the failed metrics do not count rows\">not known</span>";
+    }
+    return (c.failingRowsExact() ? "" : "&ge; ") + n;
+  }
+
+  private void checkSection(
+      StringBuilder b,
+      CheckOutcome c,
+      int index,
+      List<Row> all,
+      Set<String> flagged,
+      Set<String> plotted) {
+    b.append("<section class=\"check\" id=\"check-")
+        .append(index)
+        .append("\"><h3><span class=\"badge ")
+        .append(c.status())
+        .append("\">")
+        .append(c.status())
+        .append("</span> ")
+        .append(esc(c.name()))
+        .append(" <span class=\"meta\">")
+        .append(esc(c.level()))
+        .append(" check &middot; ")
+        .append(c.passedWindows())
+        .append(" of ")
+        .append(c.windows())
+        .append(" windows passed")
+        .append(c.failedWindows() == 0 ? "" : " &middot; rows failing: " + rows(c))
+        .append("</span></h3>\n<div class=\"plots\">\n");
+    for (String text : c.constraints()) {
+      Row example = null;
+      Set<String> failing = new HashSet<>();
+      for (Row v : c.results()) {
+        if (text.equals(v.getString("constraint"))) {
+          example = example == null ? v : example;
+          if (CheckOutcome.failed(v)) {
+            failing.add(window(v));
+          }
+        }
+      }
+      if (example == null) {
+        continue;
+      }
+      String metric = example.getString("metric");
+      plotted.add(metric);
+      Constraint constraint = CheckOutcome.constraint(example);
+      MetricUnit unit =
+          constraint == null ? unitOf(metric, all) : MetricUnit.of(constraint.metric().kind());
+      List<SeriesPlot.Point> points = new ArrayList<>();
+      for (Row m : all) {
+        if (metric.equals(m.getString("name"))) {
+          points.add(point(m, m.getDouble("value"), failing, flagged, metric));
+        }
+      }
+      if (points.isEmpty()) {
+        // No metric records given: the constraint's own view of the value.
+        for (Row v : c.results()) {
+          if (text.equals(v.getString("constraint"))) {
+            points.add(point(v, v.getDouble("actual"), failing, flagged, metric));
+          }
+        }
+        points.sort(Comparator.comparing(p -> p.time == null ? Long.MIN_VALUE : p.time));
+      }
+      b.append("<div class=\"plot constraint\"><h4><code>")
+          .append(esc(text))
+          .append("</code> &middot; ")
+          .append(failing.size())
+          .append(failing.size() == 1 ? " failing window" : " failing windows")
+          .append("</h4>")
+          .append(SeriesPlot.svg(text, unit, points, thresholds(constraint, unit)))
+          .append("</div>\n");
+    }
+    b.append("</div>\n");
+    // The per-window results stay one click away (no script needed), worst first.
+    b.append("<details><summary>")
+        .append(c.failedWindows() == 0 ? "" : c.failedWindows() + " failing windows, worst first; ")
+        .append(c.results().size())
+        .append(" results</summary><table class=\"results\">")
+        .append(
+            "<tr><th>status</th><th>window</th><th>constraint</th><th>actual</th><th>rows failing</th><th>message</th></tr>\n");
+    for (Row v : c.results()) {
+      boolean fail = CheckOutcome.failed(v);
+      Long n = c.rowsFailing(v);
+      b.append("<tr class=\"")
+          .append(fail ? ("error".equals(v.getString("level")) ? "fail" : "warnfail") : "ok")
+          .append("\"><td>")
+          .append(esc(v.getString("status")))
+          .append("</td><td>")
+          .append(esc(window(v)))
+          .append("</td><td><code>")
+          .append(esc(v.getString("constraint")))
+          .append("</code></td><td class=\"n\">")
+          .append(v.getDouble("actual") == null ? "undefined" : num(v.getDouble("actual")))
+          .append("</td><td class=\"n\">")
+          .append(n == null ? "" : String.valueOf(n))
+          .append("</td><td>")
+          .append(esc(v.getString("message")))
+          .append("</td></tr>\n");
+    }
+    b.append("</table></details></section>\n");
+  }
+
+  private void plotsOfOtherMetrics(
+      StringBuilder b, List<Row> all, Set<String> flagged, Set<String> plotted) {
+    Map<String, List<SeriesPlot.Point>> series = new LinkedHashMap<>();
+    Map<String, MetricUnit> units = new LinkedHashMap<>();
     Set<String> current = new HashSet<>();
     for (Row m : metrics) {
       current.add(m.getString("name"));
     }
     for (Row m : all) {
-      if (current.contains(m.getString("name"))) {
-        series.computeIfAbsent(m.getString("name"), k -> new ArrayList<>()).add(m);
+      String name = m.getString("name");
+      if (current.contains(name) && !plotted.contains(name)) {
+        series
+            .computeIfAbsent(name, k -> new ArrayList<>())
+            .add(point(m, m.getDouble("value"), Set.of(), flagged, name));
+        units.putIfAbsent(name, MetricUnit.of(MetricUnit.kind(m.getString("metric"))));
       }
     }
-    Set<String> flagged = new HashSet<>();
-    for (Row a : anomalies) {
-      flagged.add(a.getString("metric") + "@" + window(a));
+    if (series.isEmpty()) {
+      return;
     }
-    for (Map.Entry<String, List<Row>> e : series.entrySet()) {
-      b.append(plot(e.getKey(), e.getValue(), flagged));
+    b.append("<h2>Other metrics over windows</h2>\n<div class=\"plots\">\n");
+    for (Map.Entry<String, List<SeriesPlot.Point>> e : series.entrySet()) {
+      b.append("<div class=\"plot\"><h4>")
+          .append(esc(e.getKey()))
+          .append("</h4>")
+          .append(SeriesPlot.svg(e.getKey(), units.get(e.getKey()), e.getValue(), List.of()))
+          .append("</div>\n");
     }
-    b.append("</div>\n</body></html>\n");
-    return b.toString();
+    b.append("</div>\n");
   }
 
-  private static final String HEADER =
-      "<tr><th>status</th><th>check</th><th>level</th><th>constraint</th>"
-          + "<th>window</th><th>actual</th><th>message</th></tr>\n";
-
-  private static void resultRow(StringBuilder b, Row v) {
-    boolean fail = "Failure".equals(v.getString("status"));
-    b.append("<tr class=\"")
-        .append(fail ? ("error".equals(v.getString("level")) ? "fail" : "warnfail") : "ok")
-        .append("\"><td>")
-        .append(esc(v.getString("status")))
-        .append("</td><td>")
-        .append(esc(v.getString("check")))
-        .append("</td><td>")
-        .append(esc(v.getString("level")))
-        .append("</td><td><code>")
-        .append(esc(v.getString("constraint")))
-        .append("</code></td><td>")
-        .append(esc(window(v)))
-        .append("</td><td>")
-        .append(v.getDouble("actual") == null ? "undefined" : num(v.getDouble("actual")))
-        .append("</td><td>")
-        .append(esc(v.getString("message")))
-        .append("</td></tr>\n");
+  private static MetricUnit unitOf(String metricName, List<Row> all) {
+    for (Row m : all) {
+      if (metricName.equals(m.getString("name"))) {
+        return MetricUnit.of(MetricUnit.kind(m.getString("metric")));
+      }
+    }
+    return MetricUnit.VALUE;
   }
 
-  private String plot(String name, List<Row> points, Set<String> flagged) {
-    int w = 380;
-    int h = 130;
-    int left = 52;
-    int right = 8;
-    int top = 8;
-    int bottom = 22;
-    double min = Double.MAX_VALUE;
-    double max = -Double.MAX_VALUE;
-    for (Row p : points) {
-      Double v = p.getDouble("value");
-      if (v != null) {
-        min = Math.min(min, v);
-        max = Math.max(max, v);
-      }
-    }
-    StringBuilder s =
-        new StringBuilder("<div class=\"plot\"><h3>").append(esc(name)).append("</h3>");
-    s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
-        .append(w)
-        .append("\" height=\"")
-        .append(h)
-        .append("\" role=\"img\" aria-label=\"")
-        .append(esc(name))
-        .append("\">");
-    s.append("<rect x=\"")
-        .append(left)
-        .append("\" y=\"")
-        .append(top)
-        .append("\" width=\"")
-        .append(w - left - right)
-        .append("\" height=\"")
-        .append(h - top - bottom)
-        .append("\" fill=\"#f6f8fa\"/>");
-    if (min == Double.MAX_VALUE) {
-      s.append("<text x=\"")
-          .append(left + 8)
-          .append("\" y=\"")
-          .append(h / 2)
-          .append("\" font-size=\"12\">undefined in every window</text>");
-      return s.append("</svg></div>\n").toString();
-    }
-    if (max == min) {
-      max = min + Math.max(1e-9, Math.abs(min) * 0.05 + 0.5);
-      min = min - (max - min);
-    }
-    int n = points.size();
-    StringBuilder line = new StringBuilder();
-    StringBuilder dots = new StringBuilder();
-    for (int i = 0; i < n; i++) {
-      Row p = points.get(i);
-      Double v = p.getDouble("value");
-      if (v == null) {
-        continue;
-      }
-      double x =
-          left + (n == 1 ? (w - left - right) / 2.0 : i * (w - left - right) / (double) (n - 1));
-      double y = top + (h - top - bottom) * (1 - (v - min) / (max - min));
-      line.append(line.length() == 0 ? "" : " ").append(fmt(x)).append(',').append(fmt(y));
-      boolean mine = runId.equals(p.getString("run_id"));
-      boolean anomaly = mine && flagged.contains(name + "@" + window(p));
-      dots.append("<circle cx=\"")
-          .append(fmt(x))
-          .append("\" cy=\"")
-          .append(fmt(y))
-          .append("\" r=\"2.5\" fill=\"")
-          .append(mine ? "#0969da" : "#8c959f")
-          .append("\"><title>")
-          .append(esc(window(p)))
-          .append(": ")
-          .append(num(v))
-          .append("</title></circle>");
-      if (anomaly) {
-        dots.append("<circle class=\"anomaly\" cx=\"")
-            .append(fmt(x))
-            .append("\" cy=\"")
-            .append(fmt(y))
-            .append("\" r=\"7\" fill=\"none\" stroke=\"#cf222e\" stroke-width=\"2\"/>");
-      }
-    }
-    s.append("<polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\" points=\"")
-        .append(line)
-        .append("\"/>");
-    s.append(dots);
-    s.append(label(4, top + 10, num(max))).append(label(4, h - bottom, num(min)));
-    s.append(label(left, h - 6, window(points.get(0))));
-    if (n > 1) {
-      s.append("<text x=\"")
-          .append(w - right)
-          .append("\" y=\"")
-          .append(h - 6)
-          .append("\" font-size=\"10\" fill=\"#57606a\" text-anchor=\"end\">")
-          .append(esc(window(points.get(n - 1))))
-          .append("</text>");
-    }
-    return s.append("</svg></div>\n").toString();
+  private SeriesPlot.Point point(
+      Row r, @Nullable Double value, Set<String> failing, Set<String> flagged, String metric) {
+    ReadableInstant start = r.getDateTime("window_start");
+    boolean mine = runId.equals(r.getString("run_id"));
+    String w = window(r);
+    return new SeriesPlot.Point(
+        start == null ? null : start.getMillis(),
+        mine ? w : w + " (run " + r.getString("run_id") + ")",
+        value,
+        mine,
+        mine && failing.contains(w),
+        mine && flagged.contains(metric + "@" + w));
   }
 
-  private static String label(int x, int y, String text) {
-    return "<text x=\""
-        + x
-        + "\" y=\""
-        + y
-        + "\" font-size=\"10\" fill=\"#57606a\">"
-        + esc(text)
-        + "</text>";
+  /** The bounds of {@code c} as lines: one for a comparison, two for {@code between}. */
+  static List<SeriesPlot.Threshold> thresholds(@Nullable Constraint c, MetricUnit unit) {
+    if (c == null) {
+      return List.of();
+    }
+    if (c.op() == Constraint.Op.BETWEEN) {
+      return List.of(
+          new SeriesPlot.Threshold(c.bound(), ">= " + show(unit, c.bound())),
+          new SeriesPlot.Threshold(c.upperBound(), "<= " + show(unit, c.upperBound())));
+    }
+    return List.of(
+        new SeriesPlot.Threshold(c.bound(), c.op().symbol() + " " + show(unit, c.bound())));
+  }
+
+  private static String show(MetricUnit unit, double v) {
+    return unit.percent() ? num(v * 100) + " %" : num(v);
   }
 
   /** The window as text: its start, or "whole input (run X)" in the global window. */
@@ -365,10 +555,6 @@ public final class QualityReport {
       return String.valueOf((long) v);
     }
     return String.format(Locale.ROOT, "%.4g", v);
-  }
-
-  private static String fmt(double d) {
-    return String.format(Locale.ROOT, "%.1f", d);
   }
 
   static String esc(String s) {

@@ -99,14 +99,16 @@ public class ReportAndRepositoryTest {
                     verification("Success", "error", "size >= 1"),
                     verification("Failure", "warning", "size <= 20")))
             .anomalies(List.of(anomaly))
-            .quarantine(Map.of("id_shape", 2L))
+            .quarantine(2, Map.of("id_shape", 2L))
             .html();
     assertThat(html, containsString("id=\"status\">Warning<"));
-    assertThat(html.indexOf("size &lt;= 20"), lessThan(html.indexOf("size &gt;= 1")));
+    // The failing constraint's results come before the passing one's (a window, two constraints).
+    assertThat(html.indexOf("<td>Failure</td>"), lessThan(html.indexOf("<td>Success</td>")));
     assertThat(html, containsString("class=\"anomaly\""));
     assertThat(html, containsString("m &lt;script&gt;"));
     assertThat(html, not(containsString("<script")));
     assertThat(html, containsString("<td>id_shape</td><td>2</td>"));
-    assertEquals(1, html.split("<svg", -1).length - 1);
+    // one plot per constraint of check "c" (the metric's series, with its bound); no other metric
+    assertEquals(2, html.split("<svg", -1).length - 1);
   }
 }
