@@ -145,6 +145,7 @@ public class DocsCommandsIT {
           "alias");
   private static final Pattern TMP = Pattern.compile("(?<![\\w.-])/tmp(?=/|\\b|$)");
   private static final Pattern TMP_PATH = Pattern.compile("(?<![\\w.-])/tmp/[^\\s,;'\"\\]]*");
+  private static final Pattern BLANKS = Pattern.compile("\\s+");
   private static final Pattern LEADING_ASSIGNMENTS =
       Pattern.compile("^([A-Za-z_]\\w*=(\"[^\"]*\"|'[^']*'|\\S*)\\s+)+");
   private static final Pattern ASSIGNMENT = Pattern.compile("[A-Za-z_]\\w*=.*", Pattern.DOTALL);
@@ -243,10 +244,12 @@ public class DocsCommandsIT {
       if (t.isEmpty() || t.startsWith("#")) {
         continue;
       }
-      String[] w = LEADING_ASSIGNMENTS.matcher(t).replaceFirst("").split("\\s+");
-      int k = 0;
-      String first = w[k];
-      if (first.equals("tributary") && w.length > k + 1 && w[k + 1].endsWith(":")) {
+      List<String> w =
+          BLANKS
+              .splitAsStream(LEADING_ASSIGNMENTS.matcher(t).replaceFirst(""))
+              .collect(Collectors.toList());
+      String first = w.get(0);
+      if (first.equals("tributary") && w.size() > 1 && w.get(1).endsWith(":")) {
         return false; // "tributary clickstream: DONE ...", an output line
       }
       return PROGRAMS.contains(first)
@@ -265,7 +268,7 @@ public class DocsCommandsIT {
     Path log = Path.of("target", "docs-commands-worker.log").toAbsolutePath();
     Files.createDirectories(log.getParent());
     Files.deleteIfExists(log);
-    Report report = new Report(log);
+    Report report = new Report();
     try (CommandWorker worker =
         CommandWorker.start(Testdata.root(), tmp.newFolder("worker-tmp").toPath(), log)) {
       Map<String, Cached> cache = new HashMap<>();
@@ -305,7 +308,6 @@ public class DocsCommandsIT {
 
   /** What ran, what was skipped and why, what failed. */
   private static final class Report {
-    final Path log;
     final List<String> lines = new ArrayList<>();
     final List<String> failures = new ArrayList<>();
     int blocksRun;
@@ -315,10 +317,6 @@ public class DocsCommandsIT {
     int bash;
     int notRun;
     double seconds;
-
-    Report(Path log) {
-      this.log = log;
-    }
 
     String counts() {
       return String.format(
@@ -456,7 +454,11 @@ public class DocsCommandsIT {
               "RUN  %s: %s%s (%.1f s)",
               b.where(),
               ran.isEmpty() ? "nothing to run" : String.join(", ", ran),
-              output != null ? ", output checked against " + output.where() : "",
+              output != null
+                  ? ", output checked against " + output.where()
+                  : commands.stream().anyMatch(c -> !c.output.isEmpty())
+                      ? ", transcript output checked"
+                      : "",
               (System.nanoTime() - start) / 1e9));
     }
 
@@ -754,7 +756,7 @@ public class DocsCommandsIT {
       }
       String output = Files.readString(out).replace(dir.toString(), "/tmp");
       Files.delete(out);
-      String program = text.strip().split("\\s+", 2)[0];
+      String program = BLANKS.splitAsStream(text.strip()).findFirst().orElse("");
       return new Outcome(p.exitValue(), output, "bash " + program);
     }
   }

@@ -97,7 +97,8 @@ final class MarkdownBlocks {
     List<Block> blocks = new ArrayList<>();
     Map<String, String> pending = null;
     int pendingLine = 0;
-    for (int i = 0; i < lines.size(); i++) {
+    int i = -1;
+    while (++i < lines.size()) {
       String text = lines.get(i);
       Matcher marker = MARKER.matcher(text);
       if (marker.matches()) {
