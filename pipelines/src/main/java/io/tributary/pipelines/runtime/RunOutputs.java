@@ -49,10 +49,16 @@ public final class RunOutputs {
       return;
     }
     List<String> found = new ArrayList<>();
+    Path outputDirectory = localPath(job.outputDirectory(options));
     for (String output : job.runOutputs(options)) {
       Path path = localPath(output);
       if (path != null && holdsSomething(path)) {
-        found.add(path.getFileName() == null ? path.toString() : path.getFileName().toString());
+        if (path.equals(outputDirectory) && Files.isDirectory(path)) {
+          // The whole folder is the run's output: name what is in it, not the folder again.
+          found.addAll(visibleEntries(path));
+        } else {
+          found.add(path.getFileName() == null ? path.toString() : path.getFileName().toString());
+        }
       }
     }
     if (!found.isEmpty()) {
@@ -169,6 +175,27 @@ public final class RunOutputs {
     Files.createDirectories(to.getParent());
     Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
     return new Path[] {from, to};
+  }
+
+  /** The names of the entries a user sees in {@code dir}, sorted; at most six, then "+N more". */
+  private static List<String> visibleEntries(Path dir) {
+    try (Stream<Path> entries = Files.list(dir)) {
+      List<String> names =
+          entries
+              .map(p -> p.getFileName().toString())
+              .filter(n -> !n.startsWith("."))
+              .sorted()
+              .collect(java.util.stream.Collectors.toList());
+      int shown = 6;
+      if (names.size() <= shown) {
+        return names;
+      }
+      List<String> some = new ArrayList<>(names.subList(0, shown));
+      some.add("+" + (names.size() - shown) + " more");
+      return some;
+    } catch (IOException e) {
+      return List.of(dir.getFileName() == null ? dir.toString() : dir.getFileName().toString());
+    }
   }
 
   private static boolean holdsSomething(Path path) {

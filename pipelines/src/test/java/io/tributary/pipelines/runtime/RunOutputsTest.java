@@ -53,6 +53,8 @@ public class RunOutputsTest {
             () -> PipelineRun.run(new ClickstreamJob(), options(out)));
     assertThat(e.getMessage(), containsString("--output: " + out));
     assertThat(e.getMessage(), containsString("already holds the outputs of an earlier run"));
+    // It names what the folder holds (sorted), not the folder a second time.
+    assertThat(e.getMessage(), containsString("aggregates, dead-letter)"));
     assertThat(e.getMessage(), containsString("--overwrite=true"));
     assertTrue("a refused run touches nothing", Files.exists(stale));
   }
