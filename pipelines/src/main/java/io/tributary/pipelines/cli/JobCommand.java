@@ -10,17 +10,14 @@ import io.tributary.pipelines.spec.SpecException;
 import io.tributary.pipelines.spec.SpecJob;
 import io.tributary.pipelines.spec.SpecOptions;
 import io.tributary.pipelines.spec.SpecParser;
-import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
@@ -128,7 +125,7 @@ final class JobCommand implements Callable<Integer> {
             .type(String.class)
             .description("override one config value of a step, e.g. --set window.spec='fixed 30m'")
             .build());
-    Set<String> pipelineOptions = pipelineOptionNames();
+    Set<String> pipelineOptions = SpecJob.pipelineOptionNames();
     for (Map.Entry<String, String> v : parsed.options().entrySet()) {
       if (!pipelineOptions.contains(v.getKey()) && c.spec.findOption(v.getKey()) == null) {
         c.spec.addOption(
@@ -237,23 +234,5 @@ final class JobCommand implements Callable<Integer> {
     } catch (DateTimeParseException e) {
       throw new TypeConversionException("expected a date YYYY-MM-DD, got '" + value + "'");
     }
-  }
-
-  /** The names of every registered pipeline option, as {@link SpecJob} tells variables apart. */
-  private static Set<String> pipelineOptionNames() {
-    PipelineOptionsFactory.register(SpecOptions.class);
-    Set<String> names = new TreeSet<>();
-    for (Class<? extends PipelineOptions> c : PipelineOptionsFactory.getRegisteredOptions()) {
-      for (Method m : c.getMethods()) {
-        String n = m.getName();
-        if (m.getParameterCount() == 0 && (n.startsWith("get") || n.startsWith("is"))) {
-          String prop = n.startsWith("get") ? n.substring(3) : n.substring(2);
-          if (!prop.isEmpty()) {
-            names.add(Character.toLowerCase(prop.charAt(0)) + prop.substring(1));
-          }
-        }
-      }
-    }
-    return names;
   }
 }

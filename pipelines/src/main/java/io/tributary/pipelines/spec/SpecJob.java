@@ -351,8 +351,11 @@ public final class SpecJob implements PipelineDefinition {
     return b.toString();
   }
 
-  /** The names of every registered pipeline option ({@code output}, {@code runner}, ...). */
-  static Set<String> pipelineOptionNames() {
+  /**
+   * The names of every registered pipeline option ({@code output}, {@code runner}, ...): what a
+   * spec's {@code --name=value} arguments are told apart from variables by.
+   */
+  public static Set<String> pipelineOptionNames() {
     PipelineOptionsFactory.register(SpecOptions.class);
     Set<String> names = new TreeSet<>();
     for (Class<? extends PipelineOptions> c : PipelineOptionsFactory.getRegisteredOptions()) {
