@@ -73,9 +73,13 @@ final class RetentionCommand implements Callable<Integer> {
     PrintStream out = io.out();
     List<Retention.Action> actions = Retention.load(config).apply(now, dryRun);
     actions.forEach(out::println);
+    long files = actions.stream().filter(Retention.Action::isFile).count();
     out.printf(
-        "retention as of %s: %d partition(s) %s%n",
-        now, actions.size(), dryRun ? "would expire (dry run)" : "expired");
+        "retention as of %s: %d partition(s)%s %s%n",
+        now,
+        actions.size() - files,
+        files == 0 ? "" : " and " + files + " file(s)",
+        dryRun ? "would expire (dry run)" : "expired");
     if (audit != null) {
       Files.createDirectories(audit.toAbsolutePath().getParent());
       Files.writeString(

@@ -42,9 +42,12 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  * }</pre>
  *
  * <p>A partition dated D is expired when D is before {@code today - keep}; today's partition and
- * the {@code keep} days before it stay. A {@code path} given as a URI ({@code s3://...}, {@code
- * gs://...}, {@code file://...}) is handled through Beam's FileSystems, so any file system
- * registered on the classpath works.
+ * the {@code keep} days before it stay. A dataset whose files are not in date partitions (dead
+ * letters, named by run and shard) sets {@code "by": "modified"}: then each file is dated by its
+ * last-modified time (UTC) and expires by the same rule; hidden files ({@code .name}, e.g. the
+ * pending files of a running job) are never touched. A {@code path} given as a URI ({@code
+ * s3://...}, {@code gs://...}, {@code file://...}) is handled through Beam's FileSystems, so any
+ * file system registered on the classpath works.
  */
 public final class Retention {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -62,6 +65,9 @@ public final class Retention {
     final boolean move;
     final Path cold;
 
+    /** Files dated by their last-modified time instead of {@code dt=} partitions. */
+    final boolean byModified;
+
     /**
      * The path as configured, and its cold prefix; a URI (s3://, gs://, file://...) goes through
      * Beam FileSystems.
@@ -70,8 +76,10 @@ public final class Retention {
 
     final String coldSpec;
 
-    Policy(String name, String spec, int keepDays, boolean move, String coldSpec) {
+    Policy(
+        String name, String spec, int keepDays, boolean move, String coldSpec, boolean byModified) {
       this.name = name;
+      this.byModified = byModified;
       this.spec = spec;
       this.coldSpec = coldSpec;
       this.path = uri(spec) ? null : Path.of(spec);
@@ -97,14 +105,32 @@ public final class Retention {
     private final long files;
     private final long bytes;
     private final String target;
+    private final boolean file;
 
     Action(String dataset, String partition, String action, long files, long bytes, String target) {
+      this(dataset, partition, action, files, bytes, target, false);
+    }
+
+    Action(
+        String dataset,
+        String partition,
+        String action,
+        long files,
+        long bytes,
+        String target,
+        boolean file) {
+      this.file = file;
       this.dataset = dataset;
       this.partition = partition;
       this.action = action;
       this.files = files;
       this.bytes = bytes;
       this.target = target;
+    }
+
+    /** Whether this expired one file (a {@code "by": "modified"} dataset), not a partition. */
+    public boolean isFile() {
+      return file;
     }
 
     /** e.g. {@code clickstream-aggregates dt=2026-10-01: deleted (24 files, 31,337 bytes)}. */
@@ -174,8 +200,22 @@ public final class Retention {
         throw new UsageException(
             where + "\"path\" and \"cold\" must both be local paths or both URIs");
       }
+      String by = d.path("by").asText("partition");
+      if (!by.equals("partition") && !by.equals("modified")) {
+        throw new UsageException(
+            where
+                + "by must be partition (dt=YYYY-MM-DD directories) or modified, got '"
+                + by
+                + "'");
+      }
       policies.add(
-          new Policy(name, path, (int) (keepMs / 86_400_000L), action.equals("move"), cold));
+          new Policy(
+              name,
+              path,
+              (int) (keepMs / 86_400_000L),
+              action.equals("move"),
+              cold,
+              by.equals("modified")));
     }
     return new Retention(policies);
   }
@@ -190,6 +230,10 @@ public final class Retention {
         continue;
       }
       if (!Files.isDirectory(p.path)) {
+        continue;
+      }
+      if (p.byModified) {
+        actions.addAll(applyByModified(p, oldestKept, dryRun));
         continue;
       }
       List<Path> partitions = new ArrayList<>();
@@ -237,6 +281,62 @@ public final class Retention {
   }
 
   /**
+   * The rule for files that are not in date partitions: a file last modified (UTC) before {@code
+   * oldestKept} is deleted, or moved under the cold directory at the same relative path. Hidden
+   * files and directories ({@code .name}) are skipped: they are a running job's pending files.
+   */
+  private static List<Action> applyByModified(Policy p, LocalDate oldestKept, boolean dryRun)
+      throws IOException {
+    long cutoff = oldestKept.atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+    List<Path> expired = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(p.path)) {
+      for (Path f : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
+        boolean hidden = false;
+        for (Path part : p.path.relativize(f)) {
+          hidden |= part.toString().startsWith(".");
+        }
+        if (!hidden && Files.getLastModifiedTime(f).toMillis() < cutoff) {
+          expired.add(f);
+        }
+      }
+    }
+    expired.sort(null);
+    List<Action> actions = new ArrayList<>();
+    for (Path f : expired) {
+      String relative = p.path.relativize(f).toString();
+      long bytes = Files.size(f);
+      if (p.move) {
+        Path target = p.cold.resolve(relative);
+        if (!dryRun) {
+          if (Files.exists(target)) {
+            throw new IOException(
+                "retention: cold target " + target + " already exists; not overwriting it");
+          }
+          Files.createDirectories(target.getParent());
+          Files.move(f, target);
+        }
+        actions.add(
+            new Action(
+                p.name,
+                relative,
+                dryRun ? "would move" : "moved",
+                1,
+                bytes,
+                target.toString(),
+                true));
+      } else {
+        if (!dryRun) {
+          Files.delete(f);
+        }
+        actions.add(
+            new Action(
+                p.name, relative, dryRun ? "would delete" : "deleted", 1, bytes, null, true));
+      }
+    }
+    return actions;
+  }
+
+  /**
    * The same rule through Beam's {@link FileSystems}, for a dataset given as a URI: any file system
    * registered on the classpath (object stores such as {@code s3://} or {@code gs://} need their
    * Beam IO module; {@code file://} is always there). Object stores have no directories: a
@@ -250,6 +350,9 @@ public final class Retention {
     FileSystems.setDefaultPipelineOptions(
         org.apache.beam.sdk.options.PipelineOptionsFactory.create());
     String root = p.spec.endsWith("/") ? p.spec : p.spec + "/";
+    if (p.byModified) {
+      return applyByModifiedOnFileSystems(p, root, oldestKept, dryRun);
+    }
     MatchResult match = FileSystems.match(root + "dt=*/**", EmptyMatchTreatment.ALLOW);
     Map<String, List<MatchResult.Metadata>> byPartition = new TreeMap<>();
     Pattern partitionOf = Pattern.compile("/(dt=[^/]+)/(.+)$");
@@ -320,6 +423,64 @@ public final class Retention {
                 files.size(),
                 bytes,
                 null));
+      }
+    }
+    return actions;
+  }
+
+  /**
+   * {@link #applyByModified} through Beam's {@link FileSystems}: objects whose last-modified time
+   * the file system reports (objects without one are never touched).
+   */
+  private static List<Action> applyByModifiedOnFileSystems(
+      Policy p, String root, LocalDate oldestKept, boolean dryRun) throws IOException {
+    long cutoff = oldestKept.atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+    MatchResult match = FileSystems.match(root + "**", EmptyMatchTreatment.ALLOW);
+    // The matched resources name local files by their path, without "file://".
+    String base =
+        FileSystems.matchNewResource(root.startsWith("file://") ? root.substring(7) : root, true)
+            .toString();
+    List<Action> actions = new ArrayList<>();
+    List<ResourceId> expired = new ArrayList<>();
+    List<ResourceId> targets = new ArrayList<>();
+    for (MatchResult.Metadata m :
+        match.status() == MatchResult.Status.OK
+            ? match.metadata()
+            : List.<MatchResult.Metadata>of()) {
+      String name = m.resourceId().toString();
+      if (m.resourceId().isDirectory() || !name.startsWith(base)) {
+        continue;
+      }
+      String relative = name.substring(base.length());
+      if (("/" + relative).contains("/.")
+          || m.lastModifiedMillis() <= 0
+          || m.lastModifiedMillis() >= cutoff) {
+        continue;
+      }
+      expired.add(m.resourceId());
+      String target = null;
+      if (p.move) {
+        String coldRoot = p.coldSpec.endsWith("/") ? p.coldSpec : p.coldSpec + "/";
+        target = coldRoot + relative;
+        targets.add(
+            FileSystems.matchNewResource(
+                target.startsWith("file://") ? target.substring(7) : target, false));
+      }
+      actions.add(
+          new Action(
+              p.name,
+              relative,
+              p.move ? (dryRun ? "would move" : "moved") : (dryRun ? "would delete" : "deleted"),
+              1,
+              m.sizeBytes(),
+              target,
+              true));
+    }
+    if (!dryRun && !expired.isEmpty()) {
+      if (p.move) {
+        FileSystems.rename(expired, targets);
+      } else {
+        FileSystems.delete(expired, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
       }
     }
     return actions;

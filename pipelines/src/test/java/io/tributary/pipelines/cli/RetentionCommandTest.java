@@ -134,6 +134,61 @@ public class RetentionCommandTest {
     assertThat("idempotent", out, containsString("0 partition(s) expired"));
   }
 
+  /**
+   * Dead letters are named by run and shard, not dated: {@code "by": "modified"} expires each file
+   * by its last-modified day, locally and through Beam FileSystems, and never a hidden (pending)
+   * file.
+   */
+  @Test
+  public void filesWithoutDatePartitionsExpireByTheirLastModifiedDay() throws Exception {
+    for (boolean uri : new boolean[] {false, true}) {
+      Path dl = tmp.newFolder("dl-" + uri).toPath();
+      Path cold = tmp.getRoot().toPath().resolve("dl-cold-" + uri);
+      Path old = dl.resolve("run-a/dead-letters-00000-of-00001.jsonl");
+      Path keptDay = dl.resolve("run-b/dead-letters-00000-of-00001.jsonl");
+      Path pending = dl.resolve("run-a/.tributary-pending-1");
+      for (Path f : new Path[] {old, keptDay, pending}) {
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, "{\"reason\":\"x\"}\n");
+      }
+      // today 2026-11-25, keep 7d: 2026-11-18 is kept, 2026-11-17 23:59 UTC is not
+      setModified(old, "2026-11-17T23:59:00Z");
+      setModified(keptDay, "2026-11-18T00:00:00Z");
+      setModified(pending, "2026-10-01T00:00:00Z");
+      Path config = tmp.newFile("dl-" + uri + ".json").toPath();
+      String prefix = uri ? "file://" : "";
+      Files.writeString(
+          config,
+          "{\"datasets\":[{\"name\":\"dead-letters\",\"path\":\""
+              + prefix
+              + dl
+              + "\",\"keep\":\"7d\",\"by\":\"modified\",\"action\":\"move\",\"cold\":\""
+              + prefix
+              + cold
+              + "\"}]}");
+
+      assertEquals(err, 0, run("retention", "--config=" + config, "--now=2026-11-25", "--dry-run"));
+      assertThat(
+          out,
+          containsString(
+              "dead-letters run-a/dead-letters-00000-of-00001.jsonl: would move (1 files, 15 bytes)"));
+      assertThat(out, containsString("0 partition(s) and 1 file(s) would expire (dry run)"));
+      assertTrue(Files.exists(old));
+
+      assertEquals(err, 0, run("retention", "--config=" + config, "--now=2026-11-25"));
+      assertThat(out, containsString("0 partition(s) and 1 file(s) expired"));
+      assertFalse(Files.exists(old));
+      assertTrue(Files.exists(cold.resolve("run-a/dead-letters-00000-of-00001.jsonl")));
+      assertTrue(Files.exists(keptDay));
+      assertTrue("a pending file is never touched", Files.exists(pending));
+    }
+  }
+
+  private static void setModified(Path f, String instant) throws Exception {
+    Files.setLastModifiedTime(
+        f, java.nio.file.attribute.FileTime.from(java.time.Instant.parse(instant)));
+  }
+
   @Test
   public void badConfigIsOneLine() throws Exception {
     Path config = tmp.newFile("bad.json").toPath();
