@@ -39,7 +39,9 @@ import picocli.CommandLine.TypeConversionException;
  */
 final class JobCommand implements Callable<Integer> {
   private static final String FOOTER =
-      "%nAny Beam or runner option is accepted too, e.g. --runner=DirectRunner, --parallelism=2.";
+      "%nAny Beam or runner option is accepted too, e.g. --runner=DirectRunner, --parallelism=2,"
+          + " --streaming=true (unbounded sources), --checkpointingInterval=MS and"
+          + " --checkpointingMode=EXACTLY_ONCE (Flink); docs/operations.md lists those we use.";
 
   /** The job; for a spec, null until {@link SpecJob#load} reads the command line. */
   private final @Nullable PipelineDefinition job;
