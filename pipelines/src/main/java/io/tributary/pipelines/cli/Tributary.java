@@ -290,7 +290,7 @@ public final class Tributary {
           .withValidation()
           .as(job.optionsClass());
     } catch (IllegalArgumentException e) {
-      String message = firstLine(e.getMessage());
+      String message = UsageErrors.firstLine(e.getMessage());
       java.util.regex.Matcher unknown =
           java.util.regex.Pattern.compile("missing a property named '([^']+)'").matcher(message);
       if (unknown.find()) {
@@ -329,9 +329,5 @@ public final class Tributary {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     command.usage(new PrintStream(bytes, true, UTF_8), Help.Ansi.OFF);
     return bytes.toString(UTF_8);
-  }
-
-  private static String firstLine(String message) {
-    return UsageErrors.firstLine(message);
   }
 }

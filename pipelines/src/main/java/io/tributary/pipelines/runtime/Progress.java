@@ -97,18 +97,14 @@ public final class Progress implements AutoCloseable {
       long intervalMillis,
       Snapshot now,
       long nowMillis) {
-    long seconds = elapsedMillis / 1000;
     double rate =
         previous == null || intervalMillis <= 0
             ? (elapsedMillis <= 0 ? 0 : now.read * 1000.0 / elapsedMillis)
             : (now.read - previous.read) * 1000.0 / intervalMillis;
     return String.format(
         Locale.ROOT,
-        "tributary %s %d:%02d:%02d  read %,d (%,.0f/s)  written %,d  dead-lettered %,d  lag %s",
-        job,
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60,
+        "%s  read %,d (%,.0f/s)  written %,d  dead-lettered %,d  lag %s",
+        prefix(job, elapsedMillis),
         now.read,
         rate,
         now.written,
@@ -130,17 +126,24 @@ public final class Progress implements AutoCloseable {
       @Nullable Snapshot now,
       long nowMillis) {
     if (now == null || (now.read == 0 && phase != null)) {
-      long seconds = elapsedMillis / 1000;
-      return String.format(
-          Locale.ROOT,
-          "tributary %s %d:%02d:%02d  %s: no record read yet",
-          job,
-          seconds / 3600,
-          seconds / 60 % 60,
-          seconds % 60,
-          phase == null ? "starting" : phase);
+      return prefix(job, elapsedMillis)
+          + "  "
+          + (phase == null ? "starting" : phase)
+          + ": no record read yet";
     }
     return format(job, elapsedMillis, previous, intervalMillis, now, nowMillis);
+  }
+
+  /** {@code tributary <job> h:mm:ss}: what every progress line starts with. */
+  private static String prefix(String job, long elapsedMillis) {
+    long seconds = elapsedMillis / 1000;
+    return String.format(
+        Locale.ROOT,
+        "tributary %s %d:%02d:%02d",
+        job,
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60);
   }
 
   /** A lag as the two largest units, e.g. {@code 3d 4h}, {@code 12m 5s}, {@code 0s}. */

@@ -36,12 +36,13 @@ import org.joda.time.Instant;
  * measured cheaply and without double counting is when each stage was busy: the first and last
  * wall-clock millisecond at which it counted a record. This is a span, not CPU time; two fused
  * stages have overlapping spans. It costs one {@link System#currentTimeMillis()} read and one
- * comparison per counted record: the distribution is updated only when the millisecond differs from
- * this instance's last update, so at most a thousand times a second per {@code DoFn} instance
- * whatever the record rate, and the update itself is the same cell update as a counter's. Being a
- * Beam metric it is reported by every runner (Direct, embedded Flink, a cluster's metrics); only
- * its minimum and maximum are meaningful (the sum of epoch milliseconds may overflow, which Beam's
- * distribution cells tolerate by wrapping).
+ * comparison per count call ({@code in}, {@code out} or an exit, so two for a record that passes
+ * through): the distribution is updated only when the millisecond differs from this instance's last
+ * update, so at most a thousand times a second per {@code DoFn} instance whatever the record rate,
+ * and the update itself is the same cell update as a counter's. Being a Beam metric it is reported
+ * by every runner (Direct, embedded Flink, a cluster's metrics); only its minimum and maximum are
+ * meaningful (the sum of epoch milliseconds may overflow, which Beam's distribution cells tolerate
+ * by wrapping).
  *
  * <pre>{@code
  * private final StageCounters counters = StageCounters.of("dedup");
