@@ -14,8 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.junit.Rule;
@@ -32,10 +31,15 @@ import org.junit.runners.JUnit4;
 public class LibrarySnippetIT {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
+  /** The first {@code lang} block of docs/library.md, read as DocsCommandsIT reads pages. */
   private static String block(String markdown, String lang) {
-    Matcher m = Pattern.compile("```" + lang + "\\n(.*?)```", Pattern.DOTALL).matcher(markdown);
-    assertTrue("docs/library.md has a ```" + lang + " block", m.find());
-    return m.group(1);
+    for (MarkdownBlocks.Block b :
+        MarkdownBlocks.parse("docs/library.md", markdown.lines().collect(Collectors.toList()))) {
+      if (b.lang.equals(lang)) {
+        return String.join("\n", b.lines) + "\n";
+      }
+    }
+    throw new AssertionError("docs/library.md has no ```" + lang + " block");
   }
 
   @Test
