@@ -260,20 +260,12 @@ public final class Retention {
             moveTree(partition, target);
           }
           actions.add(
-              new Action(
-                  p.name,
-                  name,
-                  dryRun ? "would move" : "moved",
-                  size[0],
-                  size[1],
-                  target.toString()));
+              new Action(p.name, name, verb(p, dryRun), size[0], size[1], target.toString()));
         } else {
           if (!dryRun) {
             deleteTree(partition);
           }
-          actions.add(
-              new Action(
-                  p.name, name, dryRun ? "would delete" : "deleted", size[0], size[1], null));
+          actions.add(new Action(p.name, name, verb(p, dryRun), size[0], size[1], null));
         }
       }
     }
@@ -287,7 +279,7 @@ public final class Retention {
    */
   private static List<Action> applyByModified(Policy p, LocalDate oldestKept, boolean dryRun)
       throws IOException {
-    long cutoff = oldestKept.atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+    long cutoff = startOfDayMillis(oldestKept);
     List<Path> expired = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(p.path)) {
       for (Path f : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
@@ -316,21 +308,12 @@ public final class Retention {
           Files.move(f, target);
         }
         actions.add(
-            new Action(
-                p.name,
-                relative,
-                dryRun ? "would move" : "moved",
-                1,
-                bytes,
-                target.toString(),
-                true));
+            new Action(p.name, relative, verb(p, dryRun), 1, bytes, target.toString(), true));
       } else {
         if (!dryRun) {
           Files.delete(f);
         }
-        actions.add(
-            new Action(
-                p.name, relative, dryRun ? "would delete" : "deleted", 1, bytes, null, true));
+        actions.add(new Action(p.name, relative, verb(p, dryRun), 1, bytes, null, true));
       }
     }
     return actions;
@@ -404,25 +387,12 @@ public final class Retention {
           FileSystems.rename(files, targets);
         }
         actions.add(
-            new Action(
-                p.name,
-                part.getKey(),
-                dryRun ? "would move" : "moved",
-                files.size(),
-                bytes,
-                target));
+            new Action(p.name, part.getKey(), verb(p, dryRun), files.size(), bytes, target));
       } else {
         if (!dryRun) {
           FileSystems.delete(files, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
         }
-        actions.add(
-            new Action(
-                p.name,
-                part.getKey(),
-                dryRun ? "would delete" : "deleted",
-                files.size(),
-                bytes,
-                null));
+        actions.add(new Action(p.name, part.getKey(), verb(p, dryRun), files.size(), bytes, null));
       }
     }
     return actions;
@@ -434,7 +404,7 @@ public final class Retention {
    */
   private static List<Action> applyByModifiedOnFileSystems(
       Policy p, String root, LocalDate oldestKept, boolean dryRun) throws IOException {
-    long cutoff = oldestKept.atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+    long cutoff = startOfDayMillis(oldestKept);
     MatchResult match = FileSystems.match(root + "**", EmptyMatchTreatment.ALLOW);
     // The matched resources name local files by their path, without "file://".
     String base =
@@ -466,15 +436,7 @@ public final class Retention {
             FileSystems.matchNewResource(
                 target.startsWith("file://") ? target.substring(7) : target, false));
       }
-      actions.add(
-          new Action(
-              p.name,
-              relative,
-              p.move ? (dryRun ? "would move" : "moved") : (dryRun ? "would delete" : "deleted"),
-              1,
-              m.sizeBytes(),
-              target,
-              true));
+      actions.add(new Action(p.name, relative, verb(p, dryRun), 1, m.sizeBytes(), target, true));
     }
     if (!dryRun && !expired.isEmpty()) {
       if (p.move) {
@@ -484,6 +446,19 @@ public final class Retention {
       }
     }
     return actions;
+  }
+
+  /** What the policy does (or, in a dry run, would do) to what expired. */
+  private static String verb(Policy p, boolean dryRun) {
+    if (p.move) {
+      return dryRun ? "would move" : "moved";
+    }
+    return dryRun ? "would delete" : "deleted";
+  }
+
+  /** The first millisecond of {@code day} in UTC: files modified before it are older than it. */
+  private static long startOfDayMillis(LocalDate day) {
+    return day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
   }
 
   /** The audit record of one retention run. */
