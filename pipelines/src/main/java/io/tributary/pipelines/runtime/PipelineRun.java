@@ -142,6 +142,7 @@ public final class PipelineRun {
         result = pipeline.run();
         progress.attach(result);
         state = result.waitUntilFinish();
+        progress.finish();
       } catch (RuntimeException e) {
         emit(lineage, events.fail(inputs, outputs, e));
         writeFailed(

@@ -21,12 +21,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>{@code --progress=auto} (the default) shows it only when stderr is a terminal ({@code
  * System.console() != null}), rewriting one line; {@code always} prints one line per tick (for
- * logs); {@code never} is quiet. Numbers come from {@link PipelineResult#metrics()} while {@code
- * waitUntilFinish} runs when the runner returns from {@code run()} before the end (the Direct
- * runner with {@code blockOnRun=false}), and otherwise from the in-JVM mirror {@link LiveMetrics}
- * (embedded Flink, whose {@code run()} returns only at the end of a bounded job). The lag is the
- * wall clock minus the newest event time the slowest observed stage has seen: a lower bound of the
- * watermark's lag, which Beam does not expose as a metric.
+ * logs); {@code never} is quiet. When the run ends, one last line gives its final counts. Numbers
+ * come from {@link PipelineResult#metrics()} while {@code waitUntilFinish} runs when the runner
+ * returns from {@code run()} before the end (the Direct runner with {@code blockOnRun=false}), and
+ * otherwise from the in-JVM mirror {@link LiveMetrics} (embedded Flink, whose {@code run()} returns
+ * only at the end of a bounded job). The lag is the wall clock minus the newest event time the
+ * slowest observed stage has seen: a lower bound of the watermark's lag, which Beam does not expose
+ * as a metric.
  *
  * <pre>{@code
  * tributary run clickstream --input=big.jsonl.gz --output=/tmp/out --progress=always
@@ -219,9 +220,10 @@ public final class Progress implements AutoCloseable {
   private final @Nullable Thread thread;
   private volatile boolean stopped;
   private volatile @Nullable String phase = "building the pipeline";
+  private final long startedAt;
   private boolean printed;
 
-  private Progress(
+  Progress(
       String job,
       PrintStream err,
       boolean rewrite,
@@ -235,6 +237,7 @@ public final class Progress implements AutoCloseable {
     this.intervalMillis = intervalMillis;
     this.clock = clock;
     this.live = live;
+    this.startedAt = clock.getAsLong();
     if (on) {
       thread = new Thread(this::loop, "tributary-progress");
       thread.setDaemon(true);
@@ -285,7 +288,7 @@ public final class Progress implements AutoCloseable {
   }
 
   private void loop() {
-    long started = clock.getAsLong();
+    long started = startedAt;
     Snapshot previous = null;
     long previousAt = started;
     while (!stopped) {
@@ -326,11 +329,36 @@ public final class Progress implements AutoCloseable {
     }
   }
 
-  /** Stops the reporter and ends its line. */
-  @Override
-  public void close() {
+  /**
+   * Stops the ticks of a run that has ended and prints one last line with its final counts (the
+   * rate averaged over the whole run), so that a run shorter than an interval, or one that ends
+   * between two ticks, still shows where it ended. A no-op when the line is off.
+   */
+  void finish() {
+    stopTicks();
+    StageGraph g = graph;
+    if (thread == null || g == null) {
+      return;
+    }
+    Snapshot last;
+    try {
+      PipelineResult r = result.get();
+      last = r != null ? fromResult(r, g) : live.apply(g);
+    } catch (RuntimeException e) {
+      return; // the run's summary still prints the final accounting
+    }
+    long at = clock.getAsLong();
+    String line = format(job, at - startedAt, null, 0, last, at);
+    synchronized (this) {
+      err.print(rewrite ? "\r" + line + "\u001b[K" : line + System.lineSeparator());
+      err.flush();
+      printed = true;
+    }
+  }
+
+  private void stopTicks() {
     stopped = true;
-    if (thread != null) {
+    if (thread != null && thread.isAlive()) {
       thread.interrupt();
       try {
         thread.join(2000);
@@ -338,6 +366,12 @@ public final class Progress implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** Stops the reporter and ends its line. */
+  @Override
+  public void close() {
+    stopTicks();
     synchronized (this) {
       if (printed && rewrite) {
         err.println();

@@ -7,6 +7,12 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.tributary.transforms.metrics.StageGraph;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
@@ -83,5 +89,42 @@ public class ProgressTest {
     assertEquals(
         Progress.format("clickstream", 17_000, none, 1_000, some, 0),
         Progress.line("clickstream", 17_000, "starting FlinkRunner", none, 1_000, some, 0));
+  }
+
+  /** A run shorter than one interval still ends with a line of its final counts. */
+  @Test
+  public void finishPrintsTheFinalCountsOnce() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    AtomicLong clock = new AtomicLong(1_000_000L);
+    Progress.Snapshot last = new Progress.Snapshot(1_000, 983, 7, null);
+    Progress p = new Progress("clickstream", err, false, 3_600_000L, clock::get, g -> last, true);
+    p.stages(StageGraph.of(Map.of(), Map.of()));
+    clock.addAndGet(2_500);
+    p.finish();
+    p.close();
+    assertEquals(
+        "tributary clickstream 0:00:02  read 1,000 (400/s)  written 983  dead-lettered 7  lag -"
+            + System.lineSeparator(),
+        bytes.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  public void finishIsQuietWhenTheLineIsOff() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    Progress p =
+        new Progress(
+            "clickstream",
+            err,
+            false,
+            1_000L,
+            () -> 0L,
+            g -> new Progress.Snapshot(1, 1, 0, null),
+            false);
+    p.stages(StageGraph.of(Map.of(), Map.of()));
+    p.finish();
+    p.close();
+    assertEquals("", bytes.toString(StandardCharsets.UTF_8));
   }
 }
