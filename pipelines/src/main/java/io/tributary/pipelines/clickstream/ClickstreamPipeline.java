@@ -140,7 +140,13 @@ public final class ClickstreamPipeline {
     // what the no-Dedup restore drills check (docs/operations.md).
     PCollection<Row> unique =
         settings.dedup()
-            ? events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(ttl)).output()
+            ? events
+                .apply(
+                    "Dedup",
+                    Dedup.<Row>byField("event_id")
+                        .withTtl(ttl)
+                        .withBuckets(settings.dedupBuckets()))
+                .output()
             : events;
 
     if (settings.sinkTopic() != null) {

@@ -7,6 +7,7 @@ import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.pipelines.options.ParsedSettings;
 import io.tributary.pipelines.options.SourceKind;
+import io.tributary.pipelines.options.StateOptions;
 import io.tributary.pipelines.runtime.RecordLimitsOptions;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.lineage.LineageDataset;
@@ -50,6 +51,7 @@ public final class ClickstreamSettings {
   private final WindowSpec window;
   private final Duration dedupTtl;
   private final boolean dedup;
+  private final int dedupBuckets;
   private final List<String> currencies;
   private final SchemaRegistry registry;
   private final RegisteredSchema contract;
@@ -82,6 +84,12 @@ public final class ClickstreamSettings {
     window = ClickstreamPipeline.windowSpec(o.getWindow());
     dedupTtl = Durations.parse(o.getDedupTtl(), "--dedupTtl");
     dedup = !Boolean.FALSE.equals(o.getDedup());
+    Integer buckets = o.as(StateOptions.class).getStateBuckets();
+    if (buckets == null || buckets < 1) {
+      throw new IllegalArgumentException(
+          "--stateBuckets: expected a whole number >= 1, got " + buckets);
+    }
+    dedupBuckets = buckets;
     registry =
         o.getRegistry() == null
             ? SchemaRegistry.bundled()
@@ -246,6 +254,11 @@ public final class ClickstreamSettings {
   /** {@code --dedupTtl}. */
   public Duration dedupTtl() {
     return dedupTtl;
+  }
+
+  /** {@code --stateBuckets}: how many Beam keys Dedup hashes ids into. */
+  public int dedupBuckets() {
+    return dedupBuckets;
   }
 
   /** {@code --dedup}: whether the Dedup stage runs (true unless turned off). */

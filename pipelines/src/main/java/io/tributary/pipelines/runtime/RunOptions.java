@@ -4,12 +4,14 @@ import io.tributary.pipelines.options.LineageOptions;
 import io.tributary.pipelines.options.OutputOptions;
 import io.tributary.pipelines.options.PricingOptions;
 import io.tributary.pipelines.options.ProgressOptions;
+import io.tributary.pipelines.options.StateOptions;
 
 /**
  * Options every Tributary run accepts, whatever the pipeline: its output and whether it may replace
  * an earlier run's ({@link OutputOptions}), where its lineage goes ({@link LineageOptions}), the
- * live progress line ({@link ProgressOptions}) and the unit prices of the cost estimate ({@link
- * PricingOptions}). Each job's options extend it.
+ * live progress line ({@link ProgressOptions}), the unit prices of the cost estimate ({@link
+ * PricingOptions}) and how keyed state is spread ({@link StateOptions}). Each job's options extend
+ * it.
  *
  * <pre>{@code
  * tributary run clickstream ... --lineage=http://localhost:5000   # a Marquez endpoint
@@ -19,4 +21,4 @@ import io.tributary.pipelines.options.ProgressOptions;
  * }</pre>
  */
 public interface RunOptions
-    extends OutputOptions, LineageOptions, ProgressOptions, PricingOptions {}
+    extends OutputOptions, LineageOptions, ProgressOptions, PricingOptions, StateOptions {}

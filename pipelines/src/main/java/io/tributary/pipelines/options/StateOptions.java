@@ -1,0 +1,30 @@
+package io.tributary.pipelines.options;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * How keyed state is spread ({@code --stateBuckets}): stages that remember many ids (clickstream's
+ * Dedup) hash them into this many Beam keys, each holding a map of ids and one timer, rather than
+ * one key per id.
+ *
+ * <p>More buckets spread the state over more parallel instances on Flink (keep it well above {@code
+ * --maxParallelism}'s share per slot); the Direct runner pays milliseconds per key and timer on
+ * every scheduling round, so the {@code direct} profile uses 16. The number never changes a result:
+ * which copy of an id is first is decided per id, whatever bucket holds it.
+ *
+ * <pre>{@code
+ * tributary run clickstream --input=... --output=... --stateBuckets=1024
+ * }</pre>
+ */
+@Description("Keyed state")
+public interface StateOptions extends PipelineOptions {
+  @Description(
+      "How many Beam keys stages that remember ids (Dedup) hash them into; more spreads state "
+          + "over more Flink slots, fewer spares the Direct runner (its profile sets 16).")
+  @Default.Integer(512)
+  Integer getStateBuckets();
+
+  void setStateBuckets(Integer value);
+}
