@@ -11,15 +11,22 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.MapCoder;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -185,6 +192,26 @@ public class LookupTableTest {
     run.waitUntilFinish();
     Counters.assertStage(
         Counters.stage(run, graph, "site_of_device"), 4, 2, Map.of("no_match", 2L), Map.of());
+  }
+
+  @Test
+  public void newestSnapshotWinsAPane() {
+    // A pane holding several reads (a read slower than the refresh period) gives the newest one.
+    Schema site = Schema.builder().addStringField("site").build();
+    Map<String, Row> v1 = Map.of("d1", Row.withSchema(site).addValue("old").build());
+    Map<String, Row> v2 = Map.of("d1", Row.withSchema(site).addValue("new").build());
+    Map<String, Row> v3 = Map.of("d1", Row.withSchema(site).addValue("newest").build());
+    PCollection<Map<String, Row>> newest =
+        p.apply(
+                Create.of(KV.of(1000L, v1), KV.of(3000L, v3), KV.of(2000L, v2))
+                    .withCoder(
+                        KvCoder.of(
+                            VarLongCoder.of(),
+                            MapCoder.of(StringUtf8Coder.of(), RowCoder.of(site)))))
+            .apply(Combine.globally(new Lookup.NewestFn()).withoutDefaults())
+            .setCoder(MapCoder.of(StringUtf8Coder.of(), RowCoder.of(site)));
+    PAssert.that(newest).containsInAnyOrder(v3);
+    p.run();
   }
 
   @Test
