@@ -278,7 +278,7 @@ public class SpecCheckTest {
   public void unknownContractSubject() throws IOException {
     assertEquals(
         List.of(
-            "subject.yaml:5:58: ReadFiles 'decode': unknown subject 'clickstream-evnt'; the registry has [clickstream-event, iot-reading]"),
+            "subject.yaml:5:58: ReadFiles 'decode': unknown subject 'clickstream-evnt'; the registry has [clickstream-event, iot-device, iot-reading]"),
         check("subject.yaml"));
   }
 
