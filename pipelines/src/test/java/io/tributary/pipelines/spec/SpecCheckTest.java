@@ -283,6 +283,19 @@ public class SpecCheckTest {
   }
 
   @Test
+  public void lookupTableNeedsOneTableAndAKnownRule() throws IOException {
+    assertThat(
+        check("lookup_table_both.yaml").toString(),
+        org.hamcrest.Matchers.containsString(
+            "LookupTable 'site': set exactly one of path (files of the table) and query (a"
+                + " PostgreSQL SELECT)"));
+    assertThat(
+        check("lookup_table_rule.yaml").toString(),
+        org.hamcrest.Matchers.containsString(
+            "LookupTable 'site': expected one of dead_letter, fill_nulls, got 'wait'"));
+  }
+
+  @Test
   public void errorOutputNotConsumed() throws IOException {
     assertEquals(
         List.of(

@@ -9,8 +9,9 @@ import org.apache.beam.sdk.values.Row;
 /**
  * A table that {@link Lookup#fromTable} reads whole, as a snapshot, when the pipeline starts and
  * again on every refresh: a file of a device registry, a PostgreSQL query. Serializable, so each
- * worker reads with its own copy; implementations for files and PostgreSQL live in {@code
- * io-connectors} ({@code io.tributary.io.reference}).
+ * worker reads with its own copy; implementations for files ({@code ReferenceFiles}, package {@code
+ * io.tributary.io.formats}) and PostgreSQL ({@code PostgresReference}, {@code
+ * io.tributary.io.jdbc}) live in io-connectors.
  *
  * <pre>{@code
  * ReferenceTable devices = new ReferenceTable() {
