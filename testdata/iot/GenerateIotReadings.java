@@ -8,7 +8,7 @@
  *   java testdata/iot/GenerateIotReadings.java --seed=11 \
  *       --out=testdata/iot/readings.jsonl \
  *       --expected=testdata/iot/readings.expected.json \
- *       --golden=testdata/iot/golden/readings
+ *       --golden=testdata/iot/golden/readings --registry=testdata/iot/devices.jsonl
  *
  * Options (all optional):
  *   --seed=N        random seed (default 11)
@@ -22,6 +22,11 @@
  *                   bounded run reports, the device table, and the sha256 of the uncompressed bytes
  *   --golden=DIR    writes DIR/device_windows.jsonl: the per-device sliding-window aggregates a
  *                   correct pipeline outputs (see "Golden output" below)
+ *   --registry=PATH writes the device registry (JSON lines: device_id, site, model, installed),
+ *                   the reference table the spec's lookup enriches readings from. Every device but
+ *                   the last is registered, so the last one's windows carry the lookup's default
+ *                   site "unregistered". Sites, models and dates follow from the device number
+ *                   alone (no random draw), so the readings stay what they were.
  *
  * Determinism: every random draw comes from one java.util.SplittableRandom seeded with --seed and
  * consumed in a fixed order. The clock is never read; nothing is iterated in hash order (only
@@ -343,6 +348,7 @@ public final class GenerateIotReadings {
     String out = null;
     String expected = null;
     String golden = null;
+    String registry = null;
     for (String a : args) {
       if (a.equals("--help") || a.equals("-h")) {
         usage(null);
@@ -359,12 +365,35 @@ public final class GenerateIotReadings {
         case "out" -> out = v;
         case "expected" -> expected = v;
         case "golden" -> golden = v;
+        case "registry" -> registry = v;
         default -> usage("unknown option: --" + k);
       }
     }
     if (devices < 1 || devices > 999) usage("--devices must be 1..999");
     if (hours < 1 || hours > 48) usage("--hours must be 1..48");
-    new GenerateIotReadings(seed, devices, hours).run(out, expected, golden);
+    GenerateIotReadings g = new GenerateIotReadings(seed, devices, hours);
+    g.run(out, expected, golden);
+    if (registry != null) writeText(Path.of(registry), registryText(devices));
+  }
+
+  static final String[] SITES = {"plant-north", "plant-south", "warehouse"};
+  static final String[] MODELS = {"TH-200", "TH-300"};
+  /** The site of device n (1-based); the last device is not in the registry. */
+  static String site(int n, int deviceCount) {
+    return n == deviceCount ? "unregistered" : SITES[(n - 1) % SITES.length];
+  }
+
+  /** The registry's lines: devices 1 .. deviceCount - 1 (at least one), in id order. */
+  static String registryText(int deviceCount) {
+    StringBuilder sb = new StringBuilder();
+    for (int n = 1; n < Math.max(2, deviceCount); n++) {
+      sb.append("{\"device_id\":").append(q("d-" + pad(n, 3)))
+          .append(",\"site\":").append(q(site(n, deviceCount)))
+          .append(",\"model\":").append(q(MODELS[(n - 1) % MODELS.length]))
+          .append(",\"installed\":").append(q(String.format(Locale.ROOT, "2026-%02d-%02d", 1 + (n - 1) % 9, 1 + (7 * n) % 28)))
+          .append("}\n");
+    }
+    return sb.toString();
   }
 
   static void usage(String error) {
@@ -627,6 +656,7 @@ public final class GenerateIotReadings {
       row.put("skew_ms", d.skewMs);
       row.put("offset", d.offset.getId());
       row.put("excursion", d.excursionDeltaC != 0);
+      row.put("site", site(Integer.parseInt(d.id.substring(2)), deviceCount));
       deviceTable.put(d.id, row);
     }
     manifest.put("device_table", deviceTable);
@@ -940,6 +970,7 @@ public final class GenerateIotReadings {
         if (anomaly) g.anomalies++;
         g.rows++;
         sb.append("{\"device_id\":").append(q(dev.getKey()))
+            .append(",\"site\":").append(q(site(Integer.parseInt(dev.getKey().substring(2)), deviceCount)))
             .append(",\"window_start\":").append(q(utc(en.getKey())))
             .append(",\"window_end\":").append(q(utc(en.getKey() + WINDOW_SIZE_MS)))
             .append(",\"readings\":").append(w.readings)

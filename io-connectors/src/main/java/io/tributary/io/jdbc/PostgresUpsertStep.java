@@ -173,7 +173,12 @@ public final class PostgresUpsertStep extends StepProvider {
     return b.build();
   }
 
-  private static String password(StepConfig c, Map<String, String> environment) {
+  /**
+   * The password of {@code password_env} (an environment variable of {@code environment}) or {@code
+   * password_file}, exactly one of them, each error naming the field: also for other PostgreSQL
+   * steps.
+   */
+  public static String password(StepConfig c, Map<String, String> environment) {
     boolean env = c.has("password_env");
     boolean file = c.has("password_file");
     if (env == file) {

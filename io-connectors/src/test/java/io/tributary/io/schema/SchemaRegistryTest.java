@@ -374,6 +374,8 @@ public class SchemaRegistryTest {
   public void unknownSubjectNamesTheKnownOnes() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> SchemaRegistry.bundled().latest("nope"));
-    assertThat(e.getMessage(), containsString("known subjects: [clickstream-event, iot-reading]"));
+    assertThat(
+        e.getMessage(),
+        containsString("known subjects: [clickstream-event, iot-device, iot-reading]"));
   }
 }

@@ -43,6 +43,7 @@ final class IotSpec {
   private static final List<String> KEYS =
       List.of(
           "device_id",
+          "site",
           "window_start",
           "window_end",
           "readings",

@@ -108,6 +108,7 @@ public class IotSpecClusterIT {
             "--flinkMaster=localhost:" + REST_PORT,
             "--input=" + Testdata.file("iot/readings.jsonl"),
             "--checks=" + Testdata.file("iot/checks.json"),
+            "--devices=" + Testdata.file("iot/devices.jsonl"),
             "--pg_url=" + db.url(),
             "--pg_user=postgres",
             "--output=" + out);
@@ -139,12 +140,13 @@ public class IotSpecClusterIT {
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
-                "SELECT device_id, window_start, window_end, readings, temperature_c_avg,"
+                "SELECT device_id, site, window_start, window_end, readings, temperature_c_avg,"
                     + " temperature_c_min, temperature_c_max, humidity_max, battery_min, anomaly"
                     + " FROM device_windows")) {
       while (rs.next()) {
         ObjectNode n = mapper.createObjectNode();
         n.put("device_id", rs.getString("device_id"));
+        n.put("site", rs.getString("site"));
         n.put("window_start", rs.getString("window_start"));
         n.put("window_end", rs.getString("window_end"));
         n.put("readings", rs.getLong("readings"));

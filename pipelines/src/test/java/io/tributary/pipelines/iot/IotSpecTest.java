@@ -50,7 +50,8 @@ public class IotSpecTest {
             spec,
             List.of(
                 "--input=" + Testdata.file("iot/readings.jsonl"),
-                "--checks=" + Testdata.file("iot/checks.json")));
+                "--checks=" + Testdata.file("iot/checks.json"),
+                "--devices=" + Testdata.file("iot/devices.jsonl")));
     PipelineOptions options = TestRunners.options();
     options.as(SpecOptions.class).setOutput(out.toString());
     options.setJobName("iot-spec-test-" + TestRunners.current());

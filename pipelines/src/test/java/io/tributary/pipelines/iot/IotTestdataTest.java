@@ -222,6 +222,14 @@ public class IotTestdataTest {
         w[5] = Math.min(w[5], r.getDouble("battery"));
       }
     }
+    // The site is the device registry's (testdata/iot/devices.jsonl); a device it lacks gets the
+    // spec's default, "unregistered".
+    Map<String, String> sites = new TreeMap<>();
+    for (String line : Files.readAllLines(Testdata.file("iot/devices.jsonl"))) {
+      com.fasterxml.jackson.databind.JsonNode n =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      sites.put(n.get("device_id").asText(), n.get("site").asText());
+    }
     List<String> computed = new ArrayList<>();
     for (Map.Entry<String, TreeMap<Long, double[]>> d : windows.entrySet()) {
       for (Map.Entry<Long, double[]> e : d.getValue().entrySet()) {
@@ -229,6 +237,8 @@ public class IotTestdataTest {
         computed.add(
             "{\"device_id\":\""
                 + d.getKey()
+                + "\",\"site\":\""
+                + sites.getOrDefault(d.getKey(), "unregistered")
                 + "\",\"window_start\":\""
                 + Instant.ofEpochMilli(e.getKey())
                 + "\",\"window_end\":\""

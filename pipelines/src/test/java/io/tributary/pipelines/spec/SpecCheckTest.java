@@ -278,8 +278,21 @@ public class SpecCheckTest {
   public void unknownContractSubject() throws IOException {
     assertEquals(
         List.of(
-            "subject.yaml:5:58: ReadFiles 'decode': unknown subject 'clickstream-evnt'; the registry has [clickstream-event, iot-reading]"),
+            "subject.yaml:5:58: ReadFiles 'decode': unknown subject 'clickstream-evnt'; the registry has [clickstream-event, iot-device, iot-reading]"),
         check("subject.yaml"));
+  }
+
+  @Test
+  public void lookupTableNeedsOneTableAndAKnownRule() throws IOException {
+    assertThat(
+        check("lookup_table_both.yaml").toString(),
+        org.hamcrest.Matchers.containsString(
+            "LookupTable 'site': set exactly one of path (files of the table) and query (a"
+                + " PostgreSQL SELECT)"));
+    assertThat(
+        check("lookup_table_rule.yaml").toString(),
+        org.hamcrest.Matchers.containsString(
+            "LookupTable 'site': expected one of dead_letter, fill_nulls, got 'wait'"));
   }
 
   @Test

@@ -2,43 +2,85 @@ package io.tributary.transforms.lookup;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
+import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.errors.RecordRejectedException;
+import io.tributary.transforms.json.RowJsonText;
+import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.StageCounters;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.MapCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.Schema.TypeName;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.PeriodicImpulse;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
  * Adds fields of a small table to each row whose key field matches the table's key: a side-input
  * join, the table held in memory by every worker (a dimension: products, countries, devices).
  *
+ * <p><b>The table.</b> Either a collection ({@link #from}: static, read with the pipeline) or a
+ * {@link ReferenceTable} ({@link #fromTable}: a file or a PostgreSQL query read as a whole snapshot
+ * when the pipeline starts). On an unbounded main input, {@link #withRefresh} re-reads the snapshot
+ * every period (Beam's slowly-changing side input: a {@code PeriodicImpulse} ticks, each tick reads
+ * the table, the newest snapshot replaces the side input in the global window). A row is enriched
+ * from a table at most <i>period + one read</i> old: the staleness bound. On a bounded main input
+ * the table is read once, so the result is the static lookup's.
+ *
  * <p>The table must have at most one row per key (a current state, such as {@code
  * Cdc.Result#currentState()}); a key held twice fails the run, naming it, rather than picking one
- * row by chance. A row without a match (or with a null key) gets each field's default, or null when
- * the field has none; every input row is output once, so a lookup is not a stage of the accounting.
- * The added fields keep the table's types, nullable unless a default is given; the table is read in
- * the global window, so it applies to main input rows of any window.
+ * row by chance. A table read by {@link #fromTable} holds at most {@link #withMaxRows} rows
+ * (default {@value #DEFAULT_MAX_ROWS}): a bigger one fails the read, naming the table and the
+ * limit, instead of running workers out of memory.
+ *
+ * <p><b>A row without a match</b> (or with a null key) follows {@link #withMissingKey}: {@link
+ * MissingKey#FILL_NULLS} (the default) gives each added field its default, or null when it has
+ * none; {@link MissingKey#DEAD_LETTER} rejects the row with reason {@value #NO_MATCH} to the
+ * bad-record handler. With dead letters (or a {@link #withStageName}) the lookup is an {@link
+ * AccountedStage}: {@code in = out + dead_letter.<stage>.no_match}. The added fields keep the
+ * table's types, nullable unless a default is given (or the rule is dead letters, where every row
+ * that goes out has a match); the table is read in the global window, so it applies to main input
+ * rows of any window.
  *
  * <p>Why a side input and not Beam's {@code Join} (a CoGroupByKey on both sides): the table is
  * small and the main input keeps its windows, order and timestamps, with no shuffle of it.
@@ -46,33 +88,145 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <pre>{@code
  * PCollection<Row> withCategory = orders.apply("CategoryOfProduct",
  *     Lookup.from(products).by("product_id").withField("category").withDefault("category", "unknown"));
+ * PCollection<Row> withSite = readings.apply("SiteOfDevice",
+ *     Lookup.fromTable(devices).by("device_id").withField("site")
+ *         .withRefresh(Duration.standardMinutes(5))
+ *         .withMissingKey(MissingKey.DEAD_LETTER)
+ *         .withBadRecordErrorHandler(handler));
  * }</pre>
  */
 public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>> {
-  private final PCollection<Row> table;
+  /** The reason of a row rejected because its key has no row in the table. */
+  public static final String NO_MATCH = "no_match";
+
+  /** The stage name of an accounted lookup unless {@link #withStageName} says otherwise. */
+  public static final String STAGE = "lookup";
+
+  /** Rows a {@link ReferenceTable} may hold unless {@link #withMaxRows} says otherwise. */
+  public static final long DEFAULT_MAX_ROWS = 1_000_000L;
+
+  private final @Nullable PCollection<Row> table;
+  private final @Nullable ReferenceTable source;
   private final @Nullable String key;
   private final @Nullable String tableKey;
   private final List<String> fields;
   private final Map<String, String> defaults;
+  private final MissingKey onMissing;
+  private final @Nullable String stageName;
+  private final ErrorHandler<BadRecord, ?> handler;
+  private final @Nullable Duration refresh;
+  private final @Nullable Instant refreshUntil;
+  private final long maxRows;
 
   private Lookup(
-      PCollection<Row> table,
+      @Nullable PCollection<Row> table,
+      @Nullable ReferenceTable source,
       @Nullable String key,
       @Nullable String tableKey,
       List<String> fields,
-      Map<String, String> defaults) {
+      Map<String, String> defaults,
+      MissingKey onMissing,
+      @Nullable String stageName,
+      ErrorHandler<BadRecord, ?> handler,
+      @Nullable Duration refresh,
+      @Nullable Instant refreshUntil,
+      long maxRows) {
     this.table = table;
+    this.source = source;
     this.key = key;
     this.tableKey = tableKey;
     this.fields = List.copyOf(fields);
     this.defaults = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(defaults));
+    this.onMissing = onMissing;
+    this.stageName = stageName;
+    this.handler = handler;
+    this.refresh = refresh;
+    this.refreshUntil = refreshUntil;
+    this.maxRows = maxRows;
   }
 
   /** Looks rows up in {@code table}, a collection with a schema; set the key with {@link #by}. */
   public static Lookup from(PCollection<Row> table) {
     checkArgument(table != null, "Lookup.from: table must not be null");
     checkArgument(table.hasSchema(), "Lookup.from: the table %s has no schema", table);
-    return new Lookup(table, null, null, List.of(), Map.of());
+    return new Lookup(
+        table,
+        null,
+        null,
+        null,
+        List.of(),
+        Map.of(),
+        MissingKey.FILL_NULLS,
+        null,
+        DeadLetters.defaultHandler(),
+        null,
+        null,
+        DEFAULT_MAX_ROWS);
+  }
+
+  /**
+   * Looks rows up in a snapshot of {@code table}, read when the pipeline starts (and every period
+   * of {@link #withRefresh} on an unbounded main input); set the key with {@link #by}.
+   */
+  public static Lookup fromTable(ReferenceTable table) {
+    checkArgument(table != null, "Lookup.fromTable: table must not be null");
+    checkArgument(
+        table.schema() != null, "Lookup.fromTable: table '%s' has no schema", table.name());
+    return new Lookup(
+        null,
+        table,
+        null,
+        null,
+        List.of(),
+        Map.of(),
+        MissingKey.FILL_NULLS,
+        null,
+        DeadLetters.defaultHandler(),
+        null,
+        null,
+        DEFAULT_MAX_ROWS);
+  }
+
+  private Lookup with(
+      @Nullable String key,
+      @Nullable String tableKey,
+      List<String> fields,
+      Map<String, String> defaults) {
+    return new Lookup(
+        table,
+        source,
+        key,
+        tableKey,
+        fields,
+        defaults,
+        onMissing,
+        stageName,
+        handler,
+        refresh,
+        refreshUntil,
+        maxRows);
+  }
+
+  private Lookup with(
+      MissingKey onMissing,
+      @Nullable String stageName,
+      ErrorHandler<BadRecord, ?> handler,
+      @Nullable Duration refresh,
+      @Nullable Instant refreshUntil,
+      long maxRows) {
+    return new Lookup(
+        table,
+        source,
+        key,
+        tableKey,
+        fields,
+        defaults,
+        onMissing,
+        stageName,
+        handler,
+        refresh,
+        refreshUntil,
+        maxRows);
   }
 
   /** The key: field {@code field} of the input and of the table. Required. */
@@ -85,7 +239,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     checkArgument(field != null && !field.isEmpty(), "Lookup.by: field must not be empty");
     checkArgument(
         tableField != null && !tableField.isEmpty(), "Lookup.by: tableField must not be empty");
-    return new Lookup(table, field, tableField, fields, defaults);
+    return with(field, tableField, fields, defaults);
   }
 
   /** Adds the table's field {@code field} to each row, after the input's fields. */
@@ -94,7 +248,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     checkArgument(!fields.contains(field), "Lookup.withField: field '%s' is added twice", field);
     List<String> all = new ArrayList<>(fields);
     all.add(field);
-    return new Lookup(table, key, tableKey, all, defaults);
+    return with(key, tableKey, all, defaults);
   }
 
   /**
@@ -109,14 +263,82 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     checkArgument(value != null, "Lookup.withDefault: value must not be null");
     Map<String, String> all = new LinkedHashMap<>(defaults);
     all.put(field, value);
-    return new Lookup(table, key, tableKey, fields, all);
+    return with(key, tableKey, fields, all);
+  }
+
+  /** What to do with a row whose key has no row in the table ({@link MissingKey#FILL_NULLS}). */
+  public Lookup withMissingKey(MissingKey rule) {
+    checkArgument(rule != null, "Lookup.withMissingKey: rule must not be null");
+    return with(rule, stageName, handler, refresh, refreshUntil, maxRows);
+  }
+
+  /**
+   * Makes the lookup an accounted stage named {@code name} (lower_snake_case, unique in the
+   * pipeline): of its counters and of its rejections. Without it, a lookup with dead letters is
+   * named {@value #STAGE} and one that fills nulls is not counted.
+   */
+  public Lookup withStageName(String name) {
+    return with(
+        onMissing,
+        AccountedStage.checkName(name, "Lookup.withStageName"),
+        handler,
+        refresh,
+        refreshUntil,
+        maxRows);
+  }
+
+  /** Sends rows without a match ({@link MissingKey#DEAD_LETTER}) to {@code handler}. */
+  public Lookup withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
+    checkArgument(handler != null, "Lookup.withBadRecordErrorHandler: handler must not be null");
+    return with(onMissing, stageName, handler, refresh, refreshUntil, maxRows);
+  }
+
+  /**
+   * Re-reads the table every {@code period} while an unbounded main input runs (a bounded one reads
+   * it once). A row is enriched from a snapshot at most {@code period} plus one read old.
+   */
+  public Lookup withRefresh(Duration period) {
+    checkArgument(source != null, "Lookup.withRefresh: needs a table read by Lookup.fromTable");
+    checkArgument(
+        period != null && period.getMillis() >= 1000,
+        "Lookup.withRefresh: period must be at least 1 second, got %s",
+        period);
+    return with(onMissing, stageName, handler, period, refreshUntil, maxRows);
+  }
+
+  /** Stops refreshing at {@code stop}, so a test's unbounded pipeline can finish. */
+  Lookup withRefreshUntil(Instant stop) {
+    return with(onMissing, stageName, handler, refresh, stop, maxRows);
+  }
+
+  /**
+   * The most rows a snapshot of the table may hold (default {@value #DEFAULT_MAX_ROWS}): every
+   * worker holds the whole table in memory, so a bigger one fails the read, naming the table.
+   */
+  public Lookup withMaxRows(long max) {
+    checkArgument(source != null, "Lookup.withMaxRows: needs a table read by Lookup.fromTable");
+    checkArgument(max > 0, "Lookup.withMaxRows: max must be > 0, got %s", max);
+    return with(onMissing, stageName, handler, refresh, refreshUntil, max);
+  }
+
+  private Schema tableSchema() {
+    return table != null ? table.getSchema() : source.schema();
+  }
+
+  private boolean accounted() {
+    return onMissing == MissingKey.DEAD_LETTER || stageName != null;
   }
 
   /** The schema of the output for rows of {@code input}: its fields, then the added ones. */
   public Schema outputSchema(Schema input) {
     checkArgument(key != null, "Lookup: by() is required");
     checkArgument(!fields.isEmpty(), "Lookup: withField() is required");
-    Schema t = table.getSchema();
+    checkArgument(
+        onMissing == MissingKey.FILL_NULLS || defaults.isEmpty(),
+        "Lookup.withDefault: defaults apply to missing keys only with MissingKey.FILL_NULLS, the"
+            + " rule is %s",
+        onMissing);
+    Schema t = tableSchema();
     checkArgument(
         input.hasField(key),
         "Lookup.by: the input has no field '%s'; its fields are %s",
@@ -151,9 +373,9 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
           f);
       FieldType type = t.getField(f).getType();
       String d = defaults.get(f);
-      if (d == null) {
+      if (d == null && onMissing == MissingKey.FILL_NULLS) {
         type = type.withNullable(true);
-      } else {
+      } else if (d != null) {
         parse(d, type, f);
       }
       b.addField(Field.of(f, type));
@@ -169,25 +391,108 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     Schema out = outputSchema(input.getSchema());
     Schema.Builder vb = Schema.builder();
     for (String f : fields) {
-      vb.addField(Field.of(f, table.getSchema().getField(f).getType()));
+      vb.addField(Field.of(f, tableSchema().getField(f).getType()));
     }
     Schema valueSchema = vb.build();
     String tk = tableKey;
     List<String> added = fields;
-    PCollectionView<Map<String, Iterable<Row>>> view =
-        table
-            .apply("TableGlobalWindow", Window.<Row>into(new GlobalWindows()))
-            .apply("KeyTable", ParDo.of(new KeyTableFn(tk, added, valueSchema)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), RowCoder.of(valueSchema)))
-            .apply("TableView", View.asMultimap());
+    PCollectionView<Map<String, Iterable<Row>>> multimap = null;
+    PCollectionView<Map<String, Row>> snapshot = null;
+    if (table != null) {
+      multimap =
+          table
+              .apply("TableGlobalWindow", Window.<Row>into(new GlobalWindows()))
+              .apply("KeyTable", ParDo.of(new KeyTableFn(tk, added, valueSchema)))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), RowCoder.of(valueSchema)))
+              .apply("TableView", View.asMultimap());
+    } else {
+      snapshot = snapshotView(input, valueSchema);
+    }
     List<Object> fallback = new ArrayList<>();
     for (String f : fields) {
       String d = defaults.get(f);
       fallback.add(d == null ? null : parse(d, out.getField(f).getType(), f));
     }
-    return input
-        .apply("Lookup", ParDo.of(new LookupFn(key, out, view, fallback)).withSideInputs(view))
-        .setRowSchema(out);
+    LookupFn fn =
+        new LookupFn(
+            key,
+            out,
+            multimap,
+            snapshot,
+            fallback,
+            onMissing,
+            accounted() ? (stageName == null ? STAGE : stageName) : null,
+            DeadLetters.routerFor(handler));
+    if (!accounted()) {
+      // Filling nulls rejects nothing: the bad-record output stays empty and only needs a coder.
+      PCollectionTuple result = input.apply("Lookup", fn.parDo());
+      result.get(BadRecordRouter.BAD_RECORD_TAG).setCoder(BadRecord.getCoder(input.getPipeline()));
+      return result.get(LookupFn.ENRICHED).setRowSchema(out);
+    }
+    return input.apply("Lookup", new Enrich(fn, out, handler));
+  }
+
+  /**
+   * The table's newest snapshot as a side input in the global window: read once for a bounded main
+   * input, else at the start and every refresh period (Beam's slowly-changing side input pattern).
+   * Snapshots are combined to the newest per pane, so a pane holding two reads (a read slower than
+   * the period) still gives one map.
+   */
+  private PCollectionView<Map<String, Row>> snapshotView(
+      PCollection<Row> input, Schema valueSchema) {
+    Pipeline p = input.getPipeline();
+    PCollection<Instant> ticks;
+    if (input.isBounded() == PCollection.IsBounded.BOUNDED || refresh == null) {
+      ticks = p.apply("ReadOnce", Create.of(new Instant(0L)).withCoder(InstantCoder.of()));
+    } else {
+      PeriodicImpulse impulse = PeriodicImpulse.create().withInterval(refresh);
+      if (refreshUntil != null) {
+        impulse = impulse.stopAt(refreshUntil);
+      }
+      ticks =
+          p.apply("RefreshTicks", impulse)
+              .apply(
+                  "EveryTick",
+                  Window.<Instant>into(new GlobalWindows())
+                      .triggering(Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane()))
+                      .discardingFiredPanes());
+    }
+    return ticks
+        .apply(
+            "ReadTable",
+            ParDo.of(new ReadSnapshotFn(source, tableKey, fields, valueSchema, maxRows)))
+        .setCoder(
+            KvCoder.of(
+                VarLongCoder.of(), MapCoder.of(StringUtf8Coder.of(), RowCoder.of(valueSchema))))
+        .apply("NewestSnapshot", Combine.globally(new NewestFn()).withoutDefaults())
+        .setCoder(MapCoder.of(StringUtf8Coder.of(), RowCoder.of(valueSchema)))
+        .apply("TableView", View.asSingleton());
+  }
+
+  /** An accounted lookup: the same {@code DoFn}, its rejections given to the error handler. */
+  static final class Enrich extends PTransform<PCollection<Row>, PCollection<Row>>
+      implements AccountedStage {
+    private final LookupFn fn;
+    private final Schema out;
+    private final ErrorHandler<BadRecord, ?> handler;
+
+    Enrich(LookupFn fn, Schema out, ErrorHandler<BadRecord, ?> handler) {
+      this.fn = fn;
+      this.out = out;
+      this.handler = handler;
+    }
+
+    @Override
+    public String stageName() {
+      return fn.stage;
+    }
+
+    @Override
+    public PCollection<Row> expand(PCollection<Row> input) {
+      PCollectionTuple result = input.apply("Enrich", fn.parDo());
+      DeadLetters.register(handler, result);
+      return result.get(LookupFn.ENRICHED).setRowSchema(out);
+    }
   }
 
   @Override
@@ -197,7 +502,19 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
         .addIfNotNull(DisplayData.item("key", key).withLabel("Input key field"))
         .addIfNotNull(DisplayData.item("tableKey", tableKey).withLabel("Table key field"))
         .add(DisplayData.item("fields", String.join(",", fields)).withLabel("Added fields"))
-        .add(DisplayData.item("defaults", defaults.toString()).withLabel("Defaults when no match"));
+        .add(DisplayData.item("defaults", defaults.toString()).withLabel("Defaults when no match"))
+        .add(DisplayData.item("missingKey", onMissing.toString()).withLabel("Missing-key rule"))
+        .addIfNotNull(
+            DisplayData.item("stage", accounted() ? (stageName == null ? STAGE : stageName) : null)
+                .withLabel("Stage name"));
+    if (source != null) {
+      builder
+          .add(DisplayData.item("table", source.name()).withLabel("Reference table"))
+          .add(DisplayData.item("maxRows", maxRows).withLabel("Most rows of the table"))
+          .addIfNotNull(
+              DisplayData.item("refresh", refresh == null ? null : refresh.toString())
+                  .withLabel("Refresh period"));
+    }
   }
 
   /** A default's text as a value of {@code type}. */
@@ -259,42 +576,192 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     }
   }
 
+  /** Reads one snapshot of the table per tick: value rows by key, checked for size and keys. */
+  static final class ReadSnapshotFn extends DoFn<Instant, KV<Long, Map<String, Row>>> {
+    private final ReferenceTable table;
+    private final String key;
+    private final List<String> fields;
+    private final Schema values;
+    private final long maxRows;
+
+    ReadSnapshotFn(
+        ReferenceTable table, String key, List<String> fields, Schema values, long maxRows) {
+      this.table = table;
+      this.key = key;
+      this.fields = fields;
+      this.values = values;
+      this.maxRows = maxRows;
+    }
+
+    @ProcessElement
+    public void process(@Element Instant tick, OutputReceiver<KV<Long, Map<String, Row>>> out)
+        throws IOException {
+      out.output(KV.of(tick.getMillis(), read(table, key, fields, values, maxRows)));
+    }
+  }
+
+  /** A snapshot of {@code table}: the added fields' values by key. */
+  static Map<String, Row> read(
+      ReferenceTable table, String key, List<String> fields, Schema values, long maxRows)
+      throws IOException {
+    Map<String, Row> rows = new HashMap<>();
+    long[] count = {0};
+    table.read(
+        row -> {
+          if (++count[0] > maxRows) {
+            throw new IllegalStateException(
+                "Lookup: table '"
+                    + table.name()
+                    + "' has more than "
+                    + maxRows
+                    + " rows, the limit of withMaxRows (max_rows): every worker holds the whole"
+                    + " table in memory; raise the limit or select fewer rows");
+          }
+          Object k = row.getValue(key);
+          if (k == null) {
+            return; // no input row has a null key that could match it
+          }
+          Row.Builder v = Row.withSchema(values);
+          for (String f : fields) {
+            v.addValue(row.getValue(f));
+          }
+          if (rows.put(String.valueOf(k), v.build()) != null) {
+            throw new IllegalStateException(
+                "Lookup: table '"
+                    + table.name()
+                    + "' has more than one row with key '"
+                    + k
+                    + "'; a lookup table needs one row per key");
+          }
+        });
+    return rows;
+  }
+
+  /** Keeps the snapshot read at the newest tick. */
+  static final class NewestFn
+      extends Combine.CombineFn<
+          KV<Long, Map<String, Row>>, KV<Long, Map<String, Row>>, Map<String, Row>> {
+    @Override
+    public KV<Long, Map<String, Row>> createAccumulator() {
+      return KV.of(Long.MIN_VALUE, Map.of());
+    }
+
+    @Override
+    public KV<Long, Map<String, Row>> addInput(
+        KV<Long, Map<String, Row>> acc, KV<Long, Map<String, Row>> in) {
+      return in.getKey() >= acc.getKey() ? in : acc;
+    }
+
+    @Override
+    public KV<Long, Map<String, Row>> mergeAccumulators(Iterable<KV<Long, Map<String, Row>>> accs) {
+      KV<Long, Map<String, Row>> newest = createAccumulator();
+      for (KV<Long, Map<String, Row>> a : accs) {
+        newest = addInput(newest, a);
+      }
+      return newest;
+    }
+
+    @Override
+    public Map<String, Row> extractOutput(KV<Long, Map<String, Row>> acc) {
+      return acc.getValue();
+    }
+
+    @Override
+    public Coder<KV<Long, Map<String, Row>>> getAccumulatorCoder(
+        CoderRegistry registry, Coder<KV<Long, Map<String, Row>>> input) {
+      return input;
+    }
+  }
+
   static final class LookupFn extends DoFn<Row, Row> {
+    static final TupleTag<Row> ENRICHED = new TupleTag<Row>() {};
+
     private final String key;
     private final Schema out;
-    private final PCollectionView<Map<String, Iterable<Row>>> table;
+    private final @Nullable PCollectionView<Map<String, Iterable<Row>>> multimap;
+    private final @Nullable PCollectionView<Map<String, Row>> snapshot;
     private final List<Object> fallback;
+    private final MissingKey onMissing;
+    final @Nullable String stage;
+    private final BadRecordRouter router;
+    private final @Nullable StageCounters counters;
 
     LookupFn(
         String key,
         Schema out,
-        PCollectionView<Map<String, Iterable<Row>>> table,
-        List<Object> fallback) {
+        @Nullable PCollectionView<Map<String, Iterable<Row>>> multimap,
+        @Nullable PCollectionView<Map<String, Row>> snapshot,
+        List<Object> fallback,
+        MissingKey onMissing,
+        @Nullable String stage,
+        BadRecordRouter router) {
       this.key = key;
       this.out = out;
-      this.table = table;
+      this.multimap = multimap;
+      this.snapshot = snapshot;
       this.fallback = new ArrayList<>(fallback);
+      this.onMissing = onMissing;
+      this.stage = stage;
+      this.router = router;
+      this.counters = stage == null ? null : StageCounters.of(stage);
+    }
+
+    ParDo.MultiOutput<Row, Row> parDo() {
+      return ParDo.of(this)
+          .withSideInputs(multimap != null ? multimap : snapshot)
+          .withOutputTags(ENRICHED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG));
     }
 
     @ProcessElement
-    public void process(@Element Row row, ProcessContext c) {
+    public void process(@Element Row row, ProcessContext c, MultiOutputReceiver receiver)
+        throws Exception {
+      if (counters != null) {
+        counters.in();
+      }
       Object k = row.getValue(key);
-      Iterable<Row> matches = k == null ? null : c.sideInput(table).get(String.valueOf(k));
+      Row match = k == null ? null : match(c, k);
       Row.Builder b = Row.withSchema(out).addValues(row.getValues());
+      if (match != null) {
+        b.addValues(match.getValues());
+      } else if (onMissing == MissingKey.DEAD_LETTER) {
+        DeadLetters.reject(
+            router,
+            receiver,
+            RowJsonText.render(row),
+            StringUtf8Coder.of(),
+            new RecordRejectedException(
+                stage,
+                NO_MATCH,
+                k == null
+                    ? "the key field '" + key + "' is null"
+                    : "no table row has key '" + k + "' (field '" + key + "')"));
+        return;
+      } else {
+        b.addValues(fallback);
+      }
+      if (counters != null) {
+        counters.out();
+      }
+      receiver.get(ENRICHED).output(b.build());
+    }
+
+    private @Nullable Row match(ProcessContext c, Object k) {
+      if (snapshot != null) {
+        return c.sideInput(snapshot).get(String.valueOf(k));
+      }
+      Iterable<Row> matches = c.sideInput(multimap).get(String.valueOf(k));
       Iterator<Row> it = matches == null ? null : matches.iterator();
       if (it == null || !it.hasNext()) {
-        b.addValues(fallback);
-      } else {
-        Row match = it.next();
-        if (it.hasNext()) {
-          throw new IllegalStateException(
-              "Lookup: the table has more than one row with key '"
-                  + k
-                  + "'; a lookup table needs one row per key");
-        }
-        b.addValues(match.getValues());
+        return null;
       }
-      c.output(b.build());
+      Row match = it.next();
+      if (it.hasNext()) {
+        throw new IllegalStateException(
+            "Lookup: the table has more than one row with key '"
+                + k
+                + "'; a lookup table needs one row per key");
+      }
+      return match;
     }
   }
 }

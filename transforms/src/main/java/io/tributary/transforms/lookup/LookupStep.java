@@ -16,8 +16,11 @@ import org.apache.beam.sdk.values.Row;
 
 /**
  * The {@code Lookup} step: {@link Lookup} adds fields of a small table (input {@code table}, one
- * row per key) to each row of its main input ({@code input}) by key, with a default where no row
- * matches. Every row goes out once, so it is no stage of the accounting.
+ * row per key) to each row of its main input ({@code input}) by key. A row whose key the table
+ * lacks follows {@code on_missing}: {@code fill_nulls} (the default: each added field's default, or
+ * null; every row goes out once and the step is no stage of the accounting) or {@code dead_letter}
+ * (reason {@code no_match}; the step is then an accounted stage). For a table read from files or
+ * PostgreSQL, and refreshed, see the {@code LookupTable} step (io-connectors).
  *
  * <pre>{@code
  * - type: Lookup
@@ -38,7 +41,8 @@ public final class LookupStep extends StepProvider {
   @Override
   public String description() {
     return "Adds fields of a small table (input 'table', one row per key, held in memory) to each"
-        + " row of 'input' whose key matches, with a default where none does.";
+        + " row of 'input' whose key matches; a row without a match gets defaults or is a dead letter"
+        + " (on_missing).";
   }
 
   @Override
@@ -56,7 +60,9 @@ public final class LookupStep extends StepProvider {
             .withDescription("The table's fields to add, in order."),
         Field.nullable("defaults", FieldType.map(FieldType.STRING, FieldType.STRING))
             .withDescription(
-                "Value of an added field when no table row matches (default: null), by field."));
+                "Value of an added field when no table row matches (default: null), by field."),
+        Field.nullable("on_missing", FieldType.STRING)
+            .withDescription("A row without a match: fill_nulls (default) or dead_letter."));
   }
 
   @Override
@@ -74,6 +80,15 @@ public final class LookupStep extends StepProvider {
         throw c.error("defaults", "'" + d + "' is not one of the added fields " + fields);
       }
     }
+    MissingKey rule;
+    try {
+      rule = MissingKey.parse(c.string("on_missing", "fill_nulls"));
+    } catch (IllegalArgumentException e) {
+      throw c.error("on_missing", e.getMessage());
+    }
+    if (rule != MissingKey.FILL_NULLS && !defaults.isEmpty()) {
+      throw c.error("defaults", "defaults apply with on_missing: fill_nulls only");
+    }
     return StepTransforms.tuple(
         tuple -> {
           if (!tuple.has(INPUT) || !tuple.has(TABLE)) {
@@ -81,7 +96,13 @@ public final class LookupStep extends StepProvider {
                 "Lookup needs two inputs: 'input: {input: <rows>, table: <table>}'");
           }
           PCollection<Row> table = tuple.get(TABLE);
-          Lookup lookup = Lookup.from(table).by(key, tableKey);
+          Lookup lookup = Lookup.from(table).by(key, tableKey).withMissingKey(rule);
+          if (rule == MissingKey.DEAD_LETTER) {
+            lookup = lookup.withStageName(context.stageName());
+            if (context.errorHandler() != null) {
+              lookup = lookup.withBadRecordErrorHandler(context.errorHandler());
+            }
+          }
           for (String f : fields) {
             lookup = lookup.withField(f);
           }
