@@ -28,7 +28,7 @@ import org.junit.runners.JUnit4;
 /**
  * A refreshing table on an unbounded main input: rows enriched after a refresh carry the new
  * snapshot's values. The main input and the refresh ticks are real {@code PeriodicImpulse}s (wall
- * clock), stopped after a few seconds so the pipeline finishes; TestStream cannot drive this, since
+ * clock), stopped after 15 s so the pipeline finishes; TestStream cannot drive this, since
  * its processing-time advances do not move {@code PeriodicImpulse}. Nothing is timed: the assertion
  * is on which snapshots the rows saw.
  */
@@ -64,13 +64,15 @@ public class LookupRefreshTest {
   public void rowsAfterARefreshSeeTheNewSnapshot() {
     READS.set(0);
     Instant start = Instant.now();
-    // One reading of device d1 every 250 ms for 8 s; the table is re-read every second.
+    // One reading of device d1 every 250 ms for 15 s; the table is re-read every second. The
+    // third read (about 2 s after the pipeline started) moves d1: even a pipeline that takes
+    // several seconds to start on a busy machine has readings after it.
     PCollection<Row> readings =
         p.apply(
                 "Ticks",
                 PeriodicImpulse.create()
                     .withInterval(Duration.millis(250))
-                    .stopAt(start.plus(Duration.standardSeconds(8))))
+                    .stopAt(start.plus(Duration.standardSeconds(15))))
             .apply(
                 "Readings",
                 MapElements.into(TypeDescriptors.rows())
@@ -84,7 +86,7 @@ public class LookupRefreshTest {
                     .withField("site")
                     .withMissingKey(MissingKey.DEAD_LETTER)
                     .withRefresh(Duration.standardSeconds(1))
-                    .withRefreshUntil(start.plus(Duration.standardSeconds(9))))
+                    .withRefreshUntil(start.plus(Duration.standardSeconds(16))))
             .apply(
                 "Site", MapElements.into(TypeDescriptors.strings()).via(r -> r.getString("site")));
     PAssert.that(sites)
