@@ -59,14 +59,16 @@ JVM=("$HEAP" --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/j
 if [ "${ONLY:-}" = join-state ]; then
   # Interval-join state memory vs N at a fixed bound (streaming, synthetic input, 1,000 keys).
   JOIN_BOUND_MS=${JOIN_BOUND_MS:-1000}
+  JOIN_PAR=${JOIN_PAR:-2}
+  JOIN_RATE=${JOIN_RATE:-0} # elements per second the source may emit; 0 = as fast as it can
   : > "$OUT/join-state.txt"
   for n in $SIZES; do
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain --variant=interval-join-state --lines="$n" \
-      --bound-ms="$JOIN_BOUND_MS" --parallelism=2 2>"$OUT/last-stderr.log" \
+      --bound-ms="$JOIN_BOUND_MS" --parallelism="$JOIN_PAR" --rate="$JOIN_RATE" 2>"$OUT/last-stderr.log" \
       | grep '^RESULT' | sed "s/$/ load=${load// /,}/" >> "$OUT/join-state.txt" || echo "FAILED join-state $n" >&2
   done
-  echo "Interval-join state memory (streaming, watermark advancing 10 ms of event time per element, bound ${JOIN_BOUND_MS} ms each way, 1,000 keys):"
+  echo "Interval-join state memory (streaming, watermark advancing 10 ms of event time per element, bound ${JOIN_BOUND_MS} ms each way, 1,000 keys, parallelism ${JOIN_PAR}, source rate ${JOIN_RATE}/s (0 = unthrottled)):"
   echo
   echo "| N | joined rows | live heap after full GC at 25% / 50% / 75% / 100% MiB | max heap after any GC MiB | peak RSS MiB | events/s | load (1m,5m,15m) |"
   echo "|---|---|---|---|---|---|---|"

@@ -121,7 +121,8 @@ public final class BenchMain {
           IntervalJoinStateJob.build(
               p,
               Long.parseLong(a.get("lines")),
-              org.joda.time.Duration.millis(Long.parseLong(a.getOrDefault("bound-ms", "1000"))));
+              org.joda.time.Duration.millis(Long.parseLong(a.getOrDefault("bound-ms", "1000"))),
+              Long.parseLong(a.getOrDefault("rate", "0")));
           p.run().waitUntilFinish();
           break;
         }
@@ -166,7 +167,10 @@ public final class BenchMain {
             + (dataStream ? "+datastream" : "")
             + (a.containsKey("ttl") ? "+ttl" + a.get("ttl") + "m" : "")
             + ("interval-join-state".equals(variant)
-                ? "+bound" + a.getOrDefault("bound-ms", "1000") + "ms"
+                ? "+bound"
+                    + a.getOrDefault("bound-ms", "1000")
+                    + "ms+rate"
+                    + a.getOrDefault("rate", "0")
                 : "")
             + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
     System.out.println(

@@ -43,14 +43,21 @@ final class IntervalJoinStateJob {
 
   private IntervalJoinStateJob() {}
 
-  static void build(Pipeline p, long n, Duration bound) {
+  /**
+   * Builds the job; {@code ratePerSecond} 0 reads as fast as it can, otherwise the source emits at
+   * most that many elements per second (and so lets go of its lock between them, see
+   * docs/performance.md).
+   */
+  static void build(Pipeline p, long n, Duration bound, long ratePerSecond) {
     long expected = n / 2;
     PCollection<Long> seq =
         p.apply(
                 "Sequence",
                 GenerateSequence.from(0)
                     .to(n)
-                    .withRate(1_000_000_000L, Duration.standardSeconds(1)) // unbounded
+                    .withRate(
+                        ratePerSecond > 0 ? ratePerSecond : 1_000_000_000L,
+                        Duration.standardSeconds(1)) // unbounded either way
                     .withTimestampFn(i -> new Instant(BASE_MILLIS + i * 10)))
             .apply(
                 "MarkFirst",

@@ -119,8 +119,9 @@ import org.joda.time.Instant;
  * the watermark, one sequence number, one timer, and one learned watermark (kept after the rows are
  * freed, so a key never forgets that the watermark passed). The runner also keeps its own per-key
  * cleanup timer in the global window; keys are the join key's distinct values, so a key space that
- * grows without end grows the state by a few bytes per key. Measurements are in
- * docs/performance.md.
+ * grows without end grows the state by a few hundred bytes per key. Each arriving row reads its
+ * key's buffered rows to find partners, so the work per row grows with the rows one key holds
+ * within the bound. Measurements are in docs/performance.md.
  */
 @AutoValue
 public abstract class IntervalJoin extends PTransform<PCollection<Row>, IntervalJoin.Result>

@@ -135,6 +135,8 @@ public class IntervalJoinTest implements Serializable {
     assertEquals(out, accounting.written());
     assertEquals(unmatched, accounting.unmatched());
     assertTrue(accounting.line(), accounting.balanced());
+    assertEquals(
+        accounting.line(), unmatched != 0, accounting.line().contains(" + unmatched=" + unmatched));
   }
 
   @Test
