@@ -8,6 +8,8 @@
 #   ONLY=expr benchmarks/run.sh                 # only ExpressionBenchmark (CEL vs Janino vs lambda) and
 #                                               # the engines' error messages; about 2 minutes
 #   DEDUP_STATE=1 benchmarks/run.sh             # also Dedup state memory vs N (streaming)
+#   ONLY=join-state SIZES="1000000 10000000" benchmarks/run.sh
+#                                               # only interval-join state memory vs N (streaming)
 #   SPEC=1 benchmarks/run.sh                    # also clickstream as a spec vs the Java job (issue 16)
 #   BUILD=0 ...                                 # reuse the last build
 #
@@ -53,6 +55,27 @@ fi
 # Native Flink's Kryo needs these on Java 17 (STACK.md); given to every JVM so all run alike.
 JVM=("$HEAP" --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED
      --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED)
+
+if [ "${ONLY:-}" = join-state ]; then
+  # Interval-join state memory vs N at a fixed bound (streaming, synthetic input, 1,000 keys).
+  JOIN_BOUND_MS=${JOIN_BOUND_MS:-1000}
+  JOIN_PAR=${JOIN_PAR:-2}
+  JOIN_RATE=${JOIN_RATE:-0} # elements per second the source may emit; 0 = as fast as it can
+  : > "$OUT/join-state.txt"
+  for n in $SIZES; do
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain --variant=interval-join-state --lines="$n" \
+      --bound-ms="$JOIN_BOUND_MS" --parallelism="$JOIN_PAR" --rate="$JOIN_RATE" 2>"$OUT/last-stderr.log" \
+      | grep '^RESULT' | sed "s/$/ load=${load// /,}/" >> "$OUT/join-state.txt" || echo "FAILED join-state $n" >&2
+  done
+  echo "Interval-join state memory (streaming, watermark advancing 10 ms of event time per element, bound ${JOIN_BOUND_MS} ms each way, 1,000 keys, parallelism ${JOIN_PAR}, source rate ${JOIN_RATE}/s (0 = unthrottled)):"
+  echo
+  echo "| N | joined rows | live heap after full GC at 25% / 50% / 75% / 100% MiB | max heap after any GC MiB | peak RSS MiB | events/s | load (1m,5m,15m) |"
+  echo "|---|---|---|---|---|---|---|"
+  awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+    printf "| %\047d | %\047d | %s | %d | %d | %\047d | %s |\n", kv["lines"], kv["joined"], kv["live_heap_mib_at_25_50_75_100pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/join-state.txt"
+  exit 0
+fi
 
 input() { # lines -> path of the deterministic input (seed 42)
   local f="$OUT/clicks-$1.jsonl"

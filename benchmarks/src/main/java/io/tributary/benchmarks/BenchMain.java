@@ -46,7 +46,7 @@ public final class BenchMain {
     Map<String, String> a = parseArgs(args);
     String variant = a.getOrDefault("variant", "plain");
     String input = a.get("input");
-    if ("dedup-state".equals(variant)) {
+    if ("dedup-state".equals(variant) || "interval-join-state".equals(variant)) {
       // Synthetic input of --lines elements; --ttl in minutes (streaming, see DedupStateJob).
       input = null;
     } else if (input == null) {
@@ -106,6 +106,26 @@ public final class BenchMain {
           p.run().waitUntilFinish();
           break;
         }
+      case "interval-join-state":
+        {
+          // Synthetic input of --lines elements; --bound-ms each way (streaming, see
+          // IntervalJoinStateJob).
+          FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
+          o.setStreaming(true);
+          // The primitive read (Flink's source wrapper) emits the source's watermark as it goes;
+          // through Beam's splittable-DoFn read the watermark stayed put in a first run, so no
+          // expiry timer fired before the end and every row stayed buffered.
+          org.apache.beam.sdk.options.ExperimentalOptions.addExperiment(
+              o.as(org.apache.beam.sdk.options.ExperimentalOptions.class), "use_deprecated_read");
+          Pipeline p = Pipeline.create(o);
+          IntervalJoinStateJob.build(
+              p,
+              Long.parseLong(a.get("lines")),
+              org.joda.time.Duration.millis(Long.parseLong(a.getOrDefault("bound-ms", "1000"))),
+              Long.parseLong(a.getOrDefault("rate", "0")));
+          p.run().waitUntilFinish();
+          break;
+        }
       case "native-flink":
         NativeFlinkJob.run(input, parallelism, fast);
         break;
@@ -115,7 +135,8 @@ public final class BenchMain {
         break;
       default:
         throw new IllegalArgumentException(
-            "--variant: expected tributary-flink, native-flink, beam-flink, tributary-direct or plain, got "
+            "--variant: expected tributary-flink, native-flink, beam-flink, tributary-direct,"
+                + " dedup-state, interval-join-state or plain, got "
                 + variant);
     }
     long endNanos = System.nanoTime();
@@ -145,6 +166,12 @@ public final class BenchMain {
             + (fast ? "+fast" : "")
             + (dataStream ? "+datastream" : "")
             + (a.containsKey("ttl") ? "+ttl" + a.get("ttl") + "m" : "")
+            + ("interval-join-state".equals(variant)
+                ? "+bound"
+                    + a.getOrDefault("bound-ms", "1000")
+                    + "ms+rate"
+                    + a.getOrDefault("rate", "0")
+                : "")
             + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
     System.out.println(
         String.format(
@@ -172,6 +199,18 @@ public final class BenchMain {
                     + DedupStateJob.liveAt45
                     + " live_heap_mib_at_90pct="
                     + DedupStateJob.liveAt90
+                : "")
+            + ("interval-join-state".equals(variant)
+                ? " joined="
+                    + IntervalJoinStateJob.JOINED.get()
+                    + " live_heap_mib_at_25_50_75_100pct="
+                    + IntervalJoinStateJob.LIVE_AT_QUARTER[0]
+                    + "/"
+                    + IntervalJoinStateJob.LIVE_AT_QUARTER[1]
+                    + "/"
+                    + IntervalJoinStateJob.LIVE_AT_QUARTER[2]
+                    + "/"
+                    + IntervalJoinStateJob.LIVE_AT_QUARTER[3]
                 : ""));
     System.exit(0);
   }

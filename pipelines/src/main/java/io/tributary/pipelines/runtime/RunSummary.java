@@ -202,6 +202,7 @@ public final class RunSummary {
     node.put("too_late", accounting.tooLate());
     node.put("filtered", accounting.filtered());
     node.put("skipped", accounting.skipped());
+    node.put("unmatched", accounting.unmatched());
     node.put("balanced", accounting.balanced());
     node.put("accounting", accounting.line());
     ArrayNode unbalanced = node.putArray("unbalanced_stages");

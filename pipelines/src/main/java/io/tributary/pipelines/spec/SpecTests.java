@@ -158,6 +158,7 @@ public final class SpecTests {
     m.put("too_late", RunAccounting::tooLate);
     m.put("filtered", RunAccounting::filtered);
     m.put("skipped", RunAccounting::skipped);
+    m.put("unmatched", RunAccounting::unmatched);
     return m;
   }
 

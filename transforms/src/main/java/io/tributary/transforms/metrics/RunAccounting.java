@@ -21,10 +21,10 @@ import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.Immuta
  * AccountedStage} keeps for itself.
  *
  * <p>The identity every Tributary pipeline keeps: {@code read = written + dead-lettered +
- * quarantined + deduplicated + too-late} (plus {@code filtered} and {@code skipped} when a stage
- * has them). {@code read} is the {@code in} of the stages nothing feeds ({@link
- * StageGraph#entries()}), {@code written} the {@code out} of the stages that feed no other step
- * ({@link StageGraph#exits()}), every other term the sum of that exit over the record path's
+ * quarantined + deduplicated + too-late} (plus {@code filtered}, {@code skipped} and {@code
+ * unmatched} when a stage has them). {@code read} is the {@code in} of the stages nothing feeds
+ * ({@link StageGraph#entries()}), {@code written} the {@code out} of the stages that feed no other
+ * step ({@link StageGraph#exits()}), every other term the sum of that exit over the record path's
  * stages. Each stage must also balance on its own ({@code in = out + rejected + exits}); {@link
  * #balanced()} is true only when the line and every stage do, and {@link #line()} names the stages
  * that do not. Counters are the attempted values, the only kind every runner reports; on a run that
@@ -68,6 +68,9 @@ public abstract class RunAccounting {
   /** Records that carried nothing (blank lines), counted and skipped. */
   public abstract long skipped();
 
+  /** Records a join dropped because they found no partner (inner join; see {@code JoinType}). */
+  public abstract long unmatched();
+
   /** Every stage's numbers, in pipeline order. */
   public abstract ImmutableList<StageAccounting> stages();
 
@@ -86,6 +89,7 @@ public abstract class RunAccounting {
         quarantined,
         deduplicated,
         tooLate,
+        0,
         0,
         0,
         ImmutableList.of());
@@ -216,6 +220,7 @@ public abstract class RunAccounting {
         exitTotals.getOrDefault(StageExit.TOO_LATE, 0L),
         exitTotals.getOrDefault(StageExit.FILTERED, 0L),
         exitTotals.getOrDefault(StageExit.SKIPPED, 0L),
+        exitTotals.getOrDefault(StageExit.UNMATCHED, 0L),
         ImmutableList.copyOf(stages));
   }
 
@@ -233,7 +238,8 @@ public abstract class RunAccounting {
         - deduplicated()
         - tooLate()
         - filtered()
-        - skipped();
+        - skipped()
+        - unmatched();
   }
 
   /** The stages whose own numbers do not balance. */
@@ -264,6 +270,9 @@ public abstract class RunAccounting {
     }
     if (skipped() != 0) {
       line.append(" + skipped=").append(skipped());
+    }
+    if (unmatched() != 0) {
+      line.append(" + unmatched=").append(unmatched());
     }
     if (balanced()) {
       return line.append(" [balanced]").toString();

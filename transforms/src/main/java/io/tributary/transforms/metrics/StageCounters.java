@@ -20,7 +20,8 @@ import org.joda.time.Instant;
  *   <li>{@code stage.<name>.in}: records that entered the stage;
  *   <li>{@code stage.<name>.out}: records that left it on its main output;
  *   <li>{@code stage.<name>.<exit>}: records that left by a {@link StageExit} ({@code quarantined},
- *       {@code filtered}, {@code deduplicated}, {@code too_late}, {@code skipped});
+ *       {@code filtered}, {@code deduplicated}, {@code too_late}, {@code skipped}, {@code
+ *       unmatched});
  *   <li>{@code dead_letter.<name>.<reason>}: rejections, counted by {@code DeadLetters.reject};
  *   <li>{@code stage.<name>.lag_ms}: processing time minus event time of what left, when {@link
  *       #out(Instant)} is given a timestamp;

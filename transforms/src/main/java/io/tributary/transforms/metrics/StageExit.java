@@ -18,7 +18,12 @@ public enum StageExit {
   /** Later than the allowed lateness (and written to the too-late output). */
   TOO_LATE("too_late"),
   /** Carried no record at all (a blank line), counted but not dead-lettered. */
-  SKIPPED("skipped");
+  SKIPPED("skipped"),
+  /**
+   * Found no partner in an inner join (or on a side an outer join does not keep) before it could no
+   * longer match; see {@code IntervalJoin}.
+   */
+  UNMATCHED("unmatched");
 
   private final String counterSuffix;
 
