@@ -28,9 +28,9 @@ import org.junit.runners.JUnit4;
 /**
  * A refreshing table on an unbounded main input: rows enriched after a refresh carry the new
  * snapshot's values. The main input and the refresh ticks are real {@code PeriodicImpulse}s (wall
- * clock), stopped after 15 s so the pipeline finishes; TestStream cannot drive this, since
- * its processing-time advances do not move {@code PeriodicImpulse}. Nothing is timed: the assertion
- * is on which snapshots the rows saw.
+ * clock), stopped after 15 s so the pipeline finishes; TestStream cannot drive this, since its
+ * processing-time advances do not move {@code PeriodicImpulse}. Nothing is timed: the assertion is
+ * on which snapshots the rows saw.
  */
 @RunWith(JUnit4.class)
 public class LookupRefreshTest {

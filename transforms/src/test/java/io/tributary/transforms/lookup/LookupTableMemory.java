@@ -14,7 +14,8 @@ import org.apache.beam.sdk.values.Row;
 /**
  * Measures what a lookup snapshot of the IoT device registry's shape costs: heap held by the map a
  * worker keeps ({@link Lookup#read}'s result) and the encoded size of the side input, for a number
- * of rows. Measures memory, never time. The numbers are in docs/joins.md (Lookup enrichment, size limit and memory).
+ * of rows. Measures memory, never time. The numbers are in docs/joins.md (Lookup enrichment, size
+ * limit and memory).
  *
  * <pre>{@code
  * java -Xmx2g -cp <test classpath> io.tributary.transforms.lookup.LookupTableMemory 100000
