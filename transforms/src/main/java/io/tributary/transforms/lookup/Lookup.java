@@ -464,9 +464,11 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
         .setCoder(
             KvCoder.of(
                 VarLongCoder.of(), MapCoder.of(StringUtf8Coder.of(), RowCoder.of(valueSchema))))
-        .apply("NewestSnapshot", Combine.globally(new NewestFn()).withoutDefaults())
-        .setCoder(MapCoder.of(StringUtf8Coder.of(), RowCoder.of(valueSchema)))
-        .apply("TableView", View.asSingleton());
+        // The view is the combine's own singleton view: View.asSingleton() would add a second
+        // global combine, whose pane can hold two of this one's outputs when two refreshes land
+        // close together, and fail the run ("more than one element accessed as a singleton").
+        .apply(
+            "NewestSnapshot", Combine.globally(new NewestFn()).withoutDefaults().asSingletonView());
   }
 
   /** An accounted lookup: the same {@code DoFn}, its rejections given to the error handler. */
@@ -670,6 +672,12 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     public Coder<KV<Long, Map<String, Row>>> getAccumulatorCoder(
         CoderRegistry registry, Coder<KV<Long, Map<String, Row>>> input) {
       return input;
+    }
+
+    @Override
+    public Coder<Map<String, Row>> getDefaultOutputCoder(
+        CoderRegistry registry, Coder<KV<Long, Map<String, Row>>> input) {
+      return ((KvCoder<Long, Map<String, Row>>) input).getValueCoder();
     }
   }
 
