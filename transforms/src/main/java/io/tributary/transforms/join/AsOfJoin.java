@@ -8,8 +8,11 @@ import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.metrics.StageExit;
+import io.tributary.transforms.metrics.StageRole;
 import io.tributary.transforms.time.Durations;
+import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,6 +22,7 @@ import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.Schema.TypeName;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -80,9 +84,9 @@ import org.joda.time.Duration;
  *
  * <p><b>No version.</b> A fact whose key has no version valid at its time (before the first
  * version, after a delete, a key the dimension never had, or a null key) is emitted with null
- * dimension fields by default, like a left join and like {@code Lookup}; with {@link
- * Join#withUnmatchedAsDeadLetter()} it goes to the bad-record handler instead, reason {@value
- * #NO_VERSION}.
+ * dimension fields by default (or a field's {@link Join#withDefault default}), like a left join and
+ * like {@code Lookup}; with {@link Join#withUnmatchedAsDeadLetter()} it goes to the bad-record
+ * handler instead, reason {@value #NO_VERSION}.
  *
  * <p><b>State and its cost.</b> Per key: the versions in a {@code MapState} keyed by validity time
  * (one entry per version: adding one is a single put, O(log n) in RocksDB), the held facts in a
@@ -174,6 +178,8 @@ public final class AsOfJoin {
         .setAllowedLateness(Duration.ZERO)
         .setUnmatched(Unmatched.NULLS)
         .setBadRecordErrorHandler(DeadLetters.defaultHandler())
+        .setDefaults(ImmutableMap.of())
+        .setRole(StageRole.STEP)
         .build();
   }
 
@@ -209,6 +215,16 @@ public final class AsOfJoin {
 
     abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
+    abstract ImmutableMap<String, String> defaults();
+
+    abstract StageRole role();
+
+    /** {@link StageRole#STEP} unless {@link #withStageRole} says otherwise. */
+    @Override
+    public StageRole stageRole() {
+      return role();
+    }
+
     abstract Builder toBuilder();
 
     @AutoValue.Builder
@@ -238,6 +254,10 @@ public final class AsOfJoin {
       abstract Builder setUnmatched(Unmatched unmatched);
 
       abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+      abstract Builder setDefaults(ImmutableMap<String, String> defaults);
+
+      abstract Builder setRole(StageRole role);
 
       abstract Join build();
     }
@@ -344,6 +364,33 @@ public final class AsOfJoin {
       return toBuilder().setUnmatched(unmatched).build();
     }
 
+    /**
+     * The value of added field {@code field} for a fact with no version (instead of null), written
+     * as text ({@code unknown}, {@code 0}, {@code 0.00}, {@code false}) and parsed as the field's
+     * type; the field is then not nullable in the output. Only with {@link Unmatched#NULLS}.
+     */
+    public Join withDefault(String field, String value) {
+      checkArgument(
+          fields().contains(field),
+          "AsOfJoin.withDefault: '%s' is not an added field (withFields)",
+          field);
+      checkArgument(value != null, "AsOfJoin.withDefault: value must not be null");
+      Map<String, String> all = new LinkedHashMap<>(defaults());
+      all.put(field, value);
+      return toBuilder().setDefaults(ImmutableMap.copyOf(all)).build();
+    }
+
+    /**
+     * The stage's role in the run's accounting ({@link StageRole#STEP} by default). A join whose
+     * facts are not the run's records but derived from them at another grain, such as a {@code Cdc}
+     * stage's current state (one row per key, not per change), serves the record path: {@link
+     * StageRole#SINK} keeps it balanced on its own, outside the run's line.
+     */
+    public Join withStageRole(StageRole role) {
+      checkArgument(role != null, "AsOfJoin.withStageRole: role must not be null");
+      return toBuilder().setRole(role).build();
+    }
+
     /** Sends rejected facts to {@code handler} instead of failing the pipeline. */
     public Join withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
       checkArgument(
@@ -358,6 +405,10 @@ public final class AsOfJoin {
     public Schema outputSchema(Schema facts) {
       checkArgument(key() != null, "AsOfJoin: by() is required");
       checkArgument(!fields().isEmpty(), "AsOfJoin: withFields() is required");
+      checkArgument(
+          defaults().isEmpty() || unmatched() == Unmatched.NULLS,
+          "AsOfJoin.withDefault: defaults apply to facts emitted without a version; with"
+              + " withUnmatchedAsDeadLetter() there are none");
       Schema d = dimension().getSchema();
       checkArgument(
           facts.hasField(key()),
@@ -411,9 +462,26 @@ public final class AsOfJoin {
             !facts.hasField(f),
             "AsOfJoin.withFields: the facts already have a field '%s'; rename one of them first",
             f);
-        b.addField(Field.of(f, d.getField(f).getType().withNullable(true)));
+        FieldType type = d.getField(f).getType();
+        String fallback = defaults().get(f);
+        if (fallback == null) {
+          type = type.withNullable(true);
+        } else {
+          parseDefault(fallback, type, f);
+        }
+        b.addField(Field.of(f, type));
       }
       return b.build();
+    }
+
+    /** The fallback values of the added fields for a fact with no version (null when unset). */
+    List<Object> fallback(Schema out) {
+      List<Object> values = new ArrayList<>();
+      for (String f : fields()) {
+        String d = defaults().get(f);
+        values.add(d == null ? null : parseDefault(d, out.getField(f).getType(), f));
+      }
+      return values;
     }
 
     private static void checkDateTime(Schema s, String field, String call, String side) {
@@ -492,6 +560,7 @@ public final class AsOfJoin {
                               allowedLateness(),
                               bounded,
                               unmatched(),
+                              fallback(out),
                               counters,
                               router,
                               joinedTag,
@@ -532,10 +601,46 @@ public final class AsOfJoin {
               DisplayData.item("allowedLateness", Durations.format(allowedLateness()))
                   .withLabel("Allowed lateness"))
           .add(DisplayData.item("unmatched", unmatched().name()).withLabel("Fact with no version"))
+          .add(DisplayData.item("defaults", defaults().toString()).withLabel("Defaults when none"))
+          .add(DisplayData.item("role", role().name()).withLabel("Accounting role"))
           .add(
               DisplayData.item(
                       "badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
                   .withLabel("Bad-record handler"));
+    }
+  }
+
+  /** A default's text as a value of {@code type}. */
+  static Object parseDefault(String text, FieldType type, String field) {
+    try {
+      switch (type.getTypeName()) {
+        case STRING:
+          return text;
+        case INT32:
+          return Integer.parseInt(text);
+        case INT64:
+          return Long.parseLong(text);
+        case DOUBLE:
+          return Double.parseDouble(text);
+        case BOOLEAN:
+          checkArgument(text.equals("true") || text.equals("false"), "expected true or false");
+          return Boolean.parseBoolean(text);
+        case DECIMAL:
+          return new BigDecimal(text);
+        default:
+          throw new IllegalArgumentException("defaults are for strings, numbers and booleans");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "AsOfJoin.withDefault: '"
+              + text
+              + "' is no value of field '"
+              + field
+              + "' ("
+              + type.getTypeName()
+              + "): "
+              + e.getMessage(),
+          e);
     }
   }
 

@@ -45,7 +45,7 @@ import org.joda.time.Instant;
  *
  * <pre>{@code
  * keyedFactsAndVersions.apply("JoinAsOf", ParDo.of(new AsOfJoinFn(facts, version, out, null,
- *         Duration.ZERO, false, AsOfJoin.Unmatched.NULLS, StageCounters.of("as_of_join"), router,
+ *         Duration.ZERO, false, AsOfJoin.Unmatched.NULLS, fallback, StageCounters.of("as_of_join"), router,
  *         joinedTag, lateTag)).withOutputTags(joinedTag, TupleTagList.of(lateTag)));
  * }</pre>
  */
@@ -71,6 +71,7 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
   private final Duration lateness;
   private final boolean bounded;
   private final AsOfJoin.Unmatched unmatched;
+  private final List<Object> fallback;
   private final StageCounters counters;
   private final BadRecordRouter router;
   private final TupleTag<Row> joinedTag;
@@ -122,6 +123,7 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
       Duration lateness,
       boolean bounded,
       AsOfJoin.Unmatched unmatched,
+      List<Object> fallback,
       StageCounters counters,
       BadRecordRouter router,
       TupleTag<Row> joinedTag,
@@ -133,6 +135,7 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
     this.lateness = lateness;
     this.bounded = bounded;
     this.unmatched = unmatched;
+    this.fallback = new ArrayList<>(fallback);
     this.counters = counters;
     this.router = router;
     this.joinedTag = joinedTag;
@@ -159,14 +162,16 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
   }
 
   /**
-   * A fact's time may be a field (withFactTime) earlier than its element timestamp, so the release
-   * timer and its output hold may be set before the current element's timestamp: allowed here, and
-   * only then. Every output keeps the fact's own timestamp.
+   * The one timer is re-armed by later elements while it still holds the output watermark at the
+   * earliest held fact (or at a prune point): its output timestamp is then earlier than the element
+   * that re-arms it, and with {@link AsOfJoin.Join#withFactTime} the release time itself may be
+   * earlier than the fact's element timestamp. Both are what the hold is for, so the skew check is
+   * lifted; every fact is still output at its own timestamp, never before the hold.
    */
   @Override
-  @SuppressWarnings("deprecation") // the only way to set a timer before the element's timestamp
+  @SuppressWarnings("deprecation") // the only way to hold a timer behind the current element
   public Duration getAllowedTimestampSkew() {
-    return factTime == null ? Duration.ZERO : Duration.millis(Long.MAX_VALUE);
+    return Duration.millis(Long.MAX_VALUE);
   }
 
   @ProcessElement
@@ -229,10 +234,11 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
       heldMin.write(t);
     }
     Long hold = heldHold.read();
-    if (hold == null || timestamp.getMillis() < hold) {
+    boolean lowered = hold == null || timestamp.getMillis() < hold;
+    if (lowered) {
       heldHold.write(timestamp.getMillis());
     }
-    arm(tick, timerAt, heldMin.read(), heldHold.read(), pruneAt.read(), window, false);
+    arm(tick, timerAt, heldMin.read(), heldHold.read(), pruneAt.read(), window, lowered);
   }
 
   @OnTimer("tick")
@@ -325,9 +331,7 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
       Row.Builder b = Row.withSchema(out).addValues(fact.getValues());
       if (version == null) {
         unmatchedCount.inc();
-        for (int i = fact.getFieldCount(); i < out.getFieldCount(); i++) {
-          b.addValue(null);
-        }
+        b.addValues(fallback);
       } else {
         b.addValues(version.getRow(VALUES).getValues());
       }
@@ -384,7 +388,8 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
 
   /**
    * Sets the one timer: at the earliest held fact or prune point; at the end when bounded. From an
-   * element it only moves the timer earlier, so the output hold never moves past a held fact.
+   * element it only moves the timer earlier or its output hold down ({@code force}), so the hold
+   * never moves past a held fact.
    */
   private void arm(
       Timer tick,
@@ -393,7 +398,7 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
       @Nullable Long heldHold,
       @Nullable Long pruneAt,
       BoundedWindow window,
-      boolean fromTimer) {
+      boolean force) {
     if (heldMin == null && pruneAt == null) {
       return;
     }
@@ -411,7 +416,7 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
       target = Math.min(target, window.maxTimestamp().getMillis());
     }
     Long current = timerAt.read();
-    if (!fromTimer && current != null && current <= target) {
+    if (!force && current != null && current <= target) {
       return;
     }
     long hold = heldHold == null ? target : Math.min(heldHold, target);

@@ -461,4 +461,85 @@ public class AsOfJoinTest {
       assertThat(shown, containsString(item));
     }
   }
+
+  static Row stepConfig(Map<String, Object> values) {
+    Row.FieldValueBuilder b =
+        Row.withSchema(new AsOfJoinStep().configurationSchema()).withFieldValue("key", "key");
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      b = b.withFieldValue(e.getKey(), e.getValue());
+    }
+    return b.build();
+  }
+
+  @Test
+  public void stepJoinsWithDefaultsAndNamesTheWrongKey() {
+    List<org.apache.beam.sdk.values.TimestampedValue<String>> facts = new ArrayList<>();
+    List<org.apache.beam.sdk.values.TimestampedValue<String>> versions = new ArrayList<>();
+    for (org.apache.beam.sdk.values.TimestampedValue<String> v : onTime().elements()) {
+      (v.getValue().startsWith("F,") ? facts : versions).add(v);
+    }
+    PCollection<Row> factRows =
+        p.apply("Facts", Create.timestamped(facts).withCoder(StringUtf8Coder.of()))
+            .apply("ParseFacts", new Split("F"));
+    PCollection<Row> versionRows =
+        p.apply("Versions", Create.timestamped(versions).withCoder(StringUtf8Coder.of()))
+            .apply("ParseVersions", new Split("V"));
+    org.apache.beam.sdk.values.PCollectionRowTuple inputs =
+        org.apache.beam.sdk.values.PCollectionRowTuple.of("input", factRows)
+            .and(AsOfJoinStep.VERSIONS, versionRows);
+    AsOfJoinStep step = new AsOfJoinStep();
+    Row config =
+        stepConfig(
+            Map.of(
+                "fields", List.of("category"),
+                "defaults", Map.of("category", "none"),
+                "lateness", "10s"));
+    PCollection<Row> joined =
+        inputs
+            .apply(
+                "Step",
+                step.from(config, io.tributary.transforms.spec.StepContext.of("product_at")))
+            .get("output");
+    Schema outStrict =
+        Schema.builder()
+            .addStringField("id")
+            .addNullableField("key", Schema.FieldType.STRING)
+            .addStringField("category")
+            .build();
+    List<Row> expected = new ArrayList<>();
+    for (Row r : onTimeExpected()) {
+      expected.add(
+          Row.withSchema(outStrict)
+              .addValues(
+                  r.getString("id"),
+                  r.getString("key"),
+                  r.getString("category") == null ? "none" : r.getString("category"))
+              .build());
+    }
+    PAssert.that(joined).containsInAnyOrder(expected);
+
+    // A config error found at expand time names the key it is about (the spec engine reports it
+    // against that key's line).
+    String wrong =
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                    AsOfJoin.of(versionRows)
+                        .by("key")
+                        .withFields("category")
+                        .withFactTime("id")
+                        .outputSchema(FACT))
+            .getMessage();
+    assertEquals("fact_time", AsOfJoinStep.configKey(wrong));
+    assertThat(
+        assertThrows(
+                io.tributary.transforms.spec.StepConfigException.class,
+                () ->
+                    step.from(
+                        stepConfig(Map.of("fields", List.of("category"), "unmatched", "drop")),
+                        io.tributary.transforms.spec.StepContext.of("bad")))
+            .getMessage(),
+        containsString("'unmatched' must be nulls or dead_letter, got 'drop'"));
+    p.run().waitUntilFinish();
+  }
 }
