@@ -46,7 +46,7 @@ public final class BenchMain {
     Map<String, String> a = parseArgs(args);
     String variant = a.getOrDefault("variant", "plain");
     String input = a.get("input");
-    if ("dedup-state".equals(variant)) {
+    if ("dedup-state".equals(variant) || "asof-state".equals(variant)) {
       // Synthetic input of --lines elements; --ttl in minutes (streaming, see DedupStateJob).
       input = null;
     } else if (input == null) {
@@ -103,6 +103,20 @@ public final class BenchMain {
               p,
               Long.parseLong(a.get("lines")),
               org.joda.time.Duration.standardMinutes(Long.parseLong(a.getOrDefault("ttl", "1"))));
+          p.run().waitUntilFinish();
+          break;
+        }
+      case "asof-state":
+        {
+          // Synthetic input of --lines elements; --lateness in seconds (see AsOfJoinStateJob).
+          FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
+          o.setStreaming(true);
+          Pipeline p = Pipeline.create(o);
+          AsOfJoinStateJob.build(
+              p,
+              Long.parseLong(a.get("lines")),
+              org.joda.time.Duration.standardSeconds(
+                  Long.parseLong(a.getOrDefault("lateness", "60"))));
           p.run().waitUntilFinish();
           break;
         }
@@ -172,6 +186,16 @@ public final class BenchMain {
                     + DedupStateJob.liveAt45
                     + " live_heap_mib_at_90pct="
                     + DedupStateJob.liveAt90
+                : "")
+            + ("asof-state".equals(variant)
+                ? " live_heap_mib_at_25_50_75_100pct="
+                    + AsOfJoinStateJob.LIVE[0]
+                    + "/"
+                    + AsOfJoinStateJob.LIVE[1]
+                    + "/"
+                    + AsOfJoinStateJob.LIVE[2]
+                    + "/"
+                    + AsOfJoinStateJob.LIVE[3]
                 : ""));
     System.exit(0);
   }
