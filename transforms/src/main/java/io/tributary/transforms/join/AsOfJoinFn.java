@@ -9,6 +9,7 @@ import io.tributary.transforms.metrics.StageExit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -262,7 +263,7 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
       learned = now;
       learnedState.write(now);
     }
-    TreeMap<Long, Row> byTime = sorted(versions);
+    NavigableMap<Long, Row> byTime = sorted(versions);
     List<TimestampedValue<Row>> due = new ArrayList<>();
     List<TimestampedValue<Row>> waiting = new ArrayList<>();
     for (TimestampedValue<Row> f : held.read()) {
@@ -309,7 +310,7 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
   /** Joins each fact with the version valid at its time and emits it (or its rejection). */
   private void release(
       List<TimestampedValue<Row>> facts,
-      TreeMap<Long, Row> byTime,
+      NavigableMap<Long, Row> byTime,
       String key,
       MultiOutputReceiver receiver)
       throws Exception {
@@ -341,7 +342,7 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
   }
 
   private static String noVersion(
-      String key, long t, Map.@Nullable Entry<Long, Row> at, TreeMap<Long, Row> byTime) {
+      String key, long t, Map.@Nullable Entry<Long, Row> at, NavigableMap<Long, Row> byTime) {
     String what = NULL_KEY.equals(key) ? "a fact with a null key" : "key '" + key + "'";
     if (at != null) {
       return what
@@ -366,7 +367,7 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
    * Keeps the latest version at or before {@code horizon} and every newer one (a delete at the
    * horizon answers like no version, so it goes too); returns how many are kept.
    */
-  private int prune(TreeMap<Long, Row> byTime, MapState<Long, Row> versions, long horizon) {
+  private int prune(NavigableMap<Long, Row> byTime, MapState<Long, Row> versions, long horizon) {
     Map.Entry<Long, Row> floor = byTime.floorEntry(horizon);
     if (floor == null) {
       return byTime.size();
@@ -431,8 +432,8 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
     return fact.getDateTime(factTime).getMillis();
   }
 
-  private static TreeMap<Long, Row> sorted(MapState<Long, Row> versions) {
-    TreeMap<Long, Row> byTime = new TreeMap<>();
+  private static NavigableMap<Long, Row> sorted(MapState<Long, Row> versions) {
+    NavigableMap<Long, Row> byTime = new TreeMap<>();
     for (Map.Entry<Long, Row> e : versions.entries().read()) {
       byTime.put(e.getKey(), e.getValue());
     }
