@@ -10,6 +10,7 @@
 #   DEDUP_STATE=1 benchmarks/run.sh             # also Dedup state memory vs N (streaming)
 #   ONLY=join-state SIZES="1000000 10000000" benchmarks/run.sh
 #                                               # only interval-join state memory vs N (streaming)
+#   ONLY=asof-state benchmarks/run.sh           # only AsOfJoin state memory vs N (ASOF_SIZES, LATENESS s)
 #   SPEC=1 benchmarks/run.sh                    # also clickstream as a spec vs the Java job (issue 16)
 #   BUILD=0 ...                                 # reuse the last build
 #
@@ -74,6 +75,20 @@ if [ "${ONLY:-}" = join-state ]; then
   echo "|---|---|---|---|---|---|---|"
   awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
     printf "| %\047d | %\047d | %s | %d | %d | %\047d | %s |\n", kv["lines"], kv["joined"], kv["live_heap_mib_at_25_50_75_100pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/join-state.txt"
+  exit 0
+fi
+if [ "${ONLY:-}" = asof-state ]; then
+  # AsOfJoin state memory vs N at a fixed lateness (streaming, synthetic input; AsOfJoinStateJob).
+  : > "$OUT/asof-state.txt"
+  for n in ${ASOF_SIZES:-1000000 10000000}; do
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain --variant=asof-state --lines="$n" --lateness="${LATENESS:-60}" --parallelism=2 2>/dev/null \
+      | grep '^RESULT' | sed "s/$/ load=$load/" >> "$OUT/asof-state.txt" || echo "FAILED asof-state $n" >&2
+  done
+  echo "| N | facts joined | live heap after full GC at 25/50/75/100% MiB | max heap after any GC MiB | peak RSS MiB | events/s | load (1m) |"
+  echo "|---|---|---|---|---|---|---|"
+  awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+    printf "| %d | %d | %s | %d | %d | %\047d | %s |\n", kv["lines"], kv["aggregates"], kv["live_heap_mib_at_25_50_75_100pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/asof-state.txt"
   exit 0
 fi
 

@@ -30,8 +30,10 @@
  *
  * Golden files are computed here independently of Tributary: per key the distinct positions,
  * sorted; the final state is the newest version unless it is a delete. The mart counts the live
- * orders that are not cancelled, per UTC date of created_at and current category of the product
- * (the category at the end of the change log), with revenue = sum of amount (two decimals).
+ * orders that are not cancelled, per UTC date of created_at and the category of the product as it
+ * was at created_at (an as-of join: the product's newest version whose source ts_ms is at or before
+ * created_at, the later position winning a tie; "unknown" before the product's first version or
+ * after its delete), with revenue = sum of amount (two decimals).
  *
  * Determinism: one java.util.SplittableRandom from --seed; the clock is never read; only lists and
  * TreeMaps are iterated. Same arguments give byte-identical files.
@@ -228,7 +230,7 @@ public final class GenerateCdc {
     List<String> productsState = new ArrayList<>();
     List<String> ordersState = new ArrayList<>();
     List<String> history = new ArrayList<>();
-    Map<String, String> categories = new TreeMap<>();
+    Map<String, List<Change>> productVersions = new TreeMap<>();
     List<Map<String, Object>> liveOrders = new ArrayList<>();
     int deletedProducts = 0;
     int deletedOrders = 0;
@@ -236,11 +238,13 @@ public final class GenerateCdc {
       List<Change> versions = e.getValue(); // already in position order (source order)
       Change last = versions.get(versions.size() - 1);
       boolean products0 = e.getKey().startsWith("products|");
+      if (products0) {
+        productVersions.put(last.key, versions);
+      }
       if (last.op.equals("d")) {
         if (products0) deletedProducts++; else deletedOrders++;
       } else if (products0) {
         productsState.add(json(last.after));
-        categories.put(last.key, (String) last.after.get("category"));
       } else {
         ordersState.add(json(last.after));
         liveOrders.add(last.after);
@@ -263,7 +267,7 @@ public final class GenerateCdc {
     for (Map<String, Object> o : liveOrders) {
       if (o.get("status").equals("cancelled")) continue;
       String dt = DATE.format(Instant.ofEpochMilli((Long) o.get("created_at_ms")));
-      String key = dt + "|" + categories.getOrDefault((String) o.get("product_id"), "unknown");
+      String key = dt + "|" + categoryAt(productVersions.get((String) o.get("product_id")), (Long) o.get("created_at_ms"));
       counts.computeIfAbsent(key, k -> new long[1])[0]++;
       revenue.merge(key, (BigDecimal) o.get("amount"), BigDecimal::add);
     }
@@ -463,6 +467,17 @@ public final class GenerateCdc {
 
   static Map<String, Object> snapshotOf(Change c) {
     return SNAPSHOT_IMAGES.get(c.key);
+  }
+
+  /** The product's category valid at {@code at}: its newest version at or before it, unless a delete. */
+  static String categoryAt(List<Change> versions, long at) {
+    Change valid = null;
+    if (versions != null) {
+      for (Change v : versions) { // position order: a later position wins a tie of ts
+        if (v.ts <= at) valid = v;
+      }
+    }
+    return valid == null || valid.op.equals("d") ? "unknown" : (String) valid.after.get("category");
   }
 
   static int indexOf(String category) {

@@ -46,7 +46,9 @@ public final class BenchMain {
     Map<String, String> a = parseArgs(args);
     String variant = a.getOrDefault("variant", "plain");
     String input = a.get("input");
-    if ("dedup-state".equals(variant) || "interval-join-state".equals(variant)) {
+    if ("dedup-state".equals(variant)
+        || "interval-join-state".equals(variant)
+        || "asof-state".equals(variant)) {
       // Synthetic input of --lines elements; --ttl in minutes (streaming, see DedupStateJob).
       input = null;
     } else if (input == null) {
@@ -123,6 +125,20 @@ public final class BenchMain {
               Long.parseLong(a.get("lines")),
               org.joda.time.Duration.millis(Long.parseLong(a.getOrDefault("bound-ms", "1000"))),
               Long.parseLong(a.getOrDefault("rate", "0")));
+          p.run().waitUntilFinish();
+          break;
+        }
+      case "asof-state":
+        {
+          // Synthetic input of --lines elements; --lateness in seconds (see AsOfJoinStateJob).
+          FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
+          o.setStreaming(true);
+          Pipeline p = Pipeline.create(o);
+          AsOfJoinStateJob.build(
+              p,
+              Long.parseLong(a.get("lines")),
+              org.joda.time.Duration.standardSeconds(
+                  Long.parseLong(a.getOrDefault("lateness", "60"))));
           p.run().waitUntilFinish();
           break;
         }
@@ -211,6 +227,16 @@ public final class BenchMain {
                     + IntervalJoinStateJob.LIVE_AT_QUARTER[2]
                     + "/"
                     + IntervalJoinStateJob.LIVE_AT_QUARTER[3]
+                : "")
+            + ("asof-state".equals(variant)
+                ? " live_heap_mib_at_25_50_75_100pct="
+                    + AsOfJoinStateJob.LIVE[0]
+                    + "/"
+                    + AsOfJoinStateJob.LIVE[1]
+                    + "/"
+                    + AsOfJoinStateJob.LIVE[2]
+                    + "/"
+                    + AsOfJoinStateJob.LIVE[3]
                 : ""));
     System.exit(0);
   }

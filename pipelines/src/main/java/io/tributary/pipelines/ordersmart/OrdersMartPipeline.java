@@ -14,9 +14,10 @@ import io.tributary.transforms.aggregate.Aggregate;
 import io.tributary.transforms.aggregate.Aggregation;
 import io.tributary.transforms.aggregate.Rollup;
 import io.tributary.transforms.cdc.Cdc;
+import io.tributary.transforms.join.AsOfJoin;
 import io.tributary.transforms.json.DecimalBound;
 import io.tributary.transforms.limits.RecordLimits;
-import io.tributary.transforms.lookup.Lookup;
+import io.tributary.transforms.metrics.StageRole;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +40,9 @@ import org.apache.beam.sdk.values.Row;
  * {@code created_at}), {@code lake/orders_history/dt=...} (by date of {@code valid_from}), {@code
  * lake/daily_category_revenue/dt=...}, {@code dead-letter/}. PostgreSQL tables: {@code products},
  * {@code orders}, {@code orders_history}, {@code daily_category_revenue}. The mart counts live,
- * non-cancelled orders per date of {@code created_at} and the product's category at the end of the
- * change log (a type 1 join); an order whose product is unknown counts under {@code unknown}. With
+ * non-cancelled orders per date of {@code created_at} and the product's category as it was at
+ * {@code created_at} (an as-of join with the products' SCD2 history, {@link #productAtOrderTime});
+ * an order whose product had no version then (or was deleted) counts under {@code unknown}. With
  * {@code --partitions} only those dates are (re)built, each replaced whole, in the lake and in
  * PostgreSQL's {@code daily_category_revenue} (delete and insert of the date in one transaction);
  * without it the whole mart table is replaced.
@@ -108,6 +110,26 @@ public final class OrdersMartPipeline {
         .where("status != 'cancelled'")
         .withDateOf("dt", "created_at");
   }
+
+  /**
+   * The product's category as it was when the order was placed: an as-of join of the current orders
+   * with the products' SCD2 history at {@code created_at}, "unknown" before the product's first
+   * version or after its delete. The facts are Cdc's current state (one row per order, not per
+   * change event), so the join serves the record path: a {@code SINK}-role stage named {@value
+   * #PRODUCT_AT_ORDER_TIME}, balanced on its own.
+   */
+  static AsOfJoin.Join productAtOrderTime(PCollection<Row> productHistory) {
+    return AsOfJoin.of(productHistory)
+        .by("product_id")
+        .withFields("category")
+        .withFactTime("created_at")
+        .withDefault("category", "unknown")
+        .withStageRole(StageRole.SINK)
+        .withStageName(PRODUCT_AT_ORDER_TIME);
+  }
+
+  /** Stage name of the as-of join of orders with their product's version at order time. */
+  public static final String PRODUCT_AT_ORDER_TIME = "product_at_order_time";
 
   /** The lake datasets, each a directory under {@code <output>/lake}. */
   public static final List<String> DATASETS =
@@ -242,14 +264,11 @@ public final class OrdersMartPipeline {
     PCollection<Row> history =
         orders.history().apply("HistoryInPartitions", InPartitions.filter(Cdc.VALID_FROM, dates));
 
+    // Bounded change logs: every order is released when the input ends, so none is too late.
     PCollection<Row> mart =
         currentOrders
-            .apply(
-                "CategoryOfProduct",
-                Lookup.from(products.currentState())
-                    .by("product_id")
-                    .withField("category")
-                    .withDefault("category", "unknown"))
+            .apply("ProductAtOrderTime", productAtOrderTime(products.history()))
+            .output()
             .apply("DailyCategoryRevenue", dailyCategoryRevenue());
 
     List<PCollection<?>> served = new ArrayList<>();

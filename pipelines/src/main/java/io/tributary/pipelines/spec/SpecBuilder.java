@@ -474,7 +474,7 @@ public final class SpecBuilder {
                   + tag
                   + "' is not read by any step; write it with a sink (or remove"
                   + " error_handling to send errors to the run's dead letters)");
-        } else if (tag.equals(StepProvider.OUTPUT)) {
+        } else if (tag.equals(StepProvider.OUTPUT) && !isReadView(s, tag, read)) {
           errors.at(
               s.node(),
               "the output of '"
@@ -493,6 +493,16 @@ public final class SpecBuilder {
         }
       }
     }
+  }
+
+  /** Whether {@code tag} of step {@code s} is a view of another of its outputs that is read. */
+  private boolean isReadView(SpecStep s, String tag, Set<String> read) {
+    SchemaTransformProvider provider = catalog.find(s.type());
+    if (!(provider instanceof StepProvider sp)) {
+      return false;
+    }
+    String source = sp.outputViews().get(tag);
+    return source != null && read.contains(s.name() + "." + source);
   }
 
   private static PCollection<Row> toRows(String step, PCollection<BadRecord> bad) {

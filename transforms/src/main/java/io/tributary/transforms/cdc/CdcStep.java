@@ -66,6 +66,15 @@ public final class CdcStep extends StepProvider {
         + " deduplicated, malformed envelopes are dead letters of this step.";
   }
 
+  /**
+   * The current state and the changes are both derived from the history: a spec that reads only the
+   * history (an as-of join of a dimension, say) loses no rows.
+   */
+  @Override
+  public java.util.Map<String, String> outputViews() {
+    return java.util.Map.of(OUTPUT, HISTORY, CHANGES, HISTORY);
+  }
+
   @Override
   public List<String> outputCollectionNames() {
     return List.of(OUTPUT, CHANGES, HISTORY);

@@ -63,6 +63,15 @@ public abstract class StepProvider implements SchemaTransformProvider {
     return from(configuration, StepContext.of(snakeCase(typeName())));
   }
 
+  /**
+   * Outputs that are views of another output of this step (output tag to the tag it is derived
+   * from): left unread, a view loses no rows when the output it derives from is read, so a spec may
+   * leave it unread (with a warning). None by default.
+   */
+  public java.util.Map<String, String> outputViews() {
+    return java.util.Map.of();
+  }
+
   /** {@code beam:schematransform:io.tributary:<type_in_snake_case>:v1}. */
   @Override
   public String identifier() {
