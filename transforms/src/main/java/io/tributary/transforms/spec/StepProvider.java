@@ -2,6 +2,7 @@ package io.tributary.transforms.spec;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransformProvider;
@@ -68,8 +69,8 @@ public abstract class StepProvider implements SchemaTransformProvider {
    * from): left unread, a view loses no rows when the output it derives from is read, so a spec may
    * leave it unread (with a warning). None by default.
    */
-  public java.util.Map<String, String> outputViews() {
-    return java.util.Map.of();
+  public Map<String, String> outputViews() {
+    return Map.of();
   }
 
   /** {@code beam:schematransform:io.tributary:<type_in_snake_case>:v1}. */
