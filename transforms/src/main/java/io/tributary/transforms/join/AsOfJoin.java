@@ -5,12 +5,12 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.cdc.Cdc;
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.lookup.Lookup;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.metrics.StageExit;
 import io.tributary.transforms.metrics.StageRole;
 import io.tributary.transforms.time.Durations;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -467,7 +467,7 @@ public final class AsOfJoin {
         if (fallback == null) {
           type = type.withNullable(true);
         } else {
-          parseDefault(fallback, type, f);
+          Lookup.parseDefault("AsOfJoin.withDefault", fallback, type, f);
         }
         b.addField(Field.of(f, type));
       }
@@ -479,7 +479,10 @@ public final class AsOfJoin {
       List<Object> values = new ArrayList<>();
       for (String f : fields()) {
         String d = defaults().get(f);
-        values.add(d == null ? null : parseDefault(d, out.getField(f).getType(), f));
+        values.add(
+            d == null
+                ? null
+                : Lookup.parseDefault("AsOfJoin.withDefault", d, out.getField(f).getType(), f));
       }
       return values;
     }
@@ -607,40 +610,6 @@ public final class AsOfJoin {
               DisplayData.item(
                       "badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
                   .withLabel("Bad-record handler"));
-    }
-  }
-
-  /** A default's text as a value of {@code type}. */
-  static Object parseDefault(String text, FieldType type, String field) {
-    try {
-      switch (type.getTypeName()) {
-        case STRING:
-          return text;
-        case INT32:
-          return Integer.parseInt(text);
-        case INT64:
-          return Long.parseLong(text);
-        case DOUBLE:
-          return Double.parseDouble(text);
-        case BOOLEAN:
-          checkArgument(text.equals("true") || text.equals("false"), "expected true or false");
-          return Boolean.parseBoolean(text);
-        case DECIMAL:
-          return new BigDecimal(text);
-        default:
-          throw new IllegalArgumentException("defaults are for strings, numbers and booleans");
-      }
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "AsOfJoin.withDefault: '"
-              + text
-              + "' is no value of field '"
-              + field
-              + "' ("
-              + type.getTypeName()
-              + "): "
-              + e.getMessage(),
-          e);
     }
   }
 

@@ -376,7 +376,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
       if (d == null && onMissing == MissingKey.FILL_NULLS) {
         type = type.withNullable(true);
       } else if (d != null) {
-        parse(d, type, f);
+        parseDefault("Lookup.withDefault", d, type, f);
       }
       b.addField(Field.of(f, type));
     }
@@ -411,7 +411,8 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     List<Object> fallback = new ArrayList<>();
     for (String f : fields) {
       String d = defaults.get(f);
-      fallback.add(d == null ? null : parse(d, out.getField(f).getType(), f));
+      fallback.add(
+          d == null ? null : parseDefault("Lookup.withDefault", d, out.getField(f).getType(), f));
     }
     LookupFn fn =
         new LookupFn(
@@ -519,8 +520,12 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     }
   }
 
-  /** A default's text as a value of {@code type}. */
-  static Object parse(String text, FieldType type, String field) {
+  /**
+   * A default's text as a value of {@code type} (string, integer, double, boolean or decimal
+   * fields), for {@code withDefault} of this transform and of the joins; {@code owner} names the
+   * call in the error, e.g. {@code AsOfJoin.withDefault}.
+   */
+  public static Object parseDefault(String owner, String text, FieldType type, String field) {
     try {
       switch (type.getTypeName()) {
         case STRING:
@@ -541,7 +546,8 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
       }
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "Lookup.withDefault: '"
+          owner
+              + ": '"
               + text
               + "' is no value of field '"
               + field
