@@ -92,7 +92,9 @@ public class KafkaRowsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class, () -> KafkaRows.read().withSubject(REGISTRY, "nope"));
-    assertThat(e.getMessage(), containsString("known subjects: [clickstream-event, iot-reading]"));
+    assertThat(
+        e.getMessage(),
+        containsString("known subjects: [clickstream-event, iot-device, iot-reading]"));
     e = assertThrows(IllegalArgumentException.class, () -> KafkaRows.read().withMaxNumRecords(0));
     assertThat(e.getMessage(), containsString("KafkaRows.read().withMaxNumRecords"));
     assertThrows(IllegalArgumentException.class, () -> PayloadFormat.parse("protobuf"));

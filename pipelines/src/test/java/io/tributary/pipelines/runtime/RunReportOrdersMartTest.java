@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.pipelines.Testdata;
 import io.tributary.pipelines.ordersmart.OrdersMartJob;
 import io.tributary.pipelines.ordersmart.OrdersMartOptions;
+import io.tributary.pipelines.ordersmart.OrdersMartPipeline;
 import io.tributary.testing.TestRunners;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,12 +42,18 @@ public class RunReportOrdersMartTest {
     String stages =
         html.substring(
             html.indexOf("id=\"stages\""), html.indexOf("</table>", html.indexOf("id=\"stages\"")));
-    for (String stage : List.of("read_products", "cdc_products", "read_orders", "cdc_orders")) {
+    for (String stage :
+        List.of(
+            "read_products",
+            "cdc_products",
+            "read_orders",
+            "cdc_orders",
+            OrdersMartPipeline.PRODUCT_AT_ORDER_TIME)) {
       assertThat(stages, containsString("<td class=\"l\">" + stage + "</td>"));
       assertThat(html, containsString("<rect class=\"bar\" data-stage=\"" + stage + "\""));
     }
     JsonNode json = new ObjectMapper().readTree(summary.toJson());
-    assertEquals(4, json.get("stages").size());
+    assertEquals(5, json.get("stages").size());
     for (JsonNode st : json.get("stages")) {
       java.time.Instant first = java.time.Instant.parse(st.get("first").asText());
       java.time.Instant last = java.time.Instant.parse(st.get("last").asText());

@@ -365,9 +365,10 @@ public final class AsOfJoin {
     }
 
     /**
-     * The value of added field {@code field} for a fact with no version (instead of null), written
-     * as text ({@code unknown}, {@code 0}, {@code 0.00}, {@code false}) and parsed as the field's
-     * type; the field is then not nullable in the output. Only with {@link Unmatched#NULLS}.
+     * The value of added field {@code field} for a fact with no version, or whose version holds
+     * null there (instead of null), written as text ({@code unknown}, {@code 0}, {@code 0.00},
+     * {@code false}) and parsed as the field's type; the field is then not nullable in the output,
+     * whatever the dimension's schema says. Only with {@link Unmatched#NULLS}.
      */
     public Join withDefault(String field, String value) {
       checkArgument(
@@ -468,6 +469,7 @@ public final class AsOfJoin {
           type = type.withNullable(true);
         } else {
           Lookup.parseDefault("AsOfJoin.withDefault", fallback, type, f);
+          type = type.withNullable(false);
         }
         b.addField(Field.of(f, type));
       }

@@ -143,11 +143,14 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
     this.lateTag = lateTag;
   }
 
-  /** The added fields, nullable, as they are in the output. */
+  /**
+   * The added fields of a kept version: the output's types, all nullable (a delete holds nulls, and
+   * a null value is replaced by the field's default only when the fact is joined).
+   */
   static Schema valuesSchema(Schema out, List<String> fields) {
     Schema.Builder b = Schema.builder();
     for (String f : fields) {
-      b.addField(out.getField(f));
+      b.addField(out.getField(f).withNullable(true));
     }
     return b.build();
   }
@@ -334,7 +337,11 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
         unmatchedCount.inc();
         b.addValues(fallback);
       } else {
-        b.addValues(version.getRow(VALUES).getValues());
+        List<@Nullable Object> values = version.getRow(VALUES).getValues();
+        for (int i = 0; i < values.size(); i++) {
+          Object v = values.get(i);
+          b.addValue(v == null ? fallback.get(i) : v); // a default also stands for a null value
+        }
       }
       counters.out(f.getTimestamp());
       receiver.get(joinedTag).outputWithTimestamp(b.build(), f.getTimestamp());
