@@ -587,7 +587,10 @@ public final class SpecTests {
     args.add("--output=" + output);
     if (runner.equals("flink")) {
       args.add("--runner=FlinkRunner");
-      args.add("--flinkMaster=[local]");
+      // Embedded, whatever the spec's own master says: [auto] is a mini cluster of this JVM, or
+      // the context's cluster when one is set (Flink's own test environments; [local] would refuse
+      // to start there).
+      args.add("--flinkMaster=[auto]");
       args.add("--parallelism=2");
     } else {
       args.add("--runner=DirectRunner");
