@@ -86,6 +86,12 @@ public final class LookupStep extends StepProvider {
     } catch (IllegalArgumentException e) {
       throw c.error("on_missing", e.getMessage());
     }
+    if (rule == MissingKey.WAIT) {
+      throw c.error(
+          "on_missing",
+          "wait needs a table that is re-read: use the LookupTable step with refresh and"
+              + " max_wait");
+    }
     if (rule != MissingKey.FILL_NULLS && !defaults.isEmpty()) {
       throw c.error("defaults", "defaults apply with on_missing: fill_nulls only");
     }
