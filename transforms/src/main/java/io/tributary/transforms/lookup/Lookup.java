@@ -76,11 +76,15 @@ import org.joda.time.Instant;
  * <p><b>A row without a match</b> (or with a null key) follows {@link #withMissingKey}: {@link
  * MissingKey#FILL_NULLS} (the default) gives each added field its default, or null when it has
  * none; {@link MissingKey#DEAD_LETTER} rejects the row with reason {@value #NO_MATCH} to the
- * bad-record handler. With dead letters (or a {@link #withStageName}) the lookup is an {@link
- * AccountedStage}: {@code in = out + dead_letter.<stage>.no_match}. The added fields keep the
- * table's types, nullable unless a default is given (or the rule is dead letters, where every row
- * that goes out has a match); the table is read in the global window, so it applies to main input
- * rows of any window.
+ * bad-record handler; {@link MissingKey#WAIT} holds the row in keyed state until a refreshed
+ * snapshot has its key, at most {@link #withMaxWait}, and then follows {@link #withAfterWait} (a
+ * dead letter with reason {@value #NO_MATCH_AFTER_WAIT}, or filled nulls), also when the input ends
+ * first (see {@code WaitForKey} for how). With dead letters, waiting (or a {@link #withStageName})
+ * the lookup is an {@link AccountedStage}: {@code in = out + dead_letter.<stage>.<reason>}, a held
+ * row counted out or dead-lettered only when released. The added fields keep the table's types,
+ * nullable unless a default is given (or the rule is dead letters, where every row that goes out
+ * has a match); the table is read in the global window, so it applies to main input rows of any
+ * window.
  *
  * <p>Why a side input and not Beam's {@code Join} (a CoGroupByKey on both sides): the table is
  * small and the main input keeps its windows, order and timestamps, with no shuffle of it.
@@ -92,6 +96,12 @@ import org.joda.time.Instant;
  *     Lookup.fromTable(devices).by("device_id").withField("site")
  *         .withRefresh(Duration.standardMinutes(5))
  *         .withMissingKey(MissingKey.DEAD_LETTER)
+ *         .withBadRecordErrorHandler(handler));
+ * PCollection<Row> waited = readings.apply("SiteOfNewDevice",
+ *     Lookup.fromTable(devices).by("device_id").withField("site")
+ *         .withRefresh(Duration.standardMinutes(5))
+ *         .withMissingKey(MissingKey.WAIT)
+ *         .withMaxWait(Duration.standardMinutes(30))
  *         .withBadRecordErrorHandler(handler));
  * }</pre>
  */

@@ -19,8 +19,9 @@ import org.apache.beam.sdk.values.Row;
  * row per key) to each row of its main input ({@code input}) by key. A row whose key the table
  * lacks follows {@code on_missing}: {@code fill_nulls} (the default: each added field's default, or
  * null; every row goes out once and the step is no stage of the accounting) or {@code dead_letter}
- * (reason {@code no_match}; the step is then an accounted stage). For a table read from files or
- * PostgreSQL, and refreshed, see the {@code LookupTable} step (io-connectors).
+ * (reason {@code no_match}; the step is then an accounted stage); {@code wait} is refused, since
+ * this table is never re-read. For a table read from files or PostgreSQL, refreshed, and {@code
+ * on_missing: wait}, see the {@code LookupTable} step (io-connectors).
  *
  * <pre>{@code
  * - type: Lookup
