@@ -331,6 +331,21 @@ public class SpecCheckTest {
             .toString(),
         org.hamcrest.Matchers.containsString(
             "LookupTable 'site': 'max_wait' applies to on_missing: wait only"));
+    // The static Lookup step's table (a collection of the pipeline) is never re-read.
+    assertThat(
+        check(
+                "lookup_table_rule.yaml",
+                t ->
+                    t.replace("type: LookupTable", "type: Lookup")
+                        .replace(
+                            "input: decode\n      config:",
+                            "input: {input: decode, table: decode}\n      config:")
+                        .replace(
+                            "{path: \"${input}\", format: jsonl, subject: iot-device, key: user_id,",
+                            "{key: user_id,"))
+            .toString(),
+        org.hamcrest.Matchers.containsString(
+            "Lookup 'site': wait needs a table that is re-read: use the LookupTable step"));
   }
 
   @Test
