@@ -152,7 +152,10 @@ public class LookupWaitStreamTest {
             .apply(
                 "Reading",
                 MapElements.into(TypeDescriptors.rows())
-                    .via((String e) -> reading(e.split(":")[0], e.split(":")[1])))
+                    .via(
+                        (String e) ->
+                            reading(
+                                e.substring(0, e.indexOf(':')), e.substring(e.indexOf(':') + 1))))
             .setRowSchema(READING);
     BadRecordErrorHandler<PCollection<String>> handler =
         p.registerBadRecordErrorHandler(new Descriptions());
