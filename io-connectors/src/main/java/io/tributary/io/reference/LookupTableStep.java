@@ -28,8 +28,11 @@ import org.joda.time.Duration;
  * {@code user}, {@code password_env} or {@code password_file}), its rows decoded against a contract
  * of the schema registry ({@code subject}). On an unbounded input the table is re-read every {@code
  * refresh}; a bounded one reads it once. A row whose key the table lacks follows {@code
- * on_missing}: {@code fill_nulls} (the default; {@code defaults} give values) or {@code
- * dead_letter} (reason {@code no_match}, counted by this step as a stage).
+ * on_missing}: {@code fill_nulls} (the default; {@code defaults} give values), {@code dead_letter}
+ * (reason {@code no_match}, counted by this step as a stage) or {@code wait} (with {@code refresh}
+ * and {@code max_wait}: the row is held until a re-read table has its key, at most {@code
+ * max_wait}, then follows {@code after_wait}: {@code dead_letter}, reason {@code
+ * no_match_after_wait}, the default, or {@code fill_nulls}).
  *
  * <pre>{@code
  * - type: LookupTable
@@ -88,7 +91,18 @@ public final class LookupTableStep extends StepProvider {
         Field.nullable("defaults", FieldType.map(FieldType.STRING, FieldType.STRING))
             .withDescription("Value of an added field when no row matches (fill_nulls only)."),
         Field.nullable("on_missing", FieldType.STRING)
-            .withDescription("A row without a match: fill_nulls (default) or dead_letter."),
+            .withDescription(
+                "A row without a match: fill_nulls (default), dead_letter or wait (needs refresh"
+                    + " and max_wait)."),
+        Field.nullable("max_wait", FieldType.STRING)
+            .withDescription(
+                "With on_missing: wait, how long a row may wait for its key (e.g. 30m; at least"
+                    + " refresh)."),
+        Field.nullable("after_wait", FieldType.STRING)
+            .withDescription(
+                "With on_missing: wait, a row still without a match after max_wait or at the end"
+                    + " of input: dead_letter (default, reason no_match_after_wait) or"
+                    + " fill_nulls."),
         Field.nullable("refresh", FieldType.STRING)
             .withDescription(
                 "Re-read the table this often on an unbounded input (e.g. 10m; default: never)."),
@@ -119,7 +133,41 @@ public final class LookupTableStep extends StepProvider {
       throw c.error("on_missing", e.getMessage());
     }
     Lookup lookup = Lookup.fromTable(table).by(key, tableKey).withMissingKey(rule);
-    if (rule == MissingKey.DEAD_LETTER) {
+    MissingKey finalRule = rule;
+    if (rule == MissingKey.WAIT) {
+      if (!c.has("max_wait")) {
+        throw c.error("max_wait", "on_missing: wait needs max_wait, how long a row may wait");
+      }
+      if (!c.has("refresh")) {
+        throw c.error(
+            "refresh",
+            "on_missing: wait needs refresh: a table that is never re-read cannot gain"
+                + " the key");
+      }
+      try {
+        lookup = lookup.withMaxWait(c.duration("max_wait", null));
+      } catch (IllegalArgumentException e) {
+        throw c.error("max_wait", e.getMessage());
+      }
+      finalRule = MissingKey.DEAD_LETTER;
+      if (c.has("after_wait")) {
+        try {
+          finalRule = MissingKey.parse(c.string("after_wait"));
+          lookup = lookup.withAfterWait(finalRule);
+        } catch (IllegalArgumentException e) {
+          throw c.error(
+              "after_wait",
+              "expected one of dead_letter, fill_nulls, got '" + c.string("after_wait") + "'");
+        }
+      }
+    } else {
+      for (String f : new String[] {"max_wait", "after_wait"}) {
+        if (c.has(f)) {
+          throw c.error(f, "'" + f + "' applies to on_missing: wait only");
+        }
+      }
+    }
+    if (rule != MissingKey.FILL_NULLS) {
       lookup = lookup.withStageName(context.stageName());
       if (context.errorHandler() != null) {
         lookup = lookup.withBadRecordErrorHandler(context.errorHandler());
@@ -138,8 +186,11 @@ public final class LookupTableStep extends StepProvider {
       if (!fields.contains(d.getKey())) {
         throw c.error("defaults", "'" + d.getKey() + "' is not one of the added fields " + fields);
       }
-      if (rule != MissingKey.FILL_NULLS) {
-        throw c.error("defaults", "defaults apply with on_missing: fill_nulls only");
+      if (finalRule != MissingKey.FILL_NULLS) {
+        throw c.error(
+            "defaults",
+            "defaults apply with on_missing: fill_nulls (or wait with after_wait:"
+                + " fill_nulls) only");
       }
       try {
         lookup = lookup.withDefault(d.getKey(), d.getValue());
@@ -154,6 +205,15 @@ public final class LookupTableStep extends StepProvider {
       } catch (IllegalArgumentException e) {
         throw c.error("refresh", e.getMessage());
       }
+    }
+    if (rule == MissingKey.WAIT && c.duration("max_wait", null).isShorterThan(refresh)) {
+      throw c.error(
+          "max_wait",
+          "max_wait "
+              + c.string("max_wait")
+              + " is shorter than refresh "
+              + c.string("refresh")
+              + "; a row would give up before the table is re-read");
     }
     if (c.has("max_rows")) {
       long max = c.longValue("max_rows", 0);

@@ -24,9 +24,9 @@ import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
 
 /**
- * The LookupTable step with on_missing: dead_letter in a run of a small spec: 4 readings, a
- * registry of 2 devices; the 2 readings of unregistered devices are dead letters of the step
- * (reason no_match), which is an accounted stage that balances.
+ * The LookupTable step with on_missing: dead_letter (and wait) in a run of a small spec: 4
+ * readings, a registry of 2 devices; the 2 readings of unregistered devices are dead letters of the
+ * step (reason no_match), which is an accounted stage that balances.
  */
 @RunWith(JUnit4.class)
 public class LookupTableSpecTest {
@@ -43,6 +43,19 @@ public class LookupTableSpecTest {
 
   @Test
   public void rowsOfUnregisteredDevicesAreDeadLettersOfTheStep() throws Exception {
+    assertDeadLetters("on_missing: dead_letter", "no_match");
+  }
+
+  /**
+   * on_missing: wait on a bounded input: the table is read once, so the readings of unregistered
+   * devices wait until the input ends and are then dead letters with reason no_match_after_wait.
+   */
+  @Test
+  public void waitingRowsOfUnregisteredDevicesAreDeadLettersAtTheEnd() throws Exception {
+    assertDeadLetters("on_missing: wait, refresh: 1m, max_wait: 10m", "no_match_after_wait");
+  }
+
+  private void assertDeadLetters(String rule, String reason) throws Exception {
     Path dir = tmp.newFolder("in").toPath();
     Path readings = dir.resolve("readings.jsonl");
     Files.writeString(
@@ -72,7 +85,9 @@ public class LookupTableSpecTest {
             + "      name: site_of_device\n"
             + "      input: read\n"
             + "      config: {path: \"${devices}\", format: jsonl, subject: iot-device,"
-            + " key: device_id, fields: [site, model], on_missing: dead_letter}\n"
+            + " key: device_id, fields: [site, model], "
+            + rule
+            + "}\n"
             + "    - type: WriteJsonLines\n"
             + "      name: write\n"
             + "      input: site_of_device\n"
@@ -94,7 +109,7 @@ public class LookupTableSpecTest {
     assertEquals(lookup.toString(), 2, lookup.get("records_out").asLong());
     assertEquals(lookup.toString(), true, lookup.get("balanced").asBoolean());
     assertEquals(
-        s.toString(), 2, s.get("dead_lettered_by_reason").get("site_of_device.no_match").asLong());
+        s.toString(), 2, s.get("dead_lettered_by_reason").get("site_of_device." + reason).asLong());
     List<String> enriched = Testdata.jsonLines(out.resolve("enriched"));
     assertEquals(enriched.toString(), 2, enriched.size());
     for (String line : enriched) {

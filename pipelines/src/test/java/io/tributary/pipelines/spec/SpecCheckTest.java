@@ -290,9 +290,62 @@ public class SpecCheckTest {
             "LookupTable 'site': set exactly one of path (files of the table) and query (a"
                 + " PostgreSQL SELECT)"));
     assertThat(
+        check("lookup_table_rule.yaml", t -> t.replace("on_missing: wait", "on_missing: later"))
+            .toString(),
+        org.hamcrest.Matchers.containsString(
+            "LookupTable 'site': expected one of dead_letter, fill_nulls, wait, got 'later'"));
+    assertThat(
         check("lookup_table_rule.yaml").toString(),
         org.hamcrest.Matchers.containsString(
+            "LookupTable 'site': on_missing: wait needs max_wait, how long a row may wait"));
+    assertThat(
+        check(
+                "lookup_table_rule.yaml",
+                t -> t.replace("on_missing: wait", "on_missing: wait," + " max_wait: 30m"))
+            .toString(),
+        org.hamcrest.Matchers.containsString(
+            "LookupTable 'site': on_missing: wait needs refresh: a table that is never re-read"));
+    assertThat(
+        check(
+                "lookup_table_rule.yaml",
+                t ->
+                    t.replace(
+                        "on_missing: wait", "on_missing: wait," + " max_wait: 1m, refresh: 10m"))
+            .toString(),
+        org.hamcrest.Matchers.containsString(
+            "LookupTable 'site': max_wait 1m is shorter than refresh 10m"));
+    assertThat(
+        check(
+                "lookup_table_rule.yaml",
+                t ->
+                    t.replace(
+                        "on_missing: wait",
+                        "on_missing: wait," + " max_wait: 30m, refresh: 10m, after_wait: wait"))
+            .toString(),
+        org.hamcrest.Matchers.containsString(
             "LookupTable 'site': expected one of dead_letter, fill_nulls, got 'wait'"));
+    assertThat(
+        check(
+                "lookup_table_rule.yaml",
+                t -> t.replace("on_missing: wait", "on_missing:" + " dead_letter, max_wait: 30m"))
+            .toString(),
+        org.hamcrest.Matchers.containsString(
+            "LookupTable 'site': 'max_wait' applies to on_missing: wait only"));
+    // The static Lookup step's table (a collection of the pipeline) is never re-read.
+    assertThat(
+        check(
+                "lookup_table_rule.yaml",
+                t ->
+                    t.replace("type: LookupTable", "type: Lookup")
+                        .replace(
+                            "input: decode\n      config:",
+                            "input: {input: decode, table: decode}\n      config:")
+                        .replace(
+                            "{path: \"${input}\", format: jsonl, subject: iot-device, key: user_id,",
+                            "{key: user_id,"))
+            .toString(),
+        org.hamcrest.Matchers.containsString(
+            "Lookup 'site': wait needs a table that is re-read: use the LookupTable step"));
   }
 
   @Test

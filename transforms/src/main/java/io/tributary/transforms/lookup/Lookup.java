@@ -76,11 +76,15 @@ import org.joda.time.Instant;
  * <p><b>A row without a match</b> (or with a null key) follows {@link #withMissingKey}: {@link
  * MissingKey#FILL_NULLS} (the default) gives each added field its default, or null when it has
  * none; {@link MissingKey#DEAD_LETTER} rejects the row with reason {@value #NO_MATCH} to the
- * bad-record handler. With dead letters (or a {@link #withStageName}) the lookup is an {@link
- * AccountedStage}: {@code in = out + dead_letter.<stage>.no_match}. The added fields keep the
- * table's types, nullable unless a default is given (or the rule is dead letters, where every row
- * that goes out has a match); the table is read in the global window, so it applies to main input
- * rows of any window.
+ * bad-record handler; {@link MissingKey#WAIT} holds the row in keyed state until a refreshed
+ * snapshot has its key, at most {@link #withMaxWait}, and then follows {@link #withAfterWait} (a
+ * dead letter with reason {@value #NO_MATCH_AFTER_WAIT}, or filled nulls), also when the input ends
+ * first (see {@code WaitForKey} for how). With dead letters, waiting (or a {@link #withStageName})
+ * the lookup is an {@link AccountedStage}: {@code in = out + dead_letter.<stage>.<reason>}, a held
+ * row counted out or dead-lettered only when released. The added fields keep the table's types,
+ * nullable unless a default is given (or the rule is dead letters, where every row that goes out
+ * has a match); the table is read in the global window, so it applies to main input rows of any
+ * window.
  *
  * <p>Why a side input and not Beam's {@code Join} (a CoGroupByKey on both sides): the table is
  * small and the main input keeps its windows, order and timestamps, with no shuffle of it.
@@ -93,11 +97,23 @@ import org.joda.time.Instant;
  *         .withRefresh(Duration.standardMinutes(5))
  *         .withMissingKey(MissingKey.DEAD_LETTER)
  *         .withBadRecordErrorHandler(handler));
+ * PCollection<Row> waited = readings.apply("SiteOfNewDevice",
+ *     Lookup.fromTable(devices).by("device_id").withField("site")
+ *         .withRefresh(Duration.standardMinutes(5))
+ *         .withMissingKey(MissingKey.WAIT)
+ *         .withMaxWait(Duration.standardMinutes(30))
+ *         .withBadRecordErrorHandler(handler));
  * }</pre>
  */
 public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>> {
   /** The reason of a row rejected because its key has no row in the table. */
   public static final String NO_MATCH = "no_match";
+
+  /**
+   * The reason of a row rejected by {@link MissingKey#WAIT}: its key was still missing from the
+   * table when {@link #withMaxWait} passed, or when the input ended.
+   */
+  public static final String NO_MATCH_AFTER_WAIT = "no_match_after_wait";
 
   /** The stage name of an accounted lookup unless {@link #withStageName} says otherwise. */
   public static final String STAGE = "lookup";
@@ -117,6 +133,9 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
   private final @Nullable Duration refresh;
   private final @Nullable Instant refreshUntil;
   private final long maxRows;
+  private final @Nullable Duration maxWait;
+  private final @Nullable MissingKey afterWait;
+  private final @Nullable PCollection<Instant> refreshTicks;
 
   private Lookup(
       @Nullable PCollection<Row> table,
@@ -130,7 +149,10 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
       ErrorHandler<BadRecord, ?> handler,
       @Nullable Duration refresh,
       @Nullable Instant refreshUntil,
-      long maxRows) {
+      long maxRows,
+      @Nullable Duration maxWait,
+      @Nullable MissingKey afterWait,
+      @Nullable PCollection<Instant> refreshTicks) {
     this.table = table;
     this.source = source;
     this.key = key;
@@ -143,6 +165,9 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     this.refresh = refresh;
     this.refreshUntil = refreshUntil;
     this.maxRows = maxRows;
+    this.maxWait = maxWait;
+    this.afterWait = afterWait;
+    this.refreshTicks = refreshTicks;
   }
 
   /** Looks rows up in {@code table}, a collection with a schema; set the key with {@link #by}. */
@@ -161,7 +186,10 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
         DeadLetters.defaultHandler(),
         null,
         null,
-        DEFAULT_MAX_ROWS);
+        DEFAULT_MAX_ROWS,
+        null,
+        null,
+        null);
   }
 
   /**
@@ -184,7 +212,10 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
         DeadLetters.defaultHandler(),
         null,
         null,
-        DEFAULT_MAX_ROWS);
+        DEFAULT_MAX_ROWS,
+        null,
+        null,
+        null);
   }
 
   private Lookup with(
@@ -204,7 +235,10 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
         handler,
         refresh,
         refreshUntil,
-        maxRows);
+        maxRows,
+        maxWait,
+        afterWait,
+        refreshTicks);
   }
 
   private Lookup with(
@@ -226,7 +260,32 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
         handler,
         refresh,
         refreshUntil,
-        maxRows);
+        maxRows,
+        maxWait,
+        afterWait,
+        refreshTicks);
+  }
+
+  private Lookup withWait(
+      @Nullable Duration maxWait,
+      @Nullable MissingKey afterWait,
+      @Nullable PCollection<Instant> refreshTicks) {
+    return new Lookup(
+        table,
+        source,
+        key,
+        tableKey,
+        fields,
+        defaults,
+        onMissing,
+        stageName,
+        handler,
+        refresh,
+        refreshUntil,
+        maxRows,
+        maxWait,
+        afterWait,
+        refreshTicks);
   }
 
   /** The key: field {@code field} of the input and of the table. Required. */
@@ -321,22 +380,64 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     return with(onMissing, stageName, handler, refresh, refreshUntil, max);
   }
 
+  /**
+   * How long a row may wait for its key with {@link MissingKey#WAIT}, in processing time from when
+   * it reached the lookup: at least the refresh period (a shorter wait could see no re-read).
+   */
+  public Lookup withMaxWait(Duration bound) {
+    checkArgument(
+        bound != null && bound.getMillis() > 0,
+        "Lookup.withMaxWait: bound must be > 0, got %s",
+        bound);
+    return withWait(bound, afterWait, refreshTicks);
+  }
+
+  /**
+   * What a row waiting with {@link MissingKey#WAIT} becomes when {@link #withMaxWait} passes, or
+   * the input ends, before its key appears: {@link MissingKey#DEAD_LETTER} (the default; reason
+   * {@value #NO_MATCH_AFTER_WAIT}) or {@link MissingKey#FILL_NULLS} (defaults, or nulls).
+   */
+  public Lookup withAfterWait(MissingKey rule) {
+    checkArgument(
+        rule == MissingKey.DEAD_LETTER || rule == MissingKey.FILL_NULLS,
+        "Lookup.withAfterWait: rule must be DEAD_LETTER or FILL_NULLS, got %s",
+        rule);
+    return withWait(maxWait, rule, refreshTicks);
+  }
+
+  /**
+   * Reads the table at each of {@code ticks} instead of every refresh period, so a test can order
+   * reads against its {@code TestStream} of rows; the ticks' millis order the snapshots.
+   */
+  Lookup withRefreshTicks(PCollection<Instant> ticks) {
+    return withWait(maxWait, afterWait, ticks);
+  }
+
+  /** The rule a row without a match finally follows: its own, or after waiting. */
+  private MissingKey finalRule() {
+    if (onMissing != MissingKey.WAIT) {
+      return onMissing;
+    }
+    return afterWait == null ? MissingKey.DEAD_LETTER : afterWait;
+  }
+
   private Schema tableSchema() {
     return table != null ? table.getSchema() : source.schema();
   }
 
   private boolean accounted() {
-    return onMissing == MissingKey.DEAD_LETTER || stageName != null;
+    return onMissing != MissingKey.FILL_NULLS || stageName != null;
   }
 
   /** The schema of the output for rows of {@code input}: its fields, then the added ones. */
   public Schema outputSchema(Schema input) {
     checkArgument(key != null, "Lookup: by() is required");
     checkArgument(!fields.isEmpty(), "Lookup: withField() is required");
+    checkWait();
     checkArgument(
-        onMissing == MissingKey.FILL_NULLS || defaults.isEmpty(),
-        "Lookup.withDefault: defaults apply to missing keys only with MissingKey.FILL_NULLS, the"
-            + " rule is %s",
+        finalRule() == MissingKey.FILL_NULLS || defaults.isEmpty(),
+        "Lookup.withDefault: defaults apply to missing keys only with MissingKey.FILL_NULLS (or WAIT"
+            + " with withAfterWait(FILL_NULLS)), the rule is %s",
         onMissing);
     Schema t = tableSchema();
     checkArgument(
@@ -373,7 +474,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
           f);
       FieldType type = t.getField(f).getType();
       String d = defaults.get(f);
-      if (d == null && onMissing == MissingKey.FILL_NULLS) {
+      if (d == null && finalRule() == MissingKey.FILL_NULLS) {
         type = type.withNullable(true);
       } else if (d != null) {
         parseDefault("Lookup.withDefault", d, type, f);
@@ -381,6 +482,35 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
       b.addField(Field.of(f, type));
     }
     return b.build();
+  }
+
+  /** The settings of {@link MissingKey#WAIT} are all there, or none is. */
+  private void checkWait() {
+    if (onMissing != MissingKey.WAIT) {
+      checkArgument(
+          maxWait == null,
+          "Lookup.withMaxWait: applies to MissingKey.WAIT only, the rule is %s",
+          onMissing);
+      checkArgument(
+          afterWait == null,
+          "Lookup.withAfterWait: applies to MissingKey.WAIT only, the rule is %s",
+          onMissing);
+      return;
+    }
+    checkArgument(
+        refresh != null,
+        "Lookup.withMissingKey(MissingKey.WAIT): needs withRefresh(period) on a table read by"
+            + " Lookup.fromTable; a table that is never re-read cannot gain the key");
+    checkArgument(
+        maxWait != null,
+        "Lookup.withMissingKey(MissingKey.WAIT): needs withMaxWait(bound), how long a row may wait"
+            + " for its key");
+    checkArgument(
+        !maxWait.isShorterThan(refresh),
+        "Lookup.withMaxWait: bound %s is shorter than the refresh period %s; a row would give up"
+            + " before the table is re-read",
+        maxWait,
+        refresh);
   }
 
   private static final Set<TypeName> KEY_TYPES =
@@ -398,6 +528,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     List<String> added = fields;
     PCollectionView<Map<String, Iterable<Row>>> multimap = null;
     PCollectionView<Map<String, Row>> snapshot = null;
+    PCollection<KV<Long, Map<String, Row>>> reads = null;
     if (table != null) {
       multimap =
           table
@@ -406,13 +537,34 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
               .setCoder(KvCoder.of(StringUtf8Coder.of(), RowCoder.of(valueSchema)))
               .apply("TableView", View.asMultimap());
     } else {
-      snapshot = snapshotView(input, valueSchema);
+      reads = snapshotReads(input, valueSchema);
+      snapshot = newest(reads);
     }
     List<Object> fallback = new ArrayList<>();
     for (String f : fields) {
       String d = defaults.get(f);
       fallback.add(
           d == null ? null : parseDefault("Lookup.withDefault", d, out.getField(f).getType(), f));
+    }
+    if (onMissing == MissingKey.WAIT) {
+      checkArgument(
+          input.getWindowingStrategy().getWindowFn() instanceof GlobalWindows,
+          "Lookup.withMissingKey(MissingKey.WAIT): the input must be in the global window (apply"
+              + " the lookup before Window.into), it is windowed by %s",
+          input.getWindowingStrategy().getWindowFn());
+      return input.apply(
+          "Lookup",
+          new WaitForKey(
+              key,
+              out,
+              valueSchema,
+              reads,
+              snapshot,
+              fallback,
+              finalRule(),
+              maxWait,
+              stageName == null ? STAGE : stageName,
+              handler));
     }
     LookupFn fn =
         new LookupFn(
@@ -434,16 +586,22 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
   }
 
   /**
-   * The table's newest snapshot as a side input in the global window: read once for a bounded main
-   * input, else at the start and every refresh period (Beam's slowly-changing side input pattern).
-   * Snapshots are combined to the newest per pane, so a pane holding two reads (a read slower than
-   * the period) still gives one map.
+   * The table's snapshots, each with the millis of the tick that read it, in the global window:
+   * read once for a bounded main input, else at the start and every refresh period (Beam's
+   * slowly-changing side input pattern).
    */
-  private PCollectionView<Map<String, Row>> snapshotView(
+  private PCollection<KV<Long, Map<String, Row>>> snapshotReads(
       PCollection<Row> input, Schema valueSchema) {
     Pipeline p = input.getPipeline();
     PCollection<Instant> ticks;
-    if (input.isBounded() == PCollection.IsBounded.BOUNDED || refresh == null) {
+    if (refreshTicks != null) {
+      ticks =
+          refreshTicks.apply(
+              "EveryTick",
+              Window.<Instant>into(new GlobalWindows())
+                  .triggering(Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane()))
+                  .discardingFiredPanes());
+    } else if (input.isBounded() == PCollection.IsBounded.BOUNDED || refresh == null) {
       ticks = p.apply("ReadOnce", Create.of(new Instant(0L)).withCoder(InstantCoder.of()));
     } else {
       PeriodicImpulse impulse = PeriodicImpulse.create().withInterval(refresh);
@@ -464,12 +622,21 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
             ParDo.of(new ReadSnapshotFn(source, tableKey, fields, valueSchema, maxRows)))
         .setCoder(
             KvCoder.of(
-                VarLongCoder.of(), MapCoder.of(StringUtf8Coder.of(), RowCoder.of(valueSchema))))
+                VarLongCoder.of(), MapCoder.of(StringUtf8Coder.of(), RowCoder.of(valueSchema))));
+  }
+
+  /**
+   * The newest of {@code reads} as a side input: snapshots are combined to the newest per pane, so
+   * a pane holding two reads (a read slower than the period) still gives one map.
+   */
+  private static PCollectionView<Map<String, Row>> newest(
+      PCollection<KV<Long, Map<String, Row>>> reads) {
+    return reads
         // The view is the combine's own singleton view: View.asSingleton() would add a second
         // global combine, whose pane can hold two of this one's outputs when two refreshes land
         // close together, and fail the run ("more than one element accessed as a singleton").
         .apply(
-            "NewestSnapshot", Combine.globally(new NewestFn()).withoutDefaults().asSingletonView());
+        "NewestSnapshot", Combine.globally(new NewestFn()).withoutDefaults().asSingletonView());
   }
 
   /** An accounted lookup: the same {@code DoFn}, its rejections given to the error handler. */
@@ -516,7 +683,14 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
           .add(DisplayData.item("maxRows", maxRows).withLabel("Most rows of the table"))
           .addIfNotNull(
               DisplayData.item("refresh", refresh == null ? null : refresh.toString())
-                  .withLabel("Refresh period"));
+                  .withLabel("Refresh period"))
+          .addIfNotNull(
+              DisplayData.item("maxWait", maxWait == null ? null : maxWait.toString())
+                  .withLabel("Longest wait for a missing key"))
+          .addIfNotNull(
+              DisplayData.item(
+                      "afterWait", onMissing == MissingKey.WAIT ? finalRule().toString() : null)
+                  .withLabel("Rule after the wait"));
     }
   }
 

@@ -19,8 +19,9 @@ import org.apache.beam.sdk.values.Row;
  * row per key) to each row of its main input ({@code input}) by key. A row whose key the table
  * lacks follows {@code on_missing}: {@code fill_nulls} (the default: each added field's default, or
  * null; every row goes out once and the step is no stage of the accounting) or {@code dead_letter}
- * (reason {@code no_match}; the step is then an accounted stage). For a table read from files or
- * PostgreSQL, and refreshed, see the {@code LookupTable} step (io-connectors).
+ * (reason {@code no_match}; the step is then an accounted stage); {@code wait} is refused, since
+ * this table is never re-read. For a table read from files or PostgreSQL, refreshed, and {@code
+ * on_missing: wait}, see the {@code LookupTable} step (io-connectors).
  *
  * <pre>{@code
  * - type: Lookup
@@ -85,6 +86,12 @@ public final class LookupStep extends StepProvider {
       rule = MissingKey.parse(c.string("on_missing", "fill_nulls"));
     } catch (IllegalArgumentException e) {
       throw c.error("on_missing", e.getMessage());
+    }
+    if (rule == MissingKey.WAIT) {
+      throw c.error(
+          "on_missing",
+          "wait needs a table that is re-read: use the LookupTable step with refresh and"
+              + " max_wait");
     }
     if (rule != MissingKey.FILL_NULLS && !defaults.isEmpty()) {
       throw c.error("defaults", "defaults apply with on_missing: fill_nulls only");

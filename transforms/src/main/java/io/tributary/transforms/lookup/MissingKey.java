@@ -5,6 +5,9 @@ package io.tributary.transforms.lookup;
  *
  * <pre>{@code
  * Lookup.fromTable(devices).by("device_id").withField("site").withMissingKey(MissingKey.DEAD_LETTER);
+ * Lookup.fromTable(devices).by("device_id").withField("site")
+ *     .withRefresh(Duration.standardMinutes(1))
+ *     .withMissingKey(MissingKey.WAIT).withMaxWait(Duration.standardMinutes(5));
  * }</pre>
  */
 public enum MissingKey {
@@ -18,9 +21,21 @@ public enum MissingKey {
    * handler; the lookup is then an accounted stage: {@code in = out +
    * dead_letter.<stage>.no_match}.
    */
-  DEAD_LETTER;
+  DEAD_LETTER,
+  /**
+   * The row waits, held in keyed state, for its key to appear in a refreshed table ({@link
+   * Lookup#withRefresh}), at most {@link Lookup#withMaxWait}; a row whose key appears goes out
+   * enriched, in order with the other rows of its key, and one still without a match when the bound
+   * passes (or at the end of input) follows {@link Lookup#withAfterWait}: a dead letter with reason
+   * {@value Lookup#NO_MATCH_AFTER_WAIT} (the default) or filled nulls. A null key cannot appear and
+   * follows that rule at once (reason {@value Lookup#NO_MATCH}). The lookup is then an accounted
+   * stage; a held row is counted in, and out or dead-lettered only when it is released.
+   */
+  WAIT;
 
-  /** The rule named {@code text} ({@code dead_letter}, {@code fill_nulls}; any case). */
+  /**
+   * The rule named {@code text} ({@code dead_letter}, {@code fill_nulls}, {@code wait}; any case).
+   */
   public static MissingKey parse(String text) {
     for (MissingKey k : values()) {
       if (k.name().equalsIgnoreCase(text)) {
@@ -28,6 +43,6 @@ public enum MissingKey {
       }
     }
     throw new IllegalArgumentException(
-        "expected one of dead_letter, fill_nulls, got '" + text + "'");
+        "expected one of dead_letter, fill_nulls, wait, got '" + text + "'");
   }
 }
