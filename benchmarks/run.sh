@@ -11,6 +11,9 @@
 #   ONLY=join-state SIZES="1000000 10000000" benchmarks/run.sh
 #                                               # only interval-join state memory vs N (streaming)
 #   ONLY=asof-state benchmarks/run.sh           # only AsOfJoin state memory vs N (ASOF_SIZES, LATENESS s)
+#   ONLY=cdc-versions benchmarks/run.sh         # only Cdc events/s at 10, 100, 1,000 versions per key
+#                                               # (CDC_LINES events, CDC_VERSIONS; CDC_BASELINE_JAR=a
+#                                               # transforms jar to compare with); about 2 minutes
 #   SPEC=1 benchmarks/run.sh                    # also clickstream as a spec vs the Java job (issue 16)
 #   BUILD=0 ...                                 # reuse the last build
 #
@@ -89,6 +92,33 @@ if [ "${ONLY:-}" = asof-state ]; then
   echo "|---|---|---|---|---|---|---|"
   awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
     printf "| %d | %d | %s | %d | %d | %\047d | %s |\n", kv["lines"], kv["aggregates"], kv["live_heap_mib_at_25_50_75_100pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/asof-state.txt"
+  exit 0
+fi
+
+if [ "${ONLY:-}" = cdc-versions ]; then
+  # Cdc changelog events/s as the versions per key grow at a fixed N (streaming; CdcVersionsJob).
+  # CDC_BASELINE_JAR (e.g. an older build's transforms jar) runs every row again with it in place
+  # of this build's transforms, for the before/after.
+  : > "$OUT/cdc-versions.txt"
+  builds="this"
+  if [ -n "${CDC_BASELINE_JAR:-}" ]; then builds="this baseline"; fi
+  for v in ${CDC_VERSIONS:-10 100 1000}; do
+    for b in $builds; do
+      cp_b="$CP"
+      if [ "$b" = baseline ]; then
+        cp_b=$(echo "$CP" | tr ':' '\n' | sed "s#.*/tributary-transforms-[^/]*\.jar\$#$CDC_BASELINE_JAR#;s#.*/transforms/target/classes\$#$CDC_BASELINE_JAR#" | paste -sd:)
+      fi
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      java "${JVM[@]}" -cp "$cp_b" io.tributary.benchmarks.BenchMain --variant=cdc-versions \
+        --lines="${CDC_LINES:-50000}" --versions="$v" --parallelism=1 2>"$OUT/last-stderr.log" \
+        | grep '^RESULT' | sed "s/$/ build=$b versions=$v load=$load/" >> "$OUT/cdc-versions.txt" \
+        || echo "FAILED cdc-versions $v $b (see $OUT/last-stderr.log)" >&2
+    done
+  done
+  echo "| transforms | versions per key | keys | events | out of order | history rows | events/s | events/CPU-s | load (1m) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+    printf "| %s | %\047d | %\047d | %\047d | %\047d | %\047d | %\047d | %\047d | %s |\n", kv["build"], kv["versions"], kv["lines"] / kv["versions"], kv["lines"], kv["superseded"], kv["aggregates"], kv["events_per_s"], kv["events_per_cpu_s"], kv["load"] }' "$OUT/cdc-versions.txt"
   exit 0
 fi
 

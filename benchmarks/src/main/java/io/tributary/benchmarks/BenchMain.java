@@ -48,7 +48,8 @@ public final class BenchMain {
     String input = a.get("input");
     if ("dedup-state".equals(variant)
         || "interval-join-state".equals(variant)
-        || "asof-state".equals(variant)) {
+        || "asof-state".equals(variant)
+        || "cdc-versions".equals(variant)) {
       // Synthetic input of --lines elements; --ttl in minutes (streaming, see DedupStateJob).
       input = null;
     } else if (input == null) {
@@ -142,6 +143,19 @@ public final class BenchMain {
           p.run().waitUntilFinish();
           break;
         }
+      case "cdc-versions":
+        {
+          // Synthetic input of --lines change events, --versions per key (see CdcVersionsJob).
+          FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
+          o.setStreaming(true);
+          Pipeline p = Pipeline.create(o);
+          CdcVersionsJob.build(
+              p,
+              Long.parseLong(a.get("lines")),
+              Long.parseLong(a.getOrDefault("versions", "1000")));
+          CdcVersionsJob.superseded = CdcVersionsJob.superseded(p.run());
+          break;
+        }
       case "native-flink":
         NativeFlinkJob.run(input, parallelism, fast);
         break;
@@ -152,7 +166,7 @@ public final class BenchMain {
       default:
         throw new IllegalArgumentException(
             "--variant: expected tributary-flink, native-flink, beam-flink, tributary-direct,"
-                + " dedup-state, interval-join-state or plain, got "
+                + " dedup-state, interval-join-state, asof-state, cdc-versions or plain, got "
                 + variant);
     }
     long endNanos = System.nanoTime();
@@ -188,6 +202,7 @@ public final class BenchMain {
                     + "ms+rate"
                     + a.getOrDefault("rate", "0")
                 : "")
+            + ("cdc-versions".equals(variant) ? "+v" + a.getOrDefault("versions", "1000") : "")
             + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
     System.out.println(
         String.format(
@@ -228,6 +243,7 @@ public final class BenchMain {
                     + "/"
                     + IntervalJoinStateJob.LIVE_AT_QUARTER[3]
                 : "")
+            + ("cdc-versions".equals(variant) ? " superseded=" + CdcVersionsJob.superseded : "")
             + ("asof-state".equals(variant)
                 ? " live_heap_mib_at_25_50_75_100pct="
                     + AsOfJoinStateJob.LIVE[0]

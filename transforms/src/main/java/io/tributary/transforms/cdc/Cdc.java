@@ -92,7 +92,9 @@ import org.joda.time.Duration;
  * schemas and its result.
  *
  * <p><b>Bounded and unbounded.</b> State is kept per primary key in Beam keyed state (all versions
- * seen for the key), so the result does not depend on arrival order. With {@link Emit#FINAL_STATE}
+ * seen for the key, one map-state entry each, so an in-order event costs the same however many
+ * versions its key has; docs/cdc.md has the layout and its costs), so the result does not depend on
+ * arrival order. With {@link Emit#FINAL_STATE}
  * (the default for a bounded input) each key emits once, when the input ends: its final change and
  * its complete history. With {@link Emit#CHANGELOG} (the default for an unbounded input) every
  * accepted event emits at once: a change when it is the key's newest position, and the history

@@ -7,14 +7,17 @@ import io.tributary.transforms.metrics.LiveMetrics;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.metrics.StageExit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import org.apache.beam.sdk.coders.BooleanCoder;
+import java.util.Map;
 import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -57,8 +60,44 @@ final class CdcHistory {
   private CdcHistory() {}
 
   /**
-   * Keeps every version of a key, sorted by position, in keyed state, and emits the key's change
-   * and history either on each accepted event or once at the end of the input.
+   * Keeps every version of a key in keyed state, one state entry per version, and emits the key's
+   * change and history either on each accepted event or once at the end of the input.
+   *
+   * <p><b>State layout, and why.</b> A key with {@code n} versions used to live in one {@code
+   * ValueState<List<Row>>} read, copied and rewritten whole on every event: {@code O(n)} per event,
+   * {@code O(n²)} over a key's life. Now:
+   *
+   * <ul>
+   *   <li>{@code versions}, a {@code MapState<CdcPosition, Row>}: one entry per version, so a
+   *       redelivery is found by one lookup and a version is written once;
+   *   <li>{@code newest}, a {@code ValueState<Row>}: the key's newest version, which an in-order
+   *       event (position above the newest: the common case) compares with and closes;
+   *   <li>the position index, in {@link Cdc.Emit#CHANGELOG} mode only: the key's positions in
+   *       order, as {@code settled} (a {@code ValueState<List<CdcPosition>>}) followed by {@code
+   *       appended} (a {@code BagState<CdcPosition>} that in-order events append to without reading
+   *       it);
+   *   <li>{@code floor} (the oldest kept position once {@code withStateTtl} compacted the key) and
+   *       {@code expireAt}, as before.
+   * </ul>
+   *
+   * <p>Cost per event, in state entries touched and independent of {@code n}: an in-order event
+   * reads {@code newest} and writes {@code versions}, {@code newest} and (changelog) one {@code
+   * appended} element; a redelivery or a superseded event in final-state mode reads one map entry.
+   * A superseded (out-of-order) event in changelog mode must also find its neighbours — its
+   * predecessor, whose {@code valid_to} it changes, and its successor, whose {@code source_ts} is
+   * its own {@code valid_to}: it reads and rewrites the position index (positions only, 24 bytes
+   * each, never the rows) and reads the two neighbouring rows. That is {@code O(n)} bytes of
+   * positions for an out-of-order event, a small constant fraction of what the whole-list layout
+   * read for every event; a two-level index (blocks of positions) would bring it to {@code O(√n)}
+   * at the price of block splits and three more states, not worth it while out-of-order events are
+   * the exception a CDC log makes them. Final state sorts the versions once, at the end of the
+   * input.
+   *
+   * <p>Why not {@code OrderedListState}: its order is by {@code Instant} (a position is three
+   * longs, and two versions at one millisecond would collide), and Beam 2.62's Flink runner keeps
+   * it as one list it reads and sorts whole on every {@code readRange} — the cost this layout
+   * removes. {@code MapState}, {@code ValueState} and {@code BagState} are native keyed state on
+   * Flink and on the Direct runner.
    */
   static final class ApplyFn extends DoFn<KV<String, Row>, Row> {
     private final Schema changes;
@@ -74,13 +113,30 @@ final class CdcHistory {
     private final @Nullable Duration ttl;
     private final BadRecordRouter router;
 
+    /** Every kept version of the key, by position. */
     @StateId("versions")
-    private final StateSpec<ValueState<List<Row>>> versionsSpec;
+    private final StateSpec<MapState<CdcPosition, Row>> versionsSpec;
 
-    /** True once {@code expire} dropped older versions: the kept one is no longer the first. */
-    @StateId("compacted")
-    private final StateSpec<ValueState<Boolean>> compactedSpec =
-        StateSpecs.value(BooleanCoder.of());
+    /** The key's newest version (also in {@code versions}). */
+    @StateId("newest")
+    private final StateSpec<ValueState<Row>> newestSpec;
+
+    /** The position index's sorted head; {@code appended} follows it (changelog mode only). */
+    @StateId("settled")
+    private final StateSpec<ValueState<List<CdcPosition>>> settledSpec =
+        StateSpecs.value(ListCoder.of(CdcPosition.CODER));
+
+    /** Positions of in-order events since the index was last rewritten, in order. */
+    @StateId("appended")
+    private final StateSpec<BagState<CdcPosition>> appendedSpec = StateSpecs.bag(CdcPosition.CODER);
+
+    /**
+     * Set once {@code expire} dropped older versions: the oldest kept position, below which an
+     * event can no longer be placed.
+     */
+    @StateId("floor")
+    private final StateSpec<ValueState<CdcPosition>> floorSpec =
+        StateSpecs.value(CdcPosition.CODER);
 
     /**
      * When {@code expire} is set for, so a late element's older timestamp never brings it forward.
@@ -105,7 +161,8 @@ final class CdcHistory {
         BadRecordRouter router,
         StageCounters counters) {
       this.counters = counters;
-      this.versionsSpec = StateSpecs.value(ListCoder.of(RowCoder.of(events)));
+      this.versionsSpec = StateSpecs.map(CdcPosition.CODER, RowCoder.of(events));
+      this.newestSpec = StateSpecs.value(RowCoder.of(events));
       this.changes = changes;
       this.history = history;
       this.emit = emit;
@@ -119,8 +176,11 @@ final class CdcHistory {
     public void process(
         @Element KV<String, Row> element,
         @Timestamp Instant timestamp,
-        @StateId("versions") ValueState<List<Row>> state,
-        @StateId("compacted") ValueState<Boolean> compactedState,
+        @StateId("versions") MapState<CdcPosition, Row> versions,
+        @StateId("newest") ValueState<Row> newestState,
+        @StateId("settled") ValueState<List<CdcPosition>> settled,
+        @StateId("appended") BagState<CdcPosition> appended,
+        @StateId("floor") ValueState<CdcPosition> floor,
         @StateId("expireAt") ValueState<Instant> expireAt,
         @TimerId("end") Timer end,
         @TimerId("expire") Timer expire,
@@ -128,34 +188,19 @@ final class CdcHistory {
         MultiOutputReceiver out)
         throws Exception {
       Row event = element.getValue();
-      List<Row> versions = state.read();
-      versions = versions == null ? new ArrayList<>() : new ArrayList<>(versions);
-      int at = 0;
-      while (at < versions.size() && compare(versions.get(at), event) < 0) {
-        at++;
-      }
-      if (at < versions.size() && compare(versions.get(at), event) == 0) {
+      CdcPosition at = CdcPosition.of(event);
+      Row newest = newestState.read();
+      int order = newest == null ? 1 : at.compareTo(CdcPosition.of(newest));
+      if (order == 0 || (order < 0 && versions.get(at).read() != null)) {
         counters.exit(StageExit.DEDUPLICATED); // a redelivery: the first arrival wins
         return;
       }
-      if (at == 0 && !versions.isEmpty() && Boolean.TRUE.equals(compactedState.read())) {
-        DeadLetters.reject(
-            router,
-            out,
-            RowJsonText.render(event),
-            StringUtf8Coder.of(),
-            new RecordRejectedException(
-                counters.stage(),
-                "expired_state",
-                "event at position "
-                    + Cdc.formatPosition(
-                        event.getInt64("pos"), event.getInt64("tx"), event.getInt64("seq"))
-                    + " is older than the key's newest version and arrived after the key's "
-                    + "older versions expired (withStateTtl "
-                    + ttl
-                    + "): it cannot be placed in the history nor told "
-                    + "apart from a redelivery; replay the change log bounded to rebuild the exact history"));
-        return;
+      if (order < 0) {
+        CdcPosition oldest = floor.read();
+        if (oldest != null && at.compareTo(oldest) < 0) {
+          rejectExpired(event, out);
+          return;
+        }
       }
       if (ttl != null) {
         Instant target = timestamp.plus(ttl);
@@ -165,59 +210,124 @@ final class CdcHistory {
           expire.set(target);
         }
       }
-      versions.add(at, event);
-      state.write(versions);
+      versions.put(at, event);
       counters.out(timestamp); // accepted: once per event, whatever and whenever it emits
-      boolean newest = at == versions.size() - 1;
-      if (!newest) {
+      if (order > 0) {
+        newestState.write(event);
+      } else {
         superseded.inc();
       }
-      if (emit == Cdc.Emit.CHANGELOG) {
-        if (newest) {
-          out.get(changesTag).output(toChange(event));
-        }
-        out.get(historyTag).output(toHistory(versions, at));
-        if (at > 0) {
-          out.get(historyTag).output(toHistory(versions, at - 1));
-        }
-      } else {
+      if (emit != Cdc.Emit.CHANGELOG) {
         end.set(window.maxTimestamp());
+        return;
       }
+      if (order > 0) {
+        appended.add(at);
+        out.get(changesTag).output(toChange(event));
+        out.get(historyTag).output(toHistory(event, null, true));
+        if (newest != null) {
+          out.get(historyTag).output(toHistory(newest, event, false));
+        }
+        return;
+      }
+      // Out of order: place it in the position index to find its neighbours.
+      List<CdcPosition> positions = new ArrayList<>();
+      List<CdcPosition> head = settled.read();
+      if (head != null) {
+        positions.addAll(head);
+      }
+      for (CdcPosition p : appended.read()) {
+        positions.add(p); // each above everything before it: the concatenation is sorted
+      }
+      int i = -Collections.binarySearch(positions, at) - 1;
+      Row successor = versions.get(positions.get(i)).read();
+      out.get(historyTag).output(toHistory(event, successor, false));
+      if (i > 0) {
+        Row predecessor = versions.get(positions.get(i - 1)).read();
+        out.get(historyTag).output(toHistory(predecessor, event, false));
+      }
+      positions.add(i, at);
+      settled.write(positions);
+      appended.clear();
+    }
+
+    private void rejectExpired(Row event, MultiOutputReceiver out) throws Exception {
+      DeadLetters.reject(
+          router,
+          out,
+          RowJsonText.render(event),
+          StringUtf8Coder.of(),
+          new RecordRejectedException(
+              counters.stage(),
+              "expired_state",
+              "event at position "
+                  + CdcPosition.of(event)
+                  + " is older than the key's newest version and arrived after the key's "
+                  + "older versions expired (withStateTtl "
+                  + ttl
+                  + "): it cannot be placed in the history nor told "
+                  + "apart from a redelivery; replay the change log bounded to rebuild the exact history"));
     }
 
     @OnTimer("expire")
     public void onExpire(
-        @StateId("versions") ValueState<List<Row>> state,
-        @StateId("compacted") ValueState<Boolean> compactedState,
+        @StateId("versions") MapState<CdcPosition, Row> versions,
+        @StateId("newest") ValueState<Row> newestState,
+        @StateId("settled") ValueState<List<CdcPosition>> settled,
+        @StateId("appended") BagState<CdcPosition> appended,
+        @StateId("floor") ValueState<CdcPosition> floor,
         @StateId("expireAt") ValueState<Instant> expireAt) {
       expireAt.clear();
-      List<Row> versions = state.read();
-      if (versions == null || versions.isEmpty()) {
+      Row newest = newestState.read();
+      if (newest == null) {
         return;
       }
-      Row newest = versions.get(versions.size() - 1);
       if ("d".equals(newest.getString("op"))) {
-        state.clear();
-        compactedState.clear();
+        versions.clear();
+        newestState.clear();
+        settled.clear();
+        appended.clear();
+        floor.clear();
         expiredKeys.inc();
-      } else if (versions.size() > 1) {
-        state.write(new ArrayList<>(List.of(newest)));
-        compactedState.write(true);
-        compacted.inc(versions.size() - 1);
+        return;
+      }
+      // Once per key and TTL, not per event: counting the versions may read them all.
+      long kept = 0;
+      for (CdcPosition unused : versions.keys().read()) {
+        kept++;
+      }
+      if (kept > 1) {
+        CdcPosition at = CdcPosition.of(newest);
+        versions.clear();
+        versions.put(at, newest);
+        settled.write(new ArrayList<>(List.of(at)));
+        appended.clear();
+        floor.write(at);
+        compacted.inc(kept - 1);
       }
     }
 
     @OnTimer("end")
-    public void onEnd(@StateId("versions") ValueState<List<Row>> state, MultiOutputReceiver out) {
-      List<Row> versions = state.read();
-      if (versions == null || versions.isEmpty()) {
+    public void onEnd(
+        @StateId("versions") MapState<CdcPosition, Row> versions,
+        @StateId("newest") ValueState<Row> newestState,
+        MultiOutputReceiver out) {
+      List<Map.Entry<CdcPosition, Row>> sorted = new ArrayList<>();
+      for (Map.Entry<CdcPosition, Row> e : versions.entries().read()) {
+        sorted.add(e);
+      }
+      if (sorted.isEmpty()) {
         return;
       }
-      out.get(changesTag).output(toChange(versions.get(versions.size() - 1)));
-      for (int i = 0; i < versions.size(); i++) {
-        out.get(historyTag).output(toHistory(versions, i));
+      sorted.sort(Map.Entry.comparingByKey()); // once per key, when the input ends
+      Row last = sorted.get(sorted.size() - 1).getValue();
+      out.get(changesTag).output(toChange(last));
+      for (int i = 0; i < sorted.size(); i++) {
+        Row next = i + 1 < sorted.size() ? sorted.get(i + 1).getValue() : null;
+        out.get(historyTag).output(toHistory(sorted.get(i).getValue(), next, next == null));
       }
-      state.clear();
+      versions.clear();
+      newestState.clear();
     }
 
     private Row toChange(Row event) {
@@ -227,28 +337,18 @@ final class CdcHistory {
       return Row.withSchema(changes).addValues(values).build();
     }
 
-    private Row toHistory(List<Row> versions, int i) {
-      Row event = versions.get(i);
-      boolean last = i == versions.size() - 1;
+    /**
+     * The history row of {@code event}, closed by {@code next} (null while none follows); {@code
+     * last} says whether it is the key's newest version.
+     */
+    private Row toHistory(Row event, @Nullable Row next, boolean last) {
       List<Object> values = new ArrayList<>(event.getRow("row").getValues());
       values.add(event.getString("op"));
-      values.add(
-          Cdc.formatPosition(event.getInt64("pos"), event.getInt64("tx"), event.getInt64("seq")));
+      values.add(CdcPosition.of(event).toString());
       values.add(event.getDateTime("source_ts"));
-      values.add(last ? null : versions.get(i + 1).getDateTime("source_ts"));
+      values.add(next == null ? null : next.getDateTime("source_ts"));
       values.add(last && !"d".equals(event.getString("op")));
       return Row.withSchema(history).addValues(values).build();
-    }
-
-    static int compare(Row a, Row b) {
-      int c = Long.compare(a.getInt64("pos"), b.getInt64("pos"));
-      if (c == 0) {
-        c = Long.compare(a.getInt64("tx"), b.getInt64("tx"));
-      }
-      if (c == 0) {
-        c = Long.compare(a.getInt64("seq"), b.getInt64("seq"));
-      }
-      return c;
     }
   }
 
