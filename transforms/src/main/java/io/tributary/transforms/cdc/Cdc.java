@@ -94,15 +94,14 @@ import org.joda.time.Duration;
  * <p><b>Bounded and unbounded.</b> State is kept per primary key in Beam keyed state (all versions
  * seen for the key, one map-state entry each, so an in-order event costs the same however many
  * versions its key has; docs/cdc.md has the layout and its costs), so the result does not depend on
- * arrival order. With {@link Emit#FINAL_STATE}
- * (the default for a bounded input) each key emits once, when the input ends: its final change and
- * its complete history. With {@link Emit#CHANGELOG} (the default for an unbounded input) every
- * accepted event emits at once: a change when it is the key's newest position, and the history
- * versions it created or whose {@code valid_to} it changed. Applying that changelog in order
- * (upsert by primary key; history upserted by primary key and {@code source_position}) yields
- * exactly the final state and history of the bounded run. For a stream that runs for months, {@link
- * Apply#withStateTtl} bounds the state to the newest version per live key (deleted keys are
- * forgotten after the TTL), at the price described there.
+ * arrival order. With {@link Emit#FINAL_STATE} (the default for a bounded input) each key emits
+ * once, when the input ends: its final change and its complete history. With {@link Emit#CHANGELOG}
+ * (the default for an unbounded input) every accepted event emits at once: a change when it is the
+ * key's newest position, and the history versions it created or whose {@code valid_to} it changed.
+ * Applying that changelog in order (upsert by primary key; history upserted by primary key and
+ * {@code source_position}) yields exactly the final state and history of the bounded run. For a
+ * stream that runs for months, {@link Apply#withStateTtl} bounds the state to the newest version
+ * per live key (deleted keys are forgotten after the TTL), at the price described there.
  *
  * <pre>{@code
  * Cdc.Result orders = changeLines.apply("ApplyOrders",
