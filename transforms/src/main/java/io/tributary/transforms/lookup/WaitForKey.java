@@ -358,17 +358,7 @@ final class WaitForKey extends PTransform<PCollection<Row>, PCollection<Row>>
       for (Row h : rows) {
         Instant arrived = new Instant(h.getInt64("arrived_ms").longValue());
         if (left.isEmpty() && !arrived.plus(maxWait).isAfter(now)) {
-          giveUp(
-              h.getRow("row"),
-              new Instant(h.getInt64("timestamp_ms").longValue()),
-              Lookup.NO_MATCH_AFTER_WAIT,
-              "no table row had key '"
-                  + h.getRow("row").getValue(key)
-                  + "' (field '"
-                  + key
-                  + "') within the wait of "
-                  + maxWait,
-              receiver);
+          giveUpHeld(h, "within the wait of " + maxWait, receiver);
         } else {
           left.add(h);
         }
@@ -405,16 +395,7 @@ final class WaitForKey extends PTransform<PCollection<Row>, PCollection<Row>>
         return;
       }
       for (Row h : inOrder(heldRows)) {
-        giveUp(
-            h.getRow("row"),
-            new Instant(h.getInt64("timestamp_ms").longValue()),
-            Lookup.NO_MATCH_AFTER_WAIT,
-            "no table row had key '"
-                + h.getRow("row").getValue(key)
-                + "' (field '"
-                + key
-                + "') when the input ended",
-            receiver);
+        giveUpHeld(h, "when the input ended", receiver);
       }
       clear(heldRows, nextSeq, holdAt, deadlineAt, boundTimer, endTimer);
     }
@@ -461,6 +442,17 @@ final class WaitForKey extends PTransform<PCollection<Row>, PCollection<Row>>
       Row enriched = Row.withSchema(out).addValues(row.getValues()).addValues(added).build();
       counters.out();
       r.get(ENRICHED).outputWithTimestamp(enriched, ts);
+    }
+
+    /** A held row (its arrival record {@code held}) follows the after-rule: no key {@code when}. */
+    private void giveUpHeld(Row held, String when, MultiOutputReceiver receiver) throws Exception {
+      Row row = held.getRow("row");
+      giveUp(
+          row,
+          new Instant(held.getInt64("timestamp_ms").longValue()),
+          Lookup.NO_MATCH_AFTER_WAIT,
+          "no table row had key '" + row.getValue(key) + "' (field '" + key + "') " + when,
+          receiver);
     }
 
     private void giveUp(
