@@ -21,14 +21,15 @@ public final class Testdata {
   private Testdata() {}
 
   /**
-   * For the ITs that start their own cluster and pick their runner themselves: they run in the
-   * {@code it-cluster} failsafe execution of pipelines/pom.xml (two side by side), not once per
-   * runner. Also with {@code -Dit.test=TheIT}, which overrides the executions' includes.
+   * For the ITs that start their own cluster and pick their runner themselves (the drills): they
+   * run once, in the {@code it-direct} failsafe execution of pipelines/pom.xml, which sets {@code
+   * tributary.test.drills} (three forks shared with the Direct ITs), not once per runner. Also with
+   * {@code -Dit.test=TheIT}, which overrides the executions' includes and excludes.
    */
   public static void assumeClusterExecution() {
     org.junit.Assume.assumeTrue(
-        "runs in the it-cluster execution (pipelines/pom.xml)",
-        "cluster".equals(System.getProperty("tributary.test.runner")));
+        "runs in the it-direct execution (pipelines/pom.xml, tributary.test.drills)",
+        Boolean.getBoolean("tributary.test.drills"));
   }
 
   /** The bundled jar of this build (pipelines/target); fails when it was not packaged. */

@@ -312,7 +312,7 @@ public class KafkaOutageIT {
   /** Copies the JobManager's, TaskManager's and broker's logs to pipelines/target/kafka-outage. */
   private static void keepLogs() {
     if (state == null && kafka == null) {
-      return; // skipped (not the it-cluster execution)
+      return; // skipped (not the it-direct execution)
     }
     try {
       Path dir = Testdata.root().resolve("pipelines/target/kafka-outage");

@@ -86,9 +86,6 @@ public class OrdersMartPostgresOutageIT {
 
   @BeforeClass
   public static void startServer() {
-    org.junit.Assume.assumeFalse(
-        "runs per runner, in it-direct and it-flink (pipelines/pom.xml)",
-        "cluster".equals(System.getProperty("tributary.test.runner")));
     pg = Postgres.stoppable();
   }
 
