@@ -7,6 +7,7 @@ import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.privacy.Fingerprint;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -68,10 +69,10 @@ import org.joda.time.Instant;
  * the table is read once, so the result is the static lookup's.
  *
  * <p>The table must have at most one row per key (a current state, such as {@code
- * Cdc.Result#currentState()}); a key held twice fails the run, naming it, rather than picking one
- * row by chance. A table read by {@link #fromTable} holds at most {@link #withMaxRows} rows
- * (default {@value #DEFAULT_MAX_ROWS}): a bigger one fails the read, naming the table and the
- * limit, instead of running workers out of memory.
+ * Cdc.Result#currentState()}); a key held twice fails the run, naming it by fingerprint (below),
+ * rather than picking one row by chance. A table read by {@link #fromTable} holds at most {@link
+ * #withMaxRows} rows (default {@value #DEFAULT_MAX_ROWS}): a bigger one fails the read, naming the
+ * table and the limit, instead of running workers out of memory.
  *
  * <p><b>A row without a match</b> (or with a null key) follows {@link #withMissingKey}: {@link
  * MissingKey#FILL_NULLS} (the default) gives each added field its default, or null when it has
@@ -85,6 +86,15 @@ import org.joda.time.Instant;
  * nullable unless a default is given (or the rule is dead letters, where every row that goes out
  * has a match); the table is read in the global window, so it applies to main input rows of any
  * window.
+ *
+ * <p><b>Keys in messages.</b> Keys are often personal data (customer ids, e-mail addresses, device
+ * ids), so no message, dead letter or exception of the lookup holds a key value: it names the key
+ * field and a fingerprint of the value, {@code sha256:} and the first 12 hex digits of the SHA-256
+ * of its string form ({@link io.tributary.transforms.privacy.Fingerprint#of}), e.g. {@code no table
+ * row has key sha256:2cf24dba5fb0 (field 'device_id')}. To tell whether a suspect value is the one
+ * meant, compute its fingerprint: {@code printf %s 'hello' | sha256sum | cut -c1-12} gives {@code
+ * 2cf24dba5fb0}. A dead letter's payload is the row itself, unchanged: scrub payloads with the
+ * pipeline's privacy policy.
  *
  * <p>Why a side input and not Beam's {@code Join} (a CoGroupByKey on both sides): the table is
  * small and the main input keeps its windows, order and timestamps, with no shuffle of it.
@@ -569,6 +579,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     LookupFn fn =
         new LookupFn(
             key,
+            tableKey,
             out,
             multimap,
             snapshot,
@@ -811,12 +822,22 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
             throw new IllegalStateException(
                 "Lookup: table '"
                     + table.name()
-                    + "' has more than one row with key '"
-                    + k
-                    + "'; a lookup table needs one row per key");
+                    + "' has more than one row with "
+                    + keyText(key, k)
+                    + "; a lookup table needs one row per key");
           }
         });
     return rows;
+  }
+
+  /**
+   * How a message names a key value: by its field and {@link Fingerprint#of fingerprint}, {@code
+   * key sha256:1a2b3c4d5e6f (field 'device_id')}, never the value itself (keys are often customer
+   * ids, e-mail addresses, device ids). An operator holding a suspect value computes the same
+   * fingerprint with {@code printf %s 'the value' | sha256sum | cut -c1-12}.
+   */
+  static String keyText(String field, Object value) {
+    return "key " + Fingerprint.of(value) + " (field '" + field + "')";
   }
 
   /** Keeps the snapshot read at the newest tick. */
@@ -865,6 +886,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     static final TupleTag<Row> ENRICHED = new TupleTag<Row>() {};
 
     private final String key;
+    private final String tableKey;
     private final Schema out;
     private final @Nullable PCollectionView<Map<String, Iterable<Row>>> multimap;
     private final @Nullable PCollectionView<Map<String, Row>> snapshot;
@@ -876,6 +898,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
 
     LookupFn(
         String key,
+        String tableKey,
         Schema out,
         @Nullable PCollectionView<Map<String, Iterable<Row>>> multimap,
         @Nullable PCollectionView<Map<String, Row>> snapshot,
@@ -884,6 +907,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
         @Nullable String stage,
         BadRecordRouter router) {
       this.key = key;
+      this.tableKey = tableKey;
       this.out = out;
       this.multimap = multimap;
       this.snapshot = snapshot;
@@ -922,7 +946,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
                 NO_MATCH,
                 k == null
                     ? "the key field '" + key + "' is null"
-                    : "no table row has key '" + k + "' (field '" + key + "')"));
+                    : "no table row has " + keyText(key, k)));
         return;
       } else {
         b.addValues(fallback);
@@ -945,9 +969,9 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
       Row match = it.next();
       if (it.hasNext()) {
         throw new IllegalStateException(
-            "Lookup: the table has more than one row with key '"
-                + k
-                + "'; a lookup table needs one row per key");
+            "Lookup: the table has more than one row with "
+                + keyText(tableKey, k)
+                + "; a lookup table needs one row per key");
       }
       return match;
     }

@@ -77,7 +77,9 @@ public class LookupTest {
                 .by("product_id")
                 .withField("category"));
     PipelineExecutionException e = assertThrows(PipelineExecutionException.class, () -> p.run());
-    assertThat(e.getMessage(), containsString("more than one row with key 'p1'"));
+    assertThat(
+        e.getMessage(),
+        containsString("more than one row with key sha256:f64551fcd6f0 (field 'product_id')"));
   }
 
   @Test
