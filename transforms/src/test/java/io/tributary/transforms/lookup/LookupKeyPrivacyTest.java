@@ -84,9 +84,26 @@ public class LookupKeyPrivacyTest {
     }
   }
 
-  private void assertFailuresNameOnlyTheFingerprint(
-      PCollection<String> failures, String reason, String verb) {
-    PAssert.that(failures)
+  @Test
+  public void theFingerprintIsSha256OfTheStringForm() {
+    assertEquals(EMAIL_PRINT, Fingerprint.of(EMAIL));
+    assertEquals(MISSING_PRINT, Fingerprint.of(MISSING));
+    // A number's string form: printf %s 42 | sha256sum | cut -c1-12
+    assertEquals("sha256:73475cb40a56", Fingerprint.of(42L));
+    assertEquals(
+        "key " + EMAIL_PRINT + " (field 'email')", Lookup.keyText("email", (Object) EMAIL));
+  }
+
+  /**
+   * Runs {@code lookup}, by e-mail adding the tier, on the orders with dead letters: the one of the
+   * order whose key the table lacks has the reason and the key's fingerprint, and no key value.
+   */
+  private void runAndCheckTheDeadLetter(Lookup lookup, String reason, String verb) {
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new FailureText());
+    orders().apply(lookup.by("email").withField("tier").withBadRecordErrorHandler(handler));
+    handler.close();
+    PAssert.that(handler.getOutput())
         .satisfies(
             all -> {
               int n = 0;
@@ -102,76 +119,53 @@ public class LookupKeyPrivacyTest {
               assertEquals(1, n);
               return null;
             });
+    p.run().waitUntilFinish();
   }
 
-  @Test
-  public void theFingerprintIsSha256OfTheStringForm() {
-    assertEquals(EMAIL_PRINT, Fingerprint.of(EMAIL));
-    assertEquals(MISSING_PRINT, Fingerprint.of(MISSING));
-    // A number's string form: printf %s 42 | sha256sum | cut -c1-12
-    assertEquals("sha256:73475cb40a56", Fingerprint.of(42L));
-    assertEquals(
-        "key " + EMAIL_PRINT + " (field 'email')", Lookup.keyText("email", (Object) EMAIL));
+  /** The table of customers: {@code EMAIL} only. */
+  private static RowsTable customers() {
+    return new RowsTable("customers", CUSTOMER, List.of(customer(EMAIL, "gold")));
   }
 
   @Test
   public void aDeadLetterForAMissingKeyHoldsNoKeyValue() {
-    BadRecordErrorHandler<PCollection<String>> handler =
-        p.registerBadRecordErrorHandler(new FailureText());
-    orders()
-        .apply(
-            Lookup.fromTable(new RowsTable("customers", CUSTOMER, List.of(customer(EMAIL, "gold"))))
-                .by("email")
-                .withField("tier")
-                .withMissingKey(MissingKey.DEAD_LETTER)
-                .withBadRecordErrorHandler(handler));
-    handler.close();
-    assertFailuresNameOnlyTheFingerprint(handler.getOutput(), Lookup.NO_MATCH, "has");
-    p.run().waitUntilFinish();
+    runAndCheckTheDeadLetter(
+        Lookup.fromTable(customers()).withMissingKey(MissingKey.DEAD_LETTER),
+        Lookup.NO_MATCH,
+        "has");
   }
 
   @Test
   public void aDeadLetterOfTheStaticTableHoldsNoKeyValue() {
-    BadRecordErrorHandler<PCollection<String>> handler =
-        p.registerBadRecordErrorHandler(new FailureText());
-    orders()
-        .apply(
-            Lookup.from(
-                    p.apply(
-                        "Customers", Create.of(customer(EMAIL, "gold")).withRowSchema(CUSTOMER)))
-                .by("email")
-                .withField("tier")
-                .withMissingKey(MissingKey.DEAD_LETTER)
-                .withBadRecordErrorHandler(handler));
-    handler.close();
-    assertFailuresNameOnlyTheFingerprint(handler.getOutput(), Lookup.NO_MATCH, "has");
-    p.run().waitUntilFinish();
+    runAndCheckTheDeadLetter(
+        Lookup.from(
+                p.apply("Customers", Create.of(customer(EMAIL, "gold")).withRowSchema(CUSTOMER)))
+            .withMissingKey(MissingKey.DEAD_LETTER),
+        Lookup.NO_MATCH,
+        "has");
   }
 
   @Test
   public void aDeadLetterAfterTheWaitHoldsNoKeyValue() {
-    BadRecordErrorHandler<PCollection<String>> handler =
-        p.registerBadRecordErrorHandler(new FailureText());
-    orders()
-        .apply(
-            Lookup.fromTable(new RowsTable("customers", CUSTOMER, List.of(customer(EMAIL, "gold"))))
-                .by("email")
-                .withField("tier")
-                .withRefresh(Duration.standardSeconds(10))
-                .withMissingKey(MissingKey.WAIT)
-                .withMaxWait(Duration.standardHours(1))
-                .withBadRecordErrorHandler(handler));
-    handler.close();
-    assertFailuresNameOnlyTheFingerprint(handler.getOutput(), Lookup.NO_MATCH_AFTER_WAIT, "had");
-    p.run().waitUntilFinish();
+    runAndCheckTheDeadLetter(
+        Lookup.fromTable(customers())
+            .withRefresh(Duration.standardSeconds(10))
+            .withMissingKey(MissingKey.WAIT)
+            .withMaxWait(Duration.standardHours(1)),
+        Lookup.NO_MATCH_AFTER_WAIT,
+        "had");
   }
 
-  /** The failure of a run, with every cause and stack trace, as one text. */
-  private String failureOfRun() {
+  /**
+   * The run fails with {@code expected} in its failure (every cause and stack trace), which holds
+   * no key value.
+   */
+  private void assertTheRunFailsWith(String expected) {
     PipelineExecutionException e = assertThrows(PipelineExecutionException.class, () -> p.run());
     StringWriter text = new StringWriter();
     e.printStackTrace(new PrintWriter(text));
-    return text.toString();
+    assertThat(text.toString(), not(containsString(EMAIL)));
+    assertThat(text.toString(), containsString(expected));
   }
 
   @Test
@@ -185,14 +179,8 @@ public class LookupKeyPrivacyTest {
                         List.of(customer(EMAIL, "gold"), customer(EMAIL, "silver"))))
                 .by("email")
                 .withField("tier"));
-    String failure = failureOfRun();
-    assertThat(failure, not(containsString(EMAIL)));
-    assertThat(
-        failure,
-        containsString(
-            "table 'customers' has more than one row with key "
-                + EMAIL_PRINT
-                + " (field 'email')"));
+    assertTheRunFailsWith(
+        "table 'customers' has more than one row with key " + EMAIL_PRINT + " (field 'email')");
   }
 
   @Test
@@ -206,11 +194,7 @@ public class LookupKeyPrivacyTest {
                             .withRowSchema(CUSTOMER)))
                 .by("email")
                 .withField("tier"));
-    String failure = failureOfRun();
-    assertThat(failure, not(containsString(EMAIL)));
-    assertThat(
-        failure,
-        containsString(
-            "the table has more than one row with key " + EMAIL_PRINT + " (field 'email')"));
+    assertTheRunFailsWith(
+        "the table has more than one row with key " + EMAIL_PRINT + " (field 'email')");
   }
 }
