@@ -27,12 +27,10 @@ import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.LiveMetrics;
+import io.tributary.transforms.privacy.Fingerprint;
 import java.io.IOException;
 import java.io.Serializable;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.DateTimeException;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -204,7 +202,7 @@ public final class HardenedJson implements Serializable {
             + "; the dead letter keeps the first "
             + limits.keptPayloadBytes()
             + " bytes; sha-256 of the full record: "
-            + sha256Hex(text));
+            + Fingerprint.sha256Hex(text));
   }
 
   /** The first {@link RecordLimits#keptPayloadBytes()} bytes of {@code text}, whole characters. */
@@ -250,20 +248,6 @@ public final class HardenedJson implements Serializable {
     }
     // Lone surrogates are written as '?' by Java's encoder; counting 3 only over-estimates.
     return 3;
-  }
-
-  private static String sha256Hex(String text) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      StringBuilder hex = new StringBuilder(digest.length * 2);
-      for (byte b : digest) {
-        hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-      }
-      return hex.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
   }
 
   // ---------------------------------------------------------------------------------------------

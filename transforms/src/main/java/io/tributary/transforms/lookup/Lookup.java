@@ -2,14 +2,17 @@ package io.tributary.transforms.lookup;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
+import com.google.auto.value.AutoValue;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.privacy.Fingerprint;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -68,10 +71,10 @@ import org.joda.time.Instant;
  * the table is read once, so the result is the static lookup's.
  *
  * <p>The table must have at most one row per key (a current state, such as {@code
- * Cdc.Result#currentState()}); a key held twice fails the run, naming it, rather than picking one
- * row by chance. A table read by {@link #fromTable} holds at most {@link #withMaxRows} rows
- * (default {@value #DEFAULT_MAX_ROWS}): a bigger one fails the read, naming the table and the
- * limit, instead of running workers out of memory.
+ * Cdc.Result#currentState()}); a key held twice fails the run, naming it by fingerprint (below),
+ * rather than picking one row by chance. A table read by {@link #fromTable} holds at most {@link
+ * #withMaxRows} rows (default {@value #DEFAULT_MAX_ROWS}): a bigger one fails the read, naming the
+ * table and the limit, instead of running workers out of memory.
  *
  * <p><b>A row without a match</b> (or with a null key) follows {@link #withMissingKey}: {@link
  * MissingKey#FILL_NULLS} (the default) gives each added field its default, or null when it has
@@ -85,6 +88,19 @@ import org.joda.time.Instant;
  * nullable unless a default is given (or the rule is dead letters, where every row that goes out
  * has a match); the table is read in the global window, so it applies to main input rows of any
  * window.
+ *
+ * <p><b>Keys in messages.</b> Keys are often personal data (customer ids, e-mail addresses, device
+ * ids), so no message of the lookup (a dead letter's failure, a log line, an exception) holds a key
+ * value: it names the key field and a fingerprint of the value, {@code sha256:} and the first 12
+ * hex digits of the SHA-256 of its string form ({@link
+ * io.tributary.transforms.privacy.Fingerprint#of}), e.g. {@code no table row has key
+ * sha256:f0b8e894c1e3 (field 'device_id')} for device {@code d9}. To tell whether a suspect value
+ * is the one meant, compute its fingerprint: {@code printf %s 'd9' | sha256sum | cut -c1-12} gives
+ * {@code f0b8e894c1e3}. A dead letter's payload is the row itself, unchanged: scrub payloads with
+ * the pipeline's privacy policy.
+ *
+ * <p>A {@code Lookup} is immutable: each {@code by} and {@code with...} call returns a changed
+ * copy, so one configured lookup can be the base of several.
  *
  * <p>Why a side input and not Beam's {@code Join} (a CoGroupByKey on both sides): the table is
  * small and the main input keeps its windows, order and timestamps, with no shuffle of it.
@@ -105,7 +121,8 @@ import org.joda.time.Instant;
  *         .withBadRecordErrorHandler(handler));
  * }</pre>
  */
-public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>> {
+@AutoValue
+public abstract class Lookup extends PTransform<PCollection<Row>, PCollection<Row>> {
   /** The reason of a row rejected because its key has no row in the table. */
   public static final String NO_MATCH = "no_match";
 
@@ -121,75 +138,97 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
   /** Rows a {@link ReferenceTable} may hold unless {@link #withMaxRows} says otherwise. */
   public static final long DEFAULT_MAX_ROWS = 1_000_000L;
 
-  private final @Nullable PCollection<Row> table;
-  private final @Nullable ReferenceTable source;
-  private final @Nullable String key;
-  private final @Nullable String tableKey;
-  private final List<String> fields;
-  private final Map<String, String> defaults;
-  private final MissingKey onMissing;
-  private final @Nullable String stageName;
-  private final ErrorHandler<BadRecord, ?> handler;
-  private final @Nullable Duration refresh;
-  private final @Nullable Instant refreshUntil;
-  private final long maxRows;
-  private final @Nullable Duration maxWait;
-  private final @Nullable MissingKey afterWait;
-  private final @Nullable PCollection<Instant> refreshTicks;
+  /** The table as a collection ({@link #from}), or null. */
+  abstract @Nullable PCollection<Row> table();
 
-  private Lookup(
-      @Nullable PCollection<Row> table,
-      @Nullable ReferenceTable source,
-      @Nullable String key,
-      @Nullable String tableKey,
-      List<String> fields,
-      Map<String, String> defaults,
-      MissingKey onMissing,
-      @Nullable String stageName,
-      ErrorHandler<BadRecord, ?> handler,
-      @Nullable Duration refresh,
-      @Nullable Instant refreshUntil,
-      long maxRows,
-      @Nullable Duration maxWait,
-      @Nullable MissingKey afterWait,
-      @Nullable PCollection<Instant> refreshTicks) {
-    this.table = table;
-    this.source = source;
-    this.key = key;
-    this.tableKey = tableKey;
-    this.fields = List.copyOf(fields);
-    this.defaults = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(defaults));
-    this.onMissing = onMissing;
-    this.stageName = stageName;
-    this.handler = handler;
-    this.refresh = refresh;
-    this.refreshUntil = refreshUntil;
-    this.maxRows = maxRows;
-    this.maxWait = maxWait;
-    this.afterWait = afterWait;
-    this.refreshTicks = refreshTicks;
+  /** The table as a snapshot source ({@link #fromTable}), or null. */
+  abstract @Nullable ReferenceTable source();
+
+  /** The input's key field ({@link #by}); required by {@link #expand}. */
+  abstract @Nullable String key();
+
+  /** The table's key field ({@link #by}). */
+  abstract @Nullable String tableKey();
+
+  /** The added fields, in order ({@link #withField}); at least one is required. */
+  abstract List<String> fields();
+
+  /** The text of an added field's value when no row matches, by field ({@link #withDefault}). */
+  abstract Map<String, String> defaults();
+
+  abstract MissingKey onMissing();
+
+  abstract @Nullable String stageName();
+
+  abstract ErrorHandler<BadRecord, ?> handler();
+
+  abstract @Nullable Duration refresh();
+
+  abstract @Nullable Instant refreshUntil();
+
+  abstract long maxRows();
+
+  abstract @Nullable Duration maxWait();
+
+  abstract @Nullable MissingKey afterWait();
+
+  abstract @Nullable PCollection<Instant> refreshTicks();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setTable(@Nullable PCollection<Row> table);
+
+    abstract Builder setSource(@Nullable ReferenceTable source);
+
+    abstract Builder setKey(@Nullable String key);
+
+    abstract Builder setTableKey(@Nullable String tableKey);
+
+    abstract Builder setFields(List<String> fields);
+
+    abstract Builder setDefaults(Map<String, String> defaults);
+
+    abstract Builder setOnMissing(MissingKey onMissing);
+
+    abstract Builder setStageName(@Nullable String stageName);
+
+    abstract Builder setHandler(ErrorHandler<BadRecord, ?> handler);
+
+    abstract Builder setRefresh(@Nullable Duration refresh);
+
+    abstract Builder setRefreshUntil(@Nullable Instant refreshUntil);
+
+    abstract Builder setMaxRows(long maxRows);
+
+    abstract Builder setMaxWait(@Nullable Duration maxWait);
+
+    abstract Builder setAfterWait(@Nullable MissingKey afterWait);
+
+    abstract Builder setRefreshTicks(@Nullable PCollection<Instant> refreshTicks);
+
+    abstract Lookup build();
+  }
+
+  /** Only AutoValue's class extends it; build one with {@link #from} or {@link #fromTable}. */
+  Lookup() {}
+
+  /** The defaults: no key or field yet, filled nulls, the default error handler. */
+  private static Builder builder() {
+    return new AutoValue_Lookup.Builder()
+        .setFields(List.of())
+        .setDefaults(Map.of())
+        .setOnMissing(MissingKey.FILL_NULLS)
+        .setHandler(DeadLetters.defaultHandler())
+        .setMaxRows(DEFAULT_MAX_ROWS);
   }
 
   /** Looks rows up in {@code table}, a collection with a schema; set the key with {@link #by}. */
   public static Lookup from(PCollection<Row> table) {
     checkArgument(table != null, "Lookup.from: table must not be null");
     checkArgument(table.hasSchema(), "Lookup.from: the table %s has no schema", table);
-    return new Lookup(
-        table,
-        null,
-        null,
-        null,
-        List.of(),
-        Map.of(),
-        MissingKey.FILL_NULLS,
-        null,
-        DeadLetters.defaultHandler(),
-        null,
-        null,
-        DEFAULT_MAX_ROWS,
-        null,
-        null,
-        null);
+    return builder().setTable(table).build();
   }
 
   /**
@@ -200,92 +239,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     checkArgument(table != null, "Lookup.fromTable: table must not be null");
     checkArgument(
         table.schema() != null, "Lookup.fromTable: table '%s' has no schema", table.name());
-    return new Lookup(
-        null,
-        table,
-        null,
-        null,
-        List.of(),
-        Map.of(),
-        MissingKey.FILL_NULLS,
-        null,
-        DeadLetters.defaultHandler(),
-        null,
-        null,
-        DEFAULT_MAX_ROWS,
-        null,
-        null,
-        null);
-  }
-
-  private Lookup with(
-      @Nullable String key,
-      @Nullable String tableKey,
-      List<String> fields,
-      Map<String, String> defaults) {
-    return new Lookup(
-        table,
-        source,
-        key,
-        tableKey,
-        fields,
-        defaults,
-        onMissing,
-        stageName,
-        handler,
-        refresh,
-        refreshUntil,
-        maxRows,
-        maxWait,
-        afterWait,
-        refreshTicks);
-  }
-
-  private Lookup with(
-      MissingKey onMissing,
-      @Nullable String stageName,
-      ErrorHandler<BadRecord, ?> handler,
-      @Nullable Duration refresh,
-      @Nullable Instant refreshUntil,
-      long maxRows) {
-    return new Lookup(
-        table,
-        source,
-        key,
-        tableKey,
-        fields,
-        defaults,
-        onMissing,
-        stageName,
-        handler,
-        refresh,
-        refreshUntil,
-        maxRows,
-        maxWait,
-        afterWait,
-        refreshTicks);
-  }
-
-  private Lookup withWait(
-      @Nullable Duration maxWait,
-      @Nullable MissingKey afterWait,
-      @Nullable PCollection<Instant> refreshTicks) {
-    return new Lookup(
-        table,
-        source,
-        key,
-        tableKey,
-        fields,
-        defaults,
-        onMissing,
-        stageName,
-        handler,
-        refresh,
-        refreshUntil,
-        maxRows,
-        maxWait,
-        afterWait,
-        refreshTicks);
+    return builder().setSource(table).build();
   }
 
   /** The key: field {@code field} of the input and of the table. Required. */
@@ -298,16 +252,16 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     checkArgument(field != null && !field.isEmpty(), "Lookup.by: field must not be empty");
     checkArgument(
         tableField != null && !tableField.isEmpty(), "Lookup.by: tableField must not be empty");
-    return with(field, tableField, fields, defaults);
+    return toBuilder().setKey(field).setTableKey(tableField).build();
   }
 
   /** Adds the table's field {@code field} to each row, after the input's fields. */
   public Lookup withField(String field) {
     checkArgument(field != null && !field.isEmpty(), "Lookup.withField: field must not be empty");
-    checkArgument(!fields.contains(field), "Lookup.withField: field '%s' is added twice", field);
-    List<String> all = new ArrayList<>(fields);
+    checkArgument(!fields().contains(field), "Lookup.withField: field '%s' is added twice", field);
+    List<String> all = new ArrayList<>(fields());
     all.add(field);
-    return with(key, tableKey, all, defaults);
+    return toBuilder().setFields(List.copyOf(all)).build();
   }
 
   /**
@@ -316,19 +270,19 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
    */
   public Lookup withDefault(String field, String value) {
     checkArgument(
-        fields.contains(field),
+        fields().contains(field),
         "Lookup.withDefault: '%s' is not an added field (withField)",
         field);
     checkArgument(value != null, "Lookup.withDefault: value must not be null");
-    Map<String, String> all = new LinkedHashMap<>(defaults);
+    Map<String, String> all = new LinkedHashMap<>(defaults());
     all.put(field, value);
-    return with(key, tableKey, fields, all);
+    return toBuilder().setDefaults(Collections.unmodifiableMap(all)).build();
   }
 
   /** What to do with a row whose key has no row in the table ({@link MissingKey#FILL_NULLS}). */
   public Lookup withMissingKey(MissingKey rule) {
     checkArgument(rule != null, "Lookup.withMissingKey: rule must not be null");
-    return with(rule, stageName, handler, refresh, refreshUntil, maxRows);
+    return toBuilder().setOnMissing(rule).build();
   }
 
   /**
@@ -337,19 +291,13 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
    * named {@value #STAGE} and one that fills nulls is not counted.
    */
   public Lookup withStageName(String name) {
-    return with(
-        onMissing,
-        AccountedStage.checkName(name, "Lookup.withStageName"),
-        handler,
-        refresh,
-        refreshUntil,
-        maxRows);
+    return toBuilder().setStageName(AccountedStage.checkName(name, "Lookup.withStageName")).build();
   }
 
   /** Sends rows without a match ({@link MissingKey#DEAD_LETTER}) to {@code handler}. */
   public Lookup withBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler) {
     checkArgument(handler != null, "Lookup.withBadRecordErrorHandler: handler must not be null");
-    return with(onMissing, stageName, handler, refresh, refreshUntil, maxRows);
+    return toBuilder().setHandler(handler).build();
   }
 
   /**
@@ -357,17 +305,17 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
    * it once). A row is enriched from a snapshot at most {@code period} plus one read old.
    */
   public Lookup withRefresh(Duration period) {
-    checkArgument(source != null, "Lookup.withRefresh: needs a table read by Lookup.fromTable");
+    checkArgument(source() != null, "Lookup.withRefresh: needs a table read by Lookup.fromTable");
     checkArgument(
         period != null && period.getMillis() >= 1000,
         "Lookup.withRefresh: period must be at least 1 second, got %s",
         period);
-    return with(onMissing, stageName, handler, period, refreshUntil, maxRows);
+    return toBuilder().setRefresh(period).build();
   }
 
   /** Stops refreshing at {@code stop}, so a test's unbounded pipeline can finish. */
   Lookup withRefreshUntil(Instant stop) {
-    return with(onMissing, stageName, handler, refresh, stop, maxRows);
+    return toBuilder().setRefreshUntil(stop).build();
   }
 
   /**
@@ -375,9 +323,9 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
    * worker holds the whole table in memory, so a bigger one fails the read, naming the table.
    */
   public Lookup withMaxRows(long max) {
-    checkArgument(source != null, "Lookup.withMaxRows: needs a table read by Lookup.fromTable");
+    checkArgument(source() != null, "Lookup.withMaxRows: needs a table read by Lookup.fromTable");
     checkArgument(max > 0, "Lookup.withMaxRows: max must be > 0, got %s", max);
-    return with(onMissing, stageName, handler, refresh, refreshUntil, max);
+    return toBuilder().setMaxRows(max).build();
   }
 
   /**
@@ -389,7 +337,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
         bound != null && bound.getMillis() > 0,
         "Lookup.withMaxWait: bound must be > 0, got %s",
         bound);
-    return withWait(bound, afterWait, refreshTicks);
+    return toBuilder().setMaxWait(bound).build();
   }
 
   /**
@@ -402,7 +350,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
         rule == MissingKey.DEAD_LETTER || rule == MissingKey.FILL_NULLS,
         "Lookup.withAfterWait: rule must be DEAD_LETTER or FILL_NULLS, got %s",
         rule);
-    return withWait(maxWait, rule, refreshTicks);
+    return toBuilder().setAfterWait(rule).build();
   }
 
   /**
@@ -410,59 +358,64 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
    * reads against its {@code TestStream} of rows; the ticks' millis order the snapshots.
    */
   Lookup withRefreshTicks(PCollection<Instant> ticks) {
-    return withWait(maxWait, afterWait, ticks);
+    return toBuilder().setRefreshTicks(ticks).build();
   }
 
   /** The rule a row without a match finally follows: its own, or after waiting. */
   private MissingKey finalRule() {
-    if (onMissing != MissingKey.WAIT) {
-      return onMissing;
+    if (onMissing() != MissingKey.WAIT) {
+      return onMissing();
     }
-    return afterWait == null ? MissingKey.DEAD_LETTER : afterWait;
+    return afterWait() == null ? MissingKey.DEAD_LETTER : afterWait();
   }
 
   private Schema tableSchema() {
-    return table != null ? table.getSchema() : source.schema();
+    return table() != null ? table().getSchema() : source().schema();
+  }
+
+  /** The stage name of an accounted lookup: its own, or {@value #STAGE}. */
+  private String stage() {
+    return stageName() == null ? STAGE : stageName();
   }
 
   private boolean accounted() {
-    return onMissing != MissingKey.FILL_NULLS || stageName != null;
+    return onMissing() != MissingKey.FILL_NULLS || stageName() != null;
   }
 
   /** The schema of the output for rows of {@code input}: its fields, then the added ones. */
   public Schema outputSchema(Schema input) {
-    checkArgument(key != null, "Lookup: by() is required");
-    checkArgument(!fields.isEmpty(), "Lookup: withField() is required");
+    checkArgument(key() != null, "Lookup: by() is required");
+    checkArgument(!fields().isEmpty(), "Lookup: withField() is required");
     checkWait();
     checkArgument(
-        finalRule() == MissingKey.FILL_NULLS || defaults.isEmpty(),
+        finalRule() == MissingKey.FILL_NULLS || defaults().isEmpty(),
         "Lookup.withDefault: defaults apply to missing keys only with MissingKey.FILL_NULLS (or WAIT"
             + " with withAfterWait(FILL_NULLS)), the rule is %s",
-        onMissing);
+        onMissing());
     Schema t = tableSchema();
     checkArgument(
-        input.hasField(key),
+        input.hasField(key()),
         "Lookup.by: the input has no field '%s'; its fields are %s",
-        key,
+        key(),
         input.getFieldNames());
     checkArgument(
-        t.hasField(tableKey),
+        t.hasField(tableKey()),
         "Lookup.by: the table has no field '%s'; its fields are %s",
-        tableKey,
+        tableKey(),
         t.getFieldNames());
-    TypeName in = input.getField(key).getType().getTypeName();
-    TypeName tk = t.getField(tableKey).getType().getTypeName();
+    TypeName in = input.getField(key()).getType().getTypeName();
+    TypeName tk = t.getField(tableKey()).getType().getTypeName();
     checkArgument(
         in == tk && KEY_TYPES.contains(in),
         "Lookup.by: the keys must be of one type among %s; the input's '%s' is %s, the table's"
             + " '%s' is %s",
         KEY_TYPES,
-        key,
+        key(),
         in,
-        tableKey,
+        tableKey(),
         tk);
     Schema.Builder b = Schema.builder().addFields(input.getFields());
-    for (String f : fields) {
+    for (String f : fields()) {
       checkArgument(
           t.hasField(f),
           "Lookup.withField: the table has no field '%s'; its fields are %s",
@@ -473,7 +426,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
           "Lookup.withField: the input already has a field '%s'; rename one of them first",
           f);
       FieldType type = t.getField(f).getType();
-      String d = defaults.get(f);
+      String d = defaults().get(f);
       if (d == null && finalRule() == MissingKey.FILL_NULLS) {
         type = type.withNullable(true);
       } else if (d != null) {
@@ -486,31 +439,31 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
 
   /** The settings of {@link MissingKey#WAIT} are all there, or none is. */
   private void checkWait() {
-    if (onMissing != MissingKey.WAIT) {
+    if (onMissing() != MissingKey.WAIT) {
       checkArgument(
-          maxWait == null,
+          maxWait() == null,
           "Lookup.withMaxWait: applies to MissingKey.WAIT only, the rule is %s",
-          onMissing);
+          onMissing());
       checkArgument(
-          afterWait == null,
+          afterWait() == null,
           "Lookup.withAfterWait: applies to MissingKey.WAIT only, the rule is %s",
-          onMissing);
+          onMissing());
       return;
     }
     checkArgument(
-        refresh != null,
+        refresh() != null,
         "Lookup.withMissingKey(MissingKey.WAIT): needs withRefresh(period) on a table read by"
             + " Lookup.fromTable; a table that is never re-read cannot gain the key");
     checkArgument(
-        maxWait != null,
+        maxWait() != null,
         "Lookup.withMissingKey(MissingKey.WAIT): needs withMaxWait(bound), how long a row may wait"
             + " for its key");
     checkArgument(
-        !maxWait.isShorterThan(refresh),
+        !maxWait().isShorterThan(refresh()),
         "Lookup.withMaxWait: bound %s is shorter than the refresh period %s; a row would give up"
             + " before the table is re-read",
-        maxWait,
-        refresh);
+        maxWait(),
+        refresh());
   }
 
   private static final Set<TypeName> KEY_TYPES =
@@ -520,18 +473,18 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
   public PCollection<Row> expand(PCollection<Row> input) {
     Schema out = outputSchema(input.getSchema());
     Schema.Builder vb = Schema.builder();
-    for (String f : fields) {
+    for (String f : fields()) {
       vb.addField(Field.of(f, tableSchema().getField(f).getType()));
     }
     Schema valueSchema = vb.build();
-    String tk = tableKey;
-    List<String> added = fields;
+    String tk = tableKey();
+    List<String> added = fields();
     PCollectionView<Map<String, Iterable<Row>>> multimap = null;
     PCollectionView<Map<String, Row>> snapshot = null;
     PCollection<KV<Long, Map<String, Row>>> reads = null;
-    if (table != null) {
+    if (table() != null) {
       multimap =
-          table
+          table()
               .apply("TableGlobalWindow", Window.<Row>into(new GlobalWindows()))
               .apply("KeyTable", ParDo.of(new KeyTableFn(tk, added, valueSchema)))
               .setCoder(KvCoder.of(StringUtf8Coder.of(), RowCoder.of(valueSchema)))
@@ -541,12 +494,12 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
       snapshot = newest(reads);
     }
     List<Object> fallback = new ArrayList<>();
-    for (String f : fields) {
-      String d = defaults.get(f);
+    for (String f : fields()) {
+      String d = defaults().get(f);
       fallback.add(
           d == null ? null : parseDefault("Lookup.withDefault", d, out.getField(f).getType(), f));
     }
-    if (onMissing == MissingKey.WAIT) {
+    if (onMissing() == MissingKey.WAIT) {
       checkArgument(
           input.getWindowingStrategy().getWindowFn() instanceof GlobalWindows,
           "Lookup.withMissingKey(MissingKey.WAIT): the input must be in the global window (apply"
@@ -555,34 +508,35 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
       return input.apply(
           "Lookup",
           new WaitForKey(
-              key,
+              key(),
               out,
               valueSchema,
               reads,
               snapshot,
               fallback,
               finalRule(),
-              maxWait,
-              stageName == null ? STAGE : stageName,
-              handler));
+              maxWait(),
+              stage(),
+              handler()));
     }
     LookupFn fn =
         new LookupFn(
-            key,
+            key(),
+            tableKey(),
             out,
             multimap,
             snapshot,
             fallback,
-            onMissing,
-            accounted() ? (stageName == null ? STAGE : stageName) : null,
-            DeadLetters.routerFor(handler));
+            onMissing(),
+            accounted() ? stage() : null,
+            DeadLetters.routerFor(handler()));
     if (!accounted()) {
       // Filling nulls rejects nothing: the bad-record output stays empty and only needs a coder.
       PCollectionTuple result = input.apply("Lookup", fn.parDo());
       result.get(BadRecordRouter.BAD_RECORD_TAG).setCoder(BadRecord.getCoder(input.getPipeline()));
       return result.get(LookupFn.ENRICHED).setRowSchema(out);
     }
-    return input.apply("Lookup", new Enrich(fn, out, handler));
+    return input.apply("Lookup", new Enrich(fn, out, handler()));
   }
 
   /**
@@ -594,19 +548,20 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
       PCollection<Row> input, Schema valueSchema) {
     Pipeline p = input.getPipeline();
     PCollection<Instant> ticks;
-    if (refreshTicks != null) {
+    if (refreshTicks() != null) {
       ticks =
-          refreshTicks.apply(
-              "EveryTick",
-              Window.<Instant>into(new GlobalWindows())
-                  .triggering(Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane()))
-                  .discardingFiredPanes());
-    } else if (input.isBounded() == PCollection.IsBounded.BOUNDED || refresh == null) {
+          refreshTicks()
+              .apply(
+                  "EveryTick",
+                  Window.<Instant>into(new GlobalWindows())
+                      .triggering(Repeatedly.forever(AfterProcessingTime.pastFirstElementInPane()))
+                      .discardingFiredPanes());
+    } else if (input.isBounded() == PCollection.IsBounded.BOUNDED || refresh() == null) {
       ticks = p.apply("ReadOnce", Create.of(new Instant(0L)).withCoder(InstantCoder.of()));
     } else {
-      PeriodicImpulse impulse = PeriodicImpulse.create().withInterval(refresh);
-      if (refreshUntil != null) {
-        impulse = impulse.stopAt(refreshUntil);
+      PeriodicImpulse impulse = PeriodicImpulse.create().withInterval(refresh());
+      if (refreshUntil() != null) {
+        impulse = impulse.stopAt(refreshUntil());
       }
       ticks =
           p.apply("RefreshTicks", impulse)
@@ -619,7 +574,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     return ticks
         .apply(
             "ReadTable",
-            ParDo.of(new ReadSnapshotFn(source, tableKey, fields, valueSchema, maxRows)))
+            ParDo.of(new ReadSnapshotFn(source(), tableKey(), fields(), valueSchema, maxRows())))
         .setCoder(
             KvCoder.of(
                 VarLongCoder.of(), MapCoder.of(StringUtf8Coder.of(), RowCoder.of(valueSchema))));
@@ -669,27 +624,27 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .addIfNotNull(DisplayData.item("key", key).withLabel("Input key field"))
-        .addIfNotNull(DisplayData.item("tableKey", tableKey).withLabel("Table key field"))
-        .add(DisplayData.item("fields", String.join(",", fields)).withLabel("Added fields"))
-        .add(DisplayData.item("defaults", defaults.toString()).withLabel("Defaults when no match"))
-        .add(DisplayData.item("missingKey", onMissing.toString()).withLabel("Missing-key rule"))
+        .addIfNotNull(DisplayData.item("key", key()).withLabel("Input key field"))
+        .addIfNotNull(DisplayData.item("tableKey", tableKey()).withLabel("Table key field"))
+        .add(DisplayData.item("fields", String.join(",", fields())).withLabel("Added fields"))
+        .add(
+            DisplayData.item("defaults", defaults().toString()).withLabel("Defaults when no match"))
+        .add(DisplayData.item("missingKey", onMissing().toString()).withLabel("Missing-key rule"))
         .addIfNotNull(
-            DisplayData.item("stage", accounted() ? (stageName == null ? STAGE : stageName) : null)
-                .withLabel("Stage name"));
-    if (source != null) {
+            DisplayData.item("stage", accounted() ? stage() : null).withLabel("Stage name"));
+    if (source() != null) {
       builder
-          .add(DisplayData.item("table", source.name()).withLabel("Reference table"))
-          .add(DisplayData.item("maxRows", maxRows).withLabel("Most rows of the table"))
+          .add(DisplayData.item("table", source().name()).withLabel("Reference table"))
+          .add(DisplayData.item("maxRows", maxRows()).withLabel("Most rows of the table"))
           .addIfNotNull(
-              DisplayData.item("refresh", refresh == null ? null : refresh.toString())
+              DisplayData.item("refresh", refresh() == null ? null : refresh().toString())
                   .withLabel("Refresh period"))
           .addIfNotNull(
-              DisplayData.item("maxWait", maxWait == null ? null : maxWait.toString())
+              DisplayData.item("maxWait", maxWait() == null ? null : maxWait().toString())
                   .withLabel("Longest wait for a missing key"))
           .addIfNotNull(
               DisplayData.item(
-                      "afterWait", onMissing == MissingKey.WAIT ? finalRule().toString() : null)
+                      "afterWait", onMissing() == MissingKey.WAIT ? finalRule().toString() : null)
                   .withLabel("Rule after the wait"));
     }
   }
@@ -811,12 +766,22 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
             throw new IllegalStateException(
                 "Lookup: table '"
                     + table.name()
-                    + "' has more than one row with key '"
-                    + k
-                    + "'; a lookup table needs one row per key");
+                    + "' has more than one row with "
+                    + keyText(key, k)
+                    + "; a lookup table needs one row per key");
           }
         });
     return rows;
+  }
+
+  /**
+   * How a message names a key value: by its field and {@link Fingerprint#of fingerprint}, {@code
+   * key sha256:1a2b3c4d5e6f (field 'device_id')}, never the value itself (keys are often customer
+   * ids, e-mail addresses, device ids). An operator holding a suspect value computes the same
+   * fingerprint with {@code printf %s 'the value' | sha256sum | cut -c1-12}.
+   */
+  static String keyText(String field, Object value) {
+    return "key " + Fingerprint.of(value) + " (field '" + field + "')";
   }
 
   /** Keeps the snapshot read at the newest tick. */
@@ -865,6 +830,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
     static final TupleTag<Row> ENRICHED = new TupleTag<Row>() {};
 
     private final String key;
+    private final String tableKey;
     private final Schema out;
     private final @Nullable PCollectionView<Map<String, Iterable<Row>>> multimap;
     private final @Nullable PCollectionView<Map<String, Row>> snapshot;
@@ -876,6 +842,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
 
     LookupFn(
         String key,
+        String tableKey,
         Schema out,
         @Nullable PCollectionView<Map<String, Iterable<Row>>> multimap,
         @Nullable PCollectionView<Map<String, Row>> snapshot,
@@ -884,6 +851,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
         @Nullable String stage,
         BadRecordRouter router) {
       this.key = key;
+      this.tableKey = tableKey;
       this.out = out;
       this.multimap = multimap;
       this.snapshot = snapshot;
@@ -922,7 +890,7 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
                 NO_MATCH,
                 k == null
                     ? "the key field '" + key + "' is null"
-                    : "no table row has key '" + k + "' (field '" + key + "')"));
+                    : "no table row has " + keyText(key, k)));
         return;
       } else {
         b.addValues(fallback);
@@ -945,9 +913,9 @@ public final class Lookup extends PTransform<PCollection<Row>, PCollection<Row>>
       Row match = it.next();
       if (it.hasNext()) {
         throw new IllegalStateException(
-            "Lookup: the table has more than one row with key '"
-                + k
-                + "'; a lookup table needs one row per key");
+            "Lookup: the table has more than one row with "
+                + keyText(tableKey, k)
+                + "; a lookup table needs one row per key");
       }
       return match;
     }

@@ -451,7 +451,7 @@ final class WaitForKey extends PTransform<PCollection<Row>, PCollection<Row>>
           row,
           new Instant(held.getInt64("timestamp_ms").longValue()),
           Lookup.NO_MATCH_AFTER_WAIT,
-          "no table row had key '" + row.getValue(key) + "' (field '" + key + "') " + when,
+          "no table row had " + Lookup.keyText(key, row.getValue(key)) + " " + when,
           receiver);
     }
 

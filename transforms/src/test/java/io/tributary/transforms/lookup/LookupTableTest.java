@@ -157,7 +157,7 @@ public class LookupTableTest {
         .containsInAnyOrder(out(s, "r1", "d1", "north"), out(s, "r2", "d2", "south"));
     PAssert.that(handler.getOutput())
         .containsInAnyOrder(
-            "lookup/no_match: no table row has key 'd9' (field 'device_id')",
+            "lookup/no_match: no table row has key sha256:f0b8e894c1e3 (field 'device_id')",
             "lookup/no_match: the key field 'device_id' is null");
     StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
@@ -185,7 +185,7 @@ public class LookupTableTest {
         .containsInAnyOrder(out(s, "r1", "d1", "north"), out(s, "r2", "d2", "south"));
     PAssert.that(handler.getOutput())
         .containsInAnyOrder(
-            "site_of_device/no_match: no table row has key 'd9' (field 'device_id')",
+            "site_of_device/no_match: no table row has key sha256:f0b8e894c1e3 (field 'device_id')",
             "site_of_device/no_match: the key field 'device_id' is null");
     StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();
@@ -242,7 +242,9 @@ public class LookupTableTest {
                 .withField("site"));
     PipelineExecutionException e = assertThrows(PipelineExecutionException.class, () -> p.run());
     assertThat(
-        e.getMessage(), containsString("table 'devices' has more than one row with key 'd1'"));
+        e.getMessage(),
+        containsString(
+            "table 'devices' has more than one row with key sha256:8b53639f152c (field 'device_id')"));
   }
 
   @Test

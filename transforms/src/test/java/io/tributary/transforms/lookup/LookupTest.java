@@ -5,6 +5,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
@@ -77,7 +79,9 @@ public class LookupTest {
                 .by("product_id")
                 .withField("category"));
     PipelineExecutionException e = assertThrows(PipelineExecutionException.class, () -> p.run());
-    assertThat(e.getMessage(), containsString("more than one row with key 'p1'"));
+    assertThat(
+        e.getMessage(),
+        containsString("more than one row with key sha256:f64551fcd6f0 (field 'product_id')"));
   }
 
   @Test
@@ -110,5 +114,45 @@ public class LookupTest {
             .findFirst()
             .get()
             .getValue());
+  }
+
+  @Test
+  public void everyWithIsACopyAndNameAndDisplayDataStayTheLookups() {
+    p.enableAbandonedNodeEnforcement(false);
+    Lookup base = Lookup.from(products()).by("product_id");
+    Lookup enriching = base.withField("category");
+    Lookup filling = enriching.withDefault("category", "unknown");
+    // A with-method changes its copy only.
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> base.outputSchema(ORDER)).getMessage(),
+        containsString("Lookup: withField() is required"));
+    assertEquals(true, enriching.outputSchema(ORDER).getField("category").getType().getNullable());
+    assertEquals(Map.of(), enriching.defaults());
+    assertEquals(Map.of("category", "unknown"), filling.defaults());
+    assertThat(
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Lookup.from(products()).withField("category").outputSchema(ORDER))
+            .getMessage(),
+        containsString("Lookup: by() is required"));
+    // Applied without a name, it is named as before it was an AutoValue class.
+    assertEquals("Lookup", filling.getName());
+    DisplayData d =
+        DisplayData.from(
+            filling.withMissingKey(MissingKey.FILL_NULLS).withStageName("category_of_product"));
+    Map<String, Object> items = new TreeMap<>();
+    for (DisplayData.Item i : d.items()) {
+      assertEquals(Lookup.class, i.getNamespace());
+      items.put(i.getKey(), i.getValue());
+    }
+    assertEquals(
+        Map.of(
+            "key", "product_id",
+            "tableKey", "product_id",
+            "fields", "category",
+            "defaults", "{category=unknown}",
+            "missingKey", "FILL_NULLS",
+            "stage", "category_of_product"),
+        items);
   }
 }

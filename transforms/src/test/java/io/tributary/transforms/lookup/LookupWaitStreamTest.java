@@ -189,7 +189,7 @@ public class LookupWaitStreamTest {
     PAssert.that(order).containsInAnyOrder("d1:r1", "d2:r2,r3", "d3:r6,r7");
     PAssert.that(handler.getOutput())
         .containsInAnyOrder(
-            "site_of_device/no_match_after_wait: no table row had key 'd9' (field 'device_id')"
+            "site_of_device/no_match_after_wait: no table row had key sha256:f0b8e894c1e3 (field 'device_id')"
                 + " within the wait of PT60S");
     StageGraph graph = StageGraph.of(p);
     PipelineResult run = p.run();

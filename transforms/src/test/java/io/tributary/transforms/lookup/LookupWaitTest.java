@@ -82,9 +82,9 @@ public class LookupWaitTest {
         .containsInAnyOrder(out(s, "r1", "d1", "north"), out(s, "r5", "d2", "south"));
     PAssert.that(handler.getOutput())
         .containsInAnyOrder(
-            "site_of_device/no_match_after_wait: no table row had key 'd9' (field 'device_id')"
+            "site_of_device/no_match_after_wait: no table row had key sha256:f0b8e894c1e3 (field 'device_id')"
                 + " when the input ended",
-            "site_of_device/no_match_after_wait: no table row had key 'd9' (field 'device_id')"
+            "site_of_device/no_match_after_wait: no table row had key sha256:f0b8e894c1e3 (field 'device_id')"
                 + " when the input ended",
             "site_of_device/no_match: the key field 'device_id' is null");
     StageGraph graph = StageGraph.of(p);
