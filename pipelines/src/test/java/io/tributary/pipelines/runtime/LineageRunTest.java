@@ -77,10 +77,7 @@ public class LineageRunTest {
     System.out.print(tree);
     assertThat(tree, containsString("file:" + runs.resolve("mart/lake/daily_category_revenue")));
     assertThat(tree, containsString("<- job tributary.orders-mart.orders.jsonl+1-"));
-    assertThat(
-        tree,
-        containsString(
-            "<- file:" + orders.toAbsolutePath().normalize()));
+    assertThat(tree, containsString("<- file:" + orders.toAbsolutePath().normalize()));
     assertThat(
         tree,
         containsString(
