@@ -246,6 +246,14 @@ public final class BenchMain {
                     + IntervalJoinStateJob.LIVE_AT_QUARTER[2]
                     + "/"
                     + IntervalJoinStateJob.LIVE_AT_QUARTER[3]
+                    + " held_in_join_at_25_50_75_100pct="
+                    + IntervalJoinStateJob.HELD_AT_QUARTER[0]
+                    + "/"
+                    + IntervalJoinStateJob.HELD_AT_QUARTER[1]
+                    + "/"
+                    + IntervalJoinStateJob.HELD_AT_QUARTER[2]
+                    + "/"
+                    + IntervalJoinStateJob.HELD_AT_QUARTER[3]
                     + " lag_elements_at_25_50_75_100pct="
                     + IntervalJoinStateJob.LAG_AT_QUARTER[0]
                     + "/"

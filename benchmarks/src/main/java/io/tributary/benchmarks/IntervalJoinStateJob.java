@@ -1,7 +1,10 @@
 package io.tributary.benchmarks;
 
+import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.join.IntervalJoin;
 import io.tributary.transforms.join.JoinType;
+import io.tributary.transforms.metrics.LiveMetrics;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BooleanCoder;
@@ -64,6 +67,9 @@ final class IntervalJoinStateJob {
    * first fires.
    */
   static final AtomicLong WATERMARK = new AtomicLong(Long.MIN_VALUE);
+
+  /** Rows the join's state held at each quarter (its buffered - freed counters); -1 = none. */
+  static final long[] HELD_AT_QUARTER = {-1, -1, -1, -1};
 
   /**
    * Watermark lag in elements (max event time read - watermark) / 10 ms at each quarter; -1 = none.
@@ -135,6 +141,7 @@ final class IntervalJoinStateJob {
                     for (int q = 1; q <= 4; q++) {
                       if (k == expected * q / 4) {
                         LAG_AT_QUARTER[q - 1] = lagElements();
+                        HELD_AT_QUARTER[q - 1] = held();
                         LIVE_AT_QUARTER[q - 1] = DedupStateJob.liveHeapMiB();
                       }
                     }
@@ -150,6 +157,17 @@ final class IntervalJoinStateJob {
     long w = WATERMARK.get();
     long m = MAX_EVENT.get();
     return w == Long.MIN_VALUE || m == Long.MIN_VALUE ? -1 : Math.max(0, (m - w) / 10);
+  }
+
+  /**
+   * Rows the join's state holds now: its {@code join.<stage>.buffered} minus {@code
+   * join.<stage>.freed} counters, read live from {@link LiveMetrics} (the workers run in this JVM).
+   */
+  static long held() {
+    Map<String, Long> c = LiveMetrics.snapshot();
+    String prefix = DeadLetters.NAMESPACE + "/";
+    return c.getOrDefault(prefix + IntervalJoin.bufferedCounter(IntervalJoin.STAGE), 0L)
+        - c.getOrDefault(prefix + IntervalJoin.freedCounter(IntervalJoin.STAGE), 0L);
   }
 
   /** One line on stderr every {@code periodSeconds}: read, joined, watermark, lag, heap in use. */
@@ -168,11 +186,12 @@ final class IntervalJoinStateJob {
                 long m = MAX_EVENT.get();
                 System.err.printf(
                     java.util.Locale.ROOT,
-                    "PROGRESS t=%ds read=%d joined=%d max_event_s=%s watermark_s=%s"
+                    "PROGRESS t=%ds read=%d joined=%d held_in_join=%d max_event_s=%s watermark_s=%s"
                         + " lag_elements=%d heap_used_mib=%d%n",
                     (System.nanoTime() - start) / 1_000_000_000L,
                     READ.get(),
                     JOINED.get(),
+                    held(),
                     m == Long.MIN_VALUE ? "none" : String.valueOf((m - BASE_MILLIS) / 1000),
                     w == Long.MIN_VALUE ? "none" : String.valueOf((w - BASE_MILLIS) / 1000),
                     lagElements(),
