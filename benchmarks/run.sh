@@ -65,19 +65,20 @@ if [ "${ONLY:-}" = join-state ]; then
   JOIN_BOUND_MS=${JOIN_BOUND_MS:-1000}
   JOIN_PAR=${JOIN_PAR:-2}
   JOIN_RATE=${JOIN_RATE:-0} # elements per second the source may emit; 0 = as fast as it can
+  JOIN_SOURCE=${JOIN_SOURCE:-unbounded} # or generate: GenerateSequence.to(N), watermark stuck (the first runs)
   : > "$OUT/join-state.txt"
   for n in $SIZES; do
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain --variant=interval-join-state --lines="$n" \
-      --bound-ms="$JOIN_BOUND_MS" --parallelism="$JOIN_PAR" --rate="$JOIN_RATE" 2>"$OUT/last-stderr.log" \
+      --bound-ms="$JOIN_BOUND_MS" --parallelism="$JOIN_PAR" --rate="$JOIN_RATE" --source="$JOIN_SOURCE" 2>"$OUT/last-stderr.log" \
       | grep '^RESULT' | sed "s/$/ load=${load// /,}/" >> "$OUT/join-state.txt" || echo "FAILED join-state $n" >&2
   done
-  echo "Interval-join state memory (streaming, watermark advancing 10 ms of event time per element, bound ${JOIN_BOUND_MS} ms each way, 1,000 keys, parallelism ${JOIN_PAR}, source rate ${JOIN_RATE}/s (0 = unthrottled)):"
+  echo "Interval-join state memory (streaming, watermark advancing 10 ms of event time per element, bound ${JOIN_BOUND_MS} ms each way, 1,000 keys, parallelism ${JOIN_PAR}, source rate ${JOIN_RATE}/s (0 = unthrottled), source ${JOIN_SOURCE}; PROGRESS lines in $OUT/last-stderr.log):"
   echo
-  echo "| N | joined rows | live heap after full GC at 25% / 50% / 75% / 100% MiB | max heap after any GC MiB | peak RSS MiB | events/s | load (1m,5m,15m) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| N | joined rows | live heap after full GC at 25% / 50% / 75% / 100% MiB | rows held by the join at 25% / 50% / 75% / 100% | watermark lag at the probe (elements) at 25% / 50% / 75% / 100% | max heap after any GC MiB | peak RSS MiB | events/s | load (1m,5m,15m) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
-    printf "| %\047d | %\047d | %s | %d | %d | %\047d | %s |\n", kv["lines"], kv["joined"], kv["live_heap_mib_at_25_50_75_100pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/join-state.txt"
+    printf "| %\047d | %\047d | %s | %s | %s | %d | %d | %\047d | %s |\n", kv["lines"], kv["joined"], kv["live_heap_mib_at_25_50_75_100pct"], kv["held_in_join_at_25_50_75_100pct"], kv["lag_elements_at_25_50_75_100pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/join-state.txt"
   exit 0
 fi
 if [ "${ONLY:-}" = asof-state ]; then
@@ -205,7 +206,7 @@ if [ "$DEDUP_STATE" = 1 ]; then
   echo "Dedup state memory (streaming, watermark advancing 10 ms of event time per element, each id twice):"
   echo
   echo "| N | TTL | unique out | live heap after full GC at 45% / 90% MiB | max heap after any GC MiB | peak RSS MiB | events/s | load (1m) |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "|---|---|---|---|---|---|---|---|---|"
   awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
     ttl = kv["variant"]; sub(/.*\+ttl/, "", ttl)
     printf "| %d | %s | %d | %s / %s | %d | %d | %\047d | %s |\n", kv["lines"], ttl, kv["events"], kv["live_heap_mib_at_45pct"], kv["live_heap_mib_at_90pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/dedup-state.txt"

@@ -115,9 +115,9 @@ public final class BenchMain {
           // IntervalJoinStateJob).
           FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
           o.setStreaming(true);
-          // The primitive read (Flink's source wrapper) emits the source's watermark as it goes;
-          // through Beam's splittable-DoFn read the watermark stayed put in a first run, so no
-          // expiry timer fired before the end and every row stayed buffered.
+          // The primitive read: Flink's UnboundedSourceWrapper emits SequenceSource's watermark as
+          // it goes (--source=generate: GenerateSequence.to(n), whose watermark does not move
+          // until the end, see IntervalJoinStateJob).
           org.apache.beam.sdk.options.ExperimentalOptions.addExperiment(
               o.as(org.apache.beam.sdk.options.ExperimentalOptions.class), "use_deprecated_read");
           Pipeline p = Pipeline.create(o);
@@ -125,7 +125,9 @@ public final class BenchMain {
               p,
               Long.parseLong(a.get("lines")),
               org.joda.time.Duration.millis(Long.parseLong(a.getOrDefault("bound-ms", "1000"))),
-              Long.parseLong(a.getOrDefault("rate", "0")));
+              Long.parseLong(a.getOrDefault("rate", "0")),
+              "generate".equals(a.getOrDefault("source", "unbounded")));
+          IntervalJoinStateJob.startProgress(10);
           p.run().waitUntilFinish();
           break;
         }
@@ -201,6 +203,8 @@ public final class BenchMain {
                     + a.getOrDefault("bound-ms", "1000")
                     + "ms+rate"
                     + a.getOrDefault("rate", "0")
+                    + "+"
+                    + a.getOrDefault("source", "unbounded")
                 : "")
             + ("cdc-versions".equals(variant) ? "+v" + a.getOrDefault("versions", "1000") : "")
             + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
@@ -242,6 +246,22 @@ public final class BenchMain {
                     + IntervalJoinStateJob.LIVE_AT_QUARTER[2]
                     + "/"
                     + IntervalJoinStateJob.LIVE_AT_QUARTER[3]
+                    + " held_in_join_at_25_50_75_100pct="
+                    + IntervalJoinStateJob.HELD_AT_QUARTER[0]
+                    + "/"
+                    + IntervalJoinStateJob.HELD_AT_QUARTER[1]
+                    + "/"
+                    + IntervalJoinStateJob.HELD_AT_QUARTER[2]
+                    + "/"
+                    + IntervalJoinStateJob.HELD_AT_QUARTER[3]
+                    + " lag_elements_at_25_50_75_100pct="
+                    + IntervalJoinStateJob.LAG_AT_QUARTER[0]
+                    + "/"
+                    + IntervalJoinStateJob.LAG_AT_QUARTER[1]
+                    + "/"
+                    + IntervalJoinStateJob.LAG_AT_QUARTER[2]
+                    + "/"
+                    + IntervalJoinStateJob.LAG_AT_QUARTER[3]
                 : "")
             + ("cdc-versions".equals(variant) ? " superseded=" + CdcVersionsJob.superseded : "")
             + ("asof-state".equals(variant)

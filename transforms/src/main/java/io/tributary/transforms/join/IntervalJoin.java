@@ -121,7 +121,9 @@ import org.joda.time.Instant;
  * cleanup timer in the global window; keys are the join key's distinct values, so a key space that
  * grows without end grows the state by a few hundred bytes per key. Each arriving row reads its
  * key's buffered rows to find partners, so the work per row grows with the rows one key holds
- * within the bound. Measurements are in docs/performance.md.
+ * within the bound. The counters {@code join.<stage>.buffered} and {@code join.<stage>.freed} count
+ * rows put in and freed from the state, so their difference is what it holds (live, in the workers'
+ * JVM, through {@link LiveMetrics}). Measurements are in docs/performance.md.
  */
 @AutoValue
 public abstract class IntervalJoin extends PTransform<PCollection<Row>, IntervalJoin.Result>
@@ -294,6 +296,23 @@ public abstract class IntervalJoin extends PTransform<PCollection<Row>, Interval
   /** The name of the joined-rows counter of stage {@code stage}: {@code join.<stage>.rows}. */
   public static String rowsCounter(String stage) {
     return ROWS_COUNTER_PREFIX + stage + ".rows";
+  }
+
+  /**
+   * The name of the counter of rows put in the join's state, {@code join.<stage>.buffered}: every
+   * input record with a key that is not too late. Minus {@link #freedCounter} it is the number of
+   * rows the state holds now.
+   */
+  public static String bufferedCounter(String stage) {
+    return ROWS_COUNTER_PREFIX + stage + ".buffered";
+  }
+
+  /**
+   * The name of the counter of rows freed from the join's state by its expiry timer, {@code
+   * join.<stage>.freed}; equal to {@link #bufferedCounter} once the input has ended.
+   */
+  public static String freedCounter(String stage) {
+    return ROWS_COUNTER_PREFIX + stage + ".freed";
   }
 
   /** The right input is an input of this transform too, so the stage graph sees both feeders. */
@@ -626,6 +645,8 @@ public abstract class IntervalJoin extends PTransform<PCollection<Row>, Interval
     private final TupleTag<Row> tooLateLeftTag;
     private final TupleTag<Row> tooLateRightTag;
     private transient @Nullable Counter rows;
+    private transient @Nullable Counter bufferedRows;
+    private transient @Nullable Counter freedRows;
 
     @StateId("rows")
     private final StateSpec<MapState<Long, Row>> rowsSpec;
@@ -727,6 +748,7 @@ public abstract class IntervalJoin extends PTransform<PCollection<Row>, Interval
       Long n = seq.read();
       long next = n == null ? 0 : n + 1;
       seq.write(next);
+      bufferedCounter().inc();
       buffered.put(
           next,
           Row.withSchema(shape.buffered)
@@ -789,6 +811,7 @@ public abstract class IntervalJoin extends PTransform<PCollection<Row>, Interval
         }
       }
       freed.forEach(buffered::remove);
+      freedCounter().inc(freed.size());
       if (nextAt == Long.MAX_VALUE) {
         seq.clear();
         timerAt.clear();
@@ -823,6 +846,21 @@ public abstract class IntervalJoin extends PTransform<PCollection<Row>, Interval
         rows = LiveMetrics.counter(DeadLetters.NAMESPACE, IntervalJoin.rowsCounter(stage));
       }
       return rows;
+    }
+
+    private Counter bufferedCounter() {
+      if (bufferedRows == null) {
+        bufferedRows =
+            LiveMetrics.counter(DeadLetters.NAMESPACE, IntervalJoin.bufferedCounter(stage));
+      }
+      return bufferedRows;
+    }
+
+    private Counter freedCounter() {
+      if (freedRows == null) {
+        freedRows = LiveMetrics.counter(DeadLetters.NAMESPACE, IntervalJoin.freedCounter(stage));
+      }
+      return freedRows;
     }
   }
 

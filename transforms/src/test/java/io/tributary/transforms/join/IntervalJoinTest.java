@@ -130,6 +130,7 @@ public class IntervalJoinTest implements Serializable {
         Map.of(),
         unmatched == 0 ? Map.of() : Map.of("unmatched", unmatched));
     assertEquals(rows, Counters.get(run, IntervalJoin.rowsCounter(IntervalJoin.STAGE)));
+    assertStateEmptied(run, 7);
     RunAccounting accounting = Counters.accounting(run, graph);
     assertEquals(7, accounting.read());
     assertEquals(out, accounting.written());
@@ -137,6 +138,12 @@ public class IntervalJoinTest implements Serializable {
     assertTrue(accounting.line(), accounting.balanced());
     assertEquals(
         accounting.line(), unmatched != 0, accounting.line().contains(" + unmatched=" + unmatched));
+  }
+
+  /** Every one of the {@code buffered} rows put in the join's state was freed by the end. */
+  private static void assertStateEmptied(PipelineResult run, long buffered) {
+    assertEquals(buffered, Counters.get(run, IntervalJoin.bufferedCounter(IntervalJoin.STAGE)));
+    assertEquals(buffered, Counters.get(run, IntervalJoin.freedCounter(IntervalJoin.STAGE)));
   }
 
   @Test
@@ -248,6 +255,7 @@ public class IntervalJoinTest implements Serializable {
     Counters.assertStage(
         Counters.stage(run, graph, IntervalJoin.STAGE), 12, 10, Map.of(), Map.of("too_late", 2L));
     assertEquals(6, Counters.get(run, IntervalJoin.rowsCounter(IntervalJoin.STAGE)));
+    assertStateEmptied(run, 10); // 12 in, 2 too late (never buffered)
     RunAccounting accounting = Counters.accounting(run, graph);
     assertEquals(2, accounting.tooLate());
     assertTrue(accounting.line(), accounting.balanced());
