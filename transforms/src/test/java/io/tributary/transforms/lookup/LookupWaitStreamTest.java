@@ -52,7 +52,8 @@ import org.junit.runners.JUnit4;
  *
  * <p>Direct only (excluded from the Flink execution in transforms/pom.xml): the Flink runner does
  * not reproduce TestStream's processing-time advances, which this test needs for the bound. On
- * Flink the same stage runs in {@link LookupWaitTest} (end of input, exact counters).
+ * Flink the same stage runs in {@link LookupWaitTest} (end of input, exact counters) and {@link
+ * LookupWaitReleaseTest} (a later read releases held rows in order).
  */
 @RunWith(JUnit4.class)
 public class LookupWaitStreamTest {
