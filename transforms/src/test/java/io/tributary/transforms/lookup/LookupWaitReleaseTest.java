@@ -1,8 +1,5 @@
 package io.tributary.transforms.lookup;
 
-import static io.tributary.transforms.lookup.LookupTableTest.READING;
-import static io.tributary.transforms.lookup.LookupTableTest.reading;
-
 import io.tributary.testing.Counters;
 import io.tributary.testing.EventScript;
 import io.tributary.transforms.lookup.LookupTableTest.Descriptions;
@@ -11,17 +8,14 @@ import io.tributary.transforms.lookup.LookupWaitStreamTest.RegisteringDevice;
 import io.tributary.transforms.metrics.StageGraph;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
-import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -68,23 +62,8 @@ public class LookupWaitReleaseTest {
             .watermark(ms(11))
             .add(ms(12), "r6:d1")
             .apply(p, "Events");
-    PCollection<Instant> ticks =
-        all.apply("Ticks", Filter.by((String e) -> e.startsWith("tick:")))
-            .apply(
-                "TickTime",
-                MapElements.into(TypeDescriptor.of(Instant.class))
-                    .via((String e) -> new Instant(Long.parseLong(e.substring(5)))))
-            .setCoder(InstantCoder.of());
-    PCollection<Row> readings =
-        all.apply("Readings", Filter.by((String e) -> e.startsWith("r")))
-            .apply(
-                "Reading",
-                MapElements.into(TypeDescriptors.rows())
-                    .via(
-                        (String e) ->
-                            reading(
-                                e.substring(0, e.indexOf(':')), e.substring(e.indexOf(':') + 1))))
-            .setRowSchema(READING);
+    PCollection<Instant> ticks = LookupWaitStreamTest.ticks(all);
+    PCollection<Row> readings = LookupWaitStreamTest.readings(all);
     BadRecordErrorHandler<PCollection<String>> handler =
         p.registerBadRecordErrorHandler(new Descriptions());
     PCollection<Row> enriched =

@@ -117,6 +117,28 @@ public class LookupWaitStreamTest {
     }
   }
 
+  /** The table reads of a script: {@code tick:<millis>} elements, as the tick's instant. */
+  static PCollection<Instant> ticks(PCollection<String> all) {
+    return all.apply("Ticks", Filter.by((String e) -> e.startsWith("tick:")))
+        .apply(
+            "TickTime",
+            MapElements.into(TypeDescriptor.of(Instant.class))
+                .via((String e) -> new Instant(Long.parseLong(e.substring(5)))))
+        .setCoder(InstantCoder.of());
+  }
+
+  /** The readings of a script: {@code <reading id>:<device id>} elements, as rows. */
+  static PCollection<Row> readings(PCollection<String> all) {
+    return all.apply("Readings", Filter.by((String e) -> e.startsWith("r")))
+        .apply(
+            "Reading",
+            MapElements.into(TypeDescriptors.rows())
+                .via(
+                    (String e) ->
+                        reading(e.substring(0, e.indexOf(':')), e.substring(e.indexOf(':') + 1))))
+        .setRowSchema(READING);
+  }
+
   @Test
   public void aKeyThatAppearsReleasesItsRowsInOrderAndOneThatNeverDoesIsADeadLetter() {
     READS.set(0);
@@ -141,23 +163,8 @@ public class LookupWaitStreamTest {
             .advanceProcessingTime(Duration.standardMinutes(2))
             .advanceWatermarkToInfinity();
     PCollection<String> all = p.apply(events);
-    PCollection<Instant> ticks =
-        all.apply("Ticks", Filter.by((String e) -> e.startsWith("tick:")))
-            .apply(
-                "TickTime",
-                MapElements.into(TypeDescriptor.of(Instant.class))
-                    .via((String e) -> new Instant(Long.parseLong(e.substring(5)))))
-            .setCoder(InstantCoder.of());
-    PCollection<Row> readings =
-        all.apply("Readings", Filter.by((String e) -> e.startsWith("r")))
-            .apply(
-                "Reading",
-                MapElements.into(TypeDescriptors.rows())
-                    .via(
-                        (String e) ->
-                            reading(
-                                e.substring(0, e.indexOf(':')), e.substring(e.indexOf(':') + 1))))
-            .setRowSchema(READING);
+    PCollection<Instant> ticks = ticks(all);
+    PCollection<Row> readings = readings(all);
     BadRecordErrorHandler<PCollection<String>> handler =
         p.registerBadRecordErrorHandler(new Descriptions());
     PCollection<Row> enriched =
