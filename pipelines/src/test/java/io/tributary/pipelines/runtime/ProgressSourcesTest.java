@@ -55,7 +55,7 @@ public class ProgressSourcesTest {
   private static final long SMALL_DECODABLE = 995;
 
   private static <T extends PipelineOptions> T options(Class<T> kind, String... args) {
-    T o = PipelineOptionsFactory.fromArgs(args).as(kind); o.as(io.tributary.pipelines.options.StateOptions.class).setStateBuckets(16);
+    T o = PipelineOptionsFactory.fromArgs(args).as(kind);
     PipelineOptions base = TestRunners.options();
     o.setRunner(base.getRunner());
     o.setStableUniqueNames(base.getStableUniqueNames());
