@@ -10,7 +10,11 @@
 #   DEDUP_STATE=1 benchmarks/run.sh             # also Dedup state memory vs N (streaming)
 #   ONLY=join-state SIZES="1000000 10000000" benchmarks/run.sh
 #                                               # only interval-join state memory vs N (streaming)
-#   ONLY=asof-state benchmarks/run.sh           # only AsOfJoin state memory vs N (ASOF_SIZES, LATENESS s)
+#   ONLY=asof-state benchmarks/run.sh           # only AsOfJoin state memory vs N (ASOF_SIZES, LATENESS s,
+#                                               # ASOF_SOURCE=unbounded|generate)
+#   ONLY=dedup-state SIZES=1000000 benchmarks/run.sh
+#                                               # only Dedup state memory vs N at TTL 1 min and 24 h
+#                                               # (DEDUP_TTLS, DEDUP_SOURCE=unbounded|generate)
 #   ONLY=cdc-versions benchmarks/run.sh         # only Cdc events/s at 10, 100, 1,000 versions per key
 #                                               # (CDC_LINES events, CDC_VERSIONS; CDC_BASELINE_JAR=a
 #                                               # transforms jar to compare with); about 2 minutes
@@ -60,6 +64,29 @@ fi
 JVM=("$HEAP" --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED
      --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED)
 
+dedup_state() { # Dedup state memory vs N at TTL 1 min and 24 h (streaming, synthetic input; DedupStateJob)
+  : > "$OUT/dedup-state.txt"
+  for n in $SIZES; do
+    for ttl in ${DEDUP_TTLS:-1 1440}; do
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain --variant=dedup-state --lines="$n" --ttl="$ttl" --parallelism=2 \
+        --source="${DEDUP_SOURCE:-unbounded}" 2>"$OUT/last-stderr.log" \
+        | grep '^RESULT' | sed "s/$/ load=$load/" >> "$OUT/dedup-state.txt" || echo "FAILED dedup-state $n $ttl" >&2
+    done
+  done
+  echo
+  echo "Dedup state memory (streaming, watermark advancing 10 ms of event time per element, each id twice, source ${DEDUP_SOURCE:-unbounded}):"
+  echo
+  echo "| N | TTL | unique out | live heap after full GC at 45% / 90% MiB | max heap after any GC MiB | peak RSS MiB | events/s | load (1m) |"
+  echo "|---|---|---|---|---|---|---|---|"
+  awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+    ttl = kv["variant"]; sub(/.*\+ttl/, "", ttl); sub(/\+.*/, "", ttl)
+    printf "| %d | %s | %d | %s / %s | %d | %d | %\047d | %s |\n", kv["lines"], ttl, kv["events"], kv["live_heap_mib_at_45pct"], kv["live_heap_mib_at_90pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/dedup-state.txt"
+}
+if [ "${ONLY:-}" = dedup-state ]; then
+  dedup_state
+  exit 0
+fi
 if [ "${ONLY:-}" = join-state ]; then
   # Interval-join state memory vs N at a fixed bound (streaming, synthetic input, 1,000 keys).
   JOIN_BOUND_MS=${JOIN_BOUND_MS:-1000}
@@ -83,16 +110,20 @@ if [ "${ONLY:-}" = join-state ]; then
 fi
 if [ "${ONLY:-}" = asof-state ]; then
   # AsOfJoin state memory vs N at a fixed lateness (streaming, synthetic input; AsOfJoinStateJob).
+  ASOF_SOURCE=${ASOF_SOURCE:-unbounded} # or generate: GenerateSequence.to(N), watermark stuck (the first runs)
   : > "$OUT/asof-state.txt"
   for n in ${ASOF_SIZES:-1000000 10000000}; do
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain --variant=asof-state --lines="$n" --lateness="${LATENESS:-60}" --parallelism=2 2>/dev/null \
-      | grep '^RESULT' | sed "s/$/ load=$load/" >> "$OUT/asof-state.txt" || echo "FAILED asof-state $n" >&2
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain --variant=asof-state --lines="$n" --lateness="${LATENESS:-60}" --parallelism=2 \
+      --source="$ASOF_SOURCE" 2>"$OUT/last-stderr.log" \
+      | grep '^RESULT' | sed "s/$/ load=${load// /,}/" >> "$OUT/asof-state.txt" || echo "FAILED asof-state $n" >&2
   done
-  echo "| N | facts joined | live heap after full GC at 25/50/75/100% MiB | max heap after any GC MiB | peak RSS MiB | events/s | load (1m) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "AsOfJoin state memory (streaming, lateness ${LATENESS:-60} s, 1,000 keys, parallelism 2, source ${ASOF_SOURCE}; PROGRESS lines in $OUT/last-stderr.log):"
+  echo
+  echo "| N | facts joined | live heap after full GC at 25/50/75/100% MiB | versions held at 25/50/75/100% | facts not yet joined at 25/50/75/100% | max heap after any GC MiB | peak RSS MiB | events/s | load (1m,5m,15m) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
-    printf "| %d | %d | %s | %d | %d | %\047d | %s |\n", kv["lines"], kv["aggregates"], kv["live_heap_mib_at_25_50_75_100pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/asof-state.txt"
+    printf "| %\047d | %\047d | %s | %s | %s | %d | %d | %\047d | %s |\n", kv["lines"], kv["aggregates"], kv["live_heap_mib_at_25_50_75_100pct"], kv["versions_held_at_25_50_75_100pct"], kv["facts_not_joined_at_25_50_75_100pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/asof-state.txt"
   exit 0
 fi
 
@@ -194,22 +225,7 @@ fi
 } | tee "$OUT/table.md"
 
 if [ "$DEDUP_STATE" = 1 ]; then
-  : > "$OUT/dedup-state.txt"
-  for n in $SIZES; do
-    for ttl in 1 1440; do
-      load=$(cut -d' ' -f1 /proc/loadavg)
-      java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain --variant=dedup-state --lines="$n" --ttl="$ttl" --parallelism=2 2>/dev/null \
-        | grep '^RESULT' | sed "s/$/ load=$load/" >> "$OUT/dedup-state.txt" || echo "FAILED dedup-state $n $ttl" >&2
-    done
-  done
-  echo
-  echo "Dedup state memory (streaming, watermark advancing 10 ms of event time per element, each id twice):"
-  echo
-  echo "| N | TTL | unique out | live heap after full GC at 45% / 90% MiB | max heap after any GC MiB | peak RSS MiB | events/s | load (1m) |"
-  echo "|---|---|---|---|---|---|---|---|---|"
-  awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
-    ttl = kv["variant"]; sub(/.*\+ttl/, "", ttl)
-    printf "| %d | %s | %d | %s / %s | %d | %d | %\047d | %s |\n", kv["lines"], ttl, kv["events"], kv["live_heap_mib_at_45pct"], kv["live_heap_mib_at_90pct"], kv["max_heap_after_gc_mib"], kv["peak_rss_mib"], kv["events_per_s"], kv["load"] }' "$OUT/dedup-state.txt"
+  dedup_state
 fi
 
 if [ "$JMH" = 1 ]; then

@@ -101,11 +101,13 @@ public final class BenchMain {
         {
           FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
           o.setStreaming(true);
+          SequenceSource.useDeprecatedRead(o);
           Pipeline p = Pipeline.create(o);
           DedupStateJob.build(
               p,
               Long.parseLong(a.get("lines")),
-              org.joda.time.Duration.standardMinutes(Long.parseLong(a.getOrDefault("ttl", "1"))));
+              org.joda.time.Duration.standardMinutes(Long.parseLong(a.getOrDefault("ttl", "1"))),
+              "generate".equals(a.getOrDefault("source", "unbounded")));
           p.run().waitUntilFinish();
           break;
         }
@@ -118,8 +120,7 @@ public final class BenchMain {
           // The primitive read: Flink's UnboundedSourceWrapper emits SequenceSource's watermark as
           // it goes (--source=generate: GenerateSequence.to(n), whose watermark does not move
           // until the end, see IntervalJoinStateJob).
-          org.apache.beam.sdk.options.ExperimentalOptions.addExperiment(
-              o.as(org.apache.beam.sdk.options.ExperimentalOptions.class), "use_deprecated_read");
+          SequenceSource.useDeprecatedRead(o);
           Pipeline p = Pipeline.create(o);
           IntervalJoinStateJob.build(
               p,
@@ -136,12 +137,15 @@ public final class BenchMain {
           // Synthetic input of --lines elements; --lateness in seconds (see AsOfJoinStateJob).
           FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
           o.setStreaming(true);
+          SequenceSource.useDeprecatedRead(o);
           Pipeline p = Pipeline.create(o);
           AsOfJoinStateJob.build(
               p,
               Long.parseLong(a.get("lines")),
               org.joda.time.Duration.standardSeconds(
-                  Long.parseLong(a.getOrDefault("lateness", "60"))));
+                  Long.parseLong(a.getOrDefault("lateness", "60"))),
+              "generate".equals(a.getOrDefault("source", "unbounded")));
+          AsOfJoinStateJob.startProgress(10);
           p.run().waitUntilFinish();
           break;
         }
@@ -198,6 +202,9 @@ public final class BenchMain {
             + (fast ? "+fast" : "")
             + (dataStream ? "+datastream" : "")
             + (a.containsKey("ttl") ? "+ttl" + a.get("ttl") + "m" : "")
+            + ("dedup-state".equals(variant) || "asof-state".equals(variant)
+                ? "+" + a.getOrDefault("source", "unbounded")
+                : "")
             + ("interval-join-state".equals(variant)
                 ? "+bound"
                     + a.getOrDefault("bound-ms", "1000")
@@ -239,42 +246,27 @@ public final class BenchMain {
                 ? " joined="
                     + IntervalJoinStateJob.JOINED.get()
                     + " live_heap_mib_at_25_50_75_100pct="
-                    + IntervalJoinStateJob.LIVE_AT_QUARTER[0]
-                    + "/"
-                    + IntervalJoinStateJob.LIVE_AT_QUARTER[1]
-                    + "/"
-                    + IntervalJoinStateJob.LIVE_AT_QUARTER[2]
-                    + "/"
-                    + IntervalJoinStateJob.LIVE_AT_QUARTER[3]
+                    + quarters(IntervalJoinStateJob.LIVE_AT_QUARTER)
                     + " held_in_join_at_25_50_75_100pct="
-                    + IntervalJoinStateJob.HELD_AT_QUARTER[0]
-                    + "/"
-                    + IntervalJoinStateJob.HELD_AT_QUARTER[1]
-                    + "/"
-                    + IntervalJoinStateJob.HELD_AT_QUARTER[2]
-                    + "/"
-                    + IntervalJoinStateJob.HELD_AT_QUARTER[3]
+                    + quarters(IntervalJoinStateJob.HELD_AT_QUARTER)
                     + " lag_elements_at_25_50_75_100pct="
-                    + IntervalJoinStateJob.LAG_AT_QUARTER[0]
-                    + "/"
-                    + IntervalJoinStateJob.LAG_AT_QUARTER[1]
-                    + "/"
-                    + IntervalJoinStateJob.LAG_AT_QUARTER[2]
-                    + "/"
-                    + IntervalJoinStateJob.LAG_AT_QUARTER[3]
+                    + quarters(IntervalJoinStateJob.LAG_AT_QUARTER)
                 : "")
             + ("cdc-versions".equals(variant) ? " superseded=" + CdcVersionsJob.superseded : "")
             + ("asof-state".equals(variant)
                 ? " live_heap_mib_at_25_50_75_100pct="
-                    + AsOfJoinStateJob.LIVE[0]
-                    + "/"
-                    + AsOfJoinStateJob.LIVE[1]
-                    + "/"
-                    + AsOfJoinStateJob.LIVE[2]
-                    + "/"
-                    + AsOfJoinStateJob.LIVE[3]
+                    + quarters(AsOfJoinStateJob.LIVE)
+                    + " versions_held_at_25_50_75_100pct="
+                    + quarters(AsOfJoinStateJob.VERSIONS_AT_QUARTER)
+                    + " facts_not_joined_at_25_50_75_100pct="
+                    + quarters(AsOfJoinStateJob.FACTS_AT_QUARTER)
                 : ""));
     System.exit(0);
+  }
+
+  /** Four readings as {@code a/b/c/d}. */
+  private static String quarters(long[] q) {
+    return q[0] + "/" + q[1] + "/" + q[2] + "/" + q[3];
   }
 
   private static FlinkPipelineOptions flinkOptions(

@@ -2,7 +2,6 @@ package io.tributary.benchmarks;
 
 import io.tributary.transforms.dedup.Dedup;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -17,10 +16,12 @@ import org.joda.time.Instant;
  * watermark advances with event time, so TTL timers fire during the run (a bounded file input
  * cannot show this: its watermark stays at the minimum until the input ends).
  *
- * <p>Synthetic input, no JSON: an unbounded GenerateSequence stopped at N, event time 10 ms per
- * element (the watermark follows it), every id sent twice in a row. With TTL t the live ids are
- * about t / 10 ms whatever N is; {@code max heap after GC} should stay flat in N for a short TTL
- * and grow with N for a TTL longer than the input's event-time span.
+ * <p>Synthetic input, no JSON: {@link SequenceSource}, N elements, event time 10 ms per element, a
+ * watermark that follows the last element read ({@code --source=generate}: the first runs' {@code
+ * GenerateSequence.to(N)}, a bounded read whose watermark does not move until the end), every id
+ * sent twice in a row. With TTL t the live ids are about t / 10 ms whatever N is; {@code max heap
+ * after GC} should stay flat in N for a short TTL and grow with N for a TTL longer than the input's
+ * event-time span.
  */
 final class DedupStateJob {
   static final Schema SCHEMA =
@@ -46,15 +47,10 @@ final class DedupStateJob {
         >> 20;
   }
 
-  static void build(Pipeline p, long n, Duration ttl) {
+  /** {@code generate}: the first runs' GenerateSequence.to(N) instead of {@link SequenceSource}. */
+  static void build(Pipeline p, long n, Duration ttl, boolean generate) {
     long unique = n / 2;
-    p.apply(
-            "Sequence",
-            GenerateSequence.from(0)
-                .to(n)
-                .withRate(
-                    1_000_000_000L, Duration.standardSeconds(1)) // unbounded; the limit never binds
-                .withTimestampFn(i -> new Instant(BASE_MILLIS + i * 10)))
+    SequenceSource.read(p, n, BASE_MILLIS, 0, generate)
         .apply(
             "ToRow",
             MapElements.into(TypeDescriptors.rows())

@@ -8,8 +8,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.BooleanCoder;
-import org.apache.beam.sdk.io.GenerateSequence;
-import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -86,16 +84,7 @@ final class IntervalJoinStateJob {
   static void build(Pipeline p, long n, Duration bound, long ratePerSecond, boolean generate) {
     long expected = n / 2;
     PCollection<Long> seq =
-        (generate
-                ? p.apply(
-                    "Sequence",
-                    GenerateSequence.from(0)
-                        .to(n)
-                        .withRate(
-                            ratePerSecond > 0 ? ratePerSecond : 1_000_000_000L,
-                            Duration.standardSeconds(1))
-                        .withTimestampFn(i -> new Instant(BASE_MILLIS + i * 10)))
-                : p.apply("Sequence", Read.from(new SequenceSource(n, BASE_MILLIS, ratePerSecond))))
+        SequenceSource.read(p, n, BASE_MILLIS, ratePerSecond, generate)
             .apply(
                 "MarkFirst",
                 ParDo.of(
@@ -172,35 +161,21 @@ final class IntervalJoinStateJob {
 
   /** One line on stderr every {@code periodSeconds}: read, joined, watermark, lag, heap in use. */
   static void startProgress(long periodSeconds) {
-    long start = System.nanoTime();
-    Thread t =
-        new Thread(
-            () -> {
-              while (true) {
-                try {
-                  Thread.sleep(periodSeconds * 1000);
-                } catch (InterruptedException e) {
-                  return;
-                }
-                long w = WATERMARK.get();
-                long m = MAX_EVENT.get();
-                System.err.printf(
-                    java.util.Locale.ROOT,
-                    "PROGRESS t=%ds read=%d joined=%d held_in_join=%d max_event_s=%s watermark_s=%s"
-                        + " lag_elements=%d heap_used_mib=%d%n",
-                    (System.nanoTime() - start) / 1_000_000_000L,
-                    READ.get(),
-                    JOINED.get(),
-                    held(),
-                    m == Long.MIN_VALUE ? "none" : String.valueOf((m - BASE_MILLIS) / 1000),
-                    w == Long.MIN_VALUE ? "none" : String.valueOf((w - BASE_MILLIS) / 1000),
-                    lagElements(),
-                    (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
-              }
-            },
-            "join-state-progress");
-    t.setDaemon(true);
-    t.start();
+    Progress.start(
+        periodSeconds,
+        () -> {
+          long w = WATERMARK.get();
+          long m = MAX_EVENT.get();
+          return String.format(
+              java.util.Locale.ROOT,
+              "read=%d joined=%d held_in_join=%d max_event_s=%s watermark_s=%s lag_elements=%d",
+              READ.get(),
+              JOINED.get(),
+              held(),
+              m == Long.MIN_VALUE ? "none" : String.valueOf((m - BASE_MILLIS) / 1000),
+              w == Long.MIN_VALUE ? "none" : String.valueOf((w - BASE_MILLIS) / 1000),
+              lagElements());
+        });
   }
 
   /**

@@ -3,13 +3,19 @@ package io.tributary.benchmarks;
 import java.io.Serializable;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.io.UnboundedSource;
+import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -51,6 +57,33 @@ final class SequenceSource extends UnboundedSource<Long, SequenceSource.Mark> {
   private final long n;
   private final long baseMillis;
   private final long ratePerSecond;
+
+  /**
+   * The state benchmarks' input, step "Sequence": this source, or with {@code generate} the first
+   * runs' {@code GenerateSequence.to(n)} (its watermark does not move until the end; kept to
+   * reproduce their numbers). Same elements and event times either way; {@code ratePerSecond} 0 =
+   * as fast as it can. Pair with {@link #useDeprecatedRead}.
+   */
+  static PCollection<Long> read(
+      Pipeline p, long n, long baseMillis, long ratePerSecond, boolean generate) {
+    return generate
+        ? p.apply(
+            "Sequence",
+            GenerateSequence.from(0)
+                .to(n)
+                .withRate(
+                    ratePerSecond > 0 ? ratePerSecond : 1_000_000_000L, Duration.standardSeconds(1))
+                .withTimestampFn(i -> new Instant(baseMillis + i * 10)))
+        : p.apply("Sequence", Read.from(new SequenceSource(n, baseMillis, ratePerSecond)));
+  }
+
+  /**
+   * The primitive read: Flink's {@code UnboundedSourceWrapper} then emits this source's watermark
+   * as it goes (no effect on {@code generate}, whose watermark does not move until the end).
+   */
+  static void useDeprecatedRead(PipelineOptions o) {
+    ExperimentalOptions.addExperiment(o.as(ExperimentalOptions.class), "use_deprecated_read");
+  }
 
   SequenceSource(long n, long baseMillis, long ratePerSecond) {
     this.n = n;
