@@ -127,9 +127,11 @@ public final class StreamingBench {
       int best = 0;
       boolean limitFound = false;
       int number = 1;
+      Step last = null;
       if (args.containsKey("rates")) {
         for (String r : args.get("rates").split(",")) {
           Step s = runStep(producer, flink, job, number++, Integer.parseInt(r), stepSeconds, false);
+          last = s;
           if (s.achieved < 0.95 * s.rate) {
             // The producer (this JVM) could not send at the rate: the harness's limit, not the
             // job's; the rate does not count and the search ends without a limit found.
@@ -139,19 +141,21 @@ public final class StreamingBench {
             break;
           }
           if (!sustainable(s)) {
-            // Its backlog would delay the latency step: wait for it (bounded) before going on.
-            long t = System.nanoTime();
-            while (s.visibleCount < s.sent.get() && ms(t) < 600_000) {
-              Thread.sleep(500);
-            }
-            log(
-                "backlog of step %d: %d of %d visible after %d ms more",
-                s.number, s.visibleCount, s.sent.get(), ms(t));
             limitFound = true;
             break;
           }
           best = s.rate;
         }
+      }
+      if (last != null && last.visibleCount < last.sent.get()) {
+        // A backlog would delay the latency step: wait for it (bounded) before going on.
+        long t = System.nanoTime();
+        while (last.visibleCount < last.sent.get() && ms(t) < 600_000) {
+          Thread.sleep(500);
+        }
+        log(
+            "backlog of step %d: %d of %d visible after %d ms more",
+            last.number, last.visibleCount, last.sent.get(), ms(t));
       }
       int latencyRate =
           args.containsKey("latency-rate")
