@@ -21,6 +21,9 @@
 #   SPEC=1 benchmarks/run.sh                    # also clickstream as a spec vs the Java job (issue 16)
 #   BUILD=0 ...                                 # reuse the last build
 #
+# The streaming benchmark on a real cluster (Kafka in, exactly-once Kafka sink out, Tributary vs
+# native Flink; issue 19) is its own script: benchmarks/streaming.sh.
+#
 # Every row carries the 1-minute load average read just before that variant started: on a shared
 # machine the numbers are disturbed and the load says by how much.
 set -euo pipefail

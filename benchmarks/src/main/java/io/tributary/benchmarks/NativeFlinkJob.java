@@ -40,7 +40,7 @@ final class NativeFlinkJob {
             WatermarkStrategy.<Click>forMonotonousTimestamps()
                 .withTimestampAssigner((c, ts) -> c.eventTime))
         .keyBy(c -> c.eventId)
-        .process(new DedupFn())
+        .process(new DedupFn(TTL_MS))
         .name("Dedup")
         .keyBy(c -> c.eventType)
         .window(TumblingEventTimeWindows.of(Time.minutes(1)))
@@ -77,7 +77,14 @@ final class NativeFlinkJob {
 
   /** First copy per id wins; the id is forgotten TTL after its event time (an event-time timer). */
   static final class DedupFn extends KeyedProcessFunction<String, Click, Click> {
+    // A field, not NativeFlinkJob.TTL_MS: that would load BeamJobs (Beam) on a cluster that has
+    // only Flink on its class path (NativeKafkaJob).
+    private final long ttlMs;
     private transient ValueState<Boolean> seen;
+
+    DedupFn(long ttlMs) {
+      this.ttlMs = ttlMs;
+    }
 
     @Override
     public void open(Configuration parameters) {
@@ -90,7 +97,7 @@ final class NativeFlinkJob {
         return;
       }
       seen.update(true);
-      ctx.timerService().registerEventTimeTimer(c.eventTime + TTL_MS);
+      ctx.timerService().registerEventTimeTimer(c.eventTime + ttlMs);
       out.collect(c);
     }
 
