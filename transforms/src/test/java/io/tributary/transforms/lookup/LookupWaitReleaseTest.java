@@ -3,20 +3,14 @@ package io.tributary.transforms.lookup;
 import io.tributary.testing.Counters;
 import io.tributary.testing.EventScript;
 import io.tributary.transforms.lookup.LookupTableTest.Descriptions;
-import io.tributary.transforms.lookup.LookupWaitStreamTest.IdsInOrderFn;
-import io.tributary.transforms.lookup.LookupWaitStreamTest.RegisteringDevice;
 import io.tributary.transforms.metrics.StageGraph;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
-import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.Rule;
@@ -62,37 +56,15 @@ public class LookupWaitReleaseTest {
             .watermark(ms(11))
             .add(ms(12), "r6:d1")
             .apply(p, "Events");
-    PCollection<Instant> ticks = LookupWaitStreamTest.ticks(all);
-    PCollection<Row> readings = LookupWaitStreamTest.readings(all);
     BadRecordErrorHandler<PCollection<String>> handler =
         p.registerBadRecordErrorHandler(new Descriptions());
+    // The bound never passes here: only a later read or the end of input lets a row go.
     PCollection<Row> enriched =
-        readings.apply(
-            Lookup.fromTable(new RegisteringDevice())
-                .by("device_id")
-                .withField("site")
-                .withRefresh(Duration.standardSeconds(10))
-                .withRefreshTicks(ticks)
-                .withMissingKey(MissingKey.WAIT)
-                .withMaxWait(Duration.standardMinutes(10))
-                .withStageName("site_of_device")
-                .withBadRecordErrorHandler(handler));
+        LookupWaitStreamTest.waitingLookup(all, handler, Duration.standardMinutes(10));
     handler.close();
-    PAssert.that(
-            enriched.apply(
-                "Sites",
-                MapElements.into(TypeDescriptors.strings())
-                    .via(r -> r.getString("reading_id") + "@" + r.getString("site"))))
+    PAssert.that(LookupWaitStreamTest.sites(enriched))
         .containsInAnyOrder("r1@north", "r2@south", "r3@south", "r6@north");
-    PAssert.that(
-            enriched
-                .apply(
-                    "ByDevice",
-                    MapElements.into(
-                            TypeDescriptors.kvs(
-                                TypeDescriptors.strings(), TypeDescriptors.strings()))
-                        .via(r -> KV.of(r.getString("device_id"), r.getString("reading_id"))))
-                .apply("IdsInOrder", ParDo.of(new IdsInOrderFn())))
+    PAssert.that(LookupWaitStreamTest.idsInOrder(enriched))
         .containsInAnyOrder("d1:r1,r6", "d2:r2,r3");
     // d9's fingerprint: printf %s d9 | sha256sum | cut -c1-12
     PAssert.that(handler.getOutput())

@@ -139,6 +139,44 @@ public class LookupWaitStreamTest {
         .setRowSchema(READING);
   }
 
+  /**
+   * The readings of {@code all} through the stage under test: {@code site_of_device}, WAIT with
+   * bound {@code maxWait}, the table {@link RegisteringDevice} read at each tick of {@code all}.
+   */
+  static PCollection<Row> waitingLookup(
+      PCollection<String> all, BadRecordErrorHandler<?> handler, Duration maxWait) {
+    return readings(all)
+        .apply(
+            Lookup.fromTable(new RegisteringDevice())
+                .by("device_id")
+                .withField("site")
+                .withRefresh(Duration.standardSeconds(10))
+                .withRefreshTicks(ticks(all))
+                .withMissingKey(MissingKey.WAIT)
+                .withMaxWait(maxWait)
+                .withStageName("site_of_device")
+                .withBadRecordErrorHandler(handler));
+  }
+
+  /** {@code <reading id>@<site>} of each enriched row. */
+  static PCollection<String> sites(PCollection<Row> enriched) {
+    return enriched.apply(
+        "Sites",
+        MapElements.into(TypeDescriptors.strings())
+            .via(r -> r.getString("reading_id") + "@" + r.getString("site")));
+  }
+
+  /** {@code <device>:<reading ids in arrival order>}, one line per device, at the end. */
+  static PCollection<String> idsInOrder(PCollection<Row> enriched) {
+    return enriched
+        .apply(
+            "ByDevice",
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                .via(r -> KV.of(r.getString("device_id"), r.getString("reading_id"))))
+        .apply("IdsInOrder", ParDo.of(new IdsInOrderFn()));
+  }
+
   @Test
   public void aKeyThatAppearsReleasesItsRowsInOrderAndOneThatNeverDoesIsADeadLetter() {
     READS.set(0);
@@ -163,38 +201,13 @@ public class LookupWaitStreamTest {
             .advanceProcessingTime(Duration.standardMinutes(2))
             .advanceWatermarkToInfinity();
     PCollection<String> all = p.apply(events);
-    PCollection<Instant> ticks = ticks(all);
-    PCollection<Row> readings = readings(all);
     BadRecordErrorHandler<PCollection<String>> handler =
         p.registerBadRecordErrorHandler(new Descriptions());
-    PCollection<Row> enriched =
-        readings.apply(
-            Lookup.fromTable(new RegisteringDevice())
-                .by("device_id")
-                .withField("site")
-                .withRefresh(Duration.standardSeconds(10))
-                .withRefreshTicks(ticks)
-                .withMissingKey(MissingKey.WAIT)
-                .withMaxWait(Duration.standardMinutes(1))
-                .withStageName("site_of_device")
-                .withBadRecordErrorHandler(handler));
+    PCollection<Row> enriched = waitingLookup(all, handler, Duration.standardMinutes(1));
     handler.close();
-    PCollection<String> sites =
-        enriched.apply(
-            "Sites",
-            MapElements.into(TypeDescriptors.strings())
-                .via(r -> r.getString("reading_id") + "@" + r.getString("site")));
-    PAssert.that(sites)
+    PAssert.that(sites(enriched))
         .containsInAnyOrder("r1@north", "r2@south", "r3@south", "r6@east", "r7@east");
-    PCollection<String> order =
-        enriched
-            .apply(
-                "ByDevice",
-                MapElements.into(
-                        TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
-                    .via(r -> KV.of(r.getString("device_id"), r.getString("reading_id"))))
-            .apply("IdsInOrder", ParDo.of(new IdsInOrderFn()));
-    PAssert.that(order).containsInAnyOrder("d1:r1", "d2:r2,r3", "d3:r6,r7");
+    PAssert.that(idsInOrder(enriched)).containsInAnyOrder("d1:r1", "d2:r2,r3", "d3:r6,r7");
     PAssert.that(handler.getOutput())
         .containsInAnyOrder(
             "site_of_device/no_match_after_wait: no table row had key sha256:f0b8e894c1e3 (field 'device_id')"
