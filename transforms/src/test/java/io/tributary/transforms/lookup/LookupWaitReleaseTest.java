@@ -64,8 +64,20 @@ public class LookupWaitReleaseTest {
     handler.close();
     PAssert.that(LookupWaitStreamTest.sites(enriched))
         .containsInAnyOrder("r1@north", "r2@south", "r3@south", "r6@north");
+    // Released rows keep their arrival order (d2); rows enriched at once (d1) are not ordered
+    // against each other by the stage, and the Direct runner may hand them on in either order.
     PAssert.that(LookupWaitStreamTest.idsInOrder(enriched))
-        .containsInAnyOrder("d1:r1,r6", "d2:r2,r3");
+        .satisfies(
+            lines -> {
+              java.util.Set<String> got = new java.util.TreeSet<>();
+              lines.forEach(got::add);
+              org.junit.Assert.assertTrue(
+                  "d2 released in arrival order, d1 both: " + got,
+                  got.contains("d2:r2,r3")
+                      && got.size() == 2
+                      && (got.contains("d1:r1,r6") || got.contains("d1:r6,r1")));
+              return null;
+            });
     // d9's fingerprint: printf %s d9 | sha256sum | cut -c1-12
     PAssert.that(handler.getOutput())
         .containsInAnyOrder(
