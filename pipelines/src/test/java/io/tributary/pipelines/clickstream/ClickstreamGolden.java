@@ -1,8 +1,8 @@
 package io.tributary.pipelines.clickstream;
 
+import io.tributary.pipelines.TestOptions;
 import io.tributary.pipelines.Testdata;
 import io.tributary.pipelines.runtime.Progress;
-import io.tributary.testing.TestRunners;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageGraph;
 import java.nio.file.Path;
@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
  * Runs clickstream on the current test runner with options given as arguments; the comparison with
@@ -24,16 +23,7 @@ final class ClickstreamGolden {
   static ClickstreamOptions options(String output, String... settings) {
     List<String> args = new ArrayList<>(List.of("--output=" + output));
     args.addAll(List.of(settings));
-    PipelineOptions base = TestRunners.options();
-    ClickstreamOptions o =
-        org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
-            .as(ClickstreamOptions.class);
-    o.setRunner(base.getRunner());
-    o.setStableUniqueNames(base.getStableUniqueNames());
-    if (TestRunners.isFlink()) {
-      o.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).setParallelism(2);
-    }
-    return o;
+    return TestOptions.of(ClickstreamOptions.class, args.toArray(new String[0]));
   }
 
   /**

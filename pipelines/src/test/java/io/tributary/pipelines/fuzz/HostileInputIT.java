@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tributary.io.kafka.testing.KafkaBroker;
+import io.tributary.pipelines.TestOptions;
 import io.tributary.pipelines.Testdata;
 import io.tributary.pipelines.clickstream.ClickstreamJob;
 import io.tributary.pipelines.clickstream.ClickstreamOptions;
@@ -24,9 +25,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -59,14 +58,7 @@ public class HostileInputIT {
   }
 
   static <T extends PipelineOptions> T options(Class<T> kind, String... args) {
-    T o = PipelineOptionsFactory.fromArgs(args).as(kind);
-    PipelineOptions base = TestRunners.options();
-    o.setRunner(base.getRunner());
-    o.setStableUniqueNames(base.getStableUniqueNames());
-    if (TestRunners.isFlink()) {
-      o.as(FlinkPipelineOptions.class).setParallelism(2);
-    }
-    return o;
+    return TestOptions.of(kind, args);
   }
 
   @Test(timeout = 600_000)

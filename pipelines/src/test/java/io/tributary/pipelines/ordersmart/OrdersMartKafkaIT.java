@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.kafka.KafkaReplay;
 import io.tributary.io.kafka.testing.KafkaBroker;
+import io.tributary.pipelines.TestOptions;
 import io.tributary.pipelines.Testdata;
-import io.tributary.testing.TestRunners;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageGraph;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +20,6 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -184,20 +182,12 @@ public class OrdersMartKafkaIT {
   }
 
   private static OrdersMartOptions options(Path out, String servers) {
-    PipelineOptions base = TestRunners.options();
-    OrdersMartOptions o =
-        PipelineOptionsFactory.fromArgs(
-                "--source=kafka",
-                "--bootstrapServers=" + servers,
-                "--ordersTopic=shop.orders",
-                "--productsTopic=shop.products",
-                "--output=" + out)
-            .as(OrdersMartOptions.class);
-    o.setRunner(base.getRunner());
-    o.setStableUniqueNames(base.getStableUniqueNames());
-    if (TestRunners.isFlink()) {
-      o.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).setParallelism(2);
-    }
-    return o;
+    return TestOptions.of(
+        OrdersMartOptions.class,
+        "--source=kafka",
+        "--bootstrapServers=" + servers,
+        "--ordersTopic=shop.orders",
+        "--productsTopic=shop.products",
+        "--output=" + out);
   }
 }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.PostgresUpsert;
 import io.tributary.io.jdbc.testing.Postgres;
+import io.tributary.pipelines.TestOptions;
 import io.tributary.pipelines.Testdata;
 import io.tributary.testing.TestRunners;
 import io.tributary.transforms.metrics.RunAccounting;
@@ -32,8 +33,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Rule;
@@ -119,7 +118,6 @@ public class OrdersMartPostgresOutageIT {
   }
 
   private static Pipeline pipeline(JdbcTarget db, Path orders, Path out, String... extra) {
-    PipelineOptions base = TestRunners.options();
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -130,13 +128,7 @@ public class OrdersMartPostgresOutageIT {
                 "--jdbcUser=postgres",
                 "--jdbcPassword=postgres"));
     args.addAll(List.of(extra));
-    OrdersMartOptions o =
-        PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(OrdersMartOptions.class);
-    o.setRunner(base.getRunner());
-    o.setStableUniqueNames(base.getStableUniqueNames());
-    if (TestRunners.isFlink()) {
-      o.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).setParallelism(2);
-    }
+    OrdersMartOptions o = TestOptions.of(OrdersMartOptions.class, args.toArray(new String[0]));
     Pipeline p = Pipeline.create(o);
     OrdersMartPipeline.build(p, o);
     return p;

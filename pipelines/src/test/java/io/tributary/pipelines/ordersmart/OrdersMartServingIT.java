@@ -8,15 +8,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.testing.Postgres;
+import io.tributary.pipelines.TestOptions;
 import io.tributary.pipelines.Testdata;
-import io.tributary.testing.TestRunners;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -39,22 +37,16 @@ public class OrdersMartServingIT {
       "SELECT dt::text, category, orders, revenue::text FROM daily_category_revenue ORDER BY dt, category";
 
   private static void run(JdbcTarget db, Path orders, Path out, String partitions) {
-    PipelineOptions base = TestRunners.options();
     OrdersMartOptions o =
-        PipelineOptionsFactory.fromArgs(
-                "--orders=" + orders,
-                "--products=" + Testdata.file("cdc/products.jsonl"),
-                "--output=" + out,
-                "--jdbcUrl=" + db.url(),
-                "--jdbcUser=postgres",
-                "--jdbcPassword=postgres",
-                "--partitions=" + partitions)
-            .as(OrdersMartOptions.class);
-    o.setRunner(base.getRunner());
-    o.setStableUniqueNames(base.getStableUniqueNames());
-    if (TestRunners.isFlink()) {
-      o.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).setParallelism(2);
-    }
+        TestOptions.of(
+            OrdersMartOptions.class,
+            "--orders=" + orders,
+            "--products=" + Testdata.file("cdc/products.jsonl"),
+            "--output=" + out,
+            "--jdbcUrl=" + db.url(),
+            "--jdbcUser=postgres",
+            "--jdbcPassword=postgres",
+            "--partitions=" + partitions);
     Pipeline p = Pipeline.create(o);
     OrdersMartPipeline.build(p, o);
     p.run().waitUntilFinish();

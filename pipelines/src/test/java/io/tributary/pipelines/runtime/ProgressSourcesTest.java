@@ -11,12 +11,12 @@ import io.tributary.io.formats.ReadRows;
 import io.tributary.io.formats.WriteRows;
 import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.schema.SchemaRegistry;
+import io.tributary.pipelines.TestOptions;
 import io.tributary.pipelines.Testdata;
 import io.tributary.pipelines.clickstream.ClickstreamOptions;
 import io.tributary.pipelines.clickstream.ClickstreamPipeline;
 import io.tributary.pipelines.ordersmart.OrdersMartOptions;
 import io.tributary.pipelines.ordersmart.OrdersMartPipeline;
-import io.tributary.testing.TestRunners;
 import io.tributary.transforms.metrics.LiveMetrics;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageGraph;
@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -55,14 +54,7 @@ public class ProgressSourcesTest {
   private static final long SMALL_DECODABLE = 995;
 
   private static <T extends PipelineOptions> T options(Class<T> kind, String... args) {
-    T o = PipelineOptionsFactory.fromArgs(args).as(kind);
-    PipelineOptions base = TestRunners.options();
-    o.setRunner(base.getRunner());
-    o.setStableUniqueNames(base.getStableUniqueNames());
-    if (TestRunners.isFlink()) {
-      o.as(FlinkPipelineOptions.class).setParallelism(2);
-    }
-    return o;
+    return TestOptions.of(kind, args);
   }
 
   /** Writes the decodable rows of small.jsonl as {@code format} files; returns their glob. */
