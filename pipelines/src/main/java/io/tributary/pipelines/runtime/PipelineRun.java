@@ -69,6 +69,7 @@ public final class PipelineRun {
   private static RunSummary runPrepared(
       PipelineDefinition job, PipelineOptions options, String runId) throws IOException {
     safeCopies(options);
+    ClusterJar.stage(options, System.err);
     RunOptions runOptions = options.as(RunOptions.class);
     Pricing pricing;
     Progress.Mode progressMode;
@@ -411,6 +412,7 @@ public final class PipelineRun {
   public static Submission submit(PipelineDefinition job, PipelineOptions options)
       throws IOException, UsageException {
     safeCopies(options);
+    ClusterJar.stage(options, System.err);
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     flink.setAttachedMode(false);
     String name = "tributary-" + job.name() + "-" + UUID.randomUUID().toString().substring(0, 8);

@@ -2,10 +2,13 @@ package io.tributary.pipelines.cluster;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
 
 import io.tributary.pipelines.Testdata;
 import java.io.File;
 import java.nio.file.Path;
+import java.util.jar.JarFile;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -17,8 +20,10 @@ import org.junit.runners.JUnit4;
 /**
  * The production path, for real: a standalone Flink 1.19 session cluster (JobManager and
  * TaskManager as separate JVMs, only Flink's jars on their class path) started by
- * runners-config/flink/cluster.sh, and the bundled jar submitted to it unchanged by the {@code
- * tributary} CLI in its own JVM with {@code --profile=flink-cluster}.
+ * runners-config/flink/cluster.sh, and the job submitted to it by the {@code tributary} CLI running
+ * from the bundled jar in its own JVM with {@code --profile=flink-cluster}. The CLI ships the
+ * cluster jar (the bundled jar without Flink, which the cluster has), so this is also the check
+ * that nothing the job needs went with Flink's classes.
  */
 @RunWith(JUnit4.class)
 public class FlinkClusterSubmissionIT {
@@ -53,7 +58,7 @@ public class FlinkClusterSubmissionIT {
   }
 
   @Test
-  public void bundledJarRunsUnchangedOnTheSessionCluster() throws Exception {
+  public void bundledJarSubmitsTheClusterJarToTheSessionCluster() throws Exception {
     Path jar = Testdata.bundledJar();
     Path out = TMP.newFolder("out").toPath();
     String java =
@@ -72,6 +77,16 @@ public class FlinkClusterSubmissionIT {
             .redirectErrorStream(true);
     String text = run(submit, 300);
     System.out.print(text);
+    Path clusterJar =
+        jar.resolveSibling(jar.getFileName().toString().replace("-bundled.jar", "-cluster.jar"));
+    assertThat(text, containsString("tributary: shipping " + clusterJar.getFileName()));
+    try (JarFile j = new JarFile(clusterJar.toFile())) {
+      assertEquals(
+          "Flink's classes come from the cluster",
+          0,
+          j.stream().filter(e -> e.getName().startsWith("org/apache/flink/")).count());
+      assertNotNull(j.getEntry("io/tributary/pipelines/cli/Tributary.class"));
+    }
     assertThat(
         text,
         containsString(
