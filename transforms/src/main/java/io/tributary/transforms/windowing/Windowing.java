@@ -8,10 +8,14 @@ import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.LiveMetrics;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.metrics.StageExit;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.InstantCoder;
@@ -94,18 +98,22 @@ import org.joda.time.Instant;
  * windows, however many windows it is in) or by {@code stage.<stage>.too_late} (it missed every
  * window).
  *
- * <p>Costs and limits: the learning step has one key, so on Flink it runs in one task slot (its
- * per-record work is a few state reads); it adds one timer firing per distinct window end and
- * expiry, rounded up to whole seconds of event time (session windows have a window per event). A
- * bounded input skips the learning step: its watermark only moves once the input is exhausted, so
- * nothing is too late, {@link WindowedResult#tooLate()} is empty, and the result is the batch
- * answer.
+ * <p>Costs and limits: the learning step has one key by default, so on Flink it runs in one task
+ * slot (its per-record work is a few state reads); {@link Into#withRouterBuckets} spreads it over
+ * several keys, each of which then learns every window point. It adds one timer firing per distinct
+ * window end and expiry (per bucket), rounded up to whole seconds of event time (session windows
+ * have a window per event). A bounded input skips the learning step: its watermark only moves once
+ * the input is exhausted, so nothing is too late, {@link WindowedResult#tooLate()} is empty, and
+ * the result is the batch answer.
  *
  * <pre>{@code
  * WindowedResult<Row> windowed = events.apply("Window",
  *     Windowing.<Row>of(WindowSpec.parse("fixed:1h;late=every;lateness=2h;accumulating")));
  * windowed.output().apply("Count", Combine.globally(Count.<Row>combineFn()).withoutDefaults());
  * windowed.tooLate().apply("WriteLate", ...);   // Rows: the input fields + missed_window_*, late_by_ms
+ *
+ * // A streaming job on Flink at parallelism 8: the router in up to 8 task slots, not one.
+ * events.apply("Window", Windowing.<Row>of("fixed:1m;lateness=10m").withRouterBuckets(8));
  * }</pre>
  */
 public final class Windowing {
@@ -144,7 +152,7 @@ public final class Windowing {
   /** Windows by {@code spec}, routing too-late records to {@link WindowedResult#tooLate()}. */
   public static <T> Into<T> of(WindowSpec spec) {
     checkArgument(spec != null, "Windowing.of: spec must not be null");
-    return new AutoValue_Windowing_Into<>(spec, STAGE);
+    return new AutoValue_Windowing_Into<>(spec, STAGE, 1);
   }
 
   /** Parses {@code spec} (see {@link WindowSpec}) and windows by it. */
@@ -186,7 +194,34 @@ public final class Windowing {
      */
     public Into<T> withStageName(String stageName) {
       return new AutoValue_Windowing_Into<>(
-          spec(), AccountedStage.checkName(stageName, "Windowing.withStageName"));
+          spec(), AccountedStage.checkName(stageName, "Windowing.withStageName"), routerBuckets());
+    }
+
+    /**
+     * Keys of the too-late router on unbounded input (1 by default; see {@link
+     * #withRouterBuckets}).
+     */
+    public abstract int routerBuckets();
+
+    /**
+     * Spreads the too-late router of an unbounded input over {@code buckets} keys, so that on Flink
+     * it runs in up to that many task slots instead of one. Records go to the buckets round-robin;
+     * every window end and expiry a record brings is sent once to every bucket (each parallel
+     * instance remembers what it sent), so every bucket learns the watermark at the same points and
+     * no bucket holds the output watermark behind a window another bucket admitted. Every record is
+     * still either admitted or too late, exactly once, and nothing admitted is dropped by a
+     * GroupByKey; a bucket may learn the watermark at a few more points than one key would (the
+     * window ends and expiries other buckets' records brought), so {@value
+     * Windowing#WATERMARK_AT_ARRIVAL} can be closer to the true watermark. The default, 1, is the
+     * single-key router of earlier versions; the number of buckets is part of a savepoint's state
+     * (keep it when restoring). Ignored for bounded input, which has no router.
+     */
+    public Into<T> withRouterBuckets(int buckets) {
+      checkArgument(
+          buckets >= 1 && buckets <= 4096,
+          "Windowing.withRouterBuckets: expected 1 to 4096 buckets, got %s",
+          buckets);
+      return new AutoValue_Windowing_Into<>(spec(), stageName(), buckets);
     }
 
     @Override
@@ -219,6 +254,9 @@ public final class Windowing {
                 .apply("NoTooLate", Create.empty(RowCoder.of(lateSchema)))
                 .setRowSchema(lateSchema);
         return WindowedResult.of(input.getPipeline(), output, none);
+      }
+      if (routerBuckets() > 1) {
+        return expandBucketed(input, coder, counters, lateSchema);
       }
       KvCoder<Integer, T> keyedCoder = KvCoder.of(VarIntCoder.of(), NullableCoder.of(coder));
 
@@ -274,6 +312,69 @@ public final class Windowing {
       return WindowedResult.of(input.getPipeline(), output, late);
     }
 
+    /**
+     * The router over {@link #routerBuckets()} keys: records round-robin, window points broadcast
+     * to every bucket, one seed per bucket.
+     */
+    private WindowedResult<T> expandBucketed(
+        PCollection<T> input, Coder<T> coder, StageCounters counters, Schema lateSchema) {
+      int buckets = routerBuckets();
+      KvCoder<Integer, KV<Long, T>> keyedCoder =
+          KvCoder.of(VarIntCoder.of(), KvCoder.of(VarLongCoder.of(), NullableCoder.of(coder)));
+      PCollection<KV<Integer, KV<Long, T>>> keyed =
+          input
+              .apply(
+                  "ToGlobalWindow",
+                  Window.<T>into(new GlobalWindows())
+                      .triggering(DefaultTrigger.of())
+                      .withAllowedLateness(Duration.ZERO)
+                      .discardingFiredPanes())
+              .apply(
+                  "KeyForRouter",
+                  ParDo.of(
+                      new BucketKeyFn<T>(
+                          counters, spec().windowFn(), spec().allowedLateness(), buckets)))
+              .setCoder(keyedCoder);
+      PCollection<KV<Integer, KV<Long, T>>> seed =
+          input
+              .getPipeline()
+              .apply("RouterSeed", Impulse.create())
+              .apply("SeedKeys", ParDo.of(new BucketSeedFn<T>(buckets)))
+              .setCoder(keyedCoder);
+      TupleTag<KV<T, List<Long>>> admitted = new TupleTag<KV<T, List<Long>>>() {};
+      TupleTag<Row> tooLate = new TupleTag<Row>() {};
+      PCollectionTuple routed =
+          PCollectionList.of(keyed)
+              .and(seed)
+              .apply("WithSeed", Flatten.pCollections())
+              .apply(
+                  "RouteTooLate",
+                  ParDo.of(
+                          new RouteTooLateBucketFn<T>(
+                              new Router<T>(
+                                  counters,
+                                  spec().windowFn(),
+                                  spec().allowedLateness(),
+                                  input.getToRowFunction(),
+                                  lateSchema,
+                                  admitted,
+                                  tooLate)))
+                      .withOutputTags(admitted, TupleTagList.of(tooLate)));
+      PCollection<T> output =
+          routed
+              .get(admitted)
+              .setCoder(KvCoder.of(coder, ListCoder.of(VarLongCoder.of())))
+              .apply("Window", spec().<KV<T, List<Long>>>toWindow())
+              .apply("DropMissedWindows", ParDo.of(new DropMissedWindowsFn<T>()))
+              .setSchema(
+                  input.getSchema(),
+                  coder.getEncodedTypeDescriptor(),
+                  input.getToRowFunction(),
+                  input.getFromRowFunction());
+      PCollection<Row> late = routed.get(tooLate).setRowSchema(lateSchema);
+      return WindowedResult.of(input.getPipeline(), output, late);
+    }
+
     @Override
     public void populateDisplayData(DisplayData.Builder builder) {
       super.populateDisplayData(builder);
@@ -281,6 +382,7 @@ public final class Windowing {
       builder
           .add(DisplayData.item("spec", s.toString()).withLabel("Window spec"))
           .add(DisplayData.item("stage", stageName()).withLabel("Stage name"))
+          .add(DisplayData.item("routerBuckets", routerBuckets()).withLabel("Router buckets"))
           .add(
               DisplayData.item("windowFn", s.windowFn().getClass().getSimpleName())
                   .withLabel("Window function"))
@@ -337,18 +439,7 @@ public final class Windowing {
    * watermark, inclusive), the pending learning points, and the next point the timer is set to.
    */
   static final class RouteTooLateFn<T> extends DoFn<KV<Integer, T>, KV<T, List<Long>>> {
-    private static final long IDLE = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
-
-    private final WindowFn<Object, BoundedWindow> windowFn;
-    private final Duration lateness;
-    private final SerializableFunction<T, Row> toRow;
-    private final Schema lateSchema;
-    private final TupleTag<KV<T, List<Long>>> admittedTag;
-    private final TupleTag<Row> tooLateTag;
-    private final StageCounters counters;
-    private final Counter missed = LiveMetrics.counter(DeadLetters.NAMESPACE, MISSED);
-    private final Counter onTime = LiveMetrics.counter(DeadLetters.NAMESPACE, ON_TIME);
-    private final Counter lateAccepted = LiveMetrics.counter(DeadLetters.NAMESPACE, LATE_ACCEPTED);
+    private final Router<T> router;
 
     @StateId("watermark")
     private final StateSpec<ValueState<Instant>> watermarkSpec =
@@ -372,13 +463,8 @@ public final class Windowing {
         Schema lateSchema,
         TupleTag<KV<T, List<Long>>> admittedTag,
         TupleTag<Row> tooLateTag) {
-      this.counters = counters;
-      this.windowFn = windowFn;
-      this.lateness = lateness;
-      this.toRow = toRow;
-      this.lateSchema = lateSchema;
-      this.admittedTag = admittedTag;
-      this.tooLateTag = tooLateTag;
+      this.router =
+          new Router<>(counters, windowFn, lateness, toRow, lateSchema, admittedTag, tooLateTag);
     }
 
     @ProcessElement
@@ -391,21 +477,256 @@ public final class Windowing {
         @TimerId("learn") Timer learn,
         MultiOutputReceiver out)
         throws Exception {
-      Instant known = learned(watermark);
-      Long nextPoint = next.read();
       T value = element.getValue();
       if (value == null) {
-        if (nextPoint == null) {
-          arm(learn, next, IDLE, known);
-        }
-        return;
+        router.seed(watermark, next, learn);
+      } else {
+        router.record(value, timestamp, watermark, points, next, learn, out);
       }
-      Collection<BoundedWindow> windows = assign(value, timestamp);
+    }
+
+    @OnTimer("learn")
+    public void learn(
+        OnTimerContext context,
+        @StateId("watermark") ValueState<Instant> watermark,
+        @StateId("points") MapState<Long, Boolean> points,
+        @StateId("next") ValueState<Long> next,
+        @TimerId("learn") Timer learn) {
+      Router.learn(context.fireTimestamp().getMillis(), watermark, points, next, learn);
+    }
+
+    // The hold must be allowed behind the current element's timestamp (see SimpleDoFnRunner):
+    // it is the learned watermark, which is earlier than on-time records.
+    @SuppressWarnings("deprecation")
+    @Override
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
+    }
+  }
+
+  /**
+   * The router over several keys ({@link Into#withRouterBuckets}): the same state and timer per
+   * bucket as {@link RouteTooLateFn}; its input also carries the seed ({@link #SEED}, no value) and
+   * the window points broadcast by {@link BucketKeyFn} (the point, no value).
+   */
+  static final class RouteTooLateBucketFn<T>
+      extends DoFn<KV<Integer, KV<Long, T>>, KV<T, List<Long>>> {
+    private final Router<T> router;
+
+    @StateId("watermark")
+    private final StateSpec<ValueState<Instant>> watermarkSpec =
+        StateSpecs.value(InstantCoder.of());
+
+    @StateId("points")
+    private final StateSpec<MapState<Long, Boolean>> pointsSpec =
+        StateSpecs.map(VarLongCoder.of(), BooleanCoder.of());
+
+    @StateId("next")
+    private final StateSpec<ValueState<Long>> nextSpec = StateSpecs.value(VarLongCoder.of());
+
+    @TimerId("learn")
+    private final TimerSpec learnSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    RouteTooLateBucketFn(Router<T> router) {
+      this.router = router;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, KV<Long, T>> element,
+        @Timestamp Instant timestamp,
+        @StateId("watermark") ValueState<Instant> watermark,
+        @StateId("points") MapState<Long, Boolean> points,
+        @StateId("next") ValueState<Long> next,
+        @TimerId("learn") Timer learn,
+        MultiOutputReceiver out)
+        throws Exception {
+      KV<Long, T> message = element.getValue();
+      T value = message.getValue();
+      if (value != null) {
+        router.record(value, timestamp, watermark, points, next, learn, out);
+      } else if (message.getKey() == SEED) {
+        router.seed(watermark, next, learn);
+      } else {
+        Router.point(message.getKey(), watermark, points, next, learn);
+      }
+    }
+
+    @OnTimer("learn")
+    public void learn(
+        OnTimerContext context,
+        @StateId("watermark") ValueState<Instant> watermark,
+        @StateId("points") MapState<Long, Boolean> points,
+        @StateId("next") ValueState<Long> next,
+        @TimerId("learn") Timer learn) {
+      Router.learn(context.fireTimestamp().getMillis(), watermark, points, next, learn);
+    }
+
+    @SuppressWarnings("deprecation")
+    @Override
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
+    }
+  }
+
+  /** The point value of a bucket's seed message (no window point is this small). */
+  static final long SEED = Long.MIN_VALUE;
+
+  /**
+   * Keys records round-robin over the router's buckets, and sends every bucket each window end and
+   * expiry point this instance has not sent yet (counted in here; a record leaves the stage in the
+   * router).
+   */
+  static final class BucketKeyFn<T> extends DoFn<T, KV<Integer, KV<Long, T>>> {
+    /** Points remembered per instance before the memory starts over (a resend is harmless). */
+    private static final int REMEMBERED = 100_000;
+
+    private final StageCounters counters;
+    private final WindowFn<Object, BoundedWindow> windowFn;
+    private final Duration lateness;
+    private final int buckets;
+    private transient @Nullable Set<Long> sent;
+    private transient int nextBucket;
+
+    BucketKeyFn(
+        StageCounters counters,
+        WindowFn<Object, BoundedWindow> windowFn,
+        Duration lateness,
+        int buckets) {
+      this.counters = counters;
+      this.windowFn = windowFn;
+      this.lateness = lateness;
+      this.buckets = buckets;
+    }
+
+    @Setup
+    public void setup() {
+      sent = new HashSet<>();
+      nextBucket = ThreadLocalRandom.current().nextInt(buckets);
+    }
+
+    @ProcessElement
+    public void process(
+        @Element T element,
+        @Timestamp Instant timestamp,
+        OutputReceiver<KV<Integer, KV<Long, T>>> out)
+        throws Exception {
+      counters.in();
+      Set<Long> memory = sent;
+      if (memory == null) {
+        setup();
+        memory = sent;
+      }
+      for (BoundedWindow window : Router.assign(windowFn, element, timestamp)) {
+        long end = Router.roundUp(window.maxTimestamp().getMillis());
+        long expiry = Router.roundUp(Router.expiry(window.maxTimestamp(), lateness).getMillis());
+        for (long point : new long[] {end, expiry}) {
+          if (memory.add(point)) {
+            for (int b = 0; b < buckets; b++) {
+              out.output(KV.of(b, KV.of(point, null)));
+            }
+          }
+        }
+      }
+      if (memory.size() > REMEMBERED) {
+        memory.clear();
+      }
+      out.output(KV.of(nextBucket, KV.of(0L, element)));
+      nextBucket = (nextBucket + 1) % buckets;
+    }
+  }
+
+  /** One seed per bucket, so every bucket holds the output watermark from the first record on. */
+  static final class BucketSeedFn<T> extends DoFn<byte[], KV<Integer, KV<Long, T>>> {
+    private final int buckets;
+
+    BucketSeedFn(int buckets) {
+      this.buckets = buckets;
+    }
+
+    @ProcessElement
+    public void process(OutputReceiver<KV<Integer, KV<Long, T>>> out) {
+      for (int b = 0; b < buckets; b++) {
+        out.output(KV.of(b, KV.of(SEED, null)));
+      }
+    }
+  }
+
+  /** What a router key does with a seed, a record, a broadcast point and its timer. */
+  static final class Router<T> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final long IDLE = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
+
+    private final WindowFn<Object, BoundedWindow> windowFn;
+    private final Duration lateness;
+    private final SerializableFunction<T, Row> toRow;
+    private final Schema lateSchema;
+    private final TupleTag<KV<T, List<Long>>> admittedTag;
+    private final TupleTag<Row> tooLateTag;
+    private final StageCounters counters;
+    private final Counter missed = LiveMetrics.counter(DeadLetters.NAMESPACE, MISSED);
+    private final Counter onTime = LiveMetrics.counter(DeadLetters.NAMESPACE, ON_TIME);
+    private final Counter lateAccepted = LiveMetrics.counter(DeadLetters.NAMESPACE, LATE_ACCEPTED);
+
+    Router(
+        StageCounters counters,
+        WindowFn<Object, BoundedWindow> windowFn,
+        Duration lateness,
+        SerializableFunction<T, Row> toRow,
+        Schema lateSchema,
+        TupleTag<KV<T, List<Long>>> admittedTag,
+        TupleTag<Row> tooLateTag) {
+      this.counters = counters;
+      this.windowFn = windowFn;
+      this.lateness = lateness;
+      this.toRow = toRow;
+      this.lateSchema = lateSchema;
+      this.admittedTag = admittedTag;
+      this.tooLateTag = tooLateTag;
+    }
+
+    /** The seed: a timer, and so a hold, from before the first record on. */
+    void seed(ValueState<Instant> watermark, ValueState<Long> next, Timer learn) {
+      if (next.read() == null) {
+        arm(learn, next, IDLE, learned(watermark));
+      }
+    }
+
+    /** A window point another bucket's record brought: learn at it too. */
+    static void point(
+        long point,
+        ValueState<Instant> watermark,
+        MapState<Long, Boolean> points,
+        ValueState<Long> next,
+        Timer learn) {
+      Instant known = learned(watermark);
+      if (point < known.getMillis()) {
+        return; // already learned past it
+      }
+      points.put(point, Boolean.TRUE);
+      Long nextPoint = next.read();
+      if (nextPoint == null || point < nextPoint) {
+        arm(learn, next, point, known);
+      }
+    }
+
+    void record(
+        T value,
+        Instant timestamp,
+        ValueState<Instant> watermark,
+        MapState<Long, Boolean> points,
+        ValueState<Long> next,
+        Timer learn,
+        DoFn.MultiOutputReceiver out)
+        throws Exception {
+      Instant known = learned(watermark);
+      Long nextPoint = next.read();
+      Collection<BoundedWindow> windows = assign(windowFn, value, timestamp);
       List<Long> missedWindows = new ArrayList<>(0);
       long earliest = Long.MAX_VALUE;
       for (BoundedWindow window : windows) {
         Instant end = window.maxTimestamp();
-        Instant expiry = expiry(end);
+        Instant expiry = expiry(end, lateness);
         if (expiry.isBefore(known)) {
           missed.inc();
           missedWindows.add(end.getMillis());
@@ -438,14 +759,12 @@ public final class Windowing {
       }
     }
 
-    @OnTimer("learn")
-    public void learn(
-        OnTimerContext context,
-        @StateId("watermark") ValueState<Instant> watermark,
-        @StateId("points") MapState<Long, Boolean> points,
-        @StateId("next") ValueState<Long> next,
-        @TimerId("learn") Timer learn) {
-      long fired = context.fireTimestamp().getMillis();
+    static void learn(
+        long fired,
+        ValueState<Instant> watermark,
+        MapState<Long, Boolean> points,
+        ValueState<Long> next,
+        Timer learn) {
       // A timer at t fires once the input watermark is past t, so it is at least t + 1 ms.
       Instant known = new Instant(fired + 1);
       watermark.write(known);
@@ -472,14 +791,6 @@ public final class Windowing {
       }
     }
 
-    // The hold must be allowed behind the current element's timestamp (see SimpleDoFnRunner):
-    // it is the learned watermark, which is earlier than on-time records.
-    @SuppressWarnings("deprecation")
-    @Override
-    public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
-    }
-
     private static Instant learned(ValueState<Instant> watermark) {
       Instant known = watermark.read();
       return known == null ? BoundedWindow.TIMESTAMP_MIN_VALUE : known;
@@ -490,12 +801,12 @@ public final class Windowing {
       next.write(at);
     }
 
-    private Instant expiry(Instant end) {
+    static Instant expiry(Instant end, Duration lateness) {
       long e = end.getMillis() + lateness.getMillis();
       return new Instant(Math.min(e < end.getMillis() ? IDLE : e, IDLE));
     }
 
-    private static long roundUp(long t) {
+    static long roundUp(long t) {
       if (t >= IDLE) {
         return IDLE;
       }
@@ -503,7 +814,8 @@ public final class Windowing {
       return Math.min(next, IDLE);
     }
 
-    private Collection<BoundedWindow> assign(T value, Instant timestamp) throws Exception {
+    static <T> Collection<BoundedWindow> assign(
+        WindowFn<Object, BoundedWindow> windowFn, T value, Instant timestamp) throws Exception {
       return windowFn.assignWindows(
           windowFn.new AssignContext() {
             @Override

@@ -324,4 +324,58 @@ public class HardenedJsonTest {
     assertEquals(RecordLimits.Rule.REJECT, strict.limits().unknownFields());
     assertThrows(IllegalArgumentException.class, () -> base.withLimits(null));
   }
+
+  /**
+   * Rows of schemas without maps or logical types are attached, not built: they must equal, and
+   * encode to the same bytes as, the rows Row.Builder.build() makes of the same values.
+   */
+  @Test
+  public void attachedRowsAreTheRowsBuildWouldMake() throws Exception {
+    Schema withMap =
+        Schema.builder()
+            .addStringField("id")
+            .addNullableField("tags", FieldType.map(FieldType.STRING, FieldType.INT64))
+            .build();
+    assertEquals(true, HardenedJson.attachable(SCHEMA));
+    assertEquals(false, HardenedJson.attachable(withMap));
+    assertEquals(
+        false,
+        HardenedJson.attachable(
+            Schema.builder()
+                .addNullableField(
+                    "u",
+                    FieldType.logicalType(
+                        new org.apache.beam.sdk.schemas.logicaltypes.UuidLogicalType()))
+                .build()));
+    assertEquals(
+        false,
+        HardenedJson.attachable(
+            Schema.builder().addNullableField("inner", FieldType.row(withMap)).build()));
+
+    Row decoded =
+        decoder()
+            .decode(
+                obj(
+                    "\"price\":12.5,\"ratio\":0.25,\"weight\":1.5,\"n64\":9007199254740993,"
+                        + "\"n32\":-7,\"n16\":300,\"n8\":-3,\"at\":\"2026-11-01T10:00:00Z\","
+                        + "\"item\":{\"sku\":\"x\"},\"items\":[{\"sku\":\"y\"},{\"sku\":\"z\"}]"));
+    Row built = Row.withSchema(SCHEMA).addValues(decoded.getValues()).build();
+    assertEquals(built, decoded);
+    org.apache.beam.sdk.coders.RowCoder coder = org.apache.beam.sdk.coders.RowCoder.of(SCHEMA);
+    assertEquals(
+        java.util.Arrays.toString(
+            org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(coder, built)),
+        java.util.Arrays.toString(
+            org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(coder, decoded)));
+    assertEquals(new BigDecimal("12.5"), decoded.getDecimal("price"));
+    assertEquals(
+        "z",
+        decoded.getArray("items").stream().map(r -> ((Row) r).getString("sku")).toList().get(1));
+
+    // A map field: built as before (Row.Builder.build() stores a HashMap).
+    Row tagged =
+        JsonRowDecoder.of(withMap, "decode").decode("{\"id\":\"a\",\"tags\":{\"b\":2,\"a\":1}}");
+    assertEquals(Map.of("a", 1L, "b", 2L), tagged.getMap("tags"));
+    assertEquals(java.util.HashMap.class, tagged.getMap("tags").getClass());
+  }
 }

@@ -124,8 +124,13 @@ public class WindowingTest implements Serializable {
   }
 
   private void runFixed(String spec, String... expectedPanes) {
+    runFixed(1, spec, expectedPanes);
+  }
+
+  private void runFixed(int buckets, String spec, String... expectedPanes) {
     WindowedResult<Row> result =
-        rows(fixedScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
+        rows(fixedScript().apply(p, "Events"))
+            .apply("Window", Windowing.<Row>of(spec).withRouterBuckets(buckets));
     PAssert.that(sumPanes(result.output())).containsInAnyOrder(expectedPanes);
     PAssert.that(
             result
@@ -178,8 +183,13 @@ public class WindowingTest implements Serializable {
   }
 
   private void runSliding(String spec, String... expectedPanes) {
+    runSliding(1, spec, expectedPanes);
+  }
+
+  private void runSliding(int buckets, String spec, String... expectedPanes) {
     WindowedResult<Row> result =
-        rows(slidingScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
+        rows(slidingScript().apply(p, "Events"))
+            .apply("Window", Windowing.<Row>of(spec).withRouterBuckets(buckets));
     PAssert.that(sumPanes(result.output())).containsInAnyOrder(expectedPanes);
     PAssert.that(
             result
@@ -237,8 +247,13 @@ public class WindowingTest implements Serializable {
   }
 
   private void runSessions(String spec, String... expectedPanes) {
+    runSessions(1, spec, expectedPanes);
+  }
+
+  private void runSessions(int buckets, String spec, String... expectedPanes) {
     WindowedResult<Row> result =
-        rows(sessionScript().apply(p, "Events")).apply("Window", Windowing.<Row>of(spec));
+        rows(sessionScript().apply(p, "Events"))
+            .apply("Window", Windowing.<Row>of(spec).withRouterBuckets(buckets));
     Panes.assertExactly(sumPanes(result.output()), expectedPanes);
     PAssert.that(
             result
@@ -270,6 +285,57 @@ public class WindowingTest implements Serializable {
         "00:00-00:15 ON_TIME#0 3",
         "00:20-00:30 ON_TIME#0 3",
         "00:00-00:30 ON_TIME|LATE#0 4");
+  }
+
+  /*
+   * The router over several keys (withRouterBuckets): records spread round-robin, so the records of
+   * one window land in different buckets, yet every pane, too-late row and counter is the one-key
+   * answer above; a bucket that saw none of a window's records must not hold its panes back.
+   */
+
+  @Test
+  public void fixedAccumulatingOverFourRouterBuckets() {
+    runFixed(
+        4,
+        "fixed:1h;early=count:2;late=every;lateness=2h;accumulating",
+        "00:00-01:00 EARLY#0 3",
+        "00:00-01:00 ON_TIME#1 6",
+        "00:00-01:00 LATE#2 10");
+  }
+
+  @Test
+  public void slidingDiscardingOverThreeRouterBuckets() {
+    runSliding(
+        3,
+        "sliding:1h/30m;late=every;lateness=30m",
+        "23:30-00:30 ON_TIME#0 1",
+        "23:30-00:30 LATE#1 3",
+        "00:00-01:00 ON_TIME#0 6",
+        "00:00-01:00 LATE#1 4",
+        "00:30-01:30 ON_TIME#0 2");
+  }
+
+  @Test
+  public void sessionsAccumulatingOverEightRouterBuckets() {
+    runSessions(
+        8,
+        "session:10m;late=every;lateness=30m;accumulating",
+        "00:00-00:15 ON_TIME#0 3",
+        "00:20-00:30 ON_TIME#0 3",
+        "00:00-00:30 ON_TIME|LATE#0 10");
+  }
+
+  @Test
+  public void routerBucketsAreChecked() {
+    IllegalArgumentException e =
+        org.junit.Assert.assertThrows(
+            IllegalArgumentException.class,
+            () -> Windowing.<Row>of("fixed:1h").withRouterBuckets(0));
+    assertEquals("Windowing.withRouterBuckets: expected 1 to 4096 buckets, got 0", e.getMessage());
+    assertEquals(
+        "kept by withStageName",
+        4,
+        Windowing.<Row>of("fixed:1h").withRouterBuckets(4).withStageName("w").routerBuckets());
   }
 
   /** A bounded input: nothing is too late, every record is in and out once, named as asked. */
