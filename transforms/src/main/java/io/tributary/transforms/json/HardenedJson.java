@@ -38,7 +38,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,12 +93,6 @@ public final class HardenedJson implements Serializable {
   private final ImmutableMap<String, DecimalBound> decimalBounds;
   private transient @Nullable JsonFactory factory;
   private transient @Nullable Map<String, Counter> notedCounters;
-
-  /**
-   * Per schema (by identity): whether {@link Converter#toRow} may attach its values instead of
-   * building the row (see {@link #attachable(Schema)}). Copied on write, so readers need no lock.
-   */
-  private transient volatile @Nullable IdentityHashMap<Schema, Boolean> attachableBySchema;
 
   private HardenedJson(
       RecordLimits limits, String stage, ImmutableMap<String, DecimalBound> decimalBounds) {
@@ -511,57 +504,6 @@ public final class HardenedJson implements Serializable {
     return new Converter(pathPrefix, notes).toRow(schema, object, pathPrefix);
   }
 
-  private boolean isAttachable(Schema schema) {
-    IdentityHashMap<Schema, Boolean> known = attachableBySchema;
-    Boolean yes = known == null ? null : known.get(schema);
-    if (yes == null) {
-      yes = attachable(schema);
-      IdentityHashMap<Schema, Boolean> grown =
-          known == null ? new IdentityHashMap<>() : new IdentityHashMap<>(known);
-      grown.put(schema, yes);
-      attachableBySchema = grown;
-    }
-    return yes;
-  }
-
-  /**
-   * Whether every value {@link Converter#convert} makes for {@code schema} is already what {@code
-   * Row.Builder.build()} would store: boxed primitives, strings, decimals, joda Instants, rows it
-   * built itself and array lists of those. Not for maps (build() copies them into a HashMap, whose
-   * order the encoding follows) or logical types (build() round-trips them through the base type).
-   */
-  static boolean attachable(Schema schema) {
-    for (Field field : schema.getFields()) {
-      if (!attachable(field.getType())) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean attachable(FieldType type) {
-    switch (type.getTypeName()) {
-      case BYTE:
-      case INT16:
-      case INT32:
-      case INT64:
-      case FLOAT:
-      case DOUBLE:
-      case DECIMAL:
-      case BOOLEAN:
-      case STRING:
-      case DATETIME:
-        return true;
-      case ROW:
-        return attachable(type.getRowSchema());
-      case ARRAY:
-      case ITERABLE:
-        return attachable(type.getCollectionElementType());
-      default:
-        return false;
-    }
-  }
-
   private final class Converter {
     private final String prefix;
     private final Notes notes;
@@ -605,11 +547,6 @@ public final class HardenedJson implements Serializable {
         } else {
           values.add(convert(field.getType(), value, fieldPath));
         }
-      }
-      if (isAttachable(rowSchema)) {
-        // The values are what Row.Builder.build() would store (see attachable): skip its
-        // per-field FieldAccessDescriptor resolution and matching, a measurable part of decoding.
-        return Row.withSchema(rowSchema).attachValues(values);
       }
       return Row.withSchema(rowSchema).addValues(values).build();
     }
