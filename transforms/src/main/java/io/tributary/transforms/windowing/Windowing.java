@@ -507,7 +507,9 @@ public final class Windowing {
   /**
    * The router over several keys ({@link Into#withRouterBuckets}): the same state and timer per
    * bucket as {@link RouteTooLateFn}; its input also carries the seed ({@link #SEED}, no value) and
-   * the window points broadcast by {@link BucketKeyFn} (the point, no value).
+   * the window points broadcast by {@link BucketKeyFn} (the point, no value). Its state and timer
+   * declarations repeat {@link RouteTooLateFn}'s because Beam lets a DoFn reference only state
+   * declared in its own class, not in a shared superclass.
    */
   static final class RouteTooLateBucketFn<T>
       extends DoFn<KV<Integer, KV<Long, T>>, KV<T, List<Long>>> {

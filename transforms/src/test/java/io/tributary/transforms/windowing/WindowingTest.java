@@ -148,13 +148,15 @@ public class WindowingTest implements Serializable {
     assertEquals(1, Counters.get(run, Windowing.LATE_ACCEPTED));
   }
 
+  static final String FIXED_ACCUMULATING =
+      "fixed:1h;early=count:2;late=every;lateness=2h;accumulating";
+  static final String[] FIXED_ACCUMULATING_PANES = {
+    "00:00-01:00 EARLY#0 3", "00:00-01:00 ON_TIME#1 6", "00:00-01:00 LATE#2 10"
+  };
+
   @Test
   public void fixedAccumulating() {
-    runFixed(
-        "fixed:1h;early=count:2;late=every;lateness=2h;accumulating",
-        "00:00-01:00 EARLY#0 3",
-        "00:00-01:00 ON_TIME#1 6",
-        "00:00-01:00 LATE#2 10");
+    runFixed(FIXED_ACCUMULATING, FIXED_ACCUMULATING_PANES);
   }
 
   @Test
@@ -218,15 +220,18 @@ public class WindowingTest implements Serializable {
         "00:30-01:30 ON_TIME#0 2");
   }
 
+  static final String SLIDING_DISCARDING = "sliding:1h/30m;late=every;lateness=30m";
+  static final String[] SLIDING_DISCARDING_PANES = {
+    "23:30-00:30 ON_TIME#0 1",
+    "23:30-00:30 LATE#1 3",
+    "00:00-01:00 ON_TIME#0 6",
+    "00:00-01:00 LATE#1 4",
+    "00:30-01:30 ON_TIME#0 2"
+  };
+
   @Test
   public void slidingDiscarding() {
-    runSliding(
-        "sliding:1h/30m;late=every;lateness=30m",
-        "23:30-00:30 ON_TIME#0 1",
-        "23:30-00:30 LATE#1 3",
-        "00:00-01:00 ON_TIME#0 6",
-        "00:00-01:00 LATE#1 4",
-        "00:30-01:30 ON_TIME#0 2");
+    runSliding(SLIDING_DISCARDING, SLIDING_DISCARDING_PANES);
   }
 
   /** Sessions with a 10m gap: a late event bridges two sessions into one. */
@@ -269,13 +274,14 @@ public class WindowingTest implements Serializable {
     assertEquals(1, Counters.get(run, Windowing.LATE_ACCEPTED));
   }
 
+  static final String SESSIONS_ACCUMULATING = "session:10m;late=every;lateness=30m;accumulating";
+  static final String[] SESSIONS_ACCUMULATING_PANES = {
+    "00:00-00:15 ON_TIME#0 3", "00:20-00:30 ON_TIME#0 3", "00:00-00:30 ON_TIME|LATE#0 10"
+  };
+
   @Test
   public void sessionsAccumulating() {
-    runSessions(
-        "session:10m;late=every;lateness=30m;accumulating",
-        "00:00-00:15 ON_TIME#0 3",
-        "00:20-00:30 ON_TIME#0 3",
-        "00:00-00:30 ON_TIME|LATE#0 10");
+    runSessions(SESSIONS_ACCUMULATING, SESSIONS_ACCUMULATING_PANES);
   }
 
   @Test
@@ -295,34 +301,17 @@ public class WindowingTest implements Serializable {
 
   @Test
   public void fixedAccumulatingOverFourRouterBuckets() {
-    runFixed(
-        4,
-        "fixed:1h;early=count:2;late=every;lateness=2h;accumulating",
-        "00:00-01:00 EARLY#0 3",
-        "00:00-01:00 ON_TIME#1 6",
-        "00:00-01:00 LATE#2 10");
+    runFixed(4, FIXED_ACCUMULATING, FIXED_ACCUMULATING_PANES);
   }
 
   @Test
   public void slidingDiscardingOverThreeRouterBuckets() {
-    runSliding(
-        3,
-        "sliding:1h/30m;late=every;lateness=30m",
-        "23:30-00:30 ON_TIME#0 1",
-        "23:30-00:30 LATE#1 3",
-        "00:00-01:00 ON_TIME#0 6",
-        "00:00-01:00 LATE#1 4",
-        "00:30-01:30 ON_TIME#0 2");
+    runSliding(3, SLIDING_DISCARDING, SLIDING_DISCARDING_PANES);
   }
 
   @Test
   public void sessionsAccumulatingOverEightRouterBuckets() {
-    runSessions(
-        8,
-        "session:10m;late=every;lateness=30m;accumulating",
-        "00:00-00:15 ON_TIME#0 3",
-        "00:20-00:30 ON_TIME#0 3",
-        "00:00-00:30 ON_TIME|LATE#0 10");
+    runSessions(8, SESSIONS_ACCUMULATING, SESSIONS_ACCUMULATING_PANES);
   }
 
   @Test
