@@ -163,7 +163,9 @@ public final class ClickstreamPipeline {
               .withExactlyOnce(settings.sinkShards(), settings.sinkGroupId()));
     }
 
-    WindowedResult<Row> windowed = unique.apply("Window", Windowing.<Row>of(window));
+    WindowedResult<Row> windowed =
+        unique.apply(
+            "Window", Windowing.<Row>of(window).withRouterBuckets(settings.routerBuckets()));
     windowed
         .output()
         .apply("Aggregate", Combine.globally(new ClickAggregate.Fn()).withoutDefaults())

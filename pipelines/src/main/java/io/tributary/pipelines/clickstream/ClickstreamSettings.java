@@ -52,6 +52,7 @@ public final class ClickstreamSettings {
   private final Duration dedupTtl;
   private final boolean dedup;
   private final int dedupBuckets;
+  private final int routerBuckets;
   private final List<String> currencies;
   private final SchemaRegistry registry;
   private final RegisteredSchema contract;
@@ -90,6 +91,12 @@ public final class ClickstreamSettings {
           "--stateBuckets: expected a whole number >= 1, got " + buckets);
     }
     dedupBuckets = buckets;
+    Integer router = o.as(StateOptions.class).getRouterBuckets();
+    if (router == null || router < 1 || router > 4096) {
+      throw new IllegalArgumentException(
+          "--routerBuckets: expected a whole number from 1 to 4096, got " + router);
+    }
+    routerBuckets = router;
     registry =
         o.getRegistry() == null
             ? SchemaRegistry.bundled()
@@ -259,6 +266,11 @@ public final class ClickstreamSettings {
   /** {@code --stateBuckets}: how many Beam keys Dedup hashes ids into. */
   public int dedupBuckets() {
     return dedupBuckets;
+  }
+
+  /** {@code --routerBuckets}: how many keys the window stage's too-late router runs on. */
+  public int routerBuckets() {
+    return routerBuckets;
   }
 
   /** {@code --dedup}: whether the Dedup stage runs (true unless turned off). */

@@ -14,8 +14,13 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * every scheduling round, so the {@code direct} profile uses 16. The number never changes a result:
  * which copy of an id is first is decided per id, whatever bucket holds it.
  *
+ * <p>{@code --routerBuckets} spreads the too-late router of a streaming job's window stage (one key
+ * and so one Flink slot by default) over that many keys ({@code Windowing.withRouterBuckets},
+ * docs/streaming.md); the number is part of the job's state, so keep it across a savepoint.
+ *
  * <pre>{@code
  * tributary run clickstream --input=... --output=... --stateBuckets=1024
+ * tributary run clickstream --source=kafka ... --profile=flink-cluster --routerBuckets=8
  * }</pre>
  */
 @Description("Keyed state")
@@ -27,4 +32,12 @@ public interface StateOptions extends PipelineOptions {
   Integer getStateBuckets();
 
   void setStateBuckets(Integer value);
+
+  @Description(
+      "How many Beam keys the too-late router of a streaming job's Window stage runs on "
+          + "(1 to 4096; 1: one Flink slot). Part of the savepoint: keep it when restoring.")
+  @Default.Integer(1)
+  Integer getRouterBuckets();
+
+  void setRouterBuckets(Integer value);
 }

@@ -47,6 +47,7 @@ public class PipelineHelpTest {
         "registry",
         "window",
         "dedupTtl",
+        "routerBuckets",
         "currencies",
         "pollInterval",
         "markers",

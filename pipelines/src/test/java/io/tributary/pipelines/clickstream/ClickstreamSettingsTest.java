@@ -55,6 +55,9 @@ public class ClickstreamSettingsTest {
   public void eachBadOptionIsOneLineNamingIt() {
     assertThat(parseError("--window=fixed:1h;lateness=2h"), startsWith("--window: WindowSpec"));
     assertThat(parseError("--dedupTtl=forever"), startsWith("--dedupTtl: "));
+    assertEquals(
+        "--routerBuckets: expected a whole number from 1 to 4096, got 0",
+        parseError("--routerBuckets=0"));
     assertEquals("--source: expected file, watch or kafka, got 'ftp'", parseError("--source=ftp"));
     assertEquals(
         "--source=kafka: --bootstrapServers and --topic are required",
@@ -100,6 +103,10 @@ public class ClickstreamSettingsTest {
     ClickstreamSettings s =
         ClickstreamSettings.parse(
             options("--dedupTtl=2h", "--currencies= USD, EUR ", "--source=watch"));
+    assertEquals(1, s.routerBuckets());
+    assertEquals(
+        8,
+        ClickstreamSettings.parse(options("--source=watch", "--routerBuckets=8")).routerBuckets());
     assertEquals(SourceKind.WATCH, s.source());
     assertEquals(org.joda.time.Duration.standardHours(2), s.dedupTtl());
     assertEquals(List.of("USD", "EUR"), s.currencies());
