@@ -14,8 +14,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * every scheduling round, so the {@code direct} profile uses 16. The number never changes a result:
  * which copy of an id is first is decided per id, whatever bucket holds it.
  *
- * <p>{@code --routerBuckets} spreads the too-late router of a streaming job's window stage (one key
- * and so one Flink slot by default) over that many keys ({@code Windowing.withRouterBuckets},
+ * <p>{@code --routerBuckets} spreads the too-late router of clickstream's window stage (one key and
+ * so one Flink slot by default) over that many keys ({@code Windowing.withRouterBuckets},
  * docs/streaming.md); the number is part of the job's state, so keep it across a savepoint.
  *
  * <pre>{@code
@@ -34,8 +34,9 @@ public interface StateOptions extends PipelineOptions {
   void setStateBuckets(Integer value);
 
   @Description(
-      "How many Beam keys the too-late router of a streaming job's Window stage runs on "
-          + "(1 to 4096; 1: one Flink slot). Part of the savepoint: keep it when restoring.")
+      "How many Beam keys the too-late router of clickstream's Window stage runs on in a "
+          + "streaming run (1 to 4096; 1: one Flink slot). Part of the savepoint: keep it when "
+          + "restoring. Spec pipelines' Window steps do not read it yet.")
   @Default.Integer(1)
   Integer getRouterBuckets();
 
