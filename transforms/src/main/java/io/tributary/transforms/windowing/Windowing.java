@@ -262,12 +262,7 @@ public final class Windowing {
 
       PCollection<KV<Integer, T>> keyed =
           input
-              .apply(
-                  "ToGlobalWindow",
-                  Window.<T>into(new GlobalWindows())
-                      .triggering(DefaultTrigger.of())
-                      .withAllowedLateness(Duration.ZERO)
-                      .discardingFiredPanes())
+              .apply("ToGlobalWindow", toGlobalWindow())
               .apply("KeyForRouter", ParDo.of(new KeyFn<T>(counters)))
               .setCoder(keyedCoder);
       // One seed element per router key, processed before the input watermark can move, so the
@@ -289,27 +284,9 @@ public final class Windowing {
                   "RouteTooLate",
                   ParDo.of(
                           new RouteTooLateFn<T>(
-                              counters,
-                              spec().windowFn(),
-                              spec().allowedLateness(),
-                              input.getToRowFunction(),
-                              lateSchema,
-                              admitted,
-                              tooLate))
+                              router(counters, input, lateSchema, admitted, tooLate)))
                       .withOutputTags(admitted, TupleTagList.of(tooLate)));
-      PCollection<T> output =
-          routed
-              .get(admitted)
-              .setCoder(KvCoder.of(coder, ListCoder.of(VarLongCoder.of())))
-              .apply("Window", spec().<KV<T, List<Long>>>toWindow())
-              .apply("DropMissedWindows", ParDo.of(new DropMissedWindowsFn<T>()))
-              .setSchema(
-                  input.getSchema(),
-                  coder.getEncodedTypeDescriptor(),
-                  input.getToRowFunction(),
-                  input.getFromRowFunction());
-      PCollection<Row> late = routed.get(tooLate).setRowSchema(lateSchema);
-      return WindowedResult.of(input.getPipeline(), output, late);
+      return result(input, coder, lateSchema, routed, admitted, tooLate);
     }
 
     /**
@@ -323,12 +300,7 @@ public final class Windowing {
           KvCoder.of(VarIntCoder.of(), KvCoder.of(VarLongCoder.of(), NullableCoder.of(coder)));
       PCollection<KV<Integer, KV<Long, T>>> keyed =
           input
-              .apply(
-                  "ToGlobalWindow",
-                  Window.<T>into(new GlobalWindows())
-                      .triggering(DefaultTrigger.of())
-                      .withAllowedLateness(Duration.ZERO)
-                      .discardingFiredPanes())
+              .apply("ToGlobalWindow", toGlobalWindow())
               .apply(
                   "KeyForRouter",
                   ParDo.of(
@@ -351,15 +323,45 @@ public final class Windowing {
                   "RouteTooLate",
                   ParDo.of(
                           new RouteTooLateBucketFn<T>(
-                              new Router<T>(
-                                  counters,
-                                  spec().windowFn(),
-                                  spec().allowedLateness(),
-                                  input.getToRowFunction(),
-                                  lateSchema,
-                                  admitted,
-                                  tooLate)))
+                              router(counters, input, lateSchema, admitted, tooLate)))
                       .withOutputTags(admitted, TupleTagList.of(tooLate)));
+      return result(input, coder, lateSchema, routed, admitted, tooLate);
+    }
+
+    /** Every record into the global window, where the router's state and timers live. */
+    private Window<T> toGlobalWindow() {
+      return Window.<T>into(new GlobalWindows())
+          .triggering(DefaultTrigger.of())
+          .withAllowedLateness(Duration.ZERO)
+          .discardingFiredPanes();
+    }
+
+    private Router<T> router(
+        StageCounters counters,
+        PCollection<T> input,
+        Schema lateSchema,
+        TupleTag<KV<T, List<Long>>> admitted,
+        TupleTag<Row> tooLate) {
+      return new Router<>(
+          counters,
+          spec().windowFn(),
+          spec().allowedLateness(),
+          input.getToRowFunction(),
+          lateSchema,
+          admitted,
+          tooLate);
+    }
+
+    /**
+     * The router's admitted records in their windows (minus missed windows), and its too-late rows.
+     */
+    private WindowedResult<T> result(
+        PCollection<T> input,
+        Coder<T> coder,
+        Schema lateSchema,
+        PCollectionTuple routed,
+        TupleTag<KV<T, List<Long>>> admitted,
+        TupleTag<Row> tooLate) {
       PCollection<T> output =
           routed
               .get(admitted)
@@ -455,16 +457,8 @@ public final class Windowing {
     @TimerId("learn")
     private final TimerSpec learnSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    RouteTooLateFn(
-        StageCounters counters,
-        WindowFn<Object, BoundedWindow> windowFn,
-        Duration lateness,
-        SerializableFunction<T, Row> toRow,
-        Schema lateSchema,
-        TupleTag<KV<T, List<Long>>> admittedTag,
-        TupleTag<Row> tooLateTag) {
-      this.router =
-          new Router<>(counters, windowFn, lateness, toRow, lateSchema, admittedTag, tooLateTag);
+    RouteTooLateFn(Router<T> router) {
+      this.router = router;
     }
 
     @ProcessElement
