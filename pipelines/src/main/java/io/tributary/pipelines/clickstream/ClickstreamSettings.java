@@ -85,18 +85,8 @@ public final class ClickstreamSettings {
     window = ClickstreamPipeline.windowSpec(o.getWindow());
     dedupTtl = Durations.parse(o.getDedupTtl(), "--dedupTtl");
     dedup = !Boolean.FALSE.equals(o.getDedup());
-    Integer buckets = o.as(StateOptions.class).getStateBuckets();
-    if (buckets == null || buckets < 1) {
-      throw new IllegalArgumentException(
-          "--stateBuckets: expected a whole number >= 1, got " + buckets);
-    }
-    dedupBuckets = buckets;
-    Integer router = o.as(StateOptions.class).getRouterBuckets();
-    if (router == null || router < 1 || router > 4096) {
-      throw new IllegalArgumentException(
-          "--routerBuckets: expected a whole number from 1 to 4096, got " + router);
-    }
-    routerBuckets = router;
+    dedupBuckets = StateOptions.stateBuckets(o);
+    routerBuckets = StateOptions.routerBuckets(o);
     registry =
         o.getRegistry() == null
             ? SchemaRegistry.bundled()

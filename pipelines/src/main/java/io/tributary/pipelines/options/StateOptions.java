@@ -14,9 +14,11 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * every scheduling round, so the {@code direct} profile uses 16. The number never changes a result:
  * which copy of an id is first is decided per id, whatever bucket holds it.
  *
- * <p>{@code --routerBuckets} spreads the too-late router of clickstream's window stage (one key and
- * so one Flink slot by default) over that many keys ({@code Windowing.withRouterBuckets},
- * docs/streaming.md); the number is part of the job's state, so keep it across a savepoint.
+ * <p>{@code --routerBuckets} spreads the too-late router of every window stage (clickstream's, and
+ * a spec's {@code Window} and {@code WindowInto} steps; one key and so one Flink slot by default)
+ * over that many keys ({@code Windowing.withRouterBuckets}, docs/streaming.md); the number is part
+ * of the job's state, so keep it across a savepoint. Both apply to spec pipelines' {@code Dedup}
+ * and window steps as they do to clickstream.
  *
  * <pre>{@code
  * tributary run clickstream --input=... --output=... --stateBuckets=1024
@@ -34,11 +36,32 @@ public interface StateOptions extends PipelineOptions {
   void setStateBuckets(Integer value);
 
   @Description(
-      "How many Beam keys the too-late router of clickstream's Window stage runs on in a "
+      "How many Beam keys the too-late router of a window stage (clickstream's, a spec's Window "
+          + "and WindowInto steps) runs on in a "
           + "streaming run (1 to 4096; 1: one Flink slot). Part of the savepoint: keep it when "
-          + "restoring. Spec pipelines' Window steps do not read it yet.")
+          + "restoring.")
   @Default.Integer(1)
   Integer getRouterBuckets();
 
   void setRouterBuckets(Integer value);
+
+  /** {@code --stateBuckets} of {@code options}, checked: a whole number of at least 1. */
+  static int stateBuckets(PipelineOptions options) {
+    Integer buckets = options.as(StateOptions.class).getStateBuckets();
+    if (buckets == null || buckets < 1) {
+      throw new IllegalArgumentException(
+          "--stateBuckets: expected a whole number >= 1, got " + buckets);
+    }
+    return buckets;
+  }
+
+  /** {@code --routerBuckets} of {@code options}, checked: a whole number from 1 to 4096. */
+  static int routerBuckets(PipelineOptions options) {
+    Integer router = options.as(StateOptions.class).getRouterBuckets();
+    if (router == null || router < 1 || router > 4096) {
+      throw new IllegalArgumentException(
+          "--routerBuckets: expected a whole number from 1 to 4096, got " + router);
+    }
+    return router;
+  }
 }

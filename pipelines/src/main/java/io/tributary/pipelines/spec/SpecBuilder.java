@@ -1,5 +1,6 @@
 package io.tributary.pipelines.spec;
 
+import io.tributary.pipelines.options.StateOptions;
 import io.tributary.pipelines.spec.Nodes.Errors;
 import io.tributary.transforms.expr.ExpressionException;
 import io.tributary.transforms.spec.StepConfigException;
@@ -103,6 +104,8 @@ public final class SpecBuilder {
   private final Map<String, PCollectionRowTuple> outputs = new LinkedHashMap<>();
   private final Set<String> failed = new HashSet<>();
   private final List<String> warnings = new ArrayList<>();
+  private int stateBuckets;
+  private int routerBuckets;
 
   private SpecBuilder(
       Spec spec,
@@ -133,6 +136,10 @@ public final class SpecBuilder {
   }
 
   private void buildAll(Pipeline pipeline) {
+    // The run's spread of keyed state (--stateBuckets, --routerBuckets), checked before any step:
+    // a bad value is the command line's mistake, not a step's.
+    stateBuckets = StateOptions.stateBuckets(pipeline.getOptions());
+    routerBuckets = StateOptions.routerBuckets(pipeline.getOptions());
     List<SpecStep> order = order();
     for (SpecStep step : order) {
       buildStep(pipeline, step);
@@ -278,7 +285,11 @@ public final class SpecBuilder {
     try {
       SchemaTransform transform;
       if (provider instanceof StepProvider sp) {
-        StepContext ctx = StepContext.of(step.name()).withVariables(variables.values());
+        StepContext ctx =
+            StepContext.of(step.name())
+                .withVariables(variables.values())
+                .withStateBuckets(stateBuckets)
+                .withRouterBuckets(routerBuckets);
         if (step.errorOutput() != null) {
           ownErrors = pipeline.registerBadRecordErrorHandler(new Collect());
           ctx = ctx.withErrorHandler(ownErrors);

@@ -50,8 +50,10 @@ public final class DedupStep extends StepProvider {
     if (!ttl.isLongerThan(Duration.ZERO)) {
       throw c.error("ttl", "'ttl' must be longer than 0");
     }
-    Dedup.ById<Row> dedup =
+    Dedup.ById<Row> byKey =
         Dedup.<Row>byField(c.requiredString("key")).withTtl(ttl).withStageName(context.stageName());
+    Integer buckets = context.stateBuckets();
+    Dedup.ById<Row> dedup = buckets == null ? byKey : byKey.withBuckets(buckets);
     return StepTransforms.map(rows -> rows.apply(dedup).output());
   }
 

@@ -88,7 +88,9 @@ public final class WindowIntoStep extends StepProvider {
     } catch (IllegalArgumentException e) {
       throw w.error(type.equals("sessions") ? "gap" : "size", e.getMessage());
     }
-    Windowing.Into<Row> into = Windowing.<Row>of(parsed).withStageName(context.stageName());
+    Windowing.Into<Row> windowing = Windowing.<Row>of(parsed).withStageName(context.stageName());
+    Integer router = context.routerBuckets();
+    Windowing.Into<Row> into = router == null ? windowing : windowing.withRouterBuckets(router);
     return StepTransforms.of(
         rows -> {
           WindowedResult<Row> r = rows.apply(into);

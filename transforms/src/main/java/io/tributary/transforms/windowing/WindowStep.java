@@ -67,7 +67,9 @@ public final class WindowStep extends StepProvider {
     } catch (IllegalArgumentException e) {
       throw c.error("spec", e.getMessage());
     }
-    Windowing.Into<Row> into = Windowing.<Row>of(spec).withStageName(context.stageName());
+    Windowing.Into<Row> windowing = Windowing.<Row>of(spec).withStageName(context.stageName());
+    Integer router = context.routerBuckets();
+    Windowing.Into<Row> into = router == null ? windowing : windowing.withRouterBuckets(router);
     return StepTransforms.of(
         rows -> {
           WindowedResult<Row> w = rows.apply(into);
