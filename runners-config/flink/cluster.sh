@@ -12,7 +12,9 @@
 #
 # State (config, logs, checkpoints, savepoints, pids) lives in $TRIBUTARY_FLINK_HOME
 # (default /tmp/tributary-flink). FLINK_REST_PORT and FLINK_RPC_PORT move the ports (8081, 6123);
-# FLINK_TASK_SLOTS sets the TaskManager's slots (2: one job of parallelism 2).
+# FLINK_TASK_SLOTS sets the TaskManager's slots (2: one job of parallelism 2). FLINK_JVM_OPTS adds
+# options to both JVMs (unset: the JVM's defaults); the test drills, whose jobs are small, use
+# "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" (docs/operations.md, "A lean submission client").
 #
 # High availability: with TRIBUTARY_FLINK_HA=zookeeper:<host:port[,host:port...]> (a quorum such
 # as runners-config/zookeeper/zookeeper.sh starts), start writes ZooKeeper HA into the config:
@@ -85,7 +87,8 @@ launch() { # name main-class
   if alive "$name"; then echo "$name already running (pid $(cat "$state/$name.pid"))"; return; fi
   # Flink's own scripts open these packages on Java 17 (env.java.opts.all): Kryo, which Flink uses
   # for operator state such as Beam's stable-input buffers, fails at the first checkpoint without.
-  nohup java -Xmx1g \
+  # shellcheck disable=SC2086 # FLINK_JVM_OPTS is a list of options, split on purpose
+  nohup java -Xmx1g ${FLINK_JVM_OPTS:-} \
     --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED \
     --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED \
     --add-opens java.base/java.net=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED \

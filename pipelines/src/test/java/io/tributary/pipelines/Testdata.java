@@ -45,6 +45,31 @@ public final class Testdata {
     return jar;
   }
 
+  /**
+   * JVM options for the short-lived processes of the cluster ITs: the CLI that submits a job and
+   * the test cluster's JobManager and TaskManager ({@code FLINK_JVM_OPTS} of cluster.sh). Their
+   * jobs are small, so C2 compilation and a parallel collector cost more CPU than they save: with
+   * them a submission took half the client's CPU and the cluster's 40 % less on an idle machine,
+   * with the same results (docs/operations.md, "A lean submission client").
+   * FlinkClusterSubmissionIT keeps the defaults, the commands exactly as the README gives them.
+   */
+  public static final List<String> SMALL_JOB_JVM_OPTIONS =
+      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+  /**
+   * {@code java <SMALL_JOB_JVM_OPTIONS> -jar <bundled jar> <args>}: the CLI as the cluster ITs run
+   * it, in a JVM of its own.
+   */
+  public static List<String> cli(String... args) {
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(SMALL_JOB_JVM_OPTIONS);
+    cmd.add("-jar");
+    cmd.add(bundledJar().toString());
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
   /** The repository root: the nearest ancestor of the working directory holding testdata/. */
   public static Path root() {
     Path dir = Path.of("").toAbsolutePath();

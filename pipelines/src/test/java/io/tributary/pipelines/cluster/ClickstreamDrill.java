@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.kafka.testing.KafkaBroker;
 import io.tributary.pipelines.Testdata;
 import io.tributary.pipelines.runtime.FlinkRest;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,7 +55,6 @@ final class ClickstreamDrill {
   private final KafkaBroker kafka;
   private final Path tmp;
   private final Supplier<String> diagnostics;
-  private final Path jar;
 
   /**
    * A drill named {@code name} (its log prefix) against the cluster at {@code master} and {@code
@@ -70,7 +68,7 @@ final class ClickstreamDrill {
     this.tmp = tmp;
     this.diagnostics = diagnostics;
     this.flink = new FlinkRest(master);
-    this.jar = Testdata.bundledJar();
+    Testdata.bundledJar(); // fails early when the jar was not packaged
   }
 
   // ---- the job ----
@@ -117,14 +115,9 @@ final class ClickstreamDrill {
     return m.group(1);
   }
 
-  /** {@code java -jar <bundled jar> <args>}. */
+  /** The CLI in a JVM of its own ({@link Testdata#cli}). */
   ProcessBuilder cli(String... args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-    cmd.add("-jar");
-    cmd.add(jar.toString());
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true);
+    return new ProcessBuilder(Testdata.cli(args)).redirectErrorStream(true);
   }
 
   /** Runs {@code pb} to its end within {@code timeoutSeconds}; failures carry the diagnostics. */

@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 
 /**
  * The processes of the cluster ITs: {@code runners-config/flink/cluster.sh} for one test cluster
- * (its own state directory and ports), and a bounded wait for any command with its output.
+ * (its own state directory and ports; JVMs with {@link Testdata#SMALL_JOB_JVM_OPTIONS}), and a
+ * bounded wait for any command with its output.
  *
  * <pre>{@code
  * ClusterProcesses cluster = new ClusterProcesses(tmp.newFolder("flink").toPath(), "18581", "16523");
@@ -38,6 +39,7 @@ final class ClusterProcesses {
     pb.environment().put("TRIBUTARY_FLINK_HOME", state.toString());
     pb.environment().put("FLINK_REST_PORT", restPort);
     pb.environment().put("FLINK_RPC_PORT", rpcPort);
+    pb.environment().put("FLINK_JVM_OPTS", String.join(" ", Testdata.SMALL_JOB_JVM_OPTIONS));
     return pb;
   }
 

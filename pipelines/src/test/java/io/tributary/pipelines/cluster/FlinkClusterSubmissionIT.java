@@ -35,7 +35,10 @@ public class FlinkClusterSubmissionIT {
   private static Path state;
 
   private static ProcessBuilder cluster(String... args) {
-    return new ClusterProcesses(state, REST_PORT, RPC_PORT).command(args);
+    ProcessBuilder pb = new ClusterProcesses(state, REST_PORT, RPC_PORT).command(args);
+    // The cluster and the CLI exactly as the README starts them: the JVMs' own defaults.
+    pb.environment().remove("FLINK_JVM_OPTS");
+    return pb;
   }
 
   private static String run(ProcessBuilder pb, long timeoutSeconds) throws Exception {

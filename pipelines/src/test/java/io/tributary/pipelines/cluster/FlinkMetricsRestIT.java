@@ -7,7 +7,6 @@ import static org.junit.Assert.assertTrue;
 
 import io.tributary.pipelines.Testdata;
 import io.tributary.pipelines.runtime.FlinkRest;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -67,28 +66,23 @@ public class FlinkMetricsRestIT {
 
   @Test
   public void runningJobReportsTributaryCountersAndLagThroughFlinkRest() throws Exception {
-    Path jar = Testdata.bundledJar();
     Path in = TMP.newFolder("in").toPath();
     Files.copy(Testdata.file("clickstream/small.jsonl"), in.resolve("part-1.jsonl"));
     Path out = TMP.newFolder("out").toPath();
-    String java =
-        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     String master = "localhost:" + REST_PORT;
     String text =
         run(
             new ProcessBuilder(
-                    java,
-                    "-jar",
-                    jar.toString(),
-                    "run",
-                    "clickstream",
-                    "--profile=flink-cluster",
-                    "--flinkMaster=" + master,
-                    "--streaming=true",
-                    "--source=watch",
-                    "--input=" + in + "/*.jsonl",
-                    "--pollInterval=1s",
-                    "--output=" + out)
+                    Testdata.cli(
+                        "run",
+                        "clickstream",
+                        "--profile=flink-cluster",
+                        "--flinkMaster=" + master,
+                        "--streaming=true",
+                        "--source=watch",
+                        "--input=" + in + "/*.jsonl",
+                        "--pollInterval=1s",
+                        "--output=" + out))
                 .redirectErrorStream(true),
             300);
     Matcher m = SUBMITTED.matcher(text);

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.testing.Postgres;
 import io.tributary.pipelines.Testdata;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +56,7 @@ public class IotSpecClusterIT {
     pb.environment().put("TRIBUTARY_FLINK_HOME", state.toString());
     pb.environment().put("FLINK_REST_PORT", REST_PORT);
     pb.environment().put("FLINK_RPC_PORT", RPC_PORT);
+    pb.environment().put("FLINK_JVM_OPTS", String.join(" ", Testdata.SMALL_JOB_JVM_OPTIONS));
     return pb;
   }
 
@@ -92,26 +92,21 @@ public class IotSpecClusterIT {
 
   @Test
   public void bundledJarRunsTheSpecOnTheClusterIntoPostgres() throws Exception {
-    Path jar = Testdata.bundledJar();
     JdbcTarget db = Postgres.server().freshDatabase();
     Path out = TMP.newFolder("out").toPath();
-    String java =
-        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     ProcessBuilder submit =
         new ProcessBuilder(
-            java,
-            "-jar",
-            jar.toString(),
-            "run",
-            IotSpec.file().toString(),
-            "--profile=flink-cluster",
-            "--flinkMaster=localhost:" + REST_PORT,
-            "--input=" + Testdata.file("iot/readings.jsonl"),
-            "--checks=" + Testdata.file("iot/checks.json"),
-            "--devices=" + Testdata.file("iot/devices.jsonl"),
-            "--pg_url=" + db.url(),
-            "--pg_user=postgres",
-            "--output=" + out);
+            Testdata.cli(
+                "run",
+                IotSpec.file().toString(),
+                "--profile=flink-cluster",
+                "--flinkMaster=localhost:" + REST_PORT,
+                "--input=" + Testdata.file("iot/readings.jsonl"),
+                "--checks=" + Testdata.file("iot/checks.json"),
+                "--devices=" + Testdata.file("iot/devices.jsonl"),
+                "--pg_url=" + db.url(),
+                "--pg_user=postgres",
+                "--output=" + out));
     // The only place the password is: the environment of the submitting process.
     submit.environment().put("TRIBUTARY_PG_PASSWORD", "postgres");
     Path log = Files.createTempFile(TMP.getRoot().toPath(), "run", ".log");
