@@ -4,7 +4,6 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,25 +86,22 @@ public class SpecKeyedStateTest {
 
   @Test
   public void outOfRangeIsAUsageErrorNamingTheOption() {
-    Path out = tmp.getRoot().toPath().resolve("out");
+    assertUsageError(
+        "--routerBuckets=5000",
+        "--routerBuckets: expected a whole number from 1 to 4096, got 5000");
+    assertUsageError("--stateBuckets=0", "--stateBuckets: expected a whole number >= 1, got 0");
+  }
+
+  /** {@code tributary run clickstream.yaml ... <option>} exits 2 with {@code message}. */
+  private void assertUsageError(String option, String message) {
     SpecGraphTest.Cli r =
         SpecGraphTest.Cli.run(
             "run",
             SpecGraphTest.CLICKSTREAM.toString(),
             SpecGraphTest.INPUT,
-            "--output=" + out,
-            "--routerBuckets=5000");
+            "--output=" + tmp.getRoot().toPath().resolve("out"),
+            option);
     assertEquals(r.err, 2, r.code);
-    assertThat(
-        r.err, containsString("--routerBuckets: expected a whole number from 1 to 4096, got 5000"));
-    SpecGraphTest.Cli s =
-        SpecGraphTest.Cli.run(
-            "run",
-            SpecGraphTest.CLICKSTREAM.toString(),
-            SpecGraphTest.INPUT,
-            "--output=" + out,
-            "--stateBuckets=0");
-    assertEquals(s.err, 2, s.code);
-    assertThat(s.err, containsString("--stateBuckets: expected a whole number >= 1, got 0"));
+    assertThat(r.err, containsString(message));
   }
 }
