@@ -1,5 +1,6 @@
 package io.tributary.pipelines.options;
 
+import io.tributary.transforms.windowing.Windowing;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -38,7 +39,9 @@ public interface StateOptions extends PipelineOptions {
   @Description(
       "How many Beam keys the too-late router of a window stage (clickstream's, a spec's Window "
           + "and WindowInto steps) runs on in a "
-          + "streaming run (1 to 4096; 1: one Flink slot). Part of the savepoint: keep it when "
+          + "streaming run (1 to "
+          + Windowing.MAX_ROUTER_BUCKETS
+          + "; 1: one Flink slot). Part of the savepoint: keep it when "
           + "restoring.")
   @Default.Integer(1)
   Integer getRouterBuckets();
@@ -55,12 +58,18 @@ public interface StateOptions extends PipelineOptions {
     return buckets;
   }
 
-  /** {@code --routerBuckets} of {@code options}, checked: a whole number from 1 to 4096. */
+  /**
+   * {@code --routerBuckets} of {@code options}, checked: a whole number from 1 to {@link
+   * Windowing#MAX_ROUTER_BUCKETS}.
+   */
   static int routerBuckets(PipelineOptions options) {
     Integer router = options.as(StateOptions.class).getRouterBuckets();
-    if (router == null || router < 1 || router > 4096) {
+    if (router == null || router < 1 || router > Windowing.MAX_ROUTER_BUCKETS) {
       throw new IllegalArgumentException(
-          "--routerBuckets: expected a whole number from 1 to 4096, got " + router);
+          "--routerBuckets: expected a whole number from 1 to "
+              + Windowing.MAX_ROUTER_BUCKETS
+              + ", got "
+              + router);
     }
     return router;
   }

@@ -104,19 +104,23 @@ public final class SpecBuilder {
   private final Map<String, PCollectionRowTuple> outputs = new LinkedHashMap<>();
   private final Set<String> failed = new HashSet<>();
   private final List<String> warnings = new ArrayList<>();
-  private int stateBuckets;
-  private int routerBuckets;
+  private final int stateBuckets;
+  private final int routerBuckets;
 
   private SpecBuilder(
       Spec spec,
       StepCatalog catalog,
       Variables variables,
-      @Nullable ErrorHandler<BadRecord, ?> deadLetters) {
+      @Nullable ErrorHandler<BadRecord, ?> deadLetters,
+      int stateBuckets,
+      int routerBuckets) {
     this.spec = spec;
     this.catalog = catalog;
     this.variables = variables;
     this.deadLetters = deadLetters;
     this.errors = new Errors(spec.file());
+    this.stateBuckets = stateBuckets;
+    this.routerBuckets = routerBuckets;
   }
 
   /**
@@ -129,17 +133,22 @@ public final class SpecBuilder {
       StepCatalog catalog,
       Variables variables,
       @Nullable ErrorHandler<BadRecord, ?> deadLetters) {
-    SpecBuilder b = new SpecBuilder(spec, catalog, variables, deadLetters);
+    // The run's spread of keyed state (--stateBuckets, --routerBuckets), checked before any step:
+    // a bad value is the command line's mistake, not a step's.
+    SpecBuilder b =
+        new SpecBuilder(
+            spec,
+            catalog,
+            variables,
+            deadLetters,
+            StateOptions.stateBuckets(pipeline.getOptions()),
+            StateOptions.routerBuckets(pipeline.getOptions()));
     b.buildAll(pipeline);
     b.errors.throwIfAny();
     return new Built(b.outputs, b.warnings);
   }
 
   private void buildAll(Pipeline pipeline) {
-    // The run's spread of keyed state (--stateBuckets, --routerBuckets), checked before any step:
-    // a bad value is the command line's mistake, not a step's.
-    stateBuckets = StateOptions.stateBuckets(pipeline.getOptions());
-    routerBuckets = StateOptions.routerBuckets(pipeline.getOptions());
     List<SpecStep> order = order();
     for (SpecStep step : order) {
       buildStep(pipeline, step);

@@ -19,19 +19,19 @@ import java.util.function.Supplier;
  * ClusterProcesses.run(cluster.command("start", "150"), 240, tmp.getRoot().toPath(), () -> "");
  * }</pre>
  */
-final class ClusterProcesses {
+public final class ClusterProcesses {
   private final Path state;
   private final String restPort;
   private final String rpcPort;
 
-  ClusterProcesses(Path state, String restPort, String rpcPort) {
+  public ClusterProcesses(Path state, String restPort, String rpcPort) {
     this.state = state;
     this.restPort = restPort;
     this.rpcPort = rpcPort;
   }
 
   /** {@code cluster.sh <args>} for this cluster. */
-  ProcessBuilder command(String... args) {
+  public ProcessBuilder command(String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Testdata.root().resolve("runners-config/flink/cluster.sh").toString());
     cmd.addAll(List.of(args));
@@ -47,7 +47,7 @@ final class ClusterProcesses {
    * Runs {@code pb} to its end within {@code timeoutSeconds} and returns its output; a timeout or a
    * non-zero exit fails with the output and {@code diagnostics} (e.g. the cluster's log tails).
    */
-  static String run(
+  public static String run(
       ProcessBuilder pb, long timeoutSeconds, Path tmpDir, Supplier<String> diagnostics)
       throws Exception {
     Path log = Files.createTempFile(tmpDir, "proc", ".log");

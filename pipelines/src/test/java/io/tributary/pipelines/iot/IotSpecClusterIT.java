@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.io.jdbc.JdbcTarget;
 import io.tributary.io.jdbc.testing.Postgres;
 import io.tributary.pipelines.Testdata;
+import io.tributary.pipelines.cluster.ClusterProcesses;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,31 +50,12 @@ public class IotSpecClusterIT {
   private static Path state;
 
   private static ProcessBuilder cluster(String... args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Testdata.root().resolve("runners-config/flink/cluster.sh").toString());
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().put("TRIBUTARY_FLINK_HOME", state.toString());
-    pb.environment().put("FLINK_REST_PORT", REST_PORT);
-    pb.environment().put("FLINK_RPC_PORT", RPC_PORT);
-    pb.environment().put("FLINK_JVM_OPTS", String.join(" ", Testdata.SMALL_JOB_JVM_OPTIONS));
-    return pb;
+    return new ClusterProcesses(state, REST_PORT, RPC_PORT).command(args);
   }
 
   /** Runs {@code pb} to its end within {@code seconds}; a timeout or non-zero exit fails. */
   private static String run(ProcessBuilder pb, long seconds) throws Exception {
-    Path log = Files.createTempFile(TMP.getRoot().toPath(), "proc", ".log");
-    Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(
-          "timed out after " + seconds + " s: " + pb.command() + "\n" + Files.readString(log));
-    }
-    String out = Files.readString(log, StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
-      throw new AssertionError("exit " + p.exitValue() + ": " + pb.command() + "\n" + out);
-    }
-    return out;
+    return ClusterProcesses.run(pb, seconds, TMP.getRoot().toPath(), () -> "");
   }
 
   @BeforeClass

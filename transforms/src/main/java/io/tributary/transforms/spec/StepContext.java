@@ -83,6 +83,8 @@ public final class StepContext {
    * ({@code Windowing.Into#withRouterBuckets}) instead of one.
    */
   public StepContext withRouterBuckets(int buckets) {
+    // 4096 is Windowing.MAX_ROUTER_BUCKETS, which this package cannot name (windowing depends on
+    // it).
     checkArgument(
         buckets >= 1 && buckets <= 4096,
         "StepContext.withRouterBuckets: expected 1 to 4096, got %s",

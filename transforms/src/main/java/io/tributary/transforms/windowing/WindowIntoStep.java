@@ -3,14 +3,12 @@ package io.tributary.transforms.windowing;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
-import io.tributary.transforms.spec.StepTransforms;
 import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
-import org.apache.beam.sdk.values.PCollectionRowTuple;
 import org.apache.beam.sdk.values.Row;
 
 /**
@@ -88,13 +86,6 @@ public final class WindowIntoStep extends StepProvider {
     } catch (IllegalArgumentException e) {
       throw w.error(type.equals("sessions") ? "gap" : "size", e.getMessage());
     }
-    Windowing.Into<Row> windowing = Windowing.<Row>of(parsed).withStageName(context.stageName());
-    Integer router = context.routerBuckets();
-    Windowing.Into<Row> into = router == null ? windowing : windowing.withRouterBuckets(router);
-    return StepTransforms.of(
-        rows -> {
-          WindowedResult<Row> r = rows.apply(into);
-          return PCollectionRowTuple.of(OUTPUT, r.output()).and(WindowStep.TOO_LATE, r.tooLate());
-        });
+    return WindowStep.transform(parsed, context);
   }
 }

@@ -67,6 +67,15 @@ public final class WindowStep extends StepProvider {
     } catch (IllegalArgumentException e) {
       throw c.error("spec", e.getMessage());
     }
+    return transform(spec, context);
+  }
+
+  /**
+   * The step's transform for {@code spec}, shared with {@link WindowIntoStep}: {@link Windowing}
+   * under the step's stage name, its router on the run's {@code --routerBuckets} when set, the
+   * windowed rows as {@code output} and the rows behind the watermark as {@code too_late}.
+   */
+  static SchemaTransform transform(WindowSpec spec, StepContext context) {
     Windowing.Into<Row> windowing = Windowing.<Row>of(spec).withStageName(context.stageName());
     Integer router = context.routerBuckets();
     Windowing.Into<Row> into = router == null ? windowing : windowing.withRouterBuckets(router);

@@ -146,6 +146,9 @@ public final class Windowing {
   /** Default stage name of the accounting. */
   public static final String STAGE = "window";
 
+  /** The most keys {@link Into#withRouterBuckets} spreads the too-late router over. */
+  public static final int MAX_ROUTER_BUCKETS = 4096;
+
   /** Event-time resolution at which the router learns the watermark. */
   static final long RESOLUTION_MS = 1000;
 
@@ -218,8 +221,9 @@ public final class Windowing {
      */
     public Into<T> withRouterBuckets(int buckets) {
       checkArgument(
-          buckets >= 1 && buckets <= 4096,
-          "Windowing.withRouterBuckets: expected 1 to 4096 buckets, got %s",
+          buckets >= 1 && buckets <= MAX_ROUTER_BUCKETS,
+          "Windowing.withRouterBuckets: expected 1 to %s buckets, got %s",
+          MAX_ROUTER_BUCKETS,
           buckets);
       return new AutoValue_Windowing_Into<>(spec(), stageName(), buckets);
     }
