@@ -19,6 +19,7 @@
 #                                               # (CDC_LINES events, CDC_VERSIONS; CDC_BASELINE_JAR=a
 #                                               # transforms jar to compare with); about 2 minutes
 #   SPEC=1 benchmarks/run.sh                    # also clickstream as a spec vs the Java job (issue 16)
+#   CDS=0 ...                                   # without the row of (a) on a class-data-sharing archive
 #   BUILD=0 ...                                 # reuse the last build
 #
 # The streaming benchmark on a real cluster (Kafka in, exactly-once Kafka sink out, Tributary vs
@@ -36,6 +37,7 @@ BUILD=${BUILD:-1}
 PAR1=${PAR1:-1}              # also run (a) and (b) at parallelism 1 ...
 PAR1_MAX=${PAR1_MAX:-100000} # ... for N up to this
 DIRECT=${DIRECT:-1}          # run (d), the Direct runner, on DIRECT_LINES lines
+CDS=${CDS:-1}                # also (a) started on a class-data-sharing archive, as pipelines/bin/tributary starts it
 SPEC=${SPEC:-0}               # clickstream-as-spec vs the Java clickstream, same JVM, alternating rounds
 SPEC_ROUNDS=${SPEC_ROUNDS:-5}
 DEDUP_STATE=${DEDUP_STATE:-0} # Dedup state memory vs N at TTL 1 min and 24 h (streaming, synthetic input)
@@ -179,6 +181,20 @@ run() { # variant-args...
   fi
 }
 
+cds_run() { # input -> (a) once to record the classes it loads, an archive of them, then (a) on it
+  local list="$OUT/cds.classlist" jsa="$OUT/cds.jsa" saved=("${JVM[@]}")
+  rm -f "$list" "$jsa"
+  if java "${JVM[@]}" -XX:DumpLoadedClassList="$list" -cp "$CP" io.tributary.benchmarks.BenchMain \
+      --variant=tributary-flink --input="$1" --parallelism=2 >/dev/null 2>"$OUT/last-stderr.log" &&
+    java -Xshare:dump -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$jsa" -cp "$CP" >"$OUT/cds-dump.log" 2>&1; then
+    JVM+=(-XX:SharedArchiveFile="$jsa")
+    run --variant=tributary-flink --input="$1" --parallelism=2 --label=cds
+    JVM=("${saved[@]}")
+  else
+    echo "RESULT variant=FAILED:cds-archive load=$(cut -d' ' -f1 /proc/loadavg)" >> "$RESULTS"
+  fi
+}
+
 for n in $SIZES; do
   f=$(input "$n")
   run --variant=plain --input="$f"
@@ -186,6 +202,9 @@ for n in $SIZES; do
   run --variant=beam-flink --input="$f" --parallelism=2
   run --variant=tributary-flink --input="$f" --parallelism=2
   run --variant=tributary-flink --input="$f" --parallelism=2 --fast
+  if [ "$CDS" = 1 ]; then
+    cds_run "$f"
+  fi
   if [ "$PAR1" = 1 ] && [ "$n" -le "$PAR1_MAX" ]; then
     run --variant=native-flink --input="$f" --parallelism=1
     run --variant=tributary-flink --input="$f" --parallelism=1
@@ -223,6 +242,16 @@ fi
           a / (cores * eps["plain@" n "@1"]), eps["beam-flink@" n "@2"] / a, eps["tributary-flink+fast@" n "@2"] / a }
     }' "$RESULTS"
   done
+  echo
+  echo "Start-up (JVM start to the first record), seconds, parallelism 2 (target for (a): at most 5 s on an idle machine):"
+  echo
+  echo "| N | native (b) | Beam (c) | Tributary (a) | (a) on a class-data archive |"
+  echo "|---|---|---|---|---|"
+  awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+      if (kv["parallelism"] != 2) next
+      s[kv["variant"] "@" kv["lines"]] = sprintf("%.1f", kv["startup_ms"] / 1000); if (!(kv["lines"] in seen)) { seen[kv["lines"]] = 1; order[++m] = kv["lines"] }
+    } END { for (j = 1; j <= m; j++) { n = order[j]; if (s["tributary-flink@" n] == "") continue
+      printf "| %d | %s | %s | %s | %s |\n", n, s["native-flink@" n], s["beam-flink@" n], s["tributary-flink@" n], s["tributary-flink+cds@" n] } }' "$RESULTS"
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB, $(java -version 2>&1 | head -1); uptime at end: $(uptime)"
 } | tee "$OUT/table.md"

@@ -10,6 +10,7 @@
 #   STEP_SECONDS=150 WINDOW_SECONDS=120 RATES="500 1000 2000 4000 8000 16000" \
 #     benchmarks/streaming.sh                                # a full run on a quiet machine
 #   SYSTEMS=native INTERVALS="1000" benchmarks/streaming.sh  # one system, one interval
+#   TRIBUTARY_ARGS="--routerBuckets=2" ...                   # more options for Tributary's job
 #   BUILD=0 ...                                              # reuse the last build
 #
 # For each system: a job at checkpoint interval FIRST_INTERVAL (the first of INTERVALS) steps the
@@ -33,6 +34,7 @@ STEP_SECONDS=${STEP_SECONDS:-60}
 WINDOW_SECONDS=${WINDOW_SECONDS:-45}
 DRAIN_SECONDS=${DRAIN_SECONDS:-30}
 JOB_TIMEOUT=${JOB_TIMEOUT:-1800}   # seconds one driver run (one job) may take in all
+TRIBUTARY_ARGS=${TRIBUTARY_ARGS:-} # further options of Tributary's CLI run, e.g. "--routerBuckets=2"
 export FLINK_REST_PORT=${FLINK_REST_PORT:-19181}
 export FLINK_RPC_PORT=${FLINK_RPC_PORT:-17123}
 export KAFKA_PORT=${KAFKA_PORT:-19492}
@@ -76,6 +78,7 @@ driver() { # system interval args... -> RESULT/SUMMARY lines appended to $RESULT
     --system="$1" --checkpoint-ms="$2" --master="localhost:$FLINK_REST_PORT" \
     --bootstrap="127.0.0.1:$KAFKA_PORT" --jar="$BUNDLED" --jars="$JOB_JARS" --out="$STATE/out" \
     --step-seconds="$STEP_SECONDS" --window-seconds="$WINDOW_SECONDS" --drain-seconds="$DRAIN_SECONDS" \
+    --tributary-args="$TRIBUTARY_ARGS" \
     "${@:3}" 2>"$log" | grep --line-buffered -E '^(RESULT|SUMMARY)' | tee -a "$RESULTS" >&2 \
     || echo "FAILED $1 at $2 ms (see $log)" | tee -a "$RESULTS" >&2
 }

@@ -200,6 +200,7 @@ public final class BenchMain {
     String label =
         variant
             + (fast ? "+fast" : "")
+            + (a.containsKey("label") ? "+" + a.get("label") : "")
             + (dataStream ? "+datastream" : "")
             + (a.containsKey("ttl") ? "+ttl" + a.get("ttl") + "m" : "")
             + ("dedup-state".equals(variant) || "asof-state".equals(variant)

@@ -214,6 +214,13 @@ public final class StreamingBench {
                     + args.getOrDefault("out", "/tmp/tributary-bench/streaming")
                     + "/"
                     + tag));
+    // Further CLI options for Tributary only (streaming.sh's TRIBUTARY_ARGS), e.g.
+    // --routerBuckets=2.
+    for (String extra : args.getOrDefault("tributary-args", "").trim().split("\\s+")) {
+      if (!extra.isEmpty()) {
+        cmd.add(extra);
+      }
+    }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     byte[] out;
     try {
