@@ -202,6 +202,7 @@ for n in $SIZES; do
   run --variant=beam-flink --input="$f" --parallelism=2
   run --variant=tributary-flink --input="$f" --parallelism=2
   run --variant=tributary-flink --input="$f" --parallelism=2 --fast
+  run --variant=tributary-flink --input="$f" --parallelism=2 --fused=false
   if [ "$CDS" = 1 ]; then
     cds_run "$f"
   fi

@@ -7,6 +7,7 @@ import io.tributary.benchmarks.BeamStages.MarkLastFn;
 import io.tributary.transforms.dedup.Dedup;
 import io.tributary.transforms.json.DecodeJson;
 import io.tributary.transforms.time.EventTime;
+import io.tributary.transforms.validate.DecodeAndValidate;
 import io.tributary.transforms.validate.RowRule;
 import io.tributary.transforms.validate.Validate;
 import io.tributary.transforms.windowing.Windowing;
@@ -69,31 +70,36 @@ final class BeamJobs {
    * Protect (README).
    */
   static void tributary(Pipeline p, String input) {
-    tributary(p, input, true, true);
+    tributary(p, input, true);
+  }
+
+  /** (a), with decode and validate in one step ({@code fused}) or as two transforms. */
+  static void tributary(Pipeline p, String input, boolean fused) {
+    tributary(p, input, true, true, fused);
   }
 
   /**
    * (a) with Tributary's decode+validate and/or Tributary's dedup swapped for the built-ins of (c):
    * an ablation that attributes the difference between (a) and (c) to stages.
    */
-  static void tributary(Pipeline p, String input, boolean tributaryDecode, boolean tributaryDedup) {
+  static void tributary(
+      Pipeline p, String input, boolean tributaryDecode, boolean tributaryDedup, boolean fused) {
     BadRecordErrorHandler<?> rejected = p.registerBadRecordErrorHandler(new CountBadRecords());
     PCollection<String> lines =
         p.apply("Read", TextIO.read().from(input)).apply("MarkFirst", ParDo.of(new MarkFirstFn()));
+    DecodeJson.Rows decode = DecodeJson.toRows(SCHEMA).withBadRecordErrorHandler(rejected);
+    Validate validate =
+        Validate.rows()
+            .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
+            .withRule(
+                RowRule.oneOf("currency", ClickParser.CURRENCIES).withReason("unknown_currency"))
+            .withBadRecordErrorHandler(rejected);
     PCollection<Row> decoded =
-        tributaryDecode
-            ? lines
-                .apply("Decode", DecodeJson.toRows(SCHEMA).withBadRecordErrorHandler(rejected))
-                .apply(
-                    "Validate",
-                    Validate.rows()
-                        .withRule(
-                            RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
-                        .withRule(
-                            RowRule.oneOf("currency", ClickParser.CURRENCIES)
-                                .withReason("unknown_currency"))
-                        .withBadRecordErrorHandler(rejected))
-            : lines.apply("ParseValidate", ParDo.of(new ParseToRowFn())).setRowSchema(SCHEMA);
+        !tributaryDecode
+            ? lines.apply("ParseValidate", ParDo.of(new ParseToRowFn())).setRowSchema(SCHEMA)
+            : fused
+                ? lines.apply("DecodeValidate", DecodeAndValidate.of(decode, validate))
+                : lines.apply("Decode", decode).apply("Validate", validate);
     PCollection<Row> events = decoded.apply("EventTime", EventTime.fromField("event_time"));
     PCollection<Row> unique =
         tributaryDedup

@@ -26,7 +26,9 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * {@code tributary-direct} (d), {@code plain} (e); {@code ablate-decode} is (a) with the
  * hand-written parser of (c) instead of DecodeJson+Validate, {@code ablate-dedup} is (a) with
  * Beam's Deduplicate instead of Tributary's Dedup. {@code --fast} sets Beam's {@code --fasterCopy}
- * and {@code --objectReuse} (and object reuse on the native job).
+ * and {@code --objectReuse} (and object reuse on the native job). (a) decodes and validates in one
+ * step ({@code DecodeAndValidate}); {@code --fused=false} applies DecodeJson and Validate one after
+ * the other (label {@code +unfused}).
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -59,13 +61,16 @@ public final class BenchMain {
     boolean fast = Boolean.parseBoolean(a.getOrDefault("fast", "false"));
     boolean checks = !"off".equals(a.getOrDefault("checks", "on"));
     boolean dataStream = Boolean.parseBoolean(a.getOrDefault("dataStreamForBatch", "false"));
+    // (a) decodes and validates in one step (DecodeAndValidate); --fused=false applies the two
+    // transforms one after the other, as (a) did before 2026-12-06.
+    boolean fused = Boolean.parseBoolean(a.getOrDefault("fused", "true"));
     GcWatch.start();
 
     switch (variant) {
       case "tributary-flink":
         {
           Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
-          BeamJobs.tributary(p, input);
+          BeamJobs.tributary(p, input, fused);
           p.run().waitUntilFinish();
           break;
         }
@@ -74,7 +79,7 @@ public final class BenchMain {
         {
           Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
           BeamJobs.tributary(
-              p, input, variant.equals("ablate-dedup"), variant.equals("ablate-decode"));
+              p, input, variant.equals("ablate-dedup"), variant.equals("ablate-decode"), fused);
           p.run().waitUntilFinish();
           break;
         }
@@ -200,6 +205,7 @@ public final class BenchMain {
     String label =
         variant
             + (fast ? "+fast" : "")
+            + (fused ? "" : "+unfused")
             + (a.containsKey("label") ? "+" + a.get("label") : "")
             + (dataStream ? "+datastream" : "")
             + (a.containsKey("ttl") ? "+ttl" + a.get("ttl") + "m" : "")

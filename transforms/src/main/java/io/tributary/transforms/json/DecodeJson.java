@@ -146,7 +146,8 @@ public final class DecodeJson {
   @AutoValue
   public abstract static class Rows extends PTransform<PCollection<String>, PCollection<Row>>
       implements AccountedStage {
-    abstract Schema schema();
+    /** The contract the lines decode into. */
+    public abstract Schema schema();
 
     /** The stage name: of the accounting ({@code stage.<name>.*}) and of every rejection. */
     @Override
@@ -156,9 +157,21 @@ public final class DecodeJson {
 
     abstract ImmutableMap<String, DecimalBound> decimalBounds();
 
-    abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+    /** Where rejected lines go ({@link #withBadRecordErrorHandler}). */
+    public abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
     abstract Builder toBuilder();
+
+    /**
+     * This stage's decoding as a plain function (same limits, decimal bounds, stage name and
+     * reasons), for a step that decodes next to other work, such as {@code DecodeAndValidate}.
+     * Checks the decimal bounds' paths against the schema, as applying the transform does.
+     */
+    public JsonRowDecoder decoder() {
+      HardenedJson.checkBoundPaths(schema(), decimalBounds(), "DecodeJson.withDecimalBounds");
+      return JsonRowDecoder.of(
+          schema(), HardenedJson.of(limits(), stageName()).withDecimalBounds(decimalBounds()));
+    }
 
     @AutoValue.Builder
     abstract static class Builder {

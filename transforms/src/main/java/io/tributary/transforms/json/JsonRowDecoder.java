@@ -8,6 +8,7 @@ import java.io.Serializable;
 import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The decoding rules of {@link DecodeJson} as a plain function, for DoFns that decode JSON next to
@@ -38,6 +39,11 @@ public final class JsonRowDecoder implements Serializable {
   private JsonRowDecoder(Schema schema, HardenedJson json) {
     this.schema = schema;
     this.json = json;
+  }
+
+  /** The decoder of a configured {@link DecodeJson.Rows} ({@link DecodeJson.Rows#decoder()}). */
+  static JsonRowDecoder of(Schema schema, HardenedJson json) {
+    return new JsonRowDecoder(schema, json);
   }
 
   /** Decodes into rows of {@code schema} within {@link RecordLimits#defaults()}. */
@@ -79,6 +85,15 @@ public final class JsonRowDecoder implements Serializable {
       fn.setup();
     }
     return fn.decode(json);
+  }
+
+  /**
+   * The {@code too_large} rejection of {@code text} when it is over the limits' record size, else
+   * null: {@link DecodeJson} checks this before anything else, so an oversized line is {@code
+   * too_large} whatever it holds.
+   */
+  public @Nullable RecordRejectedException checkSize(String text) {
+    return json.checkSize(text);
   }
 
   /** What a dead letter of an oversized {@code text} keeps: its first kept-payload bytes. */

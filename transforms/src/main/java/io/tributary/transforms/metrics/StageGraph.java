@@ -18,6 +18,8 @@ import org.apache.beam.sdk.values.PValue;
  * which: a stage feeds another when a path of unaccounted transforms (formatting, windowing
  * assignment, a flatten) leads from one of its outputs to the other's input.
  *
+ * <p>A {@link FusedStages} transform counts as its stages, chained in their order.
+ *
  * <p>The graph is what makes the run's accounting structural: {@code read} is the {@code in} of the
  * {@link #entries() entry} stages (fed by no step), {@code written} the {@code out} of the {@link
  * #exits() exit} stages (feeding no step), and every stage in between balances on its own.
@@ -113,7 +115,8 @@ public final class StageGraph {
         new Pipeline.PipelineVisitor.Defaults() {
           @Override
           public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-            if (node.getTransform() instanceof AccountedStage) {
+            if (node.getTransform() instanceof FusedStages
+                || node.getTransform() instanceof AccountedStage) {
               stage(node);
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
@@ -132,7 +135,8 @@ public final class StageGraph {
 
           @Override
           public void visitPrimitiveTransform(TransformHierarchy.Node node) {
-            if (node.getTransform() instanceof AccountedStage) {
+            if (node.getTransform() instanceof FusedStages
+                || node.getTransform() instanceof AccountedStage) {
               stage(node);
               return;
             }
@@ -152,18 +156,12 @@ public final class StageGraph {
 
           private void stage(TransformHierarchy.Node node) {
             PTransform<?, ?> transform = node.getTransform();
-            AccountedStage stage = (AccountedStage) transform;
-            String name = stage.stageName();
-            Node previous = nodes.get(name);
-            if (previous != null) {
-              throw new IllegalStateException(
-                  "two stages are named '"
-                      + name
-                      + "' ("
-                      + previous.transform
-                      + " and "
-                      + node.getFullName()
-                      + "): give each its own name with withStageName(...)");
+            List<AccountedStage> chain =
+                transform instanceof FusedStages
+                    ? ((FusedStages) transform).fusedStages()
+                    : List.of((AccountedStage) transform);
+            if (chain.isEmpty()) {
+              throw new IllegalStateException(node.getFullName() + ": fusedStages() is empty");
             }
             Set<String> from = feeders(node);
             boolean served = from.contains(AFTER_BOUNDARY);
@@ -172,19 +170,38 @@ public final class StageGraph {
                 served |= nodes.get(feeder).afterBoundary;
               }
             }
-            Node n =
-                new Node(
-                    name, served ? StageRole.SINK : stage.stageRole(), node.getFullName(), served);
-            for (String feeder : from) {
-              if (feeder.equals(AFTER_BOUNDARY)) {
-                continue;
+            for (AccountedStage stage : chain) {
+              String name = stage.stageName();
+              Node previous = nodes.get(name);
+              if (previous != null) {
+                throw new IllegalStateException(
+                    "two stages are named '"
+                        + name
+                        + "' ("
+                        + previous.transform
+                        + " and "
+                        + node.getFullName()
+                        + "): give each its own name with withStageName(...)");
               }
-              n.feeders.add(feeder);
-              nodes.get(feeder).fed.add(name);
+              Node n =
+                  new Node(
+                      name,
+                      served ? StageRole.SINK : stage.stageRole(),
+                      node.getFullName(),
+                      served);
+              for (String feeder : from) {
+                if (feeder.equals(AFTER_BOUNDARY)) {
+                  continue;
+                }
+                n.feeders.add(feeder);
+                nodes.get(feeder).fed.add(name);
+              }
+              nodes.put(name, n);
+              // The next stage of the chain is fed by this one only.
+              from = Set.of(name);
             }
-            nodes.put(name, n);
             for (PValue out : node.getOutputs().values()) {
-              upstream.put(out, Set.of(name));
+              upstream.put(out, from);
             }
           }
         });

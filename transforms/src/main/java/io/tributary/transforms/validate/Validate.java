@@ -26,6 +26,7 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableList;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 
 /**
@@ -162,28 +163,34 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
     public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out)
         throws Exception {
       counters.in();
-      String firstReason = null;
-      List<String> violations = new ArrayList<>();
-      for (RowRule rule : rules) {
-        String violation = rule.violation(row);
-        if (violation != null) {
-          if (firstReason == null) {
-            firstReason = rule.reason();
-          }
-          violations.add(violation);
-        }
-      }
-      if (firstReason == null) {
+      RecordRejectedException rejection = check(rules, stage, row);
+      if (rejection == null) {
         counters.out(timestamp);
         out.get(VALID).output(row);
       } else {
-        DeadLetters.reject(
-            router,
-            out,
-            RowJsonText.render(row),
-            StringUtf8Coder.of(),
-            new RecordRejectedException(stage, firstReason, String.join("; ", violations)));
+        DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), rejection);
       }
     }
+  }
+
+  /**
+   * The rejection of {@code row} under {@code rules}: the first failing rule's reason and every
+   * violation in the message; null when the row passes.
+   */
+  static @Nullable RecordRejectedException check(List<RowRule> rules, String stage, Row row) {
+    String firstReason = null;
+    List<String> violations = new ArrayList<>();
+    for (RowRule rule : rules) {
+      String violation = rule.violation(row);
+      if (violation != null) {
+        if (firstReason == null) {
+          firstReason = rule.reason();
+        }
+        violations.add(violation);
+      }
+    }
+    return firstReason == null
+        ? null
+        : new RecordRejectedException(stage, firstReason, String.join("; ", violations));
   }
 }
