@@ -92,10 +92,7 @@ final class CdcEnvelope {
     @ProcessElement
     public void process(@Element String line, MultiOutputReceiver out) throws Exception {
       counters.in();
-      RecordRejectedException tooLarge = json.checkSize(line);
-      if (tooLarge != null) {
-        // Keep a bounded prefix: the dead letter must not be the oversized record again.
-        DeadLetters.reject(router, out, json.keptPayload(line), StringUtf8Coder.of(), tooLarge);
+      if (json.rejectIfTooLarge(line, router, out)) {
         return;
       }
       try {

@@ -168,9 +168,13 @@ public final class DecodeJson {
      * Checks the decimal bounds' paths against the schema, as applying the transform does.
      */
     public JsonRowDecoder decoder() {
+      return JsonRowDecoder.of(schema(), checkedJson());
+    }
+
+    /** The decoding rules of this stage, once its decimal bounds' paths are checked. */
+    private HardenedJson checkedJson() {
       HardenedJson.checkBoundPaths(schema(), decimalBounds(), "DecodeJson.withDecimalBounds");
-      return JsonRowDecoder.of(
-          schema(), HardenedJson.of(limits(), stageName()).withDecimalBounds(decimalBounds()));
+      return HardenedJson.of(limits(), stageName()).withDecimalBounds(decimalBounds());
     }
 
     @AutoValue.Builder
@@ -236,14 +240,13 @@ public final class DecodeJson {
 
     @Override
     public PCollection<Row> expand(PCollection<String> lines) {
-      HardenedJson.checkBoundPaths(schema(), decimalBounds(), "DecodeJson.withDecimalBounds");
       PCollectionTuple result =
           lines.apply(
               "DecodeJsonLines",
               ParDo.of(
                       new DecodeFn(
                           schema(),
-                          HardenedJson.of(limits(), stageName()).withDecimalBounds(decimalBounds()),
+                          checkedJson(),
                           DeadLetters.routerFor(badRecordErrorHandler()),
                           StageCounters.of(stageName())))
                   .withOutputTags(DECODED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
@@ -305,10 +308,7 @@ public final class DecodeJson {
       if (counters != null) {
         counters.in();
       }
-      RecordRejectedException tooLarge = json.checkSize(line);
-      if (tooLarge != null) {
-        // Keep a bounded prefix: the dead letter must not be the oversized record again.
-        DeadLetters.reject(router, out, json.keptPayload(line), StringUtf8Coder.of(), tooLarge);
+      if (json.rejectIfTooLarge(line, router, out)) {
         return;
       }
       try {

@@ -44,11 +44,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.Schema.TypeName;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableMap;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -203,6 +206,22 @@ public final class HardenedJson implements Serializable {
             + limits.keptPayloadBytes()
             + " bytes; sha-256 of the full record: "
             + Fingerprint.sha256Hex(text));
+  }
+
+  /**
+   * Rejects {@code text} as {@code too_large} when it is over {@link RecordLimits#maxRecordBytes()}
+   * ({@link #checkSize}), its dead letter keeping only {@link #keptPayload} so that it is not the
+   * oversized record again; true when it did. Decoders call this before anything else, so an
+   * oversized record is {@code too_large} whatever it holds.
+   */
+  public boolean rejectIfTooLarge(String text, BadRecordRouter router, DoFn.MultiOutputReceiver out)
+      throws Exception {
+    RecordRejectedException tooLarge = checkSize(text);
+    if (tooLarge == null) {
+      return false;
+    }
+    DeadLetters.reject(router, out, keptPayload(text), StringUtf8Coder.of(), tooLarge);
+    return true;
   }
 
   /** The first {@link RecordLimits#keptPayloadBytes()} bytes of {@code text}, whole characters. */

@@ -7,8 +7,9 @@ import io.tributary.transforms.limits.RecordLimits;
 import java.io.Serializable;
 import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.values.Row;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The decoding rules of {@link DecodeJson} as a plain function, for DoFns that decode JSON next to
@@ -88,12 +89,13 @@ public final class JsonRowDecoder implements Serializable {
   }
 
   /**
-   * The {@code too_large} rejection of {@code text} when it is over the limits' record size, else
-   * null: {@link DecodeJson} checks this before anything else, so an oversized line is {@code
-   * too_large} whatever it holds.
+   * Rejects {@code text} as {@code too_large}, keeping {@link #keptPayload} in its dead letter,
+   * when it is over the limits' record size; true when it did. {@link DecodeJson} does this before
+   * anything else, so an oversized line is {@code too_large} whatever it holds.
    */
-  public @Nullable RecordRejectedException checkSize(String text) {
-    return json.checkSize(text);
+  public boolean rejectIfTooLarge(String text, BadRecordRouter router, DoFn.MultiOutputReceiver out)
+      throws Exception {
+    return json.rejectIfTooLarge(text, router, out);
   }
 
   /** What a dead letter of an oversized {@code text} keeps: its first kept-payload bytes. */

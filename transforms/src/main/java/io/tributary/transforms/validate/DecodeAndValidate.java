@@ -1,13 +1,11 @@
 package io.tributary.transforms.validate;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
-import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkState;
 
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.DecodeJson;
 import io.tributary.transforms.json.JsonRowDecoder;
-import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
@@ -94,11 +92,8 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
 
   @Override
   public PCollection<Row> expand(PCollection<String> lines) {
-    checkState(!validate.rules().isEmpty(), "Validate: at least one withRule() is required");
     Schema schema = decode.schema();
-    for (RowRule rule : validate.rules()) {
-      rule.checkIn(schema);
-    }
+    validate.checkRulesIn(schema);
     PCollectionTuple result =
         lines.apply(
             "DecodeValidateLines",
@@ -147,10 +142,7 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
     public void process(@Element String line, @Timestamp Instant timestamp, MultiOutputReceiver out)
         throws Exception {
       decodeCounters.in();
-      RecordRejectedException tooLarge = decoder.checkSize(line);
-      if (tooLarge != null) {
-        // As DecodeJson: the dead letter keeps a bounded prefix, not the oversized record again.
-        DeadLetters.reject(router, out, decoder.keptPayload(line), StringUtf8Coder.of(), tooLarge);
+      if (decoder.rejectIfTooLarge(line, router, out)) {
         return;
       }
       Row row;
@@ -162,12 +154,9 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
       }
       decodeCounters.out(timestamp);
       validateCounters.in();
-      RecordRejectedException rejection = Validate.check(rules, validateStage, row);
-      if (rejection == null) {
+      if (Validate.passesOrRejects(rules, validateStage, row, router, out)) {
         validateCounters.out(timestamp);
         out.get(VALID).output(row);
-      } else {
-        DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), rejection);
       }
     }
   }

@@ -122,11 +122,8 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
 
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
-    checkState(!rules().isEmpty(), "Validate: at least one withRule() is required");
     Schema schema = input.getSchema();
-    for (RowRule rule : rules()) {
-      rule.checkIn(schema);
-    }
+    checkRulesIn(schema);
     PCollectionTuple result =
         input.apply(
             "CheckRules",
@@ -136,6 +133,17 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
                 .withOutputTags(VALID, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(VALID).setRowSchema(schema);
+  }
+
+  /**
+   * Construction checks, also of {@link DecodeAndValidate}: some rule, every field in {@code
+   * schema}.
+   */
+  void checkRulesIn(Schema schema) {
+    checkState(!rules().isEmpty(), "Validate: at least one withRule() is required");
+    for (RowRule rule : rules()) {
+      rule.checkIn(schema);
+    }
   }
 
   @Override
@@ -163,21 +171,35 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
     public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out)
         throws Exception {
       counters.in();
-      RecordRejectedException rejection = check(rules, stage, row);
-      if (rejection == null) {
+      if (passesOrRejects(rules, stage, row, router, out)) {
         counters.out(timestamp);
         out.get(VALID).output(row);
-      } else {
-        DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), rejection);
       }
     }
   }
 
   /**
-   * The rejection of {@code row} under {@code rules}: the first failing rule's reason and every
-   * violation in the message; null when the row passes.
+   * Whether {@code row} passes {@code rules}; if not, rejects it with the row as JSON for payload,
+   * the first failing rule's reason and every violation in the message. Shared by {@link
+   * DecodeAndValidate}.
    */
-  static @Nullable RecordRejectedException check(List<RowRule> rules, String stage, Row row) {
+  static boolean passesOrRejects(
+      List<RowRule> rules,
+      String stage,
+      Row row,
+      BadRecordRouter router,
+      DoFn.MultiOutputReceiver out)
+      throws Exception {
+    RecordRejectedException rejection = check(rules, stage, row);
+    if (rejection == null) {
+      return true;
+    }
+    DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), rejection);
+    return false;
+  }
+
+  private static @Nullable RecordRejectedException check(
+      List<RowRule> rules, String stage, Row row) {
     String firstReason = null;
     List<String> violations = new ArrayList<>();
     for (RowRule rule : rules) {
