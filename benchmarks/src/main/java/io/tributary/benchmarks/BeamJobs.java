@@ -73,7 +73,9 @@ final class BeamJobs {
     tributary(p, input, true);
   }
 
-  /** (a), with decode and validate in one step ({@code fused}) or as two transforms. */
+  /**
+   * (a), with decode, validate and event time in one step ({@code fused}) or as three transforms.
+   */
   static void tributary(Pipeline p, String input, boolean fused) {
     tributary(p, input, true, true, fused);
   }
@@ -94,13 +96,22 @@ final class BeamJobs {
             .withRule(
                 RowRule.oneOf("currency", ClickParser.CURRENCIES).withReason("unknown_currency"))
             .withBadRecordErrorHandler(rejected);
-    PCollection<Row> decoded =
+    // As in the clickstream job, rows out of the event-time range are dead letters, not failures.
+    EventTime eventTime = EventTime.fromField("event_time").withBadRecordErrorHandler(rejected);
+    PCollection<Row> events =
         !tributaryDecode
-            ? lines.apply("ParseValidate", ParDo.of(new ParseToRowFn())).setRowSchema(SCHEMA)
+            ? lines
+                .apply("ParseValidate", ParDo.of(new ParseToRowFn()))
+                .setRowSchema(SCHEMA)
+                .apply("EventTime", eventTime)
             : fused
-                ? lines.apply("DecodeValidate", DecodeAndValidate.of(decode, validate))
-                : lines.apply("Decode", decode).apply("Validate", validate);
-    PCollection<Row> events = decoded.apply("EventTime", EventTime.fromField("event_time"));
+                ? lines.apply(
+                    "DecodeValidateStamp",
+                    DecodeAndValidate.of(decode, validate).withEventTime(eventTime))
+                : lines
+                    .apply("Decode", decode)
+                    .apply("Validate", validate)
+                    .apply("EventTime", eventTime);
     PCollection<Row> unique =
         tributaryDedup
             ? events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(TTL)).output()

@@ -26,9 +26,10 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * {@code tributary-direct} (d), {@code plain} (e); {@code ablate-decode} is (a) with the
  * hand-written parser of (c) instead of DecodeJson+Validate, {@code ablate-dedup} is (a) with
  * Beam's Deduplicate instead of Tributary's Dedup. {@code --fast} sets Beam's {@code --fasterCopy}
- * and {@code --objectReuse} (and object reuse on the native job). (a) decodes and validates in one
- * step ({@code DecodeAndValidate}); {@code --fused=false} applies DecodeJson and Validate one after
- * the other (label {@code +unfused}).
+ * and {@code --objectReuse} (and object reuse on the native job). (a) decodes, validates and sets
+ * event time in one step ({@code DecodeAndValidate} with {@code withEventTime}); {@code
+ * --fused=false} applies DecodeJson, Validate and EventTime one after the other (label {@code
+ * +unfused}).
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -61,8 +62,8 @@ public final class BenchMain {
     boolean fast = Boolean.parseBoolean(a.getOrDefault("fast", "false"));
     boolean checks = !"off".equals(a.getOrDefault("checks", "on"));
     boolean dataStream = Boolean.parseBoolean(a.getOrDefault("dataStreamForBatch", "false"));
-    // (a) decodes and validates in one step (DecodeAndValidate); --fused=false applies the two
-    // transforms one after the other, as (a) did before 2026-12-06.
+    // (a) decodes, validates and sets event time in one step (DecodeAndValidate.withEventTime);
+    // --fused=false applies the three transforms one after the other.
     boolean fused = Boolean.parseBoolean(a.getOrDefault("fused", "true"));
     GcWatch.start();
 

@@ -13,7 +13,9 @@ import io.tributary.transforms.json.DecodeJson;
 import io.tributary.transforms.json.JsonRowDecoder;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.validate.Validate;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,6 +51,7 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
 
 /**
  * Reads files of one {@link FileFormat} into {@link Row}s of a contract's Beam schema, sending
@@ -62,6 +65,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * dead_letter.decode.<reason>}), so {@code in = out + rejected}. The counters count in Beam's
  * metrics and in the in-JVM mirror the live progress line reads. The default is the stage name
  * these rejections have always had, so dead-letter files keep their form.
+ *
+ * <p><b>Validating in the same step.</b> {@link #withValidation} runs a {@code Validate}'s rules on
+ * every decoded row inside the reading step, as a second accounted stage with that transform's
+ * name, counters and rejections ({@link FusedStages}): the rows, dead letters and accounting of
+ * {@code Validate} applied after this transform, with one serialization boundary fewer on Flink.
  *
  * <p><b>Blank lines.</b> One rule for the text formats: a blank or whitespace-only line (JSON
  * lines) or CSV record (a record of one blank field, anywhere in the file, also before the header)
@@ -92,7 +100,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 @AutoValue
 public abstract class ReadRows
     extends PTransform<PCollection<FileIO.ReadableFile>, PCollection<Row>>
-    implements AccountedStage {
+    implements AccountedStage, FusedStages {
   /** The default stage name, the stage its rejections have always carried. */
   public static final String STAGE = "decode";
 
@@ -107,6 +115,8 @@ public abstract class ReadRows
   abstract RecordLimits limits();
 
   abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+
+  abstract @Nullable Validate validation();
 
   abstract Builder toBuilder();
 
@@ -123,6 +133,8 @@ public abstract class ReadRows
     abstract Builder setLimits(RecordLimits limits);
 
     abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+    abstract Builder setValidation(@Nullable Validate validation);
 
     abstract ReadRows build();
   }
@@ -181,10 +193,49 @@ public abstract class ReadRows
     return toBuilder().setBadRecordErrorHandler(handler).build();
   }
 
+  /**
+   * Also checks every decoded row against {@code validate}'s rules, in the same step: the rows,
+   * dead letters and accounting (a second stage with {@code validate}'s name and counters) of
+   * {@code validate} applied to this transform's output, without a step in between (see {@link
+   * FusedStages} for why). {@code validate} must send rejections to the same handler as this
+   * transform ({@link #withBadRecordErrorHandler}, set before this call) and have another stage
+   * name.
+   *
+   * <pre>{@code
+   * PCollection<Row> valid = files.apply("Decode", ReadRows.of(FileFormat.JSONL, contract)
+   *     .withBadRecordErrorHandler(handler)
+   *     .withValidation(Validate.rows()
+   *         .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
+   *         .withBadRecordErrorHandler(handler)));
+   * }</pre>
+   */
+  public ReadRows withValidation(Validate validate) {
+    checkArgument(validate != null, "ReadRows.withValidation: validate must not be null");
+    checkArgument(
+        DeadLetters.sameHandler(badRecordErrorHandler(), validate.badRecordErrorHandler()),
+        "ReadRows.withValidation: ReadRows and validate must send rejections to the same handler"
+            + " (withBadRecordErrorHandler on both, ReadRows' before withValidation); got %s and %s",
+        badRecordErrorHandler().getClass().getSimpleName(),
+        validate.badRecordErrorHandler().getClass().getSimpleName());
+    checkArgument(
+        !validate.stageName().equals(stage()),
+        "ReadRows.withValidation: ReadRows and validate share the stage name '%s'; give each its"
+            + " own with withStageName(...)",
+        stage());
+    return toBuilder().setValidation(validate).build();
+  }
+
+  @Override
+  public List<AccountedStage> fusedStages() {
+    return validation() == null ? List.of(this) : List.of(this, validation());
+  }
+
   @Override
   public PCollection<Row> expand(PCollection<FileIO.ReadableFile> files) {
     org.apache.beam.sdk.schemas.Schema beamSchema = schema().beamSchema();
     BadRecordRouter router = DeadLetters.routerFor(badRecordErrorHandler());
+    Validate.@Nullable Checker checker =
+        validation() == null ? null : validation().checkerFor(beamSchema);
     switch (format()) {
       case JSONL:
         {
@@ -204,7 +255,7 @@ public abstract class ReadRows
           return finish(
               lines.apply(
                   "DecodeJson",
-                  ParDo.of(new JsonLineFn(decoder, stage(), router))
+                  ParDo.of(new JsonLineFn(decoder, stage(), router).validating(checker))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
               beamSchema);
         }
@@ -217,7 +268,7 @@ public abstract class ReadRows
           return finish(
               records.apply(
                   "ToRows",
-                  ParDo.of(new GenericToRowFn(beamSchema, stage(), router))
+                  ParDo.of(new GenericToRowFn(beamSchema, stage(), router).validating(checker))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
               beamSchema);
         }
@@ -227,7 +278,7 @@ public abstract class ReadRows
           return finish(
               files.apply(
                   "ParseCsv",
-                  ParDo.of(new CsvFileFn(codec, delimiter(), stage(), router))
+                  ParDo.of(new CsvFileFn(codec, delimiter(), stage(), router).validating(checker))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
               beamSchema);
         }
@@ -235,7 +286,7 @@ public abstract class ReadRows
         return finish(
             files.apply(
                 "ReadAvro",
-                ParDo.of(new AvroFileFn(schema(), stage(), router))
+                ParDo.of(new AvroFileFn(schema(), stage(), router).validating(checker))
                     .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
             beamSchema);
       default:
@@ -257,6 +308,9 @@ public abstract class ReadRows
         .add(DisplayData.item("schema", schema().toString()).withLabel("Reader schema"))
         .add(DisplayData.item("delimiter", String.valueOf(delimiter())).withLabel("CSV delimiter"))
         .add(DisplayData.item("stage", stage()).withLabel("Stage name"))
+        .addIfNotNull(
+            DisplayData.item("validation", validation() == null ? null : validation().stageName())
+                .withLabel("Fused validation stage"))
         .add(
             DisplayData.item("maxRecordBytes", limits().maxRecordBytes())
                 .withLabel("Largest record (bytes)"))
@@ -271,6 +325,7 @@ public abstract class ReadRows
     final String stage;
     final BadRecordRouter router;
     final StageCounters counters;
+    private Validate.@Nullable Checker checker;
 
     RowsFn(String stage, BadRecordRouter router) {
       this.stage = stage;
@@ -283,10 +338,21 @@ public abstract class ReadRows
       counters.in();
     }
 
-    /** Outputs one row, counted out. */
-    void output(MultiOutputReceiver out, Row row) {
+    /**
+     * Outputs one row, counted out; with a fused validation ({@link ReadRows#withValidation}) only
+     * if it passes the rules, else it is that stage's rejection.
+     */
+    void output(MultiOutputReceiver out, Row row, Instant timestamp) throws Exception {
       counters.out();
-      out.get(ROWS).output(row);
+      if (checker == null || checker.passesOrRejects(row, timestamp, router, out)) {
+        out.get(ROWS).output(row);
+      }
+    }
+
+    /** Runs {@code checker} on every row this step outputs (null: none). */
+    RowsFn<InT> validating(Validate.@Nullable Checker checker) {
+      this.checker = checker;
+      return this;
     }
 
     void reject(MultiOutputReceiver out, String payload, RecordRejectedException e)
@@ -308,9 +374,10 @@ public abstract class ReadRows
     }
 
     @ProcessElement
-    public void process(@Element String line, MultiOutputReceiver out) throws Exception {
+    public void process(@Element String line, @Timestamp Instant timestamp, MultiOutputReceiver out)
+        throws Exception {
       try {
-        output(out, decoder.decode(line)); // rejects a blank line as empty_line
+        output(out, decoder.decode(line), timestamp); // rejects a blank line as empty_line
       } catch (RecordRejectedException e) {
         reject(out, line, e);
       }
@@ -327,10 +394,12 @@ public abstract class ReadRows
     }
 
     @ProcessElement
-    public void process(@Element GenericRecord record, MultiOutputReceiver out) throws Exception {
+    public void process(
+        @Element GenericRecord record, @Timestamp Instant timestamp, MultiOutputReceiver out)
+        throws Exception {
       countIn();
       try {
-        output(out, ResolvingReader.toRow(record, beamSchema, stage));
+        output(out, ResolvingReader.toRow(record, beamSchema, stage), timestamp);
       } catch (RecordRejectedException e) {
         reject(out, record.toString(), e);
       }
@@ -359,7 +428,8 @@ public abstract class ReadRows
      * the header, blank ones included.
      */
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
+    public void process(
+        @Element FileIO.ReadableFile file, @Timestamp Instant timestamp, MultiOutputReceiver out)
         throws Exception {
       String name = file.getMetadata().resourceId().toString();
       CSVFormat format =
@@ -429,7 +499,7 @@ public abstract class ReadRows
           countIn();
           String where = name + " record " + recordNumber;
           try {
-            output(out, codec.decode(record.toList(), columns, where));
+            output(out, codec.decode(record.toList(), columns, where), timestamp);
           } catch (RecordRejectedException e) {
             reject(out, format.format(record.toList().toArray()), e);
           }
@@ -551,7 +621,8 @@ public abstract class ReadRows
     }
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
+    public void process(
+        @Element FileIO.ReadableFile file, @Timestamp Instant timestamp, MultiOutputReceiver out)
         throws Exception {
       String name = file.getMetadata().resourceId().toString();
       long n = 0;
@@ -583,7 +654,7 @@ public abstract class ReadRows
           n++;
           countIn();
           try {
-            output(out, ResolvingReader.toRow(record, beamSchema, stage));
+            output(out, ResolvingReader.toRow(record, beamSchema, stage), timestamp);
           } catch (RecordRejectedException e) {
             reject(out, record.toString(), e);
           }

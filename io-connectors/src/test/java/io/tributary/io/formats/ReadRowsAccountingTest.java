@@ -14,6 +14,10 @@ import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.testing.SourceStageAssert;
 import io.tributary.testing.TestRunners;
 import io.tributary.transforms.limits.RecordLimits;
+import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageAccounting;
+import io.tributary.transforms.validate.RowRule;
+import io.tributary.transforms.validate.Validate;
 import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.math.BigDecimal;
@@ -276,6 +280,102 @@ public class ReadRowsAccountingTest {
     result.waitUntilFinish();
     stage.check(result, "read", 2, 1, Map.of("corrupt_file", 1L));
     assertThat(stageAndReason(readDeadLetters()), containsInAnyOrder("read/corrupt_file"));
+  }
+
+  /** ORDER rows with price 1.00 (a) and 5.00 (b), one line that is not JSON. */
+  private String validationInput() throws Exception {
+    Path dir = tmp.newFolder("validated").toPath();
+    String row =
+        "{\"id\":\"%s\",\"qty\":1,\"seq\":1,\"price\":%s,\"ratio\":1.0,\"paid\":true,"
+            + "\"at\":\"2026-11-01T09:00:00Z\"}\n";
+    Files.writeString(
+        dir.resolve("a.jsonl"),
+        String.format(row, "a", "1.00") + "not json\n" + String.format(row, "b", "5.00"));
+    return dir + "/*.jsonl";
+  }
+
+  private static Validate atLeastThree(BadRecordErrorHandler<?> handler) {
+    return Validate.rows()
+        .withRule(RowRule.atLeast("price", new BigDecimal("3")).withReason("cheap"))
+        .withBadRecordErrorHandler(handler);
+  }
+
+  /**
+   * The one expectation of ReadRows with a fused validation and of ReadRows then Validate: rows,
+   * dead letters and both stages' accounting.
+   */
+  private void assertReadAndValidated(PCollection<String> ids) throws Exception {
+    PAssert.that(ids).containsInAnyOrder("b");
+    SourceStageAssert stage = SourceStageAssert.before(p);
+    assertThat(stage.graph().stage("validate").feeders(), equalTo(java.util.Set.of("decode")));
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    stage.check(result, "decode", 3, 2, Map.of("not_json", 1L));
+    StageAccounting validate =
+        RunAccounting.from(result, stage.graph()).stages().stream()
+            .filter(s -> s.name().equals("validate"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(validate.in(), equalTo(2L));
+    assertThat(validate.out(), equalTo(1L));
+    assertThat(validate.rejected(), equalTo(Map.of("cheap", 1L)));
+    List<JsonNode> dl = readDeadLetters();
+    assertThat(stageAndReason(dl), containsInAnyOrder("decode/not_json", "validate/cheap"));
+    for (JsonNode d : dl) {
+      if (d.get("reason").asText().equals("cheap")) {
+        assertThat(d.get("message").asText(), equalTo("field 'price' must be >= 3"));
+        assertThat(d.get("payload").asText(), containsString("\"id\":\"a\""));
+      }
+    }
+  }
+
+  @Test
+  public void withValidationGivesWhatReadRowsThenValidateGive() throws Exception {
+    String glob = validationInput();
+    BadRecordErrorHandler<?> handler = deadLetters();
+    PCollection<String> ids =
+        ids(
+            glob,
+            ReadRows.of(FileFormat.JSONL, ORDER)
+                .withBadRecordErrorHandler(handler)
+                .withValidation(atLeastThree(handler)));
+    handler.close();
+    assertReadAndValidated(ids);
+  }
+
+  @Test
+  public void readRowsThenValidate() throws Exception {
+    String glob = validationInput();
+    BadRecordErrorHandler<?> handler = deadLetters();
+    PCollection<String> ids =
+        p.apply("Files", FileSource.glob(glob))
+            .apply("Read", ReadRows.of(FileFormat.JSONL, ORDER).withBadRecordErrorHandler(handler))
+            .apply("Validate", atLeastThree(handler))
+            .apply(
+                "Ids",
+                MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("id")));
+    handler.close();
+    assertReadAndValidated(ids);
+  }
+
+  @Test
+  public void withValidationRefusesAnotherHandlerOrTheSameStageName() throws Exception {
+    BadRecordErrorHandler<?> handler = deadLetters();
+    IllegalArgumentException handlers =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ReadRows.of(FileFormat.CSV, ORDER).withValidation(atLeastThree(handler)));
+    assertThat(handlers.getMessage(), containsString("must send rejections to the same handler"));
+    IllegalArgumentException names =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ReadRows.of(FileFormat.CSV, ORDER)
+                    .withBadRecordErrorHandler(handler)
+                    .withValidation(atLeastThree(handler).withStageName("decode")));
+    assertThat(names.getMessage(), containsString("share the stage name 'decode'"));
+    handler.close();
+    p.enableAbandonedNodeEnforcement(false);
   }
 
   @Test

@@ -226,6 +226,17 @@ public final class DeadLetters {
         : BadRecordRouter.RECORDING_ROUTER;
   }
 
+  /**
+   * Whether two stages send rejections to the same place: the same handler, or neither has one
+   * (each fails the run on a rejection). Stages fused into one step must (one bad-record output).
+   */
+  public static boolean sameHandler(
+      ErrorHandler<BadRecord, ?> one, ErrorHandler<BadRecord, ?> other) {
+    return one == other
+        || (one instanceof ErrorHandler.DefaultErrorHandler
+            && other instanceof ErrorHandler.DefaultErrorHandler);
+  }
+
   /** The handler a transform uses until {@code withBadRecordErrorHandler} is called. */
   public static ErrorHandler<BadRecord, ?> defaultHandler() {
     return new ErrorHandler.DefaultErrorHandler<>();

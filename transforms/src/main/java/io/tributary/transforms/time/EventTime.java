@@ -10,9 +10,11 @@ import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.validate.FieldPath;
+import java.io.Serializable;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.DoFn.MultiOutputReceiver;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
@@ -25,6 +27,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.joda.time.ReadableInstant;
@@ -79,7 +82,8 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
   @Override
   public abstract String stageName();
 
-  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+  /** Where rejected rows go; Tributary's default handler (fail the run) unless set. */
+  public abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
   abstract Builder toBuilder();
 
@@ -139,14 +143,27 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
     return toBuilder().setStageName(AccountedStage.checkName(stage, "EventTime.withStage")).build();
   }
 
-  @Override
-  public PCollection<Row> expand(PCollection<Row> input) {
-    Schema.FieldType type = field().checkIn(input.getSchema());
+  /**
+   * This stage's per-row work for rows of {@code schema}, to run inside another stage's step (as
+   * {@code DecodeAndValidate.withEventTime} does): checks the field as {@link #expand} does.
+   */
+  public Stamper stamperFor(Schema schema) {
+    checkFieldIn(schema);
+    return new Stamper(field(), limits(), StageCounters.of(stageName()));
+  }
+
+  private void checkFieldIn(Schema schema) {
+    Schema.FieldType type = field().checkIn(schema);
     checkArgument(
         type.getTypeName() == Schema.TypeName.DATETIME && !type.getNullable(),
         "EventTime.fromField: field '%s' must be a non-null DATETIME, but is %s",
         field(),
         type);
+  }
+
+  @Override
+  public PCollection<Row> expand(PCollection<Row> input) {
+    checkFieldIn(input.getSchema());
     if (badRecordErrorHandler() instanceof ErrorHandler.DefaultErrorHandler) {
       // No handler: the single-output step of old, whose rejection fails the bundle.
       return input
@@ -160,9 +177,7 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
             "AssignEventTime",
             ParDo.of(
                     new RoutingStampFn(
-                        field(),
-                        limits(),
-                        StageCounters.of(stageName()),
+                        stamperFor(input.getSchema()),
                         DeadLetters.routerFor(badRecordErrorHandler())))
                 .withOutputTags(STAMPED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
@@ -236,32 +251,56 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
     }
   }
 
-  static final class RoutingStampFn extends DoFn<Row, Row> {
+  /**
+   * One row through the stage: counted in, then either counted out with its event time or rejected
+   * as {@code out_of_range} to a bad-record output. From {@link #stamperFor}.
+   */
+  public static final class Stamper implements Serializable {
+    private static final long serialVersionUID = 1L;
     private final FieldPath field;
     private final RecordLimits limits;
     private final StageCounters counters;
-    private final BadRecordRouter router;
 
-    RoutingStampFn(
-        FieldPath field, RecordLimits limits, StageCounters counters, BadRecordRouter router) {
+    Stamper(FieldPath field, RecordLimits limits, StageCounters counters) {
       this.field = field;
       this.limits = limits;
       this.counters = counters;
-      this.router = router;
     }
 
-    @ProcessElement
-    public void process(@Element Row row, MultiOutputReceiver out) throws Exception {
+    /**
+     * The row's event time, counted out; or {@code null} when the row was rejected: then it went to
+     * {@code router}'s bad-record output in {@code out} (payload: the row as one line of JSON).
+     */
+    public @Nullable Instant stampOrReject(Row row, BadRecordRouter router, MultiOutputReceiver out)
+        throws Exception {
       counters.in();
       Instant time;
       try {
         time = eventTime(row, field, limits, counters.stage());
       } catch (RecordRejectedException e) {
         DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), e);
-        return;
+        return null;
       }
       counters.out(time);
-      out.get(STAMPED).outputWithTimestamp(row, time);
+      return time;
+    }
+  }
+
+  static final class RoutingStampFn extends DoFn<Row, Row> {
+    private final Stamper stamper;
+    private final BadRecordRouter router;
+
+    RoutingStampFn(Stamper stamper, BadRecordRouter router) {
+      this.stamper = stamper;
+      this.router = router;
+    }
+
+    @ProcessElement
+    public void process(@Element Row row, MultiOutputReceiver out) throws Exception {
+      Instant time = stamper.stampOrReject(row, router, out);
+      if (time != null) {
+        out.get(STAMPED).outputWithTimestamp(row, time);
+      }
     }
 
     // As in StampFn: the payload's event time may be earlier than the element's timestamp.

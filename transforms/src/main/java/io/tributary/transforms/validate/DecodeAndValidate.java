@@ -9,7 +9,7 @@ import io.tributary.transforms.json.JsonRowDecoder;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
-import java.util.ArrayList;
+import io.tributary.transforms.time.EventTime;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
@@ -25,6 +25,8 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -37,7 +39,8 @@ import org.joda.time.Instant;
  * <p>Why: every stage with a bad-record output is a step whose output has two consumers, so Flink's
  * batch translation cannot chain it with the next step and serializes every record between them;
  * one step for the two stages pays that once (docs/performance.md, "Decode and validate in one
- * step"). Both transforms must send their rejections to the same handler.
+ * step"). Both transforms must send their rejections to the same handler. {@link #withEventTime}
+ * adds {@link EventTime} as a third stage of the same step.
  *
  * <pre>{@code
  * PCollection<Row> valid = lines.apply("DecodeValidate", DecodeAndValidate.of(
@@ -53,10 +56,13 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
 
   private final DecodeJson.Rows decode;
   private final Validate validate;
+  private final @Nullable EventTime eventTime;
 
-  private DecodeAndValidate(DecodeJson.Rows decode, Validate validate) {
+  private DecodeAndValidate(
+      DecodeJson.Rows decode, Validate validate, @Nullable EventTime eventTime) {
     this.decode = decode;
     this.validate = validate;
+    this.eventTime = eventTime;
   }
 
   /**
@@ -66,34 +72,57 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
   public static DecodeAndValidate of(DecodeJson.Rows decode, Validate validate) {
     checkArgument(decode != null, "DecodeAndValidate.of: decode must not be null");
     checkArgument(validate != null, "DecodeAndValidate.of: validate must not be null");
-    ErrorHandler<BadRecord, ?> decodeHandler = decode.badRecordErrorHandler();
-    ErrorHandler<BadRecord, ?> validateHandler = validate.badRecordErrorHandler();
-    checkArgument(
-        decodeHandler == validateHandler
-            // Neither set: both fail the run on a rejection, as each would on its own.
-            || (decodeHandler instanceof ErrorHandler.DefaultErrorHandler
-                && validateHandler instanceof ErrorHandler.DefaultErrorHandler),
-        "DecodeAndValidate.of: decode and validate must send rejections to the same handler"
-            + " (withBadRecordErrorHandler on both); got %s and %s",
-        decodeHandler.getClass().getSimpleName(),
-        validateHandler.getClass().getSimpleName());
+    checkSameHandler("decode", decode.badRecordErrorHandler(), validate);
     checkArgument(
         !decode.stageName().equals(validate.stageName()),
         "DecodeAndValidate.of: decode and validate share the stage name '%s'; give each its own"
             + " with withStageName(...)",
         decode.stageName());
-    return new DecodeAndValidate(decode, validate);
+    return new DecodeAndValidate(decode, validate, null);
+  }
+
+  /**
+   * Also sets each valid row's event time, as {@code eventTime} applied after this transform would,
+   * in the same step: a third fused stage with its own name, counters and {@code out_of_range}
+   * rejections. {@code eventTime} must send rejections to the same handler as decode and validate.
+   *
+   * <pre>{@code
+   * PCollection<Row> events = lines.apply("DecodeValidateStamp",
+   *     DecodeAndValidate.of(decode, validate)
+   *         .withEventTime(EventTime.fromField("event_time").withBadRecordErrorHandler(handler)));
+   * }</pre>
+   */
+  public DecodeAndValidate withEventTime(EventTime eventTime) {
+    checkArgument(eventTime != null, "DecodeAndValidate.withEventTime: eventTime must not be null");
+    checkSameHandler("event time", eventTime.badRecordErrorHandler(), validate);
+    checkArgument(
+        !eventTime.stageName().equals(decode.stageName())
+            && !eventTime.stageName().equals(validate.stageName()),
+        "DecodeAndValidate.withEventTime: the event-time stage's name '%s' is already decode's or"
+            + " validate's; give it its own with withStageName(...)",
+        eventTime.stageName());
+    return new DecodeAndValidate(decode, validate, eventTime);
+  }
+
+  private static void checkSameHandler(
+      String what, ErrorHandler<BadRecord, ?> handler, Validate validate) {
+    checkArgument(
+        DeadLetters.sameHandler(handler, validate.badRecordErrorHandler()),
+        "DecodeAndValidate: %s and validate must send rejections to the same handler"
+            + " (withBadRecordErrorHandler on both); got %s and %s",
+        what,
+        handler.getClass().getSimpleName(),
+        validate.badRecordErrorHandler().getClass().getSimpleName());
   }
 
   @Override
   public List<AccountedStage> fusedStages() {
-    return List.of(decode, validate);
+    return eventTime == null ? List.of(decode, validate) : List.of(decode, validate, eventTime);
   }
 
   @Override
   public PCollection<Row> expand(PCollection<String> lines) {
     Schema schema = decode.schema();
-    validate.checkRulesIn(schema);
     PCollectionTuple result =
         lines.apply(
             "DecodeValidateLines",
@@ -101,8 +130,8 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
                     new DecodeValidateFn(
                         decode.decoder(),
                         decode.stageName(),
-                        validate.rules(),
-                        validate.stageName(),
+                        validate.checkerFor(schema),
+                        eventTime == null ? null : eventTime.stamperFor(schema),
                         DeadLetters.routerFor(validate.badRecordErrorHandler())))
                 .withOutputTags(VALID, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(validate.badRecordErrorHandler(), result);
@@ -113,29 +142,33 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder.include("decode", decode).include("validate", validate);
+    if (eventTime != null) {
+      builder.include("eventTime", eventTime);
+    }
   }
 
-  /** What {@code DecodeJson}'s and {@code Validate}'s DoFns do, one after the other. */
+  /**
+   * What {@code DecodeJson}'s, {@code Validate}'s and (when set) {@code EventTime}'s DoFns do, one
+   * after the other.
+   */
   static final class DecodeValidateFn extends DoFn<String, Row> {
     private final JsonRowDecoder decoder;
-    private final List<RowRule> rules;
-    private final String validateStage;
+    private final Validate.Checker checker;
+    private final EventTime.@Nullable Stamper stamper;
     private final BadRecordRouter router;
     private final StageCounters decodeCounters;
-    private final StageCounters validateCounters;
 
     DecodeValidateFn(
         JsonRowDecoder decoder,
         String decodeStage,
-        List<RowRule> rules,
-        String validateStage,
+        Validate.Checker checker,
+        EventTime.@Nullable Stamper stamper,
         BadRecordRouter router) {
       this.decoder = decoder;
-      this.rules = new ArrayList<>(rules);
-      this.validateStage = validateStage;
+      this.checker = checker;
+      this.stamper = stamper;
       this.router = router;
       this.decodeCounters = StageCounters.of(decodeStage);
-      this.validateCounters = StageCounters.of(validateStage);
     }
 
     @ProcessElement
@@ -153,11 +186,26 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
         return;
       }
       decodeCounters.out(timestamp);
-      validateCounters.in();
-      if (Validate.passesOrRejects(rules, validateStage, row, router, out)) {
-        validateCounters.out(timestamp);
-        out.get(VALID).output(row);
+      if (!checker.passesOrRejects(row, timestamp, router, out)) {
+        return;
       }
+      if (stamper == null) {
+        out.get(VALID).output(row);
+        return;
+      }
+      Instant eventTime = stamper.stampOrReject(row, router, out);
+      if (eventTime != null) {
+        out.get(VALID).outputWithTimestamp(row, eventTime);
+      }
+    }
+
+    // As in EventTime's step: the payload's event time may be earlier than the line's timestamp;
+    // lateness is judged downstream against the watermark. Without an event-time stage this step
+    // never moves a timestamp.
+    @SuppressWarnings("deprecation")
+    @Override
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
     }
   }
 }

@@ -9,6 +9,7 @@ import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -60,7 +61,8 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
   @Override
   public abstract String stageName();
 
-  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+  /** Where rejected rows go; Tributary's default handler (fail the run) unless set. */
+  public abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
   abstract Builder toBuilder();
 
@@ -123,27 +125,28 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
     Schema schema = input.getSchema();
-    checkRulesIn(schema);
     PCollectionTuple result =
         input.apply(
             "CheckRules",
             ParDo.of(
                     new ValidateFn(
-                        rules(), stageName(), DeadLetters.routerFor(badRecordErrorHandler())))
+                        checkerFor(schema), DeadLetters.routerFor(badRecordErrorHandler())))
                 .withOutputTags(VALID, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(VALID).setRowSchema(schema);
   }
 
   /**
-   * Construction checks, also of {@link DecodeAndValidate}: some rule, every field in {@code
-   * schema}.
+   * This stage's per-row work for rows of {@code schema}, to run inside another stage's step (as
+   * {@link DecodeAndValidate} and {@code ReadRows.withValidation} do): checks the rules against the
+   * schema as {@link #expand} does, naming the first missing field.
    */
-  void checkRulesIn(Schema schema) {
+  public Checker checkerFor(Schema schema) {
     checkState(!rules().isEmpty(), "Validate: at least one withRule() is required");
     for (RowRule rule : rules()) {
       rule.checkIn(schema);
     }
+    return new Checker(rules(), stageName());
   }
 
   @Override
@@ -155,47 +158,56 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
   }
 
   static final class ValidateFn extends DoFn<Row, Row> {
-    private final List<RowRule> rules;
-    private final String stage;
+    private final Checker checker;
     private final BadRecordRouter router;
-    private final StageCounters counters;
 
-    ValidateFn(List<RowRule> rules, String stage, BadRecordRouter router) {
-      this.rules = new ArrayList<>(rules);
-      this.stage = stage;
+    ValidateFn(Checker checker, BadRecordRouter router) {
+      this.checker = checker;
       this.router = router;
-      this.counters = StageCounters.of(stage);
     }
 
     @ProcessElement
     public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out)
         throws Exception {
-      counters.in();
-      if (passesOrRejects(rules, stage, row, router, out)) {
-        counters.out(timestamp);
+      if (checker.passesOrRejects(row, timestamp, router, out)) {
         out.get(VALID).output(row);
       }
     }
   }
 
   /**
-   * Whether {@code row} passes {@code rules}; if not, rejects it with the row as JSON for payload,
-   * the first failing rule's reason and every violation in the message. Shared by {@link
-   * DecodeAndValidate}.
+   * One row through the stage: counted in, then either counted out or rejected with the row as JSON
+   * for payload, the first failing rule's reason and every violation in the message. From {@link
+   * #checkerFor}.
    */
-  static boolean passesOrRejects(
-      List<RowRule> rules,
-      String stage,
-      Row row,
-      BadRecordRouter router,
-      DoFn.MultiOutputReceiver out)
-      throws Exception {
-    RecordRejectedException rejection = check(rules, stage, row);
-    if (rejection == null) {
-      return true;
+  public static final class Checker implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final List<RowRule> rules;
+    private final String stage;
+    private final StageCounters counters;
+
+    Checker(List<RowRule> rules, String stage) {
+      this.rules = new ArrayList<>(rules);
+      this.stage = stage;
+      this.counters = StageCounters.of(stage);
     }
-    DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), rejection);
-    return false;
+
+    /**
+     * Whether {@code row} passes every rule (then counted out, with {@code timestamp}'s lag); if
+     * not, it went to {@code router}'s bad-record output in {@code out}.
+     */
+    public boolean passesOrRejects(
+        Row row, Instant timestamp, BadRecordRouter router, DoFn.MultiOutputReceiver out)
+        throws Exception {
+      counters.in();
+      RecordRejectedException rejection = check(rules, stage, row);
+      if (rejection == null) {
+        counters.out(timestamp);
+        return true;
+      }
+      DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), rejection);
+      return false;
+    }
   }
 
   private static @Nullable RecordRejectedException check(

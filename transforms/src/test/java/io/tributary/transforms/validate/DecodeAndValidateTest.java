@@ -10,6 +10,7 @@ import io.tributary.testing.Counters;
 import io.tributary.transforms.json.DecodeJson;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.StageGraph;
+import io.tributary.transforms.time.EventTime;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +20,13 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
+import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -31,8 +35,9 @@ import org.junit.runners.JUnit4;
 /**
  * {@link DecodeAndValidate} gives exactly what {@link DecodeJson} then {@link Validate} give: the
  * same rows, the same dead letters (reason, message, payload) and the same two stages in the
- * accounting. The two pipelines of the first two tests read the same lines and are held to one
- * expectation.
+ * accounting; with {@link DecodeAndValidate#withEventTime}, also what {@link EventTime} then gives
+ * (timestamps, {@code out_of_range} dead letters, a third stage). Each pair of pipelines (fused and
+ * one transform after the other) reads the same lines and is held to one expectation.
  */
 @RunWith(JUnit4.class)
 public class DecodeAndValidateTest {
@@ -152,6 +157,142 @@ public class DecodeAndValidateTest {
             .apply("Validate", validate(handler));
     handler.close();
     assertDecodedAndValidated(valid, handler);
+  }
+
+  private static final Schema TIMED =
+      Schema.builder()
+          .addStringField("id")
+          .addDecimalField("price")
+          .addDateTimeField("event_time")
+          .build();
+
+  private static final List<String> TIMED_LINES =
+      List.of(
+          "{\"id\":\"a\",\"price\":1,\"event_time\":\"2026-01-01T00:00:00Z\"}",
+          "{\"id\":\"b\",\"price\":-1,\"event_time\":\"2026-01-01T00:00:00Z\"}",
+          "{\"id\":\"c\",\"price\":2,\"event_time\":\"1999-12-31T23:59:59Z\"}",
+          "not json",
+          "{\"id\":\"e\",\"price\":0,\"event_time\":\"2026-06-01T12:00:00Z\"}");
+
+  private static DecodeJson.Rows decodeTimed(BadRecordErrorHandler<?> handler) {
+    return DecodeJson.toRows(TIMED).withBadRecordErrorHandler(handler);
+  }
+
+  private static Validate validatePrice(BadRecordErrorHandler<?> handler) {
+    return Validate.rows()
+        .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
+        .withBadRecordErrorHandler(handler);
+  }
+
+  private static EventTime eventTime(BadRecordErrorHandler<?> handler) {
+    return EventTime.fromField("event_time")
+        .withLimits(
+            RecordLimits.defaults()
+                .withEventTimeRange(
+                    Instant.parse("2000-01-01T00:00:00Z"), Instant.parse("2100-01-01T00:00:00Z")))
+        .withBadRecordErrorHandler(handler);
+  }
+
+  /** The one expectation of the three-stage pipelines: stamped rows, dead letters, accounting. */
+  private void assertDecodedValidatedAndStamped(
+      PCollection<Row> stamped, BadRecordErrorHandler<PCollection<String>> handler) {
+    PAssert.that(stamped.apply("IdAtTime", ParDo.of(new IdAtTimeFn())))
+        .containsInAnyOrder("a@2026-01-01T00:00:00.000Z", "e@2026-06-01T12:00:00.000Z");
+    PAssert.that(handler.getOutput())
+        .satisfies(
+            letters -> {
+              java.util.List<String> sorted = new java.util.ArrayList<>();
+              letters.forEach(sorted::add);
+              assertEquals(3, sorted.size());
+              String all = String.join("\n", sorted);
+              assertThat(all, containsString("decode/not_json"));
+              assertThat(all, containsString("validate/negative_price"));
+              assertThat(
+                  all,
+                  containsString(
+                      "event_time/out_of_range: event time field 'event_time' must be in"
+                          + " [2000-01-01T00:00:00.000Z, 2100-01-01T00:00:00.000Z)"));
+              assertThat(all, containsString("\\\"id\\\":\\\"c\\\""));
+              return null;
+            });
+    StageGraph graph = StageGraph.of(p);
+    assertEquals(Set.of("decode"), graph.stage("validate").feeders());
+    assertEquals(Set.of("validate"), graph.stage("event_time").feeders());
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    Counters.assertStage(
+        Counters.stage(run, graph, "decode"), 5, 4, Map.of("not_json", 1L), Map.of());
+    Counters.assertStage(
+        Counters.stage(run, graph, "validate"), 4, 3, Map.of("negative_price", 1L), Map.of());
+    Counters.assertStage(
+        Counters.stage(run, graph, "event_time"), 3, 2, Map.of("out_of_range", 1L), Map.of());
+  }
+
+  /** A row as {@code id@timestamp}: the timestamp is what the event-time stage set. */
+  static final class IdAtTimeFn extends DoFn<Row, String> {
+    @ProcessElement
+    public void process(@Element Row row, @Timestamp Instant time, OutputReceiver<String> out) {
+      out.output(row.getString("id") + "@" + time);
+    }
+  }
+
+  @Test
+  public void fusedWithEventTimeGivesWhatTheThreeTransformsGive() {
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new ValidateTest.Described());
+    PCollection<Row> stamped =
+        p.apply(Create.of(TIMED_LINES))
+            .apply(
+                "DecodeValidateStamp",
+                DecodeAndValidate.of(decodeTimed(handler), validatePrice(handler))
+                    .withEventTime(eventTime(handler)));
+    handler.close();
+    assertDecodedValidatedAndStamped(stamped, handler);
+  }
+
+  @Test
+  public void theThreeTransformsOneAfterTheOther() {
+    BadRecordErrorHandler<PCollection<String>> handler =
+        p.registerBadRecordErrorHandler(new ValidateTest.Described());
+    PCollection<Row> stamped =
+        p.apply(Create.of(TIMED_LINES))
+            .apply("Decode", decodeTimed(handler))
+            .apply("Validate", validatePrice(handler))
+            .apply("EventTime", eventTime(handler));
+    handler.close();
+    assertDecodedValidatedAndStamped(stamped, handler);
+  }
+
+  @Test
+  public void anEventTimeStageWithAnotherHandlerNameOrFieldIsRefused() {
+    BadRecordErrorHandler<PCollection<String>> one =
+        p.registerBadRecordErrorHandler(new ValidateTest.Described());
+    BadRecordErrorHandler<PCollection<String>> other =
+        p.registerBadRecordErrorHandler(new ValidateTest.Described());
+    DecodeAndValidate fused = DecodeAndValidate.of(decodeTimed(one), validatePrice(one));
+    IllegalArgumentException handlers =
+        assertThrows(IllegalArgumentException.class, () -> fused.withEventTime(eventTime(other)));
+    assertThat(
+        handlers.getMessage(),
+        containsString("event time and validate must send rejections to the same handler"));
+    IllegalArgumentException names =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> fused.withEventTime(eventTime(one).withStageName("validate")));
+    assertThat(names.getMessage(), containsString("name 'validate' is already"));
+    PCollection<String> lines = p.apply(Create.of(TIMED_LINES));
+    IllegalArgumentException field =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                lines.apply(
+                    DecodeAndValidate.of(decodeTimed(one), validatePrice(one))
+                        .withEventTime(
+                            EventTime.fromField("price").withBadRecordErrorHandler(one))));
+    assertThat(field.getMessage(), containsString("field 'price' must be a non-null DATETIME"));
+    one.close();
+    other.close();
+    p.enableAbandonedNodeEnforcement(false);
   }
 
   @Test
