@@ -74,7 +74,8 @@ final class BeamJobs {
   }
 
   /**
-   * (a), with decode, validate and event time in one step ({@code fused}) or as three transforms.
+   * (a), with decode, validate and event time in one step and a Dedup without a duplicates output
+   * ({@code fused}), or as three transforms and a Dedup with one (as (a) was before 2026-12-07).
    */
   static void tributary(Pipeline p, String input, boolean fused) {
     tributary(p, input, true, true, fused);
@@ -112,9 +113,11 @@ final class BeamJobs {
                     .apply("Decode", decode)
                     .apply("Validate", validate)
                     .apply("EventTime", eventTime);
+    // Fused: Dedup only counts duplicates (one output, chained on Flink), as the clickstream job.
+    Dedup.ById<Row> dedup = Dedup.<Row>byField("event_id").withTtl(TTL);
     PCollection<Row> unique =
         tributaryDedup
-            ? events.apply("Dedup", Dedup.<Row>byField("event_id").withTtl(TTL)).output()
+            ? events.apply("Dedup", fused ? dedup.withoutDuplicatesOutput() : dedup).output()
             : events
                 .apply(
                     "KeyById",

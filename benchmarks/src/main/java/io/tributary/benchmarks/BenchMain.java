@@ -27,9 +27,9 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * hand-written parser of (c) instead of DecodeJson+Validate, {@code ablate-dedup} is (a) with
  * Beam's Deduplicate instead of Tributary's Dedup. {@code --fast} sets Beam's {@code --fasterCopy}
  * and {@code --objectReuse} (and object reuse on the native job). (a) decodes, validates and sets
- * event time in one step ({@code DecodeAndValidate} with {@code withEventTime}); {@code
- * --fused=false} applies DecodeJson, Validate and EventTime one after the other (label {@code
- * +unfused}).
+ * event time in one step ({@code DecodeAndValidate} with {@code withEventTime}) and deduplicates
+ * without a duplicates output; {@code --fused=false} applies DecodeJson, Validate and EventTime one
+ * after the other (label {@code +unfused}).
  */
 public final class BenchMain {
   private BenchMain() {}

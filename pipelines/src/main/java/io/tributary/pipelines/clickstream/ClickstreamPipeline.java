@@ -143,6 +143,8 @@ public final class ClickstreamPipeline {
                     "Dedup",
                     Dedup.<Row>byField("event_id")
                         .withTtl(ttl)
+                        // Duplicates are counted, never written: one output (chained on Flink).
+                        .withoutDuplicatesOutput()
                         .withBuckets(settings.dedupBuckets()))
                 .output()
             : events;

@@ -45,6 +45,7 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableMap;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -59,7 +60,8 @@ import org.joda.time.Instant;
  * would mean re-reading its output to find what it dropped. This one keys by a named field of any
  * schema'd collection, expires ids by <em>event</em> time (so a replay of yesterday's file
  * deduplicates exactly as the live stream did), counts every dropped duplicate, and returns the
- * duplicates as their own output.
+ * duplicates as their own output (or, {@link ById#withoutDuplicatesOutput}, only counts them: one
+ * output, which Flink's batch translation chains with the next step).
  *
  * <p>An {@link AccountedStage} named {@value #STAGE} unless {@link ById#withStageName} says
  * otherwise (a pipeline with two Dedup stages names each): every record counts in {@code
@@ -114,6 +116,7 @@ public final class Dedup {
         .setStageName(STAGE)
         .setTtl(DEFAULT_TTL)
         .setBuckets(DEFAULT_BUCKETS)
+        .setDuplicatesOutput(true)
         .build();
   }
 
@@ -131,6 +134,8 @@ public final class Dedup {
 
     abstract int buckets();
 
+    abstract boolean duplicatesOutput();
+
     abstract Builder<T> toBuilder();
 
     @AutoValue.Builder
@@ -142,6 +147,8 @@ public final class Dedup {
       abstract Builder<T> setTtl(Duration ttl);
 
       abstract Builder<T> setBuckets(int buckets);
+
+      abstract Builder<T> setDuplicatesOutput(boolean duplicatesOutput);
 
       abstract ById<T> build();
     }
@@ -163,6 +170,17 @@ public final class Dedup {
           "Dedup.withTtl: ttl must be > 0, got %s",
           ttl);
       return toBuilder().setTtl(ttl).build();
+    }
+
+    /**
+     * Drops duplicates without handing them to a second output: the step then has one output, which
+     * Flink's batch translation chains with the next step, where a second output (even one nothing
+     * reads) makes every first arrival cross a serialization boundary. Duplicates are still counted
+     * ({@code stage.<stage>.deduplicated}); {@link Result#duplicates()} then fails, naming this
+     * call. For pipelines that only count duplicates, as the clickstream job does.
+     */
+    public ById<T> withoutDuplicatesOutput() {
+      return toBuilder().setDuplicatesOutput(false).build();
     }
 
     /**
@@ -204,7 +222,7 @@ public final class Dedup {
               .setCoder(
                   KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), input.getCoder())));
       TupleTag<T> unique = new TupleTag<T>() {};
-      TupleTag<T> duplicates = new TupleTag<T>() {};
+      TupleTag<T> duplicates = duplicatesOutput() ? new TupleTag<T>() {} : null;
       PCollectionTuple result =
           keyed.apply(
               "DropDuplicates",
@@ -215,12 +233,14 @@ public final class Dedup {
                           input.isBounded() == PCollection.IsBounded.BOUNDED,
                           unique,
                           duplicates))
-                  .withOutputTags(unique, TupleTagList.of(duplicates)));
+                  .withOutputTags(
+                      unique,
+                      duplicates == null ? TupleTagList.empty() : TupleTagList.of(duplicates)));
       return new Result<>(
           input.getPipeline(),
           withSchemaOf(input, result.get(unique)),
           unique,
-          withSchemaOf(input, result.get(duplicates)),
+          duplicates == null ? null : withSchemaOf(input, result.get(duplicates)),
           duplicates);
     }
 
@@ -233,7 +253,10 @@ public final class Dedup {
           .add(
               DisplayData.item("ttl", Durations.format(ttl()))
                   .withLabel("Id time-to-live (event time)"))
-          .add(DisplayData.item("buckets", buckets()).withLabel("Id buckets (keys)"));
+          .add(DisplayData.item("buckets", buckets()).withLabel("Id buckets (keys)"))
+          .add(
+              DisplayData.item("duplicatesOutput", duplicatesOutput())
+                  .withLabel("Duplicates as an output"));
     }
   }
 
@@ -255,7 +278,7 @@ public final class Dedup {
     private final Duration ttl;
     private final long granule;
     private final TupleTag<T> uniqueTag;
-    private final TupleTag<T> duplicatesTag;
+    private final @Nullable TupleTag<T> duplicatesTag;
     private final StageCounters counters;
     private final Counter expired = LiveMetrics.counter(DeadLetters.NAMESPACE, EXPIRED);
 
@@ -276,7 +299,7 @@ public final class Dedup {
         Duration ttl,
         boolean bounded,
         TupleTag<T> uniqueTag,
-        TupleTag<T> duplicatesTag) {
+        @Nullable TupleTag<T> duplicatesTag) {
       this.counters = counters;
       this.ttl = ttl;
       // Unbounded input: sweeps on a grid of TTL/8 (at least a second), so each id is visited
@@ -302,7 +325,9 @@ public final class Dedup {
       Long until = seen.get(id).read();
       if (until != null && timestamp.getMillis() < until) {
         counters.exit(StageExit.DEDUPLICATED);
-        out.get(duplicatesTag).output(value);
+        if (duplicatesTag != null) {
+          out.get(duplicatesTag).output(value);
+        }
         return;
       }
       if (until != null) {
@@ -362,15 +387,15 @@ public final class Dedup {
     private final Pipeline pipeline;
     private final PCollection<T> output;
     private final TupleTag<T> outputTag;
-    private final PCollection<T> duplicates;
-    private final TupleTag<T> duplicatesTag;
+    private final @Nullable PCollection<T> duplicates;
+    private final @Nullable TupleTag<T> duplicatesTag;
 
     Result(
         Pipeline pipeline,
         PCollection<T> output,
         TupleTag<T> outputTag,
-        PCollection<T> duplicates,
-        TupleTag<T> duplicatesTag) {
+        @Nullable PCollection<T> duplicates,
+        @Nullable TupleTag<T> duplicatesTag) {
       this.pipeline = pipeline;
       this.output = output;
       this.outputTag = outputTag;
@@ -386,8 +411,14 @@ public final class Dedup {
     /**
      * Later arrivals of an id within the TTL (already counted in {@code
      * tributary/stage.<stage>.deduplicated}).
+     *
+     * @throws IllegalStateException after {@link ById#withoutDuplicatesOutput()}
      */
     public PCollection<T> duplicates() {
+      if (duplicates == null) {
+        throw new IllegalStateException(
+            "Dedup: no duplicates output; this Dedup was built withoutDuplicatesOutput()");
+      }
       return duplicates;
     }
 
@@ -398,7 +429,9 @@ public final class Dedup {
 
     @Override
     public Map<TupleTag<?>, PValue> expand() {
-      return ImmutableMap.of(outputTag, output, duplicatesTag, duplicates);
+      return duplicates == null
+          ? ImmutableMap.of(outputTag, output)
+          : ImmutableMap.of(outputTag, output, duplicatesTag, duplicates);
     }
 
     @Override

@@ -51,7 +51,11 @@ public final class DedupStep extends StepProvider {
       throw c.error("ttl", "'ttl' must be longer than 0");
     }
     Dedup.ById<Row> byKey =
-        Dedup.<Row>byField(c.requiredString("key")).withTtl(ttl).withStageName(context.stageName());
+        Dedup.<Row>byField(c.requiredString("key"))
+            .withTtl(ttl)
+            .withStageName(context.stageName())
+            // A spec reads only the first arrivals; one output lets Flink chain the next step.
+            .withoutDuplicatesOutput();
     Integer buckets = context.stateBuckets();
     Dedup.ById<Row> dedup = buckets == null ? byKey : byKey.withBuckets(buckets);
     return StepTransforms.map(rows -> rows.apply(dedup).output());

@@ -87,6 +87,39 @@ public class DedupTest {
     assertTrue(line.line(), line.balanced());
   }
 
+  @Test
+  public void withoutDuplicatesOutputKeepsTheFirstArrivalsAndCountsTheRest() {
+    PCollection<Row> input =
+        p.apply(
+                "Events",
+                Create.timestamped(
+                        at("a", 1, Duration.ZERO),
+                        at("a", 1, Duration.standardSeconds(10)),
+                        at("b", 2, Duration.standardSeconds(59)),
+                        at("b", 2, Duration.standardSeconds(179)),
+                        at("c", 3, Duration.standardSeconds(30)))
+                    .withCoder(RowCoder.of(SCHEMA)))
+            .setRowSchema(SCHEMA);
+    Dedup.Result<Row> result =
+        input.apply(
+            Dedup.<Row>byField("id").withTtl(Duration.standardHours(1)).withoutDuplicatesOutput());
+    PAssert.that(result.output())
+        .containsInAnyOrder(
+            Row.withSchema(SCHEMA).addValues("a", 1L).build(),
+            Row.withSchema(SCHEMA).addValues("b", 2L).build(),
+            Row.withSchema(SCHEMA).addValues("c", 3L).build());
+    // One output: the step Flink's batch translation can chain with the next one.
+    assertEquals(1, result.expand().size());
+    IllegalStateException e = assertThrows(IllegalStateException.class, result::duplicates);
+    assertThat(e.getMessage(), containsString("withoutDuplicatesOutput()"));
+    StageGraph graph = StageGraph.of(p);
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+    Counters.assertStage(
+        Counters.stage(run, graph, "dedup"), 5, 3, Map.of(), Map.of("deduplicated", 2L));
+    assertTrue(Counters.accounting(run, graph).balanced());
+  }
+
   private static final Schema EVENT =
       Schema.builder().addStringField("id").addStringField("user").build();
 
