@@ -126,13 +126,17 @@ public final class ClickstreamPipeline {
     PCollection<Row> events =
         readValidEvents(pipeline, settings, deadLetters, validate)
             .apply("Quality", ClickstreamQuality.stage(settings, qualityWindowSize(window)))
-            // Personal data is protected here, before any output (late, Kafka, files) sees it.
-            .apply("Protect", ClickstreamPrivacy.protect(settings, deadLetters))
+            // Personal data is protected here, before any output (late, Kafka, files) sees it;
+            // event
+            // time is set in the same step (one serialization boundary fewer on Flink), so an
+            // out-of-range row's dead letter is the protected row.
             .apply(
-                "EventTime",
-                EventTime.fromField("event_time")
-                    .withLimits(settings.limits())
-                    .withBadRecordErrorHandler(deadLetters));
+                "Protect",
+                ClickstreamPrivacy.protect(settings, deadLetters)
+                    .withEventTime(
+                        EventTime.fromField("event_time")
+                            .withLimits(settings.limits())
+                            .withBadRecordErrorHandler(deadLetters)));
 
     // --dedup=false: no Dedup stage; the sinks then see exactly what the source delivers, which is
     // what the no-Dedup restore drills check (docs/operations.md).

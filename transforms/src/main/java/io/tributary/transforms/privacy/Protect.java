@@ -8,7 +8,9 @@ import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.time.EventTime;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -26,6 +28,7 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -50,7 +53,7 @@ import org.joda.time.Instant;
  */
 @AutoValue
 public abstract class Protect extends PTransform<PCollection<Row>, PCollection<Row>>
-    implements AccountedStage {
+    implements AccountedStage, FusedStages {
   /** Default stage name: of the accounting and of rejections. */
   public static final String STAGE = "protect";
 
@@ -68,6 +71,8 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
 
   abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
+  abstract @Nullable EventTime eventTime();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -83,6 +88,8 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     abstract Builder setIndexKeyId(String id);
 
     abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
+
+    abstract Builder setEventTime(@Nullable EventTime eventTime);
 
     abstract Protect build();
   }
@@ -138,6 +145,37 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
   }
 
   /**
+   * Also sets each protected row's event time, as {@code eventTime} applied after this transform
+   * would, in the same step: a second stage with its own name, counters and {@code out_of_range}
+   * rejections (their payload is the protected row), without the serialization between two steps on
+   * Flink ({@link FusedStages}). {@code eventTime} must send rejections to this transform's handler
+   * ({@link #withBadRecordErrorHandler}, set before this call).
+   *
+   * <pre>{@code
+   * events.apply("Protect", Protect.with(policy).withBadRecordErrorHandler(handler)
+   *     .withEventTime(EventTime.fromField("event_time").withBadRecordErrorHandler(handler)));
+   * }</pre>
+   */
+  public Protect withEventTime(EventTime eventTime) {
+    checkArgument(eventTime != null, "Protect.withEventTime: eventTime must not be null");
+    checkArgument(
+        DeadLetters.sameHandler(badRecordErrorHandler(), eventTime.badRecordErrorHandler()),
+        "Protect.withEventTime: Protect and the event-time stage must send rejections to the same"
+            + " handler (withBadRecordErrorHandler on both, Protect's before withEventTime)");
+    checkArgument(
+        !eventTime.stageName().equals(stageName()),
+        "Protect.withEventTime: Protect and the event-time stage share the stage name '%s'; give"
+            + " each its own with withStageName(...)",
+        stageName());
+    return toBuilder().setEventTime(eventTime).build();
+  }
+
+  @Override
+  public List<AccountedStage> fusedStages() {
+    return eventTime() == null ? List.of(this) : List.of(this, eventTime());
+  }
+
+  /**
    * The policy and key sources, e.g. to protect dead letters the same way ({@link
    * PayloadScrubber}).
    */
@@ -155,12 +193,17 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
         "Protect: the policy encrypts per subject, so withSubjectKeys() is required");
     // Fails here, at construction, if a key is missing or malformed.
     Schema out = spec().protector().outputSchema(input.getSchema());
+    EventTime.@Nullable Stamper stamper = eventTime() == null ? null : eventTime().stamperFor(out);
     PCollectionTuple result =
         input.apply(
             "ProtectFields",
             ParDo.of(
                     new ProtectFn(
-                        spec(), out, DeadLetters.routerFor(badRecordErrorHandler()), stageName()))
+                        spec(),
+                        out,
+                        DeadLetters.routerFor(badRecordErrorHandler()),
+                        stageName(),
+                        stamper))
                 .withOutputTags(PROTECTED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(PROTECTED).setRowSchema(out);
@@ -172,6 +215,9 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     builder
         .add(DisplayData.item("policy", policy().toString()).withLabel("Privacy policy"))
         .add(DisplayData.item("stage", stageName()).withLabel("Stage name"))
+        .addIfNotNull(
+            DisplayData.item("eventTime", eventTime() == null ? null : eventTime().stageName())
+                .withLabel("Fused event-time stage"))
         .addIfNotNull(
             DisplayData.item("keyset", keyset() == null ? null : keyset().toString())
                 .withLabel("Keyset source"))
@@ -191,14 +237,21 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     private final BadRecordRouter router;
     private final String stage;
     private final StageCounters counters;
+    private final EventTime.@Nullable Stamper stamper;
     private transient FieldProtector protector;
 
-    ProtectFn(ProtectionSpec spec, Schema out, BadRecordRouter router, String stage) {
+    ProtectFn(
+        ProtectionSpec spec,
+        Schema out,
+        BadRecordRouter router,
+        String stage,
+        EventTime.@Nullable Stamper stamper) {
       this.spec = spec;
       this.out = out;
       this.router = router;
       this.stage = stage;
       this.counters = StageCounters.of(stage);
+      this.stamper = stamper;
     }
 
     @Setup
@@ -224,7 +277,23 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
         return;
       }
       counters.out(timestamp);
-      receiver.get(PROTECTED).output(protectedRow);
+      if (stamper == null) {
+        receiver.get(PROTECTED).output(protectedRow);
+        return;
+      }
+      Instant eventTime = stamper.stampOrReject(protectedRow, router, receiver);
+      if (eventTime != null) {
+        receiver.get(PROTECTED).outputWithTimestamp(protectedRow, eventTime);
+      }
+    }
+
+    // As in EventTime's step: the payload's event time may be earlier than the element's
+    // timestamp; lateness is judged downstream against the watermark. Without an event-time stage
+    // this step never moves a timestamp.
+    @SuppressWarnings("deprecation")
+    @Override
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
     }
 
     /** The row as JSON with every policy field replaced by a marker: never PII in clear. */
