@@ -211,17 +211,12 @@ public abstract class ReadRows
    */
   public ReadRows withValidation(Validate validate) {
     checkArgument(validate != null, "ReadRows.withValidation: validate must not be null");
-    checkArgument(
-        DeadLetters.sameHandler(badRecordErrorHandler(), validate.badRecordErrorHandler()),
-        "ReadRows.withValidation: ReadRows and validate must send rejections to the same handler"
-            + " (withBadRecordErrorHandler on both, ReadRows' before withValidation); got %s and %s",
-        badRecordErrorHandler().getClass().getSimpleName(),
-        validate.badRecordErrorHandler().getClass().getSimpleName());
-    checkArgument(
-        !validate.stageName().equals(stage()),
-        "ReadRows.withValidation: ReadRows and validate share the stage name '%s'; give each its"
-            + " own with withStageName(...)",
-        stage());
+    FusedStages.checkFusable(
+        "ReadRows.withValidation",
+        this,
+        badRecordErrorHandler(),
+        validate,
+        validate.badRecordErrorHandler());
     return toBuilder().setValidation(validate).build();
   }
 

@@ -126,10 +126,9 @@ public final class ClickstreamPipeline {
     PCollection<Row> events =
         readValidEvents(pipeline, settings, deadLetters, validate)
             .apply("Quality", ClickstreamQuality.stage(settings, qualityWindowSize(window)))
-            // Personal data is protected here, before any output (late, Kafka, files) sees it;
-            // event
-            // time is set in the same step (one serialization boundary fewer on Flink), so an
-            // out-of-range row's dead letter is the protected row.
+            // Personal data is protected here, before any output (late, Kafka, files) sees it.
+            // Event time is set in the same step (one serialization boundary fewer on Flink), so
+            // an out-of-range row's dead letter is the protected row.
             .apply(
                 "Protect",
                 ClickstreamPrivacy.protect(settings, deadLetters)

@@ -1,6 +1,11 @@
 package io.tributary.transforms.metrics;
 
+import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
+
+import io.tributary.transforms.errors.DeadLetters;
 import java.util.List;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 
 /**
  * A transform that runs several accounted stages in one step (one {@code DoFn}), each record
@@ -26,4 +31,32 @@ import java.util.List;
 public interface FusedStages {
   /** The stages this transform runs, in the order each record passes them; at least one. */
   List<AccountedStage> fusedStages();
+
+  /**
+   * Refuses to fuse {@code next} after {@code first} unless both send rejections to the same
+   * handler (one step has one bad-record output; neither having one also counts: both fail the run)
+   * and have different stage names. Messages name {@code call}, both stages and the fix.
+   */
+  static void checkFusable(
+      String call,
+      AccountedStage first,
+      ErrorHandler<BadRecord, ?> firstHandler,
+      AccountedStage next,
+      ErrorHandler<BadRecord, ?> nextHandler) {
+    checkArgument(
+        DeadLetters.sameHandler(firstHandler, nextHandler),
+        "%s: stages '%s' and '%s' must send rejections to the same handler"
+            + " (withBadRecordErrorHandler on both, before %s); got %s and %s",
+        call,
+        first.stageName(),
+        next.stageName(),
+        call,
+        firstHandler.getClass().getSimpleName(),
+        nextHandler.getClass().getSimpleName());
+    checkArgument(
+        !first.stageName().equals(next.stageName()),
+        "%s: two stages share the stage name '%s'; give each its own with withStageName(...)",
+        call,
+        next.stageName());
+  }
 }

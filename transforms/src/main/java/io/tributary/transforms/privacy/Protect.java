@@ -158,15 +158,12 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
    */
   public Protect withEventTime(EventTime eventTime) {
     checkArgument(eventTime != null, "Protect.withEventTime: eventTime must not be null");
-    checkArgument(
-        DeadLetters.sameHandler(badRecordErrorHandler(), eventTime.badRecordErrorHandler()),
-        "Protect.withEventTime: Protect and the event-time stage must send rejections to the same"
-            + " handler (withBadRecordErrorHandler on both, Protect's before withEventTime)");
-    checkArgument(
-        !eventTime.stageName().equals(stageName()),
-        "Protect.withEventTime: Protect and the event-time stage share the stage name '%s'; give"
-            + " each its own with withStageName(...)",
-        stageName());
+    FusedStages.checkFusable(
+        "Protect.withEventTime",
+        this,
+        badRecordErrorHandler(),
+        eventTime,
+        eventTime.badRecordErrorHandler());
     return toBuilder().setEventTime(eventTime).build();
   }
 

@@ -17,9 +17,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
-import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
@@ -72,12 +70,12 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
   public static DecodeAndValidate of(DecodeJson.Rows decode, Validate validate) {
     checkArgument(decode != null, "DecodeAndValidate.of: decode must not be null");
     checkArgument(validate != null, "DecodeAndValidate.of: validate must not be null");
-    checkSameHandler("decode", decode.badRecordErrorHandler(), validate);
-    checkArgument(
-        !decode.stageName().equals(validate.stageName()),
-        "DecodeAndValidate.of: decode and validate share the stage name '%s'; give each its own"
-            + " with withStageName(...)",
-        decode.stageName());
+    FusedStages.checkFusable(
+        "DecodeAndValidate.of",
+        decode,
+        decode.badRecordErrorHandler(),
+        validate,
+        validate.badRecordErrorHandler());
     return new DecodeAndValidate(decode, validate, null);
   }
 
@@ -94,25 +92,18 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
    */
   public DecodeAndValidate withEventTime(EventTime eventTime) {
     checkArgument(eventTime != null, "DecodeAndValidate.withEventTime: eventTime must not be null");
-    checkSameHandler("event time", eventTime.badRecordErrorHandler(), validate);
+    FusedStages.checkFusable(
+        "DecodeAndValidate.withEventTime",
+        validate,
+        validate.badRecordErrorHandler(),
+        eventTime,
+        eventTime.badRecordErrorHandler());
     checkArgument(
-        !eventTime.stageName().equals(decode.stageName())
-            && !eventTime.stageName().equals(validate.stageName()),
-        "DecodeAndValidate.withEventTime: the event-time stage's name '%s' is already decode's or"
-            + " validate's; give it its own with withStageName(...)",
-        eventTime.stageName());
+        !eventTime.stageName().equals(decode.stageName()),
+        "DecodeAndValidate.withEventTime: two stages share the stage name '%s'; give each its own"
+            + " with withStageName(...)",
+        decode.stageName());
     return new DecodeAndValidate(decode, validate, eventTime);
-  }
-
-  private static void checkSameHandler(
-      String what, ErrorHandler<BadRecord, ?> handler, Validate validate) {
-    checkArgument(
-        DeadLetters.sameHandler(handler, validate.badRecordErrorHandler()),
-        "DecodeAndValidate: %s and validate must send rejections to the same handler"
-            + " (withBadRecordErrorHandler on both); got %s and %s",
-        what,
-        handler.getClass().getSimpleName(),
-        validate.badRecordErrorHandler().getClass().getSimpleName());
   }
 
   @Override

@@ -274,12 +274,14 @@ public class DecodeAndValidateTest {
         assertThrows(IllegalArgumentException.class, () -> fused.withEventTime(eventTime(other)));
     assertThat(
         handlers.getMessage(),
-        containsString("event time and validate must send rejections to the same handler"));
+        containsString(
+            "DecodeAndValidate.withEventTime: stages 'validate' and 'event_time' must send"
+                + " rejections to the same handler"));
     IllegalArgumentException names =
         assertThrows(
             IllegalArgumentException.class,
             () -> fused.withEventTime(eventTime(one).withStageName("validate")));
-    assertThat(names.getMessage(), containsString("name 'validate' is already"));
+    assertThat(names.getMessage(), containsString("share the stage name 'validate'"));
     PCollection<String> lines = p.apply(Create.of(TIMED_LINES));
     IllegalArgumentException field =
         assertThrows(
