@@ -1,8 +1,9 @@
-package io.tributary.pipelines.clickstream;
+package io.tributary.pipelines.docs;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tributary.pipelines.Testdata;
@@ -10,7 +11,10 @@ import io.tributary.pipelines.cli.Tributary;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -20,11 +24,35 @@ import org.junit.runners.JUnit4;
 /**
  * The README's first command, in-process: `tributary run clickstream` on the committed 50,000-line
  * sample with the default profile (embedded Flink). Asserts the exact counts that
- * testdata/README.md states and the golden aggregates.
+ * testdata/README.md states, the golden aggregates, and the output block the README shows under the
+ * command (as DocsCommandsIT would, which skips that block so that the sample runs once).
  */
 @RunWith(JUnit4.class)
 public class ClickstreamSampleIT {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  /** The README's command, as it appears there (after {@code java -jar <bundled jar>}). */
+  static final String README_COMMAND =
+      "run clickstream --input=testdata/clickstream/sample.jsonl.gz"
+          + " --output=/tmp/tributary/clickstream";
+
+  /** The output block right after the README's command block, which must mark it skipped. */
+  static MarkdownBlocks.Block readmeOutput() throws Exception {
+    List<MarkdownBlocks.Block> blocks =
+        MarkdownBlocks.parse("README.md", Files.readAllLines(Testdata.root().resolve("README.md")));
+    for (int i = 0; i + 1 < blocks.size(); i++) {
+      MarkdownBlocks.Block b = blocks.get(i);
+      if (b.lang.equals("sh") && String.join("\n", b.lines).contains(README_COMMAND)) {
+        assertTrue(
+            b.where() + " must be skipped by DocsCommandsIT, naming this test",
+            b.has("skip") && b.get("reason").contains("ClickstreamSampleIT"));
+        MarkdownBlocks.Block output = blocks.get(i + 1);
+        assertTrue(output.where() + " must be the command's output block", output.has("output"));
+        return output;
+      }
+    }
+    throw new AssertionError("README.md has no ```sh block with: " + README_COMMAND);
+  }
 
   @Test
   public void fullSampleOnTheDefaultProfile() throws Exception {
@@ -66,6 +94,20 @@ public class ClickstreamSampleIT {
     }
     Testdata.assertMatchesGolden("sample", out.resolve("aggregates"));
     System.out.print(text);
+
+    // The README shows this output under the command; DocsCommandsIT's rules compare it.
+    MarkdownBlocks.Block documented = readmeOutput();
+    Optional<String> mismatch =
+        OutputMatcher.firstMismatch(
+            documented.lines, text.replace(out.toString(), "/tmp/tributary/clickstream"));
+    assertTrue(
+        "a line of the output block at "
+            + documented.where()
+            + " is not in the output: "
+            + mismatch.orElse("")
+            + "\n--- actual:\n"
+            + text,
+        mismatch.isEmpty());
 
     // The run's OpenLineage events answer `tributary lineage`: the aggregates come from the sample.
     ByteArrayOutputStream lineage = new ByteArrayOutputStream();
