@@ -276,11 +276,8 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
       counters.out(timestamp);
       if (stamper == null) {
         receiver.get(PROTECTED).output(protectedRow);
-        return;
-      }
-      Instant eventTime = stamper.stampOrReject(protectedRow, router, receiver);
-      if (eventTime != null) {
-        receiver.get(PROTECTED).outputWithTimestamp(protectedRow, eventTime);
+      } else {
+        stamper.output(protectedRow, router, receiver, PROTECTED);
       }
     }
 

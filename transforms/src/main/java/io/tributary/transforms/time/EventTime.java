@@ -27,7 +27,6 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.joda.time.ReadableInstant;
@@ -145,25 +144,22 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
 
   /**
    * This stage's per-row work for rows of {@code schema}, to run inside another stage's step (as
-   * {@code DecodeAndValidate.withEventTime} does): checks the field as {@link #expand} does.
+   * {@code DecodeAndValidate.withEventTime} does), once the field is checked to be a non-null
+   * {@code DATETIME} of {@code schema}; {@link #expand} starts with it too.
    */
   public Stamper stamperFor(Schema schema) {
-    checkFieldIn(schema);
-    return new Stamper(field(), limits(), StageCounters.of(stageName()));
-  }
-
-  private void checkFieldIn(Schema schema) {
     Schema.FieldType type = field().checkIn(schema);
     checkArgument(
         type.getTypeName() == Schema.TypeName.DATETIME && !type.getNullable(),
         "EventTime.fromField: field '%s' must be a non-null DATETIME, but is %s",
         field(),
         type);
+    return new Stamper(field(), limits(), StageCounters.of(stageName()));
   }
 
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
-    checkFieldIn(input.getSchema());
+    Stamper stamper = stamperFor(input.getSchema()); // checks the field, whichever step runs
     if (badRecordErrorHandler() instanceof ErrorHandler.DefaultErrorHandler) {
       // No handler: the single-output step of old, whose rejection fails the bundle.
       return input
@@ -175,10 +171,7 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
     PCollectionTuple result =
         input.apply(
             "AssignEventTime",
-            ParDo.of(
-                    new RoutingStampFn(
-                        stamperFor(input.getSchema()),
-                        DeadLetters.routerFor(badRecordErrorHandler())))
+            ParDo.of(new RoutingStampFn(stamper, DeadLetters.routerFor(badRecordErrorHandler())))
                 .withOutputTags(STAMPED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(STAMPED).setRowSchema(input.getSchema());
@@ -268,10 +261,11 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
     }
 
     /**
-     * The row's event time, counted out; or {@code null} when the row was rejected: then it went to
-     * {@code router}'s bad-record output in {@code out} (payload: the row as one line of JSON).
+     * Outputs {@code row} to {@code tag} with its event time as timestamp, counted out; or, out of
+     * range, rejects it to {@code router}'s bad-record output in {@code out} (payload: the row as
+     * one line of JSON). The step that calls it must allow any timestamp skew, as EventTime's does.
      */
-    public @Nullable Instant stampOrReject(Row row, BadRecordRouter router, MultiOutputReceiver out)
+    public void output(Row row, BadRecordRouter router, MultiOutputReceiver out, TupleTag<Row> tag)
         throws Exception {
       counters.in();
       Instant time;
@@ -279,10 +273,10 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
         time = eventTime(row, field, limits, counters.stage());
       } catch (RecordRejectedException e) {
         DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), e);
-        return null;
+        return;
       }
       counters.out(time);
-      return time;
+      out.get(tag).outputWithTimestamp(row, time);
     }
   }
 
@@ -297,10 +291,7 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
 
     @ProcessElement
     public void process(@Element Row row, MultiOutputReceiver out) throws Exception {
-      Instant time = stamper.stampOrReject(row, router, out);
-      if (time != null) {
-        out.get(STAMPED).outputWithTimestamp(row, time);
-      }
+      stamper.output(row, router, out, STAMPED);
     }
 
     // As in StampFn: the payload's event time may be earlier than the element's timestamp.

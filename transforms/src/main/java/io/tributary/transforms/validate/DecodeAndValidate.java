@@ -182,11 +182,8 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
       }
       if (stamper == null) {
         out.get(VALID).output(row);
-        return;
-      }
-      Instant eventTime = stamper.stampOrReject(row, router, out);
-      if (eventTime != null) {
-        out.get(VALID).outputWithTimestamp(row, eventTime);
+      } else {
+        stamper.output(row, router, out, VALID);
       }
     }
 
