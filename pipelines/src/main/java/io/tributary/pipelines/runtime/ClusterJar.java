@@ -1,8 +1,10 @@
 package io.tributary.pipelines.runtime;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -11,12 +13,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.CodeSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -50,6 +58,8 @@ public final class ClusterJar {
   /** Entries left out: Flink's classes (parent-first on a cluster) and its RPC system's jar. */
   static final List<String> LEFT_OUT = List.of("org/apache/flink", "flink-rpc-akka.jar");
 
+  static final String SERVICES = "META-INF/services/";
+
   private ClusterJar() {}
 
   /** Build entry point: {@code ClusterJar <bundled jar> [<cluster jar>]}. */
@@ -61,6 +71,13 @@ public final class ClusterJar {
     Path bundled = Path.of(args[0]);
     Path cluster = args.length == 2 ? Path.of(args[1]) : siblingOf(bundled);
     long t0 = System.nanoTime();
+    // Every jar trimming of the build (the shade plugin's excludes, FlinkRpcJar) ends here: a
+    // service file that names a class the jar lacks would fail whoever iterates that service.
+    List<String> missing = missingServiceClasses(bundled);
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(
+          bundled.getFileName() + ": service files name classes it lacks: " + missing);
+    }
     int left = write(bundled, cluster);
     System.out.printf(
         Locale.ROOT,
@@ -70,6 +87,45 @@ public final class ClusterJar {
         Files.size(bundled) / 1e6,
         left,
         (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * The {@code META-INF/services} lines of {@code jar} that name a class it does not contain, as
+   * {@code "<service file>: <class>"}.
+   */
+  static List<String> missingServiceClasses(Path jar) throws IOException {
+    Map<String, String> services = new TreeMap<>();
+    Set<String> entries = new HashSet<>();
+    try (ZipFile z = new ZipFile(jar.toFile())) {
+      for (ZipEntry e : Collections.list(z.entries())) {
+        entries.add(e.getName());
+        if (e.getName().startsWith(SERVICES) && !e.isDirectory()) {
+          try (InputStream in = z.getInputStream(e)) {
+            services.put(e.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+          }
+        }
+      }
+    }
+    return missingServiceClasses(services, entries);
+  }
+
+  /**
+   * The lines of {@code services} (service file name to its text) that name a class whose {@code
+   * .class} entry is not in {@code entries}.
+   */
+  static List<String> missingServiceClasses(Map<String, String> services, Set<String> entries) {
+    List<String> missing = new ArrayList<>();
+    services.forEach(
+        (file, text) -> {
+          for (String line : text.split("\n")) {
+            int hash = line.indexOf('#');
+            String cls = (hash < 0 ? line : line.substring(0, hash)).strip();
+            if (!cls.isEmpty() && !entries.contains(cls.replace('.', '/') + ".class")) {
+              missing.add(file + ": " + cls);
+            }
+          }
+        });
+    return missing;
   }
 
   /** {@code x-bundled.jar} becomes {@code x-cluster.jar} in the same directory. */

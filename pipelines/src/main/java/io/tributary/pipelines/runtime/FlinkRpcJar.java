@@ -156,7 +156,22 @@ public final class FlinkRpcJar {
     String patched =
         patchConf(
             new String(conf, StandardCharsets.UTF_8), removedClasses, keptClasses, removedLines);
-    checkServices(entries, keptClasses);
+    Map<String, String> services = new LinkedHashMap<>();
+    Set<String> keptEntries = new HashSet<>();
+    entries.forEach(
+        (name, data) -> {
+          if (!leftOut(name)) {
+            keptEntries.add(name);
+            if (name.startsWith(ClusterJar.SERVICES) && !name.endsWith("/")) {
+              services.put(name, new String(data, StandardCharsets.UTF_8));
+            }
+          }
+        });
+    List<String> missing = ClusterJar.missingServiceClasses(services, keptEntries);
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(
+          NESTED + " trimmed: service files name classes it lacks: " + missing);
+    }
 
     Path dir = out.toAbsolutePath().getParent();
     Files.createDirectories(dir);
@@ -287,25 +302,5 @@ public final class FlinkRpcJar {
       }
     }
     return line;
-  }
-
-  /** Every class a service file of the jar names must be in it. */
-  static void checkServices(Map<String, byte[]> entries, Set<String> keptClasses) {
-    List<String> missing = new ArrayList<>();
-    for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-      if (!e.getKey().startsWith("META-INF/services/") || e.getKey().endsWith("/")) {
-        continue;
-      }
-      for (String line : new String(e.getValue(), StandardCharsets.UTF_8).split("\n")) {
-        String cls = stripComment(line).strip();
-        if (!cls.isEmpty() && !keptClasses.contains(cls)) {
-          missing.add(e.getKey() + " names " + cls);
-        }
-      }
-    }
-    if (!missing.isEmpty()) {
-      throw new IllegalStateException(
-          NESTED + " trimmed: service files name classes it lacks: " + missing);
-    }
   }
 }

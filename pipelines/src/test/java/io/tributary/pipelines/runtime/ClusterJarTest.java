@@ -17,6 +17,8 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
@@ -167,6 +169,21 @@ public class ClusterJarTest {
     ClusterJar.stage(direct, bundled, quiet);
     assertNull(direct.getFilesToStage());
     assertEquals("nothing written", false, Files.exists(ClusterJar.siblingOf(bundled)));
+  }
+
+  @Test
+  public void findsServiceLinesThatNameAClassTheJarLacks() throws Exception {
+    // The test jar's FileSystemFactory service file holds "content of ...", not a class name.
+    assertEquals(
+        List.of(
+            "META-INF/services/org.apache.flink.core.fs.FileSystemFactory: content of"
+                + " META-INF/services/org.apache.flink.core.fs.FileSystemFactory"),
+        ClusterJar.missingServiceClasses(bundled()));
+    assertEquals(
+        List.of("META-INF/services/a.Service: b.Gone"),
+        ClusterJar.missingServiceClasses(
+            Map.of("META-INF/services/a.Service", "# providers\nb.Here # kept\nb.Gone\n\n"),
+            Set.of("b/Here.class")));
   }
 
   private static FlinkPipelineOptions flink(String master) {
