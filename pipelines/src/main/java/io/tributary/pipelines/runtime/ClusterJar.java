@@ -33,8 +33,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * The jar a Flink cluster gets: the bundled jar without Flink's own classes, which every Flink
  * cluster has on its class path and loads parent-first ({@code org.apache.flink} is in Flink's
  * {@code classloader.parent-first-patterns.default}), so the copies in the bundled jar are never
- * loaded there. Flink's classes and its nested RPC jar are about a third of the bundled jar: the
- * cluster jar is about 82 MB where the bundled jar is 116 MB (docs/operations.md, "The cluster
+ * loaded there. Flink's classes and its nested RPC jar are about a quarter of the bundled jar: the
+ * cluster jar is about 72 MB where the bundled jar is 98 MB (docs/operations.md, "The cluster
  * jar").
  *
  * <p>The build writes it next to the bundled jar ({@code
