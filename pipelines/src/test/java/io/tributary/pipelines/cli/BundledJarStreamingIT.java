@@ -10,15 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -36,7 +31,6 @@ import org.junit.runners.JUnit4;
  * (InaccessibleObjectException at the first checkpoint). Runs once, in {@code it-direct}.
  */
 @RunWith(JUnit4.class)
-@SuppressWarnings("FutureReturnValueIgnored")
 public class BundledJarStreamingIT {
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
 
@@ -48,15 +42,7 @@ public class BundledJarStreamingIT {
     List<String> lines = Files.readAllLines(Testdata.file("clickstream/small.jsonl"));
     try (KafkaBroker kafka = KafkaBroker.start()) {
       kafka.createTopic("clicks", 2);
-      Properties props = new Properties();
-      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      try (KafkaProducer<byte[], byte[]> producer =
-          new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-        for (String line : lines) {
-          producer.send(new ProducerRecord<>("clicks", line.getBytes(StandardCharsets.UTF_8)));
-        }
-        producer.flush();
-      }
+      kafka.send("clicks", lines);
       Path err = tmp.newFile("stderr.txt").toPath();
       Process job =
           new ProcessBuilder(
