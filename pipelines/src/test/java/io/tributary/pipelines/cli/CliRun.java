@@ -5,10 +5,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** One in-process run of the {@code tributary} command line, with what it printed. */
-final class CliRun {
-  final int code;
-  final String out;
-  final String err;
+public final class CliRun {
+  /** The exit code. */
+  public final int code;
+
+  /** What it printed on stdout. */
+  public final String out;
+
+  /** What it printed on stderr. */
+  public final String err;
 
   private CliRun(int code, String out, String err) {
     this.code = code;
@@ -16,7 +21,8 @@ final class CliRun {
     this.err = err;
   }
 
-  static CliRun of(String... args) {
+  /** Runs {@code tributary <args>} in this JVM. */
+  public static CliRun of(String... args) {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     ByteArrayOutputStream e = new ByteArrayOutputStream();
     int code =

@@ -7,10 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tributary.pipelines.Testdata;
-import io.tributary.pipelines.cli.Tributary;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.tributary.pipelines.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,20 +54,14 @@ public class ClickstreamSampleIT {
   @Test
   public void fullSampleOnTheDefaultProfile() throws Exception {
     Path out = tmp.newFolder("out").toPath();
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    int code =
-        Tributary.run(
-            new String[] {
-              "run",
-              "clickstream",
-              "--input=" + Testdata.file("clickstream/sample.jsonl.gz"),
-              "--output=" + out
-            },
-            new PrintStream(stdout, true, StandardCharsets.UTF_8),
-            new PrintStream(stderr, true, StandardCharsets.UTF_8));
-    String text = stdout.toString(StandardCharsets.UTF_8);
-    assertEquals(stderr.toString(StandardCharsets.UTF_8), 0, code);
+    CliRun run =
+        CliRun.of(
+            "run",
+            "clickstream",
+            "--input=" + Testdata.file("clickstream/sample.jsonl.gz"),
+            "--output=" + out);
+    String text = run.out;
+    assertEquals(run.err, 0, run.code);
 
     // testdata/README.md: 50,000 lines = 49,230 valid unique + 500 duplicates + 270 dead letters.
     assertThat(
@@ -110,14 +101,9 @@ public class ClickstreamSampleIT {
         mismatch.isEmpty());
 
     // The run's OpenLineage events answer `tributary lineage`: the aggregates come from the sample.
-    ByteArrayOutputStream lineage = new ByteArrayOutputStream();
-    assertEquals(
-        0,
-        Tributary.run(
-            new String[] {"lineage", "aggregates", "--events=" + out},
-            new PrintStream(lineage, true, StandardCharsets.UTF_8),
-            new PrintStream(stderr, true, StandardCharsets.UTF_8)));
-    String tree = lineage.toString(StandardCharsets.UTF_8);
+    CliRun lineage = CliRun.of("lineage", "aggregates", "--events=" + out);
+    assertEquals(0, lineage.code);
+    String tree = lineage.out;
     assertThat(tree, containsString("<- job tributary.clickstream.sample.jsonl.gz-"));
     assertThat(
         tree,

@@ -7,13 +7,11 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import io.tributary.pipelines.cli.Tributary;
+import io.tributary.pipelines.cli.CliRun;
 import io.tributary.pipelines.clickstream.ClickstreamJob;
 import io.tributary.pipelines.clickstream.ClickstreamOptions;
 import io.tributary.testing.TestRunners;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,21 +101,15 @@ public class RunOutputsTest {
   public void theCliRefusesWithOneLineAndExitTwo() throws IOException {
     Path out = tmp.newFolder("out").toPath();
     Files.writeString(out.resolve("_run_summary.json"), "{}\n");
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    int code =
-        Tributary.run(
-            new String[] {
-              "run",
-              "clickstream",
-              "--profile=direct",
-              "--input=" + SMALL.toAbsolutePath(),
-              "--output=" + out
-            },
-            new PrintStream(stdout, true, StandardCharsets.UTF_8),
-            new PrintStream(stderr, true, StandardCharsets.UTF_8));
-    String err = stderr.toString(StandardCharsets.UTF_8);
-    assertEquals(err, 2, code);
+    CliRun run =
+        CliRun.of(
+            "run",
+            "clickstream",
+            "--profile=direct",
+            "--input=" + SMALL.toAbsolutePath(),
+            "--output=" + out);
+    String err = run.err;
+    assertEquals(err, 2, run.code);
     assertEquals(err, 1, err.strip().lines().count());
     assertThat(err, containsString("tributary: --output: " + out));
   }
