@@ -7,8 +7,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.MetricName;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsContainer;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A mirror of Tributary's counters inside the JVM that runs the workers, for a progress line while
@@ -32,14 +36,37 @@ public final class LiveMetrics {
 
   /** A Beam counter that also counts into the in-JVM mirror under {@code namespace/name}. */
   public static Counter counter(String namespace, String name) {
-    return new MirroredCounter(Metrics.counter(namespace, name), namespace + "/" + name);
+    return new MirroredCounter(MetricName.named(namespace, name), namespace + "/" + name);
+  }
+
+  /**
+   * A Beam distribution, like {@link Metrics#distribution}, that finds its cell once per metrics
+   * container instead of on every update (see {@link MirroredCounter}).
+   */
+  public static Distribution distribution(String namespace, String name) {
+    return new CachedDistribution(MetricName.named(namespace, name));
   }
 
   /** Raises the in-JVM maximum {@code namespace/name} to {@code value} if it is larger. */
   public static void max(String namespace, String name, long value) {
-    MAXIMA
-        .computeIfAbsent(namespace + "/" + name, k -> new AtomicLong(Long.MIN_VALUE))
-        .accumulateAndGet(value, Math::max);
+    maximum(namespace, name).accumulateAndGet(value, Math::max);
+  }
+
+  /**
+   * The in-JVM maximum {@code namespace/name} as a handle for a per-record caller: {@link
+   * Maximum#raise} touches the shared value only when it sees a value above the shared maximum it
+   * last saw.
+   */
+  public static Maximum maximumOf(String namespace, String name) {
+    return new Maximum(namespace + "/" + name);
+  }
+
+  private static AtomicLong maximum(String namespace, String name) {
+    return maximum(namespace + "/" + name);
+  }
+
+  private static AtomicLong maximum(String key) {
+    return MAXIMA.computeIfAbsent(key, k -> new AtomicLong(Long.MIN_VALUE));
   }
 
   /** Current counter totals of this JVM, {@code namespace/name} to value. */
@@ -56,17 +83,42 @@ public final class LiveMetrics {
     return out;
   }
 
-  static void add(String key, long n) {
-    COUNTERS.computeIfAbsent(key, k -> new LongAdder()).add(n);
+  static LongAdder adder(String key) {
+    return COUNTERS.computeIfAbsent(key, k -> new LongAdder());
   }
 
-  /** Counts into Beam's counter and the mirror. */
-  static final class MirroredCounter implements Counter, Serializable {
-    private final Counter delegate;
-    private final String key;
+  /**
+   * The cell of a metric in the metrics container of the step being run, and that container. Beam's
+   * own {@code Metrics.counter} looks the cell up by name in the current container on every call (a
+   * thread-local read, then a hash lookup of the {@link MetricName}); a counter used from one
+   * {@code DoFn} sees the same container for every element of a bundle (and on Flink for the whole
+   * run), so the pair is kept and only the thread-local read is left per call. One immutable pair
+   * in one field: a reader sees the container and its own cell, never a torn mix.
+   */
+  private static final class Bound<C> {
+    final MetricsContainer container;
+    final C cell;
 
-    MirroredCounter(Counter delegate, String key) {
-      this.delegate = delegate;
+    Bound(MetricsContainer container, C cell) {
+      this.container = container;
+      this.cell = cell;
+    }
+  }
+
+  /**
+   * Counts into Beam's counter of the current step and the mirror. Unlike Beam's delegating counter
+   * it does not read the {@code disableCounterMetrics} experiment: Tributary's accounting is built
+   * on these counters and would be wrong without them.
+   */
+  static final class MirroredCounter implements Counter, Serializable {
+    private static final long serialVersionUID = 1L;
+    private final MetricName name;
+    private final String key;
+    private transient @Nullable LongAdder mirror;
+    private transient @Nullable Bound<Counter> bound;
+
+    MirroredCounter(MetricName name, String key) {
+      this.name = name;
       this.key = key;
     }
 
@@ -77,8 +129,21 @@ public final class LiveMetrics {
 
     @Override
     public void inc(long n) {
-      delegate.inc(n);
-      add(key, n);
+      MetricsContainer container = MetricsEnvironment.getCurrentContainer();
+      if (container != null) {
+        Bound<Counter> b = bound;
+        if (b == null || b.container != container) {
+          b = new Bound<>(container, container.getCounter(name));
+          bound = b;
+        }
+        b.cell.inc(n);
+      }
+      LongAdder m = mirror;
+      if (m == null) {
+        m = adder(key);
+        mirror = m;
+      }
+      m.add(n);
     }
 
     @Override
@@ -93,7 +158,82 @@ public final class LiveMetrics {
 
     @Override
     public MetricName getName() {
-      return delegate.getName();
+      return name;
+    }
+  }
+
+  /** A distribution that keeps its cell per container, as {@link MirroredCounter} does. */
+  static final class CachedDistribution implements Distribution, Serializable {
+    private static final long serialVersionUID = 1L;
+    private final MetricName name;
+    private transient @Nullable Bound<Distribution> bound;
+
+    CachedDistribution(MetricName name) {
+      this.name = name;
+    }
+
+    private @Nullable Distribution cell() {
+      MetricsContainer container = MetricsEnvironment.getCurrentContainer();
+      if (container == null) {
+        return null;
+      }
+      Bound<Distribution> b = bound;
+      if (b == null || b.container != container) {
+        b = new Bound<>(container, container.getDistribution(name));
+        bound = b;
+      }
+      return b.cell;
+    }
+
+    @Override
+    public void update(long value) {
+      Distribution cell = cell();
+      if (cell != null) {
+        cell.update(value);
+      }
+    }
+
+    @Override
+    public void update(long sum, long count, long min, long max) {
+      Distribution cell = cell();
+      if (cell != null) {
+        cell.update(sum, count, min, max);
+      }
+    }
+
+    @Override
+    public MetricName getName() {
+      return name;
+    }
+  }
+
+  /**
+   * A handle on one in-JVM maximum (see {@link #maximumOf}). Not for concurrent use of one handle;
+   * handles of one name in several threads are fine (the shared value only grows).
+   */
+  public static final class Maximum implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String key;
+    private transient @Nullable AtomicLong shared;
+    private transient long raisedTo = Long.MIN_VALUE;
+    private transient boolean raisedOnce;
+
+    Maximum(String key) {
+      this.key = key;
+    }
+
+    /** Raises the maximum to {@code value} if it is larger. */
+    public void raise(long value) {
+      if (raisedOnce && value <= raisedTo) {
+        return;
+      }
+      AtomicLong s = shared;
+      if (s == null) {
+        s = maximum(key);
+        shared = s;
+      }
+      raisedTo = s.accumulateAndGet(value, Math::max);
+      raisedOnce = true;
     }
   }
 }

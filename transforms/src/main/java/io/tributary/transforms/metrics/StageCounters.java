@@ -6,7 +6,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
@@ -82,6 +81,7 @@ public final class StageCounters implements Serializable {
   private transient @Nullable Distribution lag;
   private transient @Nullable Map<StageExit, Counter> exits;
   private transient @Nullable Distribution active;
+  private transient LiveMetrics.@Nullable Maximum eventTimeMax;
   private transient long lastActiveMs;
 
   private StageCounters(String stage) {
@@ -141,11 +141,12 @@ public final class StageCounters implements Serializable {
     if (timestamp.isAfter(BoundedWindow.TIMESTAMP_MIN_VALUE)
         && timestamp.isBefore(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
       if (lag == null) {
-        lag = Metrics.distribution(DeadLetters.NAMESPACE, counterName(stage, LAG_MS));
+        lag = LiveMetrics.distribution(DeadLetters.NAMESPACE, counterName(stage, LAG_MS));
+        eventTimeMax =
+            LiveMetrics.maximumOf(DeadLetters.NAMESPACE, counterName(stage, EVENT_TIME_MAX));
       }
       lag.update(System.currentTimeMillis() - timestamp.getMillis());
-      LiveMetrics.max(
-          DeadLetters.NAMESPACE, counterName(stage, EVENT_TIME_MAX), timestamp.getMillis());
+      eventTimeMax.raise(timestamp.getMillis());
     }
   }
 
@@ -178,7 +179,7 @@ public final class StageCounters implements Serializable {
     }
     lastActiveMs = now;
     if (active == null) {
-      active = Metrics.distribution(DeadLetters.NAMESPACE, counterName(stage, ACTIVE_MS));
+      active = LiveMetrics.distribution(DeadLetters.NAMESPACE, counterName(stage, ACTIVE_MS));
     }
     active.update(now);
   }
