@@ -41,6 +41,7 @@ CDS=${CDS:-1}                # also (a) started on a class-data-sharing archive,
 SPEC=${SPEC:-0}               # clickstream-as-spec vs the Java clickstream, same JVM, alternating rounds
 SPEC_ROUNDS=${SPEC_ROUNDS:-5}
 DEDUP_STATE=${DEDUP_STATE:-0} # Dedup state memory vs N at TTL 1 min and 24 h (streaming, synthetic input)
+STEADY=${STEADY:-0}           # R > 1: also (e), (b), (c), (a) R times each in one JVM; ratios of rounds 2..R (no JIT warm-up)
 HEAP=${HEAP:--Xmx3g}
 OUT=${OUT:-/tmp/tributary-bench}
 mkdir -p "$OUT"
@@ -174,7 +175,7 @@ run() { # variant-args...
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   local line
   if line=$(java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain "$@" 2>"$OUT/last-stderr.log" | grep '^RESULT'); then
-    echo "$line load=$load" | tee -a "$RESULTS" >&2
+    echo "$line" | sed "s/\$/ load=$load/" | tee -a "$RESULTS" >&2
   else
     echo "FAILED $* (see $OUT/last-stderr.log)" >&2
     echo "RESULT variant=FAILED:$* load=$load" >> "$RESULTS"
@@ -210,6 +211,11 @@ for n in $SIZES; do
     run --variant=native-flink --input="$f" --parallelism=1
     run --variant=tributary-flink --input="$f" --parallelism=1
   fi
+  if [ "$STEADY" -gt 1 ]; then
+    for v in plain native-flink beam-flink tributary-flink; do
+      run --variant=$v --input="$f" --parallelism=2 --rounds="$STEADY"
+    done
+  fi
 done
 if [ "$DIRECT" = 1 ]; then
   fd=$(input "$DIRECT_LINES")
@@ -243,6 +249,27 @@ fi
           a / (cores * eps["plain@" n "@1"]), eps["beam-flink@" n "@2"] / a, eps["tributary-flink+fast@" n "@2"] / a }
     }' "$RESULTS"
   done
+  if [ "$STEADY" -gt 1 ]; then
+    echo
+    echo "Steady state: each of (e), (b), (c), (a) ran $STEADY times in one JVM (\`--rounds=$STEADY\`); events per CPU-second,"
+    echo "median of rounds 2..$STEADY (the first round is in the table above as +round1: it pays the JIT compiling the job)."
+    echo
+    echo "| N | plain (e) | native (b) | Beam (c) | Tributary (a) | b/a (target ≤ 1.5) | c/a (target ≤ 1.10) | a/e (target ≥ 0.125) | (a) rounds 2..$STEADY |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+        if (kv["variant"] !~ /\+round[0-9]+$/) next
+        r = kv["variant"]; sub(/.*\+round/, "", r); if (r + 0 < 2) next
+        v = kv["variant"]; sub(/\+round[0-9]+$/, "", v); k = v "@" kv["lines"]
+        vals[k] = vals[k] (vals[k] == "" ? "" : " ") kv["events_per_cpu_s"]
+        if (!(kv["lines"] in seen)) { seen[kv["lines"]] = 1; order[++m] = kv["lines"] }
+      }
+      function median(list,   x, n, i, j, t) { n = split(list, x, " "); if (n == 0) return 0
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (x[j] + 0 < x[i] + 0) { t = x[i]; x[i] = x[j]; x[j] = t }
+        return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2 }
+      END { for (j = 1; j <= m; j++) { n = order[j]; a = median(vals["tributary-flink@" n]); if (a == 0) continue
+        e = median(vals["plain@" n]); b = median(vals["native-flink@" n]); c = median(vals["beam-flink@" n])
+        printf "| %d | %\047d | %\047d | %\047d | %\047d | %.2f | %.2f | %.3f | %s |\n", n, e, b, c, a, b / a, c / a, (e > 0 ? a / e : 0), vals["tributary-flink@" n] } }' "$RESULTS"
+  fi
   echo
   echo "Start-up (JVM start to the first record), seconds, parallelism 2 (target for (a): at most 5 s on an idle machine):"
   echo

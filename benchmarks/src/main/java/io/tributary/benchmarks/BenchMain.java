@@ -32,6 +32,16 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * after the other (label {@code +unfused}).
  */
 public final class BenchMain {
+  /** Variants that can run more than once in one JVM (their marks are reset between runs). */
+  private static final java.util.Set<String> WARMABLE =
+      java.util.Set.of(
+          "tributary-flink",
+          "beam-flink",
+          "native-flink",
+          "plain",
+          "ablate-decode",
+          "ablate-dedup");
+
   private BenchMain() {}
 
   /** {@code --name=value} arguments as a map; a bare {@code --flag} is {@code true}. */
@@ -67,208 +77,235 @@ public final class BenchMain {
     boolean fused = Boolean.parseBoolean(a.getOrDefault("fused", "true"));
     GcWatch.start();
 
-    switch (variant) {
-      case "tributary-flink":
-        {
-          Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
-          BeamJobs.tributary(p, input, fused);
-          p.run().waitUntilFinish();
-          break;
-        }
-      case "ablate-decode":
-      case "ablate-dedup":
-        {
-          Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
-          BeamJobs.tributary(
-              p, input, variant.equals("ablate-dedup"), variant.equals("ablate-decode"), fused);
-          p.run().waitUntilFinish();
-          break;
-        }
-      case "beam-flink":
-        {
-          Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
-          BeamJobs.builtins(p, input);
-          p.run().waitUntilFinish();
-          break;
-        }
-      case "tributary-direct":
-        {
-          parallelism = 0; // the Direct runner has no parallelism setting; shown as 0
-          DirectOptions o = PipelineOptionsFactory.create().as(DirectOptions.class);
-          o.setRunner(DirectRunner.class);
-          o.setEnforceImmutability(checks);
-          o.setEnforceEncodability(checks);
-          Pipeline p = Pipeline.create(o);
-          BeamJobs.tributary(p, input);
-          p.run().waitUntilFinish();
-          break;
-        }
-      case "dedup-state":
-        {
-          FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
-          o.setStreaming(true);
-          SequenceSource.useDeprecatedRead(o);
-          Pipeline p = Pipeline.create(o);
-          DedupStateJob.build(
-              p,
-              Long.parseLong(a.get("lines")),
-              org.joda.time.Duration.standardMinutes(Long.parseLong(a.getOrDefault("ttl", "1"))),
-              "generate".equals(a.getOrDefault("source", "unbounded")));
-          p.run().waitUntilFinish();
-          break;
-        }
-      case "interval-join-state":
-        {
-          // Synthetic input of --lines elements; --bound-ms each way (streaming, see
-          // IntervalJoinStateJob).
-          FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
-          o.setStreaming(true);
-          // The primitive read: Flink's UnboundedSourceWrapper emits SequenceSource's watermark as
-          // it goes (--source=generate: GenerateSequence.to(n), whose watermark does not move
-          // until the end, see IntervalJoinStateJob).
-          SequenceSource.useDeprecatedRead(o);
-          Pipeline p = Pipeline.create(o);
-          IntervalJoinStateJob.build(
-              p,
-              Long.parseLong(a.get("lines")),
-              org.joda.time.Duration.millis(Long.parseLong(a.getOrDefault("bound-ms", "1000"))),
-              Long.parseLong(a.getOrDefault("rate", "0")),
-              "generate".equals(a.getOrDefault("source", "unbounded")));
-          IntervalJoinStateJob.startProgress(10);
-          p.run().waitUntilFinish();
-          break;
-        }
-      case "asof-state":
-        {
-          // Synthetic input of --lines elements; --lateness in seconds (see AsOfJoinStateJob).
-          FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
-          o.setStreaming(true);
-          SequenceSource.useDeprecatedRead(o);
-          Pipeline p = Pipeline.create(o);
-          AsOfJoinStateJob.build(
-              p,
-              Long.parseLong(a.get("lines")),
-              org.joda.time.Duration.standardSeconds(
-                  Long.parseLong(a.getOrDefault("lateness", "60"))),
-              "generate".equals(a.getOrDefault("source", "unbounded")));
-          AsOfJoinStateJob.startProgress(10);
-          p.run().waitUntilFinish();
-          break;
-        }
-      case "cdc-versions":
-        {
-          // Synthetic input of --lines change events, --versions per key (see CdcVersionsJob).
-          FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
-          o.setStreaming(true);
-          Pipeline p = Pipeline.create(o);
-          CdcVersionsJob.build(
-              p,
-              Long.parseLong(a.get("lines")),
-              Long.parseLong(a.getOrDefault("versions", "1000")));
-          CdcVersionsJob.superseded = CdcVersionsJob.superseded(p.run());
-          break;
-        }
-      case "native-flink":
-        NativeFlinkJob.run(input, parallelism, fast);
-        break;
-      case "plain":
-        parallelism = 1;
-        PlainLoop.run(input);
-        break;
-      default:
-        throw new IllegalArgumentException(
-            "--variant: expected tributary-flink, native-flink, beam-flink, tributary-direct,"
-                + " dedup-state, interval-join-state, asof-state, cdc-versions or plain, got "
-                + variant);
+    // --rounds=R: the same job R times in this JVM, one RESULT line each; rounds after the first
+    // show the steady per-record cost rather than the JIT compiling the job's code (C2 alone takes
+    // ~23 CPU-s of a cold 1e6 run, for every variant alike).
+    int rounds = Integer.parseInt(a.getOrDefault("rounds", "1"));
+    if (rounds < 1 || (rounds > 1 && !WARMABLE.contains(variant))) {
+      throw new IllegalArgumentException(
+          "--rounds: at least 1, and above 1 only for " + WARMABLE + ", not " + variant);
     }
-    long endNanos = System.nanoTime();
-    // CPU seconds from the first record to the end of the job (tear-down included, it is short):
-    // less sensitive than wall time to other processes competing for the two cores.
-    double cpuS = (Marks.processCpuNanos() - Marks.firstCpuNanos()) / 1e9;
-    double startupCpuS = Marks.firstCpuNanos() / 1e9;
-    // Counted after the run: reading the file first would warm the page cache and add to start-up.
-    long lines;
-    if (input == null) {
-      lines = Long.parseLong(a.get("lines"));
-    } else {
-      try (var s = Files.lines(Path.of(input))) {
-        lines = s.count();
+    boolean threadCpu = Boolean.parseBoolean(a.getOrDefault("threadCpu", "false"));
+    for (int round = 1; round <= rounds; round++) {
+      Marks.reset();
+      if (threadCpu) {
+        ThreadCpu.start();
       }
+      // Start-up of the first round: from the JVM's start; of a later one: from the round's start.
+      long roundStartCpu = round == 1 ? 0 : Marks.processCpuNanos();
+      long roundStartMillis =
+          round == 1
+              ? ManagementFactory.getRuntimeMXBean().getStartTime()
+              : System.currentTimeMillis();
+      switch (variant) {
+        case "tributary-flink":
+          {
+            Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
+            BeamJobs.tributary(p, input, fused);
+            p.run().waitUntilFinish();
+            break;
+          }
+        case "ablate-decode":
+        case "ablate-dedup":
+          {
+            Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
+            BeamJobs.tributary(
+                p, input, variant.equals("ablate-dedup"), variant.equals("ablate-decode"), fused);
+            p.run().waitUntilFinish();
+            break;
+          }
+        case "beam-flink":
+          {
+            Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
+            BeamJobs.builtins(p, input);
+            p.run().waitUntilFinish();
+            break;
+          }
+        case "tributary-direct":
+          {
+            parallelism = 0; // the Direct runner has no parallelism setting; shown as 0
+            DirectOptions o = PipelineOptionsFactory.create().as(DirectOptions.class);
+            o.setRunner(DirectRunner.class);
+            o.setEnforceImmutability(checks);
+            o.setEnforceEncodability(checks);
+            Pipeline p = Pipeline.create(o);
+            BeamJobs.tributary(p, input);
+            p.run().waitUntilFinish();
+            break;
+          }
+        case "dedup-state":
+          {
+            FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
+            o.setStreaming(true);
+            SequenceSource.useDeprecatedRead(o);
+            Pipeline p = Pipeline.create(o);
+            DedupStateJob.build(
+                p,
+                Long.parseLong(a.get("lines")),
+                org.joda.time.Duration.standardMinutes(Long.parseLong(a.getOrDefault("ttl", "1"))),
+                "generate".equals(a.getOrDefault("source", "unbounded")));
+            p.run().waitUntilFinish();
+            break;
+          }
+        case "interval-join-state":
+          {
+            // Synthetic input of --lines elements; --bound-ms each way (streaming, see
+            // IntervalJoinStateJob).
+            FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
+            o.setStreaming(true);
+            // The primitive read: Flink's UnboundedSourceWrapper emits SequenceSource's watermark
+            // as
+            // it goes (--source=generate: GenerateSequence.to(n), whose watermark does not move
+            // until the end, see IntervalJoinStateJob).
+            SequenceSource.useDeprecatedRead(o);
+            Pipeline p = Pipeline.create(o);
+            IntervalJoinStateJob.build(
+                p,
+                Long.parseLong(a.get("lines")),
+                org.joda.time.Duration.millis(Long.parseLong(a.getOrDefault("bound-ms", "1000"))),
+                Long.parseLong(a.getOrDefault("rate", "0")),
+                "generate".equals(a.getOrDefault("source", "unbounded")));
+            IntervalJoinStateJob.startProgress(10);
+            p.run().waitUntilFinish();
+            break;
+          }
+        case "asof-state":
+          {
+            // Synthetic input of --lines elements; --lateness in seconds (see AsOfJoinStateJob).
+            FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
+            o.setStreaming(true);
+            SequenceSource.useDeprecatedRead(o);
+            Pipeline p = Pipeline.create(o);
+            AsOfJoinStateJob.build(
+                p,
+                Long.parseLong(a.get("lines")),
+                org.joda.time.Duration.standardSeconds(
+                    Long.parseLong(a.getOrDefault("lateness", "60"))),
+                "generate".equals(a.getOrDefault("source", "unbounded")));
+            AsOfJoinStateJob.startProgress(10);
+            p.run().waitUntilFinish();
+            break;
+          }
+        case "cdc-versions":
+          {
+            // Synthetic input of --lines change events, --versions per key (see CdcVersionsJob).
+            FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
+            o.setStreaming(true);
+            Pipeline p = Pipeline.create(o);
+            CdcVersionsJob.build(
+                p,
+                Long.parseLong(a.get("lines")),
+                Long.parseLong(a.getOrDefault("versions", "1000")));
+            CdcVersionsJob.superseded = CdcVersionsJob.superseded(p.run());
+            break;
+          }
+        case "native-flink":
+          NativeFlinkJob.run(input, parallelism, fast);
+          break;
+        case "plain":
+          parallelism = 1;
+          PlainLoop.run(input);
+          break;
+        default:
+          throw new IllegalArgumentException(
+              "--variant: expected tributary-flink, native-flink, beam-flink, tributary-direct,"
+                  + " dedup-state, interval-join-state, asof-state, cdc-versions or plain, got "
+                  + variant);
+      }
+      long endNanos = System.nanoTime();
+      if (threadCpu) {
+        ThreadCpu.report();
+      }
+      // CPU seconds from the first record to the end of the job (tear-down included, it is short):
+      // less sensitive than wall time to other processes competing for the two cores.
+      double cpuS = (Marks.processCpuNanos() - Marks.firstCpuNanos()) / 1e9;
+      // In a later round: CPU since the end of the previous round, to its first record.
+      double startupCpuS = (Marks.firstCpuNanos() - roundStartCpu) / 1e9;
+      // Counted after the run: reading the file first would warm the page cache and add to
+      // start-up.
+      long lines;
+      if (input == null) {
+        lines = Long.parseLong(a.get("lines"));
+      } else {
+        try (var s = Files.lines(Path.of(input))) {
+          lines = s.count();
+        }
+      }
+      if (Marks.firstNanos() == Long.MAX_VALUE || Marks.lastNanos() == Long.MIN_VALUE) {
+        throw new IllegalStateException(
+            "no first/last mark recorded: the operators did not share this JVM's Marks class");
+      }
+      double firstToLastMs = (Marks.lastNanos() - Marks.firstNanos()) / 1e6;
+      long startupMs = Marks.firstEpochMillis() - roundStartMillis;
+      double afterLastMs = (endNanos - Marks.lastNanos()) / 1e6;
+      String label =
+          variant
+              + (fast ? "+fast" : "")
+              + (fused ? "" : "+unfused")
+              + (a.containsKey("label") ? "+" + a.get("label") : "")
+              + (rounds > 1 ? "+round" + round : "")
+              + (dataStream ? "+datastream" : "")
+              + (a.containsKey("ttl") ? "+ttl" + a.get("ttl") + "m" : "")
+              + ("dedup-state".equals(variant) || "asof-state".equals(variant)
+                  ? "+" + a.getOrDefault("source", "unbounded")
+                  : "")
+              + ("interval-join-state".equals(variant)
+                  ? "+bound"
+                      + a.getOrDefault("bound-ms", "1000")
+                      + "ms+rate"
+                      + a.getOrDefault("rate", "0")
+                      + "+"
+                      + a.getOrDefault("source", "unbounded")
+                  : "")
+              + ("cdc-versions".equals(variant) ? "+v" + a.getOrDefault("versions", "1000") : "")
+              + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
+      System.out.println(
+          String.format(
+                  Locale.ROOT,
+                  "RESULT variant=%s lines=%d parallelism=%d startup_ms=%d first_to_last_ms=%.0f events_per_s=%.0f after_last_ms=%.0f cpu_s=%.2f events_per_cpu_s=%.0f startup_cpu_s=%.2f "
+                      + "peak_rss_mib=%d max_heap_after_gc_mib=%d aggregates=%d events=%d cents=%d rejected=%d",
+                  label,
+                  lines,
+                  parallelism,
+                  startupMs,
+                  firstToLastMs,
+                  lines / (firstToLastMs / 1000.0),
+                  afterLastMs,
+                  cpuS,
+                  lines / cpuS,
+                  startupCpuS,
+                  GcWatch.peakRssMiB(),
+                  GcWatch.maxHeapAfterGcMiB(),
+                  Marks.AGGREGATES.sum(),
+                  Marks.EVENTS.sum(),
+                  Marks.CENTS.sum(),
+                  Marks.REJECTED.sum())
+              + ("dedup-state".equals(variant)
+                  ? " live_heap_mib_at_45pct="
+                      + DedupStateJob.liveAt45
+                      + " live_heap_mib_at_90pct="
+                      + DedupStateJob.liveAt90
+                  : "")
+              + ("interval-join-state".equals(variant)
+                  ? " joined="
+                      + IntervalJoinStateJob.JOINED.get()
+                      + " live_heap_mib_at_25_50_75_100pct="
+                      + quarters(IntervalJoinStateJob.LIVE_AT_QUARTER)
+                      + " held_in_join_at_25_50_75_100pct="
+                      + quarters(IntervalJoinStateJob.HELD_AT_QUARTER)
+                      + " lag_elements_at_25_50_75_100pct="
+                      + quarters(IntervalJoinStateJob.LAG_AT_QUARTER)
+                  : "")
+              + ("cdc-versions".equals(variant) ? " superseded=" + CdcVersionsJob.superseded : "")
+              + ("asof-state".equals(variant)
+                  ? " live_heap_mib_at_25_50_75_100pct="
+                      + quarters(AsOfJoinStateJob.LIVE)
+                      + " versions_held_at_25_50_75_100pct="
+                      + quarters(AsOfJoinStateJob.VERSIONS_AT_QUARTER)
+                      + " facts_not_joined_at_25_50_75_100pct="
+                      + quarters(AsOfJoinStateJob.FACTS_AT_QUARTER)
+                  : ""));
     }
-    if (Marks.firstNanos() == Long.MAX_VALUE || Marks.lastNanos() == Long.MIN_VALUE) {
-      throw new IllegalStateException(
-          "no first/last mark recorded: the operators did not share this JVM's Marks class");
-    }
-    long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
-    double firstToLastMs = (Marks.lastNanos() - Marks.firstNanos()) / 1e6;
-    long startupMs = Marks.firstEpochMillis() - jvmStart;
-    double afterLastMs = (endNanos - Marks.lastNanos()) / 1e6;
-    String label =
-        variant
-            + (fast ? "+fast" : "")
-            + (fused ? "" : "+unfused")
-            + (a.containsKey("label") ? "+" + a.get("label") : "")
-            + (dataStream ? "+datastream" : "")
-            + (a.containsKey("ttl") ? "+ttl" + a.get("ttl") + "m" : "")
-            + ("dedup-state".equals(variant) || "asof-state".equals(variant)
-                ? "+" + a.getOrDefault("source", "unbounded")
-                : "")
-            + ("interval-join-state".equals(variant)
-                ? "+bound"
-                    + a.getOrDefault("bound-ms", "1000")
-                    + "ms+rate"
-                    + a.getOrDefault("rate", "0")
-                    + "+"
-                    + a.getOrDefault("source", "unbounded")
-                : "")
-            + ("cdc-versions".equals(variant) ? "+v" + a.getOrDefault("versions", "1000") : "")
-            + ("tributary-direct".equals(variant) ? (checks ? "+checks" : "-checks") : "");
-    System.out.println(
-        String.format(
-                Locale.ROOT,
-                "RESULT variant=%s lines=%d parallelism=%d startup_ms=%d first_to_last_ms=%.0f events_per_s=%.0f after_last_ms=%.0f cpu_s=%.2f events_per_cpu_s=%.0f startup_cpu_s=%.2f "
-                    + "peak_rss_mib=%d max_heap_after_gc_mib=%d aggregates=%d events=%d cents=%d rejected=%d",
-                label,
-                lines,
-                parallelism,
-                startupMs,
-                firstToLastMs,
-                lines / (firstToLastMs / 1000.0),
-                afterLastMs,
-                cpuS,
-                lines / cpuS,
-                startupCpuS,
-                GcWatch.peakRssMiB(),
-                GcWatch.maxHeapAfterGcMiB(),
-                Marks.AGGREGATES.sum(),
-                Marks.EVENTS.sum(),
-                Marks.CENTS.sum(),
-                Marks.REJECTED.sum())
-            + ("dedup-state".equals(variant)
-                ? " live_heap_mib_at_45pct="
-                    + DedupStateJob.liveAt45
-                    + " live_heap_mib_at_90pct="
-                    + DedupStateJob.liveAt90
-                : "")
-            + ("interval-join-state".equals(variant)
-                ? " joined="
-                    + IntervalJoinStateJob.JOINED.get()
-                    + " live_heap_mib_at_25_50_75_100pct="
-                    + quarters(IntervalJoinStateJob.LIVE_AT_QUARTER)
-                    + " held_in_join_at_25_50_75_100pct="
-                    + quarters(IntervalJoinStateJob.HELD_AT_QUARTER)
-                    + " lag_elements_at_25_50_75_100pct="
-                    + quarters(IntervalJoinStateJob.LAG_AT_QUARTER)
-                : "")
-            + ("cdc-versions".equals(variant) ? " superseded=" + CdcVersionsJob.superseded : "")
-            + ("asof-state".equals(variant)
-                ? " live_heap_mib_at_25_50_75_100pct="
-                    + quarters(AsOfJoinStateJob.LIVE)
-                    + " versions_held_at_25_50_75_100pct="
-                    + quarters(AsOfJoinStateJob.VERSIONS_AT_QUARTER)
-                    + " facts_not_joined_at_25_50_75_100pct="
-                    + quarters(AsOfJoinStateJob.FACTS_AT_QUARTER)
-                : ""));
     System.exit(0);
   }
 

@@ -78,4 +78,16 @@ public final class Marks {
   public static long lastNanos() {
     return LAST_NANOS.get();
   }
+
+  /** Forgets every mark and sum, before the measured run of a {@code --warm} JVM. */
+  static void reset() {
+    FIRST_NANOS.set(Long.MAX_VALUE);
+    FIRST_EPOCH_MILLIS.set(0);
+    FIRST_CPU_NANOS.set(0);
+    LAST_NANOS.set(Long.MIN_VALUE);
+    AGGREGATES.reset();
+    EVENTS.reset();
+    CENTS.reset();
+    REJECTED.reset();
+  }
 }
