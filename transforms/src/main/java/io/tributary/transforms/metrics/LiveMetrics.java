@@ -26,6 +26,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <pre>{@code
  * Counter read = LiveMetrics.counter("tributary", "read");   // inside a DoFn: counts in both
  * Map<String, Long> now = LiveMetrics.snapshot();            // in the driver: "tributary/read" -> n
+ * LiveMetrics.Maximum newest = LiveMetrics.maximumOf("tributary", "stage.x.event_time_max");
+ * newest.raise(timestamp.getMillis());                       // per record: shared value when it rises
  * }</pre>
  */
 public final class LiveMetrics {
@@ -209,7 +211,13 @@ public final class LiveMetrics {
 
   /**
    * A handle on one in-JVM maximum (see {@link #maximumOf}). Not for concurrent use of one handle;
-   * handles of one name in several threads are fine (the shared value only grows).
+   * handles of one name in several threads are fine (the shared value only grows). Read the value
+   * with {@link LiveMetrics#maxima()}.
+   *
+   * <pre>{@code
+   * private final LiveMetrics.Maximum newest = LiveMetrics.maximumOf("tributary", "newest_ms");
+   * @ProcessElement public void process(@Timestamp Instant t) { newest.raise(t.getMillis()); }
+   * }</pre>
    */
   public static final class Maximum implements Serializable {
     private static final long serialVersionUID = 1L;
