@@ -6,6 +6,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiFunction;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.MetricName;
@@ -105,6 +106,21 @@ public final class LiveMetrics {
       this.container = container;
       this.cell = cell;
     }
+
+    /**
+     * {@code bound} if it is of {@code container}, else the cell {@code find} gives for {@code
+     * name} in it (a method reference such as {@code MetricsContainer::getCounter}, which captures
+     * nothing, so the per-call path allocates nothing).
+     */
+    static <C> Bound<C> in(
+        @Nullable Bound<C> bound,
+        MetricsContainer container,
+        MetricName name,
+        BiFunction<MetricsContainer, MetricName, C> find) {
+      return bound != null && bound.container == container
+          ? bound
+          : new Bound<>(container, find.apply(container, name));
+    }
   }
 
   /**
@@ -133,11 +149,8 @@ public final class LiveMetrics {
     public void inc(long n) {
       MetricsContainer container = MetricsEnvironment.getCurrentContainer();
       if (container != null) {
-        Bound<Counter> b = bound;
-        if (b == null || b.container != container) {
-          b = new Bound<>(container, container.getCounter(name));
-          bound = b;
-        }
+        Bound<Counter> b = Bound.in(bound, container, name, MetricsContainer::getCounter);
+        bound = b;
         b.cell.inc(n);
       }
       LongAdder m = mirror;
@@ -179,11 +192,8 @@ public final class LiveMetrics {
       if (container == null) {
         return null;
       }
-      Bound<Distribution> b = bound;
-      if (b == null || b.container != container) {
-        b = new Bound<>(container, container.getDistribution(name));
-        bound = b;
-      }
+      Bound<Distribution> b = Bound.in(bound, container, name, MetricsContainer::getDistribution);
+      bound = b;
       return b.cell;
     }
 
