@@ -115,8 +115,9 @@ final class BeamJobs {
                     .apply("EventTime", eventTime);
     // Fused: Dedup only counts duplicates (one output, chained on Flink), as the clickstream job.
     Dedup.ById<Row> dedup = Dedup.<Row>byField("event_id").withTtl(TTL);
-    if (Integer.getInteger("bench.dedupBuckets", 0) > 0) {
-      dedup = dedup.withBuckets(Integer.getInteger("bench.dedupBuckets"));
+    int buckets = Integer.getInteger("bench.dedupBuckets", 0);
+    if (buckets > 0) {
+      dedup = dedup.withBuckets(buckets);
     }
     PCollection<Row> unique =
         tributaryDedup

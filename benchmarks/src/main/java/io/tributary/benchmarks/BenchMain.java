@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -33,8 +34,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  */
 public final class BenchMain {
   /** Variants that can run more than once in one JVM (their marks are reset between runs). */
-  private static final java.util.Set<String> WARMABLE =
-      java.util.Set.of(
+  private static final Set<String> REPEATABLE =
+      Set.of(
           "tributary-flink",
           "beam-flink",
           "native-flink",
@@ -81,11 +82,12 @@ public final class BenchMain {
     // show the steady per-record cost rather than the JIT compiling the job's code (C2 alone takes
     // ~23 CPU-s of a cold 1e6 run, for every variant alike).
     int rounds = Integer.parseInt(a.getOrDefault("rounds", "1"));
-    if (rounds < 1 || (rounds > 1 && !WARMABLE.contains(variant))) {
+    if (rounds < 1 || (rounds > 1 && !REPEATABLE.contains(variant))) {
       throw new IllegalArgumentException(
-          "--rounds: at least 1, and above 1 only for " + WARMABLE + ", not " + variant);
+          "--rounds: at least 1, and above 1 only for " + REPEATABLE + ", not " + variant);
     }
     boolean threadCpu = Boolean.parseBoolean(a.getOrDefault("threadCpu", "false"));
+    long lines = -1;
     for (int round = 1; round <= rounds; round++) {
       Marks.reset();
       if (threadCpu) {
@@ -154,9 +156,8 @@ public final class BenchMain {
             FlinkPipelineOptions o = flinkOptions(parallelism, fast, false);
             o.setStreaming(true);
             // The primitive read: Flink's UnboundedSourceWrapper emits SequenceSource's watermark
-            // as
-            // it goes (--source=generate: GenerateSequence.to(n), whose watermark does not move
-            // until the end, see IntervalJoinStateJob).
+            // as it goes (--source=generate: GenerateSequence.to(n), whose watermark does not
+            // move until the end, see IntervalJoinStateJob).
             SequenceSource.useDeprecatedRead(o);
             Pipeline p = Pipeline.create(o);
             IntervalJoinStateJob.build(
@@ -221,14 +222,15 @@ public final class BenchMain {
       double cpuS = (Marks.processCpuNanos() - Marks.firstCpuNanos()) / 1e9;
       // In a later round: CPU since the end of the previous round, to its first record.
       double startupCpuS = (Marks.firstCpuNanos() - roundStartCpu) / 1e9;
-      // Counted after the run: reading the file first would warm the page cache and add to
-      // start-up.
-      long lines;
-      if (input == null) {
-        lines = Long.parseLong(a.get("lines"));
-      } else {
-        try (var s = Files.lines(Path.of(input))) {
-          lines = s.count();
+      // Counted after the first run (reading the file first would warm the page cache and add
+      // to start-up), once: every round reads the same file.
+      if (lines < 0) {
+        if (input == null) {
+          lines = Long.parseLong(a.get("lines"));
+        } else {
+          try (var s = Files.lines(Path.of(input))) {
+            lines = s.count();
+          }
         }
       }
       if (Marks.firstNanos() == Long.MAX_VALUE || Marks.lastNanos() == Long.MIN_VALUE) {

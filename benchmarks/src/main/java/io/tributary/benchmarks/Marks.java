@@ -79,7 +79,7 @@ public final class Marks {
     return LAST_NANOS.get();
   }
 
-  /** Forgets every mark and sum, before the measured run of a {@code --warm} JVM. */
+  /** Forgets every mark and sum, before each round of a {@code --rounds} run. */
   static void reset() {
     FIRST_NANOS.set(Long.MAX_VALUE);
     FIRST_EPOCH_MILLIS.set(0);
