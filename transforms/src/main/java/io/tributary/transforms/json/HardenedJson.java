@@ -28,12 +28,12 @@ import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.LiveMetrics;
 import io.tributary.transforms.privacy.Fingerprint;
+import io.tributary.transforms.values.Rows;
+import io.tributary.transforms.values.Timestamps;
 import java.io.IOException;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.time.DateTimeException;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -567,7 +567,7 @@ public final class HardenedJson implements Serializable {
           values.add(convert(field.getType(), value, fieldPath));
         }
       }
-      return Row.withSchema(rowSchema).addValues(values).build();
+      return Rows.build(rowSchema, values);
     }
 
     private Object convert(FieldType type, JsonNode value, String path)
@@ -757,7 +757,7 @@ public final class HardenedJson implements Serializable {
     private Instant instant(String text, String path) throws RecordRejectedException {
       java.time.Instant t;
       try {
-        t = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+        t = Timestamps.parseOffsetDateTime(text);
       } catch (DateTimeException | ArithmeticException e) {
         throw new RecordRejectedException(
             stage,

@@ -1,5 +1,6 @@
 package io.tributary.transforms.privacy;
 
+import io.tributary.transforms.values.Rows;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -111,7 +112,7 @@ public final class FieldProtector {
       FieldPolicy p = policy.fields().get(f.getName());
       values.add(p == null || v == null ? v : apply(f.getName(), p, v, subject));
     }
-    return Row.withSchema(outSchema).addValues(values).build();
+    return Rows.build(outSchema, values);
   }
 
   /** The protected form of one value of {@code field} (null if the policy drops it). */

@@ -7,10 +7,9 @@ import io.tributary.transforms.quality.Severity;
 import io.tributary.transforms.quality.Values;
 import io.tributary.transforms.time.Durations;
 import io.tributary.transforms.validate.FieldPath;
+import io.tributary.transforms.values.Timestamps;
 import java.io.Serializable;
 import java.math.BigDecimal;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
@@ -499,7 +498,7 @@ public final class QualityRule implements Serializable {
         }
         if (v instanceof String s) {
           try {
-            OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            Timestamps.parseOffsetDateTime(s);
             return true;
           } catch (RuntimeException e) {
             return false;
