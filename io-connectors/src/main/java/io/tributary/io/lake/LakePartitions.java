@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.LiveMetrics;
+import io.tributary.transforms.values.Rows;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -352,7 +353,7 @@ public abstract class LakePartitions
           values.set(i, ((java.math.BigDecimal) values.get(i)).setScale(DECIMAL_SCALE));
         }
       }
-      return Row.withSchema(row.getSchema()).addValues(values).build();
+      return Rows.build(row.getSchema(), values);
     }
 
     private static byte[] syncMarker(String partition) throws Exception {

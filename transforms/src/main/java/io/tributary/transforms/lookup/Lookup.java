@@ -9,6 +9,7 @@ import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.privacy.Fingerprint;
+import io.tributary.transforms.values.Rows;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -876,9 +877,10 @@ public abstract class Lookup extends PTransform<PCollection<Row>, PCollection<Ro
       }
       Object k = row.getValue(key);
       Row match = k == null ? null : match(c, k);
-      Row.Builder b = Row.withSchema(out).addValues(row.getValues());
+      List<@Nullable Object> values = new ArrayList<>(out.getFieldCount());
+      values.addAll(row.getValues());
       if (match != null) {
-        b.addValues(match.getValues());
+        values.addAll(match.getValues());
       } else if (onMissing == MissingKey.DEAD_LETTER) {
         DeadLetters.reject(
             router,
@@ -893,12 +895,12 @@ public abstract class Lookup extends PTransform<PCollection<Row>, PCollection<Ro
                     : "no table row has " + keyText(key, k)));
         return;
       } else {
-        b.addValues(fallback);
+        values.addAll(fallback);
       }
       if (counters != null) {
         counters.out();
       }
-      receiver.get(ENRICHED).output(b.build());
+      receiver.get(ENRICHED).output(Rows.build(out, values));
     }
 
     private @Nullable Row match(ProcessContext c, Object k) {
