@@ -38,6 +38,7 @@ public final class BenchMain {
       Set.of(
           "tributary-flink",
           "beam-flink",
+          "beam-flink-dlq",
           "native-flink",
           "plain",
           "ablate-decode",
@@ -120,6 +121,13 @@ public final class BenchMain {
           {
             Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
             BeamJobs.builtins(p, input);
+            p.run().waitUntilFinish();
+            break;
+          }
+        case "beam-flink-dlq":
+          {
+            Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
+            BeamJobs.builtinsWithDeadLetters(p, input);
             p.run().waitUntilFinish();
             break;
           }
