@@ -2,7 +2,9 @@ package io.tributary.transforms.errors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.LiveMetrics;
+import io.tributary.transforms.metrics.StageCounters;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.apache.beam.sdk.coders.Coder;
@@ -46,11 +48,11 @@ import org.joda.time.Instant;
  * the readable {@code stage/reason: message}, for users' own handlers; Tributary never parses it.
  */
 public final class DeadLetters {
-  /** Metric namespace of every Tributary counter. */
-  public static final String NAMESPACE = "tributary";
+  /** Metric namespace of every Tributary counter ({@link StageCounters#NAMESPACE}). */
+  public static final String NAMESPACE = StageCounters.NAMESPACE;
 
-  /** Prefix of the per-reason dead-letter counters. */
-  public static final String COUNTER_PREFIX = "dead_letter.";
+  /** Prefix of the per-reason dead-letter counters ({@link StageCounters#DEAD_LETTER_PREFIX}). */
+  public static final String COUNTER_PREFIX = StageCounters.DEAD_LETTER_PREFIX;
 
   /**
    * Beam's own rendering of a record (RecordingBadRecordRouter), so dead letters stay as before.
@@ -232,9 +234,7 @@ public final class DeadLetters {
    */
   public static boolean sameHandler(
       ErrorHandler<BadRecord, ?> one, ErrorHandler<BadRecord, ?> other) {
-    return one == other
-        || (one instanceof ErrorHandler.DefaultErrorHandler
-            && other instanceof ErrorHandler.DefaultErrorHandler);
+    return FusedStages.sameHandler(one, other);
   }
 
   /** The handler a transform uses until {@code withBadRecordErrorHandler} is called. */

@@ -2,7 +2,6 @@ package io.tributary.transforms.metrics;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
-import io.tributary.transforms.errors.DeadLetters;
 import java.util.List;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
@@ -44,7 +43,7 @@ public interface FusedStages {
       AccountedStage next,
       ErrorHandler<BadRecord, ?> nextHandler) {
     checkArgument(
-        DeadLetters.sameHandler(firstHandler, nextHandler),
+        sameHandler(firstHandler, nextHandler),
         "%s: stages '%s' and '%s' must send rejections to the same handler"
             + " (withBadRecordErrorHandler on both, before %s); got %s and %s",
         call,
@@ -58,5 +57,15 @@ public interface FusedStages {
         "%s: two stages share the stage name '%s'; give each its own with withStageName(...)",
         call,
         next.stageName());
+  }
+
+  /**
+   * Whether two stages send rejections to the same place: the same handler, or neither has one
+   * (each fails the run on a rejection). Stages fused into one step must (one bad-record output).
+   */
+  static boolean sameHandler(ErrorHandler<BadRecord, ?> one, ErrorHandler<BadRecord, ?> other) {
+    return one == other
+        || (one instanceof ErrorHandler.DefaultErrorHandler
+            && other instanceof ErrorHandler.DefaultErrorHandler);
   }
 }

@@ -1,7 +1,6 @@
 package io.tributary.transforms.metrics;
 
 import com.google.auto.value.AutoValue;
-import io.tributary.transforms.errors.DeadLetters;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -131,7 +130,7 @@ public abstract class RunAccounting {
         .metrics()
         .queryMetrics(
             MetricsFilter.builder()
-                .addNameFilter(MetricNameFilter.inNamespace(DeadLetters.NAMESPACE))
+                .addNameFilter(MetricNameFilter.inNamespace(StageCounters.NAMESPACE))
                 .build());
   }
 
@@ -160,10 +159,10 @@ public abstract class RunAccounting {
     Map<String, Map<String, Long>> rejectedByStage = new TreeMap<>();
     counters.forEach(
         (name, value) -> {
-          if (!name.startsWith(DeadLetters.COUNTER_PREFIX)) {
+          if (!name.startsWith(StageCounters.DEAD_LETTER_PREFIX)) {
             return;
           }
-          String stageReason = name.substring(DeadLetters.COUNTER_PREFIX.length());
+          String stageReason = name.substring(StageCounters.DEAD_LETTER_PREFIX.length());
           int dot = stageReason.indexOf('.');
           String stage = dot < 0 ? stageReason : stageReason.substring(0, dot);
           String reason = dot < 0 ? "unknown" : stageReason.substring(dot + 1);

@@ -1,6 +1,5 @@
 package io.tributary.transforms.metrics;
 
-import io.tributary.transforms.errors.DeadLetters;
 import java.io.Serializable;
 import java.util.EnumMap;
 import java.util.Map;
@@ -57,6 +56,15 @@ import org.joda.time.Instant;
 public final class StageCounters implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  /** Metric namespace of every Tributary counter (also {@code NAMESPACE}). */
+  public static final String NAMESPACE = "tributary";
+
+  /**
+   * Prefix of the per-reason dead-letter counters, {@code dead_letter.<stage>.<reason>} (also
+   * {@code DeadLetters.COUNTER_PREFIX}).
+   */
+  public static final String DEAD_LETTER_PREFIX = "dead_letter.";
+
   /** Prefix of every stage counter name. */
   public static final String PREFIX = "stage.";
 
@@ -111,7 +119,7 @@ public final class StageCounters implements Serializable {
   /** {@code n} records entered the stage. */
   public void in(long n) {
     if (in == null) {
-      in = LiveMetrics.counter(DeadLetters.NAMESPACE, counterName(stage, IN));
+      in = LiveMetrics.counter(NAMESPACE, counterName(stage, IN));
     }
     in.inc(n);
     active(n);
@@ -125,7 +133,7 @@ public final class StageCounters implements Serializable {
   /** {@code n} records left on the main output. */
   public void out(long n) {
     if (out == null) {
-      out = LiveMetrics.counter(DeadLetters.NAMESPACE, counterName(stage, OUT));
+      out = LiveMetrics.counter(NAMESPACE, counterName(stage, OUT));
     }
     out.inc(n);
     active(n);
@@ -141,9 +149,8 @@ public final class StageCounters implements Serializable {
     if (timestamp.isAfter(BoundedWindow.TIMESTAMP_MIN_VALUE)
         && timestamp.isBefore(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
       if (lag == null) {
-        lag = LiveMetrics.distribution(DeadLetters.NAMESPACE, counterName(stage, LAG_MS));
-        eventTimeMax =
-            LiveMetrics.maximumOf(DeadLetters.NAMESPACE, counterName(stage, EVENT_TIME_MAX));
+        lag = LiveMetrics.distribution(NAMESPACE, counterName(stage, LAG_MS));
+        eventTimeMax = LiveMetrics.maximumOf(NAMESPACE, counterName(stage, EVENT_TIME_MAX));
       }
       lag.update(System.currentTimeMillis() - timestamp.getMillis());
       eventTimeMax.raise(timestamp.getMillis());
@@ -162,8 +169,7 @@ public final class StageCounters implements Serializable {
     }
     exits
         .computeIfAbsent(
-            exit,
-            e -> LiveMetrics.counter(DeadLetters.NAMESPACE, counterName(stage, e.counterSuffix())))
+            exit, e -> LiveMetrics.counter(NAMESPACE, counterName(stage, e.counterSuffix())))
         .inc(n);
     active(n);
   }
@@ -179,7 +185,7 @@ public final class StageCounters implements Serializable {
     }
     lastActiveMs = now;
     if (active == null) {
-      active = LiveMetrics.distribution(DeadLetters.NAMESPACE, counterName(stage, ACTIVE_MS));
+      active = LiveMetrics.distribution(NAMESPACE, counterName(stage, ACTIVE_MS));
     }
     active.update(now);
   }

@@ -1,7 +1,10 @@
 package io.tributary.transforms.arch;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.name;
 import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -63,6 +66,36 @@ public class ArchitectureTest {
         .because(
             "counters are made by LiveMetrics.counter or StageCounters, so the live progress line"
                 + " sees every one of them")
+        .check(LIBRARY);
+  }
+
+  @Test
+  public void foundationPackagesDependOnNothingAboveThem() {
+    // metrics, limits and values are the floor: every stage counts, bounds and builds with them.
+    for (String floor : new String[] {"metrics", "limits", "values"}) {
+      noClasses()
+          .that()
+          .resideInAPackage("io.tributary.transforms." + floor + "..")
+          .should()
+          .dependOnClassesThat(
+              resideInAPackage("io.tributary.transforms..")
+                  .and(not(resideInAPackage("io.tributary.transforms." + floor + ".."))))
+          .because(floor + " is a foundation package: other packages use it, never the reverse")
+          .check(LIBRARY);
+    }
+    // errors routes dead letters and counts them with metrics; nothing else below it.
+    noClasses()
+        .that()
+        .resideInAPackage("io.tributary.transforms.errors..")
+        .should()
+        .dependOnClassesThat(
+            resideInAPackage("io.tributary.transforms..")
+                .and(
+                    not(
+                        resideInAnyPackage(
+                            "io.tributary.transforms.errors..",
+                            "io.tributary.transforms.metrics.."))))
+        .because("errors sits on metrics only, so that every stage can use both")
         .check(LIBRARY);
   }
 }
