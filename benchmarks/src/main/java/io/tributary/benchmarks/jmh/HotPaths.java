@@ -9,7 +9,7 @@ import io.tributary.transforms.privacy.Keyset;
 import io.tributary.transforms.privacy.PrivacyPolicy;
 import io.tributary.transforms.quality.metrics.Metric;
 import io.tributary.transforms.quality.metrics.MetricsFn;
-import io.tributary.transforms.validate.FieldPath;
+import io.tributary.transforms.values.FieldPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;

@@ -15,7 +15,7 @@ import io.tributary.transforms.privacy.Keyset;
 import io.tributary.transforms.privacy.PrivacyPolicy;
 import io.tributary.transforms.privacy.ProtectionSpec;
 import io.tributary.transforms.quality.Checks;
-import io.tributary.transforms.time.Durations;
+import io.tributary.transforms.values.Durations;
 import io.tributary.transforms.windowing.WindowSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import io.tributary.pipelines.options.ParsedSettings;
 import io.tributary.pipelines.options.SourceKind;
 import io.tributary.pipelines.runtime.RecordLimitsOptions;
 import io.tributary.transforms.limits.RecordLimits;
-import io.tributary.transforms.time.Durations;
+import io.tributary.transforms.values.Durations;
 import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.List;

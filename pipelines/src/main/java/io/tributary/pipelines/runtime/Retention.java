@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tributary.transforms.time.Durations;
+import io.tributary.transforms.values.Durations;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

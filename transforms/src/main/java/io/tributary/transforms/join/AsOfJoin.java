@@ -10,7 +10,7 @@ import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.metrics.StageExit;
 import io.tributary.transforms.metrics.StageRole;
-import io.tributary.transforms.time.Durations;
+import io.tributary.transforms.values.Durations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -9,7 +9,7 @@ import io.tributary.transforms.metrics.GrainBoundary;
 import io.tributary.transforms.metrics.LiveMetrics;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.metrics.StageExit;
-import io.tributary.transforms.time.Durations;
+import io.tributary.transforms.values.Durations;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;

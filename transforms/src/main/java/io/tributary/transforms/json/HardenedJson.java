@@ -27,7 +27,7 @@ import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.LiveMetrics;
-import io.tributary.transforms.privacy.Fingerprint;
+import io.tributary.transforms.values.Fingerprint;
 import io.tributary.transforms.values.Rows;
 import io.tributary.transforms.values.Timestamps;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
-import io.tributary.transforms.privacy.Fingerprint;
+import io.tributary.transforms.values.Fingerprint;
 import io.tributary.transforms.values.Rows;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -94,7 +94,7 @@ import org.joda.time.Instant;
  * ids), so no message of the lookup (a dead letter's failure, a log line, an exception) holds a key
  * value: it names the key field and a fingerprint of the value, {@code sha256:} and the first 12
  * hex digits of the SHA-256 of its string form ({@link
- * io.tributary.transforms.privacy.Fingerprint#of}), e.g. {@code no table row has key
+ * io.tributary.transforms.values.Fingerprint#of}), e.g. {@code no table row has key
  * sha256:f0b8e894c1e3 (field 'device_id')} for device {@code d9}. To tell whether a suspect value
  * is the one meant, compute its fingerprint: {@code printf %s 'd9' | sha256sum | cut -c1-12} gives
  * {@code f0b8e894c1e3}. A dead letter's payload is the row itself, unchanged: scrub payloads with

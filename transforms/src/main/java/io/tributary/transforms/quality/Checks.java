@@ -14,7 +14,7 @@ import io.tributary.transforms.quality.constraints.Check;
 import io.tributary.transforms.quality.constraints.Constraint;
 import io.tributary.transforms.quality.metrics.Metric;
 import io.tributary.transforms.quality.rules.QualityRule;
-import io.tributary.transforms.time.Durations;
+import io.tributary.transforms.values.Durations;
 import java.io.IOException;
 import java.io.Serializable;
 import java.math.BigDecimal;

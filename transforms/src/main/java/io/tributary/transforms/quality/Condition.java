@@ -3,7 +3,7 @@ package io.tributary.transforms.quality;
 import io.tributary.transforms.expr.Expression;
 import io.tributary.transforms.expr.ExpressionEvaluationException;
 import io.tributary.transforms.expr.ExpressionException;
-import io.tributary.transforms.validate.FieldPath;
+import io.tributary.transforms.values.FieldPath;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.util.ArrayList;

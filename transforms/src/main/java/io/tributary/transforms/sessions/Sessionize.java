@@ -4,7 +4,8 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 
 import com.google.auto.value.AutoValue;
 import io.tributary.transforms.metrics.AccountedStage;
-import io.tributary.transforms.validate.FieldPath;
+import io.tributary.transforms.values.Durations;
+import io.tributary.transforms.values.FieldPath;
 import io.tributary.transforms.windowing.PaneMetadata;
 import io.tributary.transforms.windowing.WindowSpec;
 import io.tributary.transforms.windowing.WindowedResult;
@@ -154,10 +155,7 @@ public final class Sessionize {
           gap != null && gap.isLongerThan(Duration.ZERO),
           "Sessionize.withGap: gap must be > 0, got %s",
           gap);
-      return toBuilder()
-          .setSpec(
-              WindowSpec.parse("session:" + io.tributary.transforms.time.Durations.format(gap)))
-          .build();
+      return toBuilder().setSpec(WindowSpec.parse("session:" + Durations.format(gap))).build();
     }
 
     /** The full session spec, e.g. {@code session:30m;late=every;lateness=1h;accumulating}. */

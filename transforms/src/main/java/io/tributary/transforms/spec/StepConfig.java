@@ -1,6 +1,6 @@
 package io.tributary.transforms.spec;
 
-import io.tributary.transforms.time.Durations;
+import io.tributary.transforms.values.Durations;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;

@@ -9,7 +9,7 @@ import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
-import io.tributary.transforms.validate.FieldPath;
+import io.tributary.transforms.values.FieldPath;
 import java.io.Serializable;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;

@@ -2,6 +2,7 @@ package io.tributary.transforms.validate;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
+import io.tributary.transforms.values.FieldPath;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.util.Collection;

@@ -3,7 +3,7 @@ package io.tributary.transforms.windowing;
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
 import com.google.auto.value.AutoValue;
-import io.tributary.transforms.time.Durations;
+import io.tributary.transforms.values.Durations;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;

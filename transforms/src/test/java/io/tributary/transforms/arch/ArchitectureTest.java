@@ -8,6 +8,7 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyP
 import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.name;
 import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -96,6 +97,18 @@ public class ArchitectureTest {
                             "io.tributary.transforms.errors..",
                             "io.tributary.transforms.metrics.."))))
         .because("errors sits on metrics only, so that every stage can use both")
+        .check(LIBRARY);
+  }
+
+  @Test
+  public void packagesHaveNoCycles() {
+    // One slice per top-level package: the quality.* sub-packages are one slice (they still refer
+    // to each other), every other package must not reach back to one that uses it.
+    slices()
+        .matching("io.tributary.transforms.(*)..")
+        .should()
+        .beFreeOfCycles()
+        .because("a package cycle means neither package can be understood or changed alone")
         .check(LIBRARY);
   }
 }

@@ -4,7 +4,7 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 
 import io.tributary.transforms.quality.Condition;
 import io.tributary.transforms.quality.Values;
-import io.tributary.transforms.validate.FieldPath;
+import io.tributary.transforms.values.FieldPath;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

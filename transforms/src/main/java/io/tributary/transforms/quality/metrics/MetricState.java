@@ -1,7 +1,7 @@
 package io.tributary.transforms.quality.metrics;
 
 import io.tributary.transforms.quality.Values;
-import io.tributary.transforms.validate.FieldPath;
+import io.tributary.transforms.values.FieldPath;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

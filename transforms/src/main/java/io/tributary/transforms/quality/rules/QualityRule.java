@@ -5,8 +5,8 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 import io.tributary.transforms.quality.Condition;
 import io.tributary.transforms.quality.Severity;
 import io.tributary.transforms.quality.Values;
-import io.tributary.transforms.time.Durations;
-import io.tributary.transforms.validate.FieldPath;
+import io.tributary.transforms.values.Durations;
+import io.tributary.transforms.values.FieldPath;
 import io.tributary.transforms.values.Timestamps;
 import java.io.Serializable;
 import java.math.BigDecimal;

@@ -1,4 +1,4 @@
-package io.tributary.transforms.time;
+package io.tributary.transforms.values;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;

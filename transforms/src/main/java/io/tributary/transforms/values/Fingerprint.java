@@ -1,4 +1,4 @@
-package io.tributary.transforms.privacy;
+package io.tributary.transforms.values;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

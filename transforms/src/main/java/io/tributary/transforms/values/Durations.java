@@ -1,4 +1,4 @@
-package io.tributary.transforms.time;
+package io.tributary.transforms.values;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -1,4 +1,4 @@
-package io.tributary.transforms.validate;
+package io.tributary.transforms.values;
 
 import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Preconditions.checkArgument;
 
