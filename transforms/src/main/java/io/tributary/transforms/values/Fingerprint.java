@@ -20,7 +20,7 @@ import java.util.HexFormat;
  *
  * <p>An unkeyed hash of a value from a small set (a 6-digit id) can be found by trying every value:
  * a fingerprint says which one to someone who could list them all anyway. For values that must stay
- * unlinkable use a keyed {@link Crypto#token} instead.
+ * unlinkable use a keyed {@link io.tributary.transforms.privacy.Crypto#token} instead.
  */
 public final class Fingerprint {
   /** Hex digits of the short fingerprint: 48 bits, collisions unlikely below millions of values. */
