@@ -41,7 +41,9 @@ final class ClickstreamDrill {
 
   /**
    * How long a drill keeps reading its sink after the last expected record, for duplicates that
-   * would come late: four checkpoint intervals (every commit happens at one).
+   * would come late: four checkpoint intervals (every commit happens at one). Counted from the last
+   * new id the reader saw ({@link KafkaDrill.SinkReader#settleAfterLastNewId}), so the waits for
+   * the aggregate files count towards it.
    */
   static final java.time.Duration SETTLE = CHECKPOINT_INTERVAL.multipliedBy(4);
 

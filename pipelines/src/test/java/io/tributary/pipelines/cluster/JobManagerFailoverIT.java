@@ -196,7 +196,7 @@ public class JobManagerFailoverIT {
           "all " + n + " events of job a in the aggregate files",
           180,
           () -> ClickstreamDrill.aggregatedEvents(out) >= n);
-      sink.settle(ClickstreamDrill.SETTLE);
+      sink.settleAfterLastNewId(ClickstreamDrill.SETTLE);
       List<String> jobIds = jobIds();
       drill.log(
           "a: HA: produced=%d killed JobManager at sent=%d sink=%d checkpoints=%d; new JobManager"
@@ -305,7 +305,7 @@ public class JobManagerFailoverIT {
           "all " + n + " events of job b in the aggregate files",
           180,
           () -> ClickstreamDrill.aggregatedEvents(out) >= n);
-      sink.settle(ClickstreamDrill.SETTLE);
+      sink.settleAfterLastNewId(ClickstreamDrill.SETTLE);
       drill.log(
           "b: no HA: produced=%d killed JobManager at sent=%d sink=%d checkpoints=%d; new"
               + " JobManager's REST API up after %d s knowing jobs=%s, TaskManager registered"

@@ -184,6 +184,7 @@ final class KafkaDrill {
     private final Map<String, Integer> counts = new HashMap<>();
     private final Map<String, String> values = new HashMap<>();
     private int records;
+    private long lastNewId = System.nanoTime();
 
     SinkReader(KafkaBroker kafka, String topic) {
       this.topic = topic;
@@ -205,7 +206,9 @@ final class KafkaDrill {
       try {
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
           records++;
-          counts.merge(r.key(), 1, Integer::sum);
+          if (counts.merge(r.key(), 1, Integer::sum) == 1) {
+            lastNewId = System.nanoTime();
+          }
           values.put(r.key(), r.value());
         }
       } catch (org.apache.kafka.common.errors.TimeoutException e) {
@@ -219,6 +222,20 @@ final class KafkaDrill {
       while (System.nanoTime() < end) {
         poll();
       }
+    }
+
+    /**
+     * Reads until {@code d} has passed since a poll last found an id not read before, and at least
+     * once. Called once every expected id is in, it reads for duplicates that would come late for
+     * {@code d} after the last expected record, as {@link #settle} does, but counts the time the
+     * drill has spent on other waits since (the aggregate files, another sink) instead of adding
+     * {@code d} after them: a poll after such a pause reads everything committed meanwhile, so it
+     * misses nothing that polls during the pause would have seen.
+     */
+    void settleAfterLastNewId(Duration d) {
+      do {
+        poll();
+      } while (System.nanoTime() - lastNewId < d.toNanos());
     }
 
     int records() {

@@ -44,10 +44,12 @@ import org.junit.runners.JUnit4;
  *
  * <p>The broker runs in a JVM of its own ({@link KafkaBroker#startProcess()}) so the outage can be
  * a {@code kill -9} (the default) or a clean shutdown ({@code -Dtributary.kafkaOutage=stop}). The
- * producer sends 1,200 events at 15 a second (80 s, so it sends before, during and after the
- * outage) and keeps sending through the outage: it is idempotent with a 5-minute delivery timeout,
- * so what it could not deliver while the broker was away it delivers, once, when it is back. The
- * input topic is counted too, so a duplicate could be told apart from one the producer made.
+ * producer sends the first 1,000 of 1,200 events at 20 a second (50 s, so it sends before and
+ * during the outage) and keeps sending through the outage: it is idempotent with a 5-minute
+ * delivery timeout, so what it could not deliver while the broker was away it delivers, once, when
+ * it is back. A second producer sends the last 200 once the broker is back, so the stream always
+ * goes on after the outage. The input topic is counted too, so a duplicate could be told apart from
+ * one the producers made.
  *
  * <p>Prints one line prefixed {@code [KafkaOutageIT]} with the counts, Flink's restarts, and the
  * recovery times after the broker came back. The cluster's and the broker's logs are copied to
@@ -66,7 +68,17 @@ public class KafkaOutageIT {
   private static final String RPC_PORT = "16923";
   private static final String MASTER = "localhost:" + REST_PORT;
   private static final int N = 1200;
-  private static final int PER_SECOND = 15;
+  private static final int PER_SECOND = 20;
+
+  /**
+   * The last events, sent only once the broker is back: the stream goes on after the outage however
+   * long the broker takes to come back on a busy machine, so the first producer need not be paced
+   * slowly enough to outlast the outage, and the drill need not wait for it after the broker is
+   * back.
+   */
+  private static final int SENT_AFTER = 200;
+
+  private static final int AFTER_PER_SECOND = 50;
   // -Dtributary.kafkaOutageSeconds moves it, e.g. past the sink's 60 s max.block.ms.
   private static final int OUTAGE_SECONDS = Integer.getInteger("tributary.kafkaOutageSeconds", 30);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -131,7 +143,7 @@ public class KafkaOutageIT {
     drill.await("the job RUNNING", 120, () -> "RUNNING".equals(drill.stateOf(job)));
     Timeline timeline = new Timeline(job);
     try (SinkReader sink = new SinkReader(kafka, "ko-out")) {
-      Producer producer = Producer.start(kafka, "ko-in", "o", 0, N, PER_SECOND);
+      Producer producer = Producer.start(kafka, "ko-in", "o", 0, N - SENT_AFTER, PER_SECOND);
       drill.await("first records in the sink", 180, () -> sink.poll() >= 100);
       long completed = drill.checkpoints(job);
       drill.await(
@@ -158,6 +170,7 @@ public class KafkaOutageIT {
       timeline.sample();
       timeline.mark("broker back");
       int sentAtUp = producer.sent();
+      Producer after = Producer.start(kafka, "ko-in", "o", N - SENT_AFTER, N, AFTER_PER_SECOND);
       int sinkAtUp = sink.poll();
       // Recovery: the first commit after the outage, then the sink catching up with what was sent
       // while the broker was away.
@@ -177,13 +190,14 @@ public class KafkaOutageIT {
         }
       }
       producer.join(120);
+      after.join(120);
       drill.await("all " + N + " ids in the sink", 60, () -> sink.poll() >= N);
       long allInSink = millisSince(tUp);
       drill.await(
           "all " + N + " events in the aggregate files",
           180,
           () -> ClickstreamDrill.aggregatedEvents(out) >= N);
-      sink.settle(ClickstreamDrill.SETTLE);
+      sink.settleAfterLastNewId(ClickstreamDrill.SETTLE);
       timeline.sample();
       long inputRecords = inputRecords("ko-in");
       long restarts = drill.restarts(job);

@@ -56,7 +56,9 @@ import org.junit.runners.MethodSorters;
  * </ol>
  *
  * <p>One cluster and one broker for the steps (they run in name order; {@code c} reuses the job
- * {@code b} resumed). Every wait is bounded and fails with the cluster's log tails.
+ * {@code b} resumed, and {@code b} sends {@code c}'s poison into it once its own checks are done,
+ * so that the minute dead letters take to reach their files runs beside {@code b}'s last waits).
+ * Every wait is bounded and fails with the cluster's log tails.
  *
  * <pre>{@code
  * mvn -B verify -pl pipelines -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=StreamingFaultIT
@@ -191,11 +193,16 @@ public class StreamingFaultIT {
       // Old ids again, after the restore: only Dedup state restored from the checkpoint knows them.
       Producer.start(kafka, "fa-in", "a", 0, resent, 200).join(60);
       drill.await("all " + n + " ids of job a in the sink", 300, () -> sink.poll() >= n);
+      // Both sinks full before the waits for files, so that both settle meanwhile.
+      drill.await(
+          "all " + n + " ids of the job without Dedup in its sink",
+          300,
+          () -> passSink.poll() >= n);
       drill.await(
           "all " + n + " events of job a in the aggregate files",
           180,
           () -> ClickstreamDrill.aggregatedEvents(out) >= n);
-      sink.settle(ClickstreamDrill.SETTLE);
+      sink.settleAfterLastNewId(ClickstreamDrill.SETTLE);
       drill.log(
           "a: produced=%d (+%d re-sent ids) killed at sent=%d sink=%d; restored from %s; failures recorded=%d; "
               + "sink records=%d distinct ids=%d duplicates=%d missing=%d; aggregated events=%d; dead letters=%d (%d s)",
@@ -293,7 +300,12 @@ public class StreamingFaultIT {
       resumedSink = sink.topic;
       drill.await(
           "all " + 2 * half + " ids of job b in the sink", 240, () -> sink.poll() >= 2 * half);
-      sink.settle(ClickstreamDrill.SETTLE);
+      // Both sinks full before the waits for files, so that both settle meanwhile.
+      drill.await(
+          "all " + 2 * half + " ids of the job without Dedup in its sink",
+          300,
+          () -> passSink.poll() >= 2 * half);
+      sink.settleAfterLastNewId(ClickstreamDrill.SETTLE);
       drill.log(
           "b: produced=%d (+%d re-sent ids) sink records=%d distinct ids=%d duplicates=%d missing=%d (%d s)",
           2 * half,
@@ -305,6 +317,10 @@ public class StreamingFaultIT {
           ClickstreamDrill.secondsSince(t0));
       assertThat("sink records", sink.records(), equalTo(2 * half));
       assertThat("ids", sink.ids(), equalTo(KafkaDrill.expectedIds("b", 0, 2 * half)));
+      // Step c's poison, into the resumed job now that its checks are done: dead letters reach
+      // their files a minute after the first one (JsonLinesFiles' processing-time panes), so that
+      // minute runs while the job without Dedup's dead letters are awaited here, not after them.
+      sendPoisonIntoTheResumedJob();
       pass.assertExactlyOnce("b", passSink, "b", 2 * half, t0);
     } finally {
       drill.cancelQuietly(pass.job);
@@ -316,32 +332,14 @@ public class StreamingFaultIT {
   public void c_poisonMessagesGoToDeadLettersWithoutRestarts() throws Exception {
     long t0 = System.nanoTime();
     assertTrue("step b must leave its resumed job running", resumedJob != null);
+    assertTrue("step b must send the poison into its resumed job", corpus != null);
     String job = resumedJob;
+    List<String> poison = POISON;
     try (SinkReader sink = new SinkReader(kafka, resumedSink)) {
       sink.settle(Duration.ofSeconds(2));
       int already = sink.distinct();
-      List<String> poison =
-          List.of("this is not json {", "{\"event_id\":\"poison-2\",\"price\":\"abc\"}");
-      try (KafkaProducer<String, String> p = KafkaDrill.producer(kafka)) {
-        for (String value : poison) {
-          p.send(new ProducerRecord<>(resumedTopic, value)).get(30, TimeUnit.SECONDS);
-        }
-      }
-      // Then every hostile line of the fuzz corpus that fits a message (testdata/fuzz).
-      FuzzCorpus corpus = FuzzCorpus.generate(Files.createTempDirectory("fuzz"));
-      List<byte[]> hostile = FuzzCorpus.lines(corpus.dir.resolve("kafka/hostile.jsonl"));
-      Properties bytesProps = new Properties();
-      bytesProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      bytesProps.put(ProducerConfig.ACKS_CONFIG, "all");
-      try (KafkaProducer<byte[], byte[]> p =
-          new KafkaProducer<>(
-              bytesProps,
-              new org.apache.kafka.common.serialization.ByteArraySerializer(),
-              new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-        for (byte[] value : hostile) {
-          p.send(new ProducerRecord<>(resumedTopic, value)).get(30, TimeUnit.SECONDS);
-        }
-      }
+      // The poison and the hostile lines are in the topic already (sendPoisonIntoTheResumedJob):
+      // events after them.
       Producer.start(kafka, resumedTopic, "c", 0, 100, 200).join(60);
       drill.await(
           "the 100 events after the poison in the sink", 180, () -> sink.poll() >= already + 100);
@@ -388,6 +386,43 @@ public class StreamingFaultIT {
     } finally {
       drill.cancelQuietly(job);
     }
+  }
+
+  /** Step c's poison messages: not JSON, and JSON without a user_id. */
+  private static final List<String> POISON =
+      List.of("this is not json {", "{\"event_id\":\"poison-2\",\"price\":\"abc\"}");
+
+  /** The fuzz corpus whose hostile lines step b sent into its resumed job, for step c. */
+  private static FuzzCorpus corpus;
+
+  private static List<byte[]> hostile;
+
+  /**
+   * Sends step c's input into the job step b resumed: {@link #POISON}, then every hostile line of
+   * the fuzz corpus that fits a message (testdata/fuzz).
+   */
+  private static void sendPoisonIntoTheResumedJob() throws Exception {
+    try (KafkaProducer<String, String> p = KafkaDrill.producer(kafka)) {
+      for (String value : POISON) {
+        p.send(new ProducerRecord<>(resumedTopic, value)).get(30, TimeUnit.SECONDS);
+      }
+    }
+    FuzzCorpus generated = FuzzCorpus.generate(Files.createTempDirectory("fuzz"));
+    List<byte[]> lines = FuzzCorpus.lines(generated.dir.resolve("kafka/hostile.jsonl"));
+    Properties bytesProps = new Properties();
+    bytesProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    bytesProps.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<byte[], byte[]> p =
+        new KafkaProducer<>(
+            bytesProps,
+            new org.apache.kafka.common.serialization.ByteArraySerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      for (byte[] value : lines) {
+        p.send(new ProducerRecord<>(resumedTopic, value)).get(30, TimeUnit.SECONDS);
+      }
+    }
+    hostile = lines;
+    corpus = generated;
   }
 
   /**
@@ -463,7 +498,7 @@ public class StreamingFaultIT {
           name + ": " + poisonSent + " dead letters (no Dedup)",
           180,
           () -> ClickstreamDrill.deadLetters(dir).size() >= poisonSent);
-      sink.settle(ClickstreamDrill.SETTLE);
+      sink.settleAfterLastNewId(ClickstreamDrill.SETTLE);
       int wrongValues = 0;
       for (Map.Entry<String, String> e : sink.values().entrySet()) {
         int i = KafkaDrill.indexOf(e.getKey());
