@@ -39,7 +39,7 @@ public final class LiveMetrics {
 
   /** A Beam counter that also counts into the in-JVM mirror under {@code namespace/name}. */
   public static Counter counter(String namespace, String name) {
-    return new MirroredCounter(MetricName.named(namespace, name), namespace + "/" + name);
+    return mirroredCounter(namespace, name);
   }
 
   /**
@@ -47,6 +47,16 @@ public final class LiveMetrics {
    * container instead of on every update (see {@link MirroredCounter}).
    */
   public static Distribution distribution(String namespace, String name) {
+    return cachedDistribution(namespace, name);
+  }
+
+  /** {@link #counter}, typed for callers of this package that pass the container themselves. */
+  static MirroredCounter mirroredCounter(String namespace, String name) {
+    return new MirroredCounter(MetricName.named(namespace, name), namespace + "/" + name);
+  }
+
+  /** {@link #distribution}, typed for callers of this package that pass the container. */
+  static CachedDistribution cachedDistribution(String namespace, String name) {
     return new CachedDistribution(MetricName.named(namespace, name));
   }
 
@@ -147,7 +157,15 @@ public final class LiveMetrics {
 
     @Override
     public void inc(long n) {
-      MetricsContainer container = MetricsEnvironment.getCurrentContainer();
+      inc(MetricsEnvironment.getCurrentContainer(), n);
+    }
+
+    /**
+     * {@link #inc(long)} into {@code container}, which must be the current one: a caller that
+     * updates several metrics for one record reads the thread's container once (a thread-local read
+     * per metric was a measurable part of a record's cost).
+     */
+    void inc(@Nullable MetricsContainer container, long n) {
       if (container != null) {
         Bound<Counter> b = Bound.in(bound, container, name, MetricsContainer::getCounter);
         bound = b;
@@ -188,7 +206,10 @@ public final class LiveMetrics {
     }
 
     private @Nullable Distribution cell() {
-      MetricsContainer container = MetricsEnvironment.getCurrentContainer();
+      return cell(MetricsEnvironment.getCurrentContainer());
+    }
+
+    private @Nullable Distribution cell(@Nullable MetricsContainer container) {
       if (container == null) {
         return null;
       }
@@ -199,7 +220,12 @@ public final class LiveMetrics {
 
     @Override
     public void update(long value) {
-      Distribution cell = cell();
+      update(MetricsEnvironment.getCurrentContainer(), value);
+    }
+
+    /** {@link #update(long)} into {@code container}, which must be the current one. */
+    void update(@Nullable MetricsContainer container, long value) {
+      Distribution cell = cell(container);
       if (cell != null) {
         cell.update(value);
       }

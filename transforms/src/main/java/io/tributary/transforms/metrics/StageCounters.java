@@ -4,7 +4,8 @@ import java.io.Serializable;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.MetricsContainer;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
@@ -84,11 +85,11 @@ public final class StageCounters implements Serializable {
   public static final String EVENT_TIME_MAX = "event_time_max";
 
   private final String stage;
-  private transient @Nullable Counter in;
-  private transient @Nullable Counter out;
-  private transient @Nullable Distribution lag;
+  private transient LiveMetrics.@Nullable MirroredCounter in;
+  private transient LiveMetrics.@Nullable MirroredCounter out;
+  private transient LiveMetrics.@Nullable CachedDistribution lag;
   private transient @Nullable Map<StageExit, Counter> exits;
-  private transient @Nullable Distribution active;
+  private transient LiveMetrics.@Nullable CachedDistribution active;
   private transient LiveMetrics.@Nullable Maximum eventTimeMax;
   private transient long lastActiveMs;
 
@@ -119,10 +120,11 @@ public final class StageCounters implements Serializable {
   /** {@code n} records entered the stage. */
   public void in(long n) {
     if (in == null) {
-      in = LiveMetrics.counter(NAMESPACE, counterName(stage, IN));
+      in = LiveMetrics.mirroredCounter(NAMESPACE, counterName(stage, IN));
     }
-    in.inc(n);
-    active(n);
+    MetricsContainer container = MetricsEnvironment.getCurrentContainer();
+    in.inc(container, n);
+    active(container, n, System.currentTimeMillis());
   }
 
   /** One record left on the main output. */
@@ -132,11 +134,15 @@ public final class StageCounters implements Serializable {
 
   /** {@code n} records left on the main output. */
   public void out(long n) {
+    out(MetricsEnvironment.getCurrentContainer(), n, System.currentTimeMillis());
+  }
+
+  private void out(@Nullable MetricsContainer container, long n, long now) {
     if (out == null) {
-      out = LiveMetrics.counter(NAMESPACE, counterName(stage, OUT));
+      out = LiveMetrics.mirroredCounter(NAMESPACE, counterName(stage, OUT));
     }
-    out.inc(n);
-    active(n);
+    out.inc(container, n);
+    active(container, n, now);
   }
 
   /**
@@ -145,14 +151,17 @@ public final class StageCounters implements Serializable {
    * carry no event time and are only counted).
    */
   public void out(Instant timestamp) {
-    out(1);
+    // One read of the thread's metrics container and of the clock for the three updates.
+    MetricsContainer container = MetricsEnvironment.getCurrentContainer();
+    long now = System.currentTimeMillis();
+    out(container, 1, now);
     if (timestamp.isAfter(BoundedWindow.TIMESTAMP_MIN_VALUE)
         && timestamp.isBefore(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
       if (lag == null) {
-        lag = LiveMetrics.distribution(NAMESPACE, counterName(stage, LAG_MS));
+        lag = LiveMetrics.cachedDistribution(NAMESPACE, counterName(stage, LAG_MS));
         eventTimeMax = LiveMetrics.maximumOf(NAMESPACE, counterName(stage, EVENT_TIME_MAX));
       }
-      lag.update(System.currentTimeMillis() - timestamp.getMillis());
+      lag.update(container, now - timestamp.getMillis());
       eventTimeMax.raise(timestamp.getMillis());
     }
   }
@@ -171,22 +180,18 @@ public final class StageCounters implements Serializable {
         .computeIfAbsent(
             exit, e -> LiveMetrics.counter(NAMESPACE, counterName(stage, e.counterSuffix())))
         .inc(n);
-    active(n);
+    active(MetricsEnvironment.getCurrentContainer(), n, System.currentTimeMillis());
   }
 
   /** Records the wall clock in {@code active_ms} when the millisecond changed (see class doc). */
-  private void active(long n) {
-    if (n <= 0) {
-      return;
-    }
-    long now = System.currentTimeMillis();
-    if (now == lastActiveMs) {
+  private void active(@Nullable MetricsContainer container, long n, long now) {
+    if (n <= 0 || now == lastActiveMs) {
       return;
     }
     lastActiveMs = now;
     if (active == null) {
-      active = LiveMetrics.distribution(NAMESPACE, counterName(stage, ACTIVE_MS));
+      active = LiveMetrics.cachedDistribution(NAMESPACE, counterName(stage, ACTIVE_MS));
     }
-    active.update(now);
+    active.update(container, now);
   }
 }
