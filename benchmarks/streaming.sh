@@ -78,7 +78,7 @@ driver() { # system interval args... -> RESULT/SUMMARY lines appended to $RESULT
     --system="$1" --checkpoint-ms="$2" --master="localhost:$FLINK_REST_PORT" \
     --bootstrap="127.0.0.1:$KAFKA_PORT" --jar="$BUNDLED" --jars="$JOB_JARS" --out="$STATE/out" \
     --step-seconds="$STEP_SECONDS" --window-seconds="$WINDOW_SECONDS" --drain-seconds="$DRAIN_SECONDS" \
-    --tributary-args="$TRIBUTARY_ARGS" \
+    --tributary-args="$TRIBUTARY_ARGS" --tm-pid-file="$TRIBUTARY_FLINK_HOME/taskmanager.pid" \
     "${@:3}" 2>"$log" | grep --line-buffered -E '^(RESULT|SUMMARY)' | tee -a "$RESULTS" >&2 \
     || echo "FAILED $1 at $2 ms (see $log)" | tee -a "$RESULTS" >&2
 }
@@ -96,11 +96,12 @@ for system in $SYSTEMS; do
 done
 
 {
-  echo "| system | checkpoint interval s | step | rate ev/s | achieved ev/s | sent | visible | duplicates | lag slope ev/s² | max lag | drained | sustainable | latency p50 / p99 / max ms | restarts | load (1m,5m,15m) before |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| system | checkpoint interval s | step | rate ev/s | achieved ev/s | sent | visible | duplicates | lag slope ev/s² | max lag | drained | sustainable | latency p50 / p99 / max ms | TaskManager CPU µs/event | restarts | load (1m,5m,15m) before |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   awk '$1 == "RESULT" { delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
     if (kv["step"] == "warmup") kv["sustainable"] = "-"
-    printf "| %s | %g | %s | %\047d | %\047d | %\047d | %\047d | %d | %s | %\047d | %s | %s | %d / %d / %d | %d | %s |\n", kv["system"], kv["checkpoint_ms"] / 1000, kv["step"], kv["rate"], kv["achieved_rate"], kv["sent"], kv["visible"], kv["duplicates"], kv["lag_slope_per_s"], kv["lag_max"], kv["drained"], kv["sustainable"], kv["p50_ms"], kv["p99_ms"], kv["max_ms"], kv["restarts"], kv["load"] }
+    cpu = kv["tm_cpu_us_per_event"] == "" || kv["tm_cpu_us_per_event"] < 0 ? "-" : kv["tm_cpu_us_per_event"]
+    printf "| %s | %g | %s | %\047d | %\047d | %\047d | %\047d | %d | %s | %\047d | %s | %s | %d / %d / %d | %s | %d | %s |\n", kv["system"], kv["checkpoint_ms"] / 1000, kv["step"], kv["rate"], kv["achieved_rate"], kv["sent"], kv["visible"], kv["duplicates"], kv["lag_slope_per_s"], kv["lag_max"], kv["drained"], kv["sustainable"], kv["p50_ms"], kv["p99_ms"], kv["max_ms"], cpu, kv["restarts"], kv["load"] }
     $1 == "FAILED" { print "| " $0 " |" }' "$RESULTS"
   echo
   echo "| system @ checkpoint interval | max sustainable ev/s (≥: no rate of RATES failed) | latency step rate ev/s |"

@@ -2,9 +2,11 @@ package io.tributary.benchmarks;
 
 import io.tributary.pipelines.runtime.FlinkRest;
 import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -366,6 +368,7 @@ public final class StreamingBench {
       steps.add(s);
     }
     String load0 = load();
+    double tmCpu0 = taskManagerCpuSeconds();
     Thread sender = new Thread(() -> send(producer, s, seconds), "producer-" + number);
     sender.start();
     List<long[]> lag = new ArrayList<>(); // {second, sent - visible}
@@ -381,6 +384,8 @@ public final class StreamingBench {
       lag.add(new long[] {second, s.sent.get() - s.visibleCount});
     }
     int sent = s.sent.get();
+    // The TaskManager's CPU while the producer sent: what the job spent per event at this rate.
+    double tmCpu = taskManagerCpuSeconds() - tmCpu0;
     double achieved = sent / (Math.max(1, s.sendNanos) / 1e9);
     s.achieved = achieved;
     int window = Integer.parseInt(args.getOrDefault("window-seconds", "45"));
@@ -412,7 +417,8 @@ public final class StreamingBench {
     System.out.printf(
         "RESULT system=%s checkpoint_ms=%d step=%s rate=%d seconds=%d sent=%d achieved_rate=%.0f"
             + " visible=%d duplicates=%d lag_slope_per_s=%.1f lag_max=%d drained=%s drain_ms=%d"
-            + " sustainable=%s p50_ms=%d p99_ms=%d max_ms=%d restarts=%d load=%s%n",
+            + " sustainable=%s p50_ms=%d p99_ms=%d max_ms=%d restarts=%d load=%s"
+            + " tm_cpu_s=%.1f tm_cpu_us_per_event=%.1f%n",
         system,
         checkpointMs,
         warmUp ? "warmup" : Integer.toString(number),
@@ -431,10 +437,38 @@ public final class StreamingBench {
         pct(lat, 0.99),
         lat.length == 0 ? -1 : lat[lat.length - 1],
         flink.restarts(job),
-        load0.replace(' ', ','));
+        load0.replace(' ', ','),
+        tmCpu0 < 0 ? -1.0 : tmCpu,
+        tmCpu0 < 0 || sent == 0 ? -1.0 : tmCpu * 1e6 / sent);
     System.out.flush();
     return s;
   }
+
+  /**
+   * User plus system CPU seconds of the TaskManager process named by {@code --tm-pid-file} (its
+   * /proc/PID/stat), or -1 without the option or when it cannot be read (not Linux, process gone).
+   */
+  private double taskManagerCpuSeconds() {
+    String pidFile = args.get("tm-pid-file");
+    if (pidFile == null) {
+      return -1;
+    }
+    try {
+      String pid =
+          new String(Files.readAllBytes(Paths.get(pidFile)), StandardCharsets.UTF_8).trim();
+      String stat =
+          new String(Files.readAllBytes(Paths.get("/proc", pid, "stat")), StandardCharsets.UTF_8);
+      // Fields after the command name, which is in parentheses and may hold spaces: utime and
+      // stime are the 14th and 15th fields of the line, the 12th and 13th after ") ".
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** USER_HZ of Linux's /proc times: 100 on every architecture Java runs on here. */
+  private static final int CLOCK_TICKS = 100;
 
   private static boolean sustainable(Step s) {
     return s.sustainable;
