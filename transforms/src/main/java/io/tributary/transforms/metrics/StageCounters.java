@@ -57,7 +57,7 @@ import org.joda.time.Instant;
 public final class StageCounters implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** Metric namespace of every Tributary counter (also {@code NAMESPACE}). */
+  /** Metric namespace of every Tributary counter (also {@code DeadLetters.NAMESPACE}). */
   public static final String NAMESPACE = "tributary";
 
   /**
