@@ -47,12 +47,14 @@ public final class Rows {
       throw new IllegalArgumentException(
           "Rows.build: " + values.size() + " values for the " + n + " fields of " + schema);
     }
+    for (int i = 0; i < n; i++) {
+      if (!plain(schema.getField(i).getType())) {
+        return Row.withSchema(schema).addValues(values).build();
+      }
+    }
     List<@Nullable Object> checked = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       Schema.Field field = schema.getField(i);
-      if (!plain(field.getType())) {
-        return Row.withSchema(schema).addValues(values).build();
-      }
       checked.add(check(field.getType(), values.get(i), field.getName()));
     }
     return Row.withSchema(schema).attachValues(checked);
