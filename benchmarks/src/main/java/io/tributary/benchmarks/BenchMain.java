@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -60,14 +61,14 @@ public final class BenchMain {
   public static void main(String[] args) throws Exception {
     Map<String, String> a = parseArgs(args);
     String variant = a.getOrDefault("variant", "plain");
-    String input = a.get("input");
-    if ("dedup-state".equals(variant)
-        || "interval-join-state".equals(variant)
-        || "asof-state".equals(variant)
-        || "cdc-versions".equals(variant)) {
-      // Synthetic input of --lines elements; --ttl in minutes (streaming, see DedupStateJob).
-      input = null;
-    } else if (input == null) {
+    // Synthetic input of --lines elements; --ttl in minutes (streaming, see DedupStateJob).
+    boolean synthetic =
+        "dedup-state".equals(variant)
+            || "interval-join-state".equals(variant)
+            || "asof-state".equals(variant)
+            || "cdc-versions".equals(variant);
+    String input = synthetic ? null : a.get("input");
+    if (!synthetic && input == null) {
       throw new IllegalArgumentException("--input=FILE is required");
     }
     int parallelism = Integer.parseInt(a.getOrDefault("parallelism", "2"));
@@ -102,35 +103,30 @@ public final class BenchMain {
               : System.currentTimeMillis();
       switch (variant) {
         case "tributary-flink":
-          {
-            Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
-            BeamJobs.tributary(p, input, fused);
-            p.run().waitUntilFinish();
-            break;
-          }
+          runOnFlink(
+              flinkOptions(parallelism, fast, dataStream),
+              p -> BeamJobs.tributary(p, input, fused));
+          break;
         case "ablate-decode":
         case "ablate-dedup":
-          {
-            Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
-            BeamJobs.tributary(
-                p, input, variant.equals("ablate-dedup"), variant.equals("ablate-decode"), fused);
-            p.run().waitUntilFinish();
-            break;
-          }
+          runOnFlink(
+              flinkOptions(parallelism, fast, dataStream),
+              p ->
+                  BeamJobs.tributary(
+                      p,
+                      input,
+                      variant.equals("ablate-dedup"),
+                      variant.equals("ablate-decode"),
+                      fused));
+          break;
         case "beam-flink":
-          {
-            Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
-            BeamJobs.builtins(p, input);
-            p.run().waitUntilFinish();
-            break;
-          }
+          runOnFlink(flinkOptions(parallelism, fast, dataStream), p -> BeamJobs.builtins(p, input));
+          break;
         case "beam-flink-dlq":
-          {
-            Pipeline p = Pipeline.create(flinkOptions(parallelism, fast, dataStream));
-            BeamJobs.builtinsWithDeadLetters(p, input);
-            p.run().waitUntilFinish();
-            break;
-          }
+          runOnFlink(
+              flinkOptions(parallelism, fast, dataStream),
+              p -> BeamJobs.builtinsWithDeadLetters(p, input));
+          break;
         case "tributary-direct":
           {
             parallelism = 0; // the Direct runner has no parallelism setting; shown as 0
@@ -217,8 +213,9 @@ public final class BenchMain {
           break;
         default:
           throw new IllegalArgumentException(
-              "--variant: expected tributary-flink, native-flink, beam-flink, tributary-direct,"
-                  + " dedup-state, interval-join-state, asof-state, cdc-versions or plain, got "
+              "--variant: expected tributary-flink, native-flink, beam-flink, beam-flink-dlq,"
+                  + " ablate-decode, ablate-dedup, tributary-direct, dedup-state,"
+                  + " interval-join-state, asof-state, cdc-versions or plain, got "
                   + variant);
       }
       long endNanos = System.nanoTime();
@@ -320,6 +317,13 @@ public final class BenchMain {
   }
 
   /** Four readings as {@code a/b/c/d}. */
+  /** Builds a batch job on {@code options} and runs it to the end. */
+  private static void runOnFlink(FlinkPipelineOptions options, Consumer<Pipeline> build) {
+    Pipeline p = Pipeline.create(options);
+    build.accept(p);
+    p.run().waitUntilFinish();
+  }
+
   private static String quarters(long[] q) {
     return q[0] + "/" + q[1] + "/" + q[2] + "/" + q[3];
   }
