@@ -16,6 +16,7 @@ import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.validate.Validate;
+import io.tributary.transforms.values.RowBytesCoder;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -292,7 +293,7 @@ public abstract class ReadRows
   private PCollection<Row> finish(
       PCollectionTuple result, org.apache.beam.sdk.schemas.Schema beamSchema) {
     DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(ROWS).setRowSchema(beamSchema);
+    return result.get(ROWS).setCoder(RowBytesCoder.of(beamSchema));
   }
 
   @Override

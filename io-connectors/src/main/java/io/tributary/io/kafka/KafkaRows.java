@@ -18,6 +18,7 @@ import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.time.EventTime;
+import io.tributary.transforms.values.RowBytesCoder;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -359,7 +360,7 @@ public final class KafkaRows {
                               DeadLetters.routerFor(badRecordErrorHandler())))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
       DeadLetters.register(badRecordErrorHandler(), result);
-      PCollection<Row> rows = result.get(ROWS).setRowSchema(reader.beamSchema());
+      PCollection<Row> rows = result.get(ROWS).setCoder(RowBytesCoder.of(reader.beamSchema()));
       return eventTimeField() == null
           ? rows
           : rows.apply("EventTime", EventTime.fromField(eventTimeField()));

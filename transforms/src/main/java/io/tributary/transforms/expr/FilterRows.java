@@ -9,6 +9,7 @@ import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.metrics.StageExit;
+import io.tributary.transforms.values.RowBytesCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -152,7 +153,7 @@ public abstract class FilterRows extends PTransform<PCollection<Row>, PCollectio
                         DeadLetters.routerFor(badRecordErrorHandler())))
                 .withOutputTags(KEPT, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(KEPT).setRowSchema(schema);
+    return result.get(KEPT).setCoder(RowBytesCoder.of(schema));
   }
 
   @Override

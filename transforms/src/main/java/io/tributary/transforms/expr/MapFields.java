@@ -8,6 +8,7 @@ import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.values.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -217,7 +218,7 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
                         DeadLetters.routerFor(badRecordErrorHandler())))
                 .withOutputTags(MAPPED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(MAPPED).setRowSchema(outputSchema);
+    return result.get(MAPPED).setCoder(RowBytesCoder.of(outputSchema));
   }
 
   @Override

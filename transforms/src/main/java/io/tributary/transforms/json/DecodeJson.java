@@ -9,6 +9,7 @@ import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.values.RowBytesCoder;
 import java.util.Map;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
@@ -251,7 +252,7 @@ public final class DecodeJson {
                           StageCounters.of(stageName())))
                   .withOutputTags(DECODED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
       DeadLetters.register(badRecordErrorHandler(), result);
-      return result.get(DECODED).setRowSchema(schema());
+      return result.get(DECODED).setCoder(RowBytesCoder.of(schema()));
     }
 
     @Override

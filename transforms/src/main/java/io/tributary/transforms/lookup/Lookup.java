@@ -9,6 +9,7 @@ import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.values.Fingerprint;
+import io.tributary.transforms.values.RowBytesCoder;
 import io.tributary.transforms.values.Rows;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -535,7 +536,7 @@ public abstract class Lookup extends PTransform<PCollection<Row>, PCollection<Ro
       // Filling nulls rejects nothing: the bad-record output stays empty and only needs a coder.
       PCollectionTuple result = input.apply("Lookup", fn.parDo());
       result.get(BadRecordRouter.BAD_RECORD_TAG).setCoder(BadRecord.getCoder(input.getPipeline()));
-      return result.get(LookupFn.ENRICHED).setRowSchema(out);
+      return result.get(LookupFn.ENRICHED).setCoder(RowBytesCoder.of(out));
     }
     return input.apply("Lookup", new Enrich(fn, out, handler()));
   }
@@ -617,7 +618,7 @@ public abstract class Lookup extends PTransform<PCollection<Row>, PCollection<Ro
     public PCollection<Row> expand(PCollection<Row> input) {
       PCollectionTuple result = input.apply("Enrich", fn.parDo());
       DeadLetters.register(handler, result);
-      return result.get(LookupFn.ENRICHED).setRowSchema(out);
+      return result.get(LookupFn.ENRICHED).setCoder(RowBytesCoder.of(out));
     }
   }
 

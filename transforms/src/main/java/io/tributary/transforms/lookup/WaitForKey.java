@@ -5,6 +5,7 @@ import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.values.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -158,7 +159,7 @@ final class WaitForKey extends PTransform<PCollection<Row>, PCollection<Row>>
                     .withOutputTags(
                         WaitFn.ENRICHED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(handler, result);
-    return result.get(WaitFn.ENRICHED).setRowSchema(out);
+    return result.get(WaitFn.ENRICHED).setCoder(RowBytesCoder.of(out));
   }
 
   /** A main row keyed by its lookup key (a null key by "": it is never held, see WaitFn). */

@@ -11,6 +11,7 @@ import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.time.EventTime;
+import io.tributary.transforms.values.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -203,7 +204,7 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
                         stamper))
                 .withOutputTags(PROTECTED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(PROTECTED).setRowSchema(out);
+    return result.get(PROTECTED).setCoder(RowBytesCoder.of(out));
   }
 
   @Override

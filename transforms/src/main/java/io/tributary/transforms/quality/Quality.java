@@ -16,6 +16,7 @@ import io.tributary.transforms.quality.constraints.Check;
 import io.tributary.transforms.quality.metrics.MetricsFn;
 import io.tributary.transforms.quality.rules.QualityRule;
 import io.tributary.transforms.time.EventTime;
+import io.tributary.transforms.values.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -251,7 +252,7 @@ public final class Quality {
                           checks.dataset(), checks.rules(), views, StageCounters.of(stageName())))
                   .withSideInputs(new ArrayList<>(views.values()))
                   .withOutputTags(PASSED, TupleTagList.of(QUARANTINED)));
-      PCollection<Row> passed = ruled.get(PASSED).setRowSchema(input.getSchema());
+      PCollection<Row> passed = ruled.get(PASSED).setCoder(RowBytesCoder.of(input.getSchema()));
       PCollection<Row> quarantined = ruled.get(QUARANTINED).setRowSchema(QualitySchemas.QUARANTINE);
 
       PCollection<Row> measured = input;

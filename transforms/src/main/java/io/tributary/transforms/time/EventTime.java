@@ -10,6 +10,7 @@ import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.values.FieldPath;
+import io.tributary.transforms.values.RowBytesCoder;
 import java.io.Serializable;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
@@ -166,7 +167,7 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
           .apply(
               "AssignEventTime",
               ParDo.of(new StampFn(field(), limits(), StageCounters.of(stageName()))))
-          .setRowSchema(input.getSchema());
+          .setCoder(RowBytesCoder.of(input.getSchema()));
     }
     PCollectionTuple result =
         input.apply(
@@ -174,7 +175,7 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
             ParDo.of(new RoutingStampFn(stamper, DeadLetters.routerFor(badRecordErrorHandler())))
                 .withOutputTags(STAMPED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(STAMPED).setRowSchema(input.getSchema());
+    return result.get(STAMPED).setCoder(RowBytesCoder.of(input.getSchema()));
   }
 
   @Override

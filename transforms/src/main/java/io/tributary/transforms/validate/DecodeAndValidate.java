@@ -10,6 +10,7 @@ import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.time.EventTime;
+import io.tributary.transforms.values.RowBytesCoder;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
@@ -126,7 +127,7 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
                         DeadLetters.routerFor(validate.badRecordErrorHandler())))
                 .withOutputTags(VALID, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(validate.badRecordErrorHandler(), result);
-    return result.get(VALID).setRowSchema(schema);
+    return result.get(VALID).setCoder(RowBytesCoder.of(schema));
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.values.RowBytesCoder;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,7 +134,7 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
                         checkerFor(schema), DeadLetters.routerFor(badRecordErrorHandler())))
                 .withOutputTags(VALID, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(VALID).setRowSchema(schema);
+    return result.get(VALID).setCoder(RowBytesCoder.of(schema));
   }
 
   /**

@@ -1,0 +1,218 @@
+package io.tributary.transforms.values;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.schemas.logicaltypes.SqlTypes;
+import org.apache.beam.sdk.testing.CoderProperties;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.util.SerializableUtils;
+import org.apache.beam.sdk.values.Row;
+import org.joda.time.Instant;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * {@link RowBytesCoder} against Beam's {@link RowCoder}: the same bytes for every field type, null
+ * and not, the same rows back, and a memo that never hands one row another row's bytes.
+ */
+@RunWith(JUnit4.class)
+public class RowBytesCoderTest {
+  private static final Schema ITEM =
+      Schema.builder().addStringField("sku").addNullableField("price", FieldType.DECIMAL).build();
+
+  private static final Schema ALL =
+      Schema.builder()
+          .addStringField("id")
+          .addByteField("b")
+          .addInt16Field("s")
+          .addInt32Field("i")
+          .addInt64Field("l")
+          .addFloatField("f")
+          .addDoubleField("d")
+          .addDecimalField("price")
+          .addNullableField("discount", FieldType.DECIMAL)
+          .addBooleanField("flag")
+          .addDateTimeField("at")
+          .addByteArrayField("raw")
+          .addRowField("item", ITEM)
+          .addArrayField("prices", FieldType.DECIMAL)
+          .addNullableField("items", FieldType.array(FieldType.row(ITEM).withNullable(true)))
+          .addIterableField("tags", FieldType.STRING)
+          .addMapField("attrs", FieldType.STRING, FieldType.DECIMAL)
+          .addLogicalTypeField("day", SqlTypes.DATE)
+          .addNullableField("note", FieldType.STRING)
+          .build();
+
+  private static Row random(Random r) {
+    List<Object> values = new ArrayList<>();
+    values.add("id-" + r.nextInt(1000));
+    values.add((byte) r.nextInt());
+    values.add((short) r.nextInt());
+    values.add(r.nextInt());
+    values.add(r.nextLong());
+    values.add(r.nextFloat());
+    values.add(r.nextDouble());
+    values.add(decimal(r));
+    values.add(r.nextBoolean() ? null : decimal(r));
+    values.add(r.nextBoolean());
+    values.add(new Instant(r.nextLong() / 4096));
+    byte[] raw = new byte[r.nextInt(40)];
+    r.nextBytes(raw);
+    values.add(raw);
+    values.add(item(r));
+    values.add(Arrays.asList(decimal(r), decimal(r)));
+    values.add(r.nextBoolean() ? null : Arrays.asList(item(r), null, item(r)));
+    values.add(Arrays.asList("a", "b" + r.nextInt(9)));
+    Map<String, BigDecimal> attrs = new LinkedHashMap<>();
+    attrs.put("x", decimal(r));
+    values.add(attrs);
+    values.add(java.time.LocalDate.ofEpochDay(r.nextInt(40000)));
+    values.add(r.nextBoolean() ? null : "note");
+    return Row.withSchema(ALL).addValues(values).build();
+  }
+
+  private static Row item(Random r) {
+    return Row.withSchema(ITEM).addValues("sku" + r.nextInt(50), decimal(r)).build();
+  }
+
+  /** Decimals of every sign, scale (negative too) and size, zero and one-byte values included. */
+  private static BigDecimal decimal(Random r) {
+    switch (r.nextInt(5)) {
+      case 0:
+        return BigDecimal.ZERO;
+      case 1:
+        return new BigDecimal(BigInteger.valueOf(r.nextInt(256) - 128), r.nextInt(4));
+      case 2:
+        return new BigDecimal(new BigInteger(200, r).negate(), r.nextInt(40) - 20);
+      default:
+        return new BigDecimal(BigInteger.valueOf(r.nextLong()), r.nextInt(12) - 2);
+    }
+  }
+
+  @Test
+  public void writesRowCodersBytesAndReadsTheRowBack() throws Exception {
+    RowCoder beam = RowCoder.of(ALL);
+    RowBytesCoder ours = RowBytesCoder.of(ALL);
+    Random r = new Random(19);
+    for (int n = 0; n < 5_000; n++) {
+      Row row = random(r);
+      byte[] expected = CoderUtils.encodeToByteArray(beam, row);
+      assertArrayEquals(row.toString(), expected, CoderUtils.encodeToByteArray(ours, row));
+      // The same object again: the remembered bytes.
+      assertArrayEquals(row.toString(), expected, CoderUtils.encodeToByteArray(ours, row));
+      assertEquals(row, CoderUtils.decodeFromByteArray(ours, expected));
+    }
+  }
+
+  @Test
+  public void anEqualRowThatIsAnotherObjectIsEncodedAfresh() throws Exception {
+    Schema schema = Schema.builder().addStringField("id").addDecimalField("price").build();
+    RowBytesCoder coder = RowBytesCoder.of(schema);
+    Row first = Row.withSchema(schema).addValues("a", new BigDecimal("1.50")).build();
+    Row second = Row.withSchema(schema).addValues("b", new BigDecimal("-7")).build();
+    byte[] a = CoderUtils.encodeToByteArray(coder, first);
+    byte[] b = CoderUtils.encodeToByteArray(coder, second);
+    assertNotEquals(Arrays.toString(a), Arrays.toString(b));
+    assertArrayEquals(CoderUtils.encodeToByteArray(RowCoder.of(schema), second), b);
+    assertArrayEquals(CoderUtils.encodeToByteArray(RowCoder.of(schema), first), a);
+  }
+
+  @Test
+  public void threadsSharingOneCoderEachGetTheirOwnRowsBytes() throws Exception {
+    RowBytesCoder shared = RowBytesCoder.of(ALL);
+    RowCoder beam = RowCoder.of(ALL);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Integer>> done = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        long seed = t;
+        done.add(
+            pool.submit(
+                () -> {
+                  Random r = new Random(seed);
+                  for (int n = 0; n < 2_000; n++) {
+                    Row row = random(r);
+                    byte[] expected = CoderUtils.encodeToByteArray(beam, row);
+                    for (int twice = 0; twice < 2; twice++) {
+                      assertArrayEquals(expected, CoderUtils.encodeToByteArray(shared, row));
+                    }
+                  }
+                  return 2_000;
+                }));
+      }
+      for (Future<Integer> f : done) {
+        assertEquals(2_000, (int) f.get());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  public void aSchemaWithEncodingPositionsIsEncodedByRowCoder() throws Exception {
+    Schema schema =
+        Schema.builder().addStringField("a").addDecimalField("b").addInt32Field("c").build();
+    schema.setUUID(UUID.randomUUID());
+    Map<String, Integer> positions = new LinkedHashMap<>();
+    positions.put("a", 2);
+    positions.put("b", 0);
+    positions.put("c", 1);
+    schema.setEncodingPositions(positions);
+    Row row = Row.withSchema(schema).addValues("x", new BigDecimal("3.25"), 7).build();
+    byte[] expected = CoderUtils.encodeToByteArray(RowCoder.of(schema), row);
+    assertArrayEquals(expected, CoderUtils.encodeToByteArray(RowBytesCoder.of(schema), row));
+    assertEquals(row, CoderUtils.decodeFromByteArray(RowBytesCoder.of(schema), expected));
+  }
+
+  @Test
+  public void isASchemaCoderThatSurvivesJavaSerialization() throws Exception {
+    RowBytesCoder coder = RowBytesCoder.of(ALL);
+    assertEquals(ALL, coder.getSchema());
+    RowBytesCoder copy = SerializableUtils.clone(coder);
+    assertEquals(coder, copy);
+    assertEquals(coder.hashCode(), copy.hashCode());
+    Row row = random(new Random(3));
+    assertArrayEquals(
+        CoderUtils.encodeToByteArray(RowCoder.of(ALL), row),
+        CoderUtils.encodeToByteArray(copy, row));
+    CoderProperties.coderDecodeEncodeEqual(coder, row);
+    CoderProperties.coderSerializable(coder);
+    assertTrue(coder.consistentWithEquals() == RowCoder.of(ALL).consistentWithEquals());
+  }
+
+  @Test
+  public void refusesNullAndARowOfAnotherShape() {
+    RowBytesCoder coder = RowBytesCoder.of(ITEM);
+    CoderException isNull =
+        assertThrows(CoderException.class, () -> CoderUtils.encodeToByteArray(coder, null));
+    assertThat(isNull.getMessage(), containsString("null"));
+    Row other =
+        Row.withSchema(Schema.builder().addStringField("only").build()).addValue("x").build();
+    CoderException shape =
+        assertThrows(CoderException.class, () -> CoderUtils.encodeToByteArray(coder, other));
+    assertThat(shape.getMessage(), containsString("1 fields"));
+  }
+}
