@@ -37,7 +37,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       output of a step once per consumer, and every step with a dead-letter output has two: the
  *       same {@code Row} object is encoded for one channel and then for the other. This coder keeps
  *       the last row it encoded with its bytes, and writes the bytes again when the next row is the
- *       same object (rows are immutable).
+ *       same object. Only for schemas whose values cannot change once the row is built (strings,
+ *       numbers, decimals, booleans, instants, and rows of those): a byte array, list or map in a
+ *       row could be mutated between two encodes.
  *   <li><b>Decimals.</b> Beam 2.62's {@code BigDecimalCoder} and {@code BigIntegerCoder} format
  *       their null-check message with {@code String.format} on every call, twice per decimal value
  *       (docs/performance.md). A top-level {@code DECIMAL} field is written here with the same
@@ -54,6 +56,7 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
   private transient @Nullable Coder<Row> rowCoder;
   private transient @Nullable Coder<Object>[] fieldCoders;
   private transient volatile @Nullable Encoded last;
+  private transient @Nullable Boolean remembers;
 
   private RowBytesCoder(Schema schema) {
     super(
@@ -84,6 +87,10 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
     if (value == null) {
       throw new CoderException("cannot encode a null Row");
     }
+    if (!remembers()) {
+      encodeFields(value, out);
+      return;
+    }
     Encoded previous = last;
     if (previous != null && previous.row == value) {
       out.write(previous.bytes);
@@ -99,6 +106,46 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
   @Override
   public Row decode(InputStream in) throws IOException {
     return rowCoder().decode(in);
+  }
+
+  /**
+   * Whether the last encoding may be written again: only when no field can change after the row was
+   * built (no bytes, lists, maps or logical-type values, which a caller could still mutate).
+   * Otherwise a mutation between two encodes would be hidden, and Beam's Direct runner, which finds
+   * mutated outputs by encoding them again, would miss it.
+   */
+  private boolean remembers() {
+    Boolean r = remembers;
+    if (r == null) {
+      r = immutable(Schema.FieldType.row(schema));
+      remembers = r;
+    }
+    return r;
+  }
+
+  private static boolean immutable(Schema.FieldType type) {
+    switch (type.getTypeName()) {
+      case BYTE:
+      case INT16:
+      case INT32:
+      case INT64:
+      case FLOAT:
+      case DOUBLE:
+      case DECIMAL:
+      case STRING:
+      case BOOLEAN:
+      case DATETIME:
+        return true;
+      case ROW:
+        for (Schema.Field field : type.getRowSchema().getFields()) {
+          if (!immutable(field.getType())) {
+            return false;
+          }
+        }
+        return true;
+      default:
+        return false;
+    }
   }
 
   private Coder<Row> rowCoder() {
