@@ -17,6 +17,7 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.SerializableFunctions;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.RowWithGetters;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -37,9 +38,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       output of a step once per consumer, and every step with a dead-letter output has two: the
  *       same {@code Row} object is encoded for one channel and then for the other. This coder keeps
  *       the last row it encoded with its bytes, and writes the bytes again when the next row is the
- *       same object. Only for schemas whose values cannot change once the row is built (strings,
- *       numbers, decimals, booleans, instants, and rows of those): a byte array, list or map in a
- *       row could be mutated between two encodes.
+ *       same object. Only for rows whose values cannot change once the row is built: flat rows of
+ *       strings, numbers, decimals, booleans and instants, not read through getters. A byte array,
+ *       list, map or nested row could be mutated between two encodes.
  *   <li><b>Decimals.</b> Beam 2.62's {@code BigDecimalCoder} and {@code BigIntegerCoder} format
  *       their null-check message with {@code String.format} on every call, twice per decimal value
  *       (docs/performance.md). A top-level {@code DECIMAL} field is written here with the same
@@ -87,7 +88,9 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
     if (value == null) {
       throw new CoderException("cannot encode a null Row");
     }
-    if (!remembers()) {
+    // A row read through getters (a POJO or bean seen as a row) shows its object's current
+    // values, which its owner could still change.
+    if (!remembers() || value instanceof RowWithGetters) {
       encodeFields(value, out);
       return;
     }
@@ -110,20 +113,23 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
 
   /**
    * Whether the last encoding may be written again: only when no field can change after the row was
-   * built (no bytes, lists, maps or logical-type values, which a caller could still mutate).
-   * Otherwise a mutation between two encodes would be hidden, and Beam's Direct runner, which finds
-   * mutated outputs by encoding them again, would miss it.
+   * built (no bytes, lists, maps, logical-type values or nested rows, which a caller could still
+   * mutate or read through getters). Otherwise a mutation between two encodes would be hidden, and
+   * Beam's Direct runner, which finds mutated outputs by encoding them again, would miss it.
    */
   private boolean remembers() {
     Boolean r = remembers;
     if (r == null) {
-      r = immutable(Schema.FieldType.row(schema));
+      r = true;
+      for (Schema.Field field : schema.getFields()) {
+        r &= cannotChange(field.getType());
+      }
       remembers = r;
     }
     return r;
   }
 
-  private static boolean immutable(Schema.FieldType type) {
+  private static boolean cannotChange(Schema.FieldType type) {
     switch (type.getTypeName()) {
       case BYTE:
       case INT16:
@@ -136,15 +142,8 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
       case BOOLEAN:
       case DATETIME:
         return true;
-      case ROW:
-        for (Schema.Field field : type.getRowSchema().getFields()) {
-          if (!immutable(field.getType())) {
-            return false;
-          }
-        }
-        return true;
       default:
-        return false;
+        return false; // bytes, lists, maps, logical types, nested rows (maybe read through getters)
     }
   }
 
