@@ -9,11 +9,14 @@ import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
 import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
+import io.tributary.transforms.validate.Validate;
+import io.tributary.transforms.validate.ValidateStep;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -70,6 +73,30 @@ public final class ReadFilesStep extends StepProvider {
 
   @Override
   public SchemaTransform from(Row configuration, StepContext context) {
+    return build(configuration, context, null);
+  }
+
+  /** A {@code Validate} step right after this one checks its rules in this step's decoding. */
+  @Override
+  public boolean fusesWith(StepProvider next) {
+    return next instanceof ValidateStep;
+  }
+
+  @Override
+  public @Nullable SchemaTransform fusedWith(
+      Row configuration,
+      StepContext context,
+      StepProvider next,
+      Row nextConfiguration,
+      StepContext nextContext) {
+    if (!fusesWith(next)) {
+      return null;
+    }
+    return build(configuration, context, ValidateStep.validate(nextConfiguration, nextContext));
+  }
+
+  private SchemaTransform build(
+      Row configuration, StepContext context, @Nullable Validate validation) {
     StepConfig c = StepConfig.of(configuration);
     String path = c.requiredString("path");
     FileFormat format;
@@ -89,6 +116,9 @@ public final class ReadFilesStep extends StepProvider {
     }
     if (context.errorHandler() != null) {
       read = read.withBadRecordErrorHandler(context.errorHandler());
+    }
+    if (validation != null) {
+      read = read.withValidation(validation);
     }
     FileSource files;
     if (c.bool("watch", false)) {

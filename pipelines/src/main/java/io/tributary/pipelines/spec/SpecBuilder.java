@@ -107,6 +107,20 @@ public final class SpecBuilder {
   private final int stateBuckets;
   private final int routerBuckets;
 
+  /** First step of a fused pair to the second ({@link #fusions}). */
+  private final Map<String, SpecStep> fusions = new HashMap<>();
+
+  /** A first step of a fused pair, built up to its transform, waiting for the second. */
+  private final Map<String, Pending> pending = new HashMap<>();
+
+  private record Pending(
+      StepProvider provider,
+      Row configuration,
+      StepContext context,
+      SchemaTransform alone,
+      PCollectionRowTuple input,
+      ErrorHandler<BadRecord, ?> errors) {}
+
   private SpecBuilder(
       Spec spec,
       StepCatalog catalog,
@@ -133,6 +147,30 @@ public final class SpecBuilder {
       StepCatalog catalog,
       Variables variables,
       @Nullable ErrorHandler<BadRecord, ?> deadLetters) {
+    return build(pipeline, spec, catalog, variables, deadLetters, Set.of());
+  }
+
+  /**
+   * As {@link #build(Pipeline, Spec, StepCatalog, Variables, ErrorHandler)}; the steps named in
+   * {@code keepApart} keep outputs of their own (a spec test reads them), so none of them is fused
+   * into the step after it.
+   *
+   * <p>With a dead-letter handler, two steps are built as one Beam step where their providers can
+   * ({@link StepProvider#fusedWith}): a {@code ReadFiles} step and the {@code Validate} step after
+   * it, a {@code Protect} step and the {@code EventTime} step after it, when the second reads the
+   * first's main output, nothing else reads the first, and neither has an {@code error_handling}
+   * output. Rows, dead letters, stage names and counts are those of the two steps; the first's
+   * output is then the second's (the same schema: neither second step changes it). Mistakes are
+   * found and reported exactly as without fusion: the spec is first built unfused on a scratch
+   * pipeline.
+   */
+  public static Built build(
+      Pipeline pipeline,
+      Spec spec,
+      StepCatalog catalog,
+      Variables variables,
+      @Nullable ErrorHandler<BadRecord, ?> deadLetters,
+      Set<String> keepApart) {
     // The run's spread of keyed state (--stateBuckets, --routerBuckets), checked before any step:
     // a bad value is the command line's mistake, not a step's.
     SpecBuilder b =
@@ -143,9 +181,58 @@ public final class SpecBuilder {
             deadLetters,
             StateOptions.stateBuckets(pipeline.getOptions()),
             StateOptions.routerBuckets(pipeline.getOptions()));
+    if (deadLetters != null) {
+      b.fusions.putAll(b.fusions(keepApart));
+      if (!b.fusions.isEmpty()) {
+        // Errors as an unfused build reports them (positions, field hints), before fusing.
+        build(Pipeline.create(pipeline.getOptions()), spec, catalog, variables, null);
+      }
+    }
     b.buildAll(pipeline);
     b.errors.throwIfAny();
     return new Built(b.outputs, b.warnings);
+  }
+
+  /**
+   * The steps to build into the step after them (first step's name to the second step): pairs whose
+   * providers fuse, where the second reads only the first's main output, nothing else reads the
+   * first, and neither has its own error output.
+   */
+  private Map<String, SpecStep> fusions(Set<String> keepApart) {
+    Map<String, Integer> readers = new HashMap<>();
+    for (SpecStep s : spec.steps()) {
+      for (List<SpecStep.Input> refs : s.inputs().values()) {
+        for (SpecStep.Input in : refs) {
+          readers.merge(in.step(), 1, Integer::sum);
+        }
+      }
+    }
+    Map<String, SpecStep> out = new HashMap<>();
+    for (SpecStep second : spec.steps()) {
+      if (second.inputs().size() != 1 || second.errorOutput() != null) {
+        continue;
+      }
+      List<SpecStep.Input> refs = second.inputs().values().iterator().next();
+      if (refs.size() != 1
+          || !StepProvider.INPUT.equals(second.inputs().keySet().iterator().next())) {
+        continue;
+      }
+      SpecStep.Input ref = refs.get(0);
+      SpecStep first = spec.step(ref.step());
+      if (first == null
+          || keepApart.contains(first.name())
+          || first.errorOutput() != null
+          || !StepProvider.OUTPUT.equals(ref.output())
+          || readers.getOrDefault(first.name(), 0) != 1) {
+        continue;
+      }
+      if (catalog.find(first.type()) instanceof StepProvider a
+          && catalog.find(second.type()) instanceof StepProvider b
+          && a.fusesWith(b)) {
+        out.put(first.name(), second);
+      }
+    }
+    return out;
   }
 
   private void buildAll(Pipeline pipeline) {
@@ -236,7 +323,13 @@ public final class SpecBuilder {
       return;
     }
     PCollectionRowTuple input = PCollectionRowTuple.empty(pipeline);
-    for (Map.Entry<String, List<SpecStep.Input>> e : step.inputs().entrySet()) {
+    // The second step of a fused pair reads the first's input, through the fused transform.
+    String firstName = firstOf(step);
+    Pending fusedFirst = firstName == null ? null : pending.remove(firstName);
+    for (Map.Entry<String, List<SpecStep.Input>> e :
+        fusedFirst != null
+            ? Map.<String, List<SpecStep.Input>>of().entrySet()
+            : step.inputs().entrySet()) {
       String tag = e.getKey();
       List<String> accepted = provider.inputCollectionNames();
       if (!accepted.isEmpty() && !accepted.contains(tag)) {
@@ -299,13 +392,39 @@ public final class SpecBuilder {
                 .withVariables(variables.values())
                 .withStateBuckets(stateBuckets)
                 .withRouterBuckets(routerBuckets);
+        ErrorHandler<BadRecord, ?> shared = null;
         if (step.errorOutput() != null) {
           ownErrors = pipeline.registerBadRecordErrorHandler(new Collect());
           ctx = ctx.withErrorHandler(ownErrors);
+        } else if (fusedFirst != null) {
+          ctx = ctx.withErrorHandler(fusedFirst.errors()); // fused stages share one handler
         } else if (deadLetters != null) {
-          ctx = ctx.withErrorHandler(new GlobalWindowErrors(deadLetters, step.name()));
+          shared = new GlobalWindowErrors(deadLetters, step.name());
+          ctx = ctx.withErrorHandler(shared);
         }
         transform = sp.from(row, ctx);
+        if (shared != null && fusions.containsKey(step.name())) {
+          pending.put(step.name(), new Pending(sp, row, ctx, transform, input, shared));
+          return;
+        }
+        if (fusedFirst != null) {
+          SchemaTransform both =
+              fusedFirst
+                  .provider()
+                  .fusedWith(fusedFirst.configuration(), fusedFirst.context(), sp, row, ctx);
+          if (both != null) {
+            PCollectionRowTuple out = fusedFirst.input().apply(firstName, both);
+            outputs.put(
+                firstName,
+                PCollectionRowTuple.of(StepProvider.OUTPUT, out.get(StepProvider.OUTPUT)));
+            outputs.put(step.name(), out);
+            return;
+          }
+          // Not fusable after all: the first step alone, then this one on its output.
+          PCollectionRowTuple firstOut = fusedFirst.input().apply(firstName, fusedFirst.alone());
+          outputs.put(firstName, firstOut);
+          input = PCollectionRowTuple.of(StepProvider.INPUT, firstOut.get(StepProvider.OUTPUT));
+        }
       } else {
         transform = provider.from(row);
       }
@@ -328,6 +447,16 @@ public final class SpecBuilder {
       reportOther(step, what, config, input, e);
       failed.add(step.name());
     }
+  }
+
+  /** The first step of the fused pair whose second step is {@code step}, if any. */
+  private @Nullable String firstOf(SpecStep step) {
+    for (Map.Entry<String, SpecStep> e : fusions.entrySet()) {
+      if (e.getValue().name().equals(step.name()) && pending.containsKey(e.getKey())) {
+        return e.getKey();
+      }
+    }
+    return null;
   }
 
   /**

@@ -6,6 +6,7 @@ import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
+import io.tributary.transforms.time.EventTimeStep;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
@@ -13,6 +14,7 @@ import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The {@code Protect} step: {@link Protect} applies a privacy policy (mask, tokenize, encrypt per
@@ -60,6 +62,33 @@ public final class ProtectStep extends StepProvider {
 
   @Override
   public SchemaTransform from(Row configuration, StepContext context) {
+    Protect built = protect(configuration, context);
+    return StepTransforms.map(rows -> rows.apply(built));
+  }
+
+  /** An {@code EventTime} step right after this one is stamped in this step. */
+  @Override
+  public boolean fusesWith(StepProvider next) {
+    return next instanceof EventTimeStep;
+  }
+
+  @Override
+  public @Nullable SchemaTransform fusedWith(
+      Row configuration,
+      StepContext context,
+      StepProvider next,
+      Row nextConfiguration,
+      StepContext nextContext) {
+    if (!fusesWith(next)) {
+      return null;
+    }
+    Protect built =
+        protect(configuration, context)
+            .withEventTime(EventTimeStep.eventTime(nextConfiguration, nextContext));
+    return StepTransforms.map(rows -> rows.apply(built));
+  }
+
+  private static Protect protect(Row configuration, StepContext context) {
     StepConfig c = StepConfig.of(configuration);
     Map<String, String> fields = c.stringMap("fields");
     String file = c.string("policy");
@@ -95,8 +124,7 @@ public final class ProtectStep extends StepProvider {
     if (context.errorHandler() != null) {
       protect = protect.withBadRecordErrorHandler(context.errorHandler());
     }
-    Protect built = protect;
-    return StepTransforms.map(rows -> rows.apply(built));
+    return protect;
   }
 
   @Override

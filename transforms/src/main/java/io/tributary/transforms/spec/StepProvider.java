@@ -7,6 +7,7 @@ import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransformProvider;
 import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A step type of declared pipelines: a Beam {@link SchemaTransformProvider} with a short YAML type
@@ -71,6 +72,38 @@ public abstract class StepProvider implements SchemaTransformProvider {
    */
   public Map<String, String> outputViews() {
     return Map.of();
+  }
+
+  /**
+   * Whether this step can be built together with a following step of {@code next}'s type as one
+   * step ({@link #fusedWith}). False by default.
+   */
+  public boolean fusesWith(StepProvider next) {
+    return false;
+  }
+
+  /**
+   * This step and {@code next} built as one Beam step, for a spec where {@code next} reads this
+   * step's main output and nothing else reads any output of this step: the rows, dead letters,
+   * stage names and counters are those of the two steps one after the other, and the main output is
+   * {@code next}'s. Both contexts carry the same error handler. Null when {@link #fusesWith} is
+   * false (the default).
+   *
+   * <p>Why: a step with a dead-letter output has two consumers, and Flink's batch translation
+   * serializes every row between such a step and the next; one step pays that once.
+   *
+   * <pre>{@code
+   * SchemaTransform both = readFiles.fusedWith(readConfig, readContext, validate,
+   *     validateConfig, validateContext);
+   * }</pre>
+   */
+  public @Nullable SchemaTransform fusedWith(
+      Row configuration,
+      StepContext context,
+      StepProvider next,
+      Row nextConfiguration,
+      StepContext nextContext) {
+    return null;
   }
 
   /** {@code beam:schematransform:io.tributary:<type_in_snake_case>:v1}. */

@@ -48,6 +48,15 @@ public final class EventTimeStep extends StepProvider {
 
   @Override
   public SchemaTransform from(Row configuration, StepContext context) {
+    EventTime built = eventTime(configuration, context);
+    return StepTransforms.map(rows -> rows.apply(built));
+  }
+
+  /**
+   * The {@link EventTime} a step of this type configured by {@code configuration} applies, for a
+   * step that fuses it into its own ({@link StepProvider#fusedWith}).
+   */
+  public static EventTime eventTime(Row configuration, StepContext context) {
     StepConfig c = StepConfig.of(configuration);
     RecordLimits limits = RecordLimits.defaults();
     if (c.has("min_event_time") || c.has("max_event_time")) {
@@ -63,8 +72,7 @@ public final class EventTimeStep extends StepProvider {
     if (context.errorHandler() != null) {
       t = t.withBadRecordErrorHandler(context.errorHandler());
     }
-    EventTime built = t;
-    return StepTransforms.map(rows -> rows.apply(built));
+    return t;
   }
 
   private static org.joda.time.Instant instant(

@@ -62,6 +62,15 @@ public final class ValidateStep extends StepProvider {
 
   @Override
   public SchemaTransform from(Row configuration, StepContext context) {
+    Validate built = validate(configuration, context);
+    return StepTransforms.map(rows -> rows.apply(built));
+  }
+
+  /**
+   * The {@link Validate} a step of this type configured by {@code configuration} applies, for a
+   * step that fuses it into its own ({@link StepProvider#fusedWith}).
+   */
+  public static Validate validate(Row configuration, StepContext context) {
     StepConfig config = StepConfig.of(configuration);
     Validate validate = Validate.rows().withStageName(context.stageName());
     List<StepConfig> rules = config.list("rules");
@@ -74,8 +83,7 @@ public final class ValidateStep extends StepProvider {
     if (context.errorHandler() != null) {
       validate = validate.withBadRecordErrorHandler(context.errorHandler());
     }
-    Validate built = validate;
-    return StepTransforms.map(rows -> rows.apply(built));
+    return validate;
   }
 
   private static RowRule rule(StepConfig c) {

@@ -1,0 +1,156 @@
+package io.tributary.pipelines.spec;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.not;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotSame;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertThrows;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * A run of clickstream.yaml builds {@code decode} with {@code validate}, and {@code protect} with
+ * {@code event_time}, as one Beam step each (as the Java clickstream job does), unless a spec test
+ * reads the first step's rows; a build without dead letters ({@code check}, graph, lineage) fuses
+ * nothing, and a mistake is reported as it is without fusion. That the fused spec writes the same
+ * bytes as the Java job is {@code ClickstreamSpecTest}'s (both runners); this test builds pipelines
+ * without running them, so it runs once.
+ */
+@RunWith(JUnit4.class)
+public class SpecFusionTest {
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  private SpecOptions options() {
+    PipelineOptionsFactory.register(SpecOptions.class);
+    return PipelineOptionsFactory.fromArgs("--output=" + tmp.getRoot()).as(SpecOptions.class);
+  }
+
+  private Variables variables(Spec spec) {
+    Map<String, String> vars = new LinkedHashMap<>(spec.options());
+    vars.put("output", tmp.getRoot().toString());
+    vars.put("input", SpecGraphTest.INPUT.substring("--input=".length()));
+    return Variables.of(vars);
+  }
+
+  /** The built pipeline's top-level steps, by name, and what the build returned. */
+  private static final class Build {
+    final List<String> steps = new ArrayList<>();
+    SpecBuilder.Built built;
+  }
+
+  private Build build(Spec spec, boolean deadLetters, Set<String> keepApart) {
+    Pipeline p = Pipeline.create(options());
+    BadRecordErrorHandler<?> handler =
+        deadLetters ? p.registerBadRecordErrorHandler(new Drop()) : null;
+    Build b = new Build();
+    b.built = SpecBuilder.build(p, spec, StepCatalog.load(), variables(spec), handler, keepApart);
+    if (handler != null) {
+      handler.close();
+    }
+    p.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (!node.isRootNode() && node.getEnclosingNode().isRootNode()) {
+              b.steps.add(node.getFullName());
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+        });
+    return b;
+  }
+
+  private static PCollection<?> out(SpecBuilder.Built built, String step) {
+    return built.outputs(step).get("output");
+  }
+
+  @Test
+  public void aRunBuildsDecodeWithValidateAndProtectWithEventTime() throws Exception {
+    Spec spec = SpecParser.parse(SpecGraphTest.CLICKSTREAM);
+    Build b = build(spec, true, Set.of());
+    assertThat(b.steps, hasItems("decode", "protect", "dedup", "window", "aggregate"));
+    assertThat(b.steps, not(hasItems("validate")));
+    assertThat(b.steps, not(hasItems("event_time")));
+    // The first step's output is the pair's: the same rows, the same schema.
+    assertSame(out(b.built, "validate"), out(b.built, "decode"));
+    assertSame(out(b.built, "event_time"), out(b.built, "protect"));
+    assertEquals(
+        SpecBuilder.build(
+                Pipeline.create(options()), spec, StepCatalog.load(), variables(spec), null)
+            .schemas(),
+        b.built.schemas());
+  }
+
+  @Test
+  public void aStepWhoseRowsATestReadsKeepsItsOwnOutput() throws Exception {
+    Spec spec = SpecParser.parse(SpecGraphTest.CLICKSTREAM);
+    Build b = build(spec, true, Set.of("protect"));
+    assertThat(b.steps, hasItems("protect", "event_time"));
+    assertThat(b.steps, not(hasItems("validate")));
+    assertNotSame(out(b.built, "event_time"), out(b.built, "protect"));
+  }
+
+  @Test
+  public void withoutDeadLettersNothingIsFused() throws Exception {
+    Build b = build(SpecParser.parse(SpecGraphTest.CLICKSTREAM), false, Set.of());
+    assertThat(b.steps, hasItems("decode", "validate", "protect", "event_time"));
+  }
+
+  @Test
+  public void aSecondReaderOfTheFirstStepKeepsThemApart() throws Exception {
+    String text =
+        Files.readString(SpecGraphTest.CLICKSTREAM)
+            .replace(
+                "    - type: WriteLake\n      name: write_aggregates",
+                "    - type: WriteJsonLines\n      name: write_protected\n      input: protect\n"
+                    + "      config: {path: \"${output}/protected\"}\n"
+                    + "    - type: WriteLake\n      name: write_aggregates");
+    Build b = build(SpecParser.parse("two-readers.yaml", text), true, Set.of());
+    assertThat(b.steps, hasItems("protect", "event_time", "write_protected"));
+    assertThat(b.steps, not(hasItems("validate")));
+  }
+
+  @Test
+  public void aMistakeInAFusedStepIsReportedAsWithoutFusion() throws Exception {
+    String text =
+        Files.readString(SpecGraphTest.CLICKSTREAM)
+            .replace("{field: price, at_least: 0", "{field: pricee, at_least: 0");
+    Spec spec = SpecParser.parse("typo.yaml", text);
+    SpecException unfused =
+        assertThrows(
+            SpecException.class,
+            () ->
+                SpecBuilder.build(
+                    Pipeline.create(options()), spec, StepCatalog.load(), variables(spec), null));
+    SpecException fused = assertThrows(SpecException.class, () -> build(spec, true, Set.of()));
+    assertEquals(unfused.getMessage(), fused.getMessage());
+  }
+
+  /** A dead-letter sink that drops: the pipelines here are built, never run. */
+  private static final class Drop
+      extends PTransform<PCollection<BadRecord>, PCollection<BadRecord>> {
+    @Override
+    public PCollection<BadRecord> expand(PCollection<BadRecord> input) {
+      return input;
+    }
+  }
+}
