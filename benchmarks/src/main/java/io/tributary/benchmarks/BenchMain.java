@@ -316,7 +316,6 @@ public final class BenchMain {
     System.exit(0);
   }
 
-  /** Four readings as {@code a/b/c/d}. */
   /** Builds a batch job on {@code options} and runs it to the end. */
   private static void runOnFlink(FlinkPipelineOptions options, Consumer<Pipeline> build) {
     Pipeline p = Pipeline.create(options);
@@ -324,6 +323,7 @@ public final class BenchMain {
     p.run().waitUntilFinish();
   }
 
+  /** Four readings as {@code a/b/c/d}. */
   private static String quarters(long[] q) {
     return q[0] + "/" + q[1] + "/" + q[2] + "/" + q[3];
   }

@@ -110,16 +110,19 @@ public final class SpecBuilder {
   /** First step of a fused pair to the second ({@link #fusions}). */
   private final Map<String, SpecStep> fusions = new HashMap<>();
 
-  /** A first step of a fused pair, built up to its transform, waiting for the second. */
+  /**
+   * The first step of a fused pair, built up to its transform, by the name of the second step,
+   * which it waits for.
+   */
   private final Map<String, Pending> pending = new HashMap<>();
 
   private record Pending(
+      String name,
       StepProvider provider,
       Row configuration,
       StepContext context,
       SchemaTransform alone,
-      PCollectionRowTuple input,
-      ErrorHandler<BadRecord, ?> errors) {}
+      PCollectionRowTuple input) {}
 
   private SpecBuilder(
       Spec spec,
@@ -324,8 +327,7 @@ public final class SpecBuilder {
     }
     PCollectionRowTuple input = PCollectionRowTuple.empty(pipeline);
     // The second step of a fused pair reads the first's input, through the fused transform.
-    String firstName = firstOf(step);
-    Pending fusedFirst = firstName == null ? null : pending.remove(firstName);
+    Pending fusedFirst = pending.remove(step.name());
     for (Map.Entry<String, List<SpecStep.Input>> e :
         fusedFirst != null
             ? Map.<String, List<SpecStep.Input>>of().entrySet()
@@ -392,19 +394,20 @@ public final class SpecBuilder {
                 .withVariables(variables.values())
                 .withStateBuckets(stateBuckets)
                 .withRouterBuckets(routerBuckets);
-        ErrorHandler<BadRecord, ?> shared = null;
         if (step.errorOutput() != null) {
           ownErrors = pipeline.registerBadRecordErrorHandler(new Collect());
           ctx = ctx.withErrorHandler(ownErrors);
         } else if (fusedFirst != null) {
-          ctx = ctx.withErrorHandler(fusedFirst.errors()); // fused stages share one handler
+          // Fused stages share one handler.
+          ctx = ctx.withErrorHandler(fusedFirst.context().errorHandler());
         } else if (deadLetters != null) {
-          shared = new GlobalWindowErrors(deadLetters, step.name());
-          ctx = ctx.withErrorHandler(shared);
+          ctx = ctx.withErrorHandler(new GlobalWindowErrors(deadLetters, step.name()));
         }
         transform = sp.from(row, ctx);
-        if (shared != null && fusions.containsKey(step.name())) {
-          pending.put(step.name(), new Pending(sp, row, ctx, transform, input, shared));
+        if (fusedFirst == null && fusions.containsKey(step.name())) {
+          pending.put(
+              fusions.get(step.name()).name(),
+              new Pending(step.name(), sp, row, ctx, transform, input));
           return;
         }
         if (fusedFirst != null) {
@@ -413,16 +416,17 @@ public final class SpecBuilder {
                   .provider()
                   .fusedWith(fusedFirst.configuration(), fusedFirst.context(), sp, row, ctx);
           if (both != null) {
-            PCollectionRowTuple out = fusedFirst.input().apply(firstName, both);
+            PCollectionRowTuple out = fusedFirst.input().apply(fusedFirst.name(), both);
             outputs.put(
-                firstName,
+                fusedFirst.name(),
                 PCollectionRowTuple.of(StepProvider.OUTPUT, out.get(StepProvider.OUTPUT)));
             outputs.put(step.name(), out);
             return;
           }
           // Not fusable after all: the first step alone, then this one on its output.
-          PCollectionRowTuple firstOut = fusedFirst.input().apply(firstName, fusedFirst.alone());
-          outputs.put(firstName, firstOut);
+          PCollectionRowTuple firstOut =
+              fusedFirst.input().apply(fusedFirst.name(), fusedFirst.alone());
+          outputs.put(fusedFirst.name(), firstOut);
           input = PCollectionRowTuple.of(StepProvider.INPUT, firstOut.get(StepProvider.OUTPUT));
         }
       } else {
@@ -447,16 +451,6 @@ public final class SpecBuilder {
       reportOther(step, what, config, input, e);
       failed.add(step.name());
     }
-  }
-
-  /** The first step of the fused pair whose second step is {@code step}, if any. */
-  private @Nullable String firstOf(SpecStep step) {
-    for (Map.Entry<String, SpecStep> e : fusions.entrySet()) {
-      if (e.getValue().name().equals(step.name()) && pending.containsKey(e.getKey())) {
-        return e.getKey();
-      }
-    }
-    return null;
   }
 
   /**

@@ -57,7 +57,17 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
   private transient @Nullable Coder<Row> rowCoder;
   private transient @Nullable Coder<Object>[] fieldCoders;
   private transient volatile @Nullable Encoded last;
-  private transient @Nullable Boolean remembers;
+
+  /** No null field: the bit set {@code RowCoder} writes then, only ever read here. */
+  private static final BitSet NO_NULLS = new BitSet();
+
+  /**
+   * Whether the last encoding may be written again: only when no field can change after the row was
+   * built (no bytes, lists, maps, logical-type values or nested rows, which a caller could still
+   * mutate or read through getters). Otherwise a mutation between two encodes would be hidden, and
+   * Beam's Direct runner, which finds mutated outputs by encoding them again, would miss it.
+   */
+  private final boolean remembers;
 
   private RowBytesCoder(Schema schema) {
     super(
@@ -65,6 +75,11 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
         TypeDescriptor.of(Row.class),
         SerializableFunctions.identity(),
         SerializableFunctions.identity());
+    boolean r = true;
+    for (Schema.Field field : schema.getFields()) {
+      r &= cannotChange(field.getType());
+    }
+    this.remembers = r;
   }
 
   /** The coder for rows of {@code schema}. */
@@ -90,7 +105,7 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
     }
     // A row read through getters (a POJO or bean seen as a row) shows its object's current
     // values, which its owner could still change.
-    if (!remembers() || value instanceof RowWithGetters) {
+    if (!remembers || value instanceof RowWithGetters) {
       encodeFields(value, out);
       return;
     }
@@ -109,24 +124,6 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
   @Override
   public Row decode(InputStream in) throws IOException {
     return rowCoder().decode(in);
-  }
-
-  /**
-   * Whether the last encoding may be written again: only when no field can change after the row was
-   * built (no bytes, lists, maps, logical-type values or nested rows, which a caller could still
-   * mutate or read through getters). Otherwise a mutation between two encodes would be hidden, and
-   * Beam's Direct runner, which finds mutated outputs by encoding them again, would miss it.
-   */
-  private boolean remembers() {
-    Boolean r = remembers;
-    if (r == null) {
-      r = true;
-      for (Schema.Field field : schema.getFields()) {
-        r &= cannotChange(field.getType());
-      }
-      remembers = r;
-    }
-    return r;
   }
 
   private static boolean cannotChange(Schema.FieldType type) {
@@ -178,7 +175,7 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
         nulls.set(i);
       }
     }
-    BitSetCoder.of().encode(nulls == null ? new BitSet() : nulls, out);
+    BitSetCoder.of().encode(nulls == null ? NO_NULLS : nulls, out);
     for (int i = 0; i < n; i++) {
       Object value = row.getValue(i);
       if (value != null) {
