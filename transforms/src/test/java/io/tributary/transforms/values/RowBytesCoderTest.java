@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.schemas.Factory;
 import org.apache.beam.sdk.schemas.FieldValueGetter;
 import org.apache.beam.sdk.schemas.Schema;
@@ -31,6 +32,7 @@ import org.apache.beam.sdk.testing.CoderProperties;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.RowWithGetters;
 import org.joda.time.Instant;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -147,6 +149,168 @@ public class RowBytesCoderTest {
       // The same object again: the remembered bytes.
       assertArrayEquals(row.toString(), expected, CoderUtils.encodeToByteArray(ours, row));
       assertEquals(row, CoderUtils.decodeFromByteArray(ours, expected));
+    }
+  }
+
+  /** Every field type a row can be read lazily with, nullable and not. */
+  private static final Schema FLAT =
+      Schema.builder()
+          .addStringField("id")
+          .addByteField("b")
+          .addInt16Field("s")
+          .addInt32Field("i")
+          .addInt64Field("l")
+          .addFloatField("f")
+          .addDoubleField("d")
+          .addDecimalField("price")
+          .addBooleanField("flag")
+          .addDateTimeField("at")
+          .addNullableField("note", FieldType.STRING)
+          .addNullableField("discount", FieldType.DECIMAL)
+          .addNullableField("count", FieldType.INT32)
+          .addNullableField("seen", FieldType.DATETIME)
+          .build();
+
+  private static Row flat(Random r) {
+    String[] texts = {"", "a", "é–漢字", "\uD83D\uDE00 smile", "x".repeat(300)};
+    return Row.withSchema(FLAT)
+        .addValues(
+            texts[r.nextInt(texts.length)] + r.nextInt(1000),
+            (byte) r.nextInt(),
+            (short) r.nextInt(),
+            r.nextInt(),
+            r.nextLong(),
+            r.nextFloat() - 0.5f,
+            r.nextBoolean() ? Double.NaN : r.nextGaussian() * 1e300,
+            decimal(r),
+            r.nextBoolean(),
+            new Instant(r.nextLong() / 4096),
+            r.nextBoolean() ? null : texts[r.nextInt(texts.length)],
+            r.nextBoolean() ? null : decimal(r),
+            r.nextBoolean() ? null : r.nextInt(),
+            r.nextBoolean() ? null : new Instant(r.nextLong() / 4096))
+        .build();
+  }
+
+  @Test
+  public void readsAFlatRowLazilyWithRowCodersValuesEqualityAndHash() throws Exception {
+    RowCoder beam = RowCoder.of(FLAT);
+    RowBytesCoder ours = RowBytesCoder.of(FLAT);
+    Random r = new Random(23);
+    for (int n = 0; n < 5_000; n++) {
+      Row stored = flat(r);
+      byte[] bytes = CoderUtils.encodeToByteArray(beam, stored);
+      Row read = CoderUtils.decodeFromByteArray(ours, bytes);
+      assertTrue(read instanceof RowWithGetters); // read lazily, not decoded
+      // Written again: its bytes, whichever coder writes it.
+      assertArrayEquals(bytes, CoderUtils.encodeToByteArray(ours, read));
+      assertArrayEquals(bytes, CoderUtils.encodeToByteArray(beam, read));
+      for (int i = 0; i < FLAT.getFieldCount(); i++) {
+        assertEquals(FLAT.getField(i).getName(), (Object) stored.getValue(i), read.getValue(i));
+      }
+      assertEquals(stored, read);
+      assertEquals(read, stored);
+      assertEquals(stored.hashCode(), read.hashCode());
+      assertEquals(read, CoderUtils.decodeFromByteArray(ours, bytes));
+      assertEquals(stored.toString(), read.toString());
+    }
+    Row a = CoderUtils.decodeFromByteArray(ours, CoderUtils.encodeToByteArray(beam, flat(r)));
+    Row b = CoderUtils.decodeFromByteArray(ours, CoderUtils.encodeToByteArray(beam, flat(r)));
+    assertNotEquals(a, b);
+    assertEquals(1, new java.util.HashSet<>(Arrays.asList(a, Row.fromRow(a).build())).size());
+  }
+
+  @Test
+  public void readsEachRowOfAStreamToItsLastByteAndNoFurther() throws Exception {
+    RowCoder beam = RowCoder.of(FLAT);
+    RowBytesCoder ours = RowBytesCoder.of(FLAT);
+    Random r = new Random(5);
+    List<Row> rows = new ArrayList<>();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (int n = 0; n < 500; n++) {
+      Row row = flat(r);
+      rows.add(row);
+      beam.encode(row, out);
+      VarIntCoder.of().encode(n, out); // what a stream holds after a row: the next value
+    }
+    java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(out.toByteArray());
+    for (int n = 0; n < 500; n++) {
+      assertEquals(rows.get(n), ours.decode(in));
+      assertEquals(n, (int) VarIntCoder.of().decode(in));
+    }
+    assertEquals(0, in.available());
+  }
+
+  @Test
+  public void aRowWrittenWithAnotherFieldCountIsReadAsRowCoderReadsIt() throws Exception {
+    Schema before = Schema.builder().addStringField("id").addInt64Field("n").build();
+    Schema after =
+        Schema.builder()
+            .addStringField("id")
+            .addInt64Field("n")
+            .addNullableField("note", FieldType.STRING)
+            .build();
+    byte[] old =
+        CoderUtils.encodeToByteArray(
+            RowCoder.of(before), Row.withSchema(before).addValues("a", 7L).build());
+    assertEquals(
+        CoderUtils.decodeFromByteArray(RowCoder.of(after), old),
+        CoderUtils.decodeFromByteArray(RowBytesCoder.of(after), old));
+  }
+
+  @Test
+  public void aTruncatedRowFailsAsAnIoError() throws Exception {
+    byte[] bytes = CoderUtils.encodeToByteArray(RowCoder.of(FLAT), flat(new Random(1)));
+    for (int cut = 0; cut < bytes.length; cut++) {
+      byte[] part = Arrays.copyOf(bytes, cut);
+      assertThrows(
+          java.io.IOException.class,
+          () -> RowBytesCoder.of(FLAT).decode(new java.io.ByteArrayInputStream(part)));
+    }
+  }
+
+  @Test
+  public void aLazyRowSurvivesJavaSerializationAndThreadsReadingItAtOnce() throws Exception {
+    RowBytesCoder ours = RowBytesCoder.of(FLAT);
+    RowBytesCoder copy = SerializableUtils.clone(ours);
+    Random r = new Random(11);
+    List<Row> stored = new ArrayList<>();
+    List<Row> read = new ArrayList<>();
+    for (int n = 0; n < 1_000; n++) {
+      Row row = flat(r);
+      stored.add(row);
+      read.add(
+          CoderUtils.decodeFromByteArray(
+              ours, CoderUtils.encodeToByteArray(RowCoder.of(FLAT), row)));
+    }
+    Row one = read.get(0);
+    assertEquals(stored.get(0), SerializableUtils.clone(one));
+    // Another copy of the coder (another task's) writes the bytes of a row this one read.
+    assertArrayEquals(
+        CoderUtils.encodeToByteArray(RowCoder.of(FLAT), stored.get(1)),
+        CoderUtils.encodeToByteArray(copy, read.get(1)));
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Integer>> done = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int offset = t;
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int n = 0; n < read.size(); n++) {
+                    int k = (n * 7 + offset * 131) % read.size();
+                    for (int i = FLAT.getFieldCount() - 1; i >= 0; i--) {
+                      assertEquals((Object) stored.get(k).getValue(i), read.get(k).getValue(i));
+                    }
+                  }
+                  return read.size();
+                }));
+      }
+      for (Future<Integer> f : done) {
+        assertEquals(1_000, (int) f.get());
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 
