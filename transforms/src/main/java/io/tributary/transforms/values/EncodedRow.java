@@ -194,27 +194,7 @@ final class EncodedRow implements Serializable {
 
     /** Whether rows of {@code schema} can be read lazily: flat, of values that cannot change. */
     static boolean supports(Schema schema) {
-      if (schema.isEncodingPositionsOverridden()) {
-        return false;
-      }
-      for (Schema.Field field : schema.getFields()) {
-        switch (field.getType().getTypeName()) {
-          case BYTE:
-          case INT16:
-          case INT32:
-          case INT64:
-          case FLOAT:
-          case DOUBLE:
-          case DECIMAL:
-          case STRING:
-          case BOOLEAN:
-          case DATETIME:
-            break;
-          default:
-            return false;
-        }
-      }
-      return true;
+      return !schema.isEncodingPositionsOverridden() && RowBytesCoder.allFixedValues(schema);
     }
 
     /**

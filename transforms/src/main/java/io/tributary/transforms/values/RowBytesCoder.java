@@ -94,11 +94,7 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
         TypeDescriptor.of(Row.class),
         SerializableFunctions.identity(),
         SerializableFunctions.identity());
-    boolean r = true;
-    for (Schema.Field field : schema.getFields()) {
-      r &= cannotChange(field.getType());
-    }
-    this.remembers = r;
+    this.remembers = allFixedValues(schema);
     this.reads = EncodedRow.Layout.supports(schema);
   }
 
@@ -170,6 +166,19 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Whether every field of {@code schema} holds a value that cannot change once the row is built:
+   * no bytes, lists, maps, logical-type values or nested rows (maybe read through getters).
+   */
+  static boolean allFixedValues(Schema schema) {
+    for (Schema.Field field : schema.getFields()) {
+      if (!cannotChange(field.getType())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean cannotChange(Schema.FieldType type) {
