@@ -74,6 +74,9 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
    */
   private transient volatile @Nullable Schema sameSchema;
 
+  /** The last schema object found different: its rows are encoded field by field, no compare. */
+  private transient volatile @Nullable Schema otherSchema;
+
   /** No null field: the bit set {@code RowCoder} writes then, only ever read here. */
   private static final BitSet NO_NULLS = new BitSet();
 
@@ -161,10 +164,14 @@ public final class RowBytesCoder extends SchemaCoder<Row> {
     if (other == schema || other == sameSchema) {
       return true;
     }
+    if (other == otherSchema) {
+      return false;
+    }
     if (schema.equals(other)) {
       sameSchema = other;
       return true;
     }
+    otherSchema = other;
     return false;
   }
 

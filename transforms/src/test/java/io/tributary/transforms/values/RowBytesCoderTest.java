@@ -259,6 +259,34 @@ public class RowBytesCoderTest {
   }
 
   @Test
+  public void aRowReadWithOneSchemaIsWrittenRightByACoderOfAnother() throws Exception {
+    // Same field types, other names: not the same schema, so not the same row; the bytes agree
+    // only because RowCoder's layout does not carry names.
+    Schema renamed =
+        Schema.builder()
+            .addStringField("key")
+            .addInt64Field("count")
+            .addNullableField("text", FieldType.STRING)
+            .build();
+    Schema original =
+        Schema.builder()
+            .addStringField("id")
+            .addInt64Field("n")
+            .addNullableField("note", FieldType.STRING)
+            .build();
+    RowBytesCoder reader = RowBytesCoder.of(original);
+    RowBytesCoder writer = RowBytesCoder.of(renamed);
+    for (int k = 0; k < 3; k++) { // the second and third time: the remembered verdict
+      Row stored =
+          Row.withSchema(original).addValues("a" + k, (long) k, k == 1 ? null : "t").build();
+      byte[] bytes = CoderUtils.encodeToByteArray(RowCoder.of(original), stored);
+      Row read = CoderUtils.decodeFromByteArray(reader, bytes);
+      assertArrayEquals(bytes, CoderUtils.encodeToByteArray(writer, read));
+      assertArrayEquals(bytes, CoderUtils.encodeToByteArray(SerializableUtils.clone(reader), read));
+    }
+  }
+
+  @Test
   public void aTruncatedRowFailsAsAnIoError() throws Exception {
     byte[] bytes = CoderUtils.encodeToByteArray(RowCoder.of(FLAT), flat(new Random(1)));
     for (int cut = 0; cut < bytes.length; cut++) {
