@@ -317,26 +317,39 @@ public class RowBytesCoderTest {
     assertArrayEquals(
         CoderUtils.encodeToByteArray(RowCoder.of(FLAT), stored.get(1)),
         CoderUtils.encodeToByteArray(copy, read.get(1)));
+    List<Integer> done =
+        onFourThreads(
+            offset -> {
+              for (int n = 0; n < read.size(); n++) {
+                int k = (n * 7 + offset * 131) % read.size();
+                for (int i = FLAT.getFieldCount() - 1; i >= 0; i--) {
+                  assertEquals((Object) stored.get(k).getValue(i), read.get(k).getValue(i));
+                }
+              }
+              return read.size();
+            });
+    assertEquals(List.of(1_000, 1_000, 1_000, 1_000), done);
+  }
+
+  /** What one of {@link #onFourThreads}'s threads does, given its number (0-3). */
+  private interface ThreadWork {
+    int run(int thread) throws Exception;
+  }
+
+  /** Runs {@code work} on four threads at once; their results, or the first failure of one. */
+  private static List<Integer> onFourThreads(ThreadWork work) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
-      List<Future<Integer>> done = new ArrayList<>();
+      List<Future<Integer>> running = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
-        int offset = t;
-        done.add(
-            pool.submit(
-                () -> {
-                  for (int n = 0; n < read.size(); n++) {
-                    int k = (n * 7 + offset * 131) % read.size();
-                    for (int i = FLAT.getFieldCount() - 1; i >= 0; i--) {
-                      assertEquals((Object) stored.get(k).getValue(i), read.get(k).getValue(i));
-                    }
-                  }
-                  return read.size();
-                }));
+        int thread = t;
+        running.add(pool.submit(() -> work.run(thread)));
       }
-      for (Future<Integer> f : done) {
-        assertEquals(1_000, (int) f.get());
+      List<Integer> results = new ArrayList<>();
+      for (Future<Integer> f : running) {
+        results.add(f.get());
       }
+      return results;
     } finally {
       pool.shutdownNow();
     }
@@ -421,31 +434,20 @@ public class RowBytesCoderTest {
   public void threadsSharingOneCoderEachGetTheirOwnRowsBytes() throws Exception {
     RowBytesCoder shared = RowBytesCoder.of(FIXED);
     RowCoder beam = RowCoder.of(FIXED);
-    ExecutorService pool = Executors.newFixedThreadPool(4);
-    try {
-      List<Future<Integer>> done = new ArrayList<>();
-      for (int t = 0; t < 4; t++) {
-        long seed = t;
-        done.add(
-            pool.submit(
-                () -> {
-                  Random r = new Random(seed);
-                  for (int n = 0; n < 2_000; n++) {
-                    Row row = fixed(r);
-                    byte[] expected = CoderUtils.encodeToByteArray(beam, row);
-                    for (int twice = 0; twice < 2; twice++) {
-                      assertArrayEquals(expected, CoderUtils.encodeToByteArray(shared, row));
-                    }
-                  }
-                  return 2_000;
-                }));
-      }
-      for (Future<Integer> f : done) {
-        assertEquals(2_000, (int) f.get());
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    List<Integer> done =
+        onFourThreads(
+            seed -> {
+              Random r = new Random(seed);
+              for (int n = 0; n < 2_000; n++) {
+                Row row = fixed(r);
+                byte[] expected = CoderUtils.encodeToByteArray(beam, row);
+                for (int twice = 0; twice < 2; twice++) {
+                  assertArrayEquals(expected, CoderUtils.encodeToByteArray(shared, row));
+                }
+              }
+              return 2_000;
+            });
+    assertEquals(List.of(2_000, 2_000, 2_000, 2_000), done);
   }
 
   @Test
