@@ -19,6 +19,9 @@
 #                                               # (CDC_LINES events, CDC_VERSIONS; CDC_BASELINE_JAR=a
 #                                               # transforms jar to compare with); about 2 minutes
 #   SPEC=1 benchmarks/run.sh                    # also clickstream as a spec vs the Java job (issue 16)
+#   STEADY=4 FORKS=3 SIZES=1000000 benchmarks/run.sh
+#                                               # also (e), (b), (c), (c'), (a) 4 rounds in one JVM, 3 JVMs
+#                                               # each, interleaved: steady and cold medians, ratios per JVM
 #   CDS=0 ...                                   # without the row of (a) on a class-data-sharing archive
 #   BUILD=0 ...                                 # reuse the last build
 #
@@ -42,6 +45,8 @@ SPEC=${SPEC:-0}               # clickstream-as-spec vs the Java clickstream, sam
 SPEC_ROUNDS=${SPEC_ROUNDS:-5}
 DEDUP_STATE=${DEDUP_STATE:-0} # Dedup state memory vs N at TTL 1 min and 24 h (streaming, synthetic input)
 STEADY=${STEADY:-0}           # R > 1: also (e), (b), (c), (a) R times each in one JVM; ratios of rounds 2..R (no JIT warm-up)
+FORKS=${FORKS:-1}             # F > 1: the STEADY JVMs F times each, interleaved, odd forks in one order and even forks
+                              # in the reverse; medians over the forks, and each fork's ratios as a range
 HEAP=${HEAP:--Xmx3g}
 OUT=${OUT:-/tmp/tributary-bench}
 mkdir -p "$OUT"
@@ -175,10 +180,10 @@ run() { # variant-args...
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   local line
   if line=$(java "${JVM[@]}" -cp "$CP" io.tributary.benchmarks.BenchMain "$@" 2>"$OUT/last-stderr.log" | grep '^RESULT'); then
-    echo "$line" | sed "s/\$/ load=$load/" | tee -a "$RESULTS" >&2
+    echo "$line" | sed "s/\$/ load=$load${FORK:+ fork=$FORK}/" | tee -a "$RESULTS" >&2
   else
     echo "FAILED $* (see $OUT/last-stderr.log)" >&2
-    echo "RESULT variant=FAILED:$* load=$load" >> "$RESULTS"
+    echo "RESULT variant=FAILED:$* load=$load${FORK:+ fork=$FORK}" >> "$RESULTS"
   fi
 }
 
@@ -212,8 +217,14 @@ for n in $SIZES; do
     run --variant=tributary-flink --input="$f" --parallelism=1
   fi
   if [ "$STEADY" -gt 1 ]; then
-    for v in plain native-flink beam-flink beam-flink-dlq tributary-flink; do
-      run --variant=$v --input="$f" --parallelism=2 --rounds="$STEADY"
+    # Forks interleaved, and every other fork in the reverse order, so that a machine that slows
+    # down or speeds up during the run does not favour the variant that always runs first or last.
+    for ((k = 1; k <= FORKS; k++)); do
+      order="plain native-flink beam-flink beam-flink-dlq tributary-flink"
+      if ((k % 2 == 0)); then order="tributary-flink beam-flink-dlq beam-flink native-flink plain"; fi
+      for v in $order; do
+        FORK=$k run --variant=$v --input="$f" --parallelism=2 --rounds="$STEADY"
+      done
     done
   fi
 done
@@ -251,25 +262,55 @@ fi
   done
   if [ "$STEADY" -gt 1 ]; then
     echo
-    echo "Steady state: each of (e), (b), (c), (c'), (a) ran $STEADY times in one JVM (\`--rounds=$STEADY\`); events per CPU-second,"
-    echo "median of rounds 2..$STEADY (the first round is in the table above as +round1: it pays the JIT compiling the job)."
-    echo "(c') is (c) with Beam's own bad-record output for rejected lines (\`beam-flink-dlq\`): (a)'s dead-letter guarantee in built-ins."
+    echo "Steady state: each of (e), (b), (c), (c'), (a) ran $STEADY times in one JVM (\`--rounds=$STEADY\`), in $FORKS JVM(s) per"
+    echo "variant (FORKS; interleaved, every other fork in the reverse order). Events per CPU-second. Steady: each JVM's median"
+    echo "of rounds 2..$STEADY, then the median over the JVMs. Cold: round 1 (it pays the JIT compiling the job), the median over"
+    echo "the single run above and every steady JVM's first round. \"per JVM\": the range of the ratios JVM by JVM (fork k"
+    echo "of one variant against fork k of the other; fork 0 is the single run), which shows how far one JVM's ratio can"
+    echo "stray from the median. (c') is (c) with Beam's own bad-record output for rejected lines (\`beam-flink-dlq\`):"
+    echo "(a)'s dead-letter guarantee in built-ins."
     echo
-    echo "| N | plain (e) | native (b) | Beam (c) | Beam + dead letters (c') | Tributary (a) | b/a (target ≤ 1.5) | c/a (target ≤ 1.10) | c'/a | a/e (target ≥ 0.125) | (a) rounds 2..$STEADY |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|"
-    awk '{ delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
-        if (kv["variant"] !~ /\+round[0-9]+$/) next
-        r = kv["variant"]; sub(/.*\+round/, "", r); if (r + 0 < 2) next
-        v = kv["variant"]; sub(/\+round[0-9]+$/, "", v); k = v "@" kv["lines"]
-        vals[k] = vals[k] (vals[k] == "" ? "" : " ") kv["events_per_cpu_s"]
-        if (!(kv["lines"] in seen)) { seen[kv["lines"]] = 1; order[++m] = kv["lines"] }
-      }
+    echo "| N | | plain (e) | native (b) | Beam (c) | Beam + dead letters (c') | Tributary (a) | b/a (target ≤ 1.5) | c/a (target ≤ 1.10) | c'/a | a/e (target ≥ 0.125) | (a) per JVM |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    awk '
       function median(list,   x, n, i, j, t) { n = split(list, x, " "); if (n == 0) return 0
         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (x[j] + 0 < x[i] + 0) { t = x[i]; x[i] = x[j]; x[j] = t }
         return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2 }
-      END { for (j = 1; j <= m; j++) { n = order[j]; a = median(vals["tributary-flink@" n]); if (a == 0) continue
-        e = median(vals["plain@" n]); b = median(vals["native-flink@" n]); c = median(vals["beam-flink@" n]); d = median(vals["beam-flink-dlq@" n])
-        printf "| %d | %\047d | %\047d | %\047d | %\047d | %\047d | %.2f | %.2f | %.2f | %.3f | %s |\n", n, e, b, c, d, a, b / a, c / a, d / a, (e > 0 ? a / e : 0), vals["tributary-flink@" n] } }' "$RESULTS"
+      function add(list, v) { return list (list == "" ? "" : " ") v }
+      function range(list,   x, n, i, lo, hi) { n = split(list, x, " "); if (n == 0) return "–"; lo = hi = x[1]
+        for (i = 2; i <= n; i++) { if (x[i] + 0 < lo + 0) lo = x[i]; if (x[i] + 0 > hi + 0) hi = x[i] }
+        return n == 1 ? sprintf("%.2f", lo) : sprintf("%.2f–%.2f", lo, hi) }
+      # The ratio num/den JVM by JVM, over the forks both variants have (kind: steady or cold).
+      function perJvm(kind, num, den, n, invert,   f, out, x, y) { out = ""
+        for (f = 0; f <= maxFork; f++) { x = val[kind "@" num "@" n "@" f]; y = val[kind "@" den "@" n "@" f]
+          if (x == "" || y == "" || x + 0 == 0 || y + 0 == 0) continue
+          out = add(out, invert ? y / x : x / y) }
+        return range(out) }
+      { delete kv; for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+        v = kv["variant"]; if (v ~ /^FAILED/) next
+        r = 1; if (v ~ /\+round[0-9]+$/) { r = v; sub(/.*\+round/, "", r); sub(/\+round[0-9]+$/, "", v) }
+        if (v !~ /^(plain|native-flink|beam-flink|beam-flink-dlq|tributary-flink)$/) next
+        if (v != "plain" && kv["parallelism"] != 2) next
+        n = kv["lines"]; f = ("fork" in kv) ? kv["fork"] + 0 : 0; if (f > maxFork) maxFork = f
+        if (!(n in seen)) { seen[n] = 1; order[++m] = n }
+        if (r + 0 == 1) { val["cold@" v "@" n "@" f] = kv["events_per_cpu_s"]; cold[v "@" n] = add(cold[v "@" n], kv["events_per_cpu_s"]) }
+        else rounds[v "@" n "@" f] = add(rounds[v "@" n "@" f], kv["events_per_cpu_s"])
+      }
+      END {
+        for (k in rounds) { split(k, q, "@"); x = median(rounds[k]); val["steady@" k] = x; steady[q[1] "@" q[2]] = add(steady[q[1] "@" q[2]], x) }
+        for (j = 1; j <= m; j++) { n = order[j]
+          for (kind = 1; kind <= 2; kind++) { K = kind == 1 ? "steady" : "cold"
+            split("plain native-flink beam-flink beam-flink-dlq tributary-flink", vs, " ")
+            for (i = 1; i <= 5; i++) med[vs[i]] = median(K == "steady" ? steady[vs[i] "@" n] : cold[vs[i] "@" n])
+            a = med["tributary-flink"]; if (a == 0) continue
+            aj = ""; for (f = 0; f <= maxFork; f++) if (val[K "@tributary-flink@" n "@" f] != "") aj = add(aj, sprintf("%\047d", val[K "@tributary-flink@" n "@" f]))
+            printf "| %d | %s (median) | %\047d | %\047d | %\047d | %\047d | %\047d | %.2f | %.2f | %.2f | %.3f | %s |\n", n, K,
+              med["plain"], med["native-flink"], med["beam-flink"], med["beam-flink-dlq"], a,
+              med["native-flink"] / a, med["beam-flink"] / a, med["beam-flink-dlq"] / a, (med["plain"] > 0 ? a / med["plain"] : 0), aj
+            printf "| %d | %s, per JVM | | | | | | %s | %s | %s | %s | |\n", n, K,
+              perJvm(K, "native-flink", "tributary-flink", n, 0), perJvm(K, "beam-flink", "tributary-flink", n, 0),
+              perJvm(K, "beam-flink-dlq", "tributary-flink", n, 0), perJvm(K, "plain", "tributary-flink", n, 1)
+          } } }' "$RESULTS"
   fi
   echo
   echo "Start-up (JVM start to the first record), seconds, parallelism 2 (target for (a): at most 5 s on an idle machine):"
