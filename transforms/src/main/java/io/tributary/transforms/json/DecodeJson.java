@@ -329,6 +329,10 @@ public final class DecodeJson {
         throw new RecordRejectedException(
             json.stage(), "empty_line", "line is empty; expected a JSON object");
       }
+      Row flat = json.flatRow(schema, line);
+      if (flat != null) {
+        return flat; // a flat object of known keys: no tree, and nothing noted
+      }
       HardenedJson.Notes notes = json.newNotes();
       JsonNode node = json.parse(line, notes);
       if (!node.isObject()) {

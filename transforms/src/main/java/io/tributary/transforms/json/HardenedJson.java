@@ -69,12 +69,20 @@ import org.joda.time.Instant;
  * Notes} and, once the caller has accepted the whole record, counted once per reason under {@code
  * tributary/noted.<stage>.<reason>}. The reason codes are listed on {@link DecodeJson}.
  *
+ * <p>The common record, one flat object of known keys, each named once, is read by {@link #flatRow}
+ * straight from the parser's tokens, without the tree; whatever that path declines is parsed again
+ * into the tree, so every syntax rejection and every note is decided where it always was, and both
+ * paths convert values with the same code in the same field order.
+ *
  * <pre>{@code
  * HardenedJson json = HardenedJson.of(RecordLimits.defaults(), "decode");
  * HardenedJson.Notes notes = json.newNotes();
- * JsonNode node = json.parse(line, notes);                 // throws RecordRejectedException
- * Row row = json.toRow(schema, node, "", notes);
- * notes.count();                                            // the record was accepted
+ * Row row = json.flatRow(schema, line);                    // null: needs the tree path
+ * if (row == null) {
+ *   JsonNode node = json.parse(line, notes);               // throws RecordRejectedException
+ *   row = json.toRow(schema, node, "", notes);
+ *   notes.count();                                          // the record was accepted
+ * }
  * }</pre>
  */
 public final class HardenedJson implements Serializable {
@@ -96,6 +104,8 @@ public final class HardenedJson implements Serializable {
   private final ImmutableMap<String, DecimalBound> decimalBounds;
   private transient @Nullable JsonFactory factory;
   private transient @Nullable Map<String, Counter> notedCounters;
+  private transient @Nullable FlatFields flatFields;
+  private transient @Nullable TimeRange timeRange;
 
   private HardenedJson(
       RecordLimits limits, String stage, ImmutableMap<String, DecimalBound> decimalBounds) {
@@ -426,38 +436,15 @@ public final class HardenedJson implements Serializable {
           }
           t = p.nextToken();
           continue;
-        case VALUE_STRING:
-          value = TextNode.valueOf(p.getText());
-          break;
-        case VALUE_NUMBER_INT:
-          switch (p.getNumberType()) {
-            case INT:
-              value = IntNode.valueOf(p.getIntValue());
-              break;
-            case LONG:
-              value = LongNode.valueOf(p.getLongValue());
-              break;
-            default:
-              value = BigIntegerNode.valueOf(p.getBigIntegerValue());
-          }
-          break;
-        case VALUE_NUMBER_FLOAT:
-          // Always a decimal: Jackson's own tree turns 1e400 into a DoubleNode(Infinity), whose
-          // decimalValue() throws NumberFormatException.
-          value = DecimalNode.valueOf(p.getDecimalValue());
-          break;
-        case VALUE_TRUE:
-          value = BooleanNode.TRUE;
-          break;
-        case VALUE_FALSE:
-          value = BooleanNode.FALSE;
-          break;
-        case VALUE_NULL:
-          value = NullNode.getInstance();
-          break;
         default:
-          throw new RecordRejectedException(
-              stage, "not_json", "unexpected JSON token " + t + where(p));
+          // Numbers: integers as int/long/big-integer nodes, every other number as an exact
+          // decimal (Jackson's own tree turns 1e400 into a DoubleNode(Infinity), whose
+          // decimalValue() throws NumberFormatException).
+          value = scalar(p, t);
+          if (value == null) {
+            throw new RecordRejectedException(
+                stage, "not_json", "unexpected JSON token " + t + where(p));
+          }
       }
       ContainerNode<?> parent = stack.peek();
       if (parent == null) {
@@ -473,6 +460,113 @@ public final class HardenedJson implements Serializable {
         stack.push((ContainerNode<?>) value);
       }
       t = p.nextToken();
+    }
+  }
+
+  /**
+   * The row of {@code schema} for {@code text} read straight from the parser's tokens, without
+   * building a tree, or null when the text needs {@link #parse} and {@link #toRow} to decide it.
+   *
+   * <p>This path takes only the common case: one JSON object whose keys are all fields of {@code
+   * schema}, each named once, each holding a scalar or null, and nothing after the object. It
+   * returns null, so that the caller parses the text again on the tree path, for everything else:
+   * text over the size limit, another root value, a key the schema lacks, a key named twice, a
+   * nested object or array, trailing content, and every syntax or constraint error. For a text it
+   * accepts, the tree path would have built the same values with no note, and the values are
+   * converted by the same code in the same field order, so the row, or the rejection for a wrong
+   * type or range, is the one the tree path gives. A rejection by the tree path is therefore never
+   * decided here except by that shared conversion.
+   */
+  public @Nullable Row flatRow(Schema schema, String text) throws RecordRejectedException {
+    if (checkSize(text) != null) {
+      return null;
+    }
+    FlatFields fields = flatFields;
+    if (fields == null || fields.schema != schema) {
+      fields = new FlatFields(schema);
+      flatFields = fields;
+    }
+    JsonNode[] values = new JsonNode[schema.getFieldCount()];
+    try (JsonParser p = factory().createParser(text)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+        if (t != JsonToken.FIELD_NAME) {
+          return null; // end of input inside the object
+        }
+        Integer index = fields.index.get(p.currentName());
+        if (index == null || values[index] != null) {
+          return null; // unknown or repeated key: the tree path rejects or notes it
+        }
+        JsonNode value = scalar(p, p.nextToken());
+        if (value == null) {
+          return null;
+        }
+        values[index] = value;
+      }
+      if (p.nextToken() != null) {
+        return null;
+      }
+    } catch (IOException | RuntimeException e) {
+      return null; // the tree path parses it again and names the reason
+    }
+    return new Converter("", newNotes()).fields(schema, values, "");
+  }
+
+  /** The node readTree builds for a scalar token, or null for anything else. */
+  private static @Nullable JsonNode scalar(JsonParser p, @Nullable JsonToken t) throws IOException {
+    if (t == null) {
+      return null;
+    }
+    switch (t) {
+      case VALUE_STRING:
+        return TextNode.valueOf(p.getText());
+      case VALUE_NUMBER_INT:
+        switch (p.getNumberType()) {
+          case INT:
+            return IntNode.valueOf(p.getIntValue());
+          case LONG:
+            return LongNode.valueOf(p.getLongValue());
+          default:
+            return BigIntegerNode.valueOf(p.getBigIntegerValue());
+        }
+      case VALUE_NUMBER_FLOAT:
+        return DecimalNode.valueOf(p.getDecimalValue());
+      case VALUE_TRUE:
+        return BooleanNode.TRUE;
+      case VALUE_FALSE:
+        return BooleanNode.FALSE;
+      case VALUE_NULL:
+        return NullNode.getInstance();
+      default:
+        return null;
+    }
+  }
+
+  /** The limits' event-time range as java.time instants, made once; immutable. */
+  private static final class TimeRange {
+    final java.time.Instant min;
+    final java.time.Instant max;
+
+    TimeRange(RecordLimits limits) {
+      this.min = java.time.Instant.ofEpochMilli(limits.minEventTime().getMillis());
+      this.max = java.time.Instant.ofEpochMilli(limits.maxEventTime().getMillis());
+    }
+  }
+
+  /** A schema's field positions by name, for {@link #flatRow}; immutable, so racy reuse is safe. */
+  private static final class FlatFields {
+    final Schema schema;
+    final Map<String, Integer> index;
+
+    FlatFields(Schema schema) {
+      this.schema = schema;
+      Map<String, Integer> byName = new HashMap<>();
+      for (int i = 0; i < schema.getFieldCount(); i++) {
+        byName.put(schema.getField(i).getName(), i);
+      }
+      this.index = byName;
     }
   }
 
@@ -526,14 +620,17 @@ public final class HardenedJson implements Serializable {
   private final class Converter {
     private final String prefix;
     private final Notes notes;
-    private final java.time.Instant minTime;
-    private final java.time.Instant maxTime;
+    private final TimeRange range;
 
     Converter(String prefix, Notes notes) {
       this.prefix = prefix;
       this.notes = notes;
-      this.minTime = java.time.Instant.ofEpochMilli(limits.minEventTime().getMillis());
-      this.maxTime = java.time.Instant.ofEpochMilli(limits.maxEventTime().getMillis());
+      TimeRange r = timeRange;
+      if (r == null) {
+        r = new TimeRange(limits);
+        timeRange = r;
+      }
+      this.range = r;
     }
 
     Row toRow(Schema rowSchema, JsonNode object, String path) throws RecordRejectedException {
@@ -553,10 +650,21 @@ public final class HardenedJson implements Serializable {
           }
         }
       }
+      JsonNode[] byPosition = new JsonNode[rowSchema.getFieldCount()];
+      for (int i = 0; i < byPosition.length; i++) {
+        byPosition[i] = object.get(rowSchema.getField(i).getName());
+      }
+      return fields(rowSchema, byPosition, path);
+    }
+
+    /** The row of {@code rowSchema} from its fields' JSON values by position (null: absent). */
+    Row fields(Schema rowSchema, @Nullable JsonNode[] byPosition, String path)
+        throws RecordRejectedException {
       List<Object> values = new ArrayList<>(rowSchema.getFieldCount());
-      for (Field field : rowSchema.getFields()) {
-        String fieldPath = path + field.getName();
-        JsonNode value = object.get(field.getName());
+      for (int i = 0; i < byPosition.length; i++) {
+        Field field = rowSchema.getField(i);
+        String fieldPath = path.isEmpty() ? field.getName() : path + field.getName();
+        JsonNode value = byPosition[i];
         if (value == null || value.isNull()) {
           if (!field.getType().getNullable()) {
             throw new RecordRejectedException(
@@ -767,7 +875,7 @@ public final class HardenedJson implements Serializable {
                 + "' is not an ISO-8601 timestamp with offset (e.g. 2026-11-01T10:15:30+01:00)");
       }
       // Checked on java.time's range, before toEpochMilli can overflow (year +999999999).
-      if (t.isBefore(minTime) || !t.isBefore(maxTime)) {
+      if (t.isBefore(range.min) || !t.isBefore(range.max)) {
         throw outOfRange(
             path,
             "must be a time in ["
