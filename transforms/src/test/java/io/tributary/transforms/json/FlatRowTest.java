@@ -27,21 +27,11 @@ import org.junit.runners.JUnit4;
  */
 @RunWith(JUnit4.class)
 public class FlatRowTest {
-  private static final Schema ITEM = Schema.builder().addStringField("sku").build();
-
+  /** HardenedJsonTest's schema (every scalar type, a nested row, an array of rows) and two more. */
   private static final Schema SCHEMA =
       Schema.builder()
-          .addStringField("id")
-          .addNullableField("price", FieldType.DECIMAL)
-          .addNullableField("ratio", FieldType.DOUBLE)
-          .addNullableField("weight", FieldType.FLOAT)
-          .addNullableField("n64", FieldType.INT64)
-          .addNullableField("n32", FieldType.INT32)
-          .addNullableField("n16", FieldType.INT16)
-          .addNullableField("n8", FieldType.BYTE)
+          .addFields(HardenedJsonTest.SCHEMA.getFields())
           .addNullableField("ok", FieldType.BOOLEAN)
-          .addNullableField("at", FieldType.DATETIME)
-          .addNullableField("item", FieldType.row(ITEM))
           .addNullableField("tags", FieldType.array(FieldType.STRING))
           .build();
 
@@ -84,6 +74,7 @@ public class FlatRowTest {
     "{\"sku\":\"x\"}",
     "[]",
     "[\"t\"]",
+    "[{\"sku\":\"x\"}]",
   };
 
   private static final String[] JUNK = {"", " ", "}", ",", "x", "{", "]", "\"", ":", "1"};

@@ -23,7 +23,7 @@ import org.junit.runners.JUnit4;
 public class HardenedJsonTest {
   private static final Schema ITEM = Schema.builder().addStringField("sku").build();
 
-  private static final Schema SCHEMA =
+  static final Schema SCHEMA =
       Schema.builder()
           .addStringField("id")
           .addNullableField("price", FieldType.DECIMAL)
