@@ -1,6 +1,7 @@
 package io.tributary.benchmarks;
 
 import io.tributary.transforms.cdc.Cdc;
+import io.tributary.transforms.values.Durations;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -120,7 +121,9 @@ final class CdcVersionsJob {
 
     @Override
     public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE); // the impulse is at the minimum timestamp
+      // The impulse is at the minimum timestamp; Long.MAX_VALUE would overflow there, once per
+      // event.
+      return Durations.ANY_TIMESTAMP_SKEW;
     }
   }
 

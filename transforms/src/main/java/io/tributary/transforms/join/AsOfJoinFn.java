@@ -6,6 +6,7 @@ import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.LiveMetrics;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.metrics.StageExit;
+import io.tributary.transforms.values.Durations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -175,7 +176,7 @@ final class AsOfJoinFn extends DoFn<KV<String, RawUnionValue>, Row> {
   @Override
   @SuppressWarnings("deprecation") // the only way to hold a timer behind the current element
   public Duration getAllowedTimestampSkew() {
-    return Duration.millis(Long.MAX_VALUE);
+    return Durations.ANY_TIMESTAMP_SKEW;
   }
 
   @ProcessElement

@@ -824,11 +824,12 @@ public abstract class IntervalJoin extends PTransform<PCollection<Row>, Interval
     }
 
     // Timers hold the output watermark at the oldest buffered row, behind the current element's
-    // timestamp when that element is newer: allowed only with an unbounded skew (see Windowing).
+    // timestamp when that element is newer: allowed only with a skew that admits any timestamp (see
+    // Windowing).
     @SuppressWarnings("deprecation")
     @Override
     public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
+      return Durations.ANY_TIMESTAMP_SKEW;
     }
 
     /** The last event time at which a partner of a row of time {@code t} can still be admitted. */

@@ -5,6 +5,7 @@ import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.values.Durations;
 import io.tributary.transforms.values.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -275,7 +276,7 @@ final class WaitForKey extends PTransform<PCollection<Row>, PCollection<Row>>
     @SuppressWarnings("deprecation")
     @Override
     public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
+      return Durations.ANY_TIMESTAMP_SKEW;
     }
 
     @ProcessElement

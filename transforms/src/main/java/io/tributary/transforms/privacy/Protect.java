@@ -11,6 +11,7 @@ import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.time.EventTime;
+import io.tributary.transforms.values.Durations;
 import io.tributary.transforms.values.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.List;
@@ -288,7 +289,7 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     @SuppressWarnings("deprecation")
     @Override
     public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
+      return Durations.ANY_TIMESTAMP_SKEW;
     }
 
     /** The row as JSON with every policy field replaced by a marker: never PII in clear. */

@@ -9,6 +9,7 @@ import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.values.Durations;
 import io.tributary.transforms.values.FieldPath;
 import io.tributary.transforms.values.RowBytesCoder;
 import java.io.Serializable;
@@ -241,7 +242,7 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
     @SuppressWarnings("deprecation")
     @Override
     public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
+      return Durations.ANY_TIMESTAMP_SKEW;
     }
   }
 
@@ -299,7 +300,7 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
     @SuppressWarnings("deprecation")
     @Override
     public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
+      return Durations.ANY_TIMESTAMP_SKEW;
     }
   }
 }

@@ -10,6 +10,7 @@ import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.time.EventTime;
+import io.tributary.transforms.values.Durations;
 import io.tributary.transforms.values.RowBytesCoder;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -194,7 +195,7 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
     @SuppressWarnings("deprecation")
     @Override
     public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
+      return Durations.ANY_TIMESTAMP_SKEW;
     }
   }
 }

@@ -2,6 +2,7 @@ package io.tributary.transforms.values;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.joda.time.Duration;
 
 /**
@@ -12,9 +13,36 @@ import org.joda.time.Duration;
  * Duration window = Durations.parse("1h", "--windowSize");
  * String text = Durations.format(window); // "1h"
  * }</pre>
+ *
+ * <p>{@link #ANY_TIMESTAMP_SKEW} is the allowed timestamp skew of a {@code DoFn} that may move an
+ * element's timestamp anywhere Beam allows.
  */
 public final class Durations {
   private static final Pattern SYNTAX = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+  /**
+   * The allowed timestamp skew of a {@code DoFn} that outputs at any valid timestamp, whatever its
+   * input's: the whole span of Beam's timestamps, {@code TIMESTAMP_MAX_VALUE -
+   * TIMESTAMP_MIN_VALUE}.
+   *
+   * <p>Not {@code Duration.millis(Long.MAX_VALUE)}: before each output with a timestamp, Beam's
+   * {@code SimpleDoFnRunner} subtracts the skew from the input's timestamp, and for an input at
+   * {@code TIMESTAMP_MIN_VALUE} (every element of a bounded source without timestamps, such as a
+   * file) {@code Long.MAX_VALUE} overflows: Joda throws an {@code ArithmeticException}, with its
+   * message and stack trace, which the runner catches, once per element. This span never overflows
+   * for a valid timestamp and admits every valid output timestamp, as the overflow did.
+   *
+   * <pre>{@code
+   * @Override
+   * public Duration getAllowedTimestampSkew() {
+   *   return Durations.ANY_TIMESTAMP_SKEW;
+   * }
+   * }</pre>
+   */
+  public static final Duration ANY_TIMESTAMP_SKEW =
+      Duration.millis(
+          BoundedWindow.TIMESTAMP_MAX_VALUE.getMillis()
+              - BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis());
 
   private Durations() {}
 

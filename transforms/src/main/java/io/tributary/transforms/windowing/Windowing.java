@@ -8,6 +8,7 @@ import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.LiveMetrics;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.metrics.StageExit;
+import io.tributary.transforms.values.Durations;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -498,7 +499,7 @@ public final class Windowing {
     @SuppressWarnings("deprecation")
     @Override
     public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
+      return Durations.ANY_TIMESTAMP_SKEW;
     }
   }
 
@@ -565,7 +566,7 @@ public final class Windowing {
     @SuppressWarnings("deprecation")
     @Override
     public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
+      return Durations.ANY_TIMESTAMP_SKEW;
     }
   }
 

@@ -3,9 +3,12 @@ package io.tributary.transforms.values;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
@@ -33,5 +36,28 @@ public class DurationsTest {
         e.getMessage(),
         containsString(
             "--windowSize: expected a duration like 500ms, 30s, 15m, 1h or 2d, got '1 hour'"));
+  }
+
+  /**
+   * Beam's runner subtracts a DoFn's allowed skew from the input's timestamp before every output
+   * with a timestamp; the skew must neither overflow there (an exception per element) nor refuse a
+   * valid output timestamp.
+   */
+  @Test
+  public void anyTimestampSkewNeverOverflowsAndAdmitsEveryValidTimestamp() {
+    assertThrows(
+        ArithmeticException.class,
+        () -> BoundedWindow.TIMESTAMP_MIN_VALUE.minus(Duration.millis(Long.MAX_VALUE)));
+    for (Instant input :
+        new Instant[] {
+          BoundedWindow.TIMESTAMP_MIN_VALUE,
+          new Instant(-1),
+          new Instant(0),
+          new Instant(1_796_000_000_000L),
+          BoundedWindow.TIMESTAMP_MAX_VALUE
+        }) {
+      Instant lowerBound = input.minus(Durations.ANY_TIMESTAMP_SKEW);
+      assertFalse(input.toString(), lowerBound.isAfter(BoundedWindow.TIMESTAMP_MIN_VALUE));
+    }
   }
 }
