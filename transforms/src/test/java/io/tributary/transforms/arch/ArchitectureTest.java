@@ -1,6 +1,7 @@
 package io.tributary.transforms.arch;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaAccess.Predicates.origin;
 import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
@@ -15,6 +16,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import io.tributary.transforms.metrics.LiveMetrics;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.joda.time.Duration;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.JUnit4;
@@ -97,6 +99,21 @@ public class ArchitectureTest {
                             "io.tributary.transforms.errors..",
                             "io.tributary.transforms.metrics.."))))
         .because("errors sits on metrics only, so that every stage can use both")
+        .check(LIBRARY);
+  }
+
+  @Test
+  public void timestampSkewsAreTheSharedConstant() {
+    // Duration.millis(Long.MAX_VALUE) overflowed at the minimum timestamp: an exception per
+    // element of a bounded input, a seventh of the clickstream job's CPU (docs/performance.md).
+    noClasses()
+        .should()
+        .callMethodWhere(
+            target(owner(equivalentTo(Duration.class)))
+                .and(target(name("millis")))
+                .and(origin(name("getAllowedTimestampSkew"))))
+        .because(
+            "a skew built per DoFn tends to be Long.MAX_VALUE; use Durations.ANY_TIMESTAMP_SKEW")
         .check(LIBRARY);
   }
 
