@@ -241,21 +241,23 @@ public class RowBytesCoderTest {
     assertEquals(0, in.available());
   }
 
+  /** Two fields and a nullable third: the schema of the evolution and renaming tests. */
+  private static final Schema ID_N_NOTE =
+      Schema.builder()
+          .addStringField("id")
+          .addInt64Field("n")
+          .addNullableField("note", FieldType.STRING)
+          .build();
+
   @Test
   public void aRowWrittenWithAnotherFieldCountIsReadAsRowCoderReadsIt() throws Exception {
     Schema before = Schema.builder().addStringField("id").addInt64Field("n").build();
-    Schema after =
-        Schema.builder()
-            .addStringField("id")
-            .addInt64Field("n")
-            .addNullableField("note", FieldType.STRING)
-            .build();
     byte[] old =
         CoderUtils.encodeToByteArray(
             RowCoder.of(before), Row.withSchema(before).addValues("a", 7L).build());
     assertEquals(
-        CoderUtils.decodeFromByteArray(RowCoder.of(after), old),
-        CoderUtils.decodeFromByteArray(RowBytesCoder.of(after), old));
+        CoderUtils.decodeFromByteArray(RowCoder.of(ID_N_NOTE), old),
+        CoderUtils.decodeFromByteArray(RowBytesCoder.of(ID_N_NOTE), old));
   }
 
   @Test
@@ -268,12 +270,7 @@ public class RowBytesCoderTest {
             .addInt64Field("count")
             .addNullableField("text", FieldType.STRING)
             .build();
-    Schema original =
-        Schema.builder()
-            .addStringField("id")
-            .addInt64Field("n")
-            .addNullableField("note", FieldType.STRING)
-            .build();
+    Schema original = ID_N_NOTE;
     RowBytesCoder reader = RowBytesCoder.of(original);
     RowBytesCoder writer = RowBytesCoder.of(renamed);
     for (int k = 0; k < 3; k++) { // the second and third time: the remembered verdict
