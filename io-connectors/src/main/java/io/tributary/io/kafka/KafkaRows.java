@@ -16,8 +16,11 @@ import io.tributary.transforms.json.JsonRowDecoder;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
+import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.time.EventTime;
+import io.tributary.transforms.validate.Validate;
+import io.tributary.transforms.values.Durations;
 import io.tributary.transforms.values.RowBytesCoder;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -26,10 +29,12 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -88,6 +93,12 @@ import org.joda.time.Instant;
  * out + rejected}. The counters count in Beam's metrics and in the in-JVM mirror the live progress
  * line reads.
  *
+ * <p><b>Stages in the decoding step.</b> Event time from a payload field ({@link
+ * Read#withEventTimeField}) and a {@code Validate}'s rules ({@link Read#withValidation}) run in the
+ * step that decodes, each as a stage of its own ({@link FusedStages}): its name, counters and
+ * rejections are those of the stage applied on its own, without a step in between. Each message
+ * passes decoding, then event time, then validation.
+ *
  * <p><b>Blank payloads.</b> The rule of every text source: a JSON message whose value is missing (a
  * tombstone), empty or whitespace only is counted {@code in} and rejected as {@code empty_line},
  * like a blank line of a JSON lines or CSV file read by {@code ReadRows}.
@@ -109,7 +120,8 @@ import org.joda.time.Instant;
 public final class KafkaRows {
   private KafkaRows() {}
 
-  private static final TupleTag<Row> ROWS = new TupleTag<Row>() {};
+  /** The decoding step's main output (package-visible for tests that run its DoFn). */
+  static final TupleTag<Row> ROWS = new TupleTag<Row>() {};
 
   /** A source; bootstrap servers, topic and subject are required. */
   public static Read read() {
@@ -135,7 +147,7 @@ public final class KafkaRows {
   /** The transform returned by {@link #read()}. */
   @AutoValue
   public abstract static class Read extends PTransform<PBegin, PCollection<Row>>
-      implements AccountedStage {
+      implements AccountedStage, FusedStages {
     /** The default stage name, the stage its rejections have always carried. */
     public static final String STAGE = "decode";
 
@@ -166,6 +178,8 @@ public final class KafkaRows {
     abstract RecordLimits limits();
 
     abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+
+    abstract @Nullable Validate validation();
 
     abstract Builder toBuilder();
 
@@ -198,6 +212,8 @@ public final class KafkaRows {
       abstract Builder setStage(String s);
 
       abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> h);
+
+      abstract Builder setValidation(@Nullable Validate validation);
 
       abstract Read build();
     }
@@ -240,7 +256,12 @@ public final class KafkaRows {
       return toBuilder().setConsumerGroup(group).build();
     }
 
-    /** Event time from this non-null {@code DATETIME} field; without it, the Kafka timestamp. */
+    /**
+     * Event time from this non-null {@code DATETIME} field; without it, the Kafka timestamp.
+     * Stamped in the decoding step as a stage of its own ({@link #eventTimeStageName()}): a time
+     * outside {@link #withLimits}'s event-time range is that stage's {@code out_of_range}
+     * rejection, sent to this source's bad-record handler.
+     */
     public Read withEventTimeField(String field) {
       checkArgument(
           field != null && !field.isBlank(),
@@ -299,6 +320,70 @@ public final class KafkaRows {
     }
 
     /**
+     * The stage name of {@link #withEventTimeField}'s stamping: {@code event_time} with the default
+     * stage name, {@code <stage>_event_time} with one of {@link #withStageName}'s, so that two
+     * named Kafka sources stamp in stages of their own.
+     */
+    public String eventTimeStageName() {
+      return STAGE.equals(stage()) ? EventTime.STAGE : stage() + "_" + EventTime.STAGE;
+    }
+
+    /**
+     * Also checks every decoded (and, with {@link #withEventTimeField}, stamped) row against {@code
+     * validate}'s rules, in the same step: the rows, dead letters and accounting (a stage with
+     * {@code validate}'s name and counters) of {@code validate} applied to this source's output,
+     * without a step in between ({@link FusedStages}). {@code validate} must send rejections to the
+     * same handler as this source ({@link #withBadRecordErrorHandler}, set before this call) and
+     * have another stage name.
+     *
+     * <pre>{@code
+     * PCollection<Row> valid = pipeline.apply("ReadClicks", KafkaRows.read()
+     *     .withBootstrapServers("localhost:9092")
+     *     .withTopic("clicks")
+     *     .withSubject(SchemaRegistry.bundled(), "clickstream-event")
+     *     .withBadRecordErrorHandler(handler)
+     *     .withValidation(Validate.rows()
+     *         .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
+     *         .withBadRecordErrorHandler(handler)));
+     * }</pre>
+     */
+    public Read withValidation(Validate validate) {
+      checkArgument(validate != null, "KafkaRows.read().withValidation: validate must not be null");
+      FusedStages.checkFusable(
+          "KafkaRows.read().withValidation",
+          this,
+          badRecordErrorHandler(),
+          validate,
+          validate.badRecordErrorHandler());
+      return toBuilder().setValidation(validate).build();
+    }
+
+    /** The event-time stage of {@link #withEventTimeField}, or null without one. */
+    private @Nullable EventTime eventTime() {
+      if (eventTimeField() == null) {
+        return null;
+      }
+      return EventTime.fromField(eventTimeField())
+          .withLimits(limits())
+          .withStageName(eventTimeStageName())
+          .withBadRecordErrorHandler(badRecordErrorHandler());
+    }
+
+    @Override
+    public List<AccountedStage> fusedStages() {
+      List<AccountedStage> stages = new ArrayList<>();
+      stages.add(this);
+      EventTime eventTime = eventTime();
+      if (eventTime != null) {
+        stages.add(eventTime);
+      }
+      if (validation() != null) {
+        stages.add(validation());
+      }
+      return stages;
+    }
+
+    /**
      * Bounds of one message; values over {@link RecordLimits#maxRecordBytes()} become {@code
      * too_large} dead letters before they are decoded. {@link RecordLimits#defaults()} by default.
      */
@@ -345,6 +430,12 @@ public final class KafkaRows {
       if (maxReadTime() != null) {
         read = read.withMaxReadTime(maxReadTime());
       }
+      // Checked here, whichever stage fails: the field and the rules against the contract.
+      EventTime eventTime = eventTime();
+      EventTime.@Nullable Stamper stamper =
+          eventTime == null ? null : eventTime.stamperFor(reader.beamSchema());
+      Validate.@Nullable Checker checker =
+          validation() == null ? null : validation().checkerFor(reader.beamSchema());
       PCollectionTuple result =
           begin
               .apply("ReadKafka", read)
@@ -352,18 +443,16 @@ public final class KafkaRows {
                   "Decode",
                   ParDo.of(
                           new DecodeFn(
-                              registry(),
-                              reader,
-                              payloadFormat(),
-                              stage(),
-                              limits(),
-                              DeadLetters.routerFor(badRecordErrorHandler())))
+                                  registry(),
+                                  reader,
+                                  payloadFormat(),
+                                  stage(),
+                                  limits(),
+                                  DeadLetters.routerFor(badRecordErrorHandler()))
+                              .then(stamper, checker))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
       DeadLetters.register(badRecordErrorHandler(), result);
-      PCollection<Row> rows = result.get(ROWS).setCoder(RowBytesCoder.of(reader.beamSchema()));
-      return eventTimeField() == null
-          ? rows
-          : rows.apply("EventTime", EventTime.fromField(eventTimeField()));
+      return result.get(ROWS).setCoder(RowBytesCoder.of(reader.beamSchema()));
     }
 
     @Override
@@ -395,7 +484,10 @@ public final class KafkaRows {
           .add(
               DisplayData.item("maxRecordBytes", limits().maxRecordBytes())
                   .withLabel("Largest value (bytes)"))
-          .add(DisplayData.item("stage", stage()).withLabel("Stage name"));
+          .add(DisplayData.item("stage", stage()).withLabel("Stage name"))
+          .addIfNotNull(
+              DisplayData.item("validation", validation() == null ? null : validation().stageName())
+                  .withLabel("Fused validation stage"));
     }
   }
 
@@ -434,6 +526,8 @@ public final class KafkaRows {
     private final RecordLimits limits;
     private final BadRecordRouter router;
     private final StageCounters counters;
+    private EventTime.@Nullable Stamper stamper;
+    private Validate.@Nullable Checker checker;
     private transient ObjectMapper mapper;
 
     DecodeFn(
@@ -455,9 +549,27 @@ public final class KafkaRows {
       this.counters = StageCounters.of(stage);
     }
 
+    /**
+     * Runs {@code stamper} (event time) and then {@code checker} (validation) on every decoded row,
+     * in this step; either may be null.
+     */
+    DecodeFn then(EventTime.@Nullable Stamper stamper, Validate.@Nullable Checker checker) {
+      this.stamper = stamper;
+      this.checker = checker;
+      return this;
+    }
+
     @Setup
     public void setup() {
       mapper = new ObjectMapper();
+    }
+
+    // With event time from the payload, an output may be stamped earlier than its Kafka timestamp;
+    // lateness is judged downstream against the watermark (as EventTime's own step allows).
+    @SuppressWarnings("deprecation")
+    @Override
+    public Duration getAllowedTimestampSkew() {
+      return Durations.ANY_TIMESTAMP_SKEW;
     }
 
     private String where(KafkaRecord<byte[], byte[]> record) {
@@ -492,15 +604,31 @@ public final class KafkaRows {
             value);
         return;
       }
+      Row row;
       try {
-        Row row = decode(value);
-        counters.out(timestamp);
-        out.get(ROWS).output(row);
+        row = decode(value);
       } catch (RecordRejectedException e) {
         RecordRejectedException located =
             new RecordRejectedException(
                 e.stage(), e.reason(), where(record) + ": " + e.getMessage());
         DeadLetters.reject(router, out, describe(record), StringUtf8Coder.of(), located);
+        return;
+      }
+      counters.out(timestamp);
+      Instant time = timestamp;
+      if (stamper != null) {
+        time = stamper.stamp(row, router, out);
+        if (time == null) {
+          return;
+        }
+      }
+      if (checker != null && !checker.passesOrRejects(row, time, router, out)) {
+        return;
+      }
+      if (stamper == null) {
+        out.get(ROWS).output(row);
+      } else {
+        out.get(ROWS).outputWithTimestamp(row, time);
       }
     }
 

@@ -7,18 +7,24 @@ import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
 import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
+import io.tributary.transforms.validate.Validate;
+import io.tributary.transforms.validate.ValidateStep;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.values.Row;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
  * The {@code ReadKafka} source: {@link KafkaRows#read()} decodes a topic's records against a
  * registered contract (Avro in the Confluent wire format, or JSON); what does not decode is a dead
  * letter of this step. Unbounded unless {@code max_records} or {@code max_read_time} bounds it (a
- * replay).
+ * replay). With {@code event_time_field}, event time is stamped in this step, as a stage named
+ * {@code <step>_event_time} ({@code event_time} for a step named {@code decode}) whose {@code
+ * out_of_range} rejections are dead letters too; a {@code Validate} step that reads only this
+ * step's output runs in this step as well ({@link #fusedWith}).
  *
  * <pre>{@code
  * - type: ReadKafka
@@ -75,6 +81,30 @@ public final class ReadKafkaStep extends StepProvider {
 
   @Override
   public SchemaTransform from(Row configuration, StepContext context) {
+    return build(configuration, context, null);
+  }
+
+  /** A {@code Validate} step right after this one checks its rules in this step's decoding. */
+  @Override
+  public boolean fusesWith(StepProvider next) {
+    return next instanceof ValidateStep;
+  }
+
+  @Override
+  public @Nullable SchemaTransform fusedWith(
+      Row configuration,
+      StepContext context,
+      StepProvider next,
+      Row nextConfiguration,
+      StepContext nextContext) {
+    if (!fusesWith(next)) {
+      return null;
+    }
+    return build(configuration, context, ValidateStep.validate(nextConfiguration, nextContext));
+  }
+
+  private SchemaTransform build(
+      Row configuration, StepContext context, @Nullable Validate validation) {
     StepConfig c = StepConfig.of(configuration);
     SchemaRegistry registry = ContractConfig.registry(c);
     String subject = ContractConfig.subject(c, registry);
@@ -112,6 +142,9 @@ public final class ReadKafkaStep extends StepProvider {
     }
     if (context.errorHandler() != null) {
       read = read.withBadRecordErrorHandler(context.errorHandler());
+    }
+    if (validation != null) {
+      read = read.withValidation(validation);
     }
     KafkaRows.Read built = read;
     return StepTransforms.source(p -> p.apply("ReadKafka", built));

@@ -186,9 +186,10 @@ public final class ClickstreamPipeline {
   /**
    * The source part: decoded events from a file, a watched directory or a Kafka topic, each counted
    * in {@code tributary/read}, undecodable ones to {@code deadLetters}, then checked by {@code
-   * validate}. The one switch on the source kind. Files are decoded and validated in one step
-   * ({@link ReadRows#withValidation}: one serialization boundary fewer on Flink); Kafka records are
-   * validated in a step of their own.
+   * validate}. The one switch on the source kind. Records are decoded and validated in one step
+   * ({@link ReadRows#withValidation}, {@link KafkaRows.Read#withValidation}): on Flink one
+   * serialization boundary fewer for files read in batch, one copy of each row fewer when
+   * streaming.
    */
   static PCollection<Row> readValidEvents(
       Pipeline pipeline,
@@ -213,7 +214,7 @@ public final class ClickstreamPipeline {
             settings.kafkaWatermark() == null
                 ? read.withWatermarkHeld()
                 : read.withMaxDelay(settings.kafkaWatermark());
-        return pipeline.apply("ReadKafka", read).apply("Validate", validate);
+        return pipeline.apply("ReadKafka", read.withValidation(validate));
       case WATCH:
         files =
             FileSource.watch(settings.input())

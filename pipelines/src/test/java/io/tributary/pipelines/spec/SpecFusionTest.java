@@ -101,6 +101,39 @@ public class SpecFusionTest {
   }
 
   @Test
+  public void aKafkaSourceValidatesAndStampsEventTimeInItsDecodingStep() throws Exception {
+    String text =
+        "pipeline:\n"
+            + "  transforms:\n"
+            + "    - type: ReadKafka\n"
+            + "      name: read_clicks\n"
+            + "      config:\n"
+            + "        bootstrap_servers: localhost:9092\n"
+            + "        topic: clicks\n"
+            + "        subject: clickstream-event\n"
+            + "        format: json\n"
+            + "        event_time_field: event_time\n"
+            + "    - type: Validate\n"
+            + "      input: read_clicks\n"
+            + "      config:\n"
+            + "        rules:\n"
+            + "          - {field: price, at_least: 0, reason: negative_price}\n"
+            + "    - type: Dedup\n"
+            + "      input: validate\n"
+            + "      config: {key: event_id, ttl: 1h}\n"
+            + "    - type: WriteJsonLines\n"
+            + "      input: dedup\n"
+            + "      config: {path: \"${output}/clean\"}\n";
+    Spec spec = SpecParser.parse("kafka.yaml", text);
+    Build b = build(spec, true, Set.of());
+    assertThat(b.steps, hasItems("read_clicks", "dedup"));
+    assertThat(b.steps, not(hasItems("validate")));
+    assertSame(out(b.built, "validate"), out(b.built, "read_clicks"));
+    // Unfused without dead letters: the Validate step of its own.
+    assertThat(build(spec, false, Set.of()).steps, hasItems("read_clicks", "validate"));
+  }
+
+  @Test
   public void aStepWhoseRowsATestReadsKeepsItsOwnOutput() throws Exception {
     Spec spec = SpecParser.parse(SpecGraphTest.CLICKSTREAM);
     Build b = build(spec, true, Set.of("protect"));

@@ -29,6 +29,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.joda.time.ReadableInstant;
@@ -269,16 +270,29 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
      */
     public void output(Row row, BadRecordRouter router, MultiOutputReceiver out, TupleTag<Row> tag)
         throws Exception {
+      Instant time = stamp(row, router, out);
+      if (time != null) {
+        out.get(tag).outputWithTimestamp(row, time);
+      }
+    }
+
+    /**
+     * As {@link #output}, for a step that runs more stages after this one: returns {@code row}'s
+     * event time, counted out, without outputting it; or null when it was rejected to {@code
+     * router}'s bad-record output in {@code out}.
+     */
+    public @Nullable Instant stamp(Row row, BadRecordRouter router, MultiOutputReceiver out)
+        throws Exception {
       counters.in();
       Instant time;
       try {
         time = eventTime(row, field, limits, counters.stage());
       } catch (RecordRejectedException e) {
         DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), e);
-        return;
+        return null;
       }
       counters.out(time);
-      out.get(tag).outputWithTimestamp(row, time);
+      return time;
     }
   }
 

@@ -1,0 +1,227 @@
+package io.tributary.io.kafka;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.Assert.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.io.deadletter.DeadLetterFiles;
+import io.tributary.io.schema.RegisteredSchema;
+import io.tributary.io.schema.SchemaRegistry;
+import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.limits.RecordLimits;
+import io.tributary.transforms.metrics.StageGraph;
+import io.tributary.transforms.time.EventTime;
+import io.tributary.transforms.validate.RowRule;
+import io.tributary.transforms.validate.Validate;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.KafkaRecordCoder;
+import org.apache.beam.sdk.io.kafka.KafkaTimestampType;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
+import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * Event time and validation in the Kafka source's decoding step ({@code
+ * KafkaRows.read().withEventTimeField(..).withValidation(..)}): each message passes decoding, event
+ * time, then the rules, and each stage keeps its name and rejections; an event time outside the
+ * limits is a dead letter of the event-time stage, not a failed run. On records built in memory (no
+ * broker); {@code ClickstreamKafkaIT} runs the fused source against a broker.
+ */
+@RunWith(JUnit4.class)
+public class KafkaRowsFusedStagesTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
+
+  private static final long T = 1_793_523_600_000L; // 2026-11-01T09:00:00Z
+
+  /** An Avro message of the newest contract, at {@code eventTime} with {@code price}. */
+  private static KafkaRecord<byte[], byte[]> message(
+      RegisteredSchema contract, long offset, long eventTime, String price) {
+    GenericRecord e = KafkaRowsIT.event(contract.schema(), (int) offset);
+    e.put("event_time", eventTime);
+    e.put("price", ByteBuffer.wrap(new BigDecimal(price).unscaledValue().toByteArray()));
+    return record(offset, ConfluentWireFormat.encode(contract, e));
+  }
+
+  private static KafkaRecord<byte[], byte[]> record(long offset, byte[] value) {
+    return new KafkaRecord<>(
+        "clicks",
+        0,
+        offset,
+        T,
+        KafkaTimestampType.CREATE_TIME,
+        null,
+        "k".getBytes(StandardCharsets.UTF_8),
+        value);
+  }
+
+  private static Validate priceRule(BadRecordErrorHandler<?> handler) {
+    return Validate.rows()
+        .withRule(RowRule.atLeast("price", BigDecimal.ZERO).withReason("negative_price"))
+        .withBadRecordErrorHandler(handler);
+  }
+
+  @Test
+  public void eachMessagePassesDecodeThenEventTimeThenTheRulesInOneStep() throws Exception {
+    Path out = tmp.newFolder("dl").toPath();
+    SchemaRegistry registry = SchemaRegistry.bundled();
+    RegisteredSchema contract = registry.latest("clickstream-event");
+    BadRecordErrorHandler<?> handler =
+        p.registerBadRecordErrorHandler(DeadLetterFiles.to(out.toString()));
+    // Years 0001-9999 by default; 10^15 ms is in the year 33658, which Beam can carry as a
+    // timestamp only up to 294247: out of the limits' range, not of Beam's.
+    long farFuture = 1_000_000_000_000_000L;
+    RecordLimits limits = RecordLimits.defaults();
+    EventTime eventTime =
+        EventTime.fromField("event_time").withLimits(limits).withBadRecordErrorHandler(handler);
+    PCollectionTuple result =
+        p.apply(
+                Create.of(
+                        message(contract, 1, T + 1_000, "10.50"), // passes all three
+                        message(contract, 2, T + 2_000, "-1.00"), // the rules reject it
+                        message(contract, 3, farFuture, "10.50"), // event time rejects it
+                        message(contract, 4, farFuture, "-1.00"), // event time first
+                        record(5, "{\"event_id\":\"e-5\"}".getBytes(StandardCharsets.UTF_8)))
+                    .withCoder(
+                        KafkaRecordCoder.of(
+                            NullableCoder.of(ByteArrayCoder.of()),
+                            NullableCoder.of(ByteArrayCoder.of()))))
+            .apply(
+                ParDo.of(
+                        new KafkaRows.DecodeFn(
+                                registry,
+                                contract,
+                                PayloadFormat.AVRO,
+                                "decode",
+                                limits,
+                                BadRecordRouter.RECORDING_ROUTER)
+                            .then(
+                                eventTime.stamperFor(contract.beamSchema()),
+                                priceRule(handler).checkerFor(contract.beamSchema())))
+                    .withOutputTags(
+                        KafkaRows.ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    PCollection<Row> rows = result.get(KafkaRows.ROWS).setRowSchema(contract.beamSchema());
+    DeadLetters.register(handler, result);
+    handler.close();
+    PAssert.that(rows.apply(ParDo.of(new IdAtTimestamp())))
+        .containsInAnyOrder("e-0000001@" + new Instant(T + 1_000));
+    p.run().waitUntilFinish();
+
+    ObjectMapper mapper = new ObjectMapper();
+    List<String> rejected = new ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("dead-letters-00000-of-00001.jsonl"))) {
+      JsonNode dl = mapper.readTree(line);
+      String payload = dl.get("payload").asText();
+      String id =
+          payload.startsWith("{\"event_id\"")
+              ? mapper.readTree(payload).get("event_id").asText()
+              : "offset " + mapper.readTree(payload).get("offset").asText();
+      rejected.add(id + " " + dl.get("stage").asText() + "/" + dl.get("reason").asText());
+    }
+    rejected.sort(null);
+    assertThat(
+        rejected,
+        equalTo(
+            List.of(
+                "e-0000002 validate/negative_price",
+                "e-0000003 event_time/out_of_range",
+                "e-0000004 event_time/out_of_range",
+                "offset 5 decode/not_wire_format")));
+  }
+
+  /** "event_id@timestamp" of each row. */
+  static final class IdAtTimestamp extends DoFn<Row, String> {
+    @ProcessElement
+    public void process(@Element Row row, @Timestamp Instant ts, OutputReceiver<String> out) {
+      out.output(row.getString("event_id") + "@" + ts);
+    }
+  }
+
+  @Test
+  public void theSourceAccountsForThreeStagesInOneStep() {
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
+    BadRecordErrorHandler<?> handler =
+        pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(tmp.getRoot().toString()));
+    pipeline.apply(
+        "ReadClicks",
+        KafkaRows.read()
+            .withBootstrapServers("localhost:9092")
+            .withTopic("clicks")
+            .withSubject(SchemaRegistry.bundled(), "clickstream-event")
+            .withStageName("clicks")
+            .withEventTimeField("event_time")
+            .withBadRecordErrorHandler(handler)
+            .withValidation(priceRule(handler)));
+    handler.close();
+
+    StageGraph graph = StageGraph.of(pipeline);
+    List<String> names = new ArrayList<>();
+    graph.stages().forEach(s -> names.add(s.name()));
+    assertThat(names, equalTo(List.of("clicks", "clicks_event_time", "validate")));
+    assertThat(graph.stage("clicks_event_time").feeders(), equalTo(Set.of("clicks")));
+    assertThat(graph.stage("validate").feeders(), equalTo(Set.of("clicks_event_time")));
+    // One step: no step of EventTime's or Validate's own.
+    List<String> ownSteps = new ArrayList<>();
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            if (node.getFullName().contains("AssignEventTime")
+                || node.getFullName().contains("CheckRules")) {
+              ownSteps.add(node.getFullName());
+            }
+          }
+        });
+    assertThat(ownSteps, empty());
+  }
+
+  @Test
+  public void validationWithAnotherHandlerIsRefusedNamingTheCall() {
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
+    BadRecordErrorHandler<?> one =
+        pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(tmp.getRoot().toString()));
+    BadRecordErrorHandler<?> other =
+        pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(tmp.getRoot().toString()));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> KafkaRows.read().withBadRecordErrorHandler(one).withValidation(priceRule(other)));
+    assertThat(
+        e.getMessage(),
+        containsString(
+            "KafkaRows.read().withValidation: stages 'decode' and 'validate' must send rejections"
+                + " to the same handler"));
+  }
+}
