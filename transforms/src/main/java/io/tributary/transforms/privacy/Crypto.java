@@ -42,26 +42,28 @@ public final class Crypto {
 
   /** One-way keyed token of {@code value} with the primary key. */
   public static String token(Keyset keys, String field, String value) {
-    byte[] mac = hmac(derive(keys.primary(), "token"), field + "\u0000" + value);
-    return "tk:" + keys.primaryId() + ":" + B64.encodeToString(mac);
+    String id = keys.primaryId();
+    byte[] mac = keys.derivedHmac(id, "token").of(field + "\u0000" + value);
+    return "tk:" + id + ":" + B64.encodeToString(mac);
   }
 
   /** Deterministic, reversible encryption of {@code value} with the primary key. */
   public static String deterministicEncrypt(Keyset keys, String field, String value) {
-    byte[] key = keys.primary();
-    byte[] nonce = Arrays.copyOf(hmac(derive(key, "siv"), field + "\u0000" + value), NONCE);
+    String id = keys.primaryId();
+    byte[] nonce = Arrays.copyOf(keys.derivedHmac(id, "siv").of(field + "\u0000" + value), NONCE);
     return "dt:"
-        + keys.primaryId()
+        + id
         + ":"
-        + B64.encodeToString(seal(derive(key, "enc"), nonce, field, value));
+        + B64.encodeToString(seal(keys.derivedKey(id, "enc"), nonce, field, value));
   }
 
   /** Decrypts a {@code dt:} token with whichever key id it names. */
   public static String deterministicDecrypt(Keyset keys, String field, String token) {
     String[] parts = split(token, "dt");
-    byte[] key = keys.key(parts[1]);
-    String plain = open(derive(key, "enc"), B64D.decode(parts[2]), field);
-    byte[] expected = Arrays.copyOf(hmac(derive(key, "siv"), field + "\u0000" + plain), NONCE);
+    String id = parts[1];
+    String plain = open(keys.derivedKey(id, "enc"), B64D.decode(parts[2]), field);
+    byte[] expected =
+        Arrays.copyOf(keys.derivedHmac(id, "siv").of(field + "\u0000" + plain), NONCE);
     if (!MessageDigest.isEqual(expected, Arrays.copyOf(B64D.decode(parts[2]), NONCE))) {
       throw new IllegalArgumentException(
           "token for field '" + field + "' fails its integrity check");
@@ -141,12 +143,42 @@ public final class Crypto {
   }
 
   static byte[] hmac(byte[] key, String data) {
+    return newMac(key).doFinal(data.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Mac newMac(byte[] key) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+      return mac;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 unavailable in this JVM", e);
+    }
+  }
+
+  /**
+   * HMAC-SHA256 under one key, set up once: each use works on a clone of an initialized {@code
+   * Mac}, because looking the algorithm up and keying it cost more than the HMAC of a short value
+   * (docs/performance.md). Safe to share between threads: the prototype itself is never updated.
+   */
+  static final class Hmac {
+    private final byte[] key;
+    private final Mac prototype;
+
+    Hmac(byte[] key) {
+      this.key = key.clone();
+      this.prototype = newMac(this.key);
+    }
+
+    /** HMAC-SHA256 of {@code data}'s UTF-8 bytes. */
+    byte[] of(String data) {
+      Mac mac;
+      try {
+        mac = (Mac) prototype.clone();
+      } catch (CloneNotSupportedException e) {
+        mac = newMac(key); // a provider whose Mac cannot be cloned: key it afresh
+      }
+      return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
     }
   }
 

@@ -6,6 +6,7 @@ import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -153,6 +154,8 @@ public final class FieldProtector {
     return policy.subjectField();
   }
 
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
   static String mask(String style, String s) {
     switch (style) {
       case "email":
@@ -160,7 +163,7 @@ public final class FieldProtector {
         return at <= 0 ? "***" : s.charAt(0) + "***" + s.substring(at);
       case "ipv4":
         String[] octets = s.split("\\.", -1);
-        if (octets.length == 4 && s.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+        if (octets.length == 4 && IPV4.matcher(s).matches()) {
           return octets[0] + "." + octets[1] + "." + octets[2] + ".0/24";
         }
         return "***";

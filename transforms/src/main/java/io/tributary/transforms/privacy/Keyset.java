@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -36,6 +37,10 @@ public final class Keyset {
 
   private final String primaryId;
   private final Map<String, byte[]> keys;
+  // Derived per purpose on first use (Crypto.derive is an HMAC: per record it cost as much as the
+  // token itself).
+  private final Map<String, Crypto.Hmac> derivedHmacs = new ConcurrentHashMap<>();
+  private final Map<String, byte[]> derivedKeys = new ConcurrentHashMap<>();
 
   private Keyset(String primaryId, Map<String, byte[]> keys) {
     this.primaryId = primaryId;
@@ -181,6 +186,24 @@ public final class Keyset {
           "keyset has no key '" + id + "' (known: " + keys.keySet() + ")");
     }
     return k.clone();
+  }
+
+  /**
+   * HMAC under key {@code id}'s key for {@code purpose} ({@link Crypto#derive}), derived and keyed
+   * once per keyset; throws naming the id if the keyset lacks it.
+   */
+  Crypto.Hmac derivedHmac(String id, String purpose) {
+    return derivedHmacs.computeIfAbsent(
+        id + "\u0000" + purpose, k -> new Crypto.Hmac(Crypto.derive(key(id), purpose)));
+  }
+
+  /**
+   * Key {@code id}'s key for {@code purpose} ({@link Crypto#derive}), derived once per keyset; the
+   * caller must not change it. Throws naming the id if the keyset lacks it.
+   */
+  byte[] derivedKey(String id, String purpose) {
+    return derivedKeys.computeIfAbsent(
+        id + "\u0000" + purpose, k -> Crypto.derive(key(id), purpose));
   }
 
   @Override

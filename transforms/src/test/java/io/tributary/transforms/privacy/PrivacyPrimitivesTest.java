@@ -12,9 +12,16 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
@@ -62,6 +69,47 @@ public class PrivacyPrimitivesTest {
     assertThat(t1, not(containsString("ana")));
     assertNotEquals("another key, another token", t1, Crypto.token(b, "email", "ana@example.com"));
     assertNotEquals("field is bound in", t1, Crypto.token(a, "ip", "ana@example.com"));
+  }
+
+  /**
+   * Tokens stay what earlier builds wrote: HMAC-SHA256 under HMAC(key, "tributary/token") of "field
+   * NUL value", computed here from the key file with the JDK alone; the keyset's keyed instances,
+   * reused and shared between threads, give the same bytes on every call.
+   */
+  @Test
+  public void tokensAreTheDocumentedHmacOnEveryCallAndThread() throws Exception {
+    Path file = TestKeys.write(tmp.getRoot().toPath(), "k1");
+    Keyset keys = Keyset.load(Keyset.KeysetSource.file(file.toString()));
+    byte[] key =
+        Base64.getDecoder()
+            .decode(new ObjectMapper().readTree(file.toFile()).get("keys").get("k1").asText());
+    byte[] tokenKey = jdkHmac(key, "tributary/token");
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      expected.add(
+          "tk:k1:"
+              + Base64.getUrlEncoder()
+                  .withoutPadding()
+                  .encodeToString(jdkHmac(tokenKey, "email\u0000ana" + i + "@example.com")));
+    }
+    List<String> parallel =
+        IntStream.range(0, 2_000)
+            .parallel()
+            .mapToObj(i -> Crypto.token(keys, "email", "ana" + i + "@example.com"))
+            .toList();
+    assertEquals(expected, parallel);
+    assertEquals(expected.get(7), Crypto.token(keys, "email", "ana7@example.com"));
+    // Reversible tokens: equal from two loads of the key file, and each load decrypts the other's.
+    Keyset again = Keyset.load(Keyset.KeysetSource.file(file.toString()));
+    String dt = Crypto.deterministicEncrypt(keys, "email", "ana@example.com");
+    assertEquals(dt, Crypto.deterministicEncrypt(again, "email", "ana@example.com"));
+    assertEquals("ana@example.com", Crypto.deterministicDecrypt(again, "email", dt));
+  }
+
+  private static byte[] jdkHmac(byte[] key, String data) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(key, "HmacSHA256"));
+    return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
