@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -89,13 +91,30 @@ public final class ClickAggregate {
       return acc;
     }
 
+    /**
+     * Merges into the accumulator with the most distinct users, in place (Beam's contract allows
+     * it): Flink's batch combiner merges its running accumulator with each partial one in turn, so
+     * a fresh accumulator per call copied the growing user set once per partial.
+     */
     @Override
     public ClickAggregate mergeAccumulators(Iterable<ClickAggregate> accs) {
-      ClickAggregate merged = new ClickAggregate();
+      List<ClickAggregate> all = new ArrayList<>();
+      ClickAggregate target = null;
       for (ClickAggregate a : accs) {
-        merged.merge(a);
+        all.add(a);
+        if (target == null || a.users.size() > target.users.size()) {
+          target = a;
+        }
       }
-      return merged;
+      if (target == null) {
+        return new ClickAggregate();
+      }
+      for (ClickAggregate a : all) {
+        if (a != target) {
+          target.merge(a);
+        }
+      }
+      return target;
     }
 
     @Override

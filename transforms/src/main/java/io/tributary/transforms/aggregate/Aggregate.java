@@ -352,13 +352,22 @@ public final class Aggregate extends PTransform<PCollection<Row>, PCollection<Ro
       return acc;
     }
 
+    /**
+     * Merges into the first accumulator, in place (Beam's contract allows it): Flink's batch
+     * combiner merges its running accumulator (the first) with each partial one in turn, so a fresh
+     * accumulator per call copied every distinct set of the running one once per partial.
+     */
     @Override
     public Accumulator mergeAccumulators(Iterable<Accumulator> accumulators) {
-      Accumulator merged = createAccumulator();
+      Accumulator merged = null;
       for (Accumulator a : accumulators) {
-        merged.merge(a, aggregations);
+        if (merged == null) {
+          merged = a;
+        } else {
+          merged.merge(a, aggregations);
+        }
       }
-      return merged;
+      return merged == null ? createAccumulator() : merged;
     }
 
     @Override
