@@ -12,6 +12,7 @@ import io.tributary.transforms.metrics.StageCounters;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.Serializable;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.NoSuchFileException;
@@ -35,6 +36,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
 
 /**
  * Reads text files as UTF-8 lines, bounded: a hostile line becomes a dead letter, never a failed,
@@ -182,22 +185,79 @@ public abstract class ReadLines
 
   @Override
   public PCollection<String> expand(PCollection<FileIO.ReadableFile> files) {
-    PCollectionTuple result =
-        files
-            .apply("SplitIntoRanges", ParDo.of(new SplitFn(splitBytes())))
-            .setCoder(KvCoder.of(ReadableFileCoder.of(), OffsetRange.Coder.of()))
-            .apply("SpreadRanges", Reshuffle.viaRandomKey())
-            .apply(
-                "ReadRanges",
-                ParDo.of(
-                        new ReadRangeFn(
-                            limits(),
-                            stage(),
-                            DeadLetters.routerFor(badRecordErrorHandler()),
-                            countOut()))
-                    .withOutputTags(LINES, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    PCollectionTuple result = read(files, LINES, null);
     DeadLetters.register(badRecordErrorHandler(), result);
     return result.get(LINES).setCoder(StringUtf8Coder.of());
+  }
+
+  /**
+   * What a reading step does with each line in place of outputting it ({@link #then}): for a stage
+   * that decodes the lines further, in the same step.
+   */
+  public interface LineConsumer extends Serializable {
+    /**
+     * Takes one line (valid UTF-8, within the size limit; a blank one too) with the timestamp of
+     * the file it came from, and outputs what it makes of it, a record or a rejection, to {@code
+     * out}.
+     */
+    void accept(String line, Instant timestamp, DoFn.MultiOutputReceiver out) throws Exception;
+  }
+
+  /**
+   * Reads as this transform does, but hands each line to {@code consumer} in the reading step
+   * instead of outputting it: for the first step of a stage that decodes the lines ({@link
+   * #asFirstStepOf}). On Flink's batch translation a step with a dead-letter output cannot be
+   * chained with the next one, so a decoder in a step of its own costs every line a serialization
+   * between the two. The result holds what {@code consumer} outputs under {@code mainTag} and the
+   * rejections of both under {@link BadRecordRouter#BAD_RECORD_TAG}; the caller sets the main
+   * output's coder and registers the rejections ({@link DeadLetters#register}) with this
+   * transform's handler.
+   *
+   * <pre>{@code
+   * PCollectionTuple decoded = files.apply("ReadLines", ReadLines.create()
+   *     .asFirstStepOf("decode")
+   *     .withBadRecordErrorHandler(handler)
+   *     .then(ROWS, (line, timestamp, out) -> out.get(ROWS).output(decode(line))));
+   * DeadLetters.register(handler, decoded);
+   * PCollection<Row> rows = decoded.get(ROWS).setCoder(RowBytesCoder.of(schema));
+   * }</pre>
+   */
+  public PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple> then(
+      TupleTag<?> mainTag, LineConsumer consumer) {
+    checkArgument(mainTag != null, "ReadLines.then: mainTag must not be null");
+    checkArgument(consumer != null, "ReadLines.then: consumer must not be null");
+    ReadLines read = this;
+    return new PTransform<PCollection<FileIO.ReadableFile>, PCollectionTuple>() {
+      @Override
+      public PCollectionTuple expand(PCollection<FileIO.ReadableFile> files) {
+        return read.read(files, mainTag, consumer);
+      }
+
+      @Override
+      public void populateDisplayData(DisplayData.Builder builder) {
+        read.populateDisplayData(builder);
+      }
+    };
+  }
+
+  private PCollectionTuple read(
+      PCollection<FileIO.ReadableFile> files, TupleTag<?> mainTag, @Nullable LineConsumer then) {
+    @SuppressWarnings("unchecked") // the step's outputs are typed by their tags
+    TupleTag<Object> main = (TupleTag<Object>) mainTag;
+    return files
+        .apply("SplitIntoRanges", ParDo.of(new SplitFn(splitBytes())))
+        .setCoder(KvCoder.of(ReadableFileCoder.of(), OffsetRange.Coder.of()))
+        .apply("SpreadRanges", Reshuffle.viaRandomKey())
+        .apply(
+            "ReadRanges",
+            ParDo.of(
+                    new ReadRangeFn(
+                        limits(),
+                        stage(),
+                        DeadLetters.routerFor(badRecordErrorHandler()),
+                        countOut(),
+                        then))
+                .withOutputTags(main, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
   }
 
   @Override
@@ -250,24 +310,34 @@ public abstract class ReadLines
     }
   }
 
-  static final class ReadRangeFn extends DoFn<KV<FileIO.ReadableFile, OffsetRange>, String> {
+  /** Lines out (type {@code String}), or whatever {@code then} makes of them (type Object). */
+  static final class ReadRangeFn extends DoFn<KV<FileIO.ReadableFile, OffsetRange>, Object> {
     private final RecordLimits limits;
     private final String stage;
     private final BadRecordRouter router;
     private final StageCounters counters;
     private final boolean countOut;
+    private final @Nullable LineConsumer then;
 
-    ReadRangeFn(RecordLimits limits, String stage, BadRecordRouter router, boolean countOut) {
+    ReadRangeFn(
+        RecordLimits limits,
+        String stage,
+        BadRecordRouter router,
+        boolean countOut,
+        @Nullable LineConsumer then) {
       this.limits = limits;
       this.stage = stage;
       this.router = router;
       this.counters = StageCounters.of(stage);
       this.countOut = countOut;
+      this.then = then;
     }
 
     @ProcessElement
     public void process(
-        @Element KV<FileIO.ReadableFile, OffsetRange> element, MultiOutputReceiver out)
+        @Element KV<FileIO.ReadableFile, OffsetRange> element,
+        @Timestamp Instant timestamp,
+        MultiOutputReceiver out)
         throws Exception {
       FileIO.ReadableFile file = element.getKey();
       OffsetRange range = element.getValue();
@@ -283,7 +353,7 @@ public abstract class ReadLines
                 limits.keptPayloadBytes());
         for (LineScanner.Line line = scanner.next(); line != null; line = scanner.next()) {
           counters.in();
-          emit(name, line, out);
+          emit(name, line, timestamp, out);
         }
       } catch (FileNotFoundException | NoSuchFileException gone) {
         throw gone; // not bad input: the file went away between match and read
@@ -347,14 +417,19 @@ public abstract class ReadLines
       return raw;
     }
 
-    private void emit(String name, LineScanner.Line line, MultiOutputReceiver out)
+    private void emit(
+        String name, LineScanner.Line line, Instant timestamp, MultiOutputReceiver out)
         throws Exception {
       switch (line.kind) {
         case TEXT:
           if (countOut) {
             counters.out();
           }
-          out.get(LINES).output(line.text);
+          if (then != null) {
+            then.accept(line.text, timestamp, out);
+          } else {
+            out.get(LINES).output(line.text);
+          }
           return;
         case INVALID_UTF8:
           DeadLetters.reject(

@@ -235,24 +235,23 @@ public abstract class ReadRows
     switch (format()) {
       case JSONL:
         {
-          // One stage in two steps: ReadLines counts each line in and rejects what it cannot
-          // read; the decoder counts each row out and rejects the rest (blank lines included).
-          PCollection<String> lines =
+          // One stage in one step: ReadLines counts each line in and rejects what it cannot
+          // read; the decoder, in the same step, counts each row out and rejects the rest (blank
+          // lines included).
+          JsonRowDecoder decoder =
+              JsonRowDecoder.of(beamSchema, stage())
+                  .withLimits(limits())
+                  .withDecimalBounds(schema().decimalBounds());
+          JsonLineFn decode = new JsonLineFn(decoder, stage(), router);
+          decode.validating(checker);
+          return finish(
               files.apply(
                   "ReadLines",
                   ReadLines.create()
                       .asFirstStepOf(stage())
                       .withLimits(limits())
-                      .withBadRecordErrorHandler(badRecordErrorHandler()));
-          JsonRowDecoder decoder =
-              JsonRowDecoder.of(beamSchema, stage())
-                  .withLimits(limits())
-                  .withDecimalBounds(schema().decimalBounds());
-          return finish(
-              lines.apply(
-                  "DecodeJson",
-                  ParDo.of(new JsonLineFn(decoder, stage(), router).validating(checker))
-                      .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
+                      .withBadRecordErrorHandler(badRecordErrorHandler())
+                      .then(ROWS, decode)),
               beamSchema);
         }
       case PARQUET:
@@ -358,10 +357,12 @@ public abstract class ReadRows
   }
 
   /**
-   * The second step of the JSON lines stage: decodes each line (counted in by {@link ReadLines}); a
-   * blank line is an {@code empty_line}.
+   * The decoding of the JSON lines stage: decodes each line (counted in by {@link ReadLines}); a
+   * blank line is an {@code empty_line}. Not a step of its own: {@link ReadLines#then} runs it in
+   * the reading step, for every line it reads (a {@code RowsFn} for the counting and rejecting it
+   * shares with the other formats).
    */
-  static final class JsonLineFn extends RowsFn<String> {
+  static final class JsonLineFn extends RowsFn<String> implements ReadLines.LineConsumer {
     private final JsonRowDecoder decoder;
 
     JsonLineFn(JsonRowDecoder decoder, String stage, BadRecordRouter router) {
@@ -369,9 +370,8 @@ public abstract class ReadRows
       this.decoder = decoder;
     }
 
-    @ProcessElement
-    public void process(@Element String line, @Timestamp Instant timestamp, MultiOutputReceiver out)
-        throws Exception {
+    @Override
+    public void accept(String line, Instant timestamp, MultiOutputReceiver out) throws Exception {
       try {
         output(out, decoder.decode(line), timestamp); // rejects a blank line as empty_line
       } catch (RecordRejectedException e) {

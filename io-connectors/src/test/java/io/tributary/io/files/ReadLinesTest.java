@@ -13,6 +13,7 @@ import io.tributary.io.formats.FileFormat;
 import io.tributary.io.formats.ReadRows;
 import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.testing.SourceStageAssert;
+import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.json.DecodeJson;
 import io.tributary.transforms.limits.RecordLimits;
 import java.io.ByteArrayOutputStream;
@@ -31,6 +32,7 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.apache.avro.Schema;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricsFilter;
@@ -38,8 +40,11 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -142,6 +147,46 @@ public class ReadLinesTest {
     assertThat(message, containsString(hash));
     stage.check(result, "read", 4, 3, Map.of("too_large", 1L));
     assertThat(counter(result, "dead_letter.read.too_large"), is(1L));
+  }
+
+  private static final TupleTag<String> DECODED = new TupleTag<String>() {};
+
+  /**
+   * {@code then}: a decoder in the reading step gets every readable line (a blank one too) with its
+   * file's timestamp; what cannot be read is rejected before it, counted as by the reader alone.
+   */
+  @Test
+  public void aDecoderInTheReadingStepGetsEveryReadableLine() throws Exception {
+    Path dir = tmp.newFolder("in").toPath();
+    String big = "x".repeat(300);
+    Files.writeString(dir.resolve("a.txt"), "first\n\n" + big + "\nthird\n");
+    BadRecordErrorHandler<?> handler = deadLetters();
+    PCollectionTuple decoded =
+        p.apply("Match", FileIO.match().filepattern(dir + "/*.txt"))
+            .apply("Open", FileIO.readMatches())
+            .apply(
+                "ReadLines",
+                ReadLines.create()
+                    .asFirstStepOf("decode")
+                    .withLimits(RecordLimits.defaults().withMaxRecordBytes(100))
+                    .withBadRecordErrorHandler(handler)
+                    .then(
+                        DECODED,
+                        (line, timestamp, out) ->
+                            out.get(DECODED).output(line.length() + "@" + timestamp)));
+    DeadLetters.register(handler, decoded);
+    handler.close();
+    String min = BoundedWindow.TIMESTAMP_MIN_VALUE.toString();
+    PAssert.that(decoded.get(DECODED).setCoder(StringUtf8Coder.of()))
+        .containsInAnyOrder("5@" + min, "0@" + min, "5@" + min);
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    List<JsonNode> dl = readDeadLetters();
+    assertThat(dl.size(), is(1));
+    assertThat(dl.get(0).get("stage").asText(), equalTo("decode"));
+    assertThat(dl.get(0).get("reason").asText(), equalTo("too_large"));
+    assertThat(counter(result, "stage.decode.in"), is(4L));
+    assertThat(counter(result, "stage.decode.out"), is(0L)); // the decoder's to count
   }
 
   @Test
