@@ -5,10 +5,9 @@ import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
-import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
 import io.tributary.transforms.validate.Validate;
-import io.tributary.transforms.validate.ValidateStep;
+import io.tributary.transforms.validate.ValidatingSourceStep;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -38,7 +37,7 @@ import org.joda.time.Duration;
  *     max_delay: 1m
  * }</pre>
  */
-public final class ReadKafkaStep extends StepProvider {
+public final class ReadKafkaStep extends ValidatingSourceStep {
   @Override
   public String typeName() {
     return "ReadKafka";
@@ -80,30 +79,7 @@ public final class ReadKafkaStep extends StepProvider {
   }
 
   @Override
-  public SchemaTransform from(Row configuration, StepContext context) {
-    return build(configuration, context, null);
-  }
-
-  /** A {@code Validate} step right after this one checks its rules in this step's decoding. */
-  @Override
-  public boolean fusesWith(StepProvider next) {
-    return next instanceof ValidateStep;
-  }
-
-  @Override
-  public @Nullable SchemaTransform fusedWith(
-      Row configuration,
-      StepContext context,
-      StepProvider next,
-      Row nextConfiguration,
-      StepContext nextContext) {
-    if (!fusesWith(next)) {
-      return null;
-    }
-    return build(configuration, context, ValidateStep.validate(nextConfiguration, nextContext));
-  }
-
-  private SchemaTransform build(
+  protected SchemaTransform build(
       Row configuration, StepContext context, @Nullable Validate validation) {
     StepConfig c = StepConfig.of(configuration);
     SchemaRegistry registry = ContractConfig.registry(c);

@@ -27,11 +27,7 @@ import java.util.List;
 import java.util.Set;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.ByteArrayCoder;
-import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
-import org.apache.beam.sdk.io.kafka.KafkaRecordCoder;
-import org.apache.beam.sdk.io.kafka.KafkaTimestampType;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.testing.PAssert;
@@ -72,19 +68,7 @@ public class KafkaRowsFusedStagesTest {
     GenericRecord e = KafkaRowsIT.event(contract.schema(), (int) offset);
     e.put("event_time", eventTime);
     e.put("price", ByteBuffer.wrap(new BigDecimal(price).unscaledValue().toByteArray()));
-    return record(offset, ConfluentWireFormat.encode(contract, e));
-  }
-
-  private static KafkaRecord<byte[], byte[]> record(long offset, byte[] value) {
-    return new KafkaRecord<>(
-        "clicks",
-        0,
-        offset,
-        T,
-        KafkaTimestampType.CREATE_TIME,
-        null,
-        "k".getBytes(StandardCharsets.UTF_8),
-        value);
+    return KafkaRowsLimitsTest.record(offset, ConfluentWireFormat.encode(contract, e));
   }
 
   private static Validate priceRule(BadRecordErrorHandler<?> handler) {
@@ -113,11 +97,9 @@ public class KafkaRowsFusedStagesTest {
                         message(contract, 2, T + 2_000, "-1.00"), // the rules reject it
                         message(contract, 3, farFuture, "10.50"), // event time rejects it
                         message(contract, 4, farFuture, "-1.00"), // event time first
-                        record(5, "{\"event_id\":\"e-5\"}".getBytes(StandardCharsets.UTF_8)))
-                    .withCoder(
-                        KafkaRecordCoder.of(
-                            NullableCoder.of(ByteArrayCoder.of()),
-                            NullableCoder.of(ByteArrayCoder.of()))))
+                        KafkaRowsLimitsTest.record(
+                            5, "{\"event_id\":\"e-5\"}".getBytes(StandardCharsets.UTF_8)))
+                    .withCoder(KafkaRowsLimitsTest.RECORD_CODER))
             .apply(
                 ParDo.of(
                         new KafkaRows.DecodeFn(

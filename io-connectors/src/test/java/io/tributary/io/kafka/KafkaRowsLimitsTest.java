@@ -49,6 +49,11 @@ public class KafkaRowsLimitsTest {
 
   private static final TupleTag<Row> ROWS = new TupleTag<Row>() {};
 
+  /** The coder of the source's records, nullable key and value. */
+  static final KafkaRecordCoder<byte[], byte[]> RECORD_CODER =
+      KafkaRecordCoder.of(
+          NullableCoder.of(ByteArrayCoder.of()), NullableCoder.of(ByteArrayCoder.of()));
+
   static KafkaRecord<byte[], byte[]> record(long offset, byte[] value) {
     return new KafkaRecord<>(
         "clicks",
@@ -72,12 +77,7 @@ public class KafkaRowsLimitsTest {
         p.registerBadRecordErrorHandler(DeadLetterFiles.to(out.toString()));
     TupleTag<Row> rows = ROWS;
     PCollectionTuple result =
-        p.apply(
-                Create.of(record(7, big), record(8, bad))
-                    .withCoder(
-                        KafkaRecordCoder.of(
-                            NullableCoder.of(ByteArrayCoder.of()),
-                            NullableCoder.of(ByteArrayCoder.of()))))
+        p.apply(Create.of(record(7, big), record(8, bad)).withCoder(RECORD_CODER))
             .apply(
                 ParDo.of(
                         new KafkaRows.DecodeFn(
