@@ -21,6 +21,8 @@ import io.tributary.io.testing.SourceStageAssert;
 import io.tributary.testing.TestRunners;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
+import io.tributary.transforms.metrics.StageAccounting;
+import io.tributary.transforms.time.EventTime;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -230,9 +232,14 @@ public class KafkaRowsIT {
       GenericRecord old = new GenericData.Record(legacy.schema());
       old.put("event_id", 42L);
       producer.send(new ProducerRecord<>(in, ConfluentWireFormat.encode(legacy, old)));
+      // Decodes, but its event time (10^15 ms, the year 33658) is past the limits' year 9999: a
+      // dead letter of the event-time stage, which before failed the run.
+      GenericRecord far = event(v2.schema(), 21);
+      far.put("event_time", 1_000_000_000_000_000L);
+      producer.send(new ProducerRecord<>(in, ConfluentWireFormat.encode(v2, far)));
       producer.flush();
     }
-    int produced = 25;
+    int produced = 26;
 
     Path files = tmp.newFolder("files").toPath();
     Path deadLetters = tmp.newFolder("dead-letter").toPath();
@@ -267,7 +274,7 @@ public class KafkaRowsIT {
         result,
         KafkaRows.Read.STAGE,
         produced,
-        20,
+        21,
         Map.of(
             "not_wire_format",
             2L,
@@ -279,6 +286,16 @@ public class KafkaRowsIT {
             1L));
     RunAccounting accounting = RunAccounting.from(result, stage.graph());
     assertThat(accounting.read(), is((long) produced));
+    // Stamped in the decoding step, a stage of its own: 21 decoded, one out of range.
+    StageAccounting stamped =
+        accounting.stages().stream()
+            .filter(st -> st.name().equals(EventTime.STAGE))
+            .findFirst()
+            .orElseThrow();
+    assertThat(stamped.in(), is(21L));
+    assertThat(stamped.out(), is(20L));
+    assertThat(stamped.rejected(), equalTo(Map.of("out_of_range", 1L)));
+    assertThat(accounting.line(), stamped.balanced(), is(true));
     assertThat(
         accounting.deadLettersByReason(),
         equalTo(
@@ -290,6 +307,8 @@ public class KafkaRowsIT {
                 "decode.corrupt_payload",
                 1L,
                 "decode.unresolvable_schema",
+                1L,
+                "event_time.out_of_range",
                 1L)));
 
     // Sink topic: exactly the 20 good events, all as v2 (id in the header), session_id resolved.
@@ -312,11 +331,19 @@ public class KafkaRowsIT {
     List<String> fileLines = lines(files, "part-*.jsonl");
     assertThat(fileLines, hasSize(20));
 
-    // Dead letters: one line each, naming topic, partition, offset and the reason.
+    // Dead letters: one line each; the decoder's name topic, partition, offset and the reason, the
+    // event-time stage's hold the decoded row.
     List<String> reasons = new ArrayList<>();
     List<String> messages = new ArrayList<>();
     for (String line : lines(deadLetters, "dead-letters-*.jsonl")) {
       JsonNode node = JSON.readTree(line);
+      if (node.get("stage").asText().equals(EventTime.STAGE)) {
+        assertThat(node.get("reason").asText(), equalTo("out_of_range"));
+        assertThat(
+            JSON.readTree(node.get("payload").asText()).get("event_id").asText(),
+            equalTo("e-0000021"));
+        continue;
+      }
       reasons.add(node.get("reason").asText());
       messages.add(node.get("message").asText());
       JsonNode payload = JSON.readTree(node.get("payload").asText());
