@@ -69,7 +69,10 @@ public final class ReadKafkaStep extends ValidatingSourceStep {
         Field.nullable("consumer_group", FieldType.STRING)
             .withDescription("Consumer group whose committed offsets say where to resume."),
         Field.nullable("event_time_field", FieldType.STRING)
-            .withDescription("The field holding the event time (default: the record timestamp)."),
+            .withDescription(
+                "The field holding the event time (default: the record timestamp), stamped in"
+                    + " this step as stage <step>_event_time (event_time for a step named"
+                    + " decode); times out of range are its dead letters."),
         Field.nullable("max_delay", FieldType.STRING)
             .withDescription("How far behind the newest event time the watermark stays."),
         Field.nullable("max_records", FieldType.INT64)
