@@ -7,6 +7,8 @@ import io.tributary.transforms.spec.StepConfigException;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
 import io.tributary.transforms.spec.StepProvider;
+import io.tributary.transforms.stages.RecordStage;
+import io.tributary.transforms.stages.RecordStages;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -62,10 +64,15 @@ public final class SpecBuilder {
   /** What a build made: every step's outputs, by step name. */
   public static final class Built {
     private final Map<String, PCollectionRowTuple> outputs;
+    private final Map<String, Schema> fusedSchemas;
     private final List<String> warnings;
 
-    Built(Map<String, PCollectionRowTuple> outputs, List<String> warnings) {
+    Built(
+        Map<String, PCollectionRowTuple> outputs,
+        Map<String, Schema> fusedSchemas,
+        List<String> warnings) {
       this.outputs = outputs;
+      this.fusedSchemas = fusedSchemas;
       this.warnings = warnings;
     }
 
@@ -83,7 +90,10 @@ public final class SpecBuilder {
                   .getAll()
                   .forEach(
                       (tag, pc) -> {
-                        if (pc.hasSchema()) {
+                        Schema fused = fusedSchemas.get(step + "." + tag);
+                        if (fused != null) {
+                          out.put(step + "." + tag, fused);
+                        } else if (pc.hasSchema()) {
                           out.put(step + "." + tag, pc.getSchema());
                         }
                       }));
@@ -115,6 +125,27 @@ public final class SpecBuilder {
    * which it waits for.
    */
   private final Map<String, Pending> pending = new HashMap<>();
+
+  /**
+   * Steps whose record stage runs in the step after it ({@link StepProvider#isRecordStage}): the
+   * first steps of the links of a chain of record stages, a subset of {@link #fusions}' keys.
+   */
+  private final Set<String> recordLinks = new HashSet<>();
+
+  /** A chain of record stages built so far, by the name of the step it waits for. */
+  private final Map<String, Chain> chains = new HashMap<>();
+
+  /**
+   * The schema of each fused step's output that is not a Beam collection of its own (a step inside
+   * a chain of record stages), by {@code step.output}: what {@link Built#schemas} reports.
+   */
+  private final Map<String, Schema> fusedSchemas = new LinkedHashMap<>();
+
+  private record Chain(
+      List<String> names,
+      List<RecordStage> stages,
+      StepContext context,
+      PCollectionRowTuple input) {}
 
   private record Pending(
       String name,
@@ -158,14 +189,16 @@ public final class SpecBuilder {
    * {@code keepApart} keep outputs of their own (a spec test reads them), so none of them is fused
    * into the step after it.
    *
-   * <p>With a dead-letter handler, two steps are built as one Beam step where their providers can
-   * ({@link StepProvider#fusedWith}): a {@code ReadFiles} step and the {@code Validate} step after
-   * it, a {@code Protect} step and the {@code EventTime} step after it, when the second reads the
-   * first's main output, nothing else reads the first, and neither has an {@code error_handling}
-   * output. Rows, dead letters, stage names and counts are those of the two steps; the first's
-   * output is then the second's (the same schema: neither second step changes it). Mistakes are
-   * found and reported exactly as without fusion: the spec is first built unfused on a scratch
-   * pipeline.
+   * <p>With a dead-letter handler, steps are built as one Beam step where their providers can, when
+   * each reads the one before it's main output, nothing else reads that, and none has an {@code
+   * error_handling} output: a run of consecutive record stages ({@link StepProvider#isRecordStage}:
+   * {@code Validate}, {@code MapToFields}, {@code Filter}, {@code Protect}, {@code EventTime}) as
+   * one {@link RecordStages} step named after the first, and a source with the {@code Validate}
+   * step after it ({@link StepProvider#fusedWith}: {@code ReadFiles}, {@code ReadKafka}), which
+   * then starts no run of its own. Rows, dead letters, stage names and counts are those of the
+   * steps one after another; every step of a fused run reports the run's output as its own ({@link
+   * Built#schemas} still gives each step's own schema). Mistakes are found and reported exactly as
+   * without fusion: the spec is first built unfused on a scratch pipeline.
    */
   public static Built build(
       Pipeline pipeline,
@@ -193,7 +226,7 @@ public final class SpecBuilder {
     }
     b.buildAll(pipeline);
     b.errors.throwIfAny();
-    return new Built(b.outputs, b.warnings);
+    return new Built(b.outputs, b.fusedSchemas, b.warnings);
   }
 
   /**
@@ -230,9 +263,26 @@ public final class SpecBuilder {
         continue;
       }
       if (catalog.find(first.type()) instanceof StepProvider a
-          && catalog.find(second.type()) instanceof StepProvider b
-          && a.fusesWith(b)) {
-        out.put(first.name(), second);
+          && catalog.find(second.type()) instanceof StepProvider b) {
+        if (a.isRecordStage() && b.isRecordStage()) {
+          out.put(first.name(), second);
+          recordLinks.add(first.name());
+        } else if (a.fusesWith(b)) {
+          out.put(first.name(), second);
+        }
+      }
+    }
+    // A step fused into the source before it (its decoding step) starts no chain of its own.
+    List<String> fusedIntoSources = new ArrayList<>();
+    out.forEach(
+        (first, second) -> {
+          if (!recordLinks.contains(first)) {
+            fusedIntoSources.add(second.name());
+          }
+        });
+    for (String name : fusedIntoSources) {
+      if (recordLinks.remove(name)) {
+        out.remove(name);
       }
     }
     return out;
@@ -326,10 +376,12 @@ public final class SpecBuilder {
       return;
     }
     PCollectionRowTuple input = PCollectionRowTuple.empty(pipeline);
-    // The second step of a fused pair reads the first's input, through the fused transform.
+    // The second step of a fused pair reads the first's input, through the fused transform; a step
+    // inside a chain of record stages, the chain's.
     Pending fusedFirst = pending.remove(step.name());
+    Chain chain = chains.remove(step.name());
     for (Map.Entry<String, List<SpecStep.Input>> e :
-        fusedFirst != null
+        fusedFirst != null || chain != null
             ? Map.<String, List<SpecStep.Input>>of().entrySet()
             : step.inputs().entrySet()) {
       String tag = e.getKey();
@@ -400,8 +452,14 @@ public final class SpecBuilder {
         } else if (fusedFirst != null) {
           // Fused stages share one handler.
           ctx = ctx.withErrorHandler(fusedFirst.context().errorHandler());
+        } else if (chain != null) {
+          ctx = ctx.withErrorHandler(chain.context().errorHandler());
         } else if (deadLetters != null) {
           ctx = ctx.withErrorHandler(new GlobalWindowErrors(deadLetters, step.name()));
+        }
+        if (chain != null || recordLinks.contains(step.name())) {
+          buildChained(step, sp, row, ctx, chain, input);
+          return;
         }
         transform = sp.from(row, ctx);
         if (fusedFirst == null && fusions.containsKey(step.name())) {
@@ -450,6 +508,49 @@ public final class SpecBuilder {
     } catch (RuntimeException e) {
       reportOther(step, what, config, input, e);
       failed.add(step.name());
+    }
+  }
+
+  /**
+   * A step of a chain of record stages: its stage joins the chain ({@code chain}, or a new one that
+   * starts here), which waits for the next step, or, at the chain's last step, runs as one {@link
+   * RecordStages} step on the first step's input, named after the first step.
+   */
+  private void buildChained(
+      SpecStep step,
+      StepProvider provider,
+      Row configuration,
+      StepContext context,
+      @Nullable Chain chain,
+      PCollectionRowTuple input) {
+    RecordStage stage = provider.recordStage(configuration, context);
+    if (stage == null) {
+      throw new IllegalStateException(
+          provider.typeName() + " says it is a record stage but built none");
+    }
+    List<String> names = new ArrayList<>(chain == null ? List.of() : chain.names());
+    List<RecordStage> stages = new ArrayList<>(chain == null ? List.of() : chain.stages());
+    names.add(step.name());
+    stages.add(stage);
+    Chain grown =
+        new Chain(
+            names,
+            stages,
+            chain == null ? context : chain.context(),
+            chain == null ? input : chain.input());
+    if (recordLinks.contains(step.name())) {
+      chains.put(fusions.get(step.name()).name(), grown);
+      return;
+    }
+    RecordStages fused = RecordStages.of(stages);
+    PCollection<Row> in = grown.input().get(StepProvider.INPUT);
+    PCollection<Row> out = in.apply(names.get(0), fused);
+    List<Schema> schemas = fused.outputSchemas(in.getSchema());
+    for (int i = 0; i < names.size(); i++) {
+      outputs.put(names.get(i), PCollectionRowTuple.of(StepProvider.OUTPUT, out));
+      if (i < names.size() - 1) {
+        fusedSchemas.put(names.get(i) + "." + StepProvider.OUTPUT, schemas.get(i));
+      }
     }
   }
 

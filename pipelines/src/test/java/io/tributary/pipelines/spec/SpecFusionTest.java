@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertNotSame;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertThrows;
@@ -29,11 +30,12 @@ import org.junit.runners.JUnit4;
 
 /**
  * A run of clickstream.yaml builds {@code decode} with {@code validate}, and {@code protect} with
- * {@code event_time}, as one Beam step each (as the Java clickstream job does), unless a spec test
- * reads the first step's rows; a build without dead letters ({@code check}, graph, lineage) fuses
- * nothing, and a mistake is reported as it is without fusion. That the fused spec writes the same
- * bytes as the Java job is {@code ClickstreamSpecTest}'s (both runners); this test builds pipelines
- * without running them, so it runs once.
+ * {@code event_time}, as one Beam step each (as the Java clickstream job does), and any run of
+ * consecutive record stages (MapToFields, Filter, Protect, EventTime, Validate) as one, unless a
+ * spec test reads the first step's rows; a build without dead letters ({@code check}, graph,
+ * lineage) fuses nothing, and a mistake is reported as it is without fusion. That the fused spec
+ * writes the same bytes as the Java job is {@code ClickstreamSpecTest}'s (both runners); this test
+ * builds pipelines without running them, so it runs once.
  */
 @RunWith(JUnit4.class)
 public class SpecFusionTest {
@@ -98,6 +100,43 @@ public class SpecFusionTest {
                 Pipeline.create(options()), spec, StepCatalog.load(), variables(spec), null)
             .schemas(),
         b.built.schemas());
+  }
+
+  @Test
+  public void aRunOfRecordStagesIsOneStepNamedAfterItsFirst() throws Exception {
+    String text =
+        Files.readString(SpecGraphTest.CLICKSTREAM)
+            .replace(
+                "    - type: Protect\n      input: validate",
+                "    - type: MapToFields\n      name: derive\n      input: validate\n"
+                    + "      config:\n        append: true\n"
+                    + "        fields: {kind: \"event_type.upperAscii()\"}\n"
+                    + "    - type: Filter\n      name: keep\n      input: derive\n"
+                    + "      config: {keep: \"kind != 'BOT'\"}\n"
+                    + "    - type: Protect\n      input: keep");
+    Spec spec = SpecParser.parse("chain.yaml", text);
+    Build b = build(spec, true, Set.of());
+    // decode + validate: the source's pair; derive, keep, protect, event_time: one step.
+    assertThat(b.steps, hasItems("decode", "derive", "dedup"));
+    for (String inside : List.of("validate", "keep", "protect", "event_time")) {
+      assertThat(b.steps, not(hasItems(inside)));
+    }
+    for (String inside : List.of("keep", "protect", "event_time")) {
+      assertSame(out(b.built, "derive"), out(b.built, inside));
+    }
+    // Each step still reports its own schema (derive adds kind, protect drops user_agent).
+    Map<String, org.apache.beam.sdk.schemas.Schema> unfused =
+        SpecBuilder.build(
+                Pipeline.create(options()), spec, StepCatalog.load(), variables(spec), null)
+            .schemas();
+    assertEquals(unfused, b.built.schemas());
+    assertNotEquals(unfused.get("derive.output"), unfused.get("event_time.output"));
+    // A test reading keep's rows splits the run there: derive + keep, protect + event_time.
+    Build apart = build(spec, true, Set.of("keep"));
+    assertThat(apart.steps, hasItems("decode", "derive", "protect", "dedup"));
+    assertThat(apart.steps, not(hasItems("keep")));
+    assertThat(apart.steps, not(hasItems("event_time")));
+    assertNotSame(out(apart.built, "keep"), out(apart.built, "protect"));
   }
 
   @Test

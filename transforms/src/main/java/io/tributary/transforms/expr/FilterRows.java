@@ -9,22 +9,21 @@ import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.metrics.StageExit;
-import io.tributary.transforms.values.RowBytesCoder;
+import io.tributary.transforms.stages.RecordFn;
+import io.tributary.transforms.stages.RecordStage;
+import io.tributary.transforms.stages.RecordStages;
+import io.tributary.transforms.stages.RecordTime;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
-import org.joda.time.Instant;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Keeps the rows for which a CEL condition is true. The condition is an {@link Expression}
@@ -45,7 +44,7 @@ import org.joda.time.Instant;
  */
 @AutoValue
 public abstract class FilterRows extends PTransform<PCollection<Row>, PCollection<Row>>
-    implements AccountedStage {
+    implements AccountedStage, RecordStage {
   /** Default stage name: of the accounting and of rejections. */
   public static final String STAGE = "filter";
 
@@ -55,7 +54,9 @@ public abstract class FilterRows extends PTransform<PCollection<Row>, PCollectio
   @Override
   public abstract String stageName();
 
-  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+  /** Where rows the condition fails on go; the default handler (fail the run) unless set. */
+  @Override
+  public abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
   abstract Builder toBuilder();
 
@@ -69,8 +70,6 @@ public abstract class FilterRows extends PTransform<PCollection<Row>, PCollectio
 
     abstract FilterRows build();
   }
-
-  private static final TupleTag<Row> KEPT = new TupleTag<Row>() {};
 
   /** Keeps the rows for which {@code condition}, a CEL expression of type bool, is true. */
   public static FilterRows where(String condition) {
@@ -142,18 +141,14 @@ public abstract class FilterRows extends PTransform<PCollection<Row>, PCollectio
 
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
-    Schema schema = input.getSchema();
-    PCollectionTuple result =
-        input.apply(
-            "Filter",
-            ParDo.of(
-                    new FilterFn(
-                        compile(schema),
-                        stageName(),
-                        DeadLetters.routerFor(badRecordErrorHandler())))
-                .withOutputTags(KEPT, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(KEPT).setCoder(RowBytesCoder.of(schema));
+    return RecordStages.applyOne(
+        input, "Filter", recordFn(input.getSchema()), badRecordErrorHandler());
+  }
+
+  /** The condition on rows of {@code schema}, as a stage of a {@link RecordStages} step. */
+  @Override
+  public RecordFn recordFn(Schema schema) {
+    return new FilterFn(compile(schema), stageName(), schema);
   }
 
   @Override
@@ -164,21 +159,28 @@ public abstract class FilterRows extends PTransform<PCollection<Row>, PCollectio
         .add(DisplayData.item("stage", stageName()).withLabel("Stage name"));
   }
 
-  static final class FilterFn extends DoFn<Row, Row> {
+  static final class FilterFn extends RecordFn {
+    private static final long serialVersionUID = 1L;
     private final Expression condition;
     private final String stage;
-    private final BadRecordRouter router;
+    private final Schema schema;
     private final StageCounters counters;
 
-    FilterFn(Expression condition, String stage, BadRecordRouter router) {
+    FilterFn(Expression condition, String stage, Schema schema) {
       this.condition = condition;
       this.stage = stage;
-      this.router = router;
+      this.schema = schema;
       this.counters = StageCounters.of(stage);
     }
 
-    @ProcessElement
-    public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out)
+    @Override
+    public Schema outputSchema() {
+      return schema;
+    }
+
+    @Override
+    public @Nullable Row apply(
+        Row row, RecordTime time, BadRecordRouter router, DoFn.MultiOutputReceiver out)
         throws Exception {
       counters.in();
       Object keep;
@@ -197,14 +199,14 @@ public abstract class FilterRows extends PTransform<PCollection<Row>, PCollectio
                 stage,
                 MapFields.EXPRESSION_ERROR,
                 "condition `" + condition.source().replace('\n', ' ') + "`: " + e.getMessage()));
-        return;
+        return null;
       }
       if ((Boolean) keep) {
-        counters.out(timestamp);
-        out.get(KEPT).output(row);
-      } else {
-        counters.exit(StageExit.FILTERED);
+        counters.out(time.get());
+        return row;
       }
+      counters.exit(StageExit.FILTERED);
+      return null;
     }
   }
 }

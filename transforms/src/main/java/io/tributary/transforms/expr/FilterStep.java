@@ -7,6 +7,7 @@ import io.tributary.transforms.spec.StepConfigException;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
+import io.tributary.transforms.stages.RecordStage;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -45,14 +46,7 @@ public final class FilterStep extends StepProvider {
 
   @Override
   public SchemaTransform from(Row configuration, StepContext context) {
-    StepConfig c = StepConfig.of(configuration);
-    MapToFieldsStep.checkLanguage(c);
-    String keep = c.requiredString("keep");
-    FilterRows filter = FilterRows.where(keep).withStageName(context.stageName());
-    if (context.errorHandler() != null) {
-      filter = filter.withBadRecordErrorHandler(context.errorHandler());
-    }
-    FilterRows built = filter;
+    FilterRows built = filter(configuration, context);
     return StepTransforms.map(
         rows -> {
           try {
@@ -62,6 +56,28 @@ public final class FilterStep extends StepProvider {
           }
           return rows.apply(built);
         });
+  }
+
+  /** Filters one row at a time. */
+  @Override
+  public boolean isRecordStage() {
+    return true;
+  }
+
+  @Override
+  public RecordStage recordStage(Row configuration, StepContext context) {
+    return filter(configuration, context);
+  }
+
+  private static FilterRows filter(Row configuration, StepContext context) {
+    StepConfig c = StepConfig.of(configuration);
+    MapToFieldsStep.checkLanguage(c);
+    FilterRows filter =
+        FilterRows.where(c.requiredString("keep")).withStageName(context.stageName());
+    if (context.errorHandler() != null) {
+      filter = filter.withBadRecordErrorHandler(context.errorHandler());
+    }
+    return filter;
   }
 
   @Override

@@ -8,7 +8,10 @@ import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
-import io.tributary.transforms.values.RowBytesCoder;
+import io.tributary.transforms.stages.RecordFn;
+import io.tributary.transforms.stages.RecordStage;
+import io.tributary.transforms.stages.RecordStages;
+import io.tributary.transforms.stages.RecordTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,18 +20,14 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableMap;
-import org.joda.time.Instant;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Derives fields from expressions over the input row: each output field is one CEL {@link
@@ -59,7 +58,7 @@ import org.joda.time.Instant;
  */
 @AutoValue
 public abstract class MapFields extends PTransform<PCollection<Row>, PCollection<Row>>
-    implements AccountedStage {
+    implements AccountedStage, RecordStage {
   /** Default stage name: of the accounting and of rejections. */
   public static final String STAGE = "map_fields";
 
@@ -74,7 +73,9 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
   @Override
   public abstract String stageName();
 
-  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+  /** Where rows an expression fails on go; the default handler (fail the run) unless set. */
+  @Override
+  public abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
   abstract Builder toBuilder();
 
@@ -90,8 +91,6 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
 
     abstract MapFields build();
   }
-
-  private static final TupleTag<Row> MAPPED = new TupleTag<Row>() {};
 
   /**
    * Output fields by name, each with its CEL expression, in the order of {@code nameToExpression}
@@ -183,7 +182,13 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
 
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
-    Schema inputSchema = input.getSchema();
+    return RecordStages.applyOne(
+        input, "EvaluateExpressions", recordFn(input.getSchema()), badRecordErrorHandler());
+  }
+
+  /** The expressions on rows of {@code inputSchema}, as a stage of a {@link RecordStages} step. */
+  @Override
+  public RecordFn recordFn(Schema inputSchema) {
     Map<String, Expression> expressions = expressions(inputSchema);
     Schema outputSchema = outputSchema(inputSchema, expressions);
     // Where each output field comes from: an expression, or (>= 0) an input field index.
@@ -204,21 +209,7 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
         names.add(name);
       }
     }
-    PCollectionTuple result =
-        input.apply(
-            "EvaluateExpressions",
-            ParDo.of(
-                    new MapFieldsFn(
-                        computed,
-                        names,
-                        inputIndex,
-                        expressionIndex,
-                        outputSchema,
-                        stageName(),
-                        DeadLetters.routerFor(badRecordErrorHandler())))
-                .withOutputTags(MAPPED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(MAPPED).setCoder(RowBytesCoder.of(outputSchema));
+    return new MapFieldsFn(computed, names, inputIndex, expressionIndex, outputSchema, stageName());
   }
 
   @Override
@@ -230,14 +221,14 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
         .add(DisplayData.item("stage", stageName()).withLabel("Stage name"));
   }
 
-  static final class MapFieldsFn extends DoFn<Row, Row> {
+  static final class MapFieldsFn extends RecordFn {
+    private static final long serialVersionUID = 1L;
     private final ArrayList<Expression> expressions;
     private final ArrayList<String> names;
     private final int[] inputIndex;
     private final int[] expressionIndex;
     private final Schema outputSchema;
     private final String stage;
-    private final BadRecordRouter router;
     private final StageCounters counters;
 
     MapFieldsFn(
@@ -246,20 +237,24 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
         int[] inputIndex,
         int[] expressionIndex,
         Schema outputSchema,
-        String stage,
-        BadRecordRouter router) {
+        String stage) {
       this.expressions = new ArrayList<>(expressions);
       this.names = new ArrayList<>(names);
       this.inputIndex = inputIndex.clone();
       this.expressionIndex = expressionIndex.clone();
       this.outputSchema = outputSchema;
       this.stage = stage;
-      this.router = router;
       this.counters = StageCounters.of(stage);
     }
 
-    @ProcessElement
-    public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out)
+    @Override
+    public Schema outputSchema() {
+      return outputSchema;
+    }
+
+    @Override
+    public @Nullable Row apply(
+        Row row, RecordTime time, BadRecordRouter router, DoFn.MultiOutputReceiver out)
         throws Exception {
       counters.in();
       Object[] computed = new Object[expressions.size()];
@@ -281,7 +276,7 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
                       + expressions.get(i).source().replace('\n', ' ')
                       + "`: "
                       + e.getMessage()));
-          return;
+          return null;
         }
       }
       List<Object> values = new ArrayList<>(inputIndex.length);
@@ -289,8 +284,8 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
         values.add(
             expressionIndex[i] >= 0 ? computed[expressionIndex[i]] : row.getValue(inputIndex[i]));
       }
-      counters.out(timestamp);
-      out.get(MAPPED).output(Row.withSchema(outputSchema).attachValues(values));
+      counters.out(time.get());
+      return Row.withSchema(outputSchema).attachValues(values);
     }
   }
 }

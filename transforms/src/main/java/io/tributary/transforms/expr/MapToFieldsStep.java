@@ -7,6 +7,7 @@ import io.tributary.transforms.spec.StepConfigException;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
+import io.tributary.transforms.stages.RecordStage;
 import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
@@ -53,18 +54,8 @@ public final class MapToFieldsStep extends StepProvider {
 
   @Override
   public SchemaTransform from(Row configuration, StepContext context) {
-    StepConfig c = StepConfig.of(configuration);
-    checkLanguage(c);
-    Map<String, String> fields = c.stringMap("fields");
-    if (fields.isEmpty()) {
-      throw c.error("fields", "'fields' needs at least one name: expression");
-    }
-    MapFields map =
-        MapFields.of(fields).withAppend(c.bool("append", false)).withStageName(context.stageName());
-    if (context.errorHandler() != null) {
-      map = map.withBadRecordErrorHandler(context.errorHandler());
-    }
-    MapFields built = map;
+    MapFields built = mapFields(configuration, context);
+    Map<String, String> fields = StepConfig.of(configuration).stringMap("fields");
     return StepTransforms.map(
         rows -> {
           for (Map.Entry<String, String> f : fields.entrySet()) {
@@ -76,6 +67,32 @@ public final class MapToFieldsStep extends StepProvider {
           }
           return rows.apply(built);
         });
+  }
+
+  /** Maps one row at a time. */
+  @Override
+  public boolean isRecordStage() {
+    return true;
+  }
+
+  @Override
+  public RecordStage recordStage(Row configuration, StepContext context) {
+    return mapFields(configuration, context);
+  }
+
+  private static MapFields mapFields(Row configuration, StepContext context) {
+    StepConfig c = StepConfig.of(configuration);
+    checkLanguage(c);
+    Map<String, String> fields = c.stringMap("fields");
+    if (fields.isEmpty()) {
+      throw c.error("fields", "'fields' needs at least one name: expression");
+    }
+    MapFields map =
+        MapFields.of(fields).withAppend(c.bool("append", false)).withStageName(context.stageName());
+    if (context.errorHandler() != null) {
+      map = map.withBadRecordErrorHandler(context.errorHandler());
+    }
+    return map;
   }
 
   static void checkLanguage(StepConfig c) {

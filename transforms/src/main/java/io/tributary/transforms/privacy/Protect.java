@@ -10,27 +10,24 @@ import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.stages.RecordFn;
+import io.tributary.transforms.stages.RecordStage;
+import io.tributary.transforms.stages.RecordStages;
+import io.tributary.transforms.stages.RecordTime;
 import io.tributary.transforms.time.EventTime;
-import io.tributary.transforms.values.Durations;
-import io.tributary.transforms.values.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -55,7 +52,7 @@ import org.joda.time.Instant;
  */
 @AutoValue
 public abstract class Protect extends PTransform<PCollection<Row>, PCollection<Row>>
-    implements AccountedStage, FusedStages {
+    implements AccountedStage, FusedStages, RecordStage {
   /** Default stage name: of the accounting and of rejections. */
   public static final String STAGE = "protect";
 
@@ -71,7 +68,9 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
 
   abstract @Nullable String indexKeyId();
 
-  abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
+  /** Where rows that cannot be protected go; the default handler (fail the run) unless set. */
+  @Override
+  public abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
   abstract @Nullable EventTime eventTime();
 
@@ -95,8 +94,6 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
 
     abstract Protect build();
   }
-
-  private static final TupleTag<Row> PROTECTED = new TupleTag<Row>() {};
 
   /** Protects rows by {@code policy}. */
   public static Protect with(PrivacyPolicy policy) {
@@ -184,6 +181,16 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
 
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
+    return RecordStages.applyOne(
+        input, "ProtectFields", recordFn(input.getSchema()), badRecordErrorHandler());
+  }
+
+  /**
+   * The protection of rows of {@code schema} (and the fused event-time stage, if any), as a stage
+   * of a {@link RecordStages} step.
+   */
+  @Override
+  public RecordFn recordFn(Schema schema) {
     checkState(
         !policy().needsKeys() || keyset() != null,
         "Protect: the policy tokenizes or encrypts, so withKeyset() is required");
@@ -191,21 +198,9 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
         !policy().encrypts() || subjectKeyDirectory() != null,
         "Protect: the policy encrypts per subject, so withSubjectKeys() is required");
     // Fails here, at construction, if a key is missing or malformed.
-    Schema out = spec().protector().outputSchema(input.getSchema());
+    Schema out = spec().protector().outputSchema(schema);
     EventTime.@Nullable Stamper stamper = eventTime() == null ? null : eventTime().stamperFor(out);
-    PCollectionTuple result =
-        input.apply(
-            "ProtectFields",
-            ParDo.of(
-                    new ProtectFn(
-                        spec(),
-                        out,
-                        DeadLetters.routerFor(badRecordErrorHandler()),
-                        stageName(),
-                        stamper))
-                .withOutputTags(PROTECTED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(PROTECTED).setCoder(RowBytesCoder.of(out));
+    return new ProtectFn(spec(), out, stageName(), stamper);
   }
 
   @Override
@@ -230,37 +225,41 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
   }
 
   /** Carries the key *sources* only; each worker loads the keys in {@code @Setup}. */
-  static final class ProtectFn extends DoFn<Row, Row> {
+  static final class ProtectFn extends RecordFn {
+    private static final long serialVersionUID = 1L;
     private final ProtectionSpec spec;
     private final Schema out;
-    private final BadRecordRouter router;
     private final String stage;
     private final StageCounters counters;
     private final EventTime.@Nullable Stamper stamper;
     private transient FieldProtector protector;
 
-    ProtectFn(
-        ProtectionSpec spec,
-        Schema out,
-        BadRecordRouter router,
-        String stage,
-        EventTime.@Nullable Stamper stamper) {
+    ProtectFn(ProtectionSpec spec, Schema out, String stage, EventTime.@Nullable Stamper stamper) {
       this.spec = spec;
       this.out = out;
-      this.router = router;
       this.stage = stage;
       this.counters = StageCounters.of(stage);
       this.stamper = stamper;
     }
 
-    @Setup
+    @Override
+    public Schema outputSchema() {
+      return out;
+    }
+
+    @Override
+    public boolean movesTimestamp() {
+      return stamper != null;
+    }
+
+    @Override
     public void setup() {
       protector = spec.protector();
     }
 
-    @ProcessElement
-    public void process(
-        @Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver receiver)
+    @Override
+    public @Nullable Row apply(
+        Row row, RecordTime time, BadRecordRouter router, DoFn.MultiOutputReceiver receiver)
         throws Exception {
       counters.in();
       Row protectedRow;
@@ -273,23 +272,18 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
             redacted(row),
             StringUtf8Coder.of(),
             new RecordRejectedException(stage, "cannot_protect", e.getMessage()));
-        return;
+        return null;
       }
-      counters.out(timestamp);
+      counters.out(time.get());
       if (stamper == null) {
-        receiver.get(PROTECTED).output(protectedRow);
-      } else {
-        stamper.output(protectedRow, router, receiver, PROTECTED);
+        return protectedRow;
       }
-    }
-
-    // As in EventTime's step: the payload's event time may be earlier than the element's
-    // timestamp; lateness is judged downstream against the watermark. Without an event-time stage
-    // this step never moves a timestamp.
-    @SuppressWarnings("deprecation")
-    @Override
-    public Duration getAllowedTimestampSkew() {
-      return Durations.ANY_TIMESTAMP_SKEW;
+      Instant t = stamper.stamp(protectedRow, router, receiver);
+      if (t == null) {
+        return null;
+      }
+      time.set(t);
+      return protectedRow;
     }
 
     /** The row as JSON with every policy field replaced by a marker: never PII in clear. */

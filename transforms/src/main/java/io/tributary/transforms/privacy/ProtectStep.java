@@ -6,7 +6,7 @@ import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
-import io.tributary.transforms.time.EventTimeStep;
+import io.tributary.transforms.stages.RecordStage;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
@@ -14,7 +14,6 @@ import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.values.Row;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The {@code Protect} step: {@link Protect} applies a privacy policy (mask, tokenize, encrypt per
@@ -66,26 +65,15 @@ public final class ProtectStep extends StepProvider {
     return StepTransforms.map(rows -> rows.apply(built));
   }
 
-  /** An {@code EventTime} step right after this one is stamped in this step. */
+  /** Protects one row at a time. */
   @Override
-  public boolean fusesWith(StepProvider next) {
-    return next instanceof EventTimeStep;
+  public boolean isRecordStage() {
+    return true;
   }
 
   @Override
-  public @Nullable SchemaTransform fusedWith(
-      Row configuration,
-      StepContext context,
-      StepProvider next,
-      Row nextConfiguration,
-      StepContext nextContext) {
-    if (!fusesWith(next)) {
-      return null;
-    }
-    Protect built =
-        protect(configuration, context)
-            .withEventTime(EventTimeStep.eventTime(nextConfiguration, nextContext));
-    return StepTransforms.map(rows -> rows.apply(built));
+  public RecordStage recordStage(Row configuration, StepContext context) {
+    return protect(configuration, context);
   }
 
   private static Protect protect(Row configuration, StepContext context) {

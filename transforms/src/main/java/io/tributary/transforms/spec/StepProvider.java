@@ -1,5 +1,7 @@
 package io.tributary.transforms.spec;
 
+import io.tributary.transforms.stages.RecordStage;
+import io.tributary.transforms.stages.RecordStages;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -103,6 +105,30 @@ public abstract class StepProvider implements SchemaTransformProvider {
       StepProvider next,
       Row nextConfiguration,
       StepContext nextContext) {
+    return null;
+  }
+
+  /**
+   * Whether this step works one row at a time and can run as a stage of another step ({@link
+   * #recordStage}): a spec runs consecutive steps of such types as one step, where each reads only
+   * the one before it. False by default.
+   */
+  public boolean isRecordStage() {
+    return false;
+  }
+
+  /**
+   * This step configured by {@code configuration} as one stage of a {@link RecordStages} step, with
+   * {@code context}'s stage name and error handler; null (the default) for a type whose {@link
+   * #isRecordStage} is false.
+   *
+   * <pre>{@code
+   * RecordStages both = RecordStages.of(
+   *     validate.recordStage(validateConfig, validateContext),
+   *     eventTime.recordStage(eventTimeConfig, eventTimeContext));
+   * }</pre>
+   */
+  public @Nullable RecordStage recordStage(Row configuration, StepContext context) {
     return null;
   }
 

@@ -9,6 +9,10 @@ import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.stages.RecordFn;
+import io.tributary.transforms.stages.RecordStage;
+import io.tributary.transforms.stages.RecordStages;
+import io.tributary.transforms.stages.RecordTime;
 import io.tributary.transforms.values.Durations;
 import io.tributary.transforms.values.FieldPath;
 import io.tributary.transforms.values.RowBytesCoder;
@@ -25,10 +29,8 @@ import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -70,11 +72,9 @@ import org.joda.time.ReadableInstant;
  */
 @AutoValue
 public abstract class EventTime extends PTransform<PCollection<Row>, PCollection<Row>>
-    implements AccountedStage {
+    implements AccountedStage, RecordStage {
   /** Default stage name: of the accounting and of rejections. */
   public static final String STAGE = "event_time";
-
-  private static final TupleTag<Row> STAMPED = new TupleTag<Row>() {};
 
   abstract FieldPath field();
 
@@ -171,13 +171,17 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
               ParDo.of(new StampFn(field(), limits(), StageCounters.of(stageName()))))
           .setCoder(RowBytesCoder.of(input.getSchema()));
     }
-    PCollectionTuple result =
-        input.apply(
-            "AssignEventTime",
-            ParDo.of(new RoutingStampFn(stamper, DeadLetters.routerFor(badRecordErrorHandler())))
-                .withOutputTags(STAMPED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(STAMPED).setCoder(RowBytesCoder.of(input.getSchema()));
+    return RecordStages.applyOne(
+        input,
+        "AssignEventTime",
+        new StampRecordFn(stamper, input.getSchema()),
+        badRecordErrorHandler());
+  }
+
+  /** The stamping of rows of {@code schema}, as a stage of a {@link RecordStages} step. */
+  @Override
+  public RecordFn recordFn(Schema schema) {
+    return new StampRecordFn(stamperFor(schema), schema);
   }
 
   @Override
@@ -296,25 +300,36 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
     }
   }
 
-  static final class RoutingStampFn extends DoFn<Row, Row> {
+  static final class StampRecordFn extends RecordFn {
+    private static final long serialVersionUID = 1L;
     private final Stamper stamper;
-    private final BadRecordRouter router;
+    private final Schema schema;
 
-    RoutingStampFn(Stamper stamper, BadRecordRouter router) {
+    StampRecordFn(Stamper stamper, Schema schema) {
       this.stamper = stamper;
-      this.router = router;
+      this.schema = schema;
     }
 
-    @ProcessElement
-    public void process(@Element Row row, MultiOutputReceiver out) throws Exception {
-      stamper.output(row, router, out, STAMPED);
-    }
-
-    // As in StampFn: the payload's event time may be earlier than the element's timestamp.
-    @SuppressWarnings("deprecation")
     @Override
-    public Duration getAllowedTimestampSkew() {
-      return Durations.ANY_TIMESTAMP_SKEW;
+    public Schema outputSchema() {
+      return schema;
+    }
+
+    @Override
+    public boolean movesTimestamp() {
+      return true;
+    }
+
+    @Override
+    public @Nullable Row apply(
+        Row row, RecordTime time, BadRecordRouter router, MultiOutputReceiver out)
+        throws Exception {
+      Instant t = stamper.stamp(row, router, out);
+      if (t == null) {
+        return null;
+      }
+      time.set(t);
+      return row;
     }
   }
 }

@@ -7,6 +7,7 @@ import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
+import io.tributary.transforms.stages.RecordStage;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -52,9 +53,20 @@ public final class EventTimeStep extends StepProvider {
     return StepTransforms.map(rows -> rows.apply(built));
   }
 
+  /** Stamps one row at a time. */
+  @Override
+  public boolean isRecordStage() {
+    return true;
+  }
+
+  @Override
+  public RecordStage recordStage(Row configuration, StepContext context) {
+    return eventTime(configuration, context);
+  }
+
   /**
-   * The {@link EventTime} a step of this type configured by {@code configuration} applies, for a
-   * step that fuses it into its own ({@link StepProvider#fusedWith}).
+   * The {@link EventTime} a step of this type configured by {@code configuration} applies; also its
+   * {@link #recordStage}, for a run of record stages built as one step.
    */
   public static EventTime eventTime(Row configuration, StepContext context) {
     StepConfig c = StepConfig.of(configuration);

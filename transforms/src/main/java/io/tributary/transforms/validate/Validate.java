@@ -9,7 +9,10 @@ import io.tributary.transforms.errors.RecordRejectedException;
 import io.tributary.transforms.json.RowJsonText;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
-import io.tributary.transforms.values.RowBytesCoder;
+import io.tributary.transforms.stages.RecordFn;
+import io.tributary.transforms.stages.RecordStage;
+import io.tributary.transforms.stages.RecordStages;
+import io.tributary.transforms.stages.RecordTime;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,16 +20,12 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecord;
 import org.apache.beam.sdk.transforms.errorhandling.BadRecordRouter;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
@@ -52,7 +51,7 @@ import org.joda.time.Instant;
  */
 @AutoValue
 public abstract class Validate extends PTransform<PCollection<Row>, PCollection<Row>>
-    implements AccountedStage {
+    implements AccountedStage, RecordStage {
   /** Default stage name: of the accounting and of rejections. */
   public static final String STAGE = "validate";
 
@@ -77,8 +76,6 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
 
     abstract Validate build();
   }
-
-  private static final TupleTag<Row> VALID = new TupleTag<Row>() {};
 
   /** A validator with no rules yet; stage name {@code validate}. */
   public static Validate rows() {
@@ -125,16 +122,14 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
 
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
-    Schema schema = input.getSchema();
-    PCollectionTuple result =
-        input.apply(
-            "CheckRules",
-            ParDo.of(
-                    new ValidateFn(
-                        checkerFor(schema), DeadLetters.routerFor(badRecordErrorHandler())))
-                .withOutputTags(VALID, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(VALID).setCoder(RowBytesCoder.of(schema));
+    return RecordStages.applyOne(
+        input, "CheckRules", recordFn(input.getSchema()), badRecordErrorHandler());
+  }
+
+  /** The rules' check for rows of {@code schema}, as a stage of a {@link RecordStages} step. */
+  @Override
+  public RecordFn recordFn(Schema schema) {
+    return new CheckFn(checkerFor(schema), schema);
   }
 
   /**
@@ -158,21 +153,26 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
         .add(DisplayData.item("stage", stageName()).withLabel("Stage name"));
   }
 
-  static final class ValidateFn extends DoFn<Row, Row> {
+  static final class CheckFn extends RecordFn {
+    private static final long serialVersionUID = 1L;
     private final Checker checker;
-    private final BadRecordRouter router;
+    private final Schema schema;
 
-    ValidateFn(Checker checker, BadRecordRouter router) {
+    CheckFn(Checker checker, Schema schema) {
       this.checker = checker;
-      this.router = router;
+      this.schema = schema;
     }
 
-    @ProcessElement
-    public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out)
+    @Override
+    public Schema outputSchema() {
+      return schema;
+    }
+
+    @Override
+    public @Nullable Row apply(
+        Row row, RecordTime time, BadRecordRouter router, DoFn.MultiOutputReceiver out)
         throws Exception {
-      if (checker.passesOrRejects(row, timestamp, router, out)) {
-        out.get(VALID).output(row);
-      }
+      return checker.passesOrRejects(row, time.get(), router, out) ? row : null;
     }
   }
 

@@ -6,6 +6,7 @@ import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
+import io.tributary.transforms.stages.RecordStage;
 import java.util.List;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
@@ -64,6 +65,17 @@ public final class ValidateStep extends StepProvider {
   public SchemaTransform from(Row configuration, StepContext context) {
     Validate built = validate(configuration, context);
     return StepTransforms.map(rows -> rows.apply(built));
+  }
+
+  /** Checks rules one row at a time. */
+  @Override
+  public boolean isRecordStage() {
+    return true;
+  }
+
+  @Override
+  public RecordStage recordStage(Row configuration, StepContext context) {
+    return validate(configuration, context);
   }
 
   /**
