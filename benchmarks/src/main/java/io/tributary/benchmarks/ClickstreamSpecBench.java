@@ -25,6 +25,10 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * goes first, and the result is the median of each. The spec adds only construction (parsing,
  * checking); the pipelines it builds are the same transforms, so the two should be within noise.
  *
+ * <p>{@code --compare=unfused} compares the spec with itself run with {@code --fuseSteps=false}
+ * instead of the Java job: what building adjacent steps as one saves. {@code --threadCpu=true}
+ * prints the CPU of each operator chain of every counted run (THREADCPU lines).
+ *
  * <pre>{@code
  * java -cp ... io.tributary.benchmarks.ClickstreamSpecBench --input=/tmp/clicks.jsonl \
  *     --spec=pipelines/specs/clickstream.yaml --rounds=3 --parallelism=2
@@ -42,6 +46,13 @@ public final class ClickstreamSpecBench {
     // The first runs in a JVM pay class loading and JIT for both variants: not counted.
     int warmup = Integer.parseInt(a.getOrDefault("warmup", "1"));
     String parallelism = a.getOrDefault("parallelism", "2");
+    String compare = a.getOrDefault("compare", "java");
+    if (!compare.equals("java") && !compare.equals("unfused")) {
+      throw new IllegalArgumentException("--compare: expected java or unfused, got " + compare);
+    }
+    boolean unfused = compare.equals("unfused");
+    boolean threadCpu = Boolean.parseBoolean(a.getOrDefault("threadCpu", "false"));
+    String baseline = unfused ? "clickstream-spec-unfused" : "clickstream-java";
     List<Double> javaWall = new ArrayList<>();
     List<Double> specWall = new ArrayList<>();
     List<Double> javaCpu = new ArrayList<>();
@@ -58,7 +69,17 @@ public final class ClickstreamSpecBench {
                 "--flinkMaster=[local]",
                 "--parallelism=" + parallelism);
         Pipeline p;
-        if (java) {
+        if (java && unfused) {
+          List<String> all = new ArrayList<>(common);
+          all.add("--fuseSteps=false");
+          PipelineOptionsFactory.register(SpecOptions.class);
+          SpecOptions o =
+              PipelineOptionsFactory.fromArgs(all.toArray(new String[0])).as(SpecOptions.class);
+          SpecJob job =
+              SpecJob.of(SpecParser.parse(spec), StepCatalog.load(), Map.of("input", input));
+          p = Pipeline.create(o);
+          job.build(p, o);
+        } else if (java) {
           List<String> all = new ArrayList<>(common);
           all.add("--input=" + input);
           PipelineOptionsFactory.register(ClickstreamOptions.class);
@@ -76,6 +97,9 @@ public final class ClickstreamSpecBench {
           p = Pipeline.create(o);
           job.build(p, o);
         }
+        if (threadCpu) {
+          ThreadCpu.start();
+        }
         long cpu0 = cpuNanos();
         long t0 = System.nanoTime();
         p.run().waitUntilFinish();
@@ -87,11 +111,14 @@ public final class ClickstreamSpecBench {
         }
         System.out.printf(
             "RESULT variant=%s round=%d wall_s=%.2f cpu_s=%.2f load=%s%n",
-            java ? "clickstream-java" : "clickstream-spec",
+            java ? baseline : "clickstream-spec",
             r,
             wallS,
             cpuS,
             Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        if (threadCpu && r >= 0) {
+          ThreadCpu.report();
+        }
         delete(out);
       }
     }
@@ -100,9 +127,9 @@ public final class ClickstreamSpecBench {
     double jc = median(javaCpu);
     double sc = median(specCpu);
     System.out.printf(
-        "SUMMARY rounds=%d java_wall_s=%.2f spec_wall_s=%.2f wall_ratio=%.3f java_cpu_s=%.2f"
-            + " spec_cpu_s=%.2f cpu_ratio=%.3f%n",
-        rounds, jw, sw, sw / jw, jc, sc, sc / jc);
+        "SUMMARY rounds=%d baseline=%s baseline_wall_s=%.2f spec_wall_s=%.2f wall_ratio=%.3f"
+            + " baseline_cpu_s=%.2f spec_cpu_s=%.2f cpu_ratio=%.3f%n",
+        rounds, baseline, jw, sw, sw / jw, jc, sc, sc / jc);
   }
 
   private static long cpuNanos() {

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -280,7 +281,13 @@ public final class SpecJob implements PipelineDefinition {
         pipeline.registerBadRecordErrorHandler(
             DeadLetterFiles.to(deadLetterDir(outputDirectory(options)))
                 .withProtection(protection()));
-    SpecBuilder.build(pipeline, spec, catalog, variables(options), deadLetters);
+    // --fuseSteps=false: every step kept apart from the one after it, as a spec test does for
+    // the steps whose rows it reads.
+    Set<String> keepApart = new HashSet<>();
+    if (!options.as(SpecOptions.class).getFuseSteps()) {
+      spec.steps().forEach(s -> keepApart.add(s.name()));
+    }
+    SpecBuilder.build(pipeline, spec, catalog, variables(options), deadLetters, keepApart);
     deadLetters.close();
   }
 

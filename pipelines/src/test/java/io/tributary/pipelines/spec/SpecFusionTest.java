@@ -182,6 +182,40 @@ public class SpecFusionTest {
   }
 
   @Test
+  public void aRunWithFuseStepsFalseKeepsEveryStepApart() throws Exception {
+    Spec spec = SpecParser.parse(SpecGraphTest.CLICKSTREAM);
+    SpecJob job =
+        SpecJob.of(
+            spec,
+            StepCatalog.load(),
+            Map.of("input", SpecGraphTest.INPUT.substring("--input=".length())));
+    for (boolean fuse : new boolean[] {true, false}) {
+      SpecOptions o =
+          PipelineOptionsFactory.fromArgs("--output=" + tmp.newFolder(), "--fuseSteps=" + fuse)
+              .as(SpecOptions.class);
+      Pipeline p = Pipeline.create(o);
+      job.build(p, o);
+      List<String> steps = new ArrayList<>();
+      p.traverseTopologically(
+          new Pipeline.PipelineVisitor.Defaults() {
+            @Override
+            public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+              if (!node.isRootNode() && node.getEnclosingNode().isRootNode()) {
+                steps.add(node.getFullName());
+              }
+              return CompositeBehavior.ENTER_TRANSFORM;
+            }
+          });
+      if (fuse) {
+        assertThat(steps, not(hasItems("validate")));
+        assertThat(steps, not(hasItems("event_time")));
+      } else {
+        assertThat(steps, hasItems("decode", "validate", "protect", "event_time", "dedup"));
+      }
+    }
+  }
+
+  @Test
   public void withoutDeadLettersNothingIsFused() throws Exception {
     Build b = build(SpecParser.parse(SpecGraphTest.CLICKSTREAM), false, Set.of());
     assertThat(b.steps, hasItems("decode", "validate", "protect", "event_time"));
