@@ -72,13 +72,7 @@ public final class ClickstreamSpecBench {
         if (java && unfused) {
           List<String> all = new ArrayList<>(common);
           all.add("--fuseSteps=false");
-          PipelineOptionsFactory.register(SpecOptions.class);
-          SpecOptions o =
-              PipelineOptionsFactory.fromArgs(all.toArray(new String[0])).as(SpecOptions.class);
-          SpecJob job =
-              SpecJob.of(SpecParser.parse(spec), StepCatalog.load(), Map.of("input", input));
-          p = Pipeline.create(o);
-          job.build(p, o);
+          p = specPipeline(spec, input, all);
         } else if (java) {
           List<String> all = new ArrayList<>(common);
           all.add("--input=" + input);
@@ -89,13 +83,7 @@ public final class ClickstreamSpecBench {
           p = Pipeline.create(o);
           ClickstreamPipeline.build(p, ClickstreamSettings.of(o));
         } else {
-          PipelineOptionsFactory.register(SpecOptions.class);
-          SpecOptions o =
-              PipelineOptionsFactory.fromArgs(common.toArray(new String[0])).as(SpecOptions.class);
-          SpecJob job =
-              SpecJob.of(SpecParser.parse(spec), StepCatalog.load(), Map.of("input", input));
-          p = Pipeline.create(o);
-          job.build(p, o);
+          p = specPipeline(spec, input, common);
         }
         if (threadCpu) {
           ThreadCpu.start();
@@ -130,6 +118,18 @@ public final class ClickstreamSpecBench {
         "SUMMARY rounds=%d baseline=%s baseline_wall_s=%.2f spec_wall_s=%.2f wall_ratio=%.3f"
             + " baseline_cpu_s=%.2f spec_cpu_s=%.2f cpu_ratio=%.3f%n",
         rounds, baseline, jw, sw, sw / jw, jc, sc, sc / jc);
+  }
+
+  /** The spec's pipeline with {@code args} as its options and {@code input} as its input. */
+  private static Pipeline specPipeline(Path spec, String input, List<String> args)
+      throws IOException {
+    PipelineOptionsFactory.register(SpecOptions.class);
+    SpecOptions o =
+        PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(SpecOptions.class);
+    SpecJob job = SpecJob.of(SpecParser.parse(spec), StepCatalog.load(), Map.of("input", input));
+    Pipeline p = Pipeline.create(o);
+    job.build(p, o);
+    return p;
   }
 
   private static long cpuNanos() {

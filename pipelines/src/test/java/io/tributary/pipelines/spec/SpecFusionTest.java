@@ -68,17 +68,24 @@ public class SpecFusionTest {
     if (handler != null) {
       handler.close();
     }
+    b.steps.addAll(topLevelSteps(p));
+    return b;
+  }
+
+  /** The names of {@code p}'s top-level steps. */
+  private static List<String> topLevelSteps(Pipeline p) {
+    List<String> steps = new ArrayList<>();
     p.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
           @Override
           public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
             if (!node.isRootNode() && node.getEnclosingNode().isRootNode()) {
-              b.steps.add(node.getFullName());
+              steps.add(node.getFullName());
             }
             return CompositeBehavior.ENTER_TRANSFORM;
           }
         });
-    return b;
+    return steps;
   }
 
   private static PCollection<?> out(SpecBuilder.Built built, String step) {
@@ -195,17 +202,7 @@ public class SpecFusionTest {
               .as(SpecOptions.class);
       Pipeline p = Pipeline.create(o);
       job.build(p, o);
-      List<String> steps = new ArrayList<>();
-      p.traverseTopologically(
-          new Pipeline.PipelineVisitor.Defaults() {
-            @Override
-            public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-              if (!node.isRootNode() && node.getEnclosingNode().isRootNode()) {
-                steps.add(node.getFullName());
-              }
-              return CompositeBehavior.ENTER_TRANSFORM;
-            }
-          });
+      List<String> steps = topLevelSteps(p);
       if (fuse) {
         assertThat(steps, not(hasItems("validate")));
         assertThat(steps, not(hasItems("event_time")));

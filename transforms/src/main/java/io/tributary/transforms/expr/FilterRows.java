@@ -163,19 +163,13 @@ public abstract class FilterRows extends PTransform<PCollection<Row>, PCollectio
     private static final long serialVersionUID = 1L;
     private final Expression condition;
     private final String stage;
-    private final Schema schema;
     private final StageCounters counters;
 
     FilterFn(Expression condition, String stage, Schema schema) {
+      super(schema);
       this.condition = condition;
       this.stage = stage;
-      this.schema = schema;
       this.counters = StageCounters.of(stage);
-    }
-
-    @Override
-    public Schema outputSchema() {
-      return schema;
     }
 
     @Override

@@ -2,12 +2,11 @@ package io.tributary.transforms.expr;
 
 import io.tributary.transforms.lineage.ColumnLineage.Transformation;
 import io.tributary.transforms.spec.FieldLineage;
+import io.tributary.transforms.spec.RecordStageStep;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepConfigException;
 import io.tributary.transforms.spec.StepContext;
-import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
-import io.tributary.transforms.stages.RecordStage;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -24,7 +23,7 @@ import org.apache.beam.sdk.values.Row;
  *   config: {keep: "event_type == 'purchase' && price > 0.0"}
  * }</pre>
  */
-public final class FilterStep extends StepProvider {
+public final class FilterStep extends RecordStageStep {
   @Override
   public String typeName() {
     return "Filter";
@@ -46,7 +45,7 @@ public final class FilterStep extends StepProvider {
 
   @Override
   public SchemaTransform from(Row configuration, StepContext context) {
-    FilterRows built = filter(configuration, context);
+    FilterRows built = recordStage(configuration, context);
     return StepTransforms.map(
         rows -> {
           try {
@@ -58,18 +57,8 @@ public final class FilterStep extends StepProvider {
         });
   }
 
-  /** Filters one row at a time. */
   @Override
-  public boolean isRecordStage() {
-    return true;
-  }
-
-  @Override
-  public RecordStage recordStage(Row configuration, StepContext context) {
-    return filter(configuration, context);
-  }
-
-  private static FilterRows filter(Row configuration, StepContext context) {
+  public FilterRows recordStage(Row configuration, StepContext context) {
     StepConfig c = StepConfig.of(configuration);
     MapToFieldsStep.checkLanguage(c);
     FilterRows filter =

@@ -227,7 +227,6 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
     private final ArrayList<String> names;
     private final int[] inputIndex;
     private final int[] expressionIndex;
-    private final Schema outputSchema;
     private final String stage;
     private final StageCounters counters;
 
@@ -238,18 +237,13 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
         int[] expressionIndex,
         Schema outputSchema,
         String stage) {
+      super(outputSchema);
       this.expressions = new ArrayList<>(expressions);
       this.names = new ArrayList<>(names);
       this.inputIndex = inputIndex.clone();
       this.expressionIndex = expressionIndex.clone();
-      this.outputSchema = outputSchema;
       this.stage = stage;
       this.counters = StageCounters.of(stage);
-    }
-
-    @Override
-    public Schema outputSchema() {
-      return outputSchema;
     }
 
     @Override
@@ -285,7 +279,7 @@ public abstract class MapFields extends PTransform<PCollection<Row>, PCollection
             expressionIndex[i] >= 0 ? computed[expressionIndex[i]] : row.getValue(inputIndex[i]));
       }
       counters.out(time.get());
-      return Row.withSchema(outputSchema).attachValues(values);
+      return Row.withSchema(outputSchema()).attachValues(values);
     }
   }
 }

@@ -2,12 +2,11 @@ package io.tributary.transforms.expr;
 
 import io.tributary.transforms.lineage.ColumnLineage.Transformation;
 import io.tributary.transforms.spec.FieldLineage;
+import io.tributary.transforms.spec.RecordStageStep;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepConfigException;
 import io.tributary.transforms.spec.StepContext;
-import io.tributary.transforms.spec.StepProvider;
 import io.tributary.transforms.spec.StepTransforms;
-import io.tributary.transforms.stages.RecordStage;
 import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
@@ -29,7 +28,7 @@ import org.apache.beam.sdk.values.Row;
  *       temperature_c: "unit == 'F' ? (temperature - 32.0) * 5.0 / 9.0 : temperature"
  * }</pre>
  */
-public final class MapToFieldsStep extends StepProvider {
+public final class MapToFieldsStep extends RecordStageStep {
   @Override
   public String typeName() {
     return "MapToFields";
@@ -54,7 +53,7 @@ public final class MapToFieldsStep extends StepProvider {
 
   @Override
   public SchemaTransform from(Row configuration, StepContext context) {
-    MapFields built = mapFields(configuration, context);
+    MapFields built = recordStage(configuration, context);
     Map<String, String> fields = StepConfig.of(configuration).stringMap("fields");
     return StepTransforms.map(
         rows -> {
@@ -69,18 +68,8 @@ public final class MapToFieldsStep extends StepProvider {
         });
   }
 
-  /** Maps one row at a time. */
   @Override
-  public boolean isRecordStage() {
-    return true;
-  }
-
-  @Override
-  public RecordStage recordStage(Row configuration, StepContext context) {
-    return mapFields(configuration, context);
-  }
-
-  private static MapFields mapFields(Row configuration, StepContext context) {
+  public MapFields recordStage(Row configuration, StepContext context) {
     StepConfig c = StepConfig.of(configuration);
     checkLanguage(c);
     Map<String, String> fields = c.stringMap("fields");

@@ -228,23 +228,17 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
   static final class ProtectFn extends RecordFn {
     private static final long serialVersionUID = 1L;
     private final ProtectionSpec spec;
-    private final Schema out;
     private final String stage;
     private final StageCounters counters;
     private final EventTime.@Nullable Stamper stamper;
     private transient FieldProtector protector;
 
     ProtectFn(ProtectionSpec spec, Schema out, String stage, EventTime.@Nullable Stamper stamper) {
+      super(out);
       this.spec = spec;
-      this.out = out;
       this.stage = stage;
       this.counters = StageCounters.of(stage);
       this.stamper = stamper;
-    }
-
-    @Override
-    public Schema outputSchema() {
-      return out;
     }
 
     @Override
@@ -264,7 +258,7 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
       counters.in();
       Row protectedRow;
       try {
-        protectedRow = protector.protect(row, out);
+        protectedRow = protector.protect(row, outputSchema());
       } catch (IllegalArgumentException e) {
         DeadLetters.reject(
             router,

@@ -2,17 +2,15 @@ package io.tributary.transforms.privacy;
 
 import io.tributary.transforms.lineage.ColumnLineage.Transformation;
 import io.tributary.transforms.spec.FieldLineage;
+import io.tributary.transforms.spec.RecordStageStep;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
-import io.tributary.transforms.spec.StepProvider;
-import io.tributary.transforms.spec.StepTransforms;
 import io.tributary.transforms.stages.RecordStage;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
-import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.values.Row;
 
 /**
@@ -27,7 +25,7 @@ import org.apache.beam.sdk.values.Row;
  *     fields: {email: "mask:email", ip: "mask:ipv4", user_agent: drop}
  * }</pre>
  */
-public final class ProtectStep extends StepProvider {
+public final class ProtectStep extends RecordStageStep {
   @Override
   public String typeName() {
     return "Protect";
@@ -57,18 +55,6 @@ public final class ProtectStep extends StepProvider {
             .withDescription("Directory of per-subject keys (crypto-shredding)."),
         Field.nullable("index_key_id", FieldType.STRING)
             .withDescription("Key id of the subject index, with subject_keys."));
-  }
-
-  @Override
-  public SchemaTransform from(Row configuration, StepContext context) {
-    Protect built = protect(configuration, context);
-    return StepTransforms.map(rows -> rows.apply(built));
-  }
-
-  /** Protects one row at a time. */
-  @Override
-  public boolean isRecordStage() {
-    return true;
   }
 
   @Override

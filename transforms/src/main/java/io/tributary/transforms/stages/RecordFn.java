@@ -15,7 +15,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <pre>{@code
  * final class Upper extends RecordFn {
- *   public Schema outputSchema() { return schema; }
+ *   Upper(Schema schema) { super(schema); }
  *   public Row apply(Row row, RecordTime time, BadRecordRouter router, MultiOutputReceiver out) {
  *     counters.in();
  *     Row upper = ...;
@@ -28,8 +28,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 public abstract class RecordFn implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  private final Schema outputSchema;
+
+  /** A stage whose {@link #apply} passes on rows of {@code outputSchema}. */
+  protected RecordFn(Schema outputSchema) {
+    this.outputSchema = outputSchema;
+  }
+
   /** The schema of the rows {@link #apply} passes on. */
-  public abstract Schema outputSchema();
+  public final Schema outputSchema() {
+    return outputSchema;
+  }
 
   /**
    * Whether {@link #apply} may move a record's timestamp ({@link RecordTime#set}), possibly earlier

@@ -303,16 +303,10 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
   static final class StampRecordFn extends RecordFn {
     private static final long serialVersionUID = 1L;
     private final Stamper stamper;
-    private final Schema schema;
 
     StampRecordFn(Stamper stamper, Schema schema) {
+      super(schema);
       this.stamper = stamper;
-      this.schema = schema;
-    }
-
-    @Override
-    public Schema outputSchema() {
-      return schema;
     }
 
     @Override

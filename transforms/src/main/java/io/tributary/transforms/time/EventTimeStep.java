@@ -3,15 +3,13 @@ package io.tributary.transforms.time;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.lineage.ColumnLineage.Transformation;
 import io.tributary.transforms.spec.FieldLineage;
+import io.tributary.transforms.spec.RecordStageStep;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
-import io.tributary.transforms.spec.StepProvider;
-import io.tributary.transforms.spec.StepTransforms;
 import io.tributary.transforms.stages.RecordStage;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
-import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.values.Row;
 
 /**
@@ -24,7 +22,7 @@ import org.apache.beam.sdk.values.Row;
  *   config: {field: event_time}
  * }</pre>
  */
-public final class EventTimeStep extends StepProvider {
+public final class EventTimeStep extends RecordStageStep {
   @Override
   public String typeName() {
     return "EventTime";
@@ -45,18 +43,6 @@ public final class EventTimeStep extends StepProvider {
             .withDescription("Earliest accepted event time, ISO-8601 (default 0001-01-01)."),
         Field.nullable("max_event_time", FieldType.STRING)
             .withDescription("Latest accepted event time, ISO-8601 (default 9999-12-31)."));
-  }
-
-  @Override
-  public SchemaTransform from(Row configuration, StepContext context) {
-    EventTime built = eventTime(configuration, context);
-    return StepTransforms.map(rows -> rows.apply(built));
-  }
-
-  /** Stamps one row at a time. */
-  @Override
-  public boolean isRecordStage() {
-    return true;
   }
 
   @Override

@@ -156,16 +156,10 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
   static final class CheckFn extends RecordFn {
     private static final long serialVersionUID = 1L;
     private final Checker checker;
-    private final Schema schema;
 
     CheckFn(Checker checker, Schema schema) {
+      super(schema);
       this.checker = checker;
-      this.schema = schema;
-    }
-
-    @Override
-    public Schema outputSchema() {
-      return schema;
     }
 
     @Override

@@ -2,16 +2,14 @@ package io.tributary.transforms.validate;
 
 import io.tributary.transforms.lineage.ColumnLineage.Transformation;
 import io.tributary.transforms.spec.FieldLineage;
+import io.tributary.transforms.spec.RecordStageStep;
 import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
-import io.tributary.transforms.spec.StepProvider;
-import io.tributary.transforms.spec.StepTransforms;
 import io.tributary.transforms.stages.RecordStage;
 import java.util.List;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
-import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.values.Row;
 
 /**
@@ -27,7 +25,7 @@ import org.apache.beam.sdk.values.Row;
  *       - {field: currency, one_of: [USD, EUR], reason: unknown_currency}
  * }</pre>
  */
-public final class ValidateStep extends StepProvider {
+public final class ValidateStep extends RecordStageStep {
   static final Schema RULE =
       Schema.of(
           Field.of("field", FieldType.STRING).withDescription("The field the rule reads (dotted)."),
@@ -62,25 +60,13 @@ public final class ValidateStep extends StepProvider {
   }
 
   @Override
-  public SchemaTransform from(Row configuration, StepContext context) {
-    Validate built = validate(configuration, context);
-    return StepTransforms.map(rows -> rows.apply(built));
-  }
-
-  /** Checks rules one row at a time. */
-  @Override
-  public boolean isRecordStage() {
-    return true;
-  }
-
-  @Override
   public RecordStage recordStage(Row configuration, StepContext context) {
     return validate(configuration, context);
   }
 
   /**
-   * The {@link Validate} a step of this type configured by {@code configuration} applies, for a
-   * step that fuses it into its own ({@link StepProvider#fusedWith}).
+   * The {@link Validate} a step of this type configured by {@code configuration} applies; also what
+   * a source fuses into its decoding step ({@link ValidatingSourceStep}).
    */
   public static Validate validate(Row configuration, StepContext context) {
     StepConfig config = StepConfig.of(configuration);
