@@ -234,6 +234,12 @@ public final class Tributary {
       throw new UsageException(e.getMessage());
     }
     PipelineRun.validateRunOptions(options);
+    if (PipelineRun.streamingIfUnbounded(job, options)) {
+      System.err.println(
+          "tributary: "
+              + job.name()
+              + " reads an unbounded source: submitting it as a streaming job (--streaming=true)");
+    }
     RunOutputs.check(job, options);
     if (PipelineRun.submitsDetached(options)) {
       // A job handed to a cluster has no end to wait for: with --overwrite the earlier outputs are

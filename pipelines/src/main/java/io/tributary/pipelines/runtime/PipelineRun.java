@@ -18,6 +18,9 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PValue;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -318,6 +321,50 @@ public final class PipelineRun {
     }
     String master = options.as(FlinkPipelineOptions.class).getFlinkMaster();
     return master == null || master.isBlank() || master.startsWith("[");
+  }
+
+  /**
+   * Sets {@code --streaming=true} for a job on a remote Flink cluster that reads an unbounded
+   * source (a Kafka topic, a watched directory) when the command line did not: Beam's Flink runner
+   * would switch such a job to streaming when it translates it, but the CLI decides before that
+   * whether to hand the job over and return ({@link #submitsDetached}) or wait for its end, which
+   * an unbounded job never reaches. Builds the job on a scratch pipeline to see; a job that does
+   * not build is left to the real run to report. Returns whether it set the option.
+   *
+   * <pre>{@code
+   * if (PipelineRun.streamingIfUnbounded(job, options)) {
+   *   System.err.println("reads an unbounded source: running as a streaming job");
+   * }
+   * }</pre>
+   */
+  public static boolean streamingIfUnbounded(PipelineDefinition job, PipelineOptions options) {
+    StreamingOptions streaming = options.as(StreamingOptions.class);
+    if (streaming.isStreaming()
+        || !"FlinkRunner".equals(options.getRunner().getSimpleName())
+        || workersInThisJvm(options)) {
+      return false;
+    }
+    Pipeline scratch = Pipeline.create(options);
+    try {
+      job.build(scratch, options);
+    } catch (RuntimeException e) {
+      return false;
+    }
+    boolean[] unbounded = {false};
+    scratch.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public void visitValue(PValue value, TransformHierarchy.Node producer) {
+            if (value instanceof PCollection<?> pc
+                && pc.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+              unbounded[0] = true;
+            }
+          }
+        });
+    if (unbounded[0]) {
+      streaming.setStreaming(true);
+    }
+    return unbounded[0];
   }
 
   /**
