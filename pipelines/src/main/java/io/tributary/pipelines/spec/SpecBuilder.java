@@ -190,15 +190,16 @@ public final class SpecBuilder {
    * into the step after it.
    *
    * <p>With a dead-letter handler, steps are built as one Beam step where their providers can, when
-   * each reads the one before it's main output, nothing else reads that, and none has an {@code
-   * error_handling} output: a run of consecutive record stages ({@link StepProvider#isRecordStage}:
-   * {@code Validate}, {@code MapToFields}, {@code Filter}, {@code Protect}, {@code EventTime}) as
-   * one {@link RecordStages} step named after the first, and a source with the {@code Validate}
-   * step after it ({@link StepProvider#fusedWith}: {@code ReadFiles}, {@code ReadKafka}), which
-   * then starts no run of its own. Rows, dead letters, stage names and counts are those of the
-   * steps one after another; every step of a fused run reports the run's output as its own ({@link
-   * Built#schemas} still gives each step's own schema). Mistakes are found and reported exactly as
-   * without fusion: the spec is first built unfused on a scratch pipeline.
+   * each reads the main output of the one before it, nothing else reads that, and none has an
+   * {@code error_handling} output: a run of consecutive record stages ({@link
+   * StepProvider#isRecordStage}: {@code Validate}, {@code MapToFields}, {@code Filter}, {@code
+   * Protect}, {@code EventTime}) as one {@link RecordStages} step named after the first, and a
+   * source with the {@code Validate} step after it ({@link StepProvider#fusedWith}: {@code
+   * ReadFiles}, {@code ReadKafka}), which then starts no run of its own. Rows, dead letters, stage
+   * names and counts are those of the steps one after another; every step of a fused run reports
+   * the run's output as its own ({@link Built#schemas} still gives each step's own schema).
+   * Mistakes are found and reported exactly as without fusion: the spec is first built unfused on a
+   * scratch pipeline.
    */
   public static Built build(
       Pipeline pipeline,
