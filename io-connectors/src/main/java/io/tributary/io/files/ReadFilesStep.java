@@ -8,7 +8,7 @@ import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
 import io.tributary.transforms.spec.StepTransforms;
-import io.tributary.transforms.validate.Validate;
+import io.tributary.transforms.stages.RecordStages;
 import io.tributary.transforms.validate.ValidatingSourceStep;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
@@ -70,9 +70,17 @@ public final class ReadFilesStep extends ValidatingSourceStep {
             .withDescription("With watch: stop when no new file came for this long."));
   }
 
+  /**
+   * The run of record stages after it runs in its decoding step (the Validate and any after it).
+   */
+  @Override
+  public boolean takesRecordRuns() {
+    return true;
+  }
+
   @Override
   protected SchemaTransform build(
-      Row configuration, StepContext context, @Nullable Validate validation) {
+      Row configuration, StepContext context, @Nullable RecordStages stages) {
     StepConfig c = StepConfig.of(configuration);
     String path = c.requiredString("path");
     FileFormat format;
@@ -93,8 +101,8 @@ public final class ReadFilesStep extends ValidatingSourceStep {
     if (context.errorHandler() != null) {
       read = read.withBadRecordErrorHandler(context.errorHandler());
     }
-    if (validation != null) {
-      read = read.withValidation(validation);
+    if (stages != null) {
+      read = read.withStages(stages);
     }
     FileSource files;
     if (c.bool("watch", false)) {

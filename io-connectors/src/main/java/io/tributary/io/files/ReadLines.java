@@ -9,6 +9,7 @@ import io.tributary.transforms.errors.TruncatedPayload;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.values.Durations;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +38,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -201,6 +203,17 @@ public abstract class ReadLines
      * out}.
      */
     void accept(String line, Instant timestamp, DoFn.MultiOutputReceiver out) throws Exception;
+
+    /** Loads what it needs on a worker (keys, compiled state); from the reading step's setup. */
+    default void setup() throws Exception {}
+
+    /**
+     * Whether it may output a record with a timestamp other than the line's, possibly earlier (it
+     * stamps event time): the reading step then allows any timestamp skew. False by default.
+     */
+    default boolean movesTimestamp() {
+      return false;
+    }
   }
 
   /**
@@ -331,6 +344,21 @@ public abstract class ReadLines
       this.counters = StageCounters.of(stage);
       this.countOut = countOut;
       this.then = then;
+    }
+
+    @Setup
+    public void setup() throws Exception {
+      if (then != null) {
+        then.setup();
+      }
+    }
+
+    // A consumer that stamps event time may output a record earlier than its file's timestamp;
+    // lateness is judged downstream against the watermark. Otherwise no timestamp moves.
+    @SuppressWarnings("deprecation")
+    @Override
+    public Duration getAllowedTimestampSkew() {
+      return then != null && then.movesTimestamp() ? Durations.ANY_TIMESTAMP_SKEW : Duration.ZERO;
     }
 
     @ProcessElement

@@ -15,6 +15,9 @@ import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.stages.RecordFnChain;
+import io.tributary.transforms.stages.RecordStage;
+import io.tributary.transforms.stages.RecordStages;
 import io.tributary.transforms.validate.Validate;
 import io.tributary.transforms.values.RowBytesCoder;
 import java.io.FilterInputStream;
@@ -52,6 +55,7 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -67,10 +71,12 @@ import org.joda.time.Instant;
  * metrics and in the in-JVM mirror the live progress line reads. The default is the stage name
  * these rejections have always had, so dead-letter files keep their form.
  *
- * <p><b>Validating in the same step.</b> {@link #withValidation} runs a {@code Validate}'s rules on
- * every decoded row inside the reading step, as a second accounted stage with that transform's
- * name, counters and rejections ({@link FusedStages}): the rows, dead letters and accounting of
- * {@code Validate} applied after this transform, with one serialization boundary fewer on Flink.
+ * <p><b>Validating (and more) in the same step.</b> {@link #withValidation} runs a {@code
+ * Validate}'s rules on every decoded row inside the reading step, as a second accounted stage with
+ * that transform's name, counters and rejections ({@link FusedStages}): the rows, dead letters and
+ * accounting of {@code Validate} applied after this transform, with one serialization boundary
+ * fewer on Flink. {@link #withStages} does the same for any per-row stages ({@code RecordStages}:
+ * {@code Validate}, {@code MapFields}, {@code FilterRows}, {@code Protect}, {@code EventTime}).
  *
  * <p><b>Blank lines.</b> One rule for the text formats: a blank or whitespace-only line (JSON
  * lines) or CSV record (a record of one blank field, anywhere in the file, also before the header)
@@ -117,7 +123,7 @@ public abstract class ReadRows
 
   abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
-  abstract @Nullable Validate validation();
+  abstract @Nullable RecordStages stages();
 
   abstract Builder toBuilder();
 
@@ -135,7 +141,7 @@ public abstract class ReadRows
 
     abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> handler);
 
-    abstract Builder setValidation(@Nullable Validate validation);
+    abstract Builder setStages(@Nullable RecordStages stages);
 
     abstract ReadRows build();
   }
@@ -212,26 +218,63 @@ public abstract class ReadRows
    */
   public ReadRows withValidation(Validate validate) {
     checkArgument(validate != null, "ReadRows.withValidation: validate must not be null");
+    return withStages("ReadRows.withValidation", RecordStages.of(validate));
+  }
+
+  /**
+   * Also runs {@code stages} on every decoded row, in the same step: the rows, timestamps, dead
+   * letters and accounting (a stage each, with its own name and counters) of {@code stages} applied
+   * to this transform's output, without a step in between (see {@link FusedStages} for why). The
+   * output is the last stage's. The stages must send rejections to the same handler as this
+   * transform ({@link #withBadRecordErrorHandler}, set before this call) and have other stage
+   * names. {@link #withValidation} is this with one {@code Validate}.
+   *
+   * <pre>{@code
+   * PCollection<Row> ready = files.apply("Decode", ReadRows.of(FileFormat.JSONL, contract)
+   *     .withBadRecordErrorHandler(handler)
+   *     .withStages(RecordStages.of(
+   *         Validate.rows().withRule(rule).withBadRecordErrorHandler(handler),
+   *         EventTime.fromField("event_time").withBadRecordErrorHandler(handler))));
+   * }</pre>
+   */
+  public ReadRows withStages(RecordStages stages) {
+    checkArgument(stages != null, "ReadRows.withStages: stages must not be null");
+    return withStages("ReadRows.withStages", stages);
+  }
+
+  private ReadRows withStages(String call, RecordStages stages) {
+    RecordStage first = stages.stages().get(0);
     FusedStages.checkFusable(
-        "ReadRows.withValidation",
-        this,
-        badRecordErrorHandler(),
-        validate,
-        validate.badRecordErrorHandler());
-    return toBuilder().setValidation(validate).build();
+        call, this, badRecordErrorHandler(), first, first.badRecordErrorHandler());
+    for (AccountedStage s : stages.fusedStages()) {
+      checkArgument(
+          !s.stageName().equals(stage()),
+          "%s: two stages share the stage name '%s'; give each its own with withStageName(...)",
+          call,
+          s.stageName());
+    }
+    return toBuilder().setStages(stages).build();
   }
 
   @Override
   public List<AccountedStage> fusedStages() {
-    return validation() == null ? List.of(this) : List.of(this, validation());
+    if (stages() == null) {
+      return List.of(this);
+    }
+    List<AccountedStage> all = new ArrayList<>();
+    all.add(this);
+    all.addAll(stages().fusedStages());
+    return all;
   }
 
   @Override
   public PCollection<Row> expand(PCollection<FileIO.ReadableFile> files) {
     org.apache.beam.sdk.schemas.Schema beamSchema = schema().beamSchema();
     BadRecordRouter router = DeadLetters.routerFor(badRecordErrorHandler());
-    Validate.@Nullable Checker checker =
-        validation() == null ? null : validation().checkerFor(beamSchema);
+    @Nullable RecordFnChain checker =
+        stages() == null ? null : RecordFnChain.of(stages().recordFns(beamSchema));
+    org.apache.beam.sdk.schemas.Schema outSchema =
+        checker == null ? beamSchema : checker.outputSchema();
     switch (format()) {
       case JSONL:
         {
@@ -252,7 +295,7 @@ public abstract class ReadRows
                       .withLimits(limits())
                       .withBadRecordErrorHandler(badRecordErrorHandler())
                       .then(ROWS, decode)),
-              beamSchema);
+              outSchema);
         }
       case PARQUET:
         {
@@ -265,7 +308,7 @@ public abstract class ReadRows
                   "ToRows",
                   ParDo.of(new GenericToRowFn(beamSchema, stage(), router).validating(checker))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
-              beamSchema);
+              outSchema);
         }
       case CSV:
         {
@@ -275,7 +318,7 @@ public abstract class ReadRows
                   "ParseCsv",
                   ParDo.of(new CsvFileFn(codec, delimiter(), stage(), router).validating(checker))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
-              beamSchema);
+              outSchema);
         }
       case AVRO:
         return finish(
@@ -283,16 +326,16 @@ public abstract class ReadRows
                 "ReadAvro",
                 ParDo.of(new AvroFileFn(schema(), stage(), router).validating(checker))
                     .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
-            beamSchema);
+            outSchema);
       default:
         throw new IllegalStateException("ReadRows: unhandled format " + format());
     }
   }
 
   private PCollection<Row> finish(
-      PCollectionTuple result, org.apache.beam.sdk.schemas.Schema beamSchema) {
+      PCollectionTuple result, org.apache.beam.sdk.schemas.Schema outSchema) {
     DeadLetters.register(badRecordErrorHandler(), result);
-    return result.get(ROWS).setCoder(RowBytesCoder.of(beamSchema));
+    return result.get(ROWS).setCoder(RowBytesCoder.of(outSchema));
   }
 
   @Override
@@ -304,8 +347,8 @@ public abstract class ReadRows
         .add(DisplayData.item("delimiter", String.valueOf(delimiter())).withLabel("CSV delimiter"))
         .add(DisplayData.item("stage", stage()).withLabel("Stage name"))
         .addIfNotNull(
-            DisplayData.item("validation", validation() == null ? null : validation().stageName())
-                .withLabel("Fused validation stage"))
+            DisplayData.item("stages", stages() == null ? null : stageNames(stages()))
+                .withLabel("Fused stages"))
         .add(
             DisplayData.item("maxRecordBytes", limits().maxRecordBytes())
                 .withLabel("Largest record (bytes)"))
@@ -315,12 +358,20 @@ public abstract class ReadRows
                 .withLabel("Bad-record handler"));
   }
 
+  private static String stageNames(RecordStages stages) {
+    List<String> names = new ArrayList<>();
+    for (AccountedStage s : stages.fusedStages()) {
+      names.add(s.stageName());
+    }
+    return String.join(", ", names);
+  }
+
   /** Base of the readers: counting the stage and rejecting. */
   abstract static class RowsFn<InT> extends DoFn<InT, Row> {
     final String stage;
     final BadRecordRouter router;
     final StageCounters counters;
-    private Validate.@Nullable Checker checker;
+    private @Nullable RecordFnChain stages;
 
     RowsFn(String stage, BadRecordRouter router) {
       this.stage = stage;
@@ -334,20 +385,41 @@ public abstract class ReadRows
     }
 
     /**
-     * Outputs one row, counted out; with a fused validation ({@link ReadRows#withValidation}) only
-     * if it passes the rules, else it is that stage's rejection.
+     * Outputs one row, counted out; with fused stages ({@link ReadRows#withStages}) what they make
+     * of it: a row (maybe another, with another timestamp), or their rejection.
      */
     void output(MultiOutputReceiver out, Row row, Instant timestamp) throws Exception {
       counters.out();
-      if (checker == null || checker.passesOrRejects(row, timestamp, router, out)) {
+      if (stages == null) {
         out.get(ROWS).output(row);
+      } else {
+        stages.run(row, timestamp, router, out, ROWS);
       }
     }
 
-    /** Runs {@code checker} on every row this step outputs (null: none). */
-    RowsFn<InT> validating(Validate.@Nullable Checker checker) {
-      this.checker = checker;
+    /** Runs {@code stages} on every row this step outputs (null: none). */
+    RowsFn<InT> validating(@Nullable RecordFnChain stages) {
+      this.stages = stages;
       return this;
+    }
+
+    @Setup
+    public void setupStages() throws Exception {
+      if (stages != null) {
+        stages.setup();
+      }
+    }
+
+    /** Whether a fused stage may move a row's timestamp. */
+    public boolean movesTimestamp() {
+      return stages != null && stages.movesTimestamp();
+    }
+
+    // A fused event-time stage may move a row earlier than its file's timestamp.
+    @SuppressWarnings("deprecation")
+    @Override
+    public Duration getAllowedTimestampSkew() {
+      return stages == null ? Duration.ZERO : stages.allowedTimestampSkew();
     }
 
     void reject(MultiOutputReceiver out, String payload, RecordRejectedException e)
@@ -368,6 +440,11 @@ public abstract class ReadRows
     JsonLineFn(JsonRowDecoder decoder, String stage, BadRecordRouter router) {
       super(stage, router);
       this.decoder = decoder;
+    }
+
+    @Override
+    public void setup() throws Exception {
+      setupStages();
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.tributary.transforms.spec.StepConfig;
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
 import io.tributary.transforms.spec.StepTransforms;
+import io.tributary.transforms.stages.RecordStages;
 import io.tributary.transforms.validate.Validate;
 import io.tributary.transforms.validate.ValidatingSourceStep;
 import org.apache.beam.sdk.schemas.Schema;
@@ -83,7 +84,7 @@ public final class ReadKafkaStep extends ValidatingSourceStep {
 
   @Override
   protected SchemaTransform build(
-      Row configuration, StepContext context, @Nullable Validate validation) {
+      Row configuration, StepContext context, @Nullable RecordStages stages) {
     StepConfig c = StepConfig.of(configuration);
     SchemaRegistry registry = ContractConfig.registry(c);
     String subject = ContractConfig.subject(c, registry);
@@ -122,8 +123,9 @@ public final class ReadKafkaStep extends ValidatingSourceStep {
     if (context.errorHandler() != null) {
       read = read.withBadRecordErrorHandler(context.errorHandler());
     }
-    if (validation != null) {
-      read = read.withValidation(validation);
+    if (stages != null) {
+      // One Validate: this step does not take runs (takesRecordRuns is false).
+      read = read.withValidation((Validate) stages.stages().get(0));
     }
     KafkaRows.Read built = read;
     return StepTransforms.source(p -> p.apply("ReadKafka", built));

@@ -13,9 +13,14 @@ import io.tributary.io.files.FileSource;
 import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.testing.SourceStageAssert;
 import io.tributary.testing.TestRunners;
+import io.tributary.transforms.expr.MapFields;
 import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.RunAccounting;
 import io.tributary.transforms.metrics.StageAccounting;
+import io.tributary.transforms.privacy.PrivacyPolicy;
+import io.tributary.transforms.privacy.Protect;
+import io.tributary.transforms.stages.RecordStages;
+import io.tributary.transforms.time.EventTime;
 import io.tributary.transforms.validate.RowRule;
 import io.tributary.transforms.validate.Validate;
 import java.io.ByteArrayOutputStream;
@@ -39,11 +44,14 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler.BadRecordErrorHandler;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -356,6 +364,99 @@ public class ReadRowsAccountingTest {
                 MapElements.into(TypeDescriptors.strings()).via((Row r) -> r.getString("id")));
     handler.close();
     assertReadAndValidated(ids);
+  }
+
+  /** Validate, MapFields, Protect (which loads its policy on the worker) and EventTime. */
+  private static RecordStages fourStages(BadRecordErrorHandler<?> handler) {
+    return RecordStages.of(
+        atLeastThree(handler),
+        MapFields.of(Map.of("label", "id.upperAscii()"))
+            .withAppend(true)
+            .withStageName("label")
+            .withBadRecordErrorHandler(handler),
+        Protect.with(PrivacyPolicy.of(Map.of("note", "drop"))).withBadRecordErrorHandler(handler),
+        EventTime.fromField("at").withBadRecordErrorHandler(handler));
+  }
+
+  /**
+   * Each read row as "id label fields @timestamp": the stages ran in the reading step (label added,
+   * note dropped, the event time stamped).
+   */
+  private PCollection<String> shown(String glob, ReadRows read) {
+    PCollection<Row> rows = p.apply("Files", FileSource.glob(glob)).apply("Read", read);
+    return rows.apply("Show", ParDo.of(new Show()));
+  }
+
+  private static final class Show extends DoFn<Row, String> {
+    @ProcessElement
+    public void process(@Element Row r, @Timestamp Instant t, OutputReceiver<String> out) {
+      out.output(
+          r.getString("id")
+              + " "
+              + r.getString("label")
+              + " "
+              + r.getSchema().getFieldNames()
+              + " @"
+              + t);
+    }
+  }
+
+  private void assertFourStages(PCollection<String> shown, String rejectedId) throws Exception {
+    PAssert.that(shown)
+        .containsInAnyOrder(
+            "b B [id, qty, seq, price, ratio, paid, at, label] @2026-11-01T09:00:00.000Z");
+    SourceStageAssert stage = SourceStageAssert.before(p);
+    assertThat(stage.graph().stage("event_time").feeders(), equalTo(java.util.Set.of("protect")));
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    Map<String, String> counts = new java.util.TreeMap<>();
+    for (StageAccounting s : RunAccounting.from(result, stage.graph()).stages()) {
+      counts.put(s.name(), s.in() + ">" + s.out() + " " + s.rejected());
+    }
+    assertThat(
+        counts,
+        equalTo(
+            Map.of(
+                "decode", "3>2 " + Map.of(rejectedId, 1L),
+                "validate", "2>1 {cheap=1}",
+                "label", "1>1 {}",
+                "protect", "1>1 {}",
+                "event_time", "1>1 {}")));
+    assertThat(
+        stageAndReason(readDeadLetters()),
+        containsInAnyOrder("decode/" + rejectedId, "validate/cheap"));
+  }
+
+  @Test
+  public void withStagesRunsFourStagesInTheJsonLinesReadingStep() throws Exception {
+    String glob = validationInput();
+    BadRecordErrorHandler<?> handler = deadLetters();
+    PCollection<String> shown =
+        shown(
+            glob,
+            ReadRows.of(FileFormat.JSONL, ORDER)
+                .withBadRecordErrorHandler(handler)
+                .withStages(fourStages(handler)));
+    handler.close();
+    assertFourStages(shown, "not_json");
+  }
+
+  @Test
+  public void withStagesRunsFourStagesInTheAvroReadingStep() throws Exception {
+    Path dir = tmp.newFolder("avro-stages").toPath();
+    GenericRecord b = record(FormatsTest.ORDER_V2, "b");
+    b.put("price", java.nio.ByteBuffer.wrap(new BigDecimal("5.00").unscaledValue().toByteArray()));
+    writeAvro(dir.resolve("a.avro"), FormatsTest.ORDER_V2, record(FormatsTest.ORDER_V2, "a"), b);
+    Files.writeString(dir.resolve("z.avro"), "not avro");
+    BadRecordErrorHandler<?> handler = deadLetters();
+    PCollection<String> shown =
+        shown(
+            dir + "/*.avro",
+            ReadRows.of(FileFormat.AVRO, ORDER)
+                .withBadRecordErrorHandler(handler)
+                .withStages(fourStages(handler)));
+    handler.close();
+    assertFourStages(shown, "corrupt_file");
   }
 
   @Test

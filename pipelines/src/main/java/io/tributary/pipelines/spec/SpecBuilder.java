@@ -117,14 +117,8 @@ public final class SpecBuilder {
   private final int stateBuckets;
   private final int routerBuckets;
 
-  /** First step of a fused pair to the second ({@link #fusions}). */
+  /** A step to the step after it that it is built with as one step ({@link #fusions}). */
   private final Map<String, SpecStep> fusions = new HashMap<>();
-
-  /**
-   * The first step of a fused pair, built up to its transform, by the name of the second step,
-   * which it waits for.
-   */
-  private final Map<String, Pending> pending = new HashMap<>();
 
   /**
    * Steps whose record stage runs in the step after it ({@link StepProvider#isRecordStage}): the
@@ -132,28 +126,35 @@ public final class SpecBuilder {
    */
   private final Set<String> recordLinks = new HashSet<>();
 
-  /** A chain of record stages built so far, by the name of the step it waits for. */
+  /**
+   * A chain of record stages built so far (with the source it runs in, if any), by the name of the
+   * step it waits for.
+   */
   private final Map<String, Chain> chains = new HashMap<>();
 
   /**
-   * The schema of each fused step's output that is not a Beam collection of its own (a step inside
-   * a chain of record stages), by {@code step.output}: what {@link Built#schemas} reports.
+   * The schema of each step's output as an unfused build has it (the scratch build of {@link
+   * #build}), for the steps of a fused step that have no Beam collection of their own.
+   */
+  private Map<String, Schema> unfusedSchemas = Map.of();
+
+  /**
+   * The schema of each fused step's output that is not a Beam collection of its own (a source or a
+   * step inside a chain of record stages), by {@code step.output}: what {@link Built#schemas}
+   * reports.
    */
   private final Map<String, Schema> fusedSchemas = new LinkedHashMap<>();
+
+  /** The source a chain runs in: the source step, built up to its configuration and context. */
+  private record Source(
+      String name, StepProvider provider, Row configuration, StepContext context) {}
 
   private record Chain(
       List<String> names,
       List<RecordStage> stages,
       StepContext context,
-      PCollectionRowTuple input) {}
-
-  private record Pending(
-      String name,
-      StepProvider provider,
-      Row configuration,
-      StepContext context,
-      SchemaTransform alone,
-      PCollectionRowTuple input) {}
+      PCollectionRowTuple input,
+      @Nullable Source source) {}
 
   private SpecBuilder(
       Spec spec,
@@ -193,13 +194,14 @@ public final class SpecBuilder {
    * each reads the main output of the one before it, nothing else reads that, and none has an
    * {@code error_handling} output: a run of consecutive record stages ({@link
    * StepProvider#isRecordStage}: {@code Validate}, {@code MapToFields}, {@code Filter}, {@code
-   * Protect}, {@code EventTime}) as one {@link RecordStages} step named after the first, and a
-   * source with the {@code Validate} step after it ({@link StepProvider#fusedWith}: {@code
-   * ReadFiles}, {@code ReadKafka}), which then starts no run of its own. Rows, dead letters, stage
-   * names and counts are those of the steps one after another; every step of a fused run reports
-   * the run's output as its own ({@link Built#schemas} still gives each step's own schema).
-   * Mistakes are found and reported exactly as without fusion: the spec is first built unfused on a
-   * scratch pipeline.
+   * Protect}, {@code EventTime}) as one {@link RecordStages} step named after the first; after a
+   * source that {@link StepProvider#fusesWith} it, inside the source's own step ({@link
+   * StepProvider#fusedWith}): the whole run for {@code ReadFiles} ({@link
+   * StepProvider#takesRecordRuns}), a {@code Validate} alone for {@code ReadKafka} (a run after it
+   * is a step of its own). Rows, dead letters, stage names and counts are those of the steps one
+   * after another; every step of a fused step reports its output as its own ({@link Built#schemas}
+   * still gives each step's own schema, from the unfused build). Mistakes are found and reported
+   * exactly as without fusion: the spec is first built unfused on a scratch pipeline.
    */
   public static Built build(
       Pipeline pipeline,
@@ -222,7 +224,8 @@ public final class SpecBuilder {
       b.fusions.putAll(b.fusions(keepApart));
       if (!b.fusions.isEmpty()) {
         // Errors as an unfused build reports them (positions, field hints), before fusing.
-        build(Pipeline.create(pipeline.getOptions()), spec, catalog, variables, null);
+        b.unfusedSchemas =
+            build(Pipeline.create(pipeline.getOptions()), spec, catalog, variables, null).schemas();
       }
     }
     b.buildAll(pipeline);
@@ -273,11 +276,14 @@ public final class SpecBuilder {
         }
       }
     }
-    // A step fused into the source before it (its decoding step) starts no chain of its own.
+    // A step fused into a source that takes one step only (a Validate into ReadKafka) starts no
+    // chain of its own; a source that takes runs takes the chain after it too.
     List<String> fusedIntoSources = new ArrayList<>();
     out.forEach(
         (first, second) -> {
-          if (!recordLinks.contains(first)) {
+          if (!recordLinks.contains(first)
+              && !(catalog.find(spec.step(first).type()) instanceof StepProvider a
+                  && a.takesRecordRuns())) {
             fusedIntoSources.add(second.name());
           }
         });
@@ -379,10 +385,9 @@ public final class SpecBuilder {
     PCollectionRowTuple input = PCollectionRowTuple.empty(pipeline);
     // The second step of a fused pair reads the first's input, through the fused transform; a step
     // inside a chain of record stages, the chain's.
-    Pending fusedFirst = pending.remove(step.name());
     Chain chain = chains.remove(step.name());
     for (Map.Entry<String, List<SpecStep.Input>> e :
-        fusedFirst != null || chain != null
+        chain != null
             ? Map.<String, List<SpecStep.Input>>of().entrySet()
             : step.inputs().entrySet()) {
       String tag = e.getKey();
@@ -450,10 +455,8 @@ public final class SpecBuilder {
         if (step.errorOutput() != null) {
           ownErrors = pipeline.registerBadRecordErrorHandler(new Collect());
           ctx = ctx.withErrorHandler(ownErrors);
-        } else if (fusedFirst != null) {
-          // Fused stages share one handler.
-          ctx = ctx.withErrorHandler(fusedFirst.context().errorHandler());
         } else if (chain != null) {
+          // Fused stages share one handler.
           ctx = ctx.withErrorHandler(chain.context().errorHandler());
         } else if (deadLetters != null) {
           ctx = ctx.withErrorHandler(new GlobalWindowErrors(deadLetters, step.name()));
@@ -462,32 +465,14 @@ public final class SpecBuilder {
           buildChained(step, sp, row, ctx, chain, input);
           return;
         }
-        transform = sp.from(row, ctx);
-        if (fusedFirst == null && fusions.containsKey(step.name())) {
-          pending.put(
+        if (fusions.containsKey(step.name())) {
+          // A source that runs the step after it (and maybe the run after that) in its own step.
+          chains.put(
               fusions.get(step.name()).name(),
-              new Pending(step.name(), sp, row, ctx, transform, input));
+              new Chain(List.of(), List.of(), ctx, input, new Source(step.name(), sp, row, ctx)));
           return;
         }
-        if (fusedFirst != null) {
-          SchemaTransform both =
-              fusedFirst
-                  .provider()
-                  .fusedWith(fusedFirst.configuration(), fusedFirst.context(), sp, row, ctx);
-          if (both != null) {
-            PCollectionRowTuple out = fusedFirst.input().apply(fusedFirst.name(), both);
-            outputs.put(
-                fusedFirst.name(),
-                PCollectionRowTuple.of(StepProvider.OUTPUT, out.get(StepProvider.OUTPUT)));
-            outputs.put(step.name(), out);
-            return;
-          }
-          // Not fusable after all: the first step alone, then this one on its output.
-          PCollectionRowTuple firstOut =
-              fusedFirst.input().apply(fusedFirst.name(), fusedFirst.alone());
-          outputs.put(fusedFirst.name(), firstOut);
-          input = PCollectionRowTuple.of(StepProvider.INPUT, firstOut.get(StepProvider.OUTPUT));
-        }
+        transform = sp.from(row, ctx);
       } else {
         transform = provider.from(row);
       }
@@ -538,19 +523,44 @@ public final class SpecBuilder {
             names,
             stages,
             chain == null ? context : chain.context(),
-            chain == null ? input : chain.input());
+            chain == null ? input : chain.input(),
+            chain == null ? null : chain.source());
     if (recordLinks.contains(step.name())) {
       chains.put(fusions.get(step.name()).name(), grown);
       return;
     }
     RecordStages fused = RecordStages.of(stages);
-    PCollection<Row> in = grown.input().get(StepProvider.INPUT);
-    PCollection<Row> out = in.apply(names.get(0), fused);
-    List<Schema> schemas = fused.outputSchemas(in.getSchema());
-    for (int i = 0; i < names.size(); i++) {
-      outputs.put(names.get(i), PCollectionRowTuple.of(StepProvider.OUTPUT, out));
-      if (i < names.size() - 1) {
-        fusedSchemas.put(names.get(i) + "." + StepProvider.OUTPUT, schemas.get(i));
+    Source source = grown.source();
+    PCollection<Row> out;
+    List<String> inside = new ArrayList<>(names);
+    if (source != null) {
+      inside.add(0, source.name());
+      SchemaTransform both =
+          source.provider().fusedWith(source.configuration(), source.context(), fused);
+      if (both != null) {
+        out = grown.input().apply(source.name(), both).get(StepProvider.OUTPUT);
+      } else {
+        // Not fusable after all: the source alone, then the stages on its output.
+        PCollectionRowTuple sourceOut =
+            grown
+                .input()
+                .apply(
+                    source.name(),
+                    source.provider().from(source.configuration(), source.context()));
+        outputs.put(source.name(), sourceOut);
+        inside.remove(0);
+        out = sourceOut.get(StepProvider.OUTPUT).apply(names.get(0), fused);
+      }
+    } else {
+      out = grown.input().get(StepProvider.INPUT).apply(names.get(0), fused);
+    }
+    // Every step of the fused step reports its output; each but the last has no collection of its
+    // own, so its schema is the unfused build's.
+    for (int i = 0; i < inside.size(); i++) {
+      String key = inside.get(i) + "." + StepProvider.OUTPUT;
+      outputs.put(inside.get(i), PCollectionRowTuple.of(StepProvider.OUTPUT, out));
+      if (i < inside.size() - 1 && unfusedSchemas.containsKey(key)) {
+        fusedSchemas.put(key, unfusedSchemas.get(key));
       }
     }
   }

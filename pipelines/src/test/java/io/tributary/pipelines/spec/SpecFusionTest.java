@@ -93,15 +93,16 @@ public class SpecFusionTest {
   }
 
   @Test
-  public void aRunBuildsDecodeWithValidateAndProtectWithEventTime() throws Exception {
+  public void aRunBuildsDecodeWithTheRunOfRecordStagesAfterIt() throws Exception {
     Spec spec = SpecParser.parse(SpecGraphTest.CLICKSTREAM);
     Build b = build(spec, true, Set.of());
-    assertThat(b.steps, hasItems("decode", "protect", "dedup", "window", "aggregate"));
-    assertThat(b.steps, not(hasItems("validate")));
-    assertThat(b.steps, not(hasItems("event_time")));
-    // The first step's output is the pair's: the same rows, the same schema.
-    assertSame(out(b.built, "validate"), out(b.built, "decode"));
-    assertSame(out(b.built, "event_time"), out(b.built, "protect"));
+    assertThat(b.steps, hasItems("decode", "dedup", "window", "aggregate"));
+    // validate, protect and event_time run in decode's reading step.
+    for (String inside : List.of("validate", "protect", "event_time")) {
+      assertThat(b.steps, not(hasItems(inside)));
+      assertSame(out(b.built, "decode"), out(b.built, inside));
+    }
+    // Each step still reports its own schema (protect drops user_agent).
     assertEquals(
         SpecBuilder.build(
                 Pipeline.create(options()), spec, StepCatalog.load(), variables(spec), null)
@@ -123,13 +124,11 @@ public class SpecFusionTest {
                     + "    - type: Protect\n      input: keep");
     Spec spec = SpecParser.parse("chain.yaml", text);
     Build b = build(spec, true, Set.of());
-    // decode + validate: the source's pair; derive, keep, protect, event_time: one step.
-    assertThat(b.steps, hasItems("decode", "derive", "dedup"));
-    for (String inside : List.of("validate", "keep", "protect", "event_time")) {
+    // decode takes validate, derive, keep, protect and event_time into its reading step.
+    assertThat(b.steps, hasItems("decode", "dedup"));
+    for (String inside : List.of("validate", "derive", "keep", "protect", "event_time")) {
       assertThat(b.steps, not(hasItems(inside)));
-    }
-    for (String inside : List.of("keep", "protect", "event_time")) {
-      assertSame(out(b.built, "derive"), out(b.built, inside));
+      assertSame(out(b.built, "decode"), out(b.built, inside));
     }
     // Each step still reports its own schema (derive adds kind, protect drops user_agent).
     Map<String, org.apache.beam.sdk.schemas.Schema> unfused =
@@ -138,12 +137,17 @@ public class SpecFusionTest {
             .schemas();
     assertEquals(unfused, b.built.schemas());
     assertNotEquals(unfused.get("derive.output"), unfused.get("event_time.output"));
-    // A test reading keep's rows splits the run there: derive + keep, protect + event_time.
+    // A test reading keep's rows splits there: decode up to keep, then protect + event_time as a
+    // run of its own, named after protect.
     Build apart = build(spec, true, Set.of("keep"));
-    assertThat(apart.steps, hasItems("decode", "derive", "protect", "dedup"));
-    assertThat(apart.steps, not(hasItems("keep")));
-    assertThat(apart.steps, not(hasItems("event_time")));
+    assertThat(apart.steps, hasItems("decode", "protect", "dedup"));
+    for (String inside : List.of("validate", "derive", "keep", "event_time")) {
+      assertThat(apart.steps, not(hasItems(inside)));
+    }
+    assertSame(out(apart.built, "decode"), out(apart.built, "keep"));
     assertNotSame(out(apart.built, "keep"), out(apart.built, "protect"));
+    assertSame(out(apart.built, "protect"), out(apart.built, "event_time"));
+    assertEquals(unfused, apart.built.schemas());
   }
 
   @Test
@@ -183,8 +187,11 @@ public class SpecFusionTest {
   public void aStepWhoseRowsATestReadsKeepsItsOwnOutput() throws Exception {
     Spec spec = SpecParser.parse(SpecGraphTest.CLICKSTREAM);
     Build b = build(spec, true, Set.of("protect"));
-    assertThat(b.steps, hasItems("protect", "event_time"));
+    // The run after decode stops at protect, whose rows the test reads: event_time is a step.
+    assertThat(b.steps, hasItems("decode", "event_time"));
     assertThat(b.steps, not(hasItems("validate")));
+    assertThat(b.steps, not(hasItems("protect")));
+    assertSame(out(b.built, "decode"), out(b.built, "protect"));
     assertNotSame(out(b.built, "event_time"), out(b.built, "protect"));
   }
 
@@ -228,8 +235,10 @@ public class SpecFusionTest {
                     + "      config: {path: \"${output}/protected\"}\n"
                     + "    - type: WriteLake\n      name: write_aggregates");
     Build b = build(SpecParser.parse("two-readers.yaml", text), true, Set.of());
-    assertThat(b.steps, hasItems("protect", "event_time", "write_protected"));
+    // protect has two readers: the run in decode ends there, event_time is a step of its own.
+    assertThat(b.steps, hasItems("decode", "event_time", "write_protected"));
     assertThat(b.steps, not(hasItems("validate")));
+    assertThat(b.steps, not(hasItems("protect")));
   }
 
   @Test

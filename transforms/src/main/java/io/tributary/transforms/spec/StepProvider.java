@@ -77,34 +77,39 @@ public abstract class StepProvider implements SchemaTransformProvider {
   }
 
   /**
-   * Whether this step can be built together with a following step of {@code next}'s type as one
-   * step ({@link #fusedWith}). False by default.
+   * Whether this step (a source) can run a following step of {@code next}'s type, a record stage,
+   * in its own step ({@link #fusedWith}). False by default.
    */
   public boolean fusesWith(StepProvider next) {
     return false;
   }
 
   /**
-   * This step and {@code next} built as one Beam step, for a spec where {@code next} reads this
-   * step's main output and nothing else reads any output of this step: the rows, dead letters,
-   * stage names and counters are those of the two steps one after the other, and the main output is
-   * {@code next}'s. Both contexts carry the same error handler. Null when {@link #fusesWith} is
-   * false (the default).
+   * Whether this step, when it {@link #fusesWith} the step after it, also takes the run of record
+   * stages that follows that step ({@link #fusedWith} then gets them all). False by default: only
+   * the one step.
+   */
+  public boolean takesRecordRuns() {
+    return false;
+  }
+
+  /**
+   * This step and the record stages {@code next} built as one Beam step, for a spec where the first
+   * of them reads this step's main output, each of the others the one before it, and nothing else
+   * reads any of them: the rows, dead letters, stage names and counters are those of the steps one
+   * after the other, and the main output is the last stage's. All share this step's error handler.
+   * Null when this step cannot take them (the default).
    *
    * <p>Why: a step with a dead-letter output has two consumers, and Flink's batch translation
    * serializes every row between such a step and the next; one step pays that once.
    *
    * <pre>{@code
-   * SchemaTransform both = readFiles.fusedWith(readConfig, readContext, validate,
-   *     validateConfig, validateContext);
+   * SchemaTransform both = readFiles.fusedWith(readConfig, readContext,
+   *     RecordStages.of(validate.recordStage(validateConfig, validateContext)));
    * }</pre>
    */
   public @Nullable SchemaTransform fusedWith(
-      Row configuration,
-      StepContext context,
-      StepProvider next,
-      Row nextConfiguration,
-      StepContext nextContext) {
+      Row configuration, StepContext context, RecordStages next) {
     return null;
   }
 

@@ -5,7 +5,6 @@ import static org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.base.Pr
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
-import io.tributary.transforms.values.Durations;
 import io.tributary.transforms.values.RowBytesCoder;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -110,17 +109,25 @@ public final class RecordStages extends PTransform<PCollection<Row>, PCollection
   }
 
   /**
-   * The schema of the rows each stage passes on, in order, for input rows of {@code input}: what
-   * each stage's output would be were it applied on its own (the step outputs the last).
+   * Each stage's per-row work, bound in order from rows of {@code input} (each stage's output
+   * schema is the next one's input): for a step of another kind that runs these stages itself, e.g.
+   * a source in its decoding step ({@link RecordFnChain}). Checks every stage as its {@code expand}
+   * would.
    */
-  public List<Schema> outputSchemas(Schema input) {
-    List<Schema> out = new ArrayList<>();
+  public List<RecordFn> recordFns(Schema input) {
+    List<RecordFn> fns = new ArrayList<>();
     Schema schema = input;
     for (RecordStage s : stages) {
-      schema = s.recordFn(schema).outputSchema();
-      out.add(schema);
+      RecordFn fn = s.recordFn(schema);
+      fns.add(fn);
+      schema = fn.outputSchema();
     }
-    return out;
+    return fns;
+  }
+
+  /** The handler every stage sends its rejections to. */
+  public ErrorHandler<BadRecord, ?> badRecordErrorHandler() {
+    return stages.get(0).badRecordErrorHandler();
   }
 
   @Override
@@ -138,14 +145,7 @@ public final class RecordStages extends PTransform<PCollection<Row>, PCollection
 
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
-    Schema schema = input.getSchema();
-    List<RecordFn> fns = new ArrayList<>();
-    for (RecordStage s : stages) {
-      RecordFn fn = s.recordFn(schema);
-      fns.add(fn);
-      schema = fn.outputSchema();
-    }
-    return apply(input, "RunStages", fns, stages.get(0).badRecordErrorHandler());
+    return apply(input, "RunStages", recordFns(input.getSchema()), badRecordErrorHandler());
   }
 
   /**
@@ -163,13 +163,14 @@ public final class RecordStages extends PTransform<PCollection<Row>, PCollection
 
   private static PCollection<Row> apply(
       PCollection<Row> input, String name, List<RecordFn> fns, ErrorHandler<BadRecord, ?> handler) {
+    RecordFnChain chain = RecordFnChain.of(fns);
     PCollectionTuple result =
         input.apply(
             name,
-            ParDo.of(new StagesFn(fns, DeadLetters.routerFor(handler)))
+            ParDo.of(new StagesFn(chain, DeadLetters.routerFor(handler)))
                 .withOutputTags(PASSED, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(handler, result);
-    return result.get(PASSED).setCoder(RowBytesCoder.of(fns.get(fns.size() - 1).outputSchema()));
+    return result.get(PASSED).setCoder(RowBytesCoder.of(chain.outputSchema()));
   }
 
   @Override
@@ -184,43 +185,23 @@ public final class RecordStages extends PTransform<PCollection<Row>, PCollection
 
   /** The stages' functions, one after another, on each row. */
   static final class StagesFn extends DoFn<Row, Row> {
-    private final RecordFn[] fns;
+    private final RecordFnChain chain;
     private final BadRecordRouter router;
-    private final boolean movesTimestamp;
 
-    StagesFn(List<RecordFn> fns, BadRecordRouter router) {
-      this.fns = fns.toArray(new RecordFn[0]);
+    StagesFn(RecordFnChain chain, BadRecordRouter router) {
+      this.chain = chain;
       this.router = router;
-      boolean moves = false;
-      for (RecordFn fn : fns) {
-        moves |= fn.movesTimestamp();
-      }
-      this.movesTimestamp = moves;
     }
 
     @Setup
     public void setup() throws Exception {
-      for (RecordFn fn : fns) {
-        fn.setup();
-      }
+      chain.setup();
     }
 
     @ProcessElement
     public void process(@Element Row row, @Timestamp Instant timestamp, MultiOutputReceiver out)
         throws Exception {
-      RecordTime time = new RecordTime(timestamp);
-      Row r = row;
-      for (RecordFn fn : fns) {
-        r = fn.apply(r, time, router, out);
-        if (r == null) {
-          return;
-        }
-      }
-      if (time.get() == timestamp) {
-        out.get(PASSED).output(r);
-      } else {
-        out.get(PASSED).outputWithTimestamp(r, time.get());
-      }
+      chain.run(row, timestamp, router, out, PASSED);
     }
 
     // A stage that stamps event time may move a record earlier than the element's timestamp
@@ -228,7 +209,7 @@ public final class RecordStages extends PTransform<PCollection<Row>, PCollection
     @SuppressWarnings("deprecation")
     @Override
     public Duration getAllowedTimestampSkew() {
-      return movesTimestamp ? Durations.ANY_TIMESTAMP_SKEW : Duration.ZERO;
+      return chain.allowedTimestampSkew();
     }
   }
 }

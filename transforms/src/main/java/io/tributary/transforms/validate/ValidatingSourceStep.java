@@ -2,56 +2,60 @@ package io.tributary.transforms.validate;
 
 import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepProvider;
+import io.tributary.transforms.stages.RecordStages;
 import org.apache.beam.sdk.schemas.transforms.SchemaTransform;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A source step that checks the rules of a {@code Validate} step reading only its output in its own
- * decoding step ({@link StepProvider#fusedWith}), as {@code ReadFiles} and {@code ReadKafka} do:
- * the subclass builds its source with or without a {@link Validate}, the rest is here.
+ * A source step that runs the steps after it in its own decoding step ({@link
+ * StepProvider#fusedWith}): the {@code Validate} step that reads only its output, or, when {@link
+ * #takesRecordRuns} (as {@code ReadFiles}), the whole run of record stages ({@code Validate},
+ * {@code MapToFields}, {@code Filter}, {@code Protect}, {@code EventTime}) that follows it. The
+ * subclass builds its source with or without the stages, the rest is here.
  *
  * <pre>{@code
  * public final class ReadThingsStep extends ValidatingSourceStep {
  *   protected SchemaTransform build(Row configuration, StepContext context,
- *       @Nullable Validate validation) {
+ *       @Nullable RecordStages stages) {
  *     ReadThings read = ReadThings.from(configuration);
- *     ReadThings built = validation == null ? read : read.withValidation(validation);
+ *     ReadThings built = stages == null ? read : read.withStages(stages);
  *     return StepTransforms.source(p -> p.apply("ReadThings", built));
  *   }
+ *   public boolean takesRecordRuns() { return true; }
  *   ... typeName(), description(), kind(), configurationSchema()
  * }
  * }</pre>
  */
 public abstract class ValidatingSourceStep extends StepProvider {
   /**
-   * The source configured by {@code configuration}, checking {@code validation}'s rules in its
-   * decoding step when not null (the {@code Validate} step after it, fused).
+   * The source configured by {@code configuration}, running {@code stages} in its decoding step
+   * when not null: one {@code Validate}, or any record stages when {@link #takesRecordRuns}.
    */
   protected abstract SchemaTransform build(
-      Row configuration, StepContext context, @Nullable Validate validation);
+      Row configuration, StepContext context, @Nullable RecordStages stages);
 
   @Override
   public final SchemaTransform from(Row configuration, StepContext context) {
     return build(configuration, context, null);
   }
 
-  /** A {@code Validate} step right after this one checks its rules in this step's decoding. */
+  /**
+   * A {@code Validate} step right after this one runs in this step's decoding; with {@link
+   * #takesRecordRuns}, any record stage does.
+   */
   @Override
   public final boolean fusesWith(StepProvider next) {
-    return next instanceof ValidateStep;
+    return takesRecordRuns() ? next.isRecordStage() : next instanceof ValidateStep;
   }
 
   @Override
   public final @Nullable SchemaTransform fusedWith(
-      Row configuration,
-      StepContext context,
-      StepProvider next,
-      Row nextConfiguration,
-      StepContext nextContext) {
-    if (!fusesWith(next)) {
+      Row configuration, StepContext context, RecordStages next) {
+    boolean oneValidate = next.stages().size() == 1 && next.stages().get(0) instanceof Validate;
+    if (!takesRecordRuns() && !oneValidate) {
       return null;
     }
-    return build(configuration, context, ValidateStep.validate(nextConfiguration, nextContext));
+    return build(configuration, context, next);
   }
 }
