@@ -271,10 +271,10 @@ public abstract class ReadRows
   public PCollection<Row> expand(PCollection<FileIO.ReadableFile> files) {
     org.apache.beam.sdk.schemas.Schema beamSchema = schema().beamSchema();
     BadRecordRouter router = DeadLetters.routerFor(badRecordErrorHandler());
-    @Nullable RecordFnChain checker =
+    @Nullable RecordFnChain chain =
         stages() == null ? null : RecordFnChain.of(stages().recordFns(beamSchema));
     org.apache.beam.sdk.schemas.Schema outSchema =
-        checker == null ? beamSchema : checker.outputSchema();
+        chain == null ? beamSchema : chain.outputSchema();
     switch (format()) {
       case JSONL:
         {
@@ -286,7 +286,7 @@ public abstract class ReadRows
                   .withLimits(limits())
                   .withDecimalBounds(schema().decimalBounds());
           JsonLineFn decode = new JsonLineFn(decoder, stage(), router);
-          decode.validating(checker);
+          decode.running(chain);
           return finish(
               files.apply(
                   "ReadLines",
@@ -306,7 +306,7 @@ public abstract class ReadRows
           return finish(
               records.apply(
                   "ToRows",
-                  ParDo.of(new GenericToRowFn(beamSchema, stage(), router).validating(checker))
+                  ParDo.of(new GenericToRowFn(beamSchema, stage(), router).running(chain))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
               outSchema);
         }
@@ -316,7 +316,7 @@ public abstract class ReadRows
           return finish(
               files.apply(
                   "ParseCsv",
-                  ParDo.of(new CsvFileFn(codec, delimiter(), stage(), router).validating(checker))
+                  ParDo.of(new CsvFileFn(codec, delimiter(), stage(), router).running(chain))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
               outSchema);
         }
@@ -324,7 +324,7 @@ public abstract class ReadRows
         return finish(
             files.apply(
                 "ReadAvro",
-                ParDo.of(new AvroFileFn(schema(), stage(), router).validating(checker))
+                ParDo.of(new AvroFileFn(schema(), stage(), router).running(chain))
                     .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG))),
             outSchema);
       default:
@@ -347,7 +347,7 @@ public abstract class ReadRows
         .add(DisplayData.item("delimiter", String.valueOf(delimiter())).withLabel("CSV delimiter"))
         .add(DisplayData.item("stage", stage()).withLabel("Stage name"))
         .addIfNotNull(
-            DisplayData.item("stages", stages() == null ? null : stageNames(stages()))
+            DisplayData.item("stages", stages() == null ? null : stages().stageNames())
                 .withLabel("Fused stages"))
         .add(
             DisplayData.item("maxRecordBytes", limits().maxRecordBytes())
@@ -356,14 +356,6 @@ public abstract class ReadRows
             DisplayData.item(
                     "badRecordErrorHandler", badRecordErrorHandler().getClass().getSimpleName())
                 .withLabel("Bad-record handler"));
-  }
-
-  private static String stageNames(RecordStages stages) {
-    List<String> names = new ArrayList<>();
-    for (AccountedStage s : stages.fusedStages()) {
-      names.add(s.stageName());
-    }
-    return String.join(", ", names);
   }
 
   /** Base of the readers: counting the stage and rejecting. */
@@ -398,7 +390,7 @@ public abstract class ReadRows
     }
 
     /** Runs {@code stages} on every row this step outputs (null: none). */
-    RowsFn<InT> validating(@Nullable RecordFnChain stages) {
+    RowsFn<InT> running(@Nullable RecordFnChain stages) {
       this.stages = stages;
       return this;
     }

@@ -234,9 +234,10 @@ public final class SpecBuilder {
   }
 
   /**
-   * The steps to build into the step after them (first step's name to the second step): pairs whose
-   * providers fuse, where the second reads only the first's main output, nothing else reads the
-   * first, and neither has its own error output.
+   * The steps to build into the step after them (first step's name to the second step), where the
+   * second reads only the first's main output, nothing else reads the first, and neither has its
+   * own error output: links between record stages (also noted in {@link #recordLinks}) and a
+   * source's link to the step it {@link StepProvider#fusesWith}.
    */
   private Map<String, SpecStep> fusions(Set<String> keepApart) {
     Map<String, Integer> readers = new HashMap<>();

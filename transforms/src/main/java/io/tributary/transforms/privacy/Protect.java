@@ -28,7 +28,6 @@ import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Instant;
 
 /**
  * Applies a {@link PrivacyPolicy} to every row: a new PII field is covered by declaring it, not by
@@ -199,8 +198,8 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
         "Protect: the policy encrypts per subject, so withSubjectKeys() is required");
     // Fails here, at construction, if a key is missing or malformed.
     Schema out = spec().protector().outputSchema(schema);
-    EventTime.@Nullable Stamper stamper = eventTime() == null ? null : eventTime().stamperFor(out);
-    return new ProtectFn(spec(), out, stageName(), stamper);
+    @Nullable RecordFn eventTimeFn = eventTime() == null ? null : eventTime().recordFn(out);
+    return new ProtectFn(spec(), out, stageName(), eventTimeFn);
   }
 
   @Override
@@ -230,20 +229,23 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
     private final ProtectionSpec spec;
     private final String stage;
     private final StageCounters counters;
-    private final EventTime.@Nullable Stamper stamper;
+
+    /** The fused event-time stage ({@link Protect#withEventTime}), run on each protected row. */
+    private final @Nullable RecordFn eventTime;
+
     private transient FieldProtector protector;
 
-    ProtectFn(ProtectionSpec spec, Schema out, String stage, EventTime.@Nullable Stamper stamper) {
+    ProtectFn(ProtectionSpec spec, Schema out, String stage, @Nullable RecordFn eventTime) {
       super(out);
       this.spec = spec;
       this.stage = stage;
       this.counters = StageCounters.of(stage);
-      this.stamper = stamper;
+      this.eventTime = eventTime;
     }
 
     @Override
     public boolean movesTimestamp() {
-      return stamper != null;
+      return eventTime != null && eventTime.movesTimestamp();
     }
 
     @Override
@@ -269,15 +271,9 @@ public abstract class Protect extends PTransform<PCollection<Row>, PCollection<R
         return null;
       }
       counters.out(time.get());
-      if (stamper == null) {
-        return protectedRow;
-      }
-      Instant t = stamper.stamp(protectedRow, router, receiver);
-      if (t == null) {
-        return null;
-      }
-      time.set(t);
-      return protectedRow;
+      return eventTime == null
+          ? protectedRow
+          : eventTime.apply(protectedRow, time, router, receiver);
     }
 
     /** The row as JSON with every policy field replaced by a marker: never PII in clear. */

@@ -47,7 +47,7 @@ public abstract class RecordStageStep extends StepProvider {
 
   /** {@code stage} as the transform it is (a record stage is a transform of rows). */
   @SuppressWarnings("unchecked")
-  protected final PTransform<PCollection<Row>, PCollection<Row>> transformOf(RecordStage stage) {
+  private PTransform<PCollection<Row>, PCollection<Row>> transformOf(RecordStage stage) {
     if (!(stage instanceof PTransform)) {
       throw new IllegalStateException(
           typeName() + ": its record stage must be a PTransform of rows, got " + stage.getClass());

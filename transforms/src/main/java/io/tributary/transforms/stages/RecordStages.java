@@ -96,13 +96,6 @@ public final class RecordStages extends PTransform<PCollection<Row>, PCollection
     return new RecordStages(stages);
   }
 
-  /** These stages, then {@code next}. */
-  public RecordStages then(RecordStage next) {
-    List<RecordStage> all = new ArrayList<>(stages);
-    all.add(next);
-    return of(all);
-  }
-
   /** The stages, in the order each row passes them. */
   public List<RecordStage> stages() {
     return stages;
@@ -173,14 +166,19 @@ public final class RecordStages extends PTransform<PCollection<Row>, PCollection
     return result.get(PASSED).setCoder(RowBytesCoder.of(chain.outputSchema()));
   }
 
-  @Override
-  public void populateDisplayData(DisplayData.Builder builder) {
-    super.populateDisplayData(builder);
+  /** The names of the accounted stages, in order, comma-separated: for display data. */
+  public String stageNames() {
     List<String> names = new ArrayList<>();
     for (AccountedStage s : fusedStages()) {
       names.add(s.stageName());
     }
-    builder.add(DisplayData.item("stages", String.join(", ", names)).withLabel("Stages"));
+    return String.join(", ", names);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder.add(DisplayData.item("stages", stageNames()).withLabel("Stages"));
   }
 
   /** The stages' functions, one after another, on each row. */
