@@ -18,9 +18,11 @@ import io.tributary.transforms.limits.RecordLimits;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.stages.RecordFnChain;
+import io.tributary.transforms.stages.RecordStage;
+import io.tributary.transforms.stages.RecordStages;
 import io.tributary.transforms.time.EventTime;
 import io.tributary.transforms.validate.Validate;
-import io.tributary.transforms.values.Durations;
 import io.tributary.transforms.values.RowBytesCoder;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -94,10 +96,12 @@ import org.joda.time.Instant;
  * line reads.
  *
  * <p><b>Stages in the decoding step.</b> Event time from a payload field ({@link
- * Read#withEventTimeField}) and a {@code Validate}'s rules ({@link Read#withValidation}) run in the
- * step that decodes, each as a stage of its own ({@link FusedStages}): its name, counters and
- * rejections are those of the stage applied on its own, without a step in between. Each message
- * passes decoding, then event time, then validation.
+ * Read#withEventTimeField}) and any per-row stages ({@link Read#withStages}: {@code Validate}'s
+ * rules with {@link Read#withValidation}, {@code MapFields}, {@code FilterRows}, {@code Protect},
+ * {@code EventTime}) run in the step that decodes, each as a stage of its own ({@link
+ * FusedStages}): its name, counters and rejections are those of the stage applied on its own,
+ * without a step in between. Each message passes decoding, then event time, then the stages in
+ * their order.
  *
  * <p><b>Blank payloads.</b> The rule of every text source: a JSON message whose value is missing (a
  * tombstone), empty or whitespace only is counted {@code in} and rejected as {@code empty_line},
@@ -179,7 +183,7 @@ public final class KafkaRows {
 
     abstract ErrorHandler<BadRecord, ?> badRecordErrorHandler();
 
-    abstract @Nullable Validate validation();
+    abstract @Nullable RecordStages stages();
 
     abstract Builder toBuilder();
 
@@ -213,7 +217,7 @@ public final class KafkaRows {
 
       abstract Builder setBadRecordErrorHandler(ErrorHandler<BadRecord, ?> h);
 
-      abstract Builder setValidation(@Nullable Validate validation);
+      abstract Builder setStages(@Nullable RecordStages stages);
 
       abstract Read build();
     }
@@ -349,13 +353,47 @@ public final class KafkaRows {
      */
     public Read withValidation(Validate validate) {
       checkArgument(validate != null, "KafkaRows.read().withValidation: validate must not be null");
+      return withStages("KafkaRows.read().withValidation", RecordStages.of(validate));
+    }
+
+    /**
+     * Also runs {@code stages} ({@link RecordStages}: {@code Validate}, {@code MapFields}, {@code
+     * FilterRows}, {@code Protect}, {@code EventTime}, in their order) on every decoded (and, with
+     * {@link #withEventTimeField}, stamped) row, in the same step: the rows, dead letters and
+     * accounting of {@code stages} applied to this source's output, without a step in between
+     * ({@link FusedStages}). The stages must send rejections to the same handler as this source
+     * ({@link #withBadRecordErrorHandler}, set before this call) and have stage names of their own.
+     * {@link #withValidation} is this with one {@code Validate}.
+     *
+     * <pre>{@code
+     * PCollection<Row> events = pipeline.apply("ReadClicks", KafkaRows.read()
+     *     .withBootstrapServers("localhost:9092")
+     *     .withTopic("clicks")
+     *     .withSubject(SchemaRegistry.bundled(), "clickstream-event")
+     *     .withBadRecordErrorHandler(handler)
+     *     .withStages(RecordStages.of(
+     *         Validate.rows().withRule(RowRule.notNull("user_id")).withBadRecordErrorHandler(handler),
+     *         Protect.fields(policy).withKeys(keys).withBadRecordErrorHandler(handler))));
+     * }</pre>
+     */
+    public Read withStages(RecordStages stages) {
+      checkArgument(stages != null, "KafkaRows.read().withStages: stages must not be null");
+      return withStages("KafkaRows.read().withStages", stages);
+    }
+
+    private Read withStages(String call, RecordStages stages) {
+      RecordStage first = stages.stages().get(0);
       FusedStages.checkFusable(
-          "KafkaRows.read().withValidation",
-          this,
-          badRecordErrorHandler(),
-          validate,
-          validate.badRecordErrorHandler());
-      return toBuilder().setValidation(validate).build();
+          call, this, badRecordErrorHandler(), first, first.badRecordErrorHandler());
+      for (AccountedStage s : stages.fusedStages()) {
+        checkArgument(
+            !s.stageName().equals(stage())
+                && (eventTimeField() == null || !s.stageName().equals(eventTimeStageName())),
+            "%s: two stages share the stage name '%s'; give each its own with withStageName(...)",
+            call,
+            s.stageName());
+      }
+      return toBuilder().setStages(stages).build();
     }
 
     /** The event-time stage of {@link #withEventTimeField}, or null without one. */
@@ -377,8 +415,8 @@ public final class KafkaRows {
       if (eventTime != null) {
         stages.add(eventTime);
       }
-      if (validation() != null) {
-        stages.add(validation());
+      if (stages() != null) {
+        stages.addAll(stages().fusedStages());
       }
       return stages;
     }
@@ -430,12 +468,8 @@ public final class KafkaRows {
       if (maxReadTime() != null) {
         read = read.withMaxReadTime(maxReadTime());
       }
-      // Checked here, whichever stage fails: the field and the rules against the contract.
-      EventTime eventTime = eventTime();
-      EventTime.@Nullable Stamper stamper =
-          eventTime == null ? null : eventTime.stamperFor(reader.beamSchema());
-      Validate.@Nullable Checker checker =
-          validation() == null ? null : validation().checkerFor(reader.beamSchema());
+      // Checked here, whichever stage fails: the field and each stage against the contract.
+      @Nullable RecordFnChain chain = chain(reader.beamSchema());
       PCollectionTuple result =
           begin
               .apply("ReadKafka", read)
@@ -449,10 +483,28 @@ public final class KafkaRows {
                                   stage(),
                                   limits(),
                                   DeadLetters.routerFor(badRecordErrorHandler()))
-                              .then(stamper, checker))
+                              .running(chain))
                       .withOutputTags(ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
       DeadLetters.register(badRecordErrorHandler(), result);
-      return result.get(ROWS).setCoder(RowBytesCoder.of(reader.beamSchema()));
+      return result
+          .get(ROWS)
+          .setCoder(RowBytesCoder.of(chain == null ? reader.beamSchema() : chain.outputSchema()));
+    }
+
+    /**
+     * The stages the decoding step runs on each decoded row of {@code schema}: event time from the
+     * payload ({@link #withEventTimeField}), then {@link #withStages}' stages; null when none.
+     */
+    @Nullable RecordFnChain chain(org.apache.beam.sdk.schemas.Schema schema) {
+      List<RecordStage> all = new ArrayList<>();
+      EventTime eventTime = eventTime();
+      if (eventTime != null) {
+        all.add(eventTime);
+      }
+      if (stages() != null) {
+        all.addAll(stages().stages());
+      }
+      return all.isEmpty() ? null : RecordFnChain.of(RecordStages.of(all).recordFns(schema));
     }
 
     @Override
@@ -486,8 +538,8 @@ public final class KafkaRows {
                   .withLabel("Largest value (bytes)"))
           .add(DisplayData.item("stage", stage()).withLabel("Stage name"))
           .addIfNotNull(
-              DisplayData.item("validation", validation() == null ? null : validation().stageName())
-                  .withLabel("Fused validation stage"));
+              DisplayData.item("stages", stages() == null ? null : stages().stageNames())
+                  .withLabel("Stages run in the decoding step"));
     }
   }
 
@@ -526,8 +578,7 @@ public final class KafkaRows {
     private final RecordLimits limits;
     private final BadRecordRouter router;
     private final StageCounters counters;
-    private EventTime.@Nullable Stamper stamper;
-    private Validate.@Nullable Checker checker;
+    private @Nullable RecordFnChain chain;
     private transient ObjectMapper mapper;
 
     DecodeFn(
@@ -549,19 +600,18 @@ public final class KafkaRows {
       this.counters = StageCounters.of(stage);
     }
 
-    /**
-     * Runs {@code stamper} (event time) and then {@code checker} (validation) on every decoded row,
-     * in this step; either may be null.
-     */
-    DecodeFn then(EventTime.@Nullable Stamper stamper, Validate.@Nullable Checker checker) {
-      this.stamper = stamper;
-      this.checker = checker;
+    /** Runs {@code chain}'s stages on every decoded row, in this step (null: none). */
+    DecodeFn running(@Nullable RecordFnChain chain) {
+      this.chain = chain;
       return this;
     }
 
     @Setup
-    public void setup() {
+    public void setup() throws Exception {
       mapper = new ObjectMapper();
+      if (chain != null) {
+        chain.setup();
+      }
     }
 
     // With event time from the payload, an output may be stamped earlier than its Kafka timestamp;
@@ -569,7 +619,7 @@ public final class KafkaRows {
     @SuppressWarnings("deprecation")
     @Override
     public Duration getAllowedTimestampSkew() {
-      return Durations.ANY_TIMESTAMP_SKEW;
+      return chain == null ? Duration.ZERO : chain.allowedTimestampSkew();
     }
 
     private String where(KafkaRecord<byte[], byte[]> record) {
@@ -615,20 +665,10 @@ public final class KafkaRows {
         return;
       }
       counters.out(timestamp);
-      Instant time = timestamp;
-      if (stamper != null) {
-        time = stamper.stamp(row, router, out);
-        if (time == null) {
-          return;
-        }
-      }
-      if (checker != null && !checker.passesOrRejects(row, time, router, out)) {
-        return;
-      }
-      if (stamper == null) {
+      if (chain == null) {
         out.get(ROWS).output(row);
       } else {
-        out.get(ROWS).outputWithTimestamp(row, time);
+        chain.run(row, timestamp, router, out, ROWS);
       }
     }
 

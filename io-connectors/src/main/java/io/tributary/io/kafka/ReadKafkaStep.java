@@ -7,7 +7,6 @@ import io.tributary.transforms.spec.StepContext;
 import io.tributary.transforms.spec.StepKind;
 import io.tributary.transforms.spec.StepTransforms;
 import io.tributary.transforms.stages.RecordStages;
-import io.tributary.transforms.validate.Validate;
 import io.tributary.transforms.validate.ValidatingSourceStep;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
@@ -23,8 +22,9 @@ import org.joda.time.Duration;
  * letter of this step. Unbounded unless {@code max_records} or {@code max_read_time} bounds it (a
  * replay). With {@code event_time_field}, event time is stamped in this step, as a stage named
  * {@code <step>_event_time} ({@code event_time} for a step named {@code decode}) whose {@code
- * out_of_range} rejections are dead letters too; a {@code Validate} step that reads only this
- * step's output runs in this step as well ({@link #fusedWith}).
+ * out_of_range} rejections are dead letters too; the run of per-row steps ({@code Validate}, {@code
+ * MapToFields}, {@code Filter}, {@code Protect}, {@code EventTime}) that follows it, each the only
+ * reader of the one before, runs in this step as well ({@link #fusedWith}).
  *
  * <pre>{@code
  * - type: ReadKafka
@@ -82,6 +82,12 @@ public final class ReadKafkaStep extends ValidatingSourceStep {
             .withDescription("Stop after reading for this long (a bounded replay)."));
   }
 
+  /** The whole run of record stages after this step runs in its decoding step. */
+  @Override
+  public boolean takesRecordRuns() {
+    return true;
+  }
+
   @Override
   protected SchemaTransform build(
       Row configuration, StepContext context, @Nullable RecordStages stages) {
@@ -124,8 +130,7 @@ public final class ReadKafkaStep extends ValidatingSourceStep {
       read = read.withBadRecordErrorHandler(context.errorHandler());
     }
     if (stages != null) {
-      // One Validate: this step does not take runs (takesRecordRuns is false).
-      read = read.withValidation((Validate) stages.stages().get(0));
+      read = read.withStages(stages);
     }
     KafkaRows.Read built = read;
     return StepTransforms.source(p -> p.apply("ReadKafka", built));

@@ -12,8 +12,15 @@ import io.tributary.io.deadletter.DeadLetterFiles;
 import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.schema.SchemaRegistry;
 import io.tributary.transforms.errors.DeadLetters;
+import io.tributary.transforms.expr.FilterRows;
+import io.tributary.transforms.expr.MapFields;
 import io.tributary.transforms.limits.RecordLimits;
+import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.metrics.StageGraph;
+import io.tributary.transforms.privacy.PrivacyPolicy;
+import io.tributary.transforms.privacy.Protect;
+import io.tributary.transforms.stages.RecordFnChain;
+import io.tributary.transforms.stages.RecordStages;
 import io.tributary.transforms.time.EventTime;
 import io.tributary.transforms.validate.RowRule;
 import io.tributary.transforms.validate.Validate;
@@ -24,10 +31,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.testing.PAssert;
@@ -88,8 +101,12 @@ public class KafkaRowsFusedStagesTest {
     // timestamp only up to 294247: out of the limits' range, not of Beam's.
     long farFuture = 1_000_000_000_000_000L;
     RecordLimits limits = RecordLimits.defaults();
-    EventTime eventTime =
-        EventTime.fromField("event_time").withLimits(limits).withBadRecordErrorHandler(handler);
+    KafkaRows.Read read =
+        KafkaRows.read()
+            .withLimits(limits)
+            .withBadRecordErrorHandler(handler)
+            .withEventTimeField("event_time")
+            .withValidation(priceRule(handler));
     PCollectionTuple result =
         p.apply(
                 Create.of(
@@ -109,9 +126,7 @@ public class KafkaRowsFusedStagesTest {
                                 "decode",
                                 limits,
                                 BadRecordRouter.RECORDING_ROUTER)
-                            .then(
-                                eventTime.stamperFor(contract.beamSchema()),
-                                priceRule(handler).checkerFor(contract.beamSchema())))
+                            .running(read.chain(contract.beamSchema())))
                     .withOutputTags(
                         KafkaRows.ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     PCollection<Row> rows = result.get(KafkaRows.ROWS).setRowSchema(contract.beamSchema());
@@ -187,6 +202,185 @@ public class KafkaRowsFusedStagesTest {
           }
         });
     assertThat(ownSteps, empty());
+  }
+
+  /** Validate, MapFields, FilterRows and Protect: a run of four per-row stages. */
+  private static RecordStages fourStages(BadRecordErrorHandler<?> handler) {
+    return RecordStages.of(
+        priceRule(handler),
+        MapFields.of(Map.of("label", "event_id.upperAscii()"))
+            .withAppend(true)
+            .withStageName("label")
+            .withBadRecordErrorHandler(handler),
+        FilterRows.where("event_type == 'page_view'").withBadRecordErrorHandler(handler),
+        Protect.with(PrivacyPolicy.of(Map.of("email", "drop"))).withBadRecordErrorHandler(handler));
+  }
+
+  @Test
+  public void withStagesRunsEventTimeAndFourStagesInTheDecodingStep() throws Exception {
+    Path out = tmp.newFolder("dl").toPath();
+    SchemaRegistry registry = SchemaRegistry.bundled();
+    RegisteredSchema contract = registry.latest("clickstream-event");
+    BadRecordErrorHandler<?> handler =
+        p.registerBadRecordErrorHandler(DeadLetterFiles.to(out.toString()));
+    KafkaRows.Read read =
+        KafkaRows.read()
+            .withBadRecordErrorHandler(handler)
+            .withEventTimeField("event_time")
+            .withStages(fourStages(handler));
+    RecordFnChain chain = read.chain(contract.beamSchema());
+    PCollectionTuple result =
+        p.apply(
+                Create.of(
+                        message(contract, 1, T + 1_000, "10.50"), // page_view: passes all
+                        message(contract, 2, T + 2_000, "10.50"), // purchase: filtered out
+                        message(contract, 3, T + 3_000, "-1.00"), // the rules reject it
+                        message(contract, 5, 1_000_000_000_000_000L, "10.50"), // event time
+                        KafkaRowsLimitsTest.record(
+                            7, "{\"event_id\":\"e-7\"}".getBytes(StandardCharsets.UTF_8)))
+                    .withCoder(KafkaRowsLimitsTest.RECORD_CODER))
+            .apply(
+                ParDo.of(
+                        new KafkaRows.DecodeFn(
+                                registry,
+                                contract,
+                                PayloadFormat.AVRO,
+                                "decode",
+                                RecordLimits.defaults(),
+                                BadRecordRouter.RECORDING_ROUTER)
+                            .running(chain))
+                    .withOutputTags(
+                        KafkaRows.ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    PCollection<Row> rows = result.get(KafkaRows.ROWS).setRowSchema(chain.outputSchema());
+    DeadLetters.register(handler, result);
+    handler.close();
+    PAssert.that(rows.apply(ParDo.of(new Shown())))
+        .containsInAnyOrder(
+            "e-0000001 E-0000001 [event_id, user_id, event_type, product_id, price, currency,"
+                + " event_time, ip, user_agent, label] @"
+                + new Instant(T + 1_000));
+    PipelineResult run = p.run();
+    run.waitUntilFinish();
+
+    Map<String, Long> counts = new TreeMap<>();
+    for (String stage : List.of("decode", "event_time", "validate", "label", "filter", "protect")) {
+      for (String suffix : List.of(StageCounters.IN, StageCounters.OUT)) {
+        String name = StageCounters.counterName(stage, suffix);
+        counts.put(name, counter(run, name));
+      }
+    }
+    assertThat(
+        counts,
+        equalTo(
+            new TreeMap<>(
+                Map.ofEntries(
+                    Map.entry("stage.decode.in", 5L),
+                    Map.entry("stage.decode.out", 4L),
+                    Map.entry("stage.event_time.in", 4L),
+                    Map.entry("stage.event_time.out", 3L),
+                    Map.entry("stage.validate.in", 3L),
+                    Map.entry("stage.validate.out", 2L),
+                    Map.entry("stage.label.in", 2L),
+                    Map.entry("stage.label.out", 2L),
+                    Map.entry("stage.filter.in", 2L),
+                    Map.entry("stage.filter.out", 1L),
+                    Map.entry("stage.protect.in", 1L),
+                    Map.entry("stage.protect.out", 1L)))));
+    List<String> rejected = new ArrayList<>();
+    ObjectMapper mapper = new ObjectMapper();
+    for (String line : Files.readAllLines(out.resolve("dead-letters-00000-of-00001.jsonl"))) {
+      JsonNode dl = mapper.readTree(line);
+      rejected.add(dl.get("stage").asText() + "/" + dl.get("reason").asText());
+    }
+    rejected.sort(null);
+    assertThat(
+        rejected,
+        equalTo(
+            List.of(
+                "decode/not_wire_format", "event_time/out_of_range", "validate/negative_price")));
+  }
+
+  /** The attempted value of counter {@code tributary/<name>} (0 if never incremented). */
+  private static long counter(PipelineResult run, String name) {
+    long sum = 0;
+    for (MetricResult<Long> c :
+        run.metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(DeadLetters.NAMESPACE, name))
+                    .build())
+            .getCounters()) {
+      sum += c.getAttempted();
+    }
+    return sum;
+  }
+
+  /** "event_id label fields @timestamp" of each row. */
+  static final class Shown extends DoFn<Row, String> {
+    @ProcessElement
+    public void process(@Element Row row, @Timestamp Instant ts, OutputReceiver<String> out) {
+      out.output(
+          row.getString("event_id")
+              + " "
+              + row.getString("label")
+              + " "
+              + row.getSchema().getFieldNames()
+              + " @"
+              + ts);
+    }
+  }
+
+  @Test
+  public void aSourceWithStagesAccountsForEachInOneStep() {
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
+    BadRecordErrorHandler<?> handler =
+        pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(tmp.getRoot().toString()));
+    pipeline.apply(
+        "ReadClicks",
+        KafkaRows.read()
+            .withBootstrapServers("localhost:9092")
+            .withTopic("clicks")
+            .withSubject(SchemaRegistry.bundled(), "clickstream-event")
+            .withBadRecordErrorHandler(handler)
+            .withStages(fourStages(handler)));
+    handler.close();
+    StageGraph graph = StageGraph.of(pipeline);
+    List<String> names = new ArrayList<>();
+    graph.stages().forEach(s -> names.add(s.name()));
+    assertThat(names, equalTo(List.of("decode", "validate", "label", "filter", "protect")));
+    assertThat(graph.stage("protect").feeders(), equalTo(Set.of("filter")));
+  }
+
+  @Test
+  public void stagesNamedAsTheSourceOrItsEventTimeAreRefused() {
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
+    BadRecordErrorHandler<?> handler =
+        pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(tmp.getRoot().toString()));
+    KafkaRows.Read read = KafkaRows.read().withBadRecordErrorHandler(handler);
+    IllegalArgumentException source =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> read.withValidation(priceRule(handler).withStageName("decode")));
+    assertThat(
+        source.getMessage(),
+        containsString(
+            "KafkaRows.read().withValidation: two stages share the stage name 'decode'"));
+    IllegalArgumentException eventTime =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                read.withEventTimeField("event_time")
+                    .withStages(
+                        RecordStages.of(
+                            EventTime.fromField("event_time").withBadRecordErrorHandler(handler))));
+    assertThat(
+        eventTime.getMessage(),
+        containsString(
+            "KafkaRows.read().withStages: two stages share the stage name 'event_time'"));
+    // Without an event-time field, an EventTime stage of that name is the only one.
+    read.withStages(
+        RecordStages.of(EventTime.fromField("event_time").withBadRecordErrorHandler(handler)));
+    handler.close();
   }
 
   @Test

@@ -151,7 +151,7 @@ public class SpecFusionTest {
   }
 
   @Test
-  public void aKafkaSourceValidatesAndStampsEventTimeInItsDecodingStep() throws Exception {
+  public void aKafkaSourceTakesTheRunOfRecordStagesAfterItIntoItsDecodingStep() throws Exception {
     String text =
         "pipeline:\n"
             + "  transforms:\n"
@@ -168,8 +168,18 @@ public class SpecFusionTest {
             + "      config:\n"
             + "        rules:\n"
             + "          - {field: price, at_least: 0, reason: negative_price}\n"
-            + "    - type: Dedup\n"
+            + "    - type: MapToFields\n"
+            + "      name: derive\n"
             + "      input: validate\n"
+            + "      config:\n"
+            + "        append: true\n"
+            + "        fields: {kind: \"event_type.upperAscii()\"}\n"
+            + "    - type: Protect\n"
+            + "      input: derive\n"
+            + "      config:\n"
+            + "        fields: {email: \"mask:email\", user_agent: drop}\n"
+            + "    - type: Dedup\n"
+            + "      input: protect\n"
             + "      config: {key: event_id, ttl: 1h}\n"
             + "    - type: WriteJsonLines\n"
             + "      input: dedup\n"
@@ -177,10 +187,20 @@ public class SpecFusionTest {
     Spec spec = SpecParser.parse("kafka.yaml", text);
     Build b = build(spec, true, Set.of());
     assertThat(b.steps, hasItems("read_clicks", "dedup"));
-    assertThat(b.steps, not(hasItems("validate")));
-    assertSame(out(b.built, "validate"), out(b.built, "read_clicks"));
-    // Unfused without dead letters: the Validate step of its own.
-    assertThat(build(spec, false, Set.of()).steps, hasItems("read_clicks", "validate"));
+    // validate, derive and protect run in read_clicks' decoding step, after its event time.
+    for (String inside : List.of("validate", "derive", "protect")) {
+      assertThat(b.steps, not(hasItems(inside)));
+      assertSame(out(b.built, "read_clicks"), out(b.built, inside));
+    }
+    assertEquals(
+        SpecBuilder.build(
+                Pipeline.create(options()), spec, StepCatalog.load(), variables(spec), null)
+            .schemas(),
+        b.built.schemas());
+    // Unfused without dead letters: each step of its own.
+    assertThat(
+        build(spec, false, Set.of()).steps,
+        hasItems("read_clicks", "validate", "derive", "protect"));
   }
 
   @Test

@@ -16,7 +16,6 @@ import io.tributary.transforms.stages.RecordTime;
 import io.tributary.transforms.values.Durations;
 import io.tributary.transforms.values.FieldPath;
 import io.tributary.transforms.values.RowBytesCoder;
-import java.io.Serializable;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -30,7 +29,6 @@ import org.apache.beam.sdk.transforms.errorhandling.ErrorHandler;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TupleTag;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -145,24 +143,19 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
     return toBuilder().setStageName(AccountedStage.checkName(stage, "EventTime.withStage")).build();
   }
 
-  /**
-   * This stage's per-row work for rows of {@code schema}, to run inside another stage's step (as
-   * {@code DecodeAndValidate.withEventTime} does), once the field is checked to be a non-null
-   * {@code DATETIME} of {@code schema}; {@link #expand} starts with it too.
-   */
-  public Stamper stamperFor(Schema schema) {
+  /** Checks that the field is a non-null {@code DATETIME} of {@code schema}. */
+  private void checkField(Schema schema) {
     Schema.FieldType type = field().checkIn(schema);
     checkArgument(
         type.getTypeName() == Schema.TypeName.DATETIME && !type.getNullable(),
         "EventTime.fromField: field '%s' must be a non-null DATETIME, but is %s",
         field(),
         type);
-    return new Stamper(field(), limits(), StageCounters.of(stageName()));
   }
 
   @Override
   public PCollection<Row> expand(PCollection<Row> input) {
-    Stamper stamper = stamperFor(input.getSchema()); // checks the field, whichever step runs
+    checkField(input.getSchema()); // whichever step runs
     if (badRecordErrorHandler() instanceof ErrorHandler.DefaultErrorHandler) {
       // No handler: the single-output step of old, whose rejection fails the bundle.
       return input
@@ -172,16 +165,17 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
           .setCoder(RowBytesCoder.of(input.getSchema()));
     }
     return RecordStages.applyOne(
-        input,
-        "AssignEventTime",
-        new StampRecordFn(stamper, input.getSchema()),
-        badRecordErrorHandler());
+        input, "AssignEventTime", recordFn(input.getSchema()), badRecordErrorHandler());
   }
 
-  /** The stamping of rows of {@code schema}, as a stage of a {@link RecordStages} step. */
+  /**
+   * The stamping of rows of {@code schema}, as a stage of a {@link RecordStages} step or of a
+   * source's decoding step; checks the field first.
+   */
   @Override
   public RecordFn recordFn(Schema schema) {
-    return new StampRecordFn(stamperFor(schema), schema);
+    checkField(schema);
+    return new StampRecordFn(field(), limits(), StageCounters.of(stageName()), schema);
   }
 
   @Override
@@ -252,61 +246,21 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
   }
 
   /**
-   * One row through the stage: counted in, then either counted out with its event time or rejected
-   * as {@code out_of_range} to a bad-record output. From {@link #stamperFor}.
+   * One row through the stage: counted in, then either counted out with its event time as the
+   * record's time or rejected as {@code out_of_range} (payload: the row as one line of JSON). The
+   * step that runs it must allow any timestamp skew, as EventTime's does.
    */
-  public static final class Stamper implements Serializable {
+  static final class StampRecordFn extends RecordFn {
     private static final long serialVersionUID = 1L;
     private final FieldPath field;
     private final RecordLimits limits;
     private final StageCounters counters;
 
-    Stamper(FieldPath field, RecordLimits limits, StageCounters counters) {
+    StampRecordFn(FieldPath field, RecordLimits limits, StageCounters counters, Schema schema) {
+      super(schema);
       this.field = field;
       this.limits = limits;
       this.counters = counters;
-    }
-
-    /**
-     * Outputs {@code row} to {@code tag} with its event time as timestamp, counted out; or, out of
-     * range, rejects it to {@code router}'s bad-record output in {@code out} (payload: the row as
-     * one line of JSON). The step that calls it must allow any timestamp skew, as EventTime's does.
-     */
-    public void output(Row row, BadRecordRouter router, MultiOutputReceiver out, TupleTag<Row> tag)
-        throws Exception {
-      Instant time = stamp(row, router, out);
-      if (time != null) {
-        out.get(tag).outputWithTimestamp(row, time);
-      }
-    }
-
-    /**
-     * As {@link #output}, for a step that runs more stages after this one: returns {@code row}'s
-     * event time, counted out, without outputting it; or null when it was rejected to {@code
-     * router}'s bad-record output in {@code out}.
-     */
-    public @Nullable Instant stamp(Row row, BadRecordRouter router, MultiOutputReceiver out)
-        throws Exception {
-      counters.in();
-      Instant time;
-      try {
-        time = eventTime(row, field, limits, counters.stage());
-      } catch (RecordRejectedException e) {
-        DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), e);
-        return null;
-      }
-      counters.out(time);
-      return time;
-    }
-  }
-
-  static final class StampRecordFn extends RecordFn {
-    private static final long serialVersionUID = 1L;
-    private final Stamper stamper;
-
-    StampRecordFn(Stamper stamper, Schema schema) {
-      super(schema);
-      this.stamper = stamper;
     }
 
     @Override
@@ -318,10 +272,15 @@ public abstract class EventTime extends PTransform<PCollection<Row>, PCollection
     public @Nullable Row apply(
         Row row, RecordTime time, BadRecordRouter router, MultiOutputReceiver out)
         throws Exception {
-      Instant t = stamper.stamp(row, router, out);
-      if (t == null) {
+      counters.in();
+      Instant t;
+      try {
+        t = eventTime(row, field, limits, counters.stage());
+      } catch (RecordRejectedException e) {
+        DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), e);
         return null;
       }
+      counters.out(t);
       time.set(t);
       return row;
     }

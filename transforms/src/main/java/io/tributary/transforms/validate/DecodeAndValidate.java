@@ -9,8 +9,10 @@ import io.tributary.transforms.json.JsonRowDecoder;
 import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
+import io.tributary.transforms.stages.RecordFnChain;
+import io.tributary.transforms.stages.RecordStage;
+import io.tributary.transforms.stages.RecordStages;
 import io.tributary.transforms.time.EventTime;
-import io.tributary.transforms.values.Durations;
 import io.tributary.transforms.values.RowBytesCoder;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -116,6 +118,7 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
   @Override
   public PCollection<Row> expand(PCollection<String> lines) {
     Schema schema = decode.schema();
+    List<RecordStage> stages = eventTime == null ? List.of(validate) : List.of(validate, eventTime);
     PCollectionTuple result =
         lines.apply(
             "DecodeValidateLines",
@@ -123,8 +126,7 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
                     new DecodeValidateFn(
                         decode.decoder(),
                         decode.stageName(),
-                        validate.checkerFor(schema),
-                        eventTime == null ? null : eventTime.stamperFor(schema),
+                        RecordFnChain.of(RecordStages.of(stages).recordFns(schema)),
                         DeadLetters.routerFor(validate.badRecordErrorHandler())))
                 .withOutputTags(VALID, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
     DeadLetters.register(validate.badRecordErrorHandler(), result);
@@ -141,27 +143,26 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
   }
 
   /**
-   * What {@code DecodeJson}'s, {@code Validate}'s and (when set) {@code EventTime}'s DoFns do, one
-   * after the other.
+   * What {@code DecodeJson}'s DoFn does, then {@code Validate}'s and (when set) {@code EventTime}'s
+   * per-row work ({@link RecordFnChain}), one after the other.
    */
   static final class DecodeValidateFn extends DoFn<String, Row> {
     private final JsonRowDecoder decoder;
-    private final Validate.Checker checker;
-    private final EventTime.@Nullable Stamper stamper;
+    private final RecordFnChain chain;
     private final BadRecordRouter router;
     private final StageCounters decodeCounters;
 
     DecodeValidateFn(
-        JsonRowDecoder decoder,
-        String decodeStage,
-        Validate.Checker checker,
-        EventTime.@Nullable Stamper stamper,
-        BadRecordRouter router) {
+        JsonRowDecoder decoder, String decodeStage, RecordFnChain chain, BadRecordRouter router) {
       this.decoder = decoder;
-      this.checker = checker;
-      this.stamper = stamper;
+      this.chain = chain;
       this.router = router;
       this.decodeCounters = StageCounters.of(decodeStage);
+    }
+
+    @Setup
+    public void setup() throws Exception {
+      chain.setup();
     }
 
     @ProcessElement
@@ -179,14 +180,7 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
         return;
       }
       decodeCounters.out(timestamp);
-      if (!checker.passesOrRejects(row, timestamp, router, out)) {
-        return;
-      }
-      if (stamper == null) {
-        out.get(VALID).output(row);
-      } else {
-        stamper.output(row, router, out, VALID);
-      }
+      chain.run(row, timestamp, router, out, VALID);
     }
 
     // As in EventTime's step: the payload's event time may be earlier than the line's timestamp;
@@ -195,7 +189,7 @@ public final class DecodeAndValidate extends PTransform<PCollection<String>, PCo
     @SuppressWarnings("deprecation")
     @Override
     public Duration getAllowedTimestampSkew() {
-      return Durations.ANY_TIMESTAMP_SKEW;
+      return chain.allowedTimestampSkew();
     }
   }
 }

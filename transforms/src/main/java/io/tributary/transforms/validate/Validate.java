@@ -13,7 +13,6 @@ import io.tributary.transforms.stages.RecordFn;
 import io.tributary.transforms.stages.RecordStage;
 import io.tributary.transforms.stages.RecordStages;
 import io.tributary.transforms.stages.RecordTime;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -28,7 +27,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.vendor.guava.v32_1_2_jre.com.google.common.collect.ImmutableList;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.Instant;
 
 /**
  * Rejects rows that break a business rule, sending them to the bad-record handler.
@@ -126,23 +124,19 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
         input, "CheckRules", recordFn(input.getSchema()), badRecordErrorHandler());
   }
 
-  /** The rules' check for rows of {@code schema}, as a stage of a {@link RecordStages} step. */
+  /**
+   * The rules' check for rows of {@code schema}, as a stage of a {@link RecordStages} step or of a
+   * source's decoding step ({@code ReadRows.withStages}, {@code KafkaRows.read().withStages},
+   * {@link DecodeAndValidate}); checks the rules against the schema as {@link #expand} does, naming
+   * the first missing field.
+   */
   @Override
   public RecordFn recordFn(Schema schema) {
-    return new CheckFn(checkerFor(schema), schema);
-  }
-
-  /**
-   * This stage's per-row work for rows of {@code schema}, to run inside another stage's step (as
-   * {@link DecodeAndValidate} and {@code ReadRows.withValidation} do): checks the rules against the
-   * schema as {@link #expand} does, naming the first missing field.
-   */
-  public Checker checkerFor(Schema schema) {
     checkState(!rules().isEmpty(), "Validate: at least one withRule() is required");
     for (RowRule rule : rules()) {
       rule.checkIn(schema);
     }
-    return new Checker(rules(), stageName());
+    return new CheckFn(rules(), stageName(), schema);
   }
 
   @Override
@@ -153,55 +147,35 @@ public abstract class Validate extends PTransform<PCollection<Row>, PCollection<
         .add(DisplayData.item("stage", stageName()).withLabel("Stage name"));
   }
 
+  /**
+   * One row through the stage: counted in, then either counted out or rejected with the row as JSON
+   * for payload, the first failing rule's reason and every violation in the message.
+   */
   static final class CheckFn extends RecordFn {
     private static final long serialVersionUID = 1L;
-    private final Checker checker;
+    private final List<RowRule> rules;
+    private final String stage;
+    private final StageCounters counters;
 
-    CheckFn(Checker checker, Schema schema) {
+    CheckFn(List<RowRule> rules, String stage, Schema schema) {
       super(schema);
-      this.checker = checker;
+      this.rules = new ArrayList<>(rules);
+      this.stage = stage;
+      this.counters = StageCounters.of(stage);
     }
 
     @Override
     public @Nullable Row apply(
         Row row, RecordTime time, BadRecordRouter router, DoFn.MultiOutputReceiver out)
         throws Exception {
-      return checker.passesOrRejects(row, time.get(), router, out) ? row : null;
-    }
-  }
-
-  /**
-   * One row through the stage: counted in, then either counted out or rejected with the row as JSON
-   * for payload, the first failing rule's reason and every violation in the message. From {@link
-   * #checkerFor}.
-   */
-  public static final class Checker implements Serializable {
-    private static final long serialVersionUID = 1L;
-    private final List<RowRule> rules;
-    private final String stage;
-    private final StageCounters counters;
-
-    Checker(List<RowRule> rules, String stage) {
-      this.rules = new ArrayList<>(rules);
-      this.stage = stage;
-      this.counters = StageCounters.of(stage);
-    }
-
-    /**
-     * Whether {@code row} passes every rule (then counted out, with {@code timestamp}'s lag); if
-     * not, it went to {@code router}'s bad-record output in {@code out}.
-     */
-    public boolean passesOrRejects(
-        Row row, Instant timestamp, BadRecordRouter router, DoFn.MultiOutputReceiver out)
-        throws Exception {
       counters.in();
       RecordRejectedException rejection = check(rules, stage, row);
       if (rejection == null) {
-        counters.out(timestamp);
-        return true;
+        counters.out(time.get());
+        return row;
       }
       DeadLetters.reject(router, out, RowJsonText.render(row), StringUtf8Coder.of(), rejection);
-      return false;
+      return null;
     }
   }
 
