@@ -102,8 +102,7 @@ public final class Tributary {
       err.println("tributary: " + e.getMessage());
       return USAGE;
     } catch (RuntimeException e) {
-      err.println("tributary: run failed: " + UsageErrors.rootMessage(e));
-      return 1;
+      return RunFailures.report(err, e);
     } finally {
       outWriter.flush();
       errWriter.flush();
@@ -240,6 +239,7 @@ public final class Tributary {
               + job.name()
               + " reads an unbounded source: submitting it as a streaming job (--streaming=true)");
     }
+    PipelineRun.checkSavepointRestore(options);
     RunOutputs.check(job, options);
     if (PipelineRun.submitsDetached(options)) {
       // A job handed to a cluster has no end to wait for: with --overwrite the earlier outputs are

@@ -23,7 +23,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * Turns what picocli and the commands throw into Tributary's error form: one line {@code tributary:
  * <command>: <what is wrong>} on stderr, no stack trace, exit code 2 for a usage mistake and 1 for
  * a failed run. picocli would print the whole usage after a mistake; here a parse error ends with
- * {@code (see 'tributary <command> --help')} instead.
+ * {@code (see 'tributary <command> --help')} instead. A failed run is {@link RunFailures}' to
+ * print.
  *
  * <pre>{@code
  * $ tributary schema check ev v2.avsc --registy=x
@@ -57,8 +58,7 @@ final class UsageErrors implements IParameterExceptionHandler, IExecutionExcepti
       err.println("tributary: " + ex.getMessage());
       return Tributary.USAGE;
     }
-    err.println("tributary: run failed: " + rootMessage(ex));
-    return 1;
+    return RunFailures.report(err, ex);
   }
 
   /** The command's path below {@code tributary}: {@code "schema check"}, or empty for the root. */

@@ -368,6 +368,43 @@ public final class PipelineRun {
   }
 
   /**
+   * Refuses {@code --from-savepoint} (Beam's {@code --savepointPath}) where Beam's Flink runner
+   * would start the job without the savepoint's state and say nothing: on another runner, on an
+   * embedded Flink ({@code [local]}, {@code [auto]}: Beam 2.62 passes the path only to a remote
+   * streaming environment) and for a batch job (Flink restores no batch job). Call after {@link
+   * #streamingIfUnbounded}.
+   */
+  public static void checkSavepointRestore(PipelineOptions options) throws UsageException {
+    if (!"FlinkRunner".equals(options.getRunner().getSimpleName())) {
+      String path = options.as(FlinkPipelineOptions.class).getSavepointPath();
+      if (path != null) {
+        throw new UsageException(
+            "--from-savepoint: only a Flink job restores a savepoint, and this run uses "
+                + options.getRunner().getSimpleName()
+                + "; submit it to the cluster with --profile=flink-cluster");
+      }
+      return;
+    }
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    if (flink.getSavepointPath() == null) {
+      return;
+    }
+    if (workersInThisJvm(options)) {
+      throw new UsageException(
+          "--from-savepoint: Beam's Flink runner restores a savepoint only into a job submitted to"
+              + " a cluster (--profile=flink-cluster, --flinkMaster=host:port); this run is an"
+              + " embedded Flink ("
+              + flink.getFlinkMaster()
+              + ") and would start without the savepoint's state");
+    }
+    if (!options.as(StreamingOptions.class).isStreaming()) {
+      throw new UsageException(
+          "--from-savepoint: this job reads only bounded input and would run as a Flink batch job,"
+              + " which restores no savepoint; add --streaming=true to run it as a streaming job");
+    }
+  }
+
+  /**
    * Whether {@link #submit} applies: a streaming run on Beam's FlinkRunner with a remote {@code
    * --flinkMaster}. Such a job never finishes by itself, so the CLI hands it to the cluster and
    * returns instead of waiting.

@@ -129,6 +129,45 @@ public class TributaryCliTest {
   }
 
   @Test
+  public void aSavepointNoRunWouldRestoreIsOneLineExitTwo() throws Exception {
+    String input = "--input=" + Testdata.file("clickstream/small.jsonl");
+    String savepoint = "--from-savepoint=" + tmp.newFolder("savepoint-0a1b2c-3d4e5f");
+    // Beam's Flink runner hands the path only to a job submitted to a cluster: an embedded Flink,
+    // another runner or a batch job would start without the state and say nothing.
+    assertOneLineUsageError(
+        run(
+            "run",
+            "clickstream",
+            "--profile=flink-local",
+            "--streaming=true",
+            input,
+            "--output=" + tmp.newFolder("a"),
+            savepoint),
+        "--from-savepoint: Beam's Flink runner restores a savepoint only into a job submitted to a"
+            + " cluster");
+    assertOneLineUsageError(
+        run(
+            "run",
+            "clickstream",
+            "--profile=direct",
+            input,
+            "--output=" + tmp.newFolder("b"),
+            savepoint),
+        "--from-savepoint: only a Flink job restores a savepoint, and this run uses DirectRunner");
+    // Checked before anything is submitted: no cluster listens on this port.
+    assertOneLineUsageError(
+        run(
+            "run",
+            "clickstream",
+            "--profile=flink-cluster",
+            "--flinkMaster=localhost:1",
+            input,
+            "--output=" + tmp.newFolder("c"),
+            savepoint),
+        "--from-savepoint: this job reads only bounded input and would run as a Flink batch job");
+  }
+
+  @Test
   public void missingInputIsOneLineExitTwo() {
     assertOneLineUsageError(
         run("run", "clickstream", "--input=/no/such/file", "--output=" + tmp.getRoot()),

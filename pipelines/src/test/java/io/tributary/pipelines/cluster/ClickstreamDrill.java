@@ -82,6 +82,31 @@ final class ClickstreamDrill {
    */
   String submit(String topic, String sinkTopic, String group, Path out, String... extra)
       throws Exception {
+    long t0 = System.nanoTime();
+    String text = run(cli(submitArgs(topic, sinkTopic, group, out, extra)), 300);
+    Matcher m = SUBMITTED.matcher(text);
+    assertTrue("no job id in the CLI's output:\n" + text, m.find());
+    log(
+        "submitted %s in %d s: %s",
+        m.group(1),
+        secondsSince(t0),
+        text.lines().filter(l -> l.startsWith("submitted")).findFirst().orElse(""));
+    return m.group(1);
+  }
+
+  /**
+   * Submits the job as {@link #submit} does, expecting the CLI to refuse it with exit code {@code
+   * exit}; returns what the CLI printed (stdout and stderr).
+   */
+  String submitRefused(
+      int exit, String topic, String sinkTopic, String group, Path out, String... extra)
+      throws Exception {
+    return ClusterProcesses.run(
+        cli(submitArgs(topic, sinkTopic, group, out, extra)), 300, tmp, diagnostics, exit);
+  }
+
+  private String[] submitArgs(
+      String topic, String sinkTopic, String group, Path out, String... extra) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -105,16 +130,7 @@ final class ClickstreamDrill {
                 "--minPauseBetweenCheckpoints=500",
                 "--output=" + out));
     args.addAll(List.of(extra));
-    long t0 = System.nanoTime();
-    String text = run(cli(args.toArray(new String[0])), 300);
-    Matcher m = SUBMITTED.matcher(text);
-    assertTrue("no job id in the CLI's output:\n" + text, m.find());
-    log(
-        "submitted %s in %d s: %s",
-        m.group(1),
-        secondsSince(t0),
-        text.lines().filter(l -> l.startsWith("submitted")).findFirst().orElse(""));
-    return m.group(1);
+    return args.toArray(new String[0]);
   }
 
   /** The CLI in a JVM of its own ({@link Testdata#cli}). */

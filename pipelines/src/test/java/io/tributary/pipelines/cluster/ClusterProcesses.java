@@ -50,6 +50,16 @@ public final class ClusterProcesses {
   public static String run(
       ProcessBuilder pb, long timeoutSeconds, Path tmpDir, Supplier<String> diagnostics)
       throws Exception {
+    return run(pb, timeoutSeconds, tmpDir, diagnostics, 0);
+  }
+
+  /**
+   * As {@link #run(ProcessBuilder, long, Path, Supplier)}, for a command that must end with exit
+   * code {@code exit}.
+   */
+  public static String run(
+      ProcessBuilder pb, long timeoutSeconds, Path tmpDir, Supplier<String> diagnostics, int exit)
+      throws Exception {
     Path log = Files.createTempFile(tmpDir, "proc", ".log");
     Process p = pb.redirectOutput(log.toFile()).start();
     if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
@@ -64,9 +74,17 @@ public final class ClusterProcesses {
               + diagnostics.get());
     }
     String out = Files.readString(log, StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
+    if (p.exitValue() != exit) {
       throw new AssertionError(
-          "exit " + p.exitValue() + ": " + pb.command() + "\n" + out + diagnostics.get());
+          "exit "
+              + p.exitValue()
+              + " (expected "
+              + exit
+              + "): "
+              + pb.command()
+              + "\n"
+              + out
+              + diagnostics.get());
     }
     return out;
   }

@@ -1,14 +1,17 @@
 package io.tributary.pipelines.cluster;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.kafka.testing.KafkaBroker;
 import io.tributary.pipelines.Testdata;
+import io.tributary.pipelines.cli.Tributary;
 import io.tributary.pipelines.cluster.KafkaDrill.Producer;
 import io.tributary.pipelines.cluster.KafkaDrill.SinkReader;
 import io.tributary.pipelines.fuzz.FuzzCorpus;
@@ -279,6 +282,24 @@ public class StreamingFaultIT {
       String savepoint = m.group(1);
       drill.log(
           "b: stopped %s with savepoint %s after %d sink records", job, savepoint, sink.poll());
+      // A build of the job without Dedup has no operator for the savepoint's Dedup state: the
+      // cluster refuses it, and the CLI says so in one line that names the flag, no stack trace.
+      String refused =
+          drill.submitRefused(
+              Tributary.USAGE,
+              "fb-in",
+              "fb-out",
+              "fb",
+              TMP.newFolder("out-b-refused").toPath(),
+              "--dedup=false",
+              "--from-savepoint=" + savepoint);
+      drill.log("b: without Dedup from the savepoint: %s", refused.strip());
+      assertThat(
+          refused,
+          containsString(
+              "tributary: --from-savepoint: the savepoint " + savepoint + " holds state"));
+      assertThat(refused, containsString("add --allowNonRestoredState=true"));
+      assertThat(refused, not(containsString("\tat ")));
       // While the job is down: the second half, and ids the job has already written (Dedup state
       // restored from the savepoint must drop them).
       Producer.start(kafka, List.of("fb-in", pass.topic), "b", half, 2 * half, 500).join(60);
