@@ -16,7 +16,6 @@ import io.tributary.transforms.metrics.AccountedStage;
 import io.tributary.transforms.metrics.FusedStages;
 import io.tributary.transforms.metrics.StageCounters;
 import io.tributary.transforms.stages.RecordFnChain;
-import io.tributary.transforms.stages.RecordStage;
 import io.tributary.transforms.stages.RecordStages;
 import io.tributary.transforms.validate.Validate;
 import io.tributary.transforms.values.RowBytesCoder;
@@ -32,6 +31,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.avro.file.DataFileStream;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
@@ -243,16 +243,7 @@ public abstract class ReadRows
   }
 
   private ReadRows withStages(String call, RecordStages stages) {
-    RecordStage first = stages.stages().get(0);
-    FusedStages.checkFusable(
-        call, this, badRecordErrorHandler(), first, first.badRecordErrorHandler());
-    for (AccountedStage s : stages.fusedStages()) {
-      checkArgument(
-          !s.stageName().equals(stage()),
-          "%s: two stages share the stage name '%s'; give each its own with withStageName(...)",
-          call,
-          s.stageName());
-    }
+    stages.checkRunnableBy(call, this, badRecordErrorHandler(), Set.of(stage()));
     return toBuilder().setStages(stages).build();
   }
 

@@ -38,6 +38,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
@@ -382,17 +383,11 @@ public final class KafkaRows {
     }
 
     private Read withStages(String call, RecordStages stages) {
-      RecordStage first = stages.stages().get(0);
-      FusedStages.checkFusable(
-          call, this, badRecordErrorHandler(), first, first.badRecordErrorHandler());
-      for (AccountedStage s : stages.fusedStages()) {
-        checkArgument(
-            !s.stageName().equals(stage())
-                && (eventTimeField() == null || !s.stageName().equals(eventTimeStageName())),
-            "%s: two stages share the stage name '%s'; give each its own with withStageName(...)",
-            call,
-            s.stageName());
-      }
+      stages.checkRunnableBy(
+          call,
+          this,
+          badRecordErrorHandler(),
+          eventTimeField() == null ? Set.of(stage()) : Set.of(stage(), eventTimeStageName()));
       return toBuilder().setStages(stages).build();
     }
 

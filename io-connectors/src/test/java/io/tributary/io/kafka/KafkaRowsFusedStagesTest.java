@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.io.deadletter.DeadLetterFiles;
 import io.tributary.io.schema.RegisteredSchema;
 import io.tributary.io.schema.SchemaRegistry;
+import io.tributary.testing.Counters;
 import io.tributary.transforms.errors.DeadLetters;
 import io.tributary.transforms.expr.FilterRows;
 import io.tributary.transforms.expr.MapFields;
@@ -38,9 +39,6 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.testing.PAssert;
@@ -100,42 +98,67 @@ public class KafkaRowsFusedStagesTest {
     // Years 0001-9999 by default; 10^15 ms is in the year 33658, which Beam can carry as a
     // timestamp only up to 294247: out of the limits' range, not of Beam's.
     long farFuture = 1_000_000_000_000_000L;
-    RecordLimits limits = RecordLimits.defaults();
     KafkaRows.Read read =
         KafkaRows.read()
-            .withLimits(limits)
             .withBadRecordErrorHandler(handler)
             .withEventTimeField("event_time")
             .withValidation(priceRule(handler));
-    PCollectionTuple result =
-        p.apply(
-                Create.of(
-                        message(contract, 1, T + 1_000, "10.50"), // passes all three
-                        message(contract, 2, T + 2_000, "-1.00"), // the rules reject it
-                        message(contract, 3, farFuture, "10.50"), // event time rejects it
-                        message(contract, 4, farFuture, "-1.00"), // event time first
-                        KafkaRowsLimitsTest.record(
-                            5, "{\"event_id\":\"e-5\"}".getBytes(StandardCharsets.UTF_8)))
-                    .withCoder(KafkaRowsLimitsTest.RECORD_CODER))
-            .apply(
-                ParDo.of(
-                        new KafkaRows.DecodeFn(
-                                registry,
-                                contract,
-                                PayloadFormat.AVRO,
-                                "decode",
-                                limits,
-                                BadRecordRouter.RECORDING_ROUTER)
-                            .running(read.chain(contract.beamSchema())))
-                    .withOutputTags(
-                        KafkaRows.ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    PCollection<Row> rows = result.get(KafkaRows.ROWS).setRowSchema(contract.beamSchema());
-    DeadLetters.register(handler, result);
-    handler.close();
+    PCollection<Row> rows =
+        decoded(
+            contract,
+            read,
+            handler,
+            message(contract, 1, T + 1_000, "10.50"), // passes all three
+            message(contract, 2, T + 2_000, "-1.00"), // the rules reject it
+            message(contract, 3, farFuture, "10.50"), // event time rejects it
+            message(contract, 4, farFuture, "-1.00"), // event time first
+            KafkaRowsLimitsTest.record(
+                5, "{\"event_id\":\"e-5\"}".getBytes(StandardCharsets.UTF_8)));
     PAssert.that(rows.apply(ParDo.of(new IdAtTimestamp())))
         .containsInAnyOrder("e-0000001@" + new Instant(T + 1_000));
     p.run().waitUntilFinish();
+    assertThat(
+        rejected(out),
+        equalTo(
+            List.of(
+                "e-0000002 validate/negative_price",
+                "e-0000003 event_time/out_of_range",
+                "e-0000004 event_time/out_of_range",
+                "offset 5 decode/not_wire_format")));
+  }
 
+  /**
+   * {@code records} through the source's decoding step as {@code read} builds it (its limits, its
+   * event time and stages), outside a pipeline's Kafka read; closes {@code handler}.
+   */
+  @SafeVarargs
+  private final PCollection<Row> decoded(
+      RegisteredSchema contract,
+      KafkaRows.Read read,
+      BadRecordErrorHandler<?> handler,
+      KafkaRecord<byte[], byte[]>... records) {
+    RecordFnChain chain = read.chain(contract.beamSchema());
+    PCollectionTuple result =
+        p.apply(Create.of(List.of(records)).withCoder(KafkaRowsLimitsTest.RECORD_CODER))
+            .apply(
+                ParDo.of(
+                        new KafkaRows.DecodeFn(
+                                SchemaRegistry.bundled(),
+                                contract,
+                                PayloadFormat.AVRO,
+                                "decode",
+                                RecordLimits.defaults(),
+                                BadRecordRouter.RECORDING_ROUTER)
+                            .running(chain))
+                    .withOutputTags(
+                        KafkaRows.ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
+    DeadLetters.register(handler, result);
+    handler.close();
+    return result.get(KafkaRows.ROWS).setRowSchema(chain.outputSchema());
+  }
+
+  /** "event_id stage/reason" of each dead letter in {@code out} ("offset N" when undecoded). */
+  private static List<String> rejected(Path out) throws Exception {
     ObjectMapper mapper = new ObjectMapper();
     List<String> rejected = new ArrayList<>();
     for (String line : Files.readAllLines(out.resolve("dead-letters-00000-of-00001.jsonl"))) {
@@ -148,14 +171,7 @@ public class KafkaRowsFusedStagesTest {
       rejected.add(id + " " + dl.get("stage").asText() + "/" + dl.get("reason").asText());
     }
     rejected.sort(null);
-    assertThat(
-        rejected,
-        equalTo(
-            List.of(
-                "e-0000002 validate/negative_price",
-                "e-0000003 event_time/out_of_range",
-                "e-0000004 event_time/out_of_range",
-                "offset 5 decode/not_wire_format")));
+    return rejected;
   }
 
   /** "event_id@timestamp" of each row. */
@@ -228,32 +244,17 @@ public class KafkaRowsFusedStagesTest {
             .withBadRecordErrorHandler(handler)
             .withEventTimeField("event_time")
             .withStages(fourStages(handler));
-    RecordFnChain chain = read.chain(contract.beamSchema());
-    PCollectionTuple result =
-        p.apply(
-                Create.of(
-                        message(contract, 1, T + 1_000, "10.50"), // page_view: passes all
-                        message(contract, 2, T + 2_000, "10.50"), // purchase: filtered out
-                        message(contract, 3, T + 3_000, "-1.00"), // the rules reject it
-                        message(contract, 5, 1_000_000_000_000_000L, "10.50"), // event time
-                        KafkaRowsLimitsTest.record(
-                            7, "{\"event_id\":\"e-7\"}".getBytes(StandardCharsets.UTF_8)))
-                    .withCoder(KafkaRowsLimitsTest.RECORD_CODER))
-            .apply(
-                ParDo.of(
-                        new KafkaRows.DecodeFn(
-                                registry,
-                                contract,
-                                PayloadFormat.AVRO,
-                                "decode",
-                                RecordLimits.defaults(),
-                                BadRecordRouter.RECORDING_ROUTER)
-                            .running(chain))
-                    .withOutputTags(
-                        KafkaRows.ROWS, TupleTagList.of(BadRecordRouter.BAD_RECORD_TAG)));
-    PCollection<Row> rows = result.get(KafkaRows.ROWS).setRowSchema(chain.outputSchema());
-    DeadLetters.register(handler, result);
-    handler.close();
+    PCollection<Row> rows =
+        decoded(
+            contract,
+            read,
+            handler,
+            message(contract, 1, T + 1_000, "10.50"), // page_view: passes all
+            message(contract, 2, T + 2_000, "10.50"), // purchase: filtered out
+            message(contract, 3, T + 3_000, "-1.00"), // the rules reject it
+            message(contract, 5, 1_000_000_000_000_000L, "10.50"), // event time rejects it
+            KafkaRowsLimitsTest.record(
+                7, "{\"event_id\":\"e-7\"}".getBytes(StandardCharsets.UTF_8)));
     PAssert.that(rows.apply(ParDo.of(new Shown())))
         .containsInAnyOrder(
             "e-0000001 E-0000001 [event_id, user_id, event_type, product_id, price, currency,"
@@ -266,7 +267,7 @@ public class KafkaRowsFusedStagesTest {
     for (String stage : List.of("decode", "event_time", "validate", "label", "filter", "protect")) {
       for (String suffix : List.of(StageCounters.IN, StageCounters.OUT)) {
         String name = StageCounters.counterName(stage, suffix);
-        counts.put(name, counter(run, name));
+        counts.put(name, Counters.get(run, name));
       }
     }
     assertThat(
@@ -286,33 +287,13 @@ public class KafkaRowsFusedStagesTest {
                     Map.entry("stage.filter.out", 1L),
                     Map.entry("stage.protect.in", 1L),
                     Map.entry("stage.protect.out", 1L)))));
-    List<String> rejected = new ArrayList<>();
-    ObjectMapper mapper = new ObjectMapper();
-    for (String line : Files.readAllLines(out.resolve("dead-letters-00000-of-00001.jsonl"))) {
-      JsonNode dl = mapper.readTree(line);
-      rejected.add(dl.get("stage").asText() + "/" + dl.get("reason").asText());
-    }
-    rejected.sort(null);
     assertThat(
-        rejected,
+        rejected(out),
         equalTo(
             List.of(
-                "decode/not_wire_format", "event_time/out_of_range", "validate/negative_price")));
-  }
-
-  /** The attempted value of counter {@code tributary/<name>} (0 if never incremented). */
-  private static long counter(PipelineResult run, String name) {
-    long sum = 0;
-    for (MetricResult<Long> c :
-        run.metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(DeadLetters.NAMESPACE, name))
-                    .build())
-            .getCounters()) {
-      sum += c.getAttempted();
-    }
-    return sum;
+                "e-0000003 validate/negative_price",
+                "e-0000005 event_time/out_of_range",
+                "offset 7 decode/not_wire_format")));
   }
 
   /** "event_id label fields @timestamp" of each row. */

@@ -96,6 +96,28 @@ public final class RecordStages extends PTransform<PCollection<Row>, PCollection
     return new RecordStages(stages);
   }
 
+  /**
+   * Checks that a source may run these stages in its decoding step, for its method {@code call}:
+   * they send rejections to the source's {@code handler}, and no stage takes one of {@code taken}
+   * (the source's own stage names). Names the pair that breaks either.
+   *
+   * <pre>{@code
+   * stages.checkRunnableBy("ReadThings.withStages", this, badRecordErrorHandler(), Set.of(stage()));
+   * }</pre>
+   */
+  public void checkRunnableBy(
+      String call, AccountedStage source, ErrorHandler<BadRecord, ?> handler, Set<String> taken) {
+    RecordStage first = stages.get(0);
+    FusedStages.checkFusable(call, source, handler, first, first.badRecordErrorHandler());
+    for (AccountedStage s : fusedStages()) {
+      checkArgument(
+          !taken.contains(s.stageName()),
+          "%s: two stages share the stage name '%s'; give each its own with withStageName(...)",
+          call,
+          s.stageName());
+    }
+  }
+
   /** The stages, in the order each row passes them. */
   public List<RecordStage> stages() {
     return stages;
