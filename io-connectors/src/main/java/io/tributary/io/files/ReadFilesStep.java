@@ -70,14 +70,6 @@ public final class ReadFilesStep extends ValidatingSourceStep {
             .withDescription("With watch: stop when no new file came for this long."));
   }
 
-  /**
-   * The run of record stages after it runs in its decoding step (the Validate and any after it).
-   */
-  @Override
-  public boolean takesRecordRuns() {
-    return true;
-  }
-
   @Override
   protected SchemaTransform build(
       Row configuration, StepContext context, @Nullable RecordStages stages) {

@@ -82,12 +82,6 @@ public final class ReadKafkaStep extends ValidatingSourceStep {
             .withDescription("Stop after reading for this long (a bounded replay)."));
   }
 
-  /** The whole run of record stages after this step runs in its decoding step. */
-  @Override
-  public boolean takesRecordRuns() {
-    return true;
-  }
-
   @Override
   protected SchemaTransform build(
       Row configuration, StepContext context, @Nullable RecordStages stages) {

@@ -196,12 +196,11 @@ public final class SpecBuilder {
    * StepProvider#isRecordStage}: {@code Validate}, {@code MapToFields}, {@code Filter}, {@code
    * Protect}, {@code EventTime}) as one {@link RecordStages} step named after the first; after a
    * source that {@link StepProvider#fusesWith} it, inside the source's own step ({@link
-   * StepProvider#fusedWith}): the whole run for {@code ReadFiles} ({@link
-   * StepProvider#takesRecordRuns}), a {@code Validate} alone for {@code ReadKafka} (a run after it
-   * is a step of its own). Rows, dead letters, stage names and counts are those of the steps one
-   * after another; every step of a fused step reports its output as its own ({@link Built#schemas}
-   * still gives each step's own schema, from the unfused build). Mistakes are found and reported
-   * exactly as without fusion: the spec is first built unfused on a scratch pipeline.
+   * StepProvider#fusedWith}), the whole run ({@code ReadFiles}, {@code ReadKafka}). Rows, dead
+   * letters, stage names and counts are those of the steps one after another; every step of a fused
+   * step reports its output as its own ({@link Built#schemas} still gives each step's own schema,
+   * from the unfused build). Mistakes are found and reported exactly as without fusion: the spec is
+   * first built unfused on a scratch pipeline.
    */
   public static Built build(
       Pipeline pipeline,
@@ -275,22 +274,6 @@ public final class SpecBuilder {
         } else if (a.fusesWith(b)) {
           out.put(first.name(), second);
         }
-      }
-    }
-    // A step fused into a source that takes one step only (a Validate into ReadKafka) starts no
-    // chain of its own; a source that takes runs takes the chain after it too.
-    List<String> fusedIntoSources = new ArrayList<>();
-    out.forEach(
-        (first, second) -> {
-          if (!recordLinks.contains(first)
-              && !(catalog.find(spec.step(first).type()) instanceof StepProvider a
-                  && a.takesRecordRuns())) {
-            fusedIntoSources.add(second.name());
-          }
-        });
-    for (String name : fusedIntoSources) {
-      if (recordLinks.remove(name)) {
-        out.remove(name);
       }
     }
     return out;

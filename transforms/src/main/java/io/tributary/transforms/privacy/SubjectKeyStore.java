@@ -96,7 +96,8 @@ public final class SubjectKeyStore implements Serializable {
    * while the index key is kept, whatever the primary key.
    */
   public static String keyIdFor(Keyset keys, String indexKeyId, String subject) {
-    return keyId(Crypto.derive(keys.key(indexKeyId), "subject-index"), subject);
+    // The keyset derives the index key once, not per request.
+    return keyId(keys.derivedKey(indexKeyId, "subject-index"), subject);
   }
 
   private static String keyId(byte[] indexKey, String subject) {

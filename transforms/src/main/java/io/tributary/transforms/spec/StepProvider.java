@@ -78,18 +78,10 @@ public abstract class StepProvider implements SchemaTransformProvider {
 
   /**
    * Whether this step (a source) can run a following step of {@code next}'s type, a record stage,
-   * in its own step ({@link #fusedWith}). False by default.
+   * in its own step, and with it the run of record stages that follows ({@link #fusedWith} then
+   * gets them all). False by default.
    */
   public boolean fusesWith(StepProvider next) {
-    return false;
-  }
-
-  /**
-   * Whether this step, when it {@link #fusesWith} the step after it, also takes the run of record
-   * stages that follows that step ({@link #fusedWith} then gets them all). False by default: only
-   * the one step.
-   */
-  public boolean takesRecordRuns() {
     return false;
   }
 

@@ -9,10 +9,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * A source step that runs the steps after it in its own decoding step ({@link
- * StepProvider#fusedWith}): the {@code Validate} step that reads only its output, or, when {@link
- * #takesRecordRuns} (as {@code ReadFiles}), the whole run of record stages ({@code Validate},
- * {@code MapToFields}, {@code Filter}, {@code Protect}, {@code EventTime}) that follows it. The
- * subclass builds its source with or without the stages, the rest is here.
+ * StepProvider#fusedWith}): the whole run of record stages ({@code Validate}, {@code MapToFields},
+ * {@code Filter}, {@code Protect}, {@code EventTime}) that follows it, as {@code ReadFiles} and
+ * {@code ReadKafka} do. The subclass builds its source with or without the stages, the rest is
+ * here.
  *
  * <pre>{@code
  * public final class ReadThingsStep extends ValidatingSourceStep {
@@ -22,15 +22,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *     ReadThings built = stages == null ? read : read.withStages(stages);
  *     return StepTransforms.source(p -> p.apply("ReadThings", built));
  *   }
- *   public boolean takesRecordRuns() { return true; }
  *   ... typeName(), description(), kind(), configurationSchema()
  * }
  * }</pre>
  */
 public abstract class ValidatingSourceStep extends StepProvider {
   /**
-   * The source configured by {@code configuration}, running {@code stages} in its decoding step
-   * when not null: one {@code Validate}, or any record stages when {@link #takesRecordRuns}.
+   * The source configured by {@code configuration}, running {@code stages} (any record stages, in
+   * their order) in its decoding step when not null.
    */
   protected abstract SchemaTransform build(
       Row configuration, StepContext context, @Nullable RecordStages stages);
@@ -40,22 +39,15 @@ public abstract class ValidatingSourceStep extends StepProvider {
     return build(configuration, context, null);
   }
 
-  /**
-   * A {@code Validate} step right after this one runs in this step's decoding; with {@link
-   * #takesRecordRuns}, any record stage does.
-   */
+  /** Any record stage right after this one runs in this step's decoding, with the run after it. */
   @Override
   public final boolean fusesWith(StepProvider next) {
-    return takesRecordRuns() ? next.isRecordStage() : next instanceof ValidateStep;
+    return next.isRecordStage();
   }
 
   @Override
-  public final @Nullable SchemaTransform fusedWith(
+  public final SchemaTransform fusedWith(
       Row configuration, StepContext context, RecordStages next) {
-    boolean oneValidate = next.stages().size() == 1 && next.stages().get(0) instanceof Validate;
-    if (!takesRecordRuns() && !oneValidate) {
-      return null;
-    }
     return build(configuration, context, next);
   }
 }
