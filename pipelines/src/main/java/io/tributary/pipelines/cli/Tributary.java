@@ -240,6 +240,7 @@ public final class Tributary {
               + " reads an unbounded source: submitting it as a streaming job (--streaming=true)");
     }
     PipelineRun.checkSavepointRestore(options);
+    PipelineRun.checkClusterAnswers(options);
     RunOutputs.check(job, options);
     if (PipelineRun.submitsDetached(options)) {
       // A job handed to a cluster has no end to wait for: with --overwrite the earlier outputs are

@@ -80,6 +80,14 @@ public final class FlinkRest {
     }
   }
 
+  /**
+   * The cluster's Flink version, from its REST API: a cheap call that fails, as a usage error
+   * naming {@code --flinkMaster}, when nothing answers.
+   */
+  public String version() throws IOException, UsageException {
+    return call("GET", "/config", null).path("flink-version").asText();
+  }
+
   /** Every job the cluster knows, newest first. */
   public List<Job> jobs() throws IOException, UsageException {
     JsonNode root = call("GET", "/jobs/overview", null);

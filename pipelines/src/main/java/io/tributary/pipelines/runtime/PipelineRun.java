@@ -368,6 +368,19 @@ public final class PipelineRun {
   }
 
   /**
+   * For a run submitted to a Flink cluster ({@code --flinkMaster=host:port}), checks that its REST
+   * API answers before anything is built or shipped: without it, Flink's client retries the
+   * submission for about a minute and prints a stack trace for every attempt.
+   */
+  public static void checkClusterAnswers(PipelineOptions options)
+      throws UsageException, java.io.IOException {
+    if (workersInThisJvm(options)) {
+      return;
+    }
+    new FlinkRest(options.as(FlinkPipelineOptions.class).getFlinkMaster()).version();
+  }
+
+  /**
    * Refuses {@code --from-savepoint} (Beam's {@code --savepointPath}) where Beam's Flink runner
    * would start the job without the savepoint's state and say nothing: on another runner, on an
    * embedded Flink ({@code [local]}, {@code [auto]}: Beam 2.62 passes the path only to a remote

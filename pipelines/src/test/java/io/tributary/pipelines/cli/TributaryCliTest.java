@@ -168,6 +168,20 @@ public class TributaryCliTest {
   }
 
   @Test
+  public void aClusterThatDoesNotAnswerIsOneLineExitTwo() throws Exception {
+    // Before: Flink's client retried the submission for a minute, a stack trace per attempt.
+    assertOneLineUsageError(
+        run(
+            "run",
+            "clickstream",
+            "--profile=flink-cluster",
+            "--flinkMaster=localhost:1",
+            "--input=" + Testdata.file("clickstream/small.jsonl"),
+            "--output=" + tmp.newFolder("out")),
+        "--flinkMaster: no Flink REST API answers at http://localhost:1");
+  }
+
+  @Test
   public void missingInputIsOneLineExitTwo() {
     assertOneLineUsageError(
         run("run", "clickstream", "--input=/no/such/file", "--output=" + tmp.getRoot()),
