@@ -1,5 +1,6 @@
 package io.tributary.pipelines.clickstream;
 
+import io.tributary.io.kafka.KafkaChecks;
 import io.tributary.pipelines.options.SourceKind;
 import io.tributary.pipelines.runtime.IoChecks;
 import io.tributary.pipelines.runtime.PipelineDefinition;
@@ -51,6 +52,14 @@ public final class ClickstreamJob implements PipelineDefinition {
     }
     if (s.source() == SourceKind.FILE) {
       IoChecks.requireInput("--input", s.input(), options);
+    }
+    if (s.source() == SourceKind.KAFKA) {
+      try {
+        KafkaChecks.requireTopics(
+            "--bootstrapServers", s.bootstrapServers(), "--topic", List.of(s.topic()));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
     }
     ClickstreamPrivacy.validate(s);
     IoChecks.requireWritableDirectory("--output", s.output());

@@ -1,5 +1,6 @@
 package io.tributary.pipelines.ordersmart;
 
+import io.tributary.io.kafka.KafkaChecks;
 import io.tributary.io.kafka.KafkaReplay;
 import io.tributary.pipelines.options.JdbcOptions;
 import io.tributary.pipelines.options.ParsedSettings;
@@ -144,6 +145,8 @@ public final class OrdersMartSettings {
   private static List<KafkaReplay.OffsetRange> kafkaOffsets(OrdersMartOptions options) {
     if (options.getKafkaOffsets() == null || options.getKafkaOffsets().isBlank()) {
       List<KafkaReplay.OffsetRange> now;
+      // A broker nobody runs: one line now, not the client's reconnect warnings for 30 s.
+      KafkaChecks.requireBroker("--bootstrapServers", options.getBootstrapServers());
       try {
         now =
             KafkaReplay.currentRanges(

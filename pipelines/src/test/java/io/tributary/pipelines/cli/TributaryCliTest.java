@@ -120,6 +120,31 @@ public class TributaryCliTest {
   }
 
   @Test
+  public void aKafkaBrokerNobodyRunsIsOneLineExitTwo() throws Exception {
+    // Before: the client's reconnect warnings for 30 s (orders-mart's offsets) or a minute
+    // (clickstream's reader), then a timeout.
+    assertOneLineUsageError(
+        run(
+            "run",
+            "clickstream",
+            "--source=kafka",
+            "--bootstrapServers=127.0.0.1:1",
+            "--topic=clicks",
+            "--output=" + tmp.newFolder("clicks")),
+        "--bootstrapServers: no Kafka broker answers at 127.0.0.1:1 (");
+    assertOneLineUsageError(
+        run(
+            "run",
+            "orders-mart",
+            "--source=kafka",
+            "--bootstrapServers=127.0.0.1:1",
+            "--ordersTopic=o",
+            "--productsTopic=p",
+            "--output=" + tmp.newFolder("mart")),
+        "--bootstrapServers: no Kafka broker answers at 127.0.0.1:1 (");
+  }
+
+  @Test
   public void pipelineHelpListsOptionsWithDefaults() {
     assertEquals(0, run("run", "clickstream", "--help"));
     assertThat(out, containsString("--input="));

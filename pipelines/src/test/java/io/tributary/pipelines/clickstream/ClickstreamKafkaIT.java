@@ -1,7 +1,11 @@
 package io.tributary.pipelines.clickstream;
 
+import static org.junit.Assert.assertEquals;
+
+import io.tributary.io.kafka.KafkaChecks;
 import io.tributary.io.kafka.testing.KafkaBroker;
 import io.tributary.pipelines.Testdata;
+import io.tributary.pipelines.cli.CliRun;
 import io.tributary.testing.TestRunners;
 import io.tributary.transforms.metrics.RunAccounting;
 import java.nio.file.Files;
@@ -43,6 +47,24 @@ public class ClickstreamKafkaIT {
                   "--consumerGroup=it-" + TestRunners.current()));
       ClickstreamSourcesTest.assertSmallAccounting(a);
       Testdata.assertMatchesGolden("small", Path.of(ClickstreamPipeline.aggregatesDir(out)));
+
+      // The CLI's start-up check: the topic there passes, a mistyped one is one line, exit 2.
+      KafkaChecks.requireTopics(
+          "--bootstrapServers", kafka.bootstrapServers(), "--topic", List.of("clicks"));
+      CliRun typo =
+          CliRun.of(
+              "run",
+              "clickstream",
+              "--source=kafka",
+              "--bootstrapServers=" + kafka.bootstrapServers(),
+              "--topic=clikcs",
+              "--output=" + tmp.newFolder("typo"));
+      assertEquals(typo.err, 2, typo.code);
+      assertEquals(
+          "tributary: --topic: topic 'clikcs' does not exist at "
+              + kafka.bootstrapServers()
+              + " (create it, e.g. runners-config/kafka/broker.sh create-topic clikcs 2)",
+          typo.err.strip());
     }
   }
 }

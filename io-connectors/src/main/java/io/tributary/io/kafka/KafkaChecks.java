@@ -1,0 +1,105 @@
+package io.tributary.io.kafka;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+
+/**
+ * Start-up checks of a job's Kafka source, so that a broker nobody runs or a mistyped topic is one
+ * line naming the option before a runner starts. Without them, Beam's Kafka reader retries for
+ * about a minute, its client logging a warning per reconnect, and the run ends in a timeout.
+ *
+ * <pre>{@code
+ * try {
+ *   KafkaChecks.requireTopics("--bootstrapServers", servers, "--topic", List.of(topic));
+ * } catch (IllegalArgumentException e) {
+ *   throw new UsageException(e.getMessage());
+ * }
+ * }</pre>
+ */
+public final class KafkaChecks {
+  private KafkaChecks() {}
+
+  /** How long a broker has to accept a connection, and then to describe a topic. */
+  static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * Throws {@link IllegalArgumentException} starting with {@code option} unless one of {@code
+   * bootstrapServers} ({@code host:port[,host:port]}) accepts a TCP connection: a plain connect,
+   * before any Kafka client (whose reconnect warnings would bury the answer) is made.
+   */
+  public static void requireBroker(String option, String bootstrapServers) {
+    List<String> refused = new ArrayList<>();
+    for (String server : bootstrapServers.split(",", -1)) {
+      String s = server.trim();
+      int colon = s.lastIndexOf(':');
+      int port;
+      try {
+        port = colon < 1 ? -1 : Integer.parseInt(s.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65_535) {
+        throw new IllegalArgumentException(
+            option + ": expected host:port[,host:port], got '" + bootstrapServers + "'");
+      }
+      try (Socket socket = new Socket()) {
+        socket.connect(
+            new InetSocketAddress(s.substring(0, colon), port), (int) TIMEOUT.toMillis());
+        return;
+      } catch (IOException e) {
+        refused.add(s + " (" + e.getMessage() + ")");
+      }
+    }
+    throw new IllegalArgumentException(
+        option
+            + ": no Kafka broker answers at "
+            + String.join(", ", refused)
+            + " (start one with runners-config/kafka/broker.sh start)");
+  }
+
+  /**
+   * {@link #requireBroker}, then that each of {@code topics} exists there, or an {@link
+   * IllegalArgumentException} starting with {@code topicOption} naming the topic.
+   */
+  public static void requireTopics(
+      String serversOption, String bootstrapServers, String topicOption, List<String> topics) {
+    requireBroker(serversOption, bootstrapServers);
+    try (KafkaConsumer<byte[], byte[]> consumer = KafkaReplay.consumer(bootstrapServers)) {
+      for (String topic : topics) {
+        List<PartitionInfo> partitions;
+        try {
+          partitions = consumer.partitionsFor(topic, TIMEOUT);
+        } catch (KafkaException e) {
+          throw new IllegalArgumentException(
+              serversOption
+                  + ": Kafka at "
+                  + bootstrapServers
+                  + " did not describe topic '"
+                  + topic
+                  + "' within "
+                  + TIMEOUT.toSeconds()
+                  + " s: "
+                  + e.getMessage());
+        }
+        if (partitions == null || partitions.isEmpty()) {
+          throw new IllegalArgumentException(
+              topicOption
+                  + ": topic '"
+                  + topic
+                  + "' does not exist at "
+                  + bootstrapServers
+                  + " (create it, e.g. runners-config/kafka/broker.sh create-topic "
+                  + topic
+                  + " 2)");
+        }
+      }
+    }
+  }
+}
