@@ -182,22 +182,35 @@ public class KafkaRowsFusedStagesTest {
     }
   }
 
-  @Test
-  public void theSourceAccountsForThreeStagesInOneStep() {
+  /** The Kafka source of the clicks (never run: the graph tests only build it). */
+  private static KafkaRows.Read clicks() {
+    return KafkaRows.read()
+        .withBootstrapServers("localhost:9092")
+        .withTopic("clicks")
+        .withSubject(SchemaRegistry.bundled(), "clickstream-event");
+  }
+
+  /** A pipeline that reads with the source {@code source} makes for its dead-letter handler. */
+  private Pipeline readingClicks(
+      java.util.function.Function<BadRecordErrorHandler<?>, KafkaRows.Read> source) {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     BadRecordErrorHandler<?> handler =
         pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(tmp.getRoot().toString()));
-    pipeline.apply(
-        "ReadClicks",
-        KafkaRows.read()
-            .withBootstrapServers("localhost:9092")
-            .withTopic("clicks")
-            .withSubject(SchemaRegistry.bundled(), "clickstream-event")
-            .withStageName("clicks")
-            .withEventTimeField("event_time")
-            .withBadRecordErrorHandler(handler)
-            .withValidation(priceRule(handler)));
+    pipeline.apply("ReadClicks", source.apply(handler));
     handler.close();
+    return pipeline;
+  }
+
+  @Test
+  public void theSourceAccountsForThreeStagesInOneStep() {
+    Pipeline pipeline =
+        readingClicks(
+            handler ->
+                clicks()
+                    .withStageName("clicks")
+                    .withEventTimeField("event_time")
+                    .withBadRecordErrorHandler(handler)
+                    .withValidation(priceRule(handler)));
 
     StageGraph graph = StageGraph.of(pipeline);
     List<String> names = new ArrayList<>();
@@ -313,18 +326,9 @@ public class KafkaRowsFusedStagesTest {
 
   @Test
   public void aSourceWithStagesAccountsForEachInOneStep() {
-    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
-    BadRecordErrorHandler<?> handler =
-        pipeline.registerBadRecordErrorHandler(DeadLetterFiles.to(tmp.getRoot().toString()));
-    pipeline.apply(
-        "ReadClicks",
-        KafkaRows.read()
-            .withBootstrapServers("localhost:9092")
-            .withTopic("clicks")
-            .withSubject(SchemaRegistry.bundled(), "clickstream-event")
-            .withBadRecordErrorHandler(handler)
-            .withStages(fourStages(handler)));
-    handler.close();
+    Pipeline pipeline =
+        readingClicks(
+            handler -> clicks().withBadRecordErrorHandler(handler).withStages(fourStages(handler)));
     StageGraph graph = StageGraph.of(pipeline);
     List<String> names = new ArrayList<>();
     graph.stages().forEach(s -> names.add(s.name()));
