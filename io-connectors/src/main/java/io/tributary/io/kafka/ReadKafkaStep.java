@@ -8,6 +8,7 @@ import io.tributary.transforms.spec.StepKind;
 import io.tributary.transforms.spec.StepTransforms;
 import io.tributary.transforms.stages.RecordStages;
 import io.tributary.transforms.validate.ValidatingSourceStep;
+import java.util.List;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.Field;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -80,6 +81,23 @@ public final class ReadKafkaStep extends ValidatingSourceStep {
             .withDescription("Stop after this many records (a bounded replay)."),
         Field.nullable("max_read_time", FieldType.STRING)
             .withDescription("Stop after reading for this long (a bounded replay)."));
+  }
+
+  /** The brokers answer and the topic exists ({@link KafkaChecks}), when a run starts. */
+  @Override
+  public void checkBeforeRun(Row configuration) {
+    StepConfig c = StepConfig.of(configuration);
+    try {
+      KafkaChecks.requireTopics(
+          "bootstrap_servers",
+          c.requiredString("bootstrap_servers"),
+          "topic",
+          List.of(c.requiredString("topic")));
+    } catch (IllegalArgumentException e) {
+      String message = e.getMessage();
+      String key = message.startsWith("topic:") ? "topic" : "bootstrap_servers";
+      throw c.error(key, message.substring(key.length() + 2));
+    }
   }
 
   @Override

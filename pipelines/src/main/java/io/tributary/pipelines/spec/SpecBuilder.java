@@ -233,6 +233,35 @@ public final class SpecBuilder {
   }
 
   /**
+   * Runs each step's {@link StepProvider#checkBeforeRun} on its configuration (variables
+   * substituted): what a run needs from outside the job, such as a Kafka broker that answers and a
+   * topic that exists. For the start of a run only; {@code check}, {@code graph} and {@code test}
+   * never call it. Throws {@link SpecException} at the key that failed.
+   */
+  public static void checkBeforeRun(Spec spec, StepCatalog catalog, Variables variables) {
+    SpecBuilder b = new SpecBuilder(spec, catalog, variables, null, 1, 1);
+    for (SpecStep step : spec.steps()) {
+      if (!(catalog.find(step.type()) instanceof StepProvider provider)) {
+        continue;
+      }
+      String what = step.type() + " '" + step.name() + "'";
+      ConfigRows config = new ConfigRows(b.errors, variables);
+      Row row =
+          config.toRow(
+              provider.configurationSchema(), step.config(), step.node(), "the config of " + what);
+      if (row == null) {
+        continue;
+      }
+      try {
+        provider.checkBeforeRun(row);
+      } catch (StepConfigException e) {
+        b.reportConfig(step, what, config, null, e);
+      }
+    }
+    b.errors.throwIfAny();
+  }
+
+  /**
    * The steps to build into the step after them (first step's name to the second step), where the
    * second reads only the first's main output, nothing else reads the first, and neither has its
    * own error output: links between record stages (also noted in {@link #recordLinks}) and a
@@ -557,7 +586,7 @@ public final class SpecBuilder {
       SpecStep step,
       String what,
       ConfigRows config,
-      PCollectionRowTuple input,
+      @Nullable PCollectionRowTuple input,
       StepConfigException e) {
     Node at = config.positions.get(e.key());
     ExpressionException expression = causeOf(e, ExpressionException.class);
@@ -623,7 +652,8 @@ public final class SpecBuilder {
   }
 
   /** {@code message} with a "did you mean" after a quoted field name the input does not have. */
-  private static String withFieldHint(String message, Node at, PCollectionRowTuple input) {
+  private static String withFieldHint(
+      String message, Node at, @Nullable PCollectionRowTuple input) {
     Schema schema = inputSchema(input);
     if (schema == null
         || !(at instanceof ScalarNode s)
@@ -638,8 +668,8 @@ public final class SpecBuilder {
     return message.substring(0, i) + hint + message.substring(i);
   }
 
-  private static @Nullable Schema inputSchema(PCollectionRowTuple input) {
-    if (!input.has(StepProvider.INPUT)) {
+  private static @Nullable Schema inputSchema(@Nullable PCollectionRowTuple input) {
+    if (input == null || !input.has(StepProvider.INPUT)) {
       return null;
     }
     PCollection<Row> in = input.get(StepProvider.INPUT);

@@ -163,6 +163,7 @@ public final class SpecJob implements PipelineDefinition {
       protection();
       Pipeline p = Pipeline.create(options);
       build(p, options);
+      SpecBuilder.checkBeforeRun(spec, catalog, variables(options));
     } catch (SpecException e) {
       throw new UsageException(e.getMessage());
     } catch (IllegalArgumentException e) {

@@ -1,7 +1,9 @@
 package io.tributary.pipelines.spec;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertThrows;
 
 import io.tributary.io.schema.SchemaRegistry;
@@ -62,6 +64,32 @@ public class KafkaStepsCheckTest {
     assertThat(
         built.schemas().get("decode.output"),
         equalTo(SchemaRegistry.bundled().latest("clickstream-event").beamSchema()));
+  }
+
+  @Test
+  public void aRunChecksTheBrokerAtItsKeyWhereCheckDoesNot() {
+    Spec spec =
+        SpecParser.parse(
+            "kafka.yaml",
+            SPEC.replace("SINK_GROUP", "        sink_group_id: clicks-clean-eos\n")
+                .replaceFirst("localhost:9092", "127.0.0.1:1"));
+    // check, graph and test build the spec offline: no broker is asked.
+    SpecBuilder.build(
+        Pipeline.create(PipelineOptionsFactory.create()),
+        spec,
+        StepCatalog.load(),
+        Variables.of(Map.of()),
+        null);
+    // A run asks first, and a broker nobody runs is one error at the key.
+    SpecException e =
+        assertThrows(
+            SpecException.class,
+            () -> SpecBuilder.checkBeforeRun(spec, StepCatalog.load(), Variables.of(Map.of())));
+    assertThat(
+        e.errors().stream().map(SpecError::toString).toList(),
+        contains(
+            startsWith(
+                "kafka.yaml:7:28: ReadKafka 'decode': no Kafka broker answers at 127.0.0.1:1 (")));
   }
 
   @Test

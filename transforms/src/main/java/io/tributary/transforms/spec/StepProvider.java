@@ -86,6 +86,23 @@ public abstract class StepProvider implements SchemaTransformProvider {
   }
 
   /**
+   * Checks what a run of this step needs from outside the job, configured by {@code configuration}:
+   * a broker that answers, a topic that exists. Called when a run starts, never by {@code check},
+   * {@code graph} or {@code test}, which must work offline; throws {@link StepConfigException}
+   * naming the key. Nothing by default.
+   *
+   * <pre>{@code
+   * public void checkBeforeRun(Row configuration) {
+   *   StepConfig c = StepConfig.of(configuration);
+   *   if (!reachable(c.requiredString("url"))) {
+   *     throw c.error("url", "nothing answers at " + c.requiredString("url"));
+   *   }
+   * }
+   * }</pre>
+   */
+  public void checkBeforeRun(Row configuration) {}
+
+  /**
    * This step and the record stages {@code next} built as one Beam step, for a spec where the first
    * of them reads this step's main output, each of the others the one before it, and nothing else
    * reads any of them: the rows, dead letters, stage names and counters are those of the steps one
