@@ -49,9 +49,12 @@ public final class KafkaChecks {
         throw new IllegalArgumentException(
             option + ": expected host:port[,host:port], got '" + bootstrapServers + "'");
       }
+      String host = s.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1); // an IPv6 literal, [::1]:9092
+      }
       try (Socket socket = new Socket()) {
-        socket.connect(
-            new InetSocketAddress(s.substring(0, colon), port), (int) TIMEOUT.toMillis());
+        socket.connect(new InetSocketAddress(host, port), (int) TIMEOUT.toMillis());
         return;
       } catch (IOException e) {
         refused.add(s + " (" + e.getMessage() + ")");
