@@ -7,13 +7,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 
 /**
  * Start-up checks of a job's Kafka source, so that a broker nobody runs or a mistyped topic is one
- * line naming the option before a runner starts. Without them, Beam's Kafka reader retries for
- * about a minute, its client logging a warning per reconnect, and the run ends in a timeout.
+ * line naming the option before a runner starts (a {@link Failure}). Without them, Beam's Kafka
+ * reader retries for about a minute, its client logging a warning per reconnect, and the run ends
+ * in a timeout.
  *
  * <pre>{@code
  * try {
@@ -28,6 +28,32 @@ public final class KafkaChecks {
 
   /** How long a broker has to accept a connection, and then to describe a topic. */
   static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * A failed check: the option (or spec key) it is about and what is wrong with it; the message is
+   * {@code "<option>: <problem>"}, one line.
+   */
+  public static final class Failure extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+    private final String option;
+    private final String problem;
+
+    Failure(String option, String problem) {
+      super(option + ": " + problem);
+      this.option = option;
+      this.problem = problem;
+    }
+
+    /** The option or key the check was given for the value that failed. */
+    public String option() {
+      return option;
+    }
+
+    /** What is wrong, without the option. */
+    public String problem() {
+      return problem;
+    }
+  }
 
   /**
    * Throws {@link IllegalArgumentException} starting with {@code option} unless one of {@code
@@ -46,8 +72,7 @@ public final class KafkaChecks {
         port = -1;
       }
       if (port < 1 || port > 65_535) {
-        throw new IllegalArgumentException(
-            option + ": expected host:port[,host:port], got '" + bootstrapServers + "'");
+        throw new Failure(option, "expected host:port[,host:port], got '" + bootstrapServers + "'");
       }
       String host = s.substring(0, colon);
       if (host.startsWith("[") && host.endsWith("]")) {
@@ -60,16 +85,16 @@ public final class KafkaChecks {
         refused.add(s + " (" + e.getMessage() + ")");
       }
     }
-    throw new IllegalArgumentException(
-        option
-            + ": no Kafka broker answers at "
+    throw new Failure(
+        option,
+        "no Kafka broker answers at "
             + String.join(", ", refused)
             + " (start one with runners-config/kafka/broker.sh start)");
   }
 
   /**
-   * {@link #requireBroker}, then that each of {@code topics} exists there, or an {@link
-   * IllegalArgumentException} starting with {@code topicOption} naming the topic.
+   * {@link #requireBroker}, then that each of {@code topics} exists there, or a {@link Failure} of
+   * {@code topicOption} naming the topic.
    */
   public static void requireTopics(
       String serversOption, String bootstrapServers, String topicOption, List<String> topics) {
@@ -78,23 +103,14 @@ public final class KafkaChecks {
       for (String topic : topics) {
         List<PartitionInfo> partitions;
         try {
-          partitions = consumer.partitionsFor(topic, TIMEOUT);
-        } catch (KafkaException e) {
-          throw new IllegalArgumentException(
-              serversOption
-                  + ": Kafka at "
-                  + bootstrapServers
-                  + " did not describe topic '"
-                  + topic
-                  + "' within "
-                  + TIMEOUT.toSeconds()
-                  + " s: "
-                  + e.getMessage());
+          partitions = KafkaReplay.partitionsFor(consumer, bootstrapServers, topic, TIMEOUT);
+        } catch (IllegalArgumentException e) {
+          throw new Failure(serversOption, e.getMessage());
         }
-        if (partitions == null || partitions.isEmpty()) {
-          throw new IllegalArgumentException(
-              topicOption
-                  + ": topic '"
+        if (partitions.isEmpty()) {
+          throw new Failure(
+              topicOption,
+              "topic '"
                   + topic
                   + "' does not exist at "
                   + bootstrapServers

@@ -218,19 +218,9 @@ public final class KafkaReplay {
     List<OffsetRange> ranges = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
       for (String topic : topics) {
-        List<PartitionInfo> infos;
-        try {
-          infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-        } catch (KafkaException e) {
-          throw new IllegalArgumentException(
-              "Kafka at "
-                  + bootstrapServers
-                  + " did not answer for topic '"
-                  + topic
-                  + "': "
-                  + e.getMessage());
-        }
-        if (infos == null || infos.isEmpty()) {
+        List<PartitionInfo> infos =
+            partitionsFor(consumer, bootstrapServers, topic, Duration.ofSeconds(30));
+        if (infos.isEmpty()) {
           throw new IllegalArgumentException(
               "Kafka topic '" + topic + "' does not exist at " + bootstrapServers);
         }
@@ -249,6 +239,31 @@ public final class KafkaReplay {
     ranges.sort(
         Comparator.<OffsetRange, String>comparing(r -> r.topic).thenComparingInt(r -> r.partition));
     return ranges;
+  }
+
+  /**
+   * The partitions of {@code topic}, empty when it does not exist; an {@link
+   * IllegalArgumentException} naming the servers and the topic when they do not answer within
+   * {@code timeout}.
+   */
+  static List<PartitionInfo> partitionsFor(
+      KafkaConsumer<byte[], byte[]> consumer,
+      String bootstrapServers,
+      String topic,
+      Duration timeout) {
+    List<PartitionInfo> infos;
+    try {
+      infos = consumer.partitionsFor(topic, timeout);
+    } catch (KafkaException e) {
+      throw new IllegalArgumentException(
+          "Kafka at "
+              + bootstrapServers
+              + " did not answer for topic '"
+              + topic
+              + "': "
+              + e.getMessage());
+    }
+    return infos == null ? List.of() : infos;
   }
 
   static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers) {

@@ -93,10 +93,8 @@ public final class ReadKafkaStep extends ValidatingSourceStep {
           c.requiredString("bootstrap_servers"),
           "topic",
           List.of(c.requiredString("topic")));
-    } catch (IllegalArgumentException e) {
-      String message = e.getMessage();
-      String key = message.startsWith("topic:") ? "topic" : "bootstrap_servers";
-      throw c.error(key, message.substring(key.length() + 2));
+    } catch (KafkaChecks.Failure e) {
+      throw c.error(e.option(), e.problem());
     }
   }
 

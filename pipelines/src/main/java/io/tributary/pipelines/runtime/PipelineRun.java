@@ -388,19 +388,15 @@ public final class PipelineRun {
    * #streamingIfUnbounded}.
    */
   public static void checkSavepointRestore(PipelineOptions options) throws UsageException {
-    if (!"FlinkRunner".equals(options.getRunner().getSimpleName())) {
-      String path = options.as(FlinkPipelineOptions.class).getSavepointPath();
-      if (path != null) {
-        throw new UsageException(
-            "--from-savepoint: only a Flink job restores a savepoint, and this run uses "
-                + options.getRunner().getSimpleName()
-                + "; submit it to the cluster with --profile=flink-cluster");
-      }
-      return;
-    }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     if (flink.getSavepointPath() == null) {
       return;
+    }
+    if (!"FlinkRunner".equals(options.getRunner().getSimpleName())) {
+      throw new UsageException(
+          "--from-savepoint: only a Flink job restores a savepoint, and this run uses "
+              + options.getRunner().getSimpleName()
+              + "; submit it to the cluster with --profile=flink-cluster");
     }
     if (workersInThisJvm(options)) {
       throw new UsageException(

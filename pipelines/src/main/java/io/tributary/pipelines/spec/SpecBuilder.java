@@ -396,8 +396,8 @@ public final class SpecBuilder {
       return;
     }
     PCollectionRowTuple input = PCollectionRowTuple.empty(pipeline);
-    // The second step of a fused pair reads the first's input, through the fused transform; a step
-    // inside a chain of record stages, the chain's.
+    // A step that joins a chain (of record stages, maybe inside a source) reads the chain's input,
+    // through the fused transform.
     Chain chain = chains.remove(step.name());
     for (Map.Entry<String, List<SpecStep.Input>> e :
         chain != null

@@ -81,6 +81,21 @@ public class TributaryCliTest {
         "--from=YYYY-MM-DD and --to=YYYY-MM-DD are required");
   }
 
+  /** {@code run orders-mart} from topics o and p of a broker nobody runs, then {@code more}. */
+  private int runOrdersMartFromAbsentBroker(String... more) {
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "run",
+                "orders-mart",
+                "--source=kafka",
+                "--bootstrapServers=127.0.0.1:1",
+                "--ordersTopic=o",
+                "--productsTopic=p"));
+    args.addAll(java.util.List.of(more));
+    return run(args.toArray(new String[0]));
+  }
+
   @Test
   public void ordersMartSourceUsageErrorsAreOneLine() throws Exception {
     String output = "--output=" + tmp.newFolder("mart");
@@ -96,26 +111,10 @@ public class TributaryCliTest {
         "--ordersTopic: required with --source=kafka");
     // Offsets given: nothing is asked of the (absent) broker, the option itself is wrong.
     assertOneLineUsageError(
-        run(
-            "run",
-            "orders-mart",
-            "--source=kafka",
-            "--bootstrapServers=127.0.0.1:1",
-            "--ordersTopic=o",
-            "--productsTopic=p",
-            "--kafkaOffsets=o:0:10",
-            output),
+        runOrdersMartFromAbsentBroker("--kafkaOffsets=o:0:10", output),
         "--kafkaOffsets: expected topic:partition:start-end, got 'o:0:10'");
     assertOneLineUsageError(
-        run(
-            "run",
-            "orders-mart",
-            "--source=kafka",
-            "--bootstrapServers=127.0.0.1:1",
-            "--ordersTopic=o",
-            "--productsTopic=p",
-            "--kafkaOffsets=o:0:0-10,x:0:0-5",
-            output),
+        runOrdersMartFromAbsentBroker("--kafkaOffsets=o:0:0-10,x:0:0-5", output),
         "--kafkaOffsets: topic 'x' is neither --ordersTopic (o) nor --productsTopic (p)");
   }
 
@@ -133,14 +132,7 @@ public class TributaryCliTest {
             "--output=" + tmp.newFolder("clicks")),
         "--bootstrapServers: no Kafka broker answers at 127.0.0.1:1 (");
     assertOneLineUsageError(
-        run(
-            "run",
-            "orders-mart",
-            "--source=kafka",
-            "--bootstrapServers=127.0.0.1:1",
-            "--ordersTopic=o",
-            "--productsTopic=p",
-            "--output=" + tmp.newFolder("mart")),
+        runOrdersMartFromAbsentBroker("--output=" + tmp.newFolder("mart")),
         "--bootstrapServers: no Kafka broker answers at 127.0.0.1:1 (");
   }
 
